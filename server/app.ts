@@ -1,0 +1,113 @@
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
+import { bodyLimit } from 'hono/body-limit'
+import { csrf } from 'hono/csrf'
+import type { AppDeps, AppEnv } from './context'
+import { AppError, PayloadTooLargeError } from './errors'
+import { loadPrincipal } from './auth/session'
+import { loadDevice } from './auth/device'
+import { AttemptLimiter } from './auth/rate-limit'
+import { healthRoutes } from './features/health/health.routes'
+import { setupRoutes } from './features/setup/setup.routes'
+import { authRoutes } from './features/auth/auth.routes'
+import { organizationRoutes } from './features/organizations/organizations.routes'
+import { memberRoutes } from './features/members/members.routes'
+import { staffRoutes } from './features/staff/staff.routes'
+import { deviceAdminRoutes, deviceRoutes } from './features/devices/devices.routes'
+import { mobileRoutes } from './features/mobile/mobile.routes'
+import { mountClient } from './static'
+
+const JSON_BODY_LIMIT = 1024 * 1024
+
+// The PWA needs wasm (face models), workers and the camera; everything else stays same-origin.
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  mediaSrc: ["'self'", 'blob:'],
+  connectSrc: ["'self'"],
+  workerSrc: ["'self'", 'blob:'],
+  manifestSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+}
+
+export function createApp(deps: AppDeps, clientDir?: string) {
+  const limiter = new AttemptLimiter(deps.options.signInPerMinute)
+  const app = new Hono<AppEnv>()
+
+  app.use('*', secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false, permissionsPolicy: { camera: ['self'], geolocation: ['self'] } }))
+  app.use('*', async (c, next) => {
+    c.set('deps', deps)
+    c.set('principal', null)
+    c.set('device', null)
+    await next()
+  })
+  app.use('/api/*', csrf())
+  app.use('/api/*', async (c, next) => {
+    const method = c.req.method
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
+      const type = c.req.header('content-type') ?? ''
+      const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined
+      if (hasBody && !/^application\/json\b/i.test(type) && !/^multipart\/form-data\b/i.test(type)) {
+        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON (Content-Type: application/json)')
+      }
+    }
+    await next()
+  })
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: () => {
+        throw new PayloadTooLargeError()
+      },
+    }),
+  )
+  app.use('/api/*', async (c, next) => {
+    c.header('Cache-Control', 'no-store')
+    c.set('device', await loadDevice(c))
+    c.set('principal', await loadPrincipal(c))
+    await next()
+  })
+
+  const api = new Hono<AppEnv>()
+    .route('/', healthRoutes)
+    .route('/setup', setupRoutes)
+    .route('/auth', authRoutes(limiter))
+    .route('/organizations', organizationRoutes)
+    .route('/organizations', memberRoutes)
+    .route('/organizations', staffRoutes)
+    .route('/organizations', deviceAdminRoutes)
+    .route('/devices', deviceRoutes)
+    .route('/mobile', mobileRoutes(limiter))
+  app.route('/api', api)
+
+  app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: 'No such API route' } }, 404))
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
+      if (err.details !== undefined) body.details = err.details
+      return c.json({ error: body }, err.status)
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status
+      const code = status === 400 ? 'MALFORMED_JSON' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_ERROR'
+      const message = status === 400 ? 'The request body is not valid JSON' : err.message || 'Request failed'
+      return c.json({ error: { code, message } }, status)
+    }
+    console.error(`[hadir] ${c.req.method} ${c.req.path} failed:`, err)
+    return c.json({ error: { code: 'INTERNAL', message: 'Something went wrong on our side. Please try again.' } }, 500)
+  })
+
+  if (clientDir) mountClient(app, clientDir)
+  return app
+}
+
+export type AppType = ReturnType<typeof createApp>

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Env } from './env'
+import { openDatabase, type Database } from './db/client'
+import { ensureSystemRoles } from './features/roles/roles.service'
+import { loadSecret } from './lib/secret'
+import { appRoot } from './lib/paths'
+import type { AppDeps } from './context'
+
+export function appVersion(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')).version as string
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** Opens and migrates the database, makes sure the system roles exist, and gathers what the app needs. */
+export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']> = {}): Promise<AppDeps & { database: Database }> {
+  const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.HADIR_DATA_DIR })
+  await ensureSystemRoles(database.db)
+  return {
+    database,
+    secret: loadSecret(env.SESSION_SECRET, env.HADIR_DATA_DIR),
+    version: appVersion(),
+    options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },
+  }
+}

@@ -1,0 +1,45 @@
+import type { Database } from './db/client'
+import type { Permission } from '../shared/permissions'
+
+export interface AppOptions {
+  /** Cookies get Secure and the __Host- prefix (production behind HTTPS). */
+  secureCookies: boolean
+  /** Sign-in attempts allowed per client address per minute, across accounts. */
+  signInPerMinute: number
+}
+
+export interface AppDeps {
+  database: Database
+  secret: string
+  options: AppOptions
+  version: string
+}
+
+/** Who is calling: a signed-in person (dashboard or mobile). */
+export interface Principal {
+  sessionId: number
+  kind: 'web' | 'mobile'
+  userId: number
+  userName: string
+  organizationId: number | null
+  memberId: number | null
+  roleId: number | null
+  roleKey: string | null
+  deviceId: number | null
+  permissions: Set<Permission>
+}
+
+/** An enrolled petugas tablet (the `hadir_device` cookie). */
+export interface DevicePrincipal {
+  id: number
+  name: string
+  organizationId: number
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps
+    principal: Principal | null
+    device: DevicePrincipal | null
+  }
+}

@@ -1,0 +1,87 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import * as schema from './schema'
+import { migrationsDir } from '../lib/paths'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle or the database itself: service verbs accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db
+
+export interface Database {
+  db: Db
+  kind: 'embedded' | 'postgres'
+  /** Where the data lives, for logs: a folder or a redacted URL. */
+  location: string
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string
+  /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
+  dataDir: string
+  migrate?: boolean
+}
+
+/** Opens PostgreSQL when a URL is given, otherwise an embedded PGlite database under dataDir, and migrates it. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir)
+  if (options.migrate !== false) await migrateDatabase(database)
+  return database
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { default: postgres } = await import('postgres')
+  const { drizzle } = await import('drizzle-orm/postgres-js')
+  const client = postgres(url, { max: 10, onnotice: () => {}, connection: { application_name: 'hadir' } })
+  const db = drizzle(client, { schema }) as unknown as Db
+  return {
+    db,
+    kind: 'postgres',
+    location: url.replace(/\/\/[^@/]*@/, '//***@'),
+    ping: () => ping(db),
+    close: () => client.end({ timeout: 5 }),
+  }
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { drizzle } = await import('drizzle-orm/pglite')
+  let location = dataDir
+  if (!dataDir.startsWith('memory://')) {
+    location = path.join(dataDir, 'pglite')
+    fs.mkdirSync(location, { recursive: true })
+  }
+  const client = await PGlite.create(location)
+  const db = drizzle(client, { schema }) as unknown as Db
+  return {
+    db,
+    kind: 'embedded',
+    location,
+    ping: () => ping(db),
+    close: () => client.close(),
+  }
+}
+
+async function ping(db: Db): Promise<boolean> {
+  try {
+    await db.execute(sql`select 1`)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function migrateDatabase(database: Database): Promise<void> {
+  const config = { migrationsFolder: migrationsDir }
+  if (database.kind === 'postgres') {
+    const { migrate } = await import('drizzle-orm/postgres-js/migrator')
+    await migrate(database.db as never, config)
+  } else {
+    const { migrate } = await import('drizzle-orm/pglite/migrator')
+    await migrate(database.db as never, config)
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  date,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  real,
+  text,
+  time,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { createdAt, id, organizationId, updatedAt } from './common'
+import { locations, organizationMembers } from './members'
+import { devices } from './devices'
+
+export const ATTENDANCE_STATUSES = ['present', 'late', 'absent', 'excused'] as const
+export const ATTENDANCE_SOURCES = ['mobile', 'website', 'manual'] as const
+
+/** One member's attendance on one day (spec table), plus what offline capture and review need. */
+export const attendanceRecords = pgTable(
+  'attendance_records',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    recordedBy: integer('recorded_by').references(() => organizationMembers.id, { onDelete: 'set null' }),
+    /** UUIDv7 made on the device at capture: the idempotency key of sync. */
+    clientId: uuid('client_id'),
+    attendanceDate: date('attendance_date').notNull(),
+    checkInTime: time('check_in_time'),
+    checkOutTime: time('check_out_time'),
+    faceImageUrl: text('face_image_url'),
+    faceMatchScore: real('face_match_score'),
+    deviceMatchScore: real('device_match_score'),
+    status: text('status', { enum: ATTENDANCE_STATUSES }).notNull(),
+    approvalStatus: text('approval_status', { enum: ['pending', 'approved', 'rejected'] }).notNull().default('approved'),
+    flags: text('flags').array().notNull().default([]),
+    remarks: text('remarks'),
+    source: text('source', { enum: ATTENDANCE_SOURCES }).notNull(),
+    locationId: integer('location_id').references(() => locations.id, { onDelete: 'set null' }),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    accuracyMeters: real('accuracy_meters'),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
+    deviceCapturedAt: timestamp('device_captured_at', { withTimezone: true }),
+    serverReceivedAt: timestamp('server_received_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('attendance_records_org_client_unique').on(t.organizationId, t.clientId),
+    index('attendance_records_org_date_idx').on(t.organizationId, t.attendanceDate, t.id),
+    index('attendance_records_member_date_idx').on(t.organizationId, t.organizationMemberId, t.attendanceDate),
+  ],
+)
+
+/** Spec table: one row per sync exchange with a device. */
+export const attendanceSyncLogs = pgTable(
+  'attendance_sync_logs',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    mobileDeviceId: text('mobile_device_id').notNull(),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
+    lastSyncAt: timestamp('last_sync_at', { withTimezone: true }).notNull().defaultNow(),
+    syncStatus: text('sync_status', { enum: ['pending', 'completed', 'failed'] }).notNull(),
+    recordsSynced: integer('records_synced').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('attendance_sync_logs_org_idx').on(t.organizationId, t.lastSyncAt)],
+)

@@ -1,0 +1,48 @@
+import { boolean, customType, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { createdAt, id, organizationId, updatedAt } from './common'
+import { organizationMembers } from './members'
+import { users } from './users'
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+})
+
+/** Face descriptors (Float32 bytes, 128 x 4) of a member; several rows per member. Sensitive biometric data. */
+export const memberFaceData = pgTable(
+  'member_face_data',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    faceEncoding: bytea('face_encoding').notNull(),
+    faceImageUrl: text('face_image_url'),
+    faceRegisteredAt: timestamp('face_registered_at', { withTimezone: true }).notNull().defaultNow(),
+    faceVerified: boolean('face_verified').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('member_face_data_member_idx').on(t.organizationId, t.organizationMemberId)],
+)
+
+/** Explicit, versioned consent to biometric processing (UU PDP No. 27/2022), kept after withdrawal as evidence. */
+export const consents = pgTable(
+  'consents',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow(),
+    deviceId: text('device_id'),
+    userAgent: text('user_agent'),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    withdrawnBy: integer('withdrawn_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('consents_member_idx').on(t.organizationId, t.organizationMemberId)],
+)

@@ -1,0 +1,126 @@
+import { index, integer, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { createdAt, id, organizationId, updatedAt } from './common'
+import { users } from './users'
+import { roles } from './roles'
+
+export const workSchedules = pgTable(
+  'work_schedules',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    name: text('name').notNull(),
+    /** ISO weekdays that are working days, 1 = Monday ... 7 = Sunday. */
+    workDays: smallint('work_days').array().notNull().default(sql`'{1,2,3,4,5}'::smallint[]`),
+    startTime: time('start_time').notNull(),
+    endTime: time('end_time').notNull(),
+    lateToleranceMinutes: integer('late_tolerance_minutes').notNull().default(15),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('work_schedules_organization_idx').on(t.organizationId)],
+)
+
+export const departments = pgTable(
+  'departments',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    name: text('name').notNull(),
+    code: text('code'),
+    workScheduleId: integer('work_schedule_id').references(() => workSchedules.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('departments_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+)
+
+export const positions = pgTable(
+  'positions',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('positions_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+)
+
+export const locations = pgTable(
+  'locations',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    name: text('name').notNull(),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    radiusMeters: integer('radius_meters').notNull().default(100),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('locations_organization_idx').on(t.organizationId)],
+)
+
+/** A user's membership of one organization (spec table). Members and petugas sign in on mobile with a PIN. */
+export const organizationMembers = pgTable(
+  'organization_members',
+  {
+    id: id(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: organizationId(),
+    departmentId: integer('department_id').references(() => departments.id, { onDelete: 'set null' }),
+    positionId: integer('position_id').references(() => positions.id, { onDelete: 'set null' }),
+    memberNumber: text('member_number'),
+    status: text('status', { enum: ['active', 'inactive'] }).notNull().default('active'),
+    pinHash: text('pin_hash'),
+    failedPins: integer('failed_pins').notNull().default(0),
+    pinLockedUntil: timestamp('pin_locked_until', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('organization_members_org_user_unique').on(t.organizationId, t.userId),
+    uniqueIndex('organization_members_org_number_unique').on(t.organizationId, t.memberNumber),
+    index('organization_members_user_idx').on(t.userId),
+    index('organization_members_department_idx').on(t.organizationId, t.departmentId),
+  ],
+)
+
+/** The roles a membership holds; a user may hold several in one organization and choose one at sign-in. */
+export const memberRoles = pgTable(
+  'member_roles',
+  {
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    roleId: integer('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    organizationId: organizationId(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationMemberId, t.roleId] }),
+    index('member_roles_organization_idx').on(t.organizationId),
+  ],
+)
+
+/** One-time codes an admin hands to a member to set their PIN on the phone. Only the hash is stored. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull().unique(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('invitations_organization_idx').on(t.organizationId, t.organizationMemberId)],
+)

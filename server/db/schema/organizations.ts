@@ -1,0 +1,27 @@
+import { integer, jsonb, pgTable, text, time, timestamp } from 'drizzle-orm/pg-core'
+
+/** Per-organization settings that later features read; defaults live in server/features/organizations. */
+export interface OrganizationSettings {
+  face_threshold?: number
+  face_margin?: number
+  face_reverify_photos?: boolean
+  photo_retention_days?: number
+  geofence_policy?: 'refuse' | 'flag'
+  forgotten_checkout_rule?: 'close_at_schedule_end' | 'leave_open'
+}
+
+export const organizations = pgTable('organizations', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  slug: text('slug').notNull().unique(),
+  timezone: text('timezone').notNull().default('Asia/Jakarta'),
+  workStartTime: time('work_start_time').notNull().default('08:00'),
+  workEndTime: time('work_end_time').notNull().default('16:00'),
+  lateToleranceMinutes: integer('late_tolerance_minutes').notNull().default(15),
+  settings: jsonb('settings').$type<OrganizationSettings>().notNull().default({}),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
+})

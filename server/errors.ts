@@ -1,0 +1,54 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** One error hierarchy, mapped to `{ error: { code, message, details? } }` in app.onError. */
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message = 'The request is malformed', code = 'BAD_REQUEST', details?: unknown) {
+    super(400, code, message, details)
+  }
+}
+export class ValidationError extends AppError {
+  constructor(message = 'Some fields are invalid', details?: unknown, code = 'VALIDATION_FAILED') {
+    super(422, code, message, details)
+  }
+}
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Please sign in', code = 'UNAUTHENTICATED') {
+    super(401, code, message)
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(message = 'You do not have permission to do this', code = 'FORBIDDEN', details?: unknown) {
+    super(403, code, message, details)
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(what = 'Resource', code = 'NOT_FOUND') {
+    super(404, code, `${what} not found`)
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'CONFLICT', details?: unknown) {
+    super(409, code, message, details)
+  }
+}
+export class TooManyRequestsError extends AppError {
+  constructor(message: string, code = 'TOO_MANY_ATTEMPTS', retryAfterSeconds?: number) {
+    super(429, code, message, retryAfterSeconds ? { retry_after_seconds: retryAfterSeconds } : undefined)
+  }
+}
+export class PayloadTooLargeError extends AppError {
+  constructor(message = 'The request body is too large') {
+    super(413, 'PAYLOAD_TOO_LARGE', message)
+  }
+}

@@ -1,0 +1,105 @@
+import { Hono } from 'hono'
+import { eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { AppEnv } from '../../context'
+import { principalOf, publicRoute, signedIn } from '../../auth/guard'
+import { createSession, destroySession, sessionTokenHash } from '../../auth/session'
+import { verifySecret } from '../../auth/crypto'
+import type { AttemptLimiter } from '../../auth/rate-limit'
+import { validate } from '../../lib/validate'
+import { clientIp, ok } from '../../lib/http'
+import { sessions, users } from '../../db/schema'
+import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
+import { audit } from '../../audit'
+import { findUserByEmail } from '../users/users.service'
+import { assertNotLocked, dashboardMemberships, describeMe, nextFailure } from './auth.service'
+import { expandPermissions } from '../../../shared/permissions'
+import { permissionsOfRole } from '../roles/roles.service'
+import type { Principal } from '../../context'
+
+const loginInput = z.object({ email: z.string().trim().max(254), password: z.string().max(200) })
+const selectInput = z.object({ organization_id: z.number().int().positive(), role_id: z.number().int().positive().optional() })
+
+/** Dashboard sign-in: email + password, then organization, then role (spec "Website Authentication"). */
+export function authRoutes(limiter: AttemptLimiter) {
+  return new Hono<AppEnv>()
+    .post('/login', publicRoute(), validate('json', loginInput), async (c) => {
+      limiter.hit(`login:${clientIp(c)}`)
+      const { email, password } = c.req.valid('json')
+      const { db } = c.get('deps').database
+      const user = email.includes('@') ? await findUserByEmail(db, email) : null
+      if (user) assertNotLocked(user.lockedUntil)
+      const valid = await verifySecret(password, user?.passwordHash)
+      if (!user || !valid) {
+        if (user) {
+          const next = nextFailure(user.failedLogins)
+          await db.update(users).set({ failedLogins: next.failures, lockedUntil: next.lockedUntil }).where(eq(users.id, user.id))
+          if (next.lockedUntil) assertNotLocked(next.lockedUntil)
+        }
+        throw new UnauthenticatedError('Wrong email or password', 'INVALID_CREDENTIALS')
+      }
+      const memberships = await dashboardMemberships(db, user.id)
+      if (memberships.length === 0) {
+        throw new ForbiddenError(
+          'This account cannot use the dashboard. Members and petugas use the Hadir app.',
+          'NO_DASHBOARD_ACCESS',
+        )
+      }
+      await db.transaction(async (tx) => {
+        await tx
+          .update(users)
+          .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() })
+          .where(eq(users.id, user.id))
+        await createSession(c, tx, { kind: 'web', userId: user.id })
+        await audit(tx, { organizationId: null, actorUserId: user.id, action: 'auth.login', ip: clientIp(c) })
+      })
+      const principal: Principal = {
+        sessionId: 0,
+        kind: 'web',
+        userId: user.id,
+        userName: user.name,
+        organizationId: null,
+        memberId: null,
+        roleId: null,
+        roleKey: null,
+        deviceId: null,
+        permissions: new Set(),
+      }
+      return ok(c, await describeMe(db, principal))
+    })
+    .get('/me', signedIn('web'), async (c) => ok(c, await describeMe(c.get('deps').database.db, principalOf(c))))
+    .post('/select', signedIn('web'), validate('json', selectInput), async (c) => {
+      const p = principalOf(c)
+      const { organization_id, role_id } = c.req.valid('json')
+      const { db } = c.get('deps').database
+      const membership = (await dashboardMemberships(db, p.userId)).find((m) => m.id === organization_id)
+      if (!membership) throw new NotFoundError('Organization')
+      let role = membership.roles.find((r) => r.id === role_id)
+      if (role_id === undefined) {
+        if (membership.roles.length !== 1) {
+          throw new ValidationError('Choose a role', { roles: membership.roles }, 'ROLE_REQUIRED')
+        }
+        role = membership.roles[0]
+      }
+      if (!role) throw new NotFoundError('Role')
+      const hash = sessionTokenHash(c)!
+      await db
+        .update(sessions)
+        .set({ organizationId: organization_id, organizationMemberId: membership.member_id, roleId: role.id })
+        .where(eq(sessions.tokenHash, hash))
+      const next: Principal = {
+        ...p,
+        organizationId: organization_id,
+        memberId: membership.member_id,
+        roleId: role.id,
+        roleKey: role.key,
+        permissions: expandPermissions(await permissionsOfRole(db, role.id)),
+      }
+      return ok(c, await describeMe(db, next))
+    })
+    .post('/logout', publicRoute(), async (c) => {
+      await destroySession(c)
+      return ok(c, {})
+    })
+}
+

@@ -1,0 +1,83 @@
+import { and, eq } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import { memberRoles, organizationMembers, organizations, roles, users } from '../../db/schema'
+import type { Principal } from '../../context'
+import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../../auth/rate-limit'
+import { TooManyRequestsError } from '../../errors'
+
+export interface DashboardMembership {
+  id: number
+  name: string
+  member_id: number
+  roles: { id: number; key: string; name: string }[]
+}
+
+/** The organizations where a user holds a dashboard role, with those roles. */
+export async function dashboardMemberships(tx: Tx, userId: number): Promise<DashboardMembership[]> {
+  const rows = await tx
+    .select({
+      orgId: organizations.id,
+      orgName: organizations.name,
+      memberId: organizationMembers.id,
+      roleId: roles.id,
+      roleKey: roles.key,
+      roleName: roles.name,
+    })
+    .from(organizationMembers)
+    .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
+    .innerJoin(memberRoles, eq(memberRoles.organizationMemberId, organizationMembers.id))
+    .innerJoin(roles, eq(roles.id, memberRoles.roleId))
+    .where(and(eq(organizationMembers.userId, userId), eq(organizationMembers.status, 'active'), eq(roles.surface, 'web')))
+    .orderBy(organizations.name, organizations.id, roles.id)
+  const byOrg = new Map<number, DashboardMembership>()
+  for (const r of rows) {
+    const entry = byOrg.get(r.orgId) ?? { id: r.orgId, name: r.orgName, member_id: r.memberId, roles: [] }
+    entry.roles.push({ id: r.roleId, key: r.roleKey, name: r.roleName })
+    byOrg.set(r.orgId, entry)
+  }
+  return [...byOrg.values()]
+}
+
+export async function describeMe(tx: Tx, principal: Principal) {
+  const [user] = await tx
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(eq(users.id, principal.userId))
+  const memberships = await dashboardMemberships(tx, principal.userId)
+  let active = null
+  if (principal.organizationId !== null && principal.roleId !== null) {
+    const org = memberships.find((m) => m.id === principal.organizationId)
+    const role = org?.roles.find((r) => r.id === principal.roleId)
+    const [orgRow] = await tx
+      .select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone })
+      .from(organizations)
+      .where(eq(organizations.id, principal.organizationId))
+    if (org && role && orgRow) {
+      active = { organization: orgRow, role, permissions: [...principal.permissions].sort() }
+    }
+  }
+  return {
+    user: user!,
+    organizations: memberships.map(({ id, name, roles }) => ({ id, name, roles })),
+    active,
+  }
+}
+
+/** Refuses a locked account or membership with 429 and how long to wait. */
+export function assertNotLocked(lockedUntil: Date | null, now = new Date()): void {
+  if (lockedUntil && lockedUntil > now) {
+    const seconds = Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000)
+    throw new TooManyRequestsError(
+      `Too many wrong attempts. Try again in ${Math.ceil(seconds / 60)} minute(s).`,
+      'ACCOUNT_LOCKED',
+      seconds,
+    )
+  }
+}
+
+/** After a wrong password/PIN: the new failure count and, at the limit, the lock expiry. */
+export function nextFailure(failures: number, now = new Date()): { failures: number; lockedUntil: Date | null } {
+  const next = failures + 1
+  if (next >= MAX_FAILED_ATTEMPTS) return { failures: 0, lockedUntil: new Date(now.getTime() + LOCK_MINUTES * 60_000) }
+  return { failures: next, lockedUntil: null }
+}

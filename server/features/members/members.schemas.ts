@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import { name } from '../organizations/organizations.schemas'
+import { email } from '../users/users.service'
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullish()
+    .transform((v) => (v ? v : null))
+
+export const memberInput = z.object({
+  name,
+  email: email.nullish().or(z.literal('').transform(() => null)),
+  phone: optionalText(40),
+  member_number: optionalText(60),
+  department_id: z.number().int().positive().nullish(),
+  position_id: z.number().int().positive().nullish(),
+  role: z.enum(['member', 'petugas']).default('member'),
+})
+
+export const memberPatch = z
+  .object({
+    name: name.optional(),
+    email: email.nullish().or(z.literal('').transform(() => null)),
+    phone: optionalText(40),
+    member_number: optionalText(60),
+    department_id: z.number().int().positive().nullish(),
+    position_id: z.number().int().positive().nullish(),
+    status: z.enum(['active', 'inactive']).optional(),
+  })
+  .strict()
+
+export const memberListQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  status: z.enum(['active', 'inactive']).optional(),
+  department_id: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+})
+
+export const memberParams = z.object({
+  id: z.coerce.number().int().positive(),
+  memberId: z.coerce.number().int().positive(),
+})
+
+export const namedInput = z.object({ name, code: optionalText(30) })

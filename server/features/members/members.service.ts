@@ -1,0 +1,263 @@
+import { and, asc, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import {
+  attendanceRecords,
+  departments,
+  memberFaceData,
+  memberRoles,
+  organizationMembers,
+  organizations,
+  positions,
+  roles,
+  users,
+} from '../../db/schema'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors'
+import { grantRole, systemRoleId } from '../roles/roles.service'
+import { createUser, findUserByEmail } from '../users/users.service'
+import type { z } from 'zod'
+import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
+
+export interface MemberView {
+  id: number
+  name: string
+  email: string | null
+  phone: string | null
+  member_number: string | null
+  department: string | null
+  department_id: number | null
+  position: string | null
+  position_id: number | null
+  status: 'active' | 'inactive'
+  roles: string[]
+  face_registered: boolean
+  last_attendance: string | null
+  pin_set: boolean
+  created_at: string
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (m) => '\\' + m)
+}
+
+/** Members of one organization with the spec's list fields; every query is scoped to that organization. */
+export async function listMembers(tx: Tx, organizationId: number, query: z.infer<typeof memberListQuery>) {
+  const where: SQL[] = [eq(organizationMembers.organizationId, organizationId)]
+  if (query.status) where.push(eq(organizationMembers.status, query.status))
+  if (query.department_id) where.push(eq(organizationMembers.departmentId, query.department_id))
+  if (query.q) {
+    const like = `%${escapeLike(query.q)}%`
+    where.push(or(ilike(users.name, like), ilike(users.email, like), ilike(organizationMembers.memberNumber, like))!)
+  }
+  // Only people who are members (member/petugas roles), not dashboard-only staff.
+  where.push(
+    sql`exists (select 1 from ${memberRoles} mr join ${roles} r on r.id = mr.role_id
+      where mr.organization_member_id = ${organizationMembers.id} and r.surface = 'mobile')`,
+  )
+  const cond = and(...where)
+  const [total] = await tx
+    .select({ n: count() })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(cond)
+  const ids = await tx
+    .select({ id: organizationMembers.id })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(cond)
+    .orderBy(asc(users.name), asc(organizationMembers.id))
+    .limit(query.limit)
+    .offset(query.offset)
+  const members = await describeMembers(tx, organizationId, ids.map((r) => r.id))
+  return { members, total: total?.n ?? 0 }
+}
+
+/** Full views of the given members (in the given order), scoped to the organization. */
+export async function describeMembers(tx: Tx, organizationId: number, ids: number[]): Promise<MemberView[]> {
+  if (ids.length === 0) return []
+  const rows = await tx
+    .select({
+      m: organizationMembers,
+      name: users.name,
+      email: users.email,
+      phone: users.phone,
+      department: departments.name,
+      position: positions.name,
+      timezone: organizations.timezone,
+    })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
+    .leftJoin(departments, eq(departments.id, organizationMembers.departmentId))
+    .leftJoin(positions, eq(positions.id, organizationMembers.positionId))
+    .where(and(eq(organizationMembers.organizationId, organizationId), inArray(organizationMembers.id, ids)))
+  const roleRows = await tx
+    .select({ memberId: memberRoles.organizationMemberId, key: roles.key })
+    .from(memberRoles)
+    .innerJoin(roles, eq(roles.id, memberRoles.roleId))
+    .where(and(eq(memberRoles.organizationId, organizationId), inArray(memberRoles.organizationMemberId, ids)))
+  const faces = await tx
+    .selectDistinct({ memberId: memberFaceData.organizationMemberId })
+    .from(memberFaceData)
+    .where(and(eq(memberFaceData.organizationId, organizationId), inArray(memberFaceData.organizationMemberId, ids)))
+  const last = await tx
+    .select({
+      memberId: attendanceRecords.organizationMemberId,
+      at: sql<string | null>`max((${attendanceRecords.attendanceDate} + coalesce(${attendanceRecords.checkInTime}, time '00:00')))::text`,
+    })
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.organizationId, organizationId), inArray(attendanceRecords.organizationMemberId, ids)))
+    .groupBy(attendanceRecords.organizationMemberId)
+  const faceSet = new Set(faces.map((f) => f.memberId))
+  const lastBy = new Map(last.map((l) => [l.memberId, l.at]))
+  const byId = new Map(rows.map((r) => [r.m.id, r]))
+  return ids.flatMap((id) => {
+    const r = byId.get(id)
+    if (!r) return []
+    const lastLocal = lastBy.get(id)
+    return [
+      {
+        id,
+        name: r.name,
+        email: r.email,
+        phone: r.phone,
+        member_number: r.m.memberNumber,
+        department: r.department,
+        department_id: r.m.departmentId,
+        position: r.position,
+        position_id: r.m.positionId,
+        status: r.m.status,
+        roles: roleRows.filter((x) => x.memberId === id).map((x) => x.key),
+        face_registered: faceSet.has(id),
+        last_attendance: lastLocal ? localToIso(lastLocal, r.timezone) : null,
+        pin_set: r.m.pinHash !== null,
+        created_at: r.m.createdAt.toISOString(),
+      },
+    ]
+  })
+}
+
+/** "2024-12-03 08:00:00" in an IANA zone -> an ISO instant. */
+export function localToIso(local: string, timeZone: string): string {
+  const asUtc = new Date(local.replace(' ', 'T') + 'Z')
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(asUtc)
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value)
+  const zoned = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  const offset = zoned - asUtc.getTime()
+  return new Date(asUtc.getTime() - offset).toISOString()
+}
+
+export async function getMember(tx: Tx, organizationId: number, memberId: number): Promise<MemberView> {
+  const [member] = await describeMembers(tx, organizationId, [memberId])
+  if (!member) throw new NotFoundError('Member')
+  return member
+}
+
+/** Checks that referenced department/position rows belong to the same organization. */
+async function assertRefs(tx: Tx, organizationId: number, input: { department_id?: number | null; position_id?: number | null }) {
+  if (input.department_id) {
+    const [d] = await tx
+      .select({ id: departments.id })
+      .from(departments)
+      .where(and(eq(departments.id, input.department_id), eq(departments.organizationId, organizationId)))
+    if (!d) throw new ValidationError('Unknown department', [{ path: 'department_id', message: 'Unknown department' }])
+  }
+  if (input.position_id) {
+    const [p] = await tx
+      .select({ id: positions.id })
+      .from(positions)
+      .where(and(eq(positions.id, input.position_id), eq(positions.organizationId, organizationId)))
+    if (!p) throw new ValidationError('Unknown position', [{ path: 'position_id', message: 'Unknown position' }])
+  }
+}
+
+async function assertNumberFree(tx: Tx, organizationId: number, memberNumber: string | null | undefined, exceptId?: number) {
+  if (!memberNumber) return
+  const [taken] = await tx
+    .select({ id: organizationMembers.id })
+    .from(organizationMembers)
+    .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.memberNumber, memberNumber)))
+  if (taken && taken.id !== exceptId) {
+    throw new ConflictError('Another member already has this number', 'MEMBER_NUMBER_TAKEN', { field: 'member_number' })
+  }
+}
+
+/**
+ * Adds a member (or petugas). An email that already belongs to a person links that person, so one account can be in
+ * several organizations; they cannot be added twice to the same one.
+ */
+export async function createMember(tx: Tx, organizationId: number, input: z.infer<typeof memberInput>) {
+  await assertRefs(tx, organizationId, input)
+  await assertNumberFree(tx, organizationId, input.member_number)
+  let user = input.email ? await findUserByEmail(tx, input.email) : null
+  if (user) {
+    const [existing] = await tx
+      .select({ id: organizationMembers.id })
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, user.id)))
+    if (existing) throw new ConflictError('This person is already in the organization', 'MEMBER_EXISTS', { field: 'email' })
+  } else {
+    user = await createUser(tx, { name: input.name, email: input.email, phone: input.phone })
+  }
+  const [member] = await tx
+    .insert(organizationMembers)
+    .values({
+      organizationId,
+      userId: user.id,
+      departmentId: input.department_id ?? null,
+      positionId: input.position_id ?? null,
+      memberNumber: input.member_number,
+    })
+    .returning({ id: organizationMembers.id })
+  await grantRole(tx, organizationId, member!.id, await systemRoleId(tx, input.role))
+  return member!.id
+}
+
+export async function updateMember(tx: Tx, organizationId: number, memberId: number, input: z.infer<typeof memberPatch>) {
+  const [row] = await tx
+    .select({ userId: organizationMembers.userId })
+    .from(organizationMembers)
+    .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
+  if (!row) throw new NotFoundError('Member')
+  await assertRefs(tx, organizationId, input)
+  await assertNumberFree(tx, organizationId, input.member_number, memberId)
+  if (input.email) {
+    const other = await findUserByEmail(tx, input.email)
+    if (other && other.id !== row.userId) throw new ConflictError('This email is already in use', 'EMAIL_TAKEN', { field: 'email' })
+  }
+  await tx
+    .update(organizationMembers)
+    .set({
+      departmentId: input.department_id,
+      positionId: input.position_id,
+      memberNumber: input.member_number,
+      status: input.status,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
+  if (input.name !== undefined || input.email !== undefined || input.phone !== undefined) {
+    // A person's name and email are theirs across organizations: one organization may not rewrite them for another.
+    const [shared] = await tx
+      .select({ n: count() })
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.userId, row.userId), sql`${organizationMembers.organizationId} <> ${organizationId}`))
+    if ((shared?.n ?? 0) > 0) {
+      throw new ConflictError(
+        'This person also belongs to another organization, so their name and email cannot be changed here',
+        'SHARED_ACCOUNT',
+      )
+    }
+    await tx
+      .update(users)
+      .set({ name: input.name, email: input.email, phone: input.phone, updatedAt: new Date() })
+      .where(eq(users.id, row.userId))
+  }
+}

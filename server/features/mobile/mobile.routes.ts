@@ -1,0 +1,158 @@
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { and, eq, gt, isNull } from 'drizzle-orm'
+import { z } from 'zod'
+import type { AppEnv, Principal } from '../../context'
+import { principalOf, publicRoute, signedIn } from '../../auth/guard'
+import { createSession, destroySession } from '../../auth/session'
+import { hashSecret, hashToken, normalizeCode, verifySecret } from '../../auth/crypto'
+import type { AttemptLimiter } from '../../auth/rate-limit'
+import { validate } from '../../lib/validate'
+import { clientIp, ok } from '../../lib/http'
+import { devices, invitations, organizationMembers, organizations, users } from '../../db/schema'
+import { audit } from '../../audit'
+import type { Tx } from '../../db/client'
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
+import { expandPermissions } from '../../../shared/permissions'
+import { permissionsOfRole } from '../roles/roles.service'
+import { assertNotLocked, nextFailure } from '../auth/auth.service'
+import { chooseMobileRole, describeMobileMe, findMembershipByLogin, isTrivialPin, mobileRoles } from './mobile.service'
+
+const pin = z.string().regex(/^\d{6}$/, 'The PIN is 6 digits')
+const codeParam = z.object({ code: z.string().min(4).max(40) })
+const redeemInput = z.object({ code: z.string().min(4).max(40), pin, role: z.string().max(40).optional() })
+const loginInput = z.object({
+  organization_id: z.number().int().positive().optional(),
+  login: z.string().trim().min(1).max(254),
+  pin: z.string().max(20),
+  role: z.string().max(40).optional(),
+})
+
+async function findInvitation(tx: Tx, secret: string, code: string) {
+  const [row] = await tx
+    .select({ inv: invitations, orgName: organizations.name, memberName: users.name, status: organizationMembers.status })
+    .from(invitations)
+    .innerJoin(organizationMembers, eq(organizationMembers.id, invitations.organizationMemberId))
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(
+      and(
+        eq(invitations.codeHash, hashToken(secret, normalizeCode(code))),
+        isNull(invitations.usedAt),
+        gt(invitations.expiresAt, new Date()),
+      ),
+    )
+  if (!row || row.status !== 'active') {
+    throw new NotFoundError('Invitation', 'INVITATION_INVALID')
+  }
+  return row
+}
+
+/** Starts a mobile session for a membership in a role and answers like GET /me. */
+async function signInMobile(c: Context<AppEnv>, tx: Tx, m: { id: number; userId: number; organizationId: number }, roleId: number, needsDevice: boolean) {
+  const device = c.get('device')
+  const deviceId = needsDevice ? device!.id : null
+  await createSession(c, tx, { kind: 'mobile', userId: m.userId, organizationId: m.organizationId, memberId: m.id, roleId, deviceId })
+  const principal: Principal = {
+    sessionId: 0,
+    kind: 'mobile',
+    userId: m.userId,
+    userName: '',
+    organizationId: m.organizationId,
+    memberId: m.id,
+    roleId,
+    roleKey: null,
+    deviceId,
+    permissions: expandPermissions(await permissionsOfRole(tx, roleId)),
+  }
+  const me = await describeMobileMe(tx, principal)
+  me.device = deviceId && device ? { id: device.id, name: device.name } : null
+  return me
+}
+
+/** Members on phones and petugas on tablets: invitation -> PIN, then PIN sign-in. */
+export function mobileRoutes(limiter: AttemptLimiter) {
+  return new Hono<AppEnv>()
+    .get('/invitations/:code', publicRoute(), validate('param', codeParam), async (c) => {
+      limiter.hit(`invite:${clientIp(c)}`)
+      const inv = await findInvitation(c.get('deps').database.db, c.get('deps').secret, c.req.valid('param').code)
+      return ok(c, {
+        organization: { id: inv.inv.organizationId, name: inv.orgName },
+        member: { id: inv.inv.organizationMemberId, name: inv.memberName },
+      })
+    })
+    .post('/invitations/redeem', publicRoute(), validate('json', redeemInput), async (c) => {
+      limiter.hit(`invite:${clientIp(c)}`)
+      const input = c.req.valid('json')
+      if (isTrivialPin(input.pin)) {
+        throw new ValidationError('Choose a PIN that is harder to guess', [{ path: 'pin', message: 'Too easy to guess' }], 'PIN_TOO_SIMPLE')
+      }
+      const { database, secret } = c.get('deps')
+      const pinHash = await hashSecret(input.pin)
+      const me = await database.db.transaction(async (tx) => {
+        const inv = await findInvitation(tx, secret, input.code)
+        const [m] = await tx.select().from(organizationMembers).where(eq(organizationMembers.id, inv.inv.organizationMemberId))
+        const role = chooseMobileRole(await mobileRoles(tx, m!.id), m!.organizationId, c.get('device'), input.role)
+        // The claim is atomic: of two concurrent redemptions exactly one marks the invitation used.
+        const [claimed] = await tx
+          .update(invitations)
+          .set({ usedAt: new Date() })
+          .where(and(eq(invitations.id, inv.inv.id), isNull(invitations.usedAt)))
+          .returning({ id: invitations.id })
+        if (!claimed) throw new NotFoundError('Invitation', 'INVITATION_INVALID')
+        await tx
+          .update(organizationMembers)
+          .set({ pinHash, failedPins: 0, pinLockedUntil: null, updatedAt: new Date() })
+          .where(eq(organizationMembers.id, m!.id))
+        await audit(tx, { organizationId: m!.organizationId, actorUserId: m!.userId, action: 'member.pin_set', entityType: 'member', entityId: m!.id, ip: clientIp(c) })
+        return signInMobile(c, tx, m!, role.id, role.needsDevice)
+      })
+      return ok(c, me)
+    })
+    .post('/login', publicRoute(), validate('json', loginInput), async (c) => {
+      limiter.hit(`pin:${clientIp(c)}`)
+      const input = c.req.valid('json')
+      const device = c.get('device')
+      const organizationId = input.organization_id ?? device?.organizationId
+      if (!organizationId) {
+        throw new ValidationError('Choose your organization', [{ path: 'organization_id', message: 'Required' }])
+      }
+      const { db } = c.get('deps').database
+      const found = await findMembershipByLogin(db, organizationId, input.login)
+      const m = found?.m
+      if (m) assertNotLocked(m.pinLockedUntil)
+      const valid = await verifySecret(input.pin, m?.pinHash)
+      if (!m || !valid || m.status !== 'active') {
+        if (m && !valid) {
+          const next = nextFailure(m.failedPins)
+          await db
+            .update(organizationMembers)
+            .set({ failedPins: next.failures, pinLockedUntil: next.lockedUntil })
+            .where(eq(organizationMembers.id, m.id))
+          if (next.lockedUntil) assertNotLocked(next.lockedUntil)
+        }
+        throw new UnauthenticatedError('Wrong member number or PIN', 'INVALID_CREDENTIALS')
+      }
+      const role = chooseMobileRole(await mobileRoles(db, m.id), organizationId, device, input.role)
+      const me = await db.transaction(async (tx) => {
+        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))
+        await audit(tx, { organizationId, actorUserId: m.userId, actorDeviceId: role.needsDevice ? device?.id : null, action: 'auth.mobile_login', entityType: 'member', entityId: m.id, details: { role: role.key }, ip: clientIp(c) })
+        return signInMobile(c, tx, m, role.id, role.needsDevice)
+      })
+      return ok(c, me)
+    })
+    .get('/me', signedIn('mobile'), async (c) => {
+      const p = principalOf(c)
+      const { db } = c.get('deps').database
+      const me = await describeMobileMe(db, p)
+      if (p.deviceId) {
+        const [d] = await db.select({ id: devices.id, name: devices.name }).from(devices).where(eq(devices.id, p.deviceId))
+        me.device = d ?? null
+      }
+      return ok(c, me)
+    })
+    .post('/logout', publicRoute(), async (c) => {
+      await destroySession(c)
+      return ok(c, {})
+    })
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod'
+
+export const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'Use 24-hour time, e.g. 08:00')
+  .transform((v) => (v.length === 5 ? `${v}:00` : v))
+
+export const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}, 'Unknown timezone')
+
+export const name = z.string().trim().min(1, 'Required').max(120)
+
+export const organizationInput = z.object({
+  name,
+  timezone: timezone.default('Asia/Jakarta'),
+  work_start_time: timeOfDay.default('08:00:00'),
+  work_end_time: timeOfDay.default('16:00:00'),
+  late_tolerance_minutes: z.number().int().min(0).max(240).default(15),
+})
+export type OrganizationInput = z.infer<typeof organizationInput>
+
+export const organizationPatch = z
+  .object({
+    name: name.optional(),
+    timezone: timezone.optional(),
+    work_start_time: timeOfDay.optional(),
+    work_end_time: timeOfDay.optional(),
+    late_tolerance_minutes: z.number().int().min(0).max(240).optional(),
+  })
+  .strict()
+
+export const idParam = z.object({ id: z.coerce.number().int().positive() })

@@ -1,0 +1,91 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import { organizationMembers, organizations, workSchedules } from '../../db/schema'
+import { grantRole, systemRoleId } from '../roles/roles.service'
+import type { OrganizationInput } from './organizations.schemas'
+import { NotFoundError } from '../../errors'
+
+export const DEFAULT_ORGANIZATION_SETTINGS = {
+  face_threshold: 0.5,
+  face_margin: 0.05,
+  face_reverify_photos: false,
+  photo_retention_days: 90,
+  geofence_policy: 'flag',
+  forgotten_checkout_rule: 'close_at_schedule_end',
+} as const
+
+function slugify(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40)
+  return base || 'org'
+}
+
+async function uniqueSlug(tx: Tx, name: string): Promise<string> {
+  const base = slugify(name)
+  const taken = await tx
+    .select({ slug: organizations.slug })
+    .from(organizations)
+    .where(sql`${organizations.slug} = ${base} or ${organizations.slug} like ${base + '-%'}`)
+  const set = new Set(taken.map((t) => t.slug))
+  if (!set.has(base)) return base
+  for (let i = 2; ; i++) if (!set.has(`${base}-${i}`)) return `${base}-${i}`
+}
+
+/** Creates an organization with its default schedule, and makes `adminUserId` its admin. */
+export async function createOrganization(tx: Tx, input: OrganizationInput, adminUserId: number) {
+  const [org] = await tx
+    .insert(organizations)
+    .values({
+      name: input.name,
+      slug: await uniqueSlug(tx, input.name),
+      timezone: input.timezone,
+      workStartTime: input.work_start_time,
+      workEndTime: input.work_end_time,
+      lateToleranceMinutes: input.late_tolerance_minutes,
+      settings: { ...DEFAULT_ORGANIZATION_SETTINGS },
+    })
+    .returning()
+  if (!org) throw new Error('organization insert returned nothing')
+  await tx.insert(workSchedules).values({
+    organizationId: org.id,
+    name: 'Default',
+    startTime: input.work_start_time,
+    endTime: input.work_end_time,
+    lateToleranceMinutes: input.late_tolerance_minutes,
+  })
+  const [membership] = await tx
+    .insert(organizationMembers)
+    .values({ organizationId: org.id, userId: adminUserId })
+    .returning({ id: organizationMembers.id })
+  if (!membership) throw new Error('membership insert returned nothing')
+  await grantRole(tx, org.id, membership.id, await systemRoleId(tx, 'admin'))
+  return org
+}
+
+export type OrganizationRow = typeof organizations.$inferSelect
+
+export function presentOrganization(org: OrganizationRow) {
+  return {
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    timezone: org.timezone,
+    work_start_time: org.workStartTime.slice(0, 5),
+    work_end_time: org.workEndTime.slice(0, 5),
+    late_tolerance_minutes: org.lateToleranceMinutes,
+    settings: { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings },
+    created_at: org.createdAt.toISOString(),
+    updated_at: org.updatedAt.toISOString(),
+  }
+}
+
+export async function getOrganization(tx: Tx, id: number): Promise<OrganizationRow> {
+  const [org] = await tx.select().from(organizations).where(eq(organizations.id, id))
+  if (!org) throw new NotFoundError('Organization')
+  return org
+}

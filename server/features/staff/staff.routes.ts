@@ -1,0 +1,100 @@
+import { Hono } from 'hono'
+import { and, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { AppEnv } from '../../context'
+import { allow, scoped } from '../../auth/guard'
+import { validate } from '../../lib/validate'
+import { clientIp, ok } from '../../lib/http'
+import { memberRoles, organizationMembers, roles, users } from '../../db/schema'
+import { audit } from '../../audit'
+import { ValidationError } from '../../errors'
+import { idParam, name } from '../organizations/organizations.schemas'
+import { createUser, email, findUserByEmail, password } from '../users/users.service'
+import { grantRole, listRolesWithPermissions, systemRoleId } from '../roles/roles.service'
+
+const staffInput = z.object({
+  name,
+  email,
+  password: password.optional(),
+  role_key: z.enum(['admin', 'support', 'manager']),
+})
+
+/** Dashboard users (admin, support, manager) of the active organization, and the role catalogue. */
+export const staffRoutes = new Hono<AppEnv>()
+  .get('/:id/roles', allow('settings:manage'), validate('param', idParam), async (c) => {
+    return ok(c, { roles: await listRolesWithPermissions(c.get('deps').database.db, scoped(c).organizationId) })
+  })
+  .get('/:id/staff', allow('settings:manage'), validate('param', idParam), async (c) => {
+    const p = scoped(c)
+    const rows = await c
+      .get('deps')
+      .database.db.select({
+        member_id: organizationMembers.id,
+        user_id: users.id,
+        name: users.name,
+        email: users.email,
+        status: organizationMembers.status,
+        role_id: roles.id,
+        role_key: roles.key,
+        role_name: roles.name,
+        last_login_at: users.lastLoginAt,
+      })
+      .from(organizationMembers)
+      .innerJoin(users, eq(users.id, organizationMembers.userId))
+      .innerJoin(memberRoles, eq(memberRoles.organizationMemberId, organizationMembers.id))
+      .innerJoin(roles, eq(roles.id, memberRoles.roleId))
+      .where(and(eq(organizationMembers.organizationId, p.organizationId), eq(roles.surface, 'web')))
+      .orderBy(users.name, roles.id)
+    const staff = new Map<number, { member_id: number; user_id: number; name: string; email: string | null; status: string; last_login_at: string | null; roles: { id: number; key: string; name: string }[] }>()
+    for (const r of rows) {
+      const s = staff.get(r.member_id) ?? {
+        member_id: r.member_id,
+        user_id: r.user_id,
+        name: r.name,
+        email: r.email,
+        status: r.status,
+        last_login_at: r.last_login_at?.toISOString() ?? null,
+        roles: [],
+      }
+      s.roles.push({ id: r.role_id, key: r.role_key, name: r.role_name })
+      staff.set(r.member_id, s)
+    }
+    return ok(c, { staff: [...staff.values()] })
+  })
+  .post('/:id/staff', allow('settings:manage'), validate('param', idParam), validate('json', staffInput), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    const result = await c.get('deps').database.db.transaction(async (tx) => {
+      let user = await findUserByEmail(tx, input.email)
+      if (!user) {
+        if (!input.password) {
+          throw new ValidationError('Set a password for the new account', [{ path: 'password', message: 'Required for a new account' }], 'PASSWORD_REQUIRED')
+        }
+        user = await createUser(tx, { name: input.name, email: input.email, password: input.password })
+      }
+      let [membership] = await tx
+        .select({ id: organizationMembers.id })
+        .from(organizationMembers)
+        .where(and(eq(organizationMembers.organizationId, p.organizationId), eq(organizationMembers.userId, user.id)))
+      if (!membership) {
+        ;[membership] = await tx
+          .insert(organizationMembers)
+          .values({ organizationId: p.organizationId, userId: user.id })
+          .returning({ id: organizationMembers.id })
+      }
+      const roleId = await systemRoleId(tx, input.role_key)
+      await grantRole(tx, p.organizationId, membership!.id, roleId)
+      await audit(tx, {
+        organizationId: p.organizationId,
+        actorUserId: p.userId,
+        action: 'staff.grant',
+        entityType: 'user',
+        entityId: user.id,
+        details: { role: input.role_key },
+        ip: clientIp(c),
+      })
+      return { member_id: membership!.id, user_id: user.id, name: user.name, email: user.email, role_key: input.role_key }
+    })
+    return ok(c, result, 201)
+  })
+

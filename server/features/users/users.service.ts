@@ -1,0 +1,33 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import { users } from '../../db/schema'
+import { hashSecret } from '../../auth/crypto'
+import { z } from 'zod'
+
+export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'))
+export const password = z
+  .string()
+  .min(8, 'At least 8 characters')
+  .max(200, 'At most 200 characters')
+
+export async function findUserByEmail(tx: Tx, address: string) {
+  const [user] = await tx
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, address.toLowerCase()))
+  return user ?? null
+}
+
+export async function createUser(tx: Tx, input: { name: string; email?: string | null; phone?: string | null; password?: string }) {
+  const [user] = await tx
+    .insert(users)
+    .values({
+      name: input.name,
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      passwordHash: input.password ? await hashSecret(input.password) : null,
+    })
+    .returning()
+  if (!user) throw new Error('user insert returned nothing')
+  return user
+}

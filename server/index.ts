@@ -1,0 +1,35 @@
+import { serve } from '@hono/node-server'
+import { loadEnv } from './env'
+import { bootstrap } from './bootstrap'
+import { createApp } from './app'
+import { distDir } from './lib/paths'
+
+async function main() {
+  const env = loadEnv()
+  const deps = await bootstrap(env)
+  const app = createApp(deps, distDir)
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    const where = deps.database.kind === 'embedded' ? `embedded PGlite in ${deps.database.location}` : `PostgreSQL ${deps.database.location}`
+    console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where})`)
+  })
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`Hadir stopping (${signal})`)
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    server.close(async () => {
+      await deps.database.close()
+      process.exit(0)
+    })
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})
