@@ -2,11 +2,11 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { bodyLimit } from 'hono/body-limit'
-import { csrf } from 'hono/csrf'
 import type { AppDeps, AppEnv } from './context'
 import { AppError, PayloadTooLargeError } from './errors'
 import { loadPrincipal } from './auth/session'
 import { loadDevice } from './auth/device'
+import { sameOriginOnly } from './auth/csrf'
 import { AttemptLimiter } from './auth/rate-limit'
 import { healthRoutes } from './features/health/health.routes'
 import { setupRoutes } from './features/setup/setup.routes'
@@ -48,13 +48,12 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     c.set('device', null)
     await next()
   })
-  app.use('/api/*', csrf())
+  app.use('/api/*', sameOriginOnly())
   app.use('/api/*', async (c, next) => {
     const method = c.req.method
     if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
-      const type = c.req.header('content-type') ?? ''
-      const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined
-      if (hasBody && !/^application\/json\b/i.test(type) && !/^multipart\/form-data\b/i.test(type)) {
+      const type = c.req.header('content-type')
+      if (type !== undefined && !/^application\/json\b/i.test(type) && !/^multipart\/form-data\b/i.test(type)) {
         throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON (Content-Type: application/json)')
       }
     }

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type Agent, type TestApp } from '../test/harness'
+import { buildOrg, type OrgWorld } from '../test/fixtures'
+import { routeAccessTable, type Access } from './guard'
+import { expandPermissions, SYSTEM_ROLES, type SystemRoleKey } from '../../shared/permissions'
+
+/**
+ * Every API route and the access it must declare. The app's own route table is compared with this list, so a new
+ * route fails here until someone decides who may call it.
+ */
+const EXPECTED: Record<string, string> = {
+  'GET /api/health': 'public',
+  'GET /api/permissions': 'public',
+  'GET /api/setup/status': 'public',
+  'POST /api/setup': 'public',
+  'POST /api/auth/login': 'public',
+  'GET /api/auth/me': 'session:web',
+  'POST /api/auth/select': 'session:web',
+  'POST /api/auth/logout': 'public',
+  'POST /api/organizations': 'settings:manage',
+  'GET /api/organizations/:id': 'attendance:record:view',
+  'PATCH /api/organizations/:id': 'settings:manage',
+  'GET /api/organizations/:id/members': 'member:view',
+  'POST /api/organizations/:id/members': 'member:manage',
+  'GET /api/organizations/:id/members/:memberId': 'member:view',
+  'PATCH /api/organizations/:id/members/:memberId': 'member:manage',
+  'POST /api/organizations/:id/members/:memberId/invitations': 'member:manage',
+  'GET /api/organizations/:id/departments': 'member:view',
+  'POST /api/organizations/:id/departments': 'member:manage',
+  'GET /api/organizations/:id/positions': 'member:view',
+  'POST /api/organizations/:id/positions': 'member:manage',
+  'GET /api/organizations/:id/roles': 'settings:manage',
+  'GET /api/organizations/:id/staff': 'settings:manage',
+  'POST /api/organizations/:id/staff': 'settings:manage',
+  'GET /api/organizations/:id/devices': 'settings:manage',
+  'POST /api/organizations/:id/devices': 'settings:manage',
+  'DELETE /api/organizations/:id/devices/:deviceId': 'settings:manage',
+  'POST /api/devices/enrol': 'public',
+  'GET /api/devices/me': 'device',
+  'GET /api/mobile/invitations/:code': 'public',
+  'POST /api/mobile/invitations/redeem': 'public',
+  'POST /api/mobile/login': 'public',
+  'GET /api/mobile/me': 'session:mobile',
+  'POST /api/mobile/logout': 'public',
+}
+
+function describeAccess(a: Access | null): string {
+  if (!a) return 'MISSING GUARD'
+  if (a.kind === 'permission') return a.permission
+  if (a.kind === 'session') return `session:${a.surface}`
+  return a.kind
+}
+
+describe('permission matrix', () => {
+  let t: TestApp
+  let a: OrgWorld
+  let b: OrgWorld
+  let spareDeviceA: number
+  let spareDeviceB: number
+  beforeAll(async () => {
+    t = await createTestApp()
+    a = await buildOrg(t, 'a')
+    b = await buildOrg(t, 'b')
+    spareDeviceA = (await a.admin.post(`/api/organizations/${a.id}/devices`, { name: 'spare' })).body.data.id
+    spareDeviceB = (await b.admin.post(`/api/organizations/${b.id}/devices`, { name: 'spare' })).body.data.id
+  })
+  afterAll(() => t.close())
+
+  const table = () => routeAccessTable(t.app.routes)
+
+  it('every route declares exactly the access this list expects', () => {
+    const actual = Object.fromEntries(table().map((r) => [`${r.method} ${r.path}`, describeAccess(r.access)]))
+    expect(actual).toEqual(EXPECTED)
+  })
+
+  function pathFor(template: string, org: OrgWorld, device: number): string {
+    return template
+      .replace(':id', String(org.id))
+      .replace(':memberId', String(org.memberId))
+      .replace(':deviceId', String(device))
+      .replace(':code', 'NOPE2345')
+  }
+
+  async function call(agent: Agent, method: string, path: string) {
+    return method === 'GET' ? agent.get(path) : agent.request(method, path, {})
+  }
+
+  const roleKeys: SystemRoleKey[] = ['admin', 'support', 'manager', 'member', 'petugas']
+
+  it('answers 401 without a session, 403 without the permission, and lets the role through with it', async () => {
+    const failures: string[] = []
+    for (const route of table()) {
+      const access = route.access!
+      if (access.kind === 'public') continue
+      const path = pathFor(route.path, a, spareDeviceA)
+      const anon = await call(t.agent(), route.method, path)
+      if (anon.status !== 401) failures.push(`${route.method} ${route.path} anonymous -> ${anon.status}`)
+      if (anon.body?.error?.code === undefined) failures.push(`${route.method} ${route.path} anonymous: no error body`)
+
+      for (const key of roleKeys) {
+        const agent = a[key]
+        const res = await call(agent, route.method, path)
+        const role = SYSTEM_ROLES.find((r) => r.key === key)!
+        let expected: 'allowed' | 401 | 403
+        if (access.kind === 'permission') expected = expandPermissions(role.permissions).has(access.permission) ? 'allowed' : 403
+        else if (access.kind === 'session') expected = role.surface === access.surface ? 'allowed' : 401
+        else expected = key === 'petugas' ? 'allowed' : 401 // only the petugas agent carries the tablet's cookie
+        const ok = expected === 'allowed' ? ![401, 403].includes(res.status) && res.status < 500 : res.status === expected
+        if (!ok) failures.push(`${route.method} ${route.path} as ${key}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`)
+        if (res.status === 403 && access.kind === 'permission') {
+          expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', details: { permission: access.permission } })
+        }
+      }
+    }
+    expect(failures).toEqual([])
+  })
+
+  it("answers 404 for another organization's rows, to every role that could see its own", async () => {
+    const failures: string[] = []
+    for (const route of table()) {
+      const access = route.access!
+      if (access.kind !== 'permission' || !route.path.includes(':id')) continue
+      for (const key of ['admin', 'support', 'manager'] as const) {
+        // Org A's people aim at org B's organization, members and devices.
+        const res = await call(a[key], route.method, pathFor(route.path, b, spareDeviceB))
+        if (res.status !== 404) failures.push(`${route.method} ${route.path} as ${key} of A on B -> ${res.status}`)
+        const text = JSON.stringify(res.body)
+        if (text.includes('Org b') || text.includes('Member b')) failures.push(`${route.method} ${route.path} leaked B`)
+      }
+      // Org B's ids under org A's path: the row is not found either.
+      if (route.path.includes(':memberId') || route.path.includes(':deviceId')) {
+        const mixed = route.path
+          .replace(':id', String(a.id))
+          .replace(':memberId', String(b.memberId))
+          .replace(':deviceId', String(spareDeviceB))
+        const res = await call(a.admin, route.method, mixed)
+        if (res.status !== 404) failures.push(`${route.method} ${mixed} (B's row under A) -> ${res.status}`)
+      }
+    }
+    expect(failures).toEqual([])
+    // B's spare device was not revoked by A's attempts.
+    const list = await b.admin.get(`/api/organizations/${b.id}/devices`)
+    expect(list.body.data.devices.find((d: { id: number }) => d.id === spareDeviceB).status).toBe('pending')
+  })
+})

@@ -1,0 +1,106 @@
+import crypto from 'node:crypto'
+import postgres from 'postgres'
+import { createApp } from '../app'
+import { openDatabase, type Database } from '../db/client'
+import { ensureSystemRoles } from '../features/roles/roles.service'
+import type { AppDeps } from '../context'
+
+export const TEST_PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export type Backend = 'postgres' | 'pglite'
+export const backend: Backend = process.env.HADIR_TEST_DB === 'postgres' ? 'postgres' : 'pglite'
+
+/** A fresh, migrated database of the backend under test: its own PostgreSQL database, or an in-memory PGlite. */
+async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
+  if (backend === 'pglite') {
+    const database = await openDatabase({ dataDir: 'memory://' })
+    return { database, drop: () => database.close() }
+  }
+  const name = `hadir_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`
+  const admin = postgres(TEST_PG_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const url = new URL(TEST_PG_URL)
+  url.pathname = `/${name}`
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'memory://' })
+  return {
+    database,
+    drop: async () => {
+      await database.close()
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    },
+  }
+}
+
+export interface TestResponse<T = any> {
+  status: number
+  body: T
+  headers: Headers
+}
+
+/** A browser-like client: keeps cookies between requests. */
+export class Agent {
+  readonly cookies = new Map<string, string>()
+
+  constructor(private readonly app: TestApp) {}
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse<T>> {
+    const init: RequestInit = { method, headers: { ...headers } }
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body)
+      ;(init.headers as Record<string, string>)['content-type'] ??= 'application/json'
+    }
+    if (this.cookies.size) {
+      ;(init.headers as Record<string, string>).cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    }
+    const res = await this.app.app.request(path, init)
+    for (const set of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = set.split(';')
+      const [k, ...v] = pair!.split('=')
+      const value = v.join('=')
+      const expired = attrs.some((a) => /max-age=0/i.test(a.trim())) || value === ''
+      if (expired) this.cookies.delete(k!.trim())
+      else this.cookies.set(k!.trim(), value)
+    }
+    const text = await res.text()
+    let parsed: unknown = text
+    try {
+      parsed = text ? JSON.parse(text) : null
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers }
+  }
+
+  get = <T = any>(path: string) => this.request<T>('GET', path)
+  post = <T = any>(path: string, body?: unknown) => this.request<T>('POST', path, body ?? {})
+  patch = <T = any>(path: string, body?: unknown) => this.request<T>('PATCH', path, body ?? {})
+  delete = <T = any>(path: string) => this.request<T>('DELETE', path)
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>
+  deps: AppDeps
+  db: Database['db']
+  agent(): Agent
+  close(): Promise<void>
+}
+
+export async function createTestApp(options: Partial<AppDeps['options']> = {}): Promise<TestApp> {
+  const { database, drop } = await freshDatabase()
+  await ensureSystemRoles(database.db)
+  const deps: AppDeps = {
+    database,
+    secret: crypto.randomBytes(32).toString('base64url'),
+    version: 'test',
+    options: { secureCookies: false, signInPerMinute: 10_000, ...options },
+  }
+  const app = createApp(deps)
+  const t: TestApp = {
+    app,
+    deps,
+    db: database.db,
+    agent: () => new Agent(t),
+    close: drop,
+  }
+  return t
+}
