@@ -15,16 +15,27 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
     const database = await openDatabase({ dataDir: 'memory://' })
     return { database, drop: () => database.close() }
   }
+  const { url, drop } = await createPostgresDatabase()
+  const database = await openDatabase({ databaseUrl: url, dataDir: 'memory://' })
+  return {
+    database,
+    drop: async () => {
+      await database.close()
+      await drop()
+    },
+  }
+}
+
+/** An empty PostgreSQL database of its own for one test file; `drop` removes it. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `hadir_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`
   const admin = postgres(TEST_PG_URL, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
   const url = new URL(TEST_PG_URL)
   url.pathname = `/${name}`
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'memory://' })
   return {
-    database,
+    url: url.toString(),
     drop: async () => {
-      await database.close()
       await admin.unsafe(`drop database if exists ${name} with (force)`)
       await admin.end()
     },

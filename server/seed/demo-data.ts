@@ -1,0 +1,97 @@
+// Deterministic demo content: Indonesian names and plausible attendance (most on time, some late, a few absent).
+
+export const DEMO_DEPARTMENTS = [
+  { name: 'Kelas X IPA', code: 'X-IPA' },
+  { name: 'Kelas XI IPS', code: 'XI-IPS' },
+  { name: 'Kelas XII IPA', code: 'XII-IPA' },
+  { name: 'Guru dan Staf', code: 'GTK' },
+  { name: 'Tata Usaha', code: 'TU' },
+]
+export const DEMO_POSITIONS = ['Kepala Sekolah', 'Guru', 'Siswa', 'Staf Administrasi']
+
+const FIRST = ['Adi', 'Ayu', 'Bagus', 'Bayu', 'Citra', 'Dewi', 'Dimas', 'Eka', 'Fajar', 'Fitri', 'Gilang', 'Hana', 'Indah', 'Joko', 'Kartika', 'Lestari', 'Made', 'Nanda', 'Nur', 'Putri', 'Rizky', 'Sari', 'Tri', 'Wahyu', 'Yoga', 'Yuni']
+const LAST = ['Pratama', 'Saputra', 'Wijaya', 'Santoso', 'Hidayat', 'Lestari', 'Kurniawan', 'Permata', 'Nugroho', 'Siregar', 'Wulandari', 'Setiawan', 'Rahmawati', 'Gunawan', 'Hasibuan', 'Putra', 'Anggraini']
+
+/** A small seeded PRNG so the demo is the same every time. */
+export function mulberry32(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function demoPeople(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `${FIRST[i % FIRST.length]} ${LAST[(i * 7 + Math.floor(i / FIRST.length)) % LAST.length]}`,
+    number: `DM-${String(i + 1).padStart(4, '0')}`,
+  }))
+}
+
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number)
+  return h! * 60 + m!
+}
+function clock(total: number): string {
+  const t = Math.max(0, Math.min(total, 23 * 60 + 59))
+  return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}:00`
+}
+
+/** The calendar date (YYYY-MM-DD) and ISO weekday (1-7) `daysAgo` days before today in a time zone. */
+export function localDay(timezone: string, daysAgo: number, now = new Date()) {
+  const d = new Date(now.getTime() - daysAgo * 86_400_000)
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
+  const weekday = new Date(`${date}T12:00:00Z`).getUTCDay() || 7
+  return { date, weekday }
+}
+
+export interface DemoAttendanceOptions {
+  memberIds: number[]
+  petugasId: number
+  days: number
+  timezone: string
+  start: string
+  end: string
+  toleranceMinutes: number
+  seed: number
+  now?: Date
+}
+
+/** Working-day (Mon-Fri) records for the past `days` days, today's check-outs left open. */
+export function buildDemoAttendance(o: DemoAttendanceOptions) {
+  const rand = mulberry32(o.seed)
+  const start = minutes(o.start)
+  const end = minutes(o.end)
+  const rows = []
+  for (let ago = o.days - 1; ago >= 0; ago--) {
+    const { date, weekday } = localDay(o.timezone, ago, o.now)
+    if (weekday > 5) continue
+    for (const memberId of o.memberIds) {
+      const r = rand()
+      if (r < 0.05) continue // absent: no record
+      if (r < 0.08) {
+        rows.push({ organizationMemberId: memberId, attendanceDate: date, status: 'excused' as const, source: 'manual' as const, remarks: 'Izin sakit' })
+        continue
+      }
+      const arrive = start - 25 + Math.floor(rand() * 40) + (rand() < 0.1 ? Math.floor(rand() * 45) : 0)
+      const late = arrive > start + o.toleranceMinutes
+      const byPetugas = rand() < 0.4
+      rows.push({
+        organizationMemberId: memberId,
+        recordedBy: byPetugas ? o.petugasId : null,
+        clientId: crypto.randomUUID(),
+        attendanceDate: date,
+        checkInTime: clock(arrive),
+        checkOutTime: ago === 0 ? null : clock(end + Math.floor(rand() * 60) - 10),
+        status: late ? ('late' as const) : ('present' as const),
+        faceMatchScore: Math.round((0.55 + rand() * 0.35) * 100) / 100,
+        source: 'mobile' as const,
+        flags: late ? ['late'] : [],
+      })
+    }
+  }
+  return rows
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { backend, createPostgresDatabase } from '../test/harness'
+import { openDatabase, type Database } from '../db/client'
+import { attendanceRecords, devices, organizationMembers, organizations } from '../db/schema'
+import { count, eq } from 'drizzle-orm'
+
+const run = promisify(execFile)
+
+describe('npm run seed:demo', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-seed-'))
+  let env: NodeJS.ProcessEnv
+  let drop = async () => {}
+  beforeAll(async () => {
+    env = { ...process.env, HADIR_DATA_DIR: dataDir, DATABASE_URL: '' }
+    if (backend === 'postgres') {
+      const created = await createPostgresDatabase()
+      env.DATABASE_URL = created.url
+      drop = created.drop
+    }
+  })
+  afterAll(async () => {
+    await drop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  const seed = (args: string[]) => run('npx', ['tsx', 'server/seed/demo.ts', ...args], { env, cwd: process.cwd() })
+
+  it('fills a demo organization, prints its logins, and refuses to run twice', async () => {
+    const { stdout } = await seed(['--admin-email', 'kepala@sekolah.id', '--admin-password', 'rahasia-demo'])
+    expect(stdout).toMatch(/admin\s+kepala@sekolah\.id\s+rahasia-demo/)
+    expect(stdout).toMatch(/support\s+kepala\+support@sekolah\.id\s+\S{8,}/)
+    expect(stdout).toMatch(/petugas .* code [A-Z2-9]{8}/)
+
+    const db: Database = await openDatabase({ databaseUrl: env.DATABASE_URL || undefined, dataDir })
+    try {
+      const [org] = await db.db.select().from(organizations)
+      const [members] = await db.db.select({ n: count() }).from(organizationMembers).where(eq(organizationMembers.organizationId, org!.id))
+      const [records] = await db.db.select({ n: count() }).from(attendanceRecords).where(eq(attendanceRecords.organizationId, org!.id))
+      const [device] = await db.db.select().from(devices)
+      expect(members!.n).toBe(54) // 50 members, a petugas, and the admin, support and manager
+      expect(records!.n).toBeGreaterThan(50 * 15)
+      expect(device!.name).toBe('Tablet Gerbang Utama')
+    } finally {
+      await db.close()
+    }
+
+    await expect(seed([])).rejects.toMatchObject({ stderr: expect.stringMatching(/already exists.*nothing was changed/) })
+  }, 120_000)
+})

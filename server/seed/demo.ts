@@ -1,0 +1,133 @@
+// `npm run seed:demo [-- --admin-email E --admin-password P]`: a living demo organization — departments, positions,
+// ~50 members, a petugas with an enrolment code for a tablet, and 30 days of attendance — so the dashboard has
+// something to show at once. Uses the same database as `npm start` (DATABASE_URL, or the embedded one in ./data).
+import crypto from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { eq } from 'drizzle-orm'
+import { loadEnv } from '../env'
+import { openDatabase } from '../db/client'
+import { loadSecret } from '../lib/secret'
+import { attendanceRecords, departments, devices, organizationMembers, organizations, positions } from '../db/schema'
+import { ensureSystemRoles, grantRole, systemRoleId } from '../features/roles/roles.service'
+import { createOrganization } from '../features/organizations/organizations.service'
+import { createUser, findUserByEmail } from '../features/users/users.service'
+import { createMember } from '../features/members/members.service'
+import { hashSecret, hashToken, randomCode } from '../auth/crypto'
+import { buildDemoAttendance, DEMO_DEPARTMENTS, DEMO_POSITIONS, demoPeople } from './demo-data'
+
+const DEMO_SLUG = 'sekolah-demo-nusantara'
+const DEMO_NAME = 'Sekolah Demo Nusantara'
+const DEMO_PIN = '246810'
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      'admin-email': { type: 'string', default: 'admin@demo.hadir.local' },
+      'admin-password': { type: 'string' },
+      members: { type: 'string', default: '50' },
+      days: { type: 'string', default: '30' },
+    },
+  })
+  const env = loadEnv()
+  const adminEmail = values['admin-email']!.trim().toLowerCase()
+  const adminPassword = values['admin-password'] ?? crypto.randomBytes(9).toString('base64url')
+  if (adminPassword.length < 8) throw new Error('--admin-password must be at least 8 characters')
+  const memberCount = Math.min(Math.max(Number(values.members) || 50, 1), 5000)
+  const days = Math.min(Math.max(Number(values.days) || 30, 1), 366)
+
+  let database
+  try {
+    database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.HADIR_DATA_DIR })
+  } catch (err) {
+    throw new Error(`Cannot open the database (${(err as Error).message}). If Hadir is running on the embedded database, stop it first.`)
+  }
+  const { db } = database
+  await ensureSystemRoles(db)
+  const secret = loadSecret(env.SESSION_SECRET, env.HADIR_DATA_DIR)
+
+  const [existing] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, DEMO_SLUG))
+  if (existing) {
+    await database.close()
+    console.error(`The demo organization "${DEMO_NAME}" already exists (id ${existing.id}); nothing was changed.`)
+    process.exit(1)
+  }
+
+  const started = Date.now()
+  const result = await db.transaction(async (tx) => {
+    let admin = await findUserByEmail(tx, adminEmail)
+    const adminIsNew = !admin
+    admin ??= await createUser(tx, { name: 'Admin Demo', email: adminEmail, password: adminPassword })
+    const org = await createOrganization(tx, { name: DEMO_NAME, timezone: 'Asia/Jakarta', work_start_time: '07:30:00', work_end_time: '15:30:00', late_tolerance_minutes: 10 }, admin.id)
+    await tx.update(organizations).set({ slug: DEMO_SLUG }).where(eq(organizations.id, org.id))
+
+    const staff: { role: string; email: string; password: string }[] = []
+    for (const key of ['support', 'manager'] as const) {
+      const email = adminEmail.replace(/^[^@]+/, (local) => `${local}+${key}`)
+      const password = crypto.randomBytes(9).toString('base64url')
+      const user = (await findUserByEmail(tx, email)) ?? (await createUser(tx, { name: `${key[0]!.toUpperCase()}${key.slice(1)} Demo`, email, password }))
+      const [m] = await tx.insert(organizationMembers).values({ organizationId: org.id, userId: user.id }).returning()
+      await grantRole(tx, org.id, m!.id, await systemRoleId(tx, key))
+      staff.push({ role: key, email, password })
+    }
+
+    const deptIds = []
+    for (const d of DEMO_DEPARTMENTS) {
+      const [row] = await tx.insert(departments).values({ organizationId: org.id, name: d.name, code: d.code }).returning()
+      deptIds.push(row!.id)
+    }
+    const posIds = []
+    for (const name of DEMO_POSITIONS) {
+      const [row] = await tx.insert(positions).values({ organizationId: org.id, name }).returning()
+      posIds.push(row!.id)
+    }
+
+    const pinHash = await hashSecret(DEMO_PIN)
+    const people = demoPeople(memberCount)
+    const memberIds: number[] = []
+    for (const [i, person] of people.entries()) {
+      const id = await createMember(tx, org.id, {
+        name: person.name,
+        email: null,
+        phone: null,
+        member_number: person.number,
+        department_id: deptIds[i % deptIds.length]!,
+        position_id: posIds[i === 0 ? 0 : 1 + (i % (posIds.length - 1))]!,
+        role: 'member',
+      })
+      memberIds.push(id)
+    }
+    await tx.update(organizationMembers).set({ pinHash }).where(eq(organizationMembers.id, memberIds[0]!))
+    const petugasId = await createMember(tx, org.id, { name: 'Pak Joko (Petugas)', email: null, phone: null, member_number: 'PTG-01', role: 'petugas' })
+    await tx.update(organizationMembers).set({ pinHash }).where(eq(organizationMembers.id, petugasId))
+
+    const enrolCode = randomCode(8)
+    await tx.insert(devices).values({
+      organizationId: org.id,
+      name: 'Tablet Gerbang Utama',
+      enrolCodeHash: hashToken(secret, enrolCode),
+      enrolExpiresAt: new Date(Date.now() + 7 * 24 * 3600_000),
+      createdBy: admin.id,
+    })
+
+    const records = buildDemoAttendance({ memberIds, petugasId, days, timezone: 'Asia/Jakarta', start: '07:30', end: '15:30', toleranceMinutes: 10, seed: org.id })
+    for (let i = 0; i < records.length; i += 500) {
+      await tx.insert(attendanceRecords).values(records.slice(i, i + 500).map((r) => ({ ...r, organizationId: org.id })))
+    }
+    return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length, firstMember: people[0]! }
+  })
+  await database.close()
+
+  console.log(`Demo organization "${DEMO_NAME}" (id ${result.org.id}) created in ${((Date.now() - started) / 1000).toFixed(1)} s:`)
+  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length} departments, ${result.records} attendance records over ${days} days`)
+  console.log('\nDashboard logins (http://localhost:3000/admin/login):')
+  console.log(`  admin    ${adminEmail}  ${result.adminIsNew ? adminPassword : '(existing account: its own password)'}`)
+  for (const s of result.staff) console.log(`  ${s.role.padEnd(8)} ${s.email}  ${s.password}`)
+  console.log('\nMobile sign-in (http://localhost:3000/m/login):')
+  console.log(`  member   organization ${result.org.id}, member number ${result.firstMember.number} (${result.firstMember.name}), PIN ${DEMO_PIN}`)
+  console.log(`  petugas  member number PTG-01, PIN ${DEMO_PIN}, on a tablet enrolled with code ${result.enrolCode} (http://localhost:3000/p/enrol, valid 7 days)`)
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})
