@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { backend, createPostgresDatabase } from './test/harness'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** The real server process (`server/index.ts`), as `npm start` runs it, minus the build. */
+async function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let log = ''
+  proc.stdout!.on('data', (d) => (log += d))
+  proc.stderr!.on('data', (d) => (log += d))
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break
+    } catch {
+      /* starting */
+    }
+    if (proc.exitCode !== null) throw new Error(`server exited: ${log}`)
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  return {
+    url,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve())
+        proc.kill('SIGTERM')
+      }),
+  }
+}
+
+describe('the server process', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-restart-'))
+  const env: NodeJS.ProcessEnv = { ...process.env, HADIR_DATA_DIR: dataDir, DATABASE_URL: '' }
+  let drop = async () => {}
+  beforeAll(async () => {
+    if (backend === 'postgres') {
+      const created = await createPostgresDatabase()
+      env.DATABASE_URL = created.url
+      drop = created.drop
+    }
+  })
+  afterAll(async () => {
+    await drop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('reports its database, keeps data and its secret across a restart, and stops cleanly on SIGTERM', async () => {
+    const first = await startServer(env)
+    const health = await (await fetch(`${first.url}/api/health`)).json()
+    expect(health.data.database).toEqual({ kind: backend === 'postgres' ? 'postgres' : 'embedded', reachable: true })
+    const setup = await fetch(`${first.url}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organization: { name: 'Kantor Desa' }, admin: { name: 'Pak Lurah', email: 'lurah@desa.id', password: 'rahasia-123' } }),
+    })
+    expect(setup.status).toBe(201)
+    const login = await fetch(`${first.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'lurah@desa.id', password: 'rahasia-123' }),
+    })
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    await first.stop()
+    expect(first.proc.exitCode).toBe(0)
+
+    const secretFile = path.join(dataDir, 'secret')
+    expect(fs.existsSync(secretFile)).toBe(true)
+    expect(fs.statSync(secretFile).mode & 0o077).toBe(0)
+    if (backend === 'pglite') expect(fs.existsSync(path.join(dataDir, 'pglite'))).toBe(true)
+
+    const second = await startServer(env)
+    try {
+      const status = await (await fetch(`${second.url}/api/setup/status`)).json()
+      expect(status.data.needs_setup).toBe(false)
+      // The session made before the restart is still valid: the secret was kept.
+      const me = await fetch(`${second.url}/api/auth/me`, { headers: { cookie } })
+      expect(me.status).toBe(200)
+    } finally {
+      await second.stop()
+    }
+  }, 120_000)
+})
