@@ -32,6 +32,7 @@ const EXPECTED: Record<string, string> = {
   'GET /api/organizations/:id/roles': 'settings:manage',
   'GET /api/organizations/:id/staff': 'settings:manage',
   'POST /api/organizations/:id/staff': 'settings:manage',
+  'DELETE /api/organizations/:id/staff/:memberId/roles/:roleId': 'settings:manage',
   'GET /api/organizations/:id/devices': 'settings:manage',
   'POST /api/organizations/:id/devices': 'settings:manage',
   'DELETE /api/organizations/:id/devices/:deviceId': 'settings:manage',
@@ -78,6 +79,7 @@ describe('permission matrix', () => {
       .replace(':id', String(org.id))
       .replace(':memberId', String(org.memberId))
       .replace(':deviceId', String(device))
+      .replace(':roleId', '999999')
       .replace(':code', 'NOPE2345')
   }
 
@@ -133,6 +135,7 @@ describe('permission matrix', () => {
           .replace(':id', String(a.id))
           .replace(':memberId', String(b.memberId))
           .replace(':deviceId', String(spareDeviceB))
+          .replace(':roleId', '1')
         const res = await call(a.admin, route.method, mixed)
         if (res.status !== 404) failures.push(`${route.method} ${mixed} (B's row under A) -> ${res.status}`)
       }

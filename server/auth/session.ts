@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { and, eq, gt } from 'drizzle-orm'
 import type { AppEnv, Principal } from '../context'
 import type { Tx } from '../db/client'
-import { devices, organizationMembers, roles, sessions, users } from '../db/schema'
+import { devices, memberRoles, organizationMembers, roles, sessions, users } from '../db/schema'
 import { hashToken, randomToken } from './crypto'
 import { expandPermissions } from '../../shared/permissions'
 import { permissionsOfRole } from '../features/roles/roles.service'
@@ -83,17 +83,24 @@ export async function loadPrincipal(c: Context<AppEnv>): Promise<Principal | nul
       roleKey: roles.key,
       memberStatus: organizationMembers.status,
       deviceRevokedAt: devices.revokedAt,
+      heldRole: memberRoles.roleId,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .leftJoin(roles, eq(roles.id, sessions.roleId))
     .leftJoin(organizationMembers, eq(organizationMembers.id, sessions.organizationMemberId))
     .leftJoin(devices, eq(devices.id, sessions.deviceId))
+    .leftJoin(
+      memberRoles,
+      and(eq(memberRoles.organizationMemberId, sessions.organizationMemberId), eq(memberRoles.roleId, sessions.roleId)),
+    )
     .where(and(eq(sessions.tokenHash, hash), gt(sessions.expiresAt, now)))
   if (!row) return null
   const s = row.session
   if (s.organizationMemberId && row.memberStatus !== 'active') return null
   if (s.deviceId && row.deviceRevokedAt) return null
+  // A role taken away ends the sessions that use it.
+  if (s.roleId && row.heldRole === null) return null
 
   if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY) {
     const expiresAt = s.kind === 'web' ? new Date(now.getTime() + SESSION_TTL.web) : s.expiresAt

@@ -149,4 +149,18 @@ describe('dashboard sign-in', () => {
     // A role of another organization or surface is refused.
     expect((await agent.post('/api/auth/select', { organization_id: a.id, role_id: 99999 })).status).toBe(404)
   })
+
+  it('ends the sessions of a role that is taken away, and keeps the last admin', async () => {
+    const agent = await webLogin(t, b.emails.manager, b.id)
+    expect((await agent.get(`/api/organizations/${b.id}`)).status).toBe(200)
+    const staff = (await b.admin.get(`/api/organizations/${b.id}/staff`)).body.data.staff
+    const manager = staff.find((s: { email: string }) => s.email === b.emails.manager)
+    const roleId = manager.roles[0].id
+    expect((await b.admin.delete(`/api/organizations/${b.id}/staff/${manager.member_id}/roles/${roleId}`)).status).toBe(200)
+    expect((await agent.get(`/api/organizations/${b.id}`)).status).toBe(401)
+    const admin = staff.find((s: { email: string }) => s.email === b.emails.admin)
+    const last = await b.admin.delete(`/api/organizations/${b.id}/staff/${admin.member_id}/roles/${admin.roles[0].id}`)
+    expect(last.status).toBe(409)
+    expect(last.body.error.code).toBe('LAST_ADMIN')
+  })
 })

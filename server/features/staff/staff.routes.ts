@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { and, eq } from 'drizzle-orm'
+import { and, count, eq, ne } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
@@ -7,10 +7,16 @@ import { validate } from '../../lib/validate'
 import { clientIp, ok } from '../../lib/http'
 import { memberRoles, organizationMembers, roles, users } from '../../db/schema'
 import { audit } from '../../audit'
-import { ValidationError } from '../../errors'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { idParam, name } from '../organizations/organizations.schemas'
 import { createUser, email, findUserByEmail, password } from '../users/users.service'
 import { grantRole, listRolesWithPermissions, systemRoleId } from '../roles/roles.service'
+
+const staffRoleParams = z.object({
+  id: z.coerce.number().int().positive(),
+  memberId: z.coerce.number().int().positive(),
+  roleId: z.coerce.number().int().positive(),
+})
 
 const staffInput = z.object({
   name,
@@ -97,4 +103,27 @@ export const staffRoutes = new Hono<AppEnv>()
     })
     return ok(c, result, 201)
   })
-
+  .delete('/:id/staff/:memberId/roles/:roleId', allow('settings:manage'), validate('param', staffRoleParams), async (c) => {
+    const p = scoped(c)
+    const { memberId, roleId } = c.req.valid('param')
+    await c.get('deps').database.db.transaction(async (tx) => {
+      const [held] = await tx
+        .select({ key: roles.key })
+        .from(memberRoles)
+        .innerJoin(roles, eq(roles.id, memberRoles.roleId))
+        .where(and(eq(memberRoles.organizationId, p.organizationId), eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.roleId, roleId), eq(roles.surface, 'web')))
+      if (!held) throw new NotFoundError('Role assignment')
+      if (held.key === 'admin') {
+        // An organization always keeps at least one admin, so nobody locks everyone out.
+        const [others] = await tx
+          .select({ n: count() })
+          .from(memberRoles)
+          .innerJoin(organizationMembers, eq(organizationMembers.id, memberRoles.organizationMemberId))
+          .where(and(eq(memberRoles.organizationId, p.organizationId), eq(memberRoles.roleId, roleId), ne(memberRoles.organizationMemberId, memberId), eq(organizationMembers.status, 'active')))
+        if ((others?.n ?? 0) === 0) throw new ConflictError('The organization needs at least one admin', 'LAST_ADMIN')
+      }
+      await tx.delete(memberRoles).where(and(eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.roleId, roleId)))
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'staff.revoke', entityType: 'member', entityId: memberId, details: { role: held.key }, ip: clientIp(c) })
+    })
+    return ok(c, {})
+  })
