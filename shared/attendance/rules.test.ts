@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import {
+  checkGeofence,
+  checkInStatus,
+  checkOutStatus,
+  clockSkewMs,
+  closeForgottenCheckout,
+  dayStatus,
+  distanceMeters,
+  isClockSkewed,
+  minutesWorked,
+  toLocal,
+  type WorkSchedule,
+} from './rules'
+
+const school: WorkSchedule = { workDays: [1, 2, 3, 4, 5], startTime: '07:30:00', endTime: '15:30', lateToleranceMinutes: 10 }
+
+describe('local time in the organization zone', () => {
+  it('puts the same instant on different wall clocks and dates', () => {
+    const instant = new Date('2024-12-02T23:50:00Z') // Monday 23:50 UTC
+    expect(toLocal(instant, 'Asia/Jakarta')).toEqual({ date: '2024-12-03', time: '06:50:00', weekday: 2, minutes: 410 })
+    expect(toLocal(instant, 'Asia/Jayapura')).toMatchObject({ date: '2024-12-03', time: '08:50:00' })
+    expect(toLocal(instant, 'Europe/London')).toMatchObject({ date: '2024-12-02', time: '23:50:00', weekday: 1 })
+  })
+})
+
+describe('check-in status', () => {
+  it('is present up to and including start + tolerance, late one minute after', () => {
+    expect(checkInStatus(school, '07:00')).toEqual({ status: 'present', lateMinutes: 0 })
+    expect(checkInStatus(school, '07:40:59')).toEqual({ status: 'present', lateMinutes: 0 })
+    expect(checkInStatus(school, '07:41')).toEqual({ status: 'late', lateMinutes: 11 })
+    expect(checkInStatus({ ...school, lateToleranceMinutes: 0 }, '07:31')).toEqual({ status: 'late', lateMinutes: 1 })
+  })
+
+  it('depends on the zone: the same capture is on time in Jakarta and late in Jayapura', () => {
+    const capture = new Date('2024-12-03T00:35:00Z')
+    expect(checkInStatus(school, toLocal(capture, 'Asia/Jakarta').time).status).toBe('present')
+    expect(checkInStatus(school, toLocal(capture, 'Asia/Jayapura').time)).toEqual({ status: 'late', lateMinutes: 125 })
+  })
+})
+
+describe('check-out and hours', () => {
+  it('flags leaving before the end of the schedule', () => {
+    expect(checkOutStatus(school, '15:29')).toEqual({ leftEarly: true, earlyMinutes: 1 })
+    expect(checkOutStatus(school, '15:30')).toEqual({ leftEarly: false, earlyMinutes: 0 })
+    expect(minutesWorked('07:30', '15:45')).toBe(495)
+    expect(minutesWorked('07:30', null)).toBe(0)
+  })
+
+  it('closes a forgotten check-out at the end of the schedule, or leaves it open', () => {
+    expect(closeForgottenCheckout(school, '07:35', 'close_at_schedule_end')).toEqual({ checkOutTime: '15:30:00', flag: 'auto_closed' })
+    expect(closeForgottenCheckout(school, '16:10', 'close_at_schedule_end')?.checkOutTime).toBe('16:10:00')
+    expect(closeForgottenCheckout(school, '07:35', 'leave_open')).toBeNull()
+  })
+})
+
+describe('clock skew', () => {
+  it('flags a device clock more than 5 minutes off either way, judged at send time', () => {
+    const server = new Date('2024-12-03T08:00:00Z')
+    expect(isClockSkewed(clockSkewMs(new Date('2024-12-03T07:55:00Z'), server))).toBe(false)
+    expect(isClockSkewed(clockSkewMs(new Date('2024-12-03T07:54:59Z'), server))).toBe(true)
+    expect(isClockSkewed(clockSkewMs(new Date('2024-12-04T08:00:00Z'), server))).toBe(true)
+  })
+})
+
+describe('geofence', () => {
+  const monas = { latitude: -6.1754, longitude: 106.8272, radiusMeters: 100 }
+  it('measures distance on the globe', () => {
+    // Monas to Bundaran HI is about 2.3 km.
+    expect(distanceMeters(monas, { latitude: -6.1950, longitude: 106.8230 })).toBeGreaterThan(2100)
+    expect(distanceMeters(monas, { latitude: -6.1950, longitude: 106.8230 })).toBeLessThan(2400)
+  })
+
+  it('is inside within the radius, allows for accuracy, but not past twice the radius', () => {
+    const near = { latitude: -6.1754 + 0.0008, longitude: 106.8272 } // ~89 m north
+    expect(checkGeofence(near, monas).inside).toBe(true)
+    const edge = { latitude: -6.1754 + 0.0012, longitude: 106.8272 } // ~133 m
+    expect(checkGeofence(edge, monas).inside).toBe(false)
+    expect(checkGeofence({ ...edge, accuracyMeters: 50 }, monas).inside).toBe(true)
+    const far = { latitude: -6.1754 + 0.003, longitude: 106.8272, accuracyMeters: 5000 } // ~333 m, useless fix
+    expect(checkGeofence(far, monas)).toEqual({ inside: false, distanceMeters: 334 })
+  })
+})
+
+describe('day status', () => {
+  const base = { schedule: school, record: null, excused: false, today: '2024-12-04', nowMinutes: 9 * 60 }
+  it('derives absent only for a past working day (or today after work) without a record', () => {
+    expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2 })).toBe('absent')
+    expect(dayStatus({ ...base, date: '2024-12-04', weekday: 3 })).toBe('not_yet')
+    expect(dayStatus({ ...base, date: '2024-12-04', weekday: 3, nowMinutes: 16 * 60 })).toBe('absent')
+    expect(dayStatus({ ...base, date: '2024-12-01', weekday: 7 })).toBe('day_off')
+    expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, excused: true })).toBe('excused')
+    expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, record: { status: 'late' } })).toBe('late')
+  })
+})

@@ -1,0 +1,176 @@
+// Attendance rules, one source of truth for the PWA (offline confirmation screens) and the server (stored status).
+// Plain TypeScript: no DOM, no Node. Times of day are "HH:MM" or "HH:MM:SS" wall-clock times in the organization's zone.
+
+export interface WorkSchedule {
+  /** ISO weekdays that are working days: 1 = Monday ... 7 = Sunday. */
+  workDays: readonly number[]
+  startTime: string
+  endTime: string
+  lateToleranceMinutes: number
+}
+
+export interface LocalMoment {
+  /** YYYY-MM-DD in the zone. */
+  date: string
+  /** HH:MM:SS in the zone. */
+  time: string
+  /** ISO weekday, 1 = Monday. */
+  weekday: number
+  /** Minutes since local midnight. */
+  minutes: number
+}
+
+/** Where an instant falls on the organization's wall clock. */
+export function toLocal(instant: Date, timeZone: string): LocalMoment {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    weekday: 'short',
+  }).formatToParts(instant)
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  const date = `${get('year')}-${get('month')}-${get('day')}`
+  const time = `${get('hour')}:${get('minute')}:${get('second')}`
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1
+  return { date, time, weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) }
+}
+
+/** "08:15" or "08:15:30" -> minutes since midnight (seconds are dropped: rules work to the minute). */
+export function minutesOf(time: string): number {
+  const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(time)
+  if (!m) throw new Error(`not a time of day: ${time}`)
+  return Number(m[1]) * 60 + Number(m[2])
+}
+
+export function isWorkingDay(schedule: WorkSchedule, weekday: number): boolean {
+  return schedule.workDays.includes(weekday)
+}
+
+export interface CheckInResult {
+  status: 'present' | 'late'
+  /** Minutes after the start of work, when late; 0 otherwise. */
+  lateMinutes: number
+}
+
+/**
+ * Present up to and including start + tolerance, late after it. Late minutes count from the start of work, as the
+ * member experiences it ("you were 20 minutes late"), not from the end of the tolerance.
+ */
+export function checkInStatus(schedule: WorkSchedule, localTime: string): CheckInResult {
+  const at = minutesOf(localTime)
+  const start = minutesOf(schedule.startTime)
+  if (at <= start + schedule.lateToleranceMinutes) return { status: 'present', lateMinutes: 0 }
+  return { status: 'late', lateMinutes: at - start }
+}
+
+export interface CheckOutResult {
+  leftEarly: boolean
+  /** Minutes before the end of work, when left early. */
+  earlyMinutes: number
+}
+
+export function checkOutStatus(schedule: WorkSchedule, localTime: string): CheckOutResult {
+  const at = minutesOf(localTime)
+  const end = minutesOf(schedule.endTime)
+  return at < end ? { leftEarly: true, earlyMinutes: end - at } : { leftEarly: false, earlyMinutes: 0 }
+}
+
+/** Minutes worked between check-in and check-out on one day (0 when either is missing or out of order). */
+export function minutesWorked(checkIn: string | null, checkOut: string | null): number {
+  if (!checkIn || !checkOut) return 0
+  return Math.max(0, minutesOf(checkOut) - minutesOf(checkIn))
+}
+
+export type ForgottenCheckoutRule = 'close_at_schedule_end' | 'leave_open'
+
+/**
+ * A day that ended without a check-out: with `close_at_schedule_end` it is closed at the end of the schedule (or at
+ * check-in, if that was later) and flagged, so hours worked are not inflated; otherwise it stays open.
+ */
+export function closeForgottenCheckout(
+  schedule: WorkSchedule,
+  checkIn: string,
+  rule: ForgottenCheckoutRule,
+): { checkOutTime: string; flag: 'auto_closed' } | null {
+  if (rule === 'leave_open') return null
+  const end = Math.max(minutesOf(schedule.endTime), minutesOf(checkIn))
+  return { checkOutTime: formatMinutes(end), flag: 'auto_closed' }
+}
+
+export function formatMinutes(total: number): string {
+  const t = Math.max(0, Math.min(total, 24 * 60 - 1))
+  return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}:00`
+}
+
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+
+/**
+ * A device's clock error, measured when it talks to the server: the server's time minus the device's "now" sent in
+ * the same request. Records captured offline are judged by the skew of the device that captured them, not by how
+ * late they arrived.
+ */
+export function clockSkewMs(deviceNow: Date, serverNow: Date): number {
+  return serverNow.getTime() - deviceNow.getTime()
+}
+
+export function isClockSkewed(skewMs: number): boolean {
+  return Math.abs(skewMs) > MAX_CLOCK_SKEW_MS
+}
+
+export interface GeoPoint {
+  latitude: number
+  longitude: number
+}
+
+/** Great-circle distance in metres (haversine). */
+export function distanceMeters(a: GeoPoint, b: GeoPoint): number {
+  const R = 6_371_008.8
+  const rad = Math.PI / 180
+  const dLat = (b.latitude - a.latitude) * rad
+  const dLon = (b.longitude - a.longitude) * rad
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)))
+}
+
+export interface GeofenceResult {
+  inside: boolean
+  distanceMeters: number
+}
+
+/**
+ * Inside when the reported position is within the radius, allowing for the reported GPS accuracy — but never more
+ * than the radius again, so a wildly inaccurate fix cannot pass a far-away capture.
+ */
+export function checkGeofence(position: GeoPoint & { accuracyMeters?: number | null }, fence: GeoPoint & { radiusMeters: number }): GeofenceResult {
+  const d = distanceMeters(position, fence)
+  const slack = Math.min(Math.max(position.accuracyMeters ?? 0, 0), fence.radiusMeters)
+  return { inside: d <= fence.radiusMeters + slack, distanceMeters: Math.round(d) }
+}
+
+export type DayStatus = 'present' | 'late' | 'absent' | 'excused' | 'not_yet' | 'day_off'
+
+/**
+ * What a member's day amounts to, given their record (if any), whether an excuse was approved, and the time now.
+ * Absent is derived, never stored: a working day that ended (or whose work time ended, today) with no record.
+ */
+export function dayStatus(input: {
+  schedule: WorkSchedule
+  date: string
+  weekday: number
+  record: { status: 'present' | 'late' | 'absent' | 'excused' } | null
+  excused: boolean
+  today: string
+  nowMinutes: number
+}): DayStatus {
+  if (input.record) return input.record.status
+  if (input.excused) return 'excused'
+  if (!isWorkingDay(input.schedule, input.weekday)) return 'day_off'
+  if (input.date > input.today) return 'not_yet'
+  if (input.date === input.today && input.nowMinutes < minutesOf(input.schedule.endTime)) return 'not_yet'
+  return 'absent'
+}
