@@ -1,0 +1,17 @@
+import { createApp } from 'vue'
+import App from './App.vue'
+import { install as installI18n } from './modules/i18n'
+import { install as installPinia } from './modules/pinia'
+import { install as installPwa } from './modules/pwa'
+import { install as installRouter } from './modules/router'
+import { createAppRouter } from './router'
+import type { ModuleContext } from './types'
+import './styles/main.css'
+
+const app = createApp(App)
+const ctx: ModuleContext = { app, router: createAppRouter() }
+
+// Order matters: stores and messages exist before the router's first navigation runs its guards.
+for (const install of [installI18n, installPinia, installRouter, installPwa]) install(ctx)
+
+void ctx.router.isReady().then(() => app.mount('#app'))

@@ -1,0 +1,114 @@
+import type { Permission } from '@shared/permissions'
+import type { RouteRecordRaw } from 'vue-router'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Which surface the route belongs to; decides where a lost session sends the person. */
+    surface?: 'admin' | 'member' | 'petugas'
+    /** The screen is for people who are signed out (login, invitation, enrolment). */
+    guest?: boolean
+    /** Dashboard routes that need an active organization and role. */
+    needsActive?: boolean
+    /** The permission a dashboard page needs (the API checks it again). */
+    permission?: Permission
+    /** The i18n key of the page title. */
+    title?: string
+  }
+}
+
+// One dynamic import per surface: each becomes one chunk (admin, member, petugas, setup), so a phone never
+// downloads the dashboard and the service worker can leave the dashboard out of its precache.
+const admin = () => import('./surfaces/admin')
+const member = () => import('./surfaces/member')
+const petugas = () => import('./surfaces/petugas')
+const setup = () => import('./surfaces/setup')
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'landing', component: () => import('~/views/LandingPage.vue') },
+  { path: '/setup', name: 'setup', component: () => setup().then((m) => m.SetupWizard), meta: { title: 'setup.title' } },
+  {
+    path: '/admin/login',
+    name: 'admin-login',
+    component: () => admin().then((m) => m.AdminLogin),
+    meta: { surface: 'admin', guest: true, title: 'admin.login.title' },
+  },
+  {
+    path: '/admin/select-org',
+    name: 'admin-select-org',
+    component: () => admin().then((m) => m.SelectOrganization),
+    meta: { surface: 'admin', title: 'admin.select.title' },
+  },
+  {
+    path: '/admin',
+    component: () => admin().then((m) => m.AdminLayout),
+    meta: { surface: 'admin', needsActive: true },
+    children: [
+      { path: '', name: 'admin-overview', component: () => admin().then((m) => m.AdminOverview), meta: { title: 'admin.nav.overview' } },
+      {
+        path: 'members',
+        name: 'admin-members',
+        component: () => admin().then((m) => m.MemberList),
+        meta: { permission: 'member:view', title: 'admin.nav.members' },
+      },
+      {
+        path: 'devices',
+        name: 'admin-devices',
+        component: () => admin().then((m) => m.DeviceList),
+        meta: { permission: 'settings:manage', title: 'admin.nav.devices' },
+      },
+      {
+        path: 'staff',
+        name: 'admin-staff',
+        component: () => admin().then((m) => m.StaffList),
+        meta: { permission: 'settings:manage', title: 'admin.nav.staff' },
+      },
+      {
+        path: 'settings',
+        name: 'admin-settings',
+        component: () => admin().then((m) => m.OrganizationSettings),
+        meta: { permission: 'settings:manage', title: 'admin.nav.settings' },
+      },
+    ],
+  },
+  {
+    path: '/m',
+    component: () => member().then((m) => m.MemberLayout),
+    meta: { surface: 'member' },
+    children: [
+      { path: '', name: 'member-home', component: () => member().then((m) => m.MemberHome), meta: { title: 'member.home.title' } },
+      {
+        path: 'login',
+        name: 'member-login',
+        component: () => member().then((m) => m.MemberLogin),
+        meta: { guest: true, title: 'member.login.title' },
+      },
+      {
+        path: 'invite/:code',
+        name: 'member-invite',
+        component: () => member().then((m) => m.InviteRedeem),
+        meta: { guest: true, title: 'member.invite.title' },
+      },
+    ],
+  },
+  {
+    path: '/p',
+    component: () => petugas().then((m) => m.PetugasLayout),
+    meta: { surface: 'petugas' },
+    children: [
+      { path: '', name: 'petugas-home', component: () => petugas().then((m) => m.PetugasHome), meta: { title: 'petugas.home.title' } },
+      {
+        path: 'login',
+        name: 'petugas-login',
+        component: () => petugas().then((m) => m.PetugasLogin),
+        meta: { guest: true, title: 'petugas.login.title' },
+      },
+      {
+        path: 'enrol',
+        name: 'petugas-enrol',
+        component: () => petugas().then((m) => m.DeviceEnrol),
+        meta: { guest: true, title: 'petugas.enrol.title' },
+      },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('~/views/NotFound.vue'), meta: { title: 'notFound.title' } },
+]

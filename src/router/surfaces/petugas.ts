@@ -1,0 +1,5 @@
+// The petugas tablet's views (kiosk), one chunk ("petugas").
+export { default as DeviceEnrol } from '~/views/petugas/DeviceEnrol.vue'
+export { default as PetugasHome } from '~/views/petugas/PetugasHome.vue'
+export { default as PetugasLayout } from '~/views/petugas/PetugasLayout.vue'
+export { default as PetugasLogin } from '~/views/petugas/PetugasLogin.vue'
