@@ -38,6 +38,7 @@ describe('setup wizard', () => {
     expect(paths).toEqual(
       expect.arrayContaining(['organization.name', 'organization.timezone', 'organization.work_start_time', 'organization.late_tolerance_minutes', 'admin.email', 'admin.password']),
     )
+    expect(bad.body.error.details.find((d: { path: string }) => d.path === 'admin.password')).toMatchObject({ code: 'too_small', minimum: 8 })
     const malformed = await t.agent().request('POST', '/api/setup', '{"organization":', { 'content-type': 'application/json' })
     expect(malformed.status).toBe(400)
     expect(malformed.body.error.code).toBe('MALFORMED_JSON')
