@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest'
+import {
+  chooseChallenge,
+  DEFAULT_LIVENESS_OPTIONS,
+  estimateYaw,
+  LivenessChallenge,
+  runLiveness,
+  type LivenessDirection,
+  type LivenessFrame,
+} from './liveness'
+import { headTurnFrames, syntheticLandmarks } from './synthetic'
+
+/** Deterministic random source (Park–Miller). */
+function seeded(seed: number): () => number {
+  let s = seed
+  return () => (s = (s * 16807) % 2147483647) / 2147483647
+}
+
+/** A recorded sequence of yaw angles (degrees) at 10 fps. */
+function framesFromYaws(yaws: readonly (number | null)[], opts: { fps?: number; startT?: number } = {}): LivenessFrame[] {
+  const fps = opts.fps ?? 10
+  return yaws.map((yawDeg, i) => ({
+    t: (opts.startT ?? 0) + (i * 1000) / fps,
+    landmarks: yawDeg === null ? null : syntheticLandmarks({ yawDeg }),
+  }))
+}
+
+describe('estimateYaw', () => {
+  it('is 0 for a frontal face and grows with the head turn, signed by direction', () => {
+    expect(estimateYaw(syntheticLandmarks({ yawDeg: 0 }))).toBeCloseTo(0, 6)
+    const y10 = estimateYaw(syntheticLandmarks({ yawDeg: 10 }))!
+    const y30 = estimateYaw(syntheticLandmarks({ yawDeg: 30 }))!
+    expect(y10).toBeGreaterThan(0.1)
+    expect(y30).toBeGreaterThan(y10)
+    expect(y30).toBeGreaterThan(DEFAULT_LIVENESS_OPTIONS.turnYaw)
+    expect(estimateYaw(syntheticLandmarks({ yawDeg: -30 }))).toBeCloseTo(-y30, 6)
+  })
+
+  it('flips sign for mirrored frames', () => {
+    const lm = syntheticLandmarks({ yawDeg: 25 })
+    expect(estimateYaw(lm, true)).toBeCloseTo(-estimateYaw(lm)!, 6)
+  })
+
+  it('does not depend on position, scale or head roll', () => {
+    const ref = estimateYaw(syntheticLandmarks({ yawDeg: 20 }))!
+    expect(estimateYaw(syntheticLandmarks({ yawDeg: 20, scale: 40, cx: 50, cy: 900 }))).toBeCloseTo(ref, 6)
+    expect(estimateYaw(syntheticLandmarks({ yawDeg: 20, rollDeg: 25 }))).toBeCloseTo(ref, 6)
+  })
+
+  it('does not move when a flat photo of a frontal face is turned or tilted', () => {
+    for (const squashX of [1, 0.8, 0.6, 0.4]) {
+      expect(Math.abs(estimateYaw(syntheticLandmarks({ yawDeg: 0, squashX, rollDeg: 10 }))!)).toBeLessThan(1e-6)
+    }
+  })
+
+  it('returns null for unusable landmarks', () => {
+    expect(estimateYaw([])).toBeNull()
+    expect(estimateYaw(syntheticLandmarks({ yawDeg: 0 }).slice(0, 67))).toBeNull()
+    expect(estimateYaw(Array.from({ length: 68 }, () => ({ x: 5, y: 5 })))).toBeNull()
+  })
+})
+
+describe('chooseChallenge', () => {
+  it('draws each step from the injected random source', () => {
+    const values = [0.1, 0.9, 0.49, 0.5]
+    let i = 0
+    expect(chooseChallenge(() => values[i++]!, 4)).toEqual(['turn_left', 'turn_right', 'turn_left', 'turn_right'])
+    expect(chooseChallenge(seeded(5), 3)).toEqual(chooseChallenge(seeded(5), 3))
+    expect(() => chooseChallenge(Math.random, 0)).toThrow(RangeError)
+  })
+
+  it('produces every sequence over many draws', () => {
+    const seen = new Set<string>()
+    const rnd = seeded(123)
+    for (let k = 0; k < 200; k++) seen.add(chooseChallenge(rnd, 2).join(','))
+    expect(seen.size).toBe(4)
+  })
+})
+
+describe('LivenessChallenge', () => {
+  const sequences: LivenessDirection[][] = [
+    ['turn_left'],
+    ['turn_right'],
+    ['turn_left', 'turn_right'],
+    ['turn_right', 'turn_left'],
+    ['turn_left', 'turn_left'],
+  ]
+  for (const steps of sequences) {
+    it(`passes a recorded head-turn sequence: ${steps.join(' then ')}`, () => {
+      const c = new LivenessChallenge(steps)
+      expect(c.state).toMatchObject({ status: 'pending', phase: 'center', prompt: 'look_straight' })
+      const state = runLiveness(c, headTurnFrames(steps))
+      expect(state).toMatchObject({ status: 'passed', prompt: 'done', reason: null, step: steps.length })
+    })
+  }
+
+  it('prompts each step in turn', () => {
+    const c = new LivenessChallenge(['turn_right', 'turn_left'])
+    const prompts = headTurnFrames(['turn_right', 'turn_left']).map((f) => c.feed(f).prompt)
+    const distinct = prompts.filter((p, i) => p !== prompts[i - 1])
+    expect(distinct).toEqual(['look_straight', 'turn_right', 'look_straight', 'turn_left', 'look_straight', 'done'])
+  })
+
+  it('a still image fails: frontal photo, turned photo, and a photo tilted or turned in the hand', () => {
+    const still = (deg: number, n = 250): LivenessFrame[] => framesFromYaws(Array(n).fill(deg))
+    expect(runLiveness(new LivenessChallenge(['turn_left']), still(0))).toMatchObject({ status: 'failed', reason: 'timeout' })
+    expect(runLiveness(new LivenessChallenge(['turn_left']), still(30))).toMatchObject({ status: 'failed', reason: 'timeout' })
+    // A shorter recording of a still image never passes either.
+    expect(runLiveness(new LivenessChallenge(['turn_right']), still(0, 40)).status).toBe('pending')
+    // Waving a printed frontal photo around (turning the sheet, tilting it) keeps the yaw at 0.
+    const waved: LivenessFrame[] = Array.from({ length: 250 }, (_, i) => ({
+      t: i * 100,
+      landmarks: syntheticLandmarks({ yawDeg: 0, squashX: 0.5 + 0.5 * Math.abs(Math.cos(i / 5)), rollDeg: 15 * Math.sin(i / 7), cx: 300 + i }),
+    }))
+    expect(runLiveness(new LivenessChallenge(['turn_left', 'turn_right']), waved)).toMatchObject({ status: 'failed', reason: 'timeout' })
+  })
+
+  it('fails when the head turns the wrong way', () => {
+    const state = runLiveness(new LivenessChallenge(['turn_left']), headTurnFrames(['turn_right']))
+    expect(state).toMatchObject({ status: 'failed', reason: 'wrong_direction' })
+    const second = runLiveness(new LivenessChallenge(['turn_left', 'turn_right']), headTurnFrames(['turn_left', 'turn_left']))
+    expect(second).toMatchObject({ status: 'failed', reason: 'wrong_direction', step: 1 })
+  })
+
+  it('does not pass without coming back to frontal', () => {
+    const state = runLiveness(new LivenessChallenge(['turn_left']), framesFromYaws([0, 0, 0, 10, 20, 30, 30, 30, 30, 30, 30]))
+    expect(state).toMatchObject({ status: 'pending', phase: 'return' })
+  })
+
+  it('does not start until the face is frontal', () => {
+    // Starts turned to the left already: the left turn only counts after a frontal pose.
+    const c = new LivenessChallenge(['turn_left'])
+    runLiveness(c, framesFromYaws([30, 30, 30, 30]))
+    expect(c.state).toMatchObject({ status: 'pending', phase: 'center' })
+    expect(runLiveness(c, framesFromYaws([0, 0, 30, 30, 0, 0], { startT: 500 })).status).toBe('passed')
+  })
+
+  it('needs a small turn to be large enough, and ignores one-frame spikes', () => {
+    expect(runLiveness(new LivenessChallenge(['turn_left']), headTurnFrames(['turn_left'], { peakDeg: 8 })).status).toBe('pending')
+    const spike = framesFromYaws([0, 0, 0, 35, 0, 0, 0, 35, 0, 0])
+    expect(runLiveness(new LivenessChallenge(['turn_left']), spike)).toMatchObject({ status: 'pending', phase: 'turn' })
+  })
+
+  it('tolerates frames without a face but resets the hold', () => {
+    const yaws = [0, null, 0, 0, 30, null, 30, 30, 0, 0]
+    const state = runLiveness(new LivenessChallenge(['turn_left']), framesFromYaws(yaws))
+    expect(state.status).toBe('passed')
+  })
+
+  it('tolerates landmark jitter', () => {
+    const rnd = seeded(99)
+    const frames = headTurnFrames(['turn_right', 'turn_left']).map((f, i) => ({
+      t: f.t,
+      landmarks: syntheticLandmarks({ yawDeg: estimateYawDeg(f), jitter: { pixels: 1.5, random: rnd }, cx: 320 + i }),
+    }))
+    expect(runLiveness(new LivenessChallenge(['turn_right', 'turn_left']), frames).status).toBe('passed')
+  })
+
+  it('times out when the turns come too late, and stays final once decided', () => {
+    const c = new LivenessChallenge(['turn_left'], { timeoutMs: 1000 })
+    const late = headTurnFrames(['turn_left'], { fps: 5 }) // 16 frames at 5 fps = 3 s
+    expect(runLiveness(c, late)).toMatchObject({ status: 'failed', reason: 'timeout' })
+    expect(c.feed({ t: 0, landmarks: syntheticLandmarks({ yawDeg: 0 }) }).status).toBe('failed')
+  })
+
+  it('works on mirrored previews when told so', () => {
+    const mirroredFrames = headTurnFrames(['turn_left']).map((f) => ({
+      t: f.t,
+      landmarks: f.landmarks!.map((p) => ({ x: 640 - p.x, y: p.y })).map((_, i, all) => all[MIRROR_INDEX[i]!]!),
+    }))
+    expect(runLiveness(new LivenessChallenge(['turn_left'], { mirrored: true }), mirroredFrames).status).toBe('passed')
+    expect(runLiveness(new LivenessChallenge(['turn_left']), mirroredFrames).reason).toBe('wrong_direction')
+  })
+
+  it('picks a random sequence through the injected source', () => {
+    const c = LivenessChallenge.random(() => 0.7, 2)
+    expect(c.steps).toEqual(['turn_right', 'turn_right'])
+    expect(() => new LivenessChallenge([])).toThrow(RangeError)
+    expect(() => new LivenessChallenge(['turn_left'], { frontalYaw: 0.5, turnYaw: 0.4 })).toThrow(RangeError)
+  })
+})
+
+/** The synthetic frames carry no yaw; recover the degrees they were generated with (inverse of the monotone map). */
+function estimateYawDeg(frame: LivenessFrame): number {
+  const target = estimateYaw(frame.landmarks!)!
+  let lo = -60
+  let hi = 60
+  for (let k = 0; k < 50; k++) {
+    const mid = (lo + hi) / 2
+    if (estimateYaw(syntheticLandmarks({ yawDeg: mid }))! < target) lo = mid
+    else hi = mid
+  }
+  return (lo + hi) / 2
+}
+
+/**
+ * iBUG-68 index of the mirror-image point: flipping an image horizontally swaps left/right landmarks, and a detector
+ * run on the flipped image labels them by their new image position.
+ */
+const MIRROR_INDEX: number[] = (() => {
+  const m = Array.from({ length: 68 }, (_, i) => i)
+  const pair = (a: number, b: number): void => {
+    m[a] = b
+    m[b] = a
+  }
+  for (let i = 0; i <= 7; i++) pair(i, 16 - i) // jaw
+  for (let i = 0; i < 5; i++) pair(17 + i, 26 - i) // brows
+  pair(31, 35)
+  pair(32, 34) // nose base
+  pair(36, 45)
+  pair(37, 44)
+  pair(38, 43)
+  pair(39, 42)
+  pair(40, 47)
+  pair(41, 46) // eyes
+  pair(48, 54)
+  pair(49, 53)
+  pair(50, 52)
+  pair(55, 59)
+  pair(56, 58) // outer lip
+  pair(60, 64)
+  pair(61, 63)
+  pair(65, 67) // inner lip
+  return m
+})()

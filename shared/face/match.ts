@@ -1,0 +1,233 @@
+// The one face matching module, used by the browser, the server and the tests (plain TypeScript: no DOM, no Node).
+//
+// Rule (DESIGN.md "Faces"): L2 (euclidean) distance between 128-d descriptors — they are not unit length, never
+// cosine. A member has several descriptors; a member's distance to a probe is the smallest over their descriptors.
+// The best member is accepted only if
+//   best distance < threshold                                  (organization setting, default 0.5)
+//   AND (best distance of any OTHER member) - best >= margin   (default DEFAULT_FACE_MARGIN)
+// When no other member is in the gallery, the margin condition passes.
+
+import { checkDescriptor, DescriptorError, FACE_DESCRIPTOR_LENGTH, toDescriptor } from './descriptor'
+
+/** Organization default: accept only matches closer than this L2 distance. */
+export const DEFAULT_FACE_THRESHOLD = 0.5
+/** Organization default: the best member must beat the best other member by at least this L2 distance. */
+export const DEFAULT_FACE_MARGIN = 0.05
+
+export interface MatchOptions {
+  /** Accept only a best distance strictly below this (L2). */
+  threshold: number
+  /** Required gap between the best other member's distance and the best distance (L2, >= 0). */
+  margin: number
+}
+
+export const DEFAULT_MATCH_OPTIONS: Readonly<MatchOptions> = Object.freeze({
+  threshold: DEFAULT_FACE_THRESHOLD,
+  margin: DEFAULT_FACE_MARGIN,
+})
+
+/**
+ * Many descriptors of many members, as one contiguous Float32Array (row i = descriptors[i*128 .. i*128+127]) and a
+ * parallel Int32Array of member ids (row i belongs to memberIds[i]). Plain data: can be posted to a worker.
+ */
+export interface FaceGallery {
+  readonly descriptors: Float32Array
+  readonly memberIds: Int32Array
+  /** Number of rows (descriptors). */
+  readonly size: number
+}
+
+export interface GalleryEntry {
+  memberId: number
+  descriptor: ArrayLike<number>
+}
+
+export function emptyGallery(): FaceGallery {
+  return { descriptors: new Float32Array(0), memberIds: new Int32Array(0), size: 0 }
+}
+
+function checkMemberId(memberId: number): void {
+  if (!Number.isInteger(memberId) || memberId < -0x80000000 || memberId > 0x7fffffff) {
+    throw new RangeError(`member id must be a 32-bit integer, got ${memberId}`)
+  }
+}
+
+/** Builds a gallery; every descriptor is validated (128 finite floats of sane magnitude). */
+export function buildGallery(entries: Iterable<GalleryEntry>): FaceGallery {
+  const list = Array.isArray(entries) ? (entries as GalleryEntry[]) : [...entries]
+  const descriptors = new Float32Array(list.length * FACE_DESCRIPTOR_LENGTH)
+  const memberIds = new Int32Array(list.length)
+  list.forEach((entry, row) => {
+    checkMemberId(entry.memberId)
+    descriptors.set(toDescriptor(entry.descriptor), row * FACE_DESCRIPTOR_LENGTH)
+    memberIds[row] = entry.memberId
+  })
+  return { descriptors, memberIds, size: list.length }
+}
+
+/** A copy of the gallery without one member's rows. */
+export function galleryWithout(gallery: FaceGallery, memberId: number): FaceGallery {
+  let keep = 0
+  for (let r = 0; r < gallery.size; r++) if (gallery.memberIds[r] !== memberId) keep++
+  const descriptors = new Float32Array(keep * FACE_DESCRIPTOR_LENGTH)
+  const memberIds = new Int32Array(keep)
+  let o = 0
+  for (let r = 0; r < gallery.size; r++) {
+    const id = gallery.memberIds[r] as number
+    if (id === memberId) continue
+    descriptors.set(gallery.descriptors.subarray(r * FACE_DESCRIPTOR_LENGTH, (r + 1) * FACE_DESCRIPTOR_LENGTH), o * FACE_DESCRIPTOR_LENGTH)
+    memberIds[o++] = id
+  }
+  return { descriptors, memberIds, size: keep }
+}
+
+/** Distinct member ids in the gallery. */
+export function galleryMembers(gallery: FaceGallery): number[] {
+  return [...new Set(gallery.memberIds)]
+}
+
+/** Euclidean (L2) distance between two descriptors of the same length. */
+export function l2Distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`descriptor lengths differ: ${a.length} vs ${b.length}`)
+  let sum = 0
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number)
+    sum += d * d
+  }
+  return Math.sqrt(sum)
+}
+
+/**
+ * Display score for a distance: `1 - distance`, clamped to [0, 1]. Monotone decreasing in the distance; 1 means
+ * identical descriptors, the default threshold 0.5 shows as 0.5, anything at distance >= 1 shows as 0. For display
+ * and for storing alongside a record only — decisions always use the distance, threshold and margin.
+ */
+export function distanceToScore(distance: number | null): number {
+  if (distance === null || !Number.isFinite(distance)) return 0
+  return Math.min(1, Math.max(0, 1 - distance))
+}
+
+export interface IdentifyResult {
+  /** The closest member, or null when the gallery is empty. Set even when not verified (for logs and hints). */
+  memberId: number | null
+  /** L2 distance from the probe to that member's closest descriptor, or null when the gallery is empty. */
+  distance: number | null
+  /** The closest member other than memberId, or null when there is none. */
+  secondMemberId: number | null
+  /** L2 distance to the best other member's closest descriptor, or null when there is no other member. */
+  secondDistance: number | null
+  /** True when distance < threshold and (secondDistance - distance) >= margin (margin passes with no other member). */
+  verified: boolean
+  /** distanceToScore(distance): for display only. */
+  score: number
+}
+
+function checkOptions(options: MatchOptions): void {
+  if (!(options.threshold > 0) || !Number.isFinite(options.threshold)) throw new RangeError('threshold must be a positive number')
+  if (!(options.margin >= 0) || !Number.isFinite(options.margin)) throw new RangeError('margin must be a non-negative number')
+}
+
+/** Throws DescriptorError unless the probe is 128 finite floats of sane magnitude. */
+function checkProbe(probe: ArrayLike<number>): void {
+  const check = checkDescriptor(probe)
+  if (!check.ok) throw new DescriptorError(check.problem, check.message)
+}
+
+/**
+ * 1:N identification: one exact scan over the gallery. Returns the best member, its distance, the best other member's
+ * distance, and whether the match is accepted under the threshold and margin.
+ */
+export function identify(gallery: FaceGallery, probe: ArrayLike<number>, options: MatchOptions = DEFAULT_MATCH_OPTIONS): IdentifyResult {
+  checkOptions(options)
+  checkProbe(probe)
+  const p = probe instanceof Float32Array ? probe : Float32Array.from(probe)
+  const data = gallery.descriptors
+  const ids = gallery.memberIds
+  const D = FACE_DESCRIPTOR_LENGTH
+
+  // Squared distances while scanning. best: the closest row's member and its squared distance; second: the closest
+  // squared distance among rows of any other member. When a new overall best appears for a different member, the old
+  // best becomes the second (it is the minimum over every member other than the new best).
+  let bestId = 0
+  let best = Infinity
+  let secondId = 0
+  let second = Infinity
+  for (let r = 0, off = 0; r < gallery.size; r++, off += D) {
+    // Squared L2 distance, unrolled with four accumulators (D = 128 is a multiple of 8).
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    for (let i = 0; i < D; i += 8) {
+      let a = (data[off + i] as number) - (p[i] as number)
+      let b = (data[off + i + 1] as number) - (p[i + 1] as number)
+      let c = (data[off + i + 2] as number) - (p[i + 2] as number)
+      let e = (data[off + i + 3] as number) - (p[i + 3] as number)
+      s0 += a * a
+      s1 += b * b
+      s2 += c * c
+      s3 += e * e
+      a = (data[off + i + 4] as number) - (p[i + 4] as number)
+      b = (data[off + i + 5] as number) - (p[i + 5] as number)
+      c = (data[off + i + 6] as number) - (p[i + 6] as number)
+      e = (data[off + i + 7] as number) - (p[i + 7] as number)
+      s0 += a * a
+      s1 += b * b
+      s2 += c * c
+      s3 += e * e
+    }
+    const sum = s0 + s1 + s2 + s3
+    if (sum >= second) continue // cannot be the best (best <= second) nor improve the second
+    const id = ids[r] as number
+    if (best !== Infinity && id === bestId) {
+      if (sum < best) best = sum
+    } else if (sum < best) {
+      if (best !== Infinity) {
+        second = best
+        secondId = bestId
+      }
+      best = sum
+      bestId = id
+    } else {
+      second = sum
+      secondId = id
+    }
+  }
+
+  if (best === Infinity) {
+    return { memberId: null, distance: null, secondMemberId: null, secondDistance: null, verified: false, score: 0 }
+  }
+  const distance = Math.sqrt(best)
+  const secondDistance = second === Infinity ? null : Math.sqrt(second)
+  const verified = distance < options.threshold && (secondDistance === null || secondDistance - distance >= options.margin)
+  return {
+    memberId: bestId,
+    distance,
+    secondMemberId: secondDistance === null ? null : secondId,
+    secondDistance,
+    verified,
+    score: distanceToScore(distance),
+  }
+}
+
+export interface VerifyResult {
+  /** Smallest L2 distance from the probe to the member's descriptors, or null when the member has none. */
+  distance: number | null
+  /** distance < threshold. */
+  verified: boolean
+  score: number
+}
+
+/** 1:1 verification against one member's descriptors: accepted when the closest one is under the threshold. */
+export function verify(
+  descriptorsOfOneMember: readonly ArrayLike<number>[],
+  probe: ArrayLike<number>,
+  threshold: number = DEFAULT_FACE_THRESHOLD,
+): VerifyResult {
+  checkOptions({ threshold, margin: 0 })
+  checkProbe(probe)
+  let best = Infinity
+  for (const d of descriptorsOfOneMember) best = Math.min(best, l2Distance(d, probe))
+  if (best === Infinity) return { distance: null, verified: false, score: 0 }
+  return { distance: best, verified: best < threshold, score: distanceToScore(best) }
+}
