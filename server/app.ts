@@ -16,9 +16,11 @@ import { memberRoutes } from './features/members/members.routes'
 import { staffRoutes } from './features/staff/staff.routes'
 import { deviceAdminRoutes, deviceRoutes } from './features/devices/devices.routes'
 import { mobileRoutes } from './features/mobile/mobile.routes'
+import { faceRoutes, memberFaceRoutes, orgFaceRoutes } from './features/faces/faces.routes'
 import { mountClient } from './static'
 
 const JSON_BODY_LIMIT = 1024 * 1024
+const PHOTO_BODY_LIMIT = 4 * 1024 * 1024
 
 // The PWA needs wasm (face models), workers and the camera; everything else stays same-origin.
 const CSP = {
@@ -59,15 +61,13 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     }
     await next()
   })
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: () => {
-        throw new PayloadTooLargeError()
-      },
-    }),
-  )
+  const tooLarge = () => {
+    throw new PayloadTooLargeError()
+  }
+  // Routes that carry a photo take up to 4 MB of JSON (a 2 MB image in base64); everything else 1 MB.
+  const photoBody = bodyLimit({ maxSize: PHOTO_BODY_LIMIT, onError: tooLarge })
+  const jsonBody = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge })
+  app.use('/api/*', (c, next) => (/\/face\/(register|update)$|^\/api\/attendance\//.test(c.req.path) ? photoBody(c, next) : jsonBody(c, next)))
   app.use('/api/*', async (c, next) => {
     c.header('Cache-Control', 'no-store')
     c.set('device', await loadDevice(c))
@@ -83,6 +83,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', memberRoutes)
     .route('/organizations', staffRoutes)
     .route('/organizations', deviceAdminRoutes)
+    .route('/organizations', orgFaceRoutes)
+    .route('/members', memberFaceRoutes)
+    .route('/face', faceRoutes)
     .route('/devices', deviceRoutes)
     .route('/mobile', mobileRoutes(limiter))
   app.route('/api', api)

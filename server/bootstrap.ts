@@ -6,6 +6,8 @@ import { ensureSystemRoles } from './features/roles/roles.service'
 import { loadSecret } from './lib/secret'
 import { appRoot } from './lib/paths'
 import type { AppDeps } from './context'
+import { LocalDiskStorage } from './storage/storage'
+import { FaceIndexCache } from './face/index-cache'
 
 export function appVersion(): string {
   try {
@@ -23,6 +25,8 @@ export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']>
     database,
     secret: loadSecret(env.SESSION_SECRET, env.HADIR_DATA_DIR),
     version: appVersion(),
+    storage: new LocalDiskStorage(path.join(env.HADIR_DATA_DIR, 'photos')),
+    faceIndex: new FaceIndexCache(),
     options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },
   }
 }

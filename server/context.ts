@@ -1,5 +1,7 @@
 import type { Database } from './db/client'
 import type { Permission } from '../shared/permissions'
+import type { PhotoStorage } from './storage/storage'
+import type { FaceIndexCache } from './face/index-cache'
 
 export interface AppOptions {
   /** Cookies get Secure and the __Host- prefix (production behind HTTPS). */
@@ -13,6 +15,9 @@ export interface AppDeps {
   secret: string
   options: AppOptions
   version: string
+  storage: PhotoStorage
+  /** Per-organization 1:N face galleries, dropped whenever that organization's face data changes. */
+  faceIndex: FaceIndexCache
 }
 
 /** Who is calling: a signed-in person (dashboard or mobile). */

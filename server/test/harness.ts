@@ -1,4 +1,9 @@
 import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { LocalDiskStorage } from '../storage/storage'
+import { FaceIndexCache } from '../face/index-cache'
 import postgres from 'postgres'
 import { createApp } from '../app'
 import { openDatabase, type Database } from '../db/client'
@@ -92,6 +97,8 @@ export interface TestApp {
   app: ReturnType<typeof createApp>
   deps: AppDeps
   db: Database['db']
+  /** Where this app's photo storage writes (a temporary folder). */
+  photoDir: string
   agent(): Agent
   close(): Promise<void>
 }
@@ -99,8 +106,11 @@ export interface TestApp {
 export async function createTestApp(options: Partial<AppDeps['options']> = {}): Promise<TestApp> {
   const { database, drop } = await freshDatabase()
   await ensureSystemRoles(database.db)
+  const photoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-photos-'))
   const deps: AppDeps = {
     database,
+    storage: new LocalDiskStorage(photoDir),
+    faceIndex: new FaceIndexCache(),
     secret: crypto.randomBytes(32).toString('base64url'),
     version: 'test',
     options: { secureCookies: false, signInPerMinute: 10_000, ...options },
@@ -111,7 +121,11 @@ export async function createTestApp(options: Partial<AppDeps['options']> = {}): 
     deps,
     db: database.db,
     agent: () => new Agent(t),
-    close: drop,
+    photoDir,
+    close: async () => {
+      await drop()
+      fs.rmSync(photoDir, { recursive: true, force: true })
+    },
   }
   return t
 }

@@ -9,13 +9,17 @@ import { hashSecret, hashToken, normalizeCode, verifySecret } from '../../auth/c
 import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
 import { clientIp, ok } from '../../lib/http'
-import { devices, invitations, organizationMembers, organizations, users } from '../../db/schema'
+import { devices, invitations, memberFaceData, organizationMembers, organizations, users } from '../../db/schema'
 import { audit } from '../../audit'
 import type { Tx } from '../../db/client'
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
 import { assertNotLocked, nextFailure } from '../auth/auth.service'
+import { faceLoginInput } from '../faces/faces.schemas'
+import { matchOptions, parseDescriptor } from '../faces/faces.service'
+import { verify } from '../../../shared/face/match'
+import { descriptorFromBytes } from '../../../shared/face/descriptor'
 import { chooseMobileRole, describeMobileMe, findMembershipByLogin, isTrivialPin, mobileRoles } from './mobile.service'
 
 const pin = z.string().regex(/^\d{6}$/, 'The PIN is 6 digits')
@@ -137,6 +141,39 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       const me = await db.transaction(async (tx) => {
         await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))
         await audit(tx, { organizationId, actorUserId: m.userId, actorDeviceId: role.needsDevice ? device?.id : null, action: 'auth.mobile_login', entityType: 'member', entityId: m.id, details: { role: role.key }, ip: clientIp(c) })
+        return signInMobile(c, tx, m, role.id, role.needsDevice)
+      })
+      return ok(c, me)
+    })
+    .post('/login/face', publicRoute(), validate('json', faceLoginInput), async (c) => {
+      // Face sign-in on the member's own phone: 1:1 against the member the phone remembers, never 1:N, so it cannot
+      // be used to find out who a face belongs to. A miss counts like a wrong PIN; the PIN stays the fallback.
+      limiter.hit(`pin:${clientIp(c)}`)
+      const input = c.req.valid('json')
+      const probe = parseDescriptor(input.face_encoding, 'face_encoding')
+      const { db } = c.get('deps').database
+      const [m] = await db
+        .select()
+        .from(organizationMembers)
+        .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, input.organization_id)))
+      if (m) assertNotLocked(m.pinLockedUntil)
+      const rows = m
+        ? await db.select({ e: memberFaceData.faceEncoding }).from(memberFaceData).where(and(eq(memberFaceData.organizationId, m.organizationId), eq(memberFaceData.organizationMemberId, m.id)))
+        : []
+      const options = m ? await matchOptions(db, m.organizationId) : null
+      const result = options ? verify(rows.map((r) => descriptorFromBytes(new Uint8Array(r.e))), probe, options.threshold) : null
+      if (!m || m.status !== 'active' || !result?.verified) {
+        if (m) {
+          const next = nextFailure(m.failedPins)
+          await db.update(organizationMembers).set({ failedPins: next.failures, pinLockedUntil: next.lockedUntil }).where(eq(organizationMembers.id, m.id))
+          if (next.lockedUntil) assertNotLocked(next.lockedUntil)
+        }
+        throw new UnauthenticatedError('Face not recognised. Try again or use your PIN.', 'FACE_NOT_RECOGNISED')
+      }
+      const role = chooseMobileRole(await mobileRoles(db, m.id), m.organizationId, c.get('device'), 'member')
+      const me = await db.transaction(async (tx) => {
+        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))
+        await audit(tx, { organizationId: m.organizationId, actorUserId: m.userId, action: 'auth.face_login', entityType: 'member', entityId: m.id, details: { distance: Math.round(result.distance! * 1000) / 1000 }, ip: clientIp(c) })
         return signInMobile(c, tx, m, role.id, role.needsDevice)
       })
       return ok(c, me)
