@@ -120,6 +120,13 @@ describe('face registration, verification and withdrawal', () => {
     expect((await b.petugas.post('/api/face/verify', { organization_id: b.id, face_encoding: enc['p01/p01-5.jpg'] })).body.data.verified).toBe(false)
     expect((await a.support.post('/api/face/verify', { organization_id: a.id, face_encoding: enc['p01/p01-5.jpg'] })).status).toBe(403)
 
+    // A deactivated member stops matching at once, and matches again when reactivated.
+    await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { status: 'inactive' })
+    expect((await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: enc['p01/p01-5.jpg'] })).body.data.verified).toBe(false)
+    await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { status: 'active' })
+    expect((await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: enc['p01/p01-5.jpg'] })).body.data.verified).toBe(true)
+    await a.member.get('/api/mobile/me')
+
     const gallery = await a.petugas.get('/api/face/gallery')
     expect(gallery.body.data.members).toEqual([expect.objectContaining({ id: a.memberId, descriptors: expect.any(Array) })])
     expect((await b.petugas.get('/api/face/gallery')).body.data.members).toEqual([])
@@ -128,12 +135,13 @@ describe('face registration, verification and withdrawal', () => {
   it('signs a member in by face on their phone (1:1), with the PIN as fallback', async () => {
     const phone = t.agent()
     const ok = await phone.post('/api/mobile/login/face', { organization_id: a.id, member_id: a.memberId, face_encoding: enc['p01/p01-5.jpg'] })
-    expect(ok.status).toBe(200)
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200)
     expect(ok.body.data.member.id).toBe(a.memberId)
     const wrong = await t.agent().post('/api/mobile/login/face', { organization_id: a.id, member_id: a.memberId, face_encoding: enc['p02/p02-4.jpg'] })
     expect(wrong.status).toBe(401)
     expect(wrong.body.error.code).toBe('FACE_NOT_RECOGNISED')
-    expect((await t.agent().post('/api/mobile/login', { organization_id: a.id, login: 'M-a', pin: PIN })).status).toBe(200)
+    const pin = await t.agent().post('/api/mobile/login', { organization_id: a.id, login: 'M-a', pin: PIN })
+    expect(pin.status, JSON.stringify(pin.body)).toBe(200)
   })
 
   it('lets an admin set the face threshold, and the audited photo view is admin-only', async () => {

@@ -58,6 +58,8 @@ export const memberRoutes = new Hono<AppEnv>()
       })
       return getMember(tx, p.organizationId, memberId)
     })
+    // An inactive member's face must stop matching at once.
+    if (input.status !== undefined) c.get('deps').faceIndex.invalidate(p.organizationId)
     return ok(c, member)
   })
   .post('/:id/members/:memberId/invitations', allow('member:manage'), validate('param', memberParams), async (c) => {

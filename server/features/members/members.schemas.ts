@@ -8,7 +8,8 @@ const optionalText = (max: number) =>
     .trim()
     .max(max)
     .nullish()
-    .transform((v) => (v ? v : null))
+    // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
+    .transform((v) => (v === undefined ? undefined : v ? v : null))
 
 export const memberInput = z.object({
   name,
