@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { hashSecret, hashToken, normalizeCode, randomCode, randomToken, verifySecret } from './crypto'
 import { AttemptLimiter } from './rate-limit'
 import { isTrivialPin } from '../features/mobile/mobile.service'
-import { localToIso } from '../features/members/members.service'
+import { localToIso } from '../../shared/attendance/rules'
 import { loadEnv } from '../env'
 
 describe('secrets', () => {

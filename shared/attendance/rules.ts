@@ -20,8 +20,7 @@ export interface LocalMoment {
   minutes: number
 }
 
-/** Where an instant falls on the organization's wall clock. */
-export function toLocal(instant: Date, timeZone: string): LocalMoment {
+function zonedParts(instant: Date, timeZone: string): (type: string) => string {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -33,11 +32,24 @@ export function toLocal(instant: Date, timeZone: string): LocalMoment {
     second: '2-digit',
     weekday: 'short',
   }).formatToParts(instant)
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return (type) => parts.find((p) => p.type === type)?.value ?? ''
+}
+
+/** Where an instant falls on the organization's wall clock. */
+export function toLocal(instant: Date, timeZone: string): LocalMoment {
+  const get = zonedParts(instant, timeZone)
   const date = `${get('year')}-${get('month')}-${get('day')}`
   const time = `${get('hour')}:${get('minute')}:${get('second')}`
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1
   return { date, time, weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) }
+}
+
+/** The instant a wall-clock time ("2024-12-03 08:00:00") in a zone stands for, as an ISO string. */
+export function localToIso(local: string, timeZone: string): string {
+  const asUtc = new Date(local.replace(' ', 'T') + 'Z')
+  const get = zonedParts(asUtc, timeZone)
+  const zoned = Date.UTC(+get('year'), +get('month') - 1, +get('day'), +get('hour'), +get('minute'), +get('second'))
+  return new Date(asUtc.getTime() - (zoned - asUtc.getTime())).toISOString()
 }
 
 /** "08:15" or "08:15:30" -> minutes since midnight (seconds are dropped: rules work to the minute). */

@@ -15,6 +15,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
 import type { z } from 'zod'
+import { localToIso } from '../../../shared/attendance/rules'
 import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
 
 export interface MemberView {
@@ -134,25 +135,6 @@ export async function describeMembers(tx: Tx, organizationId: number, ids: numbe
       },
     ]
   })
-}
-
-/** "2024-12-03 08:00:00" in an IANA zone -> an ISO instant. */
-export function localToIso(local: string, timeZone: string): string {
-  const asUtc = new Date(local.replace(' ', 'T') + 'Z')
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(asUtc)
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value)
-  const zoned = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  const offset = zoned - asUtc.getTime()
-  return new Date(asUtc.getTime() - offset).toISOString()
 }
 
 export async function getMember(tx: Tx, organizationId: number, memberId: number): Promise<MemberView> {
