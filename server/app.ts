@@ -17,10 +17,12 @@ import { staffRoutes } from './features/staff/staff.routes'
 import { deviceAdminRoutes, deviceRoutes } from './features/devices/devices.routes'
 import { mobileRoutes } from './features/mobile/mobile.routes'
 import { faceRoutes, memberFaceRoutes, orgFaceRoutes } from './features/faces/faces.routes'
+import { attendanceRoutes } from './features/attendance/attendance.routes'
 import { mountClient } from './static'
 
 const JSON_BODY_LIMIT = 1024 * 1024
 const PHOTO_BODY_LIMIT = 4 * 1024 * 1024
+const SYNC_BODY_LIMIT = 16 * 1024 * 1024
 
 // The PWA needs wasm (face models), workers and the camera; everything else stays same-origin.
 const CSP = {
@@ -64,10 +66,15 @@ export function createApp(deps: AppDeps, clientDir?: string) {
   const tooLarge = () => {
     throw new PayloadTooLargeError()
   }
-  // Routes that carry a photo take up to 4 MB of JSON (a 2 MB image in base64); everything else 1 MB.
+  // Routes that carry a photo take up to 4 MB of JSON (a 2 MB image in base64), a sync batch 16 MB, the rest 1 MB.
   const photoBody = bodyLimit({ maxSize: PHOTO_BODY_LIMIT, onError: tooLarge })
   const jsonBody = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge })
-  app.use('/api/*', (c, next) => (/\/face\/(register|update)$|^\/api\/attendance\//.test(c.req.path) ? photoBody(c, next) : jsonBody(c, next)))
+  const syncBody = bodyLimit({ maxSize: SYNC_BODY_LIMIT, onError: tooLarge })
+  app.use('/api/*', (c, next) => {
+    if (c.req.path === '/api/attendance/sync') return syncBody(c, next)
+    if (/\/face\/(register|update)$|^\/api\/attendance\//.test(c.req.path)) return photoBody(c, next)
+    return jsonBody(c, next)
+  })
   app.use('/api/*', async (c, next) => {
     c.header('Cache-Control', 'no-store')
     c.set('device', await loadDevice(c))
@@ -86,6 +93,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', orgFaceRoutes)
     .route('/members', memberFaceRoutes)
     .route('/face', faceRoutes)
+    .route('/attendance', attendanceRoutes)
     .route('/devices', deviceRoutes)
     .route('/mobile', mobileRoutes(limiter))
   app.route('/api', api)

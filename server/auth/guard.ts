@@ -11,6 +11,7 @@ export type Access =
   | { kind: 'public' }
   | { kind: 'session'; surface: 'web' | 'mobile' }
   | { kind: 'permission'; permission: Permission }
+  | { kind: 'any-permission'; permissions: Permission[] }
   | { kind: 'device' }
 
 export type Guard = MiddlewareHandler<AppEnv> & { access: Access }
@@ -54,6 +55,17 @@ export const allow = (permission: Permission): Guard =>
     if (orgParam !== undefined && String(p.organizationId) !== orgParam) throw new NotFoundError('Organization')
     if (!p.permissions.has(permission)) {
       throw new ForbiddenError('You do not have permission to do this', 'FORBIDDEN', { permission })
+    }
+  })
+
+/** Like `allow`, for routes two roles share (a member submitting their own record, a petugas recording anyone's). */
+export const allowAny = (...permissions: Permission[]): Guard =>
+  guard({ kind: 'any-permission', permissions }, (c) => {
+    const p = c.get('principal')
+    if (!p) throw new UnauthenticatedError()
+    if (p.organizationId === null) throw new ForbiddenError('Choose an organization first', 'ORGANIZATION_NOT_SELECTED')
+    if (!permissions.some((x) => p.permissions.has(x))) {
+      throw new ForbiddenError('You do not have permission to do this', 'FORBIDDEN', { permission: permissions.join(' | ') })
     }
   })
 

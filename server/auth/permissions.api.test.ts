@@ -47,6 +47,10 @@ const EXPECTED: Record<string, string> = {
   'POST /api/face/verify': 'attendance:record:capture',
   'GET /api/face/gallery': 'member:face:view',
   'POST /api/mobile/login/face': 'public',
+  'POST /api/attendance/sync': 'attendance:record:submit|attendance:record:create',
+  'POST /api/attendance/submit': 'attendance:record:submit',
+  'POST /api/attendance/record': 'attendance:record:create',
+  'GET /api/attendance/mine': 'attendance:record:view:own',
   'POST /api/devices/enrol': 'public',
   'GET /api/devices/me': 'device',
   'GET /api/mobile/invitations/:code': 'public',
@@ -59,6 +63,7 @@ const EXPECTED: Record<string, string> = {
 function describeAccess(a: Access | null): string {
   if (!a) return 'MISSING GUARD'
   if (a.kind === 'permission') return a.permission
+  if (a.kind === 'any-permission') return a.permissions.join('|')
   if (a.kind === 'session') return `session:${a.surface}`
   return a.kind
 }
@@ -115,7 +120,9 @@ describe('permission matrix', () => {
         const res = await call(agent, route.method, path)
         const role = SYSTEM_ROLES.find((r) => r.key === key)!
         let expected: 'allowed' | 401 | 403
-        if (access.kind === 'permission') expected = expandPermissions(role.permissions).has(access.permission) ? 'allowed' : 403
+        const granted = expandPermissions(role.permissions)
+        if (access.kind === 'permission') expected = granted.has(access.permission) ? 'allowed' : 403
+        else if (access.kind === 'any-permission') expected = access.permissions.some((x) => granted.has(x)) ? 'allowed' : 403
         else if (access.kind === 'session') expected = role.surface === access.surface ? 'allowed' : 401
         else expected = key === 'petugas' ? 'allowed' : 401 // only the petugas agent carries the tablet's cookie
         const ok = expected === 'allowed' ? ![401, 403].includes(res.status) && res.status < 500 : res.status === expected
@@ -123,6 +130,7 @@ describe('permission matrix', () => {
         if (res.status === 403 && access.kind === 'permission') {
           expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', details: { permission: access.permission } })
         }
+        if (res.status === 403 && access.kind === 'any-permission') expect(res.body.error.code).toBe('FORBIDDEN')
       }
     }
     expect(failures).toEqual([])

@@ -54,7 +54,39 @@ export const attendanceRecords = pgTable(
   (t) => [
     uniqueIndex('attendance_records_org_client_unique').on(t.organizationId, t.clientId),
     index('attendance_records_org_date_idx').on(t.organizationId, t.attendanceDate, t.id),
-    index('attendance_records_member_date_idx').on(t.organizationId, t.organizationMemberId, t.attendanceDate),
+    // One record per member and day: check-in and check-out events from any device fold into it.
+    uniqueIndex('attendance_records_member_day_unique').on(t.organizationId, t.organizationMemberId, t.attendanceDate),
+  ],
+)
+
+/**
+ * Every capture a device sent (check-in or check-out), keyed by the device's UUIDv7: the idempotency record of sync.
+ * The same id again is a duplicate; the same id with a different payload is a conflict. Never deleted by sync.
+ */
+export const attendanceEvents = pgTable(
+  'attendance_events',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    clientId: uuid('client_id').notNull(),
+    attendanceRecordId: integer('attendance_record_id').references(() => attendanceRecords.id, { onDelete: 'cascade' }),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['check_in', 'check_out'] }).notNull(),
+    payloadHash: text('payload_hash').notNull(),
+    recordedBy: integer('recorded_by').references(() => organizationMembers.id, { onDelete: 'set null' }),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
+    mobileDeviceId: text('mobile_device_id'),
+    deviceCapturedAt: timestamp('device_captured_at', { withTimezone: true }).notNull(),
+    capturedAt: timestamp('captured_at', { withTimezone: true }).notNull(),
+    clockSkewMs: integer('clock_skew_ms').notNull().default(0),
+    faceDistance: real('face_distance'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('attendance_events_org_client_unique').on(t.organizationId, t.clientId),
+    index('attendance_events_record_idx').on(t.attendanceRecordId),
   ],
 )
 

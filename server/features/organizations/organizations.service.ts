@@ -1,18 +1,18 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
-import { organizationMembers, organizations, workSchedules } from '../../db/schema'
+import { organizationMembers, organizations, workSchedules, type OrganizationSettings } from '../../db/schema'
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import type { OrganizationInput } from './organizations.schemas'
 import { NotFoundError } from '../../errors'
 
-export const DEFAULT_ORGANIZATION_SETTINGS = {
+export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettings>> = {
   face_threshold: 0.5,
   face_margin: 0.05,
   face_reverify_photos: false,
   photo_retention_days: 90,
   geofence_policy: 'flag',
   forgotten_checkout_rule: 'close_at_schedule_end',
-} as const
+}
 
 function slugify(name: string): string {
   const base = name

@@ -1,0 +1,123 @@
+import { Hono, type Context } from 'hono'
+import { and, desc, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { AppEnv } from '../../context'
+import { allow, allowAny, scoped } from '../../auth/guard'
+import { validate } from '../../lib/validate'
+import { ok } from '../../lib/http'
+import { attendanceRecords, attendanceSyncLogs, devices } from '../../db/schema'
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors'
+import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
+import { clockSkewMs } from '../../../shared/attendance/rules'
+import { organizationRules } from './attendance.schedule'
+import { applyRecord, type SyncContext } from './attendance.sync'
+
+async function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
+  const p = scoped(c)
+  const deps = c.get('deps')
+  const now = new Date()
+  return {
+    deps,
+    principal: p,
+    rules: await organizationRules(deps.database.db, p.organizationId),
+    skewMs: sentAt ? clockSkewMs(new Date(sentAt), now) : 0,
+    mobileDeviceId,
+  }
+}
+
+async function logSync(c: Context<AppEnv>, mobileDeviceId: string, results: SyncResult[]) {
+  const p = scoped(c)
+  const { db } = c.get('deps').database
+  const synced = results.filter((r) => r.status === 'applied' || r.status === 'duplicate').length
+  await db.insert(attendanceSyncLogs).values({
+    organizationId: p.organizationId,
+    mobileDeviceId,
+    deviceId: p.deviceId,
+    syncStatus: synced === results.length ? 'completed' : 'failed',
+    recordsSynced: synced,
+  })
+  if (p.deviceId) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, p.deviceId))
+}
+
+/** A single-record call answers with HTTP status codes; sync answers per record. */
+function singleAnswer(c: Context<AppEnv>, result: SyncResult) {
+  if (result.status === 'rejected') {
+    if (result.code === 'NOT_ALLOWED') throw new ForbiddenError(result.reason, result.code)
+    if (result.code === 'UNKNOWN_MEMBER' || result.code === 'UNKNOWN_LOCATION') throw new NotFoundError(result.code === 'UNKNOWN_MEMBER' ? 'Member' : 'Location', result.code)
+    if (result.code === 'NOT_AN_IMAGE') throw new AppError(415, result.code, result.reason ?? 'Not an image')
+    if (result.code === 'IMAGE_TOO_LARGE') throw new AppError(413, result.code, result.reason ?? 'Too large')
+    throw new ValidationError(result.reason, undefined, result.code)
+  }
+  if (result.status === 'conflict') throw new ConflictError(result.reason ?? 'Conflict', result.code)
+  return ok(
+    c,
+    { id: result.record_id, client_id: result.client_id, status: result.attendance_status ?? null, sync_status: result.status, flags: result.flags ?? [], created_at: new Date().toISOString() },
+    result.status === 'applied' ? 201 : 200,
+  )
+}
+
+const single = syncRecordSchema.omit({ member_id: true }).extend({
+  organization_id: z.number().int().positive(),
+  member_id: z.number().int().positive().optional(),
+  recorded_by: z.number().int().positive().optional(),
+  device_id: z.string().trim().min(1).max(100).optional(),
+  sent_at: z.iso.datetime({ offset: true }).optional(),
+})
+
+export const attendanceRoutes = new Hono<AppEnv>()
+  .post('/sync', allowAny('attendance:record:submit', 'attendance:record:create'), validate('json', syncBatchSchema), async (c) => {
+    const input = c.req.valid('json')
+    if (input.records.length > MAX_SYNC_BATCH) {
+      throw new AppError(413, 'BATCH_TOO_LARGE', `Send at most ${MAX_SYNC_BATCH} records per request`)
+    }
+    const ctx = await contextFor(c, input.sent_at, input.device_id)
+    const results: SyncResult[] = []
+    for (const raw of input.records) results.push(await applyRecord(ctx, raw))
+    await logSync(c, input.device_id, results)
+    const failed = results.filter((r) => r.status === 'rejected' || r.status === 'conflict').length
+    return ok(c, { synced: results.length - failed, failed, last_sync_at: new Date().toISOString(), results })
+  })
+  .post('/submit', allow('attendance:record:submit'), validate('json', single), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    if (input.organization_id !== p.organizationId) throw new NotFoundError('Organization')
+    if (input.member_id !== undefined && input.member_id !== p.memberId) throw new ForbiddenError('A member can only submit their own attendance', 'NOT_ALLOWED')
+    const ctx = await contextFor(c, input.sent_at, input.device_id ?? 'member-app')
+    const result = await applyRecord(ctx, { ...input, member_id: p.memberId })
+    await logSync(c, ctx.mobileDeviceId, [result])
+    return singleAnswer(c, result)
+  })
+  .post('/record', allow('attendance:record:create'), validate('json', single), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    if (input.organization_id !== p.organizationId) throw new NotFoundError('Organization')
+    if (input.member_id === undefined) throw new ValidationError('Choose the member', [{ path: 'member_id', message: 'Required' }])
+    // recorded_by is the signed-in petugas; a body naming someone else is refused, never trusted.
+    if (input.recorded_by !== undefined && input.recorded_by !== p.memberId) {
+      throw new ForbiddenError('recorded_by must be the signed-in petugas', 'RECORDED_BY_MISMATCH')
+    }
+    const ctx = await contextFor(c, input.sent_at, input.device_id ?? `device-${p.deviceId}`)
+    const result = await applyRecord(ctx, input)
+    await logSync(c, ctx.mobileDeviceId, [result])
+    return singleAnswer(c, result)
+  })
+  .get('/mine', allow('attendance:record:view:own'), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(366).default(60) })), async (c) => {
+    const p = scoped(c)
+    const rows = await c
+      .get('deps')
+      .database.db.select({
+        id: attendanceRecords.id,
+        attendance_date: attendanceRecords.attendanceDate,
+        check_in_time: attendanceRecords.checkInTime,
+        check_out_time: attendanceRecords.checkOutTime,
+        status: attendanceRecords.status,
+        approval_status: attendanceRecords.approvalStatus,
+        flags: attendanceRecords.flags,
+        remarks: attendanceRecords.remarks,
+      })
+      .from(attendanceRecords)
+      .where(and(eq(attendanceRecords.organizationId, p.organizationId), eq(attendanceRecords.organizationMemberId, p.memberId!)))
+      .orderBy(desc(attendanceRecords.attendanceDate))
+      .limit(c.req.valid('query').limit)
+    return ok(c, { records: rows })
+  })
