@@ -3,6 +3,7 @@ import { loadEnv } from './env'
 import { bootstrap } from './bootstrap'
 import { createApp } from './app'
 import { distDir } from './lib/paths'
+import { runMaintenance } from './features/attendance/maintenance'
 
 async function main() {
   const env = loadEnv()
@@ -12,6 +13,12 @@ async function main() {
     const where = deps.database.kind === 'embedded' ? `embedded PGlite in ${deps.database.location}` : `PostgreSQL ${deps.database.location}`
     console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where})`)
   })
+
+  // Forgotten check-outs and photo retention: at start, then hourly.
+  const maintain = () =>
+    runMaintenance(deps).catch((err) => console.error('[hadir] maintenance failed:', err instanceof Error ? err.message : err))
+  void maintain()
+  setInterval(maintain, 60 * 60 * 1000).unref()
 
   let stopping = false
   const stop = (signal: string) => {

@@ -1,0 +1,61 @@
+import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm'
+import type { AppDeps } from '../../context'
+import { attendanceRecords, organizations } from '../../db/schema'
+import { closeForgottenCheckout, toLocal } from '../../../shared/attendance/rules'
+import { audit } from '../../audit'
+import { memberSchedule, organizationRules } from './attendance.schedule'
+
+/** Runs the periodic jobs for every organization; safe to run as often as you like. */
+export async function runMaintenance(deps: AppDeps, now = new Date()) {
+  const orgs = await deps.database.db.select({ id: organizations.id }).from(organizations)
+  let closed = 0
+  let purged = 0
+  for (const { id } of orgs) {
+    closed += await closeForgottenCheckouts(deps, id, now)
+    purged += await purgeOldPhotos(deps, id, now)
+  }
+  return { closed, purged }
+}
+
+/**
+ * Days that ended with a check-in and no check-out are closed by the organization's rule (at the end of the member's
+ * schedule, flagged `auto_closed`), or left open. Today is never touched: the member may still check out.
+ */
+export async function closeForgottenCheckouts(deps: AppDeps, organizationId: number, now = new Date()): Promise<number> {
+  const { db } = deps.database
+  const rules = await organizationRules(db, organizationId)
+  if (rules.settings.forgotten_checkout_rule === 'leave_open') return 0
+  const today = toLocal(now, rules.timezone).date
+  const open = await db
+    .select({ id: attendanceRecords.id, memberId: attendanceRecords.organizationMemberId, checkIn: attendanceRecords.checkInTime, flags: attendanceRecords.flags })
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.organizationId, organizationId), isNotNull(attendanceRecords.checkInTime), isNull(attendanceRecords.checkOutTime), lt(attendanceRecords.attendanceDate, today)))
+  for (const r of open) {
+    const schedule = await memberSchedule(db, organizationId, r.memberId, rules.defaultSchedule)
+    const close = closeForgottenCheckout(schedule, r.checkIn!, rules.settings.forgotten_checkout_rule)
+    if (!close) continue
+    await db
+      .update(attendanceRecords)
+      .set({ checkOutTime: close.checkOutTime, flags: [...new Set([...r.flags, close.flag])].sort(), updatedAt: new Date() })
+      .where(and(eq(attendanceRecords.id, r.id), isNull(attendanceRecords.checkOutTime)))
+  }
+  return open.length
+}
+
+/** Attendance photos older than the organization's retention period are unlinked, then deleted from storage. */
+export async function purgeOldPhotos(deps: AppDeps, organizationId: number, now = new Date()): Promise<number> {
+  const { db } = deps.database
+  const rules = await organizationRules(db, organizationId)
+  const cutoff = toLocal(new Date(now.getTime() - rules.settings.photo_retention_days * 86_400_000), rules.timezone).date
+  const old = await db
+    .select({ id: attendanceRecords.id, url: attendanceRecords.faceImageUrl })
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.organizationId, organizationId), isNotNull(attendanceRecords.faceImageUrl), lt(attendanceRecords.attendanceDate, cutoff)))
+  if (old.length === 0) return 0
+  await db.transaction(async (tx) => {
+    await tx.update(attendanceRecords).set({ faceImageUrl: null }).where(inArray(attendanceRecords.id, old.map((o) => o.id)))
+    await audit(tx, { organizationId, action: 'retention.purge_photos', details: { photos: old.length, before: cutoff } })
+  })
+  await Promise.all(old.map((o) => deps.storage.delete(o.url!)))
+  return old.length
+}
