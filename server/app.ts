@@ -18,6 +18,7 @@ import { deviceAdminRoutes, deviceRoutes } from './features/devices/devices.rout
 import { mobileRoutes } from './features/mobile/mobile.routes'
 import { faceRoutes, memberFaceRoutes, orgFaceRoutes } from './features/faces/faces.routes'
 import { attendanceRoutes } from './features/attendance/attendance.routes'
+import { captureContextRoutes, placeRoutes } from './features/places/places.routes'
 import { mountClient } from './static'
 
 const JSON_BODY_LIMIT = 1024 * 1024
@@ -93,7 +94,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', orgFaceRoutes)
     .route('/members', memberFaceRoutes)
     .route('/face', faceRoutes)
+    .route('/organizations', placeRoutes)
     .route('/attendance', attendanceRoutes)
+    .route('/attendance', captureContextRoutes)
     .route('/devices', deviceRoutes)
     .route('/mobile', mobileRoutes(limiter))
   app.route('/api', api)

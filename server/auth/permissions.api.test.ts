@@ -47,6 +47,14 @@ const EXPECTED: Record<string, string> = {
   'POST /api/face/verify': 'attendance:record:capture',
   'GET /api/face/gallery': 'member:face:view',
   'POST /api/mobile/login/face': 'public',
+  'GET /api/organizations/:id/locations': 'member:view',
+  'POST /api/organizations/:id/locations': 'settings:manage',
+  'PATCH /api/organizations/:id/locations/:rowId': 'settings:manage',
+  'GET /api/organizations/:id/schedules': 'member:view',
+  'POST /api/organizations/:id/schedules': 'settings:manage',
+  'PATCH /api/organizations/:id/departments/:rowId': 'member:manage',
+  'GET /api/attendance/context': 'attendance:record:submit|attendance:record:create',
+  'GET /api/attendance/members': 'attendance:record:create',
   'POST /api/attendance/sync': 'attendance:record:submit|attendance:record:create',
   'POST /api/attendance/submit': 'attendance:record:submit',
   'POST /api/attendance/record': 'attendance:record:create',
@@ -96,6 +104,7 @@ describe('permission matrix', () => {
       .replace(':memberId', String(org.memberId))
       .replace(':deviceId', String(device))
       .replace(':roleId', '999999')
+      .replace(':rowId', '999999')
       .replace(':code', 'NOPE2345')
   }
 
@@ -155,6 +164,7 @@ describe('permission matrix', () => {
           .replace(':memberId', String(b.memberId))
           .replace(':deviceId', String(spareDeviceB))
           .replace(':roleId', '1')
+          .replace(':rowId', '1')
         const res = await call(a.admin, route.method, mixed)
         if (res.status !== 404) failures.push(`${route.method} ${mixed} (B's row under A) -> ${res.status}`)
       }

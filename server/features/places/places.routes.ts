@@ -1,0 +1,133 @@
+import { Hono } from 'hono'
+import { and, asc, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { AppEnv } from '../../context'
+import { allow, allowAny, scoped } from '../../auth/guard'
+import { validate } from '../../lib/validate'
+import { clientIp, ok } from '../../lib/http'
+import { departments, locations, organizations, workSchedules } from '../../db/schema'
+import { audit } from '../../audit'
+import { NotFoundError, ValidationError } from '../../errors'
+import { idParam, name, timeOfDay } from '../organizations/organizations.schemas'
+import { memberListQuery } from '../members/members.schemas'
+import { listMembers } from '../members/members.service'
+
+const locationInput = z.object({
+  name,
+  latitude: z.number().min(-90).max(90).nullable().optional(),
+  longitude: z.number().min(-180).max(180).nullable().optional(),
+  radius_meters: z.number().int().min(10).max(100_000).default(100),
+})
+const scheduleInput = z.object({
+  name,
+  work_days: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5]),
+  start_time: timeOfDay,
+  end_time: timeOfDay,
+  late_tolerance_minutes: z.number().int().min(0).max(240).default(15),
+})
+const rowParams = z.object({ id: z.coerce.number().int().positive(), rowId: z.coerce.number().int().positive() })
+
+function presentLocation(l: typeof locations.$inferSelect) {
+  return { id: l.id, name: l.name, latitude: l.latitude, longitude: l.longitude, radius_meters: l.radiusMeters }
+}
+function presentSchedule(s: typeof workSchedules.$inferSelect) {
+  return { id: s.id, name: s.name, work_days: s.workDays, start_time: s.startTime.slice(0, 5), end_time: s.endTime.slice(0, 5), late_tolerance_minutes: s.lateToleranceMinutes }
+}
+
+function checkFence(input: { latitude?: number | null; longitude?: number | null }) {
+  if ((input.latitude == null) !== (input.longitude == null)) {
+    throw new ValidationError('Give both latitude and longitude, or neither', [{ path: 'longitude', message: 'Both or neither' }])
+  }
+}
+
+/** Locations (with geofences) and work schedules: set by admins, read by everyone who records attendance. */
+export const placeRoutes = new Hono<AppEnv>()
+  .get('/:id/locations', allow('member:view'), validate('param', idParam), async (c) => {
+    const rows = await c.get('deps').database.db.select().from(locations).where(eq(locations.organizationId, scoped(c).organizationId)).orderBy(asc(locations.name))
+    return ok(c, { locations: rows.map(presentLocation) })
+  })
+  .post('/:id/locations', allow('settings:manage'), validate('param', idParam), validate('json', locationInput), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    checkFence(input)
+    const row = await c.get('deps').database.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(locations)
+        .values({ organizationId: p.organizationId, name: input.name, latitude: input.latitude ?? null, longitude: input.longitude ?? null, radiusMeters: input.radius_meters })
+        .returning()
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'location.create', entityType: 'location', entityId: created!.id, ip: clientIp(c) })
+      return created!
+    })
+    return ok(c, presentLocation(row), 201)
+  })
+  .patch('/:id/locations/:rowId', allow('settings:manage'), validate('param', rowParams), validate('json', locationInput.partial().strict()), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    checkFence(input)
+    const row = await c.get('deps').database.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(locations)
+        .set({ name: input.name, latitude: input.latitude, longitude: input.longitude, radiusMeters: input.radius_meters, updatedAt: new Date() })
+        .where(and(eq(locations.id, c.req.valid('param').rowId), eq(locations.organizationId, p.organizationId)))
+        .returning()
+      if (!updated) throw new NotFoundError('Location')
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'location.update', entityType: 'location', entityId: updated.id, details: input, ip: clientIp(c) })
+      return updated
+    })
+    return ok(c, presentLocation(row))
+  })
+  .get('/:id/schedules', allow('member:view'), validate('param', idParam), async (c) => {
+    const rows = await c.get('deps').database.db.select().from(workSchedules).where(eq(workSchedules.organizationId, scoped(c).organizationId)).orderBy(asc(workSchedules.id))
+    return ok(c, { schedules: rows.map(presentSchedule) })
+  })
+  .post('/:id/schedules', allow('settings:manage'), validate('param', idParam), validate('json', scheduleInput), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    const row = await c.get('deps').database.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(workSchedules)
+        .values({ organizationId: p.organizationId, name: input.name, workDays: [...new Set(input.work_days)].sort(), startTime: input.start_time, endTime: input.end_time, lateToleranceMinutes: input.late_tolerance_minutes })
+        .returning()
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'schedule.create', entityType: 'schedule', entityId: created!.id, ip: clientIp(c) })
+      return created!
+    })
+    return ok(c, presentSchedule(row), 201)
+  })
+  .patch('/:id/departments/:rowId', allow('member:manage'), validate('param', rowParams), validate('json', z.object({ name: name.optional(), work_schedule_id: z.number().int().positive().nullable().optional() }).strict()), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    const { db } = c.get('deps').database
+    if (input.work_schedule_id) {
+      const [s] = await db.select({ id: workSchedules.id }).from(workSchedules).where(and(eq(workSchedules.id, input.work_schedule_id), eq(workSchedules.organizationId, p.organizationId)))
+      if (!s) throw new ValidationError('Unknown schedule', [{ path: 'work_schedule_id', message: 'Unknown schedule' }])
+    }
+    const [updated] = await db
+      .update(departments)
+      .set({ name: input.name, workScheduleId: input.work_schedule_id, updatedAt: new Date() })
+      .where(and(eq(departments.id, c.req.valid('param').rowId), eq(departments.organizationId, p.organizationId)))
+      .returning()
+    if (!updated) throw new NotFoundError('Department')
+    await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'department.update', entityType: 'department', entityId: updated.id, details: input, ip: clientIp(c) })
+    return ok(c, { id: updated.id, name: updated.name, code: updated.code, work_schedule_id: updated.workScheduleId })
+  })
+
+/** What a phone or kiosk needs to capture attendance: the organization's rules, places, and (for petugas) members. */
+export const captureContextRoutes = new Hono<AppEnv>()
+  .get('/context', allowAny('attendance:record:submit', 'attendance:record:create'), async (c) => {
+    const p = scoped(c)
+    const { db } = c.get('deps').database
+    const [org] = await db.select().from(organizations).where(eq(organizations.id, p.organizationId))
+    const locs = await db.select().from(locations).where(eq(locations.organizationId, p.organizationId)).orderBy(asc(locations.name))
+    const depts = await db.select({ id: departments.id, name: departments.name }).from(departments).where(eq(departments.organizationId, p.organizationId)).orderBy(asc(departments.name))
+    return ok(c, {
+      organization: { id: org!.id, name: org!.name, timezone: org!.timezone, work_start_time: org!.workStartTime.slice(0, 5), work_end_time: org!.workEndTime.slice(0, 5), late_tolerance_minutes: org!.lateToleranceMinutes },
+      locations: locs.map(presentLocation),
+      departments: depts,
+    })
+  })
+  .get('/members', allow('attendance:record:create'), validate('query', memberListQuery), async (c) => {
+    const p = scoped(c)
+    const { members, total } = await listMembers(c.get('deps').database.db, p.organizationId, { ...c.req.valid('query'), status: 'active' })
+    // A kiosk needs to find and name people, not their contact details.
+    return ok(c, { members: members.map((m) => ({ id: m.id, name: m.name, member_number: m.member_number, department: m.department, department_id: m.department_id, face_registered: m.face_registered })), total })
+  })
