@@ -1,0 +1,80 @@
+// The device's own database (IndexedDB through Dexie). The outbox is the only source of truth for unsent captures:
+// a record leaves it only when the server has acknowledged it.
+import Dexie, { type EntityTable } from 'dexie'
+import type { SyncRecord } from '@shared/attendance/sync'
+
+export interface OutboxEntry {
+  client_id: string
+  organization_id: number
+  /** What POST /api/attendance/sync receives, without the photo. */
+  record: Omit<SyncRecord, 'face_image'>
+  /** The capture photo (JPEG bytes), kept as an ArrayBuffer until acknowledged. */
+  photo: ArrayBuffer | null
+  created_at: number
+  attempts: number
+  /** pending: waits to be sent; attention: the server refused it, a person must look (never dropped silently). */
+  state: 'pending' | 'attention'
+  attention_code?: string
+  attention_reason?: string
+}
+
+/** Every capture this device made (kept after sync, for "already checked in today" and the device's own history). */
+export interface CaptureEntry {
+  client_id: string
+  organization_id: number
+  member_id: number
+  member_name: string
+  kind: 'check_in' | 'check_out'
+  /** Local date (YYYY-MM-DD, organization zone) and time of the capture, as shown to the person. */
+  date: string
+  time: string
+  captured_at: string
+  synced: 0 | 1
+}
+
+/** A kiosk's offline 1:N gallery, or a member's own descriptors: scoped to one organization, wiped on sign-out. */
+export interface DescriptorEntry {
+  member_id: number
+  organization_id: number
+  name: string
+  member_number: string | null
+  /** n x 128 Float32 values. */
+  descriptors: ArrayBuffer
+}
+
+export interface MetaEntry {
+  key: string
+  value: unknown
+}
+
+export type HadirDb = Dexie & {
+  outbox: EntityTable<OutboxEntry, 'client_id'>
+  captures: EntityTable<CaptureEntry, 'client_id'>
+  descriptors: EntityTable<DescriptorEntry, 'member_id'>
+  meta: EntityTable<MetaEntry, 'key'>
+}
+
+export function openHadirDb(name = 'hadir'): HadirDb {
+  const db = new Dexie(name) as HadirDb
+  db.version(1).stores({
+    outbox: '&client_id, state, created_at, organization_id',
+    captures: '&client_id, [member_id+date], organization_id, synced',
+    descriptors: '&member_id, organization_id',
+    meta: '&key',
+  })
+  return db
+}
+
+let shared: HadirDb | null = null
+/** The app's database (one per origin). */
+export function hadirDb(): HadirDb {
+  shared ??= openHadirDb()
+  return shared
+}
+
+export async function getMeta<T>(db: HadirDb, key: string): Promise<T | undefined> {
+  return (await db.meta.get(key))?.value as T | undefined
+}
+export async function setMeta(db: HadirDb, key: string, value: unknown): Promise<void> {
+  await db.meta.put({ key, value })
+}

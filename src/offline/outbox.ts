@@ -1,0 +1,61 @@
+import type { HadirDb, CaptureEntry, OutboxEntry } from './db'
+import type { SyncRecord } from '@shared/attendance/sync'
+
+export interface NewCapture {
+  organization_id: number
+  member_name: string
+  date: string
+  time: string
+  record: Omit<SyncRecord, 'face_image'>
+  photo: ArrayBuffer | null
+}
+
+/** Saves a capture and its outbox entry in one transaction: either both exist or neither. */
+export async function enqueueCapture(db: HadirDb, capture: NewCapture, now = Date.now()): Promise<OutboxEntry> {
+  const entry: OutboxEntry = {
+    client_id: capture.record.client_id,
+    organization_id: capture.organization_id,
+    record: capture.record,
+    photo: capture.photo,
+    created_at: now,
+    attempts: 0,
+    state: 'pending',
+  }
+  const local: CaptureEntry = {
+    client_id: capture.record.client_id,
+    organization_id: capture.organization_id,
+    member_id: capture.record.member_id,
+    member_name: capture.member_name,
+    kind: capture.record.kind,
+    date: capture.date,
+    time: capture.time,
+    captured_at: capture.record.captured_at,
+    synced: 0,
+  }
+  await db.transaction('rw', db.outbox, db.captures, async () => {
+    await db.outbox.add(entry)
+    await db.captures.add(local)
+  })
+  return entry
+}
+
+/** What the next tap for this member on this day is: check-in first, then check-out. */
+export async function nextKind(db: HadirDb, memberId: number, date: string, serverSaysCheckedIn = false): Promise<'check_in' | 'check_out'> {
+  if (serverSaysCheckedIn) return 'check_out'
+  const today = await db.captures.where('[member_id+date]').equals([memberId, date]).toArray()
+  return today.some((c) => c.kind === 'check_in') ? 'check_out' : 'check_in'
+}
+
+export async function outboxCounts(db: HadirDb, organizationId?: number): Promise<{ pending: number; attention: number }> {
+  const all = await db.outbox.toArray()
+  const mine = organizationId === undefined ? all : all.filter((e) => e.organization_id === organizationId)
+  return { pending: mine.filter((e) => e.state === 'pending').length, attention: mine.filter((e) => e.state === 'attention').length }
+}
+
+/** A person may send a refused record again (after fixing what was wrong) or discard it knowingly. */
+export async function retryAttention(db: HadirDb, clientId: string): Promise<void> {
+  await db.outbox.update(clientId, { state: 'pending', attention_code: undefined, attention_reason: undefined })
+}
+export async function discardAttention(db: HadirDb, clientId: string): Promise<void> {
+  await db.outbox.where({ client_id: clientId, state: 'attention' }).delete()
+}

@@ -1,0 +1,115 @@
+import 'fake-indexeddb/auto'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { openHadirDb, type HadirDb } from './db'
+import { enqueueCapture, nextKind, outboxCounts, retryAttention } from './outbox'
+import { backoffMs, flushOutbox, lastSyncAt, type SyncTransport } from './sync'
+import { uuidv7 } from '@shared/attendance/uuidv7'
+import type { SyncResult } from '@shared/attendance/sync'
+
+let db: HadirDb
+let n = 0
+beforeEach(async () => {
+  db = openHadirDb(`test-${++n}`)
+  await db.open()
+})
+
+function capture(memberId = 1, kind: 'check_in' | 'check_out' = 'check_in', photo: ArrayBuffer | null = null) {
+  return enqueueCapture(db, {
+    organization_id: 7,
+    member_name: 'Siti',
+    date: '2026-11-23',
+    time: '07:55',
+    record: { client_id: uuidv7(), member_id: memberId, kind, captured_at: new Date().toISOString() },
+    photo,
+  })
+}
+
+/** A fake server: remembers what it stored, answers like the real one. */
+function server(opts: { refuse?: (r: { member_id: number }) => boolean; failTimes?: number } = {}) {
+  const stored = new Map<string, unknown>()
+  let fails = opts.failTimes ?? 0
+  const calls: number[] = []
+  const transport: SyncTransport = async (batch) => {
+    calls.push(batch.records.length)
+    if (fails-- > 0) throw new Error('offline')
+    const results: SyncResult[] = batch.records.map((r) => {
+      const rec = r as { client_id: string; member_id: number }
+      if (opts.refuse?.(rec)) return { client_id: rec.client_id, status: 'rejected', code: 'UNKNOWN_MEMBER', reason: 'No such member' }
+      const seen = stored.has(rec.client_id)
+      stored.set(rec.client_id, r)
+      return { client_id: rec.client_id, status: seen ? 'duplicate' : 'applied' }
+    })
+    return { results }
+  }
+  return { transport, stored, calls }
+}
+
+describe('outbox', () => {
+  it('writes the capture and its outbox entry together, and knows check-in from check-out', async () => {
+    await capture(1)
+    expect(await db.outbox.count()).toBe(1)
+    expect(await db.captures.count()).toBe(1)
+    expect(await nextKind(db, 1, '2026-11-23')).toBe('check_out')
+    expect(await nextKind(db, 2, '2026-11-23')).toBe('check_in')
+    // A failed transaction leaves neither: the same client id twice.
+    const first = (await db.outbox.toArray())[0]!
+    await expect(
+      enqueueCapture(db, { organization_id: 7, member_name: 'X', date: '2026-11-23', time: '08:00', record: { ...first.record }, photo: null }),
+    ).rejects.toThrow()
+    expect(await db.captures.count()).toBe(1)
+  })
+})
+
+describe('flushOutbox', () => {
+  it('sends everything, deletes only what the server acknowledged, and records the time', async () => {
+    for (let i = 0; i < 5; i++) await capture(i + 1, 'check_in', new Uint8Array([0xff, 0xd8, i]).buffer)
+    const s = server()
+    const res = await flushOutbox(db, s.transport, { deviceId: 'd' })
+    expect(res).toEqual({ sent: 5, acknowledged: 5, attention: 0, remaining: 0 })
+    expect(s.stored.size).toBe(5)
+    expect((s.stored.values().next().value as { face_image: string }).face_image).toBe('/9gA')
+    expect(await db.outbox.count()).toBe(0)
+    expect((await db.captures.toArray()).every((c) => c.synced === 1)).toBe(true)
+    expect(await lastSyncAt(db)).not.toBeNull()
+  })
+
+  it('keeps everything when the network fails, and sends each record exactly once when it returns', async () => {
+    for (let i = 0; i < 3; i++) await capture(i + 1)
+    const s = server({ failTimes: 1 })
+    await expect(flushOutbox(db, s.transport, { deviceId: 'd' })).rejects.toThrow('offline')
+    expect((await outboxCounts(db)).pending).toBe(3)
+    await flushOutbox(db, s.transport, { deviceId: 'd' })
+    expect(s.stored.size).toBe(3)
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('moves refused records to "needs attention" with the reason, never dropping them', async () => {
+    await capture(1)
+    await capture(99)
+    const s = server({ refuse: (r) => r.member_id === 99 })
+    const res = await flushOutbox(db, s.transport, { deviceId: 'd' })
+    expect(res).toMatchObject({ acknowledged: 1, attention: 1, remaining: 0 })
+    const [left] = await db.outbox.toArray()
+    expect(left).toMatchObject({ state: 'attention', attention_code: 'UNKNOWN_MEMBER', attention_reason: 'No such member' })
+    expect(await outboxCounts(db)).toEqual({ pending: 0, attention: 1 })
+    await retryAttention(db, left!.client_id)
+    expect((await outboxCounts(db)).pending).toBe(1)
+  })
+
+  it('splits a large outbox into batches of at most 100', async () => {
+    for (let i = 0; i < 230; i++) await capture((i % 50) + 1)
+    const s = server()
+    await flushOutbox(db, s.transport, { deviceId: 'd' })
+    expect(s.calls).toEqual([100, 100, 30])
+    expect(await db.outbox.count()).toBe(0)
+  })
+})
+
+describe('backoff', () => {
+  it('doubles from 2 s with jitter and never exceeds 5 minutes', () => {
+    expect(backoffMs(1, () => 0)).toBe(1000)
+    expect(backoffMs(1, () => 1)).toBe(2000)
+    expect(backoffMs(3, () => 1)).toBe(8000)
+    expect(backoffMs(30, () => 1)).toBe(300_000)
+  })
+})
