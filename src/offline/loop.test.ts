@@ -1,0 +1,54 @@
+import 'fake-indexeddb/auto'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { openHadirDb } from './db'
+import { enqueueCapture } from './outbox'
+import { SyncLoop } from './loop'
+import type { SyncTransport } from './sync'
+import { uuidv7 } from '@shared/attendance/uuidv7'
+
+class FakeTarget {
+  listeners = new Map<string, (() => void)[]>()
+  navigator = { onLine: false }
+  visibilityState: DocumentVisibilityState = 'visible'
+  addEventListener(type: string, fn: () => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn])
+  }
+  removeEventListener(type: string, fn: () => void) {
+    this.listeners.set(type, (this.listeners.get(type) ?? []).filter((f) => f !== fn))
+  }
+  fire(type: string) {
+    for (const f of this.listeners.get(type) ?? []) f()
+  }
+}
+
+afterEach(() => vi.useRealTimers())
+
+describe('SyncLoop', () => {
+  it('waits while offline, retries with backoff, and sends by itself when the network returns', async () => {
+    const db = openHadirDb('loop-test')
+    await db.open()
+    await enqueueCapture(db, { organization_id: 1, member_name: 'A', date: '2026-11-23', time: '08:00', record: { client_id: uuidv7(), member_id: 1, kind: 'check_in', captured_at: new Date().toISOString() }, photo: null })
+    let up = false
+    const sent: string[] = []
+    const transport: SyncTransport = async (batch) => {
+      if (!up) throw new TypeError('Failed to fetch')
+      return { results: batch.records.map((r) => { sent.push((r as { client_id: string }).client_id); return { client_id: (r as { client_id: string }).client_id, status: 'applied' as const } }) }
+    }
+    const win = new FakeTarget()
+    const states: { pending: number; lastError: string | null }[] = []
+    const loop = new SyncLoop({ db, transport, deviceId: 'd', window: win as never, document: win as never, intervalMs: 60_000, onChange: (s) => states.push(s) })
+    loop.start()
+    await vi.waitFor(() => expect(loop.state.lastError).toBe('Failed to fetch'))
+    expect(loop.state.pending).toBe(1)
+
+    up = true
+    win.navigator.onLine = true
+    win.fire('online')
+    await vi.waitFor(() => expect(loop.state.pending).toBe(0))
+    expect(sent).toHaveLength(1)
+    expect(loop.state.lastSyncAt).not.toBeNull()
+    expect(loop.state.lastError).toBeNull()
+    loop.stop()
+    expect(win.listeners.get('online')).toEqual([])
+  })
+})

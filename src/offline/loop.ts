@@ -1,0 +1,112 @@
+// The page's sync loop: flushes at start, when the browser comes online, when the page becomes visible, every 60 s,
+// and after a failure with exponential backoff (jitter, up to 5 minutes). The service worker's Background Sync is
+// only an extra: Safari has none, and the outbox — not the worker — is the source of truth.
+import type { HadirDb } from './db'
+import { outboxCounts } from './outbox'
+import { backoffMs, exclusively, flushOutbox, lastSyncAt, type SyncTransport } from './sync'
+
+export interface SyncState {
+  pending: number
+  attention: number
+  lastSyncAt: string | null
+  syncing: boolean
+  online: boolean
+  /** The last failure in words for the screen, or null. */
+  lastError: string | null
+}
+
+export interface SyncLoopOptions {
+  db: HadirDb
+  transport: SyncTransport
+  deviceId: string
+  organizationId?: number
+  intervalMs?: number
+  onChange?: (state: SyncState) => void
+  /** Test seams. */
+  window?: Pick<Window, 'addEventListener' | 'removeEventListener'> & { navigator?: { onLine: boolean } }
+  document?: Pick<Document, 'addEventListener' | 'removeEventListener' | 'visibilityState'>
+}
+
+export class SyncLoop {
+  state: SyncState = { pending: 0, attention: 0, lastSyncAt: null, syncing: false, online: true, lastError: null }
+  private failures = 0
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private stopped = true
+  private readonly cleanups: (() => void)[] = []
+
+  constructor(private readonly opts: SyncLoopOptions) {}
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    const win = this.opts.window ?? (typeof window !== 'undefined' ? window : undefined)
+    const doc = this.opts.document ?? (typeof document !== 'undefined' ? document : undefined)
+    this.state.online = win?.navigator?.onLine ?? true
+    const online = () => {
+      this.state.online = true
+      this.failures = 0
+      void this.flush()
+    }
+    const offline = () => {
+      this.state.online = false
+      this.emit()
+    }
+    const visible = () => {
+      if (doc?.visibilityState === 'visible') void this.flush()
+    }
+    win?.addEventListener('online', online)
+    win?.addEventListener('offline', offline)
+    doc?.addEventListener('visibilitychange', visible)
+    this.cleanups.push(
+      () => win?.removeEventListener('online', online),
+      () => win?.removeEventListener('offline', offline),
+      () => doc?.removeEventListener('visibilitychange', visible),
+    )
+    void this.flush()
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    for (const c of this.cleanups.splice(0)) c()
+  }
+
+  /** Flush now (a new capture was queued, or the person tapped "sync"). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.state.syncing = true
+    this.emit()
+    let delay = this.opts.intervalMs ?? 60_000
+    try {
+      const ran = await exclusively(() => flushOutbox(this.opts.db, this.opts.transport, { deviceId: this.opts.deviceId, organizationId: this.opts.organizationId }))
+      if (ran !== null) {
+        this.failures = 0
+        this.state.lastError = null
+        this.state.online = true
+      }
+    } catch (err) {
+      this.failures++
+      delay = backoffMs(this.failures)
+      this.state.lastError = err instanceof Error ? err.message : String(err)
+    } finally {
+      this.state.syncing = false
+      await this.refresh()
+      if (!this.stopped) this.timer = setTimeout(() => void this.flush(), delay)
+    }
+  }
+
+  /** Re-reads the counters (after a capture was queued). */
+  async refresh(): Promise<void> {
+    const counts = await outboxCounts(this.opts.db, this.opts.organizationId)
+    this.state.pending = counts.pending
+    this.state.attention = counts.attention
+    this.state.lastSyncAt = await lastSyncAt(this.opts.db)
+    this.emit()
+  }
+
+  private emit(): void {
+    this.opts.onChange?.({ ...this.state })
+  }
+}
