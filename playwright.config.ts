@@ -27,5 +27,9 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  projects: [{ name: 'chromium' }],
+  // The foundation spec starts from an empty database (setup wizard), so it runs first; the rest build on it.
+  projects: [
+    { name: 'foundation', testMatch: /foundation\.spec\.ts/ },
+    { name: 'chromium', testIgnore: /foundation\.spec\.ts/, dependencies: ['foundation'] },
+  ],
 })

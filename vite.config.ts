@@ -1,9 +1,52 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 
 const THEME_COLOR = '#0f766e'
+
+// Face recognition runs in the browser from files of the npm packages, never from the internet: the three models the
+// app uses (face-api's `model/` folder) are served at /models/ and the tfjs wasm binaries at /wasm/ (src/face/).
+const FACE_MODELS = ['tiny_face_detector_model', 'face_landmark_68_model', 'face_recognition_model']
+const FACE_ASSET_TYPES: Record<string, string> = { '.json': 'application/json', '.bin': 'application/octet-stream', '.wasm': 'application/wasm' }
+
+function faceAssetFiles(): Map<string, string> {
+  const require = createRequire(import.meta.url)
+  const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`))
+  const models = path.join(packageDir('@vladmandic/face-api'), 'model')
+  const wasm = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist')
+  const files = new Map<string, string>()
+  for (const model of FACE_MODELS) {
+    const manifest = `${model}-weights_manifest.json`
+    files.set(`models/${manifest}`, path.join(models, manifest))
+    const groups = JSON.parse(fs.readFileSync(path.join(models, manifest), 'utf8')) as { paths: string[] }[]
+    for (const shard of groups.flatMap((group) => group.paths)) files.set(`models/${shard}`, path.join(models, shard))
+  }
+  for (const name of fs.readdirSync(wasm).filter((f) => f.endsWith('.wasm'))) files.set(`wasm/${name}`, path.join(wasm, name))
+  return files
+}
+
+/** Copies the face models and wasm binaries into the build; in dev, serves them straight from node_modules. */
+function faceAssets(): Plugin {
+  const files = faceAssetFiles()
+  return {
+    name: 'hadir-face-assets',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = files.get(decodeURIComponent((req.url ?? '').split('?')[0] ?? '').replace(/^\//, ''))
+        if (!file) return next()
+        res.setHeader('Content-Type', FACE_ASSET_TYPES[path.extname(file)] ?? 'application/octet-stream')
+        fs.createReadStream(file).pipe(res)
+      })
+    },
+    generateBundle() {
+      for (const [fileName, file] of files) this.emitFile({ type: 'asset', fileName, source: fs.readFileSync(file) })
+    },
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -29,8 +72,10 @@ export default defineConfig({
     outDir: 'dist/client',
     emptyOutDir: true,
   },
+  worker: { format: 'es' },
   plugins: [
     vue(),
+    faceAssets(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',
@@ -56,7 +101,10 @@ export default defineConfig({
       },
       injectManifest: {
         // The manifest and its icons are added by the plugin itself; listing them here too would precache them twice.
-        globPatterns: ['**/*.{js,css,html,svg}', 'icons/apple-touch-icon.png'],
+        // The face models and wasm binaries are precached too, so a phone or kiosk recognises faces offline after one
+        // online visit. The recognition model (6.4 MB) is the largest file.
+        globPatterns: ['**/*.{js,css,html,svg}', 'icons/apple-touch-icon.png', 'models/*.{json,bin}', 'wasm/*.wasm'],
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         // The dashboard and the one-time setup are desktop, online surfaces: phones and kiosks must not fetch them.
         globIgnores: ['**/assets/admin-*', '**/assets/setup-*', '**/icons/README*'],
       },

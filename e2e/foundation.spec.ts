@@ -257,7 +257,7 @@ test('a member is added and invited, then activates the app on their phone with 
   await expect(phone).toHaveURL(/\/m$/)
   await expect(phone.getByTestId('member-greeting')).toContainText('Siti Rahmawati')
   await expect(phone.getByTestId('checkin-button')).toBeDisabled()
-  await expect(phone.getByTestId('face-not-available')).toContainText('Face registration is not available yet')
+  await expect(phone.getByTestId('face-not-registered')).toContainText('Needed before you can check in with your face')
   await shot(phone, 'member-home')
 
   // Next time the phone remembers the account: only the PIN is typed.

@@ -76,6 +76,19 @@ export const routes: RouteRecordRaw[] = [
     meta: { surface: 'member' },
     children: [
       { path: '', name: 'member-home', component: () => member().then((m) => m.MemberHome), meta: { title: 'member.home.title' } },
+      { path: 'face', name: 'member-face', component: () => member().then((m) => m.FaceProfile), meta: { title: 'member.faceData.title' } },
+      {
+        path: 'face/consent',
+        name: 'member-face-consent',
+        component: () => member().then((m) => m.FaceConsent),
+        meta: { title: 'member.consent.title' },
+      },
+      {
+        path: 'face/register',
+        name: 'member-face-register',
+        component: () => member().then((m) => m.FaceRegister),
+        meta: { title: 'member.register.title' },
+      },
       {
         path: 'login',
         name: 'member-login',

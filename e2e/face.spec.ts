@@ -1,0 +1,328 @@
+import fs from 'node:fs'
+import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
+import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, memberFaceRegistered, ORG } from './support/api'
+import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
+
+// Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
+// time. Each test launches its own Chromium, because the video file is a launch argument.
+//
+// The liveness challenge is random. Its two turns are drawn from Math.random; this spec replaces the page's
+// Math.random with one that alternates 0.1 / 0.9, so every challenge is one turn each way (left then right, or right
+// then left, depending on how many draws came before) — never the same way twice, which a looping video of
+// "left, then right" cannot show. The app itself is unchanged; the server never trusts the client's liveness anyway.
+
+test.describe.configure({ mode: 'serial' })
+
+const SHOTS = 'test-results/screenshots'
+const PHONE = { width: 390, height: 844 }
+const PIN = '582914'
+const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+let admin: AdminApi
+let pageErrors: string[] = []
+
+test.beforeAll(async () => {
+  facesDir() // fail clearly, first, when the photos are missing
+  admin = await adminApi(BASE_URL)
+})
+
+test.afterAll(async () => {
+  await admin?.api.dispose()
+})
+
+test.beforeEach(() => {
+  pageErrors = []
+})
+
+test.afterEach(() => {
+  expect(pageErrors).toEqual([])
+})
+
+async function cameraBrowser(video: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  })
+}
+
+async function phone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL: BASE_URL,
+    viewport: PHONE,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'en-US',
+    timezoneId: 'Asia/Jakarta',
+    permissions: ['camera'],
+  })
+  await context.addInitScript(() => {
+    let n = 0
+    Math.random = () => (n++ % 2 === 0 ? 0.1 : 0.9)
+  })
+  const page = await context.newPage()
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.log(`[page] ${message.text()}`)
+  })
+  return { context, page }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
+}
+
+/** A new member redeems their invitation on the phone and lands on the member home. */
+async function signInNewMember(page: Page, name: string) {
+  const member = await inviteMember(admin, name)
+  await page.goto(`/m/invite/${member.code}`)
+  await page.getByTestId('invite-pin').fill(PIN)
+  await page.getByTestId('invite-pin-repeat').fill(PIN)
+  await page.getByTestId('invite-submit').click()
+  await expect(page.getByTestId('member-home')).toBeVisible()
+  return member
+}
+
+/** Consent screen → accept → the camera screen. */
+async function acceptConsent(page: Page, screenshot?: string): Promise<void> {
+  await page.getByTestId('face-register-start').click()
+  await expect(page.getByTestId('face-consent')).toBeVisible()
+  await expect(page.getByTestId('face-consent')).toContainText('Consent to the use of your face data')
+  await expect(page.getByTestId('face-consent')).toContainText('Personal Data Protection Law No. 27 of 2022')
+  if (screenshot) await shot(page, screenshot)
+  // Accepting without ticking the box is explained, not sent.
+  await page.getByTestId('consent-accept').click()
+  await expect(page.getByTestId('consent-checkbox-error')).toBeVisible()
+  await page.getByTestId('consent-checkbox').check()
+  await page.getByTestId('consent-accept').click()
+  await expect(page.getByTestId('face-camera')).toBeVisible()
+}
+
+async function cameraStats(page: Page) {
+  const camera = page.getByTestId('face-camera')
+  return {
+    backend: await camera.getAttribute('data-backend'),
+    worker: await camera.getAttribute('data-worker'),
+    inferenceMs: Number(await camera.getAttribute('data-inference-ms')),
+    frameMs: Number(await camera.getAttribute('data-frame-ms')),
+  }
+}
+
+test('a member consents and registers their face with the liveness head turns, then withdraws it', async () => {
+  test.setTimeout(240_000)
+  const video = await registrationVideo()
+  test.info().annotations.push({
+    type: 'fake camera',
+    description: `${video.photo}: frontal yaw ${video.frontalYaw.toFixed(2)}, ±${video.turn.angle}° turns measure ${video.turn.left.toFixed(2)} / ${video.turn.right.toFixed(2)}`,
+  })
+  const browser = await cameraBrowser(video.file)
+  try {
+    const { page } = await phone(browser)
+    const member = await signInNewMember(page, 'Dewi Lestari')
+    await expect(page.getByTestId('face-not-registered')).toBeVisible()
+    await expect(page.getByTestId('checkin-button')).toBeDisabled()
+    await shot(page, 'face-home-unregistered')
+
+    await acceptConsent(page, 'face-consent')
+    const camera = page.getByTestId('face-camera')
+
+    // Models load (progress shown), then the challenge asks for a head turn; the fake camera turns.
+    await expect(camera).toHaveAttribute('data-status', /liveness|capture|done/, { timeout: 60_000 })
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 30_000 })
+    await shot(page, 'face-camera-turn')
+    const stats = await cameraStats(page)
+    test.info().annotations.push({ type: 'inference', description: JSON.stringify(stats) })
+    console.log('face inference in Chromium:', stats)
+    expect(stats.worker).toBe('true')
+
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 90_000 })
+    await expect(page.getByTestId('face-register-success')).toContainText('Your face is registered')
+    await shot(page, 'face-register-success')
+
+    // The server now says so, to the member and to the admin.
+    const status = await apiData<{ registered: boolean; descriptors: string[]; consent: { version: string } | null }>(
+      await page.request.get(`/api/members/${member.id}/face`),
+    )
+    expect(status.registered).toBe(true)
+    expect(status.descriptors.length).toBeGreaterThanOrEqual(3)
+    expect(status.consent).not.toBeNull()
+    expect(await memberFaceRegistered(admin, member.id)).toBe(true)
+
+    await page.getByTestId('face-register-home').click()
+    await expect(page.getByTestId('face-registered')).toBeVisible()
+    await expect(page.getByTestId('checkin-note')).toContainText('next update')
+    await expect(page.getByTestId('checkin-button')).toBeDisabled()
+
+    // Registering again replaces the face data (PUT .../face/update), with a new challenge.
+    await page.getByTestId('profile-face-manage').click()
+    await expect(page.getByTestId('face-profile-status')).toContainText('Registered')
+    await shot(page, 'face-profile')
+    await page.getByTestId('face-register-again').click()
+    await expect(page.getByTestId('face-camera')).toBeVisible()
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 90_000 })
+    await expect(page.getByTestId('face-register-success')).toContainText('registered again')
+    expect(await memberFaceRegistered(admin, member.id)).toBe(true)
+
+    // Withdrawal: confirm, then the data is gone.
+    await page.goto('/m/face')
+    await expect(page.getByTestId('face-profile-status')).toContainText('Registered')
+    await page.getByTestId('face-withdraw').click()
+    await expect(page.getByTestId('face-withdraw-dialog')).toBeVisible()
+    await shot(page, 'face-withdraw-confirm')
+    await page.getByTestId('face-withdraw-confirm').click()
+    await expect(page.getByTestId('face-withdrawn')).toBeVisible()
+    await expect(page.getByTestId('face-profile-status')).toContainText('Not registered')
+    await expect(page.getByTestId('face-profile-consent')).toContainText('Not given')
+    expect(await memberFaceRegistered(admin, member.id)).toBe(false)
+  } finally {
+    await browser.close()
+  }
+})
+
+test('a group photo in front of the camera is refused with "only one face"', async () => {
+  test.setTimeout(120_000)
+  const browser = await cameraBrowser(await groupVideo())
+  try {
+    const { page } = await phone(browser)
+    await signInNewMember(page, 'Rudi Hartono')
+    await acceptConsent(page)
+    const camera = page.getByTestId('face-camera')
+    await expect(camera).toHaveAttribute('data-hint', 'one_face', { timeout: 60_000 })
+    await expect(page.getByTestId('face-hint')).toContainText('Only one face')
+    await shot(page, 'face-camera-group')
+    // The hints speak Indonesian too.
+    await page.getByTestId('language-id').click()
+    await expect(page.getByTestId('face-hint')).toContainText('Hanya satu wajah')
+    await shot(page, 'face-camera-group-id')
+    // It never gets past the challenge.
+    await page.waitForTimeout(3000)
+    await expect(camera).toHaveAttribute('data-status', 'liveness')
+    await expect(camera).toHaveAttribute('data-hint', 'one_face')
+  } finally {
+    await browser.close()
+  }
+})
+
+test('a still photo never passes the liveness challenge', async () => {
+  test.setTimeout(150_000)
+  const video = await registrationVideo()
+  const browser = await cameraBrowser(await stillVideo(video.photo))
+  try {
+    const { page } = await phone(browser)
+    const member = await signInNewMember(page, 'Agus Salim')
+    await acceptConsent(page)
+    const camera = page.getByTestId('face-camera')
+    // The face is fine and frontal, so the challenge asks for a turn that never comes...
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 60_000 })
+    await shot(page, 'face-camera-still')
+    const started = Date.now()
+    // ...and times out (20 s) with an explanation; nothing is captured or sent.
+    await expect(page.getByTestId('face-liveness-failed')).toBeVisible({ timeout: 40_000 })
+    expect(Date.now() - started).toBeGreaterThan(10_000)
+    await expect(camera).toHaveAttribute('data-status', 'failed')
+    await shot(page, 'face-liveness-failed')
+    const stats = await cameraStats(page)
+    test.info().annotations.push({ type: 'inference (steady, detector + landmarks)', description: JSON.stringify(stats) })
+    console.log('face inference in Chromium, steady state:', stats)
+    const status = await apiData<{ registered: boolean }>(await page.request.get(`/api/members/${member.id}/face`))
+    expect(status.registered).toBe(false)
+
+    // A retry is a new challenge, and a still photo fails it again.
+    await page.getByTestId('face-liveness-retry').click()
+    await expect(camera).toHaveAttribute('data-status', 'liveness')
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 10_000 })
+  } finally {
+    await browser.close()
+  }
+})
+
+test('a refused camera is explained in words, with a way to try again', async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [...LAUNCH_ARGS, '--use-fake-device-for-media-stream', '--deny-permission-prompts'],
+  })
+  try {
+    const { context, page } = await phone(browser)
+    await context.clearPermissions()
+    await signInNewMember(page, 'Wati Susanti')
+    await acceptConsent(page)
+    const problem = page.getByTestId('face-camera-problem')
+    await expect(problem).toBeVisible()
+    await expect(problem).toHaveAttribute('data-problem', 'denied')
+    await expect(problem).toContainText('Camera access is blocked')
+    await expect(page.getByTestId('face-camera-retry')).toBeVisible()
+    await shot(page, 'face-camera-denied')
+  } finally {
+    await browser.close()
+  }
+})
+
+test('after one online visit the face models and wasm come from the service worker, offline', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport: PHONE, isMobile: true })
+  const page = await context.newPage()
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto('/m/login')
+  // `ready` resolves once the worker is active, i.e. after its install step precached everything.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await context.setOffline(true)
+  const files = [
+    '/models/tiny_face_detector_model-weights_manifest.json',
+    '/models/tiny_face_detector_model.bin',
+    '/models/face_landmark_68_model-weights_manifest.json',
+    '/models/face_landmark_68_model.bin',
+    '/models/face_recognition_model-weights_manifest.json',
+    '/models/face_recognition_model.bin',
+    '/wasm/tfjs-backend-wasm-simd.wasm',
+    '/wasm/tfjs-backend-wasm.wasm',
+  ]
+  const answers = await page.evaluate(
+    (urls) => Promise.all(urls.map(async (url) => fetch(url).then(async (r) => ({ url, status: r.status, bytes: (await r.arrayBuffer()).byteLength }), () => ({ url, status: 0, bytes: 0 })))),
+    files,
+  )
+  for (const answer of answers) {
+    expect(answer.status, answer.url).toBe(200)
+    expect(answer.bytes, answer.url).toBeGreaterThan(1000)
+  }
+  await context.close()
+})
+
+test('an admin sets the face matching and photo retention settings', async ({ page }) => {
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto('/admin/login')
+  await page.getByTestId('login-email').fill(ADMIN.email)
+  await page.getByTestId('login-password').fill(ADMIN.password)
+  await page.getByTestId('login-submit').click()
+  await expect(page).toHaveURL(/\/admin\/select-org/)
+  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
+  await page.goto('/admin/settings')
+
+  const form = page.getByTestId('face-settings-form')
+  await expect(page.getByTestId('face-threshold')).toHaveValue('0.5')
+  await expect(page.getByTestId('face-margin')).toHaveValue('0.05')
+  await expect(page.getByTestId('photo-retention')).toHaveValue('90')
+
+  // Out of range is caught on the page.
+  await page.getByTestId('face-threshold').fill('0.9')
+  await page.getByTestId('face-settings-save').click()
+  await expect(page.getByTestId('face-threshold-error')).toContainText('0.7')
+
+  await page.getByTestId('face-threshold').fill('0,45')
+  await page.getByTestId('face-margin').fill('0.08')
+  await page.getByTestId('photo-retention').fill('30')
+  await page.getByTestId('face-reverify').check()
+  await page.getByTestId('face-settings-save').click()
+  await expect(page.getByTestId('face-settings-saved')).toBeVisible()
+  await form.scrollIntoViewIfNeeded()
+  await form.screenshot({ path: `${SHOTS}/admin-face-settings.png` })
+
+  const organization = await apiData<{ settings: Record<string, unknown> }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
+  expect(organization.settings).toMatchObject({ face_threshold: 0.45, face_margin: 0.08, photo_retention_days: 30, face_reverify_photos: true })
+
+  // Back to the defaults for whatever runs next.
+  await apiData(
+    await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, {
+      data: { face_threshold: 0.5, face_margin: 0.05, photo_retention_days: 90, face_reverify_photos: false },
+    }),
+  )
+})

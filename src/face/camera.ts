@@ -1,0 +1,62 @@
+// The front camera, and why it may not open, in words a member can act on (face.camera.*).
+
+export type CameraProblem = 'insecure' | 'unsupported' | 'denied' | 'not_found' | 'in_use' | 'unknown'
+
+/** Classifies a getUserMedia failure. */
+export function cameraProblem(error: unknown): CameraProblem {
+  const name = error instanceof Error || (typeof DOMException !== 'undefined' && error instanceof DOMException) ? (error as Error).name : ''
+  switch (name) {
+    case 'NotAllowedError':
+    case 'PermissionDeniedError':
+    case 'SecurityError':
+      return 'denied'
+    case 'NotFoundError':
+    case 'DevicesNotFoundError':
+    case 'OverconstrainedError':
+      return 'not_found'
+    case 'NotReadableError':
+    case 'TrackStartError':
+    case 'AbortError':
+      return 'in_use'
+    default:
+      return 'unknown'
+  }
+}
+
+export class CameraError extends Error {
+  readonly problem: CameraProblem
+  constructor(problem: CameraProblem, cause?: unknown) {
+    super(`camera: ${problem}`, { cause })
+    this.name = 'CameraError'
+    this.problem = problem
+  }
+}
+
+/** Frames bigger than this are scaled down before inference: a 640 px frame is plenty for a face at arm's length. */
+export const MAX_FRAME_WIDTH = 640
+
+/** Opens the front camera (640x480 preferred). Throws CameraError. */
+export async function openFrontCamera(): Promise<MediaStream> {
+  if (typeof window !== 'undefined' && !window.isSecureContext) throw new CameraError('insecure')
+  if (!navigator.mediaDevices?.getUserMedia) throw new CameraError('unsupported')
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
+    })
+  } catch (error) {
+    throw new CameraError(cameraProblem(error), error)
+  }
+}
+
+export function stopStream(stream: MediaStream | null): void {
+  for (const track of stream?.getTracks() ?? []) track.stop()
+}
+
+/** A bitmap of the video's current frame, scaled down to MAX_FRAME_WIDTH when the camera delivers more. */
+export function grabFrame(video: HTMLVideoElement): Promise<ImageBitmap> {
+  const { videoWidth: width, videoHeight: height } = video
+  if (width <= MAX_FRAME_WIDTH) return createImageBitmap(video)
+  const scale = MAX_FRAME_WIDTH / width
+  return createImageBitmap(video, { resizeWidth: MAX_FRAME_WIDTH, resizeHeight: Math.round(height * scale), resizeQuality: 'medium' })
+}

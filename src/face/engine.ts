@@ -1,0 +1,131 @@
+// The page's handle on face inference. Prefers the face worker; when a worker cannot start (an old browser, a
+// blocked module worker), the same pipeline runs on the page and yields to the browser between its stages.
+// Loaded once per page and kept: the models are ~7 MB (precached by the service worker) and take a moment to prepare.
+import { rememberBackend, rememberedBackend } from './backend'
+import type { DetectOptions, EngineInfo, FrameResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
+
+export interface FaceEngine {
+  readonly info: EngineInfo
+  /** Runs one frame; the bitmap is consumed (transferred or closed). */
+  detect(frame: ImageBitmap, options?: DetectOptions): Promise<FrameResult>
+}
+
+type ProgressListener = (progress: LoadProgress) => void
+
+const listeners = new Set<ProgressListener>()
+let lastProgress: LoadProgress = { stage: 'backend', fraction: 0 }
+let enginePromise: Promise<FaceEngine> | null = null
+
+// Diagnostics: localStorage 'hadir.face.inline' = '1' runs inference on the page instead of the worker.
+const INLINE_KEY = 'hadir.face.inline'
+
+function emit(progress: LoadProgress): void {
+  lastProgress = progress
+  for (const listener of listeners) listener(progress)
+}
+
+function baseUrl(): string {
+  return new URL(import.meta.env.BASE_URL, location.href).href
+}
+
+/** Loads the engine (once) and reports the loading progress to `onProgress` until it is ready. */
+export function loadFaceEngine(onProgress?: ProgressListener): Promise<FaceEngine> {
+  if (onProgress) {
+    listeners.add(onProgress)
+    onProgress(lastProgress)
+  }
+  if (!enginePromise) {
+    enginePromise = start().catch((error: unknown) => {
+      enginePromise = null
+      throw error
+    })
+  }
+  const done = () => {
+    if (onProgress) listeners.delete(onProgress)
+  }
+  enginePromise.then(done, done)
+  return enginePromise
+}
+
+async function start(): Promise<FaceEngine> {
+  let forceInline = false
+  try {
+    forceInline = localStorage.getItem(INLINE_KEY) === '1'
+  } catch {
+    // no storage: use the worker
+  }
+  if (!forceInline && typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined') {
+    try {
+      return await startWorker()
+    } catch (error) {
+      console.warn('Face worker unavailable, running face inference on the page:', error)
+    }
+  }
+  return startInline()
+}
+
+function startWorker(): Promise<FaceEngine> {
+  const worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module', name: 'hadir-face' })
+  const pending = new Map<number, { resolve: (r: FrameResult) => void; reject: (e: Error) => void }>()
+  let nextId = 1
+
+  return new Promise<FaceEngine>((resolve, reject) => {
+    const initId = nextId++
+    const fail = (error: Error) => {
+      for (const p of pending.values()) p.reject(error)
+      pending.clear()
+      reject(error)
+    }
+    worker.addEventListener('error', (event) => {
+      worker.terminate()
+      fail(new Error(event.message || 'the face worker failed to load'))
+    })
+    worker.addEventListener('message', (event: MessageEvent<WorkerResponse>) => {
+      const message = event.data
+      if (message.id === initId) {
+        if (message.type === 'progress') emit(message.progress)
+        else if (message.type === 'error') {
+          worker.terminate()
+          fail(new Error(message.message))
+        } else if (message.type === 'ready') {
+          const info: EngineInfo = { ...message.info, worker: true }
+          rememberBackend(info.backend)
+          resolve({
+            info,
+            detect(frame, options = {}) {
+              const id = nextId++
+              return new Promise<FrameResult>((resolveFrame, rejectFrame) => {
+                pending.set(id, { resolve: resolveFrame, reject: rejectFrame })
+                const request: WorkerRequest = { id, type: 'detect', frame, options }
+                worker.postMessage(request, [frame])
+              })
+            },
+          })
+        }
+        return
+      }
+      const waiter = pending.get(message.id)
+      if (!waiter) return
+      pending.delete(message.id)
+      if (message.type === 'result') waiter.resolve(message.result)
+      else if (message.type === 'error') waiter.reject(new Error(message.message))
+    })
+    const init: WorkerRequest = { id: initId, type: 'init', baseUrl: baseUrl(), preferred: rememberedBackend() }
+    worker.postMessage(init)
+  })
+}
+
+/** Lets the browser draw a frame and handle input before the next inference stage. */
+function yieldToBrowser(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+}
+
+async function startInline(): Promise<FaceEngine> {
+  const [{ createPipeline }, faceapi] = await Promise.all([import('./pipeline'), import('@vladmandic/face-api/dist/face-api.esm.js')])
+  const pipeline = await createPipeline(faceapi, { baseUrl: baseUrl(), preferred: rememberedBackend(), onProgress: emit })
+  rememberBackend(pipeline.info.backend)
+  return {
+    info: { ...pipeline.info, worker: false },
+    detect: (frame, options = {}) => pipeline.detect(frame, options, yieldToBrowser),
+  }
+}

@@ -1,0 +1,39 @@
+/// <reference lib="webworker" />
+// The face worker: face-api and tfjs live here, off the page's thread, so the camera preview never stutters.
+// One request at a time: the engine sends the next frame only when the previous answer is back.
+import * as faceapi from '@vladmandic/face-api/dist/face-api.esm.js'
+import { createPipeline, type FacePipeline } from './pipeline'
+import type { WorkerRequest, WorkerResponse } from './protocol'
+
+declare const self: DedicatedWorkerGlobalScope
+
+let pipeline: Promise<FacePipeline> | null = null
+
+function reply(message: WorkerResponse, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer)
+}
+
+self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
+  const request = event.data
+  void (async () => {
+    try {
+      if (request.type === 'init') {
+        pipeline ??= createPipeline(faceapi, {
+          baseUrl: request.baseUrl,
+          preferred: request.preferred,
+          onProgress: (progress) => reply({ id: request.id, type: 'progress', progress }),
+        })
+        const ready = await pipeline
+        reply({ id: request.id, type: 'ready', info: ready.info })
+        return
+      }
+      if (!pipeline) throw new Error('the face engine is not initialised')
+      const result = await (await pipeline).detect(request.frame, request.options)
+      reply({ id: request.id, type: 'result', result }, result.descriptor ? [result.descriptor.buffer] : [])
+    } catch (error) {
+      if (request.type === 'init') pipeline = null
+      if (request.type === 'detect') request.frame.close()
+      reply({ id: request.id, type: 'error', message: error instanceof Error ? error.message : String(error) })
+    }
+  })()
+})

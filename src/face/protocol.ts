@@ -1,0 +1,55 @@
+// What the face engine (main thread) and the face worker say to each other, and what a detection returns.
+import type { FaceBox, Point } from './types'
+
+export type FaceBackend = 'webgl' | 'wasm'
+
+export interface LoadProgress {
+  /** 0..1 over everything the engine downloads and prepares. */
+  fraction: number
+  stage: 'backend' | 'models' | 'warmup' | 'ready'
+}
+
+export interface DetectOptions {
+  /** Also compute the 128-d descriptor of the main face (only when the frame passes the quality gates). */
+  descriptor?: boolean
+  /** Also encode the frame as the reference photo (JPEG) when a descriptor was computed. */
+  photo?: boolean
+}
+
+export interface DetectedFace {
+  box: FaceBox
+  score: number
+  /** 68 landmarks (iBUG order) in frame pixels, un-mirrored. */
+  landmarks: Point[]
+}
+
+export interface FrameResult {
+  width: number
+  height: number
+  faces: DetectedFace[]
+  /** Index into faces of the face the descriptor belongs to. */
+  descriptorFace: number | null
+  descriptor: Float32Array | null
+  photo: Blob | null
+  /** Time spent on inference for this frame, ms. */
+  inferenceMs: number
+}
+
+export interface EngineInfo {
+  backend: FaceBackend
+  /** The renderer string of the WebGL probe, when there was one. */
+  renderer: string | null
+  /** Whether inference runs in a Web Worker (true) or on the page, yielding between stages (false). */
+  worker: boolean
+  loadMs: number
+}
+
+export type WorkerRequest =
+  | { id: number; type: 'init'; baseUrl: string; preferred: FaceBackend | null }
+  | { id: number; type: 'detect'; frame: ImageBitmap; options: DetectOptions }
+
+export type WorkerResponse =
+  | { id: number; type: 'progress'; progress: LoadProgress }
+  | { id: number; type: 'ready'; info: Omit<EngineInfo, 'worker'> }
+  | { id: number; type: 'result'; result: FrameResult }
+  | { id: number; type: 'error'; message: string }
