@@ -65,6 +65,9 @@ const EXPECTED: Record<string, string> = {
   'POST /api/mobile/invitations/redeem': 'public',
   'POST /api/mobile/login': 'public',
   'GET /api/mobile/me': 'session:mobile',
+  'PATCH /api/mobile/me': 'session:mobile',
+  'GET /api/attendance/qr': 'attendance:record:submit',
+  'POST /api/attendance/qr/resolve': 'attendance:record:create',
   'POST /api/mobile/logout': 'public',
 }
 

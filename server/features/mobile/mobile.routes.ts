@@ -23,6 +23,9 @@ import { descriptorFromBytes } from '../../../shared/face/descriptor'
 import { chooseMobileRole, describeMobileMe, findMembershipByLogin, isTrivialPin, mobileRoles } from './mobile.service'
 
 const pin = z.string().regex(/^\d{6}$/, 'The PIN is 6 digits')
+const profilePatch = z
+  .object({ name: z.string().trim().min(1).max(120).optional(), phone: z.string().trim().max(40).nullable().optional() })
+  .strict()
 const codeParam = z.object({ code: z.string().min(4).max(40) })
 const redeemInput = z.object({ code: z.string().min(4).max(40), pin, role: z.string().max(40).optional() })
 const loginInput = z.object({
@@ -186,6 +189,18 @@ export function mobileRoutes(limiter: AttemptLimiter) {
         const [d] = await db.select({ id: devices.id, name: devices.name }).from(devices).where(eq(devices.id, p.deviceId))
         me.device = d ?? null
       }
+      return ok(c, me)
+    })
+    .patch('/me', signedIn('mobile'), validate('json', profilePatch), async (c) => {
+      // A member edits their own profile: the name and phone are theirs, in every organization they belong to.
+      const p = principalOf(c)
+      const input = c.req.valid('json')
+      const { db } = c.get('deps').database
+      await db.transaction(async (tx) => {
+        await tx.update(users).set({ name: input.name, phone: input.phone, updatedAt: new Date() }).where(eq(users.id, p.userId))
+        await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.profile_update', entityType: 'member', entityId: p.memberId ?? undefined, details: { fields: Object.keys(input) }, ip: clientIp(c) })
+      })
+      const me = await describeMobileMe(db, p)
       return ok(c, me)
     })
     .post('/logout', publicRoute(), async (c) => {

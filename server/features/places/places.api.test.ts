@@ -29,6 +29,7 @@ describe('locations, schedules and the capture context', () => {
     const ctx = await a.petugas.get('/api/attendance/context')
     expect(ctx.body.data.organization).toMatchObject({ id: a.id, timezone: 'Asia/Jakarta', work_start_time: '08:00' })
     expect(ctx.body.data.locations).toEqual([expect.objectContaining({ id, radius_meters: 80 })])
+    expect(ctx.body.data.face).toEqual({ threshold: 0.5, margin: 0.05 })
     expect((await a.member.get('/api/attendance/context')).status).toBe(200)
   })
 
@@ -45,6 +46,8 @@ describe('locations, schedules and the capture context', () => {
       records: [{ client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_in', captured_at: new Date('2026-11-16T07:30:00+07:00').toISOString() }],
     })
     expect(res.body.data.results[0]).toMatchObject({ attendance_status: 'late' })
+    const ctx = await a.member.get('/api/attendance/context')
+    expect(ctx.body.data.schedule).toMatchObject({ start_time: '07:00', end_time: '13:00', late_tolerance_minutes: 5 })
     const foreign = await b.admin.post(`/api/organizations/${b.id}/schedules`, { name: 'B', start_time: '09:00', end_time: '17:00' })
     expect((await a.admin.patch(`/api/organizations/${a.id}/departments/${dept.body.data.id}`, { work_schedule_id: foreign.body.data.id })).status).toBe(422)
   })
@@ -53,5 +56,25 @@ describe('locations, schedules and the capture context', () => {
     const res = await a.petugas.get('/api/attendance/members?q=M-a')
     expect(res.body.data.members).toEqual([{ id: a.memberId, name: 'Member a', member_number: 'M-a', department: 'Kelas Pagi', department_id: expect.any(Number), face_registered: false }])
     expect((await a.member.get('/api/attendance/members?q=M')).status).toBe(403)
+  })
+
+  it("finds a member from their phone's signed QR code, refusing forged, expired and foreign ones", async () => {
+    const qr = await a.member.get('/api/attendance/qr')
+    expect(qr.body.data.token).toMatch(/^HQ1\./)
+    const found = await a.petugas.post('/api/attendance/qr/resolve', { token: qr.body.data.token })
+    expect(found.body.data.member).toMatchObject({ id: a.memberId, name: 'Member a' })
+    const forged = qr.body.data.token.replace(`.${a.memberId}.`, `.${a.petugasId}.`)
+    expect((await a.petugas.post('/api/attendance/qr/resolve', { token: forged })).body.error.code).toBe('QR_INVALID')
+    expect((await b.petugas.post('/api/attendance/qr/resolve', { token: qr.body.data.token })).status).toBe(404)
+    const { makeQrToken } = await import('./qr')
+    const old = makeQrToken(t.deps.secret, a.id, a.memberId, Date.now() - 3600_000)
+    expect((await a.petugas.post('/api/attendance/qr/resolve', { token: old.token })).body.error.code).toBe('QR_EXPIRED')
+  })
+
+  it('lets a member edit their own name and phone', async () => {
+    const res = await a.member.patch('/api/mobile/me', { phone: '0812 3456 7890' })
+    expect(res.status).toBe(200)
+    expect((await a.admin.get(`/api/organizations/${a.id}/members/${a.memberId}`)).body.data.phone).toBe('0812 3456 7890')
+    expect((await a.member.patch('/api/mobile/me', { member_number: 'X' })).status).toBe(422)
   })
 })

@@ -10,7 +10,9 @@ import { audit } from '../../audit'
 import { NotFoundError, ValidationError } from '../../errors'
 import { idParam, name, timeOfDay } from '../organizations/organizations.schemas'
 import { memberListQuery } from '../members/members.schemas'
-import { listMembers } from '../members/members.service'
+import { describeMembers, listMembers } from '../members/members.service'
+import { makeQrToken, readQrToken } from './qr'
+import { memberSchedule, organizationRules } from '../attendance/attendance.schedule'
 
 const locationInput = z.object({
   name,
@@ -118,11 +120,20 @@ export const captureContextRoutes = new Hono<AppEnv>()
     const { db } = c.get('deps').database
     const [org] = await db.select().from(organizations).where(eq(organizations.id, p.organizationId))
     const locs = await db.select().from(locations).where(eq(locations.organizationId, p.organizationId)).orderBy(asc(locations.name))
-    const depts = await db.select({ id: departments.id, name: departments.name }).from(departments).where(eq(departments.organizationId, p.organizationId)).orderBy(asc(departments.name))
+    const depts = await db.select({ id: departments.id, name: departments.name, work_schedule_id: departments.workScheduleId }).from(departments).where(eq(departments.organizationId, p.organizationId)).orderBy(asc(departments.name))
+    const schedules = await db.select().from(workSchedules).where(eq(workSchedules.organizationId, p.organizationId)).orderBy(asc(workSchedules.id))
+    const rules = await organizationRules(db, p.organizationId)
+    // The caller's own schedule (a member's phone shows "on time" or "late" before the server answers).
+    const own = p.memberId ? await memberSchedule(db, p.organizationId, p.memberId, rules.defaultSchedule) : rules.defaultSchedule
     return ok(c, {
       organization: { id: org!.id, name: org!.name, timezone: org!.timezone, work_start_time: org!.workStartTime.slice(0, 5), work_end_time: org!.workEndTime.slice(0, 5), late_tolerance_minutes: org!.lateToleranceMinutes },
+      face: { threshold: rules.settings.face_threshold, margin: rules.settings.face_margin },
+      schedule: { work_days: own.workDays, start_time: own.startTime.slice(0, 5), end_time: own.endTime.slice(0, 5), late_tolerance_minutes: own.lateToleranceMinutes },
+      default_schedule: { work_days: rules.defaultSchedule.workDays, start_time: rules.defaultSchedule.startTime.slice(0, 5), end_time: rules.defaultSchedule.endTime.slice(0, 5), late_tolerance_minutes: rules.defaultSchedule.lateToleranceMinutes },
+      schedules: schedules.map(presentSchedule),
       locations: locs.map(presentLocation),
       departments: depts,
+      geofence_policy: rules.settings.geofence_policy,
     })
   })
   .get('/members', allow('attendance:record:create'), validate('query', memberListQuery), async (c) => {
@@ -130,4 +141,20 @@ export const captureContextRoutes = new Hono<AppEnv>()
     const { members, total } = await listMembers(c.get('deps').database.db, p.organizationId, { ...c.req.valid('query'), status: 'active' })
     // A kiosk needs to find and name people, not their contact details.
     return ok(c, { members: members.map((m) => ({ id: m.id, name: m.name, member_number: m.member_number, department: m.department, department_id: m.department_id, face_registered: m.face_registered })), total })
+  })
+  .get('/qr', allow('attendance:record:submit'), async (c) => {
+    const p = scoped(c)
+    const { token, expiresAt } = makeQrToken(c.get('deps').secret, p.organizationId, p.memberId!)
+    return ok(c, { token, expires_at: expiresAt.toISOString() })
+  })
+  .post('/qr/resolve', allow('attendance:record:create'), validate('json', z.object({ token: z.string().max(200) })), async (c) => {
+    const p = scoped(c)
+    const check = readQrToken(c.get('deps').secret, c.req.valid('json').token)
+    if (!check.ok) {
+      throw new ValidationError(check.code === 'QR_EXPIRED' ? 'This QR code has expired. Ask the member to open it again.' : 'This is not a Hadir member QR code.', undefined, check.code)
+    }
+    if (check.organizationId !== p.organizationId) throw new NotFoundError('Member')
+    const [m] = await describeMembers(c.get('deps').database.db, p.organizationId, [check.memberId])
+    if (!m || m.status !== 'active') throw new NotFoundError('Member')
+    return ok(c, { member: { id: m.id, name: m.name, member_number: m.member_number, department: m.department, department_id: m.department_id, face_registered: m.face_registered } })
   })
