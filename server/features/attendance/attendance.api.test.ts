@@ -172,4 +172,21 @@ describe('attendance capture and sync', () => {
     const logs = await t.db.select().from(attendanceSyncLogs).where(and(eq(attendanceSyncLogs.organizationId, a.id), eq(attendanceSyncLogs.mobileDeviceId, 'tablet-a')))
     expect(logs[0]).toMatchObject({ syncStatus: 'completed', recordsSynced: 1, deviceId: a.deviceId })
   })
+
+  it('re-derives the face from the photo when the organization asks, and refuses a mismatch', async () => {
+    await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_reverify_photos: true })
+    try {
+      const honest = rec({ captured_at: jakarta('2026-11-03', '07:40'), face_image: photoBase64('people/p01/p01-5.jpg') })
+      const swapped = rec({ captured_at: jakarta('2026-11-02', '07:40'), face_image: photoBase64('people/p02/p02-1.jpg') })
+      const res = await a.member.post('/api/attendance/sync', batch([honest, swapped]))
+      expect(res.body.data.results.map((r: { status: string; code?: string }) => [r.status, r.code ?? null])).toEqual([
+        ['applied', null],
+        ['rejected', 'PHOTO_MISMATCH'],
+      ])
+      const [day] = (await rows()).filter((r) => r.attendanceDate === '2026-11-03')
+      expect(day!.faceImageUrl).toMatch(/^org-\d+\/attendance\//)
+    } finally {
+      await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_reverify_photos: false })
+    }
+  }, 60_000)
 })
