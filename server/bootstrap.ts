@@ -8,6 +8,7 @@ import { appRoot } from './lib/paths'
 import type { AppDeps } from './context'
 import { LocalDiskStorage } from './storage/storage'
 import { FaceIndexCache } from './face/index-cache'
+import { subscribeFaceIndex } from './features/faces/faces.service'
 
 export function appVersion(): string {
   try {
@@ -21,7 +22,7 @@ export function appVersion(): string {
 export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']> = {}): Promise<AppDeps & { database: Database }> {
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.HADIR_DATA_DIR })
   await ensureSystemRoles(database.db)
-  return {
+  const deps: AppDeps & { database: Database } = {
     database,
     secret: loadSecret(env.SESSION_SECRET, env.HADIR_DATA_DIR),
     version: appVersion(),
@@ -29,4 +30,6 @@ export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']>
     faceIndex: new FaceIndexCache(),
     options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },
   }
+  await subscribeFaceIndex(deps)
+  return deps
 }

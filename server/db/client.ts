@@ -16,6 +16,9 @@ export interface Database {
   /** Where the data lives, for logs: a folder or a redacted URL. */
   location: string
   ping(): Promise<boolean>
+  /** Subscribes to a PostgreSQL NOTIFY channel (other server instances on the same database publish there). */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<void>
+  notify(channel: string, payload: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -43,6 +46,10 @@ async function openPostgres(url: string): Promise<Database> {
     kind: 'postgres',
     location: url.replace(/\/\/[^@/]*@/, '//***@'),
     ping: () => ping(db),
+    listen: async (channel, onMessage) => {
+      await client.listen(channel, onMessage)
+    },
+    notify: (channel, payload) => notify(db, channel, payload),
     close: () => client.end({ timeout: 5 }),
   }
 }
@@ -62,6 +69,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: 'embedded',
     location,
     ping: () => ping(db),
+    listen: async (channel, onMessage) => {
+      await client.listen(channel, onMessage)
+    },
+    notify: (channel, payload) => notify(db, channel, payload),
     close: () => client.close(),
   }
 }
@@ -73,6 +84,10 @@ async function ping(db: Db): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+async function notify(db: Db, channel: string, payload: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${channel}, ${payload})`)
 }
 
 export async function migrateDatabase(database: Database): Promise<void> {

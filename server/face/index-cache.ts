@@ -98,6 +98,3 @@ export class FaceIndexCache {
     }
   }
 }
-
-/** The server's shared index. Face routes call faceIndex.invalidate(orgId) after any change to member_face_data. */
-export const faceIndex = new FaceIndexCache()

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { LocalDiskStorage } from '../storage/storage'
 import { FaceIndexCache } from '../face/index-cache'
+import { subscribeFaceIndex } from '../features/faces/faces.service'
 import postgres from 'postgres'
 import { createApp } from '../app'
 import { openDatabase, type Database } from '../db/client'
@@ -22,6 +23,7 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
   }
   const { url, drop } = await createPostgresDatabase()
   const database = await openDatabase({ databaseUrl: url, dataDir: 'memory://' })
+  lastDatabaseUrl = url
   return {
     database,
     drop: async () => {
@@ -30,6 +32,9 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
     },
   }
 }
+
+/** The URL of the PostgreSQL database the last createTestApp made (to attach a second instance to it). */
+export let lastDatabaseUrl: string | null = null
 
 /** An empty PostgreSQL database of its own for one test file; `drop` removes it. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -103,18 +108,22 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function createTestApp(options: Partial<AppDeps['options']> = {}): Promise<TestApp> {
-  const { database, drop } = await freshDatabase()
+export async function createTestApp(options: Partial<AppDeps['options']> = {}, attach?: { databaseUrl: string; secret: string }): Promise<TestApp> {
+  // `attach` opens a second app (a second server instance) on another app's PostgreSQL database.
+  const { database, drop } = attach
+    ? await openDatabase({ databaseUrl: attach.databaseUrl, dataDir: 'memory://' }).then((d) => ({ database: d, drop: () => d.close() }))
+    : await freshDatabase()
   await ensureSystemRoles(database.db)
   const photoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-photos-'))
   const deps: AppDeps = {
     database,
     storage: new LocalDiskStorage(photoDir),
     faceIndex: new FaceIndexCache(),
-    secret: crypto.randomBytes(32).toString('base64url'),
+    secret: attach?.secret ?? crypto.randomBytes(32).toString('base64url'),
     version: 'test',
     options: { secureCookies: false, signInPerMinute: 10_000, ...options },
   }
+  await subscribeFaceIndex(deps)
   const app = createApp(deps)
   const t: TestApp = {
     app,

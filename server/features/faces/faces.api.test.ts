@@ -185,3 +185,34 @@ describe('face registration, verification and withdrawal', () => {
     expect((await a.member.post(`/api/members/${a.memberId}/face/register`, p01())).body.error.code).toBe('CONSENT_REQUIRED')
   })
 })
+
+describe('face index across server instances', () => {
+  it('a face change on one instance is seen at once by another on the same database (NOTIFY)', async () => {
+    const { backend } = await import('../../test/harness')
+    const one = await createTestApp()
+    const a = await buildOrg(one, 'a')
+    // On PostgreSQL a second instance attaches to the same database; PGlite is one process, so the instance hears itself.
+    const url = backend === 'postgres' ? (await import('../../test/harness')).lastDatabaseUrl : null
+    const two = url ? await createTestApp({}, { databaseUrl: url, secret: one.deps.secret }) : one
+    try {
+      const probe = { organization_id: a.id, face_encoding: await faceEncoding('people/p01/p01-5.jpg') }
+      const petugasOnTwo = two.agent()
+      for (const [k, v] of a.petugas.cookies) petugasOnTwo.cookies.set(k, v)
+      // Instance two caches the (empty) gallery.
+      expect((await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified).toBe(false)
+      await a.member.post(`/api/members/${a.memberId}/face/consent`, { version: CONSENT_VERSION })
+      const reg = await a.member.post(`/api/members/${a.memberId}/face/register`, {
+        face_encoding: await faceEncoding('people/p01/p01-1.jpg'),
+        face_encodings: [await faceEncoding('people/p01/p01-2.jpg'), await faceEncoding('people/p01/p01-3.jpg')],
+        face_image: photoBase64('people/p01/p01-1.jpg'),
+      })
+      expect(reg.status).toBe(201)
+      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 5000 }).toBe(true)
+      await a.member.delete(`/api/members/${a.memberId}/face`)
+      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 5000 }).toBe(false)
+    } finally {
+      if (two !== one) await two.close()
+      await one.close()
+    }
+  }, 60_000)
+})

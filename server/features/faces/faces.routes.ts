@@ -19,6 +19,7 @@ import {
   activeMember,
   currentConsent,
   galleryOf,
+  invalidateFaces,
   matchOptions,
   parseDescriptor,
   prepareRegistration,
@@ -169,7 +170,7 @@ export const orgFaceRoutes = new Hono<AppEnv>()
       await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'settings.update', entityType: 'organization', entityId: p.organizationId, details: input, ip: clientIp(c) })
       return updated!
     })
-    deps.faceIndex.invalidate(p.organizationId)
+    await invalidateFaces(deps, p.organizationId)
     return ok(c, presentOrganization(org))
   })
   .delete('/:id/members/:memberId/face', allow('member:manage'), validate('param', memberParams), async (c) => {

@@ -32,6 +32,29 @@ export async function loadGallery(tx: Tx, organizationId: number): Promise<FaceG
   return buildGallery(rows.map((r) => ({ memberId: r.memberId, descriptor: descriptorFromBytes(new Uint8Array(r.encoding)) })))
 }
 
+export const FACE_INDEX_CHANNEL = 'hadir_face_index'
+
+/**
+ * Drops an organization's cached 1:N gallery here and, through PostgreSQL NOTIFY, in every other server instance on
+ * the same database (see subscribeFaceIndex), so no instance keeps matching a withdrawn or changed face.
+ */
+export async function invalidateFaces(deps: AppDeps, organizationId: number): Promise<void> {
+  deps.faceIndex.invalidate(organizationId)
+  try {
+    await deps.database.notify(FACE_INDEX_CHANNEL, String(organizationId))
+  } catch (err) {
+    console.error('[hadir] face index notify failed:', err instanceof Error ? err.message : err)
+  }
+}
+
+/** Listens for other instances' invalidations. */
+export async function subscribeFaceIndex(deps: AppDeps): Promise<void> {
+  await deps.database.listen(FACE_INDEX_CHANNEL, (payload) => {
+    const id = Number(payload)
+    if (Number.isInteger(id) && id > 0) deps.faceIndex.invalidate(id)
+  })
+}
+
 export function galleryOf(deps: AppDeps, organizationId: number): Promise<FaceGallery> {
   return deps.faceIndex.get(organizationId, (id) => loadGallery(deps.database.db, id))
 }
@@ -189,7 +212,7 @@ export async function saveRegistration(
       })
       return { id: rows[0]!.id, at: now }
     })
-    deps.faceIndex.invalidate(ctx.organizationId)
+    await invalidateFaces(deps, ctx.organizationId)
     await Promise.all(oldPhotos.map((k) => deps.storage.delete(k)))
     return { ...result, descriptors: prepared.descriptors.map(encodeDescriptor), faceVerified: prepared.faceVerified }
   } catch (err) {
@@ -233,7 +256,7 @@ export async function withdrawFace(deps: AppDeps, ctx: { organizationId: number;
     })
     return { deleted_descriptors: faceRows.length, deleted_photos: photos.length }
   })
-  deps.faceIndex.invalidate(ctx.organizationId)
+  await invalidateFaces(deps, ctx.organizationId)
   await Promise.all(photos.map((k) => deps.storage.delete(k)))
   return counts
 }

@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError } from '../../errors'
 import { idParam } from '../organizations/organizations.schemas'
 import { memberInput, memberListQuery, memberParams, memberPatch, namedInput } from './members.schemas'
 import { createMember, getMember, listMembers, updateMember } from './members.service'
+import { invalidateFaces } from '../faces/faces.service'
 
 const INVITATION_DAYS = 7
 
@@ -59,7 +60,7 @@ export const memberRoutes = new Hono<AppEnv>()
       return getMember(tx, p.organizationId, memberId)
     })
     // An inactive member's face must stop matching at once.
-    if (input.status !== undefined) c.get('deps').faceIndex.invalidate(p.organizationId)
+    if (input.status !== undefined) await invalidateFaces(c.get('deps'), p.organizationId)
     return ok(c, member)
   })
   .post('/:id/members/:memberId/invitations', allow('member:manage'), validate('param', memberParams), async (c) => {
