@@ -67,7 +67,8 @@ describe('flushOutbox', () => {
     const res = await flushOutbox(db, s.transport, { deviceId: 'd' })
     expect(res).toEqual({ sent: 5, acknowledged: 5, attention: 0, remaining: 0 })
     expect(s.stored.size).toBe(5)
-    expect((s.stored.values().next().value as { face_image: string }).face_image).toBe('/9gA')
+    // Photos travel as base64 of their bytes (0xff 0xd8 0x00 -> "/9gA").
+    expect([...s.stored.values()].map((r) => (r as { face_image: string }).face_image).sort()).toEqual(['/9gA', '/9gB', '/9gC', '/9gD', '/9gE'])
     expect(await db.outbox.count()).toBe(0)
     expect((await db.captures.toArray()).every((c) => c.synced === 1)).toBe(true)
     expect(await lastSyncAt(db)).not.toBeNull()

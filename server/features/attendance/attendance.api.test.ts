@@ -80,6 +80,11 @@ describe('attendance capture and sync', () => {
     expect(earlier.body.data.results[0]).toMatchObject({ status: 'applied', attendance_status: 'present', flags: [] })
     const [day] = (await rows()).filter((r) => r.attendanceDate === '2026-11-17')
     expect(day).toMatchObject({ checkInTime: '08:10:00', status: 'present', recordedBy: a.petugasId, deviceId: a.deviceId })
+    // The phone never heard of the kiosk's check-in and sends "check in" at 16:05: it is the day's check-out.
+    const leaving = await a.member.post('/api/attendance/sync', batch([rec({ captured_at: jakarta('2026-11-17', '16:05') })]))
+    expect(leaving.body.data.results[0]).toMatchObject({ status: 'applied', attendance_status: 'present' })
+    const [after] = (await rows()).filter((r) => r.attendanceDate === '2026-11-17')
+    expect(after).toMatchObject({ checkInTime: '08:10:00', checkOutTime: '16:05:00' })
   })
 
   it('keeps the valid records of a batch with invalid ones, and refuses an oversized batch whole', async () => {

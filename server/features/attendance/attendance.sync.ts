@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { AppDeps, Principal } from '../../context'
 import { attendanceEvents, attendanceRecords, memberFaceData, organizationMembers } from '../../db/schema'
 import { syncRecordSchema, type SyncRecord, type SyncResult } from '../../../shared/attendance/sync'
-import { checkGeofence, checkInStatus, checkOutStatus, isClockSkewed, toLocal } from '../../../shared/attendance/rules'
+import { checkGeofence, checkInStatus, checkOutStatus, isClockSkewed, minutesOf, toLocal } from '../../../shared/attendance/rules'
 import { decodeDescriptor, descriptorFromBytes, DescriptorError } from '../../../shared/face/descriptor'
 import { distanceToScore, identify, verify } from '../../../shared/face/match'
 import { AppError } from '../../errors'
@@ -13,6 +13,9 @@ import { galleryOf } from '../faces/faces.service'
 import { memberSchedule, type OrganizationRules } from './attendance.schedule'
 
 /** Flags that send a record to review instead of approving it outright. */
+/** A second "check in" this long after the first one of the day is a check-out the device did not know to call so. */
+const LATE_SECOND_CHECKIN_MINUTES = 120
+
 const NEEDS_REVIEW = new Set(['face_not_verified', 'no_face', 'outside_geofence', 'clock_skew', 'photo_mismatch'])
 
 export interface SyncContext {
@@ -192,7 +195,11 @@ export async function applyRecord(ctx: SyncContext, raw: unknown): Promise<SyncR
         .for('update')
       const recordFlags = new Set([...(existing?.flags ?? []), ...flags])
       let values: Partial<typeof attendanceRecords.$inferInsert> = {}
-      if (r.kind === 'check_in') {
+      // A device that did not know of an earlier check-in (made on another device) sends "check in" when the person
+      // means to leave: a check-in well after the day's first one is taken as a check-out, never dropped.
+      const kind = r.kind === 'check_in' && existing?.checkInTime && minutesOf(local.time) - minutesOf(existing.checkInTime) >= LATE_SECOND_CHECKIN_MINUTES ? 'check_out' : r.kind
+      await tx.update(attendanceEvents).set({ kind }).where(eq(attendanceEvents.id, event.id))
+      if (kind === 'check_in') {
         if (!existing?.checkInTime || local.time < existing.checkInTime) {
           const status = checkInStatus(schedule, local.time)
           recordFlags.delete('late')

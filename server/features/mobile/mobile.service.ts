@@ -78,6 +78,7 @@ export async function describeMobileMe(tx: Tx, p: Principal) {
     .select({
       memberId: organizationMembers.id,
       name: users.name,
+      phone: users.phone,
       memberNumber: organizationMembers.memberNumber,
       orgId: organizations.id,
       orgName: organizations.name,
@@ -89,7 +90,7 @@ export async function describeMobileMe(tx: Tx, p: Principal) {
     .where(eq(organizationMembers.id, p.memberId!))
   const [role] = await tx.select({ key: roles.key, name: roles.name }).from(roles).where(eq(roles.id, p.roleId!))
   return {
-    member: { id: row!.memberId, name: row!.name, member_number: row!.memberNumber },
+    member: { id: row!.memberId, name: row!.name, member_number: row!.memberNumber, phone: row!.phone },
     organization: { id: row!.orgId, name: row!.orgName, timezone: row!.timezone },
     role: role!,
     permissions: [...p.permissions].sort(),
