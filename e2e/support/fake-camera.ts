@@ -36,7 +36,7 @@ function mainFace(faces: NodeFace[], frame: RgbFrame): NodeFace | null {
 }
 
 /** A selfie-like frame of the photo: cropped around the face so it fills about 40% of the frame's height. */
-async function selfieFrame(file: string): Promise<RgbFrame | null> {
+export async function selfieFrame(file: string): Promise<RgbFrame | null> {
   const whole = await photoFrame(file)
   const found = mainFace(await detectFaces(whole), whole)
   if (!found) return null

@@ -1,5 +1,6 @@
-import type { Permission } from '@shared/permissions'
-import type { RouteRecordRaw } from 'vue-router'
+import { hasPermission, type Permission } from '@shared/permissions'
+import type { RouteLocationRaw, RouteRecordRaw } from 'vue-router'
+import { useMobileStore } from '~/stores/mobile'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -22,6 +23,14 @@ const admin = () => import('./surfaces/admin')
 const member = () => import('./surfaces/member')
 const petugas = () => import('./surfaces/petugas')
 const setup = () => import('./surfaces/setup')
+
+/** A member-app page that needs a permission of the mobile session; without it the member lands on their home. */
+function memberMay(permission: Permission): () => true | RouteLocationRaw {
+  return () => {
+    const me = useMobileStore().me
+    return me && hasPermission(me.permissions, permission) ? true : { name: 'member-home' }
+  }
+}
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'landing', component: () => import('~/views/LandingPage.vue') },
@@ -76,6 +85,28 @@ export const routes: RouteRecordRaw[] = [
     meta: { surface: 'member' },
     children: [
       { path: '', name: 'member-home', component: () => member().then((m) => m.MemberHome), meta: { title: 'member.home.title' } },
+      {
+        path: 'checkin',
+        name: 'member-checkin',
+        component: () => member().then((m) => m.CheckIn),
+        meta: { title: 'checkin.title' },
+        beforeEnter: memberMay('attendance:record:submit'),
+      },
+      {
+        path: 'history',
+        name: 'member-history',
+        component: () => member().then((m) => m.AttendanceHistory),
+        meta: { title: 'history.title' },
+        beforeEnter: memberMay('attendance:record:view:own'),
+      },
+      {
+        path: 'qr',
+        name: 'member-qr',
+        component: () => member().then((m) => m.MyQr),
+        meta: { title: 'checkin.qr.title' },
+        beforeEnter: memberMay('attendance:record:submit'),
+      },
+      { path: 'profile', name: 'member-profile', component: () => member().then((m) => m.MemberProfile), meta: { title: 'profile.title' } },
       { path: 'face', name: 'member-face', component: () => member().then((m) => m.FaceProfile), meta: { title: 'member.faceData.title' } },
       {
         path: 'face/consent',
@@ -109,6 +140,15 @@ export const routes: RouteRecordRaw[] = [
     meta: { surface: 'petugas' },
     children: [
       { path: '', name: 'petugas-home', component: () => petugas().then((m) => m.PetugasHome), meta: { title: 'petugas.home.title' } },
+      { path: 'kiosk', name: 'petugas-kiosk', component: () => petugas().then((m) => m.KioskMode), meta: { title: 'kiosk.mode.title' } },
+      { path: 'search', name: 'petugas-search', component: () => petugas().then((m) => m.MemberSearch), meta: { title: 'kiosk.search.title' } },
+      { path: 'qr', name: 'petugas-qr', component: () => petugas().then((m) => m.QrScan), meta: { title: 'kiosk.qr.title' } },
+      {
+        path: 'record/:memberId(\\d+)',
+        name: 'petugas-record',
+        component: () => petugas().then((m) => m.MemberRecord),
+        meta: { title: 'kiosk.record.title' },
+      },
       {
         path: 'login',
         name: 'petugas-login',

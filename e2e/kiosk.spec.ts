@@ -1,0 +1,492 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { type APIRequestContext, type Browser, type BrowserContext, chromium, expect, type Page, request, test } from '@playwright/test'
+import QRCode from 'qrcode'
+import sharp from 'sharp'
+import { uuidv7 } from '../shared/attendance/uuidv7'
+import { CONSENT_VERSION } from '../shared/face/consent'
+import { encodeDescriptor } from '../shared/face/descriptor'
+import { l2Distance } from '../shared/face/match'
+import { checkFaceQuality } from '../shared/face/quality'
+import { describeSingleFace } from '../server/face/inference'
+import { type AdminApi, adminApi, apiData } from './support/api'
+import { facesDir, selfieFrame, VIDEO_DIR } from './support/fake-camera'
+import { detectFaces } from './support/face-node'
+import { headGeometry, turnHead } from './support/headturn'
+import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS, Y4M_HEIGHT, Y4M_WIDTH } from './support/y4m'
+
+// The petugas kiosk (/p) in Chromium with a fake camera fed from real photos (../shared/faces): kiosk mode (1:N)
+// recognises two registered members one after another and refuses a face nobody registered; a QR code from a
+// member's phone followed by the 1:1 face check; then, offline, three check-ins wait in the outbox, survive a reload
+// (the app comes from the service worker) and reach the server exactly once when the network returns.
+//
+// Each organization is made here through the API, and the members' faces are registered through the API with
+// descriptors computed in Node (server/face/inference.ts) from other photos of the same people.
+
+test.describe.configure({ mode: 'serial' })
+
+const SHOTS = 'test-results/screenshots'
+const TABLET = { width: 1024, height: 768 }
+const TABLET_WIDE = { width: 1280, height: 800 }
+const PIN = '582914'
+const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+/** Where the tablet stands (the location's fence is centred here, so the records carry a position inside it). */
+const GATE = { latitude: -6.2001, longitude: 106.8167 }
+
+/** Identity folders of ../shared/faces/people and the photo each video segment is made from. */
+const PEOPLE = {
+  a: { identity: 'p02', video: 'p02-1.jpg', name: 'Siti Rahmawati' },
+  b: { identity: 'p04', video: 'p04-2.jpg', name: 'Bambang Wijaya' },
+  u: { identity: 'p05', video: 'p05-2.jpg', name: 'Yusuf Hakim' },
+} as const
+type Who = keyof typeof PEOPLE
+
+let admin: AdminApi
+let pageErrors: string[] = []
+const stamp = Date.now().toString(36)
+
+test.beforeAll(async () => {
+  facesDir()
+  admin = await adminApi(BASE_URL)
+})
+test.afterAll(async () => {
+  await admin?.api.dispose()
+})
+test.beforeEach(() => {
+  pageErrors = []
+})
+test.afterEach(() => {
+  expect(pageErrors).toEqual([])
+})
+
+// ---------------------------------------------------------------- organization and faces through the API
+
+interface KioskMember {
+  id: number
+  name: string
+  number: string
+  api: APIRequestContext
+}
+
+interface KioskOrg {
+  id: number
+  name: string
+  members: Partial<Record<Who, KioskMember>>
+  petugas: { code: string }
+  device: { code: string }
+  locationId: number | null
+}
+
+/** The descriptors a member's phone would have registered: every clear photo of the person, mutually consistent. */
+async function registrationOf(who: Who): Promise<{ descriptors: Float32Array[]; photo: string }> {
+  const dir = path.join(facesDir(), 'people', PEOPLE[who].identity)
+  const found: { file: string; descriptor: Float32Array }[] = []
+  for (const file of fs.readdirSync(dir).sort()) {
+    const described = await describeSingleFace(fs.readFileSync(path.join(dir, file)))
+    if (described.ok) found.push({ file, descriptor: described.descriptor })
+  }
+  // The server refuses captures further apart than its threshold: drop the odd one out until all agree.
+  const worst = () => found.map((f) => Math.max(...found.map((g) => l2Distance(f.descriptor, g.descriptor))))
+  while (found.length > 3 && Math.max(...worst()) >= 0.45) found.splice(worst().indexOf(Math.max(...worst())), 1)
+  const photoFile = found.find((f) => f.file === PEOPLE[who].video)?.file ?? found[0]!.file
+  const photo = (await sharp(path.join(dir, photoFile)).rotate().resize(640, 640, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer()).toString('base64')
+  return { descriptors: found.map((f) => f.descriptor), photo }
+}
+
+async function createOrganization(name: string, places: boolean): Promise<KioskOrg> {
+  const { api } = admin
+  const org = await apiData<{ id: number }>(await api.post('/api/organizations', { data: { name, timezone: 'Asia/Jakarta' } }))
+  await apiData(await api.post('/api/auth/select', { data: { organization_id: org.id } }))
+  let locationId: number | null = null
+  if (places) {
+    const location = await apiData<{ id: number }>(await api.post(`/api/organizations/${org.id}/locations`, { data: { name: 'Gerbang Utama', ...GATE, radius_meters: 150 } }))
+    locationId = location.id
+    await apiData(await api.post(`/api/organizations/${org.id}/locations`, { data: { name: 'Aula Belakang' } }))
+    await apiData(await api.post(`/api/organizations/${org.id}/departments`, { data: { name: 'Tata Usaha' } }))
+  }
+  const petugas = await apiData<{ id: number }>(
+    await api.post(`/api/organizations/${org.id}/members`, { data: { name: 'Pak Darmawan', member_number: `PK-${stamp}-${org.id}`, role: 'petugas' } }),
+  )
+  const petugasInvite = await apiData<{ code: string }>(await api.post(`/api/organizations/${org.id}/members/${petugas.id}/invitations`, { data: {} }))
+  const device = await apiData<{ enrol_code: string }>(await api.post(`/api/organizations/${org.id}/devices`, { data: { name: 'Tablet gerbang' } }))
+  return { id: org.id, name, members: {}, petugas: { code: petugasInvite.code }, device: { code: device.enrol_code }, locationId }
+}
+
+/** A member who redeemed their invitation on "their phone" (an API session), consented and registered their face. */
+async function registeredMember(org: KioskOrg, who: Who): Promise<KioskMember> {
+  const { api } = admin
+  await apiData(await api.post('/api/auth/select', { data: { organization_id: org.id } }))
+  const number = `K-${stamp}-${org.id}-${who}`
+  const member = await apiData<{ id: number }>(await api.post(`/api/organizations/${org.id}/members`, { data: { name: PEOPLE[who].name, member_number: number, role: 'member' } }))
+  const invitation = await apiData<{ code: string }>(await api.post(`/api/organizations/${org.id}/members/${member.id}/invitations`, { data: {} }))
+  const phone = await request.newContext({ baseURL: BASE_URL })
+  await apiData(await phone.post('/api/mobile/invitations/redeem', { data: { code: invitation.code, pin: PIN } }))
+  await apiData(await phone.post(`/api/members/${member.id}/face/consent`, { data: { version: CONSENT_VERSION } }))
+  const { descriptors, photo } = await registrationOf(who)
+  const [first, ...rest] = descriptors.map((d) => encodeDescriptor(d))
+  await apiData(await phone.post(`/api/members/${member.id}/face/register`, { data: { face_encoding: first, face_encodings: rest, face_image: photo } }))
+  const created = { id: member.id, name: PEOPLE[who].name, number, api: phone }
+  org.members[who] = created
+  return created
+}
+
+/** The member's own days (GET /api/attendance/mine on their phone session). */
+async function ownRecords(member: KioskMember) {
+  return (await apiData<{ records: { attendance_date: string; check_in_time: string | null; check_out_time: string | null; status: string; flags: string[] }[] }>(await member.api.get('/api/attendance/mine'))).records
+}
+
+// ---------------------------------------------------------------- the fake camera
+
+/** A person in front of the kiosk: frontal, then small natural head turns (±12°) and back, about 3 seconds. */
+async function personFrames(who: Who): Promise<RgbFrame[]> {
+  const file = path.join(facesDir(), 'people', PEOPLE[who].identity, PEOPLE[who].video)
+  const frontal = await selfieFrame(file)
+  if (!frontal) throw new Error(`${file}: no clear face for the kiosk video`)
+  const faces = await detectFaces(frontal)
+  const quality = checkFaceQuality(faces, frontal)
+  if (!quality.ok) throw new Error(`${file}: the browser's detector would not accept this frame (${quality.reason})`)
+  const head = headGeometry(faces[quality.faceIndex]!.landmarks)
+  const frames: RgbFrame[] = []
+  const n = (s: number) => Math.round(s * Y4M_FPS)
+  const hold = (frame: RgbFrame, s: number) => {
+    for (let i = 0; i < n(s); i++) frames.push(frame)
+  }
+  const ramp = (from: number, to: number, s: number) => {
+    for (let i = 1; i <= n(s); i++) frames.push(turnHead(frontal, head, from + ((to - from) * i) / n(s)))
+  }
+  hold(frontal, 0.6)
+  for (const side of [12, -12]) {
+    ramp(0, side, 0.4)
+    hold(turnHead(frontal, head, side), 0.2)
+    ramp(side, 0, 0.4)
+  }
+  hold(frontal, 0.4)
+  await saveFramePng(frontal, path.join(VIDEO_DIR, `kiosk-${who}.png`))
+  return frames
+}
+
+/** A phone held up to the camera showing the member's QR code. */
+async function qrFrames(token: string, seconds: number): Promise<RgbFrame[]> {
+  const code = await QRCode.toBuffer(token, { errorCorrectionLevel: 'M', margin: 2, width: 280 })
+  const { data, info } = await sharp({ create: { width: Y4M_WIDTH, height: Y4M_HEIGHT, channels: 3, background: { r: 40, g: 44, b: 46 } } })
+    .composite([
+      { input: { create: { width: 320, height: 420, channels: 3, background: { r: 18, g: 18, b: 20 } } }, left: 160, top: 30 },
+      { input: code, left: 180, top: 100 },
+    ])
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  const frame = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }
+  await saveFramePng(frame, path.join(VIDEO_DIR, 'kiosk-qr.png'))
+  return Array.from({ length: Math.round(seconds * Y4M_FPS) }, () => frame)
+}
+
+async function kioskVideo(qrToken: string): Promise<string> {
+  const frames = [...(await personFrames('a')), ...(await personFrames('b')), ...(await personFrames('u')), ...(await qrFrames(qrToken, 2.5))]
+  return writeY4m(path.join(VIDEO_DIR, 'kiosk.y4m'), frames)
+}
+
+// ---------------------------------------------------------------- the tablet
+
+async function cameraBrowser(video: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  })
+}
+
+/** An enrolled tablet with the petugas signed in (enrolment and invitation through the tablet's own session). */
+async function tablet(browser: Browser, org: KioskOrg): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL: BASE_URL,
+    viewport: TABLET,
+    hasTouch: true,
+    locale: 'en-US',
+    timezoneId: 'Asia/Jakarta',
+    permissions: ['camera', 'geolocation'],
+    geolocation: GATE,
+  })
+  await apiData(await context.request.post('/api/devices/enrol', { data: { code: org.device.code } }))
+  await apiData(await context.request.post('/api/mobile/invitations/redeem', { data: { code: org.petugas.code, pin: PIN } }))
+  const page = await context.newPage()
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(message.text())) console.log(`[page] ${message.text()}`)
+  })
+  return { context, page }
+}
+
+async function shot(page: Page, name: string, sizes: { width: number; height: number }[] = [TABLET, TABLET_WIDE]): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true })
+  for (const size of sizes) {
+    await page.setViewportSize(size)
+    await page.screenshot({ path: `${SHOTS}/${name}-${size.width}.png` })
+  }
+  await page.setViewportSize(TABLET)
+}
+
+async function kioskStats(page: Page) {
+  const mode = page.getByTestId('kiosk-mode')
+  const read = async (name: string) => Number(await mode.getAttribute(`data-${name}`))
+  return {
+    backend: await mode.getAttribute('data-backend'),
+    inferenceMs: await read('inference-ms'),
+    frameMs: await read('frame-ms'),
+    matchMs: await read('match-ms'),
+    faceToCardMs: await read('face-to-card-ms'),
+  }
+}
+
+const recent = (page: Page, memberId: number) => page.getByTestId('kiosk-recent-item').and(page.locator(`[data-member-id="${memberId}"]`))
+
+// ---------------------------------------------------------------- tests
+
+test('kiosk mode recognises two members one after another, refuses an unknown face; a QR code and the 1:1 check record a check-out', async () => {
+  test.setTimeout(300_000)
+  const org = await createOrganization(`Kiosk ${stamp}`, true)
+  const a = await registeredMember(org, 'a')
+  const b = await registeredMember(org, 'b')
+  const qr = await apiData<{ token: string }>(await a.api.get('/api/attendance/qr'))
+  const browser = await cameraBrowser(await kioskVideo(qr.token))
+  try {
+    const { page } = await tablet(browser, org)
+
+    // Pick the place: remembered on the tablet.
+    await page.goto('/p')
+    await expect(page.getByTestId('kiosk-station')).toBeVisible()
+    await expect(page.getByTestId('kiosk-location-option')).toHaveCount(2)
+    await shot(page, 'kiosk-location-pick')
+    await page.getByTestId('kiosk-location-option').filter({ hasText: 'Gerbang Utama' }).click()
+    await page.getByTestId('kiosk-department').selectOption({ label: 'Tata Usaha' })
+    await page.getByTestId('kiosk-station-submit').click()
+    await expect(page.getByTestId('kiosk-station-location')).toHaveText('Gerbang Utama')
+    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '2')
+    for (const id of ['kiosk-start', 'kiosk-open-search', 'kiosk-open-qr', 'petugas-logout']) {
+      expect((await page.getByTestId(id).boundingBox())!.height, id).toBeGreaterThanOrEqual(56)
+    }
+    await shot(page, 'kiosk-home')
+    await page.reload()
+    await expect(page.getByTestId('kiosk-station-location')).toHaveText('Gerbang Utama')
+
+    // Kiosk mode: each recognised face is recorded at once, one after another.
+    await page.getByTestId('kiosk-start').click()
+    const mode = page.getByTestId('kiosk-mode')
+    await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+    const result = page.getByTestId('kiosk-result')
+    await expect(recent(page, a.id)).toHaveCount(1, { timeout: 60_000 })
+    await expect(recent(page, b.id)).toHaveCount(1, { timeout: 60_000 })
+    await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible({ timeout: 30_000 })
+    await expect(result).toContainText(/Siti Rahmawati|Bambang Wijaya/)
+    await expect(result).toContainText('Recorded')
+    await shot(page, 'kiosk-recognised')
+    const stats = await kioskStats(page)
+    test.info().annotations.push({ type: 'kiosk timings', description: JSON.stringify(stats) })
+    console.log('kiosk mode in Chromium:', stats)
+
+    // The third face belongs to nobody here: "not recognised", never a guess.
+    await expect(result.and(page.locator('[data-type="unknown"]'))).toBeVisible({ timeout: 30_000 })
+    await expect(result).toContainText('Not recognised')
+    await shot(page, 'kiosk-not-recognised')
+
+    // A whole loop of the video later, still one record each: the cooldown holds people who stay in view.
+    await page.waitForTimeout(13_000)
+    await expect(recent(page, a.id)).toHaveCount(1)
+    await expect(recent(page, b.id)).toHaveCount(1)
+    await expect(mode).toHaveAttribute('data-records', '2')
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
+    await expect(page.getByTestId('kiosk-recent-item').first()).toHaveAttribute('data-synced', '1')
+
+    // The records are on the server, with the kiosk's place, GPS position and a face the server verified itself.
+    for (const member of [a, b]) {
+      const days = await ownRecords(member)
+      expect(days, member.name).toHaveLength(1)
+      expect(days[0]!.check_in_time).toMatch(/^\d{2}:\d{2}:\d{2}$/)
+      expect(days[0]!.flags).not.toContain('face_not_verified')
+      expect(days[0]!.flags).not.toContain('outside_geofence')
+    }
+
+    // QR: the member's phone code finds the member, the face is checked 1:1 against them, the petugas confirms.
+    await page.getByTestId('kiosk-stop').click()
+    await page.getByTestId('kiosk-open-qr').click()
+    const record = page.getByTestId('kiosk-record')
+    await expect(record).toBeVisible({ timeout: 60_000 })
+    await expect(record).toHaveAttribute('data-member-id', String(a.id))
+    await expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 60_000 })
+    await expect(page.getByTestId('kiosk-record-confirm')).toHaveAttribute('data-kind', 'check_out')
+    await expect(page.getByTestId('kiosk-record-confirm')).toContainText('Siti Rahmawati')
+    await shot(page, 'kiosk-qr-confirm')
+    await page.getByTestId('kiosk-record-confirm-button').click()
+    await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible()
+    await expect(result).toHaveAttribute('data-kind', 'check_out')
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
+    await expect.poll(async () => (await ownRecords(a))[0]?.check_out_time ?? null).toMatch(/^\d{2}:\d{2}:\d{2}$/)
+    expect(await ownRecords(a)).toHaveLength(1)
+
+    // Search (online: the server's member list, in the tablet's department unless widened) and the same 1:1 check.
+    await page.getByTestId('kiosk-record-next').click()
+    await expect(page.getByTestId('kiosk-qr')).toBeVisible()
+    await page.getByTestId('kiosk-back').click()
+    await page.getByTestId('kiosk-open-search').click()
+    await page.getByTestId('kiosk-search-input').fill('bambang')
+    await expect(page.getByTestId('kiosk-search-empty')).toBeVisible() // B is in no department
+    await page.getByTestId('kiosk-search-scope').click()
+    await expect(page.getByTestId('kiosk-search-result')).toHaveCount(1)
+    await expect(page.getByTestId('kiosk-search-offline')).toHaveCount(0)
+    await shot(page, 'kiosk-search')
+    await page.getByTestId('kiosk-search-result').click()
+    await expect(page.getByTestId('kiosk-record')).toHaveAttribute('data-member-id', String(b.id))
+    await expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 60_000 })
+    await expect(page.getByTestId('kiosk-record-confirm')).toHaveAttribute('data-kind', 'check_out')
+    await page.getByTestId('kiosk-record-confirm-button').click()
+    await expect(result.and(page.locator('[data-type="recorded"]'))).toContainText('Bambang Wijaya')
+    await expect.poll(async () => (await ownRecords(b))[0]?.check_out_time ?? null).toMatch(/^\d{2}:\d{2}:\d{2}$/)
+  } finally {
+    await browser.close()
+  }
+})
+
+test('offline: three check-ins wait in the outbox, survive a reload, and reach the server exactly once', async () => {
+  test.setTimeout(300_000)
+  const org = await createOrganization(`Kiosk offline ${stamp}`, false)
+  const members = [await registeredMember(org, 'a'), await registeredMember(org, 'b'), await registeredMember(org, 'u')]
+  const video = path.join(VIDEO_DIR, 'kiosk.y4m')
+  expect(fs.existsSync(video), 'the kiosk video of the first test').toBe(true)
+  const browser = await cameraBrowser(video)
+  try {
+    const { context, page } = await tablet(browser, org)
+    const answers: { client_id: string | null; status: string }[] = []
+    page.on('response', async (response) => {
+      if (!response.url().endsWith('/api/attendance/sync') || !response.ok()) return
+      const body = (await response.json().catch(() => null)) as { data?: { results: { client_id: string | null; status: string }[] } } | null
+      answers.push(...(body?.data?.results ?? []))
+    })
+
+    // Online once: no places to choose (the whole organization), the gallery and the app are saved on the tablet.
+    await page.goto('/p')
+    await expect(page.getByTestId('kiosk-actions')).toBeVisible()
+    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '3')
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+    await page.reload()
+    await expect(page.getByTestId('kiosk-actions')).toBeVisible()
+    await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
+
+    await context.setOffline(true)
+    await page.getByTestId('kiosk-start').click()
+    const mode = page.getByTestId('kiosk-mode')
+    await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+    for (const member of members) await expect(recent(page, member.id)).toHaveCount(1, { timeout: 60_000 })
+    await expect(mode).toHaveAttribute('data-records', '3')
+    const status = page.getByTestId('sync-status')
+    await expect(status).toHaveAttribute('data-pending', '3')
+    await expect(page.getByTestId('sync-status-label')).toContainText('Offline · 3 waiting')
+    await shot(page, 'kiosk-offline-waiting')
+    console.log('kiosk mode offline:', await kioskStats(page))
+
+    // Search works offline too, over the names saved with the faces.
+    await page.getByTestId('kiosk-stop').click()
+    await page.getByTestId('kiosk-open-search').click()
+    await page.getByTestId('kiosk-search-input').fill('bambang')
+    await expect(page.getByTestId('kiosk-search-offline')).toBeVisible()
+    await expect(page.getByTestId('kiosk-search-result')).toHaveCount(1)
+    await expect(page.getByTestId('kiosk-search-result')).toContainText('Bambang Wijaya')
+    await shot(page, 'kiosk-search-offline')
+
+    // A reload while offline: the app comes from the service worker, the records are still waiting.
+    await page.getByTestId('kiosk-back').click()
+    await page.reload()
+    await expect(page.getByTestId('petugas-home')).toBeVisible()
+    await expect(status).toHaveAttribute('data-pending', '3')
+    await expect(page.getByTestId('sync-status-label')).toContainText('3 waiting')
+    await shot(page, 'kiosk-offline-reloaded')
+    expect(answers).toEqual([])
+
+    // Back online: they go by themselves, without a reload, each applied exactly once.
+    await context.setOffline(false)
+    await expect(status).toHaveAttribute('data-pending', '0', { timeout: 60_000 })
+    await expect(page.getByTestId('sync-status-label')).toContainText('All sent')
+    await shot(page, 'kiosk-synced', [TABLET])
+    const applied = answers.filter((r) => r.status === 'applied')
+    expect(applied).toHaveLength(3)
+    expect(new Set(applied.map((r) => r.client_id)).size).toBe(3)
+    expect(answers.filter((r) => r.status !== 'applied' && r.status !== 'duplicate')).toEqual([])
+    for (const member of members) {
+      const days = await ownRecords(member)
+      expect(days, member.name).toHaveLength(1)
+      expect(days[0]!.check_in_time).toMatch(/^\d{2}:\d{2}:\d{2}$/)
+      expect(days[0]!.check_out_time).toBeNull()
+      expect(days[0]!.flags).not.toContain('face_not_verified')
+    }
+  } finally {
+    await browser.close()
+  }
+})
+
+test('a still photo of a registered member is never recorded: kiosk mode asks for a slight head turn', async () => {
+  test.setTimeout(180_000)
+  const org = await createOrganization(`Kiosk still ${stamp}`, false)
+  const a = await registeredMember(org, 'a')
+  const file = path.join(facesDir(), 'people', PEOPLE.a.identity, PEOPLE.a.video)
+  const frame = await selfieFrame(file)
+  if (!frame) throw new Error(`${file}: no clear face`)
+  const browser = await cameraBrowser(writeY4m(path.join(VIDEO_DIR, 'kiosk-still.y4m'), [frame]))
+  try {
+    const { page } = await tablet(browser, org)
+    await page.goto('/p')
+    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '1')
+    await page.getByTestId('kiosk-start').click()
+    const mode = page.getByTestId('kiosk-mode')
+    await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+    // The face matches the member frame after frame, but it never moves.
+    await expect(page.getByTestId('kiosk-hint')).toHaveAttribute('data-hint', 'turn', { timeout: 30_000 })
+    await expect(page.getByTestId('kiosk-hint')).toContainText('Turn your head slightly')
+    await page.waitForTimeout(8000)
+    await expect(mode).toHaveAttribute('data-records', '0')
+    await expect(page.getByTestId('kiosk-recent-item')).toHaveCount(0)
+    await expect(page.getByTestId('kiosk-result')).toHaveAttribute('data-type', 'idle')
+    await shot(page, 'kiosk-still-photo', [TABLET])
+    // The kiosk speaks Indonesian too.
+    await page.getByTestId('language-id').click()
+    await expect(page.getByTestId('kiosk-hint')).toContainText('Gerakkan kepala sedikit')
+    await shot(page, 'kiosk-still-photo-id', [TABLET])
+    await page.getByTestId('language-en').click()
+    expect(await ownRecords(a)).toEqual([])
+
+    // A record the server refuses (here: for a member the organization does not have) is never dropped silently:
+    // it waits in "needs attention" with the reason, can be sent again, and is discarded only when confirmed.
+    const clientId = uuidv7()
+    await page.evaluate(
+      ({ clientId, organizationId }) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('hadir')
+          open.onerror = () => reject(open.error)
+          open.onsuccess = () => {
+            const tx = open.result.transaction(['outbox', 'captures'], 'readwrite')
+            const capturedAt = new Date().toISOString()
+            tx.objectStore('outbox').add({ client_id: clientId, organization_id: organizationId, record: { client_id: clientId, member_id: 999_999, kind: 'check_in', captured_at: capturedAt }, photo: null, created_at: Date.now(), attempts: 0, state: 'pending' })
+            tx.objectStore('captures').add({ client_id: clientId, organization_id: organizationId, member_id: 999_999, member_name: 'Orang Asing', kind: 'check_in', date: '2000-01-01', time: '07:00:00', captured_at: capturedAt, synced: 0 })
+            tx.oncomplete = () => resolve()
+            tx.onerror = () => reject(tx.error)
+          }
+        }),
+      { clientId, organizationId: org.id },
+    )
+    await page.getByTestId('kiosk-stop').click()
+    await page.reload()
+    const attention = page.getByTestId('kiosk-attention-item')
+    await expect(attention).toHaveCount(1, { timeout: 30_000 })
+    await expect(attention).toHaveAttribute('data-code', 'UNKNOWN_MEMBER')
+    await expect(attention).toContainText('Orang Asing')
+    await expect(page.getByTestId('kiosk-attention-reason')).toHaveText('This member does not exist in the organization.')
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-attention', '1')
+    await page.getByTestId('kiosk-attention-retry').click()
+    await expect(attention).toHaveCount(1)
+    await shot(page, 'kiosk-needs-attention')
+    await page.getByTestId('kiosk-attention-discard').click()
+    await page.getByTestId('kiosk-attention-discard-confirm').click()
+    await expect(attention).toHaveCount(0)
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-attention', '0')
+  } finally {
+    await browser.close()
+  }
+})

@@ -1,0 +1,227 @@
+// The petugas tablet's shared state: which organization and place it records for, the capture context (rules,
+// places, face threshold) and the organization's face gallery — both kept in the device's database so the kiosk
+// works offline, refreshed whenever the server can be reached — and the one way a record is made.
+import { toLocal } from '@shared/attendance/rules'
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions } from '@shared/face/match'
+import { liveQuery } from 'dexie'
+import { computed, onBeforeUnmount, ref, shallowRef, type Ref } from 'vue'
+import { type CaptureContext, getCaptureContext, getFaceGallery } from '~/api/attendance'
+import { isApiError } from '~/api/client'
+import { galleryOfRows, galleryRows, rowDescriptors } from '~/kiosk/gallery'
+import type { KioskPosition } from '~/kiosk/record'
+import { kioskCapture } from '~/kiosk/record'
+import { readStation, saveStation, type KioskStation, validStation } from '~/kiosk/station'
+import { type GalleryMeta, lastCaptureOf, loadContext, loadGallery, saveContext, saveGallery, wipeKioskData } from '~/kiosk/store'
+import { type DescriptorEntry, hadirDb } from '~/offline/db'
+import { nextKind } from '~/offline/outbox'
+import { useDeviceStore } from '~/stores/device'
+import { useMobileStore } from '~/stores/mobile'
+import { useSyncStore } from '~/stores/sync'
+
+/**
+ * The gallery and context are fetched again when older than this and the server is reachable (and at once when the
+ * tablet comes back online, or when a searched member is missing). The gallery is downloaded whole each time.
+ */
+const REFRESH_AFTER_MS = 5 * 60_000
+
+// One copy for the whole page: every kiosk view reads the same gallery.
+const organization = ref<number | null>(null)
+const context = shallowRef<CaptureContext | null>(null)
+const rows = shallowRef<DescriptorEntry[]>([])
+const galleryMeta = shallowRef<GalleryMeta | null>(null)
+const station = ref<KioskStation | null>(null)
+const loading = ref(false)
+const refreshing = ref(false)
+/** The last refresh failed for another reason than the network (shown; the cached data stays in use). */
+const refreshError = shallowRef<unknown>(null)
+const position = shallowRef<KioskPosition | null>(null)
+let lastRefresh = 0
+let positionAt = 0
+let preparing: Promise<void> | null = null
+
+const gallery = computed<FaceGallery>(() => galleryOfRows(rows.value))
+
+async function loadCached(organizationId: number): Promise<void> {
+  const db = hadirDb()
+  const [cachedContext, cachedGallery] = await Promise.all([loadContext(db, organizationId), loadGallery(db, organizationId)])
+  if (organization.value !== organizationId) return
+  context.value = cachedContext
+  rows.value = cachedGallery.rows
+  galleryMeta.value = cachedGallery.meta
+  station.value = cachedContext ? validStation(readStation(organizationId), cachedContext) : readStation(organizationId)
+}
+
+async function refresh(organizationId: number): Promise<void> {
+  if (refreshing.value) return
+  refreshing.value = true
+  try {
+    const db = hadirDb()
+    const [freshContext, freshGallery] = await Promise.all([getCaptureContext(), getFaceGallery()])
+    const meta: GalleryMeta = {
+      threshold: freshGallery.threshold,
+      margin: freshGallery.margin,
+      generated_at: freshGallery.generated_at,
+      fetched_at: new Date().toISOString(),
+      members: freshGallery.members.length,
+    }
+    const freshRows = galleryRows(freshGallery, organizationId)
+    await Promise.all([saveContext(db, organizationId, freshContext), saveGallery(db, organizationId, freshRows, meta)])
+    lastRefresh = Date.now()
+    refreshError.value = null
+    if (organization.value !== organizationId) return
+    context.value = freshContext
+    rows.value = freshRows
+    galleryMeta.value = meta
+    station.value = validStation(readStation(organizationId), freshContext)
+  } catch (error) {
+    // Offline: the cached gallery and context carry on. Anything else is worth showing.
+    if (!isApiError(error) || error.status !== 0) refreshError.value = error
+  } finally {
+    refreshing.value = false
+  }
+}
+
+async function currentPosition(): Promise<void> {
+  if (typeof navigator === 'undefined' || !navigator.geolocation || Date.now() - positionAt < 5 * 60_000) return
+  positionAt = Date.now()
+  await new Promise<void>((resolve) => {
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        position.value = { latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy }
+        resolve()
+      },
+      () => resolve(), // no permission or no fix: records go without a position
+      { enableHighAccuracy: true, timeout: 10_000, maximumAge: 5 * 60_000 },
+    )
+  })
+}
+
+export interface RecordRequest {
+  member: { id: number; name: string }
+  probe: Float32Array
+  distance: number
+  photo: Blob | null
+}
+
+export function useKiosk() {
+  const device = useDeviceStore()
+  const mobile = useMobileStore()
+  const sync = useSyncStore()
+  const organizationId = computed(() => device.enrolled?.organization.id ?? mobile.me?.organization.id ?? null)
+  const timezone = computed(() => context.value?.organization.timezone ?? mobile.me?.organization.timezone ?? device.enrolled?.organization.timezone ?? 'Asia/Jakarta')
+  const matchOptions = computed<MatchOptions>(() => ({
+    threshold: context.value?.face.threshold ?? galleryMeta.value?.threshold ?? DEFAULT_FACE_THRESHOLD,
+    margin: context.value?.face.margin ?? galleryMeta.value?.margin ?? DEFAULT_FACE_MARGIN,
+  }))
+  const location = computed(() => context.value?.locations.find((l) => l.id === station.value?.location_id) ?? null)
+  const department = computed(() => context.value?.departments.find((d) => d.id === station.value?.department_id) ?? null)
+
+  /** Cached data at once, then the server's when it answers. Safe to call from every view. */
+  function prepare(force = false): Promise<void> {
+    const id = organizationId.value
+    if (id === null) return Promise.resolve()
+    preparing ??= (async () => {
+      if (organization.value !== id) {
+        organization.value = id
+        loading.value = true
+        lastRefresh = 0
+        try {
+          await loadCached(id)
+        } finally {
+          loading.value = false
+        }
+      }
+      if (force || Date.now() - lastRefresh > REFRESH_AFTER_MS) await refresh(id)
+    })().finally(() => (preparing = null))
+    return preparing
+  }
+
+  function chooseStation(choice: KioskStation): void {
+    if (organizationId.value === null) return
+    saveStation(organizationId.value, choice)
+    station.value = choice
+  }
+
+  function member(memberId: number): DescriptorEntry | null {
+    return rows.value.find((r) => r.member_id === memberId) ?? null
+  }
+
+  function descriptorsOf(memberId: number): Float32Array[] {
+    const row = member(memberId)
+    return row ? rowDescriptors(row) : []
+  }
+
+  function today(now = new Date()): string {
+    return toLocal(now, timezone.value).date
+  }
+
+  /** When this device recorded the member last today (for the kiosk's cooldown), or null. */
+  async function lastRecordOf(memberId: number, now = new Date()) {
+    return lastCaptureOf(hadirDb(), memberId, today(now))
+  }
+
+  /** Saves one record (check-in, or check-out when this device saw a check-in today) and starts sending it. */
+  async function record(request: RecordRequest, now = new Date()) {
+    if (organizationId.value === null) throw new Error('the tablet is not signed in')
+    const kind = await nextKind(hadirDb(), request.member.id, today(now))
+    const capture = kioskCapture({
+      organizationId: organizationId.value,
+      timezone: timezone.value,
+      member: request.member,
+      kind,
+      now,
+      probe: request.probe,
+      distance: request.distance,
+      photo: request.photo ? await request.photo.arrayBuffer() : null,
+      locationId: station.value?.location_id ?? null,
+      position: position.value,
+    })
+    await sync.capture(capture)
+    return capture
+  }
+
+  return {
+    organizationId,
+    context,
+    rows,
+    gallery,
+    galleryMeta,
+    station,
+    location,
+    department,
+    loading,
+    refreshing,
+    refreshError,
+    timezone,
+    matchOptions,
+    position,
+    prepare,
+    refresh: () => prepare(true),
+    chooseStation,
+    member,
+    descriptorsOf,
+    today,
+    lastRecordOf,
+    record,
+    locate: currentPosition,
+  }
+}
+
+/** Forgets the kiosk's biometric data and cached context (sign-out, deregistration). */
+export async function forgetKiosk(): Promise<void> {
+  organization.value = null
+  context.value = null
+  rows.value = []
+  galleryMeta.value = null
+  station.value = null
+  lastRefresh = 0
+  await wipeKioskData(hadirDb()).catch(() => undefined)
+}
+
+/** A Dexie query kept up to date in a ref while the component lives (the outbox and captures change underneath). */
+export function useLiveQuery<T>(query: () => Promise<T>, initial: T): Readonly<Ref<T>> {
+  const value = shallowRef(initial) as Ref<T>
+  const subscription = liveQuery(query).subscribe({ next: (result) => (value.value = result), error: (error: unknown) => console.error('Live query failed:', error) })
+  onBeforeUnmount(() => subscription.unsubscribe())
+  return value
+}

@@ -1,0 +1,116 @@
+// The kiosk's camera: opens the front camera, then runs one analyser (face inference, or the QR reader) on its
+// frames for as long as the screen is open — one frame in flight at a time, so the preview (a plain <video>) stays
+// fluid whatever the analysis costs.
+import { onBeforeUnmount, readonly, ref, type Ref } from 'vue'
+import { CameraError, type CameraProblem, openFrontCamera, stopStream } from '~/face/camera'
+
+export type KioskCameraStatus = 'idle' | 'camera' | 'loading' | 'running' | 'error'
+export type KioskCameraProblem = CameraProblem | 'engine'
+
+export interface FrameAnalyser {
+  /** Prepares what the analysis needs (the face models); reports 0..1. Throws when it cannot. */
+  prepare?: (progress: (fraction: number) => void) => Promise<void>
+  /** Analyses the video's current frame. */
+  analyse: (video: HTMLVideoElement) => Promise<void>
+  /** Pause between frames, ms (the QR reader does not need every frame). */
+  intervalMs?: number
+}
+
+/** Consecutive failed frames before the analysis is declared broken. */
+const MAX_FRAME_ERRORS = 5
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: FrameAnalyser) {
+  const status = ref<KioskCameraStatus>('idle')
+  const problem = ref<KioskCameraProblem | null>(null)
+  const progress = ref(0)
+  /** While paused the camera stays open (the preview keeps running) but no frame is analysed. */
+  const paused = ref(false)
+  let stream: MediaStream | null = null
+  let running = false
+  let disposed = false
+
+  async function start(): Promise<void> {
+    if (running || disposed) return
+    problem.value = null
+    status.value = 'camera'
+    try {
+      stopStream(stream)
+      stream = await openFrontCamera()
+      const element = video.value
+      if (!element) throw new CameraError('unknown')
+      element.srcObject = stream
+      element.muted = true
+      await element.play()
+    } catch (error) {
+      stopStream(stream)
+      stream = null
+      problem.value = error instanceof CameraError ? error.problem : 'unknown'
+      status.value = 'error'
+      return
+    }
+    if (disposed) return stop()
+    if (analyser.prepare) {
+      status.value = 'loading'
+      try {
+        await analyser.prepare((f) => (progress.value = f))
+      } catch (error) {
+        console.error('Kiosk camera analysis could not start:', error)
+        problem.value = 'engine'
+        status.value = 'error'
+        return
+      }
+      if (disposed) return stop()
+    }
+    status.value = 'running'
+    void loop()
+  }
+
+  async function loop(): Promise<void> {
+    running = true
+    let errors = 0
+    while (running) {
+      const element = video.value
+      if (paused.value || !element || element.readyState < 2 || !element.videoWidth) {
+        await sleep(60)
+        continue
+      }
+      try {
+        await analyser.analyse(element)
+        errors = 0
+      } catch (error) {
+        if (++errors >= MAX_FRAME_ERRORS) {
+          console.error('Kiosk camera analysis keeps failing:', error)
+          running = false
+          problem.value = 'engine'
+          status.value = 'error'
+          return
+        }
+        await sleep(100)
+        continue
+      }
+      if (analyser.intervalMs) await sleep(analyser.intervalMs)
+    }
+  }
+
+  function stop(): void {
+    running = false
+    stopStream(stream)
+    stream = null
+    if (video.value) video.value.srcObject = null
+    if (status.value !== 'error') status.value = 'idle'
+  }
+
+  function retry(): void {
+    stop()
+    void start()
+  }
+
+  onBeforeUnmount(() => {
+    disposed = true
+    stop()
+  })
+
+  return { status: readonly(status), problem: readonly(problem), progress: readonly(progress), paused, start, stop, retry }
+}

@@ -1,0 +1,93 @@
+import 'fake-indexeddb/auto'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { uuidv7 } from '@shared/attendance/uuidv7'
+import { hadirDb } from '~/offline/db'
+import { enqueueCapture, nextKind } from '~/offline/outbox'
+import { attentionItems, deliveryOf, discardCapture, unsentCaptures } from './useMemberAttendance'
+
+// The member screens read this phone's captures and outbox: what is still unsent, what the server refused, and what
+// happens when a refused record is discarded. (Dexie on fake-indexeddb; no sync loop is running.)
+
+const ORG = 7
+const MEMBER = 42
+
+async function capture(kind: 'check_in' | 'check_out', time: string, memberId = MEMBER, organizationId = ORG): Promise<string> {
+  const id = uuidv7()
+  await enqueueCapture(hadirDb(), {
+    organization_id: organizationId,
+    member_name: 'Rina',
+    date: '2026-11-24',
+    time,
+    record: { client_id: id, member_id: memberId, kind, captured_at: new Date().toISOString() },
+    photo: null,
+  })
+  return id
+}
+
+async function refuse(clientId: string, code: string): Promise<void> {
+  await hadirDb().outbox.update(clientId, { state: 'attention', attention_code: code, attention_reason: 'refused' })
+}
+
+async function acknowledge(clientId: string): Promise<void> {
+  await hadirDb().outbox.delete(clientId)
+  await hadirDb().captures.update(clientId, { synced: 1 })
+}
+
+beforeEach(async () => {
+  setActivePinia(createPinia())
+  const db = hadirDb()
+  await Promise.all([db.outbox.clear(), db.captures.clear()])
+})
+
+describe("this phone's captures", () => {
+  it('lists the member\'s unsent captures, pending or refused, and nothing already acknowledged or someone else\'s', async () => {
+    const sent = await capture('check_in', '07:55:00')
+    const waiting = await capture('check_out', '16:02:00')
+    const refused = await capture('check_out', '16:30:00')
+    await capture('check_in', '08:00:00', 99)
+    await capture('check_in', '08:00:00', MEMBER, 8)
+    await acknowledge(sent)
+    await refuse(refused, 'OUTSIDE_GEOFENCE')
+
+    const unsent = await unsentCaptures(ORG, MEMBER)
+    expect(unsent.map((c) => [c.client_id, c.state]).sort()).toEqual([
+      [refused, 'attention'],
+      [waiting, 'pending'],
+    ].sort())
+    expect(await deliveryOf(sent, true)).toBe('sent')
+    expect(await deliveryOf(waiting, true)).toBe('sending')
+    expect(await deliveryOf(waiting, false)).toBe('waiting')
+    expect(await deliveryOf(refused, true)).toBe('attention')
+  })
+
+  it('shows refused records with the server\'s code, in the order they were made', async () => {
+    const first = await capture('check_in', '07:55:00')
+    const second = await capture('check_out', '16:30:00')
+    await refuse(second, 'MEMBER_INACTIVE')
+    await refuse(first, 'OUTSIDE_GEOFENCE')
+    const items = await attentionItems(ORG)
+    expect(items.map((i) => [i.client_id, i.kind, i.time, i.code])).toEqual([
+      [first, 'check_in', '07:55:00', 'OUTSIDE_GEOFENCE'],
+      [second, 'check_out', '16:30:00', 'MEMBER_INACTIVE'],
+    ])
+    expect(await attentionItems(ORG + 1)).toEqual([])
+  })
+
+  it('forgets a discarded check-in entirely, so the next tap is a check-in again', async () => {
+    const id = await capture('check_in', '07:55:00')
+    expect(await nextKind(hadirDb(), MEMBER, '2026-11-24')).toBe('check_out')
+    await refuse(id, 'OUTSIDE_GEOFENCE')
+    await discardCapture(id)
+    expect(await hadirDb().outbox.get(id)).toBeUndefined()
+    expect(await hadirDb().captures.get(id)).toBeUndefined()
+    expect(await nextKind(hadirDb(), MEMBER, '2026-11-24')).toBe('check_in')
+  })
+
+  it('never discards a record that is still waiting to be sent', async () => {
+    const id = await capture('check_in', '07:55:00')
+    await discardCapture(id)
+    expect(await hadirDb().outbox.get(id)).toBeDefined()
+    expect(await hadirDb().captures.get(id)).toBeDefined()
+  })
+})

@@ -1,0 +1,493 @@
+// The member app's attendance data, online first and from this phone's memory when the network is gone:
+// the member's own face descriptors (Dexie `descriptors`), the capture context and the member's history (localStorage),
+// this phone's unsent captures (Dexie `captures` + `outbox`), and the check-in flow itself.
+import { toLocal } from '@shared/attendance/rules'
+import type { AttendanceKind } from '@shared/attendance/sync'
+import { uuidv7 } from '@shared/attendance/uuidv7'
+import { decodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
+import { DEFAULT_FACE_THRESHOLD } from '@shared/face/match'
+import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue'
+import { type CaptureContext, getCaptureContext, getMyAttendance, type OwnAttendance, toWorkSchedule } from '~/api/attendance'
+import { isApiError } from '~/api/client'
+import { getFaceStatus } from '~/api/face'
+import type { MobileMe } from '~/api/types'
+import { hadirDb, type OutboxEntry } from '~/offline/db'
+import { discardAttention, nextKind, retryAttention } from '~/offline/outbox'
+import type { ScanResult } from '~/face/useFaceScanner'
+import { useMobileStore } from '~/stores/mobile'
+import { useSyncStore } from '~/stores/sync'
+import {
+  bestMatch,
+  buildCaptureRecord,
+  captureOutcome,
+  type CaptureOutcome,
+  dataUrlToArrayBuffer,
+  type MatchOutcome,
+  type Position,
+  serverCheckedIn,
+  type UnsentCapture,
+} from './useMemberAttendanceRules'
+
+// ---------- small caches in localStorage (per organization and member) ----------
+
+interface Cached<T> {
+  value: T
+  saved_at: string
+}
+
+const cacheKey = (what: 'context' | 'mine', organizationId: number, memberId: number) => `hadir.m.${what}.${organizationId}.${memberId}`
+
+/** The member's last QR code (MyQr), kept for this browser session only. */
+export const qrCacheKey = (organizationId: number, memberId: number) => `hadir.m.qr.${organizationId}.${memberId}`
+
+function readCache<T>(key: string): Cached<T> | null {
+  try {
+    const parsed = JSON.parse(localStorage.getItem(key) ?? 'null') as Cached<T> | null
+    return parsed && typeof parsed === 'object' && 'value' in parsed ? parsed : null
+  } catch {
+    return null
+  }
+}
+
+function writeCache<T>(key: string, value: T): void {
+  try {
+    localStorage.setItem(key, JSON.stringify({ value, saved_at: new Date().toISOString() } satisfies Cached<T>))
+  } catch {
+    // No storage: the phone needs the network for this next time.
+  }
+}
+
+/** A failure that means "no network" (or no server), as opposed to an answer. */
+export function isOffline(error: unknown): boolean {
+  return isApiError(error) && error.status === 0
+}
+
+export interface Loaded<T> {
+  value: T
+  /** When the value came from this phone's memory, when it was saved. */
+  cachedAt: string | null
+}
+
+/** The capture context (face threshold, schedule): from the server, else the last one this phone saw. */
+export async function loadContext(me: MobileMe): Promise<Loaded<CaptureContext | null>> {
+  const key = cacheKey('context', me.organization.id, me.member.id)
+  try {
+    const value = await getCaptureContext()
+    writeCache(key, value)
+    return { value, cachedAt: null }
+  } catch (error) {
+    const cached = readCache<CaptureContext>(key)
+    if (cached && !isApiError(error, 'FORBIDDEN')) return { value: cached.value, cachedAt: cached.saved_at }
+    if (isOffline(error)) return { value: null, cachedAt: null }
+    throw error
+  }
+}
+
+export function cachedMine(me: MobileMe): Cached<OwnAttendance[]> | null {
+  return readCache<OwnAttendance[]>(cacheKey('mine', me.organization.id, me.member.id))
+}
+
+/** The member's own records: from the server, else the last list this phone saw (null when it never saw one). */
+export async function loadMine(me: MobileMe): Promise<Loaded<OwnAttendance[] | null>> {
+  const key = cacheKey('mine', me.organization.id, me.member.id)
+  try {
+    const { records } = await getMyAttendance(60)
+    writeCache(key, records)
+    return { value: records, cachedAt: null }
+  } catch (error) {
+    if (!isOffline(error)) throw error
+    const cached = readCache<OwnAttendance[]>(key)
+    return { value: cached?.value ?? null, cachedAt: cached?.saved_at ?? null }
+  }
+}
+
+// ---------- the member's own face descriptors (Dexie) ----------
+
+export interface OwnFace {
+  /** null: unknown (offline and nothing cached). */
+  registered: boolean | null
+  descriptors: Float32Array[]
+  fromCache: boolean
+}
+
+function packDescriptors(list: readonly Float32Array[]): ArrayBuffer {
+  const out = new Float32Array(list.length * FACE_DESCRIPTOR_LENGTH)
+  list.forEach((d, i) => out.set(d, i * FACE_DESCRIPTOR_LENGTH))
+  return out.buffer
+}
+
+function unpackDescriptors(buffer: ArrayBuffer): Float32Array[] {
+  const all = new Float32Array(buffer)
+  const out: Float32Array[] = []
+  for (let i = 0; i + FACE_DESCRIPTOR_LENGTH <= all.length; i += FACE_DESCRIPTOR_LENGTH) out.push(all.slice(i, i + FACE_DESCRIPTOR_LENGTH))
+  return out
+}
+
+async function cachedFace(me: MobileMe): Promise<OwnFace> {
+  const entry = await hadirDb().descriptors.get(me.member.id)
+  if (!entry || entry.organization_id !== me.organization.id) return { registered: null, descriptors: [], fromCache: true }
+  const descriptors = unpackDescriptors(entry.descriptors)
+  return { registered: descriptors.length > 0, descriptors, fromCache: true }
+}
+
+/** The member's descriptors for offline self-verification: fetched when online (and cached), else from Dexie. */
+export async function loadOwnFace(me: MobileMe): Promise<OwnFace> {
+  const db = hadirDb()
+  let status
+  try {
+    status = await getFaceStatus(me.member.id)
+  } catch (error) {
+    if (isOffline(error)) return cachedFace(me)
+    throw error
+  }
+  const descriptors: Float32Array[] = []
+  for (const encoded of status.registered ? status.descriptors : []) {
+    try {
+      descriptors.push(decodeDescriptor(encoded))
+    } catch {
+      // A descriptor this phone cannot read is skipped; the server verifies the capture anyway.
+    }
+  }
+  try {
+    if (descriptors.length > 0) {
+      await db.descriptors.put({
+        member_id: me.member.id,
+        organization_id: me.organization.id,
+        name: me.member.name,
+        member_number: me.member.member_number,
+        descriptors: packDescriptors(descriptors),
+      })
+    } else {
+      await db.descriptors.delete(me.member.id)
+    }
+  } catch {
+    // IndexedDB unavailable (private mode): verification still works while online.
+  }
+  return { registered: status.registered && descriptors.length > 0, descriptors, fromCache: false }
+}
+
+/** Signing out forgets what this phone kept about the member (never the unsent captures: they still go out). */
+export async function forgetMemberData(organizationId: number, memberId: number): Promise<void> {
+  for (const what of ['context', 'mine'] as const) {
+    try {
+      localStorage.removeItem(cacheKey(what, organizationId, memberId))
+    } catch {
+      // nothing to forget
+    }
+  }
+  try {
+    sessionStorage.removeItem(qrCacheKey(organizationId, memberId))
+  } catch {
+    // nothing to forget
+  }
+  try {
+    await hadirDb().descriptors.where({ member_id: memberId, organization_id: organizationId }).delete()
+  } catch {
+    // no database
+  }
+}
+
+// ---------- this phone's captures ----------
+
+/** The member's captures still waiting on this phone (pending or refused). */
+export async function unsentCaptures(organizationId: number, memberId: number): Promise<UnsentCapture[]> {
+  const db = hadirDb()
+  const [captures, outbox] = await Promise.all([
+    db.captures.where('organization_id').equals(organizationId).filter((c) => c.member_id === memberId && c.synced === 0).toArray(),
+    db.outbox.where('organization_id').equals(organizationId).toArray(),
+  ])
+  const state = new Map(outbox.map((e) => [e.client_id, e.state]))
+  return captures.flatMap((c) => {
+    const s = state.get(c.client_id)
+    return s ? [{ client_id: c.client_id, kind: c.kind, date: c.date, time: c.time, state: s }] : []
+  })
+}
+
+export interface AttentionItem {
+  client_id: string
+  kind: AttendanceKind
+  date: string
+  time: string
+  code: string
+  reason: string
+}
+
+/** Captures the server refused, with its reason, for "send again" / "discard"; oldest capture first. */
+export async function attentionItems(organizationId: number): Promise<AttentionItem[]> {
+  const db = hadirDb()
+  const entries: OutboxEntry[] = await db.outbox.where('state').equals('attention').filter((e) => e.organization_id === organizationId).sortBy('created_at')
+  const captures = await db.captures.bulkGet(entries.map((e) => e.client_id))
+  return entries
+    .map((e, i) => {
+      const c = captures[i]
+      const local = c ?? { date: e.record.captured_at.slice(0, 10), time: e.record.captured_at.slice(11, 19) }
+      return { client_id: e.client_id, kind: e.record.kind, date: local.date, time: local.time, code: e.attention_code ?? '', reason: e.attention_reason ?? '' }
+    })
+    .sort((a, b) => (a.date + a.time).localeCompare(b.date + b.time))
+}
+
+export async function sendAgain(clientId: string): Promise<void> {
+  await retryAttention(hadirDb(), clientId)
+  await useSyncStore().flush()
+}
+
+/** Discarded knowingly: gone from the outbox and from this phone's own list (so the next tap decides afresh). */
+export async function discardCapture(clientId: string): Promise<void> {
+  const db = hadirDb()
+  await db.transaction('rw', db.outbox, db.captures, async () => {
+    await discardAttention(db, clientId)
+    if (!(await db.outbox.get(clientId))) await db.captures.delete(clientId)
+  })
+  await useSyncStore().flush()
+}
+
+/** The delivery of one capture, as the confirmation screen shows it. */
+export type Delivery = 'sent' | 'sending' | 'waiting' | 'attention'
+
+export async function deliveryOf(clientId: string, online: boolean): Promise<Delivery> {
+  const db = hadirDb()
+  const entry = await db.outbox.get(clientId)
+  // Out of the outbox means acknowledged by the server (the outbox deletes nothing else on its own).
+  if (!entry) return 'sent'
+  if (entry.state === 'attention') return 'attention'
+  return online ? 'sending' : 'waiting'
+}
+
+// ---------- position ----------
+
+/**
+ * Asks for the phone's position in the background. The capture never waits for it: whatever has arrived by the time
+ * the member submits is sent, else nothing.
+ */
+export function usePosition() {
+  const position = shallowRef<Position | null>(null)
+  let cancelled = false
+  async function start(): Promise<void> {
+    const geo = typeof navigator !== 'undefined' ? navigator.geolocation : undefined
+    if (!geo) return
+    try {
+      const permission = await navigator.permissions?.query({ name: 'geolocation' })
+      if (permission?.state === 'denied') return
+    } catch {
+      // Permissions API missing: just ask.
+    }
+    geo.getCurrentPosition(
+      (p) => {
+        if (!cancelled) position.value = { latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy }
+      },
+      () => undefined,
+      { enableHighAccuracy: true, timeout: 20_000, maximumAge: 60_000 },
+    )
+  }
+  void start()
+  onBeforeUnmount(() => (cancelled = true))
+  return position
+}
+
+// ---------- the check-in flow ----------
+
+export type CheckinPhase = 'camera' | 'no_face' | 'mismatch' | 'confirm' | 'saving' | 'done' | 'failed'
+
+export interface PreparedCapture {
+  kind: AttendanceKind
+  capturedAt: Date
+  localDate: string
+  localTime: string
+  match: MatchOutcome
+  photo: string
+}
+
+/**
+ * Tap "Absensi" → face verification (liveness, then 1:1 against the member's own descriptors, on the phone) →
+ * optional remarks → submit: one Dexie transaction, sent at once when online.
+ */
+export function useMemberCheckin() {
+  const mobile = useMobileStore()
+  const sync = useSyncStore()
+  const me = mobile.me!
+  const position = usePosition()
+
+  const phase = ref<CheckinPhase>('camera')
+  const failure = ref<unknown>(null)
+  const prepared = shallowRef<PreparedCapture | null>(null)
+  const outcome = shallowRef<CaptureOutcome | null>(null)
+  const clientId = ref<string | null>(null)
+  const delivery = ref<Delivery>('waiting')
+  /** The last verification's distance, for diagnostics (data attribute). */
+  const lastDistance = ref<number | null>(null)
+  const cameraKey = ref(0)
+
+  // Everything the flow needs is fetched while the camera and models start, never after the scan.
+  const face = loadOwnFace(me).catch(() => cachedFace(me))
+  const context = loadContext(me).catch(() => ({ value: null, cachedAt: null }) as Loaded<CaptureContext | null>)
+  const mine = loadMine(me).catch(() => ({ value: cachedMine(me)?.value ?? null, cachedAt: null }))
+  void face.then((f) => {
+    if (f.registered === false || (f.registered === null && f.descriptors.length === 0)) phase.value = 'no_face'
+  })
+
+  const contextValue = shallowRef<CaptureContext | null>(null)
+  void context.then((c) => (contextValue.value = c.value))
+  const timezone = computed(() => contextValue.value?.organization.timezone ?? me.organization.timezone)
+
+  async function onScan(result: ScanResult): Promise<void> {
+    const capturedAt = new Date()
+    try {
+      const [own, ctx] = await Promise.all([face, context])
+      const threshold = ctx.value?.face.threshold ?? DEFAULT_FACE_THRESHOLD
+      const match = bestMatch(own.descriptors, result.captures.map((c) => c.descriptor), threshold)
+      if (!match) {
+        phase.value = 'no_face'
+        return
+      }
+      lastDistance.value = match.result.distance
+      if (!match.result.verified) {
+        phase.value = 'mismatch'
+        return
+      }
+      const local = toLocal(capturedAt, ctx.value?.organization.timezone ?? me.organization.timezone)
+      // Check-in first, then check-out: today's server record (a kiosk may have checked the member in) and this
+      // phone's own captures of the day decide.
+      const records = (await mine).value
+      const kind = await nextKind(hadirDb(), me.member.id, local.date, serverCheckedIn(records, local.date))
+      prepared.value = { kind, capturedAt, localDate: local.date, localTime: local.time, match, photo: result.photo }
+      phase.value = 'confirm'
+    } catch (error) {
+      failure.value = error
+      phase.value = 'failed'
+    }
+  }
+
+  async function submit(remarks: string): Promise<void> {
+    const p = prepared.value
+    if (!p || phase.value === 'saving') return
+    phase.value = 'saving'
+    try {
+      const id = uuidv7(p.capturedAt.getTime())
+      const record = buildCaptureRecord({
+        clientId: id,
+        memberId: me.member.id,
+        kind: p.kind,
+        capturedAt: p.capturedAt,
+        localDate: p.localDate,
+        localTime: p.localTime,
+        probe: p.match.probe,
+        score: p.match.result.score,
+        remarks,
+        position: position.value,
+      })
+      await sync.capture({
+        organization_id: me.organization.id,
+        member_name: me.member.name,
+        date: p.localDate,
+        time: p.localTime,
+        record,
+        photo: dataUrlToArrayBuffer(p.photo),
+      })
+      clientId.value = id
+      const ctx = contextValue.value
+      outcome.value = captureOutcome(p.kind, p.localTime, ctx ? toWorkSchedule(ctx.schedule) : null)
+      phase.value = 'done'
+      await refreshDelivery()
+    } catch (error) {
+      failure.value = error
+      phase.value = 'failed'
+    }
+  }
+
+  async function refreshDelivery(): Promise<void> {
+    if (!clientId.value) return
+    const online = typeof navigator === 'undefined' ? true : navigator.onLine && sync.state.online && !sync.state.lastError
+    delivery.value = await deliveryOf(clientId.value, online)
+  }
+  watch(
+    () => [sync.state.pending, sync.state.attention, sync.state.syncing, sync.state.online, sync.state.lastError],
+    () => void refreshDelivery(),
+  )
+
+  function again(): void {
+    failure.value = null
+    prepared.value = null
+    phase.value = 'camera'
+    cameraKey.value++
+  }
+
+  return { me, phase, failure, prepared, outcome, clientId, delivery, lastDistance, cameraKey, position, timezone, context: contextValue, onScan, submit, again }
+}
+
+// ---------- the member's days (home "today" card and history) ----------
+
+/**
+ * The member's own records merged with this phone's unsent captures, from the server when online and from this phone's
+ * memory otherwise; reloaded after every sync so a record that just went out shows as the server has it.
+ */
+export function useMemberDays() {
+  const mobile = useMobileStore()
+  const sync = useSyncStore()
+  const me = mobile.me!
+
+  const server = shallowRef<OwnAttendance[] | null>(cachedMine(me)?.value ?? null)
+  const cachedAt = ref<string | null>(null)
+  const unsent = shallowRef<UnsentCapture[]>([])
+  const context = shallowRef<CaptureContext | null>(readCache<CaptureContext>(cacheKey('context', me.organization.id, me.member.id))?.value ?? null)
+  const loading = ref(true)
+  const failure = ref<unknown>(null)
+
+  async function loadLocal(): Promise<void> {
+    try {
+      unsent.value = await unsentCaptures(me.organization.id, me.member.id)
+    } catch {
+      unsent.value = []
+    }
+  }
+
+  async function reload(): Promise<void> {
+    loading.value = true
+    failure.value = null
+    try {
+      const [mine, ctx] = await Promise.all([loadMine(me), loadContext(me).catch(() => null), loadLocal()])
+      server.value = mine.value
+      cachedAt.value = mine.cachedAt
+      if (ctx?.value) context.value = ctx.value
+    } catch (error) {
+      failure.value = error
+    } finally {
+      loading.value = false
+    }
+  }
+  void reload()
+
+  // After a sync: the local part changes at once; the server's part once something was acknowledged.
+  watch(
+    () => [sync.state.pending, sync.state.attention] as const,
+    ([pending], [pendingBefore]) => {
+      if (pending < pendingBefore && navigator.onLine) void reload()
+      else void loadLocal()
+    },
+  )
+
+  const timezone = computed(() => context.value?.organization.timezone ?? me.organization.timezone)
+  const schedule = computed(() => (context.value ? toWorkSchedule(context.value.schedule) : null))
+  return { me, server, cachedAt, unsent, context, timezone, schedule, loading, failure, reload }
+}
+
+/** The member's registered face for the home screen: online answer, else this phone's copy (offline). */
+export function useOwnFace() {
+  const mobile = useMobileStore()
+  const me = mobile.me!
+  const face = shallowRef<OwnFace | null>(null)
+  const loading = ref(true)
+  const failure = ref<unknown>(null)
+  async function reload(): Promise<void> {
+    loading.value = true
+    failure.value = null
+    try {
+      face.value = await loadOwnFace(me)
+    } catch (error) {
+      failure.value = error
+    } finally {
+      loading.value = false
+    }
+  }
+  void reload()
+  return { face, loading, failure, reload }
+}

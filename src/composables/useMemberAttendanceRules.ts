@@ -1,0 +1,237 @@
+// The member app's attendance logic without Vue, Dexie or the network (tested alone): what the next tap is, what a
+// capture record looks like, what the confirmation screen says, and the member's history merged with this phone's
+// unsent captures.
+import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
+import type { AttendanceKind, SyncRecord } from '@shared/attendance/sync'
+import { base64ToBytes, encodeDescriptor } from '@shared/face/descriptor'
+import { verify, type VerifyResult } from '@shared/face/match'
+import type { AttendanceStatus, OwnAttendance } from '~/api/attendance'
+
+/** Whether the server already has a check-in for this member on this (organization-local) date. */
+export function serverCheckedIn(records: readonly OwnAttendance[] | null | undefined, date: string): boolean {
+  return !!records?.some((r) => r.attendance_date === date && !!r.check_in_time)
+}
+
+/** The next tap of the day: check-in first, then check-out (server record, or this phone's own captures). */
+export function decideKind(input: { serverCheckedIn: boolean; localKindsToday: readonly AttendanceKind[] }): AttendanceKind {
+  if (input.serverCheckedIn) return 'check_out'
+  return input.localKindsToday.includes('check_in') ? 'check_out' : 'check_in'
+}
+
+export interface Position {
+  latitude: number
+  longitude: number
+  accuracy: number
+}
+
+export interface MatchOutcome {
+  /** The capture that matched best (sent as the record's face_encoding). */
+  probe: Float32Array
+  result: VerifyResult
+}
+
+/**
+ * 1:1 against the member's own descriptors: each capture of the scan is tried, the closest one decides. Returns null
+ * when there is nothing to compare (no captures, no descriptors).
+ */
+export function bestMatch(own: readonly ArrayLike<number>[], probes: readonly Float32Array[], threshold: number): MatchOutcome | null {
+  if (own.length === 0) return null
+  let best: MatchOutcome | null = null
+  for (const probe of probes) {
+    const result = verify(own, probe, threshold)
+    if (result.distance === null) continue
+    if (!best || result.distance < (best.result.distance ?? Infinity)) best = { probe, result }
+  }
+  return best
+}
+
+export interface CaptureInput {
+  clientId: string
+  memberId: number
+  kind: AttendanceKind
+  capturedAt: Date
+  /** The organization-local date and time of the capture. */
+  localDate: string
+  localTime: string
+  probe: ArrayLike<number>
+  score: number
+  remarks?: string
+  position?: Position | null
+}
+
+/** The SyncRecord of a member's own capture (the photo travels separately, as an ArrayBuffer in the outbox). */
+export function buildCaptureRecord(input: CaptureInput): Omit<SyncRecord, 'face_image'> {
+  const remarks = input.remarks?.trim()
+  const record: Omit<SyncRecord, 'face_image'> = {
+    client_id: input.clientId,
+    member_id: input.memberId,
+    kind: input.kind,
+    captured_at: input.capturedAt.toISOString(),
+    attendance_date: input.localDate,
+    face_encoding: encodeDescriptor(input.probe),
+    face_match_score: Math.round(Math.min(1, Math.max(0, input.score)) * 10_000) / 10_000,
+  }
+  if (input.kind === 'check_in') record.check_in_time = input.localTime
+  if (remarks) record.remarks = remarks.slice(0, 500)
+  const p = input.position
+  if (p && Number.isFinite(p.latitude) && Number.isFinite(p.longitude) && Math.abs(p.latitude) <= 90 && Math.abs(p.longitude) <= 180) {
+    record.latitude = p.latitude
+    record.longitude = p.longitude
+    if (Number.isFinite(p.accuracy) && p.accuracy >= 0) record.accuracy = Math.min(1_000_000, Math.round(p.accuracy * 10) / 10)
+  }
+  return record
+}
+
+/** What the confirmation screen says about a capture, computed on the phone with the shared rules (also offline). */
+export interface CaptureOutcome {
+  kind: AttendanceKind
+  /** HH:MM, organization-local. */
+  time: string
+  /** check-in only; null when the schedule is unknown. */
+  status: 'present' | 'late' | null
+  lateMinutes: number
+  /** check-out only. */
+  leftEarly: boolean
+  earlyMinutes: number
+}
+
+export function captureOutcome(kind: AttendanceKind, localTime: string, schedule: WorkSchedule | null): CaptureOutcome {
+  const out: CaptureOutcome = { kind, time: localTime.slice(0, 5), status: null, lateMinutes: 0, leftEarly: false, earlyMinutes: 0 }
+  if (!schedule) return out
+  if (kind === 'check_in') {
+    const s = checkInStatus(schedule, localTime)
+    out.status = s.status
+    out.lateMinutes = s.lateMinutes
+  } else {
+    const s = checkOutStatus(schedule, localTime)
+    out.leftEarly = s.leftEarly
+    out.earlyMinutes = s.earlyMinutes
+  }
+  return out
+}
+
+/** The i18n key (under `checkin.`) and parameters of the outcome's status line. */
+export function outcomeText(o: CaptureOutcome): { key: string; params: Record<string, number> } | null {
+  if (o.kind === 'check_in') {
+    if (o.status === 'present') return { key: 'checkin.status.onTime', params: {} }
+    if (o.status === 'late') return { key: 'checkin.status.late', params: { minutes: o.lateMinutes } }
+    return null
+  }
+  if (o.leftEarly) return { key: 'checkin.status.leftEarly', params: { minutes: o.earlyMinutes } }
+  return { key: 'checkin.status.checkedOut', params: {} }
+}
+
+/** Flags the server may put on a record, each with words in `history.flag.*`. */
+export const KNOWN_FLAGS = [
+  'late',
+  'left_early',
+  'auto_closed',
+  'missing_check_in',
+  'clock_skew',
+  'outside_geofence',
+  'face_not_verified',
+  'low_match_margin',
+  'no_face',
+  'photo_mismatch',
+] as const
+
+export function flagKey(flag: string): string {
+  return (KNOWN_FLAGS as readonly string[]).includes(flag) ? `history.flag.${flag}` : 'history.flag.other'
+}
+
+/** One of this phone's captures that the server has not acknowledged yet. */
+export interface UnsentCapture {
+  client_id: string
+  kind: AttendanceKind
+  date: string
+  /** HH:MM:SS, organization-local. */
+  time: string
+  state: 'pending' | 'attention'
+}
+
+export interface HistoryTime {
+  time: string
+  /** Only on this phone so far: waiting to be sent, or refused by the server. */
+  unsent: 'pending' | 'attention' | null
+}
+
+export interface HistoryRow {
+  date: string
+  checkIn: HistoryTime | null
+  checkOut: HistoryTime | null
+  status: AttendanceStatus | null
+  flags: string[]
+  approval: string | null
+  remarks: string | null
+  /** Some of this day is only on this phone. */
+  unsent: boolean
+}
+
+const hhmm = (t: string | null | undefined) => (t ? t.slice(0, 5) : null)
+
+/**
+ * The member's days, newest first: the server's records, with this phone's unsent captures folded in (an earlier
+ * unsent check-in or a later unsent check-out shows instead of the server's, marked). A day only on this phone gets
+ * its status from the shared rules, like the confirmation screen.
+ */
+export function mergeHistory(server: readonly OwnAttendance[], unsent: readonly UnsentCapture[], schedule: WorkSchedule | null): HistoryRow[] {
+  const rows = new Map<string, HistoryRow>()
+  for (const r of server) {
+    rows.set(r.attendance_date, {
+      date: r.attendance_date,
+      checkIn: r.check_in_time ? { time: hhmm(r.check_in_time)!, unsent: null } : null,
+      checkOut: r.check_out_time ? { time: hhmm(r.check_out_time)!, unsent: null } : null,
+      status: r.status,
+      flags: [...(r.flags ?? [])],
+      approval: r.approval_status ?? null,
+      remarks: r.remarks ?? null,
+      unsent: false,
+    })
+  }
+  const ordered = [...unsent].sort((a, b) => (a.date + a.time).localeCompare(b.date + b.time))
+  for (const c of ordered) {
+    let row = rows.get(c.date)
+    if (!row) {
+      row = { date: c.date, checkIn: null, checkOut: null, status: null, flags: [], approval: null, remarks: null, unsent: true }
+      rows.set(c.date, row)
+    }
+    row.unsent = true
+    const time = hhmm(c.time)!
+    if (c.kind === 'check_in') {
+      if (!row.checkIn || time < row.checkIn.time) row.checkIn = { time, unsent: c.state }
+    } else if (!row.checkOut || time >= row.checkOut.time) {
+      row.checkOut = { time, unsent: c.state }
+    }
+    if (row.status === null && row.checkIn && schedule) row.status = checkInStatus(schedule, `${row.checkIn.time}:00`).status
+  }
+  return [...rows.values()].sort((a, b) => b.date.localeCompare(a.date))
+}
+
+/** The bytes of a `data:image/jpeg;base64,...` URL (the scan's photo) for the outbox. */
+export function dataUrlToArrayBuffer(dataUrl: string): ArrayBuffer {
+  const comma = dataUrl.indexOf(',')
+  const bytes = base64ToBytes(comma >= 0 ? dataUrl.slice(comma + 1) : dataUrl)
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+}
+
+/** Milliseconds until a QR token should be fetched again: a minute before it expires (at least 5 s from now). */
+export function qrRefreshDelay(expiresAt: string, now: number = Date.now()): number {
+  const expires = new Date(expiresAt).getTime()
+  if (!Number.isFinite(expires)) return 30_000
+  return Math.max(5_000, expires - now - 60_000)
+}
+
+/** "Tue 3 Dec" (or with the year when it is not this year's) for an organization-local YYYY-MM-DD. */
+export function formatLocalDate(date: string, locale: string, thisYear?: string): string {
+  const [y, m, d] = date.split('-').map(Number)
+  if (!y || !m || !d) return date
+  const instant = new Date(Date.UTC(y, m - 1, d, 12))
+  const withYear = thisYear !== undefined && String(y) !== thisYear
+  return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+    timeZone: 'UTC',
+  }).format(instant)
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { encodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
+import { identify } from '@shared/face/match'
+import type { GalleryResponse } from '~/api/attendance'
+import { galleryOfRows, galleryRows, rowDescriptors, searchRows } from './gallery'
+
+/** A plausible descriptor (norm ~1.4) pointing mostly along one axis, so different seeds are far apart. */
+function descriptor(seed: number, jitter = 0): Float32Array {
+  const d = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(0.05)
+  d[seed % FACE_DESCRIPTOR_LENGTH] = 0.9
+  d[(seed * 7 + 3) % FACE_DESCRIPTOR_LENGTH] = 0.6 + jitter
+  return d
+}
+
+const response: GalleryResponse = {
+  organization_id: 5,
+  threshold: 0.5,
+  margin: 0.05,
+  generated_at: '2026-11-23T00:00:00.000Z',
+  members: [
+    { id: 11, name: 'Siti Nurhaliza', member_number: 'S-011', descriptors: [encodeDescriptor(descriptor(1)), encodeDescriptor(descriptor(1, 0.05))] },
+    { id: 12, name: 'José Ramírez', member_number: null, descriptors: [encodeDescriptor(descriptor(2)), 'not-base64!'] },
+    { id: 13, name: 'Without Face', member_number: 'W-1', descriptors: [] },
+  ],
+}
+
+describe('kiosk gallery from GET /api/face/gallery', () => {
+  it('packs each member’s descriptors into one row of the organization, skipping what does not decode', () => {
+    const rows = galleryRows(response, 5)
+    expect(rows.map((r) => [r.member_id, r.organization_id, r.name, r.member_number])).toEqual([
+      [11, 5, 'Siti Nurhaliza', 'S-011'],
+      [12, 5, 'José Ramírez', null],
+    ])
+    expect(rows[0]!.descriptors.byteLength).toBe(2 * FACE_DESCRIPTOR_LENGTH * 4)
+    expect(rowDescriptors(rows[1]!)).toHaveLength(1)
+    expect(Array.from(rowDescriptors(rows[0]!)[1]!)).toEqual(Array.from(descriptor(1, 0.05)))
+  })
+
+  it('identifies over the rows like the server does', () => {
+    const gallery = galleryOfRows(galleryRows(response, 5))
+    expect(gallery.size).toBe(3)
+    const hit = identify(gallery, descriptor(2, 0.02), { threshold: 0.5, margin: 0.05 })
+    expect(hit).toMatchObject({ memberId: 12, verified: true })
+    expect(identify(gallery, descriptor(40), { threshold: 0.5, margin: 0.05 }).verified).toBe(false)
+  })
+
+  it('searches names and numbers offline, case and accent blind, every word must match', () => {
+    const rows = galleryRows(response, 5)
+    expect(searchRows(rows, 'nurhal').map((r) => r.member_id)).toEqual([11])
+    expect(searchRows(rows, 'JOSE').map((r) => r.member_id)).toEqual([12])
+    expect(searchRows(rows, 's-011').map((r) => r.member_id)).toEqual([11])
+    expect(searchRows(rows, 'siti ramirez')).toEqual([])
+    expect(searchRows(rows, '   ')).toEqual([])
+  })
+})

@@ -1,0 +1,61 @@
+// The kiosk's offline 1:N gallery: GET /api/face/gallery (descriptors as base64), stored in Dexie's `descriptors`
+// table scoped to the organization (one row per member, descriptors packed as n x 128 Float32), and turned into the
+// shared matcher's FaceGallery for identify().
+import { decodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
+import { buildGallery, type FaceGallery, type GalleryEntry } from '@shared/face/match'
+import type { GalleryResponse } from '~/api/attendance'
+import type { DescriptorEntry } from '~/offline/db'
+
+/**
+ * Dexie rows for the organization's gallery. A descriptor that does not decode (corrupt, another model's) is left out
+ * rather than failing the whole gallery; a member left with none is not in the gallery at all.
+ */
+export function galleryRows(response: GalleryResponse, organizationId: number): DescriptorEntry[] {
+  const rows: DescriptorEntry[] = []
+  for (const member of response.members) {
+    const decoded: Float32Array[] = []
+    for (const text of member.descriptors) {
+      try {
+        decoded.push(decodeDescriptor(text))
+      } catch {
+        // skipped: see above
+      }
+    }
+    if (decoded.length === 0) continue
+    const packed = new Float32Array(decoded.length * FACE_DESCRIPTOR_LENGTH)
+    decoded.forEach((d, i) => packed.set(d, i * FACE_DESCRIPTOR_LENGTH))
+    rows.push({ member_id: member.id, organization_id: organizationId, name: member.name, member_number: member.member_number, descriptors: packed.buffer })
+  }
+  return rows
+}
+
+/** One member's descriptors (views into the stored buffer). */
+export function rowDescriptors(row: Pick<DescriptorEntry, 'descriptors'>): Float32Array[] {
+  const all = new Float32Array(row.descriptors)
+  const out: Float32Array[] = []
+  for (let off = 0; off + FACE_DESCRIPTOR_LENGTH <= all.length; off += FACE_DESCRIPTOR_LENGTH) out.push(all.subarray(off, off + FACE_DESCRIPTOR_LENGTH))
+  return out
+}
+
+/** The matcher's gallery over the stored rows. */
+export function galleryOfRows(rows: readonly DescriptorEntry[]): FaceGallery {
+  const entries: GalleryEntry[] = []
+  for (const row of rows) for (const descriptor of rowDescriptors(row)) entries.push({ memberId: row.member_id, descriptor })
+  return buildGallery(entries)
+}
+
+/** Lower case, accents removed: "Siti Nurhaliza" is found by "nurhal", "José" by "jose". */
+export function searchKey(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim()
+}
+
+/** Offline member search over the cached gallery: every word must appear in the name or the member number. */
+export function searchRows<T extends Pick<DescriptorEntry, 'name' | 'member_number'>>(rows: readonly T[], query: string, limit = 20): T[] {
+  const words = searchKey(query).split(/\s+/).filter(Boolean)
+  if (words.length === 0) return []
+  const hits = rows.filter((row) => {
+    const haystack = `${searchKey(row.name)} ${searchKey(row.member_number ?? '')}`
+    return words.every((w) => haystack.includes(w))
+  })
+  return hits.sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit)
+}

@@ -1,0 +1,51 @@
+// One kiosk record as the outbox stores it: what POST /api/attendance/sync receives (a SyncRecord without the photo)
+// plus the photo bytes and what the screen shows. The petugas becomes `recorded_by` on the server from the session.
+import { toLocal } from '@shared/attendance/rules'
+import type { AttendanceKind } from '@shared/attendance/sync'
+import { uuidv7 } from '@shared/attendance/uuidv7'
+import { encodeDescriptor } from '@shared/face/descriptor'
+import { distanceToScore } from '@shared/face/match'
+import type { NewCapture } from '~/offline/outbox'
+
+export interface KioskPosition {
+  latitude: number
+  longitude: number
+  accuracy: number
+}
+
+export interface KioskRecordInput {
+  organizationId: number
+  timezone: string
+  member: { id: number; name: string }
+  kind: AttendanceKind
+  now: Date
+  /** The probe descriptor of the best frame, and its distance to the member (the device's claim). */
+  probe: Float32Array
+  distance: number
+  photo: ArrayBuffer | null
+  locationId: number | null
+  position: KioskPosition | null
+}
+
+export function kioskCapture(input: KioskRecordInput): NewCapture {
+  const local = toLocal(input.now, input.timezone)
+  return {
+    organization_id: input.organizationId,
+    member_name: input.member.name,
+    date: local.date,
+    time: local.time,
+    photo: input.photo,
+    record: {
+      client_id: uuidv7(input.now.getTime()),
+      member_id: input.member.id,
+      kind: input.kind,
+      captured_at: input.now.toISOString(),
+      attendance_date: local.date,
+      ...(input.kind === 'check_in' ? { check_in_time: local.time } : {}),
+      face_encoding: encodeDescriptor(input.probe),
+      face_match_score: Math.round(distanceToScore(input.distance) * 1000) / 1000,
+      ...(input.locationId ? { location_id: input.locationId } : {}),
+      ...(input.position ? { latitude: input.position.latitude, longitude: input.position.longitude, accuracy: Math.round(input.position.accuracy) } : {}),
+    },
+  }
+}
