@@ -2,7 +2,7 @@
 // frames for as long as the screen is open — one frame in flight at a time, so the preview (a plain <video>) stays
 // fluid whatever the analysis costs.
 import { onBeforeUnmount, readonly, ref, type Ref } from 'vue'
-import { CameraError, type CameraProblem, openFrontCamera, stopStream } from '~/face/camera'
+import { attachFrontCamera, CameraError, type CameraProblem, stopStream } from '~/face/camera'
 
 export type KioskCameraStatus = 'idle' | 'camera' | 'loading' | 'running' | 'error'
 export type KioskCameraProblem = CameraProblem | 'engine'
@@ -36,15 +36,8 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
     problem.value = null
     status.value = 'camera'
     try {
-      stopStream(stream)
-      stream = await openFrontCamera()
-      const element = video.value
-      if (!element) throw new CameraError('unknown')
-      element.srcObject = stream
-      element.muted = true
-      await element.play()
+      stream = await attachFrontCamera(video.value, stream)
     } catch (error) {
-      stopStream(stream)
       stream = null
       problem.value = error instanceof CameraError ? error.problem : 'unknown'
       status.value = 'error'

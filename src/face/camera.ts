@@ -53,6 +53,26 @@ export function stopStream(stream: MediaStream | null): void {
   for (const track of stream?.getTracks() ?? []) track.stop()
 }
 
+/**
+ * Replaces `previous` with the front camera playing muted in `video`. On any failure nothing is left open and a
+ * CameraError says why (denied, not found, in use...).
+ */
+export async function attachFrontCamera(video: HTMLVideoElement | null, previous: MediaStream | null): Promise<MediaStream> {
+  stopStream(previous)
+  let stream: MediaStream | null = null
+  try {
+    stream = await openFrontCamera()
+    if (!video) throw new CameraError('unknown')
+    video.srcObject = stream
+    video.muted = true
+    await video.play()
+    return stream
+  } catch (error) {
+    stopStream(stream)
+    throw error instanceof CameraError ? error : new CameraError('unknown', error)
+  }
+}
+
 /** A bitmap of the video's current frame, scaled down to MAX_FRAME_WIDTH when the camera delivers more. */
 export function grabFrame(video: HTMLVideoElement): Promise<ImageBitmap> {
   const { videoWidth: width, videoHeight: height } = video

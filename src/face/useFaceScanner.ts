@@ -4,7 +4,7 @@
 import { computed, onBeforeUnmount, readonly, ref, shallowRef, type Ref } from 'vue'
 import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, LivenessChallenge, type LivenessState } from '@shared/face/liveness'
 import { checkFaceQuality } from '@shared/face/quality'
-import { CameraError, type CameraProblem, grabFrame, openFrontCamera, stopStream } from './camera'
+import { attachFrontCamera, CameraError, type CameraProblem, grabFrame, stopStream } from './camera'
 import { type Capture, CaptureCollector } from './captures'
 import { loadFaceEngine, type FaceEngine } from './engine'
 import { faceMovement, type FaceHint, livenessLandmarks, MOVING_THRESHOLD, type ScanStage, selectHint } from './hints'
@@ -95,15 +95,8 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     result.value = null
     status.value = 'camera'
     try {
-      stopStream(stream)
-      stream = await openFrontCamera()
-      const element = video.value
-      if (!element) throw new CameraError('unknown')
-      element.srcObject = stream
-      element.muted = true
-      await element.play()
+      stream = await attachFrontCamera(video.value, stream)
     } catch (error) {
-      stopStream(stream)
       stream = null
       problem.value = error instanceof CameraError ? error.problem : 'unknown'
       status.value = 'error'
