@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, memberFaceRegistered, ORG } from './support/api'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
+import { alternateChallenges, BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, SHOTS, watchedPage } from './support/browser'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
@@ -13,11 +14,7 @@ import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/f
 
 test.describe.configure({ mode: 'serial' })
 
-const SHOTS = 'test-results/screenshots'
-const PHONE = { width: 390, height: 844 }
 const PIN = '582914'
-const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 let admin: AdminApi
 let pageErrors: string[] = []
@@ -39,13 +36,6 @@ test.afterEach(() => {
   expect(pageErrors).toEqual([])
 })
 
-async function cameraBrowser(video: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
-  })
-}
-
 async function phone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     baseURL: BASE_URL,
@@ -56,16 +46,8 @@ async function phone(browser: Browser): Promise<{ context: BrowserContext; page:
     timezoneId: 'Asia/Jakarta',
     permissions: ['camera'],
   })
-  await context.addInitScript(() => {
-    let n = 0
-    Math.random = () => (n++ % 2 === 0 ? 0.1 : 0.9)
-  })
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error') console.log(`[page] ${message.text()}`)
-  })
-  return { context, page }
+  await alternateChallenges(context)
+  return { context, page: await watchedPage(context, pageErrors) }
 }
 
 async function shot(page: Page, name: string): Promise<void> {

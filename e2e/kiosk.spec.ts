@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { type APIRequestContext, type Browser, type BrowserContext, chromium, expect, type Page, request, test } from '@playwright/test'
+import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page, request, test } from '@playwright/test'
 import QRCode from 'qrcode'
 import sharp from 'sharp'
 import { uuidv7 } from '../shared/attendance/uuidv7'
@@ -11,6 +11,7 @@ import { checkFaceQuality } from '../shared/face/quality'
 import { describeSingleFace } from '../server/face/inference'
 import { type AdminApi, adminApi, apiData } from './support/api'
 import { facesDir, selfieFrame, VIDEO_DIR } from './support/fake-camera'
+import { BASE_URL, cameraBrowser, SHOTS, watchedPage } from './support/browser'
 import { detectFaces } from './support/face-node'
 import { headGeometry, turnHead } from './support/headturn'
 import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS, Y4M_HEIGHT, Y4M_WIDTH } from './support/y4m'
@@ -25,12 +26,9 @@ import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS, Y4M_HEIGHT, Y4M_WIDTH }
 
 test.describe.configure({ mode: 'serial' })
 
-const SHOTS = 'test-results/screenshots'
 const TABLET = { width: 1024, height: 768 }
 const TABLET_WIDE = { width: 1280, height: 800 }
 const PIN = '582914'
-const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 /** Where the tablet stands (the location's fence is centred here, so the records carry a position inside it). */
 const GATE = { latitude: -6.2001, longitude: 106.8167 }
 
@@ -189,13 +187,6 @@ async function kioskVideo(qrToken: string): Promise<string> {
 
 // ---------------------------------------------------------------- the tablet
 
-async function cameraBrowser(video: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
-  })
-}
-
 /** An enrolled tablet with the petugas signed in (enrolment and invitation through the tablet's own session). */
 async function tablet(browser: Browser, org: KioskOrg): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
@@ -209,12 +200,7 @@ async function tablet(browser: Browser, org: KioskOrg): Promise<{ context: Brows
   })
   await apiData(await context.request.post('/api/devices/enrol', { data: { code: org.device.code } }))
   await apiData(await context.request.post('/api/mobile/invitations/redeem', { data: { code: org.petugas.code, pin: PIN } }))
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(message.text())) console.log(`[page] ${message.text()}`)
-  })
-  return { context, page }
+  return { context, page: await watchedPage(context, pageErrors) }
 }
 
 async function shot(page: Page, name: string, sizes: { width: number; height: number }[] = [TABLET, TABLET_WIDE]): Promise<void> {

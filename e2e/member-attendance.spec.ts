@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { type APIRequestContext, type Browser, type BrowserContext, chromium, expect, type Page, request, test } from '@playwright/test'
+import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page, request, test } from '@playwright/test'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
 import { facesDir, REPO_ROOT, registrationVideo, type RegistrationVideo } from './support/fake-camera'
+import { alternateChallenges, BASE_URL, cameraBrowser, PHONE, SHOTS, watchedPage } from './support/browser'
 
 // A member's attendance on their phone (issue 4): register the face, check in online, check out offline (the record
 // waits in the outbox and goes out by itself when the network returns), history, QR code, profile, a record the
@@ -12,16 +13,12 @@ import { facesDir, REPO_ROOT, registrationVideo, type RegistrationVideo } from '
 // member's, and the admin deleting face data on request.
 //
 // The fake camera is a video rendered from real photos of one person (../shared/faces/people), with head turns for
-// the liveness challenge, as in e2e/face.spec.ts (whose Math.random seeding is copied: one turn each way).
+// the liveness challenge, as in e2e/face.spec.ts (the same Math.random seeding, support/browser.ts: one turn each way).
 // Everything happens in an organization of its own, so other specs' members, faces and settings never interfere.
 
 test.describe.configure({ mode: 'serial' })
 
-const SHOTS = 'test-results/screenshots'
-const PHONE = { width: 390, height: 844 }
 const PIN = '604917'
-const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 /** Where the phone says it is (Jakarta), and a fenced location far away (Surabaya) for the refused record. */
 const HERE = { latitude: -6.2, longitude: 106.8166, accuracy: 15 }
 const FAR = { latitude: -7.2575, longitude: 112.7521 }
@@ -63,13 +60,6 @@ test.afterEach(() => {
   expect(pageErrors).toEqual([])
 })
 
-async function cameraBrowser(file: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${file}`],
-  })
-}
-
 async function phone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     baseURL: BASE_URL,
@@ -81,16 +71,8 @@ async function phone(browser: Browser): Promise<{ context: BrowserContext; page:
     permissions: ['camera', 'geolocation'],
     geolocation: HERE,
   })
-  await context.addInitScript(() => {
-    let n = 0
-    Math.random = () => (n++ % 2 === 0 ? 0.1 : 0.9)
-  })
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(message.text())) console.log(`[page] ${message.text()}`)
-  })
-  return { context, page }
+  await alternateChallenges(context)
+  return { context, page: await watchedPage(context, pageErrors) }
 }
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {

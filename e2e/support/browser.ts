@@ -1,0 +1,37 @@
+import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test'
+
+// What every camera spec launches and watches the same way.
+
+export const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
+export const SHOTS = 'test-results/screenshots'
+export const PHONE = { width: 390, height: 844 }
+export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/** A Chromium whose camera plays `video` (a Y4M file): the file is a launch argument, so one browser per video. */
+export function cameraBrowser(video: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  })
+}
+
+/**
+ * Makes every liveness challenge one turn each way: the page's Math.random alternates 0.1 / 0.9, so a looping video
+ * of "left, then right" satisfies it. The app is unchanged; the server never trusts client-side liveness anyway.
+ */
+export async function alternateChallenges(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    let n = 0
+    Math.random = () => (n++ % 2 === 0 ? 0.1 : 0.9)
+  })
+}
+
+/** Opens a page that records uncaught errors into `errors` and echoes console errors (network noise aside). */
+export async function watchedPage(context: BrowserContext, errors: string[]): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(message.text())) console.log(`[page] ${message.text()}`)
+  })
+  return page
+}
