@@ -11,8 +11,8 @@ import { type CaptureContext, getCaptureContext, getMyAttendance, type OwnAttend
 import { isApiError } from '~/api/client'
 import { getFaceStatus } from '~/api/face'
 import type { MobileMe } from '~/api/types'
-import { hadirDb, type OutboxEntry } from '~/offline/db'
-import { discardAttention, nextKind, retryAttention } from '~/offline/outbox'
+import { hadirDb } from '~/offline/db'
+import { attentionEntries, discardAttention, nextKind, retryAttention } from '~/offline/outbox'
 import type { ScanResult } from '~/face/useFaceScanner'
 import { useMobileStore } from '~/stores/mobile'
 import { useSyncStore } from '~/stores/sync'
@@ -214,12 +214,8 @@ export interface AttentionItem {
 
 /** Captures the server refused, with its reason, for "send again" / "discard"; oldest capture first. */
 export async function attentionItems(organizationId: number): Promise<AttentionItem[]> {
-  const db = hadirDb()
-  const entries: OutboxEntry[] = await db.outbox.where('state').equals('attention').filter((e) => e.organization_id === organizationId).sortBy('created_at')
-  const captures = await db.captures.bulkGet(entries.map((e) => e.client_id))
-  return entries
-    .map((e, i) => {
-      const c = captures[i]
+  return (await attentionEntries(hadirDb(), organizationId))
+    .map(({ entry: e, capture: c }) => {
       const local = c ?? { date: e.record.captured_at.slice(0, 10), time: e.record.captured_at.slice(11, 19) }
       return { client_id: e.client_id, kind: e.record.kind, date: local.date, time: local.time, code: e.attention_code ?? '', reason: e.attention_reason ?? '' }
     })
@@ -233,11 +229,7 @@ export async function sendAgain(clientId: string): Promise<void> {
 
 /** Discarded knowingly: gone from the outbox and from this phone's own list (so the next tap decides afresh). */
 export async function discardCapture(clientId: string): Promise<void> {
-  const db = hadirDb()
-  await db.transaction('rw', db.outbox, db.captures, async () => {
-    await discardAttention(db, clientId)
-    if (!(await db.outbox.get(clientId))) await db.captures.delete(clientId)
-  })
+  await discardAttention(hadirDb(), clientId)
   await useSyncStore().flush()
 }
 

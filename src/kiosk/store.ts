@@ -2,7 +2,7 @@
 // (both needed offline), and the device's own captures of today (cooldown, check-in or check-out, the recent list).
 import type { CaptureContext } from '~/api/attendance'
 import { type CaptureEntry, type DescriptorEntry, getMeta, type HadirDb, setMeta } from '~/offline/db'
-import { discardAttention } from '~/offline/outbox'
+import { attentionEntries, discardAttention } from '~/offline/outbox'
 import { latestCapture } from './cooldown'
 
 export interface GalleryMeta {
@@ -75,12 +75,10 @@ export interface AttentionItem {
 
 /** The records the server refused, with who and when, for the "needs attention" list. */
 export async function attentionItems(db: HadirDb, organizationId: number): Promise<AttentionItem[]> {
-  const entries = await db.outbox.where('state').equals('attention').filter((e) => e.organization_id === organizationId).toArray()
-  const captures = await db.captures.bulkGet(entries.map((e) => e.client_id))
-  return entries
-    .map((e, i) => ({
+  return (await attentionEntries(db, organizationId))
+    .map(({ entry: e, capture }) => ({
       client_id: e.client_id,
-      member_name: captures[i]?.member_name ?? `#${e.record.member_id}`,
+      member_name: capture?.member_name ?? `#${e.record.member_id}`,
       kind: e.record.kind,
       captured_at: e.record.captured_at,
       code: e.attention_code ?? '',
@@ -89,14 +87,5 @@ export async function attentionItems(db: HadirDb, organizationId: number): Promi
     .sort((a, b) => b.captured_at.localeCompare(a.captured_at))
 }
 
-/**
- * A refused record the petugas discards knowingly: gone from the outbox and from the device's captures, so it no
- * longer counts as this member's check-in today.
- */
-export async function discardRecord(db: HadirDb, clientId: string): Promise<void> {
-  await db.transaction('rw', db.outbox, db.captures, async () => {
-    if ((await db.outbox.get(clientId))?.state !== 'attention') return
-    await discardAttention(db, clientId)
-    await db.captures.delete(clientId)
-  })
-}
+/** A refused record the petugas discards knowingly (see discardAttention). */
+export const discardRecord = discardAttention

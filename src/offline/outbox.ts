@@ -56,6 +56,21 @@ export async function outboxCounts(db: HadirDb, organizationId?: number): Promis
 export async function retryAttention(db: HadirDb, clientId: string): Promise<void> {
   await db.outbox.update(clientId, { state: 'pending', attention_code: undefined, attention_reason: undefined })
 }
+/**
+ * A refused record discarded knowingly: gone from the outbox and from the device's captures, so it no longer counts
+ * as this member's check-in today. A record that is not refused (pending, or already sent) is left alone.
+ */
 export async function discardAttention(db: HadirDb, clientId: string): Promise<void> {
-  await db.outbox.where({ client_id: clientId, state: 'attention' }).delete()
+  await db.transaction('rw', db.outbox, db.captures, async () => {
+    if ((await db.outbox.get(clientId))?.state !== 'attention') return
+    await db.outbox.delete(clientId)
+    await db.captures.delete(clientId)
+  })
+}
+
+/** The organization's refused records with the capture each belongs to (for the "needs attention" lists). */
+export async function attentionEntries(db: HadirDb, organizationId: number): Promise<{ entry: OutboxEntry; capture: CaptureEntry | undefined }[]> {
+  const entries = await db.outbox.where('state').equals('attention').filter((e) => e.organization_id === organizationId).toArray()
+  const captures = await db.captures.bulkGet(entries.map((e) => e.client_id))
+  return entries.map((entry, i) => ({ entry, capture: captures[i] }))
 }
