@@ -19,6 +19,11 @@ import { mobileRoutes } from './features/mobile/mobile.routes'
 import { faceRoutes, memberFaceRoutes, orgFaceRoutes } from './features/faces/faces.routes'
 import { attendanceRoutes } from './features/attendance/attendance.routes'
 import { captureContextRoutes, placeRoutes } from './features/places/places.routes'
+import { attendanceAdminRoutes } from './features/dashboard/attendance-admin.routes'
+import { reportRoutes } from './features/reports/reports.routes'
+import { importRoutes } from './features/imports/imports.routes'
+import { leaveRoutes } from './features/leave/leave.routes'
+import { auditRoutes } from './features/audit/audit.routes'
 import { mountClient } from './static'
 
 const JSON_BODY_LIMIT = 1024 * 1024
@@ -97,6 +102,11 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', placeRoutes)
     .route('/attendance', attendanceRoutes)
     .route('/attendance', captureContextRoutes)
+    .route('/organizations', attendanceAdminRoutes)
+    .route('/organizations', reportRoutes)
+    .route('/organizations', importRoutes)
+    .route('/organizations', auditRoutes)
+    .route('/', leaveRoutes)
     .route('/devices', deviceRoutes)
     .route('/mobile', mobileRoutes(limiter))
   app.route('/api', api)

@@ -69,6 +69,11 @@ const EXPECTED: Record<string, string> = {
   'GET /api/attendance/qr': 'attendance:record:submit',
   'POST /api/attendance/qr/resolve': 'attendance:record:create',
   'POST /api/mobile/logout': 'public',
+  // --- dashboard attendance (server/features/dashboard) ---
+  // --- members, import and export (server/features/members, server/features/imports) ---
+  // --- reports (server/features/reports) ---
+  // --- roles, sync logs, audit log (server/features/audit, server/features/staff) ---
+  // --- leave requests (server/features/leave) ---
 }
 
 function describeAccess(a: Access | null): string {

@@ -1,5 +1,20 @@
-import en from './en.json'
-import id from './id.json'
+import enBase from './en.json'
+import idBase from './id.json'
+import enAttendance from './en/attendance.json'
+import idAttendance from './id/attendance.json'
+import enMembers from './en/members.json'
+import idMembers from './id/members.json'
+import enReports from './en/reports.json'
+import idReports from './id/reports.json'
+import enSettings from './en/settings.json'
+import idSettings from './id/settings.json'
+import enLeave from './en/leave.json'
+import idLeave from './id/leave.json'
+
+// The base files hold the shell and the capture apps; each dashboard area keeps its namespaces in a file of its own
+// (./en/<area>.json and ./id/<area>.json), so areas can grow without touching each other.
+const en = { ...enBase, ...enAttendance, ...enMembers, ...enReports, ...enSettings, ...enLeave }
+const id = { ...idBase, ...idAttendance, ...idMembers, ...idReports, ...idSettings, ...idLeave }
 
 export const LOCALES = ['id', 'en'] as const
 export type Locale = (typeof LOCALES)[number]

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import en from './en.json'
-import id from './id.json'
+import { messages } from './index'
+
+const { en, id } = messages
 
 type Tree = { [key: string]: string | Tree }
 

@@ -3,6 +3,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   real,
   text,
@@ -14,6 +15,7 @@ import {
 import { createdAt, id, organizationId, updatedAt } from './common'
 import { locations, organizationMembers } from './members'
 import { devices } from './devices'
+import { users } from './users'
 
 export const ATTENDANCE_STATUSES = ['present', 'late', 'absent', 'excused'] as const
 export const ATTENDANCE_SOURCES = ['mobile', 'website', 'manual'] as const
@@ -56,6 +58,8 @@ export const attendanceRecords = pgTable(
     index('attendance_records_org_date_idx').on(t.organizationId, t.attendanceDate, t.id),
     // One record per member and day: check-in and check-out events from any device fold into it.
     uniqueIndex('attendance_records_member_day_unique').on(t.organizationId, t.organizationMemberId, t.attendanceDate),
+    // The dashboard's live list and keyset pages: newest first by server arrival.
+    index('attendance_records_org_received_idx').on(t.organizationId, t.serverReceivedAt, t.id),
   ],
 )
 
@@ -105,4 +109,60 @@ export const attendanceSyncLogs = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [index('attendance_sync_logs_org_idx').on(t.organizationId, t.lastSyncAt)],
+)
+
+export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse'] as const
+
+/**
+ * What a person changed on an attendance record, and why: approvals, rejections, corrections and manual records.
+ * `before`/`after` hold only the fields that changed. Rows are only ever inserted.
+ */
+export const attendanceRecordHistory = pgTable(
+  'attendance_record_history',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    attendanceRecordId: integer('attendance_record_id')
+      .notNull()
+      .references(() => attendanceRecords.id, { onDelete: 'cascade' }),
+    action: text('action', { enum: HISTORY_ACTIONS }).notNull(),
+    changedByUserId: integer('changed_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    reason: text('reason'),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('attendance_record_history_record_idx').on(t.attendanceRecordId, t.id)],
+)
+
+export const LEAVE_KINDS = ['sick', 'leave', 'permit', 'other'] as const
+export const LEAVE_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const
+
+/**
+ * A member's request to be excused (sakit / cuti / izin) for a range of days. Once approved, each working day in the
+ * range without a check-in becomes an `excused` attendance record.
+ */
+export const leaveRequests = pgTable(
+  'leave_requests',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: LEAVE_KINDS }).notNull(),
+    startDate: date('start_date').notNull(),
+    endDate: date('end_date').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: LEAVE_STATUSES }).notNull().default('pending'),
+    decidedByUserId: integer('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('leave_requests_org_status_idx').on(t.organizationId, t.status, t.startDate),
+    index('leave_requests_member_idx').on(t.organizationMemberId, t.startDate),
+  ],
 )
