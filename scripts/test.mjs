@@ -111,7 +111,10 @@ if (want('e2e')) {
       totals.failed++
     } else {
       const out = path.join(tmp, 'playwright.json')
-      const code = run('npx', ['playwright', 'test', '--reporter=list,json'], {
+      // HADIR_E2E_SPECS="e2e/a.spec.ts e2e/b.spec.ts" runs only those (with the foundation spec the others build on).
+      const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
+      if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
+      const code = run('npx', ['playwright', 'test', ...specs, '--reporter=list,json'], {
         env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded' },
       })
       const report = readJson(out)
