@@ -15,6 +15,12 @@ export const syncRecordSchema = z.object({
   /** The spec's local id; kept for the device's own bookkeeping, never trusted. */
   id: z.union([z.string().max(100), z.number()]).optional(),
   member_id: z.number().int().positive(),
+  /**
+   * The petugas who made the capture on a shared tablet (their member id). Records queued offline by one petugas may be
+   * sent after another has signed in; the server accepts it only from an enrolled tablet of the organization and only
+   * for an active member allowed to record attendance, otherwise the record is rejected (RECORDED_BY_INVALID).
+   */
+  recorded_by: z.number().int().positive().optional(),
   kind: z.enum(ATTENDANCE_KINDS),
   /** The device's clock at capture. The server corrects it by the device's measured skew. */
   captured_at: isoInstant,

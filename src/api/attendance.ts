@@ -121,10 +121,14 @@ export interface GalleryResponse {
   threshold: number
   margin: number
   generated_at: string
-  members: { id: Id; name: string; member_number: string | null; descriptors: string[] }[]
+  /** Names the content; sent back as `known`, the server answers `unchanged: true` with no members when it still holds. */
+  version: string
+  unchanged: boolean
+  members: { id: Id; name: string; member_number: string | null; department_id: Id | null; descriptors: string[] }[]
 }
 
-export const getFaceGallery = (options?: { signal?: AbortSignal }) => api.get<GalleryResponse>('/api/face/gallery', options)
+export const getFaceGallery = (known?: string | null, options?: { signal?: AbortSignal }) =>
+  api.get<GalleryResponse>('/api/face/gallery', { ...options, query: known ? { known } : {} })
 
 /** An admin deletes a member's face data at the member's request (withdrawal of consent). */
 export const deleteMemberFaceData = (organizationId: Id | string, memberId: Id) =>

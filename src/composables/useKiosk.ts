@@ -11,7 +11,7 @@ import { galleryOfRows, galleryRows, rowDescriptors } from '~/kiosk/gallery'
 import type { KioskPosition } from '~/kiosk/record'
 import { kioskCapture } from '~/kiosk/record'
 import { readStation, saveStation, type KioskStation, validStation } from '~/kiosk/station'
-import { type GalleryMeta, lastCaptureOf, loadContext, loadGallery, saveContext, saveGallery, wipeKioskData } from '~/kiosk/store'
+import { type GalleryMeta, lastCaptureOf, loadContext, loadGallery, saveContext, saveGallery, saveGalleryMeta, wipeKioskData } from '~/kiosk/store'
 import { type DescriptorEntry, hadirDb } from '~/offline/db'
 import { nextKind } from '~/offline/outbox'
 import { useDeviceStore } from '~/stores/device'
@@ -20,7 +20,7 @@ import { useSyncStore } from '~/stores/sync'
 
 /**
  * The gallery and context are fetched again when older than this and the server is reachable (and at once when the
- * tablet comes back online, or when a searched member is missing). The gallery is downloaded whole each time.
+ * tablet comes back online, or when a searched member is missing). The gallery is downloaded again only when it changed.
  */
 const REFRESH_AFTER_MS = 5 * 60_000
 
@@ -56,16 +56,19 @@ async function refresh(organizationId: number): Promise<void> {
   refreshing.value = true
   try {
     const db = hadirDb()
-    const [freshContext, freshGallery] = await Promise.all([getCaptureContext(), getFaceGallery()])
+    const cached = galleryMeta.value ?? (await loadGallery(db, organizationId)).meta
+    const [freshContext, freshGallery] = await Promise.all([getCaptureContext(), getFaceGallery(cached?.version)])
     const meta: GalleryMeta = {
       threshold: freshGallery.threshold,
       margin: freshGallery.margin,
       generated_at: freshGallery.generated_at,
       fetched_at: new Date().toISOString(),
-      members: freshGallery.members.length,
+      members: freshGallery.unchanged ? (cached?.members ?? 0) : freshGallery.members.length,
+      version: freshGallery.version,
     }
-    const freshRows = galleryRows(freshGallery, organizationId)
-    await Promise.all([saveContext(db, organizationId, freshContext), saveGallery(db, organizationId, freshRows, meta)])
+    // Unchanged since the last download: keep the stored rows, only note that they were checked.
+    const freshRows = freshGallery.unchanged ? rows.value.length ? rows.value : (await loadGallery(db, organizationId)).rows : galleryRows(freshGallery, organizationId)
+    await Promise.all([saveContext(db, organizationId, freshContext), freshGallery.unchanged ? saveGalleryMeta(db, organizationId, meta) : saveGallery(db, organizationId, freshRows, meta)])
     lastRefresh = Date.now()
     refreshError.value = null
     if (organization.value !== organizationId) return
@@ -168,6 +171,7 @@ export function useKiosk() {
       organizationId: organizationId.value,
       timezone: timezone.value,
       member: request.member,
+      recordedBy: mobile.me?.member.id ?? null,
       kind,
       now,
       probe: request.probe,

@@ -17,19 +17,21 @@ const response: GalleryResponse = {
   threshold: 0.5,
   margin: 0.05,
   generated_at: '2026-11-23T00:00:00.000Z',
+  version: 'v1',
+  unchanged: false,
   members: [
-    { id: 11, name: 'Siti Nurhaliza', member_number: 'S-011', descriptors: [encodeDescriptor(descriptor(1)), encodeDescriptor(descriptor(1, 0.05))] },
-    { id: 12, name: 'José Ramírez', member_number: null, descriptors: [encodeDescriptor(descriptor(2)), 'not-base64!'] },
-    { id: 13, name: 'Without Face', member_number: 'W-1', descriptors: [] },
+    { id: 11, name: 'Siti Nurhaliza', member_number: 'S-011', department_id: 3, descriptors: [encodeDescriptor(descriptor(1)), encodeDescriptor(descriptor(1, 0.05))] },
+    { id: 12, name: 'José Ramírez', member_number: null, department_id: null, descriptors: [encodeDescriptor(descriptor(2)), 'not-base64!'] },
+    { id: 13, name: 'Without Face', member_number: 'W-1', department_id: 3, descriptors: [] },
   ],
 }
 
 describe('kiosk gallery from GET /api/face/gallery', () => {
   it('packs each member’s descriptors into one row of the organization, skipping what does not decode', () => {
     const rows = galleryRows(response, 5)
-    expect(rows.map((r) => [r.member_id, r.organization_id, r.name, r.member_number])).toEqual([
-      [11, 5, 'Siti Nurhaliza', 'S-011'],
-      [12, 5, 'José Ramírez', null],
+    expect(rows.map((r) => [r.member_id, r.organization_id, r.name, r.member_number, r.department_id])).toEqual([
+      [11, 5, 'Siti Nurhaliza', 'S-011', 3],
+      [12, 5, 'José Ramírez', null, null],
     ])
     expect(rows[0]!.descriptors.byteLength).toBe(2 * FACE_DESCRIPTOR_LENGTH * 4)
     expect(rowDescriptors(rows[1]!)).toHaveLength(1)

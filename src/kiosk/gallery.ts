@@ -24,7 +24,7 @@ export function galleryRows(response: GalleryResponse, organizationId: number): 
     if (decoded.length === 0) continue
     const packed = new Float32Array(decoded.length * FACE_DESCRIPTOR_LENGTH)
     decoded.forEach((d, i) => packed.set(d, i * FACE_DESCRIPTOR_LENGTH))
-    rows.push({ member_id: member.id, organization_id: organizationId, name: member.name, member_number: member.member_number, descriptors: packed.buffer })
+    rows.push({ member_id: member.id, organization_id: organizationId, name: member.name, member_number: member.member_number, department_id: member.department_id ?? null, descriptors: packed.buffer })
   }
   return rows
 }

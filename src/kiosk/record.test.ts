@@ -14,6 +14,7 @@ describe('a kiosk record', () => {
       organizationId: 5,
       timezone: 'Asia/Jakarta',
       member: { id: 11, name: 'Siti' },
+      recordedBy: 7,
       kind: 'check_in',
       now,
       probe,
@@ -25,13 +26,13 @@ describe('a kiosk record', () => {
     expect(syncRecordSchema.parse(capture.record)).toBeTruthy()
     expect(uuidv7Time(capture.record.client_id)).toBe(now.getTime())
     expect(capture).toMatchObject({ organization_id: 5, member_name: 'Siti', date: '2026-11-23', time: '09:02:30' })
-    expect(capture.record).toMatchObject({ member_id: 11, kind: 'check_in', captured_at: '2026-11-23T02:02:30.000Z', face_match_score: 0.68, location_id: 3, latitude: -6.2, longitude: 106.8, accuracy: 12, check_in_time: '09:02:30' })
+    expect(capture.record).toMatchObject({ member_id: 11, recorded_by: 7, kind: 'check_in', captured_at: '2026-11-23T02:02:30.000Z', face_match_score: 0.68, location_id: 3, latitude: -6.2, longitude: 106.8, accuracy: 12, check_in_time: '09:02:30' })
     expect(Array.from(decodeDescriptor(capture.record.face_encoding!))).toEqual(Array.from(probe))
     expect(capture.photo?.byteLength).toBe(8)
   })
 
   it('leaves out what it does not know (no place, no GPS), and a check-out has no check-in time', () => {
-    const capture = kioskCapture({ organizationId: 5, timezone: 'Asia/Makassar', member: { id: 11, name: 'Siti' }, kind: 'check_out', now, probe, distance: 0.2, photo: null, locationId: null, position: null })
+    const capture = kioskCapture({ organizationId: 5, timezone: 'Asia/Makassar', member: { id: 11, name: 'Siti' }, recordedBy: null, kind: 'check_out', now, probe, distance: 0.2, photo: null, locationId: null, position: null })
     expect(capture.time).toBe('10:02:30')
     expect(Object.keys(capture.record)).not.toContain('location_id')
     expect(Object.keys(capture.record)).not.toContain('latitude')

@@ -1,5 +1,6 @@
 // One kiosk record as the outbox stores it: what POST /api/attendance/sync receives (a SyncRecord without the photo)
-// plus the photo bytes and what the screen shows. The petugas becomes `recorded_by` on the server from the session.
+// plus the photo bytes and what the screen shows. The signed-in petugas is written in as `recorded_by`, so records that
+// wait offline through a change of shift stay attributed to whoever made them (the server checks the claim).
 import { toLocal } from '@shared/attendance/rules'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
@@ -17,6 +18,8 @@ export interface KioskRecordInput {
   organizationId: number
   timezone: string
   member: { id: number; name: string }
+  /** The signed-in petugas's member id. */
+  recordedBy: number | null
   kind: AttendanceKind
   now: Date
   /** The probe descriptor of the best frame, and its distance to the member (the device's claim). */
@@ -38,6 +41,7 @@ export function kioskCapture(input: KioskRecordInput): NewCapture {
     record: {
       client_id: uuidv7(input.now.getTime()),
       member_id: input.member.id,
+      ...(input.recordedBy ? { recorded_by: input.recordedBy } : {}),
       kind: input.kind,
       captured_at: input.now.toISOString(),
       attendance_date: local.date,

@@ -12,6 +12,8 @@ export interface GalleryMeta {
   /** When this device last downloaded it (ISO). */
   fetched_at: string
   members: number
+  /** The server's name for this content (GET /api/face/gallery?known=...). */
+  version?: string
 }
 
 const galleryKey = (organizationId: number) => `kiosk.gallery.${organizationId}`
@@ -24,6 +26,11 @@ export async function saveGallery(db: HadirDb, organizationId: number, rows: Des
     await db.descriptors.bulkPut(rows)
     await setMeta(db, galleryKey(organizationId), meta)
   })
+}
+
+/** Records that the stored gallery was checked against the server and is still current. */
+export async function saveGalleryMeta(db: HadirDb, organizationId: number, meta: GalleryMeta): Promise<void> {
+  await setMeta(db, galleryKey(organizationId), meta)
 }
 
 export async function loadGallery(db: HadirDb, organizationId: number): Promise<{ rows: DescriptorEntry[]; meta: GalleryMeta | null }> {

@@ -38,6 +38,8 @@ export interface DescriptorEntry {
   organization_id: number
   name: string
   member_number: string | null
+  /** The member's department (kiosk galleries only), for searching within the station's department offline. */
+  department_id?: number | null
   /** n x 128 Float32 values. */
   descriptors: ArrayBuffer
 }

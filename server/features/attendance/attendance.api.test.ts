@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import { and, count, eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../test/harness'
 import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { createMember } from '../members/members.service'
 import { faceEncoding, photoBase64 } from '../../test/faces'
 import { attendanceEvents, attendanceRecords, attendanceSyncLogs, locations } from '../../db/schema'
 import { CONSENT_VERSION } from '../../../shared/face/consent'
@@ -194,4 +195,29 @@ describe('attendance capture and sync', () => {
       await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_reverify_photos: false })
     }
   }, 60_000)
+
+  it('keeps records made before a change of shift attributed to the petugas who made them, and checks the claim', async () => {
+    const second = await t.db.transaction((tx) => createMember(tx, a.id, { name: 'Petugas Dua', email: null, phone: null, member_number: 'P-a2', role: 'petugas' }))
+    const day = (d: string) => rec({ captured_at: jakarta(d, '07:40') })
+    const ok = await a.petugas.post('/api/attendance/sync', batch([{ ...day('2026-10-05'), recorded_by: second }], { device_id: 'tablet-a' }))
+    expect(ok.body.data.results[0]).toMatchObject({ status: 'applied' })
+    expect((await rows()).find((r) => r.attendanceDate === '2026-10-05')!.recordedBy).toBe(second)
+    // Not a petugas, another organization's petugas: refused, and nothing is written.
+    const before = await eventCount()
+    const bad = await a.petugas.post('/api/attendance/sync', batch([{ ...day('2026-10-06'), recorded_by: a.memberId }, { ...day('2026-10-07'), recorded_by: b.petugasId }], { device_id: 'tablet-a' }))
+    expect(bad.body.data.results.map((r: { code?: string }) => r.code)).toEqual(['RECORDED_BY_INVALID', 'RECORDED_BY_INVALID'])
+    expect(await eventCount()).toBe(before)
+    // A member's phone cannot name a recorder: the field is ignored, the record is the member's own.
+    const own = await a.member.post('/api/attendance/sync', batch([{ ...day('2026-10-08'), recorded_by: a.petugasId }]))
+    expect(own.body.data.results[0]).toMatchObject({ status: 'applied' })
+    expect((await rows()).find((r) => r.attendanceDate === '2026-10-08')!.recordedBy).toBeNull()
+  })
+
+  it('a check-in on a day already excused wins: the day becomes present or late', async () => {
+    await t.db.insert(attendanceRecords).values({ organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: '2026-10-13', status: 'excused', source: 'manual', remarks: 'sick' })
+    const res = await a.member.post('/api/attendance/sync', batch([rec({ captured_at: jakarta('2026-10-13', '08:40') })]))
+    expect(res.body.data.results[0]).toMatchObject({ status: 'applied', attendance_status: 'late' })
+    const day = (await rows()).find((r) => r.attendanceDate === '2026-10-13')!
+    expect(day).toMatchObject({ status: 'late', checkInTime: '08:40:00', source: 'mobile' })
+  })
 })

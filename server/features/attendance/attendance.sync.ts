@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
 import type { AppDeps, Principal } from '../../context'
-import { attendanceEvents, attendanceRecords, memberFaceData, organizationMembers } from '../../db/schema'
+import { attendanceEvents, attendanceRecords, memberFaceData, memberRoles, organizationMembers, rolePermissions } from '../../db/schema'
 import { syncRecordSchema, type SyncRecord, type SyncResult } from '../../../shared/attendance/sync'
 import { checkGeofence, checkInStatus, checkOutStatus, isClockSkewed, minutesOf, toLocal } from '../../../shared/attendance/rules'
 import { decodeDescriptor, descriptorFromBytes, DescriptorError } from '../../../shared/face/descriptor'
@@ -36,7 +36,10 @@ class Rejection extends Error {
 /** A stable hash of what the device sent for one capture: the same id with another hash is a conflict. */
 export function payloadHash(r: SyncRecord): string {
   const photo = r.face_image ? crypto.createHash('sha256').update(r.face_image).digest('hex') : null
-  const canonical = JSON.stringify([r.member_id, r.kind, new Date(r.captured_at).toISOString(), r.face_encoding ?? null, r.face_match_score ?? null, photo, r.remarks ?? null, r.location_id ?? null, r.latitude ?? null, r.longitude ?? null, r.accuracy ?? null])
+  const fields: unknown[] = [r.member_id, r.kind, new Date(r.captured_at).toISOString(), r.face_encoding ?? null, r.face_match_score ?? null, photo, r.remarks ?? null, r.location_id ?? null, r.latitude ?? null, r.longitude ?? null, r.accuracy ?? null]
+  // Appended only when present, so records sent before the field existed keep their hash.
+  if (r.recorded_by !== undefined) fields.push(['recorded_by', r.recorded_by])
+  const canonical = JSON.stringify(fields)
   return crypto.createHash('sha256').update(canonical).digest('base64url')
 }
 
@@ -61,6 +64,26 @@ async function assertMember(ctx: SyncContext, memberId: number): Promise<void> {
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, p.organizationId)))
   if (!m) throw new Rejection('UNKNOWN_MEMBER', 'No such member in this organization')
   if (m.status !== 'active') throw new Rejection('MEMBER_INACTIVE', 'This member is inactive')
+}
+
+/**
+ * Who made the capture. A petugas's own session is the default; a tablet may name another petugas of the organization
+ * (records queued offline before a change of shift), checked here, never taken on trust.
+ */
+async function recorderOf(ctx: SyncContext, r: SyncRecord): Promise<number | null> {
+  const p = ctx.principal
+  if (!p.permissions.has('attendance:record:create')) return null
+  if (r.recorded_by === undefined || r.recorded_by === p.memberId) return p.memberId
+  if (!p.deviceId) throw new Rejection('RECORDED_BY_INVALID', 'Only an enrolled tablet may send records made by another petugas')
+  const rows = await ctx.deps.database.db
+    .select({ permission: rolePermissions.permission })
+    .from(organizationMembers)
+    .innerJoin(memberRoles, eq(memberRoles.organizationMemberId, organizationMembers.id))
+    .innerJoin(rolePermissions, eq(rolePermissions.roleId, memberRoles.roleId))
+    .where(and(eq(organizationMembers.id, r.recorded_by), eq(organizationMembers.organizationId, p.organizationId), eq(organizationMembers.status, 'active'), eq(rolePermissions.permission, 'attendance:record:create')))
+    .limit(1)
+  if (rows.length === 0) throw new Rejection('RECORDED_BY_INVALID', 'The petugas named as recorder is not an active petugas of this organization')
+  return r.recorded_by
 }
 
 /** The server's own face check: never the device's score. */
@@ -136,6 +159,7 @@ export async function applyRecord(ctx: SyncContext, raw: unknown): Promise<SyncR
   let photoKeyStored: string | null = null
   try {
     await assertMember(ctx, r.member_id)
+    const recordedBy = await recorderOf(ctx, r)
     const face = await faceCheck(ctx, r)
     const photo = await storePhoto(ctx, r, r.face_encoding)
     photoKeyStored = photo.key
@@ -162,7 +186,6 @@ export async function applyRecord(ctx: SyncContext, raw: unknown): Promise<SyncR
 
     const schedule = await memberSchedule(ctx.deps.database.db, ctx.principal.organizationId, r.member_id, ctx.rules.defaultSchedule)
     const p = ctx.principal
-    const recordedBy = p.permissions.has('attendance:record:create') ? p.memberId : null
     const score = face.distance === null ? null : distanceToScore(face.distance)
 
     const outcome = await ctx.deps.database.db.transaction(async (tx) => {
@@ -205,7 +228,7 @@ export async function applyRecord(ctx: SyncContext, raw: unknown): Promise<SyncR
           recordFlags.delete('late')
           recordFlags.delete('missing_check_in')
           if (status.status === 'late') recordFlags.add('late')
-          values = { checkInTime: local.time, status: status.status, clientId: r.client_id, faceImageUrl: photo.key ?? existing?.faceImageUrl, faceMatchScore: score, deviceMatchScore: r.face_match_score, deviceCapturedAt, recordedBy, deviceId: p.deviceId, locationId: r.location_id, latitude: r.latitude, longitude: r.longitude, accuracyMeters: r.accuracy, remarks: r.remarks ?? existing?.remarks }
+          values = { checkInTime: local.time, status: status.status, ...(existing?.status === 'excused' ? { source: 'mobile' as const } : {}), clientId: r.client_id, faceImageUrl: photo.key ?? existing?.faceImageUrl, faceMatchScore: score, deviceMatchScore: r.face_match_score, deviceCapturedAt, recordedBy, deviceId: p.deviceId, locationId: r.location_id, latitude: r.latitude, longitude: r.longitude, accuracyMeters: r.accuracy, remarks: r.remarks ?? existing?.remarks }
         }
       } else {
         if (!existing?.checkOutTime || local.time > existing.checkOutTime) {

@@ -130,6 +130,18 @@ describe('face registration, verification and withdrawal', () => {
     const gallery = await a.petugas.get('/api/face/gallery')
     expect(gallery.body.data.members).toEqual([expect.objectContaining({ id: a.memberId, descriptors: expect.any(Array) })])
     expect((await b.petugas.get('/api/face/gallery')).body.data.members).toEqual([])
+    // A kiosk that already holds this version downloads nothing; any change gives a new version.
+    const version = gallery.body.data.version
+    expect(gallery.body.data).toMatchObject({ unchanged: false })
+    expect(gallery.body.data.members[0]).toHaveProperty('department_id', null)
+    const again = await a.petugas.get(`/api/face/gallery?known=${version}`)
+    expect(again.body.data).toMatchObject({ unchanged: true, version, members: [] })
+    await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_margin: 0.06 })
+    const changed = await a.petugas.get(`/api/face/gallery?known=${version}`)
+    expect(changed.body.data.unchanged).toBe(false)
+    expect(changed.body.data.version).not.toBe(version)
+    expect(changed.body.data.members).toHaveLength(1)
+    await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_margin: 0.05 })
   })
 
   it('signs a member in by face on their phone (1:1), with the PIN as fallback', async () => {

@@ -1,6 +1,7 @@
+import crypto from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { and, eq, isNotNull } from 'drizzle-orm'
-import type { z } from 'zod'
+import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
@@ -105,6 +106,8 @@ export const memberFaceRoutes = new Hono<AppEnv>()
     return ok(c, await withdrawFace(c.get('deps'), { organizationId: p.organizationId, memberId, actorUserId: p.userId, ip: clientIp(c), byAdmin: false }))
   })
 
+const galleryQuery = z.object({ known: z.string().max(64).optional() })
+
 /** Petugas side: 1:N identification and the gallery a kiosk caches for offline use. */
 export const faceRoutes = new Hono<AppEnv>()
   .post('/verify', allow('attendance:record:capture'), validate('json', verifyInput), async (c) => {
@@ -134,24 +137,36 @@ export const faceRoutes = new Hono<AppEnv>()
       verified: hit.verified,
     })
   })
-  .get('/gallery', allow('member:face:view'), async (c) => {
+  .get('/gallery', allow('member:face:view'), validate('query', galleryQuery), async (c) => {
     const p = scoped(c)
+    const { known } = c.req.valid('query')
     const { db } = c.get('deps').database
     const options = await matchOptions(db, p.organizationId)
     const rows = await db
-      .select({ id: organizationMembers.id, name: users.name, number: organizationMembers.memberNumber, encoding: memberFaceData.faceEncoding })
+      .select({
+        id: organizationMembers.id,
+        name: users.name,
+        number: organizationMembers.memberNumber,
+        department: organizationMembers.departmentId,
+        encoding: memberFaceData.faceEncoding,
+      })
       .from(memberFaceData)
       .innerJoin(organizationMembers, eq(organizationMembers.id, memberFaceData.organizationMemberId))
       .innerJoin(users, eq(users.id, organizationMembers.userId))
       .where(and(eq(memberFaceData.organizationId, p.organizationId), eq(organizationMembers.status, 'active')))
       .orderBy(organizationMembers.id, memberFaceData.id)
-    const members = new Map<number, { id: number; name: string; member_number: string | null; descriptors: string[] }>()
+    const members = new Map<number, { id: number; name: string; member_number: string | null; department_id: number | null; descriptors: string[] }>()
     for (const r of rows) {
-      const m = members.get(r.id) ?? { id: r.id, name: r.name, member_number: r.number, descriptors: [] }
+      const m = members.get(r.id) ?? { id: r.id, name: r.name, member_number: r.number, department_id: r.department, descriptors: [] }
       m.descriptors.push(encodeDescriptor(descriptorFromBytes(new Uint8Array(r.encoding))))
       members.set(r.id, m)
     }
-    return ok(c, { organization_id: p.organizationId, threshold: options.threshold, margin: options.margin, generated_at: new Date().toISOString(), members: [...members.values()] })
+    const list = [...members.values()]
+    // The version names this exact content: a kiosk that already holds it is told so and downloads nothing.
+    const version = crypto.createHash('sha256').update(JSON.stringify([options.threshold, options.margin, list])).digest('base64url').slice(0, 22)
+    const head = { organization_id: p.organizationId, threshold: options.threshold, margin: options.margin, generated_at: new Date().toISOString(), version }
+    if (known === version) return ok(c, { ...head, unchanged: true as const, members: [] })
+    return ok(c, { ...head, unchanged: false as const, members: list })
   })
 
 /** Dashboard side: face settings, withdrawal on a member's request, and the audited photo view. */
