@@ -4,11 +4,15 @@ import { bootstrap } from './bootstrap'
 import { createApp } from './app'
 import { distDir } from './lib/paths'
 import { runMaintenance } from './features/attendance/maintenance'
+import { tenantWallAvailable } from './db/tenant'
 
 async function main() {
   const env = loadEnv()
   const deps = await bootstrap(env)
   const app = createApp(deps, distDir)
+  if (!(await tenantWallAvailable(deps.database.db))) {
+    console.warn('[hadir] row-level security is off: the database user could not create or use the role hadir_tenant (see SECURITY.md)')
+  }
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const where = deps.database.kind === 'embedded' ? `embedded PGlite in ${deps.database.location}` : `PostgreSQL ${deps.database.location}`
     console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where})`)
