@@ -1,0 +1,27 @@
+// Dates of leave requests are calendar dates of the organization ("YYYY-MM-DD"): shown as they are, never shifted by
+// the viewer's time zone.
+
+function tag(locale: string): string {
+  return locale === 'id' ? 'id-ID' : 'en-GB'
+}
+
+function utcNoon(date: string): Date {
+  return new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), 12))
+}
+
+/** "Kam, 19 Nov" (with the year when it is not this year's); "19 Nov" without the weekday. */
+export function formatDay(date: string, locale: string, options: { weekday?: boolean } = {}): string {
+  const withYear = date.slice(0, 4) !== String(new Date().getFullYear())
+  return new Intl.DateTimeFormat(tag(locale), {
+    ...(options.weekday === false ? {} : { weekday: 'short' }),
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+    timeZone: 'UTC',
+  }).format(utcNoon(date))
+}
+
+/** One day, or "first – last". */
+export function formatRange(start: string, end: string, locale: string): string {
+  return start === end ? formatDay(start, locale) : `${formatDay(start, locale)} – ${formatDay(end, locale)}`
+}
