@@ -1,5 +1,53 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../context'
+import { allow, scoped } from '../../auth/guard'
+import { validate } from '../../lib/validate'
+import { clientIp, ok } from '../../lib/http'
+import { audit } from '../../audit'
+import { attachment, CSV_TYPE, toCsv, toXlsx, XLSX_TYPE, type Sheet } from '../../lib/spreadsheet'
+import { idParam } from '../organizations/organizations.schemas'
+import { dailyExportQuery, dailyQuery, monthlyExportQuery, monthlyQuery } from './reports.schemas'
+import { dailyReport, monthlyRecap } from './reports.service'
+import { dailyFileName, dailyRows, dailySheets, monthlyFileName, monthlyRows, monthlySheets } from './reports.export'
 
-/** Reports and their exports (mounted at /api/organizations). */
+function download(c: Context<AppEnv>, format: 'xlsx' | 'csv', filename: string, sheets: () => Sheet[], csvRows: () => ReturnType<typeof dailyRows>) {
+  const body = format === 'xlsx' ? new Uint8Array(toXlsx(sheets())) : toCsv(csvRows())
+  return c.body(body, 200, {
+    'Content-Type': format === 'xlsx' ? XLSX_TYPE : CSV_TYPE,
+    'Content-Disposition': attachment(filename),
+    'X-Content-Type-Options': 'nosniff',
+  })
+}
+
+/**
+ * Reports and their exports (mounted at /api/organizations). The JSON routes and the export routes call the same
+ * report function, so a file holds exactly the rows the page shows.
+ */
 export const reportRoutes = new Hono<AppEnv>()
+  .get('/:id/reports/daily', allow('report:generate'), validate('param', idParam), validate('query', dailyQuery), async (c) => {
+    const report = await dailyReport(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('query'))
+    return ok(c, report)
+  })
+  .get('/:id/reports/daily/export', allow('report:generate'), validate('param', idParam), validate('query', dailyExportQuery), async (c) => {
+    const { format, lang, ...query } = c.req.valid('query')
+    const p = scoped(c)
+    const { db } = c.get('deps').database
+    const report = await dailyReport(db, p.organizationId, query)
+    await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'report.export', entityType: 'report', entityId: 'daily', details: { report: 'daily', format, date: report.date, filters: report.filters, rows: report.rows.length }, ip: clientIp(c) })
+    return download(c, format, dailyFileName(report, lang, format), () => dailySheets(report, lang), () => dailyRows(report, lang))
+  })
+  .get('/:id/reports/monthly', allow('report:generate'), validate('param', idParam), validate('query', monthlyQuery), async (c) => {
+    const report = await monthlyRecap(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('query'))
+    return ok(c, report)
+  })
+  .get('/:id/reports/monthly/export', allow('report:generate'), validate('param', idParam), validate('query', monthlyExportQuery), async (c) => {
+    const { format, lang, table, ...query } = c.req.valid('query')
+    const p = scoped(c)
+    const { db } = c.get('deps').database
+    const report = await monthlyRecap(db, p.organizationId, query)
+    await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'report.export', entityType: 'report', entityId: 'monthly', details: { report: 'monthly', format, table: format === 'csv' ? table : 'all', month: report.month, filters: report.filters, rows: report.members.length }, ip: clientIp(c) })
+    const name = format === 'csv' ? monthlyFileName(report, lang, format, table) : monthlyFileName(report, lang, format)
+    return download(c, format, name, () => monthlySheets(report, lang), () => monthlyRows(report, table, lang))
+  })
+
+export type ReportRoutes = typeof reportRoutes

@@ -1,0 +1,115 @@
+// The JSON the report routes answer (docs/api.md, "Reports"). The dashboard renders exactly these rows and the
+// .xlsx/.csv exports write exactly these rows: both come from one server function per report.
+import type { DayStatus } from '../attendance/rules'
+
+export type ReportDayStatus = DayStatus
+export const REPORT_DAY_STATUSES: readonly ReportDayStatus[] = ['present', 'late', 'absent', 'excused', 'not_yet', 'day_off']
+
+export interface ReportOrganization {
+  id: number
+  name: string
+  timezone: string
+}
+
+/** What the filters can choose from (so a role with report:generate alone can still filter). */
+export interface ReportOptions {
+  departments: { id: number; name: string }[]
+  locations: { id: number; name: string }[]
+}
+
+export interface DailyRow {
+  member_id: number
+  name: string
+  member_number: string | null
+  department: string | null
+  status: ReportDayStatus
+  /** HH:MM in the organization's zone, or null. */
+  check_in: string | null
+  check_out: string | null
+  late_minutes: number
+  worked_minutes: number
+  /** worked_minutes / 60, two decimals. */
+  hours_worked: number
+  location: string | null
+  flags: string[]
+  /** The record's review state; null when there is no record (absent, not yet in, day off). */
+  approval_status: 'pending' | 'approved' | null
+}
+
+export type DailySummary = Record<ReportDayStatus, number> & { members: number }
+
+export interface DailyReport {
+  organization: ReportOrganization
+  date: string
+  /** The organization's date today, and the moment the report was made. */
+  today: string
+  generated_at: string
+  filters: { department_id: number | null; location_id: number | null; q: string | null; status: ReportDayStatus | null }
+  /** Counts per status over the filtered members, before the status filter (the page's status chips). */
+  summary: DailySummary
+  rows: DailyRow[]
+  options: ReportOptions
+}
+
+/** The monthly figures; a member row, a department row and the total all carry them. */
+export interface RecapFigures {
+  /** Working days of the member's schedule in the month, from their join date up to today. */
+  working_days: number
+  /** Days checked in on time. */
+  present: number
+  late: number
+  absent: number
+  excused: number
+  late_minutes: number
+  worked_minutes: number
+  /** worked_minutes / 60, two decimals. */
+  hours_worked: number
+}
+
+export interface MemberRecap extends RecapFigures {
+  member_id: number
+  name: string
+  member_number: string | null
+  department_id: number | null
+  department: string | null
+}
+
+export interface DepartmentRecap extends RecapFigures {
+  department_id: number | null
+  department: string | null
+  members: number
+}
+
+export interface LateArrival {
+  date: string
+  member_id: number
+  name: string
+  member_number: string | null
+  department: string | null
+  check_in: string
+  late_minutes: number
+}
+
+export interface MonthlyReport {
+  organization: ReportOrganization
+  month: string
+  period: { start: string; end: string }
+  today: string
+  generated_at: string
+  filters: { department_id: number | null; q: string | null }
+  members: MemberRecap[]
+  departments: DepartmentRecap[]
+  totals: RecapFigures & { members: number }
+  late_arrivals: LateArrival[]
+  options: ReportOptions
+}
+
+export const EXPORT_FORMATS = ['xlsx', 'csv'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+/** The tables of a monthly report; a CSV holds one of them, an .xlsx all three. */
+export const MONTHLY_TABLES = ['members', 'departments', 'late'] as const
+export type MonthlyTable = (typeof MONTHLY_TABLES)[number]
+
+export function hoursOf(minutes: number): number {
+  return Math.round((minutes / 60) * 100) / 100
+}

@@ -1,0 +1,108 @@
+// Reports (docs/api.md, "Reports"): the daily list and the monthly recap as JSON, and their .xlsx/.csv exports.
+import type { DailyReport, ExportFormat, MonthlyReport, MonthlyTable, ReportDayStatus } from '@shared/reports/types'
+import { api, ApiError, NETWORK } from './client'
+
+export type {
+  DailyReport,
+  DailyRow,
+  DepartmentRecap,
+  ExportFormat,
+  LateArrival,
+  MemberRecap,
+  MonthlyReport,
+  MonthlyTable,
+  RecapFigures,
+  ReportDayStatus,
+} from '@shared/reports/types'
+export { REPORT_DAY_STATUSES } from '@shared/reports/types'
+
+const base = (id: string) => `/api/organizations/${encodeURIComponent(id)}/reports`
+
+export interface DailyFilters {
+  date?: string
+  department_id?: number | null
+  location_id?: number | null
+  q?: string
+  status?: ReportDayStatus | null
+}
+
+export interface MonthlyFilters {
+  month?: string
+  department_id?: number | null
+  q?: string
+}
+
+type Query = Record<string, string | number | undefined | null>
+
+export const getDailyReport = (id: string, filters: DailyFilters) => api.get<DailyReport>(`${base(id)}/daily`, { query: { ...filters } })
+export const getMonthlyReport = (id: string, filters: MonthlyFilters) => api.get<MonthlyReport>(`${base(id)}/monthly`, { query: { ...filters } })
+
+function withQuery(path: string, query: Query): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  return `${path}?${params.toString()}`
+}
+
+export function dailyExportUrl(id: string, filters: DailyFilters, format: ExportFormat, lang: string): string {
+  return withQuery(`${base(id)}/daily/export`, { ...filters, format, lang })
+}
+
+export function monthlyExportUrl(id: string, filters: MonthlyFilters, format: ExportFormat, lang: string, table?: MonthlyTable): string {
+  return withQuery(`${base(id)}/monthly/export`, { ...filters, format, lang, table })
+}
+
+/** The file name a Content-Disposition header gives (RFC 5987 `filename*` first). */
+function fileNameOf(disposition: string | null, fallback: string): string {
+  if (!disposition) return fallback
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition)
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1])
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename="([^"]+)"/i.exec(disposition)
+  return plain?.[1] ?? fallback
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; details?: unknown }
+}
+
+/**
+ * Downloads an export and hands it to the browser as a file. Errors (a bad filter, a lost session) become an
+ * ApiError the page shows, instead of a download of an error body.
+ */
+export async function downloadExport(url: string, fallbackName: string): Promise<string> {
+  let response: Response
+  try {
+    response = await fetch(url, { credentials: 'same-origin' })
+  } catch {
+    throw new ApiError(0, NETWORK, 'The server could not be reached')
+  }
+  if (!response.ok) {
+    let body: ErrorBody | null = null
+    try {
+      body = (await response.json()) as ErrorBody
+    } catch {
+      body = null
+    }
+    throw new ApiError(response.status, body?.error?.code ?? `HTTP_${response.status}`, body?.error?.message ?? 'Download failed', body?.error?.details)
+  }
+  const name = fileNameOf(response.headers.get('content-disposition'), fallbackName)
+  const blob = await response.blob()
+  const href = URL.createObjectURL(blob)
+  const link = document.createElement('a')
+  link.href = href
+  link.download = name
+  link.rel = 'noopener'
+  document.body.appendChild(link)
+  link.click()
+  link.remove()
+  // Give the browser a moment to start the download before the object URL goes.
+  setTimeout(() => URL.revokeObjectURL(href), 10_000)
+  return name
+}
