@@ -1,7 +1,9 @@
-import { and, eq, inArray, isNull, or } from 'drizzle-orm'
+import { and, count, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../../db/client'
-import { memberRoles, rolePermissions, roles } from '../../db/schema'
-import { SYSTEM_ROLES, type SystemRoleKey } from '../../../shared/permissions'
+import { memberRoles, organizationMembers, rolePermissions, roles, sessions, users } from '../../db/schema'
+import { PERMISSIONS, SYSTEM_ROLES, type Permission, type Surface, type SystemRoleKey } from '../../../shared/permissions'
+import { allowedOnSurface, RESERVED_ROLE_KEYS, RESERVED_ROLE_NAMES } from '../../../shared/role-surfaces'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 
 const ROLE_NAMES: Record<SystemRoleKey, string> = {
   petugas: 'Petugas',
@@ -53,17 +55,293 @@ export async function permissionsOfRole(tx: Tx, roleId: number): Promise<string[
   return rows.map((r) => r.p)
 }
 
-export async function listRolesWithPermissions(tx: Tx, organizationId: number) {
+export async function listRolesWithPermissions(tx: Tx, organizationId: number): Promise<RoleView[]> {
   const list = await tx.select().from(roles).where(rolesVisibleIn(organizationId)).orderBy(roles.id)
   const perms = list.length
     ? await tx.select().from(rolePermissions).where(inArray(rolePermissions.roleId, list.map((r) => r.id)))
     : []
+  const holders = await holderCounts(tx, organizationId, list.map((r) => r.id))
   return list.map((r) => ({
     id: r.id,
     key: r.key,
     name: r.name,
     surface: r.surface,
     is_system: r.isSystem,
-    permissions: perms.filter((p) => p.roleId === r.id).map((p) => p.permission).sort(),
+    permissions: sortPermissions(perms.filter((p) => p.roleId === r.id).map((p) => p.permission)),
+    holders: holders.get(r.id) ?? 0,
   }))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Custom roles (settings:manage): an organization's own permission sets, on one surface each.
+
+export interface RoleView {
+  id: number
+  key: string
+  name: string
+  surface: Surface
+  is_system: boolean
+  permissions: string[]
+  holders: number
+}
+
+type RoleRow = typeof roles.$inferSelect
+
+/** A role the organization may use (a system role or its own), or 404: another organization's role is not found. */
+export async function roleInOrganization(tx: Tx, organizationId: number, roleId: number): Promise<RoleRow> {
+  const [row] = await tx.select().from(roles).where(and(eq(roles.id, roleId), rolesVisibleIn(organizationId)))
+  if (!row) throw new NotFoundError('Role')
+  return row
+}
+
+/** The organization's own role, for a change; system roles are read-only (409 SYSTEM_ROLE). */
+async function customRole(tx: Tx, organizationId: number, roleId: number): Promise<RoleRow> {
+  const row = await roleInOrganization(tx, organizationId, roleId)
+  if (row.isSystem || row.organizationId === null) {
+    throw new ConflictError('System roles cannot be changed; create a custom role instead', 'SYSTEM_ROLE')
+  }
+  return row
+}
+
+/** How many people of the organization hold each role. */
+async function holderCounts(tx: Tx, organizationId: number, roleIds: number[]): Promise<Map<number, number>> {
+  if (roleIds.length === 0) return new Map()
+  const rows = await tx
+    .select({ roleId: memberRoles.roleId, n: count() })
+    .from(memberRoles)
+    .where(and(eq(memberRoles.organizationId, organizationId), inArray(memberRoles.roleId, roleIds)))
+    .groupBy(memberRoles.roleId)
+  return new Map(rows.map((r) => [r.roleId, Number(r.n)]))
+}
+
+export async function presentRole(tx: Tx, organizationId: number, row: RoleRow): Promise<RoleView> {
+  const holders = await holderCounts(tx, organizationId, [row.id])
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    surface: row.surface,
+    is_system: row.isSystem,
+    permissions: sortPermissions(await permissionsOfRole(tx, row.id)),
+    holders: holders.get(row.id) ?? 0,
+  }
+}
+
+function sortPermissions(list: readonly string[]): string[] {
+  const order = (p: string) => (PERMISSIONS as readonly string[]).indexOf(p)
+  return [...new Set(list)].sort((a, b) => order(a) - order(b))
+}
+
+/** Refuses a permission the role's surface cannot use: a dashboard role cannot capture, a phone cannot approve. */
+function checkSurface(surface: Surface, permissions: readonly string[]): void {
+  const wrong = permissions
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => !allowedOnSurface(surface, p))
+  if (wrong.length > 0) {
+    throw new ValidationError(
+      `A ${surface === 'web' ? 'dashboard' : 'mobile'} role cannot hold ${wrong.map((w) => w.p).join(', ')}`,
+      wrong.map(({ p, i }) => ({ path: `permissions.${i}`, message: `Not allowed on ${surface}`, code: 'permission_not_allowed', permission: p })),
+      'PERMISSION_NOT_ALLOWED',
+    )
+  }
+}
+
+function slugify(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 32)
+  return base || 'role'
+}
+
+/** A name no other role of the organization (nor a system role) has, compared without case. */
+async function assertNameFree(tx: Tx, organizationId: number, name: string, exceptId?: number): Promise<void> {
+  const wanted = name.trim().toLowerCase()
+  const clash = RESERVED_ROLE_NAMES.includes(wanted)
+    ? [{ id: -1 }]
+    : await tx
+        .select({ id: roles.id })
+        .from(roles)
+        .where(and(rolesVisibleIn(organizationId), eq(sql`lower(${roles.name})`, wanted), exceptId ? ne(roles.id, exceptId) : undefined))
+  if (clash.length > 0) throw new ConflictError('A role with this name already exists', 'DUPLICATE_NAME', { field: 'name' })
+}
+
+/** A stable key from the name at creation ("Ketua Kelas" -> "ketua-kelas"); never a system role's key. */
+async function uniqueKey(tx: Tx, organizationId: number, name: string): Promise<string> {
+  const base = slugify(name)
+  const taken = new Set(
+    (await tx.select({ key: roles.key }).from(roles).where(rolesVisibleIn(organizationId))).map((r) => r.key),
+  )
+  for (const k of RESERVED_ROLE_KEYS) taken.add(k)
+  if (!taken.has(base)) return base
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`
+}
+
+export interface CustomRoleInput {
+  name: string
+  surface: Surface
+  permissions: readonly Permission[]
+}
+
+export async function createCustomRole(tx: Tx, organizationId: number, input: CustomRoleInput): Promise<RoleView> {
+  checkSurface(input.surface, input.permissions)
+  await assertNameFree(tx, organizationId, input.name)
+  const [row] = await tx
+    .insert(roles)
+    .values({ organizationId, key: await uniqueKey(tx, organizationId, input.name), name: input.name.trim(), surface: input.surface, isSystem: false })
+    .returning()
+  await tx.insert(rolePermissions).values(sortPermissions(input.permissions).map((permission) => ({ roleId: row!.id, permission })))
+  return presentRole(tx, organizationId, row!)
+}
+
+export interface RoleChange {
+  before: RoleView
+  after: RoleView
+  added: string[]
+  removed: string[]
+  /** Sessions ended because the role now needs an enrolled tablet. */
+  endedSessions: number
+}
+
+/**
+ * Renames a custom role or replaces its permissions. Its holders' sessions read permissions on every request, so the
+ * change applies to them at once; a mobile role that now records other people's attendance ends its sessions that
+ * are not on an enrolled tablet (that work happens only on one).
+ */
+export async function updateCustomRole(
+  tx: Tx,
+  organizationId: number,
+  roleId: number,
+  patch: { name?: string; permissions?: readonly Permission[] },
+): Promise<RoleChange> {
+  const row = await customRole(tx, organizationId, roleId)
+  const before = await presentRole(tx, organizationId, row)
+  if (patch.name !== undefined && patch.name.trim().toLowerCase() !== row.name.toLowerCase()) {
+    await assertNameFree(tx, organizationId, patch.name, row.id)
+  }
+  let added: string[] = []
+  let removed: string[] = []
+  let endedSessions = 0
+  if (patch.permissions !== undefined) {
+    checkSurface(row.surface, patch.permissions)
+    const next = sortPermissions(patch.permissions)
+    added = next.filter((p) => !before.permissions.includes(p))
+    removed = before.permissions.filter((p) => !next.includes(p))
+    await tx.delete(rolePermissions).where(eq(rolePermissions.roleId, row.id))
+    await tx.insert(rolePermissions).values(next.map((permission) => ({ roleId: row.id, permission })))
+    if (row.surface === 'mobile' && added.includes('attendance:record:create')) {
+      const ended = await tx
+        .delete(sessions)
+        .where(and(eq(sessions.roleId, row.id), isNull(sessions.deviceId)))
+        .returning({ id: sessions.id })
+      endedSessions = ended.length
+    }
+  }
+  const [updated] = await tx
+    .update(roles)
+    .set({ name: patch.name?.trim() ?? row.name, updatedAt: new Date() })
+    .where(eq(roles.id, row.id))
+    .returning()
+  return { before, after: await presentRole(tx, organizationId, updated!), added, removed, endedSessions }
+}
+
+/** Deletes a custom role nobody holds; while anyone holds it the answer is 409 ROLE_IN_USE (take it away first). */
+export async function deleteCustomRole(tx: Tx, organizationId: number, roleId: number): Promise<RoleView> {
+  const row = await customRole(tx, organizationId, roleId)
+  const view = await presentRole(tx, organizationId, row)
+  if (view.holders > 0) {
+    throw new ConflictError(`${view.holders} people still hold this role; take it away from them first`, 'ROLE_IN_USE', { holders: view.holders })
+  }
+  await tx.delete(roles).where(eq(roles.id, row.id))
+  return view
+}
+
+export async function listRoleHolders(tx: Tx, organizationId: number, roleId: number) {
+  await roleInOrganization(tx, organizationId, roleId)
+  const rows = await tx
+    .select({
+      member_id: organizationMembers.id,
+      user_id: users.id,
+      name: users.name,
+      email: users.email,
+      member_number: organizationMembers.memberNumber,
+      status: organizationMembers.status,
+    })
+    .from(memberRoles)
+    .innerJoin(organizationMembers, eq(organizationMembers.id, memberRoles.organizationMemberId))
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(and(eq(memberRoles.organizationId, organizationId), eq(memberRoles.roleId, roleId)))
+    .orderBy(users.name, organizationMembers.id)
+  return rows
+}
+
+/** The membership, in this organization, or 404. */
+async function membershipIn(tx: Tx, organizationId: number, memberId: number) {
+  const [row] = await tx
+    .select({ id: organizationMembers.id, userId: organizationMembers.userId, email: users.email, passwordHash: users.passwordHash, name: users.name })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
+  if (!row) throw new NotFoundError('Member')
+  return row
+}
+
+export async function memberRoleList(tx: Tx, memberId: number) {
+  return tx
+    .select({ id: roles.id, key: roles.key, name: roles.name, surface: roles.surface })
+    .from(memberRoles)
+    .innerJoin(roles, eq(roles.id, memberRoles.roleId))
+    .where(eq(memberRoles.organizationMemberId, memberId))
+    .orderBy(roles.id)
+}
+
+/**
+ * Gives a member of the organization a role (system or custom). A dashboard role needs a dashboard account (an email
+ * and a password: add the person on the Staff page first), else 409 NO_DASHBOARD_ACCOUNT. Holding it already is fine.
+ */
+export async function grantMemberRole(tx: Tx, organizationId: number, memberId: number, roleId: number) {
+  const member = await membershipIn(tx, organizationId, memberId)
+  const role = await roleInOrganization(tx, organizationId, roleId)
+  if (role.surface === 'web' && (!member.email || !member.passwordHash)) {
+    throw new ConflictError('This person has no dashboard account (email and password); add them as staff instead', 'NO_DASHBOARD_ACCOUNT')
+  }
+  const inserted = await tx
+    .insert(memberRoles)
+    .values({ organizationId, organizationMemberId: memberId, roleId })
+    .onConflictDoNothing()
+    .returning({ roleId: memberRoles.roleId })
+  return { member, role, changed: inserted.length > 0, roles: await memberRoleList(tx, memberId) }
+}
+
+/** An organization always keeps at least one active admin, so nobody locks everyone out (409 LAST_ADMIN). */
+export async function assertNotLastAdmin(tx: Tx, organizationId: number, memberId: number, roleId: number): Promise<void> {
+  const [others] = await tx
+    .select({ n: count() })
+    .from(memberRoles)
+    .innerJoin(organizationMembers, eq(organizationMembers.id, memberRoles.organizationMemberId))
+    .where(and(eq(memberRoles.organizationId, organizationId), eq(memberRoles.roleId, roleId), ne(memberRoles.organizationMemberId, memberId), eq(organizationMembers.status, 'active')))
+  if (Number(others?.n ?? 0) === 0) throw new ConflictError('The organization needs at least one admin', 'LAST_ADMIN')
+}
+
+/**
+ * Takes a role away; the sessions signed in with it end. The last active admin keeps the admin role (409 LAST_ADMIN),
+ * and a mobile role that is the person's only role stays (409 LAST_ROLE: deactivate or delete the member instead,
+ * otherwise they would vanish from the member list).
+ */
+export async function revokeMemberRole(tx: Tx, organizationId: number, memberId: number, roleId: number, only?: Surface) {
+  const member = await membershipIn(tx, organizationId, memberId)
+  const held = await memberRoleList(tx, memberId)
+  const role = held.find((r) => r.id === roleId && (only === undefined || r.surface === only))
+  if (!role) throw new NotFoundError('Role assignment')
+  const [system] = await tx.select({ isSystem: roles.isSystem }).from(roles).where(eq(roles.id, roleId))
+  if (system?.isSystem && role.key === 'admin') await assertNotLastAdmin(tx, organizationId, memberId, roleId)
+  if (role.surface === 'mobile' && held.length === 1) {
+    throw new ConflictError('This is the member’s only role; deactivate or delete the member instead', 'LAST_ROLE')
+  }
+  await tx.delete(memberRoles).where(and(eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.roleId, roleId)))
+  await tx.delete(sessions).where(and(eq(sessions.organizationMemberId, memberId), eq(sessions.roleId, roleId)))
+  return { member, role, roles: held.filter((r) => r.id !== roleId) }
 }

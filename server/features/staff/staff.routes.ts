@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { and, count, eq, ne } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
@@ -7,10 +7,11 @@ import { validate } from '../../lib/validate'
 import { clientIp, ok } from '../../lib/http'
 import { memberRoles, organizationMembers, roles, users } from '../../db/schema'
 import { audit } from '../../audit'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors'
+import { ValidationError } from '../../errors'
 import { idParam, name } from '../organizations/organizations.schemas'
 import { createUser, email, findUserByEmail, password } from '../users/users.service'
-import { grantRole, listRolesWithPermissions, systemRoleId } from '../roles/roles.service'
+import { grantRole, listRolesWithPermissions, revokeMemberRole, roleInOrganization, systemRoleId } from '../roles/roles.service'
+import { SURFACE_PERMISSIONS } from '../../../shared/role-surfaces'
 
 const staffRoleParams = z.object({
   id: z.coerce.number().int().positive(),
@@ -18,17 +19,25 @@ const staffRoleParams = z.object({
   roleId: z.coerce.number().int().positive(),
 })
 
-const staffInput = z.object({
-  name,
-  email,
-  password: password.optional(),
-  role_key: z.enum(['admin', 'support', 'manager']),
-})
+// A system dashboard role by key, or any dashboard role of the organization (custom ones too) by id: exactly one.
+const staffInput = z
+  .object({
+    name,
+    email,
+    password: password.optional(),
+    role_key: z.enum(['admin', 'support', 'manager']).optional(),
+    role_id: z.number().int().positive().optional(),
+  })
+  .refine((v) => (v.role_key === undefined) !== (v.role_id === undefined), { message: 'Give role_key or role_id', path: ['role_key'] })
 
 /** Dashboard users (admin, support, manager) of the active organization, and the role catalogue. */
 export const staffRoutes = new Hono<AppEnv>()
   .get('/:id/roles', allow('settings:manage'), validate('param', idParam), async (c) => {
-    return ok(c, { roles: await listRolesWithPermissions(c.get('deps').database.db, scoped(c).organizationId) })
+    return ok(c, {
+      roles: await listRolesWithPermissions(c.get('deps').database.db, scoped(c).organizationId),
+      // What a custom role may hold, by surface (shared/role-surfaces.ts).
+      permission_catalogue: SURFACE_PERMISSIONS,
+    })
   })
   .get('/:id/staff', allow('settings:manage'), validate('param', idParam), async (c) => {
     const p = scoped(c)
@@ -71,6 +80,10 @@ export const staffRoutes = new Hono<AppEnv>()
     const p = scoped(c)
     const input = c.req.valid('json')
     const result = await c.get('deps').database.db.transaction(async (tx) => {
+      const role = input.role_id !== undefined ? await roleInOrganization(tx, p.organizationId, input.role_id) : null
+      if (role && role.surface !== 'web') {
+        throw new ValidationError('Staff get a dashboard role', [{ path: 'role_id', message: 'Not a dashboard role' }], 'NOT_A_DASHBOARD_ROLE')
+      }
       let user = await findUserByEmail(tx, input.email)
       if (!user) {
         if (!input.password) {
@@ -88,7 +101,8 @@ export const staffRoutes = new Hono<AppEnv>()
           .values({ organizationId: p.organizationId, userId: user.id })
           .returning({ id: organizationMembers.id })
       }
-      const roleId = await systemRoleId(tx, input.role_key)
+      const roleId = role ? role.id : await systemRoleId(tx, input.role_key!)
+      const roleKey = role ? role.key : input.role_key!
       await grantRole(tx, p.organizationId, membership!.id, roleId)
       await audit(tx, {
         organizationId: p.organizationId,
@@ -96,10 +110,10 @@ export const staffRoutes = new Hono<AppEnv>()
         action: 'staff.grant',
         entityType: 'user',
         entityId: user.id,
-        details: { role: input.role_key },
+        details: { role: roleKey, role_id: roleId, ...(role ? { role_name: role.name } : {}) },
         ip: clientIp(c),
       })
-      return { member_id: membership!.id, user_id: user.id, name: user.name, email: user.email, role_key: input.role_key }
+      return { member_id: membership!.id, user_id: user.id, name: user.name, email: user.email, role_key: roleKey, role_id: roleId }
     })
     return ok(c, result, 201)
   })
@@ -107,23 +121,9 @@ export const staffRoutes = new Hono<AppEnv>()
     const p = scoped(c)
     const { memberId, roleId } = c.req.valid('param')
     await c.get('deps').database.db.transaction(async (tx) => {
-      const [held] = await tx
-        .select({ key: roles.key })
-        .from(memberRoles)
-        .innerJoin(roles, eq(roles.id, memberRoles.roleId))
-        .where(and(eq(memberRoles.organizationId, p.organizationId), eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.roleId, roleId), eq(roles.surface, 'web')))
-      if (!held) throw new NotFoundError('Role assignment')
-      if (held.key === 'admin') {
-        // An organization always keeps at least one admin, so nobody locks everyone out.
-        const [others] = await tx
-          .select({ n: count() })
-          .from(memberRoles)
-          .innerJoin(organizationMembers, eq(organizationMembers.id, memberRoles.organizationMemberId))
-          .where(and(eq(memberRoles.organizationId, p.organizationId), eq(memberRoles.roleId, roleId), ne(memberRoles.organizationMemberId, memberId), eq(organizationMembers.status, 'active')))
-        if ((others?.n ?? 0) === 0) throw new ConflictError('The organization needs at least one admin', 'LAST_ADMIN')
-      }
-      await tx.delete(memberRoles).where(and(eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.roleId, roleId)))
-      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'staff.revoke', entityType: 'member', entityId: memberId, details: { role: held.key }, ip: clientIp(c) })
+      // Only dashboard roles here; the last admin keeps theirs (LAST_ADMIN); the sessions using the role end.
+      const { role } = await revokeMemberRole(tx, p.organizationId, memberId, roleId, 'web')
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'staff.revoke', entityType: 'member', entityId: memberId, details: { role: role.key, role_id: role.id, role_name: role.name }, ip: clientIp(c) })
     })
     return ok(c, {})
   })
