@@ -30,6 +30,7 @@ export const memberPatch = z
     department_id: z.number().int().positive().nullish(),
     position_id: z.number().int().positive().nullish(),
     status: z.enum(['active', 'inactive']).optional(),
+    role: z.enum(['member', 'petugas']).optional(),
   })
   .strict()
 
@@ -37,6 +38,9 @@ export const memberListQuery = z.object({
   q: z.string().trim().max(100).optional(),
   status: z.enum(['active', 'inactive']).optional(),
   department_id: z.coerce.number().int().positive().optional(),
+  role: z.enum(['member', 'petugas']).optional(),
+  /** `registered`: members with face data; `missing`: members without. */
+  face: z.enum(['registered', 'missing']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
 })
@@ -47,3 +51,13 @@ export const memberParams = z.object({
 })
 
 export const namedInput = z.object({ name, code: optionalText(30) })
+
+export const departmentInput = namedInput.extend({ work_schedule_id: z.number().int().positive().nullish() })
+
+export const positionPatch = z.object({ name }).strict()
+
+export const rowParams = z.object({ id: z.coerce.number().int().positive(), rowId: z.coerce.number().int().positive() })
+
+export const attendanceQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })
+
+export const exportQuery = memberListQuery.omit({ limit: true, offset: true }).extend({ format: z.enum(['xlsx', 'csv']).default('xlsx') })

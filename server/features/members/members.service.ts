@@ -9,6 +9,7 @@ import {
   organizations,
   positions,
   roles,
+  sessions,
   users,
 } from '../../db/schema'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
@@ -40,8 +41,10 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => '\\' + m)
 }
 
-/** Members of one organization with the spec's list fields; every query is scoped to that organization. */
-export async function listMembers(tx: Tx, organizationId: number, query: z.infer<typeof memberListQuery>) {
+export type MemberFilters = Omit<z.infer<typeof memberListQuery>, 'limit' | 'offset'>
+
+/** The WHERE of a member list: scoped to the organization, members (mobile roles) only, and the list's filters. */
+function memberWhere(organizationId: number, query: MemberFilters): SQL {
   const where: SQL[] = [eq(organizationMembers.organizationId, organizationId)]
   if (query.status) where.push(eq(organizationMembers.status, query.status))
   if (query.department_id) where.push(eq(organizationMembers.departmentId, query.department_id))
@@ -54,7 +57,22 @@ export async function listMembers(tx: Tx, organizationId: number, query: z.infer
     sql`exists (select 1 from ${memberRoles} mr join ${roles} r on r.id = mr.role_id
       where mr.organization_member_id = ${organizationMembers.id} and r.surface = 'mobile')`,
   )
-  const cond = and(...where)
+  if (query.role) {
+    where.push(
+      sql`exists (select 1 from ${memberRoles} mr join ${roles} r on r.id = mr.role_id
+        where mr.organization_member_id = ${organizationMembers.id} and r.key = ${query.role} and r.organization_id is null)`,
+    )
+  }
+  if (query.face) {
+    const has = sql`exists (select 1 from ${memberFaceData} f where f.organization_member_id = ${organizationMembers.id} and f.organization_id = ${organizationId})`
+    where.push(query.face === 'registered' ? has : sql`not ${has}`)
+  }
+  return and(...where)!
+}
+
+/** Members of one organization with the spec's list fields; every query is scoped to that organization. */
+export async function listMembers(tx: Tx, organizationId: number, query: z.infer<typeof memberListQuery>) {
+  const cond = memberWhere(organizationId, query)
   const [total] = await tx
     .select({ n: count() })
     .from(organizationMembers)
@@ -70,6 +88,22 @@ export async function listMembers(tx: Tx, organizationId: number, query: z.infer
     .offset(query.offset)
   const members = await describeMembers(tx, organizationId, ids.map((r) => r.id))
   return { members, total: total?.n ?? 0 }
+}
+
+/** Every member matching the filters (for an export), in name order, described in chunks. */
+export async function allMembers(tx: Tx, organizationId: number, query: MemberFilters, max = 100_000): Promise<MemberView[]> {
+  const ids = await tx
+    .select({ id: organizationMembers.id })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(memberWhere(organizationId, query))
+    .orderBy(asc(users.name), asc(organizationMembers.id))
+    .limit(max)
+  const out: MemberView[] = []
+  for (let i = 0; i < ids.length; i += 1000) {
+    out.push(...(await describeMembers(tx, organizationId, ids.slice(i, i + 1000).map((r) => r.id))))
+  }
+  return out
 }
 
 /** Full views of the given members (in the given order), scoped to the organization. */
@@ -225,6 +259,11 @@ export async function updateMember(tx: Tx, organizationId: number, memberId: num
       updatedAt: new Date(),
     })
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
+  if (input.status === 'inactive') {
+    // Deactivation ends every session at once; reactivating later does not bring them back.
+    await tx.delete(sessions).where(and(eq(sessions.organizationMemberId, memberId), eq(sessions.organizationId, organizationId)))
+  }
+  if (input.role !== undefined) await setMobileRole(tx, organizationId, memberId, input.role)
   if (input.name !== undefined || input.email !== undefined || input.phone !== undefined) {
     // A person's name and email are theirs across organizations: one organization may not rewrite them for another.
     const [shared] = await tx
@@ -242,4 +281,19 @@ export async function updateMember(tx: Tx, organizationId: number, memberId: num
       .set({ name: input.name, email: input.email, phone: input.phone, updatedAt: new Date() })
       .where(eq(users.id, row.userId))
   }
+}
+
+/** Makes `role` the member's only mobile role (member or petugas); their sessions end, so they sign in again with it. */
+export async function setMobileRole(tx: Tx, organizationId: number, memberId: number, role: 'member' | 'petugas') {
+  const mobile = await tx
+    .select({ roleId: memberRoles.roleId, key: roles.key })
+    .from(memberRoles)
+    .innerJoin(roles, eq(roles.id, memberRoles.roleId))
+    .where(and(eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.organizationId, organizationId), eq(roles.surface, 'mobile')))
+  if (mobile.length === 1 && mobile[0]!.key === role) return
+  if (mobile.length > 0) {
+    await tx.delete(memberRoles).where(and(eq(memberRoles.organizationMemberId, memberId), inArray(memberRoles.roleId, mobile.map((r) => r.roleId))))
+  }
+  await grantRole(tx, organizationId, memberId, await systemRoleId(tx, role))
+  await tx.delete(sessions).where(and(eq(sessions.organizationMemberId, memberId), eq(sessions.kind, 'mobile')))
 }

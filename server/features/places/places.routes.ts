@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, count, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, allowAny, scoped } from '../../auth/guard'
@@ -7,7 +7,7 @@ import { validate } from '../../lib/validate'
 import { clientIp, ok } from '../../lib/http'
 import { departments, locations, organizations, workSchedules } from '../../db/schema'
 import { audit } from '../../audit'
-import { NotFoundError, ValidationError } from '../../errors'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { idParam, name, timeOfDay } from '../organizations/organizations.schemas'
 import { memberListQuery } from '../members/members.schemas'
 import { describeMembers, listMembers } from '../members/members.service'
@@ -78,6 +78,19 @@ export const placeRoutes = new Hono<AppEnv>()
     })
     return ok(c, presentLocation(row))
   })
+  // Past attendance keeps its coordinates; it only loses the link to the location's name (the foreign key detaches it).
+  .delete('/:id/locations/:rowId', allow('settings:manage'), validate('param', rowParams), async (c) => {
+    const p = scoped(c)
+    await c.get('deps').database.db.transaction(async (tx) => {
+      const [gone] = await tx
+        .delete(locations)
+        .where(and(eq(locations.id, c.req.valid('param').rowId), eq(locations.organizationId, p.organizationId)))
+        .returning({ id: locations.id, name: locations.name })
+      if (!gone) throw new NotFoundError('Location')
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'location.delete', entityType: 'location', entityId: gone.id, details: { name: gone.name }, ip: clientIp(c) })
+    })
+    return ok(c, { deleted: true })
+  })
   .get('/:id/schedules', allow('member:view'), validate('param', idParam), async (c) => {
     const rows = await c.get('deps').database.db.select().from(workSchedules).where(eq(workSchedules.organizationId, scoped(c).organizationId)).orderBy(asc(workSchedules.id))
     return ok(c, { schedules: rows.map(presentSchedule) })
@@ -95,17 +108,60 @@ export const placeRoutes = new Hono<AppEnv>()
     })
     return ok(c, presentSchedule(row), 201)
   })
-  .patch('/:id/departments/:rowId', allow('member:manage'), validate('param', rowParams), validate('json', z.object({ name: name.optional(), work_schedule_id: z.number().int().positive().nullable().optional() }).strict()), async (c) => {
+  .patch('/:id/schedules/:rowId', allow('settings:manage'), validate('param', rowParams), validate('json', scheduleInput.partial().strict()), async (c) => {
+    const p = scoped(c)
+    const input = c.req.valid('json')
+    const row = await c.get('deps').database.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(workSchedules)
+        .set({
+          name: input.name,
+          workDays: input.work_days ? [...new Set(input.work_days)].sort() : undefined,
+          startTime: input.start_time,
+          endTime: input.end_time,
+          lateToleranceMinutes: input.late_tolerance_minutes,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(workSchedules.id, c.req.valid('param').rowId), eq(workSchedules.organizationId, p.organizationId)))
+        .returning()
+      if (!updated) throw new NotFoundError('Schedule')
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'schedule.update', entityType: 'schedule', entityId: updated.id, details: input, ip: clientIp(c) })
+      return updated
+    })
+    return ok(c, presentSchedule(row))
+  })
+  // A schedule that departments follow is refused (409 IN_USE): deleting it would silently change their hours.
+  .delete('/:id/schedules/:rowId', allow('settings:manage'), validate('param', rowParams), async (c) => {
+    const p = scoped(c)
+    const { rowId } = c.req.valid('param')
+    await c.get('deps').database.db.transaction(async (tx) => {
+      const [row] = await tx.select({ id: workSchedules.id, name: workSchedules.name }).from(workSchedules).where(and(eq(workSchedules.id, rowId), eq(workSchedules.organizationId, p.organizationId)))
+      if (!row) throw new NotFoundError('Schedule')
+      const [used] = await tx.select({ n: count() }).from(departments).where(and(eq(departments.organizationId, p.organizationId), eq(departments.workScheduleId, rowId)))
+      if ((used?.n ?? 0) > 0) throw new ConflictError(`${used!.n} department(s) follow this schedule: give them another first`, 'IN_USE', { departments: used!.n })
+      await tx.delete(workSchedules).where(and(eq(workSchedules.id, rowId), eq(workSchedules.organizationId, p.organizationId)))
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'schedule.delete', entityType: 'schedule', entityId: rowId, details: { name: row.name }, ip: clientIp(c) })
+    })
+    return ok(c, { deleted: true })
+  })
+  .patch('/:id/departments/:rowId', allow('member:manage'), validate('param', rowParams), validate('json', z.object({ name: name.optional(), code: z.string().trim().max(30).nullable().optional(), work_schedule_id: z.number().int().positive().nullable().optional() }).strict()), async (c) => {
     const p = scoped(c)
     const input = c.req.valid('json')
     const { db } = c.get('deps').database
+    if (input.name) {
+      const [dup] = await db
+        .select({ id: departments.id })
+        .from(departments)
+        .where(and(eq(departments.organizationId, p.organizationId), sql`lower(${departments.name}) = lower(${input.name})`, sql`${departments.id} <> ${c.req.valid('param').rowId}`))
+      if (dup) throw new ConflictError('A department with this name exists', 'DUPLICATE_NAME', { field: 'name' })
+    }
     if (input.work_schedule_id) {
       const [s] = await db.select({ id: workSchedules.id }).from(workSchedules).where(and(eq(workSchedules.id, input.work_schedule_id), eq(workSchedules.organizationId, p.organizationId)))
       if (!s) throw new ValidationError('Unknown schedule', [{ path: 'work_schedule_id', message: 'Unknown schedule' }])
     }
     const [updated] = await db
       .update(departments)
-      .set({ name: input.name, workScheduleId: input.work_schedule_id, updatedAt: new Date() })
+      .set({ name: input.name, code: input.code === undefined ? undefined : input.code || null, workScheduleId: input.work_schedule_id, updatedAt: new Date() })
       .where(and(eq(departments.id, c.req.valid('param').rowId), eq(departments.organizationId, p.organizationId)))
       .returning()
     if (!updated) throw new NotFoundError('Department')
