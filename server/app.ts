@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
   const jsonBody = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge })
   const syncBody = bodyLimit({ maxSize: SYNC_BODY_LIMIT, onError: tooLarge })
   app.use('/api/*', (c, next) => {
-    if (c.req.path === '/api/attendance/sync') return syncBody(c, next)
+    if (c.req.path === '/api/attendance/sync' || /^\/api\/organizations\/\d+\/members\/import$/.test(c.req.path)) return syncBody(c, next) // import: its own 5 MB file cap
     if (/\/face\/(register|update)$|^\/api\/attendance\//.test(c.req.path)) return photoBody(c, next)
     return jsonBody(c, next)
   })

@@ -6,6 +6,30 @@ import { distDir } from './lib/paths'
 import { runMaintenance } from './features/attendance/maintenance'
 import { tenantWallAvailable } from './db/tenant'
 
+/**
+ * postgres.js (3.4.x) can surface a lost database connection as an unhandled rejection or an uncaught exception from
+ * its own internals (a transaction's automatic ROLLBACK written to the closed socket: porsager/postgres#1208, #1201).
+ * Found by the hardening stress run (server/hardening/stress): terminating the server's database connections during
+ * a sync killed the whole process. Those errors are logged and the server keeps serving (the pool reconnects, the
+ * failed requests already answered 500 and devices retry); any other unhandled error still stops the process.
+ */
+const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'])
+function isDatabaseConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; stack?: unknown } | null
+  if (!e || typeof e !== 'object') return false
+  if (CONNECTION_LOST.has(String(e.code)) || CONNECTION_LOST.has(String(e.cause?.code))) return true
+  return err instanceof TypeError && typeof e.stack === 'string' && /node_modules[\\/]postgres[\\/]src[\\/]connection\.js/.test(e.stack)
+}
+process.on('unhandledRejection', (err) => {
+  if (isDatabaseConnectionLoss(err)) return console.error('[hadir] database connection lost:', err instanceof Error ? err.message : err)
+  throw err
+})
+process.on('uncaughtException', (err) => {
+  if (isDatabaseConnectionLoss(err)) return console.error('[hadir] database connection lost:', err.message)
+  console.error(err)
+  process.exit(1)
+})
+
 async function main() {
   const env = loadEnv()
   const deps = await bootstrap(env)

@@ -70,10 +70,52 @@ const EXPECTED: Record<string, string> = {
   'POST /api/attendance/qr/resolve': 'attendance:record:create',
   'POST /api/mobile/logout': 'public',
   // --- dashboard attendance (server/features/dashboard) ---
+  'GET /api/organizations/:id/attendance/stream': 'attendance:record:view',
+  'GET /api/organizations/:id/attendance/today': 'attendance:record:view',
+  'GET /api/organizations/:id/attendance/trend': 'attendance:record:view',
+  'GET /api/organizations/:id/attendance/options': 'attendance:record:view',
+  'GET /api/organizations/:id/attendance': 'attendance:record:view',
+  'POST /api/organizations/:id/attendance': 'attendance:record:approve',
+  'GET /api/organizations/:id/attendance/:recordId': 'attendance:record:view',
+  'PATCH /api/organizations/:id/attendance/:recordId': 'attendance:record:approve',
+  'POST /api/organizations/:id/attendance/:recordId/approve': 'attendance:record:approve',
+  'POST /api/organizations/:id/attendance/:recordId/reject': 'attendance:record:approve',
+  'GET /api/organizations/:id/attendance/:recordId/photo': 'attendance:record:view',
   // --- members, import and export (server/features/members, server/features/imports) ---
+  'GET /api/organizations/:id/members/export': 'member:view',
+  'DELETE /api/organizations/:id/members/:memberId': 'member:manage',
+  'GET /api/organizations/:id/members/:memberId/attendance': 'attendance:record:view',
+  'DELETE /api/organizations/:id/departments/:rowId': 'member:manage',
+  'PATCH /api/organizations/:id/positions/:rowId': 'member:manage',
+  'DELETE /api/organizations/:id/positions/:rowId': 'member:manage',
+  'DELETE /api/organizations/:id/locations/:rowId': 'settings:manage',
+  'PATCH /api/organizations/:id/schedules/:rowId': 'settings:manage',
+  'DELETE /api/organizations/:id/schedules/:rowId': 'settings:manage',
+  'GET /api/organizations/:id/members/import/template': 'member:manage',
+  'POST /api/organizations/:id/members/import': 'member:manage',
+  'POST /api/organizations/:id/members/import/:jobId/apply': 'member:manage',
   // --- reports (server/features/reports) ---
+  'GET /api/organizations/:id/reports/daily': 'report:generate',
+  'GET /api/organizations/:id/reports/daily/export': 'report:generate',
+  'GET /api/organizations/:id/reports/monthly': 'report:generate',
+  'GET /api/organizations/:id/reports/monthly/export': 'report:generate',
   // --- roles, sync logs, audit log (server/features/audit, server/features/staff) ---
+  'POST /api/organizations/:id/roles': 'settings:manage',
+  'PATCH /api/organizations/:id/roles/:roleId': 'settings:manage',
+  'DELETE /api/organizations/:id/roles/:roleId': 'settings:manage',
+  'GET /api/organizations/:id/roles/:roleId/holders': 'settings:manage',
+  'PUT /api/organizations/:id/members/:memberId/roles/:roleId': 'settings:manage',
+  'DELETE /api/organizations/:id/members/:memberId/roles/:roleId': 'settings:manage',
+  'GET /api/organizations/:id/sync-logs': 'settings:manage',
+  'GET /api/organizations/:id/audit-log': 'settings:manage',
+  'GET /api/organizations/:id/audit-log/actors': 'settings:manage',
   // --- leave requests (server/features/leave) ---
+  'GET /api/leave-requests': 'attendance:record:submit',
+  'POST /api/leave-requests': 'attendance:record:submit',
+  'POST /api/leave-requests/:rowId/cancel': 'attendance:record:submit',
+  'GET /api/organizations/:id/leave-requests': 'attendance:record:view',
+  'POST /api/organizations/:id/leave-requests/:rowId/approve': 'attendance:record:approve',
+  'POST /api/organizations/:id/leave-requests/:rowId/reject': 'attendance:record:approve',
 }
 
 function describeAccess(a: Access | null): string {
@@ -113,6 +155,8 @@ describe('permission matrix', () => {
       .replace(':deviceId', String(device))
       .replace(':roleId', '999999')
       .replace(':rowId', '999999')
+      .replace(':jobId', '999999')
+      .replace(':recordId', '999999')
       .replace(':code', 'NOPE2345')
   }
 

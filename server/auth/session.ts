@@ -33,6 +33,10 @@ export async function createSession(c: Context<AppEnv>, tx: Tx, input: NewSessio
   const { secret, options } = c.get('deps')
   const token = randomToken()
   const ttl = SESSION_TTL[input.kind]
+  // A sign-in always starts a new session: whatever session cookie the browser brought (an earlier sign-in, or one
+  // planted by someone else) is ended, never carried over.
+  const previous = sessionTokenHash(c)
+  if (previous) await tx.delete(sessions).where(eq(sessions.tokenHash, previous))
   await tx.insert(sessions).values({
     tokenHash: hashToken(secret, token),
     kind: input.kind,

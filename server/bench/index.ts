@@ -1,15 +1,188 @@
-// `npm run bench`: every benchmark, one after another; each prints its own JSON line, then a combined one.
-import { execFileSync } from 'node:child_process'
+// `npm run bench`: what users feel, each figure beside a baseline measured in the same run.
+//
+//   npm run bench                 full sizes (at most ~10 minutes on the 2-core CI machine)
+//   npm run bench -- --quick      smaller sizes (under ~3 minutes), same files
+//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, startup, server, browser, dashboard)
+//
+// Uses the production build (`npm run build` when dist/ is older than the sources), PostgreSQL at HADIR_TEST_PG_URL
+// (default postgres://postgres@127.0.0.1:5432/postgres; every bench makes and drops its own database), Debian's
+// Chromium, and the real photos in ../shared/faces. Progress goes to stderr; the table to stdout, and to
+// bench/results.json + bench/results.md. Timings are printed, never asserted: the machine is shared and noisy.
+import fs from 'node:fs'
+import path from 'node:path'
+import { fitDescriptorModel, realFaces, Rng, SyntheticFaces, type RealFace } from './generators'
+import { ensureBuild, machine, median, notMeasured, progress, ROOT, round, row, type Row } from './lib'
 
-const runs: Record<string, string[]> = {
-  face: ['server/face/bench.ts', '--gallery', '100000'],
-  sync: ['server/bench/sync.ts', '--records', '2000'],
+const argv = process.argv.slice(2).filter((a) => a !== '--')
+const quick = argv.includes('--quick')
+const onlyFlag = argv.indexOf('--only')
+const only = onlyFlag >= 0 ? new Set((argv[onlyFlag + 1] ?? '').split(',')) : null
+const want = (section: string) => !only || only.has(section)
+
+/** Sizes: full, and --quick. */
+const SIZES = quick
+  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 2, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 2 }
+  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4 }
+
+const CACHE = path.join(ROOT, 'test-results', 'bench')
+
+/** The real photos' descriptors (cached between runs: extracting them takes ~1 s a photo on this machine). */
+async function realFacesCached(): Promise<{ faces: RealFace[]; extraction: Row | null }> {
+  const file = path.join(CACHE, 'real-faces.json')
+  type Cached = { identity: string; file: string; descriptor: number[]; mtime: number }[]
+  try {
+    const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as Cached
+    if (cached.length > 0 && cached.every((c) => fs.existsSync(c.file) && fs.statSync(c.file).mtimeMs === c.mtime)) {
+      // Still time a few extractions, for the row.
+      const sample = await realFaces(quick ? 1 : 2)
+      return { faces: cached.map((c) => ({ identity: c.identity, file: c.file, descriptor: Float32Array.from(c.descriptor) })), extraction: extractionRow(sample.extractMs, sample.modelLoadMs) }
+    }
+  } catch {
+    // no cache yet
+  }
+  const all = await realFaces(Infinity)
+  fs.mkdirSync(CACHE, { recursive: true })
+  fs.writeFileSync(file, JSON.stringify(all.faces.map((f) => ({ identity: f.identity, file: f.file, descriptor: Array.from(f.descriptor), mtime: fs.statSync(f.file).mtimeMs }))))
+  return { faces: all.faces, extraction: extractionRow(all.extractMs, all.modelLoadMs) }
 }
-const summary: Record<string, unknown> = {}
-for (const [name, args] of Object.entries(runs)) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-  process.stdout.write(out)
-  const last = out.trim().split('\n').pop() ?? '{}'
-  summary[name] = JSON.parse(last)
+
+function extractionRow(ms: number[], loadMs: number): Row {
+  const steady = ms.slice(1)
+  return row({
+    id: 'server.extract',
+    name: 'server face extraction per photo (SSD MobileNet + landmarks + descriptor, WASM)',
+    value: round(median(steady.length ? steady : ms), 0),
+    unit: 'ms',
+    better: 'lower',
+    note: `median of ${steady.length || ms.length} real photos after the first; model load ${round(loadMs, 0)} ms`,
+  })
 }
-console.log(JSON.stringify({ date: new Date().toISOString(), machine: `${process.platform} ${process.arch}, node ${process.version}`, ...summary }))
+
+async function section(rows: Row[], name: string, fallback: { id: string; name: string; unit: string }[], fn: () => Promise<Row[]>): Promise<void> {
+  const t0 = performance.now()
+  try {
+    rows.push(...(await fn()))
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+    progress(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+    for (const f of fallback) if (!rows.some((r) => r.id === f.id)) rows.push(notMeasured(f.id, f.name, f.unit, `${name} failed (${message.slice(0, 200)})`))
+  }
+  progress(`${name}: ${round((performance.now() - t0) / 1000, 0)} s`)
+}
+
+function fmt(x: number | null, unit = ''): string {
+  if (x === null) return '—'
+  const s = Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en') : String(x)
+  return unit ? `${s} ${unit}` : s
+}
+
+export function markdown(result: { date: string; machine: string; mode: string; durationS: number; rows: Row[] }): string {
+  const lines = [
+    `# Benchmark results`,
+    '',
+    `${result.date.slice(0, 10)}, ${result.mode} run (${result.durationS} s) on ${result.machine}. Written by \`npm run bench\`${result.mode === 'quick' ? ' -- --quick' : ''} (server/bench/); numbers from a shared, noisy machine.`,
+    '',
+    '| figure | value | baseline (same run) | ratio | target |',
+    '|---|---|---|---|---|',
+  ]
+  for (const r of result.rows) {
+    const baseline = r.baseline === null ? (r.baseline_name ? `— (${r.baseline_name})` : 'none') : `${fmt(r.baseline, r.unit.startsWith('req') || r.unit.startsWith('records') || r.unit === 'ms' ? r.unit.replace('req/s', 'per s').replace('records/s', 'records/s') : r.unit)} — ${r.baseline_name}`
+    const ratio = r.ratio === null ? '—' : `${r.ratio}×${r.better ? ` (${r.better} is better)` : ''}`
+    lines.push(`| ${r.name} | ${r.value === null ? r.note ?? 'not measured' : fmt(r.value, r.unit)} | ${baseline} | ${ratio} | ${r.target ?? ''} |`)
+  }
+  lines.push('', 'Notes:', '')
+  for (const r of result.rows) if (r.note && r.value !== null) lines.push(`- ${r.name}: ${r.note}`)
+  return lines.join('\n') + '\n'
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now()
+  const rows: Row[] = []
+  progress(`Hadir benchmarks (${quick ? 'quick' : 'full'}) on ${machine()}`)
+  if (!argv.includes('--no-build')) {
+    progress('production build: checking dist/')
+    progress(`  ${ensureBuild(false)}`)
+  }
+  progress('real photos: server descriptors (for the descriptor model and the browser benches)')
+  const real = await realFacesCached()
+  if (real.extraction) rows.push(real.extraction)
+  const model = fitDescriptorModel(real.faces)
+  const faces = new SyntheticFaces(model, new Rng(1124))
+  const check = faces.check()
+  progress(
+    `  descriptor model from ${real.faces.length} real photos: norm ${round(model.real.norm, 2)}, same person ${round(model.real.samePerson, 2)}, different people ${round(model.real.otherPerson, 2)}; ` +
+      `synthetic: norm ${round(check.norm, 2)}, same ${round(check.samePerson, 2)}, different ${round(check.otherPerson, 2)}`,
+  )
+
+  if (want('identify')) {
+    const { benchIdentify } = await import('./identify')
+    await section(rows, '1:N identify', [], () => benchIdentify(faces, SIZES.identify, SIZES.identifyProbes))
+  }
+  if (want('startup')) {
+    const { benchStartup } = await import('./startup')
+    await section(rows, 'cold start', [
+      { id: 'startup.embedded', name: 'server cold start, embedded', unit: 'ms' },
+      { id: 'startup.postgres', name: 'server cold start, PostgreSQL', unit: 'ms' },
+    ], () => benchStartup(SIZES.startups))
+  }
+  if (want('server') || want('browser') || want('dashboard')) {
+    const { createWorld } = await import('./world')
+    progress(`the production server on PostgreSQL, ${SIZES.worldMembers.toLocaleString('en')} members`)
+    const world = await createWorld({ members: SIZES.worldMembers, faces, perMember: 3 })
+    try {
+      if (want('server')) {
+        const { benchVerify } = await import('./verify')
+        await section(rows, '/api/face/verify', [{ id: 'verify.rps', name: '/api/face/verify requests/s', unit: 'req/s' }], () => benchVerify(world, faces, { seconds: SIZES.verifySeconds, concurrency: 8 }))
+        const { benchSync } = await import('./sync')
+        await section(rows, 'sync ingest', [
+          { id: 'sync.no_photos', name: 'sync ingest without photos', unit: 'records/s' },
+          { id: 'sync.photos', name: 'sync ingest with photos', unit: 'records/s' },
+        ], () => benchSync(world, faces, { records: SIZES.syncRecords, photoRecords: SIZES.syncPhotoRecords, rounds: SIZES.syncRounds }))
+      }
+      if (want('browser')) {
+        const { benchFirstLoad } = await import('./browser/firstload')
+        await section(rows, 'member first load', [
+          { id: 'phone.js', name: "JS shipped to a member's phone on first load (gzip)", unit: 'KB' },
+          { id: 'phone.models', name: 'face model bytes', unit: 'MB' },
+        ], () => benchFirstLoad(world.server.url))
+        const { benchBrowserFaces } = await import('./browser/faces')
+        await section(rows, 'browser faces', [
+          { id: 'browser.pipeline.wasm', name: 'browser face pipeline per frame, WASM, in the app', unit: 'ms' },
+          { id: 'browser.kiosk.cold', name: 'kiosk: open /p/kiosk to the first recognised face, cold', unit: 'ms' },
+          { id: 'browser.kiosk.warm', name: 'kiosk: open /p/kiosk to the first recognised face, warm', unit: 'ms' },
+          { id: 'browser.pipeline.webgl', name: 'browser face pipeline per frame, WebGL, in the app', unit: 'ms' },
+        ], () => benchBrowserFaces(world, real.faces, { frames: SIZES.frames, webglFrames: SIZES.webglFrames }))
+      }
+      if (want('dashboard')) {
+        const dashboard = await import('./dashboard')
+        const fallback = [
+          { id: 'list.unfiltered', name: 'attendance list, first page, no filters, p95', unit: 'ms' },
+          { id: 'list.filtered', name: 'attendance list, first page, with filters, p95', unit: 'ms' },
+        ]
+        let records = 0
+        await section(rows, 'attendance list', fallback, async () => {
+          records = await dashboard.seedAttendance(world, Math.round(SIZES.listRecords / world.members.length))
+          return dashboard.benchList(world, records, SIZES.listRuns)
+        })
+        await section(rows, 'monthly report', [{ id: 'report.monthly.xlsx', name: 'monthly report to .xlsx', unit: 'ms' }], () => dashboard.benchReport(world, SIZES.reportRuns))
+        await section(rows, 'Excel import', [{ id: 'import.10k', name: 'Excel import of members', unit: 'ms' }], () => dashboard.benchImport(world, SIZES.importMembers))
+      }
+    } finally {
+      await world.close()
+    }
+  }
+
+  const durationS = Math.round((performance.now() - t0) / 1000)
+  const result = { date: new Date().toISOString(), machine: machine(), mode: quick ? 'quick' : 'full', durationS, rows }
+  const out = path.join(ROOT, 'bench')
+  fs.mkdirSync(out, { recursive: true })
+  fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(result, null, 2) + '\n')
+  fs.writeFileSync(path.join(out, 'results.md'), markdown(result))
+  process.stdout.write(markdown(result))
+  progress(`done in ${durationS} s: bench/results.json, bench/results.md`)
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -8,6 +8,9 @@ export const ATTENDANCE_KINDS = ['check_in', 'check_out'] as const
 export type AttendanceKind = (typeof ATTENDANCE_KINDS)[number]
 
 const isoInstant = z.iso.datetime({ offset: true })
+/** Ids are PostgreSQL integers; text never holds NUL (PostgreSQL cannot store it): both refused per record, never a 500. */
+const rowId = z.number().int().positive().max(2_147_483_647)
+const noNul = (s: string) => !s.includes('\u0000')
 
 /** One capture as the device made it. `client_id` is a UUIDv7 made at capture: the idempotency key. */
 export const syncRecordSchema = z.object({
@@ -31,8 +34,8 @@ export const syncRecordSchema = z.object({
   /** The device's own match score: stored as its claim, never used for a decision. */
   face_match_score: z.number().min(0).max(1).optional(),
   face_image: z.string().max(400_000).optional(),
-  remarks: z.string().trim().max(500).optional(),
-  location_id: z.number().int().positive().optional(),
+  remarks: z.string().trim().max(500).refine(noNul, 'Text may not contain the NUL character').optional(),
+  location_id: rowId.optional(),
   latitude: z.number().min(-90).max(90).optional(),
   longitude: z.number().min(-180).max(180).optional(),
   accuracy: z.number().min(0).max(1_000_000).optional(),

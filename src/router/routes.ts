@@ -154,6 +154,13 @@ export const routes: RouteRecordRaw[] = [
         beforeEnter: memberMay('attendance:record:view:own'),
       },
       {
+        path: 'leave',
+        name: 'member-leave',
+        component: () => member().then((m) => m.LeaveRequests),
+        meta: { title: 'leave.member.title' },
+        beforeEnter: memberMay('attendance:record:submit'),
+      },
+      {
         path: 'qr',
         name: 'member-qr',
         component: () => member().then((m) => m.MyQr),

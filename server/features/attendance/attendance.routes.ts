@@ -10,7 +10,7 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError
 import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
 import { clockSkewMs } from '../../../shared/attendance/rules'
 import { organizationRules } from './attendance.schedule'
-import { applyRecord, type SyncContext } from './attendance.sync'
+import { applyBatch, applyRecord, type SyncContext } from './attendance.sync'
 
 async function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
   const p = scoped(c)
@@ -29,14 +29,16 @@ async function logSync(c: Context<AppEnv>, mobileDeviceId: string, results: Sync
   const p = scoped(c)
   const { db } = c.get('deps').database
   const synced = results.filter((r) => r.status === 'applied' || r.status === 'duplicate').length
-  await db.insert(attendanceSyncLogs).values({
-    organizationId: p.organizationId,
-    mobileDeviceId,
-    deviceId: p.deviceId,
-    syncStatus: synced === results.length ? 'completed' : 'failed',
-    recordsSynced: synced,
-  })
-  if (p.deviceId) await db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, p.deviceId))
+  await Promise.all([
+    db.insert(attendanceSyncLogs).values({
+      organizationId: p.organizationId,
+      mobileDeviceId,
+      deviceId: p.deviceId,
+      syncStatus: synced === results.length ? 'completed' : 'failed',
+      recordsSynced: synced,
+    }),
+    p.deviceId ? db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, p.deviceId)) : null,
+  ])
 }
 
 /** A single-record call answers with HTTP status codes; sync answers per record. */
@@ -71,8 +73,8 @@ export const attendanceRoutes = new Hono<AppEnv>()
       throw new AppError(413, 'BATCH_TOO_LARGE', `Send at most ${MAX_SYNC_BATCH} records per request`)
     }
     const ctx = await contextFor(c, input.sent_at, input.device_id)
-    const results: SyncResult[] = []
-    for (const raw of input.records) results.push(await applyRecord(ctx, raw))
+    // Checked per record, then written together (see attendance.sync.ts); answered per record, in order.
+    const results = await applyBatch(ctx, input.records)
     await logSync(c, input.device_id, results)
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'conflict').length
     return ok(c, { synced: results.length - failed, failed, last_sync_at: new Date().toISOString(), results })

@@ -12,7 +12,7 @@ import { sessions, users } from '../../db/schema'
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
 import { findUserByEmail } from '../users/users.service'
-import { assertNotLocked, dashboardMemberships, describeMe, nextFailure } from './auth.service'
+import { claimAttempt, dashboardMemberships, describeMe } from './auth.service'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
 import type { Principal } from '../../context'
@@ -28,16 +28,14 @@ export function authRoutes(limiter: AttemptLimiter) {
       const { email, password } = c.req.valid('json')
       const { db } = c.get('deps').database
       const user = email.includes('@') ? await findUserByEmail(db, email) : null
-      if (user) assertNotLocked(user.lockedUntil)
+      // The attempt is counted before the password is checked, so parallel guesses cannot outrun the lock.
+      const attempt = user ? await claimAttempt(db, { kind: 'user', id: user.id }) : null
       const valid = await verifySecret(password, user?.passwordHash)
       if (!user || !valid) {
-        if (user) {
-          const next = nextFailure(user.failedLogins)
-          await db.update(users).set({ failedLogins: next.failures, lockedUntil: next.lockedUntil }).where(eq(users.id, user.id))
-          if (next.lockedUntil) assertNotLocked(next.lockedUntil)
-        }
+        await attempt?.failed()
         throw new UnauthenticatedError('Wrong email or password', 'INVALID_CREDENTIALS')
       }
+      await attempt?.succeeded()
       const memberships = await dashboardMemberships(db, user.id)
       if (memberships.length === 0) {
         throw new ForbiddenError(

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { memberRoles, organizationMembers, organizations, roles, users } from '../../db/schema'
 import type { Principal } from '../../context'
@@ -80,4 +80,67 @@ export function nextFailure(failures: number, now = new Date()): { failures: num
   const next = failures + 1
   if (next >= MAX_FAILED_ATTEMPTS) return { failures: 0, lockedUntil: new Date(now.getTime() + LOCK_MINUTES * 60_000) }
   return { failures: next, lockedUntil: null }
+}
+
+/**
+ * Takes one sign-in attempt from an account's allowance BEFORE its password or PIN is checked, in one atomic UPDATE.
+ * Counting after the check let concurrent guesses all read the same count and never lock the account (20 parallel
+ * wrong PINs were 20 free guesses); now at most MAX_FAILED_ATTEMPTS checks run per lock period however many requests
+ * arrive at once. Throws 429 ACCOUNT_LOCKED when the account is locked or this attempt is over the allowance.
+ * `succeeded()` clears the count; `failed()` locks the account on the last allowed try (and throws 429).
+ */
+export async function claimAttempt(db: Tx, account: { kind: 'user' | 'member'; id: number }, now = new Date()) {
+  const counter = account.kind === 'user' ? userCounter(db, account.id) : memberCounter(db, account.id)
+  const claimed = await counter.increment(now)
+  const lock = async () => {
+    const until = new Date(now.getTime() + LOCK_MINUTES * 60_000)
+    await counter.write(0, until)
+    assertNotLocked(until, now)
+  }
+  if (claimed === null) {
+    assertNotLocked((await counter.lockedUntil()) ?? new Date(now.getTime() + 1000), now)
+    throw new TooManyRequestsError('Too many wrong attempts. Try again later.', 'ACCOUNT_LOCKED', 1)
+  }
+  if (claimed > MAX_FAILED_ATTEMPTS) await lock()
+  return {
+    succeeded: () => counter.write(0, null),
+    failed: async () => {
+      if (claimed >= MAX_FAILED_ATTEMPTS) await lock()
+    },
+  }
+}
+
+function userCounter(db: Tx, id: number) {
+  return {
+    increment: async (now: Date) => {
+      const [row] = await db
+        .update(users)
+        .set({ failedLogins: sql`${users.failedLogins} + 1` })
+        .where(and(eq(users.id, id), or(isNull(users.lockedUntil), lte(users.lockedUntil, now))))
+        .returning({ count: users.failedLogins })
+      return row ? row.count : null
+    },
+    write: async (count: number, until: Date | null) => {
+      await db.update(users).set({ failedLogins: count, lockedUntil: until }).where(eq(users.id, id))
+    },
+    lockedUntil: async () => (await db.select({ until: users.lockedUntil }).from(users).where(eq(users.id, id)))[0]?.until ?? null,
+  }
+}
+
+function memberCounter(db: Tx, id: number) {
+  const m = organizationMembers
+  return {
+    increment: async (now: Date) => {
+      const [row] = await db
+        .update(m)
+        .set({ failedPins: sql`${m.failedPins} + 1` })
+        .where(and(eq(m.id, id), or(isNull(m.pinLockedUntil), lte(m.pinLockedUntil, now))))
+        .returning({ count: m.failedPins })
+      return row ? row.count : null
+    },
+    write: async (count: number, until: Date | null) => {
+      await db.update(m).set({ failedPins: count, pinLockedUntil: until }).where(eq(m.id, id))
+    },
+    lockedUntil: async () => (await db.select({ until: m.pinLockedUntil }).from(m).where(eq(m.id, id)))[0]?.until ?? null,
+  }
 }

@@ -15,7 +15,7 @@ import type { Tx } from '../../db/client'
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
-import { assertNotLocked, nextFailure } from '../auth/auth.service'
+import { claimAttempt } from '../auth/auth.service'
 import { faceLoginInput } from '../faces/faces.schemas'
 import { matchOptions, parseDescriptor } from '../faces/faces.service'
 import { verify } from '../../../shared/face/match'
@@ -118,8 +118,10 @@ export function mobileRoutes(limiter: AttemptLimiter) {
     })
     .post('/login', publicRoute(), validate('json', loginInput), async (c) => {
       limiter.hit(`pin:${clientIp(c)}`)
-      const input = c.req.valid('json')
       const device = c.get('device')
+      // On an enrolled tablet, PIN tries are also limited per tablet (a kiosk is one client, whatever its address).
+      if (device) limiter.hit(`pin:device:${device.id}`)
+      const input = c.req.valid('json')
       const organizationId = input.organization_id ?? device?.organizationId
       if (!organizationId) {
         throw new ValidationError('Choose your organization', [{ path: 'organization_id', message: 'Required' }])
@@ -127,17 +129,12 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       const { db } = c.get('deps').database
       const found = await findMembershipByLogin(db, organizationId, input.login)
       const m = found?.m
-      if (m) assertNotLocked(m.pinLockedUntil)
+      // Counted before the PIN is checked, so parallel guesses cannot outrun the lock.
+      const attempt = m ? await claimAttempt(db, { kind: 'member', id: m.id }) : null
       const valid = await verifySecret(input.pin, m?.pinHash)
+      if (!valid) await attempt?.failed()
+      else await attempt?.succeeded()
       if (!m || !valid || m.status !== 'active') {
-        if (m && !valid) {
-          const next = nextFailure(m.failedPins)
-          await db
-            .update(organizationMembers)
-            .set({ failedPins: next.failures, pinLockedUntil: next.lockedUntil })
-            .where(eq(organizationMembers.id, m.id))
-          if (next.lockedUntil) assertNotLocked(next.lockedUntil)
-        }
         throw new UnauthenticatedError('Wrong member number or PIN', 'INVALID_CREDENTIALS')
       }
       const role = chooseMobileRole(await mobileRoles(db, m.id), organizationId, device, input.role)
@@ -159,20 +156,17 @@ export function mobileRoutes(limiter: AttemptLimiter) {
         .select()
         .from(organizationMembers)
         .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, input.organization_id)))
-      if (m) assertNotLocked(m.pinLockedUntil)
+      const attempt = m ? await claimAttempt(db, { kind: 'member', id: m.id }) : null
       const rows = m
         ? await db.select({ e: memberFaceData.faceEncoding }).from(memberFaceData).where(and(eq(memberFaceData.organizationId, m.organizationId), eq(memberFaceData.organizationMemberId, m.id)))
         : []
       const options = m ? await matchOptions(db, m.organizationId) : null
       const result = options ? verify(rows.map((r) => descriptorFromBytes(new Uint8Array(r.e))), probe, options.threshold) : null
       if (!m || m.status !== 'active' || !result?.verified) {
-        if (m) {
-          const next = nextFailure(m.failedPins)
-          await db.update(organizationMembers).set({ failedPins: next.failures, pinLockedUntil: next.lockedUntil }).where(eq(organizationMembers.id, m.id))
-          if (next.lockedUntil) assertNotLocked(next.lockedUntil)
-        }
+        await attempt?.failed()
         throw new UnauthenticatedError('Face not recognised. Try again or use your PIN.', 'FACE_NOT_RECOGNISED')
       }
+      await attempt?.succeeded()
       const role = chooseMobileRole(await mobileRoles(db, m.id), m.organizationId, c.get('device'), 'member')
       const me = await db.transaction(async (tx) => {
         await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))

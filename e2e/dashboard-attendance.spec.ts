@@ -1,0 +1,265 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type APIRequestContext, expect, type Page, request, test } from '@playwright/test'
+import { ADMIN, type AdminApi, adminApi, apiData, ORG } from './support/api'
+import { BASE_URL, SHOTS } from './support/browser'
+
+// The dashboard's attendance page (issue 5): the admin filters today's list, opens a record's photo and approves it,
+// corrects one, makes a manual record, and watches a check-in posted to the API appear at the top without a reload
+// while the "today" numbers follow; the overview shows today at a glance and the 30-day trend. Works in the
+// organization the foundation spec set up; every name made here carries a suffix of its own.
+
+test.describe.configure({ mode: 'serial' })
+
+const PIN = '582914'
+const RUN = Date.now().toString(36).slice(-5)
+const PHOTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'faces', 'people', 'p03', 'p03-1.jpg')
+
+let admin: AdminApi
+let today: string
+let department: { id: number; name: string }
+const people: Record<'rina' | 'dodi' | 'sari' | 'tono', { id: number; name: string; number: string; phone: APIRequestContext }> = {} as never
+const sessions: APIRequestContext[] = []
+
+let pageErrors: string[] = []
+test.beforeEach(({ page }) => {
+  pageErrors = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+})
+test.afterEach(() => {
+  expect(pageErrors).toEqual([])
+})
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle').catch(() => {})
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto('/admin')
+  await expect(page).toHaveURL(/\/admin\/login/)
+  await page.getByTestId('login-email').fill(ADMIN.email)
+  await page.getByTestId('login-password').fill(ADMIN.password)
+  await page.getByTestId('login-submit').click()
+  await expect(page).toHaveURL(/\/admin\/select-org/)
+  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
+  await expect(page.getByTestId('admin-shell')).toBeVisible()
+}
+
+/** A member with an invitation redeemed on "their phone" (an API context holding the member's session). */
+async function member(name: string, departmentId?: number): Promise<{ id: number; name: string; number: string; phone: APIRequestContext }> {
+  const number = `DA-${RUN}-${name.split(' ')[0]}`
+  const created = await apiData<{ id: number }>(
+    await admin.api.post(`/api/organizations/${admin.organizationId}/members`, { data: { name, member_number: number, department_id: departmentId, role: 'member' } }),
+  )
+  const invitation = await apiData<{ code: string }>(await admin.api.post(`/api/organizations/${admin.organizationId}/members/${created.id}/invitations`, { data: {} }))
+  const phone = await request.newContext({ baseURL: BASE_URL })
+  sessions.push(phone)
+  await apiData(await phone.post('/api/mobile/invitations/redeem', { data: { code: invitation.code, pin: PIN } }))
+  return { id: created.id, name, number, phone }
+}
+
+/** A check-in from the member's phone through the real sync API, now, optionally with a photo. */
+async function checkIn(phone: APIRequestContext, memberId: number, withPhoto = false): Promise<number> {
+  const record: Record<string, unknown> = { client_id: crypto.randomUUID(), member_id: memberId, kind: 'check_in', captured_at: new Date().toISOString() }
+  if (withPhoto) record.face_image = fs.readFileSync(PHOTO).toString('base64')
+  const result = await apiData<{ results: { status: string; record_id: number }[] }>(
+    await phone.post('/api/attendance/sync', { data: { device_id: `phone-${memberId}`, sent_at: new Date().toISOString(), records: [record] } }),
+  )
+  expect(result.results[0]!.status).toBe('applied')
+  return result.results[0]!.record_id
+}
+
+async function manual(memberId: number, body: Record<string, unknown>): Promise<number> {
+  const row = await apiData<{ id: number }>(
+    await admin.api.post(`/api/organizations/${admin.organizationId}/attendance`, { data: { member_id: memberId, attendance_date: today, reason: 'Daftar hadir kertas', ...body } }),
+  )
+  return row.id
+}
+
+test.beforeAll(async () => {
+  admin = await adminApi(BASE_URL)
+  today = (await apiData<{ today: string }>(await admin.api.get(`/api/organizations/${admin.organizationId}/attendance/options`))).today
+  department = await apiData(await admin.api.post(`/api/organizations/${admin.organizationId}/departments`, { data: { name: `Tata Usaha ${RUN}` } }))
+  const rina = await member(`Rina Kusuma ${RUN}`, department.id)
+  const dodi = await member(`Dodi Pratama ${RUN}`, department.id)
+  const sari = await member(`Sari Wulandari ${RUN}`)
+  const tono = await member(`Tono Saputra ${RUN}`)
+  Object.assign(people, { rina, dodi, sari, tono })
+  // Rina checks in from her phone with a photo (no face data: it waits for review); Dodi came late, Sari is excused
+  // (both written on the dashboard from a paper list). Tono has not come yet: he checks in during the test.
+  await checkIn(rina.phone, rina.id, true)
+  await manual(dodi.id, { check_in_time: '09:05', status: 'late' })
+  await manual(sari.id, { status: 'excused' })
+})
+
+test.afterAll(async () => {
+  for (const s of sessions) await s.dispose()
+  await admin?.api.dispose()
+})
+
+test('the admin filters today’s attendance, opens a photo, approves and corrects records', async ({ page }) => {
+  await signIn(page)
+  await page.getByTestId('nav-attendance').click()
+  await expect(page.getByTestId('attendance-title')).toHaveText('Attendance')
+  await expect(page.getByTestId('attendance-live')).toHaveAttribute('data-state', 'live')
+  // Today is the default range.
+  await expect(page.getByTestId('attendance-from')).toHaveValue(today)
+  await expect(page.getByTestId('attendance-to')).toHaveValue(today)
+  const rows = page.getByTestId('attendance-row')
+  for (const p of [people.rina, people.dodi, people.sari]) await expect(rows.filter({ hasText: p.name })).toHaveCount(1)
+  await expect(page.getByTestId('today-late')).toBeVisible()
+  // The thumbnail of the capture photo loads as it comes into view.
+  const rinaRow = rows.filter({ hasText: people.rina.name })
+  await expect(rinaRow.getByTestId('attendance-thumb')).toBeVisible()
+  await expect.poll(() => rinaRow.getByTestId('attendance-thumb').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(96)
+  await expect(rinaRow.getByTestId('attendance-approval')).toHaveText('Waiting for review')
+  await shot(page, 'dashboard-attendance')
+
+  // Search by name, then by member number.
+  await page.getByTestId('attendance-search').fill('dodi')
+  await expect(rows).toHaveCount(1)
+  await expect(rows.first()).toContainText(people.dodi.name)
+  await expect(page.getByTestId('attendance-count')).toHaveText('Records found: 1')
+  await page.getByTestId('attendance-search').fill(people.sari.number)
+  await expect(rows).toHaveCount(1)
+  await expect(rows.first()).toContainText(people.sari.name)
+  await page.getByTestId('attendance-search').fill('')
+  // By department, status, review state and source.
+  await page.getByTestId('filter-department').selectOption(String(department.id))
+  await expect(rows).toHaveCount(2)
+  await page.getByTestId('filter-status').selectOption('late')
+  // Dodi was late; Rina too if the test runs after 08:15 in Jakarta.
+  await expect(rows.filter({ hasText: people.dodi.name })).toHaveCount(1)
+  await expect(rows.getByTestId('attendance-status').filter({ hasNotText: 'Late' })).toHaveCount(0)
+  await expect(rows.filter({ hasText: people.sari.name })).toHaveCount(0)
+  await expect(page).toHaveURL(/status=late/)
+  await page.getByTestId('attendance-filters-reset').click()
+  await page.getByTestId('filter-approval').selectOption('pending')
+  await expect(rows.filter({ hasText: people.rina.name })).toHaveCount(1)
+  await expect(rows.filter({ hasText: people.dodi.name })).toHaveCount(0)
+  await page.getByTestId('filter-approval').selectOption('')
+  await page.getByTestId('filter-source').selectOption('manual')
+  await expect(rows.filter({ hasText: people.rina.name })).toHaveCount(0)
+  await expect(rows.filter({ hasText: people.sari.name })).toHaveCount(1)
+  await page.getByTestId('filter-source').selectOption('')
+  // A search nobody matches has its own empty state.
+  await page.getByTestId('attendance-search').fill('nobody-like-this')
+  await expect(page.getByTestId('attendance-empty')).toContainText('No matching records')
+  await shot(page, 'dashboard-attendance-empty')
+  await page.getByTestId('attendance-search').fill('')
+  await expect(rows.filter({ hasText: people.rina.name })).toHaveCount(1)
+  // Sorting by name from the column header.
+  await page.getByTestId('sort-name').click()
+  await expect(page.locator('th[aria-sort="ascending"]')).toContainText('Member')
+
+  // Rina's record: the photo on request, then approval with a note.
+  await rows.filter({ hasText: people.rina.name }).getByTestId('attendance-open').click()
+  const panel = page.getByTestId('record-panel')
+  await expect(panel).toBeVisible()
+  await expect(panel.getByTestId('record-events')).toContainText('Check-in captured')
+  await panel.getByTestId('record-photo-show').click()
+  await expect.poll(() => panel.getByTestId('record-photo').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100)
+  await panel.getByTestId('record-note').fill('Dicek dengan CCTV')
+  await shot(page, 'dashboard-attendance-record')
+  await panel.getByTestId('record-approve').click()
+  await expect(panel.getByTestId('record-done')).toHaveText('Approved.')
+  await expect(panel.getByTestId('record-history')).toContainText('Dicek dengan CCTV')
+  await expect(panel.getByTestId('record-history')).toContainText(ADMIN.name)
+  await page.keyboard.press('Escape')
+  await expect(panel).toBeHidden()
+  await expect(rows.filter({ hasText: people.rina.name }).getByTestId('attendance-approval')).toHaveCount(0)
+
+  // Dodi's late arrival is corrected: the reason is required, the status follows the new time.
+  await rows.filter({ hasText: people.dodi.name }).getByTestId('attendance-open').click()
+  await panel.getByTestId('record-correct').click()
+  await panel.getByTestId('correct-check-in').fill('07:55')
+  await panel.getByTestId('correct-save').click()
+  await expect(panel.getByTestId('correct-reason-error')).toBeVisible()
+  await panel.getByTestId('correct-reason').fill('Salah tulis di daftar kertas')
+  await panel.getByTestId('correct-save').click()
+  await expect(panel.getByTestId('record-done')).toHaveText('Correction saved.')
+  await expect(panel.getByTestId('record-check-in')).toHaveText('07:55')
+  await expect(panel.getByTestId('record-history')).toContainText('Salah tulis di daftar kertas')
+  await expect(panel.getByTestId('record-history')).toContainText('09:05 → 07:55')
+  await shot(page, 'dashboard-attendance-corrected')
+  await panel.getByTestId('record-panel-close').click()
+  await expect(rows.filter({ hasText: people.dodi.name }).getByTestId('attendance-status')).toHaveText('On time')
+
+  // A second manual record for Sari on the same day is refused with a way to the existing one.
+  await page.getByTestId('manual-open').click()
+  const dialog = page.getByTestId('manual-dialog')
+  await dialog.getByTestId('manual-member-search').fill(people.sari.number)
+  await expect(dialog.getByTestId('manual-member')).toHaveValue(String(people.sari.id))
+  await dialog.getByTestId('manual-check-in').fill('08:00')
+  await dialog.getByTestId('manual-reason').fill('Coba lagi')
+  await dialog.getByTestId('manual-save').click()
+  await expect(dialog.getByTestId('manual-error')).toContainText('already has a record on that day')
+  await dialog.getByTestId('manual-open-existing').click()
+  await expect(panel).toBeVisible()
+  await expect(panel.getByTestId('record-history')).toContainText('Recorded manually')
+  await panel.getByTestId('record-panel-close').click()
+})
+
+test('a check-in received by the API appears at the top without a reload, and today’s numbers follow', async ({ page }) => {
+  await signIn(page)
+  await page.goto('/admin/attendance')
+  await expect(page.getByTestId('attendance-live')).toHaveAttribute('data-state', 'live')
+  const rows = page.getByTestId('attendance-row')
+  await expect(rows.filter({ hasText: people.rina.name })).toHaveCount(1)
+  await expect(rows.filter({ hasText: people.tono.name })).toHaveCount(0)
+  const presentBefore = Number(await page.getByTestId('today-present').locator('.today__value').innerText())
+  const lateBefore = Number(await page.getByTestId('today-late').locator('.today__value').innerText())
+  const before = presentBefore + lateBefore
+
+  const id = await checkIn(people.tono.phone, people.tono.id)
+  const tono = page.locator(`[data-testid="attendance-row"][data-record-id="${id}"]`)
+  await expect(tono).toBeVisible()
+  await expect(rows.first()).toHaveAttribute('data-record-id', String(id))
+  await expect(tono.getByTestId('attendance-new')).toBeVisible()
+  await expect
+    .poll(async () => Number(await page.getByTestId('today-present').locator('.today__value').innerText()) + Number(await page.getByTestId('today-late').locator('.today__value').innerText()))
+    .toBe(before + 1)
+  await shot(page, 'dashboard-attendance-live')
+
+  // A record that does not match the filters stays out; one that does comes in.
+  await page.getByTestId('filter-department').selectOption(String(department.id))
+  await expect(rows.filter({ hasText: people.tono.name })).toHaveCount(0)
+  const rinaRecord = await apiData<{ records: { id: number }[] }>(await admin.api.get(`/api/organizations/${admin.organizationId}/attendance?member_id=${people.rina.id}&start_date=${today}`))
+  await admin.api.post(`/api/organizations/${admin.organizationId}/attendance/${rinaRecord.records[0]!.id}/reject`, { data: { note: 'Foto tidak jelas' } })
+  await expect(rows.filter({ hasText: people.rina.name }).getByTestId('attendance-approval')).toHaveText('Rejected')
+
+  // At tablet width the page keeps within the screen.
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await page.getByTestId('attendance-filters-reset').click()
+  await expect(rows.filter({ hasText: people.tono.name })).toHaveCount(1)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+  await shot(page, 'dashboard-attendance-tablet')
+})
+
+test('the overview shows today at a glance and the 30-day trend, in Indonesian too', async ({ page }) => {
+  await signIn(page)
+  await page.getByTestId('nav-overview').click()
+  const glance = page.getByTestId('attendance-today')
+  await expect(glance).toBeVisible()
+  await expect(glance.getByTestId('today-excused').locator('.today__value')).not.toHaveText('0')
+  await expect(page.getByTestId('attendance-trend')).toBeVisible()
+  await expect(page.getByTestId('trend-bar')).toHaveCount(30)
+  await expect(page.getByTestId('trend-summary')).toContainText('Over the last 30 days')
+  await expect(page.getByTestId('today-departments')).toContainText(department.name)
+  await shot(page, 'dashboard-overview-attendance')
+  // Keyboard: the numbers behind the chart open from the keyboard.
+  await page.getByTestId('attendance-trend').locator('summary').focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('attendance-trend').locator('table')).toBeVisible()
+
+  await page.getByTestId('language-id').click()
+  await expect(glance).toContainText('Sekilas hari ini')
+  await expect(page.getByTestId('trend-summary')).toContainText('Selama 30 hari terakhir')
+  await page.getByTestId('overview-open-attendance').click()
+  await expect(page.getByTestId('attendance-title')).toHaveText('Kehadiran')
+  await expect(page.getByTestId('attendance-live')).toContainText('Langsung')
+  await shot(page, 'dashboard-attendance-id')
+  await page.getByTestId('language-en').click()
+})

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
+import { buildGallery, identify, type MatchOptions } from '../../../shared/face/match'
+import { toLocal } from '../../../shared/attendance/rules'
+import { galleryCheck, localDateTime } from './attendance.sync'
+
+// The sync's 1:N check skips the far rows of a gallery; it must conclude exactly what identify() concludes.
+function expected(gallery: ReturnType<typeof buildGallery>, probe: Float32Array, memberId: number, options: MatchOptions) {
+  const hit = identify(gallery, probe, options)
+  if (hit.memberId !== memberId) return 'face_not_verified'
+  return hit.verified ? 'ok' : 'low_match_margin'
+}
+
+/** Park–Miller + Box–Muller: reproducible gaussian numbers. */
+function gaussian(seed: number): () => number {
+  let s = seed % 2147483647 || 1
+  const uniform = () => (s = (s * 16807) % 2147483647) / 2147483647
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())
+}
+
+describe('galleryCheck', () => {
+  it('agrees with identify() on galleries of look-alikes, strangers and near-ties', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.double({ min: 0.005, max: 0.06, noNaN: true }),
+        fc.constantFrom(0, 0.02, 0.05, 0.1),
+        fc.constantFrom(0.4, 0.5, 0.6),
+        (seed, members, perMember, spread, margin, threshold) => {
+          const g = gaussian(seed)
+          const base = Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => g() * 0.1)
+          const centres = Array.from({ length: members }, () => Float32Array.from(base, (v) => v + g() * spread))
+          const entries = centres.flatMap((c, m) => Array.from({ length: perMember }, () => ({ memberId: m + 1, descriptor: Float32Array.from(c, (v) => v + g() * 0.02) })))
+          const gallery = buildGallery(entries)
+          const options = { threshold, margin }
+          for (let k = 0; k < 12; k++) {
+            const who = 1 + Math.floor(Math.abs(g() * 1000)) % members
+            // Probes near the member, between two members, exact copies (ties) and strangers; asked about anyone.
+            const near = Float32Array.from(centres[who - 1]!, (v) => v + g() * 0.02)
+            const other = centres[Math.floor(Math.abs(g() * 1000)) % members]!
+            const between = Float32Array.from(near, (v, i) => (v + (other[i] as number)) / 2)
+            const copy = Float32Array.from(entries[Math.floor(Math.abs(g() * 1000)) % entries.length]!.descriptor)
+            const stranger = Float32Array.from(base, (v) => v + g() * 0.06)
+            for (const probe of [near, between, copy, stranger]) {
+              for (const asked of [who, 1 + ((who + 1) % members), members + 7]) {
+                const got = galleryCheck(gallery, probe, asked, options)
+                const want = expected(gallery, probe, asked, options)
+                if (got !== want) expect({ seed, members, perMember, spread, margin, threshold, k, asked, got }).toEqual({ seed, members, perMember, spread, margin, threshold, k, asked, got: want })
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    )
+  }, 60_000)
+
+  it('names nobody in an empty gallery', () => {
+    const probe = Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, (_, i) => Math.sin(i) * 0.1)
+    expect(galleryCheck(buildGallery([]), probe, 1, { threshold: 0.5, margin: 0.05 })).toBe('face_not_verified')
+  })
+})
+
+describe('localDateTime', () => {
+  it('reads the wall clock exactly as toLocal() does, in zones with and without daylight saving', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        fc.constantFrom('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura', 'UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'),
+        (ms, zone) => {
+          const instant = new Date(ms)
+          const { date, time } = toLocal(instant, zone)
+          expect(localDateTime(instant, zone)).toEqual({ date, time })
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+})

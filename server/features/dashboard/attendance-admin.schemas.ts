@@ -1,0 +1,95 @@
+import { z } from 'zod'
+import { ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../db/schema'
+
+/** Every flag the capture rules can put on a record (docs/api.md, "Attendance capture"). */
+export const ATTENDANCE_FLAGS = [
+  'late',
+  'left_early',
+  'auto_closed',
+  'missing_check_in',
+  'clock_skew',
+  'outside_geofence',
+  'face_not_verified',
+  'low_match_margin',
+  'no_face',
+  'photo_mismatch',
+] as const
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const
+export const SORTS = ['date', 'check_in', 'name'] as const
+export type Sort = (typeof SORTS)[number]
+export type Order = 'asc' | 'desc'
+
+export const MAX_PAGE = 200
+
+const id = z.coerce.number().int().positive().max(2_147_483_647)
+const isoDate = z.iso.date()
+
+/** "08:05" or "08:05:30" -> "08:05:00"/"08:05:30". */
+export const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'Use 24-hour time, e.g. 08:00')
+  .transform((v) => (v.length === 5 ? `${v}:00` : v))
+
+export const listQuery = z
+  .object({
+    start_date: isoDate.optional(),
+    end_date: isoDate.optional(),
+    member_id: id.optional(),
+    department_id: id.optional(),
+    location_id: id.optional(),
+    recorded_by: id.optional(),
+    status: z.enum(ATTENDANCE_STATUSES).optional(),
+    source: z.enum(ATTENDANCE_SOURCES).optional(),
+    approval_status: z.enum(APPROVAL_STATUSES).optional(),
+    flag: z.enum(ATTENDANCE_FLAGS).optional(),
+    q: z.string().trim().max(100).optional(),
+    sort: z.enum(SORTS).default('date'),
+    order: z.enum(['asc', 'desc']).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+    cursor: z.string().max(600).optional(),
+    /** Only these records (the live page asks which of the records it was told about match its filters). */
+    ids: z
+      .string()
+      .regex(/^\d{1,10}(,\d{1,10}){0,199}$/, 'A comma-separated list of at most 200 ids')
+      .transform((s) => [...new Set(s.split(',').map(Number))])
+      .optional(),
+  })
+  .strict()
+  .refine((q) => !q.start_date || !q.end_date || q.start_date <= q.end_date, { message: 'end_date is before start_date', path: ['end_date'] })
+
+export type ListQuery = z.input<typeof listQuery>
+export type ParsedListQuery = z.output<typeof listQuery>
+
+export const recordParams = z.object({ id, recordId: id })
+
+const reason = z.string().trim().min(3, 'Give a reason (at least 3 characters)').max(500)
+const note = z.string().trim().max(500)
+
+export const decisionInput = z.object({ note: note.optional() }).strict()
+
+export const correctionInput = z
+  .object({
+    reason,
+    check_in_time: timeOfDay.nullable().optional(),
+    check_out_time: timeOfDay.nullable().optional(),
+    status: z.enum(ATTENDANCE_STATUSES).optional(),
+    remarks: z.string().trim().max(500).nullable().optional(),
+    location_id: id.nullable().optional(),
+  })
+  .strict()
+
+export const manualInput = z
+  .object({
+    member_id: id,
+    attendance_date: isoDate,
+    check_in_time: timeOfDay.optional(),
+    check_out_time: timeOfDay.optional(),
+    status: z.enum(ATTENDANCE_STATUSES).optional(),
+    location_id: id.optional(),
+    remarks: z.string().trim().max(500).optional(),
+    reason,
+  })
+  .strict()
+
+export const trendQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(30) }).strict()

@@ -1,0 +1,268 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import type { z } from 'zod'
+import type { AppDeps } from '../../context'
+import type { Tx } from '../../db/client'
+import { attendanceEvents, attendanceRecordHistory, attendanceRecords, devices, locations, organizationMembers, users } from '../../db/schema'
+import { audit } from '../../audit'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors'
+import { checkInStatus, checkOutStatus, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
+import { memberSchedule, organizationRules } from '../attendance/attendance.schedule'
+import { describeRecords, type AttendanceRow } from './attendance-list'
+import { publishAttendanceChange } from './attendance-live'
+import type { correctionInput, manualInput } from './attendance-admin.schemas'
+
+/** The person acting on the dashboard. */
+export interface Actor {
+  organizationId: number
+  userId: number
+  memberId: number | null
+  ip: string
+}
+
+type RecordRow = typeof attendanceRecords.$inferSelect
+
+/** The fields a person can change, as the API names them. */
+interface Editable {
+  check_in_time: string | null
+  check_out_time: string | null
+  status: RecordRow['status']
+  remarks: string | null
+  location_id: number | null
+  flags: string[]
+  approval_status: RecordRow['approvalStatus']
+}
+
+function editable(r: RecordRow): Editable {
+  return { check_in_time: r.checkInTime, check_out_time: r.checkOutTime, status: r.status, remarks: r.remarks, location_id: r.locationId, flags: [...r.flags].sort(), approval_status: r.approvalStatus }
+}
+
+/** Only what changed, before and after. */
+function diff(before: Editable, after: Editable): { before: Record<string, unknown>; after: Record<string, unknown> } | null {
+  const b: Record<string, unknown> = {}
+  const a: Record<string, unknown> = {}
+  for (const key of Object.keys(after) as (keyof Editable)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      b[key] = before[key]
+      a[key] = after[key]
+    }
+  }
+  return Object.keys(a).length ? { before: b, after: a } : null
+}
+
+async function lockedRecord(tx: Tx, organizationId: number, recordId: number): Promise<RecordRow> {
+  const [row] = await tx
+    .select()
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.id, recordId), eq(attendanceRecords.organizationId, organizationId)))
+    .for('update')
+  if (!row) throw new NotFoundError('Attendance record')
+  return row
+}
+
+async function assertLocation(tx: Tx, organizationId: number, locationId: number | null | undefined): Promise<void> {
+  if (!locationId) return
+  const [l] = await tx.select({ id: locations.id }).from(locations).where(and(eq(locations.id, locationId), eq(locations.organizationId, organizationId)))
+  if (!l) throw new ValidationError('Unknown location', [{ path: 'location_id', message: 'Unknown location' }])
+}
+
+function assertOrder(checkIn: string | null, checkOut: string | null): void {
+  if (checkIn && checkOut && checkOut < checkIn) {
+    throw new ValidationError('The check-out is before the check-in', [{ path: 'check_out_time', message: 'Before the check-in' }], 'CHECK_OUT_BEFORE_CHECK_IN')
+  }
+}
+
+/** The flags that follow from the times and the status (the capture flags, such as clock_skew, stay as they are). */
+function deriveFlags(current: string[], schedule: WorkSchedule, next: { check_in_time: string | null; check_out_time: string | null; status: RecordRow['status'] }, changed: { checkIn: boolean; checkOut: boolean }): string[] {
+  const flags = new Set(current)
+  if (next.status === 'late') flags.add('late')
+  else flags.delete('late')
+  if (changed.checkIn) {
+    flags.delete('missing_check_in')
+    if (!next.check_in_time && next.check_out_time) flags.add('missing_check_in')
+  }
+  if (changed.checkOut) {
+    flags.delete('left_early')
+    flags.delete('auto_closed')
+    if (next.check_out_time && (next.status === 'present' || next.status === 'late') && checkOutStatus(schedule, next.check_out_time).leftEarly) flags.add('left_early')
+  }
+  return [...flags].sort()
+}
+
+async function writeHistory(tx: Tx, actor: Actor, recordId: number, action: (typeof attendanceRecordHistory.$inferInsert)['action'], reason: string | null, change: { before: Record<string, unknown> | null; after: Record<string, unknown> }) {
+  await tx.insert(attendanceRecordHistory).values({ organizationId: actor.organizationId, attendanceRecordId: recordId, action, changedByUserId: actor.userId, reason, before: change.before, after: change.after })
+  await audit(tx, { organizationId: actor.organizationId, actorUserId: actor.userId, action: `attendance.${action}`, entityType: 'attendance_record', entityId: recordId, details: { reason, ...change }, ip: actor.ip })
+}
+
+async function answer(deps: AppDeps, organizationId: number, recordId: number): Promise<AttendanceRow> {
+  const [row] = await describeRecords(deps.database.db, organizationId, [recordId])
+  return row!
+}
+
+/** Approve or reject a record (with an optional note), with its history and audit rows in one transaction. */
+export async function decideRecord(deps: AppDeps, actor: Actor, recordId: number, decision: 'approved' | 'rejected', note: string | undefined): Promise<AttendanceRow> {
+  await deps.database.db.transaction(async (tx) => {
+    const row = await lockedRecord(tx, actor.organizationId, recordId)
+    if (row.approvalStatus === decision) {
+      throw new ConflictError(decision === 'approved' ? 'This record is already approved' : 'This record is already rejected', decision === 'approved' ? 'ALREADY_APPROVED' : 'ALREADY_REJECTED')
+    }
+    await tx.update(attendanceRecords).set({ approvalStatus: decision, updatedAt: new Date() }).where(eq(attendanceRecords.id, row.id))
+    await writeHistory(tx, actor, row.id, decision === 'approved' ? 'approve' : 'reject', note || null, { before: { approval_status: row.approvalStatus }, after: { approval_status: decision } })
+  })
+  await publishAttendanceChange(deps, actor.organizationId, recordId, 'updated')
+  return answer(deps, actor.organizationId, recordId)
+}
+
+/** Correct times, status, remarks or location, for a stated reason. The status follows a changed check-in unless given. */
+export async function correctRecord(deps: AppDeps, actor: Actor, recordId: number, input: z.output<typeof correctionInput>): Promise<AttendanceRow> {
+  await deps.database.db.transaction(async (tx) => {
+    const row = await lockedRecord(tx, actor.organizationId, recordId)
+    await assertLocation(tx, actor.organizationId, input.location_id)
+    const before = editable(row)
+    const next: Editable = { ...before }
+    if (input.check_in_time !== undefined) next.check_in_time = input.check_in_time
+    if (input.check_out_time !== undefined) next.check_out_time = input.check_out_time
+    if (input.remarks !== undefined) next.remarks = input.remarks || null
+    if (input.location_id !== undefined) next.location_id = input.location_id
+    assertOrder(next.check_in_time, next.check_out_time)
+    const rules = await organizationRules(tx, actor.organizationId)
+    const schedule = await memberSchedule(tx, actor.organizationId, row.organizationMemberId, rules.defaultSchedule)
+    const changed = { checkIn: next.check_in_time !== before.check_in_time, checkOut: next.check_out_time !== before.check_out_time }
+    if (input.status) next.status = input.status
+    else if (changed.checkIn && next.check_in_time && (before.status === 'present' || before.status === 'late')) next.status = checkInStatus(schedule, next.check_in_time).status
+    next.flags = deriveFlags(before.flags, schedule, next, changed)
+    const change = diff(before, next)
+    if (!change) throw new ValidationError('Nothing would change', undefined, 'NOTHING_TO_CHANGE')
+    await tx
+      .update(attendanceRecords)
+      .set({ checkInTime: next.check_in_time, checkOutTime: next.check_out_time, status: next.status, remarks: next.remarks, locationId: next.location_id, flags: next.flags, updatedAt: new Date() })
+      .where(eq(attendanceRecords.id, row.id))
+    await writeHistory(tx, actor, row.id, 'correct', input.reason, change)
+  })
+  await publishAttendanceChange(deps, actor.organizationId, recordId, 'updated')
+  return answer(deps, actor.organizationId, recordId)
+}
+
+/** A record made on the dashboard (source `manual`): one per member and day, never in the future. */
+export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.output<typeof manualInput>, now = new Date()): Promise<AttendanceRow> {
+  const { db } = deps.database
+  const rules = await organizationRules(db, actor.organizationId)
+  if (input.attendance_date > toLocal(now, rules.timezone).date) {
+    throw new ValidationError('The date is in the future', [{ path: 'attendance_date', message: 'In the future' }], 'FUTURE_DATE')
+  }
+  const attended = input.status === undefined || input.status === 'present' || input.status === 'late'
+  if (attended && !input.check_in_time) {
+    throw new ValidationError('Give the check-in time', [{ path: 'check_in_time', message: 'Required' }], 'CHECK_IN_REQUIRED')
+  }
+  assertOrder(input.check_in_time ?? null, input.check_out_time ?? null)
+  const [member] = await db
+    .select({ status: organizationMembers.status })
+    .from(organizationMembers)
+    .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, actor.organizationId)))
+  if (!member) throw new ValidationError('Unknown member', [{ path: 'member_id', message: 'Unknown member' }])
+  if (member.status !== 'active') throw new ConflictError('This member is inactive', 'MEMBER_INACTIVE')
+
+  const recordId = await db.transaction(async (tx) => {
+    await assertLocation(tx, actor.organizationId, input.location_id)
+    // The same lock as sync: a capture arriving now for the same member waits, then folds into this record.
+    await tx.execute(sql`select pg_advisory_xact_lock(${actor.organizationId}, ${input.member_id})`)
+    const [existing] = await tx
+      .select({ id: attendanceRecords.id })
+      .from(attendanceRecords)
+      .where(and(eq(attendanceRecords.organizationId, actor.organizationId), eq(attendanceRecords.organizationMemberId, input.member_id), eq(attendanceRecords.attendanceDate, input.attendance_date)))
+    if (existing) throw new ConflictError('This member already has a record on that day: correct it instead', 'ATTENDANCE_EXISTS', { record_id: existing.id })
+    const schedule = await memberSchedule(tx, actor.organizationId, input.member_id, rules.defaultSchedule)
+    const checkIn = input.check_in_time ?? null
+    const checkOut = input.check_out_time ?? null
+    const status = input.status ?? checkInStatus(schedule, checkIn!).status
+    const flags = deriveFlags([], schedule, { check_in_time: checkIn, check_out_time: checkOut, status }, { checkIn: true, checkOut: true })
+    const [created] = await tx
+      .insert(attendanceRecords)
+      .values({
+        organizationId: actor.organizationId,
+        organizationMemberId: input.member_id,
+        recordedBy: actor.memberId,
+        attendanceDate: input.attendance_date,
+        checkInTime: checkIn,
+        checkOutTime: checkOut,
+        status,
+        approvalStatus: 'approved',
+        flags,
+        remarks: input.remarks || null,
+        source: 'manual',
+        locationId: input.location_id ?? null,
+        serverReceivedAt: new Date(),
+      })
+      .returning()
+    await writeHistory(tx, actor, created!.id, 'create_manual', input.reason, { before: null, after: { member_id: input.member_id, attendance_date: input.attendance_date, ...editable(created!) } })
+    return created!.id
+  })
+  await publishAttendanceChange(deps, actor.organizationId, recordId, 'created')
+  return answer(deps, actor.organizationId, recordId)
+}
+
+const changer = alias(users, 'history_changer')
+const eventRecorder = alias(organizationMembers, 'event_recorder')
+const eventRecorderUser = alias(users, 'event_recorder_user')
+
+/** One record with what the review needs: its capture details, its history and the captures that made it. */
+export async function recordDetail(db: Tx, organizationId: number, recordId: number) {
+  const [record] = await describeRecords(db, organizationId, [recordId])
+  if (!record) throw new NotFoundError('Attendance record')
+  const [extra] = await db
+    .select({ r: attendanceRecords, device: devices.name })
+    .from(attendanceRecords)
+    .leftJoin(devices, eq(devices.id, attendanceRecords.deviceId))
+    .where(and(eq(attendanceRecords.id, recordId), eq(attendanceRecords.organizationId, organizationId)))
+  const history = await db
+    .select({ h: attendanceRecordHistory, by: changer.name })
+    .from(attendanceRecordHistory)
+    .leftJoin(changer, eq(changer.id, attendanceRecordHistory.changedByUserId))
+    .where(and(eq(attendanceRecordHistory.organizationId, organizationId), eq(attendanceRecordHistory.attendanceRecordId, recordId)))
+    .orderBy(asc(attendanceRecordHistory.id))
+  const events = await db
+    .select({ e: attendanceEvents, device: devices.name, recorder: eventRecorderUser.name })
+    .from(attendanceEvents)
+    .leftJoin(devices, eq(devices.id, attendanceEvents.deviceId))
+    .leftJoin(eventRecorder, eq(eventRecorder.id, attendanceEvents.recordedBy))
+    .leftJoin(eventRecorderUser, eq(eventRecorderUser.id, eventRecorder.userId))
+    .where(and(eq(attendanceEvents.organizationId, organizationId), eq(attendanceEvents.attendanceRecordId, recordId)))
+    .orderBy(asc(attendanceEvents.capturedAt), asc(attendanceEvents.id))
+  const r = extra!.r
+  return {
+    record: {
+      ...record,
+      device: extra!.device,
+      device_match_score: r.deviceMatchScore === null ? null : Math.round(r.deviceMatchScore * 1000) / 1000,
+      device_captured_at: r.deviceCapturedAt?.toISOString() ?? null,
+      latitude: r.latitude,
+      longitude: r.longitude,
+      accuracy_meters: r.accuracyMeters,
+      created_at: r.createdAt.toISOString(),
+    },
+    history: history.map(({ h, by }) => ({ id: h.id, action: h.action, changed_by: by, reason: h.reason, before: h.before, after: h.after, created_at: h.createdAt.toISOString() })),
+    events: events.map(({ e, device, recorder }) => ({
+      id: e.id,
+      kind: e.kind,
+      captured_at: e.capturedAt.toISOString(),
+      device_captured_at: e.deviceCapturedAt.toISOString(),
+      received_at: e.receivedAt.toISOString(),
+      clock_skew_ms: e.clockSkewMs,
+      face_distance: e.faceDistance === null ? null : Math.round(e.faceDistance * 1000) / 1000,
+      recorded_by: recorder,
+      device,
+      mobile_device_id: e.mobileDeviceId,
+    })),
+  }
+}
+
+/** The stored photo of a record (its storage key), or a 404. */
+export async function recordPhotoKey(db: Tx, organizationId: number, recordId: number): Promise<string> {
+  const [row] = await db
+    .select({ url: attendanceRecords.faceImageUrl })
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.id, recordId), eq(attendanceRecords.organizationId, organizationId)))
+  if (!row) throw new NotFoundError('Attendance record')
+  if (!row.url) throw new NotFoundError('Photo')
+  return row.url
+}

@@ -1,0 +1,233 @@
+import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../db/schema'
+import { dayStatus, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../shared/attendance/rules'
+import { organizationRules } from '../attendance/attendance.schedule'
+
+/**
+ * "Today at a glance" and the attendance trend. Who is expected: active members whose role lets them submit their
+ * own attendance (members: not dashboard staff, not petugas-only accounts). Each one's day is decided by
+ * the rules module (`dayStatus`) with their department's schedule, else the organization's, in the organization's zone.
+ * A rejected record does not count as attendance.
+ */
+
+interface Person {
+  id: number
+  departmentId: number | null
+  department: string | null
+  /** The member's first day (local date of joining): earlier days never count as absent. */
+  since: string
+  schedule: WorkSchedule
+}
+
+export type Counts = Record<'present' | 'late' | 'absent' | 'excused' | 'not_yet' | 'day_off', number> & {
+  members: number
+  /** present + late. */
+  attended: number
+  /** attended / (members - day_off - excused); null when nobody was due. */
+  rate: number | null
+}
+
+function emptyCounts(): Counts {
+  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0, attended: 0, rate: null }
+}
+
+function finish<C extends Counts>(c: C): C {
+  c.attended = c.present + c.late
+  const due = c.members - c.day_off - c.excused
+  c.rate = due > 0 ? Math.round((c.attended / due) * 1000) / 1000 : null
+  return c
+}
+
+const submitsOwn = sql`exists (select 1 from member_roles mr join role_permissions rp on rp.role_id = mr.role_id
+  where mr.organization_member_id = ${organizationMembers.id} and rp.permission = 'attendance:record:submit')`
+
+/** The members expected to attend, each with their schedule. */
+async function people(db: Tx, organizationId: number, timezone: string, fallback: WorkSchedule): Promise<Person[]> {
+  const rows = await db
+    .select({
+      id: organizationMembers.id,
+      departmentId: organizationMembers.departmentId,
+      department: departments.name,
+      since: sql<string>`(${organizationMembers.createdAt} at time zone ${timezone})::date::text`,
+      workDays: workSchedules.workDays,
+      startTime: workSchedules.startTime,
+      endTime: workSchedules.endTime,
+      tolerance: workSchedules.lateToleranceMinutes,
+    })
+    .from(organizationMembers)
+    .leftJoin(departments, eq(departments.id, organizationMembers.departmentId))
+    .leftJoin(workSchedules, eq(workSchedules.id, departments.workScheduleId))
+    .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.status, 'active'), submitsOwn))
+  return rows.map((r) => ({
+    id: r.id,
+    departmentId: r.departmentId,
+    department: r.department,
+    since: r.since,
+    schedule: r.workDays && r.startTime && r.endTime ? { workDays: r.workDays, startTime: r.startTime, endTime: r.endTime, lateToleranceMinutes: r.tolerance ?? 0 } : fallback,
+  }))
+}
+
+/** Approved leave covering [from, to], per member. */
+async function approvedLeave(db: Tx, organizationId: number, from: string, to: string) {
+  return db
+    .select({ memberId: leaveRequests.organizationMemberId, start: leaveRequests.startDate, end: leaveRequests.endDate })
+    .from(leaveRequests)
+    .where(and(eq(leaveRequests.organizationId, organizationId), eq(leaveRequests.status, 'approved'), lte(leaveRequests.startDate, to), gte(leaveRequests.endDate, from)))
+}
+
+export interface TodayView {
+  date: string
+  /** HH:MM now, in the organization's zone. */
+  time: string
+  timezone: string
+  totals: Counts
+  departments: (Counts & { id: number | null; name: string | null })[]
+  /** Today's records waiting for review. */
+  pending_review: number
+}
+
+export async function attendanceToday(db: Tx, organizationId: number, now = new Date()): Promise<TodayView> {
+  const rules = await organizationRules(db, organizationId)
+  const local = toLocal(now, rules.timezone)
+  const records = await db
+    .select({ memberId: attendanceRecords.organizationMemberId, status: attendanceRecords.status, approval: attendanceRecords.approvalStatus })
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.organizationId, organizationId), eq(attendanceRecords.attendanceDate, local.date)))
+  const counted = records.filter((r) => r.approval !== 'rejected')
+  const byMember = new Map(counted.map((r) => [r.memberId, r]))
+  const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
+  const excused = new Set((await approvedLeave(db, organizationId, local.date, local.date)).map((l) => l.memberId))
+
+  const totals = emptyCounts()
+  const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
+  for (const person of everyone) {
+    const record = byMember.get(person.id) ?? null
+    if (!record && person.since > local.date) continue
+    const status: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), today: local.date, nowMinutes: local.minutes })
+    const dept = perDepartment.get(person.departmentId) ?? { ...emptyCounts(), id: person.departmentId, name: person.department }
+    perDepartment.set(person.departmentId, dept)
+    for (const c of [totals, dept]) {
+      c.members++
+      c[status]++
+    }
+  }
+  const departmentsOut = [...perDepartment.values()].map((d) => finish(d))
+  departmentsOut.sort((a, b) => (a.name === null ? 1 : b.name === null ? -1 : a.name.localeCompare(b.name)))
+  return {
+    date: local.date,
+    time: local.time.slice(0, 5),
+    timezone: rules.timezone,
+    totals: finish(totals),
+    departments: departmentsOut,
+    pending_review: records.filter((r) => r.approval === 'pending').length,
+  }
+}
+
+/** YYYY-MM-DD plus n days (n may be negative). */
+export function addDays(date: string, n: number): string {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + n)
+  return d.toISOString().slice(0, 10)
+}
+
+function weekdayOf(date: string): number {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay()
+  return day === 0 ? 7 : day
+}
+
+export interface TrendDay {
+  date: string
+  /** Members due that day (working day, already joined), excused ones included. */
+  scheduled: number
+  present: number
+  late: number
+  excused: number
+  absent: number
+  not_yet: number
+  /** (present + late) / (scheduled - excused); null when nobody was due. */
+  rate: number | null
+}
+
+/**
+ * The attendance rate per day over the last `days` days (today included, so far). Records are counted in SQL per day,
+ * department and status; who was due comes from each department's schedule.
+ */
+export async function attendanceTrend(db: Tx, organizationId: number, days: number, now = new Date()): Promise<{ timezone: string; today: string; days: TrendDay[] }> {
+  const rules = await organizationRules(db, organizationId)
+  const local = toLocal(now, rules.timezone)
+  const from = addDays(local.date, -(days - 1))
+  const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
+  const ids = new Set(everyone.map((p) => p.id))
+  const scheduleOf = new Map<number | null, WorkSchedule>()
+  const departmentOf = new Map<number, number | null>()
+  for (const p of everyone) {
+    scheduleOf.set(p.departmentId, p.schedule)
+    departmentOf.set(p.id, p.departmentId)
+  }
+
+  // Records of expected members, counted per day, department and status.
+  const counts = await db
+    .select({ date: attendanceRecords.attendanceDate, departmentId: organizationMembers.departmentId, status: attendanceRecords.status, n: sql<number>`count(*)::int` })
+    .from(attendanceRecords)
+    .innerJoin(organizationMembers, eq(organizationMembers.id, attendanceRecords.organizationMemberId))
+    .where(
+      and(
+        eq(attendanceRecords.organizationId, organizationId),
+        gte(attendanceRecords.attendanceDate, from),
+        lte(attendanceRecords.attendanceDate, local.date),
+        ne(attendanceRecords.approvalStatus, 'rejected'),
+        eq(organizationMembers.status, 'active'),
+        submitsOwn,
+      ),
+    )
+    .groupBy(attendanceRecords.attendanceDate, organizationMembers.departmentId, attendanceRecords.status)
+
+  // Approved leave on days that have no record (normally the leave's approval wrote an excused record already).
+  const leave = (await approvedLeave(db, organizationId, from, local.date)).filter((l) => ids.has(l.memberId))
+  const leaveDays = new Map<string, Set<number>>()
+  if (leave.length > 0) {
+    const withRecord = await db
+      .select({ memberId: attendanceRecords.organizationMemberId, date: attendanceRecords.attendanceDate })
+      .from(attendanceRecords)
+      .where(and(eq(attendanceRecords.organizationId, organizationId), inArray(attendanceRecords.organizationMemberId, [...new Set(leave.map((l) => l.memberId))]), gte(attendanceRecords.attendanceDate, from), lte(attendanceRecords.attendanceDate, local.date)))
+    const has = new Set(withRecord.map((r) => `${r.memberId}/${r.date}`))
+    for (const l of leave) {
+      for (let d = l.start < from ? from : l.start; d <= l.end && d <= local.date; d = addDays(d, 1)) {
+        if (!has.has(`${l.memberId}/${d}`)) leaveDays.set(d, (leaveDays.get(d) ?? new Set()).add(l.memberId))
+      }
+    }
+  }
+
+  const out: TrendDay[] = []
+  for (let date = from; date <= local.date; date = addDays(date, 1)) {
+    const weekday = weekdayOf(date)
+    const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, rate: null }
+    // Per department: who was due, and what their records say.
+    const due = new Map<number | null, number>()
+    for (const p of everyone) {
+      if (p.since > date || !p.schedule.workDays.includes(weekday)) continue
+      due.set(p.departmentId, (due.get(p.departmentId) ?? 0) + 1)
+    }
+    const onLeave = leaveDays.get(date) ?? new Set<number>()
+    for (const p of everyone) if (onLeave.has(p.id) && p.since <= date && p.schedule.workDays.includes(weekday)) day.excused++
+    for (const [departmentId, n] of due) {
+      day.scheduled += n
+      let seen = 0
+      for (const c of counts) {
+        if (c.date !== date || c.departmentId !== departmentId) continue
+        seen += Number(c.n)
+        day[c.status === 'absent' ? 'absent' : c.status] += Number(c.n)
+      }
+      const leaveHere = [...onLeave].filter((id) => departmentOf.get(id) === departmentId).length
+      const missing = Math.max(0, n - seen - leaveHere)
+      const schedule = scheduleOf.get(departmentId) ?? rules.defaultSchedule
+      if (date === local.date && local.minutes < minutesOf(schedule.endTime)) day.not_yet += missing
+      else day.absent += missing
+    }
+    const dueNow = day.scheduled - day.excused
+    day.rate = dueNow > 0 ? Math.round(((day.present + day.late) / dueNow) * 1000) / 1000 : null
+    out.push(day)
+  }
+  return { timezone: rules.timezone, today: local.date, days: out }
+}
