@@ -59,6 +59,9 @@ async function main() {
       await deps.database.close()
       process.exit(0)
     })
+    // Open event streams (the dashboard's live list) would hold close() until the forced exit: end them now; the
+    // browsers reconnect to whichever instance serves next.
+    ;(server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void }).closeAllConnections?.()
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
