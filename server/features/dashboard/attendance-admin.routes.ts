@@ -1,3 +1,4 @@
+import { withTenant } from '../../db/tenant'
 import { Hono, type Context } from 'hono'
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import sharp from 'sharp'
@@ -51,7 +52,7 @@ export const attendanceAdminRoutes = new Hono<AppEnv>()
     return ok(c, { timezone: rules.timezone, today: toLocal(new Date(), rules.timezone).date, departments: depts, locations: locs, recorders })
   })
   .get('/:id/attendance', allow('attendance:record:view'), validate('param', idParam), validate('query', listQuery), async (c) =>
-    ok(c, await listParsed(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('query'))),
+    ok(c, await withTenant(c.get('deps').database.db, scoped(c).organizationId, (tx) => listParsed(tx, scoped(c).organizationId, c.req.valid('query')))),
   )
   .post('/:id/attendance', allow('attendance:record:approve'), validate('param', idParam), validate('json', manualInput), async (c) =>
     ok(c, await createManualRecord(c.get('deps'), actorOf(c), c.req.valid('json')), 201),

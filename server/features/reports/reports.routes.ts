@@ -1,3 +1,4 @@
+import { withTenant } from '../../db/tenant'
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
@@ -25,26 +26,28 @@ function download(c: Context<AppEnv>, format: 'xlsx' | 'csv', filename: string, 
  */
 export const reportRoutes = new Hono<AppEnv>()
   .get('/:id/reports/daily', allow('report:generate'), validate('param', idParam), validate('query', dailyQuery), async (c) => {
-    const report = await dailyReport(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('query'))
+    const orgId = scoped(c).organizationId
+    const report = await withTenant(c.get('deps').database.db, orgId, (tx) => dailyReport(tx, orgId, c.req.valid('query')))
     return ok(c, report)
   })
   .get('/:id/reports/daily/export', allow('report:generate'), validate('param', idParam), validate('query', dailyExportQuery), async (c) => {
     const { format, lang, ...query } = c.req.valid('query')
     const p = scoped(c)
     const { db } = c.get('deps').database
-    const report = await dailyReport(db, p.organizationId, query)
+    const report = await withTenant(db, p.organizationId, (tx) => dailyReport(tx, p.organizationId, query))
     await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'report.export', entityType: 'report', entityId: 'daily', details: { report: 'daily', format, date: report.date, filters: report.filters, rows: report.rows.length }, ip: clientIp(c) })
     return download(c, format, dailyFileName(report, lang, format), () => dailySheets(report, lang), () => dailyRows(report, lang))
   })
   .get('/:id/reports/monthly', allow('report:generate'), validate('param', idParam), validate('query', monthlyQuery), async (c) => {
-    const report = await monthlyRecap(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('query'))
+    const orgId = scoped(c).organizationId
+    const report = await withTenant(c.get('deps').database.db, orgId, (tx) => monthlyRecap(tx, orgId, c.req.valid('query')))
     return ok(c, report)
   })
   .get('/:id/reports/monthly/export', allow('report:generate'), validate('param', idParam), validate('query', monthlyExportQuery), async (c) => {
     const { format, lang, table, ...query } = c.req.valid('query')
     const p = scoped(c)
     const { db } = c.get('deps').database
-    const report = await monthlyRecap(db, p.organizationId, query)
+    const report = await withTenant(db, p.organizationId, (tx) => monthlyRecap(tx, p.organizationId, query))
     await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'report.export', entityType: 'report', entityId: 'monthly', details: { report: 'monthly', format, table: format === 'csv' ? table : 'all', month: report.month, filters: report.filters, rows: report.members.length }, ip: clientIp(c) })
     const name = format === 'csv' ? monthlyFileName(report, lang, format, table) : monthlyFileName(report, lang, format)
     return download(c, format, name, () => monthlySheets(report, lang), () => monthlyRows(report, table, lang))
