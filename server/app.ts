@@ -119,6 +119,11 @@ export function createApp(deps: AppDeps, clientDir?: string) {
       if (err.details !== undefined) body.details = err.details
       return c.json({ error: body }, err.status)
     }
+    // A unique constraint hit by two identical requests at once (check-then-insert races): the loser gets 409, not 500.
+    const pgCode = (err as { code?: unknown; cause?: { code?: unknown } }).cause?.code ?? (err as { code?: unknown }).code
+    if (pgCode === '23505') {
+      return c.json({ error: { code: 'DUPLICATE', message: 'This already exists (it was just created by another request)' } }, 409)
+    }
     if (err instanceof HTTPException) {
       const status = err.status
       const code = status === 400 ? 'MALFORMED_JSON' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_ERROR'

@@ -106,14 +106,14 @@ export function realPhotos(perIdentity = Infinity): { identity: string; file: st
 }
 
 /** Descriptors of the real photos, extracted by the server's own pipeline, and the time each extraction took. */
-export async function realFaces(perIdentity: number): Promise<{ faces: RealFace[]; extractMs: number[]; modelLoadMs: number }> {
+export async function realFaces(perIdentity: number, limit = Infinity): Promise<{ faces: RealFace[]; extractMs: number[]; modelLoadMs: number }> {
   const { describeSingleFace, loadFaceModels } = await import('../face/inference')
   const t0 = performance.now()
   await loadFaceModels()
   const modelLoadMs = performance.now() - t0
   const faces: RealFace[] = []
   const extractMs: number[] = []
-  for (const photo of realPhotos(perIdentity)) {
+  for (const photo of realPhotos(perIdentity).slice(0, limit)) {
     const s = performance.now()
     const described = await describeSingleFace(fs.readFileSync(photo.file))
     extractMs.push(performance.now() - s)

@@ -11,6 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fitDescriptorModel, realFaces, Rng, SyntheticFaces, type RealFace } from './generators'
+import type { World } from './world'
 import { ensureBuild, machine, median, notMeasured, progress, ROOT, round, row, type Row } from './lib'
 
 const argv = process.argv.slice(2).filter((a) => a !== '--')
@@ -21,8 +22,8 @@ const want = (section: string) => !only || only.has(section)
 
 /** Sizes: full, and --quick. */
 const SIZES = quick
-  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 2, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 2 }
-  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4 }
+  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 1, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 0, extractPhotos: 4 }
+  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14 }
 
 const CACHE = path.join(ROOT, 'test-results', 'bench')
 
@@ -34,7 +35,7 @@ async function realFacesCached(): Promise<{ faces: RealFace[]; extraction: Row |
     const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as Cached
     if (cached.length > 0 && cached.every((c) => fs.existsSync(c.file) && fs.statSync(c.file).mtimeMs === c.mtime)) {
       // Still time a few extractions, for the row.
-      const sample = await realFaces(quick ? 1 : 2)
+      const sample = await realFaces(2, SIZES.extractPhotos)
       return { faces: cached.map((c) => ({ identity: c.identity, file: c.file, descriptor: Float32Array.from(c.descriptor) })), extraction: extractionRow(sample.extractMs, sample.modelLoadMs) }
     }
   } catch {
@@ -70,29 +71,73 @@ async function section(rows: Row[], name: string, fallback: { id: string; name: 
   progress(`${name}: ${round((performance.now() - t0) / 1000, 0)} s`)
 }
 
-function fmt(x: number | null, unit = ''): string {
+function fmt(x: number | null, unit: string): string {
   if (x === null) return '—'
-  const s = Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en') : String(x)
-  return unit ? `${s} ${unit}` : s
+  const s = Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en') : String(x)
+  return `${s} ${unit}`
 }
 
 export function markdown(result: { date: string; machine: string; mode: string; durationS: number; rows: Row[] }): string {
   const lines = [
-    `# Benchmark results`,
+    '# Benchmark results',
     '',
-    `${result.date.slice(0, 10)}, ${result.mode} run (${result.durationS} s) on ${result.machine}. Written by \`npm run bench\`${result.mode === 'quick' ? ' -- --quick' : ''} (server/bench/); numbers from a shared, noisy machine.`,
+    `${result.date.slice(0, 16).replace('T', ' ')} UTC, ${result.mode} run (${result.durationS} s), on ${result.machine}, PostgreSQL at 127.0.0.1, Debian Chromium headless.`,
+    `Written by \`npm run bench${result.mode === 'quick' ? ' -- --quick' : ''}\` (server/bench/). The machine is shared: other work ran during the run, so figures are noisy;`,
+    'each baseline was measured in the same run, next to its figure. Ratio = figure ÷ baseline.',
     '',
     '| figure | value | baseline (same run) | ratio | target |',
     '|---|---|---|---|---|',
   ]
   for (const r of result.rows) {
-    const baseline = r.baseline === null ? (r.baseline_name ? `— (${r.baseline_name})` : 'none') : `${fmt(r.baseline, r.unit.startsWith('req') || r.unit.startsWith('records') || r.unit === 'ms' ? r.unit.replace('req/s', 'per s').replace('records/s', 'records/s') : r.unit)} — ${r.baseline_name}`
+    const value = r.value === null ? `*${r.note ?? 'not measured'}*` : fmt(r.value, r.unit)
+    const baseline = r.baseline === null ? 'none' : `${fmt(r.baseline, r.baseline_unit ?? r.unit)}: ${r.baseline_name}`
     const ratio = r.ratio === null ? '—' : `${r.ratio}×${r.better ? ` (${r.better} is better)` : ''}`
-    lines.push(`| ${r.name} | ${r.value === null ? r.note ?? 'not measured' : fmt(r.value, r.unit)} | ${baseline} | ${ratio} | ${r.target ?? ''} |`)
+    lines.push(`| ${r.name} | ${value} | ${baseline} | ${ratio} | ${r.target ?? ''} |`)
   }
-  lines.push('', 'Notes:', '')
-  for (const r of result.rows) if (r.note && r.value !== null) lines.push(`- ${r.name}: ${r.note}`)
+  lines.push('', '## How each figure was taken', '')
+  for (const r of result.rows) if (r.note && r.value !== null) lines.push(`- **${r.name}**: ${r.note}`)
   return lines.join('\n') + '\n'
+}
+
+/** The benches that need the production server: the API, the browser, the dashboard. */
+async function worldSections(world: World, rows: Row[], real: RealFace[], faces: SyntheticFaces): Promise<void> {
+  if (want('server')) {
+    const { benchVerify } = await import('./verify')
+    await section(rows, '/api/face/verify', [{ id: 'verify.rps', name: '/api/face/verify requests/s', unit: 'req/s' }], () => benchVerify(world, faces, { seconds: SIZES.verifySeconds, concurrency: 8 }))
+    const { benchSync } = await import('./sync')
+    await section(rows, 'sync ingest', [
+      { id: 'sync.no_photos', name: 'sync ingest without photos', unit: 'records/s' },
+      { id: 'sync.photos', name: 'sync ingest with photos', unit: 'records/s' },
+    ], () => benchSync(world, faces, { records: SIZES.syncRecords, photoRecords: SIZES.syncPhotoRecords, rounds: SIZES.syncRounds }))
+  }
+  if (want('browser')) {
+    const { benchFirstLoad } = await import('./browser/firstload')
+    await section(rows, 'member first load', [
+      { id: 'phone.js', name: "JS shipped to a member's phone on first load (gzip)", unit: 'KB' },
+      { id: 'phone.models', name: 'face model bytes', unit: 'MB' },
+    ], () => benchFirstLoad(world.server.url))
+    const { benchBrowserFaces } = await import('./browser/faces')
+    await section(rows, 'browser faces', [
+      { id: 'browser.pipeline.wasm', name: 'browser face pipeline per frame, WASM, in the app', unit: 'ms' },
+      { id: 'browser.kiosk.cold', name: 'kiosk: open /p/kiosk to the first recognised face, cold', unit: 'ms' },
+      { id: 'browser.kiosk.warm', name: 'kiosk: open /p/kiosk to the first recognised face, warm', unit: 'ms' },
+      { id: 'browser.pipeline.webgl', name: 'browser face pipeline per frame, WebGL, in the app', unit: 'ms' },
+    ], () => benchBrowserFaces(world, real, { frames: SIZES.frames, webglFrames: SIZES.webglFrames }))
+  }
+  if (want('dashboard')) {
+    const dashboard = await import('./dashboard')
+    const fallback = [
+      { id: 'list.unfiltered', name: 'attendance list, first page, no filters, p95', unit: 'ms' },
+      { id: 'list.filtered', name: 'attendance list, first page, with filters, p95', unit: 'ms' },
+    ]
+    let records = 0
+    await section(rows, 'attendance list', fallback, async () => {
+      records = await dashboard.seedAttendance(world, Math.round(SIZES.listRecords / world.members.length))
+      return dashboard.benchList(world, records, SIZES.listRuns)
+    })
+    await section(rows, 'monthly report', [{ id: 'report.monthly.xlsx', name: 'monthly report to .xlsx', unit: 'ms' }], () => dashboard.benchReport(world, SIZES.reportRuns))
+    await section(rows, 'Excel import', [{ id: 'import.10k', name: 'Excel import of members', unit: 'ms' }], () => dashboard.benchImport(world, SIZES.importMembers))
+  }
 }
 
 async function main(): Promise<void> {
@@ -128,47 +173,31 @@ async function main(): Promise<void> {
   if (want('server') || want('browser') || want('dashboard')) {
     const { createWorld } = await import('./world')
     progress(`the production server on PostgreSQL, ${SIZES.worldMembers.toLocaleString('en')} members`)
-    const world = await createWorld({ members: SIZES.worldMembers, faces, perMember: 3 })
+    let world: Awaited<ReturnType<typeof createWorld>> | null = null
     try {
-      if (want('server')) {
-        const { benchVerify } = await import('./verify')
-        await section(rows, '/api/face/verify', [{ id: 'verify.rps', name: '/api/face/verify requests/s', unit: 'req/s' }], () => benchVerify(world, faces, { seconds: SIZES.verifySeconds, concurrency: 8 }))
-        const { benchSync } = await import('./sync')
-        await section(rows, 'sync ingest', [
-          { id: 'sync.no_photos', name: 'sync ingest without photos', unit: 'records/s' },
-          { id: 'sync.photos', name: 'sync ingest with photos', unit: 'records/s' },
-        ], () => benchSync(world, faces, { records: SIZES.syncRecords, photoRecords: SIZES.syncPhotoRecords, rounds: SIZES.syncRounds }))
+      world = await createWorld({ members: SIZES.worldMembers, faces, perMember: 3 })
+    } catch (err) {
+      progress(`the production server could not be set up: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+      const why = `the production server could not be set up (${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 160) : String(err)})`
+      for (const [id, name, unit] of [
+        ['verify.rps', '/api/face/verify requests/s', 'req/s'],
+        ['sync.no_photos', 'sync ingest without photos', 'records/s'],
+        ['sync.photos', 'sync ingest with photos', 'records/s'],
+        ['phone.js', "JS shipped to a member's phone on first load (gzip)", 'KB'],
+        ['browser.pipeline.wasm', 'browser face pipeline per frame, WASM', 'ms'],
+        ['browser.kiosk.cold', 'kiosk to the first recognised face, cold', 'ms'],
+        ['list.unfiltered', 'attendance list p95', 'ms'],
+        ['report.monthly.xlsx', 'monthly report to .xlsx', 'ms'],
+        ['import.10k', 'Excel import of members', 'ms'],
+      ] as const)
+        rows.push(notMeasured(id, name, unit, why))
+    }
+    if (world) {
+      try {
+        await worldSections(world, rows, real.faces, faces)
+      } finally {
+        await world.close()
       }
-      if (want('browser')) {
-        const { benchFirstLoad } = await import('./browser/firstload')
-        await section(rows, 'member first load', [
-          { id: 'phone.js', name: "JS shipped to a member's phone on first load (gzip)", unit: 'KB' },
-          { id: 'phone.models', name: 'face model bytes', unit: 'MB' },
-        ], () => benchFirstLoad(world.server.url))
-        const { benchBrowserFaces } = await import('./browser/faces')
-        await section(rows, 'browser faces', [
-          { id: 'browser.pipeline.wasm', name: 'browser face pipeline per frame, WASM, in the app', unit: 'ms' },
-          { id: 'browser.kiosk.cold', name: 'kiosk: open /p/kiosk to the first recognised face, cold', unit: 'ms' },
-          { id: 'browser.kiosk.warm', name: 'kiosk: open /p/kiosk to the first recognised face, warm', unit: 'ms' },
-          { id: 'browser.pipeline.webgl', name: 'browser face pipeline per frame, WebGL, in the app', unit: 'ms' },
-        ], () => benchBrowserFaces(world, real.faces, { frames: SIZES.frames, webglFrames: SIZES.webglFrames }))
-      }
-      if (want('dashboard')) {
-        const dashboard = await import('./dashboard')
-        const fallback = [
-          { id: 'list.unfiltered', name: 'attendance list, first page, no filters, p95', unit: 'ms' },
-          { id: 'list.filtered', name: 'attendance list, first page, with filters, p95', unit: 'ms' },
-        ]
-        let records = 0
-        await section(rows, 'attendance list', fallback, async () => {
-          records = await dashboard.seedAttendance(world, Math.round(SIZES.listRecords / world.members.length))
-          return dashboard.benchList(world, records, SIZES.listRuns)
-        })
-        await section(rows, 'monthly report', [{ id: 'report.monthly.xlsx', name: 'monthly report to .xlsx', unit: 'ms' }], () => dashboard.benchReport(world, SIZES.reportRuns))
-        await section(rows, 'Excel import', [{ id: 'import.10k', name: 'Excel import of members', unit: 'ms' }], () => dashboard.benchImport(world, SIZES.importMembers))
-      }
-    } finally {
-      await world.close()
     }
   }
 

@@ -21,6 +21,8 @@ export interface Row {
   unit: string
   baseline: number | null
   baseline_name: string | null
+  /** The baseline's unit when it is not the figure's own (a lookup rate beside a request rate). */
+  baseline_unit?: string
   /** value / baseline (null without a baseline). */
   ratio: number | null
   /** Which way is better for this figure. */

@@ -15,7 +15,7 @@ import { descriptorToBytes } from '../../../shared/face/descriptor'
 import { selfieFrame } from '../../../e2e/support/fake-camera'
 import { writeY4m } from '../../../e2e/support/y4m'
 import type { RealFace } from '../generators'
-import { chromiumPath, median, percentile, progress, ROOT, round, row, type Row } from '../lib'
+import { chromiumPath, median, notMeasured, percentile, progress, ROOT, round, row, type Row } from '../lib'
 import type { World } from '../world'
 import { PIN } from '../world'
 
@@ -208,6 +208,10 @@ export async function benchBrowserFaces(world: World, real: readonly RealFace[],
     }
 
     // WebGL (SwiftShader on this machine), forced on both sides.
+    if (options.webglFrames === 0) {
+      rows.push(notMeasured('browser.pipeline.webgl', 'browser face pipeline per frame, WebGL, in the app', 'ms', 'skipped by --quick (SwiftShader takes over a minute to compile the models for WebGL here); the full run measures it'))
+      return rows
+    }
     const gl = await launch(video, true)
     try {
       progress('  WebGL (SwiftShader): app kiosk')

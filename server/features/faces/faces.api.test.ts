@@ -125,7 +125,9 @@ describe('face registration, verification and withdrawal', () => {
     expect((await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: enc['p01/p01-5.jpg'] })).body.data.verified).toBe(false)
     await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { status: 'active' })
     expect((await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: enc['p01/p01-5.jpg'] })).body.data.verified).toBe(true)
-    await a.member.get('/api/mobile/me')
+    // Deactivation ended the member's sessions: they sign in again on their phone.
+    expect((await a.member.get('/api/mobile/me')).status).toBe(401)
+    expect((await a.member.post('/api/mobile/login', { organization_id: a.id, login: 'M-a', pin: PIN })).status).toBe(200)
 
     const gallery = await a.petugas.get('/api/face/gallery')
     expect(gallery.body.data.members).toEqual([expect.objectContaining({ id: a.memberId, descriptors: expect.any(Array) })])
