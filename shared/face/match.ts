@@ -175,6 +175,9 @@ export function identify(gallery: FaceGallery, probe: ArrayLike<number>, options
       s1 += b * b
       s2 += c * c
       s3 += e * e
+      // Partial sums only grow: a row already at the second-best distance cannot matter, so stop summing it. Exact:
+      // the rows that go on are summed in full, in the same order.
+      if (s0 + s1 + s2 + s3 >= second) break
     }
     const sum = s0 + s1 + s2 + s3
     if (sum >= second) continue // cannot be the best (best <= second) nor improve the second

@@ -14,8 +14,8 @@ import {
 } from '../../db/schema'
 import { syncRecordSchema, type SyncRecord, type SyncResult } from '../../../shared/attendance/sync'
 import { checkGeofence, checkInStatus, checkOutStatus, isClockSkewed, minutesOf, type WorkSchedule } from '../../../shared/attendance/rules'
-import { decodeDescriptor, descriptorFromBytes, DescriptorError, FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
-import { distanceToScore, verify, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
+import { decodeDescriptor, descriptorFromBytes, DescriptorError } from '../../../shared/face/descriptor'
+import { distanceToScore, identify, verify, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
 import { AppError } from '../../errors'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
@@ -221,123 +221,14 @@ function recorderOf(ctx: SyncContext, look: BatchLookups, r: SyncRecord): number
 }
 
 /**
- * What `identify(gallery, probe, options)` concludes about `memberId` — `ok` (the best match, clear of everyone else by
+ * What `identify(gallery, probe, options)` concludes about `memberId`: `ok` (the best match, clear of everyone else by
  * the margin), `low_match_margin` (the best match, but not by the margin or not under the threshold) or
- * `face_not_verified` (someone else is closer, or the member is not in the gallery) — without computing every row's
- * full distance: a row of another member is dropped as soon as its partial squared distance passes
- * (own distance + margin)², which it cannot come back from. Rows that are not dropped are summed exactly as
- * identify() sums them, so the answer is the same. Exported for its equivalence test.
+ * `face_not_verified` (someone else is closer, or the member is not in the gallery).
  */
 export function galleryCheck(gallery: FaceGallery, probe: Float32Array, memberId: number, options: MatchOptions): 'ok' | 'low_match_margin' | 'face_not_verified' {
-  const D = FACE_DESCRIPTOR_LENGTH
-  const data = gallery.descriptors
-  const ids = gallery.memberIds
-  const n = gallery.size
-  const p = probe
-  // The member's own closest row, as identify() would sum it.
-  let own = Infinity
-  for (let r = 0; r < n; r++) {
-    if (ids[r] !== memberId) continue
-    const sum = finishDistance(data, r * D, p, 0, 0, 0, 0, 0, Infinity)
-    if (sum < own) own = sum
-  }
-  if (own === Infinity) return 'face_not_verified' // identify() names someone else, or nobody
-  // Anything further than this cannot be the best nor spoil the margin (with slack for the order of summation).
-  const bound = (Math.sqrt(own) + options.margin) ** 2 * (1 + 1e-6) + 1e-12
-  const p0 = p[0] as number, p1 = p[1] as number, p2 = p[2] as number, p3 = p[3] as number
-  const p4 = p[4] as number, p5 = p[5] as number, p6 = p[6] as number, p7 = p[7] as number
-  const p8 = p[8] as number, p9 = p[9] as number, p10 = p[10] as number, p11 = p[11] as number
-  const p12 = p[12] as number, p13 = p[13] as number, p14 = p[14] as number, p15 = p[15] as number
-  // identify()'s scan over the rows that can matter, in the same order.
-  let bestId = 0
-  let best = Infinity
-  let second = Infinity
-  for (let r = 0, off = 0; r < n; r++, off += D) {
-    const id = ids[r] as number
-    let sum: number
-    if (id === memberId) sum = finishDistance(data, off, p, 0, 0, 0, 0, 0, Infinity)
-    else {
-      // Another member's row: its first 16 values at once (in identify()'s order of summation), the rest only while
-      // the row can still matter. Most rows of other people are dropped here.
-      let a = (data[off] as number) - p0
-      let b = (data[off + 1] as number) - p1
-      let c = (data[off + 2] as number) - p2
-      let e = (data[off + 3] as number) - p3
-      let s0 = a * a
-      let s1 = b * b
-      let s2 = c * c
-      let s3 = e * e
-      a = (data[off + 4] as number) - p4
-      b = (data[off + 5] as number) - p5
-      c = (data[off + 6] as number) - p6
-      e = (data[off + 7] as number) - p7
-      s0 += a * a
-      s1 += b * b
-      s2 += c * c
-      s3 += e * e
-      a = (data[off + 8] as number) - p8
-      b = (data[off + 9] as number) - p9
-      c = (data[off + 10] as number) - p10
-      e = (data[off + 11] as number) - p11
-      s0 += a * a
-      s1 += b * b
-      s2 += c * c
-      s3 += e * e
-      a = (data[off + 12] as number) - p12
-      b = (data[off + 13] as number) - p13
-      c = (data[off + 14] as number) - p14
-      e = (data[off + 15] as number) - p15
-      s0 += a * a
-      s1 += b * b
-      s2 += c * c
-      s3 += e * e
-      if (s0 + s1 + s2 + s3 > bound) continue
-      sum = finishDistance(data, off, p, 16, s0, s1, s2, s3, bound)
-      if (sum === Infinity) continue
-    }
-    if (sum >= second) continue
-    if (best !== Infinity && id === bestId) {
-      if (sum < best) best = sum
-    } else if (sum < best) {
-      if (best !== Infinity) second = best
-      best = sum
-      bestId = id
-    } else {
-      second = sum
-    }
-  }
-  if (bestId !== memberId) return 'face_not_verified'
-  const distance = Math.sqrt(best)
-  const secondDistance = second === Infinity ? null : Math.sqrt(second)
-  const verified = distance < options.threshold && (secondDistance === null || secondDistance - distance >= options.margin)
-  return verified ? 'ok' : 'low_match_margin'
-}
-
-/**
- * The squared L2 distance of a gallery row to the probe, from value `from` on with the sums so far, accumulated
- * exactly like identify() (four accumulators, eight values a step); Infinity as soon as the sum passes `limit`.
- */
-function finishDistance(data: Float32Array, off: number, p: Float32Array, from: number, s0: number, s1: number, s2: number, s3: number, limit: number): number {
-  for (let i = from; i < FACE_DESCRIPTOR_LENGTH; i += 8) {
-    let a = (data[off + i] as number) - (p[i] as number)
-    let b = (data[off + i + 1] as number) - (p[i + 1] as number)
-    let c = (data[off + i + 2] as number) - (p[i + 2] as number)
-    let e = (data[off + i + 3] as number) - (p[i + 3] as number)
-    s0 += a * a
-    s1 += b * b
-    s2 += c * c
-    s3 += e * e
-    a = (data[off + i + 4] as number) - (p[i + 4] as number)
-    b = (data[off + i + 5] as number) - (p[i + 5] as number)
-    c = (data[off + i + 6] as number) - (p[i + 6] as number)
-    e = (data[off + i + 7] as number) - (p[i + 7] as number)
-    s0 += a * a
-    s1 += b * b
-    s2 += c * c
-    s3 += e * e
-    if (s0 + s1 + s2 + s3 > limit) return Infinity
-  }
-  return s0 + s1 + s2 + s3
+  const hit = identify(gallery, probe, options)
+  if (hit.memberId !== memberId) return 'face_not_verified'
+  return hit.verified ? 'ok' : 'low_match_margin'
 }
 
 /** The server's own face check: never the device's score. */
