@@ -22,6 +22,23 @@ describe('local time in the organization zone', () => {
     expect(toLocal(instant, 'Asia/Jayapura')).toMatchObject({ date: '2024-12-03', time: '08:50:00' })
     expect(toLocal(instant, 'Europe/London')).toMatchObject({ date: '2024-12-02', time: '23:50:00', weekday: 1 })
   })
+
+  it('reads each zone with its own clock, zones interleaved, across daylight-saving changes', () => {
+    const zones = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura', 'UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe']
+    // Reference: the UTC offset from first principles, via Date's own zone-free arithmetic on a fresh formatter.
+    const offsetMinutes = (instant: Date, timeZone: string) => {
+      const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(instant).find((p) => p.type === 'timeZoneName')!.value
+      const m = /GMT(?:([+-])(\d{2}):(\d{2}))?/.exec(name)!
+      return m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0
+    }
+    for (let k = 0; k < 400; k++) {
+      const instant = new Date(Date.UTC(2020, 0, 1) + k * 7_919_311_177) // ~92 days apart, every hour of the day
+      const zone = zones[k % zones.length]!
+      const shifted = new Date(instant.getTime() + offsetMinutes(instant, zone) * 60_000).toISOString()
+      expect(toLocal(instant, zone), `${instant.toISOString()} ${zone}`).toMatchObject({ date: shifted.slice(0, 10), time: shifted.slice(11, 19) })
+    }
+    expect(() => toLocal(new Date(), 'Not/AZone')).toThrow(RangeError)
+  })
 })
 
 describe('check-in status', () => {

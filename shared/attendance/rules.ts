@@ -20,18 +20,27 @@ export interface LocalMoment {
   minutes: number
 }
 
+/** One formatter per zone: making one costs ~0.3 ms, using it microseconds (the sync reads a clock per record). */
+const clocks = new Map<string, Intl.DateTimeFormat>()
+
 function zonedParts(instant: Date, timeZone: string): (type: string) => string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    weekday: 'short',
-  }).formatToParts(instant)
+  let clock = clocks.get(timeZone)
+  if (!clock) {
+    // Throws RangeError for an unknown zone (nothing is cached then).
+    clock = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short',
+    })
+    clocks.set(timeZone, clock)
+  }
+  const parts = clock.formatToParts(instant)
   return (type) => parts.find((p) => p.type === type)?.value ?? ''
 }
 

@@ -146,6 +146,32 @@ describe('identify', () => {
     }
   })
 
+  it('with a horizon, counts only members closer than it and agrees with the full scan inside it', () => {
+    let seed = 7
+    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1
+    for (let trial = 0; trial < 40; trial++) {
+      const rows = Array.from({ length: 5 + (trial % 8) * 9 }, () => ({
+        memberId: Math.floor(((rnd() + 1) / 2) * 8),
+        descriptor: Float32Array.from(P, (v) => v + rnd() * 0.06),
+      }))
+      const g = buildGallery(rows)
+      const probe = Float32Array.from(P, (v) => v + rnd() * 0.03)
+      const full = identify(g, probe, opts)
+      for (const horizon of [0.2, 0.4, 0.6, 1, 3]) {
+        const near = identify(g, probe, opts, { horizon })
+        if (full.distance! < horizon) {
+          expect(near.memberId).toBe(full.memberId)
+          expect(near.distance).toBe(full.distance)
+          if (full.secondDistance! < horizon) expect([near.secondMemberId, near.secondDistance]).toEqual([full.secondMemberId, full.secondDistance])
+          else expect([near.secondMemberId, near.secondDistance]).toEqual([null, null])
+        } else {
+          expect(near).toMatchObject({ memberId: null, distance: null, verified: false })
+        }
+      }
+    }
+    expect(() => identify(buildGallery([{ memberId: 1, descriptor: P }]), P, opts, { horizon: 0 })).toThrow(RangeError)
+  })
+
   it('treats member id 0 like any other id', () => {
     const g = buildGallery([
       { memberId: 0, descriptor: moved(P, 0, 0.1) },

@@ -133,13 +133,29 @@ function checkProbe(probe: ArrayLike<number>): void {
   if (!check.ok) throw new DescriptorError(check.problem, check.message)
 }
 
+export interface IdentifyScope {
+  /**
+   * Only rows closer than this L2 distance count: a member whose rows are all at or beyond it is treated as absent
+   * (memberId/secondMemberId null when nobody is within). Rows beyond the horizon are dropped as soon as their
+   * partial sum passes it, so a small horizon makes the scan far cheaper. Decisions are unchanged for any member
+   * within the horizon when horizon >= that member's distance + margin (nobody beyond it can spoil the margin).
+   */
+  horizon?: number
+}
+
 /**
  * 1:N identification: one exact scan over the gallery. Returns the best member, its distance, the best other member's
  * distance, and whether the match is accepted under the threshold and margin.
  */
-export function identify(gallery: FaceGallery, probe: ArrayLike<number>, options: MatchOptions = DEFAULT_MATCH_OPTIONS): IdentifyResult {
+export function identify(
+  gallery: FaceGallery,
+  probe: ArrayLike<number>,
+  options: MatchOptions = DEFAULT_MATCH_OPTIONS,
+  scope: IdentifyScope = {},
+): IdentifyResult {
   checkOptions(options)
   checkProbe(probe)
+  if (scope.horizon !== undefined && !(scope.horizon > 0)) throw new RangeError('horizon must be a positive number')
   const p = probe instanceof Float32Array ? probe : Float32Array.from(probe)
   const data = gallery.descriptors
   const ids = gallery.memberIds
@@ -151,7 +167,9 @@ export function identify(gallery: FaceGallery, probe: ArrayLike<number>, options
   let bestId = 0
   let best = Infinity
   let secondId = 0
-  let second = Infinity
+  // Starts at the horizon: rows at or beyond it are skipped like rows beyond a second best.
+  const limit = scope.horizon === undefined ? Infinity : scope.horizon * scope.horizon
+  let second = limit
   for (let r = 0, off = 0; r < gallery.size; r++, off += D) {
     // Squared L2 distance, unrolled with four accumulators (D = 128 is a multiple of 8).
     let s0 = 0
@@ -201,7 +219,7 @@ export function identify(gallery: FaceGallery, probe: ArrayLike<number>, options
     return { memberId: null, distance: null, secondMemberId: null, secondDistance: null, verified: false, score: 0 }
   }
   const distance = Math.sqrt(best)
-  const secondDistance = second === Infinity ? null : Math.sqrt(second)
+  const secondDistance = second >= limit ? null : Math.sqrt(second)
   const verified = distance < options.threshold && (secondDistance === null || secondDistance - distance >= options.margin)
   return {
     memberId: bestId,

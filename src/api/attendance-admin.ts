@@ -54,7 +54,9 @@ export interface AttendanceRow {
 
 export interface AttendancePage {
   records: AttendanceRow[]
+  /** Counted on the first page only, up to a cap (then total_capped: "10,000+"). */
   total: number | null
+  total_capped?: boolean
   next_cursor: string | null
 }
 

@@ -2,9 +2,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { messages } from './index'
+import { dashboardMessages, messages } from './index'
 
-const { en, id } = messages
+// Every message: the base files and the dashboard's areas (loaded with the dashboard in the app).
+const dashboard = await dashboardMessages()
+const en = { ...messages.en, ...dashboard.en }
+const id = { ...messages.id, ...dashboard.id }
 
 type Tree = { [key: string]: string | Tree }
 

@@ -1,5 +1,6 @@
 import { hasPermission, type Permission } from '@shared/permissions'
 import type { RouteLocationRaw, RouteRecordRaw } from 'vue-router'
+import { loadDashboardMessages } from '~/modules/i18n'
 import { useMobileStore } from '~/stores/mobile'
 
 declare module 'vue-router' {
@@ -19,7 +20,8 @@ declare module 'vue-router' {
 
 // One dynamic import per surface: each becomes one chunk (admin, member, petugas, setup), so a phone never
 // downloads the dashboard and the service worker can leave the dashboard out of its precache.
-const admin = () => import('./surfaces/admin')
+// The dashboard's messages come with its code.
+const admin = () => Promise.all([import('./surfaces/admin'), loadDashboardMessages()]).then(([views]) => views)
 const member = () => import('./surfaces/member')
 const petugas = () => import('./surfaces/petugas')
 const setup = () => import('./surfaces/setup')

@@ -46,7 +46,7 @@ describe('the dashboard attendance list', () => {
   const list = async (query: Record<string, string | number> = {}, who: OrgWorld['admin'] = a.admin) => {
     const res = await who.get(url(a, query))
     expect(res.status, JSON.stringify(res.body)).toBe(200)
-    return res.body.data as { records: Row[]; total: number | null; next_cursor: string | null }
+    return res.body.data as { records: Row[]; total: number | null; total_capped: boolean; next_cursor: string | null }
   }
   /** Every page of a query, following next_cursor. */
   const walk = async (query: Record<string, string | number>, between?: (page: number) => Promise<void>) => {
@@ -230,6 +230,25 @@ describe('the dashboard attendance list', () => {
     expect(first.total).toBe(seeded.length + 1)
     const second = await list({ limit: 4, cursor: first.next_cursor! })
     expect(second.total).toBeNull()
+  })
+
+  it('counts up to the cap and then says so, without changing the rows', async () => {
+    const uncapped = await list({ limit: 4 })
+    expect(uncapped.total_capped).toBe(false)
+    const all = uncapped.total!
+    expect(all).toBeGreaterThan(3)
+    const { listSettings } = await import('./attendance-list')
+    const before = listSettings.countCap
+    try {
+      listSettings.countCap = all - 1
+      const capped = await list({ limit: 4 })
+      expect([capped.total, capped.total_capped]).toEqual([all - 1, true])
+      expect(capped.records.map((r) => r.id)).toEqual(uncapped.records.map((r) => r.id))
+      listSettings.countCap = all
+      expect(await list({ limit: 4 })).toMatchObject({ total: all, total_capped: false })
+    } finally {
+      listSettings.countCap = before
+    }
   })
 
   it('neither skips nor repeats a row while new records arrive between pages', async () => {

@@ -35,8 +35,13 @@ export interface AttendanceRow {
 
 export interface AttendancePage {
   records: AttendanceRow[]
-  /** Matching records in all; counted on the first page only (null on later pages and for `ids`). */
+  /**
+   * Matching records in all; counted on the first page only (null on later pages and for `ids`). Counted up to
+   * listSettings.countCap: beyond it, `total` is the cap and `total_capped` is true ("10,000+"), so the first page
+   * of a whole history of a million records does not wait for an exact count.
+   */
   total: number | null
+  total_capped: boolean
   /** Pass back as `cursor` for the next page; null on the last page. */
   next_cursor: string | null
 }
@@ -252,10 +257,19 @@ export async function describeRecords(db: Tx, organizationId: number, ids: numbe
   return ids.flatMap((id) => byId.get(id) ?? [])
 }
 
-/** How many records match the filters. */
-export async function countAttendance(db: Tx, organizationId: number, q: ParsedListQuery): Promise<number> {
-  const [row] = await rowsOf<{ n: number }>(db, sql`select count(*)::int as n from attendance_records ar where ${allConditions(organizationId, q)}`)
-  return Number(row?.n ?? 0)
+export const listSettings = {
+  /** Count matching records up to this many; above it the list says "N+" (tests lower it). */
+  countCap: 10_000,
+}
+
+/** How many records match the filters, counted up to `cap` (capped: more than `cap` match). */
+export async function countAttendance(db: Tx, organizationId: number, q: ParsedListQuery, cap = listSettings.countCap): Promise<{ n: number; capped: boolean }> {
+  const [row] = await rowsOf<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from (select 1 from attendance_records ar where ${allConditions(organizationId, q)} limit ${cap + 1}) matching`,
+  )
+  const n = Number(row?.n ?? 0)
+  return n > cap ? { n: cap, capped: true } : { n, capped: false }
 }
 
 /**
@@ -279,5 +293,5 @@ export async function listParsed(db: Tx, organizationId: number, q: ParsedListQu
   const page = keyed.slice(0, take)
   const records = await describeRecords(db, organizationId, page.map((k) => k.id))
   const last = page[page.length - 1]
-  return { records, total, next_cursor: more && last ? encodeCursor(q.sort, order, last.key) : null }
+  return { records, total: total?.n ?? null, total_capped: total?.capped ?? false, next_cursor: more && last ? encodeCursor(q.sort, order, last.key) : null }
 }
