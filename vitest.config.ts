@@ -35,6 +35,9 @@ export default defineConfig({
         test: {
           name: 'api-pglite',
           include: ['server/**/*.api.test.ts'],
+          // The isolation matrix and the fuzzing drive every route through the same app code whatever the database:
+          // they run on PostgreSQL (production's database) only; every other API test file runs on both.
+          exclude: ['server/hardening/tenant-isolation.api.test.ts', 'server/hardening/fuzz.api.test.ts'],
           env: { HADIR_TEST_DB: 'pglite' },
           testTimeout: 120_000,
           hookTimeout: 300_000,

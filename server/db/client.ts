@@ -27,11 +27,13 @@ export interface DatabaseOptions {
   /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
   dataDir: string
   migrate?: boolean
+  /** Embedded only: start from this dump of a data folder (PGlite's dumpDataDir) instead of an empty one (tests). */
+  loadDataDir?: Blob
 }
 
 /** Opens PostgreSQL when a URL is given, otherwise an embedded PGlite database under dataDir, and migrates it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir)
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir, options.loadDataDir)
   if (options.migrate !== false) await migrateDatabase(database)
   return database
 }
@@ -54,7 +56,7 @@ async function openPostgres(url: string): Promise<Database> {
   }
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
   let location = dataDir
@@ -62,7 +64,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     location = path.join(dataDir, 'pglite')
     fs.mkdirSync(location, { recursive: true })
   }
-  const client = await PGlite.create(location)
+  const client = await PGlite.create(location, loadDataDir ? { loadDataDir } : {})
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     db,

@@ -15,10 +15,40 @@ export const TEST_PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres
 export type Backend = 'postgres' | 'pglite'
 export const backend: Backend = process.env.HADIR_TEST_DB === 'postgres' ? 'postgres' : 'pglite'
 
+/**
+ * A migrated, empty PGlite data folder, dumped once per set of migrations and kept on disk for every test file (and
+ * every worker) of the run: starting from it skips PGlite's initdb and the migrations, which took most of a test
+ * file's time. Made again whenever the migrations or PGlite change.
+ */
+let template: Promise<Blob> | null = null
+function pgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
+    const migrations = path.join(root, 'migrations')
+    const hash = crypto.createHash('sha256')
+    for (const f of fs.readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
+      const full = path.join(migrations, f)
+      if (fs.statSync(full).isFile()) hash.update(f).update(fs.readFileSync(full))
+    }
+    hash.update(fs.readFileSync(path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json')))
+    const file = path.join(os.tmpdir(), `hadir-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
+    if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)])
+    const database = await openDatabase({ dataDir: 'memory://' })
+    const client = (database.db as unknown as { $client: { dumpDataDir(c: 'none'): Promise<Blob> } }).$client
+    const dump = await client.dumpDataDir('none')
+    await database.close()
+    const part = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`
+    fs.writeFileSync(part, Buffer.from(await dump.arrayBuffer()))
+    fs.renameSync(part, file) // atomic: a worker never reads half a template
+    return dump
+  })()
+  return template
+}
+
 /** A fresh, migrated database of the backend under test: its own PostgreSQL database, or an in-memory PGlite. */
 async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
   if (backend === 'pglite') {
-    const database = await openDatabase({ dataDir: 'memory://' })
+    const database = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate() })
     return { database, drop: () => database.close() }
   }
   const { url, drop } = await createPostgresDatabase()
