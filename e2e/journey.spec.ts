@@ -446,6 +446,25 @@ async function memberOnPhone(key: 'ani' | 'bayu', link: string, video: PhoneVide
     await a11y.check(page, 'phone: consent')
   }
   await page.getByTestId('consent-checkbox').check()
+  if (shots) {
+    // The tick box is what is tapped first: never under the accept button, on a small phone (360x640) either.
+    const tick = page.getByTestId('consent-checkbox')
+    for (const viewport of [{ width: 360, height: 640 }, SIZES.phone]) {
+      const size = `${viewport.width}x${viewport.height}`
+      await page.setViewportSize(viewport)
+      await tick.scrollIntoViewIfNeeded()
+      const [box, button] = [(await tick.boundingBox())!, (await page.getByTestId('consent-accept').boundingBox())!]
+      expect(box.y + box.height, `${size}: the tick box ends above the accept button`).toBeLessThanOrEqual(button.y)
+      const onTop = await tick.evaluate((el) => {
+        const r = el.getBoundingClientRect()
+        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)
+        return hit !== null && (hit === el || el.closest('label')?.contains(hit) === true)
+      })
+      expect(onTop, `${size}: nothing covers the tick box`).toBe(true)
+    }
+    await page.getByTestId('consent-accept').scrollIntoViewIfNeeded()
+    await snap(page, `${prefix}-consent-agreed`)
+  }
   await page.getByTestId('consent-accept').click()
   const camera = page.getByTestId('face-camera')
   await expect(camera).toBeVisible()

@@ -53,6 +53,8 @@ export interface Member {
   status: string
   roles: string[]
   face_registered: boolean
+  /** Whether one of their roles registers a face (member:face:register); false for a petugas-only account. */
+  can_register_face?: boolean
   last_attendance: string | null
 }
 

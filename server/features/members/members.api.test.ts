@@ -40,8 +40,11 @@ describe('members, departments and positions', () => {
     expect((await a.support.get(`/api/organizations/${a.id}/members?q=2024-001`)).body.data.total).toBe(1)
     expect((await a.support.get(`/api/organizations/${a.id}/members?q=%25`)).body.data.total).toBe(0)
     // Staff are not members.
-    const names = (await a.admin.get(`/api/organizations/${a.id}/members?limit=500`)).body.data.members.map((m: { name: string }) => m.name)
-    expect(names).not.toContain('Admin a')
+    const everyone = (await a.admin.get(`/api/organizations/${a.id}/members?limit=500`)).body.data.members as { name: string; can_register_face: boolean }[]
+    expect(everyone.map((m) => m.name)).not.toContain('Admin a')
+    // A member registers a face; a petugas-only account does not (the list shows no "not yet" for them).
+    expect(everyone.find((m) => m.name === 'Siti Rahayu')?.can_register_face).toBe(true)
+    expect(everyone.find((m) => m.name === 'Petugas a')?.can_register_face).toBe(false)
   })
 
   it('refuses invalid members with 422 or 409 and writes nothing', async () => {

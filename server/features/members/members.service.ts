@@ -8,6 +8,7 @@ import {
   organizationMembers,
   organizations,
   positions,
+  rolePermissions,
   roles,
   sessions,
   users,
@@ -32,6 +33,8 @@ export interface MemberView {
   status: 'active' | 'inactive'
   roles: string[]
   face_registered: boolean
+  /** Whether one of their roles lets them register a face (member:face:register): false for a petugas-only account. */
+  can_register_face: boolean
   last_attendance: string | null
   pin_set: boolean
   created_at: string
@@ -130,6 +133,11 @@ export async function describeMembers(tx: Tx, organizationId: number, ids: numbe
     .from(memberRoles)
     .innerJoin(roles, eq(roles.id, memberRoles.roleId))
     .where(and(eq(memberRoles.organizationId, organizationId), inArray(memberRoles.organizationMemberId, ids)))
+  const faceRoles = await tx
+    .selectDistinct({ memberId: memberRoles.organizationMemberId })
+    .from(memberRoles)
+    .innerJoin(rolePermissions, eq(rolePermissions.roleId, memberRoles.roleId))
+    .where(and(eq(memberRoles.organizationId, organizationId), inArray(memberRoles.organizationMemberId, ids), eq(rolePermissions.permission, 'member:face:register')))
   const faces = await tx
     .selectDistinct({ memberId: memberFaceData.organizationMemberId })
     .from(memberFaceData)
@@ -143,6 +151,7 @@ export async function describeMembers(tx: Tx, organizationId: number, ids: numbe
     .where(and(eq(attendanceRecords.organizationId, organizationId), inArray(attendanceRecords.organizationMemberId, ids)))
     .groupBy(attendanceRecords.organizationMemberId)
   const faceSet = new Set(faces.map((f) => f.memberId))
+  const faceRoleSet = new Set(faceRoles.map((f) => f.memberId))
   const lastBy = new Map(last.map((l) => [l.memberId, l.at]))
   const byId = new Map(rows.map((r) => [r.m.id, r]))
   return ids.flatMap((id) => {
@@ -163,6 +172,7 @@ export async function describeMembers(tx: Tx, organizationId: number, ids: numbe
         status: r.m.status,
         roles: roleRows.filter((x) => x.memberId === id).map((x) => x.key),
         face_registered: faceSet.has(id),
+        can_register_face: faceRoleSet.has(id),
         last_attendance: lastLocal ? localToIso(lastLocal, r.timezone) : null,
         pin_set: r.m.pinHash !== null,
         created_at: r.m.createdAt.toISOString(),

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
-import { organizationMembers, organizations, workSchedules, type OrganizationSettings } from '../../db/schema'
+import { organizationMembers, organizations, type OrganizationSettings } from '../../db/schema'
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import type { OrganizationInput } from './organizations.schemas'
 import { NotFoundError } from '../../errors'
@@ -36,7 +36,7 @@ async function uniqueSlug(tx: Tx, name: string): Promise<string> {
   for (let i = 2; ; i++) if (!set.has(`${base}-${i}`)) return `${base}-${i}`
 }
 
-/** Creates an organization with its default schedule, and makes `adminUserId` its admin. */
+/** Creates an organization and makes `adminUserId` its admin. */
 export async function createOrganization(tx: Tx, input: OrganizationInput, adminUserId: number) {
   const [org] = await tx
     .insert(organizations)
@@ -51,13 +51,9 @@ export async function createOrganization(tx: Tx, input: OrganizationInput, admin
     })
     .returning()
   if (!org) throw new Error('organization insert returned nothing')
-  await tx.insert(workSchedules).values({
-    organizationId: org.id,
-    name: 'Default',
-    startTime: input.work_start_time,
-    endTime: input.work_end_time,
-    lateToleranceMinutes: input.late_tolerance_minutes,
-  })
+  // No work schedule is made here: a department without one follows the organization's own hours (above), shown on
+  // the dashboard as "Organization hours". A copy named "Default" used to be made, which nothing followed and which
+  // drifted from the organization's hours as soon as those were edited.
   const [membership] = await tx
     .insert(organizationMembers)
     .values({ organizationId: org.id, userId: adminUserId })

@@ -58,7 +58,9 @@ function daysBetween(start: string, end: string): number {
  * `day_status` and the day's figures. The rules are those of shared/attendance/rules.ts (`dayStatus`,
  * `checkInStatus`, `minutesWorked`), applied set-wise so 2,000 members x 31 days stay one query:
  *
- * - members: active people with a mobile role (members and petugas), as in the member list;
+ * - members: active people expected to attend, i.e. with a role that submits its own attendance
+ *   (`attendance:record:submit`: members, not petugas-only accounts nor dashboard staff), as "today at a glance" counts
+ *   them (server/features/dashboard/attendance-today.ts);
  * - schedule: the member's department's work schedule, else the organization's hours on Monday to Friday;
  * - a day with a record takes the record's status (records an admin rejected do not count);
  *   without one: a day off when it is not a working day, "not yet" when it is in the future (or today before the end
@@ -93,8 +95,8 @@ export function dayGrid(p: GridParams): SQL {
       left join work_schedules ws on ws.id = d.work_schedule_id and ws.organization_id = om.organization_id
       where om.organization_id = ${p.organizationId}
         and om.status = 'active'
-        and exists (select 1 from member_roles mr join roles rl on rl.id = mr.role_id
-                    where mr.organization_member_id = om.id and rl.surface = 'mobile')
+        and exists (select 1 from member_roles mr join role_permissions rp on rp.role_id = mr.role_id
+                    where mr.organization_member_id = om.id and rp.permission = 'attendance:record:submit')
         ${sql.join(filters, sql` `)}
     ),
     days as materialized (

@@ -28,6 +28,20 @@ export function formatInstant(iso: string | null | undefined, timeZone?: string)
   return new Intl.DateTimeFormat(tag(), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone }).format(d)
 }
 
+/**
+ * How a record came in, as a `dashAttendance.via.*` key: a capture from the app is a kiosk's when a petugas recorded
+ * it (`recorded_by`), else the member's own phone; dashboard records keep their source (manual, website).
+ */
+export function recordedVia(source: string, recordedBy: string | null | undefined): 'phone' | 'kiosk' | 'manual' | 'website' {
+  if (source === 'mobile') return recordedBy ? 'kiosk' : 'phone'
+  return source === 'website' ? 'website' : 'manual'
+}
+
+/** "Kiosk · Pak Slamet", "Manual · Ibu Wulan", "Own phone": who recorded it and how, in one line. */
+export function recordedLine(source: string, recordedBy: string | null | undefined): string {
+  return [i18n.global.t(`dashAttendance.via.${recordedVia(source, recordedBy)}`), recordedBy].filter(Boolean).join(' · ')
+}
+
 export function formatPercent(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined) return '—'
   return new Intl.NumberFormat(tag(), { style: 'percent', maximumFractionDigits: digits }).format(value)
