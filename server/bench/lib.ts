@@ -125,7 +125,7 @@ export async function startServer(options: { databaseUrl?: string; dataDir: stri
   else delete env.DATABASE_URL
   let output = ''
   const t0 = performance.now()
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server', 'index.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(process.env.HADIR_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean), path.join(ROOT, 'dist', 'server', 'index.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)))
   child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)))
   let exited = false

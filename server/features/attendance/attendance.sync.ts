@@ -6,7 +6,6 @@ import {
   attendanceEvents,
   attendanceRecords,
   departments,
-  memberFaceData,
   memberRoles,
   organizationMembers,
   rolePermissions,
@@ -14,7 +13,7 @@ import {
 } from '../../db/schema'
 import { syncRecordSchema, type SyncRecord, type SyncResult } from '../../../shared/attendance/sync'
 import { checkGeofence, checkInStatus, checkOutStatus, isClockSkewed, minutesOf, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
-import { decodeDescriptor, descriptorFromBytes, DescriptorError } from '../../../shared/face/descriptor'
+import { decodeDescriptor, DescriptorError, FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
 import { distanceToScore, identify, verify, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
 import { AppError } from '../../errors'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
@@ -101,8 +100,8 @@ interface BatchLookups {
   members: Map<number, { status: string; schedule: WorkSchedule | null }>
   /** Members the tablet may name as `recorded_by`: active petugas of the organization. */
   recorders: Set<number>
-  /** Each member's registered descriptors (for the 1:1 check). */
-  descriptors: Map<number, Float32Array[]>
+  /** The batch's members' registered descriptors (for the 1:1 check), read from the organization's gallery. */
+  descriptors(): Promise<Map<number, Float32Array[]>>
   gallery(): Promise<FaceGallery>
 }
 
@@ -115,7 +114,7 @@ async function loadLookups(ctx: SyncContext, records: readonly SyncRecord[]): Pr
   const mayRecordOthers = p.permissions.has('attendance:record:create')
   const recorderIds = mayRecordOthers && p.deviceId ? [...new Set(records.flatMap((r) => (r.recorded_by !== undefined && r.recorded_by !== p.memberId ? [r.recorded_by] : [])))] : []
 
-  const [memberRows, recorderRows, faceRows] = await Promise.all([
+  const [memberRows, recorderRows] = await Promise.all([
     memberIds.length === 0
       ? []
       : db
@@ -146,12 +145,6 @@ async function loadLookups(ctx: SyncContext, records: readonly SyncRecord[]): Pr
               eq(rolePermissions.permission, 'attendance:record:create'),
             ),
           ),
-    faceMemberIds.length === 0
-      ? []
-      : db
-          .select({ memberId: memberFaceData.organizationMemberId, e: memberFaceData.faceEncoding })
-          .from(memberFaceData)
-          .where(and(eq(memberFaceData.organizationId, organizationId), inArray(memberFaceData.organizationMemberId, faceMemberIds))),
   ])
 
   const members = new Map<number, { status: string; schedule: WorkSchedule | null }>()
@@ -162,18 +155,29 @@ async function loadLookups(ctx: SyncContext, records: readonly SyncRecord[]): Pr
         : null
     members.set(m.id, { status: m.status, schedule })
   }
-  const descriptors = new Map<number, Float32Array[]>()
-  for (const row of faceRows) {
-    const list = descriptors.get(row.memberId) ?? []
-    list.push(descriptorFromBytes(new Uint8Array(row.e)))
-    descriptors.set(row.memberId, list)
-  }
   let gallery: Promise<FaceGallery> | null = null
+  const galleryOnce = () => (gallery ??= galleryOf(ctx.deps, organizationId))
+  // The 1:1 check reads the member's rows of the gallery the 1:N check scans (the in-memory index, dropped whenever
+  // a face changes), not the database again: one source for both checks, and no descriptor bytes over the wire.
+  let descriptors: Promise<Map<number, Float32Array[]>> | null = null
+  const descriptorsOnce = () =>
+    (descriptors ??= galleryOnce().then((g) => {
+      const wanted = new Set(faceMemberIds)
+      const byMember = new Map<number, Float32Array[]>()
+      for (let row = 0; row < g.size; row++) {
+        const id = g.memberIds[row] as number
+        if (!wanted.has(id)) continue
+        let list = byMember.get(id)
+        if (!list) byMember.set(id, (list = []))
+        list.push(g.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH))
+      }
+      return byMember
+    }))
   return {
     members,
     recorders: new Set(recorderRows.map((r) => r.id)),
-    descriptors,
-    gallery: () => (gallery ??= galleryOf(ctx.deps, organizationId)),
+    descriptors: descriptorsOnce,
+    gallery: galleryOnce,
   }
 }
 
@@ -233,7 +237,7 @@ async function faceCheck(ctx: SyncContext, look: BatchLookups, r: SyncRecord): P
     throw err
   }
   const { face_threshold: threshold, face_margin: margin } = ctx.rules.settings
-  const own = verify(look.descriptors.get(r.member_id) ?? [], probe, threshold)
+  const own = verify((await look.descriptors()).get(r.member_id) ?? [], probe, threshold)
   const flags: string[] = []
   if (!own.verified) flags.push('face_not_verified')
   else {

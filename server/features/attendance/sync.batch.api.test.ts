@@ -188,13 +188,13 @@ describe('sync batches are written as if record by record', () => {
         // Fewer random batches on PGlite (single-threaded WASM, ~10x slower here); the full count on PostgreSQL.
         numRuns: backend === 'pglite' ? 5 : 15,
         // One fixed batch first, so the cases the end of the test looks for are there whatever the random runs draw:
-        // a day checked in and out with the member's own face, and a capture without a face.
+        // a day checked in and out with the member's own face, and a capture with someone else's face.
         examples: [
           [
             [
               { who: 1, day: 3, kind: 'check_in', minute: 7 * 60 + 30, face: 'own', photo: true, recorder: 'none', remarks: undefined, repeat: undefined },
               { who: 1, day: 3, kind: 'check_out', minute: 16 * 60, face: 'own', photo: false, recorder: 'self', remarks: 'Rapat', repeat: undefined },
-              { who: 0, day: 4, kind: 'check_in', minute: 6 * 60 + 50, face: 'none', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
+              { who: 0, day: 4, kind: 'check_in', minute: 6 * 60 + 50, face: 'other', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
             ],
             false,
           ],
