@@ -9,6 +9,7 @@
 // Chromium, and the real photos in ../shared/faces. Progress goes to stderr; the table to stdout, and to
 // bench/results.json + bench/results.md. Timings are printed, never asserted: the machine is shared and noisy.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fitDescriptorModel, realFaces, Rng, SyntheticFaces, type RealFace } from './generators'
 import type { World } from './world'
@@ -77,12 +78,12 @@ function fmt(x: number | null, unit: string): string {
   return `${s} ${unit}`
 }
 
-export function markdown(result: { date: string; machine: string; mode: string; durationS: number; rows: Row[] }): string {
+export function markdown(result: { date: string; machine: string; mode: string; durationS: number; load?: { start: number[]; end: number[] }; rows: Row[] }): string {
   const lines = [
     '# Benchmark results',
     '',
     `${result.date.slice(0, 16).replace('T', ' ')} UTC, ${result.mode} run (${result.durationS} s), on ${result.machine}, PostgreSQL at 127.0.0.1, Debian Chromium headless.`,
-    `Written by \`npm run bench${result.mode === 'quick' ? ' -- --quick' : ''}\` (server/bench/). The machine is shared: other work ran during the run, so figures are noisy;`,
+    `Written by \`npm run bench${result.mode === 'quick' ? ' -- --quick' : ''}\` (server/bench/). Figures are noisy (a small, possibly shared machine${result.load ? `; load average ${result.load.start[0]} at the start, ${result.load.end[0]} at the end` : ''});`,
     'each baseline was measured in the same run, next to its figure. Ratio = figure ÷ baseline.',
     '',
     '| figure | value | baseline (same run) | ratio | target |',
@@ -142,6 +143,7 @@ async function worldSections(world: World, rows: Row[], real: RealFace[], faces:
 
 async function main(): Promise<void> {
   const t0 = performance.now()
+  const loadAtStart = os.loadavg().map((x) => round(x, 2))
   const rows: Row[] = []
   progress(`Hadir benchmarks (${quick ? 'quick' : 'full'}) on ${machine()}`)
   if (!argv.includes('--no-build')) {
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
   }
 
   const durationS = Math.round((performance.now() - t0) / 1000)
-  const result = { date: new Date().toISOString(), machine: machine(), mode: quick ? 'quick' : 'full', durationS, rows }
+  const result = { date: new Date().toISOString(), machine: machine(), mode: quick ? 'quick' : 'full', durationS, load: { start: loadAtStart, end: os.loadavg().map((x) => round(x, 2)) }, rows }
   const out = path.join(ROOT, 'bench')
   fs.mkdirSync(out, { recursive: true })
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(result, null, 2) + '\n')
