@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { withTenant } from '../../db/tenant'
 import { and, asc, count, eq, sql } from 'drizzle-orm'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
@@ -22,7 +23,7 @@ const INVITATION_DAYS = 7
 export const memberRoutes = new Hono<AppEnv>()
   .get('/:id/members', allow('member:view'), validate('param', idParam), validate('query', memberListQuery), async (c) => {
     const p = scoped(c)
-    return ok(c, await listMembers(c.get('deps').database.db, p.organizationId, c.req.valid('query')))
+    return ok(c, await withTenant(c.get('deps').database.db, p.organizationId, (tx) => listMembers(tx, p.organizationId, c.req.valid('query'))))
   })
   .post('/:id/members', allow('member:manage'), validate('param', idParam), validate('json', memberInput), async (c) => {
     const p = scoped(c)
@@ -46,10 +47,12 @@ export const memberRoutes = new Hono<AppEnv>()
   .get('/:id/members/export', allow('member:view'), validate('param', idParam), validate('query', exportQuery), async (c) => {
     const p = scoped(c)
     const { format, ...filters } = c.req.valid('query')
-    const { db } = c.get('deps').database
-    const members = await allMembers(db, p.organizationId, filters)
-    const [org] = await db.select({ name: organizations.name, slug: organizations.slug }).from(organizations).where(eq(organizations.id, p.organizationId))
-    await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.export', entityType: 'member', details: { format, count: members.length, filters }, ip: clientIp(c) })
+    const { members, org } = await withTenant(c.get('deps').database.db, p.organizationId, async (tx) => {
+      const members = await allMembers(tx, p.organizationId, filters)
+      const [org] = await tx.select({ name: organizations.name, slug: organizations.slug }).from(organizations).where(eq(organizations.id, p.organizationId))
+      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.export', entityType: 'member', details: { format, count: members.length, filters }, ip: clientIp(c) })
+      return { members, org }
+    })
     const lang = c.req.query('lang') === 'en' ? 'en' : 'id'
     const body = membersExport(members, format, lang)
     const day = new Date().toISOString().slice(0, 10)
@@ -59,7 +62,7 @@ export const memberRoutes = new Hono<AppEnv>()
   })
   .get('/:id/members/:memberId', allow('member:view'), validate('param', memberParams), async (c) => {
     const p = scoped(c)
-    return ok(c, await memberDetail(c.get('deps').database.db, p.organizationId, c.req.valid('param').memberId))
+    return ok(c, await withTenant(c.get('deps').database.db, p.organizationId, (tx) => memberDetail(tx, p.organizationId, c.req.valid('param').memberId)))
   })
   .delete('/:id/members/:memberId', allow('member:manage'), validate('param', memberParams), async (c) => {
     const p = scoped(c)
@@ -67,7 +70,7 @@ export const memberRoutes = new Hono<AppEnv>()
   })
   .get('/:id/members/:memberId/attendance', allow('attendance:record:view'), validate('param', memberParams), validate('query', attendanceQuery), async (c) => {
     const p = scoped(c)
-    const records = await recentAttendance(c.get('deps').database.db, p.organizationId, c.req.valid('param').memberId, c.req.valid('query').limit)
+    const records = await withTenant(c.get('deps').database.db, p.organizationId, (tx) => recentAttendance(tx, p.organizationId, c.req.valid('param').memberId, c.req.valid('query').limit))
     return ok(c, { records })
   })
   .patch('/:id/members/:memberId', allow('member:manage'), validate('param', memberParams), validate('json', memberPatch), async (c) => {
