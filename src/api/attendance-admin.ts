@@ -12,20 +12,7 @@ export type AttendanceSort = 'date' | 'check_in' | 'name'
 export const ATTENDANCE_STATUSES: readonly AttendanceStatus[] = ['present', 'late', 'absent', 'excused']
 export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'rejected']
 export const ATTENDANCE_SOURCES: readonly AttendanceSource[] = ['mobile', 'manual', 'website']
-/** Every flag the server may put on a record. */
-export const ATTENDANCE_FLAGS = [
-  'late',
-  'left_early',
-  'auto_closed',
-  'missing_check_in',
-  'clock_skew',
-  'outside_geofence',
-  'face_not_verified',
-  'low_match_margin',
-  'no_face',
-  'photo_mismatch',
-] as const
-export type AttendanceFlag = (typeof ATTENDANCE_FLAGS)[number]
+export { ATTENDANCE_FLAGS, type AttendanceFlag } from '@shared/attendance/flags'
 
 export interface AttendanceRow {
   id: Id

@@ -1,6 +1,7 @@
 // The member app's attendance logic without Vue, Dexie or the network (tested alone): what the next tap is, what a
 // capture record looks like, what the confirmation screen says, and the member's history merged with this phone's
 // unsent captures.
+import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
 import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
 import type { AttendanceKind, SyncRecord } from '@shared/attendance/sync'
 import { base64ToBytes, encodeDescriptor } from '@shared/face/descriptor'
@@ -121,22 +122,9 @@ export function outcomeText(o: CaptureOutcome): { key: string; params: Record<st
   return { key: 'checkin.status.checkedOut', params: {} }
 }
 
-/** Flags the server may put on a record, each with words in `history.flag.*`. */
-export const KNOWN_FLAGS = [
-  'late',
-  'left_early',
-  'auto_closed',
-  'missing_check_in',
-  'clock_skew',
-  'outside_geofence',
-  'face_not_verified',
-  'low_match_margin',
-  'no_face',
-  'photo_mismatch',
-] as const
 
 export function flagKey(flag: string): string {
-  return (KNOWN_FLAGS as readonly string[]).includes(flag) ? `history.flag.${flag}` : 'history.flag.other'
+  return (ATTENDANCE_FLAGS as readonly string[]).includes(flag) ? `history.flag.${flag}` : 'history.flag.other'
 }
 
 /** One of this phone's captures that the server has not acknowledged yet. */

@@ -1,19 +1,8 @@
 import { z } from 'zod'
+import { ATTENDANCE_FLAGS } from '../../../shared/attendance/flags'
 import { ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../db/schema'
 
-/** Every flag the capture rules can put on a record (docs/api.md, "Attendance capture"). */
-export const ATTENDANCE_FLAGS = [
-  'late',
-  'left_early',
-  'auto_closed',
-  'missing_check_in',
-  'clock_skew',
-  'outside_geofence',
-  'face_not_verified',
-  'low_match_margin',
-  'no_face',
-  'photo_mismatch',
-] as const
+export { ATTENDANCE_FLAGS }
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const
 export const SORTS = ['date', 'check_in', 'name'] as const

@@ -1,0 +1,16 @@
+/** Every flag the capture rules can put on a record (docs/api.md, "Attendance capture"): one list for the server's
+ * filter schema, the dashboard's filters and badges, and the member's history. */
+export const ATTENDANCE_FLAGS = [
+  'late',
+  'left_early',
+  'auto_closed',
+  'missing_check_in',
+  'clock_skew',
+  'outside_geofence',
+  'face_not_verified',
+  'low_match_margin',
+  'no_face',
+  'photo_mismatch',
+] as const
+
+export type AttendanceFlag = (typeof ATTENDANCE_FLAGS)[number]
