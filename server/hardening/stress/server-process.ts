@@ -1,6 +1,6 @@
 // The production server as a separate process for the stress runs: its bundle, a PostgreSQL database of its own,
 // start / SIGKILL / restart, direct database access for fast set-up, and its peak memory.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -13,8 +13,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 /**
- * The server bundle, made exactly as `npm run build` makes dist/server/index.js (scripts/build-server.mjs: esbuild,
- * node20, ESM, npm packages external), written under .tmp/ so that a stress run never replaces the dist/ another
+ * The server bundle, made by the same script as `npm run build` makes dist/server/index.js (scripts/build-server.mjs),
+ * written under .tmp/ so that a stress run never replaces the dist/ another
  * test run is serving from. `--dist` uses dist/server/index.js as it is.
  */
 export async function serverBundle(useDist: boolean): Promise<string> {
@@ -23,20 +23,9 @@ export async function serverBundle(useDist: boolean): Promise<string> {
     if (!fs.existsSync(file)) throw new Error('dist/server/index.js is missing: run `npm run build` first')
     return file
   }
-  const { build } = await import('esbuild')
   const outdir = path.join(ROOT, '.tmp', 'stress-server')
-  await build({
-    entryPoints: { index: path.join(ROOT, 'server/index.ts') },
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __hadirRequire } from 'node:module'; const require = __hadirRequire(import.meta.url);" },
-  })
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-server.mjs'), '--outdir', outdir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (built.status !== 0) throw new Error('scripts/build-server.mjs failed')
   return path.join(outdir, 'index.js')
 }
 
