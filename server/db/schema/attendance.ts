@@ -12,13 +12,24 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
 import { createdAt, id, organizationId, updatedAt } from './common'
 import { locations, organizationMembers } from './members'
 import { devices } from './devices'
 import { users } from './users'
+import { ASSURANCE_LEVELS, CHALLENGE_PURPOSES, type Assurance, type LivenessStep } from '../../../shared/attendance/evidence'
+
+/** The evidence of one capture as stored: where each frame's image is kept, never the image itself. */
+export interface StoredEvidence {
+  challenge_id: string | null
+  steps: LivenessStep[]
+  mode: 'online' | 'offline'
+  frames: { t: number; key: string }[]
+}
 
 export const ATTENDANCE_STATUSES = ['present', 'late', 'absent', 'excused'] as const
 export const ATTENDANCE_SOURCES = ['mobile', 'website', 'manual'] as const
+export const APPROVAL_STATUSES = ['verifying', 'pending', 'approved', 'rejected'] as const
 
 /** One member's attendance on one day (spec table), plus what offline capture and review need. */
 export const attendanceRecords = pgTable(
@@ -39,7 +50,10 @@ export const attendanceRecords = pgTable(
     faceMatchScore: real('face_match_score'),
     deviceMatchScore: real('device_match_score'),
     status: text('status', { enum: ATTENDANCE_STATUSES }).notNull(),
-    approvalStatus: text('approval_status', { enum: ['pending', 'approved', 'rejected'] }).notNull().default('approved'),
+    /** verifying: the server's image checks of a capture of this day have not ended yet (see attendance_events). */
+    approvalStatus: text('approval_status', { enum: APPROVAL_STATUSES }).notNull().default('approved'),
+    /** The lowest assurance level among the day's captures (null: no capture checked, e.g. manual or excused). */
+    assuranceLevel: text('assurance_level', { enum: ASSURANCE_LEVELS }),
     flags: text('flags').array().notNull().default([]),
     remarks: text('remarks'),
     source: text('source', { enum: ATTENDANCE_SOURCES }).notNull(),
@@ -87,11 +101,46 @@ export const attendanceEvents = pgTable(
     clockSkewMs: integer('clock_skew_ms').notNull().default(0),
     faceDistance: real('face_distance'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** 'phone' (a member's own) or 'kiosk' (an enrolled petugas tablet). */
+    origin: text('origin', { enum: ['phone', 'kiosk'] }).notNull().default('phone'),
+    /** The images and challenge the capture came with (null: none were sent). */
+    evidence: jsonb('evidence').$type<StoredEvidence>(),
+    /** verifying: the image checks are queued or running; done: `assurance` is final. */
+    verification: text('verification', { enum: ['verifying', 'done'] }).notNull().default('done'),
+    /** The server's checklist for this capture (place and time at receipt, face and liveness when verified). */
+    assurance: jsonb('assurance').$type<Assurance>(),
+    /** What the device claimed (its location id, coordinates and match score), kept as claims. */
+    claims: jsonb('claims').$type<Record<string, unknown>>(),
   },
   (t) => [
     uniqueIndex('attendance_events_org_client_unique').on(t.organizationId, t.clientId),
     index('attendance_events_record_idx').on(t.attendanceRecordId),
+    index('attendance_events_verifying_idx').on(t.verification).where(sql`verification = 'verifying'`),
+    index('attendance_events_member_idx').on(t.organizationId, t.organizationMemberId, t.capturedAt),
   ],
+)
+
+/**
+ * A liveness challenge the server issued: a random sequence of head turns and a nonce that answers once, within a
+ * short expiry. The capture (or sign-in, or registration) that answers it is written in `used_by`.
+ */
+export const livenessChallenges = pgTable(
+  'liveness_challenges',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: organizationId(),
+    purpose: text('purpose', { enum: CHALLENGE_PURPOSES }).notNull(),
+    steps: text('steps').array().notNull(),
+    /** Who may answer it: the member it was issued to (phone, sign-in, registration), or the enrolled tablet (kiosk). */
+    organizationMemberId: integer('organization_member_id').references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'cascade' }),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    /** The capture's client id (or 'login:<session>' / 'register:<member>') that answered it. */
+    usedBy: text('used_by'),
+  },
+  (t) => [index('liveness_challenges_org_idx').on(t.organizationId, t.expiresAt)],
 )
 
 /** Spec table: one row per sync exchange with a device. */

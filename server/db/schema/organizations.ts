@@ -8,6 +8,10 @@ export interface OrganizationSettings {
   photo_retention_days?: number
   geofence_policy?: 'refuse' | 'flag'
   forgotten_checkout_rule?: 'close_at_schedule_end' | 'leave_open'
+  /** A capture older than this (hours before it reached the server) is held for review. */
+  offline_window_hours?: number
+  /** Which captures made on offline evidence (the device's own challenge and clock) wait for review. */
+  offline_review?: 'always' | 'phones' | 'never'
 }
 
 export const organizations = pgTable('organizations', {

@@ -30,5 +30,7 @@ export const settingsPatch = z
     photo_retention_days: z.number().int().min(1).max(3650).optional(),
     geofence_policy: z.enum(['refuse', 'flag']).optional(),
     forgotten_checkout_rule: z.enum(['close_at_schedule_end', 'leave_open']).optional(),
+    offline_window_hours: z.number().int().min(1).max(24 * 31).optional(),
+    offline_review: z.enum(['always', 'phones', 'never']).optional(),
   })
   .strict()

@@ -1,3 +1,4 @@
+import { DEFAULT_OFFLINE_WINDOW_HOURS } from '../../../shared/attendance/evidence'
 import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { organizationMembers, organizations, type OrganizationSettings } from '../../db/schema'
@@ -12,6 +13,8 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettin
   photo_retention_days: 90,
   geofence_policy: 'flag',
   forgotten_checkout_rule: 'close_at_schedule_end',
+  offline_window_hours: DEFAULT_OFFLINE_WINDOW_HOURS,
+  offline_review: 'phones',
 }
 
 function slugify(name: string): string {
