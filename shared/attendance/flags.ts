@@ -11,6 +11,17 @@ export const ATTENDANCE_FLAGS = [
   'low_match_margin',
   'no_face',
   'photo_mismatch',
+  // Evidence (issue 13): what the server's own checks of a capture found.
+  'no_evidence',
+  'liveness_failed',
+  'different_people',
+  'challenge_reused',
+  'offline_evidence',
+  'no_location',
+  'location_inaccurate',
+  'stale_capture',
+  'out_of_order',
+  'earlier_capture',
 ] as const
 
 export type AttendanceFlag = (typeof ATTENDANCE_FLAGS)[number]

@@ -1,5 +1,6 @@
 // The sync protocol between a device's outbox and POST /api/attendance/sync, shared by the PWA and the server.
 import { z } from 'zod'
+import { evidenceSchema } from './evidence'
 
 /** At most this many records in one request; a device sends more as several batches. */
 export const MAX_SYNC_BATCH = 100
@@ -34,6 +35,8 @@ export const syncRecordSchema = z.object({
   /** The device's own match score: stored as its claim, never used for a decision. */
   face_match_score: z.number().min(0).max(1).optional(),
   face_image: z.string().max(400_000).optional(),
+  /** The face crops of the liveness challenge the capture answered: the only thing the server decides identity from. */
+  evidence: evidenceSchema.optional(),
   remarks: z.string().trim().max(500).refine(noNul, 'Text may not contain the NUL character').optional(),
   location_id: rowId.optional(),
   latitude: z.number().min(-90).max(90).optional(),
@@ -59,6 +62,8 @@ export interface SyncResult {
   reason?: string
   record_id?: number
   attendance_status?: 'present' | 'late' | 'absent' | 'excused'
+  /** verifying: the server's image checks of this capture are queued (GET /api/attendance/captures/:clientId). */
+  approval_status?: 'verifying' | 'pending' | 'approved' | 'rejected'
   flags?: string[]
 }
 
