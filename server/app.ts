@@ -7,7 +7,7 @@ import { AppError, PayloadTooLargeError } from './errors'
 import { loadPrincipal } from './auth/session'
 import { loadDevice } from './auth/device'
 import { sameOriginOnly } from './auth/csrf'
-import { AttemptLimiter } from './auth/rate-limit'
+import { AttemptLimiter, ClientLockout } from './auth/rate-limit'
 import { healthRoutes } from './features/health/health.routes'
 import { setupRoutes } from './features/setup/setup.routes'
 import { authRoutes } from './features/auth/auth.routes'
@@ -49,6 +49,7 @@ const CSP = {
 
 export function createApp(deps: AppDeps, clientDir?: string) {
   const limiter = new AttemptLimiter(deps.options.signInPerMinute)
+  const enrolLockout = new ClientLockout('ENROL_LOCKED')
   const app = new Hono<AppEnv>()
 
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false, permissionsPolicy: { camera: ['self'], geolocation: ['self'] } }))
@@ -107,7 +108,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', importRoutes)
     .route('/organizations', auditRoutes)
     .route('/', leaveRoutes)
-    .route('/devices', deviceRoutes)
+    .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))
   app.route('/api', api)
 
@@ -117,6 +118,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     if (err instanceof AppError) {
       const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
       if (err.details !== undefined) body.details = err.details
+      // A refused sign-in or code (rate limit, lockout) says when to try again, in the header too.
+      const retry = (err.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds
+      if (err.status === 429 && typeof retry === 'number') c.header('Retry-After', String(retry))
       return c.json({ error: body }, err.status)
     }
     // A unique constraint hit by two identical requests at once (check-then-insert races): the loser gets 409, not 500.

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { createTestApp, type Agent, type TestApp } from '../test/harness'
 import { buildOrg, PASSWORD, PIN, type OrgWorld } from '../test/fixtures'
 import { organizationMembers, sessions, users } from '../db/schema'
 import { hashToken } from '../auth/crypto'
-import { MAX_FAILED_ATTEMPTS } from '../auth/rate-limit'
+import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../auth/rate-limit'
 import { apiRoutes, call, snapshot, snapshotDiff } from './world'
 
 /**
@@ -49,7 +49,46 @@ describe('authentication and sessions', () => {
     await t.db.update(organizationMembers).set({ pinLockedUntil: null, failedPins: 0 }).where(eq(organizationMembers.id, a.memberId))
   })
 
-  it('limits sign-in attempts per client across accounts: passwords, PINs, face sign-in and invitation codes', async () => {
+  it('locks a client out of tablet enrolment after 5 wrong codes even when 20 arrive at once', async () => {
+    const code = (await a.admin.post(`/api/organizations/${a.id}/devices`, { name: 'Tablet by code' })).body.data.enrol_code as string
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => t.agent().post('/api/devices/enrol', { code: `WRONG${i}CODE` })))
+    // At most MAX_FAILED_ATTEMPTS codes were looked up; every other guess was refused unchecked.
+    expect(statuses(replies).filter((s) => s === 404).length).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS - 1)
+    expect(statuses(replies).filter((s) => s === 429).length).toBeGreaterThanOrEqual(20 - MAX_FAILED_ATTEMPTS + 1)
+    for (const r of replies.filter((x) => x.status === 429)) {
+      expect(r.body.error).toMatchObject({ code: 'ENROL_LOCKED', details: { retry_after_seconds: expect.any(Number) } })
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
+    }
+    // Even the right code is refused while the client is locked, and the code stays unused.
+    const right = await t.agent().post('/api/devices/enrol', { code })
+    expect(right.status).toBe(429)
+    expect(right.body.error.code).toBe('ENROL_LOCKED')
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan((LOCK_MINUTES - 1) * 60)
+    // The lock ends after LOCK_MINUTES (the clock is moved, not waited for).
+    const now = Date.now()
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + LOCK_MINUTES * 60_000 + 1000)
+    try {
+      const later = await t.agent().post('/api/devices/enrol', { code })
+      expect(later.status).toBe(200)
+    } finally {
+      clock.mockRestore()
+    }
+  })
+
+  it('answers 429 sign-in refusals with a Retry-After header', async () => {
+    const limited = await createTestApp({ signInPerMinute: 1 })
+    try {
+      await limited.agent().post('/api/auth/login', { email: 'nobody@example.com', password: 'whatever1' })
+      const refused = await limited.agent().post('/api/auth/login', { email: 'nobody@example.com', password: 'whatever1' })
+      expect(refused.status).toBe(429)
+      expect(refused.body.error.code).toBe('TOO_MANY_ATTEMPTS')
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    } finally {
+      await limited.close()
+    }
+  })
+
+  it('limits sign-in attempts per client across accounts: passwords, PINs, face sign-in, invitation and enrolment codes', async () => {
     const limited = await createTestApp({ signInPerMinute: 3 })
     try {
       const tries = [
@@ -57,6 +96,7 @@ describe('authentication and sessions', () => {
         (i: number) => limited.agent().post('/api/mobile/login', { organization_id: 1, login: `nobody-${i}`, pin: '123457' }),
         (i: number) => limited.agent().post('/api/mobile/invitations/redeem', { code: `NOPE${i}XYZ`, pin: '482916' }),
         (i: number) => limited.agent().get(`/api/mobile/invitations/NOPE${i}XYZ`),
+        (i: number) => limited.agent().post('/api/devices/enrol', { code: `NOPE${i}XYZ` }),
       ]
       for (const attempt of tries) {
         const got: number[] = []
@@ -173,6 +213,11 @@ describe('authentication and sessions', () => {
       { origin: 'https://evil.example' },
       { origin: 'null' },
       { origin: 'http://localhost.evil.example' },
+      // A foreign Origin is refused whatever Sec-Fetch-Site claims.
+      { 'sec-fetch-site': 'same-origin', origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'none', origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'same-origin', origin: 'null' },
+      { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:8080' },
     ]
     const failures: string[] = []
     for (const route of apiRoutes(t.app).filter((r) => r.method !== 'GET')) {
@@ -189,9 +234,17 @@ describe('authentication and sessions', () => {
     }
     expect(failures).toEqual([])
     expect(snapshotDiff(before, await snapshot(t))).toEqual([])
-    // The app's own pages are same-origin and pass.
+    // The app's own pages are same-origin and pass, directly or behind a proxy that sets X-Forwarded-Host.
     const ok = await call(t, a.admin, 'POST', `/api/organizations/${a.id}/positions`, { name: 'Same origin' }, { headers: { 'sec-fetch-site': 'same-origin', origin: 'http://localhost', host: 'localhost' } })
     expect(ok.status).toBe(201)
+    const proxied = await call(t, a.admin, 'POST', `/api/organizations/${a.id}/positions`, { name: 'Behind a proxy' }, { headers: { 'sec-fetch-site': 'same-origin', origin: 'https://hadir.example', host: '127.0.0.1:3000', 'x-forwarded-host': 'hadir.example' } })
+    expect(proxied.status).toBe(201)
+    // An older browser that sends Origin but no Sec-Fetch-Site, from this server.
+    const older = await call(t, a.admin, 'POST', `/api/organizations/${a.id}/positions`, { name: 'Older browser' }, { headers: { origin: 'http://localhost', host: 'localhost' } })
+    expect(older.status).toBe(201)
+    // A non-browser API client (no Origin, no Sec-Fetch-Site) sending JSON passes as before.
+    const client = await call(t, a.admin, 'POST', `/api/organizations/${a.id}/positions`, { name: 'API client' }, { headers: { host: 'localhost' } })
+    expect(client.status).toBe(201)
   })
 
   it('sends security headers on every answer, with a Content-Security-Policy, and no-store on the API', async () => {

@@ -11,6 +11,7 @@ import { audit } from '../../audit'
 import { hashToken, normalizeCode, randomCode, randomToken } from '../../auth/crypto'
 import { deviceCookieName } from '../../auth/session'
 import { NotFoundError } from '../../errors'
+import type { AttemptLimiter, ClientLockout } from '../../auth/rate-limit'
 import { idParam, name } from '../organizations/organizations.schemas'
 
 const ENROL_HOURS = 24
@@ -79,51 +80,64 @@ export const deviceAdminRoutes = new Hono<AppEnv>()
     return ok(c, presentDevice(device))
   })
 
-/** Tablet side: redeem the one-time code; the device token is bound to the code's organization. */
-export const deviceRoutes = new Hono<AppEnv>()
-  .post('/enrol', publicRoute(), validate('json', z.object({ code: z.string().max(40), name: name.optional() })), async (c) => {
-    const { code, name: deviceName } = c.req.valid('json')
-    const { secret, options, database } = c.get('deps')
-    const token = randomToken()
-    const result = await database.db.transaction(async (tx) => {
-      const [d] = await tx
-        .update(devices)
-        .set({
-          enrolCodeHash: null,
-          enrolledAt: new Date(),
-          tokenHash: hashToken(secret, token),
-          name: deviceName,
-          userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null,
-          lastSeenAt: new Date(),
-        })
-        .where(
-          and(
-            eq(devices.enrolCodeHash, hashToken(secret, normalizeCode(code))),
-            gt(devices.enrolExpiresAt, new Date()),
-            isNull(devices.revokedAt),
-          ),
-        )
-        .returning()
-      if (!d) throw new NotFoundError('Enrolment code', 'ENROL_CODE_INVALID')
-      const [org] = await tx.select({ id: organizations.id, name: organizations.name }).from(organizations).where(eq(organizations.id, d.organizationId))
-      await audit(tx, { organizationId: d.organizationId, actorDeviceId: d.id, action: 'device.enrol', entityType: 'device', entityId: d.id, ip: clientIp(c) })
-      return { device: { id: d.id, name: d.name }, organization: org! }
+/**
+ * Tablet side: redeem the one-time code; the device token is bound to the code's organization. Codes are guessed like
+ * PINs: 30 tries a minute per client (an allowance of their own), and a client that sent 5 wrong codes is
+ * locked out of enrolment for 15 minutes; the try is claimed before the code is looked up (see ClientLockout).
+ */
+export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
+  return new Hono<AppEnv>()
+    .post('/enrol', publicRoute(), validate('json', z.object({ code: z.string().max(40), name: name.optional() })), async (c) => {
+      const ip = clientIp(c)
+      limiter.hit(`enrol:${ip}`)
+      const attempt = lockout.claim(`enrol:${ip}`)
+      const { code, name: deviceName } = c.req.valid('json')
+      const { secret, options, database } = c.get('deps')
+      const token = randomToken()
+      const result = await database.db.transaction(async (tx) => {
+        const [d] = await tx
+          .update(devices)
+          .set({
+            enrolCodeHash: null,
+            enrolledAt: new Date(),
+            tokenHash: hashToken(secret, token),
+            name: deviceName,
+            userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null,
+            lastSeenAt: new Date(),
+          })
+          .where(
+            and(
+              eq(devices.enrolCodeHash, hashToken(secret, normalizeCode(code))),
+              gt(devices.enrolExpiresAt, new Date()),
+              isNull(devices.revokedAt),
+            ),
+          )
+          .returning()
+        if (!d) {
+          attempt.failed() // the last allowed wrong code locks the client (429) instead of answering 404
+          throw new NotFoundError('Enrolment code', 'ENROL_CODE_INVALID')
+        }
+        const [org] = await tx.select({ id: organizations.id, name: organizations.name }).from(organizations).where(eq(organizations.id, d.organizationId))
+        await audit(tx, { organizationId: d.organizationId, actorDeviceId: d.id, action: 'device.enrol', entityType: 'device', entityId: d.id, ip: clientIp(c) })
+        return { device: { id: d.id, name: d.name }, organization: org! }
+      })
+      attempt.succeeded()
+      setCookie(c, deviceCookieName(options.secureCookies), token, {
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: options.secureCookies,
+        path: '/',
+        maxAge: DEVICE_COOKIE_DAYS * 24 * 3600,
+      })
+      return ok(c, result)
     })
-    setCookie(c, deviceCookieName(options.secureCookies), token, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: options.secureCookies,
-      path: '/',
-      maxAge: DEVICE_COOKIE_DAYS * 24 * 3600,
+    .get('/me', enrolledDevice(), async (c) => {
+      const d = deviceOf(c)
+      const [org] = await c
+        .get('deps')
+        .database.db.select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone })
+        .from(organizations)
+        .where(eq(organizations.id, d.organizationId))
+      return ok(c, { device: { id: d.id, name: d.name }, organization: org })
     })
-    return ok(c, result)
-  })
-  .get('/me', enrolledDevice(), async (c) => {
-    const d = deviceOf(c)
-    const [org] = await c
-      .get('deps')
-      .database.db.select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone })
-      .from(organizations)
-      .where(eq(organizations.id, d.organizationId))
-    return ok(c, { device: { id: d.id, name: d.name }, organization: org })
-  })
+}
