@@ -18,8 +18,10 @@ import {
   importJobs,
   leaveRequests,
   memberFaceData,
+  membershipInvitations,
   rolePermissions,
   roles,
+  users,
 } from '../db/schema'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
@@ -331,6 +333,19 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
     .values({ organizationId: id, key: `custom_${marker}`, name: `Role ${marker}`, surface: 'web' })
     .returning({ id: roles.id })
   await t.db.insert(rolePermissions).values({ roleId: role!.id, permission: 'attendance:record:view' })
+  // A person with an account of their own (in no organization of this world), invited here as a member: pending.
+  const [outsider] = await t.db.insert(users).values({ name: 'Outsider', email: `outsider.${key}@example.com` }).returning({ id: users.id })
+  const [memberRole] = await t.db.select({ id: roles.id }).from(roles).where(sql`${roles.key} = 'member' and ${roles.organizationId} is null`)
+  await t.db.insert(membershipInvitations).values({
+    organizationId: id,
+    userId: outsider!.id,
+    kind: 'member',
+    roleId: memberRole!.id,
+    name: `Outsider ${marker}`,
+    email: `outsider.${key}@example.com`,
+    memberNumber: `O-${marker}`,
+    expiresAt: new Date(Date.now() + 7 * 86_400_000),
+  })
 
   return {
     ...o,

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import { createdAt, id, organizationId, updatedAt } from './common'
 import { users } from './users'
@@ -78,6 +78,13 @@ export const organizationMembers = pgTable(
     pinHash: text('pin_hash'),
     failedPins: integer('failed_pins').notNull().default(0),
     pinLockedUntil: timestamp('pin_locked_until', { withTimezone: true }),
+    /** The person's last sign-in to THIS organization (entering it on the dashboard, or a PIN/face sign-in). */
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+    /**
+     * The organization created the person's account, so it may edit their name, email and phone. False when they
+     * joined with an account of their own (an accepted invitation): then only they change those.
+     */
+    managesAccount: boolean('manages_account').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -123,4 +130,41 @@ export const invitations = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('invitations_organization_idx').on(t.organizationId, t.organizationMemberId)],
+)
+
+/**
+ * An organization's invitation to a person who already has a Hadir account (made in another organization): they
+ * become a member or staff only when they accept it, signed in with their own credentials. Until then the
+ * organization sees only what its admin typed (name, email), never the account's own details.
+ */
+export const membershipInvitations = pgTable(
+  'membership_invitations',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['staff', 'member'] }).notNull(),
+    roleId: integer('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    /** As the admin typed them. */
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    memberNumber: text('member_number'),
+    departmentId: integer('department_id').references(() => departments.id, { onDelete: 'set null' }),
+    positionId: integer('position_id').references(() => positions.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['pending', 'accepted', 'declined'] }).notNull().default('pending'),
+    /** The membership made (or given the role) on acceptance. */
+    organizationMemberId: integer('organization_member_id').references(() => organizationMembers.id, { onDelete: 'set null' }),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    respondedAt: timestamp('responded_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('membership_invitations_pending_unique').on(t.organizationId, t.userId, t.kind).where(sql`${t.status} = 'pending'`),
+    index('membership_invitations_user_idx').on(t.userId),
+  ],
 )
