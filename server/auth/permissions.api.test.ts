@@ -81,6 +81,7 @@ const EXPECTED: Record<string, string> = {
   'POST /api/organizations/:id/attendance/:recordId/approve': 'attendance:record:approve',
   'POST /api/organizations/:id/attendance/:recordId/reject': 'attendance:record:approve',
   'GET /api/organizations/:id/attendance/:recordId/photo': 'attendance:record:view',
+  'GET /api/organizations/:id/attendance/:recordId/frames': 'attendance:record:view',
   // --- members, import and export (server/features/members, server/features/imports) ---
   'GET /api/organizations/:id/members/export': 'member:view',
   'DELETE /api/organizations/:id/members/:memberId': 'member:manage',

@@ -13,10 +13,10 @@ import { departments, locations, memberRoles, organizationMembers, rolePermissio
 import { idParam } from '../organizations/organizations.schemas'
 import { toLocal } from '../../../shared/attendance/rules'
 import { organizationRules } from '../attendance/attendance.schedule'
-import { correctionInput, decisionInput, listQuery, manualInput, recordParams, trendQuery } from './attendance-admin.schemas'
+import { correctionInput, decisionInput, frameQuery, listQuery, manualInput, recordParams, trendQuery } from './attendance-admin.schemas'
 import { listParsed } from './attendance-list'
 import { attendanceStream } from './attendance-live'
-import { correctRecord, createManualRecord, decideRecord, recordDetail, recordPhotoKey, type Actor } from './attendance-manage'
+import { correctRecord, createManualRecord, decideRecord, recordDetail, recordFrameKey, recordPhotoKey, type Actor } from './attendance-manage'
 import { attendanceToday, attendanceTrend } from './attendance-today'
 
 function actorOf(c: Context<AppEnv>): Actor {
@@ -25,6 +25,13 @@ function actorOf(c: Context<AppEnv>): Actor {
 }
 
 const photoQuery = z.object({ size: z.enum(['full', 'thumb']).default('full') }).strict()
+
+/** The image type from its first bytes (frames are stored as the device sent them: JPEG, PNG or WebP). */
+function imageType(bytes: Uint8Array): string {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png'
+  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46 && bytes[8] === 0x57 && bytes[9] === 0x45) return 'image/webp'
+  return 'image/jpeg'
+}
 
 /** The dashboard's attendance: list, live stream, today at a glance, approvals, corrections, manual records (mounted at /api/organizations). */
 export const attendanceAdminRoutes = new Hono<AppEnv>()
@@ -81,4 +88,16 @@ export const attendanceAdminRoutes = new Hono<AppEnv>()
     await audit(deps.database.db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'attendance.photo_view', entityType: 'attendance_record', entityId: recordId, details: { size }, ip: clientIp(c) })
     const bytes = size === 'thumb' ? await sharp(stored).resize(96, 96, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer() : stored
     return c.body(new Uint8Array(bytes), 200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'no-store', 'Content-Disposition': 'inline' })
+  })
+  // One face crop of a capture's liveness challenge (the evidence the server checked), under the same rules as the photo.
+  .get('/:id/attendance/:recordId/frames', allow('attendance:record:view'), validate('param', recordParams), validate('query', frameQuery), async (c) => {
+    const p = scoped(c)
+    const { recordId } = c.req.valid('param')
+    const { event, frame } = c.req.valid('query')
+    const deps = c.get('deps')
+    const key = await recordFrameKey(deps.database.db, p.organizationId, recordId, event, frame)
+    const stored = await deps.storage.get(key)
+    if (!stored) throw new NotFoundError('Frame')
+    await audit(deps.database.db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'attendance.frame_view', entityType: 'attendance_record', entityId: recordId, details: { event_id: event, frame }, ip: clientIp(c) })
+    return c.body(new Uint8Array(stored), 200, { 'Content-Type': imageType(stored), 'Cache-Control': 'no-store', 'Content-Disposition': 'inline' })
   })

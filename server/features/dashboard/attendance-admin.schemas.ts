@@ -1,10 +1,12 @@
 import { z } from 'zod'
 import { ATTENDANCE_FLAGS } from '../../../shared/attendance/flags'
-import { ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../db/schema'
+import { ASSURANCE_LEVELS, EVIDENCE_MAX_FRAMES } from '../../../shared/attendance/evidence'
+import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../db/schema'
 
 export { ATTENDANCE_FLAGS }
 
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const
+/** The day's assurance level, or `none`: no capture was checked (manual and excused days, records older than the checks). */
+export const LEVEL_FILTERS = [...ASSURANCE_LEVELS, 'none'] as const
 export const SORTS = ['date', 'check_in', 'name'] as const
 export type Sort = (typeof SORTS)[number]
 export type Order = 'asc' | 'desc'
@@ -31,6 +33,7 @@ export const listQuery = z
     status: z.enum(ATTENDANCE_STATUSES).optional(),
     source: z.enum(ATTENDANCE_SOURCES).optional(),
     approval_status: z.enum(APPROVAL_STATUSES).optional(),
+    level: z.enum(LEVEL_FILTERS).optional(),
     flag: z.enum(ATTENDANCE_FLAGS).optional(),
     q: z.string().trim().max(100).optional(),
     sort: z.enum(SORTS).default('date'),
@@ -51,6 +54,14 @@ export type ListQuery = z.input<typeof listQuery>
 export type ParsedListQuery = z.output<typeof listQuery>
 
 export const recordParams = z.object({ id, recordId: id })
+
+/** One evidence frame of one capture of the record: the capture (attendance event) and the frame's place in it. */
+export const frameQuery = z
+  .object({
+    event: id,
+    frame: z.coerce.number().int().min(0).max(EVIDENCE_MAX_FRAMES - 1),
+  })
+  .strict()
 
 const reason = z.string().trim().min(3, 'Give a reason (at least 3 characters)').max(500)
 const note = z.string().trim().max(500)

@@ -125,7 +125,7 @@ describe('the dashboard attendance list', () => {
       expect(r).toMatchObject({ member_name: 'Citra Dewi', member_number: m.number, status: 'present', department: null })
       expect(r.attendance_date >= '2026-11-10' && r.attendance_date <= '2026-11-12').toBe(true)
       expect(Object.keys(r)).toEqual(
-        expect.arrayContaining(['id', 'member_name', 'attendance_date', 'check_in_time', 'check_out_time', 'status', 'recorded_by', 'face_match_score', 'source', 'approval_status', 'flags', 'has_photo', 'location', 'department']),
+        expect.arrayContaining(['id', 'member_name', 'attendance_date', 'check_in_time', 'check_out_time', 'status', 'recorded_by', 'face_match_score', 'source', 'approval_status', 'assurance_level', 'flags', 'has_photo', 'location', 'department']),
       )
     }
     const synced = (await list({ start_date: '2026-11-13', end_date: '2026-11-13', member_id: a.memberId })).records

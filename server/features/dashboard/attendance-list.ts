@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Tx } from '../../db/client'
 import { attendanceRecords, departments, locations, organizationMembers, users } from '../../db/schema'
 import { ValidationError } from '../../errors'
+import type { AssuranceLevel } from '../../../shared/attendance/evidence'
 import { listQuery, type ListQuery, type Order, type ParsedListQuery, type Sort } from './attendance-admin.schemas'
 
 /** One row of the dashboard's attendance list: the spec's fields plus what review needs. */
@@ -18,7 +19,10 @@ export interface AttendanceRow {
   check_in_time: string | null
   check_out_time: string | null
   status: 'present' | 'late' | 'absent' | 'excused'
-  approval_status: 'pending' | 'approved' | 'rejected'
+  /** verifying: the server is still checking a capture's images; the admin decides once it is done. */
+  approval_status: 'verifying' | 'pending' | 'approved' | 'rejected'
+  /** The lowest level among the day's checked captures; null: nothing was checked (manual, excused, older records). */
+  assurance_level: AssuranceLevel | null
   flags: string[]
   source: 'mobile' | 'website' | 'manual'
   /** The name of who recorded it (a petugas, or the admin of a manual record); null when the member did it. */
@@ -116,6 +120,7 @@ function recordConditions(organizationId: number, q: ParsedListQuery): SQL[] {
   if (q.status) out.push(sql`ar.status = ${q.status}`)
   if (q.source) out.push(sql`ar.source = ${q.source}`)
   if (q.approval_status) out.push(sql`ar.approval_status = ${q.approval_status}`)
+  if (q.level) out.push(q.level === 'none' ? sql`ar.assurance_level is null` : sql`ar.assurance_level = ${q.level}`)
   if (q.flag) out.push(sql`ar.flags @> array[${q.flag}]::text[]`)
   if (q.ids) out.push(sql`ar.id in (${sql.join(q.ids.map((i) => sql`${i}`), sql`, `)})`)
   return out
@@ -240,6 +245,7 @@ export async function describeRecords(db: Tx, organizationId: number, ids: numbe
         check_out_time: r.checkOutTime,
         status: r.status,
         approval_status: r.approvalStatus,
+        assurance_level: r.assuranceLevel,
         flags: r.flags,
         source: r.source,
         recorded_by: x.recorder,

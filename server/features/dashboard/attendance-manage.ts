@@ -103,6 +103,10 @@ async function answer(deps: AppDeps, organizationId: number, recordId: number): 
 export async function decideRecord(deps: AppDeps, actor: Actor, recordId: number, decision: 'approved' | 'rejected', note: string | undefined): Promise<AttendanceRow> {
   await deps.database.db.transaction(async (tx) => {
     const row = await lockedRecord(tx, actor.organizationId, recordId)
+    // The server's own check of the captures decides first; a person decides on what it found, not before.
+    if (row.approvalStatus === 'verifying') {
+      throw new ConflictError('The server is still checking the captures of this record. Wait until the check has finished, then decide.', 'STILL_VERIFYING')
+    }
     if (row.approvalStatus === decision) {
       throw new ConflictError(decision === 'approved' ? 'This record is already approved' : 'This record is already rejected', decision === 'approved' ? 'ALREADY_APPROVED' : 'ALREADY_REJECTED')
     }
@@ -252,8 +256,27 @@ export async function recordDetail(db: Tx, organizationId: number, recordId: num
       recorded_by: recorder,
       device,
       mobile_device_id: e.mobileDeviceId,
+      origin: e.origin,
+      verification: e.verification,
+      // Where the frames are stored stays on the server: the page asks for frame `index` of this capture.
+      evidence: e.evidence
+        ? { mode: e.evidence.mode, steps: e.evidence.steps, challenge_issued: e.evidence.challenge_id !== null, frames: e.evidence.frames.map((f, index) => ({ index, t: f.t })) }
+        : null,
+      assurance: e.assurance ?? null,
     })),
   }
+}
+
+/** The storage key of frame `frame` of a capture of this record (a 404 for another organization's, or no such frame). */
+export async function recordFrameKey(db: Tx, organizationId: number, recordId: number, eventId: number, frame: number): Promise<string> {
+  const [row] = await db
+    .select({ evidence: attendanceEvents.evidence })
+    .from(attendanceEvents)
+    .where(and(eq(attendanceEvents.id, eventId), eq(attendanceEvents.organizationId, organizationId), eq(attendanceEvents.attendanceRecordId, recordId)))
+  if (!row) throw new NotFoundError('Capture')
+  const key = row.evidence?.frames[frame]?.key
+  if (!key) throw new NotFoundError('Frame')
+  return key
 }
 
 /** The stored photo of a record (its storage key), or a 404. */

@@ -8,7 +8,8 @@ import { organizationRules } from '../attendance/attendance.schedule'
  * "Today at a glance" and the attendance trend. Who is expected: active members whose role lets them submit their
  * own attendance (members: not dashboard staff, not petugas-only accounts). Each one's day is decided by
  * the rules module (`dayStatus`) with their department's schedule, else the organization's, in the organization's zone.
- * A rejected record does not count as attendance.
+ * Only an approved record counts as attendance: one waiting for review (pending) or still being checked by the server
+ * (verifying) is counted apart, and a rejected one does not count.
  */
 
 interface Person {
@@ -20,16 +21,19 @@ interface Person {
   schedule: WorkSchedule
 }
 
-export type Counts = Record<'present' | 'late' | 'absent' | 'excused' | 'not_yet' | 'day_off', number> & {
+/** A person's day as today's numbers count it: their day status, or their record still waiting on a decision. */
+type Bucket = DayStatus | 'pending' | 'verifying'
+
+export type Counts = Record<Bucket, number> & {
   members: number
-  /** present + late. */
+  /** present + late, approved records only. */
   attended: number
   /** attended / (members - day_off - excused); null when nobody was due. */
   rate: number | null
 }
 
 function emptyCounts(): Counts {
-  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0, attended: 0, rate: null }
+  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0, pending: 0, verifying: 0, attended: 0, rate: null }
 }
 
 function finish<C extends Counts>(c: C): C {
@@ -83,8 +87,10 @@ export interface TodayView {
   timezone: string
   totals: Counts
   departments: (Counts & { id: number | null; name: string | null })[]
-  /** Today's records waiting for review. */
+  /** Today's records waiting for review (everyone's, not only the members expected). */
   pending_review: number
+  /** Today's records whose captures the server is still checking. */
+  verifying: number
 }
 
 export async function attendanceToday(db: Tx, organizationId: number, now = new Date()): Promise<TodayView> {
@@ -104,7 +110,10 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   for (const person of everyone) {
     const record = byMember.get(person.id) ?? null
     if (!record && person.since > local.date) continue
-    const status: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), today: local.date, nowMinutes: local.minutes })
+    const day: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), today: local.date, nowMinutes: local.minutes })
+    // A check-in not approved yet is neither attendance nor an absence: it waits for the server's check or a person.
+    const approval = record?.approval
+    const status: Bucket = (day === 'present' || day === 'late') && (approval === 'pending' || approval === 'verifying') ? approval : day
     const dept = perDepartment.get(person.departmentId) ?? { ...emptyCounts(), id: person.departmentId, name: person.department }
     perDepartment.set(person.departmentId, dept)
     for (const c of [totals, dept]) {
@@ -121,6 +130,7 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
     totals: finish(totals),
     departments: departmentsOut,
     pending_review: records.filter((r) => r.approval === 'pending').length,
+    verifying: records.filter((r) => r.approval === 'verifying').length,
   }
 }
 
@@ -145,7 +155,9 @@ export interface TrendDay {
   excused: number
   absent: number
   not_yet: number
-  /** (present + late) / (scheduled - excused); null when nobody was due. */
+  /** Check-ins not approved yet (waiting for review, or still being checked): neither attendance nor absence. */
+  waiting: number
+  /** (present + late, approved) / (scheduled - excused); null when nobody was due. */
   rate: number | null
 }
 
@@ -166,9 +178,10 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
     departmentOf.set(p.id, p.departmentId)
   }
 
-  // Records of expected members, counted per day, department and status.
+  // Records of expected members, counted per day, department, status and whether a decision is still to come.
+  const undecided = sql<boolean>`${attendanceRecords.approvalStatus} in ('pending', 'verifying')`
   const counts = await db
-    .select({ date: attendanceRecords.attendanceDate, departmentId: organizationMembers.departmentId, status: attendanceRecords.status, n: sql<number>`count(*)::int` })
+    .select({ date: attendanceRecords.attendanceDate, departmentId: organizationMembers.departmentId, status: attendanceRecords.status, undecided, n: sql<number>`count(*)::int` })
     .from(attendanceRecords)
     .innerJoin(organizationMembers, eq(organizationMembers.id, attendanceRecords.organizationMemberId))
     .where(
@@ -181,7 +194,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
         submitsOwn,
       ),
     )
-    .groupBy(attendanceRecords.attendanceDate, organizationMembers.departmentId, attendanceRecords.status)
+    .groupBy(attendanceRecords.attendanceDate, organizationMembers.departmentId, attendanceRecords.status, undecided)
 
   // Approved leave on days that have no record (normally the leave's approval wrote an excused record already).
   const leave = (await approvedLeave(db, organizationId, from, local.date)).filter((l) => ids.has(l.memberId))
@@ -202,7 +215,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
   const out: TrendDay[] = []
   for (let date = from; date <= local.date; date = addDays(date, 1)) {
     const weekday = weekdayOf(date)
-    const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, rate: null }
+    const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, waiting: 0, rate: null }
     // Per department: who was due, and what their records say.
     const due = new Map<number | null, number>()
     for (const p of everyone) {
@@ -217,7 +230,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
       for (const c of counts) {
         if (c.date !== date || c.departmentId !== departmentId) continue
         seen += Number(c.n)
-        day[c.status === 'absent' ? 'absent' : c.status] += Number(c.n)
+        day[c.undecided && (c.status === 'present' || c.status === 'late') ? 'waiting' : c.status] += Number(c.n)
       }
       const leaveHere = [...onLeave].filter((id) => departmentOf.get(id) === departmentId).length
       const missing = Math.max(0, n - seen - leaveHere)
