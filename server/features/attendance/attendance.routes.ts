@@ -4,13 +4,16 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, allowAny, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgInstant, pgText, queryInt, rowId } from '../../../shared/validation'
 import { ok } from '../../lib/http'
-import { attendanceRecords, attendanceSyncLogs, devices } from '../../db/schema'
+import { attendanceEvents, attendanceRecords, attendanceSyncLogs, devices } from '../../db/schema'
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors'
 import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
 import { clockSkewMs } from '../../../shared/attendance/rules'
 import { organizationRules } from './attendance.schedule'
 import { applyBatch, applyRecord, type SyncContext } from './attendance.sync'
+import { issueChallenge } from './challenges'
+import type { Assurance } from '../../../shared/attendance/evidence'
 
 async function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
   const p = scoped(c)
@@ -21,6 +24,8 @@ async function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobile
     principal: p,
     rules: await organizationRules(deps.database.db, p.organizationId),
     skewMs: sentAt ? clockSkewMs(new Date(sentAt), now) : 0,
+    ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
+    receivedAt: now,
     mobileDeviceId,
   }
 }
@@ -59,14 +64,76 @@ function singleAnswer(c: Context<AppEnv>, result: SyncResult) {
 }
 
 const single = syncRecordSchema.omit({ member_id: true }).extend({
-  organization_id: z.number().int().positive(),
-  member_id: z.number().int().positive().optional(),
-  recorded_by: z.number().int().positive().optional(),
-  device_id: z.string().trim().min(1).max(100).optional(),
-  sent_at: z.iso.datetime({ offset: true }).optional(),
+  organization_id: rowId,
+  member_id: rowId.optional(),
+  recorded_by: rowId.optional(),
+  device_id: pgText(100, { trim: true, min: 1 }).optional(),
+  sent_at: pgInstant.optional(),
 })
 
+const challengeInput = z.object({ purpose: z.enum(['attendance', 'kiosk', 'register']) })
+const captureParam = z.object({ clientId: z.uuid() })
+
+/** Plain-words reasons a capture waits for review, from its checklist (the phone and the kiosk show them). */
+function reviewReasons(a: Assurance | null, flags: readonly string[]): string[] {
+  const out: string[] = []
+  if (!a) return out
+  if (a.evidence === 'none') out.push('no_evidence')
+  if (a.face.outcome === 'fail' || a.face.outcome === 'warn') out.push(`face_${a.face.code}`)
+  if (a.liveness.outcome === 'fail') out.push(`liveness_${a.liveness.code}`)
+  if (a.place.outcome === 'fail' || a.place.outcome === 'warn') out.push(`place_${a.place.code}`)
+  if (a.time.outcome === 'fail' || a.time.outcome === 'warn') out.push(`time_${a.time.code}`)
+  if (a.evidence === 'offline' && out.length === 0 && flags.includes('offline_evidence')) out.push('offline_evidence')
+  return out
+}
+
 export const attendanceRoutes = new Hono<AppEnv>()
+  .post('/challenge', allowAny('attendance:record:submit', 'attendance:record:create', 'member:face:register'), validate('json', challengeInput), async (c) => {
+    // A liveness challenge for the capture the device is about to make (random turns, a nonce answering once).
+    const p = scoped(c)
+    const { purpose } = c.req.valid('json')
+    if (purpose === 'kiosk' && (!p.deviceId || !p.permissions.has('attendance:record:create'))) {
+      throw new ForbiddenError('Kiosk challenges are for a petugas on an enrolled tablet', 'NOT_ALLOWED')
+    }
+    if (purpose === 'attendance' && (!p.memberId || !p.permissions.has('attendance:record:submit'))) throw new ForbiddenError('Only a member checks in from their phone', 'NOT_ALLOWED')
+    if (purpose === 'register' && (!p.memberId || !p.permissions.has('member:face:register'))) throw new ForbiddenError('Only a member registers their own face', 'NOT_ALLOWED')
+    const issued = await issueChallenge(c.get('deps').database.db, { organizationId: p.organizationId, purpose, memberId: p.memberId, deviceId: p.deviceId })
+    return ok(c, issued, 201)
+  })
+  .get('/captures/:clientId', allowAny('attendance:record:view:own', 'attendance:record:create'), validate('param', captureParam), async (c) => {
+    // Where one capture stands: being checked, approved, or waiting for review (and why, in codes the app words).
+    const p = scoped(c)
+    const { clientId } = c.req.valid('param')
+    const { db } = c.get('deps').database
+    const [row] = await db
+      .select({
+        clientId: attendanceEvents.clientId,
+        memberId: attendanceEvents.organizationMemberId,
+        deviceId: attendanceEvents.deviceId,
+        recordedBy: attendanceEvents.recordedBy,
+        verification: attendanceEvents.verification,
+        assurance: attendanceEvents.assurance,
+        recordId: attendanceEvents.attendanceRecordId,
+        approval: attendanceRecords.approvalStatus,
+        flags: attendanceRecords.flags,
+      })
+      .from(attendanceEvents)
+      .leftJoin(attendanceRecords, eq(attendanceRecords.id, attendanceEvents.attendanceRecordId))
+      .where(and(eq(attendanceEvents.organizationId, p.organizationId), eq(attendanceEvents.clientId, clientId)))
+    // A member sees their own captures; a tablet those it sent. Anything else is "not found".
+    const mine = row && (row.memberId === p.memberId || (p.deviceId !== null && row.deviceId === p.deviceId && p.permissions.has('attendance:record:create')))
+    if (!row || !mine) throw new NotFoundError('Capture')
+    const assurance = row.verification === 'done' ? row.assurance : null
+    return ok(c, {
+      client_id: row.clientId,
+      verification: row.verification,
+      approval_status: row.approval ?? 'pending',
+      level: assurance?.level ?? null,
+      record_id: row.recordId,
+      flags: row.flags ?? [],
+      reasons: row.approval === 'approved' ? [] : reviewReasons(assurance, row.flags ?? []),
+    })
+  })
   .post('/sync', allowAny('attendance:record:submit', 'attendance:record:create'), validate('json', syncBatchSchema), async (c) => {
     const input = c.req.valid('json')
     if (input.records.length > MAX_SYNC_BATCH) {
@@ -103,7 +170,7 @@ export const attendanceRoutes = new Hono<AppEnv>()
     await logSync(c, ctx.mobileDeviceId, [result])
     return singleAnswer(c, result)
   })
-  .get('/mine', allow('attendance:record:view:own'), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(366).default(60) })), async (c) => {
+  .get('/mine', allow('attendance:record:view:own'), validate('query', z.object({ limit: queryInt(1, 366).default(60) })), async (c) => {
     const p = scoped(c)
     const rows = await c
       .get('deps')

@@ -4,6 +4,9 @@ import { attendanceRecords, organizations } from '../../db/schema'
 import { closeForgottenCheckout, toLocal } from '../../../shared/attendance/rules'
 import { audit } from '../../audit'
 import { memberSchedule, organizationRules } from './attendance.schedule'
+import { capturedBefore, unlinkEvidenceFrames } from './evidence.store'
+import { purgeChallenges } from './challenges'
+import { requeueStuck } from './attendance.verify'
 
 /** Runs the periodic jobs for every organization; safe to run as often as you like. */
 export async function runMaintenance(deps: AppDeps, now = new Date()) {
@@ -14,7 +17,10 @@ export async function runMaintenance(deps: AppDeps, now = new Date()) {
     closed += await closeForgottenCheckouts(deps, id, now)
     purged += await purgeOldPhotos(deps, id, now)
   }
-  return { closed, purged }
+  const challenges = await purgeChallenges(deps.database.db, now)
+  // Captures whose check was lost (queued while the process died): queued again; the job is idempotent.
+  const requeued = await requeueStuck(deps)
+  return { closed, purged, challenges, requeued }
 }
 
 /**
@@ -51,11 +57,14 @@ export async function purgeOldPhotos(deps: AppDeps, organizationId: number, now 
     .select({ id: attendanceRecords.id, url: attendanceRecords.faceImageUrl })
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, organizationId), isNotNull(attendanceRecords.faceImageUrl), lt(attendanceRecords.attendanceDate, cutoff)))
-  if (old.length === 0) return 0
-  await db.transaction(async (tx) => {
-    await tx.update(attendanceRecords).set({ faceImageUrl: null }).where(inArray(attendanceRecords.id, old.map((o) => o.id)))
-    await audit(tx, { organizationId, action: 'retention.purge_photos', details: { photos: old.length, before: cutoff } })
+  const frames = await db.transaction(async (tx) => {
+    // Evidence frames of captures made before the cutoff day (the day starts at the organization's midnight at most
+    // 14 hours before UTC midnight; a day's slack keeps a frame of the last retained day).
+    const keys = await unlinkEvidenceFrames(tx, organizationId, capturedBefore(new Date(new Date(`${cutoff}T00:00:00Z`).getTime() - 86_400_000)))
+    if (old.length > 0) await tx.update(attendanceRecords).set({ faceImageUrl: null }).where(inArray(attendanceRecords.id, old.map((o) => o.id)))
+    if (old.length > 0 || keys.length > 0) await audit(tx, { organizationId, action: 'retention.purge_photos', details: { photos: old.length, evidence_frames: keys.length, before: cutoff } })
+    return keys
   })
-  await Promise.all(old.map((o) => deps.storage.delete(o.url!)))
-  return old.length
+  await Promise.all([...old.map((o) => o.url!), ...frames].map((key) => deps.storage.delete(key)))
+  return old.length + frames.length
 }

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgText } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { consents, memberFaceData, organizationMembers, organizations, users } from '../../db/schema'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
@@ -89,16 +90,17 @@ export const memberFaceRoutes = new Hono<AppEnv>()
       registered_at: rows[0]?.faceRegisteredAt.toISOString() ?? null,
       face_verified: rows.length > 0 && rows.every((r) => r.faceVerified),
       consent: consent ? { version: consent.version, accepted_at: consent.acceptedAt.toISOString(), current: consent.version === CONSENT_VERSION } : null,
-      descriptors: rows.map((r) => encodeDescriptor(descriptorFromBytes(new Uint8Array(r.faceEncoding)))),
+      // Never the descriptors: a member's phone holds no biometric template (a descriptor is not a credential).
+      templates: rows.length,
     })
   })
   .post('/:memberId/face/register', allow('member:face:register'), validate('param', memberIdParam), validate('json', faceRegisterInput), async (c) => {
     const saved = await register(c, c.req.valid('param').memberId, c.req.valid('json'), false)
-    return ok(c, { id: saved.id, face_registered_at: saved.at.toISOString(), face_verified: saved.faceVerified, descriptors: saved.descriptors }, 201)
+    return ok(c, { id: saved.id, face_registered_at: saved.at.toISOString(), face_verified: saved.faceVerified, templates: saved.templates }, 201)
   })
   .put('/:memberId/face/update', allow('member:face:update'), validate('param', memberIdParam), validate('json', faceRegisterInput), async (c) => {
     const saved = await register(c, c.req.valid('param').memberId, c.req.valid('json'), true)
-    return ok(c, { id: saved.id, updated_at: saved.at.toISOString(), face_verified: saved.faceVerified, descriptors: saved.descriptors })
+    return ok(c, { id: saved.id, updated_at: saved.at.toISOString(), face_verified: saved.faceVerified, templates: saved.templates })
   })
   .delete('/:memberId/face', allow('member:face:update'), validate('param', memberIdParam), async (c) => {
     const { memberId } = c.req.valid('param')
@@ -106,7 +108,7 @@ export const memberFaceRoutes = new Hono<AppEnv>()
     return ok(c, await withdrawFace(c.get('deps'), { organizationId: p.organizationId, memberId, actorUserId: p.userId, ip: clientIp(c), byAdmin: false }))
   })
 
-const galleryQuery = z.object({ known: z.string().max(64).optional() })
+const galleryQuery = z.object({ known: pgText(64).optional() })
 
 /** Petugas side: 1:N identification and the gallery a kiosk caches for offline use. */
 export const faceRoutes = new Hono<AppEnv>()

@@ -1,36 +1,44 @@
 import { z } from 'zod'
+import { evidenceSchema } from '../../../shared/attendance/evidence'
+import { pgDouble, pgInt, pgText, rowId, rowIdParam } from '../../../shared/validation'
 
-const encoding = z.string().min(1).max(2000)
-const image = z.string().min(1).max(3_000_000)
+const encoding = pgText(2000, { min: 1 })
+const image = pgText(3_000_000, { min: 1 })
 
+/**
+ * Registration: the evidence of a server-issued challenge (purpose 'register'), from whose frames the server derives
+ * the member's templates itself, and the reference photo. No descriptor from the device is taken.
+ */
 export const faceRegisterInput = z.object({
-  face_encoding: encoding,
-  face_encodings: z.array(encoding).max(9).optional(),
+  evidence: evidenceSchema,
   face_image: image,
-  device_id: z.string().trim().max(100).optional(),
+  device_id: pgText(100, { trim: true }).optional(),
 })
 
-export const consentInput = z.object({ version: z.string().max(40), device_id: z.string().trim().max(100).optional() })
+export const consentInput = z.object({ version: pgText(40), device_id: pgText(100, { trim: true }).optional() })
 
-export const verifyInput = z.object({ face_encoding: encoding, organization_id: z.number().int().positive() })
+export const verifyInput = z.object({ face_encoding: encoding, organization_id: rowId })
 
+/** Face sign-in: the evidence of a sign-in challenge, never a bare descriptor. */
 export const faceLoginInput = z.object({
-  organization_id: z.number().int().positive(),
-  member_id: z.number().int().positive(),
-  face_encoding: encoding,
+  organization_id: rowId,
+  member_id: rowId,
+  evidence: evidenceSchema,
 })
 
-export const memberIdParam = z.object({ memberId: z.coerce.number().int().positive() })
+export const loginChallengeInput = z.object({ organization_id: rowId, member_id: rowId })
+
+export const memberIdParam = z.object({ memberId: rowIdParam })
 
 export const settingsPatch = z
   .object({
-    face_threshold: z.number().min(0.3).max(0.7).optional(),
-    face_margin: z.number().min(0).max(0.3).optional(),
+    face_threshold: pgDouble(0.3, 0.7).optional(),
+    face_margin: pgDouble(0, 0.3).optional(),
     face_reverify_photos: z.boolean().optional(),
-    photo_retention_days: z.number().int().min(1).max(3650).optional(),
+    photo_retention_days: pgInt(1, 3650).optional(),
     geofence_policy: z.enum(['refuse', 'flag']).optional(),
     forgotten_checkout_rule: z.enum(['close_at_schedule_end', 'leave_open']).optional(),
-    offline_window_hours: z.number().int().min(1).max(24 * 31).optional(),
+    offline_window_hours: pgInt(1, 24 * 31).optional(),
     offline_review: z.enum(['always', 'phones', 'never']).optional(),
   })
   .strict()

@@ -10,6 +10,9 @@ import { CONSENT_VERSION } from '../../../shared/face/consent'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
+import { checkLiveEvidence } from './live-evidence'
+import type { Evidence } from '../../../shared/attendance/evidence'
+import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
 
 export const MIN_CAPTURES = 3
 export const MAX_CAPTURES = 10
@@ -108,32 +111,32 @@ export interface PreparedRegistration {
 }
 
 /**
- * Everything that can be checked before touching the database: the descriptors (3-10, valid, one person), the photo
- * (an image, exactly one clear face, and that face matches the descriptors — the server re-derives it, it never
- * trusts the client's numbers alone), and that the face is not already another member's.
+ * Everything that can be checked before touching the database. The templates come from the server's own analysis of
+ * the evidence frames (a challenge the server issued for this registration, answered once: the head turns in order,
+ * one person in every frame), never from the device's numbers: at least MIN_CAPTURES frontal frames. The reference
+ * photo must show exactly one clear face, the same one, and the face must not already be another member's.
  */
 export async function prepareRegistration(
   deps: AppDeps,
   organizationId: number,
   memberId: number,
-  input: { face_encoding: string; face_encodings?: string[]; face_image: string },
+  input: { evidence: Evidence; face_image: string },
 ): Promise<PreparedRegistration> {
-  const raw = [input.face_encoding, ...(input.face_encodings ?? [])]
-  if (raw.length < MIN_CAPTURES) {
-    throw new ValidationError(`Take at least ${MIN_CAPTURES} captures of the face`, [{ path: 'face_encodings', message: `At least ${MIN_CAPTURES} in all`, minimum: MIN_CAPTURES }], 'TOO_FEW_CAPTURES')
-  }
-  const descriptors = raw.map((r, i) => parseDescriptor(r, i === 0 ? 'face_encoding' : `face_encodings.${i - 1}`))
-  const options = await matchOptions(deps.database.db, organizationId)
-  for (let i = 0; i < descriptors.length; i++) {
-    for (let j = i + 1; j < descriptors.length; j++) {
-      if (l2Distance(descriptors[i]!, descriptors[j]!) >= options.threshold) {
-        throw new ValidationError('The captures do not all show the same face. Start again with only you in view.', undefined, 'INCONSISTENT_CAPTURES')
-      }
-    }
-  }
-
   const bytes = decodePhoto(input.face_image)
   await assertImage(bytes)
+  const options = await matchOptions(deps.database.db, organizationId)
+  const { analysis } = await checkLiveEvidence(deps, { organizationId, memberId, evidence: input.evidence, purpose: 'register' })
+  if (!analysis.samePerson) {
+    throw new ValidationError('The pictures do not all show the same face. Start again with only you in view.', undefined, 'DIFFERENT_PEOPLE')
+  }
+  if (!analysis.liveness.passed) {
+    throw new ValidationError('The head turns were not seen as asked. Start again and turn your head when asked.', [{ path: 'evidence', message: analysis.liveness.code }], 'LIVENESS_FAILED')
+  }
+  const descriptors = analysis.frontal.slice(0, MAX_CAPTURES - 1)
+  if (descriptors.length < MIN_CAPTURES) {
+    throw new ValidationError(`Hold still facing the camera a moment longer: ${MIN_CAPTURES} clear pictures are needed`, [{ path: 'evidence.frames', message: `At least ${MIN_CAPTURES} frontal frames`, minimum: MIN_CAPTURES }], 'TOO_FEW_CAPTURES')
+  }
+
   const { describeSingleFace } = await import('../../face/inference')
   const described = await describeSingleFace(bytes)
   if (!described.ok) {
@@ -214,7 +217,7 @@ export async function saveRegistration(
     })
     await invalidateFaces(deps, ctx.organizationId)
     await Promise.all(oldPhotos.map((k) => deps.storage.delete(k)))
-    return { ...result, descriptors: prepared.descriptors.map(encodeDescriptor), faceVerified: prepared.faceVerified }
+    return { ...result, templates: prepared.descriptors.length, faceVerified: prepared.faceVerified }
   } catch (err) {
     await deps.storage.delete(key)
     throw err
@@ -245,6 +248,7 @@ export async function withdrawFace(deps: AppDeps, ctx: { organizationId: number;
       .set({ withdrawnAt: new Date(), withdrawnBy: ctx.actorUserId })
       .where(and(eq(consents.organizationId, ctx.organizationId), eq(consents.organizationMemberId, ctx.memberId), isNull(consents.withdrawnAt)))
     for (const r of [...faceRows, ...attendanceRows]) if (r.url) photos.push(r.url)
+    photos.push(...(await unlinkEvidenceFrames(tx, ctx.organizationId, ofMember(ctx.memberId))))
     await audit(tx, {
       organizationId: ctx.organizationId,
       actorUserId: ctx.actorUserId,

@@ -1,4 +1,5 @@
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
+import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
 import type { AppDeps } from '../../context'
 import type { Tx } from '../../db/client'
 import { attendanceRecords, consents, invitations, memberFaceData, memberRoles, organizationMembers, roles, users } from '../../db/schema'
@@ -130,6 +131,7 @@ export async function deleteMember(deps: AppDeps, ctx: { organizationId: number;
       .from(attendanceRecords)
       .where(and(eq(attendanceRecords.organizationId, ctx.organizationId), eq(attendanceRecords.organizationMemberId, m.id)))
     for (const r of [...faceRows, ...attendancePhotos]) if (r.url) photos.push(r.url)
+    photos.push(...(await unlinkEvidenceFrames(tx, ctx.organizationId, ofMember(m.id))))
 
     await tx.delete(organizationMembers).where(and(eq(organizationMembers.id, m.id), eq(organizationMembers.organizationId, ctx.organizationId)))
     const [elsewhere] = await tx.select({ n: count() }).from(organizationMembers).where(eq(organizationMembers.userId, m.userId))

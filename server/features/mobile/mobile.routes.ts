@@ -8,31 +8,33 @@ import { createSession, destroySession } from '../../auth/session'
 import { hashSecret, hashToken, normalizeCode, verifySecret } from '../../auth/crypto'
 import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
+import { pgText, rowId } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { devices, invitations, memberFaceData, organizationMembers, organizations, users } from '../../db/schema'
 import { audit } from '../../audit'
 import type { Tx } from '../../db/client'
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
+import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
 import { claimAttempt } from '../auth/auth.service'
-import { faceLoginInput } from '../faces/faces.schemas'
-import { matchOptions, parseDescriptor } from '../faces/faces.service'
-import { verify } from '../../../shared/face/match'
-import { descriptorFromBytes } from '../../../shared/face/descriptor'
+import { faceLoginInput, loginChallengeInput } from '../faces/faces.schemas'
+import { matchOptions } from '../faces/faces.service'
+import { checkLiveEvidence } from '../faces/live-evidence'
+import { decoyChallenge, issueChallenge } from '../attendance/challenges'
+import { faceDecision } from '../attendance/attendance.verify'
 import { chooseMobileRole, describeMobileMe, findMembershipByLogin, isTrivialPin, mobileRoles } from './mobile.service'
 
 const pin = z.string().regex(/^\d{6}$/, 'The PIN is 6 digits')
 const profilePatch = z
-  .object({ name: z.string().trim().min(1).max(120).optional(), phone: z.string().trim().max(40).nullable().optional() })
+  .object({ name: pgText(120, { trim: true, min: 1 }).optional(), phone: pgText(40, { trim: true }).nullable().optional() })
   .strict()
-const codeParam = z.object({ code: z.string().min(4).max(40) })
-const redeemInput = z.object({ code: z.string().min(4).max(40), pin, role: z.string().max(40).optional() })
+const codeParam = z.object({ code: pgText(40, { min: 4 }) })
+const redeemInput = z.object({ code: pgText(40, { min: 4 }), pin, role: pgText(40).optional() })
 const loginInput = z.object({
-  organization_id: z.number().int().positive().optional(),
-  login: z.string().trim().min(1).max(254),
-  pin: z.string().max(20),
-  role: z.string().max(40).optional(),
+  organization_id: rowId.optional(),
+  login: pgText(254, { trim: true, min: 1 }),
+  pin: pgText(20),
+  role: pgText(40).optional(),
 })
 
 async function findInvitation(tx: Tx, secret: string, code: string) {
@@ -145,24 +147,47 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       })
       return ok(c, me)
     })
-    .post('/login/face', publicRoute(), validate('json', faceLoginInput), async (c) => {
-      // Face sign-in on the member's own phone: 1:1 against the member the phone remembers, never 1:N, so it cannot
-      // be used to find out who a face belongs to. A miss counts like a wrong PIN; the PIN stays the fallback.
+    .post('/login/challenge', publicRoute(), validate('json', loginChallengeInput), async (c) => {
+      // The head turns a face sign-in must show, issued to the member the phone remembers. A member who does not exist
+      // (or is inactive) gets a challenge that looks the same and never answers: this route tells nobody who exists.
       limiter.hit(`pin:${clientIp(c)}`)
       const input = c.req.valid('json')
-      const probe = parseDescriptor(input.face_encoding, 'face_encoding')
       const { db } = c.get('deps').database
+      const [m] = await db
+        .select({ id: organizationMembers.id, status: organizationMembers.status })
+        .from(organizationMembers)
+        .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, input.organization_id)))
+      if (!m || m.status !== 'active') return ok(c, decoyChallenge('login'), 201)
+      return ok(c, await issueChallenge(db, { organizationId: input.organization_id, purpose: 'login', memberId: m.id, deviceId: null }), 201)
+    })
+    .post('/login/face', publicRoute(), validate('json', faceLoginInput), async (c) => {
+      // Face sign-in on the member's own phone: the evidence of a sign-in challenge, analysed here, matched 1:1 against
+      // the member the phone remembers and clear of everyone else by the margin. Never a bare descriptor (a
+      // descriptor leaks from any kiosk's gallery). A miss counts like a wrong PIN; the PIN stays the fallback.
+      limiter.hit(`pin:${clientIp(c)}`)
+      const input = c.req.valid('json')
+      const deps = c.get('deps')
+      const { db } = deps.database
       const [m] = await db
         .select()
         .from(organizationMembers)
         .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, input.organization_id)))
       const attempt = m ? await claimAttempt(db, { kind: 'member', id: m.id }) : null
-      const rows = m
-        ? await db.select({ e: memberFaceData.faceEncoding }).from(memberFaceData).where(and(eq(memberFaceData.organizationId, m.organizationId), eq(memberFaceData.organizationMemberId, m.id)))
-        : []
-      const options = m ? await matchOptions(db, m.organizationId) : null
-      const result = options ? verify(rows.map((r) => descriptorFromBytes(new Uint8Array(r.e))), probe, options.threshold) : null
-      if (!m || m.status !== 'active' || !result?.verified) {
+      let face: Awaited<ReturnType<typeof faceDecision>> | null = null
+      let livenessOk = false
+      if (m && m.status === 'active') {
+        try {
+          const { analysis } = await checkLiveEvidence(deps, { organizationId: m.organizationId, memberId: m.id, evidence: input.evidence, purpose: 'login' })
+          livenessOk = analysis.liveness.passed && analysis.samePerson
+          if (livenessOk && analysis.probe) {
+            const options = await matchOptions(db, m.organizationId)
+            face = await faceDecision(deps, m.organizationId, m.id, analysis.probe, options.threshold, options.margin)
+          }
+        } catch (err) {
+          if (!(err instanceof ValidationError) && !(err instanceof AppError)) throw err
+        }
+      }
+      if (!m || m.status !== 'active' || !livenessOk || face?.outcome !== 'pass') {
         await attempt?.failed()
         throw new UnauthenticatedError('Face not recognised. Try again or use your PIN.', 'FACE_NOT_RECOGNISED')
       }
@@ -170,7 +195,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       const role = chooseMobileRole(await mobileRoles(db, m.id), m.organizationId, c.get('device'), 'member')
       const me = await db.transaction(async (tx) => {
         await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))
-        await audit(tx, { organizationId: m.organizationId, actorUserId: m.userId, action: 'auth.face_login', entityType: 'member', entityId: m.id, details: { distance: Math.round(result.distance! * 1000) / 1000 }, ip: clientIp(c) })
+        await audit(tx, { organizationId: m.organizationId, actorUserId: m.userId, action: 'auth.face_login', entityType: 'member', entityId: m.id, details: { distance: face.distance, other_distance: face.other_distance }, ip: clientIp(c) })
         return signInMobile(c, tx, m, role.id, role.needsDevice)
       })
       return ok(c, me)

@@ -1,0 +1,364 @@
+// Steps 2 and 3 of sync ingest: writing. The records that passed their checks are written in ONE transaction with
+// multi-row statements (advisory locks on the batch's members, a re-check of the events, the day records locked,
+// captures folded into them in memory in the batch's order, then written); if that transaction fails for any reason,
+// each record is written in its own transaction instead (the path single captures always take). Both paths fold with
+// the same function and take the same per-member advisory lock, so they interleave safely.
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import { attendanceEvents, attendanceRecords } from '../../db/schema'
+import type { SyncResult } from '../../../shared/attendance/sync'
+import { assuranceLevel, type Assurance } from '../../../shared/attendance/evidence'
+import { BatchAbandoned, keysOf, type Prepared, type SyncContext } from './attendance.checks'
+import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type DayState, type Folded } from './attendance.fold'
+
+export interface KnownEvent {
+  hash: string
+  recordId: number | null
+}
+
+export function knownOutcome(clientId: string, hash: string, event: KnownEvent): SyncResult {
+  if (event.hash === hash) return { client_id: clientId, status: 'duplicate', record_id: event.recordId ?? undefined }
+  return { client_id: clientId, status: 'conflict', code: 'CLIENT_ID_REUSED', reason: 'A different record was already received with this id' }
+}
+
+/** Events already received with these client ids. */
+export async function knownEvents(db: Tx, organizationId: number, clientIds: string[]): Promise<Map<string, KnownEvent>> {
+  const known = new Map<string, KnownEvent>()
+  if (clientIds.length === 0) return known
+  const rows = await db
+    .select({ clientId: attendanceEvents.clientId, hash: attendanceEvents.payloadHash, recordId: attendanceEvents.attendanceRecordId })
+    .from(attendanceEvents)
+    .where(and(eq(attendanceEvents.organizationId, organizationId), inArray(attendanceEvents.clientId, clientIds)))
+  for (const row of rows) known.set(row.clientId, { hash: row.hash, recordId: row.recordId })
+  return known
+}
+
+/** The capture's checklist once folded: a check-in held back as earlier than the day's gets its time caveat. */
+function eventAssurance(p: Prepared, f: Pick<Folded, 'earlier'>): Assurance {
+  if (!f.earlier) return p.assurance
+  const a: Assurance = { ...p.assurance, time: { ...p.assurance.time, outcome: 'warn', code: 'earlier_than_day' } }
+  return p.verifying ? a : { ...a, level: assuranceLevel(a) }
+}
+
+/** What the device claimed, stored as its claims (never used for a decision). */
+function claimsOf(p: Prepared): Record<string, unknown> {
+  const r = p.r
+  return {
+    location_id: r.location_id ?? null,
+    latitude: r.latitude ?? null,
+    longitude: r.longitude ?? null,
+    accuracy: r.accuracy ?? null,
+    face_match_score: r.face_match_score ?? null,
+    face_encoding_sent: r.face_encoding !== undefined,
+    attendance_date: r.attendance_date ?? null,
+    check_in_time: r.check_in_time ?? null,
+  }
+}
+
+export type Written = { applied: { recordId: number; status: AttendanceStatus; flags: string[]; approval: ApprovalStatus; verifying: boolean } } | { known: KnownEvent }
+
+export interface DayRow {
+  /** null until inserted. */
+  id: number | null
+  memberId: number
+  date: string
+  original: DayState | null
+  state: DayState
+}
+
+export const dayKey = (memberId: number, date: string) => `${memberId}|${date}`
+const intArray = (xs: readonly number[]) => `{${xs.join(',')}}`
+const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x}"`).join(',')}}`
+
+export async function lockMembers(tx: Tx, organizationId: number, memberIds: readonly number[]): Promise<void> {
+  // One capture at a time per member (any path, any instance), taken in id order so batches never deadlock.
+  const ids = [...new Set(memberIds)].sort((a, b) => a - b)
+  if (ids.length === 1) await tx.execute(sql`select pg_advisory_xact_lock(${organizationId}, ${ids[0]})`)
+  else await tx.execute(sql`select pg_advisory_xact_lock(${organizationId}, m) from (select m from unnest(${intArray(ids)}::int[]) as m order by m) as s`)
+}
+
+export async function lockDays(tx: Tx, organizationId: number, keys: readonly { memberId: number; date: string }[]): Promise<Map<string, typeof attendanceRecords.$inferSelect>> {
+  const rows = await tx
+    .select()
+    .from(attendanceRecords)
+    .where(
+      and(
+        eq(attendanceRecords.organizationId, organizationId),
+        sql`(${attendanceRecords.organizationMemberId}, ${attendanceRecords.attendanceDate}) in (select * from unnest(${intArray(keys.map((k) => k.memberId))}::int[], ${textArray(keys.map((k) => k.date))}::date[]))`,
+      ),
+    )
+    .for('update')
+  return new Map(rows.map((row) => [dayKey(row.organizationMemberId, row.attendanceDate), row]))
+}
+
+/** Rows of a raw statement, whichever driver ran it (postgres-js answers an array, PGlite `{ rows }`). */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as T[]
+}
+
+const DAY_COLUMNS = `check_in_time time, check_out_time time, status text, source text, client_id uuid, face_image_url text,
+  face_match_score real, device_match_score real, device_captured_at timestamptz, recorded_by integer, device_id integer,
+  location_id integer, latitude double precision, longitude double precision, accuracy_meters real, remarks text,
+  flags text[], approval_status text, assurance_level text`
+
+function dayJson(d: DayRow): Record<string, unknown> {
+  const s = d.state
+  return {
+    id: d.id,
+    member_id: d.memberId,
+    date: d.date,
+    check_in_time: s.checkInTime,
+    check_out_time: s.checkOutTime,
+    status: s.status,
+    source: s.source,
+    client_id: s.clientId,
+    face_image_url: s.faceImageUrl,
+    face_match_score: s.faceMatchScore,
+    device_match_score: s.deviceMatchScore,
+    device_captured_at: s.deviceCapturedAt,
+    recorded_by: s.recordedBy,
+    device_id: s.deviceId,
+    location_id: s.locationId,
+    latitude: s.latitude,
+    longitude: s.longitude,
+    accuracy_meters: s.accuracyMeters,
+    remarks: s.remarks,
+    flags: s.flags,
+    approval_status: s.approvalStatus,
+    assurance_level: s.assuranceLevel,
+  }
+}
+
+/**
+ * Inserts the new days and updates the changed ones: two statements whatever the number of days, each carrying its
+ * rows as one JSON parameter, sent together.
+ */
+export async function persistDays(tx: Tx, organizationId: number, days: DayRow[]): Promise<void> {
+  const inserts = days.filter((d) => d.id === null)
+  const updates = days.filter((d) => d.id !== null && d.original !== null)
+  const insert = async () => {
+    if (inserts.length === 0) return
+    const created = rowsOf<{ id: number; member_id: number; date: string }>(
+      await tx.execute(sql`
+        insert into attendance_records (organization_id, organization_member_id, attendance_date, check_in_time, check_out_time,
+          status, source, client_id, face_image_url, face_match_score, device_match_score, device_captured_at, recorded_by,
+          device_id, location_id, latitude, longitude, accuracy_meters, remarks, flags, approval_status, assurance_level, server_received_at)
+        select ${organizationId}::integer, v.member_id, v.date, v.check_in_time, v.check_out_time, v.status, v.source, v.client_id,
+          v.face_image_url, v.face_match_score, v.device_match_score, v.device_captured_at, v.recorded_by, v.device_id,
+          v.location_id, v.latitude, v.longitude, v.accuracy_meters, v.remarks, v.flags, v.approval_status, v.assurance_level, now()
+        from jsonb_to_recordset(${JSON.stringify(inserts.map(dayJson))}::jsonb) as v(member_id integer, date date, ${sql.raw(DAY_COLUMNS)})
+        returning id, organization_member_id as member_id, attendance_date::text as date`),
+    )
+    const ids = new Map(created.map((c) => [dayKey(Number(c.member_id), c.date), Number(c.id)]))
+    for (const d of inserts) d.id = ids.get(dayKey(d.memberId, d.date)) ?? null
+    if (inserts.some((d) => d.id === null)) throw new BatchAbandoned('a new day record was not created')
+  }
+  const update = async () => {
+    if (updates.length === 0) return
+    await tx.execute(sql`
+      update attendance_records as a set
+        check_in_time = v.check_in_time, check_out_time = v.check_out_time, status = v.status, source = v.source,
+        client_id = v.client_id, face_image_url = v.face_image_url, face_match_score = v.face_match_score,
+        device_match_score = v.device_match_score, device_captured_at = v.device_captured_at, recorded_by = v.recorded_by,
+        device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
+        accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
+        assurance_level = v.assurance_level, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(updates.map(dayJson))}::jsonb) as v(id integer, ${sql.raw(DAY_COLUMNS)})
+      where a.id = v.id and a.organization_id = ${organizationId}`)
+  }
+  await Promise.all([insert(), update()])
+}
+
+function eventValues(ctx: SyncContext, p: Prepared, kind: 'check_in' | 'check_out', recordId: number | null, assurance: Assurance): typeof attendanceEvents.$inferInsert {
+  return {
+    organizationId: ctx.principal.organizationId,
+    clientId: p.r.client_id,
+    attendanceRecordId: recordId,
+    organizationMemberId: p.r.member_id,
+    kind,
+    payloadHash: p.hash,
+    recordedBy: p.recordedBy,
+    deviceId: ctx.principal.deviceId,
+    mobileDeviceId: ctx.mobileDeviceId,
+    deviceCapturedAt: p.deviceCapturedAt,
+    capturedAt: p.capturedAt,
+    clockSkewMs: Math.max(-2_000_000_000, Math.min(2_000_000_000, ctx.skewMs)),
+    faceDistance: p.distance,
+    origin: p.origin,
+    evidence: p.evidence,
+    verification: p.verifying ? 'verifying' : 'done',
+    assurance,
+    claims: claimsOf(p),
+  }
+}
+
+/**
+ * The batch's whole write in ONE statement: the new days inserted, the changed days updated, and every capture's event
+ * inserted pointing at its day (a new day's id comes from the insert in the same statement). Answers the new days' ids
+ * and the client ids whose events were new.
+ */
+async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p: Prepared; kind: 'check_in' | 'check_out'; day: DayRow; assurance: Assurance }[]): Promise<{ created: Map<string, number>; inserted: Set<string> }> {
+  const organizationId = ctx.principal.organizationId
+  const inserts = days.filter((d) => d.id === null).map(dayJson)
+  const updates = days.filter((d) => d.id !== null && d.original !== null).map(dayJson)
+  const eventRows = events.map(({ p, kind, day, assurance }) => ({
+    client_id: p.r.client_id,
+    record_id: day.id,
+    member_id: p.r.member_id,
+    date: p.date,
+    kind,
+    hash: p.hash,
+    recorded_by: p.recordedBy,
+    device_captured_at: p.deviceCapturedAt,
+    captured_at: p.capturedAt,
+    face_distance: p.distance,
+    origin: p.origin,
+    evidence: p.evidence,
+    verification: p.verifying ? 'verifying' : 'done',
+    assurance,
+    claims: claimsOf(p),
+  }))
+  const rows = rowsOf<{ t: string; id: number | null; member_id: number | null; date: string | null; client_id: string | null }>(
+    await tx.execute(sql`
+      with ins as (
+        insert into attendance_records (organization_id, organization_member_id, attendance_date, check_in_time, check_out_time,
+          status, source, client_id, face_image_url, face_match_score, device_match_score, device_captured_at, recorded_by,
+          device_id, location_id, latitude, longitude, accuracy_meters, remarks, flags, approval_status, assurance_level, server_received_at)
+        select ${organizationId}::integer, v.member_id, v.date, v.check_in_time, v.check_out_time, v.status, v.source, v.client_id,
+          v.face_image_url, v.face_match_score, v.device_match_score, v.device_captured_at, v.recorded_by, v.device_id,
+          v.location_id, v.latitude, v.longitude, v.accuracy_meters, v.remarks, v.flags, v.approval_status, v.assurance_level, now()
+        from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) as v(member_id integer, date date, ${sql.raw(DAY_COLUMNS)})
+        returning id, organization_member_id, attendance_date
+      ), upd as (
+        update attendance_records as a set
+          check_in_time = v.check_in_time, check_out_time = v.check_out_time, status = v.status, source = v.source,
+          client_id = v.client_id, face_image_url = v.face_image_url, face_match_score = v.face_match_score,
+          device_match_score = v.device_match_score, device_captured_at = v.device_captured_at, recorded_by = v.recorded_by,
+          device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
+          accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
+          assurance_level = v.assurance_level, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id integer, ${sql.raw(DAY_COLUMNS)})
+        where a.id = v.id and a.organization_id = ${organizationId}
+        returning a.id
+      ), ev as (
+        insert into attendance_events (organization_id, client_id, attendance_record_id, organization_member_id, kind, payload_hash,
+          recorded_by, device_id, mobile_device_id, device_captured_at, captured_at, clock_skew_ms, face_distance, origin, evidence,
+          verification, assurance, claims)
+        select ${organizationId}::integer, v.client_id, coalesce(v.record_id, ins.id), v.member_id, v.kind, v.hash, v.recorded_by,
+          ${ctx.principal.deviceId}::integer, ${ctx.mobileDeviceId}::text, v.device_captured_at, v.captured_at,
+          ${Math.max(-2_000_000_000, Math.min(2_000_000_000, ctx.skewMs))}::integer, v.face_distance, v.origin, v.evidence,
+          v.verification, v.assurance, v.claims
+        from jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) as v(client_id uuid, record_id integer, member_id integer,
+          date date, kind text, hash text, recorded_by integer, device_captured_at timestamptz, captured_at timestamptz, face_distance real,
+          origin text, evidence jsonb, verification text, assurance jsonb, claims jsonb)
+        left join ins on v.record_id is null and ins.organization_member_id = v.member_id and ins.attendance_date = v.date
+        on conflict do nothing
+        returning client_id
+      )
+      select 'day' as t, id, organization_member_id as member_id, attendance_date::text as date, null::text as client_id from ins
+      union all
+      select 'event', null, null, null, client_id::text from ev`),
+  )
+  const created = new Map<string, number>()
+  const inserted = new Set<string>()
+  for (const r of rows) {
+    if (r.t === 'day') created.set(dayKey(Number(r.member_id), r.date!), Number(r.id))
+    else inserted.add(r.client_id!)
+  }
+  return { created, inserted }
+}
+
+/** Photos that no day record points to any more: a capture's photo that lost to an earlier check-in, or a replaced one. */
+function unusedPhotos(days: Iterable<DayRow>, prepared: readonly Prepared[], applied: (p: Prepared) => boolean): string[] {
+  const finalPhotos = new Set<string>()
+  const out: string[] = []
+  for (const d of days) {
+    if (d.state.faceImageUrl) finalPhotos.add(d.state.faceImageUrl)
+    if (d.original?.faceImageUrl && d.original.faceImageUrl !== d.state.faceImageUrl) out.push(d.original.faceImageUrl)
+  }
+  for (const p of prepared) {
+    if (!applied(p)) out.push(...keysOf(p)) // not written (a concurrent copy got there first): nothing points at them
+    else if (p.photoKey && !finalPhotos.has(p.photoKey) && !(p.evidence?.frames.some((f) => f.key === p.photoKey) ?? false)) out.push(p.photoKey)
+  }
+  return out
+}
+
+/** Step 2: the whole batch in one transaction. Throws BatchAbandoned (or a database error) to fall back to step 3. */
+export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]): Promise<Map<Prepared, Written>> {
+  const organizationId = ctx.principal.organizationId
+  const deviceId = ctx.principal.deviceId
+  const outcome = new Map<Prepared, Written>()
+  const days = new Map<string, DayRow>()
+  await ctx.deps.database.db.transaction(async (tx) => {
+    // Sent together, run in order: the locks, then (seeing what committed while waiting for them: a concurrent copy
+    // of this batch) the events already received and the days to fold into, locked.
+    const keys = [...new Map(prepared.map((p) => [dayKey(p.r.member_id, p.date), { memberId: p.r.member_id, date: p.date }])).values()]
+    const [, known, existing] = await Promise.all([
+      lockMembers(tx, organizationId, prepared.map((p) => p.r.member_id)),
+      knownEvents(tx, organizationId, prepared.map((p) => p.r.client_id)),
+      lockDays(tx, organizationId, keys),
+    ])
+    const fresh = prepared.filter((p) => !known.has(p.r.client_id))
+    for (const p of prepared) {
+      const event = known.get(p.r.client_id)
+      if (event) outcome.set(p, { known: event })
+    }
+    if (fresh.length === 0) return
+
+    for (const k of keys) {
+      const row = existing.get(dayKey(k.memberId, k.date))
+      const original = row ? dayStateOf(row) : null
+      days.set(dayKey(k.memberId, k.date), { id: row?.id ?? null, memberId: k.memberId, date: k.date, original, state: original ?? NEW_DAY })
+    }
+    // Fold in the batch's order, as if each record had been sent alone.
+    const folded: { p: Prepared; kind: 'check_in' | 'check_out'; day: DayRow; status: AttendanceStatus; flags: string[]; approval: ApprovalStatus; assurance: Assurance }[] = []
+    const touched = new Set<DayRow>()
+    for (const p of fresh) {
+      const day = days.get(dayKey(p.r.member_id, p.date))!
+      const f = fold(day.original === null && !touched.has(day) ? null : day.state, p, deviceId)
+      day.state = f.next
+      touched.add(day)
+      folded.push({ p, kind: f.kind, day, status: f.next.status, flags: f.next.flags, approval: f.next.approvalStatus, assurance: eventAssurance(p, f) })
+    }
+    const { created, inserted } = await writeFolded(tx, ctx, [...touched], folded)
+    for (const day of touched) if (day.id === null) day.id = created.get(dayKey(day.memberId, day.date)) ?? null
+    if ([...touched].some((d) => d.id === null)) throw new BatchAbandoned('a new day record was not created')
+    // An id taken by another member's capture in a concurrent batch (the locks did not cover it): start over, one by one.
+    if (inserted.size !== folded.length) throw new BatchAbandoned('a client id was taken concurrently')
+    for (const f of folded) outcome.set(f.p, { applied: { recordId: f.day.id!, status: f.status, flags: f.flags, approval: f.approval, verifying: f.p.verifying } })
+  })
+  const unused = unusedPhotos(days.values(), prepared, (p) => 'applied' in (outcome.get(p) ?? {}))
+  await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
+  return outcome
+}
+
+/** Step 3 (and a single capture): one record, one transaction. */
+export async function writeOne(ctx: SyncContext, p: Prepared): Promise<Written> {
+  const organizationId = ctx.principal.organizationId
+  const deviceId = ctx.principal.deviceId
+  let done: { day: DayRow; written: Written } | null
+  try {
+    done = await ctx.deps.database.db.transaction(async (tx) => {
+      await lockMembers(tx, organizationId, [p.r.member_id])
+      const [event] = await tx.insert(attendanceEvents).values(eventValues(ctx, p, p.r.kind, null, p.assurance)).onConflictDoNothing().returning({ id: attendanceEvents.id })
+      if (!event) return null // a concurrent copy of this batch got there first
+
+      const row = (await lockDays(tx, organizationId, [{ memberId: p.r.member_id, date: p.date }])).get(dayKey(p.r.member_id, p.date))
+      const original = row ? dayStateOf(row) : null
+      const f = fold(original, p, deviceId)
+      const day: DayRow = { id: row?.id ?? null, memberId: p.r.member_id, date: p.date, original, state: f.next }
+      await persistDays(tx, organizationId, [day])
+      await tx.update(attendanceEvents).set({ kind: f.kind, attendanceRecordId: day.id, assurance: eventAssurance(p, f) }).where(eq(attendanceEvents.id, event.id))
+      return { day, written: { applied: { recordId: day.id!, status: f.next.status, flags: f.next.flags, approval: f.next.approvalStatus, verifying: p.verifying } } }
+    })
+  } catch (err) {
+    await Promise.all(keysOf(p).map((key) => ctx.deps.storage.delete(key)))
+    throw err
+  }
+  const unused = unusedPhotos(done ? [done.day] : [], [p], () => done !== null)
+  await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
+  if (done) return done.written
+  const known = (await knownEvents(ctx.deps.database.db, organizationId, [p.r.client_id])).get(p.r.client_id)
+  if (!known) throw new Error(`attendance event ${p.r.client_id} vanished`)
+  return { known }
+}
