@@ -1,6 +1,7 @@
 // The sync protocol between a device's outbox and POST /api/attendance/sync, shared by the PWA and the server.
 import { z } from 'zod'
 import { evidenceSchema } from './evidence'
+import { pgDouble, pgInstant, pgReal, pgText, rowId } from '../validation'
 
 /** At most this many records in one request; a device sends more as several batches. */
 export const MAX_SYNC_BATCH = 100
@@ -8,45 +9,43 @@ export const MAX_SYNC_BATCH = 100
 export const ATTENDANCE_KINDS = ['check_in', 'check_out'] as const
 export type AttendanceKind = (typeof ATTENDANCE_KINDS)[number]
 
-const isoInstant = z.iso.datetime({ offset: true })
-/** Ids are PostgreSQL integers; text never holds NUL (PostgreSQL cannot store it): both refused per record, never a 500. */
-const rowId = z.number().int().positive().max(2_147_483_647)
-const noNul = (s: string) => !s.includes('\u0000')
+/** Every field is held to what PostgreSQL stores (shared/validation.ts), per record: a bad record is refused alone, never a 500. */
+const isoInstant = pgInstant
 
 /** One capture as the device made it. `client_id` is a UUIDv7 made at capture: the idempotency key. */
 export const syncRecordSchema = z.object({
   client_id: z.uuid(),
   /** The spec's local id; kept for the device's own bookkeeping, never trusted. */
-  id: z.union([z.string().max(100), z.number()]).optional(),
-  member_id: z.number().int().positive(),
+  id: z.union([pgText(100), z.number()]).optional(),
+  member_id: rowId,
   /**
    * The petugas who made the capture on a shared tablet (their member id). Records queued offline by one petugas may be
    * sent after another has signed in; the server accepts it only from an enrolled tablet of the organization and only
    * for an active member allowed to record attendance, otherwise the record is rejected (RECORDED_BY_INVALID).
    */
-  recorded_by: z.number().int().positive().optional(),
+  recorded_by: rowId.optional(),
   kind: z.enum(ATTENDANCE_KINDS),
   /** The device's clock at capture. The server corrects it by the device's measured skew. */
   captured_at: isoInstant,
   /** What the device computed (spec fields); the server recomputes both from captured_at and its own rules. */
-  attendance_date: z.string().optional(),
-  check_in_time: z.string().optional(),
-  face_encoding: z.string().max(2000).optional(),
+  attendance_date: pgText(40).optional(),
+  check_in_time: pgText(40).optional(),
+  face_encoding: pgText(2000).optional(),
   /** The device's own match score: stored as its claim, never used for a decision. */
-  face_match_score: z.number().min(0).max(1).optional(),
-  face_image: z.string().max(400_000).optional(),
+  face_match_score: pgReal(0, 1).optional(),
+  face_image: pgText(400_000).optional(),
   /** The face crops of the liveness challenge the capture answered: the only thing the server decides identity from. */
   evidence: evidenceSchema.optional(),
-  remarks: z.string().trim().max(500).refine(noNul, 'Text may not contain the NUL character').optional(),
+  remarks: pgText(500, { trim: true }).optional(),
   location_id: rowId.optional(),
-  latitude: z.number().min(-90).max(90).optional(),
-  longitude: z.number().min(-180).max(180).optional(),
-  accuracy: z.number().min(0).max(1_000_000).optional(),
+  latitude: pgDouble(-90, 90).optional(),
+  longitude: pgDouble(-180, 180).optional(),
+  accuracy: pgReal(0, 1_000_000).optional(),
 })
 export type SyncRecord = z.infer<typeof syncRecordSchema>
 
 export const syncBatchSchema = z.object({
-  device_id: z.string().trim().min(1).max(100),
+  device_id: pgText(100, { trim: true, min: 1 }),
   /** The device's clock when it sent the batch: the server measures the device's clock skew from it. */
   sent_at: isoInstant,
   records: z.array(z.unknown()),

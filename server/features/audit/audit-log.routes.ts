@@ -5,6 +5,7 @@ import type { AppEnv } from '../../context'
 import type { Tx } from '../../db/client'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgText, rowIdParam, queryInt } from '../../../shared/validation'
 import { ok } from '../../lib/http'
 import {
   auditLog,
@@ -23,7 +24,7 @@ import { rolesVisibleIn } from '../roles/roles.service'
 import { dayRange, isoDay, prefixPattern } from './filters'
 
 const auditQuery = z.object({
-  actor_user_id: z.coerce.number().int().positive().optional(),
+  actor_user_id: rowIdParam.optional(),
   /** An action or the start of one: "role." matches role.create, role.update...; "face" matches face.*. */
   action: z
     .string()
@@ -32,12 +33,12 @@ const auditQuery = z.object({
     .max(60)
     .optional(),
   entity_type: z.string().trim().regex(/^[a-z_]+$/).max(40).optional(),
-  entity_id: z.string().trim().min(1).max(60).optional(),
+  entity_id: pgText(60, { trim: true, min: 1 }).optional(),
   from: isoDay.optional(),
   to: isoDay.optional(),
   /** The `next_cursor` of the previous page: entries older than it. */
   cursor: z.string().regex(/^\d{1,15}$/, 'Use the next_cursor of the previous page').optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInt(1, 100).default(50),
 })
 
 type EntityNames = Map<string, string>

@@ -1,15 +1,9 @@
 import { sql, type SQL, type Column } from 'drizzle-orm'
-import { z } from 'zod'
 import { ValidationError } from '../../errors'
+import { pgDate } from '../../../shared/validation'
 
-/** A calendar day, YYYY-MM-DD, that exists (2026-02-30 does not). */
-export const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date such as 2026-03-01')
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`)
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
-  }, 'Not a real date')
+/** A calendar day, YYYY-MM-DD, that exists (2026-02-30 does not), years 1900..9999 (0000-01-01 was a 500). */
+export const isoDay = pgDate
 
 /** Filter days are the organization's days: from its midnight to its next midnight. `to` is included. */
 export function dayRange(column: Column, timezone: string, from?: string, to?: string): SQL[] {

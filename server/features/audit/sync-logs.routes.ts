@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgText, queryInt, rowIdParam } from '../../../shared/validation'
 import { ok } from '../../lib/http'
 import { attendanceSyncLogs, devices, organizations } from '../../db/schema'
 import { idParam } from '../organizations/organizations.schemas'
@@ -12,13 +13,13 @@ import { dayRange, isoDay } from './filters'
 export const SYNC_STATUSES = ['pending', 'completed', 'failed'] as const
 
 const syncLogQuery = z.object({
-  device_id: z.coerce.number().int().positive().optional(),
-  mobile_device_id: z.string().trim().min(1).max(100).optional(),
+  device_id: rowIdParam.optional(),
+  mobile_device_id: pgText(100, { trim: true, min: 1 }).optional(),
   status: z.enum(SYNC_STATUSES).optional(),
   from: isoDay.optional(),
   to: isoDay.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: queryInt(1, 100).default(25),
+  offset: queryInt(0, 1_000_000).default(0),
 })
 
 /** Every sync exchange of the organization's phones and tablets (table attendance_sync_logs), newest first. */

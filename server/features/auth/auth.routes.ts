@@ -7,6 +7,7 @@ import { createSession, destroySession, sessionTokenHash } from '../../auth/sess
 import { verifySecret } from '../../auth/crypto'
 import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
+import { pgText, rowId } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { sessions, users } from '../../db/schema'
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
@@ -17,8 +18,8 @@ import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
 import type { Principal } from '../../context'
 
-const loginInput = z.object({ email: z.string().trim().max(254), password: z.string().max(200) })
-const selectInput = z.object({ organization_id: z.number().int().positive(), role_id: z.number().int().positive().optional() })
+const loginInput = z.object({ email: pgText(254, { trim: true }), password: pgText(200) })
+const selectInput = z.object({ organization_id: rowId, role_id: rowId.optional() })
 
 /** Dashboard sign-in: email + password, then organization, then role (spec "Website Authentication"). */
 export function authRoutes(limiter: AttemptLimiter) {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { pgDate, pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
 import { ATTENDANCE_FLAGS } from '../../../shared/attendance/flags'
 import { ASSURANCE_LEVELS, EVIDENCE_MAX_FRAMES } from '../../../shared/attendance/evidence'
 import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../db/schema'
@@ -13,8 +14,9 @@ export type Order = 'asc' | 'desc'
 
 export const MAX_PAGE = 200
 
-const id = z.coerce.number().int().positive().max(2_147_483_647)
-const isoDate = z.iso.date()
+// What PostgreSQL stores (shared/validation.ts): ids of query and path strings, ids of JSON bodies, dates 1900..9999.
+const id = rowIdParam
+const isoDate = pgDate
 
 /** "08:05" or "08:05:30" -> "08:05:00"/"08:05:30". */
 export const timeOfDay = z
@@ -35,16 +37,17 @@ export const listQuery = z
     approval_status: z.enum(APPROVAL_STATUSES).optional(),
     level: z.enum(LEVEL_FILTERS).optional(),
     flag: z.enum(ATTENDANCE_FLAGS).optional(),
-    q: z.string().trim().max(100).optional(),
+    q: pgText(100, { trim: true }).optional(),
     sort: z.enum(SORTS).default('date'),
     order: z.enum(['asc', 'desc']).optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
-    cursor: z.string().max(600).optional(),
+    limit: queryInt(1, MAX_PAGE).default(50),
+    cursor: pgText(600).optional(),
     /** Only these records (the live page asks which of the records it was told about match its filters). */
     ids: z
       .string()
       .regex(/^\d{1,10}(,\d{1,10}){0,199}$/, 'A comma-separated list of at most 200 ids')
       .transform((s) => [...new Set(s.split(',').map(Number))])
+      .pipe(z.array(rowId).max(200))
       .optional(),
   })
   .strict()
@@ -63,8 +66,8 @@ export const frameQuery = z
   })
   .strict()
 
-const reason = z.string().trim().min(3, 'Give a reason (at least 3 characters)').max(500)
-const note = z.string().trim().max(500)
+const reason = pgText(500, { trim: true, min: 3, minMessage: 'Give a reason (at least 3 characters)' })
+const note = pgText(500, { trim: true })
 
 export const decisionInput = z.object({ note: note.optional() }).strict()
 
@@ -74,22 +77,22 @@ export const correctionInput = z
     check_in_time: timeOfDay.nullable().optional(),
     check_out_time: timeOfDay.nullable().optional(),
     status: z.enum(ATTENDANCE_STATUSES).optional(),
-    remarks: z.string().trim().max(500).nullable().optional(),
-    location_id: id.nullable().optional(),
+    remarks: pgText(500, { trim: true }).nullable().optional(),
+    location_id: rowId.nullable().optional(),
   })
   .strict()
 
 export const manualInput = z
   .object({
-    member_id: id,
+    member_id: rowId,
     attendance_date: isoDate,
     check_in_time: timeOfDay.optional(),
     check_out_time: timeOfDay.optional(),
     status: z.enum(ATTENDANCE_STATUSES).optional(),
-    location_id: id.optional(),
-    remarks: z.string().trim().max(500).optional(),
+    location_id: rowId.optional(),
+    remarks: pgText(500, { trim: true }).optional(),
     reason,
   })
   .strict()
 
-export const trendQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(30) }).strict()
+export const trendQuery = z.object({ days: queryInt(1, 90).default(30) }).strict()

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Tx } from '../../db/client'
 import { attendanceRecords, departments, locations, organizationMembers, users } from '../../db/schema'
 import { ValidationError } from '../../errors'
+import { pgDate, pgText, rowId } from '../../../shared/validation'
 import type { AssuranceLevel } from '../../../shared/attendance/evidence'
 import { listQuery, type ListQuery, type Order, type ParsedListQuery, type Sort } from './attendance-admin.schemas'
 
@@ -64,13 +65,14 @@ function escapeLike(s: string): string {
 
 // ---------- cursors: opaque, tied to the sort they were made for ----------
 
-const dateKey = z.iso.date()
-const timeKey = z.string().regex(/^\d{2}:\d{2}:\d{2}$/)
-const intKey = z.number().int().positive().max(2_147_483_647)
+// A cursor comes back from the client: its keys are held to what the columns store (a day of year 0 or 99:99:99 was a 500).
+const dateKey = pgDate
+const timeKey = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/)
+const intKey = rowId
 const KEY_SHAPES = {
   date: z.tuple([dateKey, intKey]),
   check_in: z.tuple([dateKey, timeKey, intKey]),
-  name: z.tuple([z.string().max(300), intKey, dateKey, intKey]),
+  name: z.tuple([pgText(300), intKey, dateKey, intKey]),
 } as const
 
 function encodeCursor(sort: Sort, order: Order, key: unknown[]): string {

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, deviceOf, enrolledDevice, publicRoute, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgText, rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { devices, organizations, sessions } from '../../db/schema'
 import { audit } from '../../audit'
@@ -17,7 +18,7 @@ import { idParam, name } from '../organizations/organizations.schemas'
 const ENROL_HOURS = 24
 const DEVICE_COOKIE_DAYS = 400 // the longest a browser keeps a cookie
 
-const deviceParams = z.object({ id: z.coerce.number().int().positive(), deviceId: z.coerce.number().int().positive() })
+const deviceParams = z.object({ id: rowIdParam, deviceId: rowIdParam })
 
 function presentDevice(d: typeof devices.$inferSelect) {
   return {
@@ -87,7 +88,7 @@ export const deviceAdminRoutes = new Hono<AppEnv>()
  */
 export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
   return new Hono<AppEnv>()
-    .post('/enrol', publicRoute(), validate('json', z.object({ code: z.string().max(40), name: name.optional() })), async (c) => {
+    .post('/enrol', publicRoute(), validate('json', z.object({ code: pgText(40), name: name.optional() })), async (c) => {
       const ip = clientIp(c)
       limiter.hit(`enrol:${ip}`)
       const attempt = lockout.claim(`enrol:${ip}`)

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { attachment, XLSX_TYPE } from '../../lib/spreadsheet'
 import { departments, importJobs, positions } from '../../db/schema'
@@ -17,7 +18,7 @@ import { parseSpreadsheet, sniffFormat } from './import.worker'
 import { applyPlan, dropStalePreviews, parseFailure, planImport, PREVIEW_TTL_MS, readTable, type ImportPlan, type JobSummary, type SourceRow } from './import.service'
 import { importTemplate } from './member-sheet'
 
-const jobParams = z.object({ id: z.coerce.number().int().positive(), jobId: z.coerce.number().int().positive() })
+const jobParams = z.object({ id: rowIdParam, jobId: rowIdParam })
 
 interface Upload {
   filename: string

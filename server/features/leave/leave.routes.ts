@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgDate, pgText, queryInt, rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { LEAVE_KINDS, LEAVE_STATUSES } from '../../db/schema'
 import { ForbiddenError, ValidationError } from '../../errors'
@@ -10,31 +11,31 @@ import { idParam } from '../organizations/organizations.schemas'
 import { NOTE_MAX, REASON_MAX, rangeLimits } from './leave.rules'
 import { approveLeave, cancelLeave, createLeave, listLeave, listOwnLeave, organizationToday, rejectLeave, type Actor } from './leave.service'
 
-const calendarDate = z.iso.date()
+const calendarDate = pgDate
 const leaveInput = z
   .object({
     kind: z.enum(LEAVE_KINDS),
     start_date: calendarDate,
     end_date: calendarDate,
-    reason: z.string().trim().min(1, 'Required').max(REASON_MAX),
+    reason: pgText(REASON_MAX, { trim: true, min: 1, minMessage: 'Required' }),
   })
   .strict()
 // Member routes carry no organization in the path: `:rowId`, never `:id` (which the guard reads as the organization).
-const ownParam = z.object({ rowId: z.coerce.number().int().positive().max(2_147_483_647) })
-const rowParams = z.object({ id: z.coerce.number().int().positive(), rowId: z.coerce.number().int().positive().max(2_147_483_647) })
+const ownParam = z.object({ rowId: rowIdParam })
+const rowParams = z.object({ id: rowIdParam, rowId: rowIdParam })
 const listQuery = z.object({
   status: z.enum(LEAVE_STATUSES).optional(),
   kind: z.enum(LEAVE_KINDS).optional(),
-  member_id: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-  q: z.string().trim().max(100).optional(),
+  member_id: rowIdParam.optional(),
+  q: pgText(100, { trim: true }).optional(),
   from: calendarDate.optional(),
   to: calendarDate.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: queryInt(1, 200).default(50),
+  offset: queryInt(0, 10_000_000).default(0),
 })
-const approveInput = z.object({ note: z.string().trim().max(NOTE_MAX).optional() }).strict()
+const approveInput = z.object({ note: pgText(NOTE_MAX, { trim: true }).optional() }).strict()
 // A rejection says why: the member sees the note.
-const rejectInput = z.object({ note: z.string().trim().min(1, 'Required').max(NOTE_MAX) }).strict()
+const rejectInput = z.object({ note: pgText(NOTE_MAX, { trim: true, min: 1, minMessage: 'Required' }) }).strict()
 
 function actorOf(c: Context<AppEnv>): Actor {
   const p = scoped(c)
@@ -51,7 +52,7 @@ function memberActor(c: Context<AppEnv>): Actor & { memberId: number } {
 /** Leave requests (sakit / cuti / izin): members ask, the dashboard decides (mounted at /api). */
 export const leaveRoutes = new Hono<AppEnv>()
   // --- the member's own (phone) ---
-  .get('/leave-requests', allow('attendance:record:submit'), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) })), async (c) => {
+  .get('/leave-requests', allow('attendance:record:submit'), validate('query', z.object({ limit: queryInt(1, 200).default(50) })), async (c) => {
     const actor = memberActor(c)
     const { db } = c.get('deps').database
     const requests = await listOwnLeave(db, actor.organizationId, actor.memberId, c.req.valid('query').limit)

@@ -1,12 +1,10 @@
 import { z } from 'zod'
+import { pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
 import { name } from '../organizations/organizations.schemas'
 import { email } from '../users/users.service'
 
 const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
+  pgText(max, { trim: true })
     .nullish()
     // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
     .transform((v) => (v === undefined ? undefined : v ? v : null))
@@ -16,8 +14,8 @@ export const memberInput = z.object({
   email: email.nullish().or(z.literal('').transform(() => null)),
   phone: optionalText(40),
   member_number: optionalText(60),
-  department_id: z.number().int().positive().nullish(),
-  position_id: z.number().int().positive().nullish(),
+  department_id: rowId.nullish(),
+  position_id: rowId.nullish(),
   role: z.enum(['member', 'petugas']).default('member'),
 })
 
@@ -27,37 +25,37 @@ export const memberPatch = z
     email: email.nullish().or(z.literal('').transform(() => null)),
     phone: optionalText(40),
     member_number: optionalText(60),
-    department_id: z.number().int().positive().nullish(),
-    position_id: z.number().int().positive().nullish(),
+    department_id: rowId.nullish(),
+    position_id: rowId.nullish(),
     status: z.enum(['active', 'inactive']).optional(),
     role: z.enum(['member', 'petugas']).optional(),
   })
   .strict()
 
 export const memberListQuery = z.object({
-  q: z.string().trim().max(100).optional(),
+  q: pgText(100, { trim: true }).optional(),
   status: z.enum(['active', 'inactive']).optional(),
-  department_id: z.coerce.number().int().positive().optional(),
+  department_id: rowIdParam.optional(),
   role: z.enum(['member', 'petugas']).optional(),
   /** `registered`: members with face data; `missing`: members without. */
   face: z.enum(['registered', 'missing']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: queryInt(1, 500).default(50),
+  offset: queryInt(0, 10_000_000).default(0),
 })
 
 export const memberParams = z.object({
-  id: z.coerce.number().int().positive(),
-  memberId: z.coerce.number().int().positive(),
+  id: rowIdParam,
+  memberId: rowIdParam,
 })
 
 export const namedInput = z.object({ name, code: optionalText(30) })
 
-export const departmentInput = namedInput.extend({ work_schedule_id: z.number().int().positive().nullish() })
+export const departmentInput = namedInput.extend({ work_schedule_id: rowId.nullish() })
 
 export const positionPatch = z.object({ name }).strict()
 
-export const rowParams = z.object({ id: z.coerce.number().int().positive(), rowId: z.coerce.number().int().positive() })
+export const rowParams = z.object({ id: rowIdParam, rowId: rowIdParam })
 
-export const attendanceQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })
+export const attendanceQuery = z.object({ limit: queryInt(1, 100).default(20) })
 
 export const exportQuery = memberListQuery.omit({ limit: true, offset: true }).extend({ format: z.enum(['xlsx', 'csv']).default('xlsx') })

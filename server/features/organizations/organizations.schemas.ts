@@ -1,11 +1,12 @@
 import { z } from 'zod'
+import { pgInt, pgText, rowIdParam } from '../../../shared/validation'
 
 export const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'Use 24-hour time, e.g. 08:00')
   .transform((v) => (v.length === 5 ? `${v}:00` : v))
 
-export const timezone = z.string().refine((tz) => {
+export const timezone = pgText(64).refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz })
     return true
@@ -14,14 +15,14 @@ export const timezone = z.string().refine((tz) => {
   }
 }, 'Unknown timezone')
 
-export const name = z.string().trim().min(1, 'Required').max(120)
+export const name = pgText(120, { trim: true, min: 1, minMessage: 'Required' })
 
 export const organizationInput = z.object({
   name,
   timezone: timezone.default('Asia/Jakarta'),
   work_start_time: timeOfDay.default('08:00:00'),
   work_end_time: timeOfDay.default('16:00:00'),
-  late_tolerance_minutes: z.number().int().min(0).max(240).default(15),
+  late_tolerance_minutes: pgInt(0, 240).default(15),
 })
 export type OrganizationInput = z.infer<typeof organizationInput>
 
@@ -31,8 +32,8 @@ export const organizationPatch = z
     timezone: timezone.optional(),
     work_start_time: timeOfDay.optional(),
     work_end_time: timeOfDay.optional(),
-    late_tolerance_minutes: z.number().int().min(0).max(240).optional(),
+    late_tolerance_minutes: pgInt(0, 240).optional(),
   })
   .strict()
 
-export const idParam = z.object({ id: z.coerce.number().int().positive() })
+export const idParam = z.object({ id: rowIdParam })

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, allowAny, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgArray, pgDouble, pgInt, pgSmallint, pgText, rowId, rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { departments, locations, organizations, workSchedules } from '../../db/schema'
 import { audit } from '../../audit'
@@ -16,18 +17,18 @@ import { memberSchedule, organizationRules } from '../attendance/attendance.sche
 
 const locationInput = z.object({
   name,
-  latitude: z.number().min(-90).max(90).nullable().optional(),
-  longitude: z.number().min(-180).max(180).nullable().optional(),
-  radius_meters: z.number().int().min(10).max(100_000).default(100),
+  latitude: pgDouble(-90, 90).nullable().optional(),
+  longitude: pgDouble(-180, 180).nullable().optional(),
+  radius_meters: pgInt(10, 100_000).default(100),
 })
 const scheduleInput = z.object({
   name,
-  work_days: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5]),
+  work_days: pgArray(pgSmallint(1, 7), 7, 1).default([1, 2, 3, 4, 5]),
   start_time: timeOfDay,
   end_time: timeOfDay,
-  late_tolerance_minutes: z.number().int().min(0).max(240).default(15),
+  late_tolerance_minutes: pgInt(0, 240).default(15),
 })
-const rowParams = z.object({ id: z.coerce.number().int().positive(), rowId: z.coerce.number().int().positive() })
+const rowParams = z.object({ id: rowIdParam, rowId: rowIdParam })
 
 function presentLocation(l: typeof locations.$inferSelect) {
   return { id: l.id, name: l.name, latitude: l.latitude, longitude: l.longitude, radius_meters: l.radiusMeters }
@@ -144,7 +145,7 @@ export const placeRoutes = new Hono<AppEnv>()
     })
     return ok(c, { deleted: true })
   })
-  .patch('/:id/departments/:rowId', allow('member:manage'), validate('param', rowParams), validate('json', z.object({ name: name.optional(), code: z.string().trim().max(30).nullable().optional(), work_schedule_id: z.number().int().positive().nullable().optional() }).strict()), async (c) => {
+  .patch('/:id/departments/:rowId', allow('member:manage'), validate('param', rowParams), validate('json', z.object({ name: name.optional(), code: pgText(30, { trim: true }).nullable().optional(), work_schedule_id: rowId.nullable().optional() }).strict()), async (c) => {
     const p = scoped(c)
     const input = c.req.valid('json')
     const { db } = c.get('deps').database
@@ -203,7 +204,7 @@ export const captureContextRoutes = new Hono<AppEnv>()
     const { token, expiresAt } = makeQrToken(c.get('deps').secret, p.organizationId, p.memberId!)
     return ok(c, { token, expires_at: expiresAt.toISOString() })
   })
-  .post('/qr/resolve', allow('attendance:record:create'), validate('json', z.object({ token: z.string().max(200) })), async (c) => {
+  .post('/qr/resolve', allow('attendance:record:create'), validate('json', z.object({ token: pgText(200) })), async (c) => {
     const p = scoped(c)
     const check = readQrToken(c.get('deps').secret, c.req.valid('json').token)
     if (!check.ok) {

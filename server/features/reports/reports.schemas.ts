@@ -1,25 +1,15 @@
 import { z } from 'zod'
+import { pgDateBetween, pgText, rowIdParam } from '../../../shared/validation'
 import { EXPORT_FORMATS, MONTHLY_TABLES, REPORT_DAY_STATUSES, type ReportDayStatus } from '../../../shared/reports/types'
 
-function isCalendarDate(value: string): boolean {
-  const d = new Date(`${value}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value
-}
-
 /** YYYY-MM-DD, a real calendar day between 2000 and 2100. */
-export const reportDate = z
-  .string()
-  .regex(/^(20\d{2}|2100)-\d{2}-\d{2}$/, 'Use a date like 2026-11-23')
-  .refine(isCalendarDate, 'Not a calendar date')
+export const reportDate = pgDateBetween('2000-01-01', '2100-12-31')
 
 /** YYYY-MM between 2000-01 and 2100-12. */
 export const reportMonth = z.string().regex(/^(20\d{2}|2100)-(0[1-9]|1[0-2])$/, 'Use a month like 2026-11')
 
-const optionalId = z.coerce.number().int().positive().max(2_147_483_647).optional()
-const search = z
-  .string()
-  .trim()
-  .max(100)
+const optionalId = rowIdParam.optional()
+const search = pgText(100, { trim: true })
   .optional()
   .transform((v) => v || undefined)
 

@@ -3,20 +3,21 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { pgText, rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { audit } from '../../audit'
 import { PERMISSIONS } from '../../../shared/permissions'
 import { createCustomRole, deleteCustomRole, grantMemberRole, listRoleHolders, revokeMemberRole, updateCustomRole } from './roles.service'
 
-const roleParams = z.object({ id: z.coerce.number().int().positive(), roleId: z.coerce.number().int().positive() })
-const memberRoleParams = roleParams.extend({ memberId: z.coerce.number().int().positive() })
+const roleParams = z.object({ id: rowIdParam, roleId: rowIdParam })
+const memberRoleParams = roleParams.extend({ memberId: rowIdParam })
 
 const permissionList = z
   .array(z.enum(PERMISSIONS))
   .min(1, 'Choose at least one permission')
   .max(PERMISSIONS.length)
 
-const roleName = z.string().trim().min(1, 'Required').max(60)
+const roleName = pgText(60, { trim: true, min: 1, minMessage: 'Required' })
 
 const roleInput = z.object({ name: roleName, surface: z.enum(['web', 'mobile']), permissions: permissionList }).strict()
 // The surface of a role never changes: its holders signed in on that surface.

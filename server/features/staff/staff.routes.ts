@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
+import { rowId, rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { memberRoles, organizationMembers, roles, users } from '../../db/schema'
 import { audit } from '../../audit'
@@ -14,9 +15,9 @@ import { grantRole, listRolesWithPermissions, revokeMemberRole, roleInOrganizati
 import { SURFACE_PERMISSIONS } from '../../../shared/role-surfaces'
 
 const staffRoleParams = z.object({
-  id: z.coerce.number().int().positive(),
-  memberId: z.coerce.number().int().positive(),
-  roleId: z.coerce.number().int().positive(),
+  id: rowIdParam,
+  memberId: rowIdParam,
+  roleId: rowIdParam,
 })
 
 // A system dashboard role by key, or any dashboard role of the organization (custom ones too) by id: exactly one.
@@ -26,7 +27,7 @@ const staffInput = z
     email,
     password: password.optional(),
     role_key: z.enum(['admin', 'support', 'manager']).optional(),
-    role_id: z.number().int().positive().optional(),
+    role_id: rowId.optional(),
   })
   .refine((v) => (v.role_key === undefined) !== (v.role_id === undefined), { message: 'Give role_key or role_id', path: ['role_key'] })
 

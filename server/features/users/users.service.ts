@@ -3,12 +3,10 @@ import type { Tx } from '../../db/client'
 import { users } from '../../db/schema'
 import { hashSecret } from '../../auth/crypto'
 import { z } from 'zod'
+import { pgText } from '../../../shared/validation'
 
 export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'))
-export const password = z
-  .string()
-  .min(8, 'At least 8 characters')
-  .max(200, 'At most 200 characters')
+export const password = pgText(200, { min: 8, minMessage: 'At least 8 characters', maxMessage: 'At most 200 characters' })
 
 export async function findUserByEmail(tx: Tx, address: string) {
   const [user] = await tx

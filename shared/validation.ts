@@ -1,0 +1,153 @@
+// Zod primitives for values PostgreSQL can store, shared by every route schema of the server and by the sync protocol
+// (shared/attendance/sync.ts). A value that passes one of these can go into its column (or a query parameter of that
+// column's type) without a database error: before them, a year-0 date, an id of 2^31 or a real too small for `real`
+// passed zod and came back as a 500 — and in a sync batch, as a 500 on every retry of the device's outbox.
+//
+//   pgDate        a calendar date YYYY-MM-DD (leap days checked), years 1900..9999           -> date
+//   pgDateBetween the same within a product range of its own (reports: 2000..2100)
+//   pgInstant     an ISO 8601 instant with its offset, 1900-01-01T00:00:00Z..9999-12-31T23:59:59.999Z -> timestamptz
+//   rowId         an id in a JSON body: an integer 1..2^31-1                                   -> integer (serial ids)
+//   pgInt         an integer in [min, max] within -2^31..2^31-1                                -> integer
+//   pgSmallint    an integer in [min, max] within -2^15..2^15-1                                -> smallint
+//   queryInt      an integer from a query or path string (coerced), in [min, max] within the integer range
+//   rowIdParam    an id from a query or path string: 1..2^31-1
+//   pgReal        a finite number in [min, max] that `real` holds (0, or at least ~1.2e-38 in size) -> real
+//   pgDouble      a finite number in [min, max]                                                -> double precision
+//   pgText        text without NUL (PostgreSQL text cannot hold it), at most `max` characters  -> text
+//   pgArray       an array of at most `max` elements
+//
+// Values from a query string or a path arrive as strings: use queryInt/rowIdParam there (z.coerce underneath), the
+// others in JSON bodies.
+import { z } from 'zod'
+
+/** The `integer` range (every id column, counters, minutes). */
+export const PG_INT_MIN = -2_147_483_648
+export const PG_INT_MAX = 2_147_483_647
+/** The `smallint` range (weekdays). */
+export const PG_SMALLINT_MIN = -32_768
+export const PG_SMALLINT_MAX = 32_767
+/** A `bigint` read in drizzle's 'number' mode is exact only up to 2^53-1 (the audit log's ids). */
+export const PG_BIGINT_SAFE_MAX = Number.MAX_SAFE_INTEGER
+/** The largest finite `real` (float4). */
+export const PG_REAL_MAX = 3.4028234663852886e38
+/** The smallest normal `real`: PostgreSQL refuses a non-zero value that would round to 0 in a `real` ("out of range"). */
+export const PG_REAL_MIN_NORMAL = 1.1754943508222875e-38
+
+/** The years of the dates and instants the product accepts (PostgreSQL itself goes from 4713 BC to 5874897 AD). */
+export const YEAR_MIN = 1900
+export const YEAR_MAX = 9999
+export const DATE_MIN = '1900-01-01'
+export const DATE_MAX = '9999-12-31'
+export const INSTANT_MIN = '1900-01-01T00:00:00.000Z'
+export const INSTANT_MAX = '9999-12-31T23:59:59.999Z'
+const INSTANT_MIN_MS = Date.parse(INSTANT_MIN)
+const INSTANT_MAX_MS = Date.parse(INSTANT_MAX)
+
+export const NUL_MESSAGE = 'Text may not contain the NUL character'
+export const hasNoNul = (s: string): boolean => !s.includes('\u0000')
+
+// ------------------------------------------------------------------------------------------------ dates and times
+
+/**
+ * A calendar date YYYY-MM-DD between `min` and `max` (both YYYY-MM-DD, four-digit years): 2026-02-30 and 2023-02-29
+ * are refused by the format, a year outside the range by the second check, each with its own message.
+ */
+export function pgDateBetween(min: string, max: string) {
+  return z.iso
+    .date({ error: 'Use a real calendar date like 2026-11-23' })
+    .refine((v) => v >= min && v <= max, { error: `Use a date between ${min} and ${max}`, abort: true })
+}
+
+/** A calendar date (years 1900..9999) for a `date` column or a date filter. */
+export const pgDate = pgDateBetween(DATE_MIN, DATE_MAX)
+
+/**
+ * An instant: ISO 8601 with seconds and an offset ("2026-11-23T08:00:00+07:00", "...Z"), between 1900-01-01T00:00:00Z
+ * and 9999-12-31T23:59:59.999Z in UTC (an offset can carry 9999-12-31T23:00-05:00 into year 10000, which PostgreSQL
+ * cannot read back from the ISO text JavaScript writes for it).
+ */
+export const pgInstant = z.iso
+  .datetime({ offset: true, error: 'Use an ISO 8601 time with an offset, like 2026-11-23T08:00:00+07:00' })
+  .refine(
+    (v) => {
+      const ms = Date.parse(v)
+      return Number.isFinite(ms) && ms >= INSTANT_MIN_MS && ms <= INSTANT_MAX_MS
+    },
+    { error: `Use a time between ${INSTANT_MIN} and ${INSTANT_MAX}`, abort: true },
+  )
+
+// ------------------------------------------------------------------------------------------------ numbers
+
+function intBetween(base: z.ZodNumber, min: number, max: number, lo: number, hi: number) {
+  if (min < lo || max > hi || min > max) throw new Error(`integer bounds [${min}, ${max}] outside [${lo}, ${hi}]`)
+  return base.int().min(min).max(max)
+}
+
+/** An integer of a JSON body for an `integer` column, in [min, max] (defaults: the whole `integer` range). */
+export function pgInt(min: number = PG_INT_MIN, max: number = PG_INT_MAX) {
+  return intBetween(z.number(), min, max, PG_INT_MIN, PG_INT_MAX)
+}
+
+/** An integer of a JSON body for a `smallint` column. */
+export function pgSmallint(min: number = PG_SMALLINT_MIN, max: number = PG_SMALLINT_MAX) {
+  return intBetween(z.number(), min, max, PG_SMALLINT_MIN, PG_SMALLINT_MAX)
+}
+
+/** A row id in a JSON body (every id column is a serial `integer`). */
+export const rowId = z.number().int().min(1, 'Use an id of 1 or more').max(PG_INT_MAX, `Use an id of at most ${PG_INT_MAX}`)
+
+/**
+ * An integer from a query string or a path segment (a string, coerced): "12" -> 12; "", "abc", "NaN", "1.5" and
+ * "Infinity" are refused, and so is anything outside [min, max] (within the `integer` range).
+ */
+export function queryInt(min: number = PG_INT_MIN, max: number = PG_INT_MAX) {
+  return intBetween(z.coerce.number(), min, max, PG_INT_MIN, PG_INT_MAX)
+}
+
+/** A row id from a query string or a path segment. */
+export const rowIdParam = z.coerce.number().int().min(1, 'Use an id of 1 or more').max(PG_INT_MAX, `Use an id of at most ${PG_INT_MAX}`)
+
+/** A finite number in [min, max] for a `double precision` column (zod numbers are finite already). */
+export function pgDouble(min: number, max: number) {
+  return z.number().min(min).max(max)
+}
+
+/**
+ * A number in [min, max] for a `real` column: besides the range, a non-zero value must not be so small that it
+ * underflows a `real` (1e-50 is refused by PostgreSQL with an error, not stored as 0).
+ */
+export function pgReal(min: number, max: number) {
+  if (min < -PG_REAL_MAX || max > PG_REAL_MAX) throw new Error(`real bounds [${min}, ${max}] outside the real range`)
+  return z
+    .number()
+    .min(min)
+    .max(max)
+    .refine((v) => v === 0 || Math.abs(v) >= PG_REAL_MIN_NORMAL, { error: `Use 0 or a number of at least ${PG_REAL_MIN_NORMAL} in size` })
+}
+
+// ------------------------------------------------------------------------------------------------ text and arrays
+
+export interface TextOptions {
+  /** Trim spaces first (the limits apply to the trimmed text). */
+  trim?: boolean
+  min?: number
+  minMessage?: string
+  maxMessage?: string
+}
+
+/**
+ * Text of at most `max` characters (UTF-16 code units, as zod counts) without NUL. Every text column is `text`, so
+ * the limit is the product's; it keeps values well under PostgreSQL's index-entry limit (~2.7 kB) where a column is
+ * indexed.
+ */
+export function pgText(max: number, opts: TextOptions = {}) {
+  let s = z.string()
+  if (opts.trim) s = s.trim()
+  if (opts.min !== undefined) s = s.min(opts.min, opts.minMessage)
+  return s.max(max, opts.maxMessage).refine(hasNoNul, { error: NUL_MESSAGE })
+}
+
+/** An array of [min, max] elements. */
+export function pgArray<T extends z.ZodType>(element: T, max: number, min = 0) {
+  return z.array(element).min(min).max(max)
+}
