@@ -21,12 +21,13 @@ export interface VerifyJob {
   client_id: string
 }
 
-interface Queue {
-  send(name: string, data: object, options?: { singletonKey?: string; retryLimit?: number; retryDelaySeconds?: number }): Promise<string | null>
+/** Checks run on every instance, as many at once as the job queue's concurrency (the machine's cores by default). */
+export async function registerVerifyCapture(deps: AppDeps): Promise<void> {
+  await deps.jobs.work<VerifyJob>(VERIFY_JOB, (data) => verifyCapture(deps, data))
 }
 
-function queueOf(deps: AppDeps): Queue | null {
-  return (deps as AppDeps & { jobs?: Queue }).jobs ?? null
+function queueOf(deps: AppDeps): AppDeps['jobs'] | null {
+  return deps.jobs ?? null
 }
 
 /**

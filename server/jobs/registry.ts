@@ -1,0 +1,25 @@
+import type { AppDeps } from '../context'
+import { registerVerifyCapture } from '../features/attendance/attendance.verify'
+
+/**
+ * Every background job handler of the app, registered at start by the server (server/bootstrap.ts) and by every test
+ * app (server/test/harness.ts). A feature keeps its handler next to its service and adds one line here:
+ *
+ *   // server/features/attendance/verify-capture.job.ts
+ *   export const VERIFY_CAPTURE = 'verify-capture'
+ *   export async function registerVerifyCapture(deps: AppDeps) {
+ *     await deps.jobs.work<{ eventId: number }>(VERIFY_CAPTURE, (data, job) => verifyCapture(deps, data, job))
+ *   }
+ *
+ * and sends with `deps.jobs.send(VERIFY_CAPTURE, { eventId }, { singletonKey: String(eventId) })`. Handlers run at
+ * least once (a retry after a crash repeats work that was done): make them idempotent.
+ */
+const registrations: Array<(deps: AppDeps) => Promise<void>> = [
+  // The server's own check of every capture's evidence (issue 13).
+  registerVerifyCapture,
+  // Webhook and notification delivery go here.
+]
+
+export async function registerJobs(deps: AppDeps): Promise<void> {
+  for (const register of registrations) await register(deps)
+}
