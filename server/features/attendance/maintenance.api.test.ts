@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../test/harness'
 import { buildOrg, type OrgWorld } from '../../test/fixtures'
-import { attendanceRecords } from '../../db/schema'
+import { attendanceEvents, attendanceRecords, auditLog } from '../../db/schema'
 import { photoKey } from '../../storage/storage'
 import { runMaintenance } from './maintenance'
 
@@ -50,5 +51,39 @@ describe('maintenance jobs', () => {
     expect(fs.existsSync(path.join(t.photoDir, newKey))).toBe(true)
     const [old] = await t.db.select().from(attendanceRecords).where(eq(attendanceRecords.attendanceDate, '2026-10-01'))
     expect(old!.faceImageUrl).toBeNull()
+  })
+
+  it('deletes the evidence frames of captures older than the retention period; the checklist stays', async () => {
+    // Two captures with evidence as the sync stores it: frames in storage, their keys on the event.
+    const capture = async (capturedAt: string) => {
+      const keys = [0, 1, 2].map(() => photoKey(a.id, 'attendance', a.memberId))
+      for (const key of keys) await t.deps.storage.put(key, new Uint8Array([0xff, 0xd8, 3]))
+      const clientId = crypto.randomUUID()
+      await t.db.insert(attendanceEvents).values({
+        organizationId: a.id,
+        clientId,
+        organizationMemberId: a.memberId,
+        kind: 'check_in',
+        payloadHash: clientId,
+        deviceCapturedAt: new Date(capturedAt),
+        capturedAt: new Date(capturedAt),
+        evidence: { challenge_id: null, steps: ['turn_left', 'turn_right'], mode: 'offline', frames: keys.map((key, i) => ({ t: i * 400, key })) },
+        verification: 'done',
+      })
+      return { clientId, keys }
+    }
+    const old = await capture('2026-10-02T00:50:00Z')
+    const recent = await capture('2026-11-12T00:50:00Z')
+    const { purged } = await runMaintenance(t.deps, now)
+    expect(purged).toBe(3)
+    for (const key of old.keys) expect(fs.existsSync(path.join(t.photoDir, key))).toBe(false)
+    for (const key of recent.keys) expect(fs.existsSync(path.join(t.photoDir, key))).toBe(true)
+    const eventOf = async (clientId: string) => (await t.db.select().from(attendanceEvents).where(eq(attendanceEvents.clientId, clientId)))[0]!
+    expect((await eventOf(old.clientId)).evidence).toMatchObject({ frames: [], frames_deleted: true, mode: 'offline' })
+    expect((await eventOf(recent.clientId)).evidence!.frames.map((f) => f.key)).toEqual(recent.keys)
+    const [entry] = await t.db.select().from(auditLog).where(eq(auditLog.action, 'retention.purge_photos')).orderBy(auditLog.id).then((rows) => rows.slice(-1))
+    expect(entry!.details).toMatchObject({ photos: 0, evidence_frames: 3 })
+    // Nothing left to purge.
+    expect((await runMaintenance(t.deps, now)).purged).toBe(0)
   })
 })
