@@ -1,5 +1,6 @@
 // Attendance capture calls, one function per route of docs/api.md ("Attendance capture", and the member's face sign-in
 // and profile). Shared by the member app (/m) and the petugas kiosk (/p): add new calls at the end of the file.
+import type { ChallengePurpose, Evidence, IssuedChallenge } from '@shared/attendance/evidence'
 import type { WorkSchedule } from '@shared/attendance/rules'
 import type { SyncRecord, SyncResult } from '@shared/attendance/sync'
 import { api } from './client'
@@ -50,7 +51,8 @@ export interface OwnAttendance {
   check_in_time: string | null
   check_out_time: string | null
   status: AttendanceStatus
-  approval_status: 'pending' | 'approved' | 'rejected' | string
+  /** verifying: the server is still checking the capture's evidence; pending: held for an admin's review. */
+  approval_status: 'verifying' | 'pending' | 'approved' | 'rejected' | string
   flags: string[]
   remarks: string | null
 }
@@ -90,9 +92,16 @@ export const getMyAttendance = (limit?: number, options?: { signal?: AbortSignal
 
 export const getMyQr = () => api.get<QrToken>('/api/attendance/qr')
 
-/** Face sign-in on the member's own phone (1:1 against the remembered member). 401 FACE_NOT_RECOGNISED on a miss. */
-export const faceLogin = (organizationId: Id, memberId: Id, faceEncoding: string) =>
-  api.post<MobileMe>('/api/mobile/login/face', { organization_id: organizationId, member_id: memberId, face_encoding: faceEncoding }, { expectUnauthorized: true })
+/**
+ * Face sign-in on the member's own phone: the evidence of a login challenge (issueLoginChallenge), checked by the
+ * server against the remembered member. 401 FACE_NOT_RECOGNISED on a miss.
+ */
+export const faceLogin = (organizationId: Id, memberId: Id, evidence: Evidence) =>
+  api.post<MobileMe>('/api/mobile/login/face', { organization_id: organizationId, member_id: memberId, evidence }, { expectUnauthorized: true })
+
+/** A liveness challenge for a face sign-in (public, rate-limited). */
+export const issueLoginChallenge = (organizationId: Id, memberId: Id, options?: { signal?: AbortSignal }) =>
+  api.post<IssuedChallenge>('/api/mobile/login/challenge', { organization_id: organizationId, member_id: memberId }, { ...options, expectUnauthorized: true })
 
 /** The member edits their own profile. */
 export const updateMyProfile = (patch: { name?: string; phone?: string | null }) => api.patch<MobileMe>('/api/mobile/me', patch)
@@ -135,3 +144,21 @@ export const deleteMemberFaceData = (organizationId: Id | string, memberId: Id) 
   api.delete<{ deleted_descriptors: number; deleted_photos: number }>(
     `/api/organizations/${encodeURIComponent(String(organizationId))}/members/${encodeURIComponent(String(memberId))}/face`,
   )
+
+/** A liveness challenge from the server: a member's attendance or face registration, or a kiosk's record. */
+export const issueChallenge = (purpose: Exclude<ChallengePurpose, 'login'>, options?: { signal?: AbortSignal }) =>
+  api.post<IssuedChallenge>('/api/attendance/challenge', { purpose }, options)
+
+/** What the server concluded about one capture (GET /api/attendance/captures/:clientId). */
+export interface CaptureStatus {
+  client_id: string
+  verification: 'verifying' | 'done'
+  approval_status: 'verifying' | 'pending' | 'approved' | 'rejected'
+  level: 'high' | 'medium' | 'low' | 'failed' | null
+  record_id: Id | null
+  flags: string[]
+  reasons: string[]
+}
+
+export const getCaptureStatus = (clientId: string, options?: { signal?: AbortSignal }) =>
+  api.get<CaptureStatus>(`/api/attendance/captures/${encodeURIComponent(clientId)}`, options)

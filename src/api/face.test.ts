@@ -1,25 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import { decodeDescriptor } from '@shared/face/descriptor'
+import type { Evidence } from '@shared/attendance/evidence'
 import { DEFAULT_FACE_SETTINGS, faceSettingsOf, faceUploadBody } from './face'
 
-function descriptor(seed: number): Float32Array {
-  const d = new Float32Array(128)
-  for (let i = 0; i < 128; i++) d[i] = Math.sin(seed * 31 + i) * 0.2
-  return d
+const evidence: Evidence = {
+  challenge_id: '0190f0a6-5a6e-7b3c-8d2e-1f2a3b4c5d6e',
+  steps: ['turn_left', 'turn_right'],
+  mode: 'online',
+  frames: [0, 400, 800].map((t) => ({ t, image: `data:image/jpeg;base64,${'A'.repeat(80)}` })),
 }
 
 describe('face upload body', () => {
-  it('sends the first descriptor as face_encoding and the rest as face_encodings, as base64 Float32 bytes', () => {
-    const ds = [descriptor(1), descriptor(2), descriptor(3)]
-    const body = faceUploadBody({ descriptors: ds, photo: 'data:image/jpeg;base64,AAAA', deviceId: 'dev-1' })
-    expect(Array.from(decodeDescriptor(body.face_encoding))).toEqual(Array.from(ds[0]!))
-    expect(body.face_encodings.map((e) => Array.from(decodeDescriptor(e)))).toEqual([Array.from(ds[1]!), Array.from(ds[2]!)])
-    expect(body.face_image).toBe('data:image/jpeg;base64,AAAA')
-    expect(body.device_id).toBe('dev-1')
+  it('sends the evidence, the reference photo and the device, and no descriptor', () => {
+    const body = faceUploadBody({ evidence, photo: 'data:image/jpeg;base64,AAAA', deviceId: 'dev-1' })
+    expect(body).toEqual({ evidence, face_image: 'data:image/jpeg;base64,AAAA', device_id: 'dev-1' })
+    expect(body).not.toHaveProperty('face_encoding')
   })
 
-  it('refuses an empty capture list', () => {
-    expect(() => faceUploadBody({ descriptors: [], photo: 'x', deviceId: 'd' })).toThrow()
+  it('refuses evidence without pictures', () => {
+    expect(() => faceUploadBody({ evidence: { ...evidence, frames: [] }, photo: 'x', deviceId: 'd' })).toThrow()
   })
 })
 

@@ -1,5 +1,6 @@
-// Face calls, one function per route of docs/api.md ("Faces"). Descriptors travel as base64 of the Float32 bytes.
-import { encodeDescriptor } from '@shared/face/descriptor'
+// Face calls, one function per route of docs/api.md ("Faces"). A registration sends evidence (the face crops of a
+// liveness challenge) and the reference photo; the server derives the face templates itself and never sends them back.
+import type { Evidence } from '@shared/attendance/evidence'
 import { api, request } from './client'
 import type { Id, Organization } from './types'
 
@@ -16,7 +17,8 @@ export interface FaceStatus {
   registered_at: string | null
   face_verified: boolean
   consent: FaceConsent | null
-  descriptors: string[]
+  /** How many face templates the server keeps, when it says so (never the templates themselves). */
+  templates?: number
 }
 
 export interface FaceRegistration {
@@ -24,7 +26,6 @@ export interface FaceRegistration {
   face_registered_at?: string
   updated_at?: string
   face_verified: boolean
-  descriptors: string[]
 }
 
 export interface FaceWithdrawal {
@@ -64,8 +65,9 @@ export function faceSettingsOf(organization: unknown): FaceSettings {
 }
 
 export interface FaceCaptureUpload {
-  descriptors: readonly Float32Array[]
-  /** The reference photo: a data URL or bare base64 of a JPEG. */
+  /** The registration challenge's evidence (src/face/evidence-store.ts evidenceToWire). */
+  evidence: Evidence
+  /** The reference photo: a data URL or bare base64 of a JPEG of the whole frame. */
   photo: string
   deviceId: string
 }
@@ -77,11 +79,10 @@ export const getFaceStatus = (memberId: Id) => api.get<FaceStatus>(memberFace(me
 export const acceptFaceConsent = (memberId: Id, version: string, deviceId: string) =>
   api.post<FaceConsent>(`${memberFace(memberId)}/consent`, { version, device_id: deviceId })
 
-/** The request body of register and update: the first descriptor, the rest, the photo and the device. */
-export function faceUploadBody({ descriptors, photo, deviceId }: FaceCaptureUpload) {
-  const [first, ...rest] = descriptors.map((d) => encodeDescriptor(d))
-  if (!first) throw new Error('no face captures to upload')
-  return { face_encoding: first, face_encodings: rest, face_image: photo, device_id: deviceId }
+/** The request body of register and update: the evidence, the reference photo and the device. */
+export function faceUploadBody({ evidence, photo, deviceId }: FaceCaptureUpload) {
+  if (evidence.frames.length === 0) throw new Error('no face pictures to upload')
+  return { evidence, face_image: photo, device_id: deviceId }
 }
 
 export const registerFace = (memberId: Id, upload: FaceCaptureUpload) =>

@@ -1,32 +1,22 @@
 // The member app's attendance data, online first and from this phone's memory when the network is gone:
-// the member's own face descriptors (Dexie `descriptors`), the capture context and the member's history (localStorage),
-// this phone's unsent captures (Dexie `captures` + `outbox`), and the check-in flow itself.
+// whether the member's face is registered, the capture context and the member's history (localStorage), this phone's
+// unsent captures (Dexie `captures` + `outbox`), and the check-in flow itself.
 import { toLocal } from '@shared/attendance/rules'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
-import { decodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
-import { DEFAULT_FACE_THRESHOLD } from '@shared/face/match'
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue'
-import { type CaptureContext, getCaptureContext, getMyAttendance, type OwnAttendance, toWorkSchedule } from '~/api/attendance'
+import { type CaptureContext, getCaptureContext, getMyAttendance, issueChallenge, type OwnAttendance, toWorkSchedule } from '~/api/attendance'
 import { isApiError } from '~/api/client'
 import { getFaceStatus } from '~/api/face'
 import type { MobileMe } from '~/api/types'
 import { hadirDb } from '~/offline/db'
 import { attentionEntries, discardAttention, nextKind, retryAttention } from '~/offline/outbox'
+import { type CaptureChallenge, obtainChallenge } from '~/face/challenge'
+import type { StoredEvidence } from '~/face/evidence-store'
 import type { ScanResult } from '~/face/useFaceScanner'
 import { useMobileStore } from '~/stores/mobile'
 import { useSyncStore } from '~/stores/sync'
-import {
-  bestMatch,
-  buildCaptureRecord,
-  captureOutcome,
-  type CaptureOutcome,
-  dataUrlToArrayBuffer,
-  type MatchOutcome,
-  type Position,
-  serverCheckedIn,
-  type UnsentCapture,
-} from './useMemberAttendanceRules'
+import { buildCaptureRecord, captureOutcome, type CaptureOutcome, type Position, serverCheckedIn, type UnsentCapture } from './useMemberAttendanceRules'
 
 // ---------- small caches in localStorage (per organization and member) ----------
 
@@ -101,38 +91,38 @@ export async function loadMine(me: MobileMe): Promise<Loaded<OwnAttendance[] | n
   }
 }
 
-// ---------- the member's own face descriptors (Dexie) ----------
+// ---------- whether the member has a face registered ----------
 
 export interface OwnFace {
-  /** null: unknown (offline and nothing cached). */
+  /** null: unknown (offline, and this phone never asked). */
   registered: boolean | null
-  descriptors: Float32Array[]
   fromCache: boolean
 }
 
-function packDescriptors(list: readonly Float32Array[]): ArrayBuffer {
-  const out = new Float32Array(list.length * FACE_DESCRIPTOR_LENGTH)
-  list.forEach((d, i) => out.set(d, i * FACE_DESCRIPTOR_LENGTH))
-  return out.buffer
+const faceKey = (organizationId: number, memberId: number) => `hadir.m.face.${organizationId}.${memberId}`
+
+function cachedFace(me: MobileMe): OwnFace {
+  const cached = readCache<boolean>(faceKey(me.organization.id, me.member.id))
+  return { registered: cached ? cached.value : null, fromCache: true }
 }
 
-function unpackDescriptors(buffer: ArrayBuffer): Float32Array[] {
-  const all = new Float32Array(buffer)
-  const out: Float32Array[] = []
-  for (let i = 0; i + FACE_DESCRIPTOR_LENGTH <= all.length; i += FACE_DESCRIPTOR_LENGTH) out.push(all.slice(i, i + FACE_DESCRIPTOR_LENGTH))
-  return out
+/**
+ * Deletes the member's own descriptors that an older version of the app kept on this phone for offline verification.
+ * Phones receive none any more; the server verifies every capture from its evidence. A kiosk's gallery stays.
+ */
+async function forgetLegacyDescriptors(organizationId: number, memberId: number): Promise<void> {
+  try {
+    const db = hadirDb()
+    if (await db.meta.get(`kiosk.gallery.${organizationId}`)) return
+    await db.descriptors.where({ member_id: memberId, organization_id: organizationId }).delete()
+  } catch {
+    // no database
+  }
 }
 
-async function cachedFace(me: MobileMe): Promise<OwnFace> {
-  const entry = await hadirDb().descriptors.get(me.member.id)
-  if (!entry || entry.organization_id !== me.organization.id) return { registered: null, descriptors: [], fromCache: true }
-  const descriptors = unpackDescriptors(entry.descriptors)
-  return { registered: descriptors.length > 0, descriptors, fromCache: true }
-}
-
-/** The member's descriptors for offline self-verification: fetched when online (and cached), else from Dexie. */
+/** Registered or not: the server's answer when online (remembered), else what this phone last heard. */
 export async function loadOwnFace(me: MobileMe): Promise<OwnFace> {
-  const db = hadirDb()
+  void forgetLegacyDescriptors(me.organization.id, me.member.id)
   let status
   try {
     status = await getFaceStatus(me.member.id)
@@ -140,37 +130,15 @@ export async function loadOwnFace(me: MobileMe): Promise<OwnFace> {
     if (isOffline(error)) return cachedFace(me)
     throw error
   }
-  const descriptors: Float32Array[] = []
-  for (const encoded of status.registered ? status.descriptors : []) {
-    try {
-      descriptors.push(decodeDescriptor(encoded))
-    } catch {
-      // A descriptor this phone cannot read is skipped; the server verifies the capture anyway.
-    }
-  }
-  try {
-    if (descriptors.length > 0) {
-      await db.descriptors.put({
-        member_id: me.member.id,
-        organization_id: me.organization.id,
-        name: me.member.name,
-        member_number: me.member.member_number,
-        descriptors: packDescriptors(descriptors),
-      })
-    } else {
-      await db.descriptors.delete(me.member.id)
-    }
-  } catch {
-    // IndexedDB unavailable (private mode): verification still works while online.
-  }
-  return { registered: status.registered && descriptors.length > 0, descriptors, fromCache: false }
+  writeCache(faceKey(me.organization.id, me.member.id), status.registered)
+  return { registered: status.registered, fromCache: false }
 }
 
 /** Signing out forgets what this phone kept about the member (never the unsent captures: they still go out). */
 export async function forgetMemberData(organizationId: number, memberId: number): Promise<void> {
-  for (const what of ['context', 'mine'] as const) {
+  for (const key of [cacheKey('context', organizationId, memberId), cacheKey('mine', organizationId, memberId), faceKey(organizationId, memberId)]) {
     try {
-      localStorage.removeItem(cacheKey(what, organizationId, memberId))
+      localStorage.removeItem(key)
     } catch {
       // nothing to forget
     }
@@ -180,11 +148,7 @@ export async function forgetMemberData(organizationId: number, memberId: number)
   } catch {
     // nothing to forget
   }
-  try {
-    await hadirDb().descriptors.where({ member_id: memberId, organization_id: organizationId }).delete()
-  } catch {
-    // no database
-  }
+  await forgetLegacyDescriptors(organizationId, memberId)
 }
 
 // ---------- this phone's captures ----------
@@ -278,20 +242,30 @@ export function usePosition() {
 
 // ---------- the check-in flow ----------
 
-export type CheckinPhase = 'camera' | 'no_face' | 'mismatch' | 'confirm' | 'saving' | 'done' | 'failed'
+export type CheckinPhase = 'camera' | 'no_face' | 'confirm' | 'saving' | 'done' | 'failed'
 
 export interface PreparedCapture {
   kind: AttendanceKind
   capturedAt: Date
   localDate: string
   localTime: string
-  match: MatchOutcome
-  photo: string
+  evidence: StoredEvidence
+  /** Whether the challenge came from the server or was drawn on this phone (offline). */
+  mode: 'online' | 'offline'
+  /** An object URL of a frontal crop, for the confirmation screen. */
+  preview: string
+}
+
+/** The challenge of a check-in: the server's, or this phone's own when the server cannot be reached. */
+export function attendanceChallenge(): Promise<CaptureChallenge> {
+  return obtainChallenge('attendance', ({ signal }) => issueChallenge('attendance', { signal }))
 }
 
 /**
- * Tap "Absensi" → face verification (liveness, then 1:1 against the member's own descriptors, on the phone) →
- * optional remarks → submit: one Dexie transaction, sent at once when online.
+ * Tap "Absensi" → the liveness challenge on the camera (the server's, or this phone's own offline), keeping its
+ * evidence → optional remarks → submit: one Dexie transaction, sent at once when online → the server checks the
+ * evidence and the confirmation screen follows its verdict (useCaptureVerdict). The phone itself decides nothing
+ * about the face: it has no descriptor to compare with.
  */
 export function useMemberCheckin() {
   const mobile = useMobileStore()
@@ -305,8 +279,6 @@ export function useMemberCheckin() {
   const outcome = shallowRef<CaptureOutcome | null>(null)
   const clientId = ref<string | null>(null)
   const delivery = ref<Delivery>('waiting')
-  /** The last verification's distance, for diagnostics (data attribute). */
-  const lastDistance = ref<number | null>(null)
   const cameraKey = ref(0)
 
   // Everything the flow needs is fetched while the camera and models start, never after the scan.
@@ -314,34 +286,36 @@ export function useMemberCheckin() {
   const context = loadContext(me).catch(() => ({ value: null, cachedAt: null }) as Loaded<CaptureContext | null>)
   const mine = loadMine(me).catch(() => ({ value: cachedMine(me)?.value ?? null, cachedAt: null }))
   void face.then((f) => {
-    if (f.registered === false || (f.registered === null && f.descriptors.length === 0)) phase.value = 'no_face'
+    if (f.registered === false && phase.value === 'camera') phase.value = 'no_face'
   })
 
   const contextValue = shallowRef<CaptureContext | null>(null)
   void context.then((c) => (contextValue.value = c.value))
   const timezone = computed(() => contextValue.value?.organization.timezone ?? me.organization.timezone)
 
+  function dropPreview(): void {
+    if (prepared.value) URL.revokeObjectURL(prepared.value.preview)
+  }
+
   async function onScan(result: ScanResult): Promise<void> {
     const capturedAt = new Date()
     try {
-      const [own, ctx] = await Promise.all([face, context])
-      const threshold = ctx.value?.face.threshold ?? DEFAULT_FACE_THRESHOLD
-      const match = bestMatch(own.descriptors, result.captures.map((c) => c.descriptor), threshold)
-      if (!match) {
-        phase.value = 'no_face'
-        return
-      }
-      lastDistance.value = match.result.distance
-      if (!match.result.verified) {
-        phase.value = 'mismatch'
-        return
-      }
+      const ctx = await context
       const local = toLocal(capturedAt, ctx.value?.organization.timezone ?? me.organization.timezone)
       // Check-in first, then check-out: today's server record (a kiosk may have checked the member in) and this
       // phone's own captures of the day decide.
       const records = (await mine).value
       const kind = await nextKind(hadirDb(), me.member.id, local.date, serverCheckedIn(records, local.date))
-      prepared.value = { kind, capturedAt, localDate: local.date, localTime: local.time, match, photo: result.photo }
+      dropPreview()
+      prepared.value = {
+        kind,
+        capturedAt,
+        localDate: local.date,
+        localTime: local.time,
+        evidence: result.evidence,
+        mode: result.challenge.mode,
+        preview: URL.createObjectURL(result.preview),
+      }
       phase.value = 'confirm'
     } catch (error) {
       failure.value = error
@@ -362,8 +336,6 @@ export function useMemberCheckin() {
         capturedAt: p.capturedAt,
         localDate: p.localDate,
         localTime: p.localTime,
-        probe: p.match.probe,
-        score: p.match.result.score,
         remarks,
         position: position.value,
       })
@@ -373,7 +345,8 @@ export function useMemberCheckin() {
         date: p.localDate,
         time: p.localTime,
         record,
-        photo: dataUrlToArrayBuffer(p.photo),
+        photo: null,
+        evidence: p.evidence,
       })
       clientId.value = id
       const ctx = contextValue.value
@@ -398,12 +371,15 @@ export function useMemberCheckin() {
 
   function again(): void {
     failure.value = null
+    dropPreview()
     prepared.value = null
     phase.value = 'camera'
     cameraKey.value++
   }
 
-  return { me, phase, failure, prepared, outcome, clientId, delivery, lastDistance, cameraKey, position, timezone, context: contextValue, onScan, submit, again }
+  onBeforeUnmount(dropPreview)
+
+  return { me, phase, failure, prepared, outcome, clientId, delivery, cameraKey, position, timezone, context: contextValue, challenge: attendanceChallenge, onScan, submit, again }
 }
 
 // ---------- the member's days (home "today" card and history) ----------

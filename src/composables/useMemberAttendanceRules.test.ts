@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { syncRecordSchema } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
-import { decodeDescriptor } from '@shared/face/descriptor'
 import type { WorkSchedule } from '@shared/attendance/rules'
 import type { OwnAttendance } from '~/api/attendance'
 import {
-  bestMatch,
   buildCaptureRecord,
   captureOutcome,
   dataUrlToArrayBuffer,
@@ -15,16 +13,13 @@ import {
   mergeHistory,
   outcomeText,
   qrRefreshDelay,
+  reasonKeys,
   serverCheckedIn,
+  verdictDelay,
+  verdictOf,
 } from './useMemberAttendanceRules'
 
 const SCHEDULE: WorkSchedule = { workDays: [1, 2, 3, 4, 5], startTime: '08:00', endTime: '16:00', lateToleranceMinutes: 15 }
-
-function descriptor(seed: number, jitter = 0): Float32Array {
-  const d = new Float32Array(128)
-  for (let i = 0; i < 128; i++) d[i] = Math.sin(seed * 31 + i) * 0.12 + (jitter ? Math.cos(i * 7 + seed) * jitter : 0)
-  return d
-}
 
 function own(date: string, checkIn: string | null, checkOut: string | null = null, extra: Partial<OwnAttendance> = {}): OwnAttendance {
   return { id: 1, attendance_date: date, check_in_time: checkIn, check_out_time: checkOut, status: 'present', approval_status: 'approved', flags: [], remarks: null, ...extra }
@@ -51,28 +46,6 @@ describe('the next tap of the day', () => {
   })
 })
 
-describe('verification against the member\'s own descriptors', () => {
-  const mine = [descriptor(1), descriptor(1, 0.01)]
-
-  it('takes the closest capture and accepts it under the threshold', () => {
-    const far = descriptor(9)
-    const near = descriptor(1, 0.02)
-    const match = bestMatch(mine, [far, near], 0.5)
-    expect(match?.probe).toBe(near)
-    expect(match?.result.verified).toBe(true)
-    expect(match?.result.score).toBeGreaterThan(0.5)
-  })
-
-  it('refuses someone else', () => {
-    const match = bestMatch(mine, [descriptor(9)], 0.5)
-    expect(match?.result.verified).toBe(false)
-  })
-
-  it('has nothing to compare without descriptors', () => {
-    expect(bestMatch([], [descriptor(1)], 0.5)).toBeNull()
-  })
-})
-
 describe('the capture record', () => {
   const base = {
     clientId: uuidv7(Date.UTC(2026, 2, 2, 1, 2, 3)),
@@ -80,11 +53,9 @@ describe('the capture record', () => {
     capturedAt: new Date(Date.UTC(2026, 2, 2, 1, 2, 3)),
     localDate: '2026-03-02',
     localTime: '08:02:03',
-    probe: descriptor(3),
-    score: 0.81234567,
   }
 
-  it('is a valid SyncRecord with the probe descriptor, the local score and the spec fields', () => {
+  it('is a valid SyncRecord with the spec fields, and no claim about the face', () => {
     const record = buildCaptureRecord({ ...base, kind: 'check_in', remarks: '  rapat pagi  ' })
     expect(syncRecordSchema.safeParse(record).success).toBe(true)
     expect(record).toMatchObject({
@@ -94,10 +65,10 @@ describe('the capture record', () => {
       captured_at: '2026-03-02T01:02:03.000Z',
       attendance_date: '2026-03-02',
       check_in_time: '08:02:03',
-      face_match_score: 0.8123,
       remarks: 'rapat pagi',
     })
-    expect(Array.from(decodeDescriptor(record.face_encoding!))).toEqual(Array.from(base.probe))
+    expect(record).not.toHaveProperty('face_encoding')
+    expect(record).not.toHaveProperty('face_match_score')
     expect(record).not.toHaveProperty('latitude')
     expect(record).not.toHaveProperty('face_image')
   })
@@ -181,5 +152,37 @@ describe('QR refresh', () => {
     expect(qrRefreshDelay(new Date(now + 10 * 60_000).toISOString(), now)).toBe(9 * 60_000)
     expect(qrRefreshDelay(new Date(now + 30_000).toISOString(), now)).toBe(5_000)
     expect(qrRefreshDelay('nonsense', now)).toBe(30_000)
+  })
+})
+
+describe("the server's verdict", () => {
+  const status = (verification: 'verifying' | 'done', approval: 'verifying' | 'pending' | 'approved' | 'rejected') => ({ verification, approval_status: approval })
+
+  it('is "verifying" until the check is done, then verified, held for review, or rejected', () => {
+    expect(verdictOf(null)).toBe('verifying')
+    expect(verdictOf(status('verifying', 'verifying'))).toBe('verifying')
+    expect(verdictOf(status('done', 'approved'))).toBe('verified')
+    expect(verdictOf(status('done', 'pending'))).toBe('review')
+    expect(verdictOf(status('done', 'rejected'))).toBe('rejected')
+  })
+
+  it('asks again after 1 s, then less and less often, never more than every 10 s', () => {
+    const delays = Array.from({ length: 12 }, (_, i) => verdictDelay(i))
+    expect(delays.slice(0, 4)).toEqual([1000, 1500, 2250, 3375])
+    expect(delays.every((d, i) => i === 0 || d >= delays[i - 1]!)).toBe(true)
+    expect(Math.max(...delays)).toBe(10_000)
+  })
+
+  it('says why in the member\'s words, whatever way the server spells the reason', () => {
+    const known = new Set(['verdict.reason.face_not_member', 'verdict.reason.liveness_no_turn', 'verdict.reason.offline', 'verdict.reason.general', 'history.flag.outside_geofence', 'history.flag.left_early'])
+    const has = (k: string) => known.has(k)
+    expect(reasonKeys({ reasons: ['face.not_member'], flags: [] }, has)).toEqual(['verdict.reason.face_not_member'])
+    expect(reasonKeys({ reasons: ['FACE_NOT_MEMBER', 'liveness:no_turn'], flags: [] }, has)).toEqual(['verdict.reason.face_not_member', 'verdict.reason.liveness_no_turn'])
+    expect(reasonKeys({ reasons: ['no_turn'], flags: [] }, has)).toEqual(['verdict.reason.liveness_no_turn'])
+    // Unknown reasons: the record's flags say it (not those about the day), else that it was made offline, else one
+    // general sentence.
+    expect(reasonKeys({ reasons: ['something new'], flags: ['left_early', 'outside_geofence'] }, has)).toEqual(['history.flag.outside_geofence'])
+    expect(reasonKeys({ reasons: [], flags: ['left_early'], level: 'medium' }, has)).toEqual(['verdict.reason.offline'])
+    expect(reasonKeys({ reasons: [], flags: [] }, has)).toEqual(['verdict.reason.general'])
   })
 })

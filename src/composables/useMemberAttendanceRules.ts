@@ -3,10 +3,10 @@
 // unsent captures.
 import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
 import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
-import type { AttendanceKind, SyncRecord } from '@shared/attendance/sync'
-import { base64ToBytes, encodeDescriptor } from '@shared/face/descriptor'
-import { verify, type VerifyResult } from '@shared/face/match'
-import type { AttendanceStatus, OwnAttendance } from '~/api/attendance'
+import type { AttendanceKind } from '@shared/attendance/sync'
+import { base64ToBytes } from '@shared/face/descriptor'
+import type { AttendanceStatus, CaptureStatus, OwnAttendance } from '~/api/attendance'
+import type { OutboxRecord } from '~/offline/db'
 
 /** Whether the server already has a check-in for this member on this (organization-local) date. */
 export function serverCheckedIn(records: readonly OwnAttendance[] | null | undefined, date: string): boolean {
@@ -25,27 +25,6 @@ export interface Position {
   accuracy: number
 }
 
-export interface MatchOutcome {
-  /** The capture that matched best (sent as the record's face_encoding). */
-  probe: Float32Array
-  result: VerifyResult
-}
-
-/**
- * 1:1 against the member's own descriptors: each capture of the scan is tried, the closest one decides. Returns null
- * when there is nothing to compare (no captures, no descriptors).
- */
-export function bestMatch(own: readonly ArrayLike<number>[], probes: readonly Float32Array[], threshold: number): MatchOutcome | null {
-  if (own.length === 0) return null
-  let best: MatchOutcome | null = null
-  for (const probe of probes) {
-    const result = verify(own, probe, threshold)
-    if (result.distance === null) continue
-    if (!best || result.distance < (best.result.distance ?? Infinity)) best = { probe, result }
-  }
-  return best
-}
-
 export interface CaptureInput {
   clientId: string
   memberId: number
@@ -54,23 +33,22 @@ export interface CaptureInput {
   /** The organization-local date and time of the capture. */
   localDate: string
   localTime: string
-  probe: ArrayLike<number>
-  score: number
   remarks?: string
   position?: Position | null
 }
 
-/** The SyncRecord of a member's own capture (the photo travels separately, as an ArrayBuffer in the outbox). */
-export function buildCaptureRecord(input: CaptureInput): Omit<SyncRecord, 'face_image'> {
+/**
+ * The SyncRecord of a member's own capture. Its evidence travels beside it in the outbox (bytes until sent); the phone
+ * makes no claim about the face (no descriptor, no score): the server derives both from the evidence.
+ */
+export function buildCaptureRecord(input: CaptureInput): OutboxRecord {
   const remarks = input.remarks?.trim()
-  const record: Omit<SyncRecord, 'face_image'> = {
+  const record: OutboxRecord = {
     client_id: input.clientId,
     member_id: input.memberId,
     kind: input.kind,
     captured_at: input.capturedAt.toISOString(),
     attendance_date: input.localDate,
-    face_encoding: encodeDescriptor(input.probe),
-    face_match_score: Math.round(Math.min(1, Math.max(0, input.score)) * 10_000) / 10_000,
   }
   if (input.kind === 'check_in') record.check_in_time = input.localTime
   if (remarks) record.remarks = remarks.slice(0, 500)
@@ -121,7 +99,6 @@ export function outcomeText(o: CaptureOutcome): { key: string; params: Record<st
   if (o.leftEarly) return { key: 'checkin.status.leftEarly', params: { minutes: o.earlyMinutes } }
   return { key: 'checkin.status.checkedOut', params: {} }
 }
-
 
 export function flagKey(flag: string): string {
   return (ATTENDANCE_FLAGS as readonly string[]).includes(flag) ? `history.flag.${flag}` : 'history.flag.other'
@@ -222,4 +199,58 @@ export function formatLocalDate(date: string, locale: string, thisYear?: string)
     ...(withYear ? { year: 'numeric' } : {}),
     timeZone: 'UTC',
   }).format(instant)
+}
+
+// ---------------------------------------------------------------- the server's verdict on a capture
+
+/** What the confirmation screen says once the capture reached the server. */
+export type Verdict = 'verifying' | 'verified' | 'review' | 'rejected'
+
+export function verdictOf(status: Pick<CaptureStatus, 'verification' | 'approval_status'> | null): Verdict {
+  if (!status || status.verification !== 'done' || status.approval_status === 'verifying') return 'verifying'
+  if (status.approval_status === 'approved') return 'verified'
+  if (status.approval_status === 'rejected') return 'rejected'
+  return 'review'
+}
+
+/** Waits between two questions about a capture's verdict: 1 s, growing by half each time, at most 10 s. */
+export function verdictDelay(attempt: number): number {
+  return Math.min(10_000, Math.round(1000 * 1.5 ** Math.max(0, attempt)))
+}
+
+/** After this many questions (about 5 minutes) the screen stops asking and points to the history. */
+export const MAX_VERDICT_ATTEMPTS = 36
+
+/** The checks a reason may name (shared/attendance/evidence.ts Assurance), tried in this order for a bare code. */
+const REASON_CHECKS = ['face', 'liveness', 'place', 'time'] as const
+
+/** Flags that say something about the day, not about why a record waits for review. */
+const DAY_FLAGS = new Set(['late', 'left_early', 'auto_closed', 'missing_check_in'])
+
+/**
+ * The i18n keys of why a capture waits for review, in the member's words: each reason the server gives
+ * ("face.not_member", "liveness:no_turn", "FACE_NOT_MEMBER", "not_member": `verdict.reason.*`), else the record's
+ * flags (`history.flag.*`), else that it was made offline. Unknown codes are left out; when nothing is known, one
+ * general sentence.
+ */
+export function reasonKeys(status: Pick<CaptureStatus, 'reasons' | 'flags'> & { level?: CaptureStatus['level'] }, known: (key: string) => boolean): string[] {
+  const keys: string[] = []
+  const add = (key: string) => {
+    if (known(key) && !keys.includes(key)) keys.push(key)
+  }
+  for (const raw of status.reasons ?? []) {
+    const code = raw.trim().toLowerCase().replace(/[\s:./-]+/g, '_')
+    const check = REASON_CHECKS.find((c) => code.startsWith(`${c}_`))
+    if (check) add(`verdict.reason.${code}`)
+    else {
+      const before = keys.length
+      for (const c of REASON_CHECKS) {
+        if (keys.length === before) add(`verdict.reason.${c}_${code}`)
+      }
+      if (keys.length === before) add(`verdict.reason.${code}`)
+    }
+  }
+  if (keys.length === 0) for (const flag of status.flags ?? []) if (!DAY_FLAGS.has(flag)) add(flagKey(flag))
+  if (keys.length === 0 && status.level === 'medium') add('verdict.reason.offline')
+  return keys.length > 0 ? keys : ['verdict.reason.general']
 }

@@ -6,8 +6,9 @@
 // apart so they can be interleaved: TinyFaceDetector boxes, 68 landmarks of each box's crop shifted back into the
 // frame, and the descriptor of the face aligned from its landmarks the dlib way (as face-api and the server do).
 import type * as FaceApi from '@vladmandic/face-api/dist/face-api.esm.js'
-import { checkFaceQuality } from '@shared/face/quality'
+import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
 import { isSoftwareRenderer, pickBackend } from './backend'
+import { evidenceCrop, EVIDENCE_JPEG_QUALITY } from './evidence'
 import type { DetectedFace, DetectOptions, EngineInfo, FaceBackend, FrameResult, LoadProgress } from './protocol'
 
 type FaceApiModule = typeof FaceApi
@@ -270,6 +271,17 @@ export async function encodePhoto(frame: ImageBitmap): Promise<Blob> {
   return canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_QUALITY })
 }
 
+/** The evidence crop around a face (src/face/evidence.ts), as JPEG, or null when the box is outside the frame. */
+export async function encodeCrop(frame: ImageBitmap, box: FaceBox): Promise<Blob | null> {
+  const rect = evidenceCrop(box, frame)
+  if (!rect) return null
+  const canvas = new OffscreenCanvas(rect.dw, rect.dh)
+  const context = canvas.getContext('2d')
+  if (!context) throw new Error('no 2D canvas')
+  context.drawImage(frame, rect.sx, rect.sy, rect.sw, rect.sh, 0, 0, rect.dw, rect.dh)
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: EVIDENCE_JPEG_QUALITY })
+}
+
 async function detectFrame(faceapi: FaceApiModule, tf: TfRuntime, frame: ImageBitmap, options: DetectOptions, pause: Pause): Promise<FrameResult> {
   const started = performance.now()
   const { width, height } = frame
@@ -310,9 +322,11 @@ async function detectFrame(faceapi: FaceApiModule, tf: TfRuntime, frame: ImageBi
         faceTensor?.dispose()
       }
       descriptorFace = quality.faceIndex
-      if (options.photo) photo = await encodePhoto(frame)
     }
-    return { width, height, faces, descriptor, descriptorFace, photo, inferenceMs: performance.now() - started }
+    if (options.photo && quality.ok) photo = await encodePhoto(frame)
+    const main = quality.faceIndex === null ? null : faces[quality.faceIndex]
+    const crop = options.crop && main ? await encodeCrop(frame, main.box) : null
+    return { width, height, faces, descriptor, descriptorFace, photo, crop, inferenceMs: performance.now() - started }
   } finally {
     input.dispose()
     frame.close()

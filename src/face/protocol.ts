@@ -12,8 +12,10 @@ export interface LoadProgress {
 export interface DetectOptions {
   /** Also compute the 128-d descriptor of the main face (only when the frame passes the quality gates). */
   descriptor?: boolean
-  /** Also encode the frame as the reference photo (JPEG) when a descriptor was computed. */
+  /** Also encode the frame as the reference photo (JPEG) when the frame passes the quality gates. */
   photo?: boolean
+  /** Also cut the main face's evidence crop (src/face/evidence.ts) and encode it as JPEG, whenever there is a main face. */
+  crop?: boolean
 }
 
 export interface DetectedFace {
@@ -31,6 +33,8 @@ export interface FrameResult {
   descriptorFace: number | null
   descriptor: Float32Array | null
   photo: Blob | null
+  /** The main face's evidence crop (JPEG), when asked for and the frame has a main face. */
+  crop: Blob | null
   /** Time spent on inference for this frame, ms. */
   inferenceMs: number
 }

@@ -1,35 +1,46 @@
-// The camera screen's brain: opens the front camera, loads the face engine, runs a randomized liveness challenge on
-// the frames' landmarks, then collects the registration captures. One frame is in flight at a time, so the preview
-// (a plain <video>) stays fluid whatever the inference speed.
+// The camera screen's brain: opens the front camera, loads the face engine and gets the capture's liveness challenge
+// (from the server, or drawn on the device offline: ./challenge.ts), runs it on the frames' landmarks while keeping
+// the evidence (./challenge-run.ts: the key frames' face crops, then a few steady frontal ones), and hands over the
+// evidence (and, for a registration, the reference photo). One frame is in flight at a time, so the preview (a plain
+// <video>) stays fluid whatever the inference speed. The phone computes no descriptor: the server derives the face
+// from the evidence itself.
 import { computed, onBeforeUnmount, readonly, ref, shallowRef, type Ref } from 'vue'
-import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, LivenessChallenge, type LivenessState } from '@shared/face/liveness'
+import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, type LivenessState } from '@shared/face/liveness'
 import { checkFaceQuality } from '@shared/face/quality'
 import { attachFrontCamera, CameraError, type CameraProblem, grabFrame, stopStream } from './camera'
-import { type Capture, CaptureCollector } from './captures'
+import { ChallengeRun } from './challenge-run'
+import { type CaptureChallenge, type KeptFrame, type StoredEvidence, storedEvidence } from './evidence'
 import { loadFaceEngine, type FaceEngine } from './engine'
 import { faceMovement, type FaceHint, livenessLandmarks, MOVING_THRESHOLD, type ScanStage, selectHint } from './hints'
 import type { EngineInfo, FrameResult } from './protocol'
 import type { FaceBox } from './types'
 
 export type ScanStatus = 'idle' | 'camera' | 'loading' | 'liveness' | 'capture' | 'done' | 'failed' | 'error'
-export type ScanProblem = CameraProblem | 'engine'
+/** challenge: the server refused to issue a challenge (see `challengeError`). */
+export type ScanProblem = CameraProblem | 'engine' | 'challenge'
 export type ScanNotice = 'wrong_way' | 'restarted' | null
 
 export interface ScanResult {
-  captures: readonly Capture[]
-  /** The first capture's frame as a JPEG data URL (the reference photo). */
-  photo: string
+  challenge: CaptureChallenge
+  /** The kept frames (crops, JPEG), timed from the first. */
+  frames: KeptFrame<Blob>[]
+  /** The same, as the outbox keeps it and the API takes it (src/face/evidence.ts). */
+  evidence: StoredEvidence
+  /** The reference photo (the whole frame, JPEG data URL) when asked for (registration), else null. */
+  photo: string | null
+  /** A steady frontal crop, for the confirmation screen. */
+  preview: Blob
 }
 
 export interface ScannerOptions {
-  /** Random source of the challenge (Math.random; tests may seed the page's Math.random). */
-  random?: () => number
-  /** Head turns asked for. */
-  steps?: number
+  /** The capture's challenge; called at start and on every retry after a failure. */
+  challenge: () => Promise<CaptureChallenge>
+  /** Also take the reference photo (the whole frame) once the challenge passed. */
+  photo?: boolean
+  /** Steady frontal frames to keep after the challenge (2-3). */
+  after?: number
 }
 
-/** The face must stay in view while captures are taken; longer than this without it and the challenge starts over. */
-const LOST_FACE_RESTART_MS = 1500
 /** Consecutive failed frames before the engine is declared broken. */
 const MAX_FRAME_ERRORS = 5
 
@@ -44,12 +55,12 @@ function blobToDataUrl(blob: Blob): Promise<string> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: ScannerOptions = {}) {
-  const random = options.random ?? Math.random
-  const steps = options.steps ?? 2
+export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: ScannerOptions) {
+  const needed = options.after ?? 3
 
   const status = ref<ScanStatus>('idle')
   const problem = ref<ScanProblem | null>(null)
+  const challengeError = shallowRef<unknown>(null)
   const progress = ref(0)
   const hint = ref<FaceHint | null>(null)
   const notice = ref<ScanNotice>(null)
@@ -59,19 +70,18 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
   const captured = ref(0)
   const result = shallowRef<ScanResult | null>(null)
   const engineInfo = shallowRef<EngineInfo | null>(null)
+  const challenge = shallowRef<CaptureChallenge | null>(null)
   /** Moving averages, ms: inference alone, and a whole frame round trip (grab, transfer, inference, answer). */
   const inferenceMs = ref(0)
   const frameMs = ref(0)
 
-  const collector = new CaptureCollector()
-  const needed = collector.options.needed
-  let challenge: LivenessChallenge | null = null
+  let run: ChallengeRun<Blob> | null = null
+  let photo: Blob | null = null
   let stream: MediaStream | null = null
   let engine: FaceEngine | null = null
   let running = false
   let disposed = false
   let previousBox: FaceBox | null = null
-  let lostSince: number | null = null
   let noticeTimer: ReturnType<typeof setTimeout> | null = null
 
   function showNotice(value: Exclude<ScanNotice, null>): void {
@@ -80,20 +90,37 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     noticeTimer = setTimeout(() => (notice.value = null), 4000)
   }
 
-  function beginChallenge(): void {
-    challenge = LivenessChallenge.random(random, steps)
-    liveness.value = challenge.state
-    collector.reset()
+  function beginRun(): void {
+    if (!challenge.value) return
+    run = new ChallengeRun<Blob>(challenge.value.steps, { recorder: { after: needed } })
+    liveness.value = run.state.liveness
+    photo = null
     captured.value = 0
-    lostSince = null
     status.value = 'liveness'
+  }
+
+  /** The challenge for this attempt; a refusal stops the scan with problem 'challenge'. */
+  async function takeChallenge(pending: Promise<CaptureChallenge>): Promise<boolean> {
+    try {
+      challenge.value = await pending
+      return true
+    } catch (error) {
+      challengeError.value = error
+      problem.value = 'challenge'
+      status.value = 'error'
+      return false
+    }
   }
 
   async function start(): Promise<void> {
     if (running || disposed) return
     problem.value = null
+    challengeError.value = null
     result.value = null
     status.value = 'camera'
+    // Asked for at once: the server answers while the camera and the models start.
+    const pending = options.challenge()
+    pending.catch(() => undefined)
     try {
       stream = await attachFrontCamera(video.value, stream)
     } catch (error) {
@@ -114,7 +141,8 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
       return
     }
     if (disposed) return stop()
-    beginChallenge()
+    if (!(await takeChallenge(pending)) || disposed) return
+    beginRun()
     void loop()
   }
 
@@ -127,11 +155,11 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
         await sleep(50)
         continue
       }
-      const capturing = status.value === 'capture'
+      const wantPhoto = options.photo === true && status.value === 'capture' && photo === null
       const began = performance.now()
       let frame: FrameResult
       try {
-        frame = await engine.detect(await grabFrame(element), { descriptor: capturing, photo: capturing && collector.wantsPhoto })
+        frame = await engine.detect(await grabFrame(element), { crop: true, photo: wantPhoto })
         errors = 0
       } catch (error) {
         if (++errors >= MAX_FRAME_ERRORS) {
@@ -153,6 +181,7 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
   }
 
   async function handle(frame: FrameResult, now: number): Promise<void> {
+    if (!run) return
     const quality = checkFaceQuality(frame.faces, frame)
     const face = quality.faceIndex === null ? null : (frame.faces[quality.faceIndex] ?? null)
     box.value = face
@@ -162,67 +191,62 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     previousBox = face?.box ?? null
     const yaw = face ? estimateYaw(face.landmarks) : null
     const frontal = yaw !== null && Math.abs(yaw) <= DEFAULT_LIVENESS_OPTIONS.frontalYaw
+    const steady = quality.ok && frontal && !moving
+    if (frame.photo && steady) photo ??= frame.photo
 
-    if (status.value === 'liveness' && challenge) {
-      const state = challenge.feed({ t: now, landmarks: livenessLandmarks(quality, frame.faces) })
-      liveness.value = state
-      if (state.status === 'passed') {
-        status.value = 'capture'
-      } else if (state.status === 'failed') {
-        if (state.reason === 'wrong_direction') {
-          showNotice('wrong_way')
-          beginChallenge()
-        } else {
-          running = false
-          status.value = 'failed'
-        }
-      }
-    } else if (status.value === 'capture') {
-      if (quality.reason === 'no_face' || quality.reason === 'multiple_faces') {
-        lostSince ??= now
-        if (now - lostSince > LOST_FACE_RESTART_MS) {
-          // Someone could swap the live face for a photo after the challenge: losing the face means starting over.
-          showNotice('restarted')
-          beginChallenge()
-        }
-      } else {
-        lostSince = null
-      }
-      if (frame.descriptor && frontal && !moving) {
-        const verdict = collector.offer({ t: now, descriptor: frame.descriptor, photo: frame.photo })
-        captured.value = collector.count
-        if (verdict === 'inconsistent') {
-          showNotice('restarted')
-          beginChallenge()
-        } else if (verdict === 'complete') {
-          await finish()
-          return
-        }
-      }
+    const state = run.feed({
+      t: now,
+      landmarks: livenessLandmarks(quality, frame.faces),
+      image: frame.crop,
+      // The reference photo comes from the same moments as the frontal evidence frames.
+      steady: steady && (options.photo !== true || photo !== null),
+      faceLost: quality.reason === 'no_face' || quality.reason === 'multiple_faces',
+    })
+    liveness.value = state.liveness
+    captured.value = state.after
+    if (state.notice) showNotice(state.notice)
+    if (state.stage === 'liveness' && status.value === 'capture') photo = null
+    if (state.stage === 'done') {
+      await finish()
+      return
     }
-    const stage: ScanStage = status.value === 'capture' ? 'capture' : status.value === 'done' ? 'done' : 'liveness'
+    if (state.stage === 'failed') {
+      running = false
+      status.value = 'failed'
+    } else {
+      status.value = state.stage === 'after' ? 'capture' : 'liveness'
+    }
+    const stage: ScanStage = status.value === 'capture' ? 'capture' : 'liveness'
     hint.value = selectHint({ stage, quality, liveness: liveness.value, moving, frontal })
   }
 
   async function finish(): Promise<void> {
     running = false
-    const captures = [...collector.captures]
-    const photo = captures[0]?.photo
-    if (!photo) return beginChallenge()
-    result.value = { captures, photo: await blobToDataUrl(photo) }
+    const kept = run?.frames() ?? []
+    const current = challenge.value
+    const preview = kept[kept.length - 1]?.image
+    if (!current || !preview || (options.photo && !photo)) {
+      beginRun()
+      void loop()
+      return
+    }
+    const evidence = storedEvidence(current, await Promise.all(kept.map(async (k) => ({ t: k.t, jpeg: await k.image.arrayBuffer() }))))
+    result.value = { challenge: current, frames: kept, evidence, photo: photo ? await blobToDataUrl(photo) : null, preview }
     hint.value = 'done'
     status.value = 'done'
     stop()
   }
 
-  /** After a failed challenge: a new random challenge on the running camera. */
-  function retry(): void {
+  /** After a failed challenge: a new challenge on the running camera (or a fresh start after an error). */
+  async function retry(): Promise<void> {
     if (status.value === 'error') {
-      void start()
+      await start()
       return
     }
     if (!engine || running) return
-    beginChallenge()
+    status.value = 'loading'
+    if (!(await takeChallenge(options.challenge())) || disposed) return
+    beginRun()
     void loop()
   }
 
@@ -243,10 +267,13 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     const state = liveness.value
     return state ? Math.min(state.step + 1, state.steps.length) : 0
   })
+  const steps = computed(() => liveness.value?.steps.length ?? challenge.value?.steps.length ?? 0)
 
   return {
     status: readonly(status),
     problem: readonly(problem),
+    challengeError,
+    challenge,
     progress: readonly(progress),
     hint: readonly(hint),
     notice: readonly(notice),

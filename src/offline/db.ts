@@ -2,14 +2,20 @@
 // a record leaves it only when the server has acknowledged it.
 import Dexie, { type EntityTable } from 'dexie'
 import type { SyncRecord } from '@shared/attendance/sync'
+import type { StoredEvidence } from '~/face/evidence-store'
+
+/** A record as the outbox keeps it: the images travel beside it, as bytes, and are encoded when sent. */
+export type OutboxRecord = Omit<SyncRecord, 'face_image' | 'evidence'>
 
 export interface OutboxEntry {
   client_id: string
   organization_id: number
-  /** What POST /api/attendance/sync receives, without the photo. */
-  record: Omit<SyncRecord, 'face_image'>
-  /** The capture photo (JPEG bytes), kept as an ArrayBuffer until acknowledged. */
+  /** What POST /api/attendance/sync receives, without the images. */
+  record: OutboxRecord
+  /** A capture photo (JPEG bytes) of records made before evidence existed; new records carry none. */
   photo: ArrayBuffer | null
+  /** The capture's evidence (its challenge and the key frames' face crops as JPEG bytes), until acknowledged. */
+  evidence?: StoredEvidence | null
   created_at: number
   attempts: number
   /** pending: waits to be sent; attention: the server refused it, a person must look (never dropped silently). */
@@ -32,7 +38,10 @@ export interface CaptureEntry {
   synced: 0 | 1
 }
 
-/** A kiosk's offline 1:N gallery, or a member's own descriptors: scoped to one organization, wiped on sign-out. */
+/**
+ * A kiosk's offline 1:N gallery: scoped to one organization, wiped on sign-out. (Phones once kept the member's own
+ * descriptors here; they no longer receive any, and what an older version left is deleted.)
+ */
 export interface DescriptorEntry {
   member_id: number
   organization_id: number

@@ -1,22 +1,25 @@
-import type { HadirDb, CaptureEntry, OutboxEntry } from './db'
-import type { SyncRecord } from '@shared/attendance/sync'
+import type { StoredEvidence } from '~/face/evidence-store'
+import type { CaptureEntry, HadirDb, OutboxEntry, OutboxRecord } from './db'
 
 export interface NewCapture {
   organization_id: number
   member_name: string
   date: string
   time: string
-  record: Omit<SyncRecord, 'face_image'>
+  record: OutboxRecord
+  /** Records made before evidence existed only; a new capture sends its evidence instead of a photo. */
   photo: ArrayBuffer | null
+  evidence?: StoredEvidence | null
 }
 
-/** Saves a capture and its outbox entry in one transaction: either both exist or neither. */
+/** Saves a capture and its outbox entry (with its evidence) in one transaction: either both exist or neither. */
 export async function enqueueCapture(db: HadirDb, capture: NewCapture, now = Date.now()): Promise<OutboxEntry> {
   const entry: OutboxEntry = {
     client_id: capture.record.client_id,
     organization_id: capture.organization_id,
     record: capture.record,
     photo: capture.photo,
+    evidence: capture.evidence ?? null,
     created_at: now,
     attempts: 0,
     state: 'pending',

@@ -4,7 +4,9 @@ import { openHadirDb, type HadirDb } from './db'
 import { enqueueCapture, nextKind, outboxCounts, retryAttention } from './outbox'
 import { backoffMs, flushOutbox, lastSyncAt, type SyncTransport } from './sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
-import type { SyncResult } from '@shared/attendance/sync'
+import { evidenceSchema } from '@shared/attendance/evidence'
+import { syncRecordSchema, type SyncResult } from '@shared/attendance/sync'
+import type { StoredEvidence } from '~/face/evidence-store'
 
 let db: HadirDb
 let n = 0
@@ -103,6 +105,83 @@ describe('flushOutbox', () => {
     await flushOutbox(db, s.transport, { deviceId: 'd' })
     expect(s.calls).toEqual([100, 100, 30])
     expect(await db.outbox.count()).toBe(0)
+  })
+})
+
+/** Evidence of an issued two-turn challenge: five crops of ~`size` bytes of JPEG each. */
+function evidence(size = 200, frames = 5): StoredEvidence {
+  const jpeg = (i: number) => {
+    const bytes = new Uint8Array(size)
+    bytes.set([0xff, 0xd8, 0xff, i])
+    return bytes.buffer
+  }
+  return {
+    challenge_id: '0190f0a6-5a6e-7b3c-8d2e-1f2a3b4c5d6e',
+    steps: ['turn_left', 'turn_right'],
+    mode: 'online',
+    frames: Array.from({ length: frames }, (_, i) => ({ t: i * 400, jpeg: jpeg(i) })),
+  }
+}
+
+function captureWithEvidence(memberId: number, stored: StoredEvidence) {
+  return enqueueCapture(db, {
+    organization_id: 7,
+    member_name: 'Siti',
+    date: '2026-11-23',
+    time: '07:55',
+    record: { client_id: uuidv7(), member_id: memberId, kind: 'check_in', captured_at: new Date().toISOString() },
+    photo: null,
+    evidence: stored,
+  })
+}
+
+describe('outbox with evidence', () => {
+  it('keeps the crops as bytes until the server has the record, and sends them as JPEG data URLs, without a photo', async () => {
+    const stored = evidence()
+    const entry = await captureWithEvidence(3, stored)
+    const kept = await db.outbox.get(entry.client_id)
+    expect(kept!.evidence!.frames.map((f) => f.jpeg.byteLength)).toEqual([200, 200, 200, 200, 200])
+    expect(kept!.evidence!.frames[2]!.jpeg).toBeInstanceOf(ArrayBuffer)
+
+    const s = server()
+    await flushOutbox(db, s.transport, { deviceId: 'd' })
+    const sent = s.stored.get(entry.client_id) as Record<string, unknown>
+    expect(sent).not.toHaveProperty('face_image')
+    const wire = evidenceSchema.parse(sent.evidence)
+    expect(wire).toMatchObject({ challenge_id: stored.challenge_id, steps: ['turn_left', 'turn_right'], mode: 'online' })
+    expect(wire.frames.map((f) => f.t)).toEqual([0, 400, 800, 1200, 1600])
+    const bytes = Buffer.from(wire.frames[3]!.image.slice('data:image/jpeg;base64,'.length), 'base64')
+    expect([...bytes.subarray(0, 4)]).toEqual([0xff, 0xd8, 0xff, 3])
+    expect(syncRecordSchema.safeParse(sent).success).toBe(true)
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('keeps a refused record with its evidence, so "send again" sends the same frames', async () => {
+    const entry = await captureWithEvidence(99, evidence())
+    await flushOutbox(db, server({ refuse: () => true }).transport, { deviceId: 'd' })
+    expect((await db.outbox.get(entry.client_id))!.evidence!.frames).toHaveLength(5)
+    await retryAttention(db, entry.client_id)
+    const s = server()
+    await flushOutbox(db, s.transport, { deviceId: 'd' })
+    expect(evidenceSchema.parse((s.stored.get(entry.client_id) as { evidence: unknown }).evidence).frames).toHaveLength(5)
+  })
+
+  it('counts the evidence in the batch size: heavy records go in several requests', async () => {
+    // 12 crops of 3 KB: ~48 KB of base64 per record, so a 200 KB limit fits 4 records a request (8 MB in the app).
+    for (let i = 0; i < 10; i++) await captureWithEvidence(i + 1, evidence(3000, 12))
+    const s = server()
+    await flushOutbox(db, s.transport, { deviceId: 'd', maxBatchBytes: 200_000 })
+    expect(s.calls).toEqual([4, 4, 2])
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('still sends a record queued before evidence existed, with its photo', async () => {
+    await capture(5, 'check_in', new Uint8Array([0xff, 0xd8, 7]).buffer)
+    const s = server()
+    await flushOutbox(db, s.transport, { deviceId: 'd' })
+    const [sent] = [...s.stored.values()] as Record<string, unknown>[]
+    expect(sent).toMatchObject({ face_image: '/9gH' })
+    expect(sent).not.toHaveProperty('evidence')
   })
 })
 

@@ -2,6 +2,7 @@
 // batches and deletes only what the server acknowledged.
 import { isAcknowledged, MAX_SYNC_BATCH, type SyncResult } from '@shared/attendance/sync'
 import { bytesToBase64 } from '@shared/face/descriptor'
+import { evidenceToWire, evidenceWireBytes } from '~/face/evidence-store'
 import type { HadirDb, OutboxEntry } from './db'
 import { getMeta, setMeta } from './db'
 
@@ -32,10 +33,13 @@ export function fetchTransport(fetchImpl: typeof fetch = fetch, url = '/api/atte
 /** Keep a request well under the server's 16 MB limit. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024
 
-function toWire(entry: OutboxEntry): { record: unknown; bytes: number } {
+/** One outbox entry as the server receives it: the evidence's crops (and an older record's photo) as base64. */
+export function toWire(entry: OutboxEntry): { record: unknown; bytes: number } {
   const photo = entry.photo ? bytesToBase64(new Uint8Array(entry.photo)) : undefined
-  const record = photo ? { ...entry.record, face_image: photo } : entry.record
-  return { record, bytes: (photo?.length ?? 0) + 1024 }
+  const record: Record<string, unknown> = { ...entry.record }
+  if (photo) record.face_image = photo
+  if (entry.evidence) record.evidence = evidenceToWire(entry.evidence)
+  return { record, bytes: (photo?.length ?? 0) + evidenceWireBytes(entry.evidence) + 1024 }
 }
 
 export interface FlushResult {
@@ -50,8 +54,13 @@ export interface FlushResult {
  * Acknowledged entries are deleted (their captures marked synced); refused ones move to "attention" with the reason.
  * A transport failure stops the flush with the entries still pending — nothing is lost.
  */
-export async function flushOutbox(db: HadirDb, transport: SyncTransport, opts: { deviceId: string; organizationId?: number; now?: () => Date } = { deviceId: 'device' }): Promise<FlushResult> {
+export async function flushOutbox(
+  db: HadirDb,
+  transport: SyncTransport,
+  opts: { deviceId: string; organizationId?: number; now?: () => Date; maxBatchBytes?: number } = { deviceId: 'device' },
+): Promise<FlushResult> {
   const now = opts.now ?? (() => new Date())
+  const maxBytes = opts.maxBatchBytes ?? MAX_BATCH_BYTES
   const out: FlushResult = { sent: 0, acknowledged: 0, attention: 0, remaining: 0 }
   for (;;) {
     let pending = await db.outbox.where('state').equals('pending').sortBy('created_at')
@@ -62,7 +71,7 @@ export async function flushOutbox(db: HadirDb, transport: SyncTransport, opts: {
     let bytes = 0
     for (const entry of pending) {
       const w = toWire(entry)
-      if (batch.length >= MAX_SYNC_BATCH || (batch.length > 0 && bytes + w.bytes > MAX_BATCH_BYTES)) break
+      if (batch.length >= MAX_SYNC_BATCH || (batch.length > 0 && bytes + w.bytes > maxBytes)) break
       batch.push(entry)
       wire.push(w.record)
       bytes += w.bytes
