@@ -17,6 +17,7 @@ describe('sync under any interleaving (property)', () => {
   afterAll(() => t.close())
 
   it('leaves exactly one row per client id, and the acknowledged ids are exactly the created ones', async () => {
+    const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000
     const delivery = fc.record({
       // Indexes into the device's records: duplicated, reordered, partial.
       picks: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
@@ -31,7 +32,8 @@ describe('sync under any interleaving (property)', () => {
             client_id: crypto.randomUUID(),
             member_id: a.memberId,
             kind: c.kind,
-            captured_at: new Date(Date.UTC(2026, 9, c.day, 0, c.minute)).toISOString(),
+            // Days 1..9 are the 9 days before yesterday..yesterday (UTC), never in the future whatever today is.
+            captured_at: new Date(midnight + (c.day - 10) * 86_400_000 + c.minute * 60_000).toISOString(),
           }))
           const acknowledged = new Set<string>()
           const send = async (list: typeof records) => {
