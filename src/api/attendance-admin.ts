@@ -1,16 +1,22 @@
 // The dashboard's attendance calls (docs/api.md, "Dashboard attendance"). `:id` is always the active organization.
+import type { Assurance, AssuranceLevel, LivenessStep } from '@shared/attendance/evidence'
 import { api } from './client'
 import type { Id } from './types'
 
 const base = (id: string) => `/api/organizations/${encodeURIComponent(id)}/attendance`
 
 export type AttendanceStatus = 'present' | 'late' | 'absent' | 'excused'
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected'
+/** verifying: the server is still checking the captures' images; a person decides after it. */
+export type ApprovalStatus = 'verifying' | 'pending' | 'approved' | 'rejected'
 export type AttendanceSource = 'mobile' | 'website' | 'manual'
 export type AttendanceSort = 'date' | 'check_in' | 'name'
 
 export const ATTENDANCE_STATUSES: readonly AttendanceStatus[] = ['present', 'late', 'absent', 'excused']
-export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'rejected']
+export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['verifying', 'pending', 'approved', 'rejected']
+/** The list's level filter: a level, or `none` (no capture was checked: manual, excused, older records). */
+export type LevelFilter = AssuranceLevel | 'none'
+export const LEVEL_FILTERS: readonly LevelFilter[] = ['high', 'medium', 'low', 'failed', 'none']
+export { ASSURANCE_LEVELS, type Assurance, type AssuranceLevel, type CheckOutcome } from '@shared/attendance/evidence'
 export const ATTENDANCE_SOURCES: readonly AttendanceSource[] = ['mobile', 'manual', 'website']
 export { ATTENDANCE_FLAGS, type AttendanceFlag } from '@shared/attendance/flags'
 
@@ -26,6 +32,8 @@ export interface AttendanceRow {
   check_out_time: string | null
   status: AttendanceStatus
   approval_status: ApprovalStatus
+  /** The lowest level among the day's checked captures; null: none checked (yet). */
+  assurance_level: AssuranceLevel | null
   flags: string[]
   source: AttendanceSource
   recorded_by: string | null
@@ -57,6 +65,7 @@ export interface AttendanceFilters {
   status?: AttendanceStatus
   source?: AttendanceSource
   approval_status?: ApprovalStatus
+  level?: LevelFilter
   flag?: string
   q?: string
   sort?: AttendanceSort
@@ -84,6 +93,13 @@ export interface CaptureEvent {
   recorded_by: string | null
   device: string | null
   mobile_device_id: string | null
+  origin: 'phone' | 'kiosk'
+  /** verifying: the server's image checks have not ended; `assurance` then holds only place and time. */
+  verification: 'verifying' | 'done'
+  /** What came with the capture (frames by index and time since the first); null: no images were sent. */
+  evidence: { mode: 'online' | 'offline'; steps: LivenessStep[]; challenge_issued: boolean; frames: { index: number; t: number }[] } | null
+  /** The server's checklist; null for captures older than the checks. */
+  assurance: Assurance | null
 }
 
 export interface RecordDetail {
@@ -102,8 +118,12 @@ export interface RecordDetail {
 
 export interface Counts {
   members: number
+  /** Approved check-ins only. */
   present: number
   late: number
+  /** Check-ins waiting for a person's review, and those the server is still checking. */
+  pending: number
+  verifying: number
   absent: number
   excused: number
   not_yet: number
@@ -119,6 +139,7 @@ export interface TodayView {
   totals: Counts
   departments: (Counts & { id: Id | null; name: string | null })[]
   pending_review: number
+  verifying: number
 }
 
 export interface TrendDay {
@@ -129,6 +150,7 @@ export interface TrendDay {
   excused: number
   absent: number
   not_yet: number
+  waiting: number
   rate: number | null
 }
 
@@ -180,4 +202,6 @@ export const getAttendanceOptions = (id: string) => api.get<AttendanceOptions>(`
 
 /** The capture photo (an <img> source: the session cookie goes along; every view is audit-logged). */
 export const photoUrl = (id: string, recordId: Id, size: 'thumb' | 'full' = 'full') => `${base(id)}/${recordId}/photo${size === 'thumb' ? '?size=thumb' : ''}`
+/** One evidence frame of a capture (an <img> source; every view is audit-logged). */
+export const frameUrl = (id: string, recordId: Id, eventId: Id, frame: number) => `${base(id)}/${recordId}/frames?event=${eventId}&frame=${frame}`
 export const streamUrl = (id: string) => `${base(id)}/stream`

@@ -1,4 +1,5 @@
 // Settings and administration calls (docs/api.md, "Roles, sync logs and the audit log"). `id` is the active organization.
+import { DEFAULT_OFFLINE_WINDOW_HOURS, OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy } from '@shared/attendance/evidence'
 import type { Permission } from '@shared/permissions'
 import { api, request } from './client'
 import type { Device, Id, Organization } from './types'
@@ -125,15 +126,30 @@ export const listAuditActors = async (id: string) => (await api.get<{ actors: { 
 export interface AttendanceRules {
   geofence_policy: 'flag' | 'refuse'
   forgotten_checkout_rule: 'close_at_schedule_end' | 'leave_open'
+  /** Which captures made on offline evidence wait for review: all, those from members' phones, or none. */
+  offline_review: OfflineReviewPolicy
+  /** A capture reaching the server later than this after it was made waits for review. */
+  offline_window_hours: number
 }
 
-export const DEFAULT_ATTENDANCE_RULES: Readonly<AttendanceRules> = Object.freeze({ geofence_policy: 'flag', forgotten_checkout_rule: 'close_at_schedule_end' })
+export { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy }
+/** The range the server accepts for offline_window_hours (server/features/faces/faces.schemas.ts). */
+export const OFFLINE_WINDOW_RANGE = Object.freeze({ min: 1, max: 24 * 31 })
+
+export const DEFAULT_ATTENDANCE_RULES: Readonly<AttendanceRules> = Object.freeze({
+  geofence_policy: 'flag',
+  forgotten_checkout_rule: 'close_at_schedule_end',
+  offline_review: 'phones',
+  offline_window_hours: DEFAULT_OFFLINE_WINDOW_HOURS,
+})
 
 export function attendanceRulesOf(organization: unknown): AttendanceRules {
   const settings = ((organization as { settings?: Record<string, unknown> } | null)?.settings ?? {}) as Record<string, unknown>
   return {
     geofence_policy: settings.geofence_policy === 'refuse' ? 'refuse' : 'flag',
     forgotten_checkout_rule: settings.forgotten_checkout_rule === 'leave_open' ? 'leave_open' : 'close_at_schedule_end',
+    offline_review: (OFFLINE_REVIEW_POLICIES as readonly unknown[]).includes(settings.offline_review) ? (settings.offline_review as OfflineReviewPolicy) : DEFAULT_ATTENDANCE_RULES.offline_review,
+    offline_window_hours: Number.isInteger(settings.offline_window_hours) ? (settings.offline_window_hours as number) : DEFAULT_ATTENDANCE_RULES.offline_window_hours,
   }
 }
 

@@ -97,7 +97,7 @@ function formatValue(value: unknown): string {
 }
 
 /** Fields whose values are words of a small set (a surface, a rule) rather than free text. */
-const WORD_FIELDS = new Set(['surface', 'geofence_policy', 'forgotten_checkout_rule'])
+const WORD_FIELDS = new Set(['surface', 'geofence_policy', 'forgotten_checkout_rule', 'offline_review'])
 
 /** The entry's details as label/value pairs a person can read (known fields and values translated). */
 export function auditDetails(entry: AuditEntry): { label: string; value: string }[] {
