@@ -11,11 +11,17 @@ import { createMember } from '../members/members.service'
 import { attendanceEvents, attendanceRecords, departments, memberFaceData, organizationMembers, workSchedules } from '../../db/schema'
 import { descriptorToBytes, encodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
 import type { SyncResult } from '../../../shared/attendance/sync'
+import { toLocal } from '../../../shared/attendance/rules'
+import type { Evidence } from '../../../shared/attendance/evidence'
+import type { JobQueue } from '../../jobs/queue'
 import { syncSettings } from './attendance.sync'
+import { VERIFY_JOB, type VerifyJob } from './attendance.verify'
 
 // A batch is written in one transaction; when that fails, record by record. Both must leave exactly what sending the
 // records one after another leaves: the same answers, the same day records, the same events, the same photos. Two
 // organizations get the same members and the same batches; one is written batch-wise, the other record by record.
+// Captures with evidence leave their frames in storage and their check queued; the check itself (the verify job) is
+// not run here (its queue only records what was sent), so both organizations stay exactly as the sync left them.
 
 interface World {
   org: OrgWorld
@@ -33,8 +39,17 @@ function gaussian(seed: number): () => number {
 }
 const g = gaussian(4242)
 const base = Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => g() * 0.1)
-/** Face centres of the first four members (the petugas has no face). */
+/**
+ * The test's days 1..4: 6 and 5 days before today (older than the 72 h offline window: stale) and the 2 days before
+ * today (inside it), Jakarta dates, whatever today is; a capture is a minute of such a day, Jakarta time.
+ */
+const DAYS_AGO = [6, 5, 2, 1]
+const testDay = (n: number) => toLocal(new Date(Date.now() - DAYS_AGO[n - 1]! * 86_400_000), 'Asia/Jakarta').date
+const at = (n: number, minute: number) => new Date(new Date(`${testDay(n)}T00:00:00+07:00`).getTime() + minute * 60_000).toISOString()
+
+/** Face centres of the first four members (the petugas has no face): the server's gallery. */
 const centres = [0, 1, 2, 3].map(() => Float32Array.from(base, (v) => v + g() * 0.06))
+/** A device's descriptor near a member's face: sent as a claim only. */
 const near = (who: number, seed: number) => {
   const n = gaussian(seed)
   return encodeDescriptor(Float32Array.from(centres[who]!, (v) => v + n() * 0.015))
@@ -45,6 +60,9 @@ describe('sync batches are written as if record by record', () => {
   let a: World
   let b: World
   let photo: string
+  let evidence: Evidence
+  /** The verify jobs the sync queued, per organization (the queue records them; no check runs). */
+  const queued = new Map<number, string[]>()
 
   async function world(label: string): Promise<World> {
     const org = await buildOrg(t, label)
@@ -64,8 +82,8 @@ describe('sync batches are written as if record by record', () => {
         }
       }
       // A day already excused, and a day already begun, to fold into.
-      await tx.insert(attendanceRecords).values({ organizationId: org.id, organizationMemberId: plain, attendanceDate: '2026-09-02', status: 'excused', source: 'manual', remarks: 'sakit' })
-      await tx.insert(attendanceRecords).values({ organizationId: org.id, organizationMemberId: shift, attendanceDate: '2026-09-01', status: 'present', source: 'mobile', checkInTime: '06:55:00', flags: [] })
+      await tx.insert(attendanceRecords).values({ organizationId: org.id, organizationMemberId: plain, attendanceDate: testDay(2), status: 'excused', source: 'manual', remarks: 'sakit' })
+      await tx.insert(attendanceRecords).values({ organizationId: org.id, organizationMemberId: shift, attendanceDate: testDay(1), status: 'present', source: 'mobile', checkInTime: '06:55:00', flags: [] })
       return members
     })
     t.deps.faceIndex.invalidate(org.id)
@@ -74,9 +92,25 @@ describe('sync batches are written as if record by record', () => {
 
   beforeAll(async () => {
     t = await createTestApp()
+    // The sync's queue, recording: the checks are another test's business (integrity.api.test.ts).
+    const real = t.deps.jobs
+    const recording: JobQueue = {
+      work: async () => {},
+      send: async <T extends object>(name: string, data: T) => {
+        const job = data as unknown as VerifyJob
+        if (name === VERIFY_JOB) queued.set(job.organization_id, [...(queued.get(job.organization_id) ?? []), job.client_id])
+        return null
+      },
+      pending: async () => 0,
+      stop: () => real.stop(),
+    }
+    t.deps.jobs = recording
     a = await world('a')
     b = await world('b')
     photo = (await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: 120, g: 90, b: 70 } } }).jpeg().toBuffer()).toString('base64')
+    // Offline evidence as a device sends it: key frames (here plain pictures; nobody checks them in this test).
+    const frame = async (shade: number) => (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: shade, g: 100, b: 80 } } }).jpeg().toBuffer()).toString('base64')
+    evidence = { mode: 'offline', steps: ['turn_left', 'turn_right'], frames: [{ t: 0, image: await frame(90) }, { t: 900, image: await frame(110) }, { t: 1700, image: await frame(130) }] }
   }, 120_000)
   afterEach(() => {
     syncSettings.batchWrites = true
@@ -88,7 +122,9 @@ describe('sync batches are written as if record by record', () => {
     day: fc.integer({ min: 1, max: 4 }),
     kind: fc.constantFrom('check_in', 'check_out'),
     minute: fc.integer({ min: 6 * 60, max: 18 * 60 }),
-    face: fc.constantFrom('own', 'own', 'own', 'other', 'none', 'garbage'),
+    // evidence: key frames of a capture (the server checks them later); own / other: a device's descriptor of the
+    // member's face or someone else's (a claim the server keeps, never a decision); garbage: a descriptor that is not one.
+    face: fc.constantFrom('evidence', 'evidence', 'evidence', 'own', 'other', 'none', 'garbage'),
     photo: fc.integer({ min: 0, max: 6 }).map((n) => n === 0),
     recorder: fc.constantFrom('none', 'none', 'none', 'self', 'member'),
     remarks: fc.option(fc.constantFrom('Rapat', 'Izin sebentar'), { nil: undefined }),
@@ -110,8 +146,9 @@ describe('sync batches are written as if record by record', () => {
         client_id: ids[i],
         member_id: memberId,
         kind: s.kind,
-        captured_at: new Date(Date.UTC(2026, 8, s.day, 0, s.minute - 7 * 60)).toISOString(),
+        captured_at: at(s.day, s.minute),
         ...(faceOf !== null ? { face_encoding: near(faceOf, seed * 100 + i) } : s.face === 'garbage' ? { face_encoding: 'AAAA' } : {}),
+        ...(s.face === 'evidence' ? { evidence } : {}),
         ...(s.photo ? { face_image: photo } : {}),
         ...(s.recorder === 'self' ? { recorded_by: w.org.petugasId } : s.recorder === 'member' ? { recorded_by: w.org.memberId } : {}),
         ...(s.remarks ? { remarks: s.remarks } : {}),
@@ -135,7 +172,8 @@ describe('sync batches are written as if record by record', () => {
     const stored = new Set<string>()
     const dir = path.join(t.photoDir, `org-${w.org.id}`, 'attendance')
     if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) if (f.endsWith('.jpg')) stored.add(`org-${w.org.id}/attendance/${f}`)
-    const referenced = new Set(days.flatMap((d) => (d.faceImageUrl ? [d.faceImageUrl] : [])))
+    // A day's photo, or an evidence frame of an event.
+    const referenced = new Set([...days.flatMap((d) => (d.faceImageUrl ? [d.faceImageUrl] : [])), ...events.flatMap((e) => e.evidence?.frames.map((f) => f.key) ?? [])])
     return {
       days: days.map((d) => ({
         day: dayOf.get(d.id),
@@ -144,6 +182,7 @@ describe('sync batches are written as if record by record', () => {
         status: d.status,
         source: d.source,
         approval: d.approvalStatus,
+        level: d.assuranceLevel,
         flags: d.flags,
         clientId: d.clientId,
         photo: d.faceImageUrl !== null,
@@ -153,8 +192,21 @@ describe('sync batches are written as if record by record', () => {
         device: d.deviceId !== null,
         remarks: d.remarks,
       })),
-      events: events.map((e) => ({ clientId: e.clientId, kind: e.kind, day: e.attendanceRecordId === null ? null : dayOf.get(e.attendanceRecordId), recordedBy: position(e.recordedBy) })),
-      // Every stored photo is some day's photo, and every day's photo is stored.
+      events: events.map((e) => ({
+        clientId: e.clientId,
+        kind: e.kind,
+        day: e.attendanceRecordId === null ? null : dayOf.get(e.attendanceRecordId),
+        recordedBy: position(e.recordedBy),
+        origin: e.origin,
+        verification: e.verification,
+        evidence: e.evidence ? { mode: e.evidence.mode, steps: e.evidence.steps, frames: e.evidence.frames.map((f) => f.t) } : null,
+        // The checklist as far as it is known at receipt (its times are the moments each organization received it).
+        assurance: e.assurance ? { level: e.assurance.level, evidence: e.assurance.evidence, face: e.assurance.face.code, liveness: e.assurance.liveness.code, place: e.assurance.place.code, time: e.assurance.time.code, checked: e.assurance.checked_at !== null } : null,
+        claims: e.claims,
+      })),
+      // Checks queued: one per capture with evidence, whichever way it was written.
+      queued: [...(queued.get(w.org.id) ?? [])].sort(),
+      // Every stored photo is some day's photo or some event's evidence frame, and every one of them is stored.
       photos: { orphans: [...stored].filter((k) => !referenced.has(k)), missing: [...referenced].filter((k) => !stored.has(k)) },
     }
   }
@@ -188,13 +240,15 @@ describe('sync batches are written as if record by record', () => {
         // Fewer random batches on PGlite (single-threaded WASM, ~10x slower here); the full count on PostgreSQL.
         numRuns: backend === 'pglite' ? 5 : 15,
         // One fixed batch first, so the cases the end of the test looks for are there whatever the random runs draw:
-        // a day checked in and out with the member's own face, and a capture with someone else's face.
+        // a day checked in and out with evidence, a capture with someone else's descriptor and no evidence, and a
+        // check-in earlier than the day's (out of order, held for review).
         examples: [
           [
             [
-              { who: 1, day: 3, kind: 'check_in', minute: 7 * 60 + 30, face: 'own', photo: true, recorder: 'none', remarks: undefined, repeat: undefined },
-              { who: 1, day: 3, kind: 'check_out', minute: 16 * 60, face: 'own', photo: false, recorder: 'self', remarks: 'Rapat', repeat: undefined },
-              { who: 0, day: 4, kind: 'check_in', minute: 6 * 60 + 50, face: 'other', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
+              { who: 1, day: 3, kind: 'check_in', minute: 7 * 60 + 30, face: 'evidence', photo: true, recorder: 'none', remarks: undefined, repeat: undefined },
+              { who: 1, day: 3, kind: 'check_out', minute: 16 * 60, face: 'evidence', photo: false, recorder: 'self', remarks: 'Rapat', repeat: undefined },
+              { who: 0, day: 4, kind: 'check_in', minute: 7 * 60 + 10, face: 'other', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
+              { who: 0, day: 4, kind: 'check_in', minute: 6 * 60 + 50, face: 'evidence', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
             ],
             false,
           ],
@@ -205,6 +259,15 @@ describe('sync batches are written as if record by record', () => {
     expect(final.photos).toEqual({ orphans: [], missing: [] })
     // The runs did exercise the interesting cases.
     expect(final.days.some((d) => d.in && d.out)).toBe(true)
-    expect(final.days.some((d) => d.flags.includes('face_not_verified'))).toBe(true)
+    expect(final.days.some((d) => d.approval === 'verifying')).toBe(true)
+    expect(final.days.some((d) => d.flags.includes('no_evidence') && d.approval === 'pending')).toBe(true)
+    expect(final.days.some((d) => d.flags.includes('earlier_capture'))).toBe(true)
+    expect(final.days.some((d) => d.flags.includes('stale_capture'))).toBe(true)
+    expect(final.events.some((e) => e.claims?.face_encoding_sent === true && e.evidence === null)).toBe(true)
+    // Each capture with evidence is queued for its check exactly once, however often it was sent.
+    const withEvidence = final.events.filter((e) => e.evidence !== null)
+    expect(withEvidence.length).toBeGreaterThan(0)
+    expect(final.queued).toEqual(withEvidence.map((e) => e.clientId).sort())
+    expect(withEvidence.every((e) => e.verification === 'verifying' && e.evidence!.frames.length === 3)).toBe(true)
   }, 300_000)
 })
