@@ -5,8 +5,10 @@ import { toLocal } from '@shared/attendance/rules'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions } from '@shared/face/match'
 import { liveQuery } from 'dexie'
 import { computed, onBeforeUnmount, ref, shallowRef, type Ref } from 'vue'
-import { type CaptureContext, getCaptureContext, getFaceGallery } from '~/api/attendance'
+import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge } from '~/api/attendance'
 import { isApiError } from '~/api/client'
+import type { CaptureChallenge, StoredEvidence } from '~/face/evidence-store'
+import { ChallengeKeeper } from '~/kiosk/challenge'
 import { galleryOfRows, galleryRows, rowDescriptors } from '~/kiosk/gallery'
 import type { KioskPosition } from '~/kiosk/record'
 import { kioskCapture } from '~/kiosk/record'
@@ -40,6 +42,13 @@ let positionAt = 0
 let preparing: Promise<void> | null = null
 
 const gallery = computed<FaceGallery>(() => galleryOfRows(rows.value))
+
+/** One challenge kept ready for the next person in front of the tablet (src/kiosk/challenge.ts). */
+let keeper: ChallengeKeeper | null = null
+function challenges(): ChallengeKeeper {
+  keeper ??= new ChallengeKeeper({ issue: () => issueChallenge('kiosk') })
+  return keeper
+}
 
 async function loadCached(organizationId: number): Promise<void> {
   const db = hadirDb()
@@ -101,9 +110,12 @@ async function currentPosition(): Promise<void> {
 
 export interface RecordRequest {
   member: { id: number; name: string }
+  /** The tablet's claim: the best frame's descriptor and its distance to the member. */
   probe: Float32Array
   distance: number
-  photo: Blob | null
+  /** The member's answer to the kiosk's challenge: the record's evidence. */
+  challenge: CaptureChallenge
+  evidence: StoredEvidence
 }
 
 export function useKiosk() {
@@ -176,12 +188,19 @@ export function useKiosk() {
       now,
       probe: request.probe,
       distance: request.distance,
-      photo: request.photo ? await request.photo.arrayBuffer() : null,
+      evidence: request.evidence,
       locationId: station.value?.location_id ?? null,
       position: position.value,
     })
+    // Answered: the next person gets a new challenge.
+    challenges().consume(request.challenge)
     await sync.capture(capture)
     return capture
+  }
+
+  /** The challenge for the next person (null for a moment while the first one is fetched). */
+  function challenge(): CaptureChallenge | null {
+    return organizationId.value === null ? null : challenges().current()
   }
 
   return {
@@ -207,6 +226,7 @@ export function useKiosk() {
     today,
     lastRecordOf,
     record,
+    challenge,
     locate: currentPosition,
   }
 }
@@ -219,6 +239,7 @@ export async function forgetKiosk(): Promise<void> {
   galleryMeta.value = null
   station.value = null
   lastRefresh = 0
+  keeper = null
   await wipeKioskData(hadirDb()).catch(() => undefined)
 }
 

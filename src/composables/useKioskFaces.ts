@@ -1,12 +1,19 @@
-// Face analysis for the kiosk's camera: every frame goes through the face engine (detector, landmarks, descriptor
-// and a JPEG of the frame when the face passes the quality gates), is matched (1:N identify, or 1:1 verify), and fed
-// to the tracker, which decides when a member is recognised. Timings are kept for the screen's data attributes.
+// Face analysis for the kiosk's camera: every frame goes through the face engine (detector, landmarks, descriptor and
+// the main face's crop), is matched (1:N identify, or 1:1 verify) and fed to the tracker, which decides when a member
+// is recognised. The same frames run that person's one-turn liveness challenge (src/kiosk/proof.ts): once the view
+// asks for proof of a recognised member (`prove`), the challenge's turn is what the screen asks for, and its evidence
+// comes back through `onProof`. Timings are kept for the screen's data attributes.
 import { type Ref, ref, shallowRef } from 'vue'
-import type { FaceBox } from '@shared/face/quality'
+import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, type LivenessPrompt } from '@shared/face/liveness'
+import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
 import { grabFrame } from '~/face/camera'
+import type { RunStage } from '~/face/challenge-run'
 import { type FaceEngine, loadFaceEngine } from '~/face/engine'
+import { type CaptureChallenge, type StoredEvidence, storedEvidence } from '~/face/evidence'
+import { faceMovement, livenessLandmarks, MOVING_THRESHOLD } from '~/face/hints'
 import type { EngineInfo } from '~/face/protocol'
 import { type FramePayload, type Matcher, observeFrame } from '~/kiosk/observe'
+import { KioskProof } from '~/kiosk/proof'
 import { FaceTracker, type TrackerOptions, type TrackerState } from '~/kiosk/tracker'
 import { useKioskCamera } from './useKioskCamera'
 
@@ -25,23 +32,66 @@ export interface KioskFaceStats {
   frames: number
 }
 
+/** What the screen asks of the recognised member while their challenge runs. */
+export interface KioskAsk {
+  memberId: number
+  /** look_straight before the turn and on the way back; the turn itself; 'done' while the last pictures are taken. */
+  prompt: LivenessPrompt
+  stage: RunStage
+}
+
+/** A recognised member's capture, proven live: what a record is made of. */
+export interface KioskProven {
+  memberId: number
+  /** The tracker's best frame: its descriptor and distance are the tablet's claim. */
+  distance: number
+  descriptor: Float32Array
+  /** A frontal crop for the card. */
+  preview: Blob | null
+  challenge: CaptureChallenge
+  evidence: StoredEvidence
+}
+
 export function useKioskFaces(
   video: Ref<HTMLVideoElement | null>,
   options: {
     /** How frames are matched now (the gallery may change while the camera runs). */
     matcher: () => Matcher | null
+    /** The challenge for the next person (the kiosk keeps one ready), or null while there is none. */
+    challenge: () => CaptureChallenge | null
     /** Called with each tracker state; `accepted` states carry the best frame. */
     onState: (state: TrackerState<FramePayload>) => void | Promise<void>
+    /** Called once the member `prove` asked for answered their challenge. */
+    onProof: (proven: KioskProven) => void | Promise<void>
     tracker?: Partial<TrackerOptions>
   },
 ) {
-  const tracker = new FaceTracker<FramePayload>(options.tracker)
+  // The turn replaces the tracker's old "move a little" check: a still photo never turns.
+  const tracker = new FaceTracker<FramePayload>({ minMotion: 0, ...options.tracker })
+  const proof = new KioskProof<Blob>()
   const box = shallowRef<FaceBox | null>(null)
   const engineInfo = shallowRef<EngineInfo | null>(null)
   const stats = ref<KioskFaceStats>({ inferenceMs: 0, frameMs: 0, matchMs: 0, faceToAcceptMs: null, frames: 0 })
+  /** The recognised member whose turn the screen asks for, and where their challenge stands. */
+  const asking = shallowRef<KioskAsk | null>(null)
+  let wanted: { memberId: number; distance: number; payload: FramePayload } | null = null
+  let previousBox: FaceBox | null = null
   let engine: FaceEngine | null = null
 
   const average = (old: number, value: number) => (old === 0 ? value : old * 0.8 + value * 0.2)
+
+  async function handOver(): Promise<void> {
+    if (!wanted) return
+    const done = proof.proofOf(wanted.memberId)
+    if (!done) return
+    const { memberId, distance, payload } = wanted
+    wanted = null
+    asking.value = null
+    const frames = await Promise.all(done.frames.map(async (k) => ({ t: k.t, jpeg: await k.image.arrayBuffer() })))
+    const preview = done.frames[done.frames.length - 1]?.image ?? payload.crop
+    proof.reset()
+    await options.onProof({ memberId, distance, descriptor: payload.descriptor, preview, challenge: done.challenge, evidence: storedEvidence(done.challenge, frames) })
+  }
 
   const camera = useKioskCamera(video, {
     async prepare(progress) {
@@ -52,23 +102,70 @@ export function useKioskFaces(
       const matcher = options.matcher()
       if (!engine || !matcher) return sleep(200) // nothing to match against yet (the gallery is loading)
       const began = performance.now()
-      const frame = await engine.detect(await grabFrame(element), { descriptor: true, photo: true })
+      const frame = await engine.detect(await grabFrame(element), { descriptor: true, crop: true })
       if (camera.paused.value) return // the screen moved on while this frame was analysed
-      const { observation, box: faceBox, matchMs } = observeFrame(frame, performance.now(), matcher)
+      const now = performance.now()
+      const { observation, box: faceBox, matchMs } = observeFrame(frame, now, matcher)
       box.value = faceBox
       const s = stats.value
-      stats.value = { ...s, inferenceMs: average(s.inferenceMs, frame.inferenceMs), frameMs: average(s.frameMs, performance.now() - began), matchMs: matchMs ? average(s.matchMs, matchMs) : s.matchMs, frames: s.frames + 1 }
-      const state = tracker.feed(observation)
+      stats.value = { ...s, inferenceMs: average(s.inferenceMs, frame.inferenceMs), frameMs: average(s.frameMs, now - began), matchMs: matchMs ? average(s.matchMs, matchMs) : s.matchMs, frames: s.frames + 1 }
+
+      // The liveness challenge runs on every frame with a face, whoever it turns out to be.
+      const quality = checkFaceQuality(frame.faces, frame)
+      const face = quality.faceIndex === null ? null : (frame.faces[quality.faceIndex] ?? null)
+      const moving = faceMovement(previousBox, face?.box ?? null) > MOVING_THRESHOLD
+      previousBox = face?.box ?? null
+      const yaw = face ? estimateYaw(face.landmarks) : null
+      const frontal = yaw !== null && Math.abs(yaw) <= DEFAULT_LIVENESS_OPTIONS.frontalYaw
+      const run = proof.feed(
+        {
+          t: now,
+          landmarks: livenessLandmarks(quality, frame.faces),
+          image: frame.crop,
+          steady: quality.ok && frontal && !moving,
+          faceLost: quality.reason === 'no_face' || quality.reason === 'multiple_faces',
+          memberId: observation.memberId,
+        },
+        options.challenge(),
+      )
+
+      // While a recognised member turns, a turned face matching nobody says nothing about who is there.
+      const proving = wanted !== null
+      const state = proving && observation.memberId === null ? tracker.state : tracker.feed(observation)
       if (state.status === 'accepted') stats.value = { ...stats.value, faceToAcceptMs: state.elapsedMs + stats.value.frameMs }
+      if (state.status === 'idle' && (wanted || proof.memberId !== null)) {
+        // Gone: whatever was being proven is forgotten.
+        wanted = null
+        asking.value = null
+        proof.reset()
+      }
+      if (wanted && proof.memberId !== null && proof.memberId !== wanted.memberId) {
+        // Someone else stepped in front of the camera.
+        wanted = null
+        asking.value = null
+      }
+      if (wanted && run) asking.value = { memberId: wanted.memberId, prompt: run.liveness.prompt, stage: run.stage }
       await options.onState(state)
+      await handOver()
     },
   })
+
+  /** Asks the recognised member for their turn; `onProof` follows once they answered it (maybe at once). */
+  function prove(accepted: Extract<TrackerState<FramePayload>, { status: 'accepted' }>): void {
+    if (!accepted.payload) return
+    wanted = { memberId: accepted.memberId, distance: accepted.distance, payload: accepted.payload }
+    const run = proof.memberId === accepted.memberId ? proof.state : null
+    asking.value = { memberId: accepted.memberId, prompt: run?.liveness.prompt ?? 'look_straight', stage: run?.stage ?? 'liveness' }
+  }
 
   /** Start over (after a record, or when the person on screen changed). */
   function reset(): void {
     tracker.reset()
+    proof.reset()
+    wanted = null
+    asking.value = null
     box.value = null
   }
 
-  return { ...camera, box, engineInfo, stats, reset }
+  return { ...camera, box, engineInfo, stats, asking, prove, reset }
 }

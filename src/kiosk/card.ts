@@ -1,9 +1,19 @@
 // What the kiosk's big card says about the face in front of it.
 import type { AttendanceKind } from '@shared/attendance/sync'
+import type { LivenessPrompt } from '@shared/face/liveness'
 
 export type KioskCard =
   | { type: 'idle' }
   | { type: 'unknown'; at: number }
+  | {
+      /** Recognised: the member is asked for their one head turn (the record is made once they did). */
+      type: 'turn'
+      at: number
+      memberId: number
+      name: string
+      memberNumber: string | null
+      prompt: LivenessPrompt
+    }
   | {
       /** recorded: a new record now; already: recorded by this tablet within the cooldown, nothing new saved. */
       type: 'recorded' | 'already'

@@ -8,7 +8,8 @@ import type { Observation } from './tracker'
 
 export interface FramePayload {
   descriptor: Float32Array
-  photo: Blob | null
+  /** The frame's face crop (JPEG), shown on the kiosk's card. */
+  crop: Blob | null
 }
 
 export type Matcher = (probe: Float32Array) => { memberId: number | null; distance: number | null }
@@ -60,7 +61,7 @@ export function observeFrame(frame: FrameResult, t: number, match: Matcher): Fra
       memberId,
       distance,
       yaw: face ? estimateYaw(face.landmarks) : null,
-      payload: frame.descriptor ? { descriptor: frame.descriptor, photo: frame.photo } : undefined,
+      payload: frame.descriptor ? { descriptor: frame.descriptor, crop: frame.crop } : undefined,
     },
     box,
     matchMs,

@@ -1,11 +1,13 @@
-// One kiosk record as the outbox stores it: what POST /api/attendance/sync receives (a SyncRecord without the photo)
-// plus the photo bytes and what the screen shows. The signed-in petugas is written in as `recorded_by`, so records that
-// wait offline through a change of shift stay attributed to whoever made them (the server checks the claim).
+// One kiosk record as the outbox stores it: what POST /api/attendance/sync receives (a SyncRecord without its images),
+// the evidence of the person's one-turn challenge (the server decides from it; the tablet's descriptor and score are
+// only its claim) and what the screen shows. The signed-in petugas is written in as `recorded_by`, so records that wait
+// offline through a change of shift stay attributed to whoever made them (the server checks the claim).
 import { toLocal } from '@shared/attendance/rules'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
 import { encodeDescriptor } from '@shared/face/descriptor'
 import { distanceToScore } from '@shared/face/match'
+import type { StoredEvidence } from '~/face/evidence-store'
 import type { NewCapture } from '~/offline/outbox'
 
 export interface KioskPosition {
@@ -25,7 +27,7 @@ export interface KioskRecordInput {
   /** The probe descriptor of the best frame, and its distance to the member (the device's claim). */
   probe: Float32Array
   distance: number
-  photo: ArrayBuffer | null
+  evidence: StoredEvidence
   locationId: number | null
   position: KioskPosition | null
 }
@@ -37,7 +39,8 @@ export function kioskCapture(input: KioskRecordInput): NewCapture {
     member_name: input.member.name,
     date: local.date,
     time: local.time,
-    photo: input.photo,
+    photo: null,
+    evidence: input.evidence,
     record: {
       client_id: uuidv7(input.now.getTime()),
       member_id: input.member.id,
