@@ -9,7 +9,12 @@ const at = process.argv.indexOf('--outdir')
 const outdir = at >= 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : path.join(root, 'dist', 'server')
 
 await build({
-  entryPoints: { index: path.join(root, 'server/index.ts'), 'seed-demo': path.join(root, 'server/seed/demo.ts') },
+  entryPoints: {
+    index: path.join(root, 'server/index.ts'),
+    'seed-demo': path.join(root, 'server/seed/demo.ts'),
+    // The face-inference worker thread (server/face/pool.ts starts ./face-worker.js beside the bundle).
+    'face-worker': path.join(root, 'server/face/face.worker.ts'),
+  },
   outdir,
   bundle: true,
   platform: 'node',
