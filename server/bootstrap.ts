@@ -9,6 +9,8 @@ import type { AppDeps } from './context'
 import { LocalDiskStorage } from './storage/storage'
 import { FaceIndexCache } from './face/index-cache'
 import { subscribeFaceIndex } from './features/faces/faces.service'
+import { openJobQueue } from './jobs/queue'
+import { registerJobs } from './jobs/registry'
 
 export function appVersion(): string {
   try {
@@ -28,8 +30,10 @@ export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']>
     version: appVersion(),
     storage: new LocalDiskStorage(path.join(env.HADIR_DATA_DIR, 'photos')),
     faceIndex: new FaceIndexCache(),
+    jobs: await openJobQueue(database, { databaseUrl: env.DATABASE_URL }),
     options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },
   }
   await subscribeFaceIndex(deps)
+  await registerJobs(deps)
   return deps
 }

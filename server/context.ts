@@ -2,6 +2,7 @@ import type { Database } from './db/client'
 import type { Permission } from '../shared/permissions'
 import type { PhotoStorage } from './storage/storage'
 import type { FaceIndexCache } from './face/index-cache'
+import type { JobQueue } from './jobs/queue'
 
 export interface AppOptions {
   /** Cookies get Secure and the __Host- prefix (production behind HTTPS). */
@@ -18,6 +19,8 @@ export interface AppDeps {
   storage: PhotoStorage
   /** Per-organization 1:N face galleries, dropped whenever that organization's face data changes. */
   faceIndex: FaceIndexCache
+  /** The durable background job queue (pg-boss on the same database); handlers register in server/jobs/registry.ts. */
+  jobs: JobQueue
 }
 
 /** Who is calling: a signed-in person (dashboard or mobile). */

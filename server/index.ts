@@ -56,6 +56,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
     server.close(async () => {
+      await deps.jobs.stop() // lets running jobs finish (or fails them back into the queue) before the database closes
       await deps.database.close()
       process.exit(0)
     })

@@ -10,6 +10,8 @@ import { createApp } from '../app'
 import { openDatabase, type Database } from '../db/client'
 import { ensureSystemRoles } from '../features/roles/roles.service'
 import type { AppDeps } from '../context'
+import { openJobQueue } from '../jobs/queue'
+import { registerJobs } from '../jobs/registry'
 
 export const TEST_PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export type Backend = 'postgres' | 'pglite'
@@ -46,7 +48,7 @@ function pgliteTemplate(): Promise<Blob> {
 }
 
 /** A fresh, migrated database of the backend under test: its own PostgreSQL database, or an in-memory PGlite. */
-async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
+async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void>; url?: string }> {
   if (backend === 'pglite') {
     const database = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate() })
     return { database, drop: () => database.close() }
@@ -56,6 +58,7 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
   lastDatabaseUrl = url
   return {
     database,
+    url,
     drop: async () => {
       await database.close()
       await drop()
@@ -140,8 +143,8 @@ export interface TestApp {
 
 export async function createTestApp(options: Partial<AppDeps['options']> = {}, attach?: { databaseUrl: string; secret: string }): Promise<TestApp> {
   // `attach` opens a second app (a second server instance) on another app's PostgreSQL database.
-  const { database, drop } = attach
-    ? await openDatabase({ databaseUrl: attach.databaseUrl, dataDir: 'memory://' }).then((d) => ({ database: d, drop: () => d.close() }))
+  const { database, drop, url } = attach
+    ? await openDatabase({ databaseUrl: attach.databaseUrl, dataDir: 'memory://' }).then((d) => ({ database: d, drop: () => d.close(), url: attach.databaseUrl }))
     : await freshDatabase()
   await ensureSystemRoles(database.db)
   const photoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-photos-'))
@@ -152,8 +155,10 @@ export async function createTestApp(options: Partial<AppDeps['options']> = {}, a
     secret: attach?.secret ?? crypto.randomBytes(32).toString('base64url'),
     version: 'test',
     options: { secureCookies: false, signInPerMinute: 10_000, ...options },
+    jobs: await openJobQueue(database, { databaseUrl: url, pollingIntervalSeconds: 0.5 }),
   }
   await subscribeFaceIndex(deps)
+  await registerJobs(deps)
   const app = createApp(deps)
   const t: TestApp = {
     app,
@@ -162,6 +167,7 @@ export async function createTestApp(options: Partial<AppDeps['options']> = {}, a
     agent: () => new Agent(t),
     photoDir,
     close: async () => {
+      await deps.jobs.stop()
       await drop()
       fs.rmSync(photoDir, { recursive: true, force: true })
     },
