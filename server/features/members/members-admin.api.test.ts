@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { and, eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../test/harness'
 import { buildOrg, PIN, type OrgWorld } from '../../test/fixtures'
-import { attendanceRecords, auditLog, consents, memberFaceData, organizationMembers, users } from '../../db/schema'
+import { attendanceEvents, attendanceRecords, auditLog, consents, memberFaceData, organizationMembers, users } from '../../db/schema'
 import { photoKey } from '../../storage/storage'
 
 describe('member administration: filters, detail, deactivation, deletion, organization structure', () => {
@@ -104,6 +104,31 @@ describe('member administration: filters, detail, deactivation, deletion, organi
     expect(entry!.details).toMatchObject({ name: 'Zaki Hapus', member_number: 'Z-1', deleted_descriptors: 3, deleted_photos: 2 })
     expect((await a.admin.get(`${members(a)}/${id}`)).status).toBe(404)
     expect((await a.admin.delete(`${members(a)}/${id}`)).status).toBe(404)
+  })
+
+  it('deletes the evidence frames of the member\'s captures with them', async () => {
+    const id = (await a.admin.post(members(a), { name: 'Evi Bukti', member_number: 'E-1' })).body.data.id
+    const { files } = await giveFaceAndPhotos(a, id)
+    // A capture with evidence as the sync stores it: the key frames in storage, their keys on the event.
+    const keys = [0, 1, 2].map(() => photoKey(a.id, 'attendance', id))
+    for (const key of keys) await t.deps.storage.put(key, new Uint8Array([0xff, 0xd8, 0xff, 7]))
+    const clientId = crypto.randomUUID()
+    await t.db.insert(attendanceEvents).values({
+      organizationId: a.id,
+      clientId,
+      organizationMemberId: id,
+      kind: 'check_in',
+      payloadHash: clientId,
+      deviceCapturedAt: new Date(),
+      capturedAt: new Date(),
+      evidence: { challenge_id: null, steps: ['turn_left'], mode: 'offline', frames: keys.map((key, i) => ({ t: i * 500, key })) },
+    })
+    await a.admin.patch(`${members(a)}/${id}`, { status: 'inactive' })
+    const res = await a.admin.delete(`${members(a)}/${id}`)
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.data).toMatchObject({ deleted_descriptors: 3, deleted_photos: 2 + keys.length })
+    for (const f of [...files, ...keys.map((key) => path.join(t.photoDir, key))]) expect(fs.existsSync(f), f).toBe(false)
+    expect(await t.db.select().from(attendanceEvents).where(eq(attendanceEvents.clientId, clientId))).toEqual([])
   })
 
   it('keeps the person when they belong to another organization, and refuses to delete dashboard staff', async () => {
