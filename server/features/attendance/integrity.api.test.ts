@@ -14,6 +14,7 @@ import { toLocal } from '../../../shared/attendance/rules'
 const P01 = 'people/p01/p01-5.jpg' // registration
 const P01_LATER = 'people/p01/p01-6.jpg' // the same person on another day
 const P02 = 'people/p02/p02-1.jpg'
+const P03 = 'people/p03/p03-4.jpg'
 const SCHOOL = { latitude: -6.2, longitude: 106.8 }
 const INSIDE = { latitude: -6.2002, longitude: 106.8001, accuracy: 12 } // ~25 m from the gate, a 12 m fix
 
@@ -158,12 +159,12 @@ describe('trustworthy attendance: attacks end refused or held for review', () =>
 
   it('never lets a later capture rewrite an earlier check-in of the day without review', async () => {
     const m = await newMember(a, 'Late')
-    await registerFace(m.agent, m.id, P02)
+    await registerFace(m.agent, m.id, P03)
     const [org] = await t.db.select().from(organizations).where(eq(organizations.id, a.id))
     // Yesterday in the organization's zone, 22:20 and 07:50 local (Asia/Jakarta is UTC+7).
     const yesterday = toLocal(new Date(Date.now() - 24 * 3600_000), org!.timezone).date
     const local = (time: string) => new Date(`${yesterday}T${time}:00+07:00`).toISOString()
-    const evidence = await offlineEvidence(P02)
+    const evidence = await offlineEvidence(P03)
     const real = capture(m.id, evidence, { captured_at: local('22:20'), ...INSIDE })
     const [r1] = await sync(m.agent, [real])
     expect(r1).toMatchObject({ status: 'applied', attendance_status: 'late' })
