@@ -41,7 +41,11 @@ export interface SendOptions {
 export interface JobQueue {
   /** Registers a handler; `concurrency` defaults to os.availableParallelism() (env HADIR_JOB_CONCURRENCY overrides). */
   work<T extends object>(name: string, handler: (data: T, job: JobInfo) => Promise<void>, options?: { concurrency?: number }): Promise<void>
-  /** Enqueues; singletonKey dedupes a job that is already queued/active (returns null then). */
+  /**
+   * Enqueues; singletonKey dedupes a job that is already queued/active (returns null then). Call it after the
+   * transaction that made the work commits, never inside one: on PGlite it would wait for the very connection that
+   * transaction holds, forever.
+   */
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>
   /** Counts of queued (including waiting to be retried) + active jobs of a queue (tests and bench wait on it). */
   pending(name: string): Promise<number>
