@@ -46,6 +46,7 @@ const EXPECTED: Record<string, string> = {
   'DELETE /api/members/:memberId/face': 'member:face:update',
   'POST /api/face/verify': 'attendance:record:capture',
   'GET /api/face/gallery': 'member:face:view',
+  'POST /api/mobile/login/challenge': 'public',
   'POST /api/mobile/login/face': 'public',
   'GET /api/organizations/:id/locations': 'member:view',
   'POST /api/organizations/:id/locations': 'settings:manage',
@@ -56,6 +57,9 @@ const EXPECTED: Record<string, string> = {
   'GET /api/attendance/context': 'attendance:record:submit|attendance:record:create',
   'GET /api/attendance/members': 'attendance:record:create',
   'POST /api/attendance/sync': 'attendance:record:submit|attendance:record:create',
+  // --- evidence (issue 13): liveness challenges, and what the server's check of a capture concluded ---
+  'POST /api/attendance/challenge': 'attendance:record:submit|attendance:record:create|member:face:register',
+  'GET /api/attendance/captures/:clientId': 'attendance:record:view:own|attendance:record:create',
   'POST /api/attendance/submit': 'attendance:record:submit',
   'POST /api/attendance/record': 'attendance:record:create',
   'GET /api/attendance/mine': 'attendance:record:view:own',
@@ -158,6 +162,7 @@ describe('permission matrix', () => {
       .replace(':rowId', '999999')
       .replace(':jobId', '999999')
       .replace(':recordId', '999999')
+      .replace(':clientId', '00000000-0000-4000-8000-000000000000')
       .replace(':code', 'NOPE2345')
   }
 
