@@ -3,7 +3,7 @@
 // analysed in Node (same face-api models): one person in all of them, the head turns of the challenge in order, and
 // that person matched against the member's templates under the organization's threshold and margin. The capture's
 // checklist (assurance) is completed, and its day approved or held for review by the organization's policy.
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, lt, sql } from 'drizzle-orm'
 import type { AppDeps } from '../../context'
 import { attendanceEvents, attendanceRecords, organizations } from '../../db/schema'
 import { assuranceLevel, autoApproves, type Assurance, type AssuranceLevel, type FaceCheck, type LivenessCheck } from '../../../shared/attendance/evidence'
@@ -51,7 +51,7 @@ export async function requeueStuck(deps: AppDeps, olderThanMs = 60_000): Promise
   const rows = await deps.database.db
     .select({ organizationId: attendanceEvents.organizationId, clientId: attendanceEvents.clientId })
     .from(attendanceEvents)
-    .where(and(eq(attendanceEvents.verification, 'verifying'), sql`${attendanceEvents.receivedAt} < ${new Date(Date.now() - olderThanMs)}`))
+    .where(and(eq(attendanceEvents.verification, 'verifying'), lt(attendanceEvents.receivedAt, new Date(Date.now() - olderThanMs))))
     .limit(5000)
   const byOrg = new Map<number, string[]>()
   for (const r of rows) byOrg.set(r.organizationId, [...(byOrg.get(r.organizationId) ?? []), r.clientId])
