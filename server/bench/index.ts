@@ -2,7 +2,7 @@
 //
 //   npm run bench                 full sizes (at most ~10 minutes on the 2-core CI machine)
 //   npm run bench -- --quick      smaller sizes (under ~3 minutes), same files
-//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, startup, server, browser, dashboard)
+//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, evidence, startup, server, browser, dashboard)
 //
 // Uses the production build (`npm run build` when dist/ is older than the sources), PostgreSQL at HADIR_TEST_PG_URL
 // (default postgres://postgres@127.0.0.1:5432/postgres; every bench makes and drops its own database), Debian's
@@ -23,8 +23,8 @@ const want = (section: string) => !only || only.has(section)
 
 /** Sizes: full, and --quick. */
 const SIZES = quick
-  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 1, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 0, extractPhotos: 4 }
-  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14 }
+  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 1, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 0, extractPhotos: 4, evidenceCaptures: 3, evidenceRounds: 1 }
+  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14, evidenceCaptures: 7, evidenceRounds: 2 }
 
 const CACHE = path.join(ROOT, 'test-results', 'bench')
 
@@ -164,6 +164,13 @@ async function main(): Promise<void> {
   if (want('identify')) {
     const { benchIdentify } = await import('./identify')
     await section(rows, '1:N identify', [], () => benchIdentify(faces, SIZES.identify, SIZES.identifyProbes))
+  }
+  if (want('evidence')) {
+    const { benchEvidence } = await import('./evidence')
+    await section(rows, 'evidence check', [
+      { id: 'evidence.per_core', name: 'evidence check: images analysed per second per core', unit: 'images/s' },
+      { id: 'evidence.rate', name: 'evidence check: images analysed per second, whole server', unit: 'images/s' },
+    ], () => benchEvidence({ captures: SIZES.evidenceCaptures, rounds: SIZES.evidenceRounds }))
   }
   if (want('startup')) {
     const { benchStartup } = await import('./startup')

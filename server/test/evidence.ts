@@ -69,8 +69,20 @@ export interface RenderEvidenceOptions {
   /** 'online' names a challenge (challengeId, or a random unknown one); 'offline' names none. Default: online when challengeId is given. */
   mode?: 'online' | 'offline'
   challengeId?: string
-  /** Frontal frames after the last return (default 2). */
+  /** Frontal frames after the last return (default 3, as the device's EvidenceRecorder keeps). */
   extraFrontal?: number
+  /**
+   * Make each turn frame the first one where the browser's detector measures at least this yaw (searched per direction
+   * in 2.5° steps from 15° to 45°), like the frame that completes the device's held turn: 0.4 is the device's threshold
+   * itself, the hardest honest case for the server. Default: the smallest of 30/35/40/45° reaching 0.5 both ways.
+   */
+  turnYaw?: number
+  /**
+   * Likewise each return frame: the first angle on the way back (from 15° down, 2.5° steps) the browser's detector
+   * measures at or under this |yaw|, like the frame that completes the device's held return: 0.18 is the device's
+   * frontal threshold itself. Default: a near-frontal frame (±2-3°).
+   */
+  returnYaw?: number
   /**
    * Attack: the turns are performed in the reverse order of `steps` (a single step, or a palindrome such as
    * [left, left], is performed in the opposite directions instead), so the sequence can never pass.
@@ -83,6 +95,7 @@ export interface RenderEvidenceOptions {
 /** What a rendered capture looked like to the device, for test diagnostics. */
 export interface RenderedEvidenceInfo {
   photo: string
+  /** The turn angle in degrees (the larger of the two with turnYaw). */
   angle: number
   /** Turns as performed (differs from the challenge's steps with reverseTurns). */
   performed: LivenessStep[]
@@ -120,11 +133,13 @@ export async function renderEvidenceWithInfo(
 ): Promise<{ evidence: Evidence; info: RenderedEvidenceInfo }> {
   if (steps.length === 0) throw new Error('renderEvidence needs at least one step')
   const file = evidencePhotoPath(photoPath)
-  const extraFrontal = options.extraFrontal ?? 2
+  const extraFrontal = options.extraFrontal ?? 3
+  const turnYaw = options.turnYaw ?? null
+  const returnYaw = options.returnYaw ?? null
   const reverseTurns = options.reverseTurns ?? false
   const still = options.still ?? false
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: RENDER_VERSION, steps, extraFrontal, reverseTurns, still, quality: JPEG_QUALITY, scale: EVIDENCE_CROP_SCALE, size: EVIDENCE_CROP_SIZE }))
+    .update(JSON.stringify({ v: RENDER_VERSION, steps, extraFrontal, reverseTurns, still, turnYaw, returnYaw, quality: JPEG_QUALITY, scale: EVIDENCE_CROP_SCALE, size: EVIDENCE_CROP_SIZE }))
     .update(fs.readFileSync(file))
     .digest('hex')
     .slice(0, 32)
@@ -136,7 +151,7 @@ export async function renderEvidenceWithInfo(
     entry = null
   }
   if (!entry) {
-    entry = await render(file, steps, { extraFrontal, reverseTurns, still })
+    entry = await render(file, steps, { extraFrontal, reverseTurns, still, turnYaw, returnYaw })
     fs.mkdirSync(EVIDENCE_CACHE_DIR, { recursive: true })
     // Written then renamed: test files running at once never read half a file.
     const tmp = `${cacheFile}.${process.pid}.${randomUUID()}.tmp`
@@ -187,7 +202,7 @@ export async function cropFace(frame: RgbFrame, box: NodeFace['box']): Promise<B
 async function render(
   file: string,
   steps: LivenessStep[],
-  options: { extraFrontal: number; reverseTurns: boolean; still: boolean },
+  options: { extraFrontal: number; reverseTurns: boolean; still: boolean; turnYaw: number | null; returnYaw: number | null },
 ): Promise<CacheEntry> {
   const frontal = await selfieFrame(file)
   if (!frontal) throw new Error(`${file}: the browser's detector finds no clear face`)
@@ -211,10 +226,27 @@ async function render(
     return { frames, info: { photo: file, angle: 0, performed: [], deviceYaw: frames.map(() => yaw) } }
   }
 
+  const yawOf = async (a: number): Promise<number | null> => {
+    const face = await detect(turnHead(frontal, head, a))
+    return face ? estimateYaw(face.landmarks) : null
+  }
   // The smallest angle the device would accept both ways.
   let angle: number | null = null
+  const angles: Record<LivenessStep, number> = { turn_left: 0, turn_right: 0 }
   const tried: string[] = []
-  for (const a of TURN_ANGLES) {
+  if (options.turnYaw !== null) {
+    const wanted = options.turnYaw
+    for (const step of ['turn_left', 'turn_right'] as const) {
+      const sign = step === 'turn_left' ? 1 : -1
+      for (let a = 15; a <= 45 && !angles[step]; a += 2.5) {
+        const y = await yawOf(sign * a)
+        if (y !== null && sign * y >= wanted) angles[step] = a
+      }
+      if (!angles[step]) throw new Error(`${file}: no turn to ${step} reaches device yaw ${wanted}`)
+    }
+    angle = Math.max(angles.turn_left, angles.turn_right)
+  }
+  for (const a of options.turnYaw !== null ? [] : TURN_ANGLES) {
     const left = await detect(turnHead(frontal, head, a))
     const right = await detect(turnHead(frontal, head, -a))
     const yl = left ? estimateYaw(left.landmarks) : null
@@ -226,14 +258,25 @@ async function render(
     tried.push(`${a}°: ${yl?.toFixed(2) ?? '-'} / ${yr?.toFixed(2) ?? '-'}`)
   }
   if (angle === null) throw new Error(`${file}: the head does not turn far enough for the device (needs |yaw| >= ${DEVICE_REQUIRED_YAW}): ${tried.join(', ')}`)
+  if (options.turnYaw === null) angles.turn_left = angles.turn_right = angle
+  const returns: Record<LivenessStep, number | null> = { turn_left: null, turn_right: null }
+  if (options.returnYaw !== null) {
+    for (const step of ['turn_left', 'turn_right'] as const) {
+      const sign = step === 'turn_left' ? 1 : -1
+      for (let a = 15; a >= 0 && returns[step] === null; a -= 2.5) {
+        const y = a === 0 ? estimateYaw(frontalFace.landmarks) : await yawOf(sign * a)
+        if (y !== null && Math.abs(y) <= options.returnYaw) returns[step] = sign * a
+      }
+    }
+  }
 
   // The key frames: start, then turn + return per step, then the extra frontal frames, with device-like timing.
   const plan: { yawDeg: number; dt: number }[] = [{ yawDeg: 0, dt: 0 }]
   let jitter = 0
   const nextJitter = () => FRONTAL_JITTER[jitter++ % FRONTAL_JITTER.length] as number
   for (const step of performed) {
-    plan.push({ yawDeg: step === 'turn_left' ? angle : -angle, dt: 900 })
-    plan.push({ yawDeg: nextJitter(), dt: 800 })
+    plan.push({ yawDeg: step === 'turn_left' ? angles.turn_left : -angles.turn_right, dt: 900 })
+    plan.push({ yawDeg: returns[step] ?? nextJitter(), dt: 800 })
   }
   for (let i = 0; i < options.extraFrontal; i++) plan.push({ yawDeg: nextJitter(), dt: 300 })
 
