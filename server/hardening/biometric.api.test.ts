@@ -5,17 +5,19 @@ import path from 'node:path'
 import { and, eq, sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../test/harness'
 import { createApp } from '../app'
-import { attendanceRecords, auditLog, memberFaceData } from '../db/schema'
+import { attendanceEvents, attendanceRecords, auditLog, memberFaceData } from '../db/schema'
 import { runMaintenance } from '../features/attendance/maintenance'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { encodeDescriptor } from '../../shared/face/descriptor'
 import { CONSENT_VERSION } from '../../shared/face/consent'
+import { settled } from '../test/evidence-flow'
 import { apiRoutes, buildWorld, call, CALLERS, agentOf, colourJpeg, expectedOwn, fakeDescriptor, photoFiles, resolvePath, rowsOf, sha256, type World } from './world'
 
 /**
  * Issue 6, item 6: face photos only through a signed-in, permission-checked, audited route (no URL to guess);
  * retention deletes old attendance photos; consent withdrawal and member deletion leave no descriptor or photo
- * behind, on disk or in the database.
+ * behind, on disk or in the database. Issue 13: the same for the evidence frames of captures (the face crops the
+ * server checks): served only by the audited frames route, deleted by retention, withdrawal and member deletion.
  */
 describe('biometric data', () => {
   let t: TestApp
@@ -37,7 +39,28 @@ describe('biometric data', () => {
     for (const { table, column } of await photoColumns()) {
       for (const row of rowsOf(await t.db.execute(sql.raw(`select "${column}" as k from "${table}" where "${column}" is not null`)))) keys.add(String(row.k))
     }
+    // Evidence frames: their keys are in the events' evidence.
+    for (const e of await t.db.select({ evidence: attendanceEvents.evidence }).from(attendanceEvents)) for (const f of e.evidence?.frames ?? []) keys.add(f.key)
     return keys
+  }
+  /** The routes that serve a face image (photos, evidence frames), and a path of each that names a real image of `org`. */
+  const imageRoutes = () => apiRoutes(t.app).filter((r) => r.method === 'GET' && /photo|image|frames/.test(r.path))
+  async function imagePath(routePath: string, org: World['a']): Promise<string> {
+    const p = await resolvePath(w, routePath, org)
+    if (!routePath.endsWith('/frames')) return p
+    // A frame of the record's capture with evidence (the world's own check-in carries some).
+    const recordId = Number(p.split('/').at(-2))
+    const events = await t.db.select({ id: attendanceEvents.id, evidence: attendanceEvents.evidence }).from(attendanceEvents).where(eq(attendanceEvents.attendanceRecordId, recordId))
+    const event = events.find((e) => (e.evidence?.frames.length ?? 0) > 0)
+    expect(event, `record ${recordId} has no evidence frames`).toBeDefined()
+    return `${p}?event=${event!.id}&frame=0`
+  }
+  const eventFrames = async (recordId: number) =>
+    (await t.db.select({ evidence: attendanceEvents.evidence }).from(attendanceEvents).where(eq(attendanceEvents.attendanceRecordId, recordId))).flatMap((e) => e.evidence?.frames.map((f) => f.key) ?? [])
+  /** Offline evidence as a device sends it; plain pictures (the checks of their faces are other tests'). */
+  async function evidenceOf(shade: number) {
+    const frames = await Promise.all([0, 1, 2].map((i) => colourJpeg(shade, shade + 10 * i, 40, 64)))
+    return { mode: 'offline', steps: ['turn_left'], frames: frames.map((f, i) => ({ t: i * 700, image: f.toString('base64') })) }
   }
   /** Files on disk and keys in the database agree: no orphan photo, no dangling key. */
   async function expectStorageConsistent() {
@@ -50,11 +73,12 @@ describe('biometric data', () => {
   it('serves photos only to signed-in callers with the permission, never under a guessable or public URL', async () => {
     const { a } = w
     const failures: string[] = []
-    const imageRoutes = apiRoutes(t.app).filter((r) => r.method === 'GET' && /photo|image/.test(r.path))
-    expect(imageRoutes.length).toBeGreaterThanOrEqual(1)
-    for (const route of imageRoutes) {
+    const routes = imageRoutes()
+    expect(routes.length).toBeGreaterThanOrEqual(2)
+    expect(routes.some((r) => r.path.endsWith('/frames'))).toBe(true)
+    for (const route of routes) {
       expect(route.access.kind, `${route.path} must need a permission`).toBe('permission')
-      const p = await resolvePath(w, route.path, a)
+      const p = await imagePath(route.path, a)
       for (const caller of CALLERS) {
         const reply = await call(t, agentOf(w, a, caller), 'GET', p)
         const allowed = expectedOwn(route.access, caller) === 'allowed'
@@ -94,11 +118,10 @@ describe('biometric data', () => {
     fs.rmSync(client, { recursive: true, force: true })
   })
 
-  it('writes an audit entry for every view of a face photo, with who and whose', async () => {
+  it('writes an audit entry for every view of a face photo or evidence frame, with who and whose', async () => {
     const { a } = w
-    const imageRoutes = apiRoutes(t.app).filter((r) => r.method === 'GET' && /photo|image/.test(r.path))
-    for (const route of imageRoutes) {
-      const p = await resolvePath(w, route.path, a)
+    for (const route of imageRoutes()) {
+      const p = await imagePath(route.path, a)
       for (const caller of ['admin', 'support', 'manager'] as const) {
         if (expectedOwn(route.access, caller) !== 'allowed') continue
         const before = (await t.db.select().from(auditLog).where(eq(auditLog.organizationId, a.id))).length
@@ -109,31 +132,36 @@ describe('biometric data', () => {
         const after = await t.db.select().from(auditLog).where(eq(auditLog.organizationId, a.id))
         expect(after.length, `${p} as ${caller} was not audit-logged`).toBe(before + 1)
         const entry = after.sort((x, y) => x.id - y.id).at(-1)!
-        expect(entry.action).toMatch(/photo/)
+        expect(entry.action).toMatch(/photo|frame/)
         expect(entry.actorUserId).not.toBeNull()
         expect(entry.entityId).not.toBeNull()
       }
     }
   })
 
-  it('deletes attendance photos older than the retention period, on disk and in the database', async () => {
+  it('deletes attendance photos and evidence frames older than the retention period, on disk and in the database', async () => {
     const { a } = w
     expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { photo_retention_days: 30 })).status).toBe(200)
     const now = new Date()
     const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000)
     const photo = (await colourJpeg(10, 200, 10)).toString('base64')
-    // Two captures through the real sync path: one 40 days old, one from yesterday.
+    // Two captures with evidence through the real sync path: one 40 days old, one from 3 days ago.
+    const evidence = await evidenceOf(150)
     const sync = await a.member.post('/api/attendance/sync', {
       device_id: 'phone',
       sent_at: now.toISOString(),
-      records: [daysAgo(40), daysAgo(3)].map((d) => ({ client_id: uuidv7(d.getTime()), member_id: a.memberId, kind: 'check_in', captured_at: d.toISOString(), face_image: photo })),
+      records: [daysAgo(40), daysAgo(3)].map((d) => ({ client_id: uuidv7(d.getTime()), member_id: a.memberId, kind: 'check_in', captured_at: d.toISOString(), face_image: photo, evidence })),
     })
     expect(sync.body.data.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied'])
+    for (const r of sync.body.data.results) await settled(t, r.client_id)
     const [oldId, newId] = sync.body.data.results.map((r: { record_id: number }) => r.record_id)
     const keyOf = async (id: number) => (await t.db.select({ k: attendanceRecords.faceImageUrl }).from(attendanceRecords).where(eq(attendanceRecords.id, id)))[0]!.k
     const oldKey = (await keyOf(oldId))!
     const newKey = (await keyOf(newId))!
-    expect(fs.existsSync(path.join(t.photoDir, oldKey))).toBe(true)
+    const oldFrames = await eventFrames(oldId)
+    const newFrames = await eventFrames(newId)
+    expect(oldFrames).toHaveLength(3)
+    for (const key of [oldKey, ...oldFrames]) expect(fs.existsSync(path.join(t.photoDir, key))).toBe(true)
 
     const result = await runMaintenance(t.deps, now)
     expect(result.purged).toBeGreaterThanOrEqual(1)
@@ -141,6 +169,10 @@ describe('biometric data', () => {
     expect(fs.existsSync(path.join(t.photoDir, oldKey))).toBe(false)
     expect(await keyOf(newId)).toBe(newKey)
     expect(fs.existsSync(path.join(t.photoDir, newKey))).toBe(true)
+    for (const key of oldFrames) expect(fs.existsSync(path.join(t.photoDir, key)), key).toBe(false)
+    expect(await eventFrames(oldId)).toEqual([])
+    expect(await eventFrames(newId)).toEqual(newFrames)
+    for (const key of newFrames) expect(fs.existsSync(path.join(t.photoDir, key))).toBe(true)
     // The registration photo is not an attendance photo: retention leaves it.
     expect((await t.db.select().from(memberFaceData).where(eq(memberFaceData.organizationMemberId, a.memberId))).some((r) => r.faceImageUrl)).toBe(true)
     await expectStorageConsistent()
@@ -156,17 +188,20 @@ describe('biometric data', () => {
     await t.deps.storage.put(key, await colourJpeg(5, 5, 5))
     await t.db.insert(memberFaceData).values(descriptors.map((d, i) => ({ organizationId: a.id, organizationMemberId: memberId, faceEncoding: Buffer.from(d.buffer), faceImageUrl: i === 0 ? key : null, faceVerified: true })))
     t.deps.faceIndex.invalidate(a.id)
-    // Attendance photos recorded for them by the petugas, on two days.
+    // Attendance photos and evidence frames recorded for them by the petugas, on two days (the descriptor the kiosk
+    // sends along is a claim: it must not be kept either).
     const photo = (await colourJpeg(90, 90, 90)).toString('base64')
-    const days = [1, 2].map((n) => new Date(Date.now() - n * 86_400_000))
+    const evidence = await evidenceOf(60)
+    const days = [2, 1].map((n) => new Date(Date.now() - n * 86_400_000))
     const sync = await a.petugas.post('/api/attendance/sync', {
       device_id: 'tablet',
       sent_at: new Date().toISOString(),
-      records: days.map((d) => ({ client_id: uuidv7(d.getTime()), member_id: memberId, kind: 'check_in', captured_at: d.toISOString(), face_image: photo, face_encoding: encodeDescriptor(descriptors[0]!) })),
+      records: days.map((d) => ({ client_id: uuidv7(d.getTime()), member_id: memberId, kind: 'check_in', captured_at: d.toISOString(), face_image: photo, face_encoding: encodeDescriptor(descriptors[0]!), evidence })),
     })
     expect(sync.body.data.results.every((r: { status: string }) => r.status === 'applied'), JSON.stringify(sync.body)).toBe(true)
+    for (const r of sync.body.data.results) await settled(t, r.client_id)
     const files = () => [...photoFiles(t, a.id)].filter((f) => f.includes(`/faces/${memberId}/`) || f.includes(`/attendance/${memberId}/`))
-    expect(files().length).toBe(3)
+    expect(files().length).toBe(1 + 2 + 2 * 3) // reference photo, two attendance photos, two captures' frames
     // Recognised by the kiosk before.
     const verify = await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: encodeDescriptor(descriptors[1]!) })
     expect(verify.body.data.member_id).toBe(memberId)
@@ -179,6 +214,9 @@ describe('biometric data', () => {
     expect(await t.db.select().from(memberFaceData).where(and(eq(memberFaceData.organizationId, a.id), eq(memberFaceData.organizationMemberId, memberId)))).toEqual([])
     const withPhoto = await t.db.select({ id: attendanceRecords.id }).from(attendanceRecords).where(and(eq(attendanceRecords.organizationMemberId, memberId), sql`${attendanceRecords.faceImageUrl} is not null`))
     expect(withPhoto).toEqual([])
+    // No evidence frame is named by any of their captures (kept ones say the frames were deleted).
+    const events = await t.db.select({ evidence: attendanceEvents.evidence }).from(attendanceEvents).where(and(eq(attendanceEvents.organizationId, a.id), eq(attendanceEvents.organizationMemberId, memberId)))
+    expect(events.flatMap((e) => e.evidence?.frames ?? [])).toEqual([])
     // No copy of the descriptor's bytes anywhere in the database (history, audit details, events...).
     const hex = Buffer.from(descriptors[0]!.buffer).toString('hex').slice(0, 64)
     const b64 = encodeDescriptor(descriptors[0]!).slice(0, 40)
@@ -194,23 +232,26 @@ describe('biometric data', () => {
     await expectStorageConsistent()
   }
 
-  it('leaves no descriptor or photo behind when consent is withdrawn (by the member or by an admin)', async () => {
+  it('leaves no descriptor, photo or evidence frame behind when consent is withdrawn (by the member or by an admin)', async () => {
     const { a } = w
     const first = await memberWithFaceAndPhotos('Withdraw by admin')
     const res = await a.admin.delete(`/api/organizations/${a.id}/members/${first.memberId}/face`)
     expect(res.status).toBe(200)
-    expect(res.body.data).toMatchObject({ deleted_descriptors: 3, deleted_photos: 3 })
+    expect(res.body.data).toMatchObject({ deleted_descriptors: 3, deleted_photos: 3 + 6 })
     await expectNoFaceLeft(first.memberId, first.descriptors, first.files)
 
-    // The member's own withdrawal, from the phone.
+    // The member's own withdrawal, from the phone: the world's capture of theirs carried evidence.
+    expect(photoFiles(t, a.id).filter((f) => f.includes(`/attendance/${a.memberId}/`)).length).toBeGreaterThan(0)
     const own = await a.member.delete(`/api/members/${a.memberId}/face`)
     expect(own.status).toBe(200)
     expect(own.body.data.deleted_descriptors).toBe(3)
     expect(photoFiles(t, a.id).filter((f) => f.includes(`/${a.memberId}/`))).toEqual([])
+    const frames = await t.db.select({ evidence: attendanceEvents.evidence }).from(attendanceEvents).where(eq(attendanceEvents.organizationMemberId, a.memberId))
+    expect(frames.flatMap((e) => e.evidence?.frames ?? [])).toEqual([])
     await expectStorageConsistent()
   })
 
-  it('leaves no descriptor or photo behind when a member is deleted', async () => {
+  it('leaves no descriptor, photo or evidence frame behind when a member is deleted', async () => {
     const { a } = w
     const gone = await memberWithFaceAndPhotos('Deleted member')
     expect((await a.admin.patch(`/api/organizations/${a.id}/members/${gone.memberId}`, { status: 'inactive' })).status).toBe(200)

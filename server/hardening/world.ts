@@ -29,6 +29,7 @@ import { descriptorToBytes } from '../../shared/face/descriptor'
 import { expandPermissions, SYSTEM_ROLES, type SystemRoleKey } from '../../shared/permissions'
 import { photoKey } from '../storage/storage'
 import { normalizePhoto } from '../face/photos'
+import { settled } from '../test/evidence-flow'
 
 // ------------------------------------------------------------------------------------------------ routes
 
@@ -285,17 +286,22 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   }
   await t.deps.faceIndex.invalidate(id)
 
-  // Attendance through the real sync route: the member's own check-in and check-out (with a photo), and a petugas
-  // recording the victim at the gate.
+  // Attendance through the real sync route: the member's own check-in (with a photo and evidence) and check-out, and
+  // a petugas recording the victim at the gate (with evidence). The evidence frames (the key frames of a liveness
+  // challenge, as a device sends them) are plain pictures here: stored like any capture's, and checked by the server's
+  // job before the world is handed out, so nothing changes under a test.
   const day = new Date(Date.now() - 24 * 3600_000)
   const at = (h: number) => new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h - 7, 5)).toISOString()
   const photo = (await colourJpeg(colour[0], colour[1] + 40, colour[2])).toString('base64')
+  const frames = await Promise.all([0, 1, 2].map((i) => colourJpeg(colour[0], colour[1] + 10 * i + 5, colour[2], 64)))
+  photos.push(...frames)
+  const evidence = { mode: 'offline', steps: ['turn_left', 'turn_right'], frames: frames.map((f, i) => ({ t: i * 800, image: f.toString('base64') })) }
   const own = await ok(
     await member.post('/api/attendance/sync', {
       device_id: `phone-${marker}`,
       sent_at: new Date().toISOString(),
       records: [
-        { client_id: uuidv7(), member_id: o.memberId, kind: 'check_in', captured_at: at(7), remarks: `Remark ${marker}`, face_image: photo },
+        { client_id: uuidv7(), member_id: o.memberId, kind: 'check_in', captured_at: at(7), remarks: `Remark ${marker}`, face_image: photo, evidence },
         { client_id: uuidv7(), member_id: o.memberId, kind: 'check_out', captured_at: at(16), remarks: `Bye ${marker}` },
       ],
     }),
@@ -305,11 +311,15 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
     await petugas.post('/api/attendance/sync', {
       device_id: `tablet-${marker}`,
       sent_at: new Date().toISOString(),
-      records: [{ client_id: uuidv7(), member_id: victim.id, kind: 'check_in', captured_at: at(8), location_id: loc.id, remarks: `Gate ${marker}` }],
+      records: [{ client_id: uuidv7(), member_id: victim.id, kind: 'check_in', captured_at: at(8), location_id: loc.id, remarks: `Gate ${marker}`, evidence }],
     }),
     'petugas sync',
   )
   for (const r of [...own.results, ...kiosk.results]) if (r.status !== 'applied') throw new Error(`seed sync: ${JSON.stringify(r)}`)
+  for (const r of [own.results[0], kiosk.results[0]]) await settled(t, r.client_id)
+  // Liveness challenges issued and not answered yet: the member's phone's and the kiosk's.
+  await ok(await member.post('/api/attendance/challenge', { purpose: 'attendance' }), 'attendance challenge')
+  await ok(await petugas.post('/api/attendance/challenge', { purpose: 'kiosk' }), 'kiosk challenge')
   const recordId = own.results[0].record_id as number
   const [stored] = await t.db.select({ url: attendanceRecords.faceImageUrl }).from(attendanceRecords).where(sql`${attendanceRecords.id} = ${recordId}`)
   if (stored?.url) photos.push(Buffer.from((await t.deps.storage.get(stored.url))!))
