@@ -13,8 +13,10 @@
 //   rowIdParam    an id from a query or path string: 1..2^31-1
 //   pgReal        a finite number in [min, max] that `real` holds (0, or at least ~1.2e-38 in size) -> real
 //   pgDouble      a finite number in [min, max]                                                -> double precision
-//   pgText        text without NUL (PostgreSQL text cannot hold it), at most `max` characters  -> text
+//   pgText        text without NUL (PostgreSQL text cannot hold it) nor a lone surrogate (jsonb cannot), at most
+//                 `max` characters                                                               -> text, jsonb
 //   pgArray       an array of at most `max` elements
+//   pgUuid        a UUID in its lowercase form                                                    -> uuid
 //
 // Values from a query string or a path arrive as strings: use queryInt/rowIdParam there (z.coerce underneath), the
 // others in JSON bodies.
@@ -45,6 +47,13 @@ const INSTANT_MAX_MS = Date.parse(INSTANT_MAX)
 
 export const NUL_MESSAGE = 'Text may not contain the NUL character'
 export const hasNoNul = (s: string): boolean => !s.includes('\u0000')
+export const UNICODE_MESSAGE = 'Text must be valid Unicode (it holds half of a surrogate pair)'
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+/**
+ * Well-formed UTF-16: a lone surrogate is turned into U+FFFD on its way into a text column, but inside a `jsonb` value
+ * (audit details, a capture's claims) PostgreSQL refuses its escape ("invalid input syntax for type json"): a 500.
+ */
+export const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 
 // ------------------------------------------------------------------------------------------------ dates and times
 
@@ -125,6 +134,15 @@ export function pgReal(min: number, max: number) {
     .refine((v) => v === 0 || Math.abs(v) >= PG_REAL_MIN_NORMAL, { error: `Use 0 or a number of at least ${PG_REAL_MIN_NORMAL} in size` })
 }
 
+// ------------------------------------------------------------------------------------------------ identifiers
+
+/**
+ * A UUID as devices make them (UUIDv7, lowercase): the idempotency key of a capture. The uppercase spelling of a stored
+ * id is refused: the sync looks ids up as text, so it would not find the record it already has (a 500 on every retry
+ * before this check).
+ */
+export const pgUuid = z.uuid().regex(/^[0-9a-f-]+$/, { error: 'Use the lowercase form of the UUID' })
+
 // ------------------------------------------------------------------------------------------------ text and arrays
 
 export interface TextOptions {
@@ -136,7 +154,8 @@ export interface TextOptions {
 }
 
 /**
- * Text of at most `max` characters (UTF-16 code units, as zod counts) without NUL. Every text column is `text`, so
+ * Text of at most `max` characters (UTF-16 code units, as zod counts) without NUL and well-formed (no lone surrogate:
+ * audit details and capture claims keep texts in `jsonb`, which refuses one). Every text column is `text`, so
  * the limit is the product's; it keeps values well under PostgreSQL's index-entry limit (~2.7 kB) where a column is
  * indexed.
  */
@@ -144,7 +163,7 @@ export function pgText(max: number, opts: TextOptions = {}) {
   let s = z.string()
   if (opts.trim) s = s.trim()
   if (opts.min !== undefined) s = s.min(opts.min, opts.minMessage)
-  return s.max(max, opts.maxMessage).refine(hasNoNul, { error: NUL_MESSAGE })
+  return s.max(max, opts.maxMessage).refine(hasNoNul, { error: NUL_MESSAGE }).refine(isWellFormed, { error: UNICODE_MESSAGE })
 }
 
 /** An array of [min, max] elements. */

@@ -1,7 +1,7 @@
 // The sync protocol between a device's outbox and POST /api/attendance/sync, shared by the PWA and the server.
 import { z } from 'zod'
 import { evidenceSchema } from './evidence'
-import { pgDouble, pgInstant, pgReal, pgText, rowId } from '../validation'
+import { pgDouble, pgInstant, pgReal, pgText, pgUuid, rowId } from '../validation'
 
 /** At most this many records in one request; a device sends more as several batches. */
 export const MAX_SYNC_BATCH = 100
@@ -14,7 +14,7 @@ const isoInstant = pgInstant
 
 /** One capture as the device made it. `client_id` is a UUIDv7 made at capture: the idempotency key. */
 export const syncRecordSchema = z.object({
-  client_id: z.uuid(),
+  client_id: pgUuid,
   /** The spec's local id; kept for the device's own bookkeeping, never trusted. */
   id: z.union([pgText(100), z.number()]).optional(),
   member_id: rowId,
