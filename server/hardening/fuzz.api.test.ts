@@ -5,7 +5,7 @@ import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { encodeDescriptor } from '../../shared/face/descriptor'
 import { buildWorld, call, colourJpeg, fakeDescriptor, LOG_OF_REFUSALS, rowsOf, snapshot, snapshotDiff, type World } from './world'
-import { fuzzRoutes, raceRoutes } from './fuzz'
+import { boundaryRoutes, fuzzRoutes, raceRoutes } from './fuzz'
 
 /**
  * Issue 6, item 2 (quick size; `npm run -s test:stress` runs it at full size): every route of the app fuzzed from its
@@ -31,6 +31,20 @@ describe('hostile input', () => {
     expect(stats.pollution).toBe(0)
     expect(stats.byRoute.size).toBeGreaterThan(50)
   }, 600_000)
+
+  it('draws the boundaries of what PostgreSQL stores in every field of every route (query, path, body, each sync record field): no 5xx, nothing written on a refusal', async () => {
+    // Issue 13 item 8: year-0 dates, 2^31 ids, underflowing reals, texts one over their limit... derived from each
+    // route's schema. npm test sends the core values of each field; HADIR_FUZZ_BOUNDARIES=all (and test:stress) all.
+    const size = process.env.HADIR_FUZZ_BOUNDARIES === 'all' ? 'all' : 'core'
+    const stats = await boundaryRoutes(w, { size, seed: 13, log: process.env.HADIR_FUZZ_LOG ? (s) => console.log(s) : undefined })
+    console.log(`boundaries (${size}): ${stats.cases} requests over ${stats.byRoute.size} routes, ${stats.fields.param} path, ${stats.fields.query} query and ${stats.fields.json} body fields: ${stats.fiveXX} 5xx, ${stats.writesOnReject} writes on refusal`)
+    expect(stats.failures).toEqual([])
+    expect(stats.fiveXX).toBe(0)
+    expect(stats.writesOnReject).toBe(0)
+    expect(stats.badErrorShape).toBe(0)
+    expect(stats.pollution).toBe(0)
+    expect(stats.fields.json + stats.fields.query + stats.fields.param).toBeGreaterThan(200)
+  }, 900_000)
 
   it('answers the same request sent several times at once without a 5xx (unique checks that race)', async () => {
     const race = await raceRoutes(w, { copies: 4, seed: 99 })

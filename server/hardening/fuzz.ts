@@ -2,11 +2,14 @@
 // the app's route table, see server/lib/validate.ts) and from hostile junk, sent through the app in-process. The
 // invariants: never a 5xx, a refused request writes nothing (database-wide checksum), errors keep their stable shape,
 // no prototype pollution. Used by server/hardening/fuzz.api.test.ts (quick) and scripts/stress.mjs (full size).
+import crypto from 'node:crypto'
 import fc from 'fast-check'
+import { sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { syncRecordSchema } from '../../shared/attendance/sync'
+import { encodeDescriptor } from '../../shared/face/descriptor'
+import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema } from '../../shared/attendance/sync'
 import type { TestApp } from '../test/harness'
-import { type ApiRoute, apiRoutes, LOG_OF_REFUSALS, type Caller, call, expectedOwn, resolvePath, snapshot, snapshotDiff, type World, agentOf } from './world'
+import { type ApiRoute, apiRoutes, LOG_OF_REFUSALS, type Caller, call, expectedOwn, fakeDescriptor, resolvePath, rowsOf, snapshot, snapshotDiff, type World, agentOf } from './world'
 
 // ------------------------------------------------------------------------------------------------ zod -> arbitrary
 
@@ -250,6 +253,10 @@ export interface FuzzCase {
 }
 
 /** Inner schemas a route validates by hand (a sync batch's records are checked one by one). */
+export const INNER_SCHEMAS: Record<string, z.ZodType> = {
+  'POST /api/attendance/sync': syncBatchSchema.extend({ records: z.array(syncRecordSchema).max(MAX_SYNC_BATCH) }),
+}
+
 const INNER: Record<string, (valid: boolean) => fc.Arbitrary<unknown>> = {
   'POST /api/attendance/sync': (valid) =>
     fc.record({
@@ -368,6 +375,8 @@ export interface FuzzStats {
   byRoute: Map<string, number>
 }
 
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** Routes that end the caller's own session are fuzzed with a fresh sign-in each time (see heal). */
 const SESSION_ENDING = new Set(['POST /api/auth/logout', 'POST /api/mobile/logout'])
 
@@ -420,7 +429,28 @@ export async function runCase(world: World, c: FuzzCase, stats: FuzzStats): Prom
     stats.fiveXX++
     if (stats.failures.length < 30) stats.failures.push(`5xx ${reply.status} ${label()} -> ${reply.text.slice(0, 200)}`)
   }
-  if (reply.status >= 400) {
+  // A sync answers 200 with an outcome per record: a record it rejected must have left no row, and a batch it
+  // rejected whole must have written nothing but its log.
+  const results = reply.status < 300 && Array.isArray(reply.json?.data?.results) ? (reply.json.data.results as { client_id?: unknown; status?: unknown; code?: unknown }[]) : null
+  if (results) {
+    const kept = new Set(results.filter((r) => r.status !== 'rejected').map((r) => r.client_id))
+    const refusedIds = results.filter((r) => r.status === 'rejected' && typeof r.client_id === 'string' && !kept.has(r.client_id) && UUID_TEXT.test(r.client_id)).map((r) => r.client_id as string)
+    if (refusedIds.length) {
+      const rows = rowsOf(await t.db.execute(sql`select client_id::text as id from attendance_events where client_id::text in (${sql.join(refusedIds.map((id) => sql`${id.toLowerCase()}`), sql`, `)})`))
+      if (rows.length) {
+        stats.writesOnReject++
+        if (stats.failures.length < 30) stats.failures.push(`a rejected record was stored (${rows.map((r) => r.id).join(', ')}) ${label()}`)
+      }
+    }
+    for (const r of results) {
+      if ((r.status === 'rejected' || r.status === 'conflict') && (typeof r.code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(r.code))) {
+        stats.badErrorShape++
+        if (stats.failures.length < 30) stats.failures.push(`a ${String(r.status)} record without a stable code ${JSON.stringify(r).slice(0, 160)} ${label()}`)
+      }
+    }
+  }
+  const refusedWhole = reply.status >= 400 || (results !== null && results.length > 0 && results.every((r) => r.status === 'rejected'))
+  if (refusedWhole) {
     const after = await snapshot(t)
     const changed = snapshotDiff(before, after, LOG_OF_REFUSALS)
     if (changed.length) {
@@ -428,7 +458,7 @@ export async function runCase(world: World, c: FuzzCase, stats: FuzzStats): Prom
       if (stats.failures.length < 30) stats.failures.push(`write on ${reply.status}: ${changed.join(', ')} ${label()}`)
     }
     const code = reply.json?.error?.code
-    if (c.path.startsWith('/api/') && (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(code))) {
+    if (reply.status >= 400 && c.path.startsWith('/api/') && (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(code))) {
       stats.badErrorShape++
       if (stats.failures.length < 30) stats.failures.push(`error without a stable code ${reply.status} ${label()} -> ${reply.text.slice(0, 120)}`)
     }
@@ -468,4 +498,520 @@ export async function raceRoutes(world: World, opts: { copies: number; seed: num
     await heal(world)
   }
   return { cases, failures }
+}
+
+// ------------------------------------------------------------------------------------------------ boundaries
+
+/*
+ * The edges of what PostgreSQL stores, drawn for every field of every route from the route's own zod schemas: each
+ * case is an otherwise valid request (its required fields filled with the world's real ids, so it reaches the code
+ * behind validation) with ONE field set to a boundary value — a date of year 0 or 10000, an integer of 2^31, a real
+ * that underflows, a text one character over its limit or with a NUL, an array one element too long. Query strings,
+ * path parameters and JSON bodies alike, and every field of a record inside a sync batch (next to valid records).
+ * `core` values come first in each list: the quick run (npm test) sends those, the full run (test:stress) all.
+ */
+
+/** A value written into the JSON text as it is: 1e309, -0, 1.0 and 1E2 cannot be written by JSON.stringify. */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text
+  }
+}
+
+const RAW_PLACEHOLDER = /"\\u0001raw(\d+)\\u0001"/g
+
+/** JSON text of a value that may hold RawJson numbers. */
+export function toJsonText(value: unknown): string {
+  const raws: string[] = []
+  const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof RawJson ? `\u0001raw${raws.push(v.text) - 1}\u0001` : v)) ?? 'null'
+  return text.replace(RAW_PLACEHOLDER, (_m, i: string) => raws[Number(i)]!)
+}
+
+function holdsRaw(value: unknown, depth = 0): boolean {
+  if (value instanceof RawJson) return true
+  if (!value || typeof value !== 'object' || depth > 20) return false
+  return Object.values(value as Record<string, unknown>).some((v) => holdsRaw(v, depth + 1))
+}
+
+/** Calendar dates around what `date` and the product accept (years 1900..9999), leap days and impossible days. */
+export const DATE_BOUNDARIES = {
+  core: ['0000-01-01', '9999-12-31', '10000-01-01', '2023-02-29'],
+  more: [
+    '0001-01-01',
+    '1899-12-31',
+    '1900-01-01',
+    '1969-12-31',
+    '1970-01-01',
+    '2000-02-29',
+    '2024-02-29',
+    '2100-02-29',
+    '2026-02-30',
+    '2026-04-31',
+    '2026-13-01',
+    '2026-00-10',
+    '-000001-01-01',
+    '+010000-01-01',
+    '2026-1-1',
+    '20260101',
+    '2026-01-01T00:00:00Z',
+    ' 2026-01-01',
+    '2026-01-01\u0000',
+    '',
+  ],
+}
+
+/** Instants around what `timestamptz` (and the ISO text JavaScript writes) can carry, offsets that cross a year. */
+export const INSTANT_BOUNDARIES = {
+  core: ['0001-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59-05:00'],
+  more: [
+    '1969-12-31T23:59:59.999Z',
+    '1970-01-01T00:00:00Z',
+    '1899-12-31T23:59:59.999Z',
+    '1900-01-01T00:00:00Z',
+    '1900-01-01T00:00:00+01:00',
+    '0001-01-01T00:00:00+14:00',
+    '2024-02-29T12:00:00Z',
+    '2023-02-29T12:00:00Z',
+    '2026-02-30T08:00:00Z',
+    '10000-01-01T00:00:00Z',
+    '+010000-01-01T00:00:00Z',
+    '-000001-01-01T00:00:00Z',
+    '2026-06-01T24:00:00Z',
+    '2026-06-01T12:00:00',
+    '2026-06-01T12:00:00+23:59',
+    '2026-06-01T12:00:00.123456789Z',
+    '2026-06-01',
+    '2026-06-01T12:00:00Z\u0000',
+    '',
+  ],
+}
+
+/** Integers around `integer`, `smallint` and JavaScript's safe range, as JSON numbers (some written raw). */
+function intBoundaries(min: number, max: number): { core: unknown[]; more: unknown[] } {
+  return {
+    core: [2_147_483_648, -2_147_483_649, max + 1, min - 1],
+    more: [
+      2_147_483_647,
+      -2_147_483_648,
+      0,
+      new RawJson('-0'),
+      -1,
+      1,
+      32_767,
+      32_768,
+      2 ** 53 + 1,
+      1e308,
+      new RawJson('1e309'),
+      new RawJson('-1e309'),
+      new RawJson('1.0'),
+      new RawJson('1E2'),
+      new RawJson('123456789012345678901234567890'),
+      1.5,
+      min,
+      max,
+      Number.isFinite(max) ? String(max) : '1',
+      true,
+      null,
+    ],
+  }
+}
+
+/** The same, as query-string and path values (where "NaN", "" and "0x10" arrive too). */
+function intStringBoundaries(min: number, max: number): { core: string[]; more: string[] } {
+  return {
+    core: ['2147483648', '-2147483649', String(max + 1), String(min - 1)],
+    more: [
+      '2147483647',
+      '-2147483648',
+      '0',
+      '-0',
+      '-1',
+      '9007199254740993',
+      '1e308',
+      '1e309',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '',
+      ' ',
+      '1.5',
+      '1e3',
+      '0x10',
+      '+1',
+      '00000000001',
+      '١٢',
+      '9'.repeat(400),
+      String(min),
+      String(max),
+    ],
+  }
+}
+
+/** Floating point values around `real` (underflow below ~1.2e-38, overflow above ~3.4e38) and `double precision`. */
+function realBoundaries(min: number, max: number): { core: unknown[]; more: unknown[] } {
+  const eps = (v: number) => Math.max(Math.abs(v) * 1e-9, 1e-9)
+  return {
+    core: [1e-50, max + eps(max), min - eps(min), 5e-324],
+    more: [-1e-50, 1e-39, 1.2e-38, 3.5e38, -3.5e38, 1e308, -1e308, new RawJson('1e309'), new RawJson('-0'), 0, min, max, new RawJson('1e-400'), '0.5', null],
+  }
+}
+
+function realStringBoundaries(min: number, max: number): { core: string[]; more: string[] } {
+  return { core: ['1e-50', String(max * 2 + 1), 'NaN', '1e309'], more: ['5e-324', '3.5e38', '-0', 'Infinity', '', String(min), String(max)] }
+}
+
+function stringBoundaries(min: number, max: number): { core: string[]; more: string[] } {
+  const limit = Number.isFinite(max) ? max : 10_000
+  const core = ['x'.repeat(limit + 1), 'x'.repeat(limit), 'a\u0000b', '']
+  const more = [
+    'x',
+    ' ',
+    '\u0000',
+    ' '.repeat(limit + 1),
+    'é'.repeat(limit),
+    '😀'.repeat(Math.ceil(limit / 2)),
+    '\ud800'.repeat(Math.min(limit, 50)),
+    'x'.repeat(1 << 20),
+    ...(min > 0 ? ['x'.repeat(min - 1), 'x'.repeat(min)] : []),
+  ]
+  return { core, more }
+}
+
+const UUID_BOUNDARIES = {
+  core: ['00000000-0000-0000-0000-000000000000', 'not-a-uuid', `${crypto.randomUUID()}\u0000`],
+  more: ['ffffffff-ffff-ffff-ffff-ffffffffffff', crypto.randomUUID().toUpperCase(), crypto.randomUUID(), '{00000000-0000-0000-0000-000000000000}', ''],
+}
+
+type Boundaries = { core: unknown[]; more: unknown[] }
+
+export interface Leaf {
+  /** Where the field is, inside the request part. */
+  path: (string | number)[]
+  kind: 'date' | 'instant' | 'int' | 'number' | 'string' | 'uuid' | 'enum' | 'boolean' | 'array'
+  values: Boundaries
+}
+
+function lengthBounds(d: Def): { min: number; max: number } {
+  let min = 0
+  let max = Infinity
+  for (const c of [d, ...checksOf(d)]) {
+    if (c.check === 'min_length') min = Number(c.minimum)
+    if (c.check === 'max_length') max = Number(c.maximum)
+    if (c.check === 'length_equals') min = max = Number(c.length)
+  }
+  return { min, max }
+}
+
+function numberBounds(d: Def): { min: number; max: number; int: boolean } {
+  let min = -Infinity
+  let max = Infinity
+  let int = false
+  for (const c of checksOf(d)) {
+    if (c.check === 'greater_than') min = Math.max(min, Number(c.value))
+    if (c.check === 'less_than') max = Math.min(max, Number(c.value))
+    if (c.check === 'number_format' && /int/.test(String(c.format))) int = true
+  }
+  if (int) {
+    if (!Number.isFinite(min)) min = -(2 ** 31)
+    if (!Number.isFinite(max)) max = 2 ** 31 - 1
+  } else {
+    if (!Number.isFinite(min)) min = -1e6
+    if (!Number.isFinite(max)) max = 1e6
+  }
+  return { min, max, int }
+}
+
+/** Every field of a schema that a request can set, with the boundary values of its kind. */
+export function schemaLeaves(schema: unknown, asStrings: boolean, path: (string | number)[] = [], out: Leaf[] = [], depth = 0): Leaf[] {
+  const d = defOf(schema)
+  if (depth > 12) return out
+  switch (d.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+    case 'success':
+      return schemaLeaves(d.innerType, asStrings, path, out, depth + 1)
+    case 'pipe':
+      return schemaLeaves(defOf(d.in).type === 'transform' ? d.out : d.in, asStrings, path, out, depth + 1)
+    case 'lazy':
+      return schemaLeaves((d.getter as () => unknown)(), asStrings, path, out, depth + 1)
+    case 'union':
+      for (const o of d.options as unknown[]) schemaLeaves(o, asStrings, path, out, depth + 1)
+      return out
+    case 'intersection':
+      schemaLeaves(d.left, asStrings, path, out, depth + 1)
+      return schemaLeaves(d.right, asStrings, path, out, depth + 1)
+    case 'object':
+      for (const [k, v] of Object.entries(d.shape as Record<string, unknown>)) schemaLeaves(v, asStrings, [...path, k], out, depth + 1)
+      return out
+    case 'array': {
+      const { min, max } = lengthBounds(d)
+      const top = Number.isFinite(max) ? max : 1000
+      // Filled with valid elements when the case is made (see boundaryCases): only the length is the boundary here.
+      out.push({ path, kind: 'array', values: { core: [top + 1, 0], more: [top, ...(min > 1 ? [min - 1] : []), 10_000] } })
+      return schemaLeaves(d.element, asStrings, [...path, 0], out, depth + 1)
+    }
+    case 'string': {
+      const format = String(d.format ?? '')
+      const { min, max } = lengthBounds(d)
+      if (format === 'date') out.push({ path, kind: 'date', values: DATE_BOUNDARIES })
+      else if (format === 'datetime') out.push({ path, kind: 'instant', values: INSTANT_BOUNDARIES })
+      else if (format === 'uuid' || format === 'guid') out.push({ path, kind: 'uuid', values: UUID_BOUNDARIES })
+      else out.push({ path, kind: 'string', values: stringBoundaries(min, max) })
+      return out
+    }
+    case 'number': {
+      const { min, max, int } = numberBounds(d)
+      if (int) out.push({ path, kind: 'int', values: asStrings ? intStringBoundaries(min, max) : intBoundaries(min, max) })
+      else out.push({ path, kind: 'number', values: asStrings ? realStringBoundaries(min, max) : realBoundaries(min, max) })
+      return out
+    }
+    case 'enum':
+    case 'literal': {
+      const first = String(Object.values((d.entries ?? {}) as Record<string, unknown>)[0] ?? (d.values as unknown[] | undefined)?.[0] ?? '')
+      out.push({ path, kind: 'enum', values: { core: [`${first}\u0000`, first.toUpperCase() === first ? `${first}x` : first.toUpperCase()], more: ['', 'x'.repeat(1000), ` ${first}`] } })
+      return out
+    }
+    case 'boolean':
+      out.push({ path, kind: 'boolean', values: { core: asStrings ? ['yes', ''] : ['true', 1], more: asStrings ? ['1', 'TRUE', '\u0000'] : [0, null, 'false'] } })
+      return out
+    default:
+      return out
+  }
+}
+
+/** Real values of the world for fields a valid request must name right to get past the first checks. */
+export interface Hints {
+  [field: string]: () => unknown
+}
+
+export function worldHints(world: World, caller: Caller): Hints {
+  const a = world.a
+  const photo = a.photos[0]?.toString('base64')
+  return {
+    organization_id: () => a.id,
+    member_id: () => (caller === 'member' ? a.memberId : a.victimId),
+    location_id: () => a.locationId,
+    department_id: () => a.departmentId,
+    position_id: () => a.positionId,
+    work_schedule_id: () => a.scheduleId,
+    client_id: () => crypto.randomUUID(),
+    captured_at: () => new Date(Date.now() - 60_000).toISOString(),
+    sent_at: () => new Date().toISOString(),
+    face_encoding: () => encodeDescriptor(fakeDescriptor(a.memberId * 10)),
+    ...(photo ? { face_image: () => photo } : {}),
+  }
+}
+
+/**
+ * The smallest valid value of a schema: required fields only (an optional one is set by the case that tests it),
+ * arrays of one element, ids and times from the world, anything else one schema-valid sample.
+ */
+export function minimalValue(schema: unknown, opts: { asStrings: boolean; hints: Hints; seed: number }, key?: string, depth = 0): unknown {
+  const d = defOf(schema)
+  const str = (v: unknown) => (opts.asStrings && v !== undefined && v !== null && typeof v !== 'string' ? String(v) : v)
+  if (depth > 12) return undefined
+  switch (d.type) {
+    case 'optional':
+    case 'default':
+    case 'prefault':
+      return undefined
+    case 'nullable':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+    case 'success':
+      return minimalValue(d.innerType, opts, key, depth + 1)
+    case 'pipe':
+      return minimalValue(defOf(d.in).type === 'transform' ? d.out : d.in, opts, key, depth + 1)
+    case 'lazy':
+      return minimalValue((d.getter as () => unknown)(), opts, key, depth + 1)
+    case 'object': {
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(d.shape as Record<string, unknown>)) {
+        const value = minimalValue(v, opts, k, depth + 1)
+        if (value !== undefined) out[k] = value
+      }
+      return out
+    }
+    case 'array': {
+      const { min, max } = lengthBounds(d)
+      const n = Math.min(Math.max(min, 1), max)
+      return Array.from({ length: n }, (_, i) => minimalValue(d.element, { ...opts, seed: opts.seed + i + 1 }, key, depth + 1))
+    }
+    default: {
+      if (key && opts.hints[key] && ['number', 'string'].includes(d.type)) return str(opts.hints[key]!())
+      return fc.sample(arbitraryFor(schema, { valid: true, asStrings: opts.asStrings }), { numRuns: 1, seed: opts.seed })[0]
+    }
+  }
+}
+
+/** The schema at a path inside a schema (through wrappers), or null. */
+function schemaAt(schema: unknown, path: (string | number)[]): unknown {
+  let s: unknown = schema
+  for (const step of path) {
+    for (let i = 0; i < 20; i++) {
+      const d = defOf(s)
+      if (['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch', 'success'].includes(d.type)) s = d.innerType
+      else if (d.type === 'pipe') s = defOf(d.in).type === 'transform' ? d.out : d.in
+      else if (d.type === 'lazy') s = (d.getter as () => unknown)()
+      else break
+    }
+    const d = defOf(s)
+    if (typeof step === 'number' && d.type === 'array') s = d.element
+    else if (typeof step === 'string' && d.type === 'object') s = (d.shape as Record<string, unknown>)[step]
+    else if (d.type === 'union') {
+      const o = (d.options as unknown[]).find((x) => defOf(x).type === 'object' && step in ((defOf(x).shape as object) ?? {}))
+      if (!o) return null
+      s = (defOf(o).shape as Record<string, unknown>)[step as string]
+    } else return null
+    if (!s) return null
+  }
+  return s
+}
+
+/** Sets `value` at `path` in a copy of `base`, making the objects and (valid, minimal) array elements on the way. */
+function setIn(base: unknown, path: (string | number)[], value: unknown, schema: unknown, opts: { asStrings: boolean; hints: Hints; seed: number }): unknown {
+  if (path.length === 0) return value
+  const [step, ...rest] = path
+  if (typeof step === 'number') {
+    const arr = Array.isArray(base) ? [...base] : []
+    while (arr.length <= step) arr.push(minimalValue(schemaAt(schema, [step]), { ...opts, seed: opts.seed + arr.length }))
+    arr[step] = setIn(arr[step], rest, value, schemaAt(schema, [step]), opts)
+    return arr
+  }
+  const obj = base && typeof base === 'object' && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {}
+  const inner = schemaAt(schema, [step!])
+  obj[step!] = setIn(obj[step!] ?? (rest.length ? minimalValue(inner, opts, step) : undefined), rest, value, inner, opts)
+  if (obj[step!] === undefined) delete obj[step!]
+  return obj
+}
+
+/** A valid sync record next to the boundary one: a bad record must be refused alone, the others applied. */
+const EXTRA_VALID: Record<string, (base: Record<string, unknown>, hints: Hints) => void> = {
+  'POST /api/attendance/sync': (base, hints) => {
+    const records = Array.isArray(base.records) ? base.records : []
+    const proto = (records[0] ?? {}) as Record<string, unknown>
+    for (let i = 0; i < 2; i++) records.push({ ...proto, client_id: hints.client_id!(), captured_at: new Date(Date.now() - (i + 2) * 60_000).toISOString() })
+    base.records = records
+  },
+}
+
+export interface BoundaryOptions {
+  /** 'core': the first values of each list (npm test); 'all': every value (test:stress). */
+  size: 'core' | 'all'
+  seed: number
+}
+
+/** Every boundary case of one route: for each request part with a schema, each field, each of its values. */
+export function boundaryCases(world: World, route: ApiRoute, basePath: string, opts: BoundaryOptions): FuzzCase[] {
+  const key = `${route.method} ${route.path}`
+  const caller = callerFor(route)
+  const hints = worldHints(world, caller)
+  const mutating = route.method !== 'GET' && route.method !== 'HEAD'
+  const schemaOf = (target: string) => route.validations.find((v) => v.target === target)?.schema
+  const jsonSchema = INNER_SCHEMAS[key] ?? schemaOf('json')
+  const querySchema = schemaOf('query')
+  const paramSchema = schemaOf('param')
+  let seed = opts.seed
+  const pick = (b: Boundaries) => (opts.size === 'core' ? b.core : [...b.core, ...b.more])
+  const baseBody = (): unknown => {
+    if (!mutating) return undefined
+    if (!jsonSchema) return {}
+    const body = minimalValue(jsonSchema, { asStrings: false, hints, seed: seed++ })
+    if (EXTRA_VALID[key] && body && typeof body === 'object') EXTRA_VALID[key](body as Record<string, unknown>, hints)
+    return body
+  }
+  const baseQuery = (): Record<string, unknown> => (querySchema ? ((minimalValue(querySchema, { asStrings: true, hints, seed: seed++ }) as Record<string, unknown>) ?? {}) : {})
+  const make = (kind: string, path: string, body: unknown): FuzzCase => {
+    const c: FuzzCase = { route: key, caller, method: route.method, path, kind, body }
+    if (body !== undefined && holdsRaw(body)) {
+      c.raw = toJsonText(body)
+      c.contentType = 'application/json'
+    }
+    return c
+  }
+  const out: FuzzCase[] = []
+
+  if (paramSchema) {
+    const segs = route.path.split('/')
+    for (const leaf of schemaLeaves(paramSchema, true)) {
+      const name = String(leaf.path[0])
+      const i = segs.indexOf(`:${name}`)
+      if (i < 0) continue
+      const own = schemaAt(paramSchema, [name]) as z.ZodType | null
+      for (const v of pick(leaf.values)) {
+        // A value the schema takes as a small id may name a real row (DELETE /devices/1 would revoke the world's
+        // tablet): the base path already sends a real id, so those are left out.
+        const parsed = own?.safeParse(String(v))
+        if (parsed?.success && typeof parsed.data === 'number' && parsed.data <= 1_000_000) continue
+        const real = basePath.split('/')
+        real[i] = encode(String(v)) || '%20'
+        out.push(make(`boundary :${name} (${leaf.kind})`, real.join('/') + queryString(baseQuery()), baseBody()))
+      }
+    }
+  }
+  if (querySchema) {
+    for (const leaf of schemaLeaves(querySchema, true)) {
+      if (leaf.kind === 'array') continue
+      for (const v of pick(leaf.values)) {
+        const q = setIn(baseQuery(), leaf.path, String(v), querySchema, { asStrings: true, hints, seed: seed++ })
+        out.push(make(`boundary ?${leaf.path.join('.')} (${leaf.kind})`, basePath + queryString(q), baseBody()))
+      }
+    }
+  }
+  if (mutating && jsonSchema) {
+    for (const leaf of schemaLeaves(jsonSchema, false)) {
+      for (const v of pick(leaf.values)) {
+        const base = baseBody()
+        let value = v
+        if (leaf.kind === 'array') {
+          // An array of n valid elements (its first element as the base made it).
+          const element = schemaAt(jsonSchema, [...leaf.path, 0])
+          const n = Number(v)
+          value = Array.from({ length: n }, (_, i) => minimalValue(element, { asStrings: false, hints, seed: seed + i }))
+          seed += 1
+        }
+        const body = setIn(base, leaf.path, value, jsonSchema, { asStrings: false, hints, seed: seed++ })
+        out.push(make(`boundary .${leaf.path.join('.')} (${leaf.kind})`, basePath, body))
+      }
+    }
+  }
+  return out
+}
+
+export interface BoundaryStats extends FuzzStats {
+  /** Fields (leaves) whose boundaries were drawn, per request part. */
+  fields: { param: number; query: number; json: number }
+}
+
+/**
+ * Sends every boundary case of every route (see boundaryCases) with runCase's checks: never a 5xx, nothing written on
+ * a refusal, and inside a sync answer, no row for a record it rejected.
+ */
+export async function boundaryRoutes(world: World, opts: BoundaryOptions & { only?: (r: ApiRoute) => boolean; log?: (s: string) => void }): Promise<BoundaryStats> {
+  const { t } = world
+  const stats: BoundaryStats = { cases: 0, fiveXX: 0, writesOnReject: 0, badErrorShape: 0, pollution: 0, failures: [], byRoute: new Map(), fields: { param: 0, query: 0, json: 0 } }
+  const routes = apiRoutes(t.app).filter((r) => (opts.only ? opts.only(r) : true))
+  let seed = opts.seed
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`
+    const basePath = await resolvePath(world, route.path, world.a)
+    for (const target of ['param', 'query', 'json'] as const) {
+      const schema = target === 'json' ? (INNER_SCHEMAS[key] ?? route.validations.find((v) => v.target === 'json')?.schema) : route.validations.find((v) => v.target === target)?.schema
+      if (schema && (target !== 'json' || route.method !== 'GET')) stats.fields[target] += schemaLeaves(schema, target !== 'json').filter((l) => l.kind !== 'array').length
+    }
+    const started = Date.now()
+    const cases = boundaryCases(world, route, basePath, { ...opts, seed: (seed += 1000) })
+    for (const c of cases) await runCase(world, c, stats)
+    stats.byRoute.set(key, cases.length)
+    await heal(world)
+    opts.log?.(`boundaries ${key} = ${cases.length} cases in ${Date.now() - started} ms`)
+  }
+  return stats
 }

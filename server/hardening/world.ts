@@ -430,6 +430,13 @@ async function resolveFresh(world: World, routePath: string, org: RichOrg): Prom
     else if (param === 'deviceId') value = org.spareDeviceId
     else if (param === 'roleId') value = org.customRoleId
     else if (param === 'recordId') value = org.recordId // the member's own record, with a photo
+    else if (param === 'clientId') {
+      // A capture (attendance event) of the signed-in member: its client id, a UUID.
+      const rows = await world.t.db.execute(sql.raw(`select client_id::text as id from attendance_events where organization_id = ${org.id} and organization_member_id = ${org.memberId} order by id desc limit 1`))
+      const row = rowsOf(rows)[0] as { id: string } | undefined
+      if (!row) throw new Error(`hardening: the world has no capture of the member for :clientId of ${routePath}`)
+      value = row.id
+    }
     else {
       const table = tableFor(routePath, param, tables)
       if (!table) throw new Error(`hardening: cannot tell which table :${param} of ${routePath} names; add it to tableFor in server/hardening/world.ts`)
