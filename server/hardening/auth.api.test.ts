@@ -5,7 +5,13 @@ import { buildOrg, PASSWORD, PIN, type OrgWorld } from '../test/fixtures'
 import { organizationMembers, sessions, users } from '../db/schema'
 import { hashToken } from '../auth/crypto'
 import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../auth/rate-limit'
-import { apiRoutes, call, snapshot, snapshotDiff } from './world'
+import { apiRoutes, call, colourJpeg, snapshot, snapshotDiff } from './world'
+
+/** A face sign-in's evidence that can never pass: online, naming a challenge nobody issued (no analysis is needed). */
+async function unissuedEvidence() {
+  const frame = (await colourJpeg(120, 110, 100, 64)).toString('base64')
+  return { challenge_id: crypto.randomUUID(), mode: 'online', steps: ['turn_left'], frames: [0, 700, 1400].map((t) => ({ t, image: frame })) }
+}
 
 /**
  * Issue 6, item 5: brute force (lockout per account, limit per client), sessions (fixation, logout, revocation),
@@ -43,8 +49,11 @@ describe('authentication and sessions', () => {
     expect(right.body.error.code).toBe('ACCOUNT_LOCKED')
     await t.db.update(organizationMembers).set({ pinLockedUntil: null, failedPins: 0 }).where(eq(organizationMembers.id, a.memberId))
     // Face sign-in: five misses lock the same account.
-    const probe = Buffer.from(new Float32Array(128).fill(0.1).buffer).toString('base64')
-    for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) await t.agent().post('/api/mobile/login/face', { organization_id: a.id, member_id: a.memberId, face_encoding: probe })
+    const evidence = await unissuedEvidence()
+    const misses: number[] = []
+    for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) misses.push((await t.agent().post('/api/mobile/login/face', { organization_id: a.id, member_id: a.memberId, evidence })).status)
+    // Each miss refused as a face not recognised, until the one that locks the account.
+    expect(misses.slice(0, MAX_FAILED_ATTEMPTS - 1)).toEqual(Array(MAX_FAILED_ATTEMPTS - 1).fill(401))
     expect((await t.agent().post('/api/mobile/login', { organization_id: a.id, login: 'M-a', pin: PIN })).body.error.code).toBe('ACCOUNT_LOCKED')
     await t.db.update(organizationMembers).set({ pinLockedUntil: null, failedPins: 0 }).where(eq(organizationMembers.id, a.memberId))
   })
@@ -104,9 +113,12 @@ describe('authentication and sessions', () => {
         expect(got.slice(3)).toEqual([429, 429])
       }
       // PIN and face sign-in share one allowance per client.
-      const face = await limited.agent().post('/api/mobile/login/face', { organization_id: 1, member_id: 1, face_encoding: Buffer.alloc(512).toString('base64') })
+      const face = await limited.agent().post('/api/mobile/login/face', { organization_id: 1, member_id: 1, evidence: await unissuedEvidence() })
       expect(face.status).toBe(429)
       expect(face.body.error.code).toBe('TOO_MANY_ATTEMPTS')
+      // So does asking for a face sign-in challenge (it would tell nothing, but costs a row).
+      const challenge = await limited.agent().post('/api/mobile/login/challenge', { organization_id: 1, member_id: 1 })
+      expect(challenge.status).toBe(429)
     } finally {
       await limited.close()
     }
