@@ -2,7 +2,7 @@
 //
 //   npm run bench                 full sizes (at most ~10 minutes on the 2-core CI machine)
 //   npm run bench -- --quick      smaller sizes (under ~3 minutes), same files
-//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, evidence, startup, server, browser, dashboard)
+//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, evidence, startup, server, browser, dashboard, rush)
 //
 // Uses the production build (`npm run build` when dist/ is older than the sources), PostgreSQL at HADIR_TEST_PG_URL
 // (default postgres://postgres@127.0.0.1:5432/postgres; every bench makes and drops its own database), Debian's
@@ -23,8 +23,8 @@ const want = (section: string) => !only || only.has(section)
 
 /** Sizes: full, and --quick. */
 const SIZES = quick
-  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 1, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 0, extractPhotos: 4, evidenceCaptures: 3, evidenceRounds: 1 }
-  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14, evidenceCaptures: 7, evidenceRounds: 2 }
+  ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, startups: 1, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 0, extractPhotos: 4, evidenceCaptures: 3, evidenceRounds: 1, rushDevices: 10, rushPerDevice: 4 }
+  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14, evidenceCaptures: 7, evidenceRounds: 2, rushDevices: 25, rushPerDevice: 8 }
 
 const CACHE = path.join(ROOT, 'test-results', 'bench')
 
@@ -139,6 +139,13 @@ async function worldSections(world: World, rows: Row[], real: RealFace[], faces:
     await section(rows, 'monthly report', [{ id: 'report.monthly.xlsx', name: 'monthly report to .xlsx', unit: 'ms' }], () => dashboard.benchReport(world, SIZES.reportRuns))
     await section(rows, 'Excel import', [{ id: 'import.10k', name: 'Excel import of members', unit: 'ms' }], () => dashboard.benchImport(world, SIZES.importMembers))
   }
+  if (want('rush')) {
+    const { benchRush } = await import('./rush')
+    await section(rows, 'morning rush verified', [
+      { id: 'rush.verified_rate', name: 'morning rush: records fully verified per second', unit: 'records/s' },
+      { id: 'rush.10k_minutes', name: 'morning rush 500 devices x 20 records: time until fully verified', unit: 'min' },
+    ], () => benchRush(world, { devices: SIZES.rushDevices, perDevice: SIZES.rushPerDevice }))
+  }
 }
 
 async function main(): Promise<void> {
@@ -179,7 +186,7 @@ async function main(): Promise<void> {
       { id: 'startup.postgres', name: 'server cold start, PostgreSQL', unit: 'ms' },
     ], () => benchStartup(SIZES.startups))
   }
-  if (want('server') || want('browser') || want('dashboard')) {
+  if (want('server') || want('browser') || want('dashboard') || want('rush')) {
     const { createWorld } = await import('./world')
     progress(`the production server on PostgreSQL, ${SIZES.worldMembers.toLocaleString('en')} members`)
     let world: Awaited<ReturnType<typeof createWorld>> | null = null
