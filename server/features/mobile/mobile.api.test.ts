@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
+import sharp from 'sharp'
 import { createTestApp, type TestApp } from '../../test/harness'
 import { buildOrg, PIN, type OrgWorld } from '../../test/fixtures'
-import { invitations, organizationMembers } from '../../db/schema'
+import { invitations, livenessChallenges, organizationMembers } from '../../db/schema'
+import { CHALLENGE_STEPS, CHALLENGE_TTL_MS } from '../../../shared/attendance/evidence'
 
 describe('mobile sign-in: invitations, PINs, enrolled tablets', () => {
   let t: TestApp
@@ -109,5 +111,46 @@ describe('mobile sign-in: invitations, PINs, enrolled tablets', () => {
     expect(list.body.data.devices.find((d: { id: number }) => d.id === created.body.data.id).status).toBe('enrolled')
     // No code or token is ever listed.
     expect(JSON.stringify(list.body)).not.toContain(code)
+  })
+
+  it('issues face sign-in challenges without telling who exists; only an open sign-in challenge of that member can be answered', async () => {
+    const ask = (organizationId: number, memberId: number) => t.agent().post('/api/mobile/login/challenge', { organization_id: organizationId, member_id: memberId })
+    const real = await ask(a.id, a.memberId)
+    expect(real.status).toBe(201)
+    expect(real.body.data).toMatchObject({ challenge_id: expect.any(String), purpose: 'login' })
+    expect(real.body.data.steps).toHaveLength(CHALLENGE_STEPS.login)
+    expect(new Date(real.body.data.expires_at).getTime() - new Date(real.body.data.issued_at).getTime()).toBe(CHALLENGE_TTL_MS.login)
+    const stored = await t.db.select().from(livenessChallenges).where(eq(livenessChallenges.id, real.body.data.challenge_id))
+    expect(stored).toMatchObject([{ organizationId: a.id, purpose: 'login', organizationMemberId: a.memberId, usedAt: null }])
+    // Nobody, another organization's member, an inactive member: an answer of the same shape, and nothing stored.
+    const inactive = (await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Gone', member_number: 'GONE' })).body.data.id as number
+    await a.admin.patch(`/api/organizations/${a.id}/members/${inactive}`, { status: 'inactive' })
+    for (const [org, member] of [[a.id, 9_999_999], [a.id, b.memberId], [a.id, inactive]] as const) {
+      const decoy = await ask(org, member)
+      expect(decoy.status).toBe(201)
+      expect(Object.keys(decoy.body.data).sort()).toEqual(Object.keys(real.body.data).sort())
+      expect(decoy.body.data.steps).toHaveLength(CHALLENGE_STEPS.login)
+      expect(await t.db.select().from(livenessChallenges).where(eq(livenessChallenges.id, decoy.body.data.challenge_id))).toEqual([])
+    }
+
+    // What cannot sign anyone in, whatever the frames show (refused before any analysis): a bare descriptor, offline
+    // evidence, a decoy, someone else's challenge, a registration challenge. Each counts as a miss.
+    const frame = (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 90, g: 80, b: 70 } } }).jpeg().toBuffer()).toString('base64')
+    const evidence = (challengeId?: string) => ({ ...(challengeId ? { challenge_id: challengeId, mode: 'online' } : { mode: 'offline' }), steps: ['turn_left'], frames: [0, 600, 1200].map((ms) => ({ t: ms, image: frame })) })
+    const signIn = (body: Record<string, unknown>) => t.agent().post('/api/mobile/login/face', { organization_id: a.id, member_id: a.memberId, ...body })
+    expect((await signIn({ face_encoding: Buffer.alloc(512).toString('base64') })).status).toBe(422)
+    const decoy = await ask(a.id, 9_999_999)
+    const registration = await a.member.post('/api/attendance/challenge', { purpose: 'register' })
+    expect(registration.status).toBe(201)
+    const others = await ask(b.id, b.memberId)
+    const misses = [evidence(), evidence(decoy.body.data.challenge_id), evidence(registration.body.data.challenge_id), evidence(others.body.data.challenge_id)]
+    for (const e of misses) {
+      const res = await signIn({ evidence: e })
+      expect(res.status, JSON.stringify(res.body)).toBe(401)
+      expect(res.body.error.code).toBe('FACE_NOT_RECOGNISED')
+    }
+    const [member] = await t.db.select().from(organizationMembers).where(and(eq(organizationMembers.id, a.memberId), eq(organizationMembers.organizationId, a.id)))
+    expect(member!.failedPins).toBe(misses.length)
+    await t.db.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, a.memberId))
   })
 })
