@@ -1,6 +1,6 @@
 // The server's evidence analysis on captures rendered from the real photos in ../shared/faces (server/test/evidence.ts),
 // and the worker pool it runs in. No assertion depends on how fast the machine is.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Evidence } from '../../shared/attendance/evidence'
 import { DEFAULT_FACE_THRESHOLD, l2Distance } from '../../shared/face/match'
 import { checkFaceQuality } from '../../shared/face/quality'
@@ -219,6 +219,20 @@ describe('the face worker pool', () => {
       expect(after.result.faces).toHaveLength(1)
       expect(after.threadId).not.toBe(before.threadId)
       expect(p.stats()).toMatchObject({ crashed: 1, started: 2, workers: 1 })
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('stops a worker left idle (its memory goes back) and starts one again for the next request', SLOW, async () => {
+    const image = facePhoto('people/p02/p02-1.jpg')
+    const p = new FacePool({ size: 1, idleMs: 1 })
+    try {
+      const first = await p.extractTraced(image)
+      await vi.waitFor(() => expect(p.stats().workers).toBe(0), { timeout: 60_000, interval: 20 })
+      const second = await p.extractTraced(image)
+      expect(second.threadId).not.toBe(first.threadId)
+      expect(p.stats()).toMatchObject({ started: 2, crashed: 0, completed: 2 })
     } finally {
       await p.close()
     }

@@ -4,7 +4,8 @@
 // one extraction at a time (the wasm backend is single-threaded): N workers = N images at once.
 //
 // - Size: HADIR_FACE_WORKERS, else os.availableParallelism(). Workers start when there is work for them (each costs
-//   ~1 s of model loading and ~150 MB), then stay; `warm()` starts them all ahead of time.
+//   ~1-4 s of model loading and ~170 MB, growing to ~400 MB once it has run inference: wasm memory never shrinks), and
+//   a worker idle for idleMs (default 5 minutes) is stopped to give that memory back; `warm()` starts them all ahead.
 // - Requests queue (FIFO) when every worker is busy.
 // - A worker that dies (crash, uncaught error, out of memory) or overruns the request timeout is terminated; the
 //   request it was running fails with FacePoolError (never a hang) and a new worker takes its place for the next one.
@@ -51,6 +52,8 @@ export interface FacePoolOptions {
   size?: number
   /** A request running longer than this fails and its worker is replaced (default 60 s; the first request of a worker includes model loading). */
   timeoutMs?: number
+  /** A worker idle this long is stopped (its memory returned); the next request starts one again. Default 5 minutes. */
+  idleMs?: number
 }
 
 export interface FaceExtraction {
@@ -93,6 +96,7 @@ interface Slot {
   job: Job | null
   /** Set once the worker is being torn down (exit handler must not double-fail its job). */
   gone: boolean
+  idleTimer: NodeJS.Timeout | null
 }
 
 export function defaultFacePoolSize(): number {
@@ -116,10 +120,12 @@ export function faceWorkerEntry(): { url: URL; bundled: boolean } {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
+const DEFAULT_IDLE_MS = 5 * 60_000
 
 export class FacePool {
   readonly size: number
   readonly timeoutMs: number
+  readonly idleMs: number
   private readonly slots: Slot[] = []
   private readonly queue: Job[] = []
   private nextId = 1
@@ -133,6 +139,7 @@ export class FacePool {
     this.size = options.size ?? defaultFacePoolSize()
     if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`face pool size must be a positive integer, got ${this.size}`)
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS
   }
 
   /** Every face in an encoded image, computed in a worker. Rejects with FaceImageError for a non-image, FacePoolError otherwise. */
@@ -181,6 +188,7 @@ export class FacePool {
     await Promise.all(
       slots.map(async (slot) => {
         slot.gone = true
+        this.clearIdle(slot)
         if (slot.job) this.settle(slot.job, error())
         slot.job = null
         await slot.worker.terminate()
@@ -214,6 +222,7 @@ export class FacePool {
       if (!slot && this.slots.length < this.size) slot = this.spawn()
       if (!slot) return
       const job = this.queue.shift() as Job
+      this.clearIdle(slot)
       slot.job = job
       slot.worker.ref()
       job.timer = setTimeout(() => this.timeout(slot as Slot, job), this.timeoutMs)
@@ -229,7 +238,7 @@ export class FacePool {
       // The dev entry registers tsx itself; a parent's tsx flags would register it twice.
       ...(this.entry.bundled ? {} : { execArgv: [] }),
     })
-    const slot: Slot = { worker, job: null, gone: false }
+    const slot: Slot = { worker, job: null, gone: false, idleTimer: null }
     this.slots.push(slot)
     this.counters.started++
     worker.unref()
@@ -249,6 +258,7 @@ export class FacePool {
           this.loadMs.push(reply.ms)
         }
         markReady()
+        if (!slot.job) this.startIdle(slot)
         return
       }
       const job = slot.job
@@ -265,12 +275,14 @@ export class FacePool {
         this.settle(job, reply.error.code === 'invalid_image' ? new FaceImageError(reply.error.message) : new FacePoolError('inference_failed', reply.error.message))
       }
       this.dispatch()
+      if (!slot.job) this.startIdle(slot)
     })
     worker.on('error', () => {
       // An uncaught error kills the thread; 'exit' follows and does the bookkeeping.
     })
     worker.on('exit', (code) => {
       markReady()
+      this.clearIdle(slot)
       this.remove(slot)
       if (slot.gone) return
       slot.gone = true
@@ -300,6 +312,24 @@ export class FacePool {
     void slot.worker.terminate()
     if (!this.closed && this.slots.length < this.size) this.spawn()
     this.dispatch()
+  }
+
+  private startIdle(slot: Slot): void {
+    this.clearIdle(slot)
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = null
+      if (slot.job || slot.gone) return
+      // Not a crash: the worker simply goes (the exit handler sees `gone`).
+      slot.gone = true
+      this.remove(slot)
+      void slot.worker.terminate()
+    }, this.idleMs)
+    slot.idleTimer.unref()
+  }
+
+  private clearIdle(slot: Slot): void {
+    if (slot.idleTimer) clearTimeout(slot.idleTimer)
+    slot.idleTimer = null
   }
 
   private remove(slot: Slot): void {
