@@ -11,12 +11,14 @@
 // threshold + 0.1 both ways (what the e2e fake camera uses), so the device would have accepted the capture.
 //
 // Rendering costs a few seconds per photo (detections on every frame): results are cached on disk in os.tmpdir(),
-// keyed by the photo's bytes, the options and this module's render version, so test files (and runs) share them.
+// keyed by the photo's bytes, the options, this module's render version and the e2e/support renderer's source, so
+// test files (and runs) share them.
 // Nothing here needs Playwright or a browser.
 import { createHash, randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import {
   EVIDENCE_CROP_SCALE,
@@ -108,6 +110,17 @@ interface CacheEntry {
   info: RenderedEvidenceInfo
 }
 
+/** The code that makes the frames (e2e/support/*): a change to it must not reuse evidence it rendered before. */
+let rendererHash: string | null = null
+function rendererSource(): string {
+  if (rendererHash) return rendererHash
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'e2e', 'support')
+  const h = createHash('sha256')
+  for (const name of ['headturn.ts', 'fake-camera.ts', 'face-node.ts', 'y4m.ts']) h.update(fs.readFileSync(path.join(dir, name)))
+  rendererHash = h.digest('hex')
+  return rendererHash
+}
+
 /** The photo's absolute path: as given when it exists, else relative to ../shared/faces. */
 export function evidencePhotoPath(photoPath: string): string {
   if (path.isAbsolute(photoPath)) return photoPath
@@ -141,6 +154,7 @@ export async function renderEvidenceWithInfo(
   const key = createHash('sha256')
     .update(JSON.stringify({ v: RENDER_VERSION, steps, extraFrontal, reverseTurns, still, turnYaw, returnYaw, quality: JPEG_QUALITY, scale: EVIDENCE_CROP_SCALE, size: EVIDENCE_CROP_SIZE }))
     .update(fs.readFileSync(file))
+    .update(rendererSource())
     .digest('hex')
     .slice(0, 32)
   const cacheFile = path.join(EVIDENCE_CACHE_DIR, `${key}.json`)
