@@ -3,7 +3,7 @@ import { type Browser, expect, type Page, request, test } from '@playwright/test
 import { ADMIN, adminApi, type AdminApi, apiData, inviteMember, ORG } from './support/api'
 
 // Settings and administration on the dashboard (issue 5): custom roles and who holds them, the sync log, the audit
-// log and the attendance rules. Runs after e2e/foundation.spec.ts (its organization and admin).
+// log and the attendance rules (with the review of offline captures, issue 13). Runs after e2e/foundation.spec.ts (its organization and admin).
 test.describe.configure({ mode: 'serial' })
 
 const SHOTS = 'test-results/screenshots'
@@ -185,19 +185,37 @@ test('the admin changes an attendance rule, and the pages fit a tablet', async (
   await expect(page.getByTestId('rules-geofence-flag')).toBeChecked()
   await page.getByTestId('rules-geofence-refuse').check()
   await page.getByTestId('rules-checkout-leave_open').check()
+  // Captures made offline (issue 13): by default those from members' phones wait for review, within 72 hours.
+  const offline = page.getByTestId('rules-offline')
+  await expect(page.getByTestId('rules-offline-phones')).toBeChecked()
+  await expect(offline).toContainText('Captures made offline on members’ phones wait for an admin’s review')
+  await expect(page.getByTestId('rules-offline-window')).toHaveValue('72')
+  await expect(page.getByTestId('rules-form')).toContainText('Now: 3 days')
+  await page.getByTestId('rules-offline-always').check()
+  await page.getByTestId('rules-offline-window').fill('800')
+  await page.getByTestId('rules-save').click()
+  await expect(page.getByTestId('rules-form')).toContainText('Use 744 or less.')
+  await page.getByTestId('rules-offline-window').fill('48')
   await page.getByTestId('rules-save').click()
   await expect(page.getByTestId('rules-saved')).toBeVisible()
   await shot(page, 'settings-organization')
   const organization = await apiData<{ settings: Record<string, unknown> }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
-  expect(organization.settings).toMatchObject({ geofence_policy: 'refuse', forgotten_checkout_rule: 'leave_open' })
+  expect(organization.settings).toMatchObject({ geofence_policy: 'refuse', forgotten_checkout_rule: 'leave_open', offline_review: 'always', offline_window_hours: 48 })
   await page.reload()
   await expect(page.getByTestId('rules-geofence-refuse')).toBeChecked()
+  await expect(page.getByTestId('rules-offline-always')).toBeChecked()
+  await expect(page.getByTestId('rules-offline-window')).toHaveValue('48')
+  // The same choices in Indonesian.
+  await page.getByTestId('language-id').click()
+  await expect(offline).toContainText('Rekaman yang dibuat saat offline')
+  await expect(offline).toContainText('Tinjau yang dari ponsel anggota')
+  await page.getByTestId('language-en').click()
 
   await page.getByTestId('nav-audit').click()
   await expect(page.getByTestId('audit-row').first()).toContainText('Changed the attendance or face settings')
 
   // Back to the defaults for whatever runs next.
-  await apiData(await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, { data: { geofence_policy: 'flag', forgotten_checkout_rule: 'close_at_schedule_end' } }))
+  await apiData(await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, { data: { geofence_policy: 'flag', forgotten_checkout_rule: 'close_at_schedule_end', offline_review: 'phones', offline_window_hours: 72 } }))
 
   await page.getByTestId('nav-devices').click()
   await expect(page.getByTestId('device-table')).toContainText('Last sync')

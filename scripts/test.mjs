@@ -115,7 +115,8 @@ if (want('e2e')) {
       const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
       if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
       const code = run('npx', ['playwright', 'test', ...specs, '--reporter=list,json'], {
-        env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded' },
+        // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
+        env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR },
       })
       const report = readJson(out)
       if (report?.stats) {
