@@ -2,15 +2,14 @@ import fs from 'node:fs'
 import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, memberFaceRegistered, ORG } from './support/api'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
-import { alternateChallenges, BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, SHOTS, watchedPage } from './support/browser'
+import { BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, SHOTS, watchedPage } from './support/browser'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
 //
-// The liveness challenge is random. Its two turns are drawn from Math.random; this spec replaces the page's
-// Math.random with one that alternates 0.1 / 0.9, so every challenge is one turn each way (left then right, or right
-// then left, depending on how many draws came before) — never the same way twice, which a looping video of
-// "left, then right" cannot show. The app itself is unchanged; the server never trusts the client's liveness anyway.
+// The liveness challenge is the server's (random turns, answered once). The fake camera turns left three times, then
+// right three times, looping (support/fake-camera.ts challengeLoop): any two-turn challenge finds its turns in order
+// there. The phone sends the evidence (the key frames' face crops) and the server derives the face from it.
 
 test.describe.configure({ mode: 'serial' })
 
@@ -46,7 +45,6 @@ async function phone(browser: Browser): Promise<{ context: BrowserContext; page:
     timezoneId: 'Asia/Jakarta',
     permissions: ['camera'],
   })
-  await alternateChallenges(context)
   return { context, page: await watchedPage(context, pageErrors) }
 }
 
@@ -92,7 +90,7 @@ async function cameraStats(page: Page) {
 }
 
 test('a member consents and registers their face with the liveness head turns, then withdraws it', async () => {
-  test.setTimeout(240_000)
+  test.setTimeout(600_000)
   const video = await registrationVideo()
   test.info().annotations.push({
     type: 'fake camera',
@@ -106,28 +104,41 @@ test('a member consents and registers their face with the liveness head turns, t
     await expect(page.getByTestId('checkin-button')).toBeDisabled()
     await shot(page, 'face-home-unregistered')
 
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/members\/\d+\/face\/register$/.test(r.url()), { timeout: 180_000 })
     await acceptConsent(page, 'face-consent')
     const camera = page.getByTestId('face-camera')
 
-    // Models load (progress shown), then the challenge asks for a head turn; the fake camera turns.
-    await expect(camera).toHaveAttribute('data-status', /liveness|capture|done/, { timeout: 60_000 })
-    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 30_000 })
+    // Models load (progress shown), then the server's challenge asks for a head turn; the fake camera turns.
+    await expect(camera).toHaveAttribute('data-status', /liveness|capture|done/, { timeout: 90_000 })
+    await expect(camera).toHaveAttribute('data-challenge', 'online')
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 60_000 })
     await shot(page, 'face-camera-turn')
     const stats = await cameraStats(page)
     test.info().annotations.push({ type: 'inference', description: JSON.stringify(stats) })
     console.log('face inference in Chromium:', stats)
     expect(stats.worker).toBe('true')
 
-    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 90_000 })
+    // What the phone sent: the evidence of the server's challenge (face crops of its key frames) and the reference
+    // photo, never a descriptor.
+    const body = (await sent).postDataJSON() as { evidence: { challenge_id?: string; mode: string; steps: string[]; frames: { t: number; image: string }[] }; face_image: string }
+    expect(body).not.toHaveProperty('face_encoding')
+    expect(body.evidence.mode).toBe('online')
+    expect(body.evidence.challenge_id).toBeTruthy()
+    expect(body.evidence.steps).toHaveLength(2)
+    // start, two turns and two returns, then three frontal frames; in time order.
+    expect(body.evidence.frames.length).toBe(8)
+    expect(body.evidence.frames.every((f, i, all) => f.image.startsWith('data:image/jpeg;base64,') && (i === 0 || f.t >= all[i - 1]!.t))).toBe(true)
+    expect(body.face_image.startsWith('data:image/jpeg;base64,')).toBe(true)
+
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 180_000 })
     await expect(page.getByTestId('face-register-success')).toContainText('Your face is registered')
     await shot(page, 'face-register-success')
 
-    // The server now says so, to the member and to the admin.
-    const status = await apiData<{ registered: boolean; descriptors: string[]; consent: { version: string } | null }>(
-      await page.request.get(`/api/members/${member.id}/face`),
-    )
+    // The server now says so, to the member and to the admin; the phone gets no descriptor back.
+    const status = await apiData<{ registered: boolean; templates: number; consent: { version: string } | null }>(await page.request.get(`/api/members/${member.id}/face`))
     expect(status.registered).toBe(true)
-    expect(status.descriptors.length).toBeGreaterThanOrEqual(3)
+    expect(status).not.toHaveProperty('descriptors')
+    expect(status.templates).toBeGreaterThanOrEqual(3)
     expect(status.consent).not.toBeNull()
     expect(await memberFaceRegistered(admin, member.id)).toBe(true)
 
@@ -142,7 +153,7 @@ test('a member consents and registers their face with the liveness head turns, t
     await shot(page, 'face-profile')
     await page.getByTestId('face-register-again').click()
     await expect(page.getByTestId('face-camera')).toBeVisible()
-    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 90_000 })
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 180_000 })
     await expect(page.getByTestId('face-register-success')).toContainText('registered again')
     expect(await memberFaceRegistered(admin, member.id)).toBe(true)
 

@@ -15,17 +15,6 @@ export function cameraBrowser(video: string): Promise<Browser> {
   })
 }
 
-/**
- * Makes every liveness challenge one turn each way: the page's Math.random alternates 0.1 / 0.9, so a looping video
- * of "left, then right" satisfies it. The app is unchanged; the server never trusts client-side liveness anyway.
- */
-export async function alternateChallenges(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    let n = 0
-    Math.random = () => (n++ % 2 === 0 ? 0.1 : 0.9)
-  })
-}
-
 /** Opens a page that records uncaught errors into `errors` and echoes console errors (network noise aside). */
 export async function watchedPage(context: BrowserContext, errors: string[]): Promise<Page> {
   const page = await context.newPage()

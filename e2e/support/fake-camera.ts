@@ -1,6 +1,7 @@
 // Fake-camera videos for the face tests, made at test time from the real photos in ../shared/faces:
-// - a member doing the liveness head turns (frontal → left → frontal → right → frontal, looping), each turned frame
-//   checked here with the browser's detector and the liveness yaw estimate so a failure points at the video, not the app;
+// - a member doing the liveness head turns (challengeLoop: any one- or two-turn challenge passes in it), each turned
+//   frame checked here with the browser's detector and the liveness yaw estimate so a failure points at the video;
+// - a person at a kiosk (kioskPersonFrames: recognised, then one turn either way);
 // - a still photo (never moves: the challenge must time out);
 // - a group photo (two people: "only one face").
 import fs from 'node:fs'
@@ -63,6 +64,102 @@ export interface TurnCheck {
   right: number
 }
 
+/** A photo's face as the fake cameras move it: the frontal frame and its head turned by any angle (rendered once each). */
+export interface TurnableFace {
+  file: string
+  frontal: RgbFrame
+  frontalYaw: number
+  turn: (angle: number) => RgbFrame
+  /** The smallest angle whose render the browser's detector measures past REQUIRED_YAW both ways. */
+  check: TurnCheck
+}
+
+/**
+ * The photo's face, if it is a clear frontal face the renderer can turn convincingly: head turns of 30°–45° are
+ * rendered and measured with the browser's detector; the smallest angle past REQUIRED_YAW in both directions is kept.
+ * Null (with the reason in `tried`) otherwise.
+ */
+export async function turnableFace(file: string, tried: string[] = []): Promise<TurnableFace | null> {
+  const name = path.relative(facesDir(), file)
+  const frontal = await selfieFrame(file)
+  const face = frontal && mainFace(await detectFaces(frontal), frontal)
+  const frontalYaw = face ? estimateYaw(face.landmarks) : null
+  if (!frontal || !face || frontalYaw === null || Math.abs(frontalYaw) > 0.08 || face.score < 0.8) {
+    tried.push(`${name}: not a clear frontal face (yaw ${frontalYaw?.toFixed(2) ?? '-'})`)
+    return null
+  }
+  const head = headGeometry(face.landmarks)
+  const made = new Map<string, RgbFrame>()
+  const turn = (angle: number): RgbFrame => {
+    const key = angle.toFixed(3)
+    let frame = made.get(key)
+    if (!frame) made.set(key, (frame = angle === 0 ? frontal : turnHead(frontal, head, angle)))
+    return frame
+  }
+  const yawAt = async (angle: number) => {
+    const turned = turn(angle)
+    const faces = await detectFaces(turned)
+    const f = mainFace(faces, turned) ?? faces.find((x) => x.score >= 0.5)
+    return f ? (estimateYaw(f.landmarks) ?? 0) : 0
+  }
+  for (const angle of TURN_ANGLES) {
+    const left = await yawAt(angle)
+    const right = await yawAt(-angle)
+    if (left >= REQUIRED_YAW && right <= -REQUIRED_YAW) return { file, frontal, frontalYaw, turn, check: { angle, left, right } }
+    tried.push(`${name}: ${angle}° turns measure yaw ${left.toFixed(2)} / ${right.toFixed(2)}`)
+  }
+  return null
+}
+
+/**
+ * How long a pose is held in the videos, seconds. The app wants two analysed frames in each pose; on a loaded 2-core
+ * machine a frame can take a second (WASM inference beside other test runs), so every pose lasts two.
+ */
+const POSE_HOLD_S = 2
+
+/** Frames of a video being made, at Y4M_FPS. */
+class Reel {
+  readonly frames: RgbFrame[] = []
+  constructor(private readonly face: TurnableFace) {}
+  hold(frame: RgbFrame, seconds: number): this {
+    for (let i = 0; i < Math.round(seconds * Y4M_FPS); i++) this.frames.push(frame)
+    return this
+  }
+  ramp(from: number, to: number, seconds: number): this {
+    const n = Math.round(seconds * Y4M_FPS)
+    for (let i = 1; i < n; i++) this.frames.push(this.face.turn(from + ((to - from) * i) / n))
+    return this
+  }
+  /** Turn to `side` (±1) and back: 0.4 s out, held, 0.4 s back. */
+  headTurn(side: 1 | -1, held = POSE_HOLD_S): this {
+    const angle = side * this.face.check.angle
+    return this.ramp(0, angle, 0.4).hold(this.face.turn(angle), held).ramp(angle, 0, 0.4)
+  }
+}
+
+/**
+ * The turns of a member doing liveness challenges over and over: left, left, left, right, right, right (each from and
+ * back to a frontal hold), then Chromium loops it (about 31 s). Any challenge of one or two turns, issued by the server or
+ * drawn on the device, finds its turns in order in this loop, whatever frame the camera starts on: the app repeats
+ * the same steps after a turn the wrong way, so the wrong turn is skipped and the next ones are tried (six turns is the
+ * shortest loop that works for all four two-turn challenges from every starting point).
+ */
+export function challengeLoop(face: TurnableFace): RgbFrame[] {
+  const reel = new Reel(face)
+  for (const side of [1, 1, 1, -1, -1, -1] as const) reel.hold(face.frontal, POSE_HOLD_S).headTurn(side)
+  return reel.hold(face.frontal, POSE_HOLD_S).frames
+}
+
+/**
+ * A person at a kiosk: they step in and look at it (the tablet recognises them), turn their head one way and back,
+ * look again, the other way and back, then face it while they read the card (about 13 s). A one-turn challenge
+ * either way is answered in one pass (the turn the wrong way is skipped).
+ */
+export function kioskPersonFrames(face: TurnableFace): RgbFrame[] {
+  const reel = new Reel(face).hold(face.frontal, 2.5).headTurn(1).hold(face.frontal, POSE_HOLD_S).headTurn(-1)
+  return reel.hold(face.frontal, 2.5).frames
+}
+
 export interface RegistrationVideo {
   file: string
   identity: string
@@ -73,71 +170,23 @@ export interface RegistrationVideo {
   previews: string[]
 }
 
-/**
- * The liveness video of the first identity (people/p01, p02, ...) whose frontal photo turns convincingly: for each
- * candidate photo, head turns of 30°–45° are rendered and measured; the smallest angle that moves the landmark yaw
- * past REQUIRED_YAW in both directions (with one clear face) is used.
- */
-export async function registrationVideo(name = 'registration'): Promise<RegistrationVideo> {
+/** The liveness video (challengeLoop) of the first photo of `identities` (default: all, p01, p02, ...) that turns. */
+export async function registrationVideo(name = 'registration', identities?: readonly string[]): Promise<RegistrationVideo> {
   const people = path.join(facesDir(), 'people')
   const tried: string[] = []
-  for (const identity of sorted(people)) {
+  for (const identity of identities ?? sorted(people)) {
     for (const photo of sorted(path.join(people, identity))) {
-      const file = path.join(people, identity, photo)
-      const frontal = await selfieFrame(file)
-      const face = frontal && mainFace(await detectFaces(frontal), frontal)
-      const frontalYaw = face ? estimateYaw(face.landmarks) : null
-      if (!frontal || !face || frontalYaw === null || Math.abs(frontalYaw) > 0.08 || face.score < 0.8) {
-        tried.push(`${identity}/${photo}: not a clear frontal face (yaw ${frontalYaw?.toFixed(2) ?? '-'})`)
-        continue
-      }
-      const head = headGeometry(face.landmarks)
-      const yawAt = async (angle: number) => {
-        const turned = turnHead(frontal, head, angle)
-        const f = mainFace(await detectFaces(turned), turned) ?? (await detectFaces(turned)).find((x) => x.score >= 0.5)
-        return f ? (estimateYaw(f.landmarks) ?? 0) : 0
-      }
-      for (const angle of TURN_ANGLES) {
-        const left = await yawAt(angle)
-        const right = await yawAt(-angle)
-        if (left >= REQUIRED_YAW && right <= -REQUIRED_YAW) {
-          const video = headTurnSequence(frontal, (a) => turnHead(frontal, head, a), angle)
-          const out = writeY4m(path.join(VIDEO_DIR, `${name}.y4m`), video)
-          const previews = [path.join(VIDEO_DIR, `${name}-frontal.png`), path.join(VIDEO_DIR, `${name}-left.png`), path.join(VIDEO_DIR, `${name}-right.png`)]
-          await saveFramePng(frontal, previews[0]!)
-          await saveFramePng(turnHead(frontal, head, angle), previews[1]!)
-          await saveFramePng(turnHead(frontal, head, -angle), previews[2]!)
-          return { file: out, identity, photo: file, frontalYaw, turn: { angle, left, right }, previews }
-        }
-        tried.push(`${identity}/${photo}: ${angle}° turns measure yaw ${left.toFixed(2)} / ${right.toFixed(2)}`)
-      }
+      const face = await turnableFace(path.join(people, identity, photo), tried)
+      if (!face) continue
+      const out = writeY4m(path.join(VIDEO_DIR, `${name}.y4m`), challengeLoop(face))
+      const previews = [path.join(VIDEO_DIR, `${name}-frontal.png`), path.join(VIDEO_DIR, `${name}-left.png`), path.join(VIDEO_DIR, `${name}-right.png`)]
+      await saveFramePng(face.frontal, previews[0]!)
+      await saveFramePng(face.turn(face.check.angle), previews[1]!)
+      await saveFramePng(face.turn(-face.check.angle), previews[2]!)
+      return { file: out, identity, photo: face.file, frontalYaw: face.frontalYaw, turn: face.check, previews }
     }
   }
   throw new Error(`No photo in ${people} could be turned far enough for the liveness challenge (needs |yaw| >= ${REQUIRED_YAW}):\n${tried.join('\n')}`)
-}
-
-/**
- * frontal (1.3 s) → turn to +angle (0.4 s) → hold (0.8 s) → back → frontal → −angle → hold → back, then Chromium loops
- * it. Either order of a two-step challenge finds its turns within two loops.
- */
-function headTurnSequence(frontal: RgbFrame, turned: (angle: number) => RgbFrame, angle: number): RgbFrame[] {
-  const frames: RgbFrame[] = []
-  const seconds = (s: number) => Math.round(s * Y4M_FPS)
-  const hold = (frame: RgbFrame, s: number) => {
-    for (let i = 0; i < seconds(s); i++) frames.push(frame)
-  }
-  const ramp = (from: number, to: number, s: number) => {
-    const n = seconds(s)
-    for (let i = 1; i < n; i++) frames.push(turned(from + ((to - from) * i) / n))
-  }
-  for (const side of [1, -1]) {
-    hold(frontal, 1.3)
-    ramp(0, side * angle, 0.4)
-    hold(turned(side * angle), 0.8)
-    ramp(side * angle, 0, 0.4)
-  }
-  hold(frontal, 1.3)
-  return frames
 }
 
 /** A still photo as the camera: the same frontal frame forever. */
