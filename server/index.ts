@@ -57,6 +57,7 @@ async function main() {
     force.unref()
     server.close(async () => {
       await deps.jobs.stop() // lets running jobs finish (or fails them back into the queue) before the database closes
+      await (await import('./face/pool')).closeFacePool() // the face worker threads (after the jobs that use them)
       await deps.database.close()
       process.exit(0)
     })
