@@ -7,7 +7,7 @@ import { attendanceEvents } from '../../db/schema'
 import { syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
 import { uuidv7 } from '../../../shared/attendance/uuidv7'
 import { PG_INT_MAX, PG_REAL_MIN_NORMAL } from '../../../shared/validation'
-import { type Leaf, RawJson, schemaLeaves, toJsonText } from '../../hardening/fuzz'
+import { type Leaf, RawJson, schemaLeaves, toJsonText } from '../../hardening/boundaries'
 
 /**
  * Issue 13, item 8 ("never 5xx, never a stuck outbox"): random batches that mix valid captures with captures carrying a
