@@ -7,6 +7,7 @@ import { asc, eq } from 'drizzle-orm'
 import { attendanceRecords, departments, locations, organizationMembers, users } from '../../db/schema'
 import { photoBase64 } from '../../test/faces'
 import { listAttendance } from './attendance-list'
+import { toLocal } from '../../../shared/attendance/rules'
 
 type Rec = typeof attendanceRecords.$inferInsert
 interface Row {
@@ -28,6 +29,8 @@ interface Row {
 }
 
 const DATES = ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13']
+/** A capture synced through the real route is dated yesterday (Jakarta): within the offline window whatever today is. */
+const YESTERDAY = toLocal(new Date(Date.now() - 86_400_000), 'Asia/Jakarta').date
 const NAMES = ['Agus Salim', 'budi Hartono', 'Citra Dewi', 'Dewi Lestari', 'Eka Putra', 'Fajar Nugroho', 'Gita Sari', 'Hadi Susanto', 'Agus Salim']
 
 describe('the dashboard attendance list', () => {
@@ -102,7 +105,7 @@ describe('the dashboard attendance list', () => {
     const res = await a.member.post('/api/attendance/sync', {
       device_id: 'phone-a',
       sent_at: new Date().toISOString(),
-      records: [{ client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_in', captured_at: new Date('2026-11-13T07:50:00+07:00').toISOString(), face_image: photoBase64('people/p01/p01-1.jpg'), remarks: 'Pagi' }],
+      records: [{ client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_in', captured_at: new Date(`${YESTERDAY}T07:50:00+07:00`).toISOString(), face_image: photoBase64('people/p01/p01-1.jpg'), remarks: 'Pagi' }],
     })
     expect(res.body.data.results[0].status).toBe('applied')
     syncedId = res.body.data.results[0].record_id
@@ -110,7 +113,7 @@ describe('the dashboard attendance list', () => {
     await b.member.post('/api/attendance/sync', {
       device_id: 'phone-b',
       sent_at: new Date().toISOString(),
-      records: [{ client_id: crypto.randomUUID(), member_id: b.memberId, kind: 'check_in', captured_at: new Date('2026-11-13T07:40:00+07:00').toISOString() }],
+      records: [{ client_id: crypto.randomUUID(), member_id: b.memberId, kind: 'check_in', captured_at: new Date(`${YESTERDAY}T07:40:00+07:00`).toISOString() }],
     })
   }, 120_000)
   afterAll(() => t.close())
@@ -128,9 +131,9 @@ describe('the dashboard attendance list', () => {
         expect.arrayContaining(['id', 'member_name', 'attendance_date', 'check_in_time', 'check_out_time', 'status', 'recorded_by', 'face_match_score', 'source', 'approval_status', 'assurance_level', 'flags', 'has_photo', 'location', 'department']),
       )
     }
-    const synced = (await list({ start_date: '2026-11-13', end_date: '2026-11-13', member_id: a.memberId })).records
+    const synced = (await list({ start_date: YESTERDAY, end_date: YESTERDAY, member_id: a.memberId })).records
     expect(synced).toEqual([
-      expect.objectContaining({ id: syncedId, member_name: 'Member a', check_in_time: '07:50:00', source: 'mobile', recorded_by: null, has_photo: true, remarks: 'Pagi', flags: ['no_face'], approval_status: 'pending' }),
+      expect.objectContaining({ id: syncedId, member_name: 'Member a', check_in_time: '07:50:00', source: 'mobile', recorded_by: null, has_photo: true, remarks: 'Pagi', flags: ['no_evidence'], approval_status: 'pending', assurance_level: 'failed' }),
     ])
     // A petugas's record names the petugas.
     const byPetugas = (await list({ recorded_by: a.petugasId, limit: 1 })).records[0]!

@@ -12,6 +12,12 @@ function jakarta(date: string, time: string): string {
   return new Date(`${date}T${time}:00+07:00`).toISOString()
 }
 
+/** Days before today in Jakarta: captures stay within the offline window (set to its longest below), whatever today is. */
+const daysAgo = (n: number) => toLocal(new Date(Date.now() - n * 86_400_000), 'Asia/Jakarta').date
+const D1 = daysAgo(6)
+const D2 = daysAgo(5)
+const D3 = daysAgo(4)
+
 describe('reviewing attendance on the dashboard', () => {
   let t: TestApp
   let a: OrgWorld
@@ -29,14 +35,15 @@ describe('reviewing attendance on the dashboard', () => {
     t = await createTestApp()
     a = await buildOrg(t, 'a')
     b = await buildOrg(t, 'b')
+    await a.admin.patch(`/api/organizations/${a.id}/settings`, { offline_window_hours: 744 })
     gate = (await t.db.insert(locations).values({ organizationId: a.id, name: 'Gerbang' }).returning({ id: locations.id }))[0]!.id
     // A petugas records a check-in with a photo and no face data (so it waits for review), then a check-out.
     const sync = await a.petugas.post('/api/attendance/sync', {
       device_id: 'tablet-a',
       sent_at: new Date().toISOString(),
       records: [
-        { client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_in', captured_at: jakarta('2026-11-16', '08:20'), face_image: photoBase64('people/p01/p01-1.jpg') },
-        { client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_out', captured_at: jakarta('2026-11-16', '15:00') },
+        { client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_in', captured_at: jakarta(D1, '08:20'), face_image: photoBase64('people/p01/p01-1.jpg') },
+        { client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_out', captured_at: jakarta(D1, '15:00') },
       ],
     })
     expect(sync.body.data.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied'])
@@ -44,7 +51,7 @@ describe('reviewing attendance on the dashboard', () => {
     const other = await b.member.post('/api/attendance/sync', {
       device_id: 'phone-b',
       sent_at: new Date().toISOString(),
-      records: [{ client_id: crypto.randomUUID(), member_id: b.memberId, kind: 'check_in', captured_at: jakarta('2026-11-16', '07:50'), face_image: photoBase64('people/p02/p02-1.jpg') }],
+      records: [{ client_id: crypto.randomUUID(), member_id: b.memberId, kind: 'check_in', captured_at: jakarta(D1, '07:50'), face_image: photoBase64('people/p02/p02-1.jpg') }],
     })
     bRecordId = other.body.data.results[0].record_id
   }, 120_000)
@@ -61,7 +68,8 @@ describe('reviewing attendance on the dashboard', () => {
         check_out_time: '15:00:00',
         status: 'late',
         approval_status: 'pending',
-        flags: ['late', 'left_early', 'no_face'],
+        // Sent without evidence (a legacy photo proves nobody's identity): the server's check cannot pass it.
+        flags: ['late', 'left_early', 'no_evidence'],
         recorded_by: 'Petugas a',
         device: 'Tablet a',
         has_photo: true,
@@ -150,17 +158,17 @@ describe('reviewing attendance on the dashboard', () => {
 
     const fixed = await a.admin.patch(path(a, `/${recordId}`), { reason: 'Tablet clock was wrong', check_in_time: '07:55', check_out_time: '16:10', location_id: gate, remarks: 'Dikoreksi' })
     expect(fixed.status).toBe(200)
-    expect(fixed.body.data).toMatchObject({ check_in_time: '07:55:00', check_out_time: '16:10:00', status: 'present', flags: ['no_face'], location: 'Gerbang', remarks: 'Dikoreksi' })
+    expect(fixed.body.data).toMatchObject({ check_in_time: '07:55:00', check_out_time: '16:10:00', status: 'present', flags: ['no_evidence'], location: 'Gerbang', remarks: 'Dikoreksi' })
     const last = (await historyOf(recordId)).at(-1)!
     expect(last).toMatchObject({
       action: 'correct',
       reason: 'Tablet clock was wrong',
-      before: { check_in_time: '08:20:00', check_out_time: '15:00:00', status: 'late', remarks: null, location_id: null, flags: ['late', 'left_early', 'no_face'] },
-      after: { check_in_time: '07:55:00', check_out_time: '16:10:00', status: 'present', remarks: 'Dikoreksi', location_id: gate, flags: ['no_face'] },
+      before: { check_in_time: '08:20:00', check_out_time: '15:00:00', status: 'late', remarks: null, location_id: null, flags: ['late', 'left_early', 'no_evidence'] },
+      after: { check_in_time: '07:55:00', check_out_time: '16:10:00', status: 'present', remarks: 'Dikoreksi', location_id: gate, flags: ['no_evidence'] },
     })
     // A status given outright wins.
     const excused = await a.admin.patch(path(a, `/${recordId}`), { reason: 'Sakit, surat dokter', status: 'excused' })
-    expect(excused.body.data).toMatchObject({ status: 'excused', flags: ['no_face'] })
+    expect(excused.body.data).toMatchObject({ status: 'excused', flags: ['no_evidence'] })
     expect((await historyOf(recordId)).at(-1)).toMatchObject({ before: { status: 'present' }, after: { status: 'excused' } })
     expect(await auditCount('attendance.correct')).toBe(2)
   })
@@ -169,7 +177,7 @@ describe('reviewing attendance on the dashboard', () => {
     const today = toLocal(new Date(), 'Asia/Jakarta').date
     const rows = async () => (await t.db.select({ n: count() }).from(attendanceRecords).where(eq(attendanceRecords.organizationId, a.id)))[0]!.n
     const before = await rows()
-    const body = { member_id: a.memberId, attendance_date: '2026-11-17', check_in_time: '08:40', check_out_time: '16:00', reason: 'Tablet rusak, absen di buku' }
+    const body = { member_id: a.memberId, attendance_date: D2, check_in_time: '08:40', check_out_time: '16:00', reason: 'Tablet rusak, absen di buku' }
     for (const who of [a.support, a.manager]) expect((await who.post(path(a), body)).status).toBe(403)
     const cases: [Record<string, unknown>, number, string][] = [
       [{ ...body, reason: undefined }, 422, 'VALIDATION_FAILED'],
@@ -182,7 +190,7 @@ describe('reviewing attendance on the dashboard', () => {
       [{ ...body, location_id: 999999 }, 422, 'VALIDATION_FAILED'],
       [{ ...body, status: 'asleep' }, 422, 'VALIDATION_FAILED'],
       [{ ...body, source: 'mobile' }, 422, 'VALIDATION_FAILED'],
-      [{ ...body, attendance_date: '2026-11-16' }, 409, 'ATTENDANCE_EXISTS'],
+      [{ ...body, attendance_date: D1 }, 409, 'ATTENDANCE_EXISTS'],
     ]
     for (const [input, status, code] of cases) {
       const res = await a.admin.post(path(a), input)
@@ -195,12 +203,12 @@ describe('reviewing attendance on the dashboard', () => {
 
     const made = await a.admin.post(path(a), body)
     expect(made.status).toBe(201)
-    expect(made.body.data).toMatchObject({ member_id: a.memberId, attendance_date: '2026-11-17', check_in_time: '08:40:00', check_out_time: '16:00:00', status: 'late', flags: ['late'], source: 'manual', approval_status: 'approved', recorded_by: 'Admin a' })
+    expect(made.body.data).toMatchObject({ member_id: a.memberId, attendance_date: D2, check_in_time: '08:40:00', check_out_time: '16:00:00', status: 'late', flags: ['late'], source: 'manual', approval_status: 'approved', recorded_by: 'Admin a' })
     const dup = await a.admin.post(path(a), body)
     expect(dup.status).toBe(409)
     expect(dup.body.error).toMatchObject({ code: 'ATTENDANCE_EXISTS', details: { record_id: made.body.data.id } })
     const [h] = await historyOf(made.body.data.id)
-    expect(h).toMatchObject({ action: 'create_manual', reason: 'Tablet rusak, absen di buku', before: null, after: expect.objectContaining({ member_id: a.memberId, attendance_date: '2026-11-17', status: 'late' }) })
+    expect(h).toMatchObject({ action: 'create_manual', reason: 'Tablet rusak, absen di buku', before: null, after: expect.objectContaining({ member_id: a.memberId, attendance_date: D2, status: 'late' }) })
     expect(await auditCount('attendance.create_manual')).toBe(1)
 
     // An excused day needs no times; today is allowed.
@@ -209,11 +217,11 @@ describe('reviewing attendance on the dashboard', () => {
     expect(sick.body.data).toMatchObject({ status: 'excused', check_in_time: null, flags: [] })
     // An inactive member cannot get a new record.
     await t.db.update(organizationMembers).set({ status: 'inactive' }).where(eq(organizationMembers.id, a.memberId))
-    const inactive = await a.admin.post(path(a), { ...body, attendance_date: '2026-11-18' })
+    const inactive = await a.admin.post(path(a), { ...body, attendance_date: D3 })
     expect(inactive.body.error.code).toBe('MEMBER_INACTIVE')
     await t.db.update(organizationMembers).set({ status: 'active' }).where(eq(organizationMembers.id, a.memberId))
     // A capture arriving later for the manual day folds into it rather than making a second record.
-    const later = await a.member.post('/api/attendance/sync', { device_id: 'p', sent_at: new Date().toISOString(), records: [{ client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_out', captured_at: jakarta('2026-11-17', '17:00') }] })
+    const later = await a.member.post('/api/attendance/sync', { device_id: 'p', sent_at: new Date().toISOString(), records: [{ client_id: crypto.randomUUID(), member_id: a.memberId, kind: 'check_out', captured_at: jakarta(D2, '17:00') }] })
     expect(later.body.data.results[0]).toMatchObject({ status: 'applied', record_id: made.body.data.id })
   })
 })
