@@ -79,6 +79,27 @@ async function acceptConsent(page: Page, screenshot?: string): Promise<void> {
   await expect(page.getByTestId('face-camera')).toBeVisible()
 }
 
+/** While `until` is pending, logs the camera's state whenever it changes: a timeout then says where the scan stood. */
+async function logCameraUntil<T>(page: Page, until: Promise<T>): Promise<T> {
+  let last = ''
+  const timer = setInterval(() => {
+    void page
+      .getByTestId('face-camera')
+      .evaluate((e) => ['status', 'hint', 'steps', 'frame-ms'].map((a) => e.getAttribute(`data-${a}`)).join(' | '))
+      .then(
+        (state) => {
+          if (state !== last) console.log('face camera:', (last = state))
+        },
+        () => undefined,
+      )
+  }, 2000)
+  try {
+    return await until
+  } finally {
+    clearInterval(timer)
+  }
+}
+
 async function cameraStats(page: Page) {
   const camera = page.getByTestId('face-camera')
   return {
@@ -90,7 +111,7 @@ async function cameraStats(page: Page) {
 }
 
 test('a member consents and registers their face with the liveness head turns, then withdraws it', async () => {
-  test.setTimeout(600_000)
+  test.setTimeout(900_000)
   const video = await registrationVideo()
   test.info().annotations.push({
     type: 'fake camera',
@@ -104,7 +125,7 @@ test('a member consents and registers their face with the liveness head turns, t
     await expect(page.getByTestId('checkin-button')).toBeDisabled()
     await shot(page, 'face-home-unregistered')
 
-    const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/members\/\d+\/face\/register$/.test(r.url()), { timeout: 180_000 })
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/members\/\d+\/face\/register$/.test(r.url()), { timeout: 360_000 })
     await acceptConsent(page, 'face-consent')
     const camera = page.getByTestId('face-camera')
 
@@ -120,7 +141,7 @@ test('a member consents and registers their face with the liveness head turns, t
 
     // What the phone sent: the evidence of the server's challenge (face crops of its key frames) and the reference
     // photo, never a descriptor.
-    const body = (await sent).postDataJSON() as { evidence: { challenge_id?: string; mode: string; steps: string[]; frames: { t: number; image: string }[] }; face_image: string }
+    const body = (await logCameraUntil(page, sent)).postDataJSON() as { evidence: { challenge_id?: string; mode: string; steps: string[]; frames: { t: number; image: string }[] }; face_image: string }
     expect(body).not.toHaveProperty('face_encoding')
     expect(body.evidence.mode).toBe('online')
     expect(body.evidence.challenge_id).toBeTruthy()
@@ -153,7 +174,7 @@ test('a member consents and registers their face with the liveness head turns, t
     await shot(page, 'face-profile')
     await page.getByTestId('face-register-again').click()
     await expect(page.getByTestId('face-camera')).toBeVisible()
-    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 180_000 })
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 360_000 })
     await expect(page.getByTestId('face-register-success')).toContainText('registered again')
     expect(await memberFaceRegistered(admin, member.id)).toBe(true)
 
