@@ -24,6 +24,7 @@ import { reportRoutes } from './features/reports/reports.routes'
 import { importRoutes } from './features/imports/imports.routes'
 import { leaveRoutes } from './features/leave/leave.routes'
 import { auditRoutes } from './features/audit/audit.routes'
+import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
 import { mountClient } from './static'
 
 const JSON_BODY_LIMIT = 1024 * 1024
@@ -107,6 +108,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', reportRoutes)
     .route('/organizations', importRoutes)
     .route('/organizations', auditRoutes)
+    .route('/organizations', organizationInvitationRoutes)
+    .route('/auth', webInvitationRoutes)
+    .route('/mobile', mobileInvitationRoutes)
     .route('/', leaveRoutes)
     .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))

@@ -58,12 +58,17 @@ export const allow = (permission: Permission): Guard =>
     }
   })
 
-/** Like `allow`, for routes two roles share (a member submitting their own record, a petugas recording anyone's). */
+/**
+ * Like `allow`, for routes two roles share (a member submitting their own record, a petugas recording anyone's), with
+ * the same rule for an organization in the path: only the active one, any other is "not found".
+ */
 export const allowAny = (...permissions: Permission[]): Guard =>
   guard({ kind: 'any-permission', permissions }, (c) => {
     const p = c.get('principal')
     if (!p) throw new UnauthenticatedError()
     if (p.organizationId === null) throw new ForbiddenError('Choose an organization first', 'ORGANIZATION_NOT_SELECTED')
+    const orgParam = c.req.param('id' as never) as string | undefined
+    if (orgParam !== undefined && String(p.organizationId) !== orgParam) throw new NotFoundError('Organization')
     if (!permissions.some((x) => p.permissions.has(x))) {
       throw new ForbiddenError('You do not have permission to do this', 'FORBIDDEN', { permission: permissions.join(' | ') })
     }

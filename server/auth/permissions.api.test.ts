@@ -121,6 +121,14 @@ const EXPECTED: Record<string, string> = {
   'GET /api/organizations/:id/leave-requests': 'attendance:record:view',
   'POST /api/organizations/:id/leave-requests/:rowId/approve': 'attendance:record:approve',
   'POST /api/organizations/:id/leave-requests/:rowId/reject': 'attendance:record:approve',
+  // --- invitations to existing accounts (server/features/invitations) ---
+  'GET /api/organizations/:id/membership-invitations': 'settings:manage|member:view',
+  'DELETE /api/organizations/:id/membership-invitations/:invitationId': 'settings:manage|member:manage',
+  'POST /api/auth/membership-invitations/:invitationId/accept': 'session:web',
+  'POST /api/auth/membership-invitations/:invitationId/decline': 'session:web',
+  'GET /api/mobile/membership-invitations': 'session:mobile',
+  'POST /api/mobile/membership-invitations/:invitationId/accept': 'session:mobile',
+  'POST /api/mobile/membership-invitations/:invitationId/decline': 'session:mobile',
 }
 
 function describeAccess(a: Access | null): string {

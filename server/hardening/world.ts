@@ -18,7 +18,6 @@ import {
   importJobs,
   leaveRequests,
   memberFaceData,
-  membershipInvitations,
   rolePermissions,
   roles,
   users,
@@ -344,18 +343,9 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
     .returning({ id: roles.id })
   await t.db.insert(rolePermissions).values({ roleId: role!.id, permission: 'attendance:record:view' })
   // A person with an account of their own (in no organization of this world), invited here as a member: pending.
-  const [outsider] = await t.db.insert(users).values({ name: 'Outsider', email: `outsider.${key}@example.com` }).returning({ id: users.id })
-  const [memberRole] = await t.db.select({ id: roles.id }).from(roles).where(sql`${roles.key} = 'member' and ${roles.organizationId} is null`)
-  await t.db.insert(membershipInvitations).values({
-    organizationId: id,
-    userId: outsider!.id,
-    kind: 'member',
-    roleId: memberRole!.id,
-    name: `Outsider ${marker}`,
-    email: `outsider.${key}@example.com`,
-    memberNumber: `O-${marker}`,
-    expiresAt: new Date(Date.now() + 7 * 86_400_000),
-  })
+  await t.db.insert(users).values({ name: 'Outsider', email: `outsider.${key}@example.com` })
+  const invited = await admin.post(`${base}/members`, { name: `Outsider ${marker}`, email: `outsider.${key}@example.com`, member_number: `O-${marker}`, department_id: dept.id })
+  if (invited.status !== 202) throw new Error(`invitation: ${invited.status} ${JSON.stringify(invited.body)}`)
 
   return {
     ...o,

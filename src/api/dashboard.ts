@@ -1,4 +1,5 @@
 // Dashboard calls, one function per route of docs/api.md ("Organization"). `:id` is always the active organization.
+import type { AddedMember } from './invitations'
 import { api } from './client'
 import {
   type Department,
@@ -44,7 +45,8 @@ export interface NewMember {
   role: 'member' | 'petugas'
 }
 
-export const createMember = (id: string, member: NewMember) => api.post<Member>(`${org(id)}/members`, member)
+/** A new member, or `{ invitation }` when the email has an account of its own (that person accepts first). */
+export const createMember = (id: string, member: NewMember) => api.post<AddedMember>(`${org(id)}/members`, member)
 export const inviteMember = (id: string, memberId: string) =>
   api.post<Invitation>(`${org(id)}/members/${encodeURIComponent(memberId)}/invitations`, {})
 

@@ -145,19 +145,20 @@ export interface ImportRowError {
 
 export interface ImportRow {
   row: number
-  action: 'create' | 'update' | 'unchanged' | 'error'
+  /** `invite`: the email has a Hadir account of its own; that person is invited, not added. */
+  action: 'create' | 'invite' | 'update' | 'unchanged' | 'error'
   member_id: Id | null
   name: string
   member_number: string | null
   email: string | null
   changes?: Partial<Record<ImportColumn, { from: string | null; to: string }>>
   errors?: ImportRowError[]
-  existing_account?: boolean
 }
 
 export interface ImportCounts {
   total: number
   create: number
+  invite: number
   update: number
   unchanged: number
   error: number
@@ -175,7 +176,7 @@ export interface ImportPreview {
   new_positions: string[]
   dry_run: boolean
   expires_at?: string
-  result?: { created: number; updated: number; unchanged: number; skipped: number; departments_created: string[]; positions_created: string[] }
+  result?: { created: number; invited?: number; updated: number; unchanged: number; skipped: number; departments_created: string[]; positions_created: string[] }
   rows: ImportRow[]
 }
 

@@ -2,6 +2,7 @@
 import { DEFAULT_OFFLINE_WINDOW_HOURS, OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy } from '@shared/attendance/evidence'
 import type { Permission } from '@shared/permissions'
 import { api, request } from './client'
+import type { Added } from './invitations'
 import type { Device, Id, Organization } from './types'
 
 const org = (id: string) => `/api/organizations/${encodeURIComponent(id)}`
@@ -66,7 +67,8 @@ export interface NewStaffWithRole {
   role_key?: 'admin' | 'support' | 'manager'
   role_id?: Id
 }
-export const createStaffWithRole = (id: string, staff: NewStaffWithRole) => api.post<{ member_id: Id }>(`${org(id)}/staff`, staff)
+/** A new (or this organization's) person gets the role; an account of its own gets an invitation (`{ invitation }`). */
+export const createStaffWithRole = (id: string, staff: NewStaffWithRole) => api.post<Added<{ member_id: Id }>>(`${org(id)}/staff`, staff)
 
 export interface SyncLog {
   id: Id

@@ -1,5 +1,6 @@
 // The shapes docs/api.md promises. Where the document names a list without its wrapper, the view code accepts
 // either a bare array or `{ <name>: [...] }` (see `listOf`).
+import type { MyInvitation } from './invitations'
 
 /** Row ids are integers; request bodies must send them as numbers. */
 export type Id = number
@@ -18,6 +19,8 @@ export interface Me {
     role: RoleRef
     permissions: string[]
   }
+  /** Organizations that invited this account and wait for an answer. */
+  invitations?: MyInvitation[]
 }
 
 export interface MobileMe {
@@ -92,7 +95,8 @@ export interface Staff {
   name: string
   email: string | null
   status?: string
-  last_login_at?: string | null
+  /** The last sign-in to this organization (never the account's sign-ins elsewhere). */
+  last_sign_in_at?: string | null
   roles?: (StaffRole | string)[]
   role_key?: string
 }

@@ -104,9 +104,15 @@ describe('dashboard sign-in', () => {
     const created = await a.admin.post('/api/organizations', { name: 'Cabang Surabaya', timezone: 'Asia/Jakarta' })
     expect(created.status).toBe(201)
     const c = created.body.data.id
-    expect((await a.admin.post(`/api/organizations/${a.id}/staff`, { name: 'x', email: b.emails.support, role_key: 'manager' })).status).toBe(201)
+    // B's support person has an account of their own: A invites them, and they accept with their own password.
+    expect((await a.admin.post(`/api/organizations/${a.id}/staff`, { name: 'x', email: b.emails.support, role_key: 'manager' })).status).toBe(202)
 
     const person = t.agent()
+    const first = await person.post('/api/auth/login', { email: b.emails.support, password: PASSWORD })
+    expect(first.body.data.organizations.map((o: { id: number }) => o.id)).toEqual([b.id])
+    const [invitation] = first.body.data.invitations
+    expect(invitation).toMatchObject({ kind: 'staff', organization: { id: a.id } })
+    expect((await person.post(`/api/auth/membership-invitations/${invitation.id}/accept`)).status).toBe(200)
     const login = await person.post('/api/auth/login', { email: b.emails.support, password: PASSWORD })
     const orgs = login.body.data.organizations
     expect(orgs.map((o: { id: number }) => o.id).sort()).toEqual([a.id, b.id].sort())

@@ -9,11 +9,12 @@ import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
 import { pgText, rowId } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
-import { sessions, users } from '../../db/schema'
+import { organizationMembers, sessions, users } from '../../db/schema'
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
 import { findUserByEmail } from '../users/users.service'
 import { claimAttempt, dashboardMemberships, describeMe } from './auth.service'
+import { myInvitations } from '../invitations/membership-invitations.service'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
 import type { Principal } from '../../context'
@@ -38,7 +39,8 @@ export function authRoutes(limiter: AttemptLimiter) {
       }
       await attempt?.succeeded()
       const memberships = await dashboardMemberships(db, user.id)
-      if (memberships.length === 0) {
+      // Someone invited to an organization signs in to answer the invitation, even with no dashboard role yet.
+      if (memberships.length === 0 && (await myInvitations(db, user.id)).length === 0) {
         throw new ForbiddenError(
           'This account cannot use the dashboard. Members and petugas use the Hadir app.',
           'NO_DASHBOARD_ACCESS',
@@ -86,6 +88,8 @@ export function authRoutes(limiter: AttemptLimiter) {
         .update(sessions)
         .set({ organizationId: organization_id, organizationMemberId: membership.member_id, roleId: role.id })
         .where(eq(sessions.tokenHash, hash))
+      // Entering an organization is the sign-in its staff list shows (never the account's sign-ins elsewhere).
+      await db.update(organizationMembers).set({ lastSignInAt: new Date() }).where(eq(organizationMembers.id, membership.member_id))
       const next: Principal = {
         ...p,
         organizationId: organization_id,

@@ -4,6 +4,7 @@ import { memberRoles, organizationMembers, organizations, roles, users } from '.
 import type { Principal } from '../../context'
 import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../../auth/rate-limit'
 import { TooManyRequestsError } from '../../errors'
+import { myInvitations } from '../invitations/membership-invitations.service'
 
 export interface DashboardMembership {
   id: number
@@ -60,6 +61,8 @@ export async function describeMe(tx: Tx, principal: Principal) {
     user: user!,
     organizations: memberships.map(({ id, name, roles }) => ({ id, name, roles })),
     active,
+    /** Organizations that invited this account and wait for an answer (accept/decline on the organization choice). */
+    invitations: await myInvitations(tx, principal.userId),
   }
 }
 

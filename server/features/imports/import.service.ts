@@ -4,6 +4,7 @@ import type { Tx } from '../../db/client'
 import { departments, importJobs, memberRoles, organizationMembers, positions, roles, sessions, users } from '../../db/schema'
 import { AppError } from '../../errors'
 import { systemRoleId } from '../roles/roles.service'
+import { inviteAccount } from '../invitations/membership-invitations.service'
 import type { ParseErrorCode, ParsedRow } from './import.worker'
 
 /**
@@ -149,7 +150,7 @@ const REASONS: Record<string, string> = {
   email_taken: 'This email belongs to another person',
   number_taken: 'Another member already has this number',
   staff_account: 'This email belongs to a dashboard user of this organization',
-  shared_account: 'This person also belongs to another organization, so their name, email and phone cannot be changed here',
+  own_account: 'This person joined with their own account, so only they can change their name, email and phone',
 }
 
 export interface RowError {
@@ -169,7 +170,8 @@ function rowError(column: ImportColumn, code: string, extra: { row?: number } = 
 // ---------------------------------------------------------------------------------------------------------------
 // The plan
 
-export type RowAction = 'create' | 'update' | 'unchanged' | 'error'
+/** `invite`: the email belongs to an account of its own that is not in the organization: that person is invited. */
+export type RowAction = 'create' | 'invite' | 'update' | 'unchanged' | 'error'
 
 export interface Change {
   from: string | null
@@ -185,14 +187,17 @@ export interface PlannedRow {
   email: string | null
   changes?: Partial<Record<ImportColumn, Change>>
   errors?: RowError[]
-  /** The person already has an account (in another organization): they are added here with it. */
-  existing_account?: boolean
 }
 
 interface CreateOp {
   row: number
   values: RowValues
   userId: number | null
+}
+interface InviteOp {
+  row: number
+  values: RowValues
+  userId: number
 }
 interface UpdateOp {
   row: number
@@ -204,10 +209,11 @@ interface UpdateOp {
 
 export interface ImportPlan {
   rows: PlannedRow[]
-  counts: { total: number; create: number; update: number; unchanged: number; error: number }
+  counts: { total: number; create: number; invite: number; update: number; unchanged: number; error: number }
   new_departments: string[]
   new_positions: string[]
   creates: CreateOp[]
+  invites: InviteOp[]
   updates: UpdateOp[]
 }
 
@@ -222,7 +228,8 @@ interface Existing {
   positionId: number | null
   mobileRoles: string[]
   dashboard: boolean
-  shared: boolean
+  /** The organization made the account (may change name, email, phone); false when they joined with their own. */
+  managesAccount: boolean
 }
 
 const CHUNK = 1000
@@ -244,6 +251,7 @@ async function loadExisting(tx: Tx, organizationId: number) {
       name: users.name,
       email: users.email,
       phone: users.phone,
+      managesAccount: organizationMembers.managesAccount,
     })
     .from(organizationMembers)
     .innerJoin(users, eq(users.id, organizationMembers.userId))
@@ -253,16 +261,6 @@ async function loadExisting(tx: Tx, organizationId: number) {
     .from(memberRoles)
     .innerJoin(roles, eq(roles.id, memberRoles.roleId))
     .where(eq(memberRoles.organizationId, organizationId))
-  const shared = await tx
-    .selectDistinct({ userId: organizationMembers.userId })
-    .from(organizationMembers)
-    .where(
-      and(
-        sql`${organizationMembers.organizationId} <> ${organizationId}`,
-        sql`${organizationMembers.userId} in (select user_id from organization_members where organization_id = ${organizationId})`,
-      ),
-    )
-  const sharedUsers = new Set(shared.map((s) => s.userId))
   const rolesOf = new Map<number, { mobile: string[]; dashboard: boolean }>()
   for (const r of roleRows) {
     const entry = rolesOf.get(r.memberId) ?? { mobile: [], dashboard: false }
@@ -274,7 +272,6 @@ async function loadExisting(tx: Tx, organizationId: number) {
     ...r,
     mobileRoles: rolesOf.get(r.id)?.mobile.sort() ?? [],
     dashboard: rolesOf.get(r.id)?.dashboard ?? false,
-    shared: sharedUsers.has(r.userId),
   }))
 }
 
@@ -314,10 +311,11 @@ export async function planImport(tx: Tx, organizationId: number, source: SourceR
 
   const plan: ImportPlan = {
     rows: [],
-    counts: { total: source.length, create: 0, update: 0, unchanged: 0, error: 0 },
+    counts: { total: source.length, create: 0, invite: 0, update: 0, unchanged: 0, error: 0 },
     new_departments: [],
     new_positions: [],
     creates: [],
+    invites: [],
     updates: [],
   }
   const newDepts = new Map<string, string>()
@@ -374,8 +372,15 @@ export async function planImport(tx: Tx, organizationId: number, source: SourceR
       const userId = v.email ? (emailOwner.get(v.email) ?? null) : null
       if (v.department && !depts.has(lower(v.department)) && !newDepts.has(lower(v.department))) newDepts.set(lower(v.department), v.department)
       if (v.position && !poss.has(lower(v.position)) && !newPoss.has(lower(v.position))) newPoss.set(lower(v.position), v.position)
+      if (userId !== null) {
+        // An account of its own (made elsewhere): never attached by an import; the person gets an invitation.
+        plan.invites.push({ row: src.n, values: v, userId })
+        plan.rows.push({ ...display, action: 'invite', member_id: null })
+        plan.counts.invite++
+        continue
+      }
       plan.creates.push({ row: src.n, values: v, userId })
-      plan.rows.push({ ...display, action: 'create', member_id: null, ...(userId ? { existing_account: true } : {}) })
+      plan.rows.push({ ...display, action: 'create', member_id: null })
       plan.counts.create++
       continue
     }
@@ -409,9 +414,9 @@ export async function planImport(tx: Tx, organizationId: number, source: SourceR
     if (v.role && (match.mobileRoles.length !== 1 || match.mobileRoles[0] !== v.role)) {
       changes.role = { from: match.mobileRoles.join(', ') || null, to: v.role }
     }
-    if (match.shared) {
+    if (!match.managesAccount) {
       const personal = (['name', 'email', 'phone'] as const).find((c) => changes[c])
-      if (personal) errors.push(rowError(personal, 'shared_account'))
+      if (personal) errors.push(rowError(personal, 'own_account'))
     }
     const base = { ...display, member_id: match.id }
     if (errors.length > 0) {
@@ -433,6 +438,8 @@ export async function planImport(tx: Tx, organizationId: number, source: SourceR
 
 export interface ApplyResult {
   created: number
+  /** Rows whose email has an account of its own: invited, not added (they accept first). */
+  invited: number
   updated: number
   unchanged: number
   skipped: number
@@ -461,11 +468,11 @@ async function ensureNamed(tx: Tx, table: typeof departments | typeof positions,
  * Applies a plan inside the caller's transaction (the caller re-plans inside that same transaction, so the plan
  * matches the data it changes). Departments and positions named in the file are created as needed.
  */
-export async function applyPlan(tx: Tx, organizationId: number, plan: ImportPlan, progress?: Progress): Promise<ApplyResult> {
-  const total = plan.creates.length + plan.updates.length
+export async function applyPlan(tx: Tx, organizationId: number, plan: ImportPlan, progress?: Progress, invitedBy: number | null = null): Promise<ApplyResult> {
+  const total = plan.creates.length + plan.invites.length + plan.updates.length
   let done = 0
   const wanted = (key: 'department' | 'position') => [
-    ...new Map([...plan.creates, ...plan.updates].filter((op) => op.values[key]).map((op) => [lower(op.values[key]), op.values[key]])).values(),
+    ...new Map([...plan.creates, ...plan.invites, ...plan.updates].filter((op) => op.values[key]).map((op) => [lower(op.values[key]), op.values[key]])).values(),
   ]
   const depts = await ensureNamed(tx, departments, organizationId, wanted('department'))
   const poss = await ensureNamed(tx, positions, organizationId, wanted('position'))
@@ -500,6 +507,23 @@ export async function applyPlan(tx: Tx, organizationId: number, plan: ImportPlan
     await progress?.(done, total)
   }
 
+  for (const op of plan.invites) {
+    await inviteAccount(tx, {
+      organizationId,
+      userId: op.userId,
+      kind: 'member',
+      roleId: roleId[op.values.role || 'member'],
+      name: op.values.name,
+      email: op.values.email,
+      memberNumber: op.values.member_number || null,
+      departmentId: op.values.department ? depts.map.get(lower(op.values.department))!.id : null,
+      positionId: op.values.position ? poss.map.get(lower(op.values.position))!.id : null,
+      createdBy: invitedBy,
+    })
+    done++
+    if (done % 100 === 0 || done === total) await progress?.(done, total)
+  }
+
   for (const op of plan.updates) {
     const c = op.changes
     if (c.name || c.email || c.phone) {
@@ -532,6 +556,7 @@ export async function applyPlan(tx: Tx, organizationId: number, plan: ImportPlan
   }
   return {
     created: plan.creates.length,
+    invited: plan.invites.length,
     updated: plan.updates.length,
     unchanged: plan.counts.unchanged,
     skipped: plan.counts.error,

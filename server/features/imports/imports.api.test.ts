@@ -102,7 +102,7 @@ describe('member import and export', () => {
     const before = await snapshot()
     const res = await uploadFile(t, a.admin, a.id, xlsxOf(FILE), 'siswa.xlsx', { dry_run: 'false' })
     expect(res.status).toBe(200)
-    expect(res.body.data.counts).toEqual({ total: 7, create: 0, update: 0, unchanged: 3, error: 4 })
+    expect(res.body.data.counts).toEqual({ total: 7, create: 0, invite: 0, update: 0, unchanged: 3, error: 4 })
     expect(res.body.data.result).toMatchObject({ created: 0, updated: 0, unchanged: 3 })
     const after = await snapshot()
     expect({ ...after, applied: 0 }).toEqual({ ...before, applied: 0 })
@@ -146,6 +146,27 @@ describe('member import and export', () => {
     // M-a is the fixture member's number: matched, so "Orang Lain" would rename them — allowed — but their email is new.
     expect(errors).toEqual([['email:email_taken'], ['email:staff_account'], undefined])
     expect(res.body.data.rows[2]).toMatchObject({ action: 'update', member_id: a.memberId })
+  })
+
+  it('invites, never attaches, a person whose email has an account of their own elsewhere; the row says so', async () => {
+    // Rina's account is made by B (with B's phone number for her).
+    expect((await b.admin.post(`/api/organizations/${b.id}/members`, { name: 'Rina di B', email: 'rina@example.com', phone: '0899 0000 1111' })).status).toBe(201)
+    const before = await snapshot()
+    const rows = [HEADER, ['Rina Import', 'rina@example.com', '', 'S-030', 'Kelas X IPA 1', 'Siswa', '']]
+    const preview = await uploadFile(t, a.admin, a.id, csvOf(rows), 'undangan.csv')
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200)
+    expect(preview.body.data.counts).toMatchObject({ create: 0, invite: 1 })
+    expect(preview.body.data.rows[0]).toMatchObject({ action: 'invite', name: 'Rina Import', email: 'rina@example.com', member_id: null })
+    // Nothing of B's account (its name, its phone) shows in A's preview.
+    expect(JSON.stringify(preview.body)).not.toMatch(/Rina di B|0899/)
+    const applied = await a.admin.post(`/api/organizations/${a.id}/members/import/${preview.body.data.job_id}/apply`)
+    expect(applied.body.data.result).toMatchObject({ created: 0, invited: 1 })
+    // Not a member of A: only a pending invitation, shown with what A's file said.
+    expect(await snapshot()).toMatchObject({ members: before.members, users: before.users })
+    expect((await a.admin.get(`/api/organizations/${a.id}/members?q=rina`)).body.data.total).toBe(0)
+    const invitations = (await a.admin.get(`/api/organizations/${a.id}/membership-invitations?kind=member`)).body.data.invitations
+    expect(invitations).toEqual([expect.objectContaining({ name: 'Rina Import', email: 'rina@example.com', member_number: 'S-030', department: 'Kelas X IPA 1', position: 'Siswa', status: 'pending' })])
+    expect(JSON.stringify(invitations)).not.toMatch(/Rina di B|0899/)
   })
 
   it('treats formulas and __proto__ keys as plain text, in a worker, without touching any prototype', async () => {

@@ -105,7 +105,7 @@ function conflictOrRethrow(error: unknown): never {
  */
 async function applyRows(tx: Tx, ctx: { organizationId: number; userId: number; ip: string; jobId: number; source: SourceRow[] }, progress?: (done: number, total: number) => Promise<void>) {
   const plan = await planImport(tx, ctx.organizationId, ctx.source)
-  const result = await applyPlan(tx, ctx.organizationId, plan, progress)
+  const result = await applyPlan(tx, ctx.organizationId, plan, progress, ctx.userId)
   const { created_ids, updated_ids, ...counts } = result
   await audit(tx, {
     organizationId: ctx.organizationId,
@@ -206,7 +206,7 @@ export const importRoutes = new Hono<AppEnv>()
     return stream(c, async (out) => {
       const line = (value: unknown) => out.write(JSON.stringify(value) + '\n')
       try {
-        await line({ progress: { done: 0, total: (summary.counts?.create ?? 0) + (summary.counts?.update ?? 0) } })
+        await line({ progress: { done: 0, total: (summary.counts?.create ?? 0) + (summary.counts?.invite ?? 0) + (summary.counts?.update ?? 0) } })
         const result = await run((done, total) => line({ progress: { done, total } }).then(() => undefined))
         await line({ result })
       } catch (error) {

@@ -90,7 +90,6 @@ export interface DeleteResult {
   deleted_descriptors: number
   deleted_photos: number
   deleted_attendance_records: number
-  account_deleted: boolean
 }
 
 /**
@@ -98,7 +97,8 @@ export interface DeleteResult {
  * invitations, consents, sessions, leave requests and attendance records; their face descriptors; and every photo file
  * (reference and attendance photos) through the storage interface. Refused while the member is active (deactivate
  * first: that is the reversible step) and for someone who is also dashboard staff. Their person record goes too when
- * it belongs to no other organization and has no dashboard password.
+ * it belongs to no other organization and has no dashboard password; whether it did is not said (neither in the
+ * answer nor in the audit log), since that would tell this organization about the person's other memberships.
  */
 export async function deleteMember(deps: AppDeps, ctx: { organizationId: number; memberId: number; actorUserId: number; ip: string }): Promise<DeleteResult> {
   const photos: string[] = []
@@ -142,7 +142,6 @@ export async function deleteMember(deps: AppDeps, ctx: { organizationId: number;
       deleted_descriptors: faceRows.length,
       deleted_photos: photos.length,
       deleted_attendance_records: records?.n ?? 0,
-      account_deleted: accountDeleted,
     }
     await audit(tx, {
       organizationId: ctx.organizationId,

@@ -86,19 +86,21 @@ describe('members, departments and positions', () => {
     expect((await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { bogus: 1 })).status).toBe(422)
   })
 
-  it("does not let one organization rename a person who also belongs to another", async () => {
-    // The same person is added to both organizations by email.
-    await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Dewi', email: 'dewi@example.com' })
+  it("invites a person who has an account of their own instead of attaching it, and only they rename themselves", async () => {
+    // Dewi's account is made by A. B adds the same email: B gets a pending invitation, not Dewi's account.
+    const inA = await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Dewi', email: 'dewi@example.com', phone: '0811' })
+    expect(inA.status).toBe(201)
     const inB = await b.admin.post(`/api/organizations/${b.id}/members`, { name: 'Someone else', email: 'dewi@example.com' })
-    expect(inB.status).toBe(201)
-    expect(inB.body.data.name).toBe('Dewi')
-    const res = await b.admin.patch(`/api/organizations/${b.id}/members/${inB.body.data.id}`, { name: 'Renamed' })
-    expect(res.status).toBe(409)
-    expect(res.body.error.code).toBe('SHARED_ACCOUNT')
-    const [u] = await t.db.select().from(users).where(eq(users.email, 'dewi@example.com'))
-    expect(u!.name).toBe('Dewi')
+    expect(inB.status).toBe(202)
+    expect(inB.body.data.invitation).toMatchObject({ kind: 'member', name: 'Someone else', email: 'dewi@example.com', status: 'pending' })
+    expect(JSON.stringify(inB.body)).not.toContain('Dewi')
+    expect(JSON.stringify(inB.body)).not.toContain('0811')
+    expect((await b.admin.get(`/api/organizations/${b.id}/members?q=dewi`)).body.data.total).toBe(0)
+    // A (which made the account) may still edit it; nothing tells A about B.
+    const renamed = await a.admin.patch(`/api/organizations/${a.id}/members/${inA.body.data.id}`, { name: 'Dewi Lestari' })
+    expect(renamed.status).toBe(200)
     // Adding the same person twice to one organization is a conflict.
-    expect((await b.admin.post(`/api/organizations/${b.id}/members`, { name: 'Dewi', email: 'DEWI@example.com' })).status).toBe(409)
+    expect((await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Dewi', email: 'DEWI@example.com' })).status).toBe(409)
   })
 
   it('records who changed what in the audit log', async () => {

@@ -15,7 +15,7 @@ import { membersExport } from '../imports/member-sheet'
 import { deleteMember, memberDetail, recentAttendance } from './member-admin.service'
 import { idParam } from '../organizations/organizations.schemas'
 import { attendanceQuery, departmentInput, exportQuery, memberInput, memberListQuery, memberParams, memberPatch, namedInput, positionPatch, rowParams } from './members.schemas'
-import { allMembers, createMember, getMember, listMembers, updateMember } from './members.service'
+import { addMemberOrInvite, allMembers, getMember, listMembers, updateMember } from './members.service'
 import { invalidateFaces } from '../faces/faces.service'
 
 const INVITATION_DAYS = 7
@@ -28,20 +28,27 @@ export const memberRoutes = new Hono<AppEnv>()
   .post('/:id/members', allow('member:manage'), validate('param', idParam), validate('json', memberInput), async (c) => {
     const p = scoped(c)
     const input = c.req.valid('json')
-    const member = await c.get('deps').database.db.transaction(async (tx) => {
-      const id = await createMember(tx, p.organizationId, input)
+    const added = await c.get('deps').database.db.transaction(async (tx) => {
+      const outcome = await addMemberOrInvite(tx, p.organizationId, input, p.userId)
+      if (outcome.invitation) {
+        // The email belongs to an account of its own: that person is invited and decides (202, nothing joined yet).
+        const { invitation } = outcome
+        await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.invite_account', entityType: 'invitation', entityId: invitation.id, details: { name: invitation.name, role: input.role }, ip: clientIp(c) })
+        return { invitation }
+      }
       await audit(tx, {
         organizationId: p.organizationId,
         actorUserId: p.userId,
         action: 'member.create',
         entityType: 'member',
-        entityId: id,
+        entityId: outcome.memberId,
         details: { role: input.role },
         ip: clientIp(c),
       })
-      return getMember(tx, p.organizationId, id)
+      return { member: await getMember(tx, p.organizationId, outcome.memberId) }
     })
-    return ok(c, member, 201)
+    if (added.invitation) return c.json({ success: true as const, data: { invitation: added.invitation } }, 202)
+    return ok(c, added.member, 201)
   })
   // Registered before `/members/:memberId`, which would otherwise take "export" for an id.
   .get('/:id/members/export', allow('member:view'), validate('param', idParam), validate('query', exportQuery), async (c) => {

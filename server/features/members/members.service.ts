@@ -19,6 +19,14 @@ import { createUser, findUserByEmail } from '../users/users.service'
 import type { z } from 'zod'
 import { localToIso } from '../../../shared/attendance/rules'
 import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
+import {
+  accountToInvite,
+  assertNotPromised,
+  inviteAccount,
+  membershipOf,
+  numberPromised,
+  type OrganizationInvitationView,
+} from '../invitations/membership-invitations.service'
 
 export interface MemberView {
   id: number
@@ -217,22 +225,18 @@ async function assertNumberFree(tx: Tx, organizationId: number, memberNumber: st
 }
 
 /**
- * Adds a member (or petugas). An email that already belongs to a person links that person, so one account can be in
- * several organizations; they cannot be added twice to the same one.
+ * Adds a member (or petugas) with a new account. An email that already belongs to a person is never attached here:
+ * if they are in the organization already it is 409 MEMBER_EXISTS, otherwise they are invited (addMemberOrInvite).
  */
 export async function createMember(tx: Tx, organizationId: number, input: z.infer<typeof memberInput>) {
   await assertRefs(tx, organizationId, input)
   await assertNumberFree(tx, organizationId, input.member_number)
-  let user = input.email ? await findUserByEmail(tx, input.email) : null
-  if (user) {
-    const [existing] = await tx
-      .select({ id: organizationMembers.id })
-      .from(organizationMembers)
-      .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, user.id)))
-    if (existing) throw new ConflictError('This person is already in the organization', 'MEMBER_EXISTS', { field: 'email' })
-  } else {
-    user = await createUser(tx, { name: input.name, email: input.email, phone: input.phone })
+  const existing = input.email ? await findUserByEmail(tx, input.email) : null
+  if (existing) {
+    if (await membershipOf(tx, organizationId, existing.id)) throw new ConflictError('This person is already in the organization', 'MEMBER_EXISTS', { field: 'email' })
+    throw new Error('createMember: this email has an account of its own; invite it (addMemberOrInvite)')
   }
+  const user = await createUser(tx, { name: input.name, email: input.email, phone: input.phone })
   const [member] = await tx
     .insert(organizationMembers)
     .values({
@@ -247,14 +251,46 @@ export async function createMember(tx: Tx, organizationId: number, input: z.infe
   return member!.id
 }
 
+/**
+ * What adding a member by the admin's form does: a new account and membership, or, when the email belongs to an
+ * account of its own that is not in the organization yet, a pending invitation that person accepts (or declines)
+ * themselves. The organization learns nothing of that account until then.
+ */
+export async function addMemberOrInvite(
+  tx: Tx,
+  organizationId: number,
+  input: z.infer<typeof memberInput>,
+  invitedBy: number,
+): Promise<{ memberId: number; invitation?: undefined } | { memberId?: undefined; invitation: OrganizationInvitationView }> {
+  const account = await accountToInvite(tx, organizationId, input.email)
+  assertNotPromised(await numberPromised(tx, organizationId, input.member_number, account?.id))
+  if (!account) return { memberId: await createMember(tx, organizationId, input) }
+  await assertRefs(tx, organizationId, input)
+  await assertNumberFree(tx, organizationId, input.member_number)
+  const invitation = await inviteAccount(tx, {
+    organizationId,
+    userId: account.id,
+    kind: 'member',
+    roleId: await systemRoleId(tx, input.role),
+    name: input.name,
+    email: input.email!,
+    memberNumber: input.member_number,
+    departmentId: input.department_id,
+    positionId: input.position_id,
+    createdBy: invitedBy,
+  })
+  return { invitation }
+}
+
 export async function updateMember(tx: Tx, organizationId: number, memberId: number, input: z.infer<typeof memberPatch>) {
   const [row] = await tx
-    .select({ userId: organizationMembers.userId })
+    .select({ userId: organizationMembers.userId, managesAccount: organizationMembers.managesAccount })
     .from(organizationMembers)
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
   if (!row) throw new NotFoundError('Member')
   await assertRefs(tx, organizationId, input)
   await assertNumberFree(tx, organizationId, input.member_number, memberId)
+  assertNotPromised(await numberPromised(tx, organizationId, input.member_number, row.userId))
   if (input.email) {
     const other = await findUserByEmail(tx, input.email)
     if (other && other.id !== row.userId) throw new ConflictError('This email is already in use', 'EMAIL_TAKEN', { field: 'email' })
@@ -275,16 +311,11 @@ export async function updateMember(tx: Tx, organizationId: number, memberId: num
   }
   if (input.role !== undefined) await setMobileRole(tx, organizationId, memberId, input.role)
   if (input.name !== undefined || input.email !== undefined || input.phone !== undefined) {
-    // A person's name and email are theirs across organizations: one organization may not rewrite them for another.
-    const [shared] = await tx
-      .select({ n: count() })
-      .from(organizationMembers)
-      .where(and(eq(organizationMembers.userId, row.userId), sql`${organizationMembers.organizationId} <> ${organizationId}`))
-    if ((shared?.n ?? 0) > 0) {
-      throw new ConflictError(
-        'This person also belongs to another organization, so their name and email cannot be changed here',
-        'SHARED_ACCOUNT',
-      )
+    // A person who joined with an account of their own (an accepted invitation) keeps their name, email and phone:
+    // only they change them. Decided from this organization's own membership, so the answer says nothing about
+    // whether they belong anywhere else.
+    if (!row.managesAccount) {
+      throw new ConflictError('This person joined with their own account, so only they can change their name, email and phone', 'OWN_ACCOUNT')
     }
     await tx
       .update(users)

@@ -111,7 +111,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
         if (!claimed) throw new NotFoundError('Invitation', 'INVITATION_INVALID')
         await tx
           .update(organizationMembers)
-          .set({ pinHash, failedPins: 0, pinLockedUntil: null, updatedAt: new Date() })
+          .set({ pinHash, failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date(), updatedAt: new Date() })
           .where(eq(organizationMembers.id, m!.id))
         await audit(tx, { organizationId: m!.organizationId, actorUserId: m!.userId, action: 'member.pin_set', entityType: 'member', entityId: m!.id, ip: clientIp(c) })
         return signInMobile(c, tx, m!, role.id, role.needsDevice)
@@ -141,7 +141,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       }
       const role = chooseMobileRole(await mobileRoles(db, m.id), organizationId, device, input.role)
       const me = await db.transaction(async (tx) => {
-        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))
+        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date() }).where(eq(organizationMembers.id, m.id))
         await audit(tx, { organizationId, actorUserId: m.userId, actorDeviceId: role.needsDevice ? device?.id : null, action: 'auth.mobile_login', entityType: 'member', entityId: m.id, details: { role: role.key }, ip: clientIp(c) })
         return signInMobile(c, tx, m, role.id, role.needsDevice)
       })
@@ -194,7 +194,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       await attempt?.succeeded()
       const role = chooseMobileRole(await mobileRoles(db, m.id), m.organizationId, c.get('device'), 'member')
       const me = await db.transaction(async (tx) => {
-        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null }).where(eq(organizationMembers.id, m.id))
+        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date() }).where(eq(organizationMembers.id, m.id))
         await audit(tx, { organizationId: m.organizationId, actorUserId: m.userId, action: 'auth.face_login', entityType: 'member', entityId: m.id, details: { distance: face.distance, other_distance: face.other_distance }, ip: clientIp(c) })
         return signInMobile(c, tx, m, role.id, role.needsDevice)
       })

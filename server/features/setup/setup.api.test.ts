@@ -96,7 +96,10 @@ describe('cross-site requests', () => {
       const evilOrigin = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', origin: 'https://evil.example', host: 'hadir.example' })
       expect(evilOrigin.status).toBe(403)
       expect(await counts(t)).toEqual({ orgs: 0, users: 0 })
-      const same = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'https://hadir.example' })
+      // A foreign Origin is refused even when Sec-Fetch-Site claims same-origin.
+      const lying = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'https://evil.example', host: 'hadir.example' })
+      expect(lying.status).toBe(403)
+      const same = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'https://hadir.example', host: 'hadir.example' })
       expect(same.status).toBe(201)
     } finally {
       await t.close()

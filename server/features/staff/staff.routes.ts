@@ -13,6 +13,7 @@ import { idParam, name } from '../organizations/organizations.schemas'
 import { createUser, email, findUserByEmail, password } from '../users/users.service'
 import { grantRole, listRolesWithPermissions, revokeMemberRole, roleInOrganization, systemRoleId } from '../roles/roles.service'
 import { SURFACE_PERMISSIONS } from '../../../shared/role-surfaces'
+import { inviteAccount, membershipOf } from '../invitations/membership-invitations.service'
 
 const staffRoleParams = z.object({
   id: rowIdParam,
@@ -53,7 +54,8 @@ export const staffRoutes = new Hono<AppEnv>()
         role_id: roles.id,
         role_key: roles.key,
         role_name: roles.name,
-        last_login_at: users.lastLoginAt,
+        // The last sign-in to THIS organization; the account's own last sign-in (maybe elsewhere) is not shown.
+        last_sign_in_at: organizationMembers.lastSignInAt,
       })
       .from(organizationMembers)
       .innerJoin(users, eq(users.id, organizationMembers.userId))
@@ -61,7 +63,7 @@ export const staffRoutes = new Hono<AppEnv>()
       .innerJoin(roles, eq(roles.id, memberRoles.roleId))
       .where(and(eq(organizationMembers.organizationId, p.organizationId), eq(roles.surface, 'web')))
       .orderBy(users.name, roles.id)
-    const staff = new Map<number, { member_id: number; user_id: number; name: string; email: string | null; status: string; last_login_at: string | null; roles: { id: number; key: string; name: string }[] }>()
+    const staff = new Map<number, { member_id: number; user_id: number; name: string; email: string | null; status: string; last_sign_in_at: string | null; roles: { id: number; key: string; name: string }[] }>()
     for (const r of rows) {
       const s = staff.get(r.member_id) ?? {
         member_id: r.member_id,
@@ -69,7 +71,7 @@ export const staffRoutes = new Hono<AppEnv>()
         name: r.name,
         email: r.email,
         status: r.status,
-        last_login_at: r.last_login_at?.toISOString() ?? null,
+        last_sign_in_at: r.last_sign_in_at?.toISOString() ?? null,
         roles: [],
       }
       s.roles.push({ id: r.role_id, key: r.role_key, name: r.role_name })
@@ -85,25 +87,29 @@ export const staffRoutes = new Hono<AppEnv>()
       if (role && role.surface !== 'web') {
         throw new ValidationError('Staff get a dashboard role', [{ path: 'role_id', message: 'Not a dashboard role' }], 'NOT_A_DASHBOARD_ROLE')
       }
+      const roleId = role ? role.id : await systemRoleId(tx, input.role_key!)
+      const roleKey = role ? role.key : input.role_key!
       let user = await findUserByEmail(tx, input.email)
+      let membership: { id: number } | null | undefined = user ? await membershipOf(tx, p.organizationId, user.id) : null
+      if (user && !membership) {
+        // An account of its own (made in another organization): the person is invited and accepts on the dashboard
+        // with their own password. Nothing of the account is shown or attached until then (202).
+        const invitation = await inviteAccount(tx, { organizationId: p.organizationId, userId: user.id, kind: 'staff', roleId, name: input.name, email: input.email, createdBy: p.userId })
+        await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'staff.invite_account', entityType: 'invitation', entityId: invitation.id, details: { name: invitation.name, role: roleKey, role_id: roleId, ...(role ? { role_name: role.name } : {}) }, ip: clientIp(c) })
+        return { invitation }
+      }
       if (!user) {
         if (!input.password) {
           throw new ValidationError('Set a password for the new account', [{ path: 'password', message: 'Required for a new account' }], 'PASSWORD_REQUIRED')
         }
         user = await createUser(tx, { name: input.name, email: input.email, password: input.password })
       }
-      let [membership] = await tx
-        .select({ id: organizationMembers.id })
-        .from(organizationMembers)
-        .where(and(eq(organizationMembers.organizationId, p.organizationId), eq(organizationMembers.userId, user.id)))
       if (!membership) {
         ;[membership] = await tx
           .insert(organizationMembers)
           .values({ organizationId: p.organizationId, userId: user.id })
           .returning({ id: organizationMembers.id })
       }
-      const roleId = role ? role.id : await systemRoleId(tx, input.role_key!)
-      const roleKey = role ? role.key : input.role_key!
       await grantRole(tx, p.organizationId, membership!.id, roleId)
       await audit(tx, {
         organizationId: p.organizationId,
@@ -114,9 +120,10 @@ export const staffRoutes = new Hono<AppEnv>()
         details: { role: roleKey, role_id: roleId, ...(role ? { role_name: role.name } : {}) },
         ip: clientIp(c),
       })
-      return { member_id: membership!.id, user_id: user.id, name: user.name, email: user.email, role_key: roleKey, role_id: roleId }
+      return { member: { member_id: membership!.id, user_id: user.id, name: user.name, email: user.email, role_key: roleKey, role_id: roleId } }
     })
-    return ok(c, result, 201)
+    if (result.invitation) return c.json({ success: true as const, data: { invitation: result.invitation } }, 202)
+    return ok(c, result.member, 201)
   })
   .delete('/:id/staff/:memberId/roles/:roleId', allow('settings:manage'), validate('param', staffRoleParams), async (c) => {
     const p = scoped(c)
