@@ -4,7 +4,6 @@
 import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
 import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
 import type { AttendanceKind } from '@shared/attendance/sync'
-import { base64ToBytes } from '@shared/face/descriptor'
 import type { AttendanceStatus, CaptureStatus, OwnAttendance } from '~/api/attendance'
 import type { OutboxRecord } from '~/offline/db'
 
@@ -170,13 +169,6 @@ export function mergeHistory(server: readonly OwnAttendance[], unsent: readonly 
     if (row.status === null && row.checkIn && schedule) row.status = checkInStatus(schedule, `${row.checkIn.time}:00`).status
   }
   return [...rows.values()].sort((a, b) => b.date.localeCompare(a.date))
-}
-
-/** The bytes of a `data:image/jpeg;base64,...` URL (the scan's photo) for the outbox. */
-export function dataUrlToArrayBuffer(dataUrl: string): ArrayBuffer {
-  const comma = dataUrl.indexOf(',')
-  const bytes = base64ToBytes(comma >= 0 ? dataUrl.slice(comma + 1) : dataUrl)
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
 
 /** Milliseconds until a QR token should be fetched again: a minute before it expires (at least 5 s from now). */
