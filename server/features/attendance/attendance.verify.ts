@@ -141,8 +141,9 @@ export async function verifyCapture(deps: AppDeps, job: VerifyJob): Promise<void
   )
   const { face_threshold: threshold, face_margin: margin } = settings
   let face: FaceCheck
-  if (!analysis.samePerson) face = { outcome: 'fail', code: 'different_people', distance: null, other_distance: null, threshold, margin }
-  else if (!analysis.probe) face = { outcome: 'fail', code: analysis.frames.some((f) => f.reason === 'invalid_image') ? 'unreadable' : 'no_face', distance: null, other_distance: null, threshold, margin }
+  // No usable face at all is "no face", not "different people".
+  if (!analysis.samePerson && analysis.frames.some((f) => f.ok)) face = { outcome: 'fail', code: 'different_people', distance: null, other_distance: null, threshold, margin }
+  else if (!analysis.probe || !analysis.samePerson) face = { outcome: 'fail', code: analysis.frames.some((f) => f.reason === 'invalid_image') ? 'unreadable' : 'no_face', distance: null, other_distance: null, threshold, margin }
   else face = await faceDecision(deps, event.organizationId, event.organizationMemberId, analysis.probe, threshold, margin)
 
   if (challengeProblem) liveness = { outcome: 'fail', code: challengeProblem, mode: evidence.mode, steps, frames: evidence.frames.length }

@@ -126,6 +126,9 @@ export async function prepareRegistration(
   await assertImage(bytes)
   const options = await matchOptions(deps.database.db, organizationId)
   const { analysis } = await checkLiveEvidence(deps, { organizationId, memberId, evidence: input.evidence, purpose: 'register' })
+  if (!analysis.frames.some((f) => f.ok)) {
+    throw new ValidationError('No face was found in the pictures. Look at the camera in good light.', [{ path: 'evidence.frames', message: 'no_face' }], 'NO_FACE')
+  }
   if (!analysis.samePerson) {
     throw new ValidationError('The pictures do not all show the same face. Start again with only you in view.', undefined, 'DIFFERENT_PEOPLE')
   }
