@@ -1,8 +1,9 @@
 // A face-inference worker thread of the pool (server/face/pool.ts): loads tfjs (wasm) and the face models once, with
-// the same code as the main thread (server/face/inference.ts), then answers extraction requests one at a time.
+// the same code as the main thread (server/face/inference.ts), then answers extraction requests one at a time, with
+// the detector each request names (SSD for whole photos, TinyFaceDetector for evidence crops).
 // Started from the bundle as dist/server/face-worker.js, and from the TypeScript sources through face-worker.dev.mjs.
 import { parentPort, threadId } from 'node:worker_threads'
-import { extractFaces, FaceImageError, loadFaceModels } from './inference'
+import { extractFacesWith, FaceImageError, loadFaceModels } from './inference'
 import type { FaceWorkerReply, FaceWorkerRequest } from './pool'
 
 const port = parentPort
@@ -17,7 +18,7 @@ async function handle(request: FaceWorkerRequest): Promise<FaceWorkerReply> {
   try {
     switch (request.kind) {
       case 'extract': {
-        const result = await extractFaces(request.image)
+        const result = await extractFacesWith(request.image, request.detector)
         return { id: request.id, ok: true, kind: 'extract', result, threadId, ms: performance.now() - started }
       }
       case 'crash':

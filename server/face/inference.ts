@@ -2,7 +2,9 @@
 // - The .wasm binaries and the model weights are read from node_modules; nothing is fetched at run time.
 // - Never @tensorflow/tfjs-node (its install downloads a native binary).
 // - Images are decoded with sharp (EXIF rotation applied) to raw RGB and handed to face-api as a tensor.
-// Detection: SSD MobileNet v1; then 68-point landmarks and the 128-d recognition descriptor.
+// Detection: SSD MobileNet v1 for whole photos (extractFaces, describeSingleFace); TinyFaceDetector sized to the crop
+// for evidence face crops (extractFaceCrop: the face already fills half of a <= 256 px crop); then 68-point landmarks
+// and the 128-d recognition descriptor.
 
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -24,7 +26,7 @@ export interface Point {
 export interface ExtractedFace {
   /** Face box in the original image's pixels (after EXIF rotation). */
   box: FaceBox
-  /** SSD MobileNet v1 detection score in [0, 1]. */
+  /** Detection score in [0, 1] (SSD MobileNet v1, or TinyFaceDetector for extractFaceCrop). */
   score: number
   /** The 68 landmarks (iBUG order) in the original image's pixels. */
   landmarks: Point[]
@@ -111,6 +113,7 @@ async function initRuntime(): Promise<Runtime> {
 
   const modelDir = path.join(packageDir('@vladmandic/face-api'), 'model')
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir)
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir)
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir)
   await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir)
 
@@ -174,14 +177,33 @@ function serialize<T>(task: () => Promise<T>): Promise<T> {
   return run
 }
 
-/** Detects every face in an encoded image (JPEG, PNG, WebP, ...) with landmarks and descriptors. */
-export async function extractFaces(image: Uint8Array): Promise<ExtractionResult> {
+/**
+ * Which face detector runs before the landmarks and the descriptor:
+ * - 'ssd': SSD MobileNet v1 at its fixed 512x512 input, for whole photos (faces of any size anywhere);
+ * - { tiny: n }: TinyFaceDetector at an n x n input (a multiple of 32), for face crops whose face fills much of the
+ *   image (evidence crops): ~10x cheaper than SSD there (see server/face/evidence.ts for what was measured).
+ */
+export type FaceDetector = 'ssd' | { tiny: number }
+
+/** Detects every face in an encoded image (JPEG, PNG, WebP, ...) with landmarks and descriptors (SSD MobileNet v1). */
+export function extractFaces(image: Uint8Array): Promise<ExtractionResult> {
+  return extractFacesWith(image, 'ssd')
+}
+
+/** extractFaces with a chosen detector (see FaceDetector). */
+export async function extractFacesWith(image: Uint8Array, detector: FaceDetector): Promise<ExtractionResult> {
+  if (detector !== 'ssd' && !(Number.isInteger(detector.tiny) && detector.tiny >= 128 && detector.tiny <= 608 && detector.tiny % 32 === 0)) {
+    throw new RangeError(`TinyFaceDetector input size must be a multiple of 32 from 128 to 608, got ${String(detector.tiny)}`)
+  }
   const { faceapi, tf } = await runtime()
   return serialize(async () => {
     const decoded = await decodeImage(image)
     const input = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32')
     try {
-      const options = new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
+      const options =
+        detector === 'ssd'
+          ? new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
+          : new faceapi.TinyFaceDetectorOptions({ inputSize: detector.tiny, scoreThreshold: DETECTION_MIN_CONFIDENCE })
       const results = await faceapi
         .detectAllFaces(input as unknown as FaceApi.TNetInput, options)
         .withFaceLandmarks()
@@ -197,7 +219,7 @@ export async function extractFaces(image: Uint8Array): Promise<ExtractionResult>
         }
       })
       faces.sort((a, b) => b.score - a.score)
-      return { width: decoded.originalWidth, height: decoded.originalHeight, faces }
+      return { width: decoded.originalWidth, height: decoded.originalHeight, faces: faces.slice(0, DETECTION_MAX_RESULTS) }
     } finally {
       input.dispose()
     }

@@ -6,7 +6,7 @@ import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { l2Distance } from '../../shared/face/match'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
-import { describeSingleFace, extractFaces, FaceImageError, loadFaceModels } from './inference'
+import { describeSingleFace, extractFaces, extractFacesWith, FaceImageError, loadFaceModels } from './inference'
 
 const FACES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/faces')
 const photo = (rel: string): Buffer => fs.readFileSync(path.join(FACES, rel))
@@ -67,6 +67,26 @@ describe('server-side face extraction', () => {
       }
     }
   })
+
+  it('runs TinyFaceDetector on a face crop (the evidence path) to the same face as SSD', async () => {
+    const r = await extractFaces(photo(PEOPLE.p02[0]))
+    const b = r.faces[0]!.box
+    // A crop like a device's evidence frame: the face box grown x2 around its centre, at most 256 px.
+    const side = Math.round(Math.max(b.width, b.height) * 2)
+    const left = Math.max(0, Math.round(b.x + b.width / 2 - side / 2))
+    const top = Math.max(0, Math.round(b.y + b.height / 2 - side / 2))
+    const crop = await sharp(photo(PEOPLE.p02[0]))
+      .rotate()
+      .extract({ left, top, width: Math.min(side, r.width - left), height: Math.min(side, r.height - top) })
+      .resize(256, 256, { fit: 'inside' })
+      .jpeg({ quality: 85 })
+      .toBuffer()
+    const tiny = await extractFacesWith(crop, { tiny: 224 })
+    expect(tiny.faces).toHaveLength(1)
+    expect(tiny.faces[0]!.landmarks).toHaveLength(68)
+    expect(l2Distance(tiny.faces[0]!.descriptor, descriptors.get(PEOPLE.p02[0])!)).toBeLessThan(0.3)
+    await expect(extractFacesWith(crop, { tiny: 100 })).rejects.toBeInstanceOf(RangeError)
+  }, 60_000)
 
   it("refuses the group photos with 'multiple_faces'", async () => {
     for (const file of ['groups/couple.jpg', 'groups/selfie-many-people.jpg']) {

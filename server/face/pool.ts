@@ -1,5 +1,5 @@
 // A pool of worker threads for server-side face inference, so image analysis (evidence checks, registrations) uses
-// every core and never blocks the event loop. Each worker loads tfjs (wasm backend) and the three face models once,
+// every core and never blocks the event loop. Each worker loads tfjs (wasm backend) and the face models once,
 // with the same code as the main thread (server/face/inference.ts: face.worker.ts calls its extractFaces), and runs
 // one extraction at a time (the wasm backend is single-threaded): N workers = N images at once.
 //
@@ -17,11 +17,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { FaceImageError, type ExtractionResult, type FaceModelsInfo } from './inference'
+import { FaceImageError, type ExtractionResult, type FaceDetector, type FaceModelsInfo } from './inference'
 
 // ------------------------------------------------------------------ the messages (shared with face.worker.ts)
 
-export type FaceWorkerRequest = { id: number; kind: 'extract'; image: Uint8Array } | { id: number; kind: 'crash' }
+export type FaceWorkerRequest = { id: number; kind: 'extract'; image: Uint8Array; detector: FaceDetector } | { id: number; kind: 'crash' }
 
 export type FaceWorkerReply =
   | { id: number; ok: true; kind: 'extract'; result: ExtractionResult; threadId: number; ms: number }
@@ -147,11 +147,14 @@ export class FacePool {
     return (await this.extractTraced(image)).result
   }
 
-  /** extractFaces, with which worker ran it and how long it took there. */
-  extractTraced(image: Uint8Array): Promise<FaceExtraction> {
+  /**
+   * extractFaces, with which worker ran it and how long it took there. `detector` (inference.ts FaceDetector): 'ssd'
+   * (default) for whole photos; { tiny: n } for face crops (evidence frames, server/face/evidence.ts).
+   */
+  extractTraced(image: Uint8Array, detector: FaceDetector = 'ssd'): Promise<FaceExtraction> {
     if (!(image instanceof Uint8Array)) return Promise.reject(new FaceImageError('no image data'))
     // A copy: the caller's buffer stays usable (evidence crops are ~10-20 KB).
-    return this.submit({ id: this.nextId++, kind: 'extract', image: image.slice() })
+    return this.submit({ id: this.nextId++, kind: 'extract', image: image.slice(), detector })
   }
 
   /** Starts every worker and waits until each has loaded the models (readiness for benchmarks and servers). */
