@@ -346,6 +346,10 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   await t.db.insert(users).values({ name: 'Outsider', email: `outsider.${key}@example.com` })
   const invited = await admin.post(`${base}/members`, { name: `Outsider ${marker}`, email: `outsider.${key}@example.com`, member_number: `O-${marker}`, department_id: dept.id })
   if (invited.status !== 202) throw new Error(`invitation: ${invited.status} ${JSON.stringify(invited.body)}`)
+  // And one as staff: two rows, so a route that withdraws one leaves one for the routes that answer them.
+  await t.db.insert(users).values({ name: 'Guest', email: `guest.${key}@example.com` })
+  const guest = await admin.post(`${base}/staff`, { name: `Guest ${marker}`, email: `guest.${key}@example.com`, role_key: 'manager' })
+  if (guest.status !== 202) throw new Error(`staff invitation: ${guest.status} ${JSON.stringify(guest.body)}`)
 
   return {
     ...o,
