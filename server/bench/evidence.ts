@@ -69,7 +69,7 @@ export async function benchEvidence(options: { captures: number; rounds: number;
   progress(`  ${workers} workers: ${round(many.imagesPerS, 2)} images/s`)
 
   const note = (r: typeof one) =>
-    `per image in a worker (decode + SSD + landmarks + descriptor of a ≤256 px crop) median ${round(median(r.frameMs), 0)} ms; a capture of 8 images ${round(median(r.captureMs), 0)} ms median wall`
+    `per image in a worker (decode + TinyFaceDetector 224 (SSD again only when it refuses) + landmarks + descriptor of a ≤256 px crop) median ${round(median(r.frameMs), 0)} ms; a capture of 8 images ${round(median(r.captureMs), 0)} ms median wall`
   const failed = many.failures + one.failures ? `; ${many.failures + one.failures} captures did NOT pass (expected none)` : ''
   return [
     row({
