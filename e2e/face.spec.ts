@@ -79,6 +79,12 @@ async function acceptConsent(page: Page, screenshot?: string): Promise<void> {
   await expect(page.getByTestId('face-camera')).toBeVisible()
 }
 
+/** The phone's registration request (register, or update for a new registration), whenever the scan ends. */
+function registrationSent(page: Page, route: 'register' | 'update') {
+  const method = route === 'register' ? 'POST' : 'PUT'
+  return page.waitForRequest((r) => r.method() === method && new RegExp(`/api/members/\\d+/face/${route}$`).test(r.url()), { timeout: 360_000 })
+}
+
 /** While `until` is pending, logs the camera's state whenever it changes: a timeout then says where the scan stood. */
 async function logCameraUntil<T>(page: Page, until: Promise<T>): Promise<T> {
   let last = ''
@@ -125,7 +131,7 @@ test('a member consents and registers their face with the liveness head turns, t
     await expect(page.getByTestId('checkin-button')).toBeDisabled()
     await shot(page, 'face-home-unregistered')
 
-    const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/members\/\d+\/face\/register$/.test(r.url()), { timeout: 360_000 })
+    const sent = registrationSent(page, 'register')
     await acceptConsent(page, 'face-consent')
     const camera = page.getByTestId('face-camera')
 
@@ -141,7 +147,8 @@ test('a member consents and registers their face with the liveness head turns, t
 
     // What the phone sent: the evidence of the server's challenge (face crops of its key frames) and the reference
     // photo, never a descriptor.
-    const body = (await logCameraUntil(page, sent)).postDataJSON() as { evidence: { challenge_id?: string; mode: string; steps: string[]; frames: { t: number; image: string }[] }; face_image: string }
+    const request = await logCameraUntil(page, sent)
+    const body = request.postDataJSON() as { evidence: { challenge_id?: string; mode: string; steps: string[]; frames: { t: number; image: string }[] }; face_image: string }
     expect(body).not.toHaveProperty('face_encoding')
     expect(body.evidence.mode).toBe('online')
     expect(body.evidence.challenge_id).toBeTruthy()
@@ -150,8 +157,11 @@ test('a member consents and registers their face with the liveness head turns, t
     expect(body.evidence.frames.length).toBe(8)
     expect(body.evidence.frames.every((f, i, all) => f.image.startsWith('data:image/jpeg;base64,') && (i === 0 || f.t >= all[i - 1]!.t))).toBe(true)
     expect(body.face_image.startsWith('data:image/jpeg;base64,')).toBe(true)
+    const answer = await request.response()
+    expect(answer?.status(), `the registration's answer: ${await answer?.text()}`).toBe(201)
+    expect(await answer?.json()).not.toHaveProperty('data.descriptors')
 
-    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 180_000 })
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 30_000 })
     await expect(page.getByTestId('face-register-success')).toContainText('Your face is registered')
     await shot(page, 'face-register-success')
 
@@ -172,9 +182,12 @@ test('a member consents and registers their face with the liveness head turns, t
     await page.getByTestId('profile-face-manage').click()
     await expect(page.getByTestId('face-profile-status')).toContainText('Registered')
     await shot(page, 'face-profile')
+    const again = registrationSent(page, 'update')
     await page.getByTestId('face-register-again').click()
     await expect(page.getByTestId('face-camera')).toBeVisible()
-    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 360_000 })
+    const update = await (await logCameraUntil(page, again)).response()
+    expect(update?.status(), `the new registration's answer: ${await update?.text()}`).toBe(200)
+    await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 30_000 })
     await expect(page.getByTestId('face-register-success')).toContainText('registered again')
     expect(await memberFaceRegistered(admin, member.id)).toBe(true)
 
