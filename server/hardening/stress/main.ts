@@ -29,7 +29,7 @@ async function fuzz(hasPg: boolean): Promise<FuzzSummary> {
   process.env.HADIR_TEST_DB = hasPg ? 'postgres' : 'pglite'
   const { createTestApp } = await import('../../test/harness')
   const { buildWorld } = await import('../world')
-  const { fuzzRoutes, raceRoutes } = await import('../fuzz')
+  const { boundaryRoutes, fuzzRoutes, raceRoutes } = await import('../fuzz')
   const t = await createTestApp()
   // The app logs every 500 with its stack; the fuzzer reports them itself, one line each.
   const logError = console.error
@@ -41,14 +41,19 @@ async function fuzz(hasPg: boolean): Promise<FuzzSummary> {
     const started = Date.now()
     const world = await buildWorld(t)
     const stats = await fuzzRoutes(world, { runsPerRoute: SIZE.fuzzRuns, seed: Number(process.env.HADIR_FUZZ_SEED ?? Date.now() % 1e9) })
+    log(`fuzz: ${stats.cases} requests over ${stats.byRoute.size} routes on ${hasPg ? 'PostgreSQL' : 'PGlite'} in ${((Date.now() - started) / 1000).toFixed(0)} s: ${stats.fiveXX} 5xx, ${stats.writesOnReject} writes on refusal, ${stats.badErrorShape} bad error bodies, ${stats.pollution} prototype pollutions`)
+    // The edges of what the database stores, every field of every route (issue 13 item 8): every value at full size.
+    const boundaryStarted = Date.now()
+    const edges = await boundaryRoutes(world, { size: quick ? 'core' : 'all', seed: 13 })
+    log(`boundaries (${quick ? 'core' : 'all'} values): ${edges.cases} requests over ${edges.byRoute.size} routes, ${edges.fields.param} path, ${edges.fields.query} query and ${edges.fields.json} body fields in ${((Date.now() - boundaryStarted) / 1000).toFixed(0)} s: ${edges.fiveXX} 5xx, ${edges.writesOnReject} writes on refusal, ${edges.badErrorShape} bad error bodies`)
     const race = quick ? { cases: 0, failures: [] } : await raceRoutes(world, { copies: 6, seed: 7 })
-    log(`fuzz: ${stats.cases} requests over ${stats.byRoute.size} routes + ${race.cases} concurrent duplicates on ${hasPg ? 'PostgreSQL' : 'PGlite'} in ${((Date.now() - started) / 1000).toFixed(0)} s: ${stats.fiveXX} 5xx, ${stats.writesOnReject} writes on refusal, ${stats.badErrorShape} bad error bodies, ${stats.pollution} prototype pollutions, ${race.failures.length} 5xx under concurrency`)
-    for (const f of [...stats.failures, ...race.failures].slice(0, 20)) log(`  ${f}`)
+    if (!quick) log(`races: ${race.cases} concurrent duplicates, ${race.failures.length} 5xx under concurrency`)
+    for (const f of [...stats.failures, ...edges.failures, ...race.failures].slice(0, 20)) log(`  ${f}`)
     return {
-      cases: stats.cases + race.cases,
-      fiveXX: stats.fiveXX + race.failures.length,
-      writesOnReject: stats.writesOnReject,
-      failures: [...stats.failures, ...race.failures],
+      cases: stats.cases + edges.cases + race.cases,
+      fiveXX: stats.fiveXX + edges.fiveXX + race.failures.length,
+      writesOnReject: stats.writesOnReject + edges.writesOnReject,
+      failures: [...stats.failures, ...edges.failures, ...race.failures],
       routes: stats.byRoute.size,
     }
   } finally {
