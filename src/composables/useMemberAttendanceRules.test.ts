@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
+import en from '~/locales/en.json'
+import id from '~/locales/id.json'
 import { syncRecordSchema } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
 import type { WorkSchedule } from '@shared/attendance/rules'
@@ -178,5 +181,18 @@ describe("the server's verdict", () => {
     expect(reasonKeys({ reasons: ['something new'], flags: ['left_early', 'outside_geofence'] }, has)).toEqual(['history.flag.outside_geofence'])
     expect(reasonKeys({ reasons: [], flags: ['left_early'], level: 'medium' }, has)).toEqual(['verdict.reason.offline'])
     expect(reasonKeys({ reasons: [], flags: [] }, has)).toEqual(['verdict.reason.general'])
+  })
+})
+
+describe('flags in the history', () => {
+  it('has words for every flag the server can put on a record, in both languages', () => {
+    for (const flag of ATTENDANCE_FLAGS) {
+      const key = flagKey(flag).split('.')
+      for (const messages of [en, id]) {
+        const text = key.reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], messages)
+        expect(typeof text, `${flag} in ${messages === en ? 'en' : 'id'}`).toBe('string')
+      }
+      expect(flagKey(flag)).toBe(`history.flag.${flag}`)
+    }
   })
 })
