@@ -40,7 +40,7 @@ describe('tenant isolation', () => {
   beforeAll(async () => {
     t = await createTestApp()
     w = await buildWorld(t)
-  }, 120_000)
+  }, 900_000)
   afterAll(() => t?.close())
 
   /** B's member syncs a capture (its remarks carry B's marker) while one of A's event streams is open. */

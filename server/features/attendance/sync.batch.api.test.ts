@@ -111,7 +111,7 @@ describe('sync batches are written as if record by record', () => {
     // Offline evidence as a device sends it: key frames (here plain pictures; nobody checks them in this test).
     const frame = async (shade: number) => (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: shade, g: 100, b: 80 } } }).jpeg().toBuffer()).toString('base64')
     evidence = { mode: 'offline', steps: ['turn_left', 'turn_right'], frames: [{ t: 0, image: await frame(90) }, { t: 900, image: await frame(110) }, { t: 1700, image: await frame(130) }] }
-  }, 120_000)
+  }, 900_000)
   afterEach(() => {
     syncSettings.batchWrites = true
   })

@@ -27,7 +27,7 @@ describe('sync: boundary and invalid values in a batch (property)', () => {
     const loc = await a.admin.post(`/api/organizations/${a.id}/locations`, { name: 'Gate', latitude: -6.2, longitude: 106.8, radius_meters: 300 })
     expect(loc.status).toBe(201)
     locationId = loc.body.data.id
-  }, 120_000)
+  }, 900_000)
   afterAll(() => t?.close())
 
   type Caller = 'member' | 'petugas'

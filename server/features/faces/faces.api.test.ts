@@ -38,7 +38,7 @@ describe('face registration, verification and withdrawal', () => {
     // Descriptors as a kiosk computes them, for the 1:N API.
     for (const f of ['p01/p01-1.jpg', 'p01/p01-8.jpg', 'p03/p03-1.jpg']) enc[f] = await faceEncoding(`people/${f}`)
     frame = (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 100, g: 90, b: 80 } } }).jpeg().toBuffer()).toString('base64')
-  }, 300_000)
+  }, 900_000)
   afterAll(() => t.close())
 
   /** Evidence answering a fresh registration challenge of `agent`, rendered from `photo`. */
