@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, memberFaceRegistered, ORG } from './support/api'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
-import { BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, SHOTS, watchedPage } from './support/browser'
+import { BASE_URL, cameraBrowser, LAUNCH_ARGS, logWhile, PHONE, SHOTS, watchedPage } from './support/browser'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
@@ -85,26 +85,8 @@ function registrationSent(page: Page, route: 'register' | 'update') {
   return page.waitForRequest((r) => r.method() === method && new RegExp(`/api/members/\\d+/face/${route}$`).test(r.url()), { timeout: 360_000 })
 }
 
-/** While `until` is pending, logs the camera's state whenever it changes: a timeout then says where the scan stood. */
-async function logCameraUntil<T>(page: Page, until: Promise<T>): Promise<T> {
-  let last = ''
-  const timer = setInterval(() => {
-    void page
-      .getByTestId('face-camera')
-      .evaluate((e) => ['status', 'hint', 'steps', 'frame-ms'].map((a) => e.getAttribute(`data-${a}`)).join(' | '))
-      .then(
-        (state) => {
-          if (state !== last) console.log('face camera:', (last = state))
-        },
-        () => undefined,
-      )
-  }, 2000)
-  try {
-    return await until
-  } finally {
-    clearInterval(timer)
-  }
-}
+/** Waits for `until`, logging the camera's state as it changes (a timeout then says where the scan stood). */
+const logCameraUntil = <T>(page: Page, until: Promise<T>) => logWhile('face camera', page.getByTestId('face-camera'), ['status', 'hint', 'steps', 'frame-ms'], until)
 
 async function cameraStats(page: Page) {
   const camera = page.getByTestId('face-camera')

@@ -6,7 +6,7 @@ import sharp from 'sharp'
 import { uuidv7 } from '../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { type AdminApi, adminApi, apiData } from './support/api'
-import { BASE_URL, cameraBrowser, SHOTS, watchedPage } from './support/browser'
+import { BASE_URL, cameraBrowser, logWhile, SHOTS, watchedPage } from './support/browser'
 import { personPhoto, registerFaceWithEvidence } from './support/evidence'
 import { facesDir, kioskPersonFrames, selfieFrame, turnableFace, VIDEO_DIR } from './support/fake-camera'
 import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS, Y4M_HEIGHT, Y4M_WIDTH } from './support/y4m'
@@ -198,6 +198,10 @@ async function kioskStats(page: Page) {
   }
 }
 
+/** Waits for `until`, logging what the kiosk is doing as it changes (a timeout then says where it stood). */
+const logKioskUntil = <T>(page: Page, until: Promise<T>) =>
+  logWhile('kiosk', page.getByTestId('kiosk-mode').or(page.getByTestId('kiosk-record')), ['tracker', 'asking', 'challenge', 'records'], until)
+
 const recent = (page: Page, memberId: number) => page.getByTestId('kiosk-recent-item').and(page.locator(`[data-member-id="${memberId}"]`))
 
 // ---------------------------------------------------------------- tests
@@ -241,8 +245,8 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await expect(page.getByTestId('kiosk-turn')).toHaveAttribute('data-prompt', /turn_left|turn_right|look_straight|done/)
     await expect(page.getByTestId('kiosk-turn-text')).toHaveText(/Turn your head to your (left|right)|Look straight at the camera|Hold still/)
     await shot(page, 'kiosk-turn-prompt')
-    await expect(recent(page, a.id)).toHaveCount(1, { timeout: 120_000 })
-    await expect(recent(page, b.id)).toHaveCount(1, { timeout: 120_000 })
+    await logKioskUntil(page, expect(recent(page, a.id)).toHaveCount(1, { timeout: 120_000 }))
+    await logKioskUntil(page, expect(recent(page, b.id)).toHaveCount(1, { timeout: 120_000 }))
     await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible({ timeout: 60_000 })
     await expect(result).toContainText(/Siti Rahmawati|Bambang Wijaya/)
     await expect(result).toContainText('Recorded')
@@ -283,7 +287,7 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await expect(record).toHaveAttribute('data-member-id', String(a.id))
     await expect(page.getByTestId('kiosk-turn')).toBeVisible({ timeout: 120_000 })
     await shot(page, 'kiosk-qr-turn', [TABLET])
-    await expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 120_000 })
+    await logKioskUntil(page, expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 120_000 }))
     await expect(page.getByTestId('kiosk-record-confirm')).toHaveAttribute('data-kind', 'check_out')
     await expect(page.getByTestId('kiosk-record-confirm')).toContainText('Siti Rahmawati')
     await shot(page, 'kiosk-qr-confirm')
@@ -347,7 +351,7 @@ test('offline: three check-ins wait in the outbox, survive a reload, and reach t
     await page.getByTestId('kiosk-start').click()
     const mode = page.getByTestId('kiosk-mode')
     await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
-    for (const member of members) await expect(recent(page, member.id)).toHaveCount(1, { timeout: 150_000 })
+    for (const member of members) await logKioskUntil(page, expect(recent(page, member.id)).toHaveCount(1, { timeout: 150_000 }))
     await expect(mode).toHaveAttribute('data-records', '3')
     const status = page.getByTestId('sync-status')
     await expect(status).toHaveAttribute('data-pending', '3')

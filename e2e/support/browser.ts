@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test'
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from '@playwright/test'
 
 // What every camera spec launches and watches the same way.
 
@@ -23,4 +23,27 @@ export async function watchedPage(context: BrowserContext, errors: string[]): Pr
     if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(message.text())) console.log(`[page] ${message.text()}`)
   })
   return page
+}
+
+/**
+ * While `until` is pending, logs the element's data attributes whenever they change (every second at most): when a
+ * camera spec times out, the log says where the scan or the kiosk stood.
+ */
+export async function logWhile<T>(label: string, element: Locator, attributes: readonly string[], until: Promise<T>): Promise<T> {
+  let last = ''
+  const timer = setInterval(() => {
+    void element
+      .evaluate((e, names) => names.map((a) => e.getAttribute(`data-${a}`)).join(' | '), [...attributes])
+      .then(
+        (state) => {
+          if (state !== last) console.log(`${label}:`, (last = state))
+        },
+        () => undefined,
+      )
+  }, 1000)
+  try {
+    return await until
+  } finally {
+    clearInterval(timer)
+  }
 }

@@ -74,6 +74,8 @@ export function useKioskFaces(
   const stats = ref<KioskFaceStats>({ inferenceMs: 0, frameMs: 0, matchMs: 0, faceToAcceptMs: null, frames: 0 })
   /** The recognised member whose turn the screen asks for, and where their challenge stands. */
   const asking = shallowRef<KioskAsk | null>(null)
+  /** Where the challenge of the person in view stands (for the screen's data attributes): "stage phase step yaw". */
+  const challengeState = shallowRef('')
   let wanted: { memberId: number; distance: number; payload: FramePayload } | null = null
   let previousBox: FaceBox | null = null
   let engine: FaceEngine | null = null
@@ -125,6 +127,7 @@ export function useKioskFaces(
           steady: quality.ok && frontal && !moving,
           faceLost: quality.reason === 'no_face' || quality.reason === 'multiple_faces',
           memberId: observation.memberId,
+          descriptor: quality.ok && frontal ? frame.descriptor : null,
         },
         options.challenge(),
       )
@@ -139,12 +142,13 @@ export function useKioskFaces(
         asking.value = null
         proof.reset()
       }
-      if (wanted && proof.memberId !== null && proof.memberId !== wanted.memberId) {
+      if (wanted && proof.memberId !== wanted.memberId) {
         // Someone else stepped in front of the camera.
         wanted = null
         asking.value = null
       }
       if (wanted && run) asking.value = { memberId: wanted.memberId, prompt: run.liveness.prompt, stage: run.stage }
+      challengeState.value = run ? `${run.stage} ${run.liveness.phase} ${run.liveness.step} ${run.liveness.yaw?.toFixed(2) ?? '-'} ${quality.reason}` : `none ${quality.reason}`
       await options.onState(state)
       await handOver()
     },
@@ -167,5 +171,5 @@ export function useKioskFaces(
     box.value = null
   }
 
-  return { ...camera, box, engineInfo, stats, asking, prove, reset }
+  return { ...camera, box, engineInfo, stats, asking, challengeState, prove, reset }
 }

@@ -10,7 +10,12 @@ const LEFT = 35
 const RIGHT = -35
 const left: CaptureChallenge = { challenge_id: '0190f0a6-5a6e-7b3c-8d2e-000000000001', steps: ['turn_left'], mode: 'online', expiresAt: null }
 
-function frames(yaws: readonly (number | null)[], memberId: number | null | undefined, start = 0): ProofFrame<string>[] {
+/** A person's face descriptor (frontal frames carry it; people differ by far more than SAME_PERSON_MAX). */
+function face(person: number): Float32Array {
+  return Float32Array.from({ length: 128 }, (_, i) => Math.sin(person * 7.3 + i) * 0.1)
+}
+
+function frames(yaws: readonly (number | null)[], memberId: number | null | undefined, start = 0, person = memberId ?? 0): ProofFrame<string>[] {
   return yaws.map((yaw, i) => ({
     t: start + i * 100,
     landmarks: yaw === null ? null : syntheticLandmarks({ yawDeg: yaw }),
@@ -19,6 +24,7 @@ function frames(yaws: readonly (number | null)[], memberId: number | null | unde
     faceLost: yaw === null,
     // A turned face rarely matches anyone: the frame says nothing about who it is.
     memberId: yaw !== null && Math.abs(yaw) < 5 ? memberId : undefined,
+    descriptor: yaw !== null && Math.abs(yaw) < 5 ? face(person) : null,
   }))
 }
 
@@ -49,6 +55,16 @@ describe('KioskProof', () => {
     const done = proof.proofOf(9)!
     expect(done.frames.every((k) => k.image.startsWith('m9@'))).toBe(true)
     expect(done.frames[0]!.image).toBe('m9@600')
+  })
+
+  it('never mixes a stranger into the evidence: a different face starts over, even one that matches nobody', () => {
+    const proof = new KioskProof<string>()
+    // Someone nobody registered (their frames match no member) starts the challenge and turns...
+    for (const f of frames([0, 0, 0, LEFT, LEFT], null, 0, 99)) proof.feed(f, left)
+    // ...then the member steps in without a gap and finishes it.
+    for (const f of frames([0, 0, LEFT, LEFT, 0, 0, 0, 0, 0, 0], 7, 500)) proof.feed(f, left)
+    const done = proof.proofOf(7)!
+    expect(done.frames.every((k) => k.image.startsWith('m7@'))).toBe(true)
   })
 
   it('asks again, silently, after someone stood there too long without turning', () => {

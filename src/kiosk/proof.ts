@@ -1,14 +1,25 @@
 // The kiosk's liveness, one person at a time: while the tablet finds out who is in front of it (1:N or 1:1, the
 // tracker), the same frames run that person's one-turn challenge (../face/challenge-run.ts) and keep its evidence.
-// The turn is asked for once the member is recognised; the record is made when both are done. A different member's
-// face, or no face for a while (the tracker says idle), starts over with nothing kept. Pure (tested alone).
+// The turn is asked for once the member is recognised; the record is made when both are done. Another face (a
+// different member, or a frontal face too far from the run's first one: someone nobody registered, stepping in
+// without a gap), or no face for a while (the tracker says idle), starts over with nothing kept: the evidence must
+// show one person, or the server refuses it. Pure (tested alone).
+import { l2Distance } from '@shared/face/match'
 import { ChallengeRun, type RunFrame, type RunState } from '~/face/challenge-run'
 import type { CaptureChallenge, KeptFrame } from '~/face/evidence'
 
 export interface ProofFrame<I> extends RunFrame<I> {
   /** Whom this frame's face matched: a member, nobody (null), or not known for this frame (undefined). */
   memberId: number | null | undefined
+  /** The face's descriptor when the frame is frontal (turned faces' descriptors drift too far to compare). */
+  descriptor?: Float32Array | null
 }
+
+/**
+ * Frontal frames of one person a moment apart measure ~0.1-0.3 from each other, different people 0.5 and more; the
+ * server holds a capture's frontal frames to 0.40 (server/face/evidence.ts), so the kiosk does too.
+ */
+export const SAME_PERSON_MAX = 0.4
 
 export interface Proof<I> {
   memberId: number
@@ -20,6 +31,8 @@ export class KioskProof<I> {
   private run: ChallengeRun<I> | null = null
   private challenge: CaptureChallenge | null = null
   private owner: number | null = null
+  /** The first frontal descriptor of the current run: every later frontal frame must be the same person. */
+  private anchor: Float32Array | null = null
 
   constructor(private readonly options: { after?: number; timeoutMs?: number } = {}) {}
 
@@ -40,10 +53,12 @@ export class KioskProof<I> {
     this.run = null
     this.challenge = null
     this.owner = null
+    this.anchor = null
   }
 
   private begin(challenge: CaptureChallenge | null): void {
     this.challenge = challenge
+    this.anchor = null
     this.run = challenge
       ? new ChallengeRun<I>(challenge.steps, {
           recorder: { after: this.options.after ?? 2 },
@@ -62,12 +77,18 @@ export class KioskProof<I> {
       if (this.owner !== null && frame.memberId !== this.owner) this.run = null
       this.owner = frame.memberId
     }
+    if (frame.descriptor && this.anchor && l2Distance(this.anchor, frame.descriptor) > SAME_PERSON_MAX) {
+      // A different face, even one nobody registered: start over, and whoever it is must be matched again.
+      this.run = null
+      if (typeof frame.memberId !== 'number') this.owner = null
+    }
     if (ready !== this.challenge) this.run = null
     // A run that timed out (someone standing there without turning) starts again, silently.
     if (!this.run || this.run.state.stage === 'failed') {
       if (frame.faceLost) return null
       this.begin(ready)
     }
+    if (frame.descriptor && this.run) this.anchor ??= frame.descriptor
     return this.run ? this.run.feed(frame) : null
   }
 
