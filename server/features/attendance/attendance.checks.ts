@@ -201,8 +201,11 @@ const PLACE_REFUSALS: Partial<Record<PlaceCheck['code'], [string, string]>> = {
  */
 export function timeCheck(ctx: SyncContext, deviceCapturedAt: Date): { check: TimeCheck; capturedAt: Date } {
   const now = ctx.receivedAt ?? new Date()
-  const capturedAt = new Date(deviceCapturedAt.getTime() + ctx.skewMs)
-  if (ctx.sentAt && deviceCapturedAt.getTime() > ctx.sentAt.getTime() + FUTURE_TOLERANCE_MS) {
+  // A clock more than a year off is no clock to correct by (a device saying 9999 when it sends would move its captures
+  // into year -5947): its captures keep their own times, flagged as skewed, and wait for review like any other.
+  const correction = Math.abs(ctx.skewMs) > MAX_CORRECTABLE_SKEW_MS ? 0 : ctx.skewMs
+  const capturedAt = new Date(deviceCapturedAt.getTime() + correction)
+  if (ctx.sentAt && correction === ctx.skewMs && deviceCapturedAt.getTime() > ctx.sentAt.getTime() + FUTURE_TOLERANCE_MS) {
     throw new Rejection('CAPTURE_IN_FUTURE', 'The capture is dated after the moment the device sent it')
   }
   if (capturedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) throw new Rejection('CAPTURE_IN_FUTURE', 'The capture is dated in the future')
@@ -212,6 +215,9 @@ export function timeCheck(ctx: SyncContext, deviceCapturedAt: Date): { check: Ti
   if (isClockSkewed(ctx.skewMs)) return { check: { outcome: 'warn', code: 'skewed', ...base }, capturedAt }
   return { check: { outcome: 'pass', code: 'ok', ...base }, capturedAt }
 }
+
+/** Beyond this the device's clock is not corrected by its measured skew (see timeCheck). */
+const MAX_CORRECTABLE_SKEW_MS = 366 * 24 * 3600_000
 
 const TIME_FLAGS: Partial<Record<TimeCheck['code'], string>> = { stale: 'stale_capture', skewed: 'clock_skew', out_of_order: 'out_of_order', earlier_than_day: 'earlier_capture' }
 

@@ -261,13 +261,10 @@ describe('sync: boundary and invalid values in a batch (property)', () => {
     expect(unstorable).toEqual([])
   }, 600_000)
 
-  // Found by the property above when sent_at is drawn from its boundaries too (reported to the lead, issue 13 item 8):
-  // the sync corrects captured_at by the device's measured skew without bounding it (attendance.checks.ts, timeCheck:
-  // capturedAt = captured_at + skewMs; the skew is clamped only where it is stored). A device whose clock says
-  // 9999-12-31 when it sends makes every capture of the batch land in year -5947, which PostgreSQL cannot store:
-  // each record is rejected UNSTORABLE (22009), on every retry until the device's clock is right. `it.fails` until the
-  // sync bounds the correction (or refuses such a clock with a code of its own): then remove `.fails`.
-  it.fails('stores the captures of a device whose clock was far ahead when it sent them (sent_at 9999-12-31)', async () => {
+  // Found by the property above when sent_at is drawn from its boundaries too: the sync corrected captured_at by the
+  // device's measured skew without bounding it, so a device whose clock said 9999-12-31 when it sent moved every
+  // capture to year -5947 (UNSTORABLE on every retry). A clock more than a year off is no longer corrected by.
+  it('stores the captures of a device whose clock was far ahead when it sent them (sent_at 9999-12-31)', async () => {
     const records = [
       { client_id: uuidv7(), member_id: a.memberId, kind: 'check_in', captured_at: '1900-01-01T00:00:00Z' },
       { client_id: uuidv7(), member_id: a.memberId, kind: 'check_out', captured_at: minutesAgo(30).toISOString() },
