@@ -79,12 +79,12 @@ export interface TurnableFace {
  * rendered and measured with the browser's detector; the smallest angle past REQUIRED_YAW in both directions is kept.
  * Null (with the reason in `tried`) otherwise.
  */
-export async function turnableFace(file: string, tried: string[] = []): Promise<TurnableFace | null> {
+export async function turnableFace(file: string, tried: string[] = [], maxFrontalYaw = 0.08): Promise<TurnableFace | null> {
   const name = path.relative(facesDir(), file)
   const frontal = await selfieFrame(file)
   const face = frontal && mainFace(await detectFaces(frontal), frontal)
   const frontalYaw = face ? estimateYaw(face.landmarks) : null
-  if (!frontal || !face || frontalYaw === null || Math.abs(frontalYaw) > 0.08 || face.score < 0.8) {
+  if (!frontal || !face || frontalYaw === null || Math.abs(frontalYaw) > maxFrontalYaw || face.score < 0.8) {
     tried.push(`${name}: not a clear frontal face (yaw ${frontalYaw?.toFixed(2) ?? '-'})`)
     return null
   }
