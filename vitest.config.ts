@@ -21,6 +21,9 @@ export default defineConfig({
           name: 'unit',
           include: ['shared/**/*.test.ts', 'src/**/*.test.ts', 'server/**/*.unit.test.ts'],
           environment: 'node',
+          // Limits, not speed measures: scrypt or face inference on a loaded 2-core machine outran vitest's 5 s default.
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {
