@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, memberFaceRegistered, ORG } from './support/api'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
-import { BASE_URL, cameraBrowser, LAUNCH_ARGS, logWhile, PHONE, SHOTS, watchedPage } from './support/browser'
+import { BASE_URL, cameraBrowser, LAUNCH_ARGS, logWhile, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
@@ -108,6 +108,7 @@ test('a member consents and registers their face with the liveness head turns, t
   const browser = await cameraBrowser(video.file)
   try {
     const { page } = await phone(browser)
+    retryTimedOutScans(page)
     const member = await signInNewMember(page, 'Dewi Lestari')
     await expect(page.getByTestId('face-not-registered')).toBeVisible()
     await expect(page.getByTestId('checkin-button')).toBeDisabled()

@@ -7,7 +7,7 @@ import sharp from 'sharp'
 import type { IssuedChallenge } from '../shared/attendance/evidence'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { renderEvidence } from '../server/test/evidence'
-import { LAUNCH_ARGS, watchedPage } from './support/browser'
+import { LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './support/browser'
 import { registerFaceWithEvidence } from './support/evidence'
 import { facesDir, REPO_ROOT, VIDEO_DIR } from './support/fake-camera'
 import { CAST, type PhoneVideo, type PreparedFaces } from './support/journey-faces'
@@ -166,7 +166,9 @@ async function phone(video: string, geolocation: { latitude: number; longitude: 
     permissions: ['camera', 'geolocation'],
     geolocation,
   })
-  return { browser, context, page: await watchedPage(context, pageErrors) }
+  const page = await watchedPage(context, pageErrors)
+  retryTimedOutScans(page)
+  return { browser, context, page }
 }
 
 function cameraArgs(video: string): string[] {

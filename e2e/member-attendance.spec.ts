@@ -3,7 +3,7 @@ import { type APIRequestContext, type Browser, type BrowserContext, expect, type
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { EVIDENCE_PEOPLE } from '../server/test/evidence'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
-import { BASE_URL, cameraBrowser, PHONE, SHOTS, watchedPage } from './support/browser'
+import { BASE_URL, cameraBrowser, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
 import { registerFaceWithEvidence } from './support/evidence'
 import { facesDir, registrationVideo, type RegistrationVideo } from './support/fake-camera'
 
@@ -74,7 +74,9 @@ async function phone(browser: Browser): Promise<{ context: BrowserContext; page:
     permissions: ['camera', 'geolocation'],
     geolocation: HERE,
   })
-  return { context, page: await watchedPage(context, pageErrors) }
+  const page = await watchedPage(context, pageErrors)
+  retryTimedOutScans(page)
+  return { context, page }
 }
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {

@@ -47,3 +47,32 @@ export async function logWhile<T>(label: string, element: Locator, attributes: r
     clearInterval(timer)
   }
 }
+
+/**
+ * Taps "Try again" whenever the phone's liveness check timed out, as a person would. The fake camera plays in real
+ * time; when the machine is loaded (several browsers and a server on two cores) a frame can take seconds and a
+ * challenge's turns may be seen too late. Stops by itself when the page closes; `stop()` answers how many retries.
+ */
+export function retryTimedOutScans(page: Page): { stop: () => number } {
+  let retries = 0
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy || page.isClosed()) return
+    busy = true
+    void page
+      .getByTestId('face-liveness-retry')
+      .click({ timeout: 500 })
+      .then(
+        () => console.log(`liveness timed out, tapped "Try again" (${++retries})`),
+        () => undefined,
+      )
+      .finally(() => (busy = false))
+  }, 1000)
+  page.once('close', () => clearInterval(timer))
+  return {
+    stop: () => {
+      clearInterval(timer)
+      return retries
+    },
+  }
+}
