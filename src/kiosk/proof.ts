@@ -17,9 +17,9 @@ export interface ProofFrame<I> extends RunFrame<I> {
 
 /**
  * Frontal frames of one person a moment apart measure ~0.1-0.3 from each other, different people 0.5 and more; the
- * server holds a capture's frontal frames to 0.40 (server/face/evidence.ts), so the kiosk does too.
+ * server holds a capture's frontal frames to SAME_PERSON_FRONTAL_MAX (server/face/evidence.ts), so the kiosk does too.
  */
-export const SAME_PERSON_MAX = 0.4
+export const SAME_PERSON_MAX = 0.45
 
 export interface Proof<I> {
   memberId: number
