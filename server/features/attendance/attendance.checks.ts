@@ -10,7 +10,6 @@ import { attendanceEvents, attendanceRecords, departments, memberRoles, organiza
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import { checkGeofence, distanceMeters, isClockSkewed, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
 import { assuranceLevel, autoApproves, FUTURE_TOLERANCE_MS, type Assurance, type AssuranceLevel, type PlaceCheck, type TimeCheck } from '../../../shared/attendance/evidence'
-import { identify, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
 import { AppError } from '../../errors'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
@@ -143,26 +142,6 @@ function recorderOf(ctx: SyncContext, look: BatchLookups, r: SyncRecord): number
   if (!p.deviceId) throw new Rejection('RECORDED_BY_INVALID', 'Only an enrolled tablet may send records made by another petugas')
   if (!look.recorders.has(r.recorded_by)) throw new Rejection('RECORDED_BY_INVALID', 'The petugas named as recorder is not an active petugas of this organization')
   return r.recorded_by
-}
-
-/**
- * What `identify(gallery, probe, options)` concludes about `memberId`: `ok` (the best match, clear of everyone else by
- * the margin), `low_match_margin` (the best match, but not by the margin or not under the threshold) or
- * `face_not_verified` (someone else is closer, or the member is not in the gallery).
- */
-export function galleryCheck(
-  gallery: FaceGallery,
-  probe: Float32Array,
-  memberId: number,
-  options: MatchOptions,
-  ownDistance?: number,
-): 'ok' | 'low_match_margin' | 'face_not_verified' {
-  // With the member's own distance known, nobody further than own + margin can change the conclusion: scan only
-  // that near (slack for the order of summation), which drops nearly every row after a few of its values.
-  const horizon = ownDistance === undefined ? undefined : (ownDistance + options.margin) * (1 + 1e-6) + 1e-9
-  const hit = identify(gallery, probe, options, { horizon })
-  if (hit.memberId !== memberId) return 'face_not_verified'
-  return hit.verified ? 'ok' : 'low_match_margin'
 }
 
 /**

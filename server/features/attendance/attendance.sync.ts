@@ -16,7 +16,7 @@ import { knownEvents, knownOutcome, writeBatch, writeOne, type Written } from '.
 import { queueVerification } from './attendance.verify'
 
 export type { SyncContext } from './attendance.checks'
-export { galleryCheck, payloadHash } from './attendance.checks'
+export { payloadHash } from './attendance.checks'
 
 /** How many records of a batch prepare their images at once. */
 const PHOTO_CONCURRENCY = 4
