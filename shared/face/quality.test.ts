@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkFaceQuality, type DetectedFaceLike } from './quality'
+import { checkFaceQuality, dominantFace, type DetectedFaceLike } from './quality'
 
 const frame = { width: 640, height: 480 }
 const face = (x: number, y: number, w: number, h: number, score = 0.95): DetectedFaceLike => ({ box: { x, y, width: w, height: h }, score })
@@ -45,5 +45,46 @@ describe('checkFaceQuality', () => {
   it('low_confidence under the score threshold', () => {
     expect(checkFaceQuality([face(200, 100, 200, 240, 0.4)], frame)).toMatchObject({ reason: 'low_confidence', faceIndex: 0 })
     expect(checkFaceQuality([face(200, 100, 200, 240, 0.4)], frame, { minScore: 0.35 })).toMatchObject({ reason: 'ok' })
+  })
+})
+
+describe('dominantFace', () => {
+  it('the subject is the prominent face; two faces of similar size and score are rivals ("one at a time")', () => {
+    expect(dominantFace([face(200, 100, 200, 240)], frame)).toEqual({ index: 0, rivals: [] })
+    expect(dominantFace([face(50, 100, 180, 220), face(380, 90, 170, 210, 0.9)], frame)).toEqual({ index: 0, rivals: [1] })
+    expect(dominantFace([], frame)).toEqual({ index: null, rivals: [] })
+  })
+
+  it('a detection clearly weaker than the subject (a pattern behind the person) is not a second person', () => {
+    const subject = face(220, 100, 200, 240, 0.99)
+    const pattern = face(20, 60, 160, 180, 0.45) // same size, inside the frame, scores under 0.6 x 0.99
+    expect(dominantFace([subject, pattern], frame)).toEqual({ index: 0, rivals: [] })
+    expect(checkFaceQuality([subject, pattern], frame).reason).toBe('ok')
+    // A second face scoring like the subject still is one.
+    expect(checkFaceQuality([subject, face(20, 60, 160, 180, 0.9)], frame).reason).toBe('multiple_faces')
+    // The limit is an option: with 0.4 the same pattern counts.
+    expect(checkFaceQuality([subject, pattern], frame, { otherFaceMinRelativeScore: 0.4 }).reason).toBe('multiple_faces')
+  })
+
+  it('a big but weak detection does not take the subject\'s place', () => {
+    const pattern = face(10, 10, 300, 300, 0.35)
+    const subject = face(360, 120, 200, 230, 0.98)
+    expect(dominantFace([pattern, subject], frame).index).toBe(1)
+    expect(checkFaceQuality([pattern, subject], frame)).toEqual({ ok: true, reason: 'ok', faceIndex: 1 })
+  })
+
+  it('between faces of equal size and score, the central one is the subject', () => {
+    const corner = face(0, 0, 150, 150)
+    const centre = face(245, 165, 150, 150)
+    expect(dominantFace([corner, centre], frame).index).toBe(1)
+    expect(dominantFace([centre, corner], frame).index).toBe(0)
+  })
+
+  it('answers the same whatever the order of the detections', () => {
+    const faces = [face(50, 100, 180, 220, 0.8), face(380, 90, 170, 210, 0.9), face(20, 20, 60, 60, 0.99)]
+    const a = dominantFace(faces, frame)
+    const b = dominantFace([...faces].reverse(), frame)
+    expect(faces[a.index!]).toBe([...faces].reverse()[b.index!])
+    expect(a.rivals.map((i) => faces[i])).toEqual(b.rivals.map((i) => [...faces].reverse()[i]).reverse())
   })
 })

@@ -46,6 +46,12 @@ export interface FaceQualityOptions {
   edgeFaceMaxRelativeSize: number
   /** A detection whose overlap with the main face covers at least this share of the smaller box is a duplicate. */
   duplicateOverlap: number
+  /**
+   * Another detection counts as a second person only if it scores at least this fraction of the main face's score: a
+   * detection clearly weaker than the subject (a pattern on a wall, a poster, a face turned away in the queue behind)
+   * does not stop the capture.
+   */
+  otherFaceMinRelativeScore: number
 }
 
 /**
@@ -62,6 +68,7 @@ export const DEFAULT_FACE_QUALITY: Readonly<FaceQualityOptions> = Object.freeze(
   edgeMargin: 0.02,
   edgeFaceMaxRelativeSize: 0.8,
   duplicateOverlap: 0.5,
+  otherFaceMinRelativeScore: 0.6,
 })
 
 export type FaceQualityResult =
@@ -78,11 +85,59 @@ function intersection(a: FaceBox, b: FaceBox): number {
 }
 
 /**
- * Checks the detections of one frame. The main face is the largest detection scoring at least countScore; the
- * capture is refused as:
- * - 'no_face' when there is none;
- * - 'multiple_faces' when another detection is a second person: not a duplicate box of the main face, not much smaller
- *   than it (otherFaceMinRelativeSize), and not a smaller partial face cut by the frame edge;
+ * The face that matters in a frame, one rule for the browser and the server: the subject is the counted detection
+ * (score >= countScore) with the largest prominence, its area weighted by its score and by how central it is (a face at
+ * the centre weighs twice one in a corner). Every other counted detection is a rival (someone else the capture could be
+ * about) unless it is clearly not: a duplicate box of the subject, much smaller (otherFaceMinRelativeSize), a smaller
+ * partial face cut by the frame edge, or much weaker (otherFaceMinRelativeScore). `index` points into `faces` (null when
+ * nothing is counted); `rivals` lists the rivals' indices: with any, the capture is "one at a time, please".
+ */
+export function dominantFace(
+  faces: readonly DetectedFaceLike[],
+  frame: FrameSize,
+  options: Partial<FaceQualityOptions> = {},
+): { index: number | null; rivals: number[] } {
+  const o: FaceQualityOptions = { ...DEFAULT_FACE_QUALITY, ...options }
+  const counted = (f: DetectedFaceLike) => Number.isFinite(f.score) && f.score >= o.countScore && f.box.width > 0 && f.box.height > 0
+  const halfDiagonal = Math.hypot(frame.width, frame.height) / 2
+  const centrality = (b: FaceBox) => {
+    if (!(halfDiagonal > 0)) return 1
+    const off = Math.hypot(b.x + b.width / 2 - frame.width / 2, b.y + b.height / 2 - frame.height / 2) / halfDiagonal
+    return 1 - 0.5 * Math.min(1, off)
+  }
+  let main = -1
+  let best = -Infinity
+  faces.forEach((f, i) => {
+    if (!counted(f)) return
+    const prominence = area(f.box) * f.score * centrality(f.box)
+    if (prominence > best) {
+      best = prominence
+      main = i
+    }
+  })
+  if (main < 0) return { index: null, rivals: [] }
+  const face = faces[main] as DetectedFaceLike
+  const edge = o.edgeMargin * Math.min(frame.width, frame.height)
+  const rivals: number[] = []
+  for (let i = 0; i < faces.length; i++) {
+    const other = faces[i] as DetectedFaceLike
+    if (i === main || !counted(other)) continue
+    const b = other.box
+    if (intersection(b, face.box) >= o.duplicateOverlap * Math.min(area(b), area(face.box))) continue
+    const relative = shortSide(b) / shortSide(face.box)
+    if (relative < o.otherFaceMinRelativeSize) continue
+    if (other.score < o.otherFaceMinRelativeScore * face.score) continue
+    const distanceToEdge = Math.min(b.x, b.y, frame.width - (b.x + b.width), frame.height - (b.y + b.height))
+    if (distanceToEdge <= edge && relative < o.edgeFaceMaxRelativeSize) continue
+    rivals.push(i)
+  }
+  return { index: main, rivals }
+}
+
+/**
+ * Checks the detections of one frame. The main face is the dominant one (see dominantFace); the capture is refused as:
+ * - 'no_face' when no detection scores at least countScore;
+ * - 'multiple_faces' when another detection is a rival of the main face (see dominantFace);
  * - 'too_small' when the main face is under minFacePixels or minFaceRatio of the frame;
  * - 'low_confidence' when the main face scores under minScore.
  * `faceIndex` points into `faces`.
@@ -93,27 +148,11 @@ export function checkFaceQuality(
   options: Partial<FaceQualityOptions> = {},
 ): FaceQualityResult {
   const o: FaceQualityOptions = { ...DEFAULT_FACE_QUALITY, ...options }
-  let main = -1
-  faces.forEach((f, i) => {
-    const counted = Number.isFinite(f.score) && f.score >= o.countScore && f.box.width > 0 && f.box.height > 0
-    if (counted && (main < 0 || area(f.box) > area((faces[main] as DetectedFaceLike).box))) main = i
-  })
-  if (main < 0) return { ok: false, reason: 'no_face', faceIndex: null }
+  const { index: main, rivals } = dominantFace(faces, frame, o)
+  if (main === null) return { ok: false, reason: 'no_face', faceIndex: null }
+  if (rivals.length > 0) return { ok: false, reason: 'multiple_faces', faceIndex: null }
   const face = faces[main] as DetectedFaceLike
   const frameShort = Math.min(frame.width, frame.height)
-  const edge = o.edgeMargin * frameShort
-
-  for (let i = 0; i < faces.length; i++) {
-    const other = faces[i] as DetectedFaceLike
-    if (i === main || !(other.score >= o.countScore) || !(other.box.width > 0 && other.box.height > 0)) continue
-    const b = other.box
-    if (intersection(b, face.box) >= o.duplicateOverlap * Math.min(area(b), area(face.box))) continue
-    const relative = shortSide(b) / shortSide(face.box)
-    if (relative < o.otherFaceMinRelativeSize) continue
-    const distanceToEdge = Math.min(b.x, b.y, frame.width - (b.x + b.width), frame.height - (b.y + b.height))
-    if (distanceToEdge <= edge && relative < o.edgeFaceMaxRelativeSize) continue
-    return { ok: false, reason: 'multiple_faces', faceIndex: null }
-  }
 
   const side = shortSide(face.box)
   if (!(frameShort > 0) || side < o.minFacePixels || side / frameShort < o.minFaceRatio) {
