@@ -8,9 +8,15 @@
 // probes. Then each identity in turn is removed from the gallery and all of its photos are probed (unknown probes: any
 // acceptance is a false accept). Matching uses the organization defaults (DEFAULT_FACE_THRESHOLD, DEFAULT_FACE_MARGIN).
 // A photo whose face cannot be extracted is a failed probe (never accepted) and is reported on its own line.
+// Groups (issue 14): when the folder says which group an identity belongs to, the figures are also reported per group
+// (a model can be fair on average and unfair to the people who use it). Either a `groups.json` in <dir>
+// ({"<identity folder>": "<group>", ...}) or a `group.txt` inside an identity's folder (one line, the group's name; it
+// wins over groups.json). Identities without a group are in "-". Per group: TAR of its genuine probes, FAR of its unknown
+// probes, and how many of its false accepts matched someone of the same group ("within").
 // Human-readable lines first; the LAST line is one JSON object:
 // {"identities":N,"genuine":G,"true_accepts":T,"tar":T/G,"misidentified":M,"unknown":U,"false_accepts":F,"far":F/U,
-//  "threshold":x,"ms_per_image":y}
+//  "threshold":x,"ms_per_image":y, "groups":{"<group>":{"identities":n,"genuine":g,"true_accepts":t,"tar":..,
+//  "unknown":u,"false_accepts":f,"false_accepts_within":w,"far":..}}}   ("groups" only when some identity has one)
 
 import fs from 'node:fs'
 import path from 'node:path'
@@ -29,6 +35,18 @@ interface Photo {
   ms: number
 }
 
+export interface GroupSummary {
+  identities: number
+  genuine: number
+  true_accepts: number
+  tar: number
+  unknown: number
+  false_accepts: number
+  /** False accepts whose wrongly matched identity is of the same group. */
+  false_accepts_within: number
+  far: number
+}
+
 export interface EvalSummary {
   identities: number
   genuine: number
@@ -40,6 +58,23 @@ export interface EvalSummary {
   far: number
   threshold: number
   ms_per_image: number
+  groups?: Record<string, GroupSummary>
+}
+
+/** The group of each identity folder: its group.txt, else <dir>/groups.json, else null. */
+export function readGroups(dir: string, identities: readonly string[]): (string | null)[] {
+  let listed: Record<string, unknown> = {}
+  const file = path.join(dir, 'groups.json')
+  if (fs.existsSync(file)) {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'))
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file}: expected an object {"identity": "group"}`)
+    listed = parsed as Record<string, unknown>
+  }
+  return identities.map((name) => {
+    const own = path.join(dir, name, 'group.txt')
+    const group = fs.existsSync(own) ? fs.readFileSync(own, 'utf8').trim() : listed[name]
+    return typeof group === 'string' && group.trim() !== '' ? group.trim() : null
+  })
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits))
@@ -60,6 +95,16 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
       `backend ${info.backend}, simd ${info.simd ? 'on' : 'off'}, threads ${info.threads ? 'on' : 'off'})`,
   )
   log(`${identities.length} identities in ${dir}; threshold ${match.threshold}, margin ${match.margin}`)
+  const groupOf = readGroups(dir, identities)
+  const grouped = groupOf.some((g) => g !== null)
+  const groups = new Map<string, GroupSummary>()
+  const groupFor = (identity: number): GroupSummary => {
+    const key = groupOf[identity] ?? '-'
+    let g = groups.get(key)
+    if (!g) groups.set(key, (g = { identities: 0, genuine: 0, true_accepts: 0, tar: 0, unknown: 0, false_accepts: 0, false_accepts_within: 0, far: 0 }))
+    return g
+  }
+  for (const [identity] of identities.entries()) groupFor(identity).identities++
 
   // Extract every photo once, through the registration path.
   const photos: Photo[][] = []
@@ -106,6 +151,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
   let trueAccepts = 0
   let misidentified = 0
   for (const p of probes) {
+    groupFor(p.identity).genuine++
     if (!p.result.ok) {
       log(`genuine ${p.name}/${p.file}: failed probe (${p.result.reason})`)
       continue
@@ -115,6 +161,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     let verdict: string
     if (r.verified && r.memberId === p.identity) {
       trueAccepts++
+      groupFor(p.identity).true_accepts++
       verdict = 'accepted'
     } else if (r.verified) {
       misidentified++
@@ -131,17 +178,32 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     const without = galleryWithout(gallery, identity)
     let accepted = 0
     const list = photos[identity] ?? []
+    const group = groupFor(identity)
     for (const p of list) {
       unknown++
+      group.unknown++
       if (!p.result.ok) continue
       const r = identify(without, p.result.descriptor, match)
       if (r.verified) {
         accepted++
+        group.false_accepts++
+        if (r.memberId !== null && (groupOf[r.memberId] ?? '-') === (groupOf[identity] ?? '-')) group.false_accepts_within++
         log(`unknown ${name}/${p.file}: FALSE ACCEPT as ${identities[r.memberId ?? -1] ?? '?'} d=${fmt(r.distance)}`)
       }
     }
     falseAccepts += accepted
     log(`unknown ${name} (removed from the gallery): ${list.length} probes, ${accepted} false accepts`)
+  }
+
+  for (const [key, g] of [...groups.entries()].sort(([a], [b]) => byName(a, b))) {
+    g.tar = ratio(g.true_accepts, g.genuine)
+    g.far = ratio(g.false_accepts, g.unknown)
+    if (grouped) {
+      log(
+        `group ${key}: ${g.identities} identities, TAR ${g.tar} (${g.true_accepts}/${g.genuine}), ` +
+          `FAR ${g.far} (${g.false_accepts}/${g.unknown}, ${g.false_accepts_within} within the group)`,
+      )
+    }
   }
 
   return {
@@ -155,6 +217,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     far: ratio(falseAccepts, unknown),
     threshold: match.threshold,
     ms_per_image: imageCount === 0 ? 0 : round(totalMs / imageCount, 1),
+    ...(grouped ? { groups: Object.fromEntries([...groups.entries()].sort(([a], [b]) => byName(a, b))) } : {}),
   }
 }
 
