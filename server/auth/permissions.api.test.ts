@@ -39,6 +39,7 @@ const EXPECTED: Record<string, string> = {
   'PATCH /api/organizations/:id/settings': 'settings:manage',
   'DELETE /api/organizations/:id/members/:memberId/face': 'member:manage',
   'GET /api/organizations/:id/members/:memberId/face/photo': 'member:manage',
+  'GET /api/organizations/:id/faces/confusable': 'member:manage',
   'POST /api/members/:memberId/face/consent': 'member:face:register',
   'GET /api/members/:memberId/face': 'member:face:register',
   'POST /api/members/:memberId/face/register': 'member:face:register',

@@ -19,6 +19,7 @@ import { getOrganization, presentOrganization } from '../organizations/organizat
 import { consentInput, faceRegisterInput, memberIdParam, settingsPatch, verifyInput } from './faces.schemas'
 import {
   activeMember,
+  confusableReport,
   currentConsent,
   galleryOf,
   invalidateFaces,
@@ -189,6 +190,10 @@ export const orgFaceRoutes = new Hono<AppEnv>()
     })
     await invalidateFaces(deps, p.organizationId)
     return ok(c, presentOrganization(org))
+  })
+  .get('/:id/faces/confusable', allow('member:manage'), validate('param', idParam), async (c) => {
+    const p = scoped(c)
+    return ok(c, await confusableReport(c.get('deps'), p.organizationId))
   })
   .delete('/:id/members/:memberId/face', allow('member:manage'), validate('param', memberParams), async (c) => {
     const p = scoped(c)

@@ -11,6 +11,7 @@ import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 import { checkLiveEvidence } from './live-evidence'
+import { confusableLimit, confusablePairs } from '../../../shared/face/confusable'
 import type { Evidence } from '../../../shared/attendance/evidence'
 import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
 
@@ -60,6 +61,41 @@ export async function subscribeFaceIndex(deps: AppDeps): Promise<void> {
 
 export function galleryOf(deps: AppDeps, organizationId: number): Promise<FaceGallery> {
   return deps.faceIndex.get(organizationId, (id) => loadGallery(deps.database.db, id))
+}
+
+export interface ConfusableMember {
+  id: number
+  name: string
+  member_number: string | null
+}
+
+/**
+ * The organization's confusable members (issue 14): pairs whose face templates sit within threshold + margin of each
+ * other, closest first, with who they are. A capture of one of them could be taken for the other.
+ */
+export async function confusableReport(deps: AppDeps, organizationId: number) {
+  const { db } = deps.database
+  const options = await matchOptions(db, organizationId)
+  const gallery = await galleryOf(deps, organizationId)
+  const pairs = confusablePairs(gallery, options)
+  const ids = [...new Set(pairs.flatMap((p) => [p.a, p.b]))]
+  const people = new Map<number, ConfusableMember>()
+  if (ids.length > 0) {
+    const rows = await db
+      .select({ id: organizationMembers.id, name: users.name, member_number: organizationMembers.memberNumber })
+      .from(organizationMembers)
+      .innerJoin(users, eq(users.id, organizationMembers.userId))
+      .where(and(eq(organizationMembers.organizationId, organizationId), inArray(organizationMembers.id, ids)))
+    for (const r of rows) people.set(r.id, r)
+  }
+  const who = (id: number): ConfusableMember => people.get(id) ?? { id, name: '?', member_number: null }
+  return {
+    threshold: options.threshold,
+    margin: options.margin,
+    limit: Math.round(confusableLimit(options) * 10_000) / 10_000,
+    members_with_faces: new Set(gallery.memberIds).size,
+    pairs: pairs.map((p) => ({ a: who(p.a), b: who(p.b), distance: Math.round(p.distance * 10_000) / 10_000 })),
+  }
 }
 
 /** Parses a base64 descriptor into floats, or a 422 naming the field. */

@@ -1,0 +1,68 @@
+// Confusable members (issue 14): the admin sees which members' faces the model can mix up, from the server's own
+// templates of real photos; only with member:manage, and only of their own organization.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../test/harness'
+import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { createMember } from '../members/members.service'
+import { faceEncoding } from '../../test/faces'
+import { memberFaceData } from '../../db/schema'
+import { decodeDescriptor, descriptorToBytes } from '../../../shared/face/descriptor'
+
+describe('confusable members', () => {
+  let t: TestApp
+  let a: OrgWorld
+  let b: OrgWorld
+  let stranger: number
+
+  async function enrol(organizationId: number, memberId: number, photos: string[]): Promise<void> {
+    for (const photo of photos) {
+      const descriptor = decodeDescriptor(await faceEncoding(`people/${photo}`))
+      await t.db.insert(memberFaceData).values({ organizationId, organizationMemberId: memberId, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
+    }
+    t.deps.faceIndex.invalidate(organizationId)
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp()
+    a = await buildOrg(t, 'a')
+    b = await buildOrg(t, 'b')
+    stranger = await createMember(t.db, a.id, { name: 'Stranger a', email: null, phone: null, member_number: 'S-a', role: 'member' })
+    // The member and the petugas of a have templates of one person (p01): the model cannot tell them apart. The
+    // stranger is someone else (p02). b's member has p01's face too, in another organization.
+    await enrol(a.id, a.memberId, ['p01/p01-1.jpg', 'p01/p01-2.jpg'])
+    await enrol(a.id, a.petugasId, ['p01/p01-3.jpg', 'p01/p01-4.jpg'])
+    await enrol(a.id, stranger, ['p02/p02-1.jpg', 'p02/p02-2.jpg'])
+    await enrol(b.id, b.memberId, ['p01/p01-5.jpg'])
+  }, 900_000)
+  afterAll(() => t.close())
+
+  let before: { distance: number }[] = []
+  it('lists the pairs within threshold + margin, with who they are and how close', async () => {
+    const r = await a.admin.get(`/api/organizations/${a.id}/faces/confusable`)
+    before = r.body.data.pairs
+    expect(r.status).toBe(200)
+    const data = r.body.data
+    expect(data).toMatchObject({ threshold: 0.5, margin: 0.05, limit: 0.55, members_with_faces: 3 })
+    expect(data.pairs).toHaveLength(1)
+    const [pair] = data.pairs
+    expect([pair.a.id, pair.b.id].sort()).toEqual([a.memberId, a.petugasId].sort())
+    expect([pair.a.name, pair.b.name].sort()).toEqual(['Member a', 'Petugas a'])
+    expect(pair.distance).toBeLessThan(0.5)
+  })
+
+  it('follows the organization\'s threshold and margin', async () => {
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.3, face_margin: 0 })).status).toBe(200)
+    const r = await a.admin.get(`/api/organizations/${a.id}/faces/confusable`)
+    expect(r.body.data.limit).toBe(0.3)
+    expect(r.body.data.pairs.map((p: { distance: number }) => p.distance)).toEqual(before.map((p) => p.distance).filter((d) => d < 0.3))
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.5, face_margin: 0.05 })).status).toBe(200)
+  })
+
+  it('needs member:manage, and shows nothing of another organization', async () => {
+    const statuses = await Promise.all([a.support, a.member, b.admin].map(async (who) => (await who.get(`/api/organizations/${a.id}/faces/confusable`)).status))
+    expect(statuses).toEqual([403, 403, 404]) // another organization's id is not found, as everywhere
+    const own = await b.admin.get(`/api/organizations/${b.id}/faces/confusable`)
+    expect(own.status).toBe(200)
+    expect(own.body.data).toMatchObject({ members_with_faces: 1, pairs: [] }) // p01 in a is not b's concern
+  })
+})
