@@ -198,6 +198,10 @@ test('the admin changes an attendance rule, and the pages fit a tablet', async (
   await page.getByTestId('rules-offline-window').fill('48')
   await page.getByTestId('rules-save').click()
   await expect(page.getByTestId('rules-saved')).toBeVisible()
+  // Confusable members (issue 14): the card answers from the server, with its pairs or in words that there are none.
+  const confusable = page.getByTestId('confusable-members')
+  await expect(confusable.getByTestId('confusable-none').or(confusable.getByTestId('confusable-pair').first())).toBeVisible()
+  await expect(confusable.getByRole('alert')).toHaveCount(0)
   await shot(page, 'settings-organization')
   const organization = await apiData<{ settings: Record<string, unknown> }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
   expect(organization.settings).toMatchObject({ geofence_policy: 'refuse', forgotten_checkout_rule: 'leave_open', offline_review: 'always', offline_window_hours: 48 })

@@ -95,3 +95,22 @@ export const withdrawFace = (memberId: Id) => api.delete<FaceWithdrawal>(memberF
 
 export const updateFaceSettings = (organizationId: Id | string, settings: Partial<FaceSettings>) =>
   api.patch<Organization & { settings?: Partial<FaceSettings> }>(`/api/organizations/${encodeURIComponent(String(organizationId))}/settings`, settings)
+
+/** A member named in a confusable pair. */
+export interface ConfusableMember {
+  id: number
+  name: string
+  member_number: string | null
+}
+
+/** Pairs of members whose face templates the model can mix up (closer than threshold + margin), closest first. */
+export interface ConfusableReport {
+  threshold: number
+  margin: number
+  limit: number
+  members_with_faces: number
+  pairs: { a: ConfusableMember; b: ConfusableMember; distance: number }[]
+}
+
+export const getConfusableMembers = (organizationId: Id | string) =>
+  api.get<ConfusableReport>(`/api/organizations/${encodeURIComponent(String(organizationId))}/faces/confusable`)
