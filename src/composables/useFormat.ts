@@ -11,6 +11,6 @@ export function formatDateTime(value: string | null | undefined, timeZone?: stri
   return new Intl.DateTimeFormat(tag(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date)
 }
 
-export function formatNumber(value: number): string {
-  return new Intl.NumberFormat(tag()).format(value)
+export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
+  return new Intl.NumberFormat(tag(), options).format(value)
 }
