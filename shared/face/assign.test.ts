@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { FACE_DESCRIPTOR_LENGTH } from './descriptor'
-import { buildGallery, identify } from './match'
+import { buildGallery, identify, l2Distance } from './match'
 import { assignFaces, hungarian } from './assign'
 
 const options = { threshold: 0.5, margin: 0.05 }
@@ -90,10 +90,7 @@ describe('assignFaces (roll-call)', () => {
           Array.from({ length: members }, (_, m) => {
             let best = Infinity
             for (let r = 0; r < gallery.size; r++) {
-              if (gallery.memberIds[r] !== m + 1) continue
-              let sum = 0
-              for (let k = 0; k < FACE_DESCRIPTOR_LENGTH; k++) sum += ((gallery.descriptors[r * FACE_DESCRIPTOR_LENGTH + k] as number) - (p[k] as number)) ** 2
-              best = Math.min(best, Math.sqrt(sum))
+              if (gallery.memberIds[r] === m + 1) best = Math.min(best, l2Distance(gallery.descriptors.subarray(r * FACE_DESCRIPTOR_LENGTH, (r + 1) * FACE_DESCRIPTOR_LENGTH), p))
             }
             return best
           }),

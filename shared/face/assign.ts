@@ -11,7 +11,7 @@
 // one face): the petugas confirms or fixes it before it is recorded.
 
 import { FACE_DESCRIPTOR_LENGTH } from './descriptor'
-import type { FaceGallery, MatchOptions } from './match'
+import { l2Distance, type FaceGallery, type MatchOptions } from './match'
 
 export type FaceAssignmentStatus = 'named' | 'uncertain' | 'unknown'
 
@@ -32,14 +32,8 @@ export interface FaceAssignment {
 function memberDistances(gallery: FaceGallery, probe: ArrayLike<number>): Map<number, number> {
   const out = new Map<number, number>()
   for (let row = 0; row < gallery.size; row++) {
-    const o = row * FACE_DESCRIPTOR_LENGTH
-    let sum = 0
-    for (let k = 0; k < FACE_DESCRIPTOR_LENGTH; k++) {
-      const d = (gallery.descriptors[o + k] as number) - (probe[k] as number)
-      sum += d * d
-    }
     const id = gallery.memberIds[row] as number
-    const d = Math.sqrt(sum)
+    const d = l2Distance(gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH), probe)
     const known = out.get(id)
     if (known === undefined || d < known) out.set(id, d)
   }
