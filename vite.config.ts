@@ -5,13 +5,24 @@ import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
+import { FACE_MODEL } from './shared/face/model'
+// @ts-expect-error: a plain .mjs script without type declarations
+import { ensureFaceModel } from './scripts/face-model.mjs'
 
 const THEME_COLOR = '#0f766e'
 
-// Face recognition runs in the browser from files of the npm packages, never from the internet: the three models the
-// app uses (face-api's `model/` folder) are served at /models/ and the tfjs wasm binaries at /wasm/ (src/face/).
-const FACE_MODELS = ['tiny_face_detector_model', 'face_landmark_68_model', 'face_recognition_model']
-const FACE_ASSET_TYPES: Record<string, string> = { '.json': 'application/json', '.bin': 'application/octet-stream', '.wasm': 'application/wasm' }
+// Face recognition runs in the browser from files of the npm packages, never from the internet: face-api's detector
+// and landmark models are served at /models/ and the tfjs wasm binaries at /wasm/ (precached: every face screen needs
+// them); the recognition model (scripts/face-model.mjs) at /models/ (not precached, nor is onnxruntime-web's WASM
+// build, which vite emits under assets/: only the kiosk describes faces, src/face/recognizer.ts; the service worker
+// keeps both once used).
+const FACE_MODELS = ['tiny_face_detector_model', 'face_landmark_68_model']
+const FACE_ASSET_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+}
 
 function faceAssetFiles(): Map<string, string> {
   const require = createRequire(import.meta.url)
@@ -26,6 +37,7 @@ function faceAssetFiles(): Map<string, string> {
     for (const shard of groups.flatMap((group) => group.paths)) files.set(`models/${shard}`, path.join(models, shard))
   }
   for (const name of fs.readdirSync(wasm).filter((f) => f.endsWith('.wasm'))) files.set(`wasm/${name}`, path.join(wasm, name))
+  files.set(`models/${FACE_MODEL.file}`, ensureFaceModel({ quiet: false }))
   return files
 }
 
@@ -102,7 +114,8 @@ export default defineConfig({
       injectManifest: {
         // The manifest and its icons are added by the plugin itself; listing them here too would precache them twice.
         // The face models and wasm binaries are precached too, so a phone or kiosk recognises faces offline after one
-        // online visit. The recognition model (6.4 MB) is the largest file.
+        // online visit. The recognition model and its runtime are left out (models/*.onnx, assets/*.wasm): only kiosks
+        // need them (src/sw.ts keeps them once a kiosk has fetched them).
         globPatterns: ['**/*.{js,css,html,svg}', 'icons/apple-touch-icon.png', 'models/*.{json,bin}', 'wasm/*.wasm'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         // The dashboard and the one-time setup are desktop, online surfaces: phones and kiosks must not fetch them.

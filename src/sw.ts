@@ -20,6 +20,22 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 
 clientsClaim()
 
+// The face recognition model and its runtime (src/face/recognizer.ts) are not precached: only a kiosk needs them, so a
+// member's phone never downloads them. The first time a kiosk fetches them they are kept here (cache first, by URL:
+// the model's file name carries its version), so the kiosk identifies faces offline from then on.
+const RECOGNIZER_CACHE = 'hadir-recognizer-v1'
+registerRoute(
+  ({ url, sameOrigin }) => sameOrigin && (/^\/models\/[^/]+\.onnx$/.test(url.pathname) || /^\/assets\/ort-wasm[^/]*\.wasm$/.test(url.pathname)),
+  async ({ request }) => {
+    const cache = await caches.open(RECOGNIZER_CACHE)
+    const hit = await cache.match(request)
+    if (hit) return hit
+    const response = await fetch(request)
+    if (response.ok) await cache.put(request, response.clone())
+    return response
+  },
+)
+
 // (Service workers may not use import(): the sync module is bundled in.)
 // Background Sync (where the browser has it) flushes the same outbox as the page, under the same Web Lock.
 interface SyncEvent extends ExtendableEvent {

@@ -2,6 +2,7 @@
 // set up through the API like a real installation (setup wizard, admin, departments, a petugas and an enrolled
 // tablet), with its members and their registered faces bulk-loaded in SQL (thousands of registrations through the API
 // would take the bench's whole time budget; the rows are the ones registration writes).
+import { FACE_MODEL } from '../../shared/face/model'
 import postgres from 'postgres'
 import { descriptorToBytes } from '../../shared/face/descriptor'
 import { DEPARTMENTS, personName, Rng, type SyntheticFaces } from './generators'
@@ -75,7 +76,7 @@ export async function seedMembers(sql: postgres.Sql, orgId: number, departments:
     await sql`insert into member_roles ${sql(ids.map((m) => ({ organization_member_id: m.id, role_id: role!.id, organization_id: orgId })))}`
     const batch = ids.map((m, i) => ({ id: m.id, name: names[i]!, number: rows[i]!.member_number, departmentId: rows[i]!.department_id, centre: faces ? faces.centre() : new Float32Array(0) }))
     if (faces && perMember > 0) {
-      const faceRows = batch.flatMap((m) => Array.from({ length: perMember }, () => ({ organization_id: orgId, organization_member_id: m.id, face_encoding: Buffer.from(descriptorToBytes(faces.capture(m.centre))), face_verified: true })))
+      const faceRows = batch.flatMap((m) => Array.from({ length: perMember }, () => ({ organization_id: orgId, organization_member_id: m.id, face_encoding: Buffer.from(descriptorToBytes(faces.capture(m.centre))), model: FACE_MODEL.id, face_verified: true })))
       await sql`insert into member_face_data ${sql(faceRows)}`
     }
     members.push(...batch)

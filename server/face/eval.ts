@@ -22,7 +22,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, galleryWithout, identify, type MatchOptions } from '../../shared/face/match'
-import { describeSingleFace, loadFaceModels, type DescribeResult } from './inference'
+import { describeSingleFace, describeSingleFaceLegacy, loadFaceModels, type DescribeResult } from './inference'
+import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.bmp'])
 const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
@@ -81,11 +82,22 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits))
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : round(a / b, 4))
 const fmt = (d: number | null): string => (d === null ? '-' : d.toFixed(3))
 
-export async function evaluate(dir: string, log: (line: string) => void, match: MatchOptions): Promise<EvalSummary> {
+export interface EvaluateOptions {
+  /** Which descriptor: the product's current model (default), or face-api's old 128-d one for comparison. */
+  model?: typeof FACE_MODEL.id | typeof LEGACY_FACE_MODEL_ID
+  /** Only these identity folders (e.g. one part of split.json). */
+  only?: readonly string[]
+  /** Also report TAR and false accepts at each of these thresholds (the margin unchanged). */
+  sweep?: readonly number[]
+}
+
+export async function evaluate(dir: string, log: (line: string) => void, match: MatchOptions, options: EvaluateOptions = {}): Promise<EvalSummary> {
+  const describe = options.model === LEGACY_FACE_MODEL_ID ? describeSingleFaceLegacy : describeSingleFace
   const identities = fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
+    .filter((name) => !options.only || options.only.includes(name))
     .sort(byName)
   if (identities.length === 0) throw new Error(`no identity folders in ${dir}`)
 
@@ -94,7 +106,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     `models loaded in ${info.loadMs.toFixed(0)} ms (face-api ${info.faceApiVersion}, tfjs ${info.tfjsVersion}, ` +
       `backend ${info.backend}, simd ${info.simd ? 'on' : 'off'}, threads ${info.threads ? 'on' : 'off'})`,
   )
-  log(`${identities.length} identities in ${dir}; threshold ${match.threshold}, margin ${match.margin}`)
+  log(`${identities.length} identities in ${dir}; model ${options.model ?? FACE_MODEL.id}; threshold ${match.threshold}, margin ${match.margin}`)
   const groupOf = readGroups(dir, identities)
   const grouped = groupOf.some((g) => g !== null)
   const groups = new Map<string, GroupSummary>()
@@ -120,7 +132,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     for (const file of files) {
       const bytes = fs.readFileSync(path.join(dir, name, file))
       const started = performance.now()
-      const result = await describeSingleFace(bytes)
+      const result = await describe(bytes)
       const ms = performance.now() - started
       totalMs += ms
       imageCount++
@@ -195,6 +207,40 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     log(`unknown ${name} (removed from the gallery): ${list.length} probes, ${accepted} false accepts`)
   }
 
+  // The same photos at other thresholds: true accepts of the genuine probes, false accepts of the unknown ones.
+  for (const threshold of options.sweep ?? []) {
+    const at = { ...match, threshold }
+    let ta = 0
+    let fa = 0
+    const perGroup = new Map<string, { ta: number; fa: number }>()
+    const slot = (identity: number) => {
+      const key = groupOf[identity] ?? '-'
+      let g = perGroup.get(key)
+      if (!g) perGroup.set(key, (g = { ta: 0, fa: 0 }))
+      return g
+    }
+    for (const p of probes) {
+      if (p.result.ok) {
+        const r = identify(gallery, p.result.descriptor, at)
+        if (r.verified && r.memberId === p.identity) {
+          ta++
+          slot(p.identity).ta++
+        }
+      }
+    }
+    for (const [identity] of identities.entries()) {
+      const without = galleryWithout(gallery, identity)
+      for (const p of photos[identity] ?? []) {
+        if (p.result.ok && identify(without, p.result.descriptor, at).verified) {
+          fa++
+          slot(identity).fa++
+        }
+      }
+    }
+    const detail = grouped ? ' ' + [...perGroup.entries()].map(([k, g]) => `${k}: TA ${g.ta} FA ${g.fa}`).join(', ') : ''
+    log(`sweep threshold ${threshold.toFixed(3)}: TAR ${ratio(ta, probes.length)} (${ta}/${probes.length}), false accepts ${fa}/${unknown}${detail}`)
+  }
+
   for (const [key, g] of [...groups.entries()].sort(([a], [b]) => byName(a, b))) {
     g.tar = ratio(g.true_accepts, g.genuine)
     g.far = ratio(g.false_accepts, g.unknown)
@@ -221,21 +267,61 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
   }
 }
 
+const USAGE = `usage: npm run -s face:eval -- <dir> [--model ${FACE_MODEL.id}|${LEGACY_FACE_MODEL_ID}] [--split tune|report]
+         [--threshold x] [--margin y] [--sweep a:b:step]
+  <dir>: one folder per identity, holding that person's photos (groups.json / split.json beside them, optional)
+`
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--')
-  const dir = args[0]
-  if (!dir || args.length !== 1) {
-    process.stderr.write('usage: npm run -s face:eval -- <dir>   (one folder per identity, holding that person\'s photos)\n')
+  const flags = new Map<string, string>()
+  const positional: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string
+    if (a.startsWith('--')) flags.set(a.slice(2), args[++i] ?? '')
+    else positional.push(a)
+  }
+  const dir = positional[0]
+  const known = new Set(['model', 'split', 'threshold', 'margin', 'sweep'])
+  if (!dir || positional.length !== 1 || [...flags.keys()].some((k) => !known.has(k))) {
+    process.stderr.write(USAGE)
     process.exit(2)
+  }
+  const model = flags.get('model') ?? FACE_MODEL.id
+  if (model !== FACE_MODEL.id && model !== LEGACY_FACE_MODEL_ID) {
+    process.stderr.write(USAGE)
+    process.exit(2)
+  }
+  const legacy = model === LEGACY_FACE_MODEL_ID
+  const threshold = Number(flags.get('threshold') ?? (legacy ? 0.5 : DEFAULT_FACE_THRESHOLD))
+  const margin = Number(flags.get('margin') ?? (legacy ? 0.05 : DEFAULT_FACE_MARGIN))
+  let only: string[] | undefined
+  const split = flags.get('split')
+  if (split !== undefined) {
+    const parts = JSON.parse(fs.readFileSync(path.join(dir, 'split.json'), 'utf8')) as Record<string, unknown>
+    const list = parts[split]
+    if (!Array.isArray(list)) {
+      process.stderr.write(`face:eval: ${dir}/split.json has no "${split}" list\n`)
+      process.exit(2)
+    }
+    only = list.map(String)
+  }
+  let sweep: number[] | undefined
+  const range = flags.get('sweep')
+  if (range !== undefined) {
+    const [from, to, step] = range.split(':').map(Number)
+    if (!(from! > 0 && to! >= from! && step! > 0)) {
+      process.stderr.write(USAGE)
+      process.exit(2)
+    }
+    sweep = []
+    for (let x = from!; x <= to! + 1e-9; x += step!) sweep.push(Number(x.toFixed(4)))
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     process.stderr.write(`face:eval: ${dir} is not a folder\n`)
     process.exit(2)
   }
-  const summary = await evaluate(dir, (line) => process.stdout.write(line + '\n'), {
-    threshold: DEFAULT_FACE_THRESHOLD,
-    margin: DEFAULT_FACE_MARGIN,
-  })
+  const summary = await evaluate(dir, (line) => process.stdout.write(line + '\n'), { threshold, margin }, { model: model as EvaluateOptions['model'], only, sweep })
   process.stdout.write(JSON.stringify(summary) + '\n')
 }
 

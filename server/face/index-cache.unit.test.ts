@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest'
+import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { buildGallery, identify, type FaceGallery } from '../../shared/face/match'
 import { FaceIndexCache } from './index-cache'
 
 function descriptor(seed: number): Float32Array {
-  return Float32Array.from({ length: 128 }, (_, i) => Math.sin(seed * 31 + i) * 0.1)
+  return Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, (_, i) => Math.sin(seed * 31 + i) * 0.06)
 }
 const galleryOf = (...members: number[]): FaceGallery => buildGallery(members.map((m) => ({ memberId: m, descriptor: descriptor(m) })))
 

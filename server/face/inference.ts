@@ -3,8 +3,10 @@
 // - Never @tensorflow/tfjs-node (its install downloads a native binary).
 // - Images are decoded with sharp (EXIF rotation applied) to raw RGB and handed to face-api as a tensor.
 // Detection: SSD MobileNet v1 for whole photos (extractFaces, describeSingleFace); TinyFaceDetector sized to the crop
-// for evidence face crops (extractFaceCrop: the face already fills half of a <= 256 px crop); then 68-point landmarks
-// and the 128-d recognition descriptor.
+// for evidence face crops (extractFaceCrop: the face already fills half of a <= 256 px crop); then 68-point landmarks.
+// The descriptor is the recognition model's (issue 14, server/face/MODEL.md): the face is cut by the shared 5-point
+// alignment (shared/face/align.ts) and described by server/face/embedder.ts. face-api's own 128-d recognition net is
+// no longer loaded.
 
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -14,6 +16,8 @@ import type * as Tf from '@tensorflow/tfjs'
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm'
 import { checkFaceQuality, type FaceBox, type FaceQualityOptions, type FaceQualityReason } from '../../shared/face/quality'
 import { checkDescriptor } from '../../shared/face/descriptor'
+import { alignedInput } from '../../shared/face/align'
+import { embedAligned, loadEmbedder } from './embedder'
 
 // Named nodeRequire, not require: the server bundle's banner already declares a top-level `require`.
 const nodeRequire = createRequire(import.meta.url)
@@ -30,7 +34,7 @@ export interface ExtractedFace {
   score: number
   /** The 68 landmarks (iBUG order) in the original image's pixels. */
   landmarks: Point[]
-  /** 128-d face recognition descriptor. */
+  /** The recognition model's unit-length descriptor (FACE_DESCRIPTOR_LENGTH values). */
   descriptor: Float32Array
 }
 
@@ -115,7 +119,7 @@ async function initRuntime(): Promise<Runtime> {
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir)
   await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir)
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir)
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir)
+  await loadEmbedder()
 
   const info: FaceModelsInfo = {
     backend: tf.getBackend(),
@@ -204,20 +208,20 @@ export async function extractFacesWith(image: Uint8Array, detector: FaceDetector
         detector === 'ssd'
           ? new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
           : new faceapi.TinyFaceDetectorOptions({ inputSize: detector.tiny, scoreThreshold: DETECTION_MIN_CONFIDENCE })
-      const results = await faceapi
-        .detectAllFaces(input as unknown as FaceApi.TNetInput, options)
-        .withFaceLandmarks()
-        .withFaceDescriptors()
+      const results = await faceapi.detectAllFaces(input as unknown as FaceApi.TNetInput, options).withFaceLandmarks()
       const s = decoded.scale
-      const faces = results.map((r): ExtractedFace => {
+      const pixels = { data: decoded.data, width: decoded.width, height: decoded.height, channels: 3 as const }
+      const faces: ExtractedFace[] = []
+      for (const r of results.slice(0, DETECTION_MAX_RESULTS * 2)) {
         const b = r.detection.box
-        return {
+        const points = r.landmarks.positions.map((p) => ({ x: p.x, y: p.y }))
+        faces.push({
           box: { x: b.x * s, y: b.y * s, width: b.width * s, height: b.height * s },
           score: r.detection.score,
-          landmarks: r.landmarks.positions.map((p) => ({ x: p.x * s, y: p.y * s })),
-          descriptor: Float32Array.from(r.descriptor),
-        }
-      })
+          landmarks: points.map((p) => ({ x: p.x * s, y: p.y * s })),
+          descriptor: await embedAligned(alignedInput(pixels, points)),
+        })
+      }
       faces.sort((a, b) => b.score - a.score)
       return { width: decoded.originalWidth, height: decoded.originalHeight, faces: faces.slice(0, DETECTION_MAX_RESULTS) }
     } finally {
@@ -265,4 +269,46 @@ export async function describeSingleFace(image: Uint8Array, quality: Partial<Fac
     return { ok: false, reason: 'bad_descriptor', message: REASON_MESSAGES.bad_descriptor, faces: extraction.faces.length }
   }
   return { ok: true, descriptor: face.descriptor, face, width: extraction.width, height: extraction.height }
+}
+
+let legacyLoaded: Promise<void> | null = null
+
+/**
+ * For measurement only (face:eval --model faceapi-128): the single face's descriptor by face-api's own 128-d
+ * recognition net (the model Hadir used before issue 14, dlib-style alignment), with the same detector and quality
+ * gates as describeSingleFace. Never used to decide anything in the product.
+ */
+export async function describeSingleFaceLegacy(image: Uint8Array): Promise<DescribeResult> {
+  const { faceapi, tf } = await runtime()
+  legacyLoaded ??= faceapi.nets.faceRecognitionNet.loadFromDisk(path.join(packageDir('@vladmandic/face-api'), 'model'))
+  await legacyLoaded
+  return serialize(async () => {
+    let decoded: DecodedImage
+    try {
+      decoded = await decodeImage(image)
+    } catch (err) {
+      if (err instanceof FaceImageError) return { ok: false as const, reason: 'invalid_image' as const, message: err.message, faces: 0 }
+      throw err
+    }
+    const input = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32')
+    try {
+      const options = new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
+      const results = await faceapi.detectAllFaces(input as unknown as FaceApi.TNetInput, options).withFaceLandmarks().withFaceDescriptors()
+      const s = decoded.scale
+      const faces: ExtractedFace[] = results.map((r) => ({
+        box: { x: r.detection.box.x * s, y: r.detection.box.y * s, width: r.detection.box.width * s, height: r.detection.box.height * s },
+        score: r.detection.score,
+        landmarks: r.landmarks.positions.map((p) => ({ x: p.x * s, y: p.y * s })),
+        descriptor: Float32Array.from(r.descriptor),
+      }))
+      faces.sort((a, b) => b.score - a.score)
+      const frame = { width: decoded.originalWidth, height: decoded.originalHeight }
+      const gate = checkFaceQuality(faces, frame)
+      if (!gate.ok) return { ok: false as const, reason: gate.reason, message: REASON_MESSAGES[gate.reason], faces: faces.length }
+      const face = faces[gate.faceIndex] as ExtractedFace
+      return { ok: true as const, descriptor: face.descriptor, face, ...frame }
+    } finally {
+      input.dispose()
+    }
+  })
 }

@@ -1,10 +1,10 @@
-// Real face extraction (face-api Node WASM build) on the photos in ../shared/faces. Models load once for the file.
+// Real face extraction (face-api Node WASM build for detection and landmarks, the ONNX recognition model) on the photos in ../shared/faces. Models load once for the file.
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { l2Distance } from '../../shared/face/match'
+import { DEFAULT_FACE_THRESHOLD, l2Distance } from '../../shared/face/match'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { describeSingleFace, extractFaces, extractFacesWith, FaceImageError, loadFaceModels } from './inference'
 
@@ -42,7 +42,7 @@ describe('server-side face extraction', () => {
     expect(a.backend).toBe('wasm')
   })
 
-  it('extracts one face with box, score, 68 landmarks and a 128-d descriptor', async () => {
+  it('extracts one face with box, score, 68 landmarks and a unit-length descriptor of the recognition model', async () => {
     const r = await extractFaces(photo(PEOPLE.p01[0]))
     expect(r.faces).toHaveLength(1)
     const [face] = r.faces
@@ -50,20 +50,21 @@ describe('server-side face extraction', () => {
     expect(face!.landmarks).toHaveLength(68)
     expect(face!.descriptor).toBeInstanceOf(Float32Array)
     expect(face!.descriptor).toHaveLength(FACE_DESCRIPTOR_LENGTH)
+    expect(Math.hypot(...face!.descriptor)).toBeCloseTo(1, 4)
     expect(face!.box.x).toBeGreaterThanOrEqual(0)
     expect(face!.box.x + face!.box.width).toBeLessThanOrEqual(r.width + 1)
     // Deterministic: the same photo gives the same descriptor as in beforeAll.
     expect(l2Distance(face!.descriptor, descriptors.get(PEOPLE.p01[0])!)).toBeLessThan(1e-4)
   }, 30_000)
 
-  it('same person: closer than 0.5; different people: farther than 0.5', () => {
+  it('same person: closer than the default threshold; different people: farther, with room to spare', () => {
     const d = (a: string, b: string): number => l2Distance(descriptors.get(a)!, descriptors.get(b)!)
-    expect(d(PEOPLE.p01[0], PEOPLE.p01[1])).toBeLessThan(0.5)
-    expect(d(PEOPLE.p02[0], PEOPLE.p02[1])).toBeLessThan(0.5)
+    expect(d(PEOPLE.p01[0], PEOPLE.p01[1])).toBeLessThan(DEFAULT_FACE_THRESHOLD)
+    expect(d(PEOPLE.p02[0], PEOPLE.p02[1])).toBeLessThan(DEFAULT_FACE_THRESHOLD)
     const groups = Object.values(PEOPLE)
     for (let i = 0; i < groups.length; i++) {
       for (let j = i + 1; j < groups.length; j++) {
-        for (const a of groups[i]!) for (const b of groups[j]!) expect(d(a, b), `${a} vs ${b}`).toBeGreaterThan(0.5)
+        for (const a of groups[i]!) for (const b of groups[j]!) expect(d(a, b), `${a} vs ${b}`).toBeGreaterThan(DEFAULT_FACE_THRESHOLD + 0.1)
       }
     }
   })

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FACE_MODEL } from '../../shared/face/model'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -186,7 +187,7 @@ describe('biometric data', () => {
     await t.db.execute(sql`insert into consents (organization_id, organization_member_id, version) values (${a.id}, ${memberId}, ${CONSENT_VERSION})`)
     const key = `org-${a.id}/faces/${memberId}/${crypto.randomUUID()}.jpg`
     await t.deps.storage.put(key, await colourJpeg(5, 5, 5))
-    await t.db.insert(memberFaceData).values(descriptors.map((d, i) => ({ organizationId: a.id, organizationMemberId: memberId, faceEncoding: Buffer.from(d.buffer), faceImageUrl: i === 0 ? key : null, faceVerified: true })))
+    await t.db.insert(memberFaceData).values(descriptors.map((d, i) => ({ organizationId: a.id, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(d.buffer), faceImageUrl: i === 0 ? key : null, faceVerified: true })))
     t.deps.faceIndex.invalidate(a.id)
     // Attendance photos and evidence frames recorded for them by the petugas, on two days (the descriptor the kiosk
     // sends along is a claim: it must not be kept either).

@@ -1,6 +1,7 @@
 // The hardening tests' world: two organizations with data in every tenant table, every text carrying the
 // organization's marker (so a leak is a substring search), the app's own route table with each route's access and
 // zod schemas, and database probes (row checksums, cross-tenant references, table coverage).
+import { FACE_MODEL } from '../../shared/face/model'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -278,6 +279,7 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
         organizationId: id,
         organizationMemberId: memberId,
         faceEncoding: Buffer.from(descriptorToBytes(fakeDescriptor(memberId * 10 + i + (key === 'b' ? 5000 : 0)))),
+        model: FACE_MODEL.id,
         faceImageUrl: i === 0 ? keyName : null,
         faceVerified: true,
       })),

@@ -1,5 +1,6 @@
 import type { AppDeps } from '../context'
 import { registerVerifyCapture } from '../features/attendance/attendance.verify'
+import { registerFaceTemplateMigration } from '../face/migrate'
 
 /**
  * Every background job handler of the app, registered at start by the server (server/bootstrap.ts) and by every test
@@ -17,6 +18,8 @@ import { registerVerifyCapture } from '../features/attendance/attendance.verify'
 const registrations: Array<(deps: AppDeps) => Promise<void>> = [
   // The server's own check of every capture's evidence (issue 13).
   registerVerifyCapture,
+  // Stored face templates of an earlier recognition model, moved to the current one (issue 14).
+  registerFaceTemplateMigration,
   // Webhook and notification delivery go here.
 ]
 

@@ -1,5 +1,6 @@
 // The sync protocol between a device's outbox and POST /api/attendance/sync, shared by the PWA and the server.
 import { z } from 'zod'
+import { FACE_ENCODING_MAX_CHARS } from '../face/descriptor'
 import { evidenceSchema } from './evidence'
 import { pgDouble, pgInstant, pgReal, pgText, pgUuid, rowId } from '../validation'
 
@@ -30,7 +31,7 @@ export const syncRecordSchema = z.object({
   /** What the device computed (spec fields); the server recomputes both from captured_at and its own rules. */
   attendance_date: pgText(40).optional(),
   check_in_time: pgText(40).optional(),
-  face_encoding: pgText(2000).optional(),
+  face_encoding: pgText(FACE_ENCODING_MAX_CHARS).optional(),
   /** The device's own match score: stored as its claim, never used for a decision. */
   face_match_score: pgReal(0, 1).optional(),
   face_image: pgText(400_000).optional(),

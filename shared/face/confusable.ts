@@ -4,7 +4,7 @@
 // A pair is confusable when the closest two templates of the two members are nearer than threshold + margin: a
 // capture of A a little off A's template can then be under the threshold for B, or too close to B for the margin.
 // Exact (every pair of rows of different members), with an early exit per row pair once the partial sum passes the
-// limit, so unrelated faces cost a few of their 128 values. O(rows^2): meant for an organization's gallery on demand
+// limit, so unrelated faces cost a few of their values. O(rows^2): meant for an organization's gallery on demand
 // or in a job, not for every frame.
 
 import { FACE_DESCRIPTOR_LENGTH } from './descriptor'

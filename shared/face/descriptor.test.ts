@@ -9,15 +9,22 @@ import {
   descriptorToBytes,
   encodeDescriptor,
   FACE_DESCRIPTOR_BYTES,
+  FACE_DESCRIPTOR_LENGTH,
 } from './descriptor'
 
+const D = FACE_DESCRIPTOR_LENGTH
+
+/** A unit-length pseudo-random descriptor, like the model's. */
 function sample(seed = 1): Float32Array {
-  const d = new Float32Array(128)
+  const d = new Float32Array(D)
   let s = seed
-  for (let i = 0; i < 128; i++) {
+  let sum = 0
+  for (let i = 0; i < D; i++) {
     s = (s * 16807) % 2147483647
-    d[i] = ((s / 2147483647) * 2 - 1) * 0.2
+    d[i] = (s / 2147483647) * 2 - 1
+    sum += d[i]! * d[i]!
   }
+  for (let i = 0; i < D; i++) d[i] = d[i]! / Math.sqrt(sum)
   return d
 }
 
@@ -29,7 +36,7 @@ describe('descriptor encoding', () => {
   it('round-trips through base64 of the little-endian Float32 bytes', () => {
     const d = sample()
     const b64 = encodeDescriptor(d)
-    expect(b64).toHaveLength(684) // 512 bytes -> ceil(512/3)*4
+    expect(b64).toHaveLength(Math.ceil(FACE_DESCRIPTOR_BYTES / 3) * 4)
     expect(Array.from(decodeDescriptor(b64))).toEqual(Array.from(d))
   })
 
@@ -58,9 +65,10 @@ describe('descriptor encoding', () => {
   it('rejects wrong lengths, junk and non-finite or absurd values', () => {
     expect(() => decodeDescriptor('')).toThrow(DescriptorError)
     expect(() => decodeDescriptor('not base64 at all!')).toThrow(/base64/)
-    expect(() => decodeDescriptor(nodeBase64(new Uint8Array(508)))).toThrow(/512 bytes/)
-    expect(() => encodeDescriptor(new Float32Array(127))).toThrow(/128/)
-    expect(() => encodeDescriptor(new Float32Array(129))).toThrow(/128/)
+    expect(() => decodeDescriptor(nodeBase64(new Uint8Array(FACE_DESCRIPTOR_BYTES - 4)))).toThrow(new RegExp(`${FACE_DESCRIPTOR_BYTES} bytes`))
+    expect(() => encodeDescriptor(new Float32Array(D - 1))).toThrow(new RegExp(String(D)))
+    expect(() => encodeDescriptor(new Float32Array(D + 1))).toThrow(new RegExp(String(D)))
+    expect(() => encodeDescriptor(new Float32Array(128).fill(0.088))).toThrow(/values/) // face-api's old 128-d descriptor
 
     const nan = sample()
     nan[5] = Number.NaN
@@ -71,9 +79,10 @@ describe('descriptor encoding', () => {
     const huge = sample()
     huge[9] = 1e6
     expect(checkDescriptor(huge)).toMatchObject({ ok: false, problem: 'out_of_range' })
-    expect(checkDescriptor(new Float32Array(128))).toMatchObject({ ok: false, problem: 'bad_norm' })
-    expect(checkDescriptor(new Float32Array(128).fill(0.5))).toMatchObject({ ok: false, problem: 'bad_norm' })
-    expect(checkDescriptor(new Float32Array(128).fill(0.01))).toMatchObject({ ok: false, problem: 'bad_norm' })
+    expect(checkDescriptor(new Float32Array(D))).toMatchObject({ ok: false, problem: 'bad_norm' })
+    expect(checkDescriptor(new Float32Array(D).fill(0.5))).toMatchObject({ ok: false, problem: 'bad_norm' })
+    expect(checkDescriptor(new Float32Array(D).fill(0.01))).toMatchObject({ ok: false, problem: 'bad_norm' })
+    expect(checkDescriptor(sample().map((v) => v * 4))).toMatchObject({ ok: false, problem: 'bad_norm' })
     expect(checkDescriptor(sample())).toEqual({ ok: true })
   })
 

@@ -1,15 +1,19 @@
-// Face descriptors on the wire and in the database: 128 float32 values, stored and sent as their little-endian bytes
-// (512 bytes; base64 in JSON as `face_encoding`, bytea in `member_face_data.face_encoding`).
+// Face descriptors on the wire and in the database: FACE_MODEL.length (512) float32 values, stored and sent as their
+// little-endian bytes (2048 bytes; base64 in JSON as `face_encoding`, bytea in `member_face_data.face_encoding`).
 // Plain TypeScript (no DOM, no Node): the browser, the server and the tests use this same file.
+import { FACE_MODEL } from './model'
 
-/** Length of a face-api.js / @vladmandic/face-api face recognition descriptor. */
-export const FACE_DESCRIPTOR_LENGTH = 128
-/** Byte length of an encoded descriptor (128 x float32). */
+/** Length of a descriptor of the current face model (shared/face/model.ts). */
+export const FACE_DESCRIPTOR_LENGTH: number = FACE_MODEL.length
+/** Byte length of an encoded descriptor (length x float32). */
 export const FACE_DESCRIPTOR_BYTES = FACE_DESCRIPTOR_LENGTH * 4
+/** Longest base64 text of a descriptor the API accepts (padded base64 of FACE_DESCRIPTOR_BYTES, with room for spaces). */
+export const FACE_ENCODING_MAX_CHARS = Math.ceil(FACE_DESCRIPTOR_BYTES / 3) * 4 + 16
 /**
- * Sanity bounds. Real descriptors of the face recognition net have components within about ±0.6 and an L2 norm
- * around 1.25–1.65 (measured on every face in ../shared/faces; they are NOT unit length). Anything far outside is
- * garbage (e.g. bytes read with the wrong endianness), another model's output, or an attack.
+ * Sanity bounds. The model's descriptors are scaled to unit length (shared/face/align.ts normalizeInPlace), so every
+ * component is within ±1 and the norm is 1; the norm bounds are loose (a device's claim is only stored, the server
+ * computes every descriptor it decides on), they only catch garbage.
+ * Anything far outside is garbage (e.g. bytes read with the wrong endianness), another model's output, or an attack.
  */
 export const MAX_DESCRIPTOR_COMPONENT = 1
 export const MIN_DESCRIPTOR_NORM = 0.5
@@ -29,7 +33,7 @@ export class DescriptorError extends Error {
 
 export type DescriptorCheck = { ok: true } | { ok: false; problem: DescriptorProblem; message: string }
 
-/** Checks a descriptor: exactly 128 finite numbers, each within ±MAX_DESCRIPTOR_COMPONENT, with a sane L2 norm. */
+/** Checks a descriptor: exactly FACE_DESCRIPTOR_LENGTH finite numbers, each within ±MAX_DESCRIPTOR_COMPONENT, with a sane L2 norm. */
 export function checkDescriptor(values: ArrayLike<number>): DescriptorCheck {
   if (values.length !== FACE_DESCRIPTOR_LENGTH) {
     return { ok: false, problem: 'wrong_length', message: `a face descriptor has ${FACE_DESCRIPTOR_LENGTH} values, got ${values.length}` }

@@ -12,12 +12,14 @@ import {
   l2Distance,
   verify,
   type FaceGallery,
+  FACE_THRESHOLD_RANGE,
 } from './match'
+import { FACE_DESCRIPTOR_LENGTH } from './descriptor'
 
 /** A base descriptor, and one at an exact L2 distance from it (moved along one axis). */
 function base(): Float32Array {
-  const d = new Float32Array(128)
-  for (let i = 0; i < 128; i++) d[i] = Math.sin(i) * 0.1
+  const d = new Float32Array(FACE_DESCRIPTOR_LENGTH)
+  for (let i = 0; i < FACE_DESCRIPTOR_LENGTH; i++) d[i] = Math.sin(i) * 0.06
   return d
 }
 function moved(from: Float32Array, axis: number, distance: number): Float32Array {
@@ -38,14 +40,16 @@ describe('l2Distance and score', () => {
 
   it('maps distance to a clamped, monotone display score', () => {
     expect(distanceToScore(0)).toBe(1)
-    expect(distanceToScore(0.5)).toBe(0.5)
-    expect(distanceToScore(1.3)).toBe(0)
+    expect(distanceToScore(1)).toBe(0.5) // unit vectors: cosine similarity 1 - d²/2
+    expect(distanceToScore(DEFAULT_FACE_THRESHOLD)).toBeCloseTo(1 - DEFAULT_FACE_THRESHOLD ** 2 / 2, 10)
+    expect(distanceToScore(1.5)).toBe(0)
     expect(distanceToScore(null)).toBe(0)
     expect(distanceToScore(0.2)).toBeGreaterThan(distanceToScore(0.3))
   })
 
   it('exports the organization defaults', () => {
-    expect(DEFAULT_FACE_THRESHOLD).toBe(0.5)
+    expect(DEFAULT_FACE_THRESHOLD).toBeGreaterThanOrEqual(FACE_THRESHOLD_RANGE.min)
+    expect(DEFAULT_FACE_THRESHOLD).toBeLessThanOrEqual(FACE_THRESHOLD_RANGE.max)
     expect(DEFAULT_FACE_MARGIN).toBeGreaterThan(0)
     expect(DEFAULT_FACE_MARGIN).toBeLessThan(0.2)
   })
@@ -132,9 +136,9 @@ describe('identify', () => {
     for (let trial = 0; trial < 30; trial++) {
       const rows = Array.from({ length: 1 + (trial % 9) * 7 }, () => ({
         memberId: Math.floor(((rnd() + 1) / 2) * 6),
-        descriptor: Float32Array.from({ length: 128 }, () => rnd() * 0.15),
+        descriptor: Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => rnd() * 0.08),
       }))
-      const probe = Float32Array.from({ length: 128 }, () => rnd() * 0.15)
+      const probe = Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => rnd() * 0.08)
       const perMember = new Map<number, number>()
       for (const r of rows) perMember.set(r.memberId, Math.min(perMember.get(r.memberId) ?? Infinity, l2Distance(r.descriptor, probe)))
       const sorted = [...perMember.entries()].sort((a, b) => a[1] - b[1])
@@ -203,9 +207,9 @@ describe('gallery helpers', () => {
       { memberId: 9, descriptor: b },
     ])
     expect(g.size).toBe(2)
-    expect(g.descriptors).toHaveLength(256)
+    expect(g.descriptors).toHaveLength(2 * FACE_DESCRIPTOR_LENGTH)
     expect(Array.from(g.memberIds)).toEqual([3, 9])
-    expect(Array.from(g.descriptors.subarray(128))).toEqual(Array.from(b))
+    expect(Array.from(g.descriptors.subarray(FACE_DESCRIPTOR_LENGTH))).toEqual(Array.from(b))
     expect(galleryMembers(g)).toEqual([3, 9])
     const without = galleryWithout(g, 3)
     expect(without.size).toBe(1)

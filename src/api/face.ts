@@ -1,5 +1,6 @@
 // Face calls, one function per route of docs/api.md ("Faces"). A registration sends evidence (the face crops of a
 // liveness challenge) and the reference photo; the server derives the face templates itself and never sends them back.
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '@shared/face/match'
 import type { Evidence } from '@shared/attendance/evidence'
 import { api, request } from './client'
 import type { Id, Organization } from './types'
@@ -42,8 +43,8 @@ export interface FaceSettings {
 
 /** The organization's defaults (server/features/organizations), used until the server answers. */
 export const DEFAULT_FACE_SETTINGS: Readonly<FaceSettings> = Object.freeze({
-  face_threshold: 0.5,
-  face_margin: 0.05,
+  face_threshold: DEFAULT_FACE_THRESHOLD,
+  face_margin: DEFAULT_FACE_MARGIN,
   face_reverify_photos: false,
   photo_retention_days: 90,
 })

@@ -97,7 +97,10 @@ export function useKioskFaces(
 
   const camera = useKioskCamera(video, {
     async prepare(progress) {
-      engine = await loadFaceEngine((p) => progress(p.fraction))
+      engine = await loadFaceEngine((p) => progress(p.fraction * 0.6))
+      // The recognition model (the kiosk is the one surface that describes faces): fetched now, kept for offline use.
+      await engine.prepareRecognition()
+      progress(1)
       engineInfo.value = engine.info
     },
     async analyse(element) {

@@ -1,6 +1,7 @@
 // The page's handle on face inference. Prefers the face worker; when a worker cannot start (an old browser, a
 // blocked module worker), the same pipeline runs on the page and yields to the browser between its stages.
-// Loaded once per page and kept: the models are ~7 MB (precached by the service worker) and take a moment to prepare.
+// Loaded once per page and kept: the detector and landmark models (~0.5 MB, precached by the service worker) take a
+// moment to prepare; the recognition model only loads where descriptors are wanted (the kiosk).
 import { rememberBackend, rememberedBackend } from './backend'
 import type { DetectOptions, EngineInfo, FrameResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
 
@@ -8,6 +9,11 @@ export interface FaceEngine {
   readonly info: EngineInfo
   /** Runs one frame; the bitmap is consumed (transferred or closed). */
   detect(frame: ImageBitmap, options?: DetectOptions): Promise<FrameResult>
+  /**
+   * Loads the recognition model (src/face/recognizer.ts) now: the kiosk calls it before its first face, so the model
+   * is in the service worker's cache for offline use. Other surfaces never need it.
+   */
+  prepareRecognition(): Promise<void>
 }
 
 type ProgressListener = (progress: LoadProgress) => void
@@ -67,13 +73,16 @@ async function start(): Promise<FaceEngine> {
 function startWorker(): Promise<FaceEngine> {
   const worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module', name: 'hadir-face' })
   const pending = new Map<number, { resolve: (r: FrameResult) => void; reject: (e: Error) => void }>()
+  const preparing = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   let nextId = 1
 
   return new Promise<FaceEngine>((resolve, reject) => {
     const initId = nextId++
     const fail = (error: Error) => {
       for (const p of pending.values()) p.reject(error)
+      for (const p of preparing.values()) p.reject(error)
       pending.clear()
+      preparing.clear()
       reject(error)
     }
     worker.addEventListener('error', (event) => {
@@ -100,8 +109,23 @@ function startWorker(): Promise<FaceEngine> {
                 worker.postMessage(request, [frame])
               })
             },
+            prepareRecognition() {
+              const id = nextId++
+              return new Promise<void>((resolvePrepared, rejectPrepared) => {
+                preparing.set(id, { resolve: resolvePrepared, reject: rejectPrepared })
+                const request: WorkerRequest = { id, type: 'recognizer' }
+                worker.postMessage(request)
+              })
+            },
           })
         }
+        return
+      }
+      const prepared = preparing.get(message.id)
+      if (prepared) {
+        preparing.delete(message.id)
+        if (message.type === 'recognizer-ready') prepared.resolve()
+        else if (message.type === 'error') prepared.reject(new Error(message.message))
         return
       }
       const waiter = pending.get(message.id)
@@ -127,5 +151,9 @@ async function startInline(): Promise<FaceEngine> {
   return {
     info: { ...pipeline.info, worker: false },
     detect: (frame, options = {}) => pipeline.detect(frame, options, yieldToBrowser),
+    prepareRecognition: async () => {
+      const { loadRecognizer } = await import('./recognizer')
+      await loadRecognizer(baseUrl())
+    },
   }
 }

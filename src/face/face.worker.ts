@@ -3,11 +3,13 @@
 // One request at a time: the engine sends the next frame only when the previous answer is back.
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm.js'
 import { createPipeline, type FacePipeline } from './pipeline'
+import { loadRecognizer } from './recognizer'
 import type { WorkerRequest, WorkerResponse } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
 
 let pipeline: Promise<FacePipeline> | null = null
+let baseUrl = ''
 
 function reply(message: WorkerResponse, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer)
@@ -18,6 +20,7 @@ self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
   void (async () => {
     try {
       if (request.type === 'init') {
+        baseUrl = request.baseUrl
         pipeline ??= createPipeline(faceapi, {
           baseUrl: request.baseUrl,
           preferred: request.preferred,
@@ -28,6 +31,11 @@ self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
         return
       }
       if (!pipeline) throw new Error('the face engine is not initialised')
+      if (request.type === 'recognizer') {
+        await loadRecognizer(baseUrl)
+        reply({ id: request.id, type: 'recognizer-ready' })
+        return
+      }
       const result = await (await pipeline).detect(request.frame, request.options)
       reply({ id: request.id, type: 'result', result }, result.descriptor ? [result.descriptor.buffer] : [])
     } catch (error) {

@@ -2,13 +2,14 @@
 // detection → landmarks → (optional) descriptor. Runs in the face worker, or on the page when workers fail, in which
 // case `pause` yields to the browser between the stages so the preview keeps drawing.
 //
-// The stages are the ones face-api's chain (detectAllFaces().withFaceLandmarks().withFaceDescriptors()) runs, taken
-// apart so they can be interleaved: TinyFaceDetector boxes, 68 landmarks of each box's crop shifted back into the
-// frame, and the descriptor of the face aligned from its landmarks the dlib way (as face-api and the server do).
+// The stages: TinyFaceDetector boxes, 68 landmarks of each box's crop shifted back into the frame (face-api), and,
+// when asked (the kiosk), the recognition model's descriptor of the main face, cut by the shared 5-point alignment
+// (src/face/recognizer.ts, the same model and crop as the server).
 import type * as FaceApi from '@vladmandic/face-api/dist/face-api.esm.js'
 import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
 import { isSoftwareRenderer, pickBackend } from './backend'
 import { evidenceCrop, EVIDENCE_JPEG_QUALITY } from './evidence'
+import { describeFace } from './recognizer'
 import type { DetectedFace, DetectOptions, EngineInfo, FaceBackend, FrameResult, LoadProgress } from './protocol'
 
 type FaceApiModule = typeof FaceApi
@@ -36,7 +37,6 @@ export const PHOTO_QUALITY = 0.8
 const MODELS = [
   { net: 'tinyFaceDetector', file: 'tiny_face_detector_model' },
   { net: 'faceLandmark68Net', file: 'face_landmark_68_model' },
-  { net: 'faceRecognitionNet', file: 'face_recognition_model' },
 ] as const
 
 interface WeightSpec {
@@ -243,7 +243,8 @@ export async function createPipeline(
   report({ stage: 'ready', fraction: 1 })
 
   const info = { backend, renderer, loadMs: Math.round(performance.now() - started) }
-  return { info, detect: (frame, detectOptions, pause = noPause) => detectFrame(faceapi, tf, frame, detectOptions, pause) }
+  const baseUrl = options.baseUrl
+  return { info, detect: (frame, detectOptions, pause = noPause) => detectFrame(faceapi, tf, baseUrl, frame, detectOptions, pause) }
 }
 
 let scratch: OffscreenCanvas | null = null
@@ -282,10 +283,18 @@ export async function encodeCrop(frame: ImageBitmap, box: FaceBox): Promise<Blob
   return canvas.convertToBlob({ type: 'image/jpeg', quality: EVIDENCE_JPEG_QUALITY })
 }
 
-async function detectFrame(faceapi: FaceApiModule, tf: TfRuntime, frame: ImageBitmap, options: DetectOptions, pause: Pause): Promise<FrameResult> {
+async function detectFrame(
+  faceapi: FaceApiModule,
+  tf: TfRuntime,
+  baseUrl: string,
+  frame: ImageBitmap,
+  options: DetectOptions,
+  pause: Pause,
+): Promise<FrameResult> {
   const started = performance.now()
   const { width, height } = frame
-  const input = tf.browser.fromPixels(pixelsOf(frame))
+  const pixels = pixelsOf(frame)
+  const input = tf.browser.fromPixels(pixels)
   try {
     const detectorOptions = new faceapi.TinyFaceDetectorOptions({ inputSize: DETECTOR_INPUT_SIZE, scoreThreshold: DETECTOR_MIN_SCORE })
     const detections = await faceapi.detectAllFaces(input, detectorOptions)
@@ -314,13 +323,8 @@ async function detectFrame(faceapi: FaceApiModule, tf: TfRuntime, frame: ImageBi
     const quality = checkFaceQuality(faces, { width, height })
     if (options.descriptor && quality.ok) {
       await pause()
-      const aligned = (landmarks[quality.faceIndex] as FaceApi.FaceLandmarks68).align(null, { useDlibAlignment: true })
-      const [faceTensor] = await faceapi.extractFaceTensors(input, [aligned])
-      try {
-        descriptor = Float32Array.from((await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(faceTensor as FaceApi.tf.Tensor3D)) as Float32Array)
-      } finally {
-        faceTensor?.dispose()
-      }
+      const image = { data: pixels.data, width: pixels.width, height: pixels.height, channels: 4 as const }
+      descriptor = await describeFace(baseUrl, image, (faces[quality.faceIndex] as DetectedFace).landmarks)
       descriptorFace = quality.faceIndex
     }
     if (options.photo && quality.ok) photo = await encodePhoto(frame)

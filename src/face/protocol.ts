@@ -10,7 +10,7 @@ export interface LoadProgress {
 }
 
 export interface DetectOptions {
-  /** Also compute the 128-d descriptor of the main face (only when the frame passes the quality gates). */
+  /** Also compute the recognition model's descriptor of the main face (only when the frame passes the quality gates). */
   descriptor?: boolean
   /** Also encode the frame as the reference photo (JPEG) when the frame passes the quality gates. */
   photo?: boolean
@@ -51,9 +51,12 @@ export interface EngineInfo {
 export type WorkerRequest =
   | { id: number; type: 'init'; baseUrl: string; preferred: FaceBackend | null }
   | { id: number; type: 'detect'; frame: ImageBitmap; options: DetectOptions }
+  /** Loads the recognition model now (the kiosk, before its first face), instead of at the first descriptor. */
+  | { id: number; type: 'recognizer' }
 
 export type WorkerResponse =
   | { id: number; type: 'progress'; progress: LoadProgress }
   | { id: number; type: 'ready'; info: Omit<EngineInfo, 'worker'> }
   | { id: number; type: 'result'; result: FrameResult }
+  | { id: number; type: 'recognizer-ready' }
   | { id: number; type: 'error'; message: string }

@@ -5,7 +5,7 @@ import { decodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descripto
 import type { StoredEvidence } from '~/face/evidence-store'
 import { kioskCapture } from './record'
 
-const probe = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(0.1)
+const probe = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(1 / Math.sqrt(FACE_DESCRIPTOR_LENGTH))
 const evidence: StoredEvidence = {
   challenge_id: '0190f0a6-5a6e-7b3c-8d2e-1f2a3b4c5d6e',
   steps: ['turn_left'],

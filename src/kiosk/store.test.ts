@@ -14,7 +14,7 @@ beforeEach(async () => {
   await db.open()
 })
 
-const probe = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(0.1)
+const probe = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(1 / Math.sqrt(FACE_DESCRIPTOR_LENGTH))
 const evidence = { steps: ['turn_left' as const], mode: 'offline' as const, frames: [0, 1, 2].map((t) => ({ t, jpeg: new ArrayBuffer(8) })) }
 function record(memberId: number, kind: 'check_in' | 'check_out', at: string, organizationId = 5) {
   return enqueueCapture(db, kioskCapture({ organizationId, timezone: 'Asia/Jakarta', member: { id: memberId, name: `M${memberId}` }, recordedBy: 3, kind, now: new Date(at), probe, distance: 0.3, evidence, locationId: null, position: null }))

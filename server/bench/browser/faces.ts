@@ -6,6 +6,7 @@
 //   warm (from the HTTP cache).
 // WebGL here is SwiftShader (no GPU on this machine): the app itself would never pick it (its self-test prefers WASM
 // on a software renderer), so the WebGL rows force it on both sides to compare like with like.
+import { FACE_MODEL } from '../../../shared/face/model'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -155,7 +156,7 @@ export async function benchBrowserFaces(world: World, real: readonly RealFace[],
   const member = await world.admin.post<{ id: number }>(`/api/organizations/${world.orgId}/members`, { name: PERSON.name, member_number: 'K-0001', role: 'member' })
   const own = real.filter((f) => f.identity === PERSON.identity && path.basename(f.file) !== PERSON.video)
   if (own.length < 2) throw new Error(`need photos of ${PERSON.identity} besides ${PERSON.video}`)
-  await world.sql`insert into member_face_data ${world.sql(own.map((f) => ({ organization_id: world.orgId, organization_member_id: member.id, face_encoding: Buffer.from(descriptorToBytes(f.descriptor)), face_verified: true })))}`
+  await world.sql`insert into member_face_data ${world.sql(own.map((f) => ({ organization_id: world.orgId, organization_member_id: member.id, face_encoding: Buffer.from(descriptorToBytes(f.descriptor)), model: FACE_MODEL.id, face_verified: true })))}`
 
   progress('browser faces: fake camera video (a still selfie of a real photo)')
   const frame = await selfieFrame(photo)

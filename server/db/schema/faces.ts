@@ -8,7 +8,7 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
 })
 
-/** Face descriptors (Float32 bytes, 128 x 4) of a member; several rows per member. Sensitive biometric data. */
+/** Face descriptors (Float32 bytes, FACE_DESCRIPTOR_LENGTH x 4) of a member; several rows per member. Sensitive biometric data. */
 export const memberFaceData = pgTable(
   'member_face_data',
   {
@@ -18,6 +18,11 @@ export const memberFaceData = pgTable(
       .notNull()
       .references(() => organizationMembers.id, { onDelete: 'cascade' }),
     faceEncoding: bytea('face_encoding').notNull(),
+    /**
+     * The recognition model the descriptor comes from (shared/face/model.ts FACE_MODEL.id). Only the current model's
+     * rows are ever matched; rows of an earlier model are re-derived from the stored photo (server/face/migrate.ts).
+     */
+    model: text('model').notNull(),
     faceImageUrl: text('face_image_url'),
     faceRegisteredAt: timestamp('face_registered_at', { withTimezone: true }).notNull().defaultNow(),
     faceVerified: boolean('face_verified').notNull().default(false),

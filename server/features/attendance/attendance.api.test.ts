@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FACE_MODEL } from '../../../shared/face/model'
 import crypto from 'node:crypto'
 import sharp from 'sharp'
 import { and, count, eq } from 'drizzle-orm'
@@ -43,7 +44,7 @@ describe('attendance capture and sync', () => {
     // Member a has a face on file (the server's own templates; registration itself is tested in faces.api.test.ts).
     for (const f of ['p01/p01-1.jpg', 'p01/p01-2.jpg', 'p01/p01-3.jpg']) {
       const descriptor = decodeDescriptor(await faceEncoding(`people/${f}`))
-      await t.db.insert(memberFaceData).values({ organizationId: a.id, organizationMemberId: a.memberId, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
+      await t.db.insert(memberFaceData).values({ organizationId: a.id, organizationMemberId: a.memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
     }
     t.deps.faceIndex.invalidate(a.id)
     descriptor = await faceEncoding('people/p01/p01-5.jpg')

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { FACE_MODEL } from '../../../shared/face/model'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -78,7 +79,7 @@ describe('sync batches are written as if record by record', () => {
       for (const [i, id] of members.slice(0, 4).entries()) {
         for (let k = 0; k < 3; k++) {
           const d = gaussian(100 * i + k + 1)
-          await tx.insert(memberFaceData).values({ organizationId: org.id, organizationMemberId: id, faceEncoding: Buffer.from(descriptorToBytes(Float32Array.from(centres[i]!, (v) => v + d() * 0.015))) })
+          await tx.insert(memberFaceData).values({ organizationId: org.id, organizationMemberId: id, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(Float32Array.from(centres[i]!, (v) => v + d() * 0.015))) })
         }
       }
       // A day already excused, and a day already begun, to fold into.

@@ -1,5 +1,6 @@
 // Confusable members (issue 14): the admin sees which members' faces the model can mix up, from the server's own
 // templates of real photos; only with member:manage, and only of their own organization.
+import { FACE_MODEL } from '../../../shared/face/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/harness'
 import { buildOrg, type OrgWorld } from '../../test/fixtures'
@@ -17,7 +18,7 @@ describe('confusable members', () => {
   async function enrol(organizationId: number, memberId: number, photos: string[]): Promise<void> {
     for (const photo of photos) {
       const descriptor = decodeDescriptor(await faceEncoding(`people/${photo}`))
-      await t.db.insert(memberFaceData).values({ organizationId, organizationMemberId: memberId, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
+      await t.db.insert(memberFaceData).values({ organizationId, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
     }
     t.deps.faceIndex.invalidate(organizationId)
   }

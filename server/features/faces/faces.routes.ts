@@ -7,6 +7,7 @@ import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { pgText } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
+import { FACE_MODEL } from '../../../shared/face/model'
 import { consents, memberFaceData, organizationMembers, organizations, users } from '../../db/schema'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
@@ -83,7 +84,7 @@ export const memberFaceRoutes = new Hono<AppEnv>()
     const rows = await db
       .select()
       .from(memberFaceData)
-      .where(and(eq(memberFaceData.organizationId, p.organizationId), eq(memberFaceData.organizationMemberId, memberId)))
+      .where(and(eq(memberFaceData.organizationId, p.organizationId), eq(memberFaceData.organizationMemberId, memberId), eq(memberFaceData.model, FACE_MODEL.id)))
       .orderBy(memberFaceData.id)
     const consent = await currentConsent(db, p.organizationId, memberId)
     return ok(c, {
@@ -156,7 +157,7 @@ export const faceRoutes = new Hono<AppEnv>()
       .from(memberFaceData)
       .innerJoin(organizationMembers, eq(organizationMembers.id, memberFaceData.organizationMemberId))
       .innerJoin(users, eq(users.id, organizationMembers.userId))
-      .where(and(eq(memberFaceData.organizationId, p.organizationId), eq(organizationMembers.status, 'active')))
+      .where(and(eq(memberFaceData.organizationId, p.organizationId), eq(organizationMembers.status, 'active'), eq(memberFaceData.model, FACE_MODEL.id)))
       .orderBy(organizationMembers.id, memberFaceData.id)
     const members = new Map<number, { id: number; name: string; member_number: string | null; department_id: number | null; descriptors: string[] }>()
     for (const r of rows) {

@@ -1,8 +1,10 @@
 import { z } from 'zod'
+import { FACE_MARGIN_RANGE, FACE_THRESHOLD_RANGE } from '../../../shared/face/match'
+import { FACE_ENCODING_MAX_CHARS } from '../../../shared/face/descriptor'
 import { evidenceSchema } from '../../../shared/attendance/evidence'
 import { pgDouble, pgInt, pgText, rowId, rowIdParam } from '../../../shared/validation'
 
-const encoding = pgText(2000, { min: 1 })
+const encoding = pgText(FACE_ENCODING_MAX_CHARS, { min: 1 })
 const image = pgText(3_000_000, { min: 1 })
 
 /**
@@ -32,8 +34,8 @@ export const memberIdParam = z.object({ memberId: rowIdParam })
 
 export const settingsPatch = z
   .object({
-    face_threshold: pgDouble(0.3, 0.7).optional(),
-    face_margin: pgDouble(0, 0.3).optional(),
+    face_threshold: pgDouble(FACE_THRESHOLD_RANGE.min, FACE_THRESHOLD_RANGE.max).optional(),
+    face_margin: pgDouble(FACE_MARGIN_RANGE.min, FACE_MARGIN_RANGE.max).optional(),
     face_reverify_photos: z.boolean().optional(),
     photo_retention_days: pgInt(1, 3650).optional(),
     geofence_policy: z.enum(['refuse', 'flag']).optional(),

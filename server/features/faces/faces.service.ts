@@ -6,6 +6,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../../e
 import { audit } from '../../audit'
 import { buildGallery, galleryWithout, identify, l2Distance, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
 import { decodeDescriptor, DescriptorError, descriptorFromBytes, descriptorToBytes, encodeDescriptor } from '../../../shared/face/descriptor'
+import { FACE_MODEL } from '../../../shared/face/model'
 import { CONSENT_VERSION } from '../../../shared/face/consent'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
@@ -32,7 +33,7 @@ export async function loadGallery(tx: Tx, organizationId: number): Promise<FaceG
     .select({ memberId: memberFaceData.organizationMemberId, encoding: memberFaceData.faceEncoding })
     .from(memberFaceData)
     .innerJoin(organizationMembers, eq(organizationMembers.id, memberFaceData.organizationMemberId))
-    .where(and(eq(memberFaceData.organizationId, organizationId), eq(organizationMembers.status, 'active')))
+    .where(and(eq(memberFaceData.organizationId, organizationId), eq(organizationMembers.status, 'active'), eq(memberFaceData.model, FACE_MODEL.id)))
   return buildGallery(rows.map((r) => ({ memberId: r.memberId, descriptor: descriptorFromBytes(new Uint8Array(r.encoding)) })))
 }
 
@@ -237,6 +238,7 @@ export async function saveRegistration(
             organizationId: ctx.organizationId,
             organizationMemberId: ctx.memberId,
             faceEncoding: Buffer.from(descriptorToBytes(d)),
+            model: FACE_MODEL.id,
             faceImageUrl: i === 0 ? key : null,
             faceRegisteredAt: now,
             faceVerified: prepared.faceVerified,

@@ -1,3 +1,4 @@
+import { FACE_MODEL } from '../../../shared/face/model'
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
 import type { AppDeps } from '../../context'
@@ -23,7 +24,7 @@ export async function memberDetail(tx: Tx, organizationId: number, memberId: num
       verified: sql<boolean | null>`bool_or(${memberFaceData.faceVerified})`,
     })
     .from(memberFaceData)
-    .where(and(eq(memberFaceData.organizationId, organizationId), eq(memberFaceData.organizationMemberId, memberId)))
+    .where(and(eq(memberFaceData.organizationId, organizationId), eq(memberFaceData.organizationMemberId, memberId), eq(memberFaceData.model, FACE_MODEL.id)))
   const [consent] = await tx
     .select({ version: consents.version, acceptedAt: consents.acceptedAt })
     .from(consents)

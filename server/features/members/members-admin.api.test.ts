@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { FACE_MODEL } from '../../../shared/face/model'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,7 +30,7 @@ describe('member administration: filters, detail, deactivation, deletion, organi
     await t.deps.storage.put(reference, new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]))
     await t.deps.storage.put(attendance, new Uint8Array([0xff, 0xd8, 0xff, 4, 5, 6]))
     await t.db.insert(consents).values({ organizationId: org.id, organizationMemberId: memberId, version: '1' })
-    await t.db.insert(memberFaceData).values([0, 1, 2].map((i) => ({ organizationId: org.id, organizationMemberId: memberId, faceEncoding: crypto.randomBytes(512), faceImageUrl: i === 0 ? reference : null, faceVerified: true })))
+    await t.db.insert(memberFaceData).values([0, 1, 2].map((i) => ({ organizationId: org.id, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: crypto.randomBytes(512), faceImageUrl: i === 0 ? reference : null, faceVerified: true })))
     await t.db.insert(attendanceRecords).values({ organizationId: org.id, organizationMemberId: memberId, attendanceDate: '2026-11-16', checkInTime: '07:55', status: 'present', source: 'mobile', faceImageUrl: attendance })
     return { files: [reference, attendance].map((key) => path.join(t.photoDir, key)) }
   }

@@ -1,3 +1,4 @@
+import { FACE_MODEL } from '../../../shared/face/model'
 import { and, asc, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import {
@@ -75,7 +76,7 @@ function memberWhere(organizationId: number, query: MemberFilters): SQL {
     )
   }
   if (query.face) {
-    const has = sql`exists (select 1 from ${memberFaceData} f where f.organization_member_id = ${organizationMembers.id} and f.organization_id = ${organizationId})`
+    const has = sql`exists (select 1 from ${memberFaceData} f where f.organization_member_id = ${organizationMembers.id} and f.organization_id = ${organizationId} and f.model = ${FACE_MODEL.id})`
     where.push(query.face === 'registered' ? has : sql`not ${has}`)
   }
   return and(...where)!
@@ -149,7 +150,7 @@ export async function describeMembers(tx: Tx, organizationId: number, ids: numbe
   const faces = await tx
     .selectDistinct({ memberId: memberFaceData.organizationMemberId })
     .from(memberFaceData)
-    .where(and(eq(memberFaceData.organizationId, organizationId), inArray(memberFaceData.organizationMemberId, ids)))
+    .where(and(eq(memberFaceData.organizationId, organizationId), inArray(memberFaceData.organizationMemberId, ids), eq(memberFaceData.model, FACE_MODEL.id)))
   const last = await tx
     .select({
       memberId: attendanceRecords.organizationMemberId,

@@ -1,3 +1,4 @@
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { DEFAULT_OFFLINE_WINDOW_HOURS } from '../../../shared/attendance/evidence'
 import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
@@ -7,8 +8,8 @@ import type { OrganizationInput } from './organizations.schemas'
 import { NotFoundError } from '../../errors'
 
 export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettings>> = {
-  face_threshold: 0.5,
-  face_margin: 0.05,
+  face_threshold: DEFAULT_FACE_THRESHOLD,
+  face_margin: DEFAULT_FACE_MARGIN,
   face_reverify_photos: false,
   photo_retention_days: 90,
   geofence_policy: 'flag',
