@@ -2,8 +2,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { ensureFaceModel } from './face-model.mjs'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+// The face recognition model (scripts/face-model.mjs): fetched through npm once, then kept.
+ensureFaceModel()
 const stamp = path.join(root, 'dist', '.build-stamp')
 const sources = ['src', 'server', 'shared', 'public', 'migrations', 'index.html', 'vite.config.ts', 'package.json']
 

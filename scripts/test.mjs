@@ -8,12 +8,16 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { findChromium, PG_URL, postgresReachable } from './test-env.mjs'
+import { ensureFaceModel } from './face-model.mjs'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-test-'))
 const totals = { passed: 0, failed: 0 }
 const only = process.argv.slice(2) // e.g. `npm test -- unit api e2e docker`
 const want = (stage) => only.length === 0 || only.includes(stage)
+
+// The face recognition model (not in git, not an npm dependency: scripts/face-model.mjs fetches it through npm).
+ensureFaceModel()
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts, env: { ...process.env, ...opts.env } })

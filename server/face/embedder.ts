@@ -18,18 +18,17 @@ export interface FaceEmbedder {
 }
 
 /**
- * Where the model file is: HADIR_FACE_MODEL_FILE, else the build's copy (dist/models/, beside the bundle or the
- * repository's dist), else the copy scripts/face-model.mjs keeps in node_modules/.cache/hadir/.
+ * Where the model file is: HADIR_FACE_MODEL_FILE, else the build's copy (dist/client/models/, the file the browser
+ * gets too), else the copy scripts/face-model.mjs keeps in node_modules/.cache/hadir/.
  */
 export function faceModelFile(): string {
   const candidates: string[] = []
   if (process.env.HADIR_FACE_MODEL_FILE) candidates.push(process.env.HADIR_FACE_MODEL_FILE)
   const here = path.dirname(fileURLToPath(import.meta.url))
-  // From the bundle (dist/server/*.js) and from the sources (server/face/*.ts).
-  for (const up of ['..', path.join('..', '..'), path.join('..', '..', 'dist')]) {
-    candidates.push(path.resolve(here, up, 'models', FACE_MODEL.file))
-  }
-  candidates.push(path.resolve(process.cwd(), 'dist', 'models', FACE_MODEL.file))
+  // The build's copy: beside the bundle (dist/server/*.js -> dist/client/models) or from the sources (server/face).
+  candidates.push(path.resolve(here, '..', 'client', 'models', FACE_MODEL.file))
+  candidates.push(path.resolve(here, '..', '..', 'dist', 'client', 'models', FACE_MODEL.file))
+  candidates.push(path.resolve(process.cwd(), 'dist', 'client', 'models', FACE_MODEL.file))
   candidates.push(path.resolve(process.cwd(), 'node_modules', '.cache', 'hadir', FACE_MODEL.file))
   for (const file of candidates) if (fs.existsSync(file)) return file
   throw new Error(

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, galleryWithout, identify, type MatchOptions } from '../../shared/face/match'
 import { describeSingleFace, describeSingleFaceLegacy, loadFaceModels, type DescribeResult } from './inference'
 import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
+import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.bmp'])
 const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
@@ -92,7 +93,17 @@ export interface EvaluateOptions {
 }
 
 export async function evaluate(dir: string, log: (line: string) => void, match: MatchOptions, options: EvaluateOptions = {}): Promise<EvalSummary> {
-  const describe = options.model === LEGACY_FACE_MODEL_ID ? describeSingleFaceLegacy : describeSingleFace
+  // face-api's 128-d descriptors are zero-padded to the gallery's length: L2 distances are unchanged by the padding.
+  const describe =
+    options.model === LEGACY_FACE_MODEL_ID
+      ? async (bytes: Uint8Array): Promise<DescribeResult> => {
+          const r = await describeSingleFaceLegacy(bytes)
+          if (!r.ok) return r
+          const padded = new Float32Array(FACE_DESCRIPTOR_LENGTH)
+          padded.set(r.descriptor)
+          return { ...r, descriptor: padded }
+        }
+      : describeSingleFace
   const identities = fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))

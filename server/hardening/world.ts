@@ -2,6 +2,7 @@
 // organization's marker (so a leak is a substring search), the app's own route table with each route's access and
 // zod schemas, and database probes (row checksums, cross-tenant references, table coverage).
 import { FACE_MODEL } from '../../shared/face/model'
+import { normalizeInPlace } from '../../shared/face/align'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -25,7 +26,7 @@ import {
 } from '../db/schema'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
-import { descriptorToBytes } from '../../shared/face/descriptor'
+import { descriptorToBytes, FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { expandPermissions, SYSTEM_ROLES, type SystemRoleKey } from '../../shared/permissions'
 import { photoKey } from '../storage/storage'
 import { normalizePhoto } from '../face/photos'
@@ -229,13 +230,13 @@ export async function colourJpeg(r: number, g: number, b: number, size = 96): Pr
 
 /** A descriptor that passes the sanity checks (128 values, sane norm), different for every seed. */
 export function fakeDescriptor(seed: number): Float32Array {
-  const d = new Float32Array(128)
+  const d = new Float32Array(FACE_DESCRIPTOR_LENGTH)
   let x = seed * 9301 + 49297
-  for (let i = 0; i < 128; i++) {
+  for (let i = 0; i < FACE_DESCRIPTOR_LENGTH; i++) {
     x = (x * 9301 + 49297) % 233280
-    d[i] = (x / 233280 - 0.5) * 0.24
+    d[i] = x / 233280 - 0.5
   }
-  return d
+  return normalizeInPlace(d)
 }
 
 async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, number]): Promise<RichOrg> {

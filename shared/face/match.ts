@@ -12,12 +12,12 @@
 
 import { checkDescriptor, DescriptorError, FACE_DESCRIPTOR_LENGTH, toDescriptor } from './descriptor'
 
-/** Organization default: accept only matches closer than this L2 distance (cosine similarity 1 - d²/2 above 0.45). */
-export const DEFAULT_FACE_THRESHOLD = 1.05
+/** Organization default: accept only matches closer than this L2 distance (cosine similarity 1 - d²/2 above 0.595). */
+export const DEFAULT_FACE_THRESHOLD = 0.9
 /** Organization default: the best member must beat the best other member by at least this L2 distance. */
 export const DEFAULT_FACE_MARGIN = 0.05
 /** The range an organization may set the threshold in (server validation and the settings form). */
-export const FACE_THRESHOLD_RANGE = Object.freeze({ min: 0.8, max: 1.2 })
+export const FACE_THRESHOLD_RANGE = Object.freeze({ min: 0.5, max: 1.0 })
 /** The range an organization may set the margin in. */
 export const FACE_MARGIN_RANGE = Object.freeze({ min: 0, max: 0.3 })
 
@@ -106,7 +106,7 @@ export function l2Distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Display score for a distance: the cosine similarity of the two unit descriptors, `1 - distance² / 2`, clamped to
- * [0, 1]. Monotone decreasing in the distance; 1 means identical descriptors, the default threshold shows as 0.45.
+ * [0, 1]. Monotone decreasing in the distance; 1 means identical descriptors, the default threshold shows as 0.595.
  * For display and for storing alongside a record only — decisions always use the distance, threshold and margin.
  */
 export function distanceToScore(distance: number | null): number {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import { syntheticLandmarks } from '@shared/face/synthetic'
 import type { CaptureChallenge } from '~/face/evidence'
 import { KioskProof, type ProofFrame } from './proof'
@@ -12,7 +13,7 @@ const left: CaptureChallenge = { challenge_id: '0190f0a6-5a6e-7b3c-8d2e-00000000
 
 /** A person's face descriptor (frontal frames carry it; people differ by far more than SAME_PERSON_MAX). */
 function face(person: number): Float32Array {
-  return Float32Array.from({ length: 128 }, (_, i) => Math.sin(person * 7.3 + i) * 0.1)
+  return Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, (_, i) => Math.sin(person * 7.3 + i) * 0.06)
 }
 
 function frames(yaws: readonly (number | null)[], memberId: number | null | undefined, start = 0, person = memberId ?? 0): ProofFrame<string>[] {

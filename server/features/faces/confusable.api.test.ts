@@ -1,6 +1,7 @@
 // Confusable members (issue 14): the admin sees which members' faces the model can mix up, from the server's own
 // templates of real photos; only with member:manage, and only of their own organization.
 import { FACE_MODEL } from '../../../shared/face/model'
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/harness'
 import { buildOrg, type OrgWorld } from '../../test/fixtures'
@@ -43,20 +44,20 @@ describe('confusable members', () => {
     before = r.body.data.pairs
     expect(r.status).toBe(200)
     const data = r.body.data
-    expect(data).toMatchObject({ threshold: 0.5, margin: 0.05, limit: 0.55, members_with_faces: 3 })
+    expect(data).toMatchObject({ threshold: DEFAULT_FACE_THRESHOLD, margin: DEFAULT_FACE_MARGIN, limit: Number((DEFAULT_FACE_THRESHOLD + DEFAULT_FACE_MARGIN).toFixed(4)), members_with_faces: 3 })
     expect(data.pairs).toHaveLength(1)
     const [pair] = data.pairs
     expect([pair.a.id, pair.b.id].sort()).toEqual([a.memberId, a.petugasId].sort())
     expect([pair.a.name, pair.b.name].sort()).toEqual(['Member a', 'Petugas a'])
-    expect(pair.distance).toBeLessThan(0.5)
+    expect(pair.distance).toBeLessThan(DEFAULT_FACE_THRESHOLD)
   })
 
   it('follows the organization\'s threshold and margin', async () => {
-    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.3, face_margin: 0 })).status).toBe(200)
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.5, face_margin: 0 })).status).toBe(200)
     const r = await a.admin.get(`/api/organizations/${a.id}/faces/confusable`)
-    expect(r.body.data.limit).toBe(0.3)
-    expect(r.body.data.pairs.map((p: { distance: number }) => p.distance)).toEqual(before.map((p) => p.distance).filter((d) => d < 0.3))
-    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.5, face_margin: 0.05 })).status).toBe(200)
+    expect(r.body.data.limit).toBe(0.5)
+    expect(r.body.data.pairs.map((p: { distance: number }) => p.distance)).toEqual(before.map((p) => p.distance).filter((d) => d < 0.5))
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD, face_margin: DEFAULT_FACE_MARGIN })).status).toBe(200)
   })
 
   it('needs member:manage, and shows nothing of another organization', async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, FACE_THRESHOLD_RANGE } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -205,8 +206,8 @@ describe('face registration, verification and withdrawal', () => {
     const hit = await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: probe })
     expect(hit.status).toBe(200)
     expect(hit.body.data).toMatchObject({ member_id: a.memberId, member_name: 'Member a', verified: true })
-    expect(hit.body.data.distance).toBeLessThan(0.5)
-    expect(hit.body.data.match_score).toBeCloseTo(1 - hit.body.data.distance, 2)
+    expect(hit.body.data.distance).toBeLessThan(DEFAULT_FACE_THRESHOLD)
+    expect(hit.body.data.match_score).toBeCloseTo(1 - hit.body.data.distance ** 2 / 2, 2)
 
     const miss = await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: enc['p03/p03-1.jpg'] })
     expect(miss.body.data).toMatchObject({ member_id: null, member_name: null, verified: false })
@@ -259,18 +260,21 @@ describe('face registration, verification and withdrawal', () => {
   }, 300_000)
 
   it('lets an admin set the face threshold, and the audited photo view is admin-only', async () => {
-    const bad = await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.95 })
-    expect(bad.status).toBe(422)
-    const strict = await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.3, photo_retention_days: 30 })
-    expect(strict.body.data.settings).toMatchObject({ face_threshold: 0.3, photo_retention_days: 30, face_margin: 0.05 })
-    // p01-8 is about 0.44 from the templates registered from p01-5: accepted at 0.5, refused at 0.3.
-    const probe = { organization_id: a.id, face_encoding: enc['p01/p01-8.jpg'] }
+    for (const face_threshold of [FACE_THRESHOLD_RANGE.max + 0.01, FACE_THRESHOLD_RANGE.min - 0.01]) {
+      expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold })).status).toBe(422)
+    }
+    // p01-1 is about 0.82 from the templates registered from p01-5: accepted at the default, refused at 0.6.
+    const probe = { organization_id: a.id, face_encoding: enc['p01/p01-1.jpg'] }
+    const usual = await a.petugas.post('/api/face/verify', probe)
+    expect(usual.body.data.verified).toBe(true)
+    expect(usual.body.data.distance).toBeGreaterThan(0.6)
+    const strict = await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.6, photo_retention_days: 30 })
+    expect(strict.body.data.settings).toMatchObject({ face_threshold: 0.6, photo_retention_days: 30, face_margin: DEFAULT_FACE_MARGIN })
     const stricter = await a.petugas.post('/api/face/verify', probe)
     expect(stricter.body.data).toMatchObject({ verified: false, member_id: null })
-    expect(stricter.body.data.distance).toBeGreaterThan(0.3)
-    await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.5 })
+    await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD })
     expect((await a.petugas.post('/api/face/verify', probe)).body.data.verified).toBe(true)
-    expect((await a.support.patch(`/api/organizations/${a.id}/settings`, { face_threshold: 0.5 })).status).toBe(403)
+    expect((await a.support.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD })).status).toBe(403)
 
     const photo = await a.admin.request('GET', `/api/organizations/${a.id}/members/${a.memberId}/face/photo`)
     expect(photo.status).toBe(200)

@@ -1,3 +1,4 @@
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
 import { createTestApp, type TestApp } from '../../test/harness'
@@ -29,7 +30,7 @@ describe('locations, schedules and the capture context', () => {
     const ctx = await a.petugas.get('/api/attendance/context')
     expect(ctx.body.data.organization).toMatchObject({ id: a.id, timezone: 'Asia/Jakarta', work_start_time: '08:00' })
     expect(ctx.body.data.locations).toEqual([expect.objectContaining({ id, radius_meters: 80 })])
-    expect(ctx.body.data.face).toEqual({ threshold: 0.5, margin: 0.05 })
+    expect(ctx.body.data.face).toEqual({ threshold: DEFAULT_FACE_THRESHOLD, margin: DEFAULT_FACE_MARGIN })
     expect((await a.member.get('/api/attendance/context')).status).toBe(200)
   })
 

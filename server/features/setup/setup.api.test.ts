@@ -1,3 +1,4 @@
+import { DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../test/harness'
@@ -66,7 +67,7 @@ describe('setup wizard', () => {
     expect(me.body.data.active.role.key).toBe('admin')
     const org = await admin.get(`/api/organizations/${res.body.data.organization_id}`)
     expect(org.body.data).toMatchObject({ name: valid.organization.name, timezone: 'Asia/Jakarta', work_start_time: '07:00', work_end_time: '16:00', late_tolerance_minutes: 10 })
-    expect(org.body.data.settings.face_threshold).toBe(0.5)
+    expect(org.body.data.settings.face_threshold).toBe(DEFAULT_FACE_THRESHOLD)
   })
 })
 
