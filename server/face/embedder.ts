@@ -1,21 +1,15 @@
 // The face recognition network on the server (issue 14; decision in server/face/MODEL.md): the 512-d ONNX model
-// behind one small interface, run with onnxruntime-node on the CPU (one intra-op thread: the pool already runs one
+// behind one function (embedAligned), run with onnxruntime-node on the CPU (one intra-op thread: the pool already runs one
 // worker per core). The crop it sees is made by shared/face/align.ts, the same code the browser runs.
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type * as Ort from 'onnxruntime-node'
-import { ALIGNED_SIZE, alignedInput, normalizeInPlace, type PixelImage, type Point2 } from '../../shared/face/align'
+import { ALIGNED_SIZE, unitEmbedding } from '../../shared/face/align'
 import { FACE_MODEL } from '../../shared/face/model'
 
 const nodeRequire = createRequire(import.meta.url)
-
-export interface FaceEmbedder {
-  readonly model: string
-  /** The unit-length embedding of the face with these 68 landmarks (image pixels). */
-  embed(image: PixelImage, landmarks: readonly Point2[]): Promise<Float32Array>
-}
 
 /**
  * Where the model file is: HADIR_FACE_MODEL_FILE, else the build's copy (dist/client/models/, the file the browser
@@ -64,12 +58,5 @@ export async function embedAligned(input: Float32Array): Promise<Float32Array> {
   const { ort, session: s } = await session()
   const tensor = new ort.Tensor('float32', input, [1, 3, ALIGNED_SIZE, ALIGNED_SIZE])
   const out = await s.run({ [s.inputNames[0] as string]: tensor })
-  const data = out[s.outputNames[0] as string]?.data
-  if (!(data instanceof Float32Array) || data.length !== FACE_MODEL.length) throw new Error('the face model gave an unexpected output')
-  return normalizeInPlace(Float32Array.from(data))
-}
-
-export const serverEmbedder: FaceEmbedder = {
-  model: FACE_MODEL.id,
-  embed: (image, landmarks) => embedAligned(alignedInput(image, landmarks)),
+  return unitEmbedding(out[s.outputNames[0] as string]?.data, FACE_MODEL.length)
 }

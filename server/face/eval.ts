@@ -22,7 +22,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, galleryWithout, identify, type MatchOptions } from '../../shared/face/match'
-import { describeSingleFace, describeSingleFaceLegacy, loadFaceModels, type DescribeResult } from './inference'
+import { describeSingleFace, loadFaceModels, type DescribeResult } from './inference'
 import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 
@@ -97,7 +97,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
   const describe =
     options.model === LEGACY_FACE_MODEL_ID
       ? async (bytes: Uint8Array): Promise<DescribeResult> => {
-          const r = await describeSingleFaceLegacy(bytes)
+          const r = await describeSingleFace(bytes, {}, 'legacy')
           if (!r.ok) return r
           const padded = new Float32Array(FACE_DESCRIPTOR_LENGTH)
           padded.set(r.descriptor)

@@ -194,12 +194,24 @@ export function extractFaces(image: Uint8Array): Promise<ExtractionResult> {
   return extractFacesWith(image, 'ssd')
 }
 
+/**
+ * Which descriptor each face gets: the recognition model's (the product), or face-api's old 128-d one ('legacy', for
+ * face:eval's comparison only; its net is loaded on first use).
+ */
+export type Recognition = 'current' | 'legacy'
+
+let legacyLoaded: Promise<void> | null = null
+
 /** extractFaces with a chosen detector (see FaceDetector). */
-export async function extractFacesWith(image: Uint8Array, detector: FaceDetector): Promise<ExtractionResult> {
+export async function extractFacesWith(image: Uint8Array, detector: FaceDetector, recognition: Recognition = 'current'): Promise<ExtractionResult> {
   if (detector !== 'ssd' && !(Number.isInteger(detector.tiny) && detector.tiny >= 128 && detector.tiny <= 608 && detector.tiny % 32 === 0)) {
     throw new RangeError(`TinyFaceDetector input size must be a multiple of 32 from 128 to 608, got ${String(detector.tiny)}`)
   }
   const { faceapi, tf } = await runtime()
+  if (recognition === 'legacy') {
+    legacyLoaded ??= faceapi.nets.faceRecognitionNet.loadFromDisk(path.join(packageDir('@vladmandic/face-api'), 'model'))
+    await legacyLoaded
+  }
   return serialize(async () => {
     const decoded = await decodeImage(image)
     const input = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32')
@@ -208,22 +220,27 @@ export async function extractFacesWith(image: Uint8Array, detector: FaceDetector
         detector === 'ssd'
           ? new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
           : new faceapi.TinyFaceDetectorOptions({ inputSize: detector.tiny, scoreThreshold: DETECTION_MIN_CONFIDENCE })
-      const results = await faceapi.detectAllFaces(input as unknown as FaceApi.TNetInput, options).withFaceLandmarks()
+      const detected = faceapi.detectAllFaces(input as unknown as FaceApi.TNetInput, options).withFaceLandmarks()
+      // The strongest detections only: each one costs a run of the recognition model.
+      const results =
+        recognition === 'legacy'
+          ? (await detected.withFaceDescriptors()).map((r) => ({ ...r, legacy: Float32Array.from(r.descriptor) }))
+          : (await detected).map((r) => ({ ...r, legacy: null }))
+      results.sort((a, b) => b.detection.score - a.detection.score)
       const s = decoded.scale
       const pixels = { data: decoded.data, width: decoded.width, height: decoded.height, channels: 3 as const }
       const faces: ExtractedFace[] = []
-      for (const r of results.slice(0, DETECTION_MAX_RESULTS * 2)) {
+      for (const r of results.slice(0, DETECTION_MAX_RESULTS)) {
         const b = r.detection.box
         const points = r.landmarks.positions.map((p) => ({ x: p.x, y: p.y }))
         faces.push({
           box: { x: b.x * s, y: b.y * s, width: b.width * s, height: b.height * s },
           score: r.detection.score,
           landmarks: points.map((p) => ({ x: p.x * s, y: p.y * s })),
-          descriptor: await embedAligned(alignedInput(pixels, points)),
+          descriptor: r.legacy ?? (await embedAligned(alignedInput(pixels, points))),
         })
       }
-      faces.sort((a, b) => b.score - a.score)
-      return { width: decoded.originalWidth, height: decoded.originalHeight, faces: faces.slice(0, DETECTION_MAX_RESULTS) }
+      return { width: decoded.originalWidth, height: decoded.originalHeight, faces }
     } finally {
       input.dispose()
     }
@@ -252,10 +269,14 @@ const REASON_MESSAGES: Record<Exclude<FaceQualityReason, 'ok'> | 'bad_descriptor
  * confident enough), and return that face's descriptor, or a reason code with a message. A buffer that is not an
  * image gives reason 'invalid_image' (never a crash).
  */
-export async function describeSingleFace(image: Uint8Array, quality: Partial<FaceQualityOptions> = {}): Promise<DescribeResult> {
+export async function describeSingleFace(
+  image: Uint8Array,
+  quality: Partial<FaceQualityOptions> = {},
+  recognition: Recognition = 'current',
+): Promise<DescribeResult> {
   let extraction: ExtractionResult
   try {
-    extraction = await extractFaces(image)
+    extraction = await extractFacesWith(image, 'ssd', recognition)
   } catch (err) {
     if (err instanceof FaceImageError) return { ok: false, reason: 'invalid_image', message: err.message, faces: 0 }
     throw err
@@ -265,50 +286,9 @@ export async function describeSingleFace(image: Uint8Array, quality: Partial<Fac
     return { ok: false, reason: gate.reason, message: REASON_MESSAGES[gate.reason], faces: extraction.faces.length }
   }
   const face = extraction.faces[gate.faceIndex] as ExtractedFace
-  if (!checkDescriptor(face.descriptor).ok) {
+  if (recognition === 'current' && !checkDescriptor(face.descriptor).ok) {
     return { ok: false, reason: 'bad_descriptor', message: REASON_MESSAGES.bad_descriptor, faces: extraction.faces.length }
   }
   return { ok: true, descriptor: face.descriptor, face, width: extraction.width, height: extraction.height }
 }
 
-let legacyLoaded: Promise<void> | null = null
-
-/**
- * For measurement only (face:eval --model faceapi-128): the single face's descriptor by face-api's own 128-d
- * recognition net (the model Hadir used before issue 14, dlib-style alignment), with the same detector and quality
- * gates as describeSingleFace. Never used to decide anything in the product.
- */
-export async function describeSingleFaceLegacy(image: Uint8Array): Promise<DescribeResult> {
-  const { faceapi, tf } = await runtime()
-  legacyLoaded ??= faceapi.nets.faceRecognitionNet.loadFromDisk(path.join(packageDir('@vladmandic/face-api'), 'model'))
-  await legacyLoaded
-  return serialize(async () => {
-    let decoded: DecodedImage
-    try {
-      decoded = await decodeImage(image)
-    } catch (err) {
-      if (err instanceof FaceImageError) return { ok: false as const, reason: 'invalid_image' as const, message: err.message, faces: 0 }
-      throw err
-    }
-    const input = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32')
-    try {
-      const options = new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
-      const results = await faceapi.detectAllFaces(input as unknown as FaceApi.TNetInput, options).withFaceLandmarks().withFaceDescriptors()
-      const s = decoded.scale
-      const faces: ExtractedFace[] = results.map((r) => ({
-        box: { x: r.detection.box.x * s, y: r.detection.box.y * s, width: r.detection.box.width * s, height: r.detection.box.height * s },
-        score: r.detection.score,
-        landmarks: r.landmarks.positions.map((p) => ({ x: p.x * s, y: p.y * s })),
-        descriptor: Float32Array.from(r.descriptor),
-      }))
-      faces.sort((a, b) => b.score - a.score)
-      const frame = { width: decoded.originalWidth, height: decoded.originalHeight }
-      const gate = checkFaceQuality(faces, frame)
-      if (!gate.ok) return { ok: false as const, reason: gate.reason, message: REASON_MESSAGES[gate.reason], faces: faces.length }
-      const face = faces[gate.faceIndex] as ExtractedFace
-      return { ok: true as const, descriptor: face.descriptor, face, ...frame }
-    } finally {
-      input.dispose()
-    }
-  })
-}

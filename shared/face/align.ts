@@ -158,3 +158,14 @@ export function normalizeInPlace(v: Float32Array): Float32Array {
   if (n > 0) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / n
   return v
 }
+
+/**
+ * The network's raw output as the model's descriptor: exactly `length` finite floats, scaled to unit length. Throws
+ * on anything else (a different or damaged model). The server's and the browser's runtimes both go through here.
+ */
+export function unitEmbedding(data: unknown, length: number): Float32Array {
+  if (!(data instanceof Float32Array) || data.length !== length || !data.every(Number.isFinite)) {
+    throw new Error('the face model gave an unexpected output')
+  }
+  return normalizeInPlace(Float32Array.from(data))
+}

@@ -3,7 +3,7 @@
 // (shared/face/align.ts). Only the kiosk asks for descriptors, so the network (4.9 MB) and the runtime (14 MB, ~3.8 MB
 // compressed) are fetched the first time a descriptor is wanted, never by a member's phone or a desktop browser; the
 // service worker keeps them for offline use once fetched (src/sw.ts).
-import { ALIGNED_SIZE, alignedInput, normalizeInPlace, type PixelImage, type Point2 } from '@shared/face/align'
+import { ALIGNED_SIZE, alignedInput, unitEmbedding, type PixelImage, type Point2 } from '@shared/face/align'
 import { FACE_MODEL } from '@shared/face/model'
 
 type Ort = typeof import('onnxruntime-web/wasm')
@@ -31,24 +31,26 @@ async function load(baseUrl: string): Promise<{ ort: Ort; session: Session }> {
   return { ort, session }
 }
 
-/** Loads the network once (later calls share the same promise; a failure is not kept, so a later call retries). */
-export function loadRecognizer(baseUrl: string): Promise<void> {
+/** The loaded network, once (later calls share the same promise; a failure is not kept, so a later call retries). */
+function recognizer(baseUrl: string): Promise<{ ort: Ort; session: Session }> {
   if (!loading) {
     loading = load(baseUrl).catch((error: unknown) => {
       loading = null
       throw error
     })
   }
-  return loading.then(() => undefined)
+  return loading
+}
+
+/** Loads the network now (the kiosk, before its first face). */
+export async function loadRecognizer(baseUrl: string): Promise<void> {
+  await recognizer(baseUrl)
 }
 
 /** The unit-length descriptor of the face with these 68 landmarks (frame pixels) in `image`. */
 export async function describeFace(baseUrl: string, image: PixelImage, landmarks: readonly Point2[]): Promise<Float32Array> {
-  await loadRecognizer(baseUrl)
-  const { ort, session } = await (loading as Promise<{ ort: Ort; session: Session }>)
+  const { ort, session } = await recognizer(baseUrl)
   const input = new ort.Tensor('float32', alignedInput(image, landmarks), [1, 3, ALIGNED_SIZE, ALIGNED_SIZE])
   const output = await session.run({ [session.inputNames[0] as string]: input })
-  const data = output[session.outputNames[0] as string]?.data
-  if (!(data instanceof Float32Array) || data.length !== FACE_MODEL.length) throw new Error('the face model gave an unexpected output')
-  return normalizeInPlace(Float32Array.from(data))
+  return unitEmbedding(output[session.outputNames[0] as string]?.data, FACE_MODEL.length)
 }
