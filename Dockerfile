@@ -5,7 +5,9 @@
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
+# onnxruntime-node bundles its CPU binaries; its postinstall would fetch CUDA files from nuget.org that Hadir never uses.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
