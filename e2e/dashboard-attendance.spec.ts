@@ -316,7 +316,7 @@ test('each capture shows what the server checked, at a glance; a check that ends
   const capture = panel.getByTestId('capture')
   await expect(capture).toHaveAttribute('data-level', 'high')
   await expect(panel.getByTestId('record-assurance')).toContainText('High')
-  await expect(capture.getByTestId('check-face')).toContainText('Matches this member (distance 0.38, limit 0.50), clear of the next person by 0.12.')
+  await expect(capture.getByTestId('check-face')).toContainText('Matches this member (distance 0.61, limit 0.90), clear of the next person by 0.57.')
   await expect(capture.getByTestId('check-face')).toContainText('checked by the server')
   await expect(capture.getByTestId('check-liveness')).toContainText('turn left, then turn right')
   await expect(capture.getByTestId('check-place')).toContainText('Inside the fence: 42 m')

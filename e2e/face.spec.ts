@@ -308,16 +308,16 @@ test('an admin sets the face matching and photo retention settings', async ({ pa
   await page.goto('/admin/settings')
 
   const form = page.getByTestId('face-settings-form')
-  await expect(page.getByTestId('face-threshold')).toHaveValue('0.5')
+  await expect(page.getByTestId('face-threshold')).toHaveValue('0.9')
   await expect(page.getByTestId('face-margin')).toHaveValue('0.05')
   await expect(page.getByTestId('photo-retention')).toHaveValue('90')
 
   // Out of range is caught on the page.
-  await page.getByTestId('face-threshold').fill('0.9')
+  await page.getByTestId('face-threshold').fill('0.4')
   await page.getByTestId('face-settings-save').click()
-  await expect(page.getByTestId('face-threshold-error')).toContainText('0.7')
+  await expect(page.getByTestId('face-threshold-error')).toContainText('0.5')
 
-  await page.getByTestId('face-threshold').fill('0,45')
+  await page.getByTestId('face-threshold').fill('0,85')
   await page.getByTestId('face-margin').fill('0.08')
   await page.getByTestId('photo-retention').fill('30')
   await page.getByTestId('face-reverify').check()
@@ -327,12 +327,12 @@ test('an admin sets the face matching and photo retention settings', async ({ pa
   await form.screenshot({ path: `${SHOTS}/admin-face-settings.png` })
 
   const organization = await apiData<{ settings: Record<string, unknown> }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
-  expect(organization.settings).toMatchObject({ face_threshold: 0.45, face_margin: 0.08, photo_retention_days: 30, face_reverify_photos: true })
+  expect(organization.settings).toMatchObject({ face_threshold: 0.85, face_margin: 0.08, photo_retention_days: 30, face_reverify_photos: true })
 
   // Back to the defaults for whatever runs next.
   await apiData(
     await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, {
-      data: { face_threshold: 0.5, face_margin: 0.05, photo_retention_days: 90, face_reverify_photos: false },
+      data: { face_threshold: 0.9, face_margin: 0.05, photo_retention_days: 90, face_reverify_photos: false },
     }),
   )
 })

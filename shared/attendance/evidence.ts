@@ -88,9 +88,16 @@ export interface FaceCheck {
    * ok: the frames show this member, clear of everyone else by the margin; low_margin: closest to this member but not
    * by the margin; not_member: someone else (or nobody registered) is closer, or over the threshold; no_face: a frame
    * without one clear face; different_people: the frames do not all show the same person; no_evidence: no images;
-   * not_registered: the member has no face registered.
+   * not_registered: the member has no face registered; confusable: a kiosk capture that matches this member, who is
+   * one of the members the recognition can mix up (their templates sit within threshold + margin of another member's),
+   * without a valid QR code of theirs as the second factor.
    */
-  code: 'ok' | 'low_margin' | 'not_member' | 'no_face' | 'different_people' | 'no_evidence' | 'not_registered' | 'unreadable'
+  code: 'ok' | 'low_margin' | 'not_member' | 'no_face' | 'different_people' | 'no_evidence' | 'not_registered' | 'unreadable' | 'confusable'
+  /**
+   * The second factor a kiosk capture of a confusable member came with: 'qr' their own valid QR code; 'qr_invalid' a
+   * code that was forged, expired at the capture time, or another member's. Absent when none was needed or shown.
+   */
+  second_factor?: 'qr' | 'qr_invalid'
   /** L2 distance of the server's probe to the member's templates, and to the best other member. */
   distance: number | null
   other_distance: number | null

@@ -9,6 +9,8 @@ export const ATTENDANCE_FLAGS = [
   'outside_geofence',
   'face_not_verified',
   'low_match_margin',
+  // Issue 14: a kiosk capture of a member whose face is close to another member's, without their QR code.
+  'confusable_member',
   'no_face',
   'photo_mismatch',
   // Evidence (issue 13): what the server's own checks of a capture found.

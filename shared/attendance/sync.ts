@@ -35,6 +35,12 @@ export const syncRecordSchema = z.object({
   /** The device's own match score: stored as its claim, never used for a decision. */
   face_match_score: pgReal(0, 1).optional(),
   face_image: pgText(400_000).optional(),
+  /**
+   * The member's own QR code (HQ1.…) the kiosk scanned with this capture: a second factor for members whose faces the
+   * recognition can mix up with another member's. A claim: the server checks its signature, organization, member and
+   * expiry against the capture time.
+   */
+  qr_token: pgText(80, { trim: true }).optional(),
   /** The face crops of the liveness challenge the capture answered: the only thing the server decides identity from. */
   evidence: evidenceSchema.optional(),
   remarks: pgText(500, { trim: true }).optional(),

@@ -25,15 +25,16 @@ describe('a kiosk record', () => {
       kind: 'check_in',
       now,
       probe,
-      distance: 0.32,
+      distance: 0.8,
       evidence,
       locationId: 3,
       position: { latitude: -6.2, longitude: 106.8, accuracy: 12.4 },
+      qrToken: 'HQ1.5.11.1795000000.abcdefghijklmnopqrstuv',
     })
     expect(syncRecordSchema.parse(capture.record)).toBeTruthy()
     expect(uuidv7Time(capture.record.client_id)).toBe(now.getTime())
     expect(capture).toMatchObject({ organization_id: 5, member_name: 'Siti', date: '2026-11-23', time: '09:02:30' })
-    expect(capture.record).toMatchObject({ member_id: 11, recorded_by: 7, kind: 'check_in', captured_at: '2026-11-23T02:02:30.000Z', face_match_score: 0.68, location_id: 3, latitude: -6.2, longitude: 106.8, accuracy: 12, check_in_time: '09:02:30' })
+    expect(capture.record).toMatchObject({ member_id: 11, recorded_by: 7, kind: 'check_in', captured_at: '2026-11-23T02:02:30.000Z', face_match_score: 0.68, qr_token: 'HQ1.5.11.1795000000.abcdefghijklmnopqrstuv', location_id: 3, latitude: -6.2, longitude: 106.8, accuracy: 12, check_in_time: '09:02:30' })
     expect(Array.from(decodeDescriptor(capture.record.face_encoding!))).toEqual(Array.from(probe))
     // The evidence travels beside the record (bytes until sent); no photo any more.
     expect(capture.evidence).toBe(evidence)
@@ -46,6 +47,7 @@ describe('a kiosk record', () => {
     expect(Object.keys(capture.record)).not.toContain('location_id')
     expect(Object.keys(capture.record)).not.toContain('latitude')
     expect(Object.keys(capture.record)).not.toContain('check_in_time')
+    expect(Object.keys(capture.record)).not.toContain('qr_token')
     expect(syncRecordSchema.parse(capture.record).kind).toBe('check_out')
   })
 })

@@ -30,6 +30,8 @@ export interface KioskRecordInput {
   evidence: StoredEvidence
   locationId: number | null
   position: KioskPosition | null
+  /** The member's own QR code, scanned as the second factor of a member the recognition can mix up (issue 14). */
+  qrToken?: string | null
 }
 
 export function kioskCapture(input: KioskRecordInput): NewCapture {
@@ -51,6 +53,7 @@ export function kioskCapture(input: KioskRecordInput): NewCapture {
       ...(input.kind === 'check_in' ? { check_in_time: local.time } : {}),
       face_encoding: encodeDescriptor(input.probe),
       face_match_score: Math.round(distanceToScore(input.distance) * 1000) / 1000,
+      ...(input.qrToken ? { qr_token: input.qrToken } : {}),
       ...(input.locationId ? { location_id: input.locationId } : {}),
       ...(input.position ? { latitude: input.position.latitude, longitude: input.position.longitude, accuracy: Math.round(input.position.accuracy) } : {}),
     },

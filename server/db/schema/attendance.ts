@@ -25,6 +25,8 @@ export interface StoredEvidence {
   steps: LivenessStep[]
   mode: 'online' | 'offline'
   frames: { t: number; key: string }[]
+  /** The member QR code the kiosk scanned with the capture (the device's claim; the verify job checks it). */
+  qr_token?: string | null
 }
 
 export const ATTENDANCE_STATUSES = ['present', 'late', 'absent', 'excused'] as const

@@ -246,7 +246,7 @@ async function storeEvidence(ctx: SyncContext, r: SyncRecord): Promise<StoredEvi
     await Promise.all(frames.map((f) => ctx.deps.storage.delete(f.key)))
     throw err
   }
-  return { challenge_id: e.challenge_id ?? null, steps: [...e.steps], mode: e.mode, frames }
+  return { challenge_id: e.challenge_id ?? null, steps: [...e.steps], mode: e.mode, frames, ...(r.qr_token ? { qr_token: r.qr_token } : {}) }
 }
 
 /** A record that passed every check made at receipt, with everything its write needs. */

@@ -10,7 +10,8 @@ import { assuranceLevel, autoApproves, type Assurance, type AssuranceLevel, type
 import { identify, verify as verifyOne, distanceToScore } from '../../../shared/face/match'
 import { FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
-import { galleryOf } from '../faces/faces.service'
+import { confusableMemberIds, galleryOf } from '../faces/faces.service'
+import { readQrToken } from '../places/qr'
 import { answerChallenge } from './challenges'
 import { lowerLevel, type ApprovalStatus } from './attendance.fold'
 
@@ -65,6 +66,7 @@ const FACE_FLAGS: Partial<Record<FaceCheck['code'], string>> = {
   not_registered: 'face_not_verified',
   no_face: 'no_face',
   different_people: 'different_people',
+  confusable: 'confusable_member',
   unreadable: 'no_face',
 }
 const LIVENESS_FLAGS: Partial<Record<LivenessCheck['code'], string>> = {
@@ -92,6 +94,23 @@ export async function faceDecision(deps: AppDeps, organizationId: number, member
   if (!mine.verified || hit.memberId !== memberId) return { outcome: 'fail', code: 'not_member', distance, other_distance: round(otherDistance), ...base }
   if (!hit.verified) return { outcome: 'warn', code: 'low_margin', distance, other_distance: round(otherDistance), ...base }
   return { outcome: 'pass', code: 'ok', distance, other_distance: round(otherDistance), ...base }
+}
+
+/**
+ * The second factor of a kiosk capture (issue 14): a member whose face the recognition can mix up with another
+ * member's (templates within threshold + margin) is recorded on a face match only with their own QR code, signed by
+ * this server, of this organization, and valid at the capture time. Without it the face line keeps its distances but
+ * becomes a caveat ('confusable'), so the day waits for a person to look at it. Any other outcome is left as it is.
+ */
+export async function withSecondFactor(deps: AppDeps, organizationId: number, memberId: number, face: FaceCheck, qrToken: string | null | undefined, capturedAt: Date): Promise<FaceCheck> {
+  if (face.outcome !== 'pass') return face
+  const confusable = await confusableMemberIds(deps, organizationId, { threshold: face.threshold, margin: face.margin })
+  if (!confusable.has(memberId)) return face
+  if (qrToken) {
+    const qr = readQrToken(deps.secret, qrToken, capturedAt.getTime())
+    if (qr.ok && qr.organizationId === organizationId && qr.memberId === memberId) return { ...face, second_factor: 'qr' }
+  }
+  return { ...face, outcome: 'warn', code: 'confusable', ...(qrToken ? { second_factor: 'qr_invalid' as const } : {}) }
 }
 
 /**
@@ -145,6 +164,8 @@ export async function verifyCapture(deps: AppDeps, job: VerifyJob): Promise<void
   if (!analysis.samePerson && analysis.frames.some((f) => f.ok)) face = { outcome: 'fail', code: 'different_people', distance: null, other_distance: null, threshold, margin }
   else if (!analysis.probe || !analysis.samePerson) face = { outcome: 'fail', code: analysis.frames.some((f) => f.reason === 'invalid_image') ? 'unreadable' : 'no_face', distance: null, other_distance: null, threshold, margin }
   else face = await faceDecision(deps, event.organizationId, event.organizationMemberId, analysis.probe, threshold, margin)
+  // A kiosk names the person from their face alone (1:N): members it can mix up must show their QR code too.
+  if (event.origin === 'kiosk') face = await withSecondFactor(deps, event.organizationId, event.organizationMemberId, face, evidence.qr_token, event.capturedAt)
 
   if (challengeProblem) liveness = { outcome: 'fail', code: challengeProblem, mode: evidence.mode, steps, frames: evidence.frames.length }
   else if (analysis.liveness.passed) liveness = { outcome: 'pass', code: 'passed', mode: evidence.mode, steps, frames: evidence.frames.length }

@@ -134,7 +134,7 @@ describe('the assurance of captures on the dashboard', () => {
         assurance: {
           level: 'high',
           evidence: 'online',
-          face: { outcome: 'pass', code: 'ok', distance: 0.381, other_distance: 0.503, threshold: 0.5, margin: 0.05 },
+          face: { outcome: 'pass', code: 'ok', distance: 0.612, other_distance: 1.183, threshold: 0.9, margin: 0.05 },
           liveness: { outcome: 'pass', code: 'passed', mode: 'online', steps: ['turn_left', 'turn_right'], frames: 5 },
           place: { outcome: 'pass', code: 'inside', distance_m: 42, accuracy_m: 12, radius_m: 100 },
           time: { outcome: 'pass', code: 'ok' },

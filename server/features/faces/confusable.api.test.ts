@@ -9,6 +9,8 @@ import { createMember } from '../members/members.service'
 import { faceEncoding } from '../../test/faces'
 import { memberFaceData } from '../../db/schema'
 import { decodeDescriptor, descriptorToBytes } from '../../../shared/face/descriptor'
+import { answeredEvidence, capture, settled, sync } from '../../test/evidence-flow'
+import { makeQrToken } from '../places/qr'
 
 describe('confusable members', () => {
   let t: TestApp
@@ -66,5 +68,47 @@ describe('confusable members', () => {
     const own = await b.admin.get(`/api/organizations/${b.id}/faces/confusable`)
     expect(own.status).toBe(200)
     expect(own.body.data).toMatchObject({ members_with_faces: 1, pairs: [] }) // p01 in a is not b's concern
+  })
+  it('asks a confusable member for their QR code at the kiosk: without it (or with a wrong one) the capture waits for review', async () => {
+    // Margin 0: a capture of p01 is then clear for whichever of the two p01 members is closer, and the pair is still
+    // confusable (within the threshold), which is exactly the case a second factor is for.
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_margin: 0 })).status).toBe(200)
+    try {
+      const gallery = await a.petugas.get('/api/face/gallery')
+      expect(gallery.status).toBe(200)
+      const flags = Object.fromEntries(gallery.body.data.members.map((m: { id: number; confusable: boolean }) => [m.id, m.confusable]))
+      expect(flags).toEqual({ [a.memberId]: true, [a.petugasId]: true, [stranger]: false })
+
+      const probe = await a.petugas.post('/api/face/verify', { organization_id: a.id, face_encoding: await faceEncoding('people/p01/p01-6.jpg') })
+      const who: number = probe.body.data.member_id
+      expect([a.memberId, a.petugasId]).toContain(who)
+      const other = who === a.memberId ? a.petugasId : a.memberId
+      const kiosk = async (extra: Record<string, unknown>) => capture(who, (await answeredEvidence(a.petugas, 'kiosk', 'people/p01/p01-6.jpg')).evidence, extra)
+      const now = Date.now()
+      const bare = await kiosk({})
+      const withQr = await kiosk({ qr_token: makeQrToken(t.deps.secret, a.id, who, now).token })
+      const othersQr = await kiosk({ qr_token: makeQrToken(t.deps.secret, a.id, other, now).token })
+      const staleQr = await kiosk({ qr_token: makeQrToken(t.deps.secret, a.id, who, now - 20 * 60_000).token })
+      const forged = await kiosk({ qr_token: makeQrToken('not the server secret', a.id, who, now).token })
+      const results = await sync(a.petugas, [bare, withQr, othersQr, staleQr, forged])
+      expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied', 'applied'])
+
+      const face = async (r: Record<string, unknown>) => (await settled(t, r.client_id as string)).event.assurance!
+      expect(await face(bare)).toMatchObject({ level: 'low', face: { outcome: 'warn', code: 'confusable' } })
+      expect((await face(bare)).face.second_factor).toBeUndefined()
+      expect(await face(withQr)).toMatchObject({ level: 'high', face: { outcome: 'pass', code: 'ok', second_factor: 'qr' } })
+      for (const wrong of [othersQr, staleQr, forged]) expect(await face(wrong)).toMatchObject({ level: 'low', face: { outcome: 'warn', code: 'confusable', second_factor: 'qr_invalid' } })
+      const day = (await settled(t, bare.client_id as string)).day!
+      expect(day.flags).toContain('confusable_member')
+      expect(day.approvalStatus).toBe('pending')
+
+      // A member nobody can be mixed up with needs no QR code.
+      const clear = capture(stranger, (await answeredEvidence(a.petugas, 'kiosk', 'people/p02/p02-3.jpg')).evidence)
+      await sync(a.petugas, [clear])
+      expect(await face(clear)).toMatchObject({ level: 'high', face: { outcome: 'pass', code: 'ok' } })
+      expect((await face(clear)).face.second_factor).toBeUndefined()
+    } finally {
+      await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_margin: DEFAULT_FACE_MARGIN })
+    }
   })
 })

@@ -20,6 +20,7 @@ import { getOrganization, presentOrganization } from '../organizations/organizat
 import { consentInput, faceRegisterInput, memberIdParam, settingsPatch, verifyInput } from './faces.schemas'
 import {
   activeMember,
+  confusableMemberIds,
   confusableReport,
   currentConsent,
   galleryOf,
@@ -159,9 +160,11 @@ export const faceRoutes = new Hono<AppEnv>()
       .innerJoin(users, eq(users.id, organizationMembers.userId))
       .where(and(eq(memberFaceData.organizationId, p.organizationId), eq(organizationMembers.status, 'active'), eq(memberFaceData.model, FACE_MODEL.id)))
       .orderBy(organizationMembers.id, memberFaceData.id)
-    const members = new Map<number, { id: number; name: string; member_number: string | null; department_id: number | null; descriptors: string[] }>()
+    // Members whose faces sit within threshold + margin of another member's: the kiosk asks them for their QR code too.
+    const confusable = await confusableMemberIds(c.get('deps'), p.organizationId, options)
+    const members = new Map<number, { id: number; name: string; member_number: string | null; department_id: number | null; confusable: boolean; descriptors: string[] }>()
     for (const r of rows) {
-      const m = members.get(r.id) ?? { id: r.id, name: r.name, member_number: r.number, department_id: r.department, descriptors: [] }
+      const m = members.get(r.id) ?? { id: r.id, name: r.name, member_number: r.number, department_id: r.department, confusable: confusable.has(r.id), descriptors: [] }
       m.descriptors.push(encodeDescriptor(descriptorFromBytes(new Uint8Array(r.encoding))))
       members.set(r.id, m)
     }

@@ -12,7 +12,7 @@ import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 import { checkLiveEvidence } from './live-evidence'
-import { confusableLimit, confusablePairs } from '../../../shared/face/confusable'
+import { confusableLimit, confusableMembers, confusablePairs, type ConfusablePair } from '../../../shared/face/confusable'
 import type { Evidence } from '../../../shared/attendance/evidence'
 import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
 
@@ -64,6 +64,27 @@ export function galleryOf(deps: AppDeps, organizationId: number): Promise<FaceGa
   return deps.faceIndex.get(organizationId, (id) => loadGallery(deps.database.db, id))
 }
 
+/**
+ * The confusable pairs of a gallery under these options, computed once per cached gallery (O(rows²), so not per
+ * capture): the gallery object is replaced whenever a face or the settings change (invalidateFaces), which drops this.
+ */
+const confusableCache = new WeakMap<FaceGallery, { key: string; pairs: ConfusablePair[]; members: Set<number> }>()
+
+export function confusableOf(gallery: FaceGallery, options: MatchOptions): { pairs: ConfusablePair[]; members: Set<number> } {
+  const key = `${options.threshold}:${options.margin}`
+  const known = confusableCache.get(gallery)
+  if (known && known.key === key) return known
+  const pairs = confusablePairs(gallery, options)
+  const entry = { key, pairs, members: confusableMembers(pairs) }
+  confusableCache.set(gallery, entry)
+  return entry
+}
+
+/** The organization's members the recognition can mix up with another (a kiosk asks them for their QR code too). */
+export async function confusableMemberIds(deps: AppDeps, organizationId: number, options: MatchOptions): Promise<Set<number>> {
+  return confusableOf(await galleryOf(deps, organizationId), options).members
+}
+
 export interface ConfusableMember {
   id: number
   name: string
@@ -78,7 +99,7 @@ export async function confusableReport(deps: AppDeps, organizationId: number) {
   const { db } = deps.database
   const options = await matchOptions(db, organizationId)
   const gallery = await galleryOf(deps, organizationId)
-  const pairs = confusablePairs(gallery, options)
+  const { pairs } = confusableOf(gallery, options)
   const ids = [...new Set(pairs.flatMap((p) => [p.a, p.b]))]
   const people = new Map<number, ConfusableMember>()
   if (ids.length > 0) {

@@ -44,7 +44,8 @@ export function stepsText(steps: readonly string[]): string {
 
 function faceText(face: Assurance['face']): string {
   const values = { d: num(face.distance), other: num(face.other_distance), threshold: num(face.threshold), margin: num(face.margin), gap: num(face.distance !== null && face.other_distance !== null ? face.other_distance - face.distance : null) }
-  if (face.code === 'ok') return say(face.other_distance === null ? 'face.okAlone' : 'face.ok', values)
+  if (face.code === 'ok') return say(face.other_distance === null ? 'face.okAlone' : 'face.ok', values) + (face.second_factor === 'qr' ? say('face.qr') : '')
+  if (face.code === 'confusable') return say(face.second_factor === 'qr_invalid' ? 'face.confusableBadQr' : 'face.confusable', values)
   if (face.code === 'not_member') {
     if (face.distance !== null && face.distance > face.threshold) return say('face.overThreshold', values)
     if (face.distance !== null && face.other_distance !== null && face.other_distance < face.distance) return say('face.someoneCloser', values)
