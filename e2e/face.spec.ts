@@ -281,19 +281,28 @@ test('after one online visit the face models and wasm come from the service work
     '/models/tiny_face_detector_model.bin',
     '/models/face_landmark_68_model-weights_manifest.json',
     '/models/face_landmark_68_model.bin',
-    '/models/face_recognition_model-weights_manifest.json',
-    '/models/face_recognition_model.bin',
     '/wasm/tfjs-backend-wasm-simd.wasm',
     '/wasm/tfjs-backend-wasm.wasm',
   ]
-  const answers = await page.evaluate(
-    (urls) => Promise.all(urls.map(async (url) => fetch(url).then(async (r) => ({ url, status: r.status, bytes: (await r.arrayBuffer()).byteLength }), () => ({ url, status: 0, bytes: 0 })))),
-    files,
-  )
-  for (const answer of answers) {
+  const fetchAll = (urls: string[]) =>
+    page.evaluate(
+      (list) => Promise.all(list.map(async (url) => fetch(url).then(async (r) => ({ url, status: r.status, bytes: (await r.arrayBuffer()).byteLength }), () => ({ url, status: 0, bytes: 0 })))),
+      urls,
+    )
+  for (const answer of await fetchAll(files)) {
     expect(answer.status, answer.url).toBe(200)
     expect(answer.bytes, answer.url).toBeGreaterThan(1000)
   }
+  // Phones never load the recognition model (only the kiosk does): it is not precached. Once fetched online it is
+  // kept by the service worker, so a kiosk that opened once works offline.
+  const recognition = ['/models/arcface-fr_feature.onnx']
+  expect((await fetchAll(recognition))[0]!.status, 'not precached').toBe(0)
+  await context.setOffline(false)
+  expect((await fetchAll(recognition))[0]!.status).toBe(200)
+  await context.setOffline(true)
+  const cached = (await fetchAll(recognition))[0]!
+  expect(cached.status, 'from the cache, offline').toBe(200)
+  expect(cached.bytes).toBeGreaterThan(4_000_000)
   await context.close()
 })
 
@@ -317,7 +326,13 @@ test('an admin sets the face matching and photo retention settings', async ({ pa
   await page.getByTestId('face-settings-save').click()
   await expect(page.getByTestId('face-threshold-error')).toContainText('0.5')
 
+  // What the threshold means, in words, as it is typed: measured pairs of different people.
+  await page.getByTestId('face-threshold').fill('0.95')
+  await expect(page.getByTestId('face-threshold-meaning')).toHaveAttribute('data-level', 'some')
+  await expect(page.getByTestId('face-threshold-meaning')).toContainText('about 1 in 2,795 pairs')
   await page.getByTestId('face-threshold').fill('0,85')
+  await expect(page.getByTestId('face-threshold-meaning')).toHaveAttribute('data-level', 'none')
+  await expect(page.getByTestId('face-threshold-meaning')).toContainText('none of 25,159 pairs')
   await page.getByTestId('face-margin').fill('0.08')
   await page.getByTestId('photo-retention').fill('30')
   await page.getByTestId('face-reverify').check()

@@ -34,6 +34,8 @@ const PEOPLE = {
   a: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-3.jpg', name: 'Siti Rahmawati' },
   b: { identity: 'p04', video: 'p04-2.jpg', registered: 'p04-5.jpg', name: 'Bambang Wijaya' },
   u: { identity: 'p05', video: 'p05-2.jpg', registered: 'p05-3.jpg', name: 'Yusuf Hakim' },
+  /** Registered with another photo of a's face: the two are confusable (issue 14). */
+  t: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-5.jpg', name: 'Sinta Rahmawati' },
 } as const
 
 /** How long the server's check of a record's evidence may take here (a job queue and face inference on 2 cores). */
@@ -317,6 +319,54 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await expect(result.and(page.locator('[data-type="recorded"]'))).toContainText('Bambang Wijaya')
     await expect.poll(async () => (await ownRecords(b))[0]?.check_out_time ?? null, { timeout: 30_000 }).toMatch(/^\d{2}:\d{2}:\d{2}$/)
     expect((await checkedDay(b)).approval_status).toBe('approved')
+  } finally {
+    await browser.close()
+  }
+})
+
+test('a member whose face is close to another member\'s shows their QR code in kiosk mode before the record is made', async () => {
+  test.setTimeout(900_000)
+  const org = await createOrganization(`Kiosk twins ${stamp}`, false)
+  // Two members with one face: the recognition cannot tell them apart. Margin 0 lets the kiosk name whichever is
+  // closer, which is exactly when the second factor has to decide.
+  const a = await registeredMember(org, 'a')
+  const twin = await registeredMember(org, 't')
+  await apiData(await admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_margin: 0 } }))
+  const confusable = await apiData<{ pairs: { a: { id: number }; b: { id: number } }[] }>(await admin.api.get(`/api/organizations/${org.id}/faces/confusable`))
+  expect(confusable.pairs.map((p) => [p.a.id, p.b.id].sort())).toEqual([[a.id, twin.id].sort()])
+  // The camera sees the face, then each member's phone QR code in turn (whichever the kiosk named, its code comes).
+  const tokens = await Promise.all([a, twin].map(async (m) => (await apiData<{ token: string }>(await m.api.get('/api/attendance/qr'))).token))
+  const frames = [...(await personFrames('a')), ...(await qrFrames(tokens[0]!, 3)), ...(await qrFrames(tokens[1]!, 3))]
+  const browser = await cameraBrowser(await writeY4m(path.join(VIDEO_DIR, 'kiosk-confusable.y4m'), frames))
+  try {
+    const { page } = await tablet(browser, org)
+    await page.goto('/p')
+    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '2', { timeout: 60_000 })
+    await page.getByTestId('kiosk-start').click()
+    const mode = page.getByTestId('kiosk-mode')
+    await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+    const result = page.getByTestId('kiosk-result')
+    // After the head turn, the card asks for the QR code instead of recording.
+    const asking = result.and(page.locator('[data-type="qr"]'))
+    await logKioskUntil(page, expect(asking).toBeVisible({ timeout: 180_000 }))
+    await expect(mode).toHaveAttribute('data-second-factor', 'asking')
+    await expect(page.getByTestId('kiosk-second-title')).toHaveText('Show your QR code')
+    await expect(page.getByTestId('kiosk-second-without')).toBeVisible()
+    const named = Number(await result.getAttribute('data-member-id'))
+    expect([a.id, twin.id]).toContain(named)
+    await shot(page, 'kiosk-second-factor')
+    // The right code records; the card says so.
+    await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible({ timeout: 120_000 })
+    await expect(result).toHaveAttribute('data-member-id', String(named))
+    await expect(mode).toHaveAttribute('data-records', '1')
+    await expect(mode).toHaveAttribute('data-second-factor', '')
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
+    // The server checked the code itself: approved, no "looks like another member" flag.
+    const member = named === a.id ? a : twin
+    const day = await checkedDay(member)
+    expect(day.approval_status).toBe('approved')
+    expect(day.flags).not.toContain('confusable_member')
+    expect(await ownRecords(named === a.id ? twin : a)).toHaveLength(0)
   } finally {
     await browser.close()
   }

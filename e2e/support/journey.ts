@@ -57,6 +57,19 @@ export class A11yScan {
 
   async check(page: Page, screen: string): Promise<A11yFinding[]> {
     const started = Date.now()
+    // Entrance animations first (a card fading in is measured at its end colours, not half-transparent); endless ones
+    // (spinners) are left running.
+    await page.evaluate(() =>
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+          .map((a) => a.finished.then(
+            () => undefined,
+            () => undefined,
+          )),
+      ),
+    )
     // Legacy mode runs axe in the page itself (no extra blank page in the context, which a kiosk must not get).
     const results = await new AxeBuilder({ page }).setLegacyMode(true).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
     const found = results.violations

@@ -21,7 +21,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, galleryWithout, identify, type MatchOptions } from '../../shared/face/match'
+import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, galleryWithout, identify, l2Distance, type MatchOptions } from '../../shared/face/match'
 import { describeSingleFace, loadFaceModels, type DescribeResult } from './inference'
 import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
@@ -59,6 +59,13 @@ export interface EvalSummary {
   false_accepts: number
   far: number
   threshold: number
+  /**
+   * Every pair of photos of two different people (impostor pairs), and how many of them sit closer than the threshold:
+   * the chance that one photo of a stranger comes within the threshold of one template of a member ("1 in N").
+   */
+  impostor_pairs: number
+  impostor_pairs_below: number
+  closest_impostor: number | null
   ms_per_image: number
   groups?: Record<string, GroupSummary>
 }
@@ -218,6 +225,36 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     log(`unknown ${name} (removed from the gallery): ${list.length} probes, ${accepted} false accepts`)
   }
 
+  // Pairwise: every two photos of different people (the rate settings explains as "1 in N"), and of the same person.
+  const impostor: number[] = []
+  const genuinePairs: number[] = []
+  const flat = photos.flat().filter((p) => p.result.ok)
+  for (let i = 0; i < flat.length; i++) {
+    for (let j = i + 1; j < flat.length; j++) {
+      const a = flat[i]!
+      const b = flat[j]!
+      if (!a.result.ok || !b.result.ok) continue
+      ;(a.identity === b.identity ? genuinePairs : impostor).push(l2Distance(a.result.descriptor, b.result.descriptor))
+    }
+  }
+  impostor.sort((x, y) => x - y)
+  genuinePairs.sort((x, y) => x - y)
+  const below = (sorted: readonly number[], t: number): number => {
+    let lo = 0
+    let hi = sorted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (sorted[mid]! < t) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const pairLine = (t: number): string => {
+    const n = below(impostor, t)
+    return `pairs at ${t.toFixed(3)}: impostor ${n}/${impostor.length}${n > 0 ? ` (1 in ${Math.round(impostor.length / n)})` : ''}, genuine ${ratio(below(genuinePairs, t), genuinePairs.length)}`
+  }
+  log(pairLine(match.threshold) + `; closest impostor pair ${fmt(impostor[0] ?? null)}`)
+
   // The same photos at other thresholds: true accepts of the genuine probes, false accepts of the unknown ones.
   for (const threshold of options.sweep ?? []) {
     const at = { ...match, threshold }
@@ -250,6 +287,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     }
     const detail = grouped ? ' ' + [...perGroup.entries()].map(([k, g]) => `${k}: TA ${g.ta} FA ${g.fa}`).join(', ') : ''
     log(`sweep threshold ${threshold.toFixed(3)}: TAR ${ratio(ta, probes.length)} (${ta}/${probes.length}), false accepts ${fa}/${unknown}${detail}`)
+    log(`  ${pairLine(threshold)}`)
   }
 
   for (const [key, g] of [...groups.entries()].sort(([a], [b]) => byName(a, b))) {
@@ -273,6 +311,9 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     false_accepts: falseAccepts,
     far: ratio(falseAccepts, unknown),
     threshold: match.threshold,
+    impostor_pairs: impostor.length,
+    impostor_pairs_below: below(impostor, match.threshold),
+    closest_impostor: impostor.length ? round(impostor[0]!, 4) : null,
     ms_per_image: imageCount === 0 ? 0 : round(totalMs / imageCount, 1),
     ...(grouped ? { groups: Object.fromEntries([...groups.entries()].sort(([a], [b]) => byName(a, b))) } : {}),
   }

@@ -228,3 +228,17 @@ describe('verify (1:1)', () => {
     expect(verify([], P)).toEqual({ distance: null, verified: false, score: 0 })
   })
 })
+
+describe('what a threshold means (measured pairs of different people)', () => {
+  it('is none up to the closest measured pair, never optimistic in between, and unknown above the measurements', async () => {
+    const { impostorPairsBelow, IMPOSTOR_PAIRS } = await import('./model')
+    expect(impostorPairsBelow(DEFAULT_FACE_THRESHOLD)).toBe(0)
+    expect(impostorPairsBelow(IMPOSTOR_PAIRS.closest)).toBe(0)
+    expect(impostorPairsBelow(0.915)).toBe(2) // between the closest pair and 0.92: 0.92's count
+    expect(impostorPairsBelow(0.95)).toBe(9)
+    expect(impostorPairsBelow(1.0)).toBe(48)
+    expect(impostorPairsBelow(1.01)).toBeNull()
+    const counts = IMPOSTOR_PAIRS.below.map(([, n]) => n)
+    expect(counts).toEqual([...counts].sort((a, b) => a - b))
+  })
+})

@@ -133,7 +133,8 @@ export interface GalleryResponse {
   /** Names the content; sent back as `known`, the server answers `unchanged: true` with no members when it still holds. */
   version: string
   unchanged: boolean
-  members: { id: Id; name: string; member_number: string | null; department_id: Id | null; descriptors: string[] }[]
+  /** confusable: the member's face sits close to another member's; a kiosk asks them for their QR code too. */
+  members: { id: Id; name: string; member_number: string | null; department_id: Id | null; confusable?: boolean; descriptors: string[] }[]
 }
 
 export const getFaceGallery = (known?: string | null, options?: { signal?: AbortSignal }) =>

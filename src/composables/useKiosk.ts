@@ -40,6 +40,24 @@ const position = shallowRef<KioskPosition | null>(null)
 let lastRefresh = 0
 let positionAt = 0
 let preparing: Promise<void> | null = null
+let warmed = false
+
+/**
+ * The kiosk's face models, fetched once while the tablet is online and the service worker controls the page: the
+ * recognition model and its runtime are not precached (phones never need them), the service worker keeps them when
+ * they are first fetched, so a tablet that was set up online can start kiosk mode offline later.
+ */
+function warmFaceModels(): void {
+  if (warmed || !navigator.onLine || !navigator.serviceWorker?.controller) return
+  warmed = true
+  void import('~/face/engine')
+    .then(({ loadFaceEngine }) => loadFaceEngine())
+    .then((engine) => engine.prepareRecognition())
+    .catch((error: unknown) => {
+      warmed = false // tried again by the next prepare()
+      console.warn('The kiosk could not fetch its face models yet:', error)
+    })
+}
 
 const gallery = computed<FaceGallery>(() => galleryOfRows(rows.value))
 
@@ -116,6 +134,8 @@ export interface RecordRequest {
   /** The member's answer to the kiosk's challenge: the record's evidence. */
   challenge: CaptureChallenge
   evidence: StoredEvidence
+  /** The member's own QR code when they showed it (the second factor of a confusable member), else null. */
+  qrToken?: string | null
 }
 
 export function useKiosk() {
@@ -147,6 +167,7 @@ export function useKiosk() {
         }
       }
       if (force || Date.now() - lastRefresh > REFRESH_AFTER_MS) await refresh(id)
+      warmFaceModels()
     })().finally(() => (preparing = null))
     return preparing
   }
@@ -191,6 +212,7 @@ export function useKiosk() {
       evidence: request.evidence,
       locationId: station.value?.location_id ?? null,
       position: position.value,
+      qrToken: request.qrToken ?? null,
     })
     // Answered: the next person gets a new challenge.
     challenges().consume(request.challenge)

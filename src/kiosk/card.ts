@@ -1,6 +1,7 @@
 // What the kiosk's big card says about the face in front of it.
 import type { AttendanceKind } from '@shared/attendance/sync'
 import type { LivenessPrompt } from '@shared/face/liveness'
+import type { SecondFactorAnswer } from './qr'
 
 export type KioskCard =
   | { type: 'idle' }
@@ -13,6 +14,19 @@ export type KioskCard =
       name: string
       memberNumber: string | null
       prompt: LivenessPrompt
+    }
+  | {
+      /**
+       * qr: a member whose face the recognition can mix up with another member's turned as asked, and is now asked for
+       * their QR code before the record is made (issue 14); `problem` is what was wrong with the last code shown.
+       * qr-missing: they did not show it in time, nothing was recorded.
+       */
+      type: 'qr' | 'qr-missing'
+      at: number
+      memberId: number
+      name: string
+      memberNumber: string | null
+      problem: Exclude<SecondFactorAnswer, 'ok'> | 'engine' | null
     }
   | {
       /** recorded: a new record now; already: recorded by this tablet within the cooldown, nothing new saved. */

@@ -20,7 +20,7 @@ const response: GalleryResponse = {
   version: 'v1',
   unchanged: false,
   members: [
-    { id: 11, name: 'Siti Nurhaliza', member_number: 'S-011', department_id: 3, descriptors: [encodeDescriptor(descriptor(1)), encodeDescriptor(descriptor(1, 0.05))] },
+    { id: 11, name: 'Siti Nurhaliza', member_number: 'S-011', department_id: 3, confusable: true, descriptors: [encodeDescriptor(descriptor(1)), encodeDescriptor(descriptor(1, 0.05))] },
     { id: 12, name: 'José Ramírez', member_number: null, department_id: null, descriptors: [encodeDescriptor(descriptor(2)), 'not-base64!'] },
     { id: 13, name: 'Without Face', member_number: 'W-1', department_id: 3, descriptors: [] },
   ],
@@ -29,9 +29,9 @@ const response: GalleryResponse = {
 describe('kiosk gallery from GET /api/face/gallery', () => {
   it('packs each member’s descriptors into one row of the organization, skipping what does not decode', () => {
     const rows = galleryRows(response, 5)
-    expect(rows.map((r) => [r.member_id, r.organization_id, r.name, r.member_number, r.department_id])).toEqual([
-      [11, 5, 'Siti Nurhaliza', 'S-011', 3],
-      [12, 5, 'José Ramírez', null, null],
+    expect(rows.map((r) => [r.member_id, r.organization_id, r.name, r.member_number, r.department_id, r.confusable])).toEqual([
+      [11, 5, 'Siti Nurhaliza', 'S-011', 3, true],
+      [12, 5, 'José Ramírez', null, null, false],
     ])
     expect(rows[0]!.descriptors.byteLength).toBe(2 * FACE_DESCRIPTOR_LENGTH * 4)
     expect(rowDescriptors(rows[1]!)).toHaveLength(1)

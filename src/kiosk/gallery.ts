@@ -1,5 +1,5 @@
 // The kiosk's offline 1:N gallery: GET /api/face/gallery (descriptors as base64), stored in Dexie's `descriptors`
-// table scoped to the organization (one row per member, descriptors packed as n x 128 Float32), and turned into the
+// table scoped to the organization (one row per member, descriptors packed as n x FACE_DESCRIPTOR_LENGTH Float32), and turned into the
 // shared matcher's FaceGallery for identify().
 import { decodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import { buildGallery, type FaceGallery, type GalleryEntry } from '@shared/face/match'
@@ -24,7 +24,7 @@ export function galleryRows(response: GalleryResponse, organizationId: number): 
     if (decoded.length === 0) continue
     const packed = new Float32Array(decoded.length * FACE_DESCRIPTOR_LENGTH)
     decoded.forEach((d, i) => packed.set(d, i * FACE_DESCRIPTOR_LENGTH))
-    rows.push({ member_id: member.id, organization_id: organizationId, name: member.name, member_number: member.member_number, department_id: member.department_id ?? null, descriptors: packed.buffer })
+    rows.push({ member_id: member.id, organization_id: organizationId, name: member.name, member_number: member.member_number, department_id: member.department_id ?? null, confusable: member.confusable === true, descriptors: packed.buffer })
   }
   return rows
 }

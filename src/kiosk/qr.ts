@@ -33,3 +33,40 @@ export function offlineQrProblem(token: QrToken | null, organizationId: number, 
   if (token.expiresAt.getTime() < now) return 'expired'
   return null
 }
+
+// ---------------------------------------------------------------- the second factor of a confusable member
+
+/**
+ * What a member's QR code says to a kiosk that asked for it as a second factor (issue 14: a member whose face the
+ * recognition can mix up with another's): 'ok' when it is this member's, of this organization and not expired;
+ * otherwise why not. The server checks the signature again when the record arrives (the kiosk may be offline now).
+ */
+export type SecondFactorAnswer = 'ok' | 'other_member' | QrProblem
+
+export function secondFactorAnswer(token: QrToken | null, organizationId: number, memberId: number, now: number = Date.now()): SecondFactorAnswer {
+  const problem = offlineQrProblem(token, organizationId, now)
+  if (problem) return problem
+  return token!.memberId === memberId ? 'ok' : 'other_member'
+}
+
+/**
+ * The QR code a member showed to the QR screen, kept for the record screen it leads to (in memory only, never stored):
+ * the record then carries it as the member's second factor.
+ */
+const scanned = new Map<number, QrToken>()
+
+export function rememberScannedQr(token: QrToken): void {
+  scanned.clear()
+  scanned.set(token.memberId, token)
+}
+
+/** The member's scanned code while it is still valid, else null. */
+export function scannedQrOf(memberId: number, now: number = Date.now()): string | null {
+  const token = scanned.get(memberId)
+  if (!token) return null
+  if (token.expiresAt.getTime() < now) {
+    scanned.delete(memberId)
+    return null
+  }
+  return token.raw
+}

@@ -49,7 +49,9 @@ export interface DescriptorEntry {
   member_number: string | null
   /** The member's department (kiosk galleries only), for searching within the station's department offline. */
   department_id?: number | null
-  /** n x 128 Float32 values. */
+  /** The member's face sits close to another member's: kiosk mode asks them for their QR code too (issue 14). */
+  confusable?: boolean
+  /** n x 512 Float32 values (FACE_DESCRIPTOR_LENGTH). */
   descriptors: ArrayBuffer
 }
 
