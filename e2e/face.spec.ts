@@ -336,18 +336,19 @@ test('an admin sets the face matching and photo retention settings', async ({ pa
   await page.getByTestId('face-margin').fill('0.08')
   await page.getByTestId('photo-retention').fill('30')
   await page.getByTestId('face-reverify').check()
+  await page.getByTestId('kiosk-gallery').selectOption('department')
   await page.getByTestId('face-settings-save').click()
   await expect(page.getByTestId('face-settings-saved')).toBeVisible()
   await form.scrollIntoViewIfNeeded()
   await form.screenshot({ path: `${SHOTS}/admin-face-settings.png` })
 
   const organization = await apiData<{ settings: Record<string, unknown> }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
-  expect(organization.settings).toMatchObject({ face_threshold: 0.85, face_margin: 0.08, photo_retention_days: 30, face_reverify_photos: true })
+  expect(organization.settings).toMatchObject({ face_threshold: 0.85, face_margin: 0.08, photo_retention_days: 30, face_reverify_photos: true, kiosk_gallery: 'department' })
 
   // Back to the defaults for whatever runs next.
   await apiData(
     await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, {
-      data: { face_threshold: 0.9, face_margin: 0.05, photo_retention_days: 90, face_reverify_photos: false },
+      data: { face_threshold: 0.9, face_margin: 0.05, photo_retention_days: 90, face_reverify_photos: false, kiosk_gallery: 'organization' },
     }),
   )
 })

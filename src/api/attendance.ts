@@ -29,7 +29,8 @@ export interface LocationDto {
 /** GET /api/attendance/context: what a phone or kiosk needs to capture attendance, also offline. */
 export interface CaptureContext {
   organization: { id: Id; name: string; timezone: string; work_start_time: string; work_end_time: string; late_tolerance_minutes: number }
-  face: { threshold: number; margin: number }
+  /** kiosk_gallery: whether a kiosk recognises the whole organization or only its station's department. */
+  face: { threshold: number; margin: number; kiosk_gallery?: 'organization' | 'department' }
   /** The caller's own schedule (their department's, else the organization's). */
   schedule: ScheduleDto
   default_schedule: ScheduleDto

@@ -39,6 +39,7 @@ export interface FaceSettings {
   face_margin: number
   face_reverify_photos: boolean
   photo_retention_days: number
+  kiosk_gallery: 'organization' | 'department'
 }
 
 /** The organization's defaults (server/features/organizations), used until the server answers. */
@@ -47,6 +48,7 @@ export const DEFAULT_FACE_SETTINGS: Readonly<FaceSettings> = Object.freeze({
   face_margin: DEFAULT_FACE_MARGIN,
   face_reverify_photos: false,
   photo_retention_days: 90,
+  kiosk_gallery: 'organization',
 })
 
 /** An organization answer carries its settings in `settings`; read the face ones, falling back to the defaults. */
@@ -62,6 +64,7 @@ export function faceSettingsOf(organization: unknown): FaceSettings {
     face_margin: pick('face_margin'),
     face_reverify_photos: pick('face_reverify_photos'),
     photo_retention_days: pick('photo_retention_days'),
+    kiosk_gallery: pick('kiosk_gallery') === 'department' ? 'department' : 'organization',
   }
 }
 

@@ -9,7 +9,7 @@ import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge 
 import { isApiError } from '~/api/client'
 import type { CaptureChallenge, StoredEvidence } from '~/face/evidence-store'
 import { ChallengeKeeper } from '~/kiosk/challenge'
-import { galleryOfRows, galleryRows, rowDescriptors } from '~/kiosk/gallery'
+import { galleryOfRows, galleryRows, recognisedRows, rowDescriptors } from '~/kiosk/gallery'
 import type { KioskPosition } from '~/kiosk/record'
 import { kioskCapture } from '~/kiosk/record'
 import { readStation, saveStation, type KioskStation, validStation } from '~/kiosk/station'
@@ -59,7 +59,9 @@ function warmFaceModels(): void {
     })
 }
 
-const gallery = computed<FaceGallery>(() => galleryOfRows(rows.value))
+/** The members kiosk mode recognises: all, or the station's department when the organization narrows it. */
+const recognisable = computed(() => recognisedRows(rows.value, context.value?.face.kiosk_gallery, station.value?.department_id))
+const gallery = computed<FaceGallery>(() => galleryOfRows(recognisable.value))
 
 /** One challenge kept ready for the next person in front of the tablet (src/kiosk/challenge.ts). */
 let keeper: ChallengeKeeper | null = null
@@ -230,6 +232,7 @@ export function useKiosk() {
     context,
     rows,
     gallery,
+    recognisable,
     galleryMeta,
     station,
     location,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { encodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import { identify } from '@shared/face/match'
 import type { GalleryResponse } from '~/api/attendance'
-import { galleryOfRows, galleryRows, rowDescriptors, searchRows } from './gallery'
+import { galleryOfRows, galleryRows, recognisedRows, rowDescriptors, searchRows } from './gallery'
 
 /** A plausible descriptor (norm ~1.4) pointing mostly along one axis, so different seeds are far apart. */
 function descriptor(seed: number, jitter = 0): Float32Array {
@@ -53,5 +53,20 @@ describe('kiosk gallery from GET /api/face/gallery', () => {
     expect(searchRows(rows, 's-011').map((r) => r.member_id)).toEqual([11])
     expect(searchRows(rows, 'siti ramirez')).toEqual([])
     expect(searchRows(rows, '   ')).toEqual([])
+  })
+})
+
+describe('which members kiosk mode recognises', () => {
+  const rows = [
+    { member_id: 1, department_id: 3 },
+    { member_id: 2, department_id: null },
+    { member_id: 3, department_id: 4 },
+  ]
+  it('is everyone unless the organization narrows it to the station’s department', () => {
+    expect(recognisedRows(rows, 'organization', 3)).toHaveLength(3)
+    expect(recognisedRows(rows, undefined, 3)).toHaveLength(3)
+    expect(recognisedRows(rows, 'department', 3).map((r) => r.member_id)).toEqual([1])
+    expect(recognisedRows(rows, 'department', 5)).toEqual([])
+    expect(recognisedRows(rows, 'department', null)).toHaveLength(3) // a station for the whole organization
   })
 })

@@ -59,3 +59,13 @@ export function searchRows<T extends Pick<DescriptorEntry, 'name' | 'member_numb
   })
   return hits.sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit)
 }
+
+/**
+ * The members kiosk mode tries to recognise: everyone, or, when the organization says so (settings `kiosk_gallery`),
+ * only the members of the department the station serves (issue 14: fewer faces to confuse). A station without a
+ * department recognises everyone. Search and QR still reach every member.
+ */
+export function recognisedRows<T extends Pick<DescriptorEntry, 'department_id'>>(rows: readonly T[], scope: 'organization' | 'department' | undefined, departmentId: number | null | undefined): readonly T[] {
+  if (scope !== 'department' || departmentId === null || departmentId === undefined) return rows
+  return rows.filter((row) => row.department_id === departmentId)
+}

@@ -5,6 +5,11 @@ export interface OrganizationSettings {
   face_threshold?: number
   face_margin?: number
   face_reverify_photos?: boolean
+  /**
+   * Which members a kiosk tries to recognise (issue 14): everyone of the organization, or only the members of the
+   * department its station serves (fewer faces to confuse; the others use search or QR there).
+   */
+  kiosk_gallery?: 'organization' | 'department'
   photo_retention_days?: number
   geofence_policy?: 'refuse' | 'flag'
   forgotten_checkout_rule?: 'close_at_schedule_end' | 'leave_open'

@@ -111,4 +111,13 @@ describe('confusable members', () => {
       await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_margin: DEFAULT_FACE_MARGIN })
     }
   })
+  it('lets the organization narrow what its kiosks recognise to the station\'s department, and tells the kiosk', async () => {
+    expect((await a.petugas.get('/api/attendance/context')).body.data.face.kiosk_gallery).toBe('organization')
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { kiosk_gallery: 'everyone' })).status).toBe(422)
+    expect((await a.support.patch(`/api/organizations/${a.id}/settings`, { kiosk_gallery: 'department' })).status).toBe(403)
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { kiosk_gallery: 'department' })).status).toBe(200)
+    expect((await a.petugas.get('/api/attendance/context')).body.data.face.kiosk_gallery).toBe('department')
+    expect((await b.admin.get(`/api/organizations/${b.id}`)).body.data.settings.kiosk_gallery ?? 'organization').toBe('organization')
+    expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { kiosk_gallery: 'organization' })).status).toBe(200)
+  })
 })

@@ -37,6 +37,7 @@ export const settingsPatch = z
     face_threshold: pgDouble(FACE_THRESHOLD_RANGE.min, FACE_THRESHOLD_RANGE.max).optional(),
     face_margin: pgDouble(FACE_MARGIN_RANGE.min, FACE_MARGIN_RANGE.max).optional(),
     face_reverify_photos: z.boolean().optional(),
+    kiosk_gallery: z.enum(['organization', 'department']).optional(),
     photo_retention_days: pgInt(1, 3650).optional(),
     geofence_policy: z.enum(['refuse', 'flag']).optional(),
     forgotten_checkout_rule: z.enum(['close_at_schedule_end', 'leave_open']).optional(),

@@ -11,6 +11,7 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettin
   face_threshold: DEFAULT_FACE_THRESHOLD,
   face_margin: DEFAULT_FACE_MARGIN,
   face_reverify_photos: false,
+  kiosk_gallery: 'organization',
   photo_retention_days: 90,
   geofence_policy: 'flag',
   forgotten_checkout_rule: 'close_at_schedule_end',

@@ -184,7 +184,7 @@ export const captureContextRoutes = new Hono<AppEnv>()
     const own = p.memberId ? await memberSchedule(db, p.organizationId, p.memberId, rules.defaultSchedule) : rules.defaultSchedule
     return ok(c, {
       organization: { id: org!.id, name: org!.name, timezone: org!.timezone, work_start_time: org!.workStartTime.slice(0, 5), work_end_time: org!.workEndTime.slice(0, 5), late_tolerance_minutes: org!.lateToleranceMinutes },
-      face: { threshold: rules.settings.face_threshold, margin: rules.settings.face_margin },
+      face: { threshold: rules.settings.face_threshold, margin: rules.settings.face_margin, kiosk_gallery: rules.settings.kiosk_gallery },
       schedule: { work_days: own.workDays, start_time: own.startTime.slice(0, 5), end_time: own.endTime.slice(0, 5), late_tolerance_minutes: own.lateToleranceMinutes },
       default_schedule: { work_days: rules.defaultSchedule.workDays, start_time: rules.defaultSchedule.startTime.slice(0, 5), end_time: rules.defaultSchedule.endTime.slice(0, 5), late_tolerance_minutes: rules.defaultSchedule.lateToleranceMinutes },
       schedules: schedules.map(presentSchedule),
