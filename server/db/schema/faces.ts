@@ -23,6 +23,12 @@ export const memberFaceData = pgTable(
      * rows are ever matched; rows of an earlier model are re-derived from the stored photo (server/face/migrate.ts).
      */
     model: text('model').notNull(),
+    /**
+     * Where the template comes from: 'registration' (the member's registration, or an admin's re-derivation of it), or
+     * 'checkin': learned from a check-in the server verified itself at the highest level (issue 14: templates follow
+     * ageing and lighting). Learned ones are few and rolling (server/face/learn.ts); registration ones are never replaced.
+     */
+    source: text('source', { enum: ['registration', 'checkin'] }).notNull().default('registration'),
     faceImageUrl: text('face_image_url'),
     faceRegisteredAt: timestamp('face_registered_at', { withTimezone: true }).notNull().defaultNow(),
     faceVerified: boolean('face_verified').notNull().default(false),

@@ -12,6 +12,7 @@ import { FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 import { confusableMemberIds, galleryOf } from '../faces/faces.service'
 import { readQrToken } from '../places/qr'
+import { learnFromCapture } from '../faces/learn'
 import { answerChallenge } from './challenges'
 import { lowerLevel, type ApprovalStatus } from './attendance.fold'
 
@@ -175,6 +176,15 @@ export async function verifyCapture(deps: AppDeps, job: VerifyJob): Promise<void
   done.level = assuranceLevel(done)
   const flags = [FACE_FLAGS[face.code], LIVENESS_FLAGS[liveness.code]].filter((f): f is string => Boolean(f))
   await settle(deps, event.id, event.organizationId, event.attendanceRecordId, done, flags, face.distance, settings.offline_review)
+  // Only a capture that passed everything on an issued challenge teaches the member's templates (server/features/faces/learn.ts).
+  if (done.level === 'high' && face.code === 'ok' && analysis.probe) {
+    try {
+      await learnFromCapture(deps, { organizationId: event.organizationId, memberId: event.organizationMemberId, probe: analysis.probe, eventId: event.id })
+    } catch (err) {
+      // The capture is decided; a template not learned now is learned from a later one.
+      console.error('[hadir] could not learn a face template from capture', event.clientId, err instanceof Error ? err.message : err)
+    }
+  }
 }
 
 /** Writes a capture's final checklist and, when no other capture of its day is still being checked, decides the day. */

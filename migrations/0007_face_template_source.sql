@@ -1,0 +1,1 @@
+ALTER TABLE "member_face_data" ADD COLUMN "source" text DEFAULT 'registration' NOT NULL;
