@@ -330,8 +330,11 @@ test('a member whose face is close to another member\'s shows their QR code in k
   // Two members with one face: the recognition cannot tell them apart. Margin 0 lets the kiosk name whichever is
   // closer, which is exactly when the second factor has to decide.
   const a = await registeredMember(org, 'a')
+  // The server refuses to register a face that is already another member's (under the threshold): the twin registers
+  // while the organization's threshold is at its strictest, then the default comes back and the two are confusable.
+  await apiData(await admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_threshold: 0.5 } }))
   const twin = await registeredMember(org, 't')
-  await apiData(await admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_margin: 0 } }))
+  await apiData(await admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_threshold: 0.9, face_margin: 0 } }))
   const confusable = await apiData<{ pairs: { a: { id: number }; b: { id: number } }[] }>(await admin.api.get(`/api/organizations/${org.id}/faces/confusable`))
   expect(confusable.pairs.map((p) => [p.a.id, p.b.id].sort())).toEqual([[a.id, twin.id].sort()])
   // The camera sees the face, then each member's phone QR code in turn (whichever the kiosk named, its code comes).
