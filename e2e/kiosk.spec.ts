@@ -399,6 +399,9 @@ test('offline: three check-ins wait in the outbox, survive a reload, and reach t
     await page.reload()
     await expect(page.getByTestId('kiosk-actions')).toBeVisible()
     await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
+    // The recognition model and its runtime are not precached: the tablet keeps them once fetched, and says so.
+    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-faces', 'ready', { timeout: 120_000 })
+    await expect(page.getByTestId('kiosk-gallery-status')).toContainText('Kiosk mode works offline.')
 
     await context.setOffline(true)
     await page.getByTestId('kiosk-start').click()

@@ -3,6 +3,7 @@
 // works offline, refreshed whenever the server can be reached — and the one way a record is made.
 import { toLocal } from '@shared/attendance/rules'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions } from '@shared/face/match'
+import { FACE_MODEL } from '@shared/face/model'
 import { liveQuery } from 'dexie'
 import { computed, onBeforeUnmount, ref, shallowRef, type Ref } from 'vue'
 import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge } from '~/api/attendance'
@@ -41,22 +42,41 @@ let lastRefresh = 0
 let positionAt = 0
 let preparing: Promise<void> | null = null
 let warmed = false
+/**
+ * Whether kiosk mode can start without the network: 'ready' once the face models are in the service worker's cache,
+ * 'preparing' while they are fetched, 'online-only' while they cannot be kept (no service worker in control yet, or
+ * the fetch failed), so the petugas knows before taking the tablet somewhere without signal.
+ */
+const facesOffline = ref<'preparing' | 'ready' | 'online-only'>('online-only')
 
 /**
  * The kiosk's face models, fetched once while the tablet is online and the service worker controls the page: the
  * recognition model and its runtime are not precached (phones never need them), the service worker keeps them when
  * they are first fetched, so a tablet that was set up online can start kiosk mode offline later.
  */
-function warmFaceModels(): void {
-  if (warmed || !navigator.onLine || !navigator.serviceWorker?.controller) return
+async function warmFaceModels(): Promise<void> {
+  if (warmed) return
   warmed = true
-  void import('~/face/engine')
-    .then(({ loadFaceEngine }) => loadFaceEngine())
-    .then((engine) => engine.prepareRecognition())
-    .catch((error: unknown) => {
-      warmed = false // tried again by the next prepare()
-      console.warn('The kiosk could not fetch its face models yet:', error)
-    })
+  const cachedModel = async () => (typeof caches === 'undefined' ? false : Boolean(await caches.match(`${import.meta.env.BASE_URL}models/${FACE_MODEL.file}`).catch(() => undefined)))
+  if (await cachedModel()) {
+    facesOffline.value = 'ready'
+    return
+  }
+  if (!navigator.onLine || !navigator.serviceWorker?.controller) {
+    warmed = false // tried again by the next prepare()
+    facesOffline.value = 'online-only'
+    return
+  }
+  facesOffline.value = 'preparing'
+  try {
+    const { loadFaceEngine } = await import('~/face/engine')
+    await (await loadFaceEngine()).prepareRecognition()
+    facesOffline.value = (await cachedModel()) ? 'ready' : 'online-only'
+  } catch (error) {
+    warmed = false
+    facesOffline.value = 'online-only'
+    console.warn('The kiosk could not fetch its face models yet:', error)
+  }
 }
 
 /** The members kiosk mode recognises: all, or the station's department when the organization narrows it. */
@@ -169,7 +189,7 @@ export function useKiosk() {
         }
       }
       if (force || Date.now() - lastRefresh > REFRESH_AFTER_MS) await refresh(id)
-      warmFaceModels()
+      void warmFaceModels()
     })().finally(() => (preparing = null))
     return preparing
   }
@@ -233,6 +253,7 @@ export function useKiosk() {
     rows,
     gallery,
     recognisable,
+    facesOffline,
     galleryMeta,
     station,
     location,
