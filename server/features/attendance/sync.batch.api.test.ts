@@ -241,8 +241,8 @@ describe('sync batches are written as if record by record', () => {
         // Fewer random batches on PGlite (single-threaded WASM, ~10x slower here); the full count on PostgreSQL.
         numRuns: backend === 'pglite' ? 5 : 15,
         // One fixed batch first, so the cases the end of the test looks for are there whatever the random runs draw:
-        // a day checked in and out with evidence, a capture with someone else's descriptor and no evidence, and a
-        // check-in earlier than the day's (out of order, held for review).
+        // a day checked in and out with evidence, a capture with someone else's descriptor and no evidence, a check-in
+        // earlier than the day's (out of order, held for review), and a capture older than the offline window.
         examples: [
           [
             [
@@ -250,6 +250,8 @@ describe('sync batches are written as if record by record', () => {
               { who: 1, day: 3, kind: 'check_out', minute: 16 * 60, face: 'evidence', photo: false, recorder: 'self', remarks: 'Rapat', repeat: undefined },
               { who: 0, day: 4, kind: 'check_in', minute: 7 * 60 + 10, face: 'other', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
               { who: 0, day: 4, kind: 'check_in', minute: 6 * 60 + 50, face: 'evidence', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
+              // Six days old: past the offline window (stale, held for review).
+              { who: 1, day: 1, kind: 'check_in', minute: 8 * 60, face: 'evidence', photo: false, recorder: 'none', remarks: undefined, repeat: undefined },
             ],
             false,
           ],
