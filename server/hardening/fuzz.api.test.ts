@@ -103,8 +103,10 @@ describe('hostile input', () => {
 
   it('refuses photos that are too large (413) or not images (415/422), alone or inside a sync batch', async () => {
     const { a } = w
-    // (The fuzzing above may have withdrawn this member's consent: give it again.)
+    // (The fuzzing above may have withdrawn this member's consent, and set the organization to refuse captures without
+    // a place, which is checked before the photo: give the consent again and put the place rule back.)
     await call(t, a.member, 'POST', `/api/members/${a.memberId}/face/consent`, { version: CONSENT_VERSION })
+    expect((await call(t, a.admin, 'PATCH', `/api/organizations/${a.id}/settings`, { geofence_policy: 'flag' })).status).toBe(200)
     const before = await snapshot(t)
     // Registration takes the evidence of a challenge (its frames are checked after the photo's size and type).
     const evidence = { mode: 'offline', steps: ['turn_left'], frames: [0, 1, 2].map((i) => ({ t: i * 100, image: 'A'.repeat(64) })) }

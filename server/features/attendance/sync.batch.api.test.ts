@@ -216,6 +216,7 @@ describe('sync batches are written as if record by record', () => {
 
   it('leaves the same answers, days, events and photos either way', async () => {
     let run = 0
+    let exercised: Awaited<ReturnType<typeof snapshot>> | null = null
     const resent: { ids: string[]; specs: Spec[]; seed: number }[] = []
     await fc.assert(
       fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 30 }), fc.boolean(), async (specs, again) => {
@@ -235,7 +236,9 @@ describe('sync batches are written as if record by record', () => {
         syncSettings.batchWrites = false
         const oneByOne = await send(b, recordsFor(b, specs, ids, seed))
         expect(answers(batchWise)).toEqual(answers(oneByOne))
-        expect(await snapshot(a)).toEqual(await snapshot(b))
+        const after = await snapshot(a)
+        expect(after).toEqual(await snapshot(b))
+        if (run === 1) exercised = after
       }),
       {
         // Fewer random batches on PGlite (single-threaded WASM, ~10x slower here); the full count on PostgreSQL.
@@ -260,13 +263,15 @@ describe('sync batches are written as if record by record', () => {
     )
     const final = await snapshot(a)
     expect(final.photos).toEqual({ orphans: [], missing: [] })
-    // The runs did exercise the interesting cases.
-    expect(final.days.some((d) => d.in && d.out)).toBe(true)
-    expect(final.days.some((d) => d.approval === 'verifying')).toBe(true)
-    expect(final.days.some((d) => d.flags.includes('no_evidence') && d.approval === 'pending')).toBe(true)
-    expect(final.days.some((d) => d.flags.includes('earlier_capture'))).toBe(true)
-    expect(final.days.some((d) => d.flags.includes('stale_capture'))).toBe(true)
-    expect(final.events.some((e) => e.claims?.face_encoding_sent === true && e.evidence === null)).toBe(true)
+    // The fixed example (the first run) exercised the interesting cases, whatever the random runs drew after it (they
+    // may send more captures for the same days and change what those days look like at the end).
+    const first = exercised!
+    expect(first.days.some((d) => d.in && d.out)).toBe(true)
+    expect(first.days.some((d) => d.approval === 'verifying')).toBe(true)
+    expect(first.days.some((d) => d.flags.includes('no_evidence') && d.approval === 'pending')).toBe(true)
+    expect(first.days.some((d) => d.flags.includes('earlier_capture'))).toBe(true)
+    expect(first.days.some((d) => d.flags.includes('stale_capture'))).toBe(true)
+    expect(first.events.some((e) => e.claims?.face_encoding_sent === true && e.evidence === null)).toBe(true)
     // Each capture with evidence is queued for its check exactly once, however often it was sent.
     const withEvidence = final.events.filter((e) => e.evidence !== null)
     expect(withEvidence.length).toBeGreaterThan(0)

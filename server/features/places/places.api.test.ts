@@ -30,7 +30,7 @@ describe('locations, schedules and the capture context', () => {
     const ctx = await a.petugas.get('/api/attendance/context')
     expect(ctx.body.data.organization).toMatchObject({ id: a.id, timezone: 'Asia/Jakarta', work_start_time: '08:00' })
     expect(ctx.body.data.locations).toEqual([expect.objectContaining({ id, radius_meters: 80 })])
-    expect(ctx.body.data.face).toEqual({ threshold: DEFAULT_FACE_THRESHOLD, margin: DEFAULT_FACE_MARGIN })
+    expect(ctx.body.data.face).toEqual({ threshold: DEFAULT_FACE_THRESHOLD, margin: DEFAULT_FACE_MARGIN, kiosk_gallery: 'organization' })
     expect((await a.member.get('/api/attendance/context')).status).toBe(200)
   })
 
