@@ -20,12 +20,18 @@ function gaussian(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())
 }
 
+/**
+ * Every number below was chosen for 128-d descriptors; S keeps the same geometry in FACE_DESCRIPTOR_LENGTH dimensions
+ * (distances, norms, thresholds and margins all scaled alike), so every vector stays a plausible descriptor (norm 0.5-3).
+ */
+const S = Math.sqrt(128 / FACE_DESCRIPTOR_LENGTH)
+
 /** A gallery of look-alikes: members whose faces are close to one common face, `spread` apart. */
 function lookAlikes(seed: number, members: number, perMember: number, spread: number) {
   const g = gaussian(seed)
-  const base = Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => g() * 0.1)
-  const centres = Array.from({ length: members }, () => Float32Array.from(base, (v) => v + g() * spread))
-  const entries = centres.flatMap((c, m) => Array.from({ length: perMember }, () => ({ memberId: m + 1, descriptor: Float32Array.from(c, (v) => v + g() * 0.02) })))
+  const base = Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => g() * 0.1 * S)
+  const centres = Array.from({ length: members }, () => Float32Array.from(base, (v) => v + g() * spread * S))
+  const entries = centres.flatMap((c, m) => Array.from({ length: perMember }, () => ({ memberId: m + 1, descriptor: Float32Array.from(c, (v) => v + g() * 0.02 * S) })))
   return { g, base, centres, entries, gallery: buildGallery(entries) }
 }
 
@@ -42,16 +48,17 @@ describe('faceDecision (the verify job)', () => {
         fc.double({ min: 0.005, max: 0.06, noNaN: true }),
         fc.constantFrom(0, 0.02, 0.05, 0.1),
         fc.constantFrom(0.4, 0.5, 0.6),
-        async (seed, members, perMember, spread, margin, threshold) => {
+        async (seed, members, perMember, spread, margin128, threshold128) => {
+          const [margin, threshold] = [margin128 * S, threshold128 * S]
           const { g, base, centres, entries, gallery } = lookAlikes(seed, members, perMember, spread)
           const deps = depsWith(gallery)
           const options = { threshold, margin }
           for (let k = 0; k < 6; k++) {
             const who = 1 + (Math.floor(Math.abs(g() * 1000)) % members)
-            const near = Float32Array.from(centres[who - 1]!, (v) => v + g() * 0.02)
+            const near = Float32Array.from(centres[who - 1]!, (v) => v + g() * 0.02 * S)
             const other = centres[Math.floor(Math.abs(g() * 1000)) % members]!
             const between = Float32Array.from(near, (v, i) => (v + (other[i] as number)) / 2)
-            const stranger = Float32Array.from(base, (v) => v + g() * 0.06)
+            const stranger = Float32Array.from(base, (v) => v + g() * 0.06 * S)
             for (const probe of [near, between, stranger]) {
               for (const asked of [who, 1 + ((who + 1) % members), members + 7]) {
                 const got = await faceDecision(deps, 1, asked, probe, threshold, margin)
