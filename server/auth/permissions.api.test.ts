@@ -63,6 +63,7 @@ const EXPECTED: Record<string, string> = {
   'GET /api/attendance/captures/:clientId': 'attendance:record:view:own|attendance:record:create',
   'POST /api/attendance/submit': 'attendance:record:submit',
   'POST /api/attendance/record': 'attendance:record:create',
+  'POST /api/attendance/roll-call': 'attendance:record:create',
   'GET /api/attendance/mine': 'attendance:record:view:own',
   'POST /api/devices/enrol': 'public',
   'GET /api/devices/me': 'device',

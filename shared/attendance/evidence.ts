@@ -111,9 +111,10 @@ export interface LivenessCheck {
    * passed: the server's own landmarks follow the challenge's turns in order; wrong_order / no_turn: they do not;
    * challenge_reused: the nonce already answered another capture; challenge_unknown: not issued to this caller;
    * outside_window: captured after the challenge expired or before it was issued; offline: the device's own challenge
-   * (checked the same way, but nobody can tell when it was drawn); no_evidence: no images.
+   * (checked the same way, but nobody can tell when it was drawn); no_evidence: no images; witnessed: a roll-call
+   * photo, which proves faces but not that they were alive (the petugas who took it is the witness; a caveat).
    */
-  code: 'passed' | 'wrong_order' | 'no_turn' | 'challenge_reused' | 'challenge_unknown' | 'outside_window' | 'no_evidence'
+  code: 'passed' | 'wrong_order' | 'no_turn' | 'challenge_reused' | 'challenge_unknown' | 'outside_window' | 'no_evidence' | 'witnessed'
   mode: 'online' | 'offline' | 'none'
   steps: LivenessStep[]
   frames: number

@@ -11,6 +11,8 @@ export const ATTENDANCE_FLAGS = [
   'low_match_margin',
   // Issue 14: a kiosk capture of a member whose face is close to another member's, without their QR code.
   'confusable_member',
+  // Issue 14: recorded from a roll-call photo (a group photo proves faces, not liveness: a person reviews the day).
+  'roll_call',
   'no_face',
   'photo_mismatch',
   // Evidence (issue 13): what the server's own checks of a capture found.

@@ -97,7 +97,14 @@ export interface CaptureEvent {
   /** verifying: the server's image checks have not ended; `assurance` then holds only place and time. */
   verification: 'verifying' | 'done'
   /** What came with the capture (frames by index and time since the first); null: no images were sent. */
-  evidence: { mode: 'online' | 'offline'; steps: LivenessStep[]; challenge_issued: boolean; frames: { index: number; t: number }[] } | null
+  evidence: {
+    mode: 'online' | 'offline'
+    steps: LivenessStep[]
+    challenge_issued: boolean
+    frames: { index: number; t: number }[]
+    /** A face of a roll-call photo: the one frame is the whole photo, and this is where the member's face is in it. */
+    roll_call?: { box: { x: number; y: number; width: number; height: number }; width: number; height: number } | null
+  } | null
   /** The server's checklist; null for captures older than the checks. */
   assurance: Assurance | null
 }

@@ -17,6 +17,7 @@ import { createdAt, id, organizationId, updatedAt } from './common'
 import { locations, organizationMembers } from './members'
 import { devices } from './devices'
 import { users } from './users'
+import type { RollCallBox } from '../../../shared/attendance/roll-call'
 import { ASSURANCE_LEVELS, CHALLENGE_PURPOSES, type Assurance, type LivenessStep } from '../../../shared/attendance/evidence'
 
 /** The evidence of one capture as stored: where each frame's image is kept, never the image itself. */
@@ -27,6 +28,20 @@ export interface StoredEvidence {
   frames: { t: number; key: string }[]
   /** The member QR code the kiosk scanned with the capture (the device's claim; the verify job checks it). */
   qr_token?: string | null
+  /**
+   * A face of a roll-call photo (shared/attendance/roll-call.ts): the one frame is the whole photo, shared by every
+   * capture of the roll-call; `box` is where the tablet says this member's face is; the job checks that face.
+   */
+  roll_call?: { id: number; face: number; box: RollCallBox; width: number; height: number }
+}
+
+/** One face of a roll-call as received (all claims), with the capture made for it. */
+export interface StoredRollCallFace {
+  box: RollCallBox
+  member_id: number | null
+  named_by: 'recognised' | 'chosen' | null
+  distance: number | null
+  client_id: string | null
 }
 
 export const ATTENDANCE_STATUSES = ['present', 'late', 'absent', 'excused'] as const
@@ -120,6 +135,32 @@ export const attendanceEvents = pgTable(
     index('attendance_events_verifying_idx').on(t.verification).where(sql`verification = 'verifying'`),
     index('attendance_events_member_idx').on(t.organizationId, t.organizationMemberId, t.capturedAt),
   ],
+)
+
+/**
+ * A roll-call photo (issue 14 item 5): one photo of a class or a meeting, taken on an enrolled tablet, whose named
+ * faces became captures (attendance_events with evidence.roll_call). The photo is each capture's evidence frame.
+ */
+export const rollCalls = pgTable(
+  'roll_calls',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    clientId: uuid('client_id').notNull(),
+    payloadHash: text('payload_hash').notNull(),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
+    recordedBy: integer('recorded_by').references(() => organizationMembers.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['check_in', 'check_out'] }).notNull(),
+    /** The tablet's clock when the photo was taken (the captures carry the corrected time). */
+    deviceCapturedAt: timestamp('device_captured_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Where the photo is kept (the captures' evidence frame); null once deleted. */
+    photoKey: text('photo_key'),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    faces: jsonb('faces').$type<StoredRollCallFace[]>().notNull(),
+  },
+  (t) => [uniqueIndex('roll_calls_org_client_unique').on(t.organizationId, t.clientId), index('roll_calls_org_received_idx').on(t.organizationId, t.receivedAt)],
 )
 
 /**

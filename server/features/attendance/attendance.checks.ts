@@ -26,6 +26,11 @@ export interface SyncContext {
   /** When the server received the request. */
   receivedAt?: Date
   mobileDeviceId: string
+  /**
+   * The evidence of the captures a roll-call made (by client id): set only by the roll-call route, never from a
+   * device's record, so no sync record can point at a photo it did not send.
+   */
+  rollCall?: ReadonlyMap<string, StoredEvidence>
 }
 
 /** A record refused on its own, with a stable code: the rest of its batch goes on. */
@@ -278,7 +283,9 @@ export interface Prepared {
 
 /** Every storage key a prepared record wrote (deleted again when the record is not written). */
 export function keysOf(p: Pick<Prepared, 'photoKey' | 'evidence'>): string[] {
-  return [...(p.photoKey ? [p.photoKey] : []), ...(p.evidence?.frames.map((f) => f.key) ?? [])]
+  // A roll-call's photo belongs to the roll-call (every capture of it points at it), never to one record.
+  const frames = p.evidence && !p.evidence.roll_call ? p.evidence.frames.map((f) => f.key) : []
+  return [...(p.photoKey ? [p.photoKey] : []), ...frames]
 }
 
 export function originOf(ctx: SyncContext): 'phone' | 'kiosk' {
@@ -286,16 +293,16 @@ export function originOf(ctx: SyncContext): 'phone' | 'kiosk' {
 }
 
 /** The checklist of a capture at receipt. */
-export function receiptAssurance(r: SyncRecord, place: PlaceCheck, time: TimeCheck, threshold: number, margin: number): Assurance {
-  const evidence = r.evidence ? r.evidence.mode : 'none'
+export function receiptAssurance(stored: Pick<StoredEvidence, 'mode' | 'steps' | 'frames'> | null, place: PlaceCheck, time: TimeCheck, threshold: number, margin: number): Assurance {
+  const evidence = stored ? stored.mode : 'none'
   const partial = {
     evidence,
     face: { outcome: 'none', code: 'no_evidence', distance: null, other_distance: null, threshold, margin },
-    liveness: { outcome: 'none', code: 'no_evidence', mode: evidence, steps: r.evidence?.steps ?? [], frames: r.evidence?.frames.length ?? 0 },
+    liveness: { outcome: 'none', code: 'no_evidence', mode: evidence, steps: stored?.steps ?? [], frames: stored?.frames.length ?? 0 },
     place,
     time,
   } as const satisfies Omit<Assurance, 'version' | 'level' | 'checked_at'>
-  return { version: 1, level: assuranceLevel(partial), ...partial, face: { ...partial.face }, liveness: { ...partial.liveness, steps: [...partial.liveness.steps] }, checked_at: r.evidence ? null : new Date().toISOString() }
+  return { version: 1, level: assuranceLevel(partial), ...partial, face: { ...partial.face }, liveness: { ...partial.liveness, steps: [...partial.liveness.steps] }, checked_at: stored ? null : new Date().toISOString() }
 }
 
 export async function prepare(ctx: SyncContext, look: BatchLookups, index: number, r: SyncRecord, hash: string): Promise<Prepared> {
@@ -310,21 +317,24 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
   const refusal = PLACE_REFUSALS[place.code]
   if (refusal && ctx.rules.settings.geofence_policy === 'refuse') throw new Rejection(refusal[0], refusal[1])
 
+  const fromRollCall = ctx.rollCall?.get(r.client_id) ?? null
+  if (fromRollCall && (r.evidence || r.face_image)) throw new Rejection('VALIDATION_FAILED', 'A roll-call capture carries no images of its own')
   const photo = await storePhoto(ctx, r)
-  let evidence: StoredEvidence | null = null
+  let evidence: StoredEvidence | null = fromRollCall
   try {
-    evidence = await storeEvidence(ctx, r)
+    if (!fromRollCall) evidence = await storeEvidence(ctx, r)
   } catch (err) {
     if (photo) await ctx.deps.storage.delete(photo)
     throw err
   }
   const local = toLocal(capturedAt, ctx.rules.timezone)
   const { face_threshold: threshold, face_margin: margin } = ctx.rules.settings
-  const assurance = receiptAssurance(r, place, time, threshold, margin)
+  const assurance = receiptAssurance(evidence, place, time, threshold, margin)
   const flags = new Set<string>()
   if (PLACE_FLAGS[place.code]) flags.add(PLACE_FLAGS[place.code]!)
   if (TIME_FLAGS[time.code]) flags.add(TIME_FLAGS[time.code]!)
   if (!evidence) flags.add('no_evidence')
+  else if (evidence.roll_call) flags.add('roll_call')
   else if (evidence.mode === 'offline') flags.add('offline_evidence')
   const origin = originOf(ctx)
   return {

@@ -12,6 +12,8 @@ import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } fr
 import { clockSkewMs } from '../../../shared/attendance/rules'
 import { organizationRules } from './attendance.schedule'
 import { applyBatch, applyRecord, type SyncContext } from './attendance.sync'
+import { applyRollCall } from './roll-call'
+import { rollCallSchema } from '../../../shared/attendance/roll-call'
 import { issueChallenge } from './challenges'
 import type { Assurance } from '../../../shared/attendance/evidence'
 
@@ -80,7 +82,7 @@ function reviewReasons(a: Assurance | null, flags: readonly string[]): string[] 
   if (!a) return out
   if (a.evidence === 'none') out.push('no_evidence')
   if (a.face.outcome === 'fail' || a.face.outcome === 'warn') out.push(`face_${a.face.code}`)
-  if (a.liveness.outcome === 'fail') out.push(`liveness_${a.liveness.code}`)
+  if (a.liveness.outcome === 'fail' || a.liveness.outcome === 'warn') out.push(`liveness_${a.liveness.code}`)
   if (a.place.outcome === 'fail' || a.place.outcome === 'warn') out.push(`place_${a.place.code}`)
   if (a.time.outcome === 'fail' || a.time.outcome === 'warn') out.push(`time_${a.time.code}`)
   if (a.evidence === 'offline' && out.length === 0 && flags.includes('offline_evidence')) out.push('offline_evidence')
@@ -145,6 +147,17 @@ export const attendanceRoutes = new Hono<AppEnv>()
     await logSync(c, input.device_id, results)
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'conflict').length
     return ok(c, { synced: results.length - failed, failed, last_sync_at: new Date().toISOString(), results })
+  })
+  .post('/roll-call', allow('attendance:record:create'), validate('json', rollCallSchema), async (c) => {
+    // Roll-call from one photo (roll-call.ts): taken by a petugas on an enrolled tablet, each named face a capture.
+    const p = scoped(c)
+    if (!p.deviceId) throw new ForbiddenError('A roll-call is taken on an enrolled tablet', 'NOT_ALLOWED')
+    const input = c.req.valid('json')
+    const ctx = await contextFor(c, input.sent_at, input.device_id)
+    const result = await applyRollCall(ctx, input)
+    const named = result.faces.filter((f) => f.status !== 'unnamed')
+    if (named.length > 0) await logSync(c, input.device_id, named.map((f) => ({ client_id: f.client_id, status: f.status as SyncResult['status'] })))
+    return ok(c, result, result.status === 'applied' ? 201 : 200)
   })
   .post('/submit', allow('attendance:record:submit'), validate('json', single), async (c) => {
     const p = scoped(c)

@@ -14,6 +14,7 @@ import { confusableMemberIds, galleryOf } from '../faces/faces.service'
 import { readQrToken } from '../places/qr'
 import { learnFromCapture } from '../faces/learn'
 import { answerChallenge } from './challenges'
+import { checkRollCallFace } from './roll-call.verify'
 import { lowerLevel, type ApprovalStatus } from './attendance.fold'
 
 export const VERIFY_JOB = 'verify-capture'
@@ -129,6 +130,20 @@ export async function verifyCapture(deps: AppDeps, job: VerifyJob): Promise<void
   const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...(org?.settings ?? {}) }
   const evidence = event.evidence
   const assurance: Assurance = structuredClone(event.assurance)
+
+  // A face of a roll-call photo: found in the photo by the server, decided like a kiosk capture (roll-call.verify.ts).
+  if (evidence.roll_call) {
+    const { face_threshold: threshold, face_margin: margin } = settings
+    const roll = { ...evidence, roll_call: evidence.roll_call }
+    const verdict = await checkRollCallFace(deps, event.organizationId, roll, { threshold, margin }, async (probe) =>
+      withSecondFactor(deps, event.organizationId, event.organizationMemberId, await faceDecision(deps, event.organizationId, event.organizationMemberId, probe, threshold, margin), null, event.capturedAt),
+    )
+    const done: Assurance = { ...assurance, face: verdict.face, liveness: verdict.liveness, checked_at: new Date().toISOString() }
+    done.level = assuranceLevel(done)
+    const flags = [FACE_FLAGS[verdict.face.code]].filter((f): f is string => Boolean(f))
+    await settle(deps, event.id, event.organizationId, event.attendanceRecordId, done, flags, verdict.face.distance, settings.offline_review)
+    return
+  }
 
   // The challenge: the server's own copy of the turns when it issued one.
   let steps = evidence.steps

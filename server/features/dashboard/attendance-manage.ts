@@ -260,7 +260,14 @@ export async function recordDetail(db: Tx, organizationId: number, recordId: num
       verification: e.verification,
       // Where the frames are stored stays on the server: the page asks for frame `index` of this capture.
       evidence: e.evidence
-        ? { mode: e.evidence.mode, steps: e.evidence.steps, challenge_issued: e.evidence.challenge_id !== null, frames: e.evidence.frames.map((f, index) => ({ index, t: f.t })) }
+        ? {
+            mode: e.evidence.mode,
+            steps: e.evidence.steps,
+            challenge_issued: e.evidence.challenge_id !== null,
+            frames: e.evidence.frames.map((f, index) => ({ index, t: f.t })),
+            // A roll-call capture's one frame is the whole photo: where this member's face is in it.
+            roll_call: e.evidence.roll_call ? { box: e.evidence.roll_call.box, width: e.evidence.roll_call.width, height: e.evidence.roll_call.height } : null,
+          }
         : null,
       assurance: e.assurance ?? null,
     })),
