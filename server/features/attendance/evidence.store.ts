@@ -19,7 +19,14 @@ export async function unlinkEvidenceFrames(tx: Tx, organizationId: number, where
   await tx.execute(sql`
     update attendance_events set evidence = jsonb_set(evidence, '{frames}', '[]'::jsonb) || '{"frames_deleted": true}'::jsonb
     where organization_id = ${organizationId} and id = any(${`{${rows.map((r) => r.id).join(',')}}`}::int[])`)
-  return keys
+  // A roll-call photo is every capture's of that roll-call: deleted for one (a withdrawal, retention), it is deleted
+  // for the roll-call and its other captures too (they keep what their checks concluded).
+  const shared = `{${keys.map((k) => `"${k}"`).join(',')}}`
+  await tx.execute(sql`
+    update attendance_events set evidence = jsonb_set(evidence, '{frames}', '[]'::jsonb) || '{"frames_deleted": true}'::jsonb
+    where organization_id = ${organizationId} and evidence ? 'roll_call' and evidence->'frames'->0->>'key' = any(${shared}::text[])`)
+  await tx.execute(sql`update roll_calls set photo_key = null where organization_id = ${organizationId} and photo_key = any(${shared}::text[])`)
+  return [...new Set(keys)]
 }
 
 export const ofMember = (memberId: number) => eq(attendanceEvents.organizationMemberId, memberId)

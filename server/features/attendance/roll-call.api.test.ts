@@ -151,6 +151,27 @@ describe('roll-call from one photo', () => {
     expect((await t.db.select().from(rollCalls)).length).toBe(before + 1) // only b's (its own, with nobody recorded)
   })
 
+  it('deletes the photo for everyone in it when one of them withdraws their face data', async () => {
+    const sent = body([{ label: 'p03', member: members.p03! }, { label: 'p04', member: members.p04! }], { kind: 'check_out' })
+    const r = await a.petugas.post('/api/attendance/roll-call', sent)
+    expect(r.status).toBe(201)
+    const [p03, p04] = r.body.data.faces as { client_id: string }[]
+    await settled(t, p03!.client_id)
+    await settled(t, p04!.client_id)
+    const [before] = await t.db.select().from(rollCalls).where(eq(rollCalls.id, r.body.data.roll_call_id))
+    const key = before!.photoKey!
+    expect(await t.deps.storage.get(key)).not.toBeNull()
+    expect((await a.admin.delete(`/api/organizations/${a.id}/members/${members.p03}/face`)).status).toBe(200)
+    expect(await t.deps.storage.get(key)).toBeNull()
+    const [after] = await t.db.select().from(rollCalls).where(eq(rollCalls.id, r.body.data.roll_call_id))
+    expect(after!.photoKey).toBeNull()
+    // p04's capture keeps what its check concluded, and says its picture is gone.
+    const { event } = await settled(t, p04!.client_id)
+    expect(event.evidence).toMatchObject({ frames: [], frames_deleted: true })
+    expect(event.assurance).toMatchObject({ face: { code: 'ok' } })
+    await enrol(a.id, members.p03!, ['p03/p03-1.jpg', 'p03/p03-2.jpg'])
+  })
+
   it('takes the face a claimed box sits on best, and no face another claimed box owns', () => {
     const faces = [{ box: { x: 0, y: 0, width: 100, height: 100 } }, { box: { x: 300, y: 0, width: 100, height: 100 } }]
     expect(faceAtBox(faces, { x: 10, y: 5, width: 95, height: 100 }, [])).toBe(0)
