@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cameraProblem } from './camera'
+import { cameraConstraints, cameraProblem } from './camera'
 
 const named = (name: string) => Object.assign(new Error(name), { name })
 
@@ -17,5 +17,18 @@ describe('cameraProblem', () => {
     expect(cameraProblem(named('TypeError'))).toBe('unknown')
     expect(cameraProblem('nope')).toBe('unknown')
     expect(cameraProblem(null)).toBe('unknown')
+  })
+})
+
+describe('cameraConstraints', () => {
+  it('asks for the front camera at 640x480 by default (a face at arm\'s length)', () => {
+    expect(cameraConstraints()).toEqual({ audio: false, video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } } })
+  })
+
+  it('asks for another camera and a larger frame as preferences only, so any camera still opens', () => {
+    const video = cameraConstraints({ facing: 'environment', width: 1920, height: 1080 }).video as MediaTrackConstraints
+    expect(video.facingMode).toBe('environment')
+    expect(video.width).toEqual({ ideal: 1920 })
+    expect(video.height).toEqual({ ideal: 1080 })
   })
 })

@@ -35,15 +35,29 @@ export class CameraError extends Error {
 /** Frames bigger than this are scaled down before inference: a 640 px frame is plenty for a face at arm's length. */
 export const MAX_FRAME_WIDTH = 640
 
-/** Opens the front camera (640x480 preferred). Throws CameraError. */
-export async function openFrontCamera(): Promise<MediaStream> {
+/** Which camera, at which resolution. The default is the front camera at 640x480 (a face at arm's length). */
+export interface CameraOptions {
+  /** 'user': the front camera; 'environment': the back one (a class photo). A preference: any camera will do. */
+  facing?: 'user' | 'environment'
+  /** Preferred frame size; the camera gives what it has closest to it. */
+  width?: number
+  height?: number
+}
+
+/** The getUserMedia constraints for these options (all preferences, never requirements: any camera opens). */
+export function cameraConstraints(options: CameraOptions = {}): MediaStreamConstraints {
+  return {
+    audio: false,
+    video: { facingMode: options.facing ?? 'user', width: { ideal: options.width ?? 640 }, height: { ideal: options.height ?? 480 }, frameRate: { ideal: 30 } },
+  }
+}
+
+/** Opens the front camera (640x480 preferred), or the camera `options` ask for. Throws CameraError. */
+export async function openFrontCamera(options: CameraOptions = {}): Promise<MediaStream> {
   if (typeof window !== 'undefined' && !window.isSecureContext) throw new CameraError('insecure')
   if (!navigator.mediaDevices?.getUserMedia) throw new CameraError('unsupported')
   try {
-    return await navigator.mediaDevices.getUserMedia({
-      audio: false,
-      video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
-    })
+    return await navigator.mediaDevices.getUserMedia(cameraConstraints(options))
   } catch (error) {
     throw new CameraError(cameraProblem(error), error)
   }
@@ -57,11 +71,11 @@ export function stopStream(stream: MediaStream | null): void {
  * Replaces `previous` with the front camera playing muted in `video`. On any failure nothing is left open and a
  * CameraError says why (denied, not found, in use...).
  */
-export async function attachFrontCamera(video: HTMLVideoElement | null, previous: MediaStream | null): Promise<MediaStream> {
+export async function attachFrontCamera(video: HTMLVideoElement | null, previous: MediaStream | null, options: CameraOptions = {}): Promise<MediaStream> {
   stopStream(previous)
   let stream: MediaStream | null = null
   try {
-    stream = await openFrontCamera()
+    stream = await openFrontCamera(options)
     if (!video) throw new CameraError('unknown')
     video.srcObject = stream
     video.muted = true
@@ -73,10 +87,13 @@ export async function attachFrontCamera(video: HTMLVideoElement | null, previous
   }
 }
 
-/** A bitmap of the video's current frame, scaled down to MAX_FRAME_WIDTH when the camera delivers more. */
-export function grabFrame(video: HTMLVideoElement): Promise<ImageBitmap> {
+/**
+ * A bitmap of the video's current frame, scaled down to `maxWidth` (default MAX_FRAME_WIDTH) when the camera
+ * delivers more.
+ */
+export function grabFrame(video: HTMLVideoElement, maxWidth = MAX_FRAME_WIDTH): Promise<ImageBitmap> {
   const { videoWidth: width, videoHeight: height } = video
-  if (width <= MAX_FRAME_WIDTH) return createImageBitmap(video)
-  const scale = MAX_FRAME_WIDTH / width
-  return createImageBitmap(video, { resizeWidth: MAX_FRAME_WIDTH, resizeHeight: Math.round(height * scale), resizeQuality: 'medium' })
+  if (width <= maxWidth) return createImageBitmap(video)
+  const scale = maxWidth / width
+  return createImageBitmap(video, { resizeWidth: maxWidth, resizeHeight: Math.round(height * scale), resizeQuality: maxWidth > MAX_FRAME_WIDTH ? 'high' : 'medium' })
 }

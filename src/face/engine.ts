@@ -3,7 +3,7 @@
 // Loaded once per page and kept: the detector and landmark models (~0.5 MB, precached by the service worker) take a
 // moment to prepare; the recognition model only loads where descriptors are wanted (the kiosk).
 import { rememberBackend, rememberedBackend } from './backend'
-import type { DetectOptions, EngineInfo, FrameResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
+import type { DetectOptions, EngineInfo, FrameResult, GroupOptions, GroupProgress, GroupResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
 
 export interface FaceEngine {
   readonly info: EngineInfo
@@ -14,6 +14,11 @@ export interface FaceEngine {
    * is in the service worker's cache for offline use. Other surfaces never need it.
    */
   prepareRecognition(): Promise<void>
+  /**
+   * Every face of one still photo, each with its descriptor (roll-call from one photo; src/face/group.ts). Slower than
+   * a frame (seconds for a class photo): `onProgress` follows it. The bitmap is consumed.
+   */
+  detectGroup(photo: ImageBitmap, options?: GroupOptions, onProgress?: (progress: GroupProgress) => void): Promise<GroupResult>
 }
 
 type ProgressListener = (progress: LoadProgress) => void
@@ -74,6 +79,7 @@ function startWorker(): Promise<FaceEngine> {
   const worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module', name: 'hadir-face' })
   const pending = new Map<number, { resolve: (r: FrameResult) => void; reject: (e: Error) => void }>()
   const preparing = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
+  const groups = new Map<number, { resolve: (r: GroupResult) => void; reject: (e: Error) => void; progress?: (p: GroupProgress) => void }>()
   let nextId = 1
 
   return new Promise<FaceEngine>((resolve, reject) => {
@@ -81,8 +87,10 @@ function startWorker(): Promise<FaceEngine> {
     const fail = (error: Error) => {
       for (const p of pending.values()) p.reject(error)
       for (const p of preparing.values()) p.reject(error)
+      for (const p of groups.values()) p.reject(error)
       pending.clear()
       preparing.clear()
+      groups.clear()
       reject(error)
     }
     worker.addEventListener('error', (event) => {
@@ -117,6 +125,14 @@ function startWorker(): Promise<FaceEngine> {
                 worker.postMessage(request)
               })
             },
+            detectGroup(photo, options = {}, onProgress) {
+              const id = nextId++
+              return new Promise<GroupResult>((resolveGroup, rejectGroup) => {
+                groups.set(id, { resolve: resolveGroup, reject: rejectGroup, progress: onProgress })
+                const request: WorkerRequest = { id, type: 'group', frame: photo, options }
+                worker.postMessage(request, [photo])
+              })
+            },
           })
         }
         return
@@ -126,6 +142,16 @@ function startWorker(): Promise<FaceEngine> {
         preparing.delete(message.id)
         if (message.type === 'recognizer-ready') prepared.resolve()
         else if (message.type === 'error') prepared.reject(new Error(message.message))
+        return
+      }
+      const group = groups.get(message.id)
+      if (group) {
+        if (message.type === 'group-progress') group.progress?.(message.progress)
+        else {
+          groups.delete(message.id)
+          if (message.type === 'group-result') group.resolve(message.result)
+          else if (message.type === 'error') group.reject(new Error(message.message))
+        }
         return
       }
       const waiter = pending.get(message.id)
@@ -155,5 +181,6 @@ async function startInline(): Promise<FaceEngine> {
       const { loadRecognizer } = await import('./recognizer')
       await loadRecognizer(baseUrl())
     },
+    detectGroup: (photo, options = {}, onProgress) => pipeline.detectGroup(photo, options, onProgress, yieldToBrowser),
   }
 }

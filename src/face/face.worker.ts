@@ -36,11 +36,16 @@ self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
         reply({ id: request.id, type: 'recognizer-ready' })
         return
       }
+      if (request.type === 'group') {
+        const result = await (await pipeline).detectGroup(request.frame, request.options, (progress) => reply({ id: request.id, type: 'group-progress', progress }))
+        reply({ id: request.id, type: 'group-result', result }, result.faces.flatMap((f) => (f.descriptor ? [f.descriptor.buffer] : [])))
+        return
+      }
       const result = await (await pipeline).detect(request.frame, request.options)
       reply({ id: request.id, type: 'result', result }, result.descriptor ? [result.descriptor.buffer] : [])
     } catch (error) {
       if (request.type === 'init') pipeline = null
-      if (request.type === 'detect') request.frame.close()
+      if (request.type === 'detect' || request.type === 'group') request.frame.close()
       reply({ id: request.id, type: 'error', message: error instanceof Error ? error.message : String(error) })
     }
   })()

@@ -9,8 +9,9 @@ import type * as FaceApi from '@vladmandic/face-api/dist/face-api.esm.js'
 import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
 import { isSoftwareRenderer, pickBackend } from './backend'
 import { evidenceCrop, EVIDENCE_JPEG_QUALITY } from './evidence'
+import { findGroupFaces, GROUP_MIN_DESCRIBED_PX } from './group'
 import { describeFace } from './recognizer'
-import type { DetectedFace, DetectOptions, EngineInfo, FaceBackend, FrameResult, LoadProgress } from './protocol'
+import type { DetectedFace, DetectOptions, EngineInfo, FaceBackend, FrameResult, GroupFace, GroupOptions, GroupProgress, GroupResult, LoadProgress } from './protocol'
 
 type FaceApiModule = typeof FaceApi
 
@@ -23,6 +24,7 @@ interface TfRuntime {
   enableProdMode(): void
   browser: { fromPixels(pixels: ImageData): FaceApi.tf.Tensor3D }
   zeros(shape: number[], dtype?: string): FaceApi.tf.Tensor3D
+  slice(x: FaceApi.tf.Tensor3D, begin: number[], size: number[]): FaceApi.tf.Tensor3D
   io: { decodeWeights(buffer: ArrayBuffer, specs: unknown[]): FaceApi.tf.NamedTensorMap }
 }
 
@@ -70,6 +72,8 @@ export const noPause: Pause = () => Promise.resolve()
 export interface FacePipeline {
   info: Omit<EngineInfo, 'worker'>
   detect(frame: ImageBitmap, options: DetectOptions, pause?: Pause): Promise<FrameResult>
+  /** Every face of a still photo with its descriptor (roll-call, src/face/group.ts); the bitmap is closed. */
+  detectGroup(frame: ImageBitmap, options: GroupOptions, onProgress?: (progress: GroupProgress) => void, pause?: Pause): Promise<GroupResult>
 }
 
 /**
@@ -244,7 +248,11 @@ export async function createPipeline(
 
   const info = { backend, renderer, loadMs: Math.round(performance.now() - started) }
   const baseUrl = options.baseUrl
-  return { info, detect: (frame, detectOptions, pause = noPause) => detectFrame(faceapi, tf, baseUrl, frame, detectOptions, pause) }
+  return {
+    info,
+    detect: (frame, detectOptions, pause = noPause) => detectFrame(faceapi, tf, baseUrl, frame, detectOptions, pause),
+    detectGroup: (frame, groupOptions, onProgress, pause = noPause) => detectGroupFrame(faceapi, tf, baseUrl, frame, groupOptions, onProgress ?? (() => {}), pause),
+  }
 }
 
 let scratch: OffscreenCanvas | null = null
@@ -331,6 +339,75 @@ async function detectFrame(
     const main = quality.faceIndex === null ? null : faces[quality.faceIndex]
     const crop = options.crop && main ? await encodeCrop(frame, main.box) : null
     return { width, height, faces, descriptor, descriptorFace, photo, crop, inferenceMs: performance.now() - started }
+  } finally {
+    input.dispose()
+    frame.close()
+  }
+}
+
+/**
+ * Every face of a still photo (roll-call from one photo): the group looks of src/face/group.ts with the same detector
+ * as a kiosk frame, the 68 landmarks of each face, and each face's descriptor by the same alignment and network as the
+ * kiosk's main face. Faces too small to describe keep their box without a descriptor.
+ */
+async function detectGroupFrame(
+  faceapi: FaceApiModule,
+  tf: TfRuntime,
+  baseUrl: string,
+  frame: ImageBitmap,
+  options: GroupOptions,
+  onProgress: (progress: GroupProgress) => void,
+  pause: Pause,
+): Promise<GroupResult> {
+  const started = performance.now()
+  const { width, height } = frame
+  const pixels = pixelsOf(frame)
+  const input = tf.browser.fromPixels(pixels)
+  try {
+    const found = await findGroupFaces(
+      { width, height },
+      async (tile, inputSize) => {
+        const whole = tile.x === 0 && tile.y === 0 && tile.width === width && tile.height === height
+        const region = whole ? input : tf.slice(input, [tile.y, tile.x, 0], [tile.height, tile.width, 3])
+        try {
+          const detections = await faceapi.detectAllFaces(region, new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: DETECTOR_MIN_SCORE }))
+          return detections.map((d) => ({ box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }, score: d.score }))
+        } finally {
+          if (!whole) region.dispose()
+        }
+      },
+      {
+        max: options.maxFaces,
+        onPass: async (done, total) => {
+          onProgress({ stage: 'detect', done, total })
+          await pause()
+        },
+      },
+    )
+
+    const landmarks: FaceApi.FaceLandmarks68[] = []
+    const crops = await faceapi.extractFaceTensors(input, found.map((f) => new faceapi.Rect(f.box.x, f.box.y, f.box.width, f.box.height)))
+    try {
+      for (const [i, crop] of crops.entries()) {
+        const raw = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crop)) as FaceApi.FaceLandmarks68
+        const box = (found[i] as (typeof found)[number]).box
+        landmarks.push(raw.shiftBy<FaceApi.FaceLandmarks68>(box.x, box.y))
+      }
+    } finally {
+      for (const crop of crops) crop.dispose()
+    }
+    await pause()
+
+    const image = { data: pixels.data, width: pixels.width, height: pixels.height, channels: 4 as const }
+    const faces: GroupFace[] = []
+    for (const [i, f] of found.entries()) {
+      const points = (landmarks[i] as FaceApi.FaceLandmarks68).positions.map((p) => ({ x: p.x, y: p.y }))
+      const describable = Math.min(f.box.width, f.box.height) >= GROUP_MIN_DESCRIBED_PX
+      faces.push({ box: f.box, score: f.score, landmarks: points, descriptor: describable ? await describeFace(baseUrl, image, points) : null })
+      onProgress({ stage: 'describe', done: i + 1, total: found.length })
+      await pause()
+    }
+    return { width, height, faces, inferenceMs: performance.now() - started }
   } finally {
     input.dispose()
     frame.close()

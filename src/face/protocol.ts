@@ -39,6 +39,36 @@ export interface FrameResult {
   inferenceMs: number
 }
 
+/** One face of a still photo (roll-call): found by the group looks (src/face/group.ts), described like the main face. */
+export interface GroupFace {
+  box: FaceBox
+  score: number
+  /** 68 landmarks (iBUG order) in the photo's pixels. */
+  landmarks: Point[]
+  /** The recognition model's descriptor (null for a face too small to describe). */
+  descriptor: Float32Array | null
+}
+
+export interface GroupResult {
+  width: number
+  height: number
+  /** In reading order: rows top to bottom, each left to right. */
+  faces: GroupFace[]
+  inferenceMs: number
+}
+
+export interface GroupProgress {
+  /** 'detect': the looks over the photo; 'describe': one face after another. */
+  stage: 'detect' | 'describe'
+  done: number
+  total: number
+}
+
+export interface GroupOptions {
+  /** Faces kept at most (the strongest). */
+  maxFaces?: number
+}
+
 export interface EngineInfo {
   backend: FaceBackend
   /** The renderer string of the WebGL probe, when there was one. */
@@ -53,10 +83,14 @@ export type WorkerRequest =
   | { id: number; type: 'detect'; frame: ImageBitmap; options: DetectOptions }
   /** Loads the recognition model now (the kiosk, before its first face), instead of at the first descriptor. */
   | { id: number; type: 'recognizer' }
+  /** Every face of one still photo, each with its descriptor (roll-call). The detect path is untouched by it. */
+  | { id: number; type: 'group'; frame: ImageBitmap; options: GroupOptions }
 
 export type WorkerResponse =
   | { id: number; type: 'progress'; progress: LoadProgress }
   | { id: number; type: 'ready'; info: Omit<EngineInfo, 'worker'> }
   | { id: number; type: 'result'; result: FrameResult }
   | { id: number; type: 'recognizer-ready' }
+  | { id: number; type: 'group-progress'; progress: GroupProgress }
+  | { id: number; type: 'group-result'; result: GroupResult }
   | { id: number; type: 'error'; message: string }

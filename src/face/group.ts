@@ -1,0 +1,197 @@
+// Every face of one still photo (roll-call from one photo, issue 14 item 5): where the face worker looks for faces in
+// a class photo of up to 2048 px a side, and how the looks are merged into one box per face. Plain TypeScript (no DOM):
+// the worker (src/face/pipeline.ts detectGroup) runs it with face-api's TinyFaceDetector, the unit test with face-api's
+// Node build on a composed class photo.
+//
+// MEASURED (face-api 1.7.15 TinyFaceDetector, WASM, on a 2048x1152 photo of 28 head-and-shoulder photos from
+// ../shared/faces laid out in rows, faces found / faces there, time in Node on this 2-core machine):
+// - The detector pads the photo to a square and scales it to its input size; it finds a face only when the face is
+//   about 40 px wide or more at that scale. On the whole photo at the largest input the kiosk uses (608) that is faces
+//   of 130 px and more: a class photo's faces (40-80 px) are all missed (0/32 at 32, 40 and 48 px).
+// - The whole photo at a larger input is slow and still misses small faces: 1280 finds faces of 64 px (32/32, 0.9 s)
+//   but only 16/32 of 48 px; 1536 finds 27/32 of 48 px (1.3 s) and 4/32 of 36 px (2.5 s).
+// - Tiles at native scale or larger find them: 512 px tiles read at 640 (x1.25) found 32/32 at 32, 40 and 48 px
+//   (15 tiles, 2.2 s); 640 px tiles at 640 missed some of 32-40 px (17/32, 30/32); 512 tiles at 512 also (18/32,
+//   31/32); 448 at 608 found all but took 3.4 s (24 tiles).
+// So: three looks, coarse to fine, each tiled so that a face is whole in at least one tile of the look that sees it:
+// the whole photo at 608 (faces of ~130 px and more), 1024 px tiles at 608 overlapping by 256 (~70-256 px), and
+// 512 px tiles at 640 overlapping by 128 (~30-128 px). The same face seen by several looks or tiles is merged.
+
+export interface GroupBox {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+export interface GroupDetection {
+  box: GroupBox
+  score: number
+}
+
+/** One look at the photo: tiles of `tile` px (Infinity: the whole photo), each read at the detector's `input` size. */
+export interface GroupLook {
+  tile: number
+  /** Least overlap of neighbouring tiles, px: more than the largest face this look has to find whole. */
+  overlap: number
+  /** TinyFaceDetector input size (a multiple of 32). */
+  input: number
+}
+
+export const GROUP_LOOKS: readonly GroupLook[] = Object.freeze([
+  { tile: Number.POSITIVE_INFINITY, overlap: 0, input: 608 },
+  { tile: 1024, overlap: 256, input: 608 },
+  { tile: 512, overlap: 128, input: 640 },
+])
+
+/** Detections under this score are dropped (a class photo has more faces than anything else; the kiosk counts from 0.3). */
+export const GROUP_MIN_SCORE = 0.4
+/** Two detections overlapping at least this much are one face. */
+export const GROUP_SAME_FACE_IOU = 0.3
+/** A face this small (shorter side, px) is kept as a box but gets no descriptor: too few pixels to recognise. */
+export const GROUP_MIN_DESCRIBED_PX = 24
+
+export interface Tile {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+/** Starts of the windows of `size` spread evenly over `length`, first at 0, last flush with the end, overlapping >= `overlap`. */
+function starts(length: number, size: number, overlap: number): number[] {
+  if (length <= size) return [0]
+  const n = Math.ceil((length - overlap) / (size - overlap))
+  return Array.from({ length: n }, (_, i) => Math.round((i * (length - size)) / (n - 1)))
+}
+
+/** The tiles of one look over a width x height photo, row by row. */
+export function planTiles(width: number, height: number, look: Pick<GroupLook, 'tile' | 'overlap'>): Tile[] {
+  if (!(look.tile > look.overlap && look.overlap >= 0)) throw new RangeError(`a tile (${look.tile}) must be larger than its overlap (${look.overlap})`)
+  const tiles: Tile[] = []
+  for (const y of starts(height, look.tile, look.overlap)) {
+    for (const x of starts(width, look.tile, look.overlap)) tiles.push({ x, y, width: Math.min(look.tile, width), height: Math.min(look.tile, height) })
+  }
+  return tiles
+}
+
+/** One detector call: a region of the photo read at an input size. */
+export interface GroupPass {
+  tile: Tile
+  input: number
+}
+
+/**
+ * Every detector call for a photo, coarse to fine. A look whose tile covers the whole photo is a whole-photo look;
+ * two whole-photo looks that would read the photo at (about) the same scale are one.
+ */
+export function planPasses(width: number, height: number, looks: readonly GroupLook[] = GROUP_LOOKS): GroupPass[] {
+  const passes: GroupPass[] = []
+  const wholeScales: number[] = []
+  const side = Math.max(width, height)
+  for (const look of looks) {
+    if (look.tile >= side) {
+      const scale = look.input / side
+      if (wholeScales.some((s) => Math.abs(s - scale) / s < 0.2)) continue
+      wholeScales.push(scale)
+      passes.push({ tile: { x: 0, y: 0, width, height }, input: look.input })
+      continue
+    }
+    for (const tile of planTiles(width, height, look)) passes.push({ tile, input: look.input })
+  }
+  return passes
+}
+
+export interface GroupCandidate extends GroupDetection {
+  /** Touches an edge of its tile that is not an edge of the photo: probably a face cut in two. */
+  cut: boolean
+}
+
+/** A tile's detections (in the tile's pixels) moved into the photo, marked when cut by an inner edge of the tile. */
+export function placeDetections(found: readonly GroupDetection[], tile: Tile, photo: { width: number; height: number }, edge = 2): GroupCandidate[] {
+  return found.map((d) => {
+    const b = d.box
+    const cut =
+      (tile.x > 0 && b.x <= edge) ||
+      (tile.y > 0 && b.y <= edge) ||
+      (tile.x + tile.width < photo.width && b.x + b.width >= tile.width - edge) ||
+      (tile.y + tile.height < photo.height && b.y + b.height >= tile.height - edge)
+    return { score: d.score, cut, box: { x: b.x + tile.x, y: b.y + tile.y, width: b.width, height: b.height } }
+  })
+}
+
+function intersection(a: GroupBox, b: GroupBox): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y)
+  return w > 0 && h > 0 ? w * h : 0
+}
+
+export function iou(a: GroupBox, b: GroupBox): number {
+  const inter = intersection(a, b)
+  const union = a.width * a.height + b.width * b.height - inter
+  return union > 0 ? inter / union : 0
+}
+
+/** Share of the smaller box that lies inside the other. */
+export function containment(a: GroupBox, b: GroupBox): number {
+  const smaller = Math.min(a.width * a.height, b.width * b.height)
+  return smaller > 0 ? intersection(a, b) / smaller : 0
+}
+
+/** The box clipped to the photo (a detector's box may reach past its edge), or null when nothing is left of it. */
+export function clipBox(box: GroupBox, photo: { width: number; height: number }): GroupBox | null {
+  const x = Math.max(0, box.x)
+  const y = Math.max(0, box.y)
+  const width = Math.min(photo.width, box.x + box.width) - x
+  const height = Math.min(photo.height, box.y + box.height) - y
+  return width >= 1 && height >= 1 ? { x, y, width, height } : null
+}
+
+/**
+ * One box per face: whole faces before cut ones, then by score; a candidate overlapping a face already kept (IoU over
+ * `sameFaceIou`, or mostly inside it or around it) is that face seen again. Sorted top to bottom, left to right
+ * (rows of a class photo), at most `max`, the strongest kept.
+ */
+export function mergeDetections(candidates: readonly GroupCandidate[], photo: { width: number; height: number }, options: { minScore?: number; sameFaceIou?: number; max?: number } = {}): GroupDetection[] {
+  const minScore = options.minScore ?? GROUP_MIN_SCORE
+  const sameFaceIou = options.sameFaceIou ?? GROUP_SAME_FACE_IOU
+  const order = candidates.filter((c) => c.score >= minScore).sort((a, b) => Number(a.cut) - Number(b.cut) || b.score - a.score)
+  const kept: GroupDetection[] = []
+  for (const c of order) {
+    const box = clipBox(c.box, photo)
+    if (!box) continue
+    if (kept.some((k) => iou(k.box, box) >= sameFaceIou || containment(k.box, box) >= 0.6)) continue
+    kept.push({ box, score: c.score })
+  }
+  const strongest = options.max !== undefined && kept.length > options.max ? [...kept].sort((a, b) => b.score - a.score).slice(0, options.max) : kept
+  return readingOrder(strongest)
+}
+
+/** Top to bottom in rows (a face whose centre is within half a face height of the row's first face is in that row), left to right. */
+export function readingOrder<T extends { box: GroupBox }>(faces: readonly T[]): T[] {
+  const byTop = [...faces].sort((a, b) => a.box.y + a.box.height / 2 - (b.box.y + b.box.height / 2))
+  const rows: T[][] = []
+  for (const face of byTop) {
+    const cy = face.box.y + face.box.height / 2
+    const row = rows[rows.length - 1]
+    const first = row?.[0]
+    if (row && first && Math.abs(cy - (first.box.y + first.box.height / 2)) <= Math.max(first.box.height, face.box.height) / 2) row.push(face)
+    else rows.push([face])
+  }
+  return rows.flatMap((row) => row.sort((a, b) => a.box.x - b.box.x))
+}
+
+/** Runs the detector over every pass and merges what it found. `detect` gets a region of the photo and an input size. */
+export async function findGroupFaces(
+  photo: { width: number; height: number },
+  detect: (tile: Tile, input: number) => Promise<GroupDetection[]>,
+  options: { looks?: readonly GroupLook[]; max?: number; onPass?: (done: number, total: number) => void | Promise<void> } = {},
+): Promise<GroupDetection[]> {
+  const passes = planPasses(photo.width, photo.height, options.looks)
+  const candidates: GroupCandidate[] = []
+  for (const [i, pass] of passes.entries()) {
+    candidates.push(...placeDetections(await detect(pass.tile, pass.input), pass.tile, photo))
+    await options.onPass?.(i + 1, passes.length)
+  }
+  return mergeDetections(candidates, photo, { max: options.max })
+}
