@@ -1,0 +1,203 @@
+// Roll-call from one photo (issue 14 item 5), the tablet's model: the faces the face worker found in the photo are
+// named against the kiosk's gallery with a one-to-one assignment (shared/face/assign.ts: no member twice, no face
+// twice), the names the petugas should look at are marked, the petugas's fixes keep the assignment one-to-one, and the
+// confirmed roll-call becomes the body of POST /api/attendance/roll-call (shared/attendance/roll-call.ts).
+// Plain TypeScript (no DOM): the screen (src/views/petugas/RollCall.vue) draws it.
+import { ROLL_CALL_MAX_FACES, type RollCall, type RollCallBox } from '@shared/attendance/roll-call'
+import type { AttendanceKind } from '@shared/attendance/sync'
+import { assignFaces } from '@shared/face/assign'
+import { l2Distance, type MatchOptions } from '@shared/face/match'
+import type { DescriptorEntry } from '~/offline/db'
+import { galleryOfRows, rowDescriptors } from './gallery'
+
+/** What the tablet found at one face of the photo. */
+export interface FoundFace {
+  /** In the photo's pixels. */
+  box: RollCallBox
+  score: number
+  /** The recognition model's descriptor, or null (a face too small to describe). */
+  descriptor: Float32Array | null
+}
+
+/** Why a name needs the petugas's look: another member is within the margin, or the member is confusable (gallery). */
+export type RollCallCheck = 'uncertain' | 'confusable'
+
+/** How a face shows on the photo: green named, amber "check", grey unknown. */
+export type RollCallMark = 'named' | 'check' | 'unknown'
+
+export interface RollCallCandidate {
+  memberId: number
+  distance: number
+}
+
+export interface RollCallFace {
+  box: RollCallBox
+  score: number
+  /** The member named, or null (nobody). */
+  memberId: number | null
+  /** The tablet's distance from this face to the member named (null when unnamed or not in the gallery). */
+  distance: number | null
+  /** 'recognised': the tablet's own match; 'chosen': the petugas chose or confirmed the name. */
+  namedBy: 'recognised' | 'chosen'
+  /** Why the tablet's name needs a look (null once the petugas confirmed or chose). */
+  check: RollCallCheck | null
+  /** The closest members to this face, closest first (for the petugas's choice). */
+  candidates: RollCallCandidate[]
+}
+
+/** Candidates kept per face. */
+const CANDIDATES = 3
+
+export function markOf(face: Pick<RollCallFace, 'memberId' | 'check'>): RollCallMark {
+  if (face.memberId === null) return 'unknown'
+  return face.check ? 'check' : 'named'
+}
+
+/** Each member's smallest distance to `probe`, closest first. */
+function closestMembers(rows: readonly DescriptorEntry[], probe: Float32Array, limit: number): RollCallCandidate[] {
+  const out: RollCallCandidate[] = []
+  for (const row of rows) {
+    let best = Number.POSITIVE_INFINITY
+    for (const d of rowDescriptors(row)) best = Math.min(best, l2Distance(d, probe))
+    if (Number.isFinite(best)) out.push({ memberId: row.member_id, distance: best })
+  }
+  return out.sort((a, b) => a.distance - b.distance || a.memberId - b.memberId).slice(0, limit)
+}
+
+/**
+ * Names the faces against the gallery rows the kiosk recognises (`rows`: the organization's, or the station's
+ * department's when the organization narrows it), with the organization's threshold and margin, as kiosk mode does.
+ * A name is marked for a look when another member is within the margin ('uncertain') or the member's face is close to
+ * another member's ('confusable', from the gallery). A face without a descriptor is unknown.
+ */
+export function nameFaces(found: readonly FoundFace[], rows: readonly DescriptorEntry[], options: MatchOptions): RollCallFace[] {
+  const described = found.map((f, i) => ({ f, i })).filter((x): x is { f: FoundFace & { descriptor: Float32Array }; i: number } => x.f.descriptor !== null)
+  const gallery = galleryOfRows(rows)
+  const assigned = gallery.size > 0 && described.length > 0 ? assignFaces(gallery, described.map((x) => x.f.descriptor), options) : []
+  const confusable = new Set(rows.filter((r) => r.confusable).map((r) => r.member_id))
+  const byFace = new Map(assigned.map((a) => [(described[a.face] as { i: number }).i, a]))
+  return found.map((f, i) => {
+    const a = byFace.get(i)
+    const memberId = a?.memberId ?? null
+    const check: RollCallCheck | null = memberId === null ? null : a?.status === 'uncertain' ? 'uncertain' : confusable.has(memberId) ? 'confusable' : null
+    return {
+      box: f.box,
+      score: f.score,
+      memberId,
+      distance: a?.distance ?? null,
+      namedBy: 'recognised',
+      check,
+      candidates: f.descriptor ? closestMembers(rows, f.descriptor, CANDIDATES) : [],
+    }
+  })
+}
+
+export interface RollCallFix {
+  faces: RollCallFace[]
+  /** The face the chosen member was taken from (now unknown), or null. */
+  movedFrom: number | null
+}
+
+/**
+ * The petugas names face `index` (a member, or null for "unknown"). One-to-one stays true: a member chosen here is
+ * taken off any other face, which becomes unknown. The tablet's distance to the chosen member is kept when known.
+ */
+export function chooseMember(faces: readonly RollCallFace[], index: number, memberId: number | null): RollCallFix {
+  const target = faces[index]
+  if (!target) throw new RangeError(`no face ${index}`)
+  let movedFrom: number | null = null
+  const next = faces.map((f, i): RollCallFace => {
+    if (i === index) {
+      const distance = memberId === null ? null : memberId === f.memberId ? f.distance : (f.candidates.find((c) => c.memberId === memberId)?.distance ?? null)
+      return { ...f, memberId, distance, namedBy: 'chosen', check: null }
+    }
+    if (memberId !== null && f.memberId === memberId) {
+      movedFrom = i
+      return { ...f, memberId: null, distance: null, namedBy: 'chosen', check: null }
+    }
+    return f
+  })
+  return { faces: next, movedFrom }
+}
+
+/** The petugas confirms the name the tablet gave a face marked for a look. */
+export function confirmFace(faces: readonly RollCallFace[], index: number): RollCallFace[] {
+  const face = faces[index]
+  if (!face || face.memberId === null) return [...faces]
+  return chooseMember(faces, index, face.memberId).faces
+}
+
+/** The petugas says a box is not a face at all (a poster, a pattern): it leaves the roll-call. */
+export function removeFace(faces: readonly RollCallFace[], index: number): RollCallFace[] {
+  return faces.filter((_, i) => i !== index)
+}
+
+export interface RollCallSummary {
+  faces: number
+  /** Faces with a member (green and amber): the records the confirmation makes. */
+  named: number
+  /** Of those, the amber ones nobody looked at yet. */
+  check: number
+  unknown: number
+}
+
+export function summarise(faces: readonly RollCallFace[]): RollCallSummary {
+  const marks = faces.map(markOf)
+  const check = marks.filter((m) => m === 'check').length
+  const unknown = marks.filter((m) => m === 'unknown').length
+  return { faces: faces.length, named: faces.length - unknown, check, unknown }
+}
+
+/** The factor that brings a photo's longer side down to `maxSide` (1 when it already fits). */
+export function photoScale(width: number, height: number, maxSide: number): number {
+  const side = Math.max(width, height)
+  return side > maxSide ? maxSide / side : 1
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
+
+export interface RollCallBodyInput {
+  clientId: string
+  deviceId: string
+  capturedAt: Date
+  /** The signed-in petugas's member id. */
+  recordedBy: number | null
+  kind: AttendanceKind
+  locationId: number | null
+  position: { latitude: number; longitude: number; accuracy: number } | null
+  /** The photo as sent (JPEG, base64), and its size in pixels. */
+  photo: string
+  width: number
+  height: number
+  faces: readonly RollCallFace[]
+}
+
+/**
+ * The request body, without `sent_at` (set when it is sent; the outbox may keep it a while). Every face goes in, the
+ * unknown ones with member null (they count, nobody is recorded for them); boxes are clipped to the photo.
+ */
+export function rollCallBody(input: RollCallBodyInput): Omit<RollCall, 'sent_at'> {
+  if (input.faces.length > ROLL_CALL_MAX_FACES) throw new RangeError(`a roll-call names at most ${ROLL_CALL_MAX_FACES} faces`)
+  const faces = input.faces.map((f) => {
+    const x = Math.max(0, round(f.box.x, 1))
+    const y = Math.max(0, round(f.box.y, 1))
+    const box = { x, y, width: Math.max(1, Math.min(input.width - x, round(f.box.width, 1))), height: Math.max(1, Math.min(input.height - y, round(f.box.height, 1))) }
+    return {
+      box,
+      member_id: f.memberId,
+      ...(f.memberId !== null ? { named_by: f.namedBy } : {}),
+      ...(f.memberId !== null && f.distance !== null ? { distance: round(Math.min(4, f.distance), 4) } : {}),
+    }
+  })
+  return {
+    client_id: input.clientId,
+    device_id: input.deviceId,
+    captured_at: input.capturedAt.toISOString(),
+    ...(input.recordedBy ? { recorded_by: input.recordedBy } : {}),
+    kind: input.kind,
+    ...(input.locationId ? { location_id: input.locationId } : {}),
+    ...(input.position ? { latitude: input.position.latitude, longitude: input.position.longitude, accuracy: Math.round(input.position.accuracy) } : {}),
+    photo: input.photo,
+    faces,
+  }
+}
