@@ -3,6 +3,7 @@ import { clientsClaim } from 'workbox-core'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { getMeta, hadirDb } from './offline/db'
+import { flushRollCalls, rollCallTransport } from './offline/roll-calls'
 import { exclusively, fetchTransport, flushOutbox } from './offline/sync'
 
 declare let self: ServiceWorkerGlobalScope
@@ -37,7 +38,7 @@ registerRoute(
 )
 
 // (Service workers may not use import(): the sync module is bundled in.)
-// Background Sync (where the browser has it) flushes the same outbox as the page, under the same Web Lock.
+// Background Sync (where the browser has it) flushes the same outbox and roll-calls as the page, under the same Web Lock.
 interface SyncEvent extends ExtendableEvent {
   tag: string
 }
@@ -51,5 +52,8 @@ async function flushFromWorker(): Promise<void> {
   const db = hadirDb()
   const id = await getMeta<string>(db, 'device_id')
   if (!id) return
-  await exclusively(() => flushOutbox(db, fetchTransport(fetch), { deviceId: id }))
+  await exclusively(async () => {
+    await flushOutbox(db, fetchTransport(fetch), { deviceId: id })
+    await flushRollCalls(db, rollCallTransport(fetch))
+  })
 }

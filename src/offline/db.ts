@@ -1,6 +1,7 @@
 // The device's own database (IndexedDB through Dexie). The outbox is the only source of truth for unsent captures:
 // a record leaves it only when the server has acknowledged it.
 import Dexie, { type EntityTable } from 'dexie'
+import type { RollCall, RollCallResult } from '@shared/attendance/roll-call'
 import type { SyncRecord } from '@shared/attendance/sync'
 import type { StoredEvidence } from '~/face/evidence-store'
 
@@ -55,6 +56,31 @@ export interface DescriptorEntry {
   descriptors: ArrayBuffer
 }
 
+/**
+ * A confirmed roll-call (one photo, a name per face: shared/attendance/roll-call.ts), kept until the server answered
+ * it: sent by the same sync loop as the outbox, offline-first. After the answer the entry stays (without its photo)
+ * with the server's per-face results, for the screen.
+ */
+export interface RollCallEntry {
+  client_id: string
+  organization_id: number
+  /** What POST /api/attendance/roll-call receives, without sent_at (set when sent). The photo is emptied once answered. */
+  body: Omit<RollCall, 'sent_at'>
+  /** The name shown for each face when it was confirmed (null: unknown), for the results offline. */
+  names: (string | null)[]
+  /** Local date and time of the photo (organization zone). */
+  date: string
+  time: string
+  created_at: number
+  attempts: number
+  /** pending: waits to be sent; sent: the server answered (results in `result`); attention: the server refused it. */
+  state: 'pending' | 'sent' | 'attention'
+  result?: RollCallResult
+  sent_at?: number
+  attention_code?: string
+  attention_reason?: string
+}
+
 export interface MetaEntry {
   key: string
   value: unknown
@@ -65,6 +91,7 @@ export type HadirDb = Dexie & {
   captures: EntityTable<CaptureEntry, 'client_id'>
   descriptors: EntityTable<DescriptorEntry, 'member_id'>
   meta: EntityTable<MetaEntry, 'key'>
+  rollCalls: EntityTable<RollCallEntry, 'client_id'>
 }
 
 export function openHadirDb(name = 'hadir'): HadirDb {
@@ -75,6 +102,8 @@ export function openHadirDb(name = 'hadir'): HadirDb {
     descriptors: '&member_id, organization_id',
     meta: '&key',
   })
+  // Roll-call from one photo (issue 14 item 5): the confirmed roll-calls, until the server answered them.
+  db.version(2).stores({ rollCalls: '&client_id, organization_id, state, created_at' })
   return db
 }
 

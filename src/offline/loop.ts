@@ -3,7 +3,11 @@
 // only an extra: Safari has none, and the outbox — not the worker — is the source of truth.
 import type { HadirDb } from './db'
 import { outboxCounts } from './outbox'
+import { flushRollCalls, rollCallCounts, type RollCallTransport } from './roll-calls'
 import { backoffMs, exclusively, flushOutbox, lastSyncAt, type SyncTransport } from './sync'
+
+/** How soon to look again when another flush held the lock. */
+const BUSY_RETRY_MS = 2_000
 
 export interface SyncState {
   pending: number
@@ -18,6 +22,8 @@ export interface SyncState {
 export interface SyncLoopOptions {
   db: HadirDb
   transport: SyncTransport
+  /** Sends the roll-call queue too (src/offline/roll-calls.ts), after the outbox, under the same lock. */
+  rollCalls?: RollCallTransport
   deviceId: string
   organizationId?: number
   intervalMs?: number
@@ -80,11 +86,15 @@ export class SyncLoop {
     this.emit()
     let delay = this.opts.intervalMs ?? 60_000
     try {
-      const ran = await exclusively(() => flushOutbox(this.opts.db, this.opts.transport, { deviceId: this.opts.deviceId, organizationId: this.opts.organizationId }))
+      const ran = await exclusively(() => this.flushAll())
       if (ran !== null) {
         this.failures = 0
         this.state.lastError = null
         this.state.online = true
+      } else {
+        // Another flush holds the lock (this page's, another tab's or the service worker's): what was just queued may
+        // have come after it looked, so look again soon rather than at the next interval.
+        delay = Math.min(delay, BUSY_RETRY_MS)
       }
     } catch (err) {
       this.failures++
@@ -93,15 +103,37 @@ export class SyncLoop {
     } finally {
       this.state.syncing = false
       await this.refresh()
+      if (this.timer) clearTimeout(this.timer)
       if (!this.stopped) this.timer = setTimeout(() => void this.flush(), delay)
     }
+  }
+
+  /** The outbox, then the roll-calls: a failure of one does not keep the other from being sent. */
+  private async flushAll(): Promise<true> {
+    const { db, organizationId } = this.opts
+    let failure: unknown = null
+    try {
+      await flushOutbox(db, this.opts.transport, { deviceId: this.opts.deviceId, organizationId })
+    } catch (err) {
+      failure = err
+    }
+    if (this.opts.rollCalls) {
+      try {
+        await flushRollCalls(db, this.opts.rollCalls, { organizationId })
+      } catch (err) {
+        failure ??= err
+      }
+    }
+    if (failure !== null) throw failure
+    return true
   }
 
   /** Re-reads the counters (after a capture was queued). */
   async refresh(): Promise<void> {
     const counts = await outboxCounts(this.opts.db, this.opts.organizationId)
-    this.state.pending = counts.pending
-    this.state.attention = counts.attention
+    const rollCalls = this.opts.rollCalls ? await rollCallCounts(this.opts.db, this.opts.organizationId) : { pending: 0, attention: 0 }
+    this.state.pending = counts.pending + rollCalls.pending
+    this.state.attention = counts.attention + rollCalls.attention
     this.state.lastSyncAt = await lastSyncAt(this.opts.db)
     this.emit()
   }

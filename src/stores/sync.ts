@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive } from 'vue'
 import { getMeta, hadirDb, setMeta } from '~/offline/db'
 import { enqueueCapture, type NewCapture } from '~/offline/outbox'
+import { enqueueRollCall, type NewRollCall, rollCallTransport } from '~/offline/roll-calls'
 import { SyncLoop, type SyncState } from '~/offline/loop'
 import { fetchTransport } from '~/offline/sync'
 import { deviceId } from '~/face/device'
@@ -24,7 +25,7 @@ export const useSyncStore = defineStore('sync', () => {
     // The service worker has no localStorage: it reads the device id from IndexedDB.
     if ((await getMeta<string>(db, 'device_id')) !== id) await setMeta(db, 'device_id', id)
     void navigator.storage?.persist?.().catch(() => false)
-    loop = new SyncLoop({ db, transport: fetchTransport(), deviceId: id, organizationId, onChange: (s) => Object.assign(state, s) })
+    loop = new SyncLoop({ db, transport: fetchTransport(), rollCalls: rollCallTransport(), deviceId: id, organizationId, onChange: (s) => Object.assign(state, s) })
     loop.start()
   }
 
@@ -42,12 +43,20 @@ export const useSyncStore = defineStore('sync', () => {
     void loop?.flush()
   }
 
+  /** Saves a confirmed roll-call (and its faces' captures) and tries to send it at once; it waits offline. */
+  async function rollCall(entry: NewRollCall): Promise<void> {
+    await enqueueRollCall(hadirDb(), entry)
+    await loop?.refresh()
+    void requestBackgroundSync()
+    void loop?.flush()
+  }
+
   async function flush(): Promise<void> {
     await loop?.flush()
   }
 
   const waiting = computed(() => state.pending + state.attention)
-  return { state, waiting, start, stop, capture, flush }
+  return { state, waiting, start, stop, capture, rollCall, flush }
 })
 
 /** Asks the service worker to flush when connectivity returns, where the browser supports Background Sync. */
