@@ -2,7 +2,7 @@
 // frames for as long as the screen is open — one frame in flight at a time, so the preview (a plain <video>) stays
 // fluid whatever the analysis costs.
 import { onBeforeUnmount, readonly, ref, type Ref } from 'vue'
-import { attachFrontCamera, CameraError, type CameraProblem, stopStream } from '~/face/camera'
+import { attachFrontCamera, CameraError, type CameraOptions, type CameraProblem, stopStream } from '~/face/camera'
 
 export type KioskCameraStatus = 'idle' | 'camera' | 'loading' | 'running' | 'error'
 export type KioskCameraProblem = CameraProblem | 'engine'
@@ -10,8 +10,8 @@ export type KioskCameraProblem = CameraProblem | 'engine'
 export interface FrameAnalyser {
   /** Prepares what the analysis needs (the face models); reports 0..1. Throws when it cannot. */
   prepare?: (progress: (fraction: number) => void) => Promise<void>
-  /** Analyses the video's current frame. */
-  analyse: (video: HTMLVideoElement) => Promise<void>
+  /** Analyses the video's current frame. Without it the camera only shows its preview (roll-call takes one photo). */
+  analyse?: (video: HTMLVideoElement) => Promise<void>
   /** Pause between frames, ms (the QR reader does not need every frame). */
   intervalMs?: number
 }
@@ -21,7 +21,7 @@ const MAX_FRAME_ERRORS = 5
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: FrameAnalyser) {
+export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: FrameAnalyser, options: { camera?: () => CameraOptions } = {}) {
   const status = ref<KioskCameraStatus>('idle')
   const problem = ref<KioskCameraProblem | null>(null)
   const progress = ref(0)
@@ -36,7 +36,7 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
     problem.value = null
     status.value = 'camera'
     try {
-      stream = await attachFrontCamera(video.value, stream)
+      stream = await attachFrontCamera(video.value, stream, options.camera?.())
     } catch (error) {
       stream = null
       problem.value = error instanceof CameraError ? error.problem : 'unknown'
@@ -57,7 +57,7 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
       if (disposed) return stop()
     }
     status.value = 'running'
-    void loop()
+    if (analyser.analyse) void loop()
   }
 
   async function loop(): Promise<void> {
@@ -70,7 +70,7 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
         continue
       }
       try {
-        await analyser.analyse(element)
+        await analyser.analyse?.(element)
         errors = 0
       } catch (error) {
         if (++errors >= MAX_FRAME_ERRORS) {

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { rollCallSchema } from '@shared/attendance/roll-call'
 import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import type { DescriptorEntry } from '~/offline/db'
-import { chooseMember, confirmFace, type FoundFace, markOf, nameFaces, photoScale, removeFace, rollCallBody, type RollCallFace, summarise } from './roll-call'
+import { chooseMember, confirmFace, defaultKind, type FoundFace, markOf, nameFaces, outcomeOf, outcomeSummary, photoScale, removeFace, rollCallBody, type RollCallFace, summarise } from './roll-call'
 
 /** A unit vector mixing basis directions: unit(1) is member 1's face, mix([1, 1], [2, 1]) lies halfway to member 2's. */
 function mix(...parts: [axis: number, weight: number][]): Float32Array {
@@ -134,6 +134,26 @@ describe('the request', () => {
   it('scales a photo to the longest side the server takes', () => {
     expect(photoScale(4000, 3000, 2048)).toBeCloseTo(0.512)
     expect(photoScale(1920, 1080, 2048)).toBe(1)
+  })
+})
+
+describe('the answer', () => {
+  it('says in words what became of each face', () => {
+    expect(outcomeOf({ status: 'applied', approval_status: 'verifying' })).toBe('checking')
+    expect(outcomeOf({ status: 'applied', approval_status: 'pending' })).toBe('review')
+    expect(outcomeOf({ status: 'duplicate', approval_status: 'approved' })).toBe('recorded')
+    expect(outcomeOf({ status: 'applied', approval_status: 'rejected' })).toBe('refused')
+    expect(outcomeOf({ status: 'rejected' })).toBe('refused')
+    expect(outcomeOf({ status: 'conflict' })).toBe('refused')
+    expect(outcomeOf({ status: 'unnamed' })).toBe('unknown')
+    expect(outcomeSummary([{ status: 'applied', approval_status: 'verifying' }, { status: 'applied', approval_status: 'pending' }, { status: 'rejected' }, { status: 'unnamed' }])).toEqual({ recorded: 2, refused: 1, unknown: 1 })
+  })
+
+  it('proposes check-in in the morning and check-out after the middle of the working day', () => {
+    expect(defaultKind('07:10:00', '07:00', '15:00')).toBe('check_in')
+    expect(defaultKind('10:59:59', '07:00', '15:00')).toBe('check_in')
+    expect(defaultKind('11:00:00', '07:00', '15:00')).toBe('check_out')
+    expect(defaultKind('23:00', '22:00', '06:00')).toBe('check_in') // a night shift: the petugas chooses
   })
 })
 

@@ -3,7 +3,7 @@
 // twice), the names the petugas should look at are marked, the petugas's fixes keep the assignment one-to-one, and the
 // confirmed roll-call becomes the body of POST /api/attendance/roll-call (shared/attendance/roll-call.ts).
 // Plain TypeScript (no DOM): the screen (src/views/petugas/RollCall.vue) draws it.
-import { ROLL_CALL_MAX_FACES, type RollCall, type RollCallBox } from '@shared/attendance/roll-call'
+import { ROLL_CALL_MAX_FACES, type RollCall, type RollCallBox, type RollCallFaceResult } from '@shared/attendance/roll-call'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { assignFaces } from '@shared/face/assign'
 import { l2Distance, type MatchOptions } from '@shared/face/match'
@@ -200,4 +200,46 @@ export function rollCallBody(input: RollCallBodyInput): Omit<RollCall, 'sent_at'
     photo: input.photo,
     faces,
   }
+}
+
+/** A face as the photo on the screen draws it (src/components/kiosk/RollCallPhoto.vue). */
+export interface PhotoBox {
+  box: RollCallBox
+  /** named (green), check (amber), unknown (grey), refused (red). */
+  tone: RollCallMark | 'refused'
+  /** The name shown on the box, or null. */
+  label: string | null
+  memberId: number | null
+}
+
+/** What became of one face, in the words the results use. */
+export type RollCallOutcome = 'recorded' | 'checking' | 'review' | 'refused' | 'unknown'
+
+export function outcomeOf(result: Pick<RollCallFaceResult, 'status' | 'approval_status'>): RollCallOutcome {
+  if (result.status === 'unnamed') return 'unknown'
+  if (result.status === 'rejected' || result.status === 'conflict' || result.approval_status === 'rejected') return 'refused'
+  if (result.approval_status === 'verifying') return 'checking'
+  if (result.approval_status === 'pending') return 'review'
+  return 'recorded'
+}
+
+/** Recorded (whatever check or review still follows), refused, and unknown faces of an answered roll-call. */
+export function outcomeSummary(results: readonly Pick<RollCallFaceResult, 'status' | 'approval_status'>[]): { recorded: number; refused: number; unknown: number } {
+  const outcomes = results.map(outcomeOf)
+  const refused = outcomes.filter((o) => o === 'refused').length
+  const unknown = outcomes.filter((o) => o === 'unknown').length
+  return { recorded: outcomes.length - refused - unknown, refused, unknown }
+}
+
+const minutes = (hhmm: string) => {
+  const [h, m] = hhmm.split(':').map(Number)
+  return (h ?? 0) * 60 + (m ?? 0)
+}
+
+/** Check-in until halfway through the working day, check-out after (the petugas can change it). Times "HH:MM[:SS]". */
+export function defaultKind(localTime: string, workStart: string, workEnd: string): AttendanceKind {
+  const start = minutes(workStart)
+  const end = minutes(workEnd)
+  if (!(end > start)) return 'check_in'
+  return minutes(localTime) >= (start + end) / 2 ? 'check_out' : 'check_in'
 }

@@ -34,6 +34,14 @@ function memberMay(permission: Permission): () => true | RouteLocationRaw {
   }
 }
 
+/** A petugas page that needs a permission of the session (roll-call records others); without it, the petugas home. */
+function petugasMay(permission: Permission): () => true | RouteLocationRaw {
+  return () => {
+    const me = useMobileStore().me
+    return me && hasPermission(me.permissions, permission) ? true : { name: 'petugas-home' }
+  }
+}
+
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'landing', component: () => import('~/views/LandingPage.vue') },
   { path: '/setup', name: 'setup', component: () => setup().then((m) => m.SetupWizard), meta: { title: 'setup.title' } },
@@ -206,6 +214,13 @@ export const routes: RouteRecordRaw[] = [
       { path: 'kiosk', name: 'petugas-kiosk', component: () => petugas().then((m) => m.KioskMode), meta: { title: 'kiosk.mode.title' } },
       { path: 'search', name: 'petugas-search', component: () => petugas().then((m) => m.MemberSearch), meta: { title: 'kiosk.search.title' } },
       { path: 'qr', name: 'petugas-qr', component: () => petugas().then((m) => m.QrScan), meta: { title: 'kiosk.qr.title' } },
+      {
+        path: 'roll-call',
+        name: 'petugas-roll-call',
+        component: () => petugas().then((m) => m.RollCall),
+        meta: { title: 'rollCall.title' },
+        beforeEnter: petugasMay('attendance:record:create'),
+      },
       {
         path: 'record/:memberId(\\d+)',
         name: 'petugas-record',
