@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { rollCallSchema } from '@shared/attendance/roll-call'
 import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import type { DescriptorEntry } from '~/offline/db'
-import { chooseMember, confirmFace, defaultKind, type FoundFace, markOf, nameFaces, outcomeOf, outcomeSummary, photoScale, removeFace, rollCallBody, type RollCallFace, summarise } from './roll-call'
+import { chooseMember, confirmFace, defaultKind, zoomRegion, type FoundFace, markOf, nameFaces, outcomeOf, outcomeSummary, photoScale, removeFace, rollCallBody, type RollCallFace, summarise } from './roll-call'
 
 /** A unit vector mixing basis directions: unit(1) is member 1's face, mix([1, 1], [2, 1]) lies halfway to member 2's. */
 function mix(...parts: [axis: number, weight: number][]): Float32Array {
@@ -134,6 +134,31 @@ describe('the request', () => {
   it('scales a photo to the longest side the server takes', () => {
     expect(photoScale(4000, 3000, 2048)).toBeCloseTo(0.512)
     expect(photoScale(1920, 1080, 2048)).toBe(1)
+  })
+})
+
+describe('the part of the photo shown', () => {
+  const photo = { width: 1920, height: 1080 }
+  const inside = (r: { x: number; y: number; width: number; height: number }, b: typeof r) => b.x >= r.x && b.y >= r.y && b.x + b.width <= r.x + r.width && b.y + b.height <= r.y + r.height
+
+  it('zooms to the faces of a class in the middle of the frame, every face and its name inside, between 4:3 and 2:1', () => {
+    const boxes = [{ x: 800, y: 300, width: 50, height: 60 }, { x: 900, y: 310, width: 50, height: 60 }, { x: 850, y: 420, width: 70, height: 80 }]
+    const r = zoomRegion(boxes, photo)
+    for (const b of boxes) expect(inside(r, b)).toBe(true)
+    expect(inside(r, { x: 850, y: 420 + 80, width: 70, height: 80 })).toBe(true) // room for the name under the face
+    expect(inside({ x: 0, y: 0, ...photo }, r)).toBe(true)
+    expect(r.width / r.height).toBeGreaterThanOrEqual(4 / 3 - 0.01)
+    expect(r.width / r.height).toBeLessThanOrEqual(2 + 0.01)
+    expect(r.width).toBeGreaterThanOrEqual(photo.width * 0.4 - 1)
+    expect(r.width).toBeLessThan(photo.width)
+  })
+
+  it('stays inside the photo for faces at its edge, and shows the whole photo when the faces fill it or there are none', () => {
+    const corner = zoomRegion([{ x: 0, y: 0, width: 60, height: 60 }], photo)
+    expect(corner.x).toBe(0)
+    expect(corner.y).toBe(0)
+    expect(zoomRegion([{ x: 50, y: 50, width: 80, height: 80 }, { x: 1800, y: 900, width: 80, height: 80 }], photo)).toEqual({ x: 0, y: 0, ...photo })
+    expect(zoomRegion([], photo)).toEqual({ x: 0, y: 0, ...photo })
   })
 })
 

@@ -212,6 +212,32 @@ export interface PhotoBox {
   memberId: number | null
 }
 
+/**
+ * The part of the photo worth showing: every face with room around it (a row of faces above, two below for the names),
+ * between 4:3 and 2:1, at least 40% of the photo's width, inside the photo. The whole photo when that is most of it.
+ */
+export function zoomRegion(boxes: readonly RollCallBox[], photo: { width: number; height: number }): RollCallBox {
+  const whole = { x: 0, y: 0, width: photo.width, height: photo.height }
+  if (boxes.length === 0) return whole
+  const face = Math.max(...boxes.map((b) => b.height))
+  let x0 = Math.min(...boxes.map((b) => b.x)) - face
+  let x1 = Math.max(...boxes.map((b) => b.x + b.width)) + face
+  let y0 = Math.min(...boxes.map((b) => b.y)) - face
+  let y1 = Math.max(...boxes.map((b) => b.y + b.height)) + face * 2
+  /** [lo, hi] made at least `size` long around its middle, then moved (and cut) inside [0, limit]. */
+  const span = (lo: number, hi: number, size: number, limit: number): [number, number] => {
+    if (hi - lo < size) [lo, hi] = [(lo + hi) / 2 - size / 2, (lo + hi) / 2 + size / 2]
+    const length = Math.min(limit, hi - lo)
+    const start = Math.max(0, Math.min(limit - length, lo))
+    return [start, start + length]
+  }
+  ;[x0, x1] = span(x0, x1, photo.width * 0.4, photo.width)
+  ;[y0, y1] = span(y0, y1, (x1 - x0) / 2, photo.height)
+  ;[x0, x1] = span(x0, x1, ((y1 - y0) * 4) / 3, photo.width)
+  const region = { x: Math.round(x0), y: Math.round(y0), width: Math.round(x1 - x0), height: Math.round(y1 - y0) }
+  return region.width * region.height > photo.width * photo.height * 0.7 ? whole : region
+}
+
 /** What became of one face, in the words the results use. */
 export type RollCallOutcome = 'recorded' | 'checking' | 'review' | 'refused' | 'unknown'
 
