@@ -18,7 +18,7 @@ async function handle(request: FaceWorkerRequest): Promise<FaceWorkerReply> {
   try {
     switch (request.kind) {
       case 'extract': {
-        const result = await extractFacesWith(request.image, request.detector)
+        const result = await extractFacesWith(request.image, request.detector, 'current', request.options)
         return { id: request.id, ok: true, kind: 'extract', result, threadId, ms: performance.now() - started }
       }
       case 'crash':

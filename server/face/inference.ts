@@ -76,7 +76,10 @@ const MAX_INPUT_SIDE = 1280
 const MAX_INPUT_PIXELS = 40_000_000
 /** Detections under this score are dropped by the detector (the quality gates count from DEFAULT_FACE_QUALITY.countScore). */
 const DETECTION_MIN_CONFIDENCE = 0.3
-const DETECTION_MAX_RESULTS = 20
+/** Faces kept per image by default (the strongest): each one costs a run of the recognition model. */
+export const DETECTION_MAX_RESULTS = 20
+/** The most faces one extraction may be asked for (ExtractOptions.maxResults): a group photo's tile. */
+export const DETECTION_MAX_RESULTS_LIMIT = 100
 
 function packageDir(name: string): string {
   return path.dirname(nodeRequire.resolve(`${name}/package.json`))
@@ -202,10 +205,27 @@ export type Recognition = 'current' | 'legacy'
 
 let legacyLoaded: Promise<void> | null = null
 
+export interface ExtractOptions {
+  /**
+   * Most faces kept (the strongest), default DETECTION_MAX_RESULTS (20), at most DETECTION_MAX_RESULTS_LIMIT: more
+   * for the tiles of a group photo (server/face/group.ts), whose class may hold 60 faces.
+   */
+  maxResults?: number
+}
+
 /** extractFaces with a chosen detector (see FaceDetector). */
-export async function extractFacesWith(image: Uint8Array, detector: FaceDetector, recognition: Recognition = 'current'): Promise<ExtractionResult> {
+export async function extractFacesWith(
+  image: Uint8Array,
+  detector: FaceDetector,
+  recognition: Recognition = 'current',
+  extract: ExtractOptions = {},
+): Promise<ExtractionResult> {
   if (detector !== 'ssd' && !(Number.isInteger(detector.tiny) && detector.tiny >= 128 && detector.tiny <= 608 && detector.tiny % 32 === 0)) {
     throw new RangeError(`TinyFaceDetector input size must be a multiple of 32 from 128 to 608, got ${String(detector.tiny)}`)
+  }
+  const maxResults = extract.maxResults ?? DETECTION_MAX_RESULTS
+  if (!(Number.isInteger(maxResults) && maxResults >= 1 && maxResults <= DETECTION_MAX_RESULTS_LIMIT)) {
+    throw new RangeError(`maxResults must be a whole number from 1 to ${DETECTION_MAX_RESULTS_LIMIT}, got ${String(maxResults)}`)
   }
   const { faceapi, tf } = await runtime()
   if (recognition === 'legacy') {
@@ -218,7 +238,7 @@ export async function extractFacesWith(image: Uint8Array, detector: FaceDetector
     try {
       const options =
         detector === 'ssd'
-          ? new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults: DETECTION_MAX_RESULTS })
+          ? new faceapi.SsdMobilenetv1Options({ minConfidence: DETECTION_MIN_CONFIDENCE, maxResults })
           : new faceapi.TinyFaceDetectorOptions({ inputSize: detector.tiny, scoreThreshold: DETECTION_MIN_CONFIDENCE })
       const detected = faceapi.detectAllFaces(input as unknown as FaceApi.TNetInput, options).withFaceLandmarks()
       // The strongest detections only: each one costs a run of the recognition model.
@@ -230,7 +250,7 @@ export async function extractFacesWith(image: Uint8Array, detector: FaceDetector
       const s = decoded.scale
       const pixels = { data: decoded.data, width: decoded.width, height: decoded.height, channels: 3 as const }
       const faces: ExtractedFace[] = []
-      for (const r of results.slice(0, DETECTION_MAX_RESULTS)) {
+      for (const r of results.slice(0, maxResults)) {
         const b = r.detection.box
         const points = r.landmarks.positions.map((p) => ({ x: p.x, y: p.y }))
         faces.push({

@@ -17,11 +17,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { FaceImageError, type ExtractionResult, type FaceDetector, type FaceModelsInfo } from './inference'
+import { FaceImageError, type ExtractionResult, type ExtractOptions, type FaceDetector, type FaceModelsInfo } from './inference'
 
 // ------------------------------------------------------------------ the messages (shared with face.worker.ts)
 
-export type FaceWorkerRequest = { id: number; kind: 'extract'; image: Uint8Array; detector: FaceDetector } | { id: number; kind: 'crash' }
+export type FaceWorkerRequest =
+  | { id: number; kind: 'extract'; image: Uint8Array; detector: FaceDetector; options?: ExtractOptions }
+  | { id: number; kind: 'crash' }
 
 export type FaceWorkerReply =
   | { id: number; ok: true; kind: 'extract'; result: ExtractionResult; threadId: number; ms: number }
@@ -149,12 +151,14 @@ export class FacePool {
 
   /**
    * extractFaces, with which worker ran it and how long it took there. `detector` (inference.ts FaceDetector): 'ssd'
-   * (default) for whole photos; { tiny: n } for face crops (evidence frames, server/face/evidence.ts).
+   * (default) for whole photos; { tiny: n } for face crops (evidence frames, server/face/evidence.ts). `options`
+   * (inference.ts ExtractOptions): e.g. more faces than the default 20 for the tiles of a group photo
+   * (server/face/group.ts).
    */
-  extractTraced(image: Uint8Array, detector: FaceDetector = 'ssd'): Promise<FaceExtraction> {
+  extractTraced(image: Uint8Array, detector: FaceDetector = 'ssd', options?: ExtractOptions): Promise<FaceExtraction> {
     if (!(image instanceof Uint8Array)) return Promise.reject(new FaceImageError('no image data'))
     // A copy: the caller's buffer stays usable (evidence crops are ~10-20 KB).
-    return this.submit({ id: this.nextId++, kind: 'extract', image: image.slice(), detector })
+    return this.submit({ id: this.nextId++, kind: 'extract', image: image.slice(), detector, ...(options ? { options } : {}) })
   }
 
   /** Starts every worker and waits until each has loaded the models (readiness for benchmarks and servers). */
