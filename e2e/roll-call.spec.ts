@@ -204,6 +204,11 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     await expect(screen).toHaveAttribute('data-unknown', '3')
     await expect(page.getByTestId('roll-call-summary')).toContainText('6 faces')
     await shot(page, 'roll-call-review')
+    // The tablet speaks Indonesian too.
+    await page.getByTestId('language-id').click()
+    await expect(page.getByTestId('roll-call-summary')).toContainText('6 wajah')
+    await shot(page, 'roll-call-review-id', [TABLET])
+    await page.getByTestId('language-en').click()
     await confirmChecks(page)
     await expect(screen).toHaveAttribute('data-named', '3')
     await expect(page.getByTestId('roll-call-record')).toHaveText(/Record 3/)
