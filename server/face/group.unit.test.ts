@@ -129,6 +129,18 @@ describe('extractGroupFaces on real photos', () => {
     expect(new Set(matched.map((m) => m.face)).size).toBe(7)
   })
 
+  it('the class photo is deterministic: the same people and seed give the same JPEG, another seed another arrangement', async () => {
+    const people = IDENTITIES.map((id) => ({ file: path.join(FACES_DIR, 'people', id, photosOf(id).at(-1)!), label: id }))
+    const again = await composeClassPhoto(people, { seed: 1, faceSizes: { back: 40, front: 80 } })
+    expect(again.jpeg.equals(photo.jpeg)).toBe(true)
+    expect(again.faces).toEqual(photo.faces)
+    const other = await composeClassPhoto(people, { seed: 2, faceSizes: { back: 40, front: 80 } })
+    expect(other.faces.map((f) => f.label)).not.toEqual(photo.faces.map((f) => f.label))
+    for (const f of [...photo.faces, ...other.faces]) {
+      expect(f.box.x >= 0 && f.box.y >= 0 && f.box.x + f.box.width <= photo.width && f.box.y + f.box.height <= photo.height).toBe(true)
+    }
+  })
+
   it('names each face right against a gallery of the other photos (one-to-one, organization defaults)', async () => {
     const entries: { memberId: number; descriptor: Float32Array }[] = []
     for (const [memberId, id] of IDENTITIES.entries()) {
