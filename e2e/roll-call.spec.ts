@@ -1,15 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page, request, test } from '@playwright/test'
-import sharp from 'sharp'
 import { boxIou, type RollCallBox } from '../shared/attendance/roll-call'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { composeClassPhoto, type ClassPhoto } from '../tools/faces/class-photo'
 import { ADMIN, type AdminApi, adminApi, apiData } from './support/api'
 import { BASE_URL, cameraBrowser, logWhile, SHOTS, watchedPage } from './support/browser'
+import { classPhotoY4m } from './support/class-photo'
 import { personPhoto, registerFaceWithEvidence } from './support/evidence'
 import { facesDir, VIDEO_DIR } from './support/fake-camera'
-import { writeY4m } from './support/y4m'
 
 // Roll-call from one photo (issue 14 item 5) on the petugas tablet, in Chromium with a fake camera showing a class
 // photo composed from real photos (tools/faces/class-photo.ts, ../shared/faces): three of the six people in it are
@@ -90,15 +89,15 @@ async function ownRecords(member: Member) {
   return (await apiData<{ records: { check_in_time: string | null; check_out_time: string | null; approval_status: string; flags: string[] }[] }>(await member.api.get('/api/attendance/mine'))).records
 }
 
-/** The class photo as the tablet's camera: one still frame of 1920x1080, looped by Chromium. */
+/** The class photo as the tablet's camera: one still frame of 1920x1080 (e2e/support/class-photo.ts), looped by Chromium. */
 async function classVideo(): Promise<{ video: string; photo: ClassPhoto }> {
   const people = (Object.keys(PEOPLE) as Who[]).map((who) => ({ file: personPhoto(PEOPLE[who].identity, PEOPLE[who].photo), label: who }))
-  const photo = await composeClassPhoto(people, { width: 1920, height: 1080, faceSizes: { back: 70, front: 100 }, seed: 5 })
+  const composed = await composeClassPhoto(people, { width: 1920, height: 1080, faceSizes: { back: 70, front: 100 }, seed: 5 })
   fs.mkdirSync(VIDEO_DIR, { recursive: true })
-  fs.writeFileSync(path.join(VIDEO_DIR, 'roll-call-class.jpg'), photo.jpeg)
-  const { data, info } = await sharp(photo.jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true })
-  const frame = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }
-  return { video: writeY4m(path.join(VIDEO_DIR, 'roll-call.y4m'), [frame]), photo }
+  fs.writeFileSync(path.join(VIDEO_DIR, 'roll-call-class.jpg'), composed.jpeg)
+  // The camera frame has the photo's size: the faces' boxes are the same in the frame.
+  const { file, faces } = await classPhotoY4m(composed, path.join(VIDEO_DIR, 'roll-call.y4m'), composed.width, composed.height)
+  return { video: file, photo: { ...composed, faces } }
 }
 
 async function tablet(browser: Browser, org: { petugasCode: string; deviceCode: string }): Promise<{ context: BrowserContext; page: Page }> {
@@ -191,6 +190,10 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     // Six faces, six boxes: the three members by name at their own faces, the three strangers unknown.
     await expect(screen).toHaveAttribute('data-faces', '6')
     await expect(page.getByTestId('roll-call-box')).toHaveCount(6)
+    // The photo has the camera's full resolution (not the kiosk's 640 px frames), zoomed on screen to the faces.
+    await expect(page.getByTestId('roll-call-photo')).toHaveAttribute('data-width', '1920')
+    await expect(page.getByTestId('roll-call-photo')).toHaveAttribute('data-height', '1080')
+    await expect(page.getByTestId('roll-call-photo')).toHaveAttribute('data-zoomed', 'true')
     for (const who of MEMBERS) {
       const { face } = await faceAt(page, photo, who)
       await expect(face, who).toHaveAttribute('data-member-id', String(members[who].id))
@@ -254,7 +257,7 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     }
     await expect(page.getByTestId('roll-call-result').and(page.locator('[data-outcome="unknown"]'))).toHaveCount(4)
     await shot(page, 'roll-call-results')
-    expect(answers).toHaveLength(1)
+    await expect.poll(() => answers.length).toBe(1)
     expect(answers[0]!.faces.filter((f) => f.status === 'applied').map((f) => f.member_id).sort()).toEqual([a.id, b.id].sort())
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
 
@@ -311,7 +314,7 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     await context.setOffline(false)
     await expect(state).toHaveAttribute('data-state', 'sent', { timeout: 60_000 })
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
-    expect(answers).toHaveLength(2)
+    await expect.poll(() => answers.length).toBe(2)
     expect(answers[1]!.status).toBe('applied')
     for (const member of [a, b]) await expect.poll(async () => (await ownRecords(member))[0]?.check_out_time ?? null, { timeout: 30_000 }).toMatch(/^\d{2}:\d{2}:\d{2}$/)
   } finally {
