@@ -39,6 +39,9 @@ export class SyncLoop {
   private timer: ReturnType<typeof setTimeout> | null = null
   private stopped = true
   private readonly cleanups: (() => void)[] = []
+  /** The flush under way, and whether another was asked for meanwhile (then it runs right after). */
+  private running: Promise<void> | null = null
+  private again = false
 
   constructor(private readonly opts: SyncLoopOptions) {}
 
@@ -78,8 +81,24 @@ export class SyncLoop {
     for (const c of this.cleanups.splice(0)) c()
   }
 
-  /** Flush now (a new capture was queued, or the person tapped "sync"). */
+  /**
+   * Flush now (a new capture was queued, or the person tapped "sync"). Asked while a flush is under way, another
+   * follows it: what was queued meanwhile may have come after the running one looked.
+   */
   async flush(): Promise<void> {
+    if (this.running) {
+      this.again = true
+      return this.running
+    }
+    this.running = this.flushOnce().finally(() => (this.running = null))
+    await this.running
+    if (this.again && !this.stopped) {
+      this.again = false
+      await this.flush()
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     this.state.syncing = true
@@ -92,8 +111,8 @@ export class SyncLoop {
         this.state.lastError = null
         this.state.online = true
       } else {
-        // Another flush holds the lock (this page's, another tab's or the service worker's): what was just queued may
-        // have come after it looked, so look again soon rather than at the next interval.
+        // Another tab's or the service worker's flush holds the lock: what was just queued may have come after it
+        // looked, so look again soon rather than at the next interval.
         delay = Math.min(delay, BUSY_RETRY_MS)
       }
     } catch (err) {

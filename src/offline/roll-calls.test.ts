@@ -179,4 +179,28 @@ describe('SyncLoop with roll-calls', () => {
     await vi.waitFor(() => expect(loop.state.pending).toBe(0))
     loop.stop()
   })
+
+  it('a roll-call queued while a flush is under way is sent right after it, not at the next interval', async () => {
+    const first = await rollCall(7, [11])
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const { transport: answer } = server()
+    const sent: string[] = []
+    const rollCalls: RollCallTransport = async (body) => {
+      if (sent.length === 0) await gate
+      sent.push(body.client_id)
+      return answer(body)
+    }
+    const outbox: SyncTransport = async () => ({ results: [] })
+    const loop = new SyncLoop({ db, transport: outbox, rollCalls, deviceId: 'd', organizationId: 7, intervalMs: 60_000, window: { addEventListener() {}, removeEventListener() {}, navigator: { onLine: true } }, document: { addEventListener() {}, removeEventListener() {}, visibilityState: 'visible' } })
+    loop.start()
+    await vi.waitFor(() => expect(loop.state.syncing).toBe(true))
+    const second = await rollCall(7, [12])
+    const asked = loop.flush()
+    release()
+    await asked
+    await vi.waitFor(() => expect(sent).toEqual([first.client_id, second.client_id]))
+    expect(loop.state.pending).toBe(0)
+    loop.stop()
+  })
 })
