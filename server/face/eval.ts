@@ -13,6 +13,8 @@
 // ({"<identity folder>": "<group>", ...}) or a `group.txt` inside an identity's folder (one line, the group's name; it
 // wins over groups.json). Identities without a group are in "-". Per group: TAR of its genuine probes, FAR of its unknown
 // probes, and how many of its false accepts matched someone of the same group ("within").
+// Roll-call from one photo (issue 14 item 5): `--roll-call` composes class photos of the probes, with identities that
+// are not enrolled among them, and reports what a roll-call of each would name (server/face/eval-roll-call.ts).
 // Human-readable lines first; the LAST line is one JSON object:
 // {"identities":N,"genuine":G,"true_accepts":T,"tar":T/G,"misidentified":M,"unknown":U,"false_accepts":F,"far":F/U,
 //  "threshold":x,"ms_per_image":y, "groups":{"<group>":{"identities":n,"genuine":g,"true_accepts":t,"tar":..,
@@ -26,8 +28,8 @@ import { describeSingleFace, loadFaceModels, type DescribeResult } from './infer
 import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.bmp'])
-const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.bmp'])
+export const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
 
 interface Photo {
   identity: number
@@ -321,6 +323,8 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
 
 const USAGE = `usage: npm run -s face:eval -- <dir> [--model ${FACE_MODEL.id}|${LEGACY_FACE_MODEL_ID}] [--split tune|report]
          [--threshold x] [--margin y] [--sweep a:b:step]
+       npm run -s face:eval -- <dir> --roll-call [--split tune|report] [--class-size 16] [--faces 40:80] [--strangers 3]
+         [--seed 1] [--threshold x] [--margin y] [--save DIR]
   <dir>: one folder per identity, holding that person's photos (groups.json / split.json beside them, optional)
 `
 
@@ -330,11 +334,13 @@ async function main(): Promise<void> {
   const positional: string[] = []
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
-    if (a.startsWith('--')) flags.set(a.slice(2), args[++i] ?? '')
+    if (a === '--roll-call') flags.set('roll-call', '')
+    else if (a.startsWith('--')) flags.set(a.slice(2), args[++i] ?? '')
     else positional.push(a)
   }
   const dir = positional[0]
-  const known = new Set(['model', 'split', 'threshold', 'margin', 'sweep'])
+  const rollCall = flags.has('roll-call')
+  const known = new Set(rollCall ? ['roll-call', 'split', 'threshold', 'margin', 'class-size', 'faces', 'strangers', 'seed', 'save'] : ['model', 'split', 'threshold', 'margin', 'sweep'])
   if (!dir || positional.length !== 1 || [...flags.keys()].some((k) => !known.has(k))) {
     process.stderr.write(USAGE)
     process.exit(2)
@@ -372,6 +378,25 @@ async function main(): Promise<void> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     process.stderr.write(`face:eval: ${dir} is not a folder\n`)
     process.exit(2)
+  }
+  if (rollCall) {
+    const [back, front] = (flags.get('faces') ?? '40:80').split(':').map(Number)
+    const num = (key: string): number | undefined => (flags.has(key) ? Number(flags.get(key)) : undefined)
+    if (!(back! >= 8 && front! >= back!)) {
+      process.stderr.write(USAGE)
+      process.exit(2)
+    }
+    const { evaluateRollCall } = await import('./eval-roll-call')
+    const summary = await evaluateRollCall(dir, (line) => process.stdout.write(line + '\n'), { threshold, margin }, {
+      only,
+      classSize: num('class-size'),
+      faceSizes: { back: back!, front: front! },
+      strangerEvery: num('strangers'),
+      seed: num('seed'),
+      save: flags.get('save'),
+    })
+    process.stdout.write(JSON.stringify(summary) + '\n')
+    return
   }
   const summary = await evaluate(dir, (line) => process.stdout.write(line + '\n'), { threshold, margin }, { model: model as EvaluateOptions['model'], only, sweep })
   process.stdout.write(JSON.stringify(summary) + '\n')
