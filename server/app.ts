@@ -26,6 +26,7 @@ import { leaveRoutes } from './features/leave/leave.routes'
 import { auditRoutes } from './features/audit/audit.routes'
 import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
 import { mountClient } from './static'
+import { compressResponses } from './lib/compress'
 
 const JSON_BODY_LIMIT = 1024 * 1024
 const PHOTO_BODY_LIMIT = 4 * 1024 * 1024
@@ -54,6 +55,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
   const app = new Hono<AppEnv>()
 
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false, permissionsPolicy: { camera: ['self'], geolocation: ['self'] } }))
+  // JSON and CSV answers of 1 KB or more go compressed (br or gzip, as asked); the built app's files are compressed at
+  // build time (server/static.ts).
+  app.use('/api/*', compressResponses())
   app.use('*', async (c, next) => {
     c.set('deps', deps)
     c.set('principal', null)
