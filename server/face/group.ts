@@ -29,10 +29,14 @@
 //   by every setting).
 // Chosen: tiles of 640/160, the most faces found (537 of 540, 2 false faces); the time is a background job's, and
 // extractGroupFacesInPool spreads the tiles over the worker pool's threads.
+// The tiling, the placing of a tile's faces in the photo and the merging are shared with the tablet's group detection
+// (shared/face/tiles.ts); the tile size, overlap, edge and thresholds here are the server's own.
 import sharp from 'sharp'
 import { DETECTION_MAX_RESULTS_LIMIT, extractFacesWith, FaceImageError, type ExtractedFace, type ExtractionResult } from './inference'
 import { facePool } from './pool'
-import type { FaceBox } from '../../shared/face/quality'
+import { iou, mergeDuplicates, placeInPhoto, planTiles as planPhotoTiles, toPhoto } from '../../shared/face/tiles'
+
+export { iou }
 
 export interface GroupExtractionOptions {
   /** Side of a square tile, px of the photo. */
@@ -77,39 +81,9 @@ export interface Tile {
   height: number
 }
 
-/** Starts of `n` windows of `size` evenly spread over `length` (first at 0, last flush with the end). */
-function spread(length: number, size: number, overlap: number): number[] {
-  if (length <= size) return [0]
-  const n = Math.ceil((length - overlap) / (size - overlap))
-  return Array.from({ length: n }, (_, i) => Math.round((i * (length - size)) / (n - 1)))
-}
-
-/** Overlapping square tiles covering a width x height photo, row by row; neighbours overlap by at least `overlap`. */
+/** Overlapping square tiles covering a width x height photo, row by row; neighbours overlap by at least `overlap` (shared/face/tiles.ts). */
 export function planTiles(width: number, height: number, tile: number, overlap: number): Tile[] {
-  if (!(tile > overlap && overlap >= 0)) throw new RangeError(`tile (${tile}) must be larger than the overlap (${overlap})`)
-  const tiles: Tile[] = []
-  for (const top of spread(height, tile, overlap)) {
-    for (const left of spread(width, tile, overlap)) tiles.push({ left, top, width: Math.min(tile, width), height: Math.min(tile, height) })
-  }
-  return tiles
-}
-
-/** Intersection over union of two boxes. */
-export function iou(a: FaceBox, b: FaceBox): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y)
-  const inter = w > 0 && h > 0 ? w * h : 0
-  const union = a.width * a.height + b.width * b.height - inter
-  return union > 0 ? inter / union : 0
-}
-
-/** Share of the smaller box inside the other. */
-function containment(a: FaceBox, b: FaceBox): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y)
-  const inter = w > 0 && h > 0 ? w * h : 0
-  const smaller = Math.min(a.width * a.height, b.width * b.height)
-  return smaller > 0 ? inter / smaller : 0
+  return planPhotoTiles(width, height, tile, overlap).map((t) => ({ left: t.x, top: t.y, width: t.width, height: t.height }))
 }
 
 export interface Candidate {
@@ -121,20 +95,11 @@ export interface Candidate {
 /** Moves a tile's faces into the photo's frame (offset, then scale) and marks those cut by an inner tile edge. */
 export function placeTileFaces(faces: readonly ExtractedFace[], tile: Tile, photo: { width: number; height: number }, scale = 1): Candidate[] {
   const edge = Math.max(3, 0.01 * Math.max(tile.width, tile.height))
-  return faces.map((f) => {
-    const b = f.box
-    const cut =
-      (tile.left > 0 && b.x <= edge) ||
-      (tile.top > 0 && b.y <= edge) ||
-      (tile.left + tile.width < photo.width && b.x + b.width >= tile.width - edge) ||
-      (tile.top + tile.height < photo.height && b.y + b.height >= tile.height - edge)
-    const move = (p: { x: number; y: number }) => ({ x: (p.x + tile.left) * scale, y: (p.y + tile.top) * scale })
-    const at = move(b)
-    return {
-      cut,
-      face: { ...f, box: { x: at.x, y: at.y, width: b.width * scale, height: b.height * scale }, landmarks: f.landmarks.map(move) },
-    }
-  })
+  const at = { x: tile.left, y: tile.top, width: tile.width, height: tile.height }
+  return placeInPhoto(faces, at, photo, { edge, scale }).map(({ found: f, box, cut }) => ({
+    cut,
+    face: { ...f, box, landmarks: f.landmarks.map((p) => toPhoto(p, at, scale)) },
+  }))
 }
 
 /**
@@ -142,12 +107,10 @@ export function placeTileFaces(faces: readonly ExtractedFace[], tile: Tile, phot
  * kept (IoU >= sameFaceIou, or a cut face mostly inside it) is the same face seen again and is dropped.
  */
 export function mergeCandidates(candidates: readonly Candidate[], sameFaceIou: number): ExtractedFace[] {
-  const order = [...candidates].sort((a, b) => Number(a.cut) - Number(b.cut) || b.face.score - a.face.score)
-  const kept: Candidate[] = []
-  for (const c of order) {
-    const same = kept.some((k) => iou(k.face.box, c.face.box) >= sameFaceIou || ((c.cut || k.cut) && containment(k.face.box, c.face.box) >= 0.6))
-    if (!same) kept.push(c)
-  }
+  const kept = mergeDuplicates(
+    candidates.map((c) => ({ box: c.face.box, score: c.face.score, cut: c.cut, face: c.face })),
+    { sameFaceIou, contained: 0.6, containedOnlyWhenCut: true },
+  )
   return kept.map((k) => k.face).sort((a, b) => b.score - a.score)
 }
 

@@ -9,6 +9,7 @@ import { composeClassPhoto, type ClassPhoto } from '../../tools/faces/class-phot
 import { assignFaces } from '../../shared/face/assign'
 import { checkDescriptor } from '../../shared/face/descriptor'
 import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../shared/face/match'
+import { planTiles as planPhotoTiles } from '../../shared/face/tiles'
 import { FACES_DIR, facePhoto } from '../test/faces'
 import { extractGroupFaces, extractGroupFacesInPool, iou, mergeCandidates, placeTileFaces, planTiles, type Candidate } from './group'
 import { describeSingleFace, extractFacesWith, FaceImageError, type ExtractedFace, type ExtractionResult } from './inference'
@@ -39,27 +40,10 @@ const face = (x: number, y: number, size: number, score: number): ExtractedFace 
 })
 
 describe('tiling arithmetic', () => {
-  it('covers the photo with tiles overlapping by at least the overlap; a photo no larger than a tile is one tile', () => {
-    for (const [w, h] of [
-      [2048, 1536],
-      [2048, 2048],
-      [1280, 892],
-      [1500, 641],
-    ] as const) {
-      const tiles = planTiles(w, h, 640, 160)
-      for (const t of tiles) expect(t.left >= 0 && t.top >= 0 && t.left + t.width <= w && t.top + t.height <= h).toBe(true)
-      // Every pixel row and column is covered, and neighbours overlap by >= 160 px.
-      const lefts = [...new Set(tiles.map((t) => t.left))].sort((a, b) => a - b)
-      const tops = [...new Set(tiles.map((t) => t.top))].sort((a, b) => a - b)
-      expect(tiles).toHaveLength(lefts.length * tops.length)
-      expect(lefts[0]).toBe(0)
-      expect(tops[0]).toBe(0)
-      expect(lefts.at(-1)! + 640).toBe(w)
-      expect(tops.at(-1)! + 640).toBe(h)
-      for (let i = 1; i < lefts.length; i++) expect(lefts[i - 1]! + 640 - lefts[i]!).toBeGreaterThanOrEqual(160)
-      for (let i = 1; i < tops.length; i++) expect(tops[i - 1]! + 640 - tops[i]!).toBeGreaterThanOrEqual(160)
-    }
-    expect(planTiles(2048, 1536, 640, 160)).toHaveLength(12)
+  it('is the shared tiling (shared/face/tiles.test.ts) in sharp\'s terms: 12 tiles for 2048x1536; a photo no larger than a tile is one tile', () => {
+    const tiles = planTiles(2048, 1536, 640, 160)
+    expect(tiles).toHaveLength(12)
+    expect(tiles).toEqual(planPhotoTiles(2048, 1536, 640, 160).map((t) => ({ left: t.x, top: t.y, width: t.width, height: t.height })))
     expect(planTiles(600, 604, 640, 160)).toEqual([{ left: 0, top: 0, width: 600, height: 604 }])
     expect(() => planTiles(100, 100, 64, 64)).toThrow(RangeError)
   })

@@ -9,6 +9,7 @@
 // else by the margin). A group photo proves faces, not liveness: the petugas who took it is the witness, and the
 // checklist says so (liveness 'witnessed', a caveat: those days wait for a person's review).
 import { z } from 'zod'
+import { iou as boxIou } from '../face/tiles'
 import { ATTENDANCE_KINDS } from './sync'
 import { pgDouble, pgInstant, pgReal, pgText, pgUuid, rowId } from '../validation'
 
@@ -47,16 +48,8 @@ export const base64Photo = z
   .max(ROLL_CALL_PHOTO_MAX_CHARS)
   .regex(/^(data:image\/(jpeg|png|webp);base64,)?[A-Za-z0-9+/]+={0,2}$/, 'Not a base64 image')
 
-/** Intersection over union of two boxes. */
-export function boxIou(a: RollCallBox, b: RollCallBox): number {
-  const x1 = Math.max(a.x, b.x)
-  const y1 = Math.max(a.y, b.y)
-  const x2 = Math.min(a.x + a.width, b.x + b.width)
-  const y2 = Math.min(a.y + a.height, b.y + b.height)
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1)
-  const union = a.width * a.height + b.width * b.height - inter
-  return union > 0 ? inter / union : 0
-}
+/** Intersection over union of two boxes: the one IoU of the tablet's and the server's group detection (shared/face/tiles.ts). */
+export { boxIou }
 
 export const rollCallSchema = z
   .object({

@@ -7,30 +7,15 @@ import type * as TfWasm from '@tensorflow/tfjs-backend-wasm'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { boxIou } from '@shared/attendance/roll-call'
+import { planTiles as planPhotoTiles } from '@shared/face/tiles'
 import { clipBox, findGroupFaces, GROUP_LOOKS, type GroupCandidate, type GroupDetection, iou, mergeDetections, placeDetections, planPasses, planTiles, readingOrder, type Tile } from './group'
 
 const box = (x: number, y: number, width: number, height = width) => ({ x, y, width, height })
 
 describe('planTiles', () => {
-  it('covers the photo with tiles that overlap by at least the overlap, the last flush with the edge', () => {
-    const tiles = planTiles(2048, 1152, { tile: 512, overlap: 128 })
-    const xs = [...new Set(tiles.map((t) => t.x))]
-    const ys = [...new Set(tiles.map((t) => t.y))]
-    expect(xs[0]).toBe(0)
-    expect(xs[xs.length - 1]! + 512).toBe(2048)
-    expect(ys[ys.length - 1]! + 512).toBe(1152)
-    for (let i = 1; i < xs.length; i++) expect(xs[i - 1]! + 512 - xs[i]!).toBeGreaterThanOrEqual(128)
-    for (let i = 1; i < ys.length; i++) expect(ys[i - 1]! + 512 - ys[i]!).toBeGreaterThanOrEqual(128)
-    expect(tiles).toHaveLength(xs.length * ys.length)
-    // Every face up to the overlap's size lies whole inside some tile, wherever it is.
-    for (let x = 0; x + 128 <= 2048; x += 37) {
-      for (let y = 0; y + 128 <= 1152; y += 41) {
-        expect(tiles.some((t) => x >= t.x && y >= t.y && x + 128 <= t.x + t.width && y + 128 <= t.y + t.height), `${x},${y}`).toBe(true)
-      }
-    }
-  })
-
-  it('is one tile for a photo smaller than a tile, and refuses an overlap as large as the tile', () => {
+  // The tiling itself (coverage, overlap, one tile for a small photo) is shared/face/tiles.test.ts's.
+  it('is the shared tiling of a look\'s tile and overlap, and refuses an overlap as large as the tile', () => {
+    expect(planTiles(2048, 1152, { tile: 512, overlap: 128 })).toEqual(planPhotoTiles(2048, 1152, 512, 128))
     expect(planTiles(400, 300, { tile: 512, overlap: 128 })).toEqual([{ x: 0, y: 0, width: 400, height: 300 }])
     expect(() => planTiles(2048, 2048, { tile: 128, overlap: 128 })).toThrow(RangeError)
   })
@@ -61,6 +46,8 @@ describe('merging', () => {
     expect(placed.map((p) => p.cut)).toEqual([true, false, true])
     // Edges of the photo itself cut nothing.
     expect(placeDetections([{ box: box(0, 0, 60), score: 0.9 }], { x: 0, y: 0, width: 512, height: 512 }, photo)[0]!.cut).toBe(false)
+    // The worker's edge: within 2 px of an inner tile edge.
+    expect(placeDetections([{ box: box(2, 100, 60), score: 0.9 }, { box: box(3, 100, 60), score: 0.8 }], tile, photo).map((p) => p.cut)).toEqual([true, false])
   })
 
   it('keeps one box per face: a whole face before a cut one, then the stronger; weak and empty boxes go', () => {

@@ -16,13 +16,14 @@
 // So: three looks, coarse to fine, each tiled so that a face is whole in at least one tile of the look that sees it:
 // the whole photo at 608 (faces of ~130 px and more), 1024 px tiles at 608 overlapping by 256 (~70-256 px), and
 // 512 px tiles at 640 overlapping by 128 (~30-128 px). The same face seen by several looks or tiles is merged.
+// The tiling, the placing of a tile's boxes in the photo and the merging are shared with the server's group detection
+// (shared/face/tiles.ts); the looks, the edge and the thresholds here are the worker's own.
+import type { FaceBox } from '@shared/face/quality'
+import { containment, iou, mergeDuplicates, type PhotoSize, placeInPhoto, planTiles as planPhotoTiles, type Tile } from '@shared/face/tiles'
 
-export interface GroupBox {
-  x: number
-  y: number
-  width: number
-  height: number
-}
+export { containment, iou, type Tile }
+
+export type GroupBox = FaceBox
 
 export interface GroupDetection {
   box: GroupBox
@@ -51,28 +52,9 @@ export const GROUP_SAME_FACE_IOU = 0.3
 /** A face this small (shorter side, px) is kept as a box but gets no descriptor: too few pixels to recognise. */
 export const GROUP_MIN_DESCRIBED_PX = 24
 
-export interface Tile {
-  x: number
-  y: number
-  width: number
-  height: number
-}
-
-/** Starts of the windows of `size` spread evenly over `length`, first at 0, last flush with the end, overlapping >= `overlap`. */
-function starts(length: number, size: number, overlap: number): number[] {
-  if (length <= size) return [0]
-  const n = Math.ceil((length - overlap) / (size - overlap))
-  return Array.from({ length: n }, (_, i) => Math.round((i * (length - size)) / (n - 1)))
-}
-
-/** The tiles of one look over a width x height photo, row by row. */
+/** The tiles of one look over a width x height photo, row by row (shared/face/tiles.ts). */
 export function planTiles(width: number, height: number, look: Pick<GroupLook, 'tile' | 'overlap'>): Tile[] {
-  if (!(look.tile > look.overlap && look.overlap >= 0)) throw new RangeError(`a tile (${look.tile}) must be larger than its overlap (${look.overlap})`)
-  const tiles: Tile[] = []
-  for (const y of starts(height, look.tile, look.overlap)) {
-    for (const x of starts(width, look.tile, look.overlap)) tiles.push({ x, y, width: Math.min(look.tile, width), height: Math.min(look.tile, height) })
-  }
-  return tiles
+  return planPhotoTiles(width, height, look.tile, look.overlap)
 }
 
 /** One detector call: a region of the photo read at an input size. */
@@ -107,39 +89,13 @@ export interface GroupCandidate extends GroupDetection {
   cut: boolean
 }
 
-/** A tile's detections (in the tile's pixels) moved into the photo, marked when cut by an inner edge of the tile. */
-export function placeDetections(found: readonly GroupDetection[], tile: Tile, photo: { width: number; height: number }, edge = 2): GroupCandidate[] {
-  return found.map((d) => {
-    const b = d.box
-    const cut =
-      (tile.x > 0 && b.x <= edge) ||
-      (tile.y > 0 && b.y <= edge) ||
-      (tile.x + tile.width < photo.width && b.x + b.width >= tile.width - edge) ||
-      (tile.y + tile.height < photo.height && b.y + b.height >= tile.height - edge)
-    return { score: d.score, cut, box: { x: b.x + tile.x, y: b.y + tile.y, width: b.width, height: b.height } }
-  })
-}
-
-function intersection(a: GroupBox, b: GroupBox): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y)
-  return w > 0 && h > 0 ? w * h : 0
-}
-
-export function iou(a: GroupBox, b: GroupBox): number {
-  const inter = intersection(a, b)
-  const union = a.width * a.height + b.width * b.height - inter
-  return union > 0 ? inter / union : 0
-}
-
-/** Share of the smaller box that lies inside the other. */
-export function containment(a: GroupBox, b: GroupBox): number {
-  const smaller = Math.min(a.width * a.height, b.width * b.height)
-  return smaller > 0 ? intersection(a, b) / smaller : 0
+/** A tile's detections (in the tile's pixels) moved into the photo, marked when cut by an inner edge of the tile (within `edge` px). */
+export function placeDetections(found: readonly GroupDetection[], tile: Tile, photo: PhotoSize, edge = 2): GroupCandidate[] {
+  return placeInPhoto(found, tile, photo, { edge }).map((p) => ({ score: p.found.score, cut: p.cut, box: p.box }))
 }
 
 /** The box clipped to the photo (a detector's box may reach past its edge), or null when nothing is left of it. */
-export function clipBox(box: GroupBox, photo: { width: number; height: number }): GroupBox | null {
+export function clipBox(box: GroupBox, photo: PhotoSize): GroupBox | null {
   const x = Math.max(0, box.x)
   const y = Math.max(0, box.y)
   const width = Math.min(photo.width, box.x + box.width) - x
@@ -152,17 +108,14 @@ export function clipBox(box: GroupBox, photo: { width: number; height: number })
  * `sameFaceIou`, or mostly inside it or around it) is that face seen again. Sorted top to bottom, left to right
  * (rows of a class photo), at most `max`, the strongest kept.
  */
-export function mergeDetections(candidates: readonly GroupCandidate[], photo: { width: number; height: number }, options: { minScore?: number; sameFaceIou?: number; max?: number } = {}): GroupDetection[] {
+export function mergeDetections(candidates: readonly GroupCandidate[], photo: PhotoSize, options: { minScore?: number; sameFaceIou?: number; max?: number } = {}): GroupDetection[] {
   const minScore = options.minScore ?? GROUP_MIN_SCORE
   const sameFaceIou = options.sameFaceIou ?? GROUP_SAME_FACE_IOU
-  const order = candidates.filter((c) => c.score >= minScore).sort((a, b) => Number(a.cut) - Number(b.cut) || b.score - a.score)
-  const kept: GroupDetection[] = []
-  for (const c of order) {
-    const box = clipBox(c.box, photo)
-    if (!box) continue
-    if (kept.some((k) => iou(k.box, box) >= sameFaceIou || containment(k.box, box) >= 0.6)) continue
-    kept.push({ box, score: c.score })
-  }
+  const clipped = candidates.flatMap((c) => {
+    const box = c.score >= minScore ? clipBox(c.box, photo) : null
+    return box ? [{ box, score: c.score, cut: c.cut }] : []
+  })
+  const kept = mergeDuplicates(clipped, { sameFaceIou, contained: 0.6, containedOnlyWhenCut: false }).map((k): GroupDetection => ({ box: k.box, score: k.score }))
   const strongest = options.max !== undefined && kept.length > options.max ? [...kept].sort((a, b) => b.score - a.score).slice(0, options.max) : kept
   return readingOrder(strongest)
 }
