@@ -8,6 +8,7 @@ import { VitePWA } from 'vite-plugin-pwa'
 import { FACE_MODEL } from './shared/face/model'
 // @ts-expect-error: a plain .mjs script without type declarations
 import { ensureFaceModel } from './scripts/face-model.mjs'
+import { precompress, summary } from './scripts/precompress.mjs'
 
 const THEME_COLOR = '#0f766e'
 
@@ -56,6 +57,28 @@ function faceAssets(): Plugin {
     },
     generateBundle() {
       for (const [fileName, file] of files) this.emitFile({ type: 'asset', fileName, source: fs.readFileSync(file) })
+    },
+  }
+}
+
+/**
+ * Once the whole build is written (the service worker too, which vite-plugin-pwa builds in its own closeBundle):
+ * FILE.br and FILE.gz beside every compressible file, for server/static.ts to send (scripts/precompress.mjs).
+ */
+function precompressBuild(): Plugin {
+  let outDir = ''
+  return {
+    name: 'hadir-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir)
+    },
+    closeBundle: {
+      order: 'post',
+      sequential: true,
+      async handler() {
+        console.log(summary(await precompress(outDir)))
+      },
     },
   }
 }
@@ -119,9 +142,11 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg}', 'icons/apple-touch-icon.png', 'models/*.{json,bin}', 'wasm/*.wasm'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         // The dashboard and the one-time setup are desktop, online surfaces: phones and kiosks must not fetch them.
-        globIgnores: ['**/assets/admin-*', '**/assets/setup-*', '**/icons/README*'],
+        // The .br/.gz siblings are the same files compressed for the network (written after this list is made).
+        globIgnores: ['**/assets/admin-*', '**/assets/setup-*', '**/icons/README*', '**/*.br', '**/*.gz'],
       },
       devOptions: { enabled: false },
     }),
+    precompressBuild(),
   ],
 })
