@@ -19,7 +19,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'src/**/*.test.ts', 'server/**/*.unit.test.ts'],
+          include: ['shared/**/*.test.ts', 'src/**/*.test.ts', 'server/**/*.unit.test.ts', 'tools/**/*.unit.test.ts'],
           environment: 'node',
           // Limits, not speed measures: scrypt or face inference on a loaded 2-core machine outran vitest's 5 s default.
           testTimeout: 120_000,
@@ -30,7 +30,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'api-postgres',
-          include: ['server/**/*.api.test.ts'],
+          include: ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts'],
           env: { HADIR_TEST_DB: 'postgres' },
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -40,10 +40,10 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'api-pglite',
-          include: ['server/**/*.api.test.ts'],
+          include: ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts'],
           // The isolation matrix and the fuzzing drive every route through the same app code whatever the database:
           // they run on PostgreSQL (production's database) only; every other API test file runs on both.
-          exclude: ['server/hardening/tenant-isolation.api.test.ts', 'server/hardening/fuzz.api.test.ts'],
+          exclude: ['tools/hardening/tenant-isolation.api.test.ts', 'tools/hardening/fuzz.api.test.ts'],
           env: { HADIR_TEST_DB: 'pglite' },
           testTimeout: 120_000,
           hookTimeout: 300_000,

@@ -6,7 +6,7 @@ import { type Browser, type BrowserContext, chromium, expect, type Page, request
 import sharp from 'sharp'
 import type { IssuedChallenge } from '../shared/attendance/evidence'
 import { CONSENT_VERSION } from '../shared/face/consent'
-import { renderEvidence } from '../server/test/evidence'
+import { renderEvidence } from '../tools/test-support/evidence'
 import { LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './support/browser'
 import { registerFaceWithEvidence } from './support/evidence'
 import { facesDir, REPO_ROOT, VIDEO_DIR } from './support/fake-camera'

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page, type Route, request, test } from '@playwright/test'
 import { CONSENT_VERSION } from '../shared/face/consent'
-import { EVIDENCE_PEOPLE } from '../server/test/evidence'
+import { EVIDENCE_PEOPLE } from '../tools/test-support/evidence'
 import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
 import { BASE_URL, cameraBrowser, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
 import { registerFaceWithEvidence } from './support/evidence'

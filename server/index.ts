@@ -9,7 +9,7 @@ import { tenantWallAvailable } from './db/tenant'
 /**
  * postgres.js (3.4.x) can surface a lost database connection as an unhandled rejection or an uncaught exception from
  * its own internals (a transaction's automatic ROLLBACK written to the closed socket: porsager/postgres#1208, #1201).
- * Found by the hardening stress run (server/hardening/stress): terminating the server's database connections during
+ * Found by the hardening stress run (tools/hardening/stress): terminating the server's database connections during
  * a sync killed the whole process. Those errors are logged and the server keeps serving (the pool reconnects, the
  * failed requests already answered 500 and devices retry); any other unhandled error still stops the process.
  */

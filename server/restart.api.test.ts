@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { backend, createPostgresDatabase } from './test/harness'
+import { backend, createPostgresDatabase } from '../tools/test-support/harness'
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

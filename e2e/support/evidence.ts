@@ -1,12 +1,12 @@
 // Face registration through the API the way a member's phone does it since issue 13: a challenge from the server
-// (purpose 'register'), the evidence of its head turns rendered from a real photo (server/test/evidence.ts: the same
+// (purpose 'register'), the evidence of its head turns rendered from a real photo (tools/test-support/evidence.ts: the same
 // head-turn renderer and crops as the fake cameras, cached on disk), and the reference photo. For members a spec needs
 // registered without walking them through the phone screens (the kiosk's members, someone else's face).
 import path from 'node:path'
 import type { APIRequestContext } from '@playwright/test'
 import sharp from 'sharp'
 import type { IssuedChallenge, LivenessStep } from '../../shared/attendance/evidence'
-import { renderEvidence } from '../../server/test/evidence'
+import { renderEvidence } from '../../tools/test-support/evidence'
 import { apiData } from './api'
 import { facesDir } from './fake-camera'
 

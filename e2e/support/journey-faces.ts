@@ -61,7 +61,7 @@ async function personFrames(person: KioskPerson): Promise<RgbFrame[]> {
   const file = path.join(facesDir(), 'people', person.identity, person.photo)
   const tried: string[] = []
   // A kiosk person only needs a start the device counts as frontal (0.18) with room to spare: 0.1, as the server's
-  // evidence fixtures (server/test/evidence.ts) use; p06-1 measures 0.09.
+  // evidence fixtures (tools/test-support/evidence.ts) use; p06-1 measures 0.09.
   const face = await turnableFace(file, tried, 0.1)
   if (!face) throw new Error(`${file}: no face the kiosk video can turn:\n${tried.join('\n')}`)
   const quality = checkFaceQuality(await detectFaces(face.frontal), face.frontal)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Agent, type TestApp } from '../test/harness'
-import { buildOrg, type OrgWorld } from '../test/fixtures'
+import { createTestApp, type Agent, type TestApp } from '../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
 import { routeAccessTable, type Access } from './guard'
 import { expandPermissions, SYSTEM_ROLES, type SystemRoleKey } from '../../shared/permissions'
 

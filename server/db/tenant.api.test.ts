@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../test/harness'
-import { buildOrg, type OrgWorld } from '../test/fixtures'
+import { createTestApp, type TestApp } from '../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
 import { attendanceRecords, departments, organizationMembers, organizations, roles } from './schema'
 import { TENANT_ROLE, tenantWallAvailable, withTenant } from './tenant'
 

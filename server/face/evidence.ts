@@ -7,7 +7,7 @@
 // - probe: the descriptor to match against the member's templates; frontal: templates for a registration.
 // Nothing the device computed is used. DESIGN.md, "Faces" ("Never trust the client").
 //
-// All numbers below were measured on ../shared/faces/people (7 identities) with server/test/evidence.ts: each of the 13
+// All numbers below were measured on ../shared/faces/people (7 identities) with tools/test-support/evidence.ts: each of the 13
 // renderable photos turned by the 2.5-D renderer (e2e/support/headturn.ts) at 0, ±3, ±5, ±10 ... ±45°, each frame
 // cropped around the BROWSER detector's face box (TinyFaceDetector, as a phone does), JPEG q85, then analysed here
 // (SSD MobileNet v1 on the crop, as the server first did; the detector it runs now is below): 273 frames.

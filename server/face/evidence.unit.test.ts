@@ -1,11 +1,11 @@
-// The server's evidence analysis on captures rendered from the real photos in ../shared/faces (server/test/evidence.ts),
+// The server's evidence analysis on captures rendered from the real photos in ../shared/faces (tools/test-support/evidence.ts),
 // and the worker pool it runs in. No assertion depends on how fast the machine is.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Evidence } from '../../shared/attendance/evidence'
 import { DEFAULT_FACE_THRESHOLD, l2Distance } from '../../shared/face/match'
 import { checkFaceQuality } from '../../shared/face/quality'
-import { renderEvidence } from '../test/evidence'
-import { facePhoto } from '../test/faces'
+import { renderEvidence } from '../../tools/test-support/evidence'
+import { facePhoto } from '../../tools/test-support/faces'
 import { analyseEvidence, decodeEvidenceImage, EvidenceImageError, type EvidenceAnalysis } from './evidence'
 import { FaceImageError } from './inference'
 import { FacePool, FacePoolError, type FaceExtraction } from './pool'

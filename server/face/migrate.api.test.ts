@@ -2,9 +2,9 @@
 // matching, re-derived from the stored registration photo, or removed (register again) when there is no usable photo.
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../test/harness'
-import { buildOrg, type OrgWorld } from '../test/fixtures'
-import { facePhoto, faceEncoding } from '../test/faces'
+import { createTestApp, type TestApp } from '../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
+import { facePhoto, faceEncoding } from '../../tools/test-support/faces'
 import { auditLog, memberFaceData } from '../db/schema'
 import { photoKey } from '../storage/storage'
 import { normalizePhoto } from './photos'

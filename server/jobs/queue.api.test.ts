@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Sql } from 'postgres'
 import type { Database } from '../db/client'
-import { backend, createTestApp, lastDatabaseUrl, type TestApp } from '../test/harness'
+import { backend, createTestApp, lastDatabaseUrl, type TestApp } from '../../tools/test-support/harness'
 import { openJobQueue, type JobInfo, type JobQueue, type JobQueueOptions } from './queue'
 
 let app: TestApp

@@ -4,7 +4,7 @@ import { registerFaceTemplateMigration } from '../face/migrate'
 
 /**
  * Every background job handler of the app, registered at start by the server (server/bootstrap.ts) and by every test
- * app (server/test/harness.ts). A feature keeps its handler next to its service and adds one line here:
+ * app (tools/test-support/harness.ts). A feature keeps its handler next to its service and adds one line here:
  *
  *   // server/features/attendance/verify-capture.job.ts
  *   export const VERIFY_CAPTURE = 'verify-capture'

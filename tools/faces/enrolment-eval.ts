@@ -12,10 +12,10 @@
 //
 // What is measured, per identity:
 // - enrolment photo: the first photo (name order) the server describes and the browser's detector sees frontal
-//   (|yaw| <= 0.1, as server/test/evidence.ts asks of a photo it renders);
+//   (|yaw| <= 0.1, as tools/test-support/evidence.ts asks of a photo it renders);
 // - its frames, as a registration capture would hold them: the photo as a 640x480 selfie frame
 //   (e2e/support/fake-camera.ts selfieFrame), the head turned by the 2.5-D renderer (e2e/support/headturn.ts), the face
-//   box from the BROWSER's detector (e2e/support/face-node.ts), the device's crop (server/test/evidence.ts cropFace,
+//   box from the BROWSER's detector (e2e/support/face-node.ts), the device's crop (tools/test-support/evidence.ts cropFace,
 //   JPEG q85), then the server's analysis of an evidence frame (server/face/evidence.ts analyseFrame: TinyFaceDetector
 //   224 with SSD as the fallback, the shared quality gates, estimateYaw, the descriptor): the frontal frames of a
 //   capture (0, +2, -3, +3, -2, +1 degrees: start, returns, the frames after) and a sweep of turns (±5 ... ±45 degrees);
@@ -50,7 +50,7 @@ import { checkFaceQuality } from '../../shared/face/quality'
 import { checkDescriptor } from '../../shared/face/descriptor'
 import { describeSingleFace, extractFacesWith, type ExtractionResult } from '../../server/face/inference'
 import { EVIDENCE_DETECTOR, EVIDENCE_LIVENESS_OPTIONS } from '../../server/face/evidence'
-import { cropFace } from '../../server/test/evidence'
+import { cropFace } from '../test-support/evidence'
 import { detectFaces, type NodeFace } from '../../e2e/support/face-node'
 import { selfieFrame } from '../../e2e/support/fake-camera'
 import { headGeometry, turnHead } from '../../e2e/support/headturn'
@@ -61,7 +61,7 @@ const THRESHOLD = DEFAULT_FACE_THRESHOLD
 const MAX_CAPTURES = 10
 const MARGIN = DEFAULT_FACE_MARGIN
 const FRONTAL_YAW = EVIDENCE_LIVENESS_OPTIONS.frontalYaw
-/** The frontal frames of a registration capture: the start, two returns, three frames after (server/test/evidence.ts). */
+/** The frontal frames of a registration capture: the start, two returns, three frames after (tools/test-support/evidence.ts). */
 const FRONTAL_ANGLES = [0, 2, -3, 3, -2, 1]
 const TURN_ANGLES = [5, 7.5, 10, 12.5, 15, 17.5, 20, 22.5, 25, 27.5, 30, 32.5, 35, 40, 45].flatMap((a) => [a, -a])
 /** The device's turn threshold (DEFAULT_LIVENESS_OPTIONS.turnYaw). */

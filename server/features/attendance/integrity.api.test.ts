@@ -3,11 +3,11 @@
 // assurance. Runs on PGlite and on PostgreSQL, through the real job queue and the server's own face analysis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { and, eq } from 'drizzle-orm'
-import { createTestApp, type Agent, type TestApp } from '../../test/harness'
-import { buildOrg, type OrgWorld } from '../../test/fixtures'
-import { faceEncoding, photoBase64 } from '../../test/faces'
-import { answeredEvidence, askChallenge, capture, offlineEvidence, registerFace, settled, sync } from '../../test/evidence-flow'
-import { renderEvidence } from '../../test/evidence'
+import { createTestApp, type Agent, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { faceEncoding, photoBase64 } from '../../../tools/test-support/faces'
+import { answeredEvidence, askChallenge, capture, offlineEvidence, registerFace, settled, sync } from '../../../tools/test-support/evidence-flow'
+import { renderEvidence } from '../../../tools/test-support/evidence'
 import { attendanceRecords, organizations } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { and, eq, inArray } from 'drizzle-orm'
-import { backend, createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { backend, createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { attendanceEvents } from '../../db/schema'
 import { syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
 import { uuidv7 } from '../../../shared/attendance/uuidv7'
 import { PG_INT_MAX, PG_REAL_MIN_NORMAL } from '../../../shared/validation'
-import { type Leaf, RawJson, schemaLeaves, toJsonText } from '../../hardening/boundaries'
+import { type Leaf, RawJson, schemaLeaves, toJsonText } from '../../../tools/hardening/boundaries'
 
 /**
  * Issue 13, item 8 ("never 5xx, never a stuck outbox"): random batches that mix valid captures with captures carrying a

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
 import { eq } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { attendanceSyncLogs, auditLog } from '../../db/schema'
 
 /** Today as the organization (Asia/Jakarta) counts it, and a day relative to it. */

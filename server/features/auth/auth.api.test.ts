@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, PASSWORD, webLogin, type OrgWorld } from '../../test/fixtures'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, PASSWORD, webLogin, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { sessions, users } from '../../db/schema'
 import { hashSecret, hashToken } from '../../auth/crypto'
 

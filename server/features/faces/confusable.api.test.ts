@@ -3,13 +3,13 @@
 import { FACE_MODEL } from '../../../shared/face/model'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { createMember } from '../members/members.service'
-import { faceEncoding } from '../../test/faces'
+import { faceEncoding } from '../../../tools/test-support/faces'
 import { memberFaceData } from '../../db/schema'
 import { decodeDescriptor, descriptorToBytes } from '../../../shared/face/descriptor'
-import { answeredEvidence, capture, settled, sync } from '../../test/evidence-flow'
+import { answeredEvidence, capture, settled, sync } from '../../../tools/test-support/evidence-flow'
 import { makeQrToken } from '../places/qr'
 
 describe('confusable members', () => {

@@ -5,11 +5,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
 import { and, count, eq } from 'drizzle-orm'
-import { createTestApp, type Agent, type TestApp } from '../../test/harness'
-import { buildOrg, PIN, type OrgWorld } from '../../test/fixtures'
-import { faceEncoding, photoBase64 } from '../../test/faces'
-import { askChallenge, registerFace } from '../../test/evidence-flow'
-import { renderEvidence, type RenderEvidenceOptions } from '../../test/evidence'
+import { createTestApp, type Agent, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, PIN, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { faceEncoding, photoBase64 } from '../../../tools/test-support/faces'
+import { askChallenge, registerFace } from '../../../tools/test-support/evidence-flow'
+import { renderEvidence, type RenderEvidenceOptions } from '../../../tools/test-support/evidence'
 import { auditLog, consents, livenessChallenges, memberFaceData } from '../../db/schema'
 import { CONSENT_VERSION } from '../../../shared/face/consent'
 import type { Evidence } from '../../../shared/attendance/evidence'
@@ -20,7 +20,7 @@ function filesUnder(dir: string): string[] {
 }
 
 // Registration and face sign-in take the evidence of a challenge the server issued (head turns rendered from real
-// photos by server/test/evidence.ts); the server derives the templates from the frames itself. The kiosk's 1:N API
+// photos by tools/test-support/evidence.ts); the server derives the templates from the frames itself. The kiosk's 1:N API
 // (/api/face/verify, /api/face/gallery) still speaks descriptors: a tablet matches offline against its cached gallery.
 const P01 = 'people/p01/p01-5.jpg' // registration, and the reference photo
 const P01_LATER = 'people/p01/p01-6.jpg' // the same person on another day
@@ -306,11 +306,11 @@ describe('face registration, verification and withdrawal', () => {
 
 describe('face index across server instances', () => {
   it('a face change on one instance is seen at once by another on the same database (NOTIFY)', async () => {
-    const { backend } = await import('../../test/harness')
+    const { backend } = await import('../../../tools/test-support/harness')
     const one = await createTestApp()
     const a = await buildOrg(one, 'a')
     // On PostgreSQL a second instance attaches to the same database; PGlite is one process, so the instance hears itself.
-    const url = backend === 'postgres' ? (await import('../../test/harness')).lastDatabaseUrl : null
+    const url = backend === 'postgres' ? (await import('../../../tools/test-support/harness')).lastDatabaseUrl : null
     const two = url ? await createTestApp({}, { databaseUrl: url, secret: one.deps.secret }) : one
     try {
       const probe = { organization_id: a.id, face_encoding: await faceEncoding('people/p01/p01-1.jpg') }

@@ -1,6 +1,6 @@
 import zlib from 'node:zlib'
 import * as XLSX from 'xlsx'
-import type { Agent, TestApp, TestResponse } from '../../test/harness'
+import type { Agent, TestApp, TestResponse } from '../../../tools/test-support/harness'
 
 /**
  * Files for the import tests, written here (writing with xlsx is safe; only reading is not), including malicious

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { count, eq } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { auditLog, organizationMembers, users } from '../../db/schema'
 
 describe('members, departments and positions', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { and, eq } from 'drizzle-orm'
 import sharp from 'sharp'
-import { createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, PIN, type OrgWorld } from '../../test/fixtures'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, PIN, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { invitations, livenessChallenges, organizationMembers } from '../../db/schema'
 import { CHALLENGE_STEPS, CHALLENGE_TTL_MS } from '../../../shared/attendance/evidence'
 

@@ -1,8 +1,8 @@
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
-import { createTestApp, type TestApp } from '../../test/harness'
-import { buildOrg, type OrgWorld } from '../../test/fixtures'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 
 describe('locations, schedules and the capture context', () => {
   let t: TestApp

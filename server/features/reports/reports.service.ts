@@ -306,7 +306,7 @@ function lateArrivals(recap: RecapSqlRow[]): LateArrival[] {
 /**
  * The monthly recap: per member, per department and in total, plus every late arrival. One aggregate over the day
  * grid; departments and totals are sums of the member rows, so they always add up. Exported for the benchmark
- * (2,000 members x 22 working days: server/features/reports/reports.bench.ts).
+ * (2,000 members x 22 working days: tools/bench/reports.ts).
  */
 export async function monthlyRecap(db: Tx, organizationId: number, query: MonthlyQuery, now: Date = new Date()): Promise<MonthlyReport> {
   const org = await organizationOf(db, organizationId)

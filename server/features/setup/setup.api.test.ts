@@ -1,7 +1,7 @@
 import { DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../test/harness'
+import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 
 const valid = {
   organization: { name: 'SMA Negeri 1 Bandung', timezone: 'Asia/Jakarta', work_start_time: '07:00', late_tolerance_minutes: 10 },

@@ -9,10 +9,10 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { sql } from 'drizzle-orm'
 import * as XLSX from 'xlsx'
-import type { Agent, TestApp } from '../test/harness'
-import { buildOrg, webLogin, type OrgWorld } from '../test/fixtures'
-import { routeAccessTable, type Access } from '../auth/guard'
-import { validationsOf, type RouteValidation } from '../lib/validate'
+import type { Agent, TestApp } from '../test-support/harness'
+import { buildOrg, webLogin, type OrgWorld } from '../test-support/fixtures'
+import { routeAccessTable, type Access } from '../../server/auth/guard'
+import { validationsOf, type RouteValidation } from '../../server/lib/validate'
 import {
   attendanceRecordHistory,
   attendanceRecords,
@@ -23,14 +23,14 @@ import {
   rolePermissions,
   roles,
   users,
-} from '../db/schema'
+} from '../../server/db/schema'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { descriptorToBytes, FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { expandPermissions, SYSTEM_ROLES, type SystemRoleKey } from '../../shared/permissions'
-import { photoKey } from '../storage/storage'
-import { normalizePhoto } from '../face/photos'
-import { settled } from '../test/evidence-flow'
+import { photoKey } from '../../server/storage/storage'
+import { normalizePhoto } from '../../server/face/photos'
+import { settled } from '../test-support/evidence-flow'
 
 // ------------------------------------------------------------------------------------------------ routes
 
@@ -436,10 +436,10 @@ async function resolveFresh(world: World, routePath: string, org: RichOrg): Prom
     }
     else {
       const table = tableFor(routePath, param, tables)
-      if (!table) throw new Error(`hardening: cannot tell which table :${param} of ${routePath} names; add it to tableFor in server/hardening/world.ts`)
+      if (!table) throw new Error(`hardening: cannot tell which table :${param} of ${routePath} names; add it to tableFor in tools/hardening/world.ts`)
       const rows = await world.t.db.execute(sql.raw(`select id from "${table}" where organization_id = ${org.id} order by id desc limit 1`))
       const row = rowsOf(rows)[0] as { id: number } | undefined
-      if (!row) throw new Error(`hardening: the world has no ${table} row for :${param} of ${routePath}; seed one in server/hardening/world.ts`)
+      if (!row) throw new Error(`hardening: the world has no ${table} row for :${param} of ${routePath}; seed one in tools/hardening/world.ts`)
       value = row.id
     }
     out = out.replace(`:${param}`, String(value))

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../test/harness'
+import { createTestApp, type TestApp } from '../test-support/harness'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { buildWorld, call, colourJpeg, LOG_OF_REFUSALS, rowsOf, snapshot, snapshotDiff, type World } from './world'

@@ -1,4 +1,4 @@
-// face:eval --roll-call's reporting (server/face/eval-roll-call.ts), without models: a tiny gallery of one-hot
+// face:eval --roll-call's reporting (tools/faces/eval-roll-call.ts), without models: a tiny gallery of one-hot
 // descriptors, class photos whose found faces are placed by hand, and every outcome counted where it belongs.
 import { describe, expect, it } from 'vitest'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'

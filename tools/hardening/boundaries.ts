@@ -1,5 +1,5 @@
 // The edges of what PostgreSQL stores, as values for the fields of a zod schema: the route fuzzer's boundary cases
-// (server/hardening/fuzz.ts, boundaryRoutes) and the sync's property test (sync.boundaries.api.test.ts) draw from here.
+// (tools/hardening/fuzz.ts, boundaryRoutes) and the sync's property test (sync.boundaries.api.test.ts) draw from here.
 import crypto from 'node:crypto'
 
 type Def = { type: string; [k: string]: unknown }

@@ -83,7 +83,7 @@ export function markdown(result: { date: string; machine: string; mode: string; 
     '# Benchmark results',
     '',
     `${result.date.slice(0, 16).replace('T', ' ')} UTC, ${result.mode} run (${result.durationS} s), on ${result.machine}, PostgreSQL at 127.0.0.1, Debian Chromium headless.`,
-    `Written by \`npm run bench${result.mode === 'quick' ? ' -- --quick' : ''}\` (server/bench/). Figures are noisy (a small, possibly shared machine${result.load ? `; load average ${result.load.start[0]} at the start, ${result.load.end[0]} at the end` : ''});`,
+    `Written by \`npm run bench${result.mode === 'quick' ? ' -- --quick' : ''}\` (tools/bench/). Figures are noisy (a small, possibly shared machine${result.load ? `; load average ${result.load.start[0]} at the start, ${result.load.end[0]} at the end` : ''});`,
     'each baseline was measured in the same run, next to its figure. Ratio = figure ÷ baseline.',
     '',
     '| figure | value | baseline (same run) | ratio | target |',

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { createTestApp, type Agent, type TestApp } from '../test/harness'
-import { buildOrg, PASSWORD, PIN, type OrgWorld } from '../test/fixtures'
-import { organizationMembers, sessions, users } from '../db/schema'
-import { hashToken } from '../auth/crypto'
-import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../auth/rate-limit'
+import { createTestApp, type Agent, type TestApp } from '../test-support/harness'
+import { buildOrg, PASSWORD, PIN, type OrgWorld } from '../test-support/fixtures'
+import { organizationMembers, sessions, users } from '../../server/db/schema'
+import { hashToken } from '../../server/auth/crypto'
+import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../../server/auth/rate-limit'
 import { apiRoutes, call, colourJpeg, snapshot, snapshotDiff } from './world'
 
 /** A face sign-in's evidence that can never pass: online, naming a challenge nobody issued (no analysis is needed). */

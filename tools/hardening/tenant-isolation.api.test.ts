@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createTestApp, type TestApp } from '../test/harness'
+import { createTestApp, type TestApp } from '../test-support/harness'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import {
   agentOf,

@@ -3,7 +3,7 @@
 // descriptors each (registration takes at least three). Baseline: the plainest Float32Array scan, written here.
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { buildGallery, DEFAULT_MATCH_OPTIONS, identify, type FaceGallery } from '../../shared/face/match'
-import { FaceIndexCache } from '../face/index-cache'
+import { FaceIndexCache } from '../../server/face/index-cache'
 import type { SyntheticFaces } from './generators'
 import { median, percentile, progress, round, row, type Row } from './lib'
 

@@ -107,7 +107,7 @@ export function realPhotos(perIdentity = Infinity): { identity: string; file: st
 
 /** Descriptors of the real photos, extracted by the server's own pipeline, and the time each extraction took. */
 export async function realFaces(perIdentity: number, limit = Infinity): Promise<{ faces: RealFace[]; extractMs: number[]; modelLoadMs: number }> {
-  const { describeSingleFace, loadFaceModels } = await import('../face/inference')
+  const { describeSingleFace, loadFaceModels } = await import('../../server/face/inference')
   const t0 = performance.now()
   await loadFaceModels()
   const modelLoadMs = performance.now() - t0

@@ -1,12 +1,12 @@
 // The server's evidence check (server/face/evidence.ts analyseEvidence): how many evidence images (face crops of a
 // capture's liveness key frames) the server analyses per second, in the worker pool of server/face/pool.ts with one
 // worker per core, beside the same pool with a single worker (the baseline: one core). Captures are rendered from the
-// real photos (server/test/evidence.ts, cached in the OS temp folder), two head turns + 3 frontal frames = 8 images
+// real photos (tools/test-support/evidence.ts, cached in the OS temp folder), two head turns + 3 frontal frames = 8 images
 // each; the captures of a round are submitted together, as the verification job would when a batch of records syncs.
 import os from 'node:os'
-import { decodeEvidenceImage, analyseEvidence } from '../face/evidence'
-import { FacePool } from '../face/pool'
-import { EVIDENCE_PEOPLE, renderEvidence } from '../test/evidence'
+import { decodeEvidenceImage, analyseEvidence } from '../../server/face/evidence'
+import { FacePool } from '../../server/face/pool'
+import { EVIDENCE_PEOPLE, renderEvidence } from '../test-support/evidence'
 import { median, progress, round, row, type Row } from './lib'
 
 interface Capture {

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../shared/face/match'
-import { FACES_DIR } from '../test/faces'
+import { FACES_DIR } from '../test-support/faces'
 import { evaluate, readGroups } from './eval'
 
 const match = { threshold: DEFAULT_FACE_THRESHOLD, margin: DEFAULT_FACE_MARGIN }

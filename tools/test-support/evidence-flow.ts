@@ -1,8 +1,8 @@
 // What a device does around a face capture, for API tests: ask the server for a challenge, answer it with evidence
-// rendered from a real photo (server/test/evidence.ts), register a face, send a capture, wait for the server's check.
+// rendered from a real photo (tools/test-support/evidence.ts), register a face, send a capture, wait for the server's check.
 import { randomUUID } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import { attendanceEvents, attendanceRecords } from '../db/schema'
+import { attendanceEvents, attendanceRecords } from '../../server/db/schema'
 import type { Evidence, IssuedChallenge, LivenessStep } from '../../shared/attendance/evidence'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import type { Agent, TestApp } from './harness'

@@ -3,13 +3,13 @@
 // face worker pool) has ended for all of them. The sync answers without waiting for the check; this measures how far
 // behind the rush the checks run, and extrapolates to the 500-device x 20-record rush (10,000 records) at the same
 // rate (the queue drains at a steady rate once it is full, so the rate is what scales).
-// Captures are rendered from the real photos (server/test/evidence.ts: 2 turns + 3 frontal frames, offline mode, so
+// Captures are rendered from the real photos (tools/test-support/evidence.ts: 2 turns + 3 frontal frames, offline mode, so
 // no challenge round trip); the world's members have synthetic templates, so the checks conclude "not this member":
 // the work is the same as for a match (every frame is analysed either way).
 import crypto from 'node:crypto'
 import { MAX_SYNC_BATCH } from '../../shared/attendance/sync'
 import type { Evidence } from '../../shared/attendance/evidence'
-import { EVIDENCE_PEOPLE, renderEvidence } from '../test/evidence'
+import { EVIDENCE_PEOPLE, renderEvidence } from '../test-support/evidence'
 import { percentile, progress, round, row, sleep, type Row } from './lib'
 import type { World } from './world'
 

@@ -17,7 +17,7 @@ const cache = new Map<string, string>()
 export async function faceEncoding(rel: string): Promise<string> {
   const hit = cache.get(rel)
   if (hit) return hit
-  const { describeSingleFace } = await import('../face/inference')
+  const { describeSingleFace } = await import('../../server/face/inference')
   const result = await describeSingleFace(facePhoto(rel))
   if (!result.ok) throw new Error(`no single face in ${rel}: ${result.reason}`)
   const enc = encodeDescriptor(result.descriptor)

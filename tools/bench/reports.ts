@@ -1,10 +1,10 @@
 // Report benchmark: monthlyRecap and dailyReport over 2,000 members x 22 working days (about 44,000 records, a share
 // of them late), the size the issue asks to stay fast.
 //
-//   npx tsx server/features/reports/reports.bench.ts [--members N] [--runs N]
+//   npx tsx tools/bench/reports.ts [--members N] [--runs N]
 //   (PostgreSQL at HADIR_TEST_PG_URL when reachable, else PGlite; HADIR_TEST_DB=pglite forces PGlite)
 import { sql } from 'drizzle-orm'
-import { postgresReachable } from '../../../scripts/test-env.mjs'
+import { postgresReachable } from '../../scripts/test-env.mjs'
 
 const args = process.argv.slice(2)
 const arg = (name: string, fallback: number) => {
@@ -22,9 +22,9 @@ function median(xs: number[]): number {
 
 async function main() {
   if (process.env.HADIR_TEST_DB !== 'pglite') process.env.HADIR_TEST_DB = (await postgresReachable()) ? 'postgres' : 'pglite'
-  const { backend, createTestApp } = await import('../../test/harness')
-  const { buildOrg } = await import('../../test/fixtures')
-  const { monthlyRecap, dailyReport } = await import('./reports.service')
+  const { backend, createTestApp } = await import('../test-support/harness')
+  const { buildOrg } = await import('../test-support/fixtures')
+  const { monthlyRecap, dailyReport } = await import('../../server/features/reports/reports.service')
   const t = await createTestApp()
   try {
     const org = await buildOrg(t, 'bench')

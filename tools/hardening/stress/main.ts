@@ -27,7 +27,7 @@ interface FuzzSummary {
 async function fuzz(hasPg: boolean): Promise<FuzzSummary> {
   // The harness picks its database from the environment when it is first imported.
   process.env.HADIR_TEST_DB = hasPg ? 'postgres' : 'pglite'
-  const { createTestApp } = await import('../../test/harness')
+  const { createTestApp } = await import('../../test-support/harness')
   const { buildWorld } = await import('../world')
   const { boundaryRoutes, fuzzRoutes, raceRoutes } = await import('../fuzz')
   const t = await createTestApp()

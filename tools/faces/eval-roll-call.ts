@@ -30,9 +30,9 @@ import path from 'node:path'
 import { assignFaces } from '../../shared/face/assign'
 import { buildGallery, type FaceGallery, type MatchOptions } from '../../shared/face/match'
 import type { FaceBox } from '../../shared/face/quality'
-import { composeClassPhoto, faceBoxOf, type ClassPhotoPerson } from '../../tools/faces/class-photo'
-import { extractGroupFaces, iou } from './group'
-import { describeSingleFace, loadFaceModels } from './inference'
+import { composeClassPhoto, faceBoxOf, type ClassPhotoPerson } from './class-photo'
+import { extractGroupFaces, iou } from '../../server/face/group'
+import { describeSingleFace, loadFaceModels } from '../../server/face/inference'
 import { byName, IMAGE_EXTENSIONS, readGroups } from './eval'
 
 // ------------------------------------------------------------------ judging one photo (pure: no models)

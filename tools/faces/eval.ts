@@ -14,7 +14,7 @@
 // wins over groups.json). Identities without a group are in "-". Per group: TAR of its genuine probes, FAR of its unknown
 // probes, and how many of its false accepts matched someone of the same group ("within").
 // Roll-call from one photo (issue 14 item 5): `--roll-call` composes class photos of the probes, with identities that
-// are not enrolled among them, and reports what a roll-call of each would name (server/face/eval-roll-call.ts).
+// are not enrolled among them, and reports what a roll-call of each would name (tools/faces/eval-roll-call.ts).
 // Human-readable lines first; the LAST line is one JSON object:
 // {"identities":N,"genuine":G,"true_accepts":T,"tar":T/G,"misidentified":M,"unknown":U,"false_accepts":F,"far":F/U,
 //  "threshold":x,"ms_per_image":y, "groups":{"<group>":{"identities":n,"genuine":g,"true_accepts":t,"tar":..,
@@ -24,7 +24,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, galleryWithout, identify, l2Distance, type MatchOptions } from '../../shared/face/match'
-import { describeSingleFace, loadFaceModels, type DescribeResult } from './inference'
+import { describeSingleFace, loadFaceModels, type DescribeResult } from '../../server/face/inference'
 import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 

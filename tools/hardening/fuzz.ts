@@ -1,14 +1,14 @@
 // Property-based fuzzing of every JSON route: request parts generated from each route's own zod schemas (read from
 // the app's route table, see server/lib/validate.ts) and from hostile junk, sent through the app in-process. The
 // invariants: never a 5xx, a refused request writes nothing (database-wide checksum), errors keep their stable shape,
-// no prototype pollution. Used by server/hardening/fuzz.api.test.ts (quick) and scripts/stress.mjs (full size).
+// no prototype pollution. Used by tools/hardening/fuzz.api.test.ts (quick) and scripts/stress.mjs (full size).
 import crypto from 'node:crypto'
 import fc from 'fast-check'
 import { sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { encodeDescriptor } from '../../shared/face/descriptor'
 import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema } from '../../shared/attendance/sync'
-import type { TestApp } from '../test/harness'
+import type { TestApp } from '../test-support/harness'
 import { type Boundaries, holdsRaw, type Leaf, lengthBounds, RawJson, schemaLeaves, toJsonText } from './boundaries'
 import { type ApiRoute, apiRoutes, LOG_OF_REFUSALS, type Caller, call, expectedOwn, fakeDescriptor, resolvePath, rowsOf, snapshot, snapshotDiff, type World, agentOf } from './world'
 

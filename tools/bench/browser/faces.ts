@@ -38,7 +38,7 @@ function launch(video: string, webgl: boolean): Promise<Browser> {
 /** Serves the bare page, face-api's browser bundle, the built app's models and wasm files, and the gallery, cacheable. */
 async function bareServer(gallery: unknown): Promise<{ url: string; close(): Promise<void> }> {
   const files: Record<string, string> = {
-    '/bare.html': path.join(ROOT, 'server', 'bench', 'browser', 'bare.html'),
+    '/bare.html': path.join(ROOT, 'tools', 'bench', 'browser', 'bare.html'),
     '/face-api.esm.js': require.resolve('@vladmandic/face-api/dist/face-api.esm.js'),
   }
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream' }

@@ -6,9 +6,9 @@
 // - an Excel import of 10,000 members (upload, parse in the worker, validate, write) vs parsing the file alone.
 import postgres from 'postgres'
 import { drizzle } from 'drizzle-orm/postgres-js'
-import * as schema from '../db/schema'
-import type { Db } from '../db/client'
-import { toXlsx } from '../lib/spreadsheet'
+import * as schema from '../../server/db/schema'
+import type { Db } from '../../server/db/client'
+import { toXlsx } from '../../server/lib/spreadsheet'
 import { DEPARTMENTS, personName, Rng } from './generators'
 import { median, percentile, progress, round, row, type Row } from './lib'
 import type { World } from './world'
@@ -101,7 +101,7 @@ async function timeHttp(world: World, path: string, runs: number): Promise<numbe
 }
 
 export async function benchList(world: World, records: number, runs: number): Promise<Row[]> {
-  const { listAttendance } = await import('../features/dashboard/attendance-list')
+  const { listAttendance } = await import('../../server/features/dashboard/attendance-list')
   const cap = capturingDb(world.db.url)
   const department = world.departments[3]!
   const cases = [
@@ -141,7 +141,7 @@ export async function benchList(world: World, records: number, runs: number): Pr
 }
 
 export async function benchReport(world: World, runs: number): Promise<Row[]> {
-  const { monthlyRecap } = await import('../features/reports/reports.service')
+  const { monthlyRecap } = await import('../../server/features/reports/reports.service')
   const cap = capturingDb(world.db.url)
   try {
     progress(`monthly report ${REPORT_MONTH} to .xlsx: ${runs} downloads, and its SQL aggregate directly`)
@@ -186,7 +186,7 @@ export function importWorkbook(count: number, seed = 77): Buffer {
 }
 
 export async function benchImport(world: World, members: number): Promise<Row[]> {
-  const { parseSpreadsheet } = await import('../features/imports/import.worker')
+  const { parseSpreadsheet } = await import('../../server/features/imports/import.worker')
   const file = importWorkbook(members)
   progress(`Excel import of ${members.toLocaleString('en')} members (${round(file.length / 1024, 0)} KB .xlsx): parse alone, then upload + parse + validate + write`)
   const parseMs: number[] = []

@@ -1,6 +1,6 @@
 // Face benchmark: model load time, server-side extraction time per image, and 1:N identify over a synthetic gallery.
 //
-//   npx tsx server/face/bench.ts [photoDir] [--gallery N]
+//   npx tsx tools/bench/face-inference.ts [photoDir] [--gallery N]
 //
 // photoDir defaults to ../shared/faces/people (skipped if missing). Prints human-readable lines, then one JSON line.
 
@@ -9,7 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { DEFAULT_MATCH_OPTIONS, identify, type FaceGallery } from '../../shared/face/match'
-import { extractFaces, loadFaceModels } from './inference'
+import { extractFaces, loadFaceModels } from '../../server/face/inference'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2).filter((a) => a !== '--')
