@@ -81,11 +81,19 @@ if (!failure) {
   const h = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()
   if (h.data?.database?.kind !== 'embedded' || !h.data.database.reachable) failure = `unexpected health: ${JSON.stringify(h)}`
   const page = await fetch(`http://127.0.0.1:${port}/admin/login`)
-  if (!page.ok || !(await page.text()).includes('<div id="app"')) failure = 'the built PWA is not served'
+  const shell = page.ok ? await page.text() : ''
+  if (!shell.includes('<div id="app"')) failure = 'the built PWA is not served'
+  // The build's .br/.gz siblings are in the image (COPY of dist) and sent to a browser that accepts them.
+  const entry = shell.match(/src="\/(assets\/index-[^"]+\.js)"/)?.[1]
+  const packed = entry ? await fetch(`http://127.0.0.1:${port}/${entry}`, { headers: { 'accept-encoding': 'br' } }) : null
+  await packed?.body?.cancel()
+  if (!entry || !fs.existsSync(path.join(runtime, 'dist', 'client', `${entry}.br`)) || packed?.headers.get('content-encoding') !== 'br') {
+    failure = 'the precompressed assets are missing from the runtime files or not served'
+  }
   if (!fs.existsSync(path.join(runtime, 'data', 'secret'))) failure = 'no secret generated in the data volume'
   if (fs.existsSync(path.join(runtime, 'node_modules', 'vite'))) failure = 'dev dependencies left in the runtime image'
 }
-console.log(failure ? '' : '  ok  server started from the runtime files; HEALTHCHECK passes; PWA served')
+console.log(failure ? '' : '  ok  server started from the runtime files; HEALTHCHECK passes; PWA served, its assets precompressed')
 server.kill('SIGTERM')
 await new Promise((r) => server.once('exit', r))
 fs.rmSync(work, { recursive: true, force: true })
