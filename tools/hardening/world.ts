@@ -319,6 +319,27 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   )
   for (const r of [...own.results, ...kiosk.results]) if (r.status !== 'applied') throw new Error(`seed sync: ${JSON.stringify(r)}`)
   for (const r of [own.results[0], kiosk.results[0]]) await settled(t, r.client_id)
+  // A roll-call photo taken on the tablet (issue 14), naming the victim at one box and leaving another face unnamed.
+  const classPhoto = await colourJpeg(colour[0], colour[1] + 60, colour[2], 320)
+  photos.push(classPhoto)
+  const roll = await ok(
+    await petugas.post('/api/attendance/roll-call', {
+      client_id: uuidv7(),
+      device_id: `tablet-${marker}`,
+      sent_at: new Date().toISOString(),
+      captured_at: at(15),
+      kind: 'check_out',
+      location_id: loc.id,
+      photo: classPhoto.toString('base64'),
+      faces: [
+        { box: { x: 20, y: 20, width: 80, height: 80 }, member_id: victim.id, named_by: 'recognised' },
+        { box: { x: 200, y: 20, width: 80, height: 80 }, member_id: null },
+      ],
+    }),
+    'roll-call',
+  )
+  if (roll.faces[0].status !== 'applied') throw new Error(`seed roll-call: ${JSON.stringify(roll)}`)
+  await settled(t, roll.faces[0].client_id)
   // Liveness challenges issued and not answered yet: the member's phone's and the kiosk's.
   await ok(await member.post('/api/attendance/challenge', { purpose: 'attendance' }), 'attendance challenge')
   await ok(await petugas.post('/api/attendance/challenge', { purpose: 'kiosk' }), 'kiosk challenge')
