@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const randomProbe = (): Float32Array => Float32Array.from({ length: FACE_DESCRIPTOR_LENGTH }, () => gauss() * 0.12)
   const enrolledProbe = (): Float32Array => {
     const row = Math.floor(Math.abs(gauss() * 7919) % gallery.size)
-    return Float32Array.from(gallery.descriptors.subarray(row * 128, row * 128 + 128), (v) => v + gauss() * 0.02)
+    return Float32Array.from(gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH), (v) => v + gauss() * 0.02)
   }
   for (let i = 0; i < 5; i++) identify(gallery, randomProbe(), DEFAULT_MATCH_OPTIONS) // warm-up (JIT)
   const time = (makeProbe: () => Float32Array, runs: number): number[] =>
