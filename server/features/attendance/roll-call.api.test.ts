@@ -9,10 +9,8 @@ import path from 'node:path'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { createMember } from '../members/members.service'
-import { FACES_DIR, faceEncoding } from '../../../tools/test-support/faces'
-import { FACE_MODEL } from '../../../shared/face/model'
-import { decodeDescriptor, descriptorToBytes } from '../../../shared/face/descriptor'
-import { attendanceEvents, memberFaceData, rollCalls } from '../../db/schema'
+import { FACES_DIR, enrolTemplates } from '../../../tools/test-support/faces'
+import { attendanceEvents, rollCalls } from '../../db/schema'
 import { settled } from '../../../tools/test-support/evidence-flow'
 import { composeClassPhoto } from '../../../tools/faces/class-photo'
 import type { RollCallBox } from '../../../shared/attendance/roll-call'
@@ -25,13 +23,7 @@ describe('roll-call from one photo', () => {
   let members: Record<string, number>
   let photo: { base64: string; width: number; height: number; boxes: Record<string, RollCallBox> }
 
-  async function enrol(organizationId: number, memberId: number, photos: string[]): Promise<void> {
-    for (const file of photos) {
-      const descriptor = decodeDescriptor(await faceEncoding(`people/${file}`))
-      await t.db.insert(memberFaceData).values({ organizationId, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
-    }
-    t.deps.faceIndex.invalidate(organizationId)
-  }
+  const enrol = (organizationId: number, memberId: number, photos: string[]) => enrolTemplates(t, organizationId, memberId, photos)
 
   beforeAll(async () => {
     t = await createTestApp()

@@ -1,14 +1,11 @@
 // Confusable members (issue 14): the admin sees which members' faces the model can mix up, from the server's own
 // templates of real photos; only with member:manage, and only of their own organization.
-import { FACE_MODEL } from '../../../shared/face/model'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { createMember } from '../members/members.service'
-import { faceEncoding } from '../../../tools/test-support/faces'
-import { memberFaceData } from '../../db/schema'
-import { decodeDescriptor, descriptorToBytes } from '../../../shared/face/descriptor'
+import { enrolTemplates, faceEncoding } from '../../../tools/test-support/faces'
 import { answeredEvidence, capture, settled, sync } from '../../../tools/test-support/evidence-flow'
 import { makeQrToken } from '../places/qr'
 
@@ -18,13 +15,7 @@ describe('confusable members', () => {
   let b: OrgWorld
   let stranger: number
 
-  async function enrol(organizationId: number, memberId: number, photos: string[]): Promise<void> {
-    for (const photo of photos) {
-      const descriptor = decodeDescriptor(await faceEncoding(`people/${photo}`))
-      await t.db.insert(memberFaceData).values({ organizationId, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
-    }
-    t.deps.faceIndex.invalidate(organizationId)
-  }
+  const enrol = (organizationId: number, memberId: number, photos: string[]) => enrolTemplates(t, organizationId, memberId, photos)
 
   beforeAll(async () => {
     t = await createTestApp()
