@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/', leaveRoutes)
     .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))
-  app.route('/api', api)
+  const routes = app.route('/api', api)
 
   app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: 'No such API route' } }, 404))
 
@@ -147,7 +147,8 @@ export function createApp(deps: AppDeps, clientDir?: string) {
   })
 
   if (clientDir) mountClient(app, clientDir)
-  return app
+  return routes
 }
 
+/** The whole API's route table with each route's input and answer types: the PWA's client is `hc<AppType>`. */
 export type AppType = ReturnType<typeof createApp>
