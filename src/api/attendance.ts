@@ -1,166 +1,81 @@
 // Attendance capture calls, one function per route of docs/api.md ("Attendance capture", and the member's face sign-in
-// and profile). Shared by the member app (/m) and the petugas kiosk (/p): add new calls at the end of the file.
-import type { ChallengePurpose, Evidence, IssuedChallenge } from '@shared/attendance/evidence'
+// and profile). Shared by the member app (/m) and the petugas kiosk (/p). Types come from the server's routes.
+import type { ChallengePurpose, Evidence } from '@shared/attendance/evidence'
 import type { WorkSchedule } from '@shared/attendance/rules'
-import type { SyncRecord, SyncResult } from '@shared/attendance/sync'
-import { api } from './client'
-import type { Id, MobileMe } from './types'
+import type { SyncRecord } from '@shared/attendance/sync'
+import { type AnswerOf, call, routes, withSignal } from './client'
+import type { Id } from './types'
 
 export type AttendanceStatus = 'present' | 'late' | 'absent' | 'excused'
-
-/** A work schedule as the API sends it (times "HH:MM", ISO weekdays 1 = Monday). */
-export interface ScheduleDto {
-  id?: Id
-  name?: string
-  work_days: number[]
-  start_time: string
-  end_time: string
-  late_tolerance_minutes: number
-}
-
-export interface LocationDto {
-  id: Id
-  name: string
-  latitude: number | null
-  longitude: number | null
-  radius_meters: number
-}
+type Signal = { signal?: AbortSignal }
+const attendance = routes.attendance
 
 /** GET /api/attendance/context: what a phone or kiosk needs to capture attendance, also offline. */
-export interface CaptureContext {
-  organization: { id: Id; name: string; timezone: string; work_start_time: string; work_end_time: string; late_tolerance_minutes: number }
-  /** kiosk_gallery: whether a kiosk recognises the whole organization or only its station's department. */
-  face: { threshold: number; margin: number; kiosk_gallery?: 'organization' | 'department' }
-  /** The caller's own schedule (their department's, else the organization's). */
-  schedule: ScheduleDto
-  default_schedule: ScheduleDto
-  schedules: ScheduleDto[]
-  locations: LocationDto[]
-  departments: { id: Id; name: string; work_schedule_id: Id | null }[]
-  geofence_policy: 'flag' | 'refuse' | string
-}
+export const getCaptureContext = (options?: Signal) => call(attendance.context.$get(undefined, withSignal(options?.signal)))
+export type CaptureContext = AnswerOf<typeof getCaptureContext>
+/** A work schedule as the API sends it (times "HH:MM", ISO weekdays 1 = Monday). */
+export type ScheduleDto = CaptureContext['schedule']
+export type LocationDto = CaptureContext['locations'][number]
 
 /** The shared rules module's shape of a schedule. */
-export function toWorkSchedule(s: ScheduleDto): WorkSchedule {
+export function toWorkSchedule(s: Pick<ScheduleDto, 'work_days' | 'start_time' | 'end_time' | 'late_tolerance_minutes'>): WorkSchedule {
   return { workDays: s.work_days, startTime: s.start_time, endTime: s.end_time, lateToleranceMinutes: s.late_tolerance_minutes }
 }
 
-/** One day of the member's own attendance (GET /api/attendance/mine). Times are "HH:MM:SS" in the organization's zone. */
-export interface OwnAttendance {
-  id: Id
-  attendance_date: string
-  check_in_time: string | null
-  check_out_time: string | null
-  status: AttendanceStatus
-  /** verifying: the server is still checking the capture's evidence; pending: held for an admin's review. */
-  approval_status: 'verifying' | 'pending' | 'approved' | 'rejected' | string
-  flags: string[]
-  remarks: string | null
-}
-
-export interface SyncAnswer {
-  synced: number
-  failed: number
-  last_sync_at: string
-  results: SyncResult[]
-}
-
-/** POST /api/attendance/submit and /record answer. */
-export interface SubmittedAttendance {
-  id: Id
-  client_id: string
-  status: AttendanceStatus | null
-  sync_status: 'applied' | 'duplicate'
-  flags: string[]
-  created_at: string
-}
-
-export interface QrToken {
-  token: string
-  expires_at: string
-}
-
-export const getCaptureContext = (options?: { signal?: AbortSignal }) => api.get<CaptureContext>('/api/attendance/context', options)
-
-export const syncAttendance = (batch: { device_id: string; sent_at: string; records: SyncRecord[] }) => api.post<SyncAnswer>('/api/attendance/sync', batch)
+export const syncAttendance = (batch: { device_id: string; sent_at: string; records: SyncRecord[] }) => call(attendance.sync.$post({ json: batch }))
+export type SyncAnswer = AnswerOf<typeof syncAttendance>
 
 /** A member's own capture, sent directly (the outbox normally goes through /sync). */
-export const submitAttendance = (body: SyncRecord & { organization_id: Id; device_id?: string; sent_at?: string }) =>
-  api.post<SubmittedAttendance>('/api/attendance/submit', body)
+export const submitAttendance = (body: Parameters<typeof attendance.submit.$post>[0]['json']) => call(attendance.submit.$post({ json: body }))
+/** POST /api/attendance/submit and /record answer. */
+export type SubmittedAttendance = AnswerOf<typeof submitAttendance>
 
-export const getMyAttendance = (limit?: number, options?: { signal?: AbortSignal }) =>
-  api.get<{ records: OwnAttendance[] }>('/api/attendance/mine', { ...options, query: { limit } })
+export const getMyAttendance = (limit?: number, options?: Signal) =>
+  call(attendance.mine.$get({ query: { limit } }, withSignal(options?.signal)))
+/** One day of the member's own attendance. Times are "HH:MM:SS" in the organization's zone. */
+export type OwnAttendance = AnswerOf<typeof getMyAttendance>['records'][number]
 
-export const getMyQr = () => api.get<QrToken>('/api/attendance/qr')
+export const getMyQr = () => call(attendance.qr.$get())
+export type QrToken = AnswerOf<typeof getMyQr>
 
 /**
  * Face sign-in on the member's own phone: the evidence of a login challenge (issueLoginChallenge), checked by the
  * server against the remembered member. 401 FACE_NOT_RECOGNISED on a miss.
  */
 export const faceLogin = (organizationId: Id, memberId: Id, evidence: Evidence) =>
-  api.post<MobileMe>('/api/mobile/login/face', { organization_id: organizationId, member_id: memberId, evidence }, { expectUnauthorized: true })
+  call(routes.mobile.login.face.$post({ json: { organization_id: organizationId, member_id: memberId, evidence } }), { expectUnauthorized: true })
 
 /** A liveness challenge for a face sign-in (public, rate-limited). */
-export const issueLoginChallenge = (organizationId: Id, memberId: Id, options?: { signal?: AbortSignal }) =>
-  api.post<IssuedChallenge>('/api/mobile/login/challenge', { organization_id: organizationId, member_id: memberId }, { ...options, expectUnauthorized: true })
+export const issueLoginChallenge = (organizationId: Id, memberId: Id, options?: Signal) =>
+  call(routes.mobile.login.challenge.$post({ json: { organization_id: organizationId, member_id: memberId } }, withSignal(options?.signal)), { expectUnauthorized: true })
 
 /** The member edits their own profile. */
-export const updateMyProfile = (patch: { name?: string; phone?: string | null }) => api.patch<MobileMe>('/api/mobile/me', patch)
+export const updateMyProfile = (patch: { name?: string; phone?: string | null }) => call(routes.mobile.me.$patch({ json: patch }))
 
 // --- Petugas kiosk (/p) ---
 
+export const searchKioskMembers = (query: { q?: string; department_id?: Id | null; limit?: number }, options?: Signal) =>
+  call(attendance.members.$get({ query: { ...query, department_id: query.department_id == null ? undefined : String(query.department_id) } }, withSignal(options?.signal)))
 /** A member as the kiosk finds them (GET /api/attendance/members, POST /api/attendance/qr/resolve). */
-export interface KioskMember {
-  id: Id
-  name: string
-  member_number: string | null
-  department: string | null
-  department_id: Id | null
-  face_registered: boolean
-}
-
-export const searchKioskMembers = (query: { q?: string; department_id?: Id | null; limit?: number }, options?: { signal?: AbortSignal }) =>
-  api.get<{ members: KioskMember[]; total: number }>('/api/attendance/members', { ...options, query })
+export type KioskMember = AnswerOf<typeof searchKioskMembers>['members'][number]
 
 /** Resolves a member's signed QR code (422 QR_INVALID / QR_EXPIRED, 404 another organization's). */
-export const resolveMemberQr = (token: string) => api.post<{ member: KioskMember }>('/api/attendance/qr/resolve', { token })
+export const resolveMemberQr = (token: string) => call(attendance.qr.resolve.$post({ json: { token } }))
 
 /** GET /api/face/gallery: the organization's descriptors (base64) for a kiosk's offline 1:N (src/kiosk/gallery.ts). */
-export interface GalleryResponse {
-  organization_id: Id
-  threshold: number
-  margin: number
-  generated_at: string
-  /** Names the content; sent back as `known`, the server answers `unchanged: true` with no members when it still holds. */
-  version: string
-  unchanged: boolean
-  /** confusable: the member's face sits close to another member's; a kiosk asks them for their QR code too. */
-  members: { id: Id; name: string; member_number: string | null; department_id: Id | null; confusable?: boolean; descriptors: string[] }[]
-}
-
-export const getFaceGallery = (known?: string | null, options?: { signal?: AbortSignal }) =>
-  api.get<GalleryResponse>('/api/face/gallery', { ...options, query: known ? { known } : {} })
+export const getFaceGallery = (known?: string | null, options?: Signal) =>
+  call(routes.face.gallery.$get({ query: known ? { known } : {} }, withSignal(options?.signal)))
+export type GalleryResponse = AnswerOf<typeof getFaceGallery>
 
 /** An admin deletes a member's face data at the member's request (withdrawal of consent). */
 export const deleteMemberFaceData = (organizationId: Id | string, memberId: Id) =>
-  api.delete<{ deleted_descriptors: number; deleted_photos: number }>(
-    `/api/organizations/${encodeURIComponent(String(organizationId))}/members/${encodeURIComponent(String(memberId))}/face`,
-  )
+  call(routes.organizations[':id'].members[':memberId'].face.$delete({ param: { id: String(organizationId), memberId: String(memberId) } }))
 
 /** A liveness challenge from the server: a member's attendance or face registration, or a kiosk's record. */
-export const issueChallenge = (purpose: Exclude<ChallengePurpose, 'login'>, options?: { signal?: AbortSignal }) =>
-  api.post<IssuedChallenge>('/api/attendance/challenge', { purpose }, options)
+export const issueChallenge = (purpose: Exclude<ChallengePurpose, 'login'>, options?: Signal) =>
+  call(attendance.challenge.$post({ json: { purpose } }, withSignal(options?.signal)))
 
+export const getCaptureStatus = (clientId: string, options?: Signal) =>
+  call(attendance.captures[':clientId'].$get({ param: { clientId } }, withSignal(options?.signal)))
 /** What the server concluded about one capture (GET /api/attendance/captures/:clientId). */
-export interface CaptureStatus {
-  client_id: string
-  verification: 'verifying' | 'done'
-  approval_status: 'verifying' | 'pending' | 'approved' | 'rejected'
-  level: 'high' | 'medium' | 'low' | 'failed' | null
-  record_id: Id | null
-  flags: string[]
-  reasons: string[]
-}
-
-export const getCaptureStatus = (clientId: string, options?: { signal?: AbortSignal }) =>
-  api.get<CaptureStatus>(`/api/attendance/captures/${encodeURIComponent(clientId)}`, options)
+export type CaptureStatus = AnswerOf<typeof getCaptureStatus>

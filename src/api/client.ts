@@ -1,5 +1,9 @@
-// A typed fetch wrapper for Hadir's JSON API (docs/api.md). Answers are `{ success, data }`; failures are
-// `{ error: { code, message, details? } }` and become an ApiError the views can translate (see ./errors.ts).
+// Hadir's JSON API, typed from the server's own route table (`hc<AppType>`, server/app.ts): every path, parameter,
+// query, body and answer is checked against the routes and their zod schemas, so the PWA and the server cannot drift.
+// Answers are `{ success, data }` (`call` unwraps them); failures are `{ error: { code, message, details? } }` and
+// become an ApiError the views translate (./errors.ts).
+import { hc, type ClientResponse } from 'hono/client'
+import type { AppType } from '../../server/app'
 
 export class ApiError extends Error {
   readonly status: number
@@ -26,34 +30,48 @@ export function setUnauthorizedListener(listener: UnauthorizedListener | null): 
   onUnauthorized = listener
 }
 
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
-  body?: unknown
-  query?: Record<string, string | number | undefined | null>
+/** Options of one call. */
+export interface CallOptions {
   /** A 401 here is an expected answer (probing a session, a wrong password), not a lost session. */
   expectUnauthorized?: boolean
-  signal?: AbortSignal
 }
 
-function withQuery(path: string, query: RequestOptions['query']): string {
-  if (!query) return path
+/** Query values as the server reads them: empty strings, null and undefined are left out. */
+function searchParams(query: Record<string, unknown>): URLSearchParams {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+    if (Array.isArray(value)) for (const v of value) params.append(key, String(v))
+    else if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
   }
-  const text = params.toString()
-  return text ? `${path}?${text}` : path
+  return params
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text()
-  if (!text) return null
+/** fetch, with a failure to reach the server turned into ApiError(0, NETWORK); an abort stays an AbortError. */
+async function send(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return null
+    return await fetch(input, { credentials: 'same-origin', ...init })
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
+    throw new ApiError(0, NETWORK, 'The server could not be reached')
   }
 }
+
+/** The API's routes (`routes.organizations[':id'].members.$get(...)`); use them through `call`. */
+export const routes = hc<AppType>('/', {
+  fetch: send,
+  headers: { Accept: 'application/json' },
+  buildSearchParams: searchParams as (query: Record<string, string | string[]>) => URLSearchParams,
+}).api
+
+type BodyOf<R> = R extends ClientResponse<infer T, number, string> ? T : never
+type DataOf<B> = B extends { success: true; data: infer D } ? D : never
+/** What a route answers on success, without the `{ success, data }` envelope. */
+export type Answer<R> = DataOf<BodyOf<R>>
+/** The answer of one of this folder's API functions. */
+export type AnswerOf<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>
+
+/** Per-call request options: an AbortSignal. */
+export const withSignal = (signal?: AbortSignal) => (signal ? { init: { signal } } : undefined)
 
 function toApiError(status: number, body: unknown): ApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error
@@ -62,43 +80,30 @@ function toApiError(status: number, body: unknown): ApiError {
   return new ApiError(status, code, message, error?.details)
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = 'GET', body, query, expectUnauthorized = false, signal } = options
-  const headers: Record<string, string> = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-
-  let response: Response
+function parse(text: string): unknown {
+  if (!text) return null
   try {
-    response = await fetch(withQuery(path, query), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-      signal,
-    })
-  } catch (cause) {
-    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
-    throw new ApiError(0, NETWORK, 'The server could not be reached')
+    return JSON.parse(text) as unknown
+  } catch {
+    return null // not JSON (a proxy's error page)
   }
-
-  const payload = await readJson(response)
-  if (!response.ok) {
-    const error = toApiError(response.status, payload)
-    if (response.status === 401 && !expectUnauthorized) onUnauthorized?.(error)
-    throw error
-  }
-  // The server wraps answers as { success, data }; accept a bare body too.
-  if (payload && typeof payload === 'object' && 'data' in payload) return (payload as { data: T }).data
-  return payload as T
 }
 
-export const api = {
-  get: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => request<T>(path, { ...options, method: 'GET' }),
-  post: <T>(path: string, body: unknown = {}, options?: Omit<RequestOptions, 'method' | 'body'>) =>
-    request<T>(path, { ...options, method: 'POST', body }),
-  patch: <T>(path: string, body: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
-    request<T>(path, { ...options, method: 'PATCH', body }),
-  delete: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => request<T>(path, { ...options, method: 'DELETE' }),
+/** An error answer's body as the server sends it, for the calls that do not go through `call` (uploads, streams). */
+export function errorFromText(status: number, text: string): ApiError {
+  return toApiError(status, parse(text))
+}
+
+/** Sends a typed request and answers its `data`; a failure is an ApiError. */
+export async function call<R extends ClientResponse<unknown, number, string>>(pending: Promise<R>, options: CallOptions = {}): Promise<Answer<R>> {
+  const response = (await pending) as unknown as Response
+  const payload = parse(await response.text())
+  if (!response.ok) {
+    const error = toApiError(response.status, payload)
+    if (response.status === 401 && !options.expectUnauthorized) onUnauthorized?.(error)
+    throw error
+  }
+  return (payload as { data: Answer<R> } | null)?.data as Answer<R>
 }
 
 export function isApiError(error: unknown, code?: string): error is ApiError {

@@ -1,70 +1,48 @@
-// Dashboard calls, one function per route of docs/api.md ("Organization"). `:id` is always the active organization.
-import type { AddedMember } from './invitations'
-import { api } from './client'
-import {
-  type Department,
-  type Device,
-  type Id,
-  type DeviceEnrolCode,
-  type Invitation,
-  listOf,
-  type Member,
-  type MemberPage,
-  type Organization,
-  type OrganizationSettings,
-  type Position,
-  type Staff,
-} from './types'
+// Dashboard calls for the organization, its members, structure, staff and devices (docs/api.md, "Organization").
+// `:id` is always the active organization. Types come from the server's routes (see ./client.ts).
+import { type AnswerOf, call, routes } from './client'
+import type { Id } from './types'
 
-const org = (id: string) => `/api/organizations/${encodeURIComponent(id)}`
+const orgs = routes.organizations
+const org = orgs[':id']
+const p = (id: string) => ({ param: { id } })
 
-export const getOrganization = (id: string) => api.get<Organization>(org(id))
-export const updateOrganization = (id: string, patch: Partial<OrganizationSettings>) => api.patch<Organization>(org(id), patch)
-export const createOrganization = (settings: OrganizationSettings) => api.post<Organization>('/api/organizations', settings)
+export const getOrganization = (id: string) => call(org.$get(p(id)))
+export type OrganizationPatch = Parameters<typeof org.$patch>[0]['json']
+export const updateOrganization = (id: string, patch: OrganizationPatch) => call(org.$patch({ ...p(id), json: patch }))
+/** An organization's settings as the dashboard's forms send them (every field; the server defaults missing ones). */
+export type OrganizationSettings = Required<Parameters<typeof orgs.$post>[0]['json']>
+export const createOrganization = (settings: OrganizationSettings) => call(orgs.$post({ json: settings }))
+export type Organization = AnswerOf<typeof getOrganization>
 
-export interface MemberQuery {
-  q?: string
-  status?: string
-  limit?: number
-  offset?: number
-}
+export type MemberQuery = Parameters<typeof org.members.$get>[0]['query']
+export const listMembers = (id: string, query: MemberQuery = {}) => call(org.members.$get({ ...p(id), query }))
+export type MemberPage = AnswerOf<typeof listMembers>
+export type Member = MemberPage['members'][number]
 
-export async function listMembers(id: string, query: MemberQuery = {}): Promise<MemberPage> {
-  const page = await api.get<Partial<MemberPage> | Member[]>(`${org(id)}/members`, { query: { ...query } })
-  const members = listOf<Member>(page, 'members')
-  return { members, total: Array.isArray(page) ? members.length : (page.total ?? members.length) }
-}
-
-export interface NewMember {
-  name: string
-  email?: string
-  phone?: string
-  member_number?: string
-  department_id?: Id
-  position_id?: Id
-  role: 'member' | 'petugas'
-}
-
+export type NewMember = Parameters<typeof org.members.$post>[0]['json']
 /** A new member, or `{ invitation }` when the email has an account of its own (that person accepts first). */
-export const createMember = (id: string, member: NewMember) => api.post<AddedMember>(`${org(id)}/members`, member)
-export const inviteMember = (id: string, memberId: string) =>
-  api.post<Invitation>(`${org(id)}/members/${encodeURIComponent(memberId)}/invitations`, {})
+export const createMember = (id: string, member: NewMember) => call(org.members.$post({ ...p(id), json: member }))
+export type AddedMember = AnswerOf<typeof createMember>
+export const inviteMember = (id: string, memberId: string) => call(org.members[':memberId'].invitations.$post({ param: { id, memberId } }))
+export type Invitation = AnswerOf<typeof inviteMember>
 
-export const listDepartments = async (id: string) => listOf<Department>(await api.get(`${org(id)}/departments`), 'departments')
-export const createDepartment = (id: string, department: { name: string; code?: string }) =>
-  api.post<Department>(`${org(id)}/departments`, department)
-export const listPositions = async (id: string) => listOf<Position>(await api.get(`${org(id)}/positions`), 'positions')
-export const createPosition = (id: string, position: { name: string }) => api.post<Position>(`${org(id)}/positions`, position)
+export const listDepartments = async (id: string) => (await call(org.departments.$get(p(id)))).departments
+export type Department = AnswerOf<typeof listDepartments>[number]
+export const listPositions = async (id: string) => (await call(org.positions.$get(p(id)))).positions
+export type Position = AnswerOf<typeof listPositions>[number]
 
-export const listStaff = async (id: string) => listOf<Staff>(await api.get(`${org(id)}/staff`), 'staff')
-export interface NewStaff {
-  name: string
-  email: string
-  password?: string
-  role_key: 'admin' | 'support' | 'manager'
-}
-export const createStaff = (id: string, staff: NewStaff) => api.post<Staff>(`${org(id)}/staff`, staff)
+export const listStaff = async (id: string) => (await call(org.staff.$get(p(id)))).staff
+export type Staff = AnswerOf<typeof listStaff>[number]
+export type StaffRole = Staff['roles'][number]
+export type NewStaff = Parameters<typeof org.staff.$post>[0]['json']
+export const createStaff = (id: string, staff: NewStaff) => call(org.staff.$post({ ...p(id), json: staff }))
 
-export const listDevices = async (id: string) => listOf<Device>(await api.get(`${org(id)}/devices`), 'devices')
-export const createDevice = (id: string, name: string) => api.post<DeviceEnrolCode>(`${org(id)}/devices`, { name })
-export const revokeDevice = (id: string, deviceId: string) => api.delete<unknown>(`${org(id)}/devices/${encodeURIComponent(deviceId)}`)
+export const listDevices = async (id: string) => (await call(org.devices.$get(p(id)))).devices
+export type Device = AnswerOf<typeof listDevices>[number]
+export const createDevice = (id: string, name: string) => call(org.devices.$post({ ...p(id), json: { name } }))
+export type DeviceEnrolCode = AnswerOf<typeof createDevice>
+export const revokeDevice = (id: string, deviceId: string) => call(org.devices[':deviceId'].$delete({ param: { id, deviceId } }))
+
+/** Row ids are integers; request bodies send them as numbers. */
+export type { Id }

@@ -2,37 +2,8 @@
 // liveness challenge) and the reference photo; the server derives the face templates itself and never sends them back.
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '@shared/face/match'
 import type { Evidence } from '@shared/attendance/evidence'
-import { api, request } from './client'
-import type { Id, Organization } from './types'
-
-export interface FaceConsent {
-  id?: Id
-  version: string
-  accepted_at: string
-  /** Whether this is the current consent text (the server says so on GET). */
-  current?: boolean
-}
-
-export interface FaceStatus {
-  registered: boolean
-  registered_at: string | null
-  face_verified: boolean
-  consent: FaceConsent | null
-  /** How many face templates the server keeps, when it says so (never the templates themselves). */
-  templates?: number
-}
-
-export interface FaceRegistration {
-  id: Id
-  face_registered_at?: string
-  updated_at?: string
-  face_verified: boolean
-}
-
-export interface FaceWithdrawal {
-  deleted_descriptors: number
-  deleted_photos: number
-}
+import { type AnswerOf, call, routes } from './client'
+import type { Id } from './types'
 
 export interface FaceSettings {
   face_threshold: number
@@ -76,12 +47,15 @@ export interface FaceCaptureUpload {
   deviceId: string
 }
 
-const memberFace = (memberId: Id) => `/api/members/${encodeURIComponent(String(memberId))}/face`
+const face = routes.members[':memberId'].face
+const mp = (memberId: Id) => ({ param: { memberId: String(memberId) } })
 
-export const getFaceStatus = (memberId: Id) => api.get<FaceStatus>(memberFace(memberId))
+export const getFaceStatus = (memberId: Id) => call(face.$get(mp(memberId)))
+export type FaceStatus = AnswerOf<typeof getFaceStatus>
 
 export const acceptFaceConsent = (memberId: Id, version: string, deviceId: string) =>
-  api.post<FaceConsent>(`${memberFace(memberId)}/consent`, { version, device_id: deviceId })
+  call(face.consent.$post({ ...mp(memberId), json: { version, device_id: deviceId } }))
+export type FaceConsent = AnswerOf<typeof acceptFaceConsent>
 
 /** The request body of register and update: the evidence, the reference photo and the device. */
 export function faceUploadBody({ evidence, photo, deviceId }: FaceCaptureUpload) {
@@ -89,32 +63,20 @@ export function faceUploadBody({ evidence, photo, deviceId }: FaceCaptureUpload)
   return { evidence, face_image: photo, device_id: deviceId }
 }
 
-export const registerFace = (memberId: Id, upload: FaceCaptureUpload) =>
-  api.post<FaceRegistration>(`${memberFace(memberId)}/register`, faceUploadBody(upload))
+export const registerFace = (memberId: Id, upload: FaceCaptureUpload) => call(face.register.$post({ ...mp(memberId), json: faceUploadBody(upload) }))
+export const updateFace = (memberId: Id, upload: FaceCaptureUpload) => call(face.update.$put({ ...mp(memberId), json: faceUploadBody(upload) }))
+/** A registration's answer (register: when; update: when changed). */
+export type FaceRegistration = AnswerOf<typeof registerFace> | AnswerOf<typeof updateFace>
 
-export const updateFace = (memberId: Id, upload: FaceCaptureUpload) =>
-  request<FaceRegistration>(`${memberFace(memberId)}/update`, { method: 'PUT', body: faceUploadBody(upload) })
+export const withdrawFace = (memberId: Id) => call(face.$delete(mp(memberId)))
+export type FaceWithdrawal = AnswerOf<typeof withdrawFace>
 
-export const withdrawFace = (memberId: Id) => api.delete<FaceWithdrawal>(memberFace(memberId))
-
+const o = routes.organizations[':id']
 export const updateFaceSettings = (organizationId: Id | string, settings: Partial<FaceSettings>) =>
-  api.patch<Organization & { settings?: Partial<FaceSettings> }>(`/api/organizations/${encodeURIComponent(String(organizationId))}/settings`, settings)
-
-/** A member named in a confusable pair. */
-export interface ConfusableMember {
-  id: number
-  name: string
-  member_number: string | null
-}
+  call(o.settings.$patch({ param: { id: String(organizationId) }, json: settings }))
 
 /** Pairs of members whose face templates the model can mix up (closer than threshold + margin), closest first. */
-export interface ConfusableReport {
-  threshold: number
-  margin: number
-  limit: number
-  members_with_faces: number
-  pairs: { a: ConfusableMember; b: ConfusableMember; distance: number }[]
-}
-
-export const getConfusableMembers = (organizationId: Id | string) =>
-  api.get<ConfusableReport>(`/api/organizations/${encodeURIComponent(String(organizationId))}/faces/confusable`)
+export const getConfusableMembers = (organizationId: Id | string) => call(o.faces.confusable.$get({ param: { id: String(organizationId) } }))
+export type ConfusableReport = AnswerOf<typeof getConfusableMembers>
+/** A member named in a confusable pair. */
+export type ConfusableMember = ConfusableReport['pairs'][number]['a']

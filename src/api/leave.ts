@@ -1,6 +1,6 @@
 // Leave requests (docs/api.md, "Leave requests"): the member's own on the phone, the organization's on the dashboard.
 import { i18n } from '~/modules/i18n'
-import { ApiError, api } from './client'
+import { ApiError, type AnswerOf, call, routes } from './client'
 import { errorMessage } from './errors'
 import { formatDay, formatRange } from '~/components/leave/format'
 import type { Id } from './types'
@@ -10,85 +10,29 @@ export type LeaveKind = (typeof LEAVE_KINDS)[number]
 export const LEAVE_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const
 export type LeaveStatus = (typeof LEAVE_STATUSES)[number]
 
-export interface LeaveRequest {
-  id: Id
-  member: { id: Id; name: string; member_number: string | null; department: string | null }
-  kind: LeaveKind
-  start_date: string
-  end_date: string
-  /** Calendar days, start and end included. */
-  days: number
-  reason: string
-  status: LeaveStatus
-  decision_note: string | null
-  decided_at: string | null
-  decided_by: { id: Id; name: string | null } | null
-  /** Days the approval recorded as `excused` (working days that had no record). */
-  excused_days: number
-  created_at: string
-  updated_at: string
-}
-
-/** The date window a request must fit, in the organization's calendar. */
-export interface LeaveRules {
-  today: string
-  earliest_start: string
-  latest_start: string
-  max_days: number
-}
-
-export interface NewLeave {
-  kind: LeaveKind
-  start_date: string
-  end_date: string
-  reason: string
-}
-
 export type DecisionMode = 'approve' | 'reject'
 
-export interface SkippedDay {
-  date: string
-  reason: 'day_off' | 'has_record'
-}
+const own = routes['leave-requests']
+const org = (organizationId: string) => routes.organizations[':id']['leave-requests']
 
-export interface LeaveDecision {
-  leave_request: LeaveRequest
-  /** The dates that became `excused`. */
-  excuse: string[]
-  skipped: SkippedDay[]
-}
+export const listMyLeave = () => call(own.$get({ query: {} }))
+export type LeaveRequest = AnswerOf<typeof listMyLeave>['leave_requests'][number]
+/** The dates a member may ask for (from the server's own rules). */
+export type LeaveRules = AnswerOf<typeof listMyLeave>['rules']
+export type NewLeave = Parameters<typeof own.$post>[0]['json']
+export const askForLeave = (body: NewLeave) => call(own.$post({ json: body }))
+export const cancelMyLeave = (id: Id) => call(own[':rowId'].cancel.$post({ param: { rowId: String(id) } }))
 
-export interface LeavePage {
-  leave_requests: LeaveRequest[]
-  total: number
-  /** Pending requests in the whole organization (whatever the filters). */
-  pending: number
-}
-
-export interface LeaveQuery {
-  status?: LeaveStatus
-  kind?: LeaveKind
-  member_id?: Id
-  q?: string
-  from?: string
-  to?: string
-  limit?: number
-  offset?: number
-}
-
-// The member's own (mobile session).
-export const listMyLeave = () => api.get<{ leave_requests: LeaveRequest[]; rules: LeaveRules }>('/api/leave-requests')
-export const askForLeave = (body: NewLeave) => api.post<LeaveRequest>('/api/leave-requests', body)
-export const cancelMyLeave = (id: Id) => api.post<LeaveRequest>(`/api/leave-requests/${id}/cancel`, {})
-
-// The dashboard (`:id` is the active organization).
-const base = (organizationId: string) => `/api/organizations/${encodeURIComponent(organizationId)}/leave-requests`
-export const listLeave = (organizationId: string, query: LeaveQuery = {}) => api.get<LeavePage>(base(organizationId), { query: { ...query } })
+export type LeaveQuery = NonNullable<Parameters<ReturnType<typeof org>['$get']>[0]['query']>
+export const listLeave = (organizationId: string, query: LeaveQuery = {}) => call(org(organizationId).$get({ param: { id: organizationId }, query }))
+export type LeavePage = AnswerOf<typeof listLeave>
+const row = (organizationId: string, id: Id) => ({ param: { id: organizationId, rowId: String(id) } })
 export const approveLeave = (organizationId: string, id: Id, note?: string) =>
-  api.post<LeaveDecision>(`${base(organizationId)}/${id}/approve`, note ? { note } : {})
-export const rejectLeave = (organizationId: string, id: Id, note: string) => api.post<LeaveRequest>(`${base(organizationId)}/${id}/reject`, { note })
+  call(org(organizationId)[':rowId'].approve.$post({ ...row(organizationId, id), json: note ? { note } : {} }))
+export type LeaveDecision = AnswerOf<typeof approveLeave>
+export type SkippedDay = LeaveDecision['skipped'][number]
+export const rejectLeave = (organizationId: string, id: Id, note: string) => call(org(organizationId)[':rowId'].reject.$post({ ...row(organizationId, id), json: { note } }))
 
-/** What a leave error's sentence mentions: the limit it broke, or the range of the request it overlaps. */
 function errorParams(error: ApiError): Record<string, unknown> {
   const locale = i18n.global.locale.value
   const details = error.details as { limit?: unknown }[] | { start_date?: unknown; end_date?: unknown } | undefined

@@ -1,70 +1,40 @@
 // Members, organization structure and import/export on the dashboard (docs/api.md, "Members, structure, import and
 // export"). `:id` is always the active organization.
-import { api, ApiError, NETWORK } from './client'
-import { type Id, listOf, type Member } from './types'
+import { type Answer, type AnswerOf, ApiError, call, errorFromText, NETWORK, routes } from './client'
+import type { Id } from './types'
 
 const org = (id: string) => `/api/organizations/${encodeURIComponent(id)}`
+const o = routes.organizations[':id']
+const mp = (id: string, memberId: Id | string) => ({ param: { id, memberId: String(memberId) } })
+const rp = (id: string, rowId: Id) => ({ param: { id, rowId: String(rowId) } })
 
 export type MemberRole = 'member' | 'petugas'
-
+type MemberQuery = NonNullable<Parameters<typeof o.members.$get>[0]['query']>
+/** The member list's filters as a form holds them: '' is "any". */
 export interface MemberFilters {
   q?: string
-  status?: 'active' | 'inactive' | ''
+  status?: MemberQuery['status'] | ''
   department_id?: Id | ''
-  role?: MemberRole | ''
-  face?: 'registered' | 'missing' | ''
+  role?: MemberQuery['role'] | ''
+  face?: MemberQuery['face'] | ''
 }
-
-export interface AdminMember extends Member {
-  phone: string | null
-  pin_set: boolean
-  created_at: string
-}
-
-export interface MemberDetail extends AdminMember {
-  face: { descriptors: number; registered_at: string | null; verified: boolean; consent: { version: string; accepted_at: string } | null }
-  invitation: { created_at: string; expires_at: string } | null
-}
-
-export interface MemberPatch {
-  name?: string
-  email?: string | null
-  phone?: string | null
-  member_number?: string | null
-  department_id?: Id | null
-  position_id?: Id | null
-  status?: 'active' | 'inactive'
-  role?: MemberRole
-}
-
-export interface MemberAttendance {
-  id: Id
-  attendance_date: string
-  check_in_time: string | null
-  check_out_time: string | null
-  status: 'present' | 'late' | 'absent' | 'excused'
-  approval_status: 'pending' | 'approved' | 'rejected'
-  flags: string[]
-  source: string
-  remarks: string | null
-}
-
-export interface DeleteMemberResult {
-  deleted_descriptors: number
-  deleted_photos: number
-  deleted_attendance_records: number
-  account_deleted: boolean
-}
+const any = <T>(value: T | '' | undefined): T | undefined => (value === '' ? undefined : value)
 
 export async function listMemberPage(id: string, filters: MemberFilters & { limit: number; offset: number }) {
-  const page = await api.get<{ members: AdminMember[]; total: number }>(`${org(id)}/members`, { query: { ...filters } })
-  return { members: page.members ?? [], total: page.total ?? 0 }
+  const { status, department_id, role, face, ...rest } = filters
+  const query = { ...rest, status: any(status), role: any(role), face: any(face), department_id: department_id === '' || department_id === undefined ? undefined : String(department_id) }
+  return call(o.members.$get({ param: { id }, query }))
 }
-export const getMemberDetail = (id: string, memberId: Id | string) => api.get<MemberDetail>(`${org(id)}/members/${encodeURIComponent(String(memberId))}`)
-export const updateMember = (id: string, memberId: Id, patch: MemberPatch) => api.patch<AdminMember>(`${org(id)}/members/${memberId}`, patch)
-export const deleteMember = (id: string, memberId: Id) => api.delete<DeleteMemberResult>(`${org(id)}/members/${memberId}`)
+export type AdminMember = AnswerOf<typeof listMemberPage>['members'][number]
+export const getMemberDetail = (id: string, memberId: Id | string) => call(o.members[':memberId'].$get(mp(id, memberId)))
+export type MemberDetail = AnswerOf<typeof getMemberDetail>
+export type MemberPatch = Parameters<(typeof o.members)[':memberId']['$patch']>[0]['json']
+export const updateMember = (id: string, memberId: Id, patch: MemberPatch) => call(o.members[':memberId'].$patch({ ...mp(id, memberId), json: patch }))
+export const deleteMember = (id: string, memberId: Id) => call(o.members[':memberId'].$delete(mp(id, memberId)))
+export type DeleteMemberResult = AnswerOf<typeof deleteMember>
 export const memberAttendance = async (id: string, memberId: Id, limit = 20) =>
-  listOf<MemberAttendance>(await api.get(`${org(id)}/members/${memberId}/attendance`, { query: { limit } }), 'records')
+  (await call(o.members[':memberId'].attendance.$get({ ...mp(id, memberId), query: { limit } }))).records
+export type MemberAttendance = AnswerOf<typeof memberAttendance>[number]
 
 /** A download link for the members as .xlsx (or .csv), with the list's filters. */
 export function exportUrl(id: string, filters: MemberFilters, format: 'xlsx' | 'csv', lang: string): string {
@@ -76,57 +46,35 @@ export function exportUrl(id: string, filters: MemberFilters, format: 'xlsx' | '
 // ---------------------------------------------------------------------------------------------------------------
 // Organization structure
 
-export interface DepartmentRow {
-  id: Id
-  name: string
-  code: string | null
-  work_schedule_id: Id | null
-  members: number
-}
-export interface PositionRow {
-  id: Id
-  name: string
-  members: number
-}
-export interface Schedule {
-  id: Id
-  name: string
-  work_days: number[]
-  start_time: string
-  end_time: string
-  late_tolerance_minutes: number
-}
-export interface Place {
-  id: Id
-  name: string
-  latitude: number | null
-  longitude: number | null
-  radius_meters: number
-}
+export const listDepartmentRows = async (id: string) => (await call(o.departments.$get({ param: { id } }))).departments
+export type DepartmentRow = AnswerOf<typeof listDepartmentRows>[number]
+export type DepartmentInput = Parameters<typeof o.departments.$post>[0]['json']
+export const createDepartmentRow = (id: string, input: DepartmentInput) => call(o.departments.$post({ param: { id }, json: input }))
+export const updateDepartmentRow = (id: string, rowId: Id, input: Parameters<(typeof o.departments)[':rowId']['$patch']>[0]['json']) =>
+  call(o.departments[':rowId'].$patch({ ...rp(id, rowId), json: input }))
+export const deleteDepartmentRow = (id: string, rowId: Id) => call(o.departments[':rowId'].$delete(rp(id, rowId)))
 
-export type DepartmentInput = { name: string; code?: string | null; work_schedule_id?: Id | null }
-export type ScheduleInput = Omit<Schedule, 'id'>
-export type PlaceInput = Omit<Place, 'id'>
+export const listPositionRows = async (id: string) => (await call(o.positions.$get({ param: { id } }))).positions
+export type PositionRow = AnswerOf<typeof listPositionRows>[number]
+export const createPositionRow = (id: string, name: string) => call(o.positions.$post({ param: { id }, json: { name } }))
+export const updatePositionRow = (id: string, rowId: Id, name: string) => call(o.positions[':rowId'].$patch({ ...rp(id, rowId), json: { name } }))
+export const deletePositionRow = (id: string, rowId: Id) => call(o.positions[':rowId'].$delete(rp(id, rowId)))
 
-export const listDepartmentRows = async (id: string) => listOf<DepartmentRow>(await api.get(`${org(id)}/departments`), 'departments')
-export const createDepartmentRow = (id: string, input: DepartmentInput) => api.post<DepartmentRow>(`${org(id)}/departments`, input)
-export const updateDepartmentRow = (id: string, rowId: Id, input: Partial<DepartmentInput>) => api.patch<DepartmentRow>(`${org(id)}/departments/${rowId}`, input)
-export const deleteDepartmentRow = (id: string, rowId: Id) => api.delete<unknown>(`${org(id)}/departments/${rowId}`)
+export const listSchedules = async (id: string) => (await call(o.schedules.$get({ param: { id } }))).schedules
+export type Schedule = AnswerOf<typeof listSchedules>[number]
+export type ScheduleInput = Parameters<typeof o.schedules.$post>[0]['json']
+export const createSchedule = (id: string, input: ScheduleInput) => call(o.schedules.$post({ param: { id }, json: input }))
+export const updateSchedule = (id: string, rowId: Id, input: Parameters<(typeof o.schedules)[':rowId']['$patch']>[0]['json']) =>
+  call(o.schedules[':rowId'].$patch({ ...rp(id, rowId), json: input }))
+export const deleteSchedule = (id: string, rowId: Id) => call(o.schedules[':rowId'].$delete(rp(id, rowId)))
 
-export const listPositionRows = async (id: string) => listOf<PositionRow>(await api.get(`${org(id)}/positions`), 'positions')
-export const createPositionRow = (id: string, name: string) => api.post<PositionRow>(`${org(id)}/positions`, { name })
-export const updatePositionRow = (id: string, rowId: Id, name: string) => api.patch<PositionRow>(`${org(id)}/positions/${rowId}`, { name })
-export const deletePositionRow = (id: string, rowId: Id) => api.delete<unknown>(`${org(id)}/positions/${rowId}`)
-
-export const listSchedules = async (id: string) => listOf<Schedule>(await api.get(`${org(id)}/schedules`), 'schedules')
-export const createSchedule = (id: string, input: ScheduleInput) => api.post<Schedule>(`${org(id)}/schedules`, input)
-export const updateSchedule = (id: string, rowId: Id, input: Partial<ScheduleInput>) => api.patch<Schedule>(`${org(id)}/schedules/${rowId}`, input)
-export const deleteSchedule = (id: string, rowId: Id) => api.delete<unknown>(`${org(id)}/schedules/${rowId}`)
-
-export const listPlaces = async (id: string) => listOf<Place>(await api.get(`${org(id)}/locations`), 'locations')
-export const createPlace = (id: string, input: PlaceInput) => api.post<Place>(`${org(id)}/locations`, input)
-export const updatePlace = (id: string, rowId: Id, input: Partial<PlaceInput>) => api.patch<Place>(`${org(id)}/locations/${rowId}`, input)
-export const deletePlace = (id: string, rowId: Id) => api.delete<unknown>(`${org(id)}/locations/${rowId}`)
+export const listPlaces = async (id: string) => (await call(o.locations.$get({ param: { id } }))).locations
+export type Place = AnswerOf<typeof listPlaces>[number]
+export type PlaceInput = Parameters<typeof o.locations.$post>[0]['json']
+export const createPlace = (id: string, input: PlaceInput) => call(o.locations.$post({ param: { id }, json: input }))
+export const updatePlace = (id: string, rowId: Id, input: Parameters<(typeof o.locations)[':rowId']['$patch']>[0]['json']) =>
+  call(o.locations[':rowId'].$patch({ ...rp(id, rowId), json: input }))
+export const deletePlace = (id: string, rowId: Id) => call(o.locations[':rowId'].$delete(rp(id, rowId)))
 
 // ---------------------------------------------------------------------------------------------------------------
 // Import
@@ -135,62 +83,16 @@ export const IMPORT_COLUMNS = ['name', 'email', 'phone', 'member_number', 'depar
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number]
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
-export interface ImportRowError {
-  column: ImportColumn
-  code: string
-  message: string
-  max?: number
-  row?: number
-}
-
-export interface ImportRow {
-  row: number
-  /** `invite`: the email has a Hadir account of its own; that person is invited, not added. */
-  action: 'create' | 'invite' | 'update' | 'unchanged' | 'error'
-  member_id: Id | null
-  name: string
-  member_number: string | null
-  email: string | null
-  changes?: Partial<Record<ImportColumn, { from: string | null; to: string }>>
-  errors?: ImportRowError[]
-}
-
-export interface ImportCounts {
-  total: number
-  create: number
-  invite: number
-  update: number
-  unchanged: number
-  error: number
-}
-
-export interface ImportPreview {
-  job_id: Id
-  filename: string
-  format: 'xlsx' | 'csv'
-  sheet: string | null
-  columns: Partial<Record<ImportColumn, string>>
-  ignored_columns: string[]
-  counts: ImportCounts
-  new_departments: string[]
-  new_positions: string[]
-  dry_run: boolean
-  expires_at?: string
-  result?: { created: number; invited?: number; updated: number; unchanged: number; skipped: number; departments_created: string[]; positions_created: string[] }
-  rows: ImportRow[]
-}
+type ImportAnswer = Answer<Awaited<ReturnType<typeof o.members.import.$post>>>
+type Previewed = Extract<ImportAnswer, { expires_at: string }>
+type Applied = Extract<ImportAnswer, { result: unknown }>
+/** A preview of an upload (dry run, with its expiry), then the same shape with the applied import's result. */
+export type ImportPreview = Omit<Previewed, 'dry_run' | 'expires_at'> & { dry_run: boolean; expires_at?: string; result?: Applied['result'] }
+export type ImportRow = ImportPreview['rows'][number]
+export type ImportCounts = ImportPreview['counts']
+export type ImportRowError = NonNullable<ImportRow['errors']>[number]
 
 export const templateUrl = (id: string, lang: string) => `${org(id)}/members/import/template?lang=${encodeURIComponent(lang)}`
-
-function errorFrom(status: number, text: string): ApiError {
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } }
-    if (body.error?.code) return new ApiError(status, body.error.code, body.error.message ?? '', body.error.details)
-  } catch {
-    // not JSON (a proxy's error page)
-  }
-  return new ApiError(status, `HTTP_${status}`, `Request failed with status ${status}`)
-}
 
 /**
  * Uploads the file for a preview (dry run). XMLHttpRequest rather than fetch, because only it reports upload
@@ -213,7 +115,7 @@ export function previewImport(id: string, file: File, onUpload: (fraction: numbe
         } catch {
           reject(new ApiError(xhr.status, 'HTTP_BAD_BODY', 'The answer could not be read'))
         }
-      } else reject(errorFrom(xhr.status, xhr.responseText))
+      } else reject(errorFromText(xhr.status, xhr.responseText))
     }
     const form = new FormData()
     form.append('file', file, file.name)
@@ -235,7 +137,7 @@ export async function applyImport(id: string, jobId: Id, onProgress: (done: numb
   } catch {
     throw new ApiError(0, NETWORK, 'The server could not be reached')
   }
-  if (!response.ok || !response.body) throw errorFrom(response.status, await response.text())
+  if (!response.ok || !response.body) throw errorFromText(response.status, await response.text())
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
   let result: ImportPreview | null = null

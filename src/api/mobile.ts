@@ -1,4 +1,6 @@
-import { api } from './client'
-import type { InvitationPreview } from './types'
+// The member app's public calls (docs/api.md, "Mobile").
+import { type AnswerOf, call, routes } from './client'
 
-export const getInvitation = (code: string) => api.get<InvitationPreview>(`/api/mobile/invitations/${encodeURIComponent(code)}`)
+/** What an invitation code is for (public, before sign-in): the organization and the member it invites. */
+export const getInvitation = (code: string) => call(routes.mobile.invitations[':code'].$get({ param: { code } }))
+export type InvitationPreview = AnswerOf<typeof getInvitation>

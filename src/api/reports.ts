@@ -1,6 +1,6 @@
 // Reports (docs/api.md, "Reports"): the daily list and the monthly recap as JSON, and their .xlsx/.csv exports.
 import type { DailyReport, ExportFormat, MonthlyReport, MonthlyTable, ReportDayStatus } from '@shared/reports/types'
-import { api, ApiError, NETWORK } from './client'
+import { ApiError, call, NETWORK, routes } from './client'
 
 export type {
   DailyReport,
@@ -34,8 +34,17 @@ export interface MonthlyFilters {
 
 type Query = Record<string, string | number | undefined | null>
 
-export const getDailyReport = (id: string, filters: DailyFilters) => api.get<DailyReport>(`${base(id)}/daily`, { query: { ...filters } })
-export const getMonthlyReport = (id: string, filters: MonthlyFilters) => api.get<MonthlyReport>(`${base(id)}/monthly`, { query: { ...filters } })
+const reports = routes.organizations[':id'].reports
+const idText = (value: number | null | undefined) => (value == null ? undefined : String(value))
+export const getDailyReport = (id: string, filters: DailyFilters): Promise<DailyReport> =>
+  call(
+    reports.daily.$get({
+      param: { id },
+      query: { ...filters, department_id: idText(filters.department_id), location_id: idText(filters.location_id), status: filters.status ?? undefined },
+    }),
+  )
+export const getMonthlyReport = (id: string, filters: MonthlyFilters): Promise<MonthlyReport> =>
+  call(reports.monthly.$get({ param: { id }, query: { ...filters, department_id: idText(filters.department_id) } }))
 
 function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams()

@@ -1,128 +1,49 @@
 // Settings and administration calls (docs/api.md, "Roles, sync logs and the audit log"). `id` is the active organization.
 import { DEFAULT_OFFLINE_WINDOW_HOURS, OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy } from '@shared/attendance/evidence'
 import type { Permission } from '@shared/permissions'
-import { api, request } from './client'
-import type { Added } from './invitations'
-import type { Device, Id, Organization } from './types'
-
-const org = (id: string) => `/api/organizations/${encodeURIComponent(id)}`
+import { type AnswerOf, call, routes } from './client'
+import type { Device, Id } from './types'
 
 export type Surface = 'web' | 'mobile'
 
-export interface Role {
-  id: Id
-  key: string
-  name: string
-  surface: Surface
-  is_system: boolean
-  permissions: Permission[]
-  holders: number
-}
+const o = routes.organizations[':id']
+const roleParam = (id: string, roleId: Id) => ({ param: { id, roleId: String(roleId) } })
 
-export interface RoleCatalogue {
-  roles: Role[]
-  permission_catalogue: Record<Surface, Permission[]>
-}
+export const listRoles = (id: string) => call(o.roles.$get({ param: { id } }))
+export type RoleCatalogue = AnswerOf<typeof listRoles>
+export type Role = RoleCatalogue['roles'][number]
+export type RoleInput = Parameters<typeof o.roles.$post>[0]['json']
+export const createRole = (id: string, role: RoleInput) => call(o.roles.$post({ param: { id }, json: role }))
+export const updateRole = (id: string, roleId: Id, patch: Parameters<(typeof o.roles)[':roleId']['$patch']>[0]['json']) =>
+  call(o.roles[':roleId'].$patch({ ...roleParam(id, roleId), json: patch }))
+export const deleteRole = (id: string, roleId: Id) => call(o.roles[':roleId'].$delete(roleParam(id, roleId)))
+export const listRoleHolders = async (id: string, roleId: Id) => (await call(o.roles[':roleId'].holders.$get(roleParam(id, roleId)))).holders
+export type RoleHolder = AnswerOf<typeof listRoleHolders>[number]
 
-export interface RoleHolder {
-  member_id: Id
-  user_id: Id
-  name: string
-  email: string | null
-  member_number: string | null
-  status: string
-}
-
-export interface RoleInput {
-  name: string
-  surface: Surface
-  permissions: Permission[]
-}
-
-export interface HeldRole {
-  id: Id
-  key: string
-  name: string
-  surface: Surface
-}
-
-export const listRoles = (id: string) => api.get<RoleCatalogue>(`${org(id)}/roles`)
-export const createRole = (id: string, role: RoleInput) => api.post<Role>(`${org(id)}/roles`, role)
-export const updateRole = (id: string, roleId: Id, patch: { name?: string; permissions?: Permission[] }) =>
-  api.patch<Role>(`${org(id)}/roles/${roleId}`, patch)
-export const deleteRole = (id: string, roleId: Id) => api.delete<unknown>(`${org(id)}/roles/${roleId}`)
-export const listRoleHolders = async (id: string, roleId: Id) =>
-  (await api.get<{ holders: RoleHolder[] }>(`${org(id)}/roles/${roleId}/holders`)).holders
-
-export const grantRole = (id: string, memberId: Id, roleId: Id) =>
-  request<{ member_id: Id; roles: HeldRole[] }>(`${org(id)}/members/${memberId}/roles/${roleId}`, { method: 'PUT', body: {} })
-export const revokeRole = (id: string, memberId: Id, roleId: Id) =>
-  api.delete<{ member_id: Id; roles: HeldRole[] }>(`${org(id)}/members/${memberId}/roles/${roleId}`)
+const held = o.members[':memberId'].roles[':roleId']
+const heldParam = (id: string, memberId: Id, roleId: Id) => ({ param: { id, memberId: String(memberId), roleId: String(roleId) } })
+export const grantRole = (id: string, memberId: Id, roleId: Id) => call(held.$put(heldParam(id, memberId, roleId)))
+export const revokeRole = (id: string, memberId: Id, roleId: Id) => call(held.$delete(heldParam(id, memberId, roleId)))
+export type HeldRole = AnswerOf<typeof grantRole>['roles'][number]
 
 /** Adds a dashboard user with a system role (by key) or any dashboard role of the organization (by id). */
-export interface NewStaffWithRole {
-  name: string
-  email: string
-  password?: string
-  role_key?: 'admin' | 'support' | 'manager'
-  role_id?: Id
-}
+export type NewStaffWithRole = Parameters<typeof o.staff.$post>[0]['json']
 /** A new (or this organization's) person gets the role; an account of its own gets an invitation (`{ invitation }`). */
-export const createStaffWithRole = (id: string, staff: NewStaffWithRole) => api.post<Added<{ member_id: Id }>>(`${org(id)}/staff`, staff)
+export const createStaffWithRole = (id: string, staff: NewStaffWithRole) => call(o.staff.$post({ param: { id }, json: staff }))
 
-export interface SyncLog {
-  id: Id
-  synced_at: string
-  status: 'completed' | 'failed' | 'pending'
-  records_synced: number
-  mobile_device_id: string
-  device: { id: Id; name: string; revoked: boolean } | null
-}
+type ServerSyncLogQuery = NonNullable<Parameters<(typeof o)['sync-logs']['$get']>[0]['query']>
+export type SyncLogQuery = Omit<ServerSyncLogQuery, 'device_id'> & { device_id?: Id }
+export const listSyncLogs = (id: string, { device_id, ...query }: SyncLogQuery = {}) =>
+  call(o['sync-logs'].$get({ param: { id }, query: { ...query, device_id: device_id === undefined ? undefined : String(device_id) } }))
+export type SyncLogPage = AnswerOf<typeof listSyncLogs>
+export type SyncLog = SyncLogPage['logs'][number]
 
-export interface SyncLogQuery {
-  device_id?: Id
-  mobile_device_id?: string
-  status?: string
-  from?: string
-  to?: string
-  limit?: number
-  offset?: number
-}
-
-export interface SyncLogPage {
-  logs: SyncLog[]
-  total: number
-  limit: number
-  offset: number
-}
-
-export const listSyncLogs = (id: string, query: SyncLogQuery = {}) => api.get<SyncLogPage>(`${org(id)}/sync-logs`, { query: { ...query } })
-
-export interface AuditEntry {
-  id: Id
-  at: string
-  action: string
-  entity_type: string | null
-  entity_id: string | null
-  entity_name: string | null
-  actor: { id: Id; name: string } | null
-  device: { id: Id; name: string } | null
-  details: Record<string, unknown> | null
-  ip: string | null
-}
-
-export interface AuditQuery {
-  actor_user_id?: Id
-  action?: string
-  from?: string
-  to?: string
-  cursor?: string
-  limit?: number
-}
-
-export const listAuditLog = (id: string, query: AuditQuery = {}) =>
-  api.get<{ entries: AuditEntry[]; next_cursor: string | null }>(`${org(id)}/audit-log`, { query: { ...query } })
-export const listAuditActors = async (id: string) => (await api.get<{ actors: { id: Id; name: string }[] }>(`${org(id)}/audit-log/actors`)).actors
+type ServerAuditQuery = NonNullable<Parameters<(typeof o)['audit-log']['$get']>[0]['query']>
+export type AuditQuery = Omit<ServerAuditQuery, 'actor_user_id'> & { actor_user_id?: Id }
+export const listAuditLog = (id: string, { actor_user_id, ...query }: AuditQuery = {}) =>
+  call(o['audit-log'].$get({ param: { id }, query: { ...query, actor_user_id: actor_user_id === undefined ? undefined : String(actor_user_id) } }))
+export type AuditEntry = AnswerOf<typeof listAuditLog>['entries'][number]
+export const listAuditActors = async (id: string) => (await call(o['audit-log'].actors.$get({ param: { id } }))).actors
 
 /** The organization's rules for attendance (PATCH /settings; the face part lives in ~/api/face). */
 export interface AttendanceRules {
@@ -155,9 +76,7 @@ export function attendanceRulesOf(organization: unknown): AttendanceRules {
   }
 }
 
-export const updateAttendanceRules = (id: string, rules: AttendanceRules) => api.patch<Organization>(`${org(id)}/settings`, rules)
+export const updateAttendanceRules = (id: string, rules: AttendanceRules) => call(o.settings.$patch({ param: { id }, json: rules }))
 
 /** A device as the admin list shows it, with its last sync (docs/api.md, GET /devices). */
-export interface AdminDevice extends Device {
-  last_sync_at?: string | null
-}
+export type AdminDevice = Device

@@ -5,7 +5,10 @@ import { type FaceStatus, getFaceStatus } from '~/api/face'
 import { useResource } from '~/composables/useResource'
 import { useMobileStore } from '~/stores/mobile'
 
-export function hasCurrentConsent(status: Pick<FaceStatus, 'consent'> | null | undefined): boolean {
+/** A consent as the server sends it (`current`: its own verdict), or as an older answer kept offline without one. */
+type ConsentLike = Omit<NonNullable<FaceStatus['consent']>, 'current'> & { current?: boolean }
+
+export function hasCurrentConsent(status: { consent: ConsentLike | null } | null | undefined): boolean {
   const consent = status?.consent
   if (!consent) return false
   return consent.current ?? consent.version === CONSENT_VERSION

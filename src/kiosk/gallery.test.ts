@@ -21,8 +21,8 @@ const response: GalleryResponse = {
   unchanged: false,
   members: [
     { id: 11, name: 'Siti Nurhaliza', member_number: 'S-011', department_id: 3, confusable: true, descriptors: [encodeDescriptor(descriptor(1)), encodeDescriptor(descriptor(1, 0.05))] },
-    { id: 12, name: 'José Ramírez', member_number: null, department_id: null, descriptors: [encodeDescriptor(descriptor(2)), 'not-base64!'] },
-    { id: 13, name: 'Without Face', member_number: 'W-1', department_id: 3, descriptors: [] },
+    { id: 12, name: 'José Ramírez', member_number: null, department_id: null, confusable: false, descriptors: [encodeDescriptor(descriptor(2)), 'not-base64!'] },
+    { id: 13, name: 'Without Face', member_number: 'W-1', department_id: 3, confusable: false, descriptors: [] },
   ],
 }
 

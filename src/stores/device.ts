@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { api, isApiError } from '~/api/client'
+import { isApiError } from '~/api/client'
+import { enrolDevice, getEnrolledDevice } from '~/api/session'
 import type { EnrolledDevice } from '~/api/types'
 
 /** The last known enrolment, so an enrolled kiosk keeps working (and reloads) while the network is gone. */
@@ -42,7 +43,7 @@ export const useDeviceStore = defineStore('device', () => {
   async function load(force = false): Promise<EnrolledDevice | null> {
     if (loaded.value && !force) return enrolled.value
     try {
-      return set(await api.get<EnrolledDevice>('/api/devices/me', { expectUnauthorized: true }))
+      return set(await getEnrolledDevice())
     } catch (error) {
       if (isApiError(error) && error.status === 401) return set(null)
       // No network: the enrolment the server confirmed last still holds (a revocation is learnt on the next answer).
@@ -56,7 +57,7 @@ export const useDeviceStore = defineStore('device', () => {
   }
 
   async function enrol(code: string, name: string): Promise<EnrolledDevice> {
-    return set(await api.post<EnrolledDevice>('/api/devices/enrol', { code, ...(name ? { name } : {}) }))!
+    return set(await enrolDevice(code, name))!
   }
 
   return { enrolled, loaded, offline, load, enrol }

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { api, isApiError } from '~/api/client'
+import { isApiError } from '~/api/client'
+import { getMobileMe, mobileLogin, mobileLogout, redeemInvitation } from '~/api/session'
 import type { Id, MobileMe } from '~/api/types'
 
 /** What a member's phone remembers after redeeming an invitation, so next time they type only the PIN. */
@@ -73,7 +74,7 @@ export const useMobileStore = defineStore('mobile', () => {
   async function load(force = false): Promise<MobileMe | null> {
     if (loaded.value && !force) return me.value
     try {
-      return set(await api.get<MobileMe>('/api/mobile/me', { expectUnauthorized: true }))
+      return set(await getMobileMe())
     } catch (error) {
       if (isApiError(error) && error.status === 401) return set(null)
       // No network: whoever signed in on this device last stays signed in (captures wait in the outbox; the server
@@ -88,11 +89,11 @@ export const useMobileStore = defineStore('mobile', () => {
   }
 
   async function login(organizationId: Id, login: string, pin: string): Promise<MobileMe> {
-    return set(await api.post<MobileMe>('/api/mobile/login', { organization_id: organizationId, login, pin }, { expectUnauthorized: true }))!
+    return set(await mobileLogin(organizationId, login, pin))!
   }
 
   async function redeem(code: string, pin: string): Promise<MobileMe> {
-    return set(await api.post<MobileMe>('/api/mobile/invitations/redeem', { code, pin }))!
+    return set(await redeemInvitation(code, pin))!
   }
 
   /** A session that started elsewhere (face sign-in) or changed (profile edit). */
@@ -130,7 +131,7 @@ export const useMobileStore = defineStore('mobile', () => {
 
   async function logout(): Promise<void> {
     try {
-      await api.post('/api/mobile/logout', {}, { expectUnauthorized: true })
+      await mobileLogout()
     } finally {
       clear()
     }

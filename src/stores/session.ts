@@ -1,7 +1,8 @@
 import { expandPermissions, hasPermission, type Permission } from '@shared/permissions'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, isApiError } from '~/api/client'
+import { isApiError } from '~/api/client'
+import { dashboardLogin, dashboardLogout, getMe, selectOrganization } from '~/api/session'
 import type { Id, Me } from '~/api/types'
 
 /** The dashboard session: who is signed in, in which organization, with which role. */
@@ -20,7 +21,7 @@ export const useSessionStore = defineStore('session', () => {
   async function load(force = false): Promise<Me | null> {
     if (loaded.value && !force) return me.value
     try {
-      me.value = await api.get<Me>('/api/auth/me', { expectUnauthorized: true })
+      me.value = await getMe()
     } catch (error) {
       if (!isApiError(error) || error.status !== 401) throw error
       me.value = null
@@ -30,19 +31,19 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function login(email: string, password: string): Promise<Me> {
-    me.value = await api.post<Me>('/api/auth/login', { email, password }, { expectUnauthorized: true })
+    me.value = await dashboardLogin(email, password)
     loaded.value = true
     return me.value
   }
 
   async function select(organizationId: Id, roleId?: Id): Promise<Me> {
-    me.value = await api.post<Me>('/api/auth/select', { organization_id: organizationId, ...(roleId !== undefined ? { role_id: roleId } : {}) })
+    me.value = await selectOrganization(organizationId, roleId)
     return me.value
   }
 
   async function logout(): Promise<void> {
     try {
-      await api.post('/api/auth/logout', {}, { expectUnauthorized: true })
+      await dashboardLogout()
     } finally {
       clear()
     }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { api } from '~/api/client'
+import { getSetupStatus } from '~/api/session'
 
 /** Whether this installation still needs its first organization and admin (GET /api/setup/status). */
 export const useSetupStore = defineStore('setup', () => {
@@ -10,8 +10,7 @@ export const useSetupStore = defineStore('setup', () => {
   /** Asked once per app start; an unreachable server leaves the answer unknown and is asked again next time. */
   function check(): Promise<boolean | null> {
     if (needsSetup.value !== null) return Promise.resolve(needsSetup.value)
-    pending ??= api
-      .get<{ needs_setup: boolean }>('/api/setup/status')
+    pending ??= getSetupStatus()
       .then((status) => (needsSetup.value = status.needs_setup))
       .catch(() => null)
       .finally(() => (pending = null))

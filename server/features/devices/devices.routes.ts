@@ -118,7 +118,7 @@ export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
           attempt.failed() // the last allowed wrong code locks the client (429) instead of answering 404
           throw new NotFoundError('Enrolment code', 'ENROL_CODE_INVALID')
         }
-        const [org] = await tx.select({ id: organizations.id, name: organizations.name }).from(organizations).where(eq(organizations.id, d.organizationId))
+        const [org] = await tx.select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone }).from(organizations).where(eq(organizations.id, d.organizationId))
         await audit(tx, { organizationId: d.organizationId, actorDeviceId: d.id, action: 'device.enrol', entityType: 'device', entityId: d.id, ip: clientIp(c) })
         return { device: { id: d.id, name: d.name }, organization: org! }
       })
@@ -139,6 +139,6 @@ export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
         .database.db.select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone })
         .from(organizations)
         .where(eq(organizations.id, d.organizationId))
-      return ok(c, { device: { id: d.id, name: d.name }, organization: org })
+      return ok(c, { device: { id: d.id, name: d.name }, organization: org! }) // the device's organization (a foreign key)
     })
 }

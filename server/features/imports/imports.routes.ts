@@ -76,7 +76,7 @@ function summaryOf(read: Read, plan: ImportPlan, source: SourceRow[] | null): Jo
   }
 }
 
-function present(jobId: number, filename: string, summary: JobSummary, plan: ImportPlan, extra: Record<string, unknown>) {
+function present<Extra extends { dry_run: boolean }>(jobId: number, filename: string, summary: JobSummary, plan: ImportPlan, extra: Extra) {
   return {
     job_id: jobId,
     filename,
