@@ -6,7 +6,8 @@ import { LocalDiskStorage } from '../../server/storage/storage'
 import { FaceIndexCache } from '../../server/face/index-cache'
 import { subscribeFaceIndex } from '../../server/features/faces/faces.service'
 import postgres from 'postgres'
-import { createApp } from '../../server/app'
+import { hc } from 'hono/client'
+import { createApp, type AppType } from '../../server/app'
 import { openDatabase, type Database } from '../../server/db/client'
 import { ensureSystemRoles } from '../../server/features/roles/roles.service'
 import type { AppDeps } from '../../server/context'
@@ -97,6 +98,33 @@ export class Agent {
 
   constructor(private readonly app: TestApp) {}
 
+  /**
+   * The PWA's own typed client (src/api/client.ts: hc<AppType>) over this agent, keeping its cookies:
+   * `const page = await call(agent.api.organizations[':id'].members.$get({ param: { id: '1' }, query: {} }))`.
+   */
+  readonly api = hc<AppType>('http://hadir.test/', { fetch: (input: RequestInfo | URL, init?: RequestInit) => this.fetch(input, init) }).api
+
+  /** A fetch into the app with this agent's cookies (what the typed client sends through). */
+  async fetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(input instanceof Request ? input.url : String(input), 'http://hadir.test')
+    const headers = new Headers(init.headers)
+    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    const res = await this.app.app.request(url.pathname + url.search, { ...init, headers })
+    this.keepCookies(res)
+    return res
+  }
+
+  private keepCookies(res: Response): void {
+    for (const set of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = set.split(';')
+      const [k, ...v] = pair!.split('=')
+      const value = v.join('=')
+      const expired = attrs.some((a) => /max-age=0/i.test(a.trim())) || value === ''
+      if (expired) this.cookies.delete(k!.trim())
+      else this.cookies.set(k!.trim(), value)
+    }
+  }
+
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse<T>> {
     const init: RequestInit = { method, headers: { ...headers } }
     if (body !== undefined) {
@@ -107,14 +135,7 @@ export class Agent {
       ;(init.headers as Record<string, string>).cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
     }
     const res = await this.app.app.request(path, init)
-    for (const set of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = set.split(';')
-      const [k, ...v] = pair!.split('=')
-      const value = v.join('=')
-      const expired = attrs.some((a) => /max-age=0/i.test(a.trim())) || value === ''
-      if (expired) this.cookies.delete(k!.trim())
-      else this.cookies.set(k!.trim(), value)
-    }
+    this.keepCookies(res)
     const text = await res.text()
     let parsed: unknown = text
     try {
