@@ -1,49 +1,30 @@
 import fs from 'node:fs'
-import { expect, type Page, test } from '@playwright/test'
+import { type Page } from '@playwright/test'
 import * as XLSX from 'xlsx'
-import { ADMIN, adminApi, apiData, ORG } from './support/api'
+import { adminApi, apiData } from './support/api'
 import { BASE_URL, SHOTS } from './support/browser'
+import { expect, test } from './support/fixtures'
 
 // Members on the dashboard: the Excel import (template, preview with row errors, apply), the member page (edit,
 // delete) and the organization structure. Builds on the organization the foundation spec set up.
 test.describe.configure({ mode: 'serial' })
+test.use({ shotsWaitForIdle: true })
 
 const TABLET = { width: 1024, height: 768 }
 const STAMP = Date.now().toString(36).slice(-5).toUpperCase()
 const num = (i: number) => `E2E-${STAMP}-${i}`
 
-let pageErrors: string[] = []
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
+// Runs the first-time setup when this spec runs alone.
+test.beforeAll(async () => {
+  await (await adminApi(BASE_URL)).api.dispose()
 })
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle')
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
-async function signIn(page: Page): Promise<void> {
-  await adminApi(BASE_URL) // runs the first-time setup when this spec runs alone
-  await page.goto('/admin/login')
-  await page.getByTestId('login-email').fill(ADMIN.email)
-  await page.getByTestId('login-password').fill(ADMIN.password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
-  await expect(page.getByTestId('admin-shell')).toBeVisible()
-}
 
 async function noHorizontalOverflow(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
   expect(overflow).toBeLessThanOrEqual(1)
 }
 
-test('the admin fills in the template and imports it: bad rows are shown with reasons, the rest is imported', async ({ page }) => {
-  await signIn(page)
+test('the admin fills in the template and imports it: bad rows are shown with reasons, the rest is imported', async ({ adminPage: page, shot }) => {
   await page.getByTestId('nav-members').click()
   await page.getByTestId('member-import-open').click()
   await expect(page).toHaveURL(/\/admin\/members\/import$/)
@@ -117,8 +98,7 @@ test('the admin fills in the template and imports it: bad rows are shown with re
   await shot(page, 'members-filtered')
 })
 
-test('the admin opens a member, edits them, sends an invitation with a QR code, then deletes them', async ({ page }) => {
-  await signIn(page)
+test('the admin opens a member, edits them, sends an invitation with a QR code, then deletes them', async ({ adminPage: page, shot }) => {
   await page.getByTestId('nav-members').click()
   await page.getByTestId('member-search').fill(num(2))
   await expect(page.getByTestId('member-row')).toHaveCount(1)
@@ -173,8 +153,7 @@ test('the admin opens a member, edits them, sends an invitation with a QR code, 
   expect(found.total).toBe(0)
 })
 
-test('the organization structure: schedules, departments that follow them, locations; in-use rows are not deleted', async ({ page }) => {
-  await signIn(page)
+test('the organization structure: schedules, departments that follow them, locations; in-use rows are not deleted', async ({ adminPage: page, shot }) => {
   await page.goto('/admin/structure')
   await expect(page.getByTestId('structure-departments')).toContainText('Kelas XI IPA 2')
 

@@ -1,12 +1,14 @@
 import crypto from 'node:crypto'
-import { type Browser, expect, type Page, request, test } from '@playwright/test'
-import { ADMIN, adminApi, type AdminApi, apiData, inviteMember, ORG } from './support/api'
+import { type Browser, type Page, request } from '@playwright/test'
+import { adminApi, type AdminApi, apiData, inviteMember } from './support/api'
+import { watchedPage, watchPage } from './support/browser'
+import { expect, type ShotOptions, signInDashboard, test } from './support/fixtures'
 
 // Settings and administration on the dashboard (issue 5): custom roles and who holds them, the sync log, the audit
 // log and the attendance rules (with the review of offline captures, issue 13). Runs after e2e/foundation.spec.ts (its organization and admin).
 test.describe.configure({ mode: 'serial' })
+test.use({ shotsWaitForIdle: true })
 
-const SHOTS = 'test-results/screenshots'
 const TABLET = { width: 1024, height: 768 }
 const ROLE = 'Pemantau Laporan'
 const run = crypto.randomBytes(3).toString('hex')
@@ -14,7 +16,6 @@ const SARI = { name: 'Bu Sari Lestari', email: `sari.${run}@harapan.sch.id`, pas
 const RINA = { name: 'Bu Rina Wulandari', email: `rina.${run}@harapan.sch.id`, password: 'rina-rahasia-1' }
 const PHONE_ID = `e2e-phone-${run}`
 
-let pageErrors: string[] = []
 let admin: AdminApi
 
 test.beforeAll(async ({ baseURL }) => {
@@ -25,36 +26,12 @@ test.beforeAll(async ({ baseURL }) => {
 test.afterAll(async () => {
   await admin?.api.dispose()
 })
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-})
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle')
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/admin/login')
-  await page.getByTestId('login-email').fill(email)
-  await page.getByTestId('login-password').fill(password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
-  await expect(page.getByTestId('admin-shell')).toBeVisible()
-}
-
 async function noHorizontalOverflow(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
   expect(overflow).toBeLessThanOrEqual(0)
 }
 
-test('the admin creates a custom role, gives it to staff, and its holder sees only what it allows', async ({ page, browser }) => {
-  await signIn(page, ADMIN.email, ADMIN.password)
+test('the admin creates a custom role, gives it to staff, and its holder sees only what it allows', async ({ adminPage: page, browser, shot }) => {
   await page.getByTestId('nav-roles').click()
   await expect(page.getByTestId('system-role-row')).toHaveCount(5)
   await expect(page.getByTestId('system-roles')).toContainText('Petugas')
@@ -120,9 +97,8 @@ test('the admin creates a custom role, gives it to staff, and its holder sees on
 
   // Rina signs in: her role lets her make reports and nothing else.
   const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Jakarta' })
-  const other = await context.newPage()
-  other.on('pageerror', (error) => pageErrors.push(error.message))
-  await signIn(other, RINA.email, RINA.password)
+  const other = watchPage(await context.newPage())
+  await signInDashboard(other, { user: RINA })
   await expect(other.getByTestId('user-chip')).toContainText(ROLE)
   await expect(other.getByTestId('nav-reports')).toBeVisible()
   for (const item of ['members', 'attendance', 'staff', 'roles', 'audit', 'settings']) await expect(other.getByTestId(`nav-${item}`)).toHaveCount(0)
@@ -131,7 +107,7 @@ test('the admin creates a custom role, gives it to staff, and its holder sees on
   await context.close()
 })
 
-test('the admin sees the sync log and the audit log, with the role change in it', async ({ page, baseURL }) => {
+test('the admin sees the sync log and the audit log, with the role change in it', async ({ page, baseURL, shot }) => {
   // A member's phone sends one check-in: that exchange is what the sync log shows.
   const member = await inviteMember(admin, 'Dewi Anggraini')
   const phone = await request.newContext({ baseURL })
@@ -144,7 +120,7 @@ test('the admin sees the sync log and the audit log, with the role change in it'
   expect(synced.results).toHaveLength(1)
   await phone.dispose()
 
-  await signIn(page, ADMIN.email, ADMIN.password)
+  await signInDashboard(page)
   await page.getByTestId('nav-sync-logs').click()
   const log = page.getByTestId('sync-log-row').filter({ hasText: PHONE_ID })
   await expect(log).toContainText("Member's phone")
@@ -179,8 +155,7 @@ test('the admin sees the sync log and the audit log, with the role change in it'
   await page.getByTestId('language-en').click()
 })
 
-test('the admin changes an attendance rule, and the pages fit a tablet', async ({ page, browser }) => {
-  await signIn(page, ADMIN.email, ADMIN.password)
+test('the admin changes an attendance rule, and the pages fit a tablet', async ({ adminPage: page, browser, shot }) => {
   await page.getByTestId('nav-settings').click()
   await expect(page.getByTestId('rules-geofence-flag')).toBeChecked()
   await page.getByTestId('rules-geofence-refuse').check()
@@ -224,14 +199,13 @@ test('the admin changes an attendance rule, and the pages fit a tablet', async (
   await page.getByTestId('nav-devices').click()
   await expect(page.getByTestId('device-table')).toContainText('Last sync')
 
-  await tabletPages(browser)
+  await tabletPages(browser, shot)
 })
 
-async function tabletPages(browser: Browser): Promise<void> {
+async function tabletPages(browser: Browser, shot: (page: Page, name: string, options?: ShotOptions) => Promise<void>): Promise<void> {
   const context = await browser.newContext({ viewport: TABLET, locale: 'id-ID', timezoneId: 'Asia/Jakarta' })
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await signIn(page, ADMIN.email, ADMIN.password)
+  const page = await watchedPage(context)
+  await signInDashboard(page)
   for (const [path, name] of [
     ['/admin/roles', 'roles'],
     ['/admin/sync-logs', 'sync-logs'],

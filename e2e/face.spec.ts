@@ -1,8 +1,8 @@
-import fs from 'node:fs'
-import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
-import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, memberFaceRegistered, ORG } from './support/api'
+import { chromium, type Page } from '@playwright/test'
+import { adminApi, type AdminApi, apiData, inviteMember, memberFaceRegistered } from './support/api'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
 import { BASE_URL, cameraBrowser, LAUNCH_ARGS, logWhile, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
+import { expect, redeemInvitation, type ShotOptions, signInDashboard, test } from './support/fixtures'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
@@ -16,7 +16,6 @@ test.describe.configure({ mode: 'serial' })
 const PIN = '582914'
 
 let admin: AdminApi
-let pageErrors: string[] = []
 
 test.beforeAll(async () => {
   facesDir() // fail clearly, first, when the photos are missing
@@ -27,50 +26,20 @@ test.afterAll(async () => {
   await admin?.api.dispose()
 })
 
-test.beforeEach(() => {
-  pageErrors = []
-})
-
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function phone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    baseURL: BASE_URL,
-    viewport: PHONE,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-US',
-    timezoneId: 'Asia/Jakarta',
-    permissions: ['camera'],
-  })
-  return { context, page: await watchedPage(context, pageErrors) }
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
 /** A new member redeems their invitation on the phone and lands on the member home. */
 async function signInNewMember(page: Page, name: string) {
   const member = await inviteMember(admin, name)
-  await page.goto(`/m/invite/${member.code}`)
-  await page.getByTestId('invite-pin').fill(PIN)
-  await page.getByTestId('invite-pin-repeat').fill(PIN)
-  await page.getByTestId('invite-submit').click()
-  await expect(page.getByTestId('member-home')).toBeVisible()
+  await redeemInvitation(page, member.code, PIN)
   return member
 }
 
 /** Consent screen → accept → the camera screen. */
-async function acceptConsent(page: Page, screenshot?: string): Promise<void> {
+async function acceptConsent(page: Page, screenshot?: { name: string; shot: (page: Page, name: string, options?: ShotOptions) => Promise<void> }): Promise<void> {
   await page.getByTestId('face-register-start').click()
   await expect(page.getByTestId('face-consent')).toBeVisible()
   await expect(page.getByTestId('face-consent')).toContainText('Consent to the use of your face data')
   await expect(page.getByTestId('face-consent')).toContainText('Personal Data Protection Law No. 27 of 2022')
-  if (screenshot) await shot(page, screenshot)
+  if (screenshot) await screenshot.shot(page, screenshot.name)
   // Accepting without ticking the box is explained, not sent.
   await page.getByTestId('consent-accept').click()
   await expect(page.getByTestId('consent-checkbox-error')).toBeVisible()
@@ -98,7 +67,7 @@ async function cameraStats(page: Page) {
   }
 }
 
-test('a member consents and registers their face with the liveness head turns, then withdraws it', async () => {
+test('a member consents and registers their face with the liveness head turns, then withdraws it', async ({ shot, openPhone }) => {
   test.setTimeout(900_000)
   const video = await registrationVideo()
   test.info().annotations.push({
@@ -107,7 +76,7 @@ test('a member consents and registers their face with the liveness head turns, t
   })
   const browser = await cameraBrowser(video.file)
   try {
-    const { page } = await phone(browser)
+    const { page } = await openPhone(browser)
     retryTimedOutScans(page)
     const member = await signInNewMember(page, 'Dewi Lestari')
     await expect(page.getByTestId('face-not-registered')).toBeVisible()
@@ -115,7 +84,7 @@ test('a member consents and registers their face with the liveness head turns, t
     await shot(page, 'face-home-unregistered')
 
     const sent = registrationSent(page, 'register')
-    await acceptConsent(page, 'face-consent')
+    await acceptConsent(page, { name: 'face-consent', shot })
     const camera = page.getByTestId('face-camera')
 
     // Models load (progress shown), then the server's challenge asks for a head turn; the fake camera turns.
@@ -190,11 +159,11 @@ test('a member consents and registers their face with the liveness head turns, t
   }
 })
 
-test('a group photo in front of the camera is refused with "only one face"', async () => {
+test('a group photo in front of the camera is refused with "only one face"', async ({ shot, openPhone }) => {
   test.setTimeout(120_000)
   const browser = await cameraBrowser(await groupVideo())
   try {
-    const { page } = await phone(browser)
+    const { page } = await openPhone(browser)
     await signInNewMember(page, 'Rudi Hartono')
     await acceptConsent(page)
     const camera = page.getByTestId('face-camera')
@@ -214,12 +183,12 @@ test('a group photo in front of the camera is refused with "only one face"', asy
   }
 })
 
-test('a still photo never passes the liveness challenge', async () => {
+test('a still photo never passes the liveness challenge', async ({ shot, openPhone }) => {
   test.setTimeout(150_000)
   const video = await registrationVideo()
   const browser = await cameraBrowser(await stillVideo(video.photo))
   try {
-    const { page } = await phone(browser)
+    const { page } = await openPhone(browser)
     const member = await signInNewMember(page, 'Agus Salim')
     await acceptConsent(page)
     const camera = page.getByTestId('face-camera')
@@ -247,13 +216,13 @@ test('a still photo never passes the liveness challenge', async () => {
   }
 })
 
-test('a refused camera is explained in words, with a way to try again', async () => {
+test('a refused camera is explained in words, with a way to try again', async ({ shot, openPhone }) => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: [...LAUNCH_ARGS, '--use-fake-device-for-media-stream', '--deny-permission-prompts'],
   })
   try {
-    const { context, page } = await phone(browser)
+    const { context, page } = await openPhone(browser)
     await context.clearPermissions()
     await signInNewMember(page, 'Wati Susanti')
     await acceptConsent(page)
@@ -270,8 +239,7 @@ test('a refused camera is explained in words, with a way to try again', async ()
 
 test('after one online visit the face models and wasm come from the service worker, offline', async ({ browser }) => {
   const context = await browser.newContext({ baseURL: BASE_URL, viewport: PHONE, isMobile: true })
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
+  const page = await watchedPage(context)
   await page.goto('/m/login')
   // `ready` resolves once the worker is active, i.e. after its install step precached everything.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
@@ -307,13 +275,7 @@ test('after one online visit the face models and wasm come from the service work
 })
 
 test('an admin sets the face matching and photo retention settings', async ({ page }) => {
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto('/admin/login')
-  await page.getByTestId('login-email').fill(ADMIN.email)
-  await page.getByTestId('login-password').fill(ADMIN.password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
+  await signInDashboard(page)
   await page.goto('/admin/settings')
 
   const form = page.getByTestId('face-settings-form')

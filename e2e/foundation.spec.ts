@@ -1,50 +1,24 @@
-import { type Browser, expect, type Page, test } from '@playwright/test'
+import { type Browser, type Page } from '@playwright/test'
+import { ADMIN, ORG } from './support/api'
+import { watchedPage } from './support/browser'
+import { expect, signInDashboard, test } from './support/fixtures'
 
 // Runs against a fresh database (scripts/test.mjs starts the built server and passes HADIR_E2E_URL). The tests
 // build on each other: setup creates the organization the later ones sign in to.
+// Any uncaught error in a page fails the test that caused it (support/fixtures.ts).
 test.describe.configure({ mode: 'serial' })
+// Screenshots wait for web fonts, transitions and lazy chunks to settle, so the picture shows the real screen.
+test.use({ shotsWaitForIdle: true })
 
-const SHOTS = 'test-results/screenshots'
-const ORG = 'SMA Negeri 1 Harapan'
-const ADMIN = { name: 'Ibu Ratna Sari', email: 'ratna@harapan.sch.id', password: 'rahasia-sekolah-1' }
 const PHONE = { width: 390, height: 844 }
 const TABLET = { width: 1024, height: 768 }
 
-// Any uncaught error in the page fails the test that caused it.
-let pageErrors: string[] = []
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-})
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function shot(page: Page, name: string): Promise<void> {
-  // Let web fonts, transitions and lazy chunks settle so the picture shows the real screen.
-  await page.waitForLoadState('networkidle')
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/admin')
-  await expect(page).toHaveURL(/\/admin\/login/)
-  await page.getByTestId('login-email').fill(ADMIN.email)
-  await page.getByTestId('login-password').fill(ADMIN.password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
-  await expect(page.getByTestId('admin-shell')).toBeVisible()
-}
-
 async function newDevicePage(browser: Browser, viewport: { width: number; height: number }, mobile: boolean): Promise<Page> {
   const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, locale: 'en-US' })
-  const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  return page
+  return watchedPage(context)
 }
 
-test('a fresh installation opens the setup wizard and creates the organization and its admin', async ({ page }) => {
+test('a fresh installation opens the setup wizard and creates the organization and its admin', async ({ page, shot }) => {
   await page.goto('/')
   await expect(page).toHaveURL(/\/setup$/)
   await expect(page.getByTestId('setup-step-organization')).toBeVisible()
@@ -80,7 +54,7 @@ test('a fresh installation opens the setup wizard and creates the organization a
   await expect(page).toHaveURL(/\/admin\/login$/)
 })
 
-test('an admin signs in, chooses the organization and sees the dashboard shell', async ({ page }) => {
+test('an admin signs in, chooses the organization and sees the dashboard shell', async ({ page, shot }) => {
   await page.goto('/admin/members')
   await expect(page).toHaveURL(/\/admin\/login/)
   await page.getByTestId('login-email').fill(ADMIN.email)
@@ -110,8 +84,7 @@ test('an admin signs in, chooses the organization and sees the dashboard shell',
   await shot(page, 'dashboard')
 })
 
-test('the language switches between Indonesian and English everywhere and is remembered', async ({ page }) => {
-  await signIn(page)
+test('the language switches between Indonesian and English everywhere and is remembered', async ({ adminPage: page, shot }) => {
   const members = page.getByTestId('nav-members')
   await expect(members).toHaveText('Members')
   await expect(page.locator('html')).toHaveAttribute('lang', 'en')
@@ -133,7 +106,7 @@ test('the language switches between Indonesian and English everywhere and is rem
   await expect(page.locator('html')).toHaveAttribute('lang', 'en')
 })
 
-test('the start page offers the dashboard, the member app and the petugas tablet', async ({ page }) => {
+test('the start page offers the dashboard, the member app and the petugas tablet', async ({ page, shot }) => {
   await page.goto('/')
   for (const choice of ['dashboard', 'member', 'petugas']) await expect(page.getByTestId(`choose-${choice}`)).toBeVisible()
   await shot(page, 'landing')
@@ -141,9 +114,9 @@ test('the start page offers the dashboard, the member app and the petugas tablet
   await expect(page).toHaveURL(/\/m\/login$/)
 })
 
-test('the dashboard works on a narrow screen: the navigation opens from the menu', async ({ browser }) => {
+test('the dashboard works on a narrow screen: the navigation opens from the menu', async ({ browser, shot }) => {
   const page = await newDevicePage(browser, PHONE, true)
-  await signIn(page)
+  await signInDashboard(page, { from: '/admin' })
   await expect(page.getByTestId('nav-members')).not.toBeInViewport()
   await page.getByRole('button', { name: 'Menu' }).click()
   await page.getByTestId('nav-members').click()
@@ -179,7 +152,7 @@ test('the app is installable: manifest with icons, and a service worker that tak
   expect(api).toContain('application/json')
 })
 
-test('a phone loads the member app without the dashboard code', async ({ browser }) => {
+test('a phone loads the member app without the dashboard code', async ({ browser, shot }) => {
   const page = await newDevicePage(browser, PHONE, true)
   const scripts: string[] = []
   page.on('request', (r) => {
@@ -198,7 +171,7 @@ test('a phone loads the member app without the dashboard code', async ({ browser
   await page.context().close()
 })
 
-test('an unenrolled tablet is sent to enrolment', async ({ browser }) => {
+test('an unenrolled tablet is sent to enrolment', async ({ browser, shot }) => {
   const page = await newDevicePage(browser, TABLET, false)
   await page.goto('/p')
   await expect(page).toHaveURL(/\/p\/enrol$/)
@@ -212,8 +185,7 @@ test('an unenrolled tablet is sent to enrolment', async ({ browser }) => {
   await page.context().close()
 })
 
-test('a member is added and invited, then activates the app on their phone with a PIN', async ({ page, browser }) => {
-  await signIn(page)
+test('a member is added and invited, then activates the app on their phone with a PIN', async ({ adminPage: page, browser, shot }) => {
   await page.getByTestId('nav-members').click()
   await page.getByTestId('departments-name').fill('Guru')
   await page.getByTestId('departments-add').click()
@@ -271,8 +243,7 @@ test('a member is added and invited, then activates the app on their phone with 
   await phone.context().close()
 })
 
-test('an admin enrols a tablet, and a petugas activates and signs in on it', async ({ page, browser }) => {
-  await signIn(page)
+test('an admin enrols a tablet, and a petugas activates and signs in on it', async ({ adminPage: page, browser, shot }) => {
   await page.getByTestId('nav-devices').click()
   await page.getByTestId('device-enrol-open').click()
   await page.getByTestId('device-name').fill('Tablet gerbang depan')
@@ -330,8 +301,7 @@ test('an admin enrols a tablet, and a petugas activates and signs in on it', asy
   await tablet.context().close()
 })
 
-test('staff and a second organization: the switcher changes the organization shown', async ({ page }) => {
-  await signIn(page)
+test('staff and a second organization: the switcher changes the organization shown', async ({ adminPage: page, shot }) => {
   await page.getByTestId('nav-staff').click()
   await expect(page.getByTestId('staff-row')).toContainText(ADMIN.email)
   await page.getByTestId('staff-add-open').click()

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { type Browser, type BrowserContext, chromium, expect, type Page, request, type Response, test } from '@playwright/test'
+import { type Browser, type BrowserContext, chromium, type Page, request, type Response } from '@playwright/test'
 import sharp from 'sharp'
 import type { IssuedChallenge } from '../shared/attendance/evidence'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { renderEvidence } from '../tools/test-support/evidence'
 import { LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './support/browser'
 import { registerFaceWithEvidence } from './support/evidence'
+import { expect, test } from './support/fixtures'
 import { facesDir, REPO_ROOT, VIDEO_DIR } from './support/fake-camera'
 import { CAST, type PhoneVideo, type PreparedFaces } from './support/journey-faces'
 import { A11yScan, type Api, JOURNEY_DIR, ok, readXlsx, serverDataDirs, SIZES, snap, storedPhotos, xlsxFile } from './support/journey'
@@ -65,7 +66,6 @@ let organizationId: number
 const memberIds = {} as Record<Key, number>
 const a11y = new A11yScan()
 const timings: Record<string, number> = {}
-let pageErrors: string[] = []
 /** How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine). */
 const VERDICT_TIMEOUT = 180_000
 
@@ -137,21 +137,16 @@ test.afterAll(async () => {
   if (tabletProfile) fs.rmSync(tabletProfile, { recursive: true, force: true })
 })
 
-test.beforeEach(() => {
-  pageErrors = []
-})
-
 test.afterEach(() => {
   // A failed step shows what the server said meanwhile.
   if (server && test.info().status !== test.info().expectedStatus) console.log(`--- journey server log (end) ---\n${server.log().slice(-3000)}`)
-  expect(pageErrors).toEqual([])
 })
 
 // ---------------------------------------------------------------- devices
 
 async function desktopPage(viewport: { width: number; height: number } = SIZES.desktop): Promise<{ context: BrowserContext; page: Page }> {
   const context = await desktop.newContext({ baseURL: base, viewport, locale: 'en-US', timezoneId: TZ })
-  return { context, page: await watchedPage(context, pageErrors) }
+  return { context, page: await watchedPage(context) }
 }
 
 async function phone(video: string, geolocation: { latitude: number; longitude: number; accuracy?: number }) {
@@ -166,7 +161,7 @@ async function phone(video: string, geolocation: { latitude: number; longitude: 
     permissions: ['camera', 'geolocation'],
     geolocation,
   })
-  const page = await watchedPage(context, pageErrors)
+  const page = await watchedPage(context)
   retryTimedOutScans(page)
   return { browser, context, page }
 }
@@ -199,7 +194,7 @@ async function startTablet(scene: string | null): Promise<Page> {
     geolocation: GATE,
   })
   for (const page of tablet.pages()) await page.close()
-  tabletPage = await watchedPage(tablet, pageErrors)
+  tabletPage = await watchedPage(tablet)
   return tabletPage
 }
 

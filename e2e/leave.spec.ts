@@ -1,8 +1,8 @@
-import fs from 'node:fs'
-import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test'
+import { type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { toLocal } from '../shared/attendance/rules'
-import { adminApi, ADMIN, type AdminApi, apiData } from './support/api'
-import { BASE_URL, PHONE, SHOTS } from './support/browser'
+import { adminApi, type AdminApi, apiData } from './support/api'
+import { BASE_URL, PHONE, SHOTS, watchedPage } from './support/browser'
+import { expect, signInDashboard, test } from './support/fixtures'
 
 // Leave requests (issue 4, "excused comes from an approved request"): a member asks for sick leave on the phone (in
 // Indonesian, the primary language), sees that it needs the network when offline, the admin approves it on the
@@ -19,7 +19,6 @@ const NOTE = 'Semoga lekas sembuh'
 let admin: AdminApi
 let organization: { id: number; name: string }
 let member: { id: number; name: string; code: string }
-let pageErrors: string[] = []
 
 test.beforeAll(async () => {
   admin = await adminApi(BASE_URL)
@@ -47,19 +46,6 @@ test.afterAll(async () => {
   await admin?.api.dispose()
 })
 
-test.beforeEach(() => {
-  pageErrors = []
-})
-
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage })
-}
-
 async function noSidewaysScroll(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
   expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0)
@@ -70,12 +56,11 @@ let phone: Page
 
 async function openPhone(browser: Browser): Promise<void> {
   phoneContext = await browser.newContext({ baseURL: BASE_URL, viewport: PHONE, isMobile: true, hasTouch: true, locale: 'id-ID', timezoneId: 'Asia/Jakarta' })
-  phone = await phoneContext.newPage()
-  // Reads the current test's list each time (the list is replaced before every test).
-  phone.on('pageerror', (error) => pageErrors.push(error.message))
+  // Kept for the last test: its uncaught errors count for whichever test is running (support/browser.ts watchPage).
+  phone = await watchedPage(phoneContext)
 }
 
-test('a member asks for sick leave on the phone, and is told it needs the network when offline', async ({ browser }) => {
+test('a member asks for sick leave on the phone, and is told it needs the network when offline', async ({ browser, shot }) => {
   await openPhone(browser)
   await phone.goto(`/m/invite/${member.code}`)
   await phone.getByTestId('invite-pin').fill(PIN)
@@ -109,11 +94,11 @@ test('a member asks for sick leave on the phone, and is told it needs the networ
   await phoneContext.setOffline(true)
   await expect(phone.getByTestId('leave-offline')).toContainText('perlu koneksi internet')
   await expect(phone.getByTestId('leave-submit')).toBeDisabled()
-  await shot(phone, 'leave-member-offline', false)
+  await shot(phone, 'leave-member-offline', { fullPage: false })
   await phoneContext.setOffline(false)
   await expect(phone.getByTestId('leave-offline')).toHaveCount(0)
   await expect(phone.getByTestId('leave-submit')).toBeEnabled()
-  await shot(phone, 'leave-member-form', false)
+  await shot(phone, 'leave-member-form', { fullPage: false })
   await noSidewaysScroll(phone)
 
   await phone.getByTestId('leave-submit').click()
@@ -128,14 +113,8 @@ test('a member asks for sick leave on the phone, and is told it needs the networ
   await noSidewaysScroll(phone)
 })
 
-test('the admin approves it on the dashboard; the day becomes excused', async ({ page }) => {
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto('/admin/login')
-  await page.getByTestId('login-email').fill(ADMIN.email)
-  await page.getByTestId('login-password').fill(ADMIN.password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: organization.name }).click()
+test('the admin approves it on the dashboard; the day becomes excused', async ({ page, shot }) => {
+  await signInDashboard(page, { organization: organization.name })
   await page.goto('/admin/leave')
 
   await expect(page.getByTestId('leave-pending-count')).toHaveText('1 waiting for a decision')
@@ -180,7 +159,7 @@ test('the admin approves it on the dashboard; the day becomes excused', async ({
   expect(listed).toMatchObject({ total: 1, leave_requests: [{ member: { id: member.id }, status: 'approved', excused_days: 1 }] })
 })
 
-test('the member sees the decision, and the excused day in their history', async () => {
+test('the member sees the decision, and the excused day in their history', async ({ shot }) => {
   await phone.goto('/m/leave')
   const card = phone.getByTestId('leave-request')
   await expect(card).toHaveAttribute('data-status', 'approved')

@@ -1,11 +1,8 @@
-import fs from 'node:fs'
-import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page, type Route, request, test } from '@playwright/test'
-import { CONSENT_VERSION } from '../shared/face/consent'
-import { EVIDENCE_PEOPLE } from '../tools/test-support/evidence'
-import { adminApi, ADMIN, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
-import { BASE_URL, cameraBrowser, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
-import { registerFaceWithEvidence } from './support/evidence'
+import { adminApi, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
+import { BASE_URL, cameraBrowser, PHONE, SHOTS } from './support/browser'
 import { facesDir, registrationVideo, type RegistrationVideo } from './support/fake-camera'
+import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
+import { holdVerdicts, memberWithAnotherFace, scanForAttendance, serverRecords, submitAttendance, VERDICT_TIMEOUT } from './support/member'
 
 // A member's attendance on their phone (issues 4 and 13): register the face, check in online (the server checks the
 // capture's evidence: "being checked", then "Verified"), check out offline (the record and its evidence wait in the
@@ -25,12 +22,12 @@ const PIN = '604917'
 /** Where the phone says it is (Jakarta), and a fenced location far away (Surabaya) for the refused record. */
 const HERE = { latitude: -6.2, longitude: 106.8166, accuracy: 15 }
 const FAR = { latitude: -7.2575, longitude: 112.7521 }
+const PHONE_AT_WORK = { geolocation: HERE, retryScans: true }
 
 let admin: AdminApi
 let organization: { id: number; name: string }
 let video: RegistrationVideo
 let rina: InvitedMember
-let pageErrors: string[] = []
 const timings: Record<string, number> = {}
 
 test.beforeAll(async () => {
@@ -55,106 +52,13 @@ test.afterAll(async () => {
   await admin?.api.dispose()
 })
 
-test.beforeEach(() => {
-  pageErrors = []
-})
-
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function phone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    baseURL: BASE_URL,
-    viewport: PHONE,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-US',
-    timezoneId: 'Asia/Jakarta',
-    permissions: ['camera', 'geolocation'],
-    geolocation: HERE,
-  })
-  const page = await watchedPage(context, pageErrors)
-  retryTimedOutScans(page)
-  return { context, page }
-}
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage })
-}
-
-interface OwnRecord {
-  attendance_date: string
-  check_in_time: string | null
-  check_out_time: string | null
-  status: string
-  approval_status: string
-  flags: string[]
-  remarks: string | null
-}
-
-/** How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine). */
-const VERDICT_TIMEOUT = 180_000
-
-/**
- * Holds the answers to "where does my capture stand" until released, so the screen can be seen while the server is
- * still checking (the check itself is not touched; only its answer reaches the page later).
- */
-async function holdVerdicts(page: Page): Promise<() => Promise<void>> {
-  const held: Route[] = []
-  let holding = true
-  const handler = async (route: Route) => {
-    if (holding) held.push(route)
-    else await route.continue()
-  }
-  await page.route('**/api/attendance/captures/*', handler)
-  return async () => {
-    holding = false
-    await page.unroute('**/api/attendance/captures/*', handler)
-    for (const route of held.splice(0)) await route.continue().catch(() => undefined)
-  }
-}
-
-/** The member's records as the server has them (the phone's own session). */
-async function serverRecords(page: Page): Promise<OwnRecord[]> {
-  return (await apiData<{ records: OwnRecord[] }>(await page.request.get('/api/attendance/mine'))).records
-}
-
-/** Absensi → liveness scan → the confirmation screen. Returns the time the scan took. */
-async function scanForAttendance(page: Page, screenshot?: string): Promise<number> {
-  const started = Date.now()
-  await page.getByTestId('checkin-button').click()
-  const camera = page.getByTestId('face-camera')
-  await expect(camera).toBeVisible()
-  if (screenshot) {
-    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 90_000 })
-    await shot(page, screenshot)
-  }
-  await expect(page.getByTestId('checkin-confirm')).toBeVisible({ timeout: 180_000 })
-  return Date.now() - started
-}
-
-/** Submit on the "it's you" screen; returns the time until the confirmation shows. */
-async function submitAttendance(page: Page, remarks?: string): Promise<number> {
-  if (remarks) await page.getByTestId('checkin-remarks').fill(remarks)
-  const started = Date.now()
-  await page.getByTestId('checkin-submit').click()
-  await expect(page.getByTestId('checkin-done')).toBeVisible()
-  return Date.now() - started
-}
-
-test('a member checks in online, checks out offline, and the record syncs by itself', async () => {
+test('a member checks in online, checks out offline, and the record syncs by itself', async ({ openPhone, shot }) => {
   test.setTimeout(1_200_000)
   const browser = await cameraBrowser(video.file)
   try {
-    const { context, page } = await phone(browser)
+    const { context, page } = await openPhone(browser, PHONE_AT_WORK)
     rina = await inviteMember(admin, 'Rina Wulandari')
-    await page.goto(`/m/invite/${rina.code}`)
-    await page.getByTestId('invite-pin').fill(PIN)
-    await page.getByTestId('invite-pin-repeat').fill(PIN)
-    await page.getByTestId('invite-submit').click()
-    await expect(page.getByTestId('member-home')).toBeVisible()
+    await redeemInvitation(page, rina.code, PIN)
     await expect(page.getByTestId('sync-status')).toBeVisible()
     await expect(page.getByTestId('checkin-button')).toBeDisabled()
 
@@ -177,7 +81,7 @@ test('a member checks in online, checks out offline, and the record syncs by its
     await shot(page, 'member-home')
 
     // ---- check-in, online ----
-    timings.checkInScan = await scanForAttendance(page, 'member-verification')
+    timings.checkInScan = await scanForAttendance(page, () => shot(page, 'member-verification'))
     await expect(page.getByTestId('checkin-captured')).toContainText('Face captured')
     await expect(page.getByTestId('checkin-captured')).toHaveAttribute('data-challenge', 'online')
     await expect(page.getByTestId('checkin-kind')).toHaveText('Check-in')
@@ -321,7 +225,7 @@ test('a member checks in online, checks out offline, and the record syncs by its
     await expect(page.getByTestId('sync-status-label')).toHaveText('1 need attention')
     // What the phone shows once the member scrolls to the list (the Absensi button stays at the bottom).
     await attention.evaluate((element) => element.scrollIntoView({ block: 'start' }))
-    await shot(page, 'member-needs-attention', false)
+    await shot(page, 'member-needs-attention', { fullPage: false })
 
     // The admin lifts the fence (the location keeps no coordinates) and lets captures through: "send again" works.
     await apiData(await admin.api.patch(`/api/organizations/${admin.organizationId}/locations/${location.id}`, { data: { latitude: null, longitude: null } }))
@@ -349,29 +253,12 @@ test('a member checks in online, checks out offline, and the record syncs by its
   }
 })
 
-/** A member whose registered face is another person of ../shared/faces than the camera shows. */
-async function memberWithAnotherFace(name: string): Promise<{ member: InvitedMember; number: string }> {
-  const other = EVIDENCE_PEOPLE.find((p) => p.name !== video.identity)
-  if (!other) throw new Error('no other identity of ../shared/faces/people renders into evidence')
-  const member = await inviteMember(admin, name)
-  const detail = await apiData<{ member_number: string }>(await admin.api.get(`/api/organizations/${admin.organizationId}/members/${member.id}`))
-  const own: APIRequestContext = await request.newContext({ baseURL: BASE_URL })
-  try {
-    await apiData(await own.post('/api/mobile/invitations/redeem', { data: { code: member.code, pin: PIN } }))
-    await apiData(await own.post(`/api/members/${member.id}/face/consent`, { data: { version: CONSENT_VERSION } }))
-    await registerFaceWithEvidence(own, member.id, `${facesDir()}/${other.photos[0]!}`)
-  } finally {
-    await own.dispose()
-  }
-  return { member, number: detail.member_number }
-}
-
-test('a face that is not the member\'s is held for review, with the reason in plain words', async () => {
+test('a face that is not the member\'s is held for review, with the reason in plain words', async ({ openPhone, shot }) => {
   test.setTimeout(420_000)
-  const { member, number } = await memberWithAnotherFace('Yusuf Pratama')
+  const { member, number } = await memberWithAnotherFace(admin, 'Yusuf Pratama', video.identity, PIN)
   const browser = await cameraBrowser(video.file)
   try {
-    const { page } = await phone(browser)
+    const { page } = await openPhone(browser, PHONE_AT_WORK)
     await page.goto('/m/login')
     await page.getByTestId('login-organization').fill(String(admin.organizationId))
     await page.getByTestId('login-identifier').fill(number)
@@ -409,14 +296,8 @@ test('a face that is not the member\'s is held for review, with the reason in pl
 })
 
 test('an admin deletes a member\'s face data at their request', async ({ page }) => {
-  page.on('pageerror', (error) => pageErrors.push(error.message))
   expect(await memberFaceRegistered(admin, rina.id)).toBe(true)
-  await page.goto('/admin/login')
-  await page.getByTestId('login-email').fill(ADMIN.email)
-  await page.getByTestId('login-password').fill(ADMIN.password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: organization.name }).click()
+  await signInDashboard(page, { organization: organization.name })
   await page.goto('/admin/members')
   const row = page.getByTestId('member-row').filter({ hasText: 'Rina Wulandari Putri' })
   await row.getByTestId('member-face-delete').click()

@@ -1,13 +1,15 @@
-import { expect, type Page, request, test } from '@playwright/test'
+import { type Page, request } from '@playwright/test'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import * as XLSX from 'xlsx'
-import { ADMIN, adminApi, type AdminApi, apiData, ORG } from './support/api'
+import { adminApi, type AdminApi, apiData, ORG } from './support/api'
 import { BASE_URL, SHOTS } from './support/browser'
+import { expect, signInDashboard, test } from './support/fixtures'
 
 // Reports: a monthly recap read on screen equals the .xlsx it exports; the daily list and its CSV; the print view.
 // The members live in a department of their own, so other specs' attendance in the same database does not matter.
 test.describe.configure({ mode: 'serial' })
+test.use({ shotsWaitForIdle: true })
 
 const PIN = '482916'
 const suffix = crypto.randomBytes(3).toString('hex')
@@ -65,35 +67,11 @@ test.beforeAll(async () => {
   }
 })
 
-let pageErrors: string[] = []
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-})
-test.afterEach(() => {
-  expect(pageErrors).toEqual([])
-})
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/admin/login')
-  await page.getByTestId('login-email').fill(ADMIN.email)
-  await page.getByTestId('login-password').fill(ADMIN.password)
-  await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await page.getByTestId('org-option').filter({ hasText: ORG }).click()
-  await expect(page.getByTestId('admin-shell')).toBeVisible()
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle')
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
 /** A number as the English page shows it ("1,234.5") -> 1234.5. */
 const num = (text: string | null) => Number((text ?? '').replace(/,/g, '').trim())
 
 async function openMonthly(page: Page): Promise<void> {
-  await signIn(page)
+  await signInDashboard(page)
   await page.getByTestId('nav-reports').click()
   await expect(page.getByTestId('reports-page')).toBeVisible()
   await page.getByTestId('report-tab-monthly').click()
@@ -103,7 +81,7 @@ async function openMonthly(page: Page): Promise<void> {
   await expect(page.getByTestId('report-member-row')).toHaveCount(2)
 }
 
-test('a monthly recap on screen and in the downloaded .xlsx have the same numbers', async ({ page }) => {
+test('a monthly recap on screen and in the downloaded .xlsx have the same numbers', async ({ page, shot }) => {
   await openMonthly(page)
   await expect(page).toHaveURL(new RegExp(`tab=monthly.*month=${MONTH}`))
   const ani = page.getByTestId('report-member-row').filter({ hasText: NAMES.ani })
@@ -177,8 +155,7 @@ test('the print view drops the navigation, names the organization and period, an
   await expect(page.locator('.sidebar')).toBeVisible()
 })
 
-test('the daily list shows each member with status and times, filters by status, and exports the same rows to CSV', async ({ page }) => {
-  await signIn(page)
+test('the daily list shows each member with status and times, filters by status, and exports the same rows to CSV', async ({ adminPage: page, shot }) => {
   await page.goto(`/admin/reports?tab=daily&date=${DAYS[0]}&department_id=${departmentId}`)
   await expect(page.getByTestId('report-daily-row')).toHaveCount(2)
   const ani = page.getByTestId('report-daily-row').filter({ hasText: NAMES.ani })

@@ -1,8 +1,9 @@
 import fs from 'node:fs'
-import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test'
+import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { type AdminApi, adminApi, apiData } from './support/api'
 import { BASE_URL, LAUNCH_ARGS, SHOTS } from './support/browser'
+import { expect, test } from './support/fixtures'
 
 // Issue 6, item 5 in the browser: the app runs under its own Content-Security-Policy without a single violation on
 // any screen of /admin, /m, /p and /setup (the screens are read from the app's own router, so a new screen is

@@ -15,14 +15,25 @@ export function cameraBrowser(video: string): Promise<Browser> {
   })
 }
 
-/** Opens a page that records uncaught errors into `errors` and echoes console errors (network noise aside). */
-export async function watchedPage(context: BrowserContext, errors: string[]): Promise<Page> {
-  const page = await context.newPage()
-  page.on('pageerror', (error) => errors.push(error.message))
+/**
+ * Uncaught errors of every watched page, for the test that is running: e2e/support/fixtures.ts empties the list when a
+ * test starts and fails the test when it is not empty at its end. A page that outlives a test (the journey's tablet,
+ * a phone kept for a later step) reports into the list of whichever test is running then.
+ */
+export const pageErrors: string[] = []
+
+/** Records the page's uncaught errors into `pageErrors` and echoes its console errors (network noise aside). */
+export function watchPage(page: Page): Page {
+  page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('console', (message) => {
     if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(message.text())) console.log(`[page] ${message.text()}`)
   })
   return page
+}
+
+/** A new watched page (watchPage) in the context. */
+export async function watchedPage(context: BrowserContext): Promise<Page> {
+  return watchPage(await context.newPage())
 }
 
 /**

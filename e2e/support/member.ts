@@ -1,0 +1,87 @@
+// A member's phone in the specs (e2e/member-attendance.spec.ts): the Absensi scan and its confirmation, the member's
+// records as the server has them, the capture's verdict held back so the screen can be seen while the server checks,
+// and a member whose registered face is another person's.
+import { type APIRequestContext, expect, type Page, request, type Route } from '@playwright/test'
+import { CONSENT_VERSION } from '../../shared/face/consent'
+import { EVIDENCE_PEOPLE } from '../../tools/test-support/evidence'
+import { type AdminApi, apiData, inviteMember, type InvitedMember } from './api'
+import { BASE_URL } from './browser'
+import { registerFaceWithEvidence } from './evidence'
+import { facesDir } from './fake-camera'
+
+/** How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine). */
+export const VERDICT_TIMEOUT = 180_000
+
+export interface OwnRecord {
+  attendance_date: string
+  check_in_time: string | null
+  check_out_time: string | null
+  status: string
+  approval_status: string
+  flags: string[]
+  remarks: string | null
+}
+
+/**
+ * Holds the answers to "where does my capture stand" until released, so the screen can be seen while the server is
+ * still checking (the check itself is not touched; only its answer reaches the page later).
+ */
+export async function holdVerdicts(page: Page): Promise<() => Promise<void>> {
+  const held: Route[] = []
+  let holding = true
+  const handler = async (route: Route) => {
+    if (holding) held.push(route)
+    else await route.continue()
+  }
+  await page.route('**/api/attendance/captures/*', handler)
+  return async () => {
+    holding = false
+    await page.unroute('**/api/attendance/captures/*', handler)
+    for (const route of held.splice(0)) await route.continue().catch(() => undefined)
+  }
+}
+
+/** The member's records as the server has them (the phone's own session). */
+export async function serverRecords(page: Page): Promise<OwnRecord[]> {
+  return (await apiData<{ records: OwnRecord[] }>(await page.request.get('/api/attendance/mine'))).records
+}
+
+/** Absensi → liveness scan → the confirmation screen; `screenshot` is taken while the scan asks for a head turn. Returns the time the scan took. */
+export async function scanForAttendance(page: Page, screenshot?: () => Promise<void>): Promise<number> {
+  const started = Date.now()
+  await page.getByTestId('checkin-button').click()
+  const camera = page.getByTestId('face-camera')
+  await expect(camera).toBeVisible()
+  if (screenshot) {
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 90_000 })
+    await screenshot()
+  }
+  await expect(page.getByTestId('checkin-confirm')).toBeVisible({ timeout: 180_000 })
+  return Date.now() - started
+}
+
+/** Submit on the "it's you" screen; returns the time until the confirmation shows. */
+export async function submitAttendance(page: Page, remarks?: string): Promise<number> {
+  if (remarks) await page.getByTestId('checkin-remarks').fill(remarks)
+  const started = Date.now()
+  await page.getByTestId('checkin-submit').click()
+  await expect(page.getByTestId('checkin-done')).toBeVisible()
+  return Date.now() - started
+}
+
+/** A member (invitation redeemed with `pin`, consent given) whose registered face is another person of ../shared/faces than `identity`. */
+export async function memberWithAnotherFace(admin: AdminApi, name: string, identity: string, pin: string): Promise<{ member: InvitedMember; number: string }> {
+  const other = EVIDENCE_PEOPLE.find((p) => p.name !== identity)
+  if (!other) throw new Error('no other identity of ../shared/faces/people renders into evidence')
+  const member = await inviteMember(admin, name)
+  const detail = await apiData<{ member_number: string }>(await admin.api.get(`/api/organizations/${admin.organizationId}/members/${member.id}`))
+  const own: APIRequestContext = await request.newContext({ baseURL: BASE_URL })
+  try {
+    await apiData(await own.post('/api/mobile/invitations/redeem', { data: { code: member.code, pin } }))
+    await apiData(await own.post(`/api/members/${member.id}/face/consent`, { data: { version: CONSENT_VERSION } }))
+    await registerFaceWithEvidence(own, member.id, `${facesDir()}/${other.photos[0]!}`)
+  } finally {
+    await own.dispose()
+  }
+  return { member, number: detail.member_number }
+}
