@@ -30,8 +30,9 @@ export default defineConfig({
   // The foundation spec starts from an empty database (setup wizard), so it runs first; the rest build on it.
   projects: [
     { name: 'foundation', testMatch: /foundation\.spec\.ts/ },
-    { name: 'chromium', testIgnore: [/foundation\.spec\.ts/, /journey\.spec\.ts/], dependencies: ['foundation'] },
+    { name: 'chromium', testIgnore: [/foundation\.spec\.ts/, /journey(-\w+)?\.spec\.ts/], dependencies: ['foundation'] },
     // The journey starts a server of its own on a fresh database (e2e/support/server.ts): it needs nobody before it.
+    // Its steps (e2e/journey-*.spec.ts) build on each other: journey.spec.ts runs them in order, none runs on its own.
     { name: 'journey', testMatch: /journey\.spec\.ts/ },
   ],
 })
