@@ -5,10 +5,8 @@ import { errorMessage } from './errors'
 import { formatDay, formatRange } from '~/components/leave/format'
 import type { Id } from './types'
 
-export const LEAVE_KINDS = ['sick', 'leave', 'permit', 'other'] as const
-export type LeaveKind = (typeof LEAVE_KINDS)[number]
-export const LEAVE_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const
-export type LeaveStatus = (typeof LEAVE_STATUSES)[number]
+export { LEAVE_KINDS, LEAVE_STATUSES, REASON_MAX, rangeLimits, type LeaveKind, type LeaveStatus } from '@shared/leave/rules'
+export { addDays, daysInclusive } from '@shared/calendar'
 
 export type DecisionMode = 'approve' | 'reject'
 
@@ -60,13 +58,3 @@ export function leaveFieldIssue(error: unknown): { path: string; key: string; pa
   return typeof path === 'string' ? { path, key: `leave.errors.${error.code}`, params: errorParams(error) } : null
 }
 
-/** Calendar days from start to end, both included (as the server counts them). */
-export function daysInclusive(start: string, end: string): number {
-  const ms = (d: string) => Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10)))
-  return Math.round((ms(end) - ms(start)) / 86_400_000) + 1
-}
-
-export function addDays(date: string, days: number): string {
-  const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) + days * 86_400_000
-  return new Date(ms).toISOString().slice(0, 10)
-}

@@ -19,6 +19,7 @@ import { devices } from './devices'
 import { users } from './users'
 import type { RollCallBox } from '../../../shared/attendance/roll-call'
 import { ASSURANCE_LEVELS, CHALLENGE_PURPOSES, type Assurance, type LivenessStep } from '../../../shared/attendance/evidence'
+import { LEAVE_KINDS, LEAVE_STATUSES } from '../../../shared/leave/rules'
 
 /** The evidence of one capture as stored: where each frame's image is kept, never the image itself. */
 export interface StoredEvidence {
@@ -227,8 +228,7 @@ export const attendanceRecordHistory = pgTable(
   (t) => [index('attendance_record_history_record_idx').on(t.attendanceRecordId, t.id)],
 )
 
-export const LEAVE_KINDS = ['sick', 'leave', 'permit', 'other'] as const
-export const LEAVE_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const
+export { LEAVE_KINDS, LEAVE_STATUSES }
 
 /**
  * A member's request to be excused (sakit / cuti / izin) for a range of days. Once approved, each working day in the

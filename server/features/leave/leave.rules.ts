@@ -1,62 +1,16 @@
 // Leave requests (sakit / cuti / izin): the date rules and the plan of which days an approval excuses.
 // Pure functions on calendar dates ("YYYY-MM-DD" in the organization's zone): no clock, no database.
 import { isWorkingDay, type WorkSchedule } from '../../../shared/attendance/rules'
-import type { LEAVE_KINDS } from '../../db/schema'
+import { addDays, datesBetween, daysInclusive, isoWeekday } from '../../../shared/calendar'
+import { MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_LEAVE_DAYS, rangeLimits, type LeaveKind } from '../../../shared/leave/rules'
 
-export type LeaveKind = (typeof LEAVE_KINDS)[number]
-
-/** One request covers at most this many calendar days (start and end included). */
-export const MAX_LEAVE_DAYS = 31
-/** A request may start at most this many days before today (sick leave is often asked for afterwards). */
-export const MAX_DAYS_BACK = 30
-/** ... and at most this many days after today. */
-export const MAX_DAYS_AHEAD = 365
-export const REASON_MAX = 500
-export const NOTE_MAX = 500
+// The kinds, limits and date arithmetic are shared with the PWA's form (shared/leave/rules.ts, shared/calendar.ts).
+export { NOTE_MAX, REASON_MAX, type LeaveKind, type RangeLimits } from '../../../shared/leave/rules'
+export { addDays, datesBetween, daysInclusive, isoWeekday, MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_LEAVE_DAYS, rangeLimits }
 
 /** How the kind reads in an excused record's remarks (Indonesian, the organization's working language). */
 export const KIND_REMARK: Record<LeaveKind, string> = { sick: 'Sakit', leave: 'Cuti', permit: 'Izin', other: 'Lainnya' }
 
-function toUtc(date: string): number {
-  const [y, m, d] = date.split('-').map(Number)
-  return Date.UTC(y!, m! - 1, d!)
-}
-
-function fromUtc(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10)
-}
-
-export function addDays(date: string, days: number): string {
-  return fromUtc(toUtc(date) + days * 86_400_000)
-}
-
-/** Calendar days from `start` to `end`, both included (0 or less when end is before start). */
-export function daysInclusive(start: string, end: string): number {
-  return Math.round((toUtc(end) - toUtc(start)) / 86_400_000) + 1
-}
-
-/** ISO weekday of a calendar date: 1 = Monday ... 7 = Sunday. */
-export function isoWeekday(date: string): number {
-  const day = new Date(toUtc(date)).getUTCDay()
-  return day === 0 ? 7 : day
-}
-
-export function datesBetween(start: string, end: string): string[] {
-  const out: string[] = []
-  for (let d = start; d <= end; d = addDays(d, 1)) out.push(d)
-  return out
-}
-
-export interface RangeLimits {
-  today: string
-  earliest_start: string
-  latest_start: string
-  max_days: number
-}
-
-export function rangeLimits(today: string): RangeLimits {
-  return { today, earliest_start: addDays(today, -MAX_DAYS_BACK), latest_start: addDays(today, MAX_DAYS_AHEAD), max_days: MAX_LEAVE_DAYS }
-}
 
 export interface RangeProblem {
   code: 'LEAVE_END_BEFORE_START' | 'LEAVE_TOO_LONG' | 'LEAVE_TOO_FAR_BACK' | 'LEAVE_TOO_FAR_AHEAD'

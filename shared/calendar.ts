@@ -1,0 +1,33 @@
+// Calendar dates ("YYYY-MM-DD", a day of the organization's zone, never shifted by anyone's clock): the arithmetic both
+// the server and the PWA do on them. Pure: no clock, no time zone.
+
+function toUtc(date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)))
+}
+
+function fromUtc(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10)
+}
+
+/** The date `days` later (earlier when negative). */
+export function addDays(date: string, days: number): string {
+  return fromUtc(toUtc(date) + days * 86_400_000)
+}
+
+/** Calendar days from `start` to `end`, both included (0 or less when end is before start). */
+export function daysInclusive(start: string, end: string): number {
+  return Math.round((toUtc(end) - toUtc(start)) / 86_400_000) + 1
+}
+
+/** ISO weekday of a calendar date: 1 = Monday ... 7 = Sunday. */
+export function isoWeekday(date: string): number {
+  const day = new Date(toUtc(date)).getUTCDay()
+  return day === 0 ? 7 : day
+}
+
+/** Every date from `start` to `end`, both included. */
+export function datesBetween(start: string, end: string): string[] {
+  const out: string[] = []
+  for (let d = start; d <= end; d = addDays(d, 1)) out.push(d)
+  return out
+}
