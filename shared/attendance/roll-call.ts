@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { iou as boxIou } from '../face/tiles'
 import { ATTENDANCE_KINDS } from './sync'
 import { pgDouble, pgInstant, pgReal, pgText, pgUuid, rowId } from '../validation'
+import type { ApprovalStatus } from './statuses'
 
 /** Faces one roll-call may name (a large class); more faces than this: take two photos. */
 export const ROLL_CALL_MAX_FACES = 60
@@ -101,7 +102,7 @@ export interface RollCallFaceResult {
   code?: string
   reason?: string
   record_id?: number
-  approval_status?: 'verifying' | 'pending' | 'approved' | 'rejected'
+  approval_status?: ApprovalStatus
 }
 
 export interface RollCallResult {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { FACE_ENCODING_MAX_CHARS } from '../face/descriptor'
 import { evidenceSchema } from './evidence'
 import { pgDouble, pgInstant, pgReal, pgText, pgUuid, rowId } from '../validation'
+import type { ApprovalStatus, AttendanceStatus } from './statuses'
 
 /** At most this many records in one request; a device sends more as several batches. */
 export const MAX_SYNC_BATCH = 100
@@ -67,9 +68,9 @@ export interface SyncResult {
   code?: string
   reason?: string
   record_id?: number
-  attendance_status?: 'present' | 'late' | 'absent' | 'excused'
+  attendance_status?: AttendanceStatus
   /** verifying: the server's image checks of this capture are queued (GET /api/attendance/captures/:clientId). */
-  approval_status?: 'verifying' | 'pending' | 'approved' | 'rejected'
+  approval_status?: ApprovalStatus
   flags?: string[]
 }
 

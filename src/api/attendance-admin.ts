@@ -6,14 +6,10 @@ import type { Id } from './types'
 
 const base = (id: string) => `/api/organizations/${encodeURIComponent(id)}/attendance`
 
-export type AttendanceStatus = 'present' | 'late' | 'absent' | 'excused'
-/** verifying: the server is still checking the captures' images; a person decides after it. */
-export type ApprovalStatus = 'verifying' | 'pending' | 'approved' | 'rejected'
-export type AttendanceSource = 'mobile' | 'website' | 'manual'
+import type { AttendanceSource } from '@shared/attendance/statuses'
+export { APPROVAL_STATUSES, ATTENDANCE_STATUSES, type ApprovalStatus, type AttendanceSource, type AttendanceStatus } from '@shared/attendance/statuses'
 export type AttendanceSort = 'date' | 'check_in' | 'name'
 
-export const ATTENDANCE_STATUSES: readonly AttendanceStatus[] = ['present', 'late', 'absent', 'excused']
-export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['verifying', 'pending', 'approved', 'rejected']
 /** The list's level filter: a level, or `none` (no capture was checked: manual, excused, older records). */
 export type LevelFilter = AssuranceLevel | 'none'
 export const LEVEL_FILTERS: readonly LevelFilter[] = ['high', 'medium', 'low', 'failed', 'none']

@@ -6,7 +6,7 @@ import type { SyncRecord } from '@shared/attendance/sync'
 import { type AnswerOf, call, routes, withSignal } from './client'
 import type { Id } from './types'
 
-export type AttendanceStatus = 'present' | 'late' | 'absent' | 'excused'
+export type { AttendanceStatus } from '@shared/attendance/statuses'
 type Signal = { signal?: AbortSignal }
 const attendance = routes.attendance
 

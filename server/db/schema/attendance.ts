@@ -20,6 +20,7 @@ import { users } from './users'
 import type { RollCallBox } from '../../../shared/attendance/roll-call'
 import { ASSURANCE_LEVELS, CHALLENGE_PURPOSES, type Assurance, type LivenessStep } from '../../../shared/attendance/evidence'
 import { LEAVE_KINDS, LEAVE_STATUSES } from '../../../shared/leave/rules'
+import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../../shared/attendance/statuses'
 
 /** The evidence of one capture as stored: where each frame's image is kept, never the image itself. */
 export interface StoredEvidence {
@@ -45,9 +46,7 @@ export interface StoredRollCallFace {
   client_id: string | null
 }
 
-export const ATTENDANCE_STATUSES = ['present', 'late', 'absent', 'excused'] as const
-export const ATTENDANCE_SOURCES = ['mobile', 'website', 'manual'] as const
-export const APPROVAL_STATUSES = ['verifying', 'pending', 'approved', 'rejected'] as const
+export { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES }
 
 /** One member's attendance on one day (spec table), plus what offline capture and review need. */
 export const attendanceRecords = pgTable(

@@ -7,8 +7,8 @@ import type { Prepared } from './attendance.checks'
 /** A second "check in" this long after the first one of the day is a check-out the device did not know to call so. */
 export const LATE_SECOND_CHECKIN_MINUTES = 120
 
-export type AttendanceStatus = 'present' | 'late' | 'absent' | 'excused'
-export type ApprovalStatus = 'verifying' | 'pending' | 'approved' | 'rejected'
+import type { ApprovalStatus, AttendanceStatus } from '../../../shared/attendance/statuses'
+export type { ApprovalStatus, AttendanceStatus }
 
 /** The columns of a day record that captures change (the rest never moves after the insert). */
 export interface DayState {
