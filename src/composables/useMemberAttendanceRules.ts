@@ -3,6 +3,7 @@
 // unsent captures.
 import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
 import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
+import { nextKind } from '@shared/attendance/kind'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import type { AttendanceStatus, CaptureStatus, OwnAttendance } from '~/api/attendance'
 import type { OutboxRecord } from '~/offline/db'
@@ -13,10 +14,7 @@ export function serverCheckedIn(records: readonly OwnAttendance[] | null | undef
 }
 
 /** The next tap of the day: check-in first, then check-out (server record, or this phone's own captures). */
-export function decideKind(input: { serverCheckedIn: boolean; localKindsToday: readonly AttendanceKind[] }): AttendanceKind {
-  if (input.serverCheckedIn) return 'check_out'
-  return input.localKindsToday.includes('check_in') ? 'check_out' : 'check_in'
-}
+export const decideKind = nextKind
 
 export interface Position {
   latitude: number

@@ -1,5 +1,6 @@
 import type { StoredEvidence } from '~/face/evidence-store'
 import type { CaptureEntry, HadirDb, OutboxEntry, OutboxRecord } from './db'
+import { nextKind as decideNextKind } from '@shared/attendance/kind'
 
 export interface NewCapture {
   organization_id: number
@@ -46,7 +47,7 @@ export async function enqueueCapture(db: HadirDb, capture: NewCapture, now = Dat
 export async function nextKind(db: HadirDb, memberId: number, date: string, serverSaysCheckedIn = false): Promise<'check_in' | 'check_out'> {
   if (serverSaysCheckedIn) return 'check_out'
   const today = await db.captures.where('[member_id+date]').equals([memberId, date]).toArray()
-  return today.some((c) => c.kind === 'check_in') ? 'check_out' : 'check_in'
+  return decideNextKind({ serverCheckedIn: serverSaysCheckedIn, localKindsToday: today.map((c) => c.kind) })
 }
 
 export async function outboxCounts(db: HadirDb, organizationId?: number): Promise<{ pending: number; attention: number }> {

@@ -1,11 +1,12 @@
 // Folding one capture into its day record: pure, so the batch and the single-record write paths fold identically.
 import type { attendanceRecords } from '../../db/schema'
-import { checkInStatus, checkOutStatus, minutesOf } from '../../../shared/attendance/rules'
+import { checkInStatus, checkOutStatus } from '../../../shared/attendance/rules'
+import { effectiveKind } from '../../../shared/attendance/kind'
 import { distanceToScore } from '../../../shared/face/match'
 import type { Prepared } from './attendance.checks'
 
 /** A second "check in" this long after the first one of the day is a check-out the device did not know to call so. */
-export const LATE_SECOND_CHECKIN_MINUTES = 120
+export { LATE_SECOND_CHECKIN_MINUTES } from '../../../shared/attendance/kind'
 
 import type { ApprovalStatus, AttendanceStatus } from '../../../shared/attendance/statuses'
 export type { ApprovalStatus, AttendanceStatus }
@@ -93,9 +94,8 @@ export function fold(existing: DayState | null, p: Prepared, deviceId: number | 
   const score = p.distance === null ? null : distanceToScore(p.distance)
   let values: Partial<DayState> = {}
   let earlier = false
-  // A device that did not know of an earlier check-in (made on another device) sends "check in" when the person
-  // means to leave: a check-in well after the day's first one is taken as a check-out, never dropped.
-  const kind = r.kind === 'check_in' && existing?.checkInTime && minutesOf(p.time) - minutesOf(existing.checkInTime) >= LATE_SECOND_CHECKIN_MINUTES ? 'check_out' : r.kind
+  // A late second check-in is the check-out (shared/attendance/kind.ts, the rule the devices share).
+  const kind = effectiveKind(r.kind, p.time, existing?.checkInTime)
   if (kind === 'check_in') {
     if (existing?.checkInTime && p.time < existing.checkInTime) {
       earlier = true
