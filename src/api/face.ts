@@ -1,25 +1,20 @@
 // Face calls, one function per route of docs/api.md ("Faces"). A registration sends evidence (the face crops of a
 // liveness challenge) and the reference photo; the server derives the face templates itself and never sends them back.
-import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '@shared/face/match'
+import { DEFAULT_ORGANIZATION_SETTINGS as DEFAULTS, type OrganizationSettingValues } from '@shared/organization/settings'
 import type { Evidence } from '@shared/attendance/evidence'
 import { type AnswerOf, call, routes } from './client'
 import type { Id } from './types'
 
-export interface FaceSettings {
-  face_threshold: number
-  face_margin: number
-  face_reverify_photos: boolean
-  photo_retention_days: number
-  kiosk_gallery: 'organization' | 'department'
-}
+/** The face part of an organization's settings. */
+export type FaceSettings = Pick<OrganizationSettingValues, 'face_threshold' | 'face_margin' | 'face_reverify_photos' | 'photo_retention_days' | 'kiosk_gallery'>
 
-/** The organization's defaults (server/features/organizations), used until the server answers. */
+/** The organization's defaults (shared/organization/settings.ts, as the server has them), used until it answers. */
 export const DEFAULT_FACE_SETTINGS: Readonly<FaceSettings> = Object.freeze({
-  face_threshold: DEFAULT_FACE_THRESHOLD,
-  face_margin: DEFAULT_FACE_MARGIN,
-  face_reverify_photos: false,
-  photo_retention_days: 90,
-  kiosk_gallery: 'organization',
+  face_threshold: DEFAULTS.face_threshold,
+  face_margin: DEFAULTS.face_margin,
+  face_reverify_photos: DEFAULTS.face_reverify_photos,
+  photo_retention_days: DEFAULTS.photo_retention_days,
+  kiosk_gallery: DEFAULTS.kiosk_gallery,
 })
 
 /** An organization answer carries its settings in `settings`; read the face ones, falling back to the defaults. */

@@ -1,6 +1,6 @@
 // Settings and administration calls (docs/api.md, "Roles, sync logs and the audit log"). `id` is the active organization.
-import { DEFAULT_OFFLINE_WINDOW_HOURS, OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy } from '@shared/attendance/evidence'
-import type { Permission } from '@shared/permissions'
+import { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy } from '@shared/attendance/evidence'
+import { DEFAULT_ORGANIZATION_SETTINGS as DEFAULTS } from '@shared/organization/settings'
 import { type AnswerOf, call, routes } from './client'
 import type { Device, Id } from './types'
 
@@ -56,14 +56,14 @@ export interface AttendanceRules {
 }
 
 export { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy }
-/** The range the server accepts for offline_window_hours (server/features/faces/faces.schemas.ts). */
-export const OFFLINE_WINDOW_RANGE = Object.freeze({ min: 1, max: 24 * 31 })
+/** The range the server accepts for offline_window_hours (shared/organization/settings.ts). */
+export { OFFLINE_WINDOW_RANGE } from '@shared/organization/settings'
 
 export const DEFAULT_ATTENDANCE_RULES: Readonly<AttendanceRules> = Object.freeze({
-  geofence_policy: 'flag',
-  forgotten_checkout_rule: 'close_at_schedule_end',
-  offline_review: 'phones',
-  offline_window_hours: DEFAULT_OFFLINE_WINDOW_HOURS,
+  geofence_policy: DEFAULTS.geofence_policy,
+  forgotten_checkout_rule: DEFAULTS.forgotten_checkout_rule,
+  offline_review: DEFAULTS.offline_review,
+  offline_window_hours: DEFAULTS.offline_window_hours,
 })
 
 export function attendanceRulesOf(organization: unknown): AttendanceRules {

@@ -1,23 +1,8 @@
 import { integer, jsonb, pgTable, text, time, timestamp } from 'drizzle-orm/pg-core'
+import type { SettingsPatch } from '../../../shared/organization/settings'
 
-/** Per-organization settings that later features read; defaults live in server/features/organizations. */
-export interface OrganizationSettings {
-  face_threshold?: number
-  face_margin?: number
-  face_reverify_photos?: boolean
-  /**
-   * Which members a kiosk tries to recognise (issue 14): everyone of the organization, or only the members of the
-   * department its station serves (fewer faces to confuse; the others use search or QR there).
-   */
-  kiosk_gallery?: 'organization' | 'department'
-  photo_retention_days?: number
-  geofence_policy?: 'refuse' | 'flag'
-  forgotten_checkout_rule?: 'close_at_schedule_end' | 'leave_open'
-  /** A capture older than this (hours before it reached the server) is held for review. */
-  offline_window_hours?: number
-  /** Which captures made on offline evidence (the device's own challenge and clock) wait for review. */
-  offline_review?: 'always' | 'phones' | 'never'
-}
+/** Per-organization settings (jsonb): the fields, ranges and defaults are in shared/organization/settings.ts. */
+export type OrganizationSettings = SettingsPatch
 
 export const organizations = pgTable('organizations', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),

@@ -1,5 +1,4 @@
-import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../../shared/face/match'
-import { DEFAULT_OFFLINE_WINDOW_HOURS } from '../../../shared/attendance/evidence'
+import { DEFAULT_ORGANIZATION_SETTINGS as SHARED_DEFAULTS } from '../../../shared/organization/settings'
 import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { organizationMembers, organizations, type OrganizationSettings } from '../../db/schema'
@@ -7,17 +6,8 @@ import { grantRole, systemRoleId } from '../roles/roles.service'
 import type { OrganizationInput } from './organizations.schemas'
 import { NotFoundError } from '../../errors'
 
-export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettings>> = {
-  face_threshold: DEFAULT_FACE_THRESHOLD,
-  face_margin: DEFAULT_FACE_MARGIN,
-  face_reverify_photos: false,
-  kiosk_gallery: 'organization',
-  photo_retention_days: 90,
-  geofence_policy: 'flag',
-  forgotten_checkout_rule: 'close_at_schedule_end',
-  offline_window_hours: DEFAULT_OFFLINE_WINDOW_HOURS,
-  offline_review: 'phones',
-}
+/** Every setting's value before an admin changes it (shared with the dashboard). */
+export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettings>> = SHARED_DEFAULTS
 
 function slugify(name: string): string {
   const base = name
