@@ -79,9 +79,7 @@ export const deletePlace = (id: string, rowId: Id) => call(o.locations[':rowId']
 // ---------------------------------------------------------------------------------------------------------------
 // Import
 
-export const IMPORT_COLUMNS = ['name', 'email', 'phone', 'member_number', 'department', 'position', 'role'] as const
-export type ImportColumn = (typeof IMPORT_COLUMNS)[number]
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024
+export { IMPORT_COLUMNS, MAX_IMPORT_BYTES, type ImportColumn } from '@shared/members/import'
 
 type ImportAnswer = Answer<Awaited<ReturnType<typeof o.members.import.$post>>>
 type Previewed = Extract<ImportAnswer, { expires_at: string }>
