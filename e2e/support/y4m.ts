@@ -71,22 +71,51 @@ export function rgbToI420(frame: RgbFrame): Uint8Array {
   return out
 }
 
-/** The whole Y4M file for these frames (all the same size). */
-export function encodeY4m(frames: readonly RgbFrame[], fps = Y4M_FPS): Buffer {
+/**
+ * The I420 planes of each frame, converted once per frame object: the videos hold the same frame for seconds (a pose
+ * held is one frame repeated), so a 30 s video of 450 frames has a dozen different ones.
+ */
+function i420Frames(frames: readonly RgbFrame[]): Uint8Array[] {
   const first = frames[0]
   if (!first) throw new Error('a Y4M video needs at least one frame')
-  const parts: Uint8Array[] = [Buffer.from(y4mHeader(first.width, first.height, fps), 'ascii')]
-  const marker = Buffer.from('FRAME\n', 'ascii')
-  for (const frame of frames) {
+  const converted = new Map<RgbFrame, Uint8Array>()
+  return frames.map((frame) => {
     if (frame.width !== first.width || frame.height !== first.height) throw new Error('all Y4M frames must have the same size')
-    parts.push(marker, rgbToI420(frame))
-  }
+    let planes = converted.get(frame)
+    if (!planes) converted.set(frame, (planes = rgbToI420(frame)))
+    return planes
+  })
+}
+
+/** The whole Y4M file for these frames (all the same size). */
+export function encodeY4m(frames: readonly RgbFrame[], fps = Y4M_FPS): Buffer {
+  const planes = i420Frames(frames)
+  const parts: Uint8Array[] = [Buffer.from(y4mHeader(frames[0]!.width, frames[0]!.height, fps), 'ascii')]
+  const marker = Buffer.from('FRAME\n', 'ascii')
+  for (const p of planes) parts.push(marker, p)
   return Buffer.concat(parts)
 }
 
+/**
+ * Writes the Y4M file (the same bytes as encodeY4m, streamed: a 30 s video is 200 MB), atomically: a temporary file
+ * renamed over FILE, so a browser still playing an older FILE keeps its own copy and nothing reads half a video.
+ */
 export function writeY4m(file: string, frames: readonly RgbFrame[], fps = Y4M_FPS): string {
+  const planes = i420Frames(frames)
   fs.mkdirSync(path.dirname(file), { recursive: true })
-  fs.writeFileSync(file, encodeY4m(frames, fps))
+  const tmp = `${file}.${process.pid}.tmp`
+  const fd = fs.openSync(tmp, 'w')
+  try {
+    fs.writeSync(fd, Buffer.from(y4mHeader(frames[0]!.width, frames[0]!.height, fps), 'ascii'))
+    const marker = Buffer.from('FRAME\n', 'ascii')
+    for (const p of planes) {
+      fs.writeSync(fd, marker)
+      fs.writeSync(fd, p)
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(tmp, file)
   return file
 }
 

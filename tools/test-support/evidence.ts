@@ -10,13 +10,12 @@
 // The turn angle is the smallest of TURN_ANGLES whose render the browser's detector measures past the device's turn
 // threshold + 0.1 both ways (what the e2e fake camera uses), so the device would have accepted the capture.
 //
-// Rendering costs a few seconds per photo (detections on every frame): results are cached on disk in os.tmpdir(),
-// keyed by the photo's bytes, the options, this module's render version and the e2e/support renderer's source, so
+// Rendering costs a few seconds per photo (detections on every frame): results are cached on disk in
+// node_modules/.cache/hadir/evidence (tools/test-support/disk-cache.ts), keyed by the photo's bytes, the options, this module's render version and the e2e/support renderer's source, so
 // test files (and runs) share them.
 // Nothing here needs Playwright or a browser.
 import { createHash, randomUUID } from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
@@ -34,11 +33,12 @@ import { detectFaces, type NodeFace } from '../../e2e/support/face-node'
 import { selfieFrame } from '../../e2e/support/fake-camera'
 import { headGeometry, turnHead } from '../../e2e/support/headturn'
 import type { RgbFrame } from '../../e2e/support/y4m'
+import { CACHE_ROOT } from './disk-cache'
 import { FACES_DIR } from './faces'
 
 /** Bump when the rendering changes, so cached evidence is not reused. */
 const RENDER_VERSION = 2
-export const EVIDENCE_CACHE_DIR = path.join(os.tmpdir(), 'hadir-evidence-cache')
+export const EVIDENCE_CACHE_DIR = path.join(CACHE_ROOT, 'evidence')
 
 /** Head turn angles tried, smallest first (degrees). */
 const TURN_ANGLES = [30, 35, 40, 45]
