@@ -1,8 +1,9 @@
 import { chromium, type Page } from '@playwright/test'
 import { adminApi, type AdminApi, apiData, inviteMember, memberFaceRegistered } from './support/api'
+import { BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
-import { BASE_URL, cameraBrowser, LAUNCH_ARGS, logWhile, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
-import { expect, redeemInvitation, type ShotOptions, signInDashboard, test } from './support/fixtures'
+import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
+import { acceptConsent, cameraStats, logCameraUntil, registrationSent } from './support/member'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
@@ -31,40 +32,6 @@ async function signInNewMember(page: Page, name: string) {
   const member = await inviteMember(admin, name)
   await redeemInvitation(page, member.code, PIN)
   return member
-}
-
-/** Consent screen → accept → the camera screen. */
-async function acceptConsent(page: Page, screenshot?: { name: string; shot: (page: Page, name: string, options?: ShotOptions) => Promise<void> }): Promise<void> {
-  await page.getByTestId('face-register-start').click()
-  await expect(page.getByTestId('face-consent')).toBeVisible()
-  await expect(page.getByTestId('face-consent')).toContainText('Consent to the use of your face data')
-  await expect(page.getByTestId('face-consent')).toContainText('Personal Data Protection Law No. 27 of 2022')
-  if (screenshot) await screenshot.shot(page, screenshot.name)
-  // Accepting without ticking the box is explained, not sent.
-  await page.getByTestId('consent-accept').click()
-  await expect(page.getByTestId('consent-checkbox-error')).toBeVisible()
-  await page.getByTestId('consent-checkbox').check()
-  await page.getByTestId('consent-accept').click()
-  await expect(page.getByTestId('face-camera')).toBeVisible()
-}
-
-/** The phone's registration request (register, or update for a new registration), whenever the scan ends. */
-function registrationSent(page: Page, route: 'register' | 'update') {
-  const method = route === 'register' ? 'POST' : 'PUT'
-  return page.waitForRequest((r) => r.method() === method && new RegExp(`/api/members/\\d+/face/${route}$`).test(r.url()), { timeout: 360_000 })
-}
-
-/** Waits for `until`, logging the camera's state as it changes (a timeout then says where the scan stood). */
-const logCameraUntil = <T>(page: Page, until: Promise<T>) => logWhile('face camera', page.getByTestId('face-camera'), ['status', 'hint', 'steps', 'frame-ms'], until)
-
-async function cameraStats(page: Page) {
-  const camera = page.getByTestId('face-camera')
-  return {
-    backend: await camera.getAttribute('data-backend'),
-    worker: await camera.getAttribute('data-worker'),
-    inferenceMs: Number(await camera.getAttribute('data-inference-ms')),
-    frameMs: Number(await camera.getAttribute('data-frame-ms')),
-  }
 }
 
 test('a member consents and registers their face with the liveness head turns, then withdraws it', async ({ shot, openPhone }) => {

@@ -1,13 +1,15 @@
 // A member's phone in the specs (e2e/member-attendance.spec.ts): the Absensi scan and its confirmation, the member's
 // records as the server has them, the capture's verdict held back so the screen can be seen while the server checks,
-// and a member whose registered face is another person's.
+// a member whose registered face is another person's, and the face registration's consent and camera
+// (e2e/face.spec.ts).
 import { type APIRequestContext, expect, type Page, request, type Route } from '@playwright/test'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { EVIDENCE_PEOPLE } from '../../tools/test-support/evidence'
 import { type AdminApi, apiData, inviteMember, type InvitedMember } from './api'
-import { BASE_URL } from './browser'
+import { BASE_URL, logWhile } from './browser'
 import { registerFaceWithEvidence } from './evidence'
 import { facesDir } from './fake-camera'
+import type { ShotOptions } from './fixtures'
 
 /** How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine). */
 export const VERDICT_TIMEOUT = 180_000
@@ -84,4 +86,39 @@ export async function memberWithAnotherFace(admin: AdminApi, name: string, ident
     await own.dispose()
   }
   return { member, number: detail.member_number }
+}
+
+/** Consent screen → accept → the camera screen. */
+export async function acceptConsent(page: Page, screenshot?: { name: string; shot: (page: Page, name: string, options?: ShotOptions) => Promise<void> }): Promise<void> {
+  await page.getByTestId('face-register-start').click()
+  await expect(page.getByTestId('face-consent')).toBeVisible()
+  await expect(page.getByTestId('face-consent')).toContainText('Consent to the use of your face data')
+  await expect(page.getByTestId('face-consent')).toContainText('Personal Data Protection Law No. 27 of 2022')
+  if (screenshot) await screenshot.shot(page, screenshot.name)
+  // Accepting without ticking the box is explained, not sent.
+  await page.getByTestId('consent-accept').click()
+  await expect(page.getByTestId('consent-checkbox-error')).toBeVisible()
+  await page.getByTestId('consent-checkbox').check()
+  await page.getByTestId('consent-accept').click()
+  await expect(page.getByTestId('face-camera')).toBeVisible()
+}
+
+/** The phone's registration request (register, or update for a new registration), whenever the scan ends. */
+export function registrationSent(page: Page, route: 'register' | 'update') {
+  const method = route === 'register' ? 'POST' : 'PUT'
+  return page.waitForRequest((r) => r.method() === method && new RegExp(`/api/members/\\d+/face/${route}$`).test(r.url()), { timeout: 360_000 })
+}
+
+/** Waits for `until`, logging the camera's state as it changes (a timeout then says where the scan stood). */
+export const logCameraUntil = <T>(page: Page, until: Promise<T>) => logWhile('face camera', page.getByTestId('face-camera'), ['status', 'hint', 'steps', 'frame-ms'], until)
+
+/** What the face camera measured (for the log). */
+export async function cameraStats(page: Page) {
+  const camera = page.getByTestId('face-camera')
+  return {
+    backend: await camera.getAttribute('data-backend'),
+    worker: await camera.getAttribute('data-worker'),
+    inferenceMs: Number(await camera.getAttribute('data-inference-ms')),
+    frameMs: Number(await camera.getAttribute('data-frame-ms')),
+  }
 }
