@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { assuranceFor } from '../server/features/dashboard/assurance.fixtures'
+import { assuranceFor } from '../server/features/attendance/admin/assurance.fixtures'
 import { AttendanceDay, type PhoneMember } from './support/attendance'
 import { expect, type ShotOptions, signInDashboard, test } from './support/fixtures'
 

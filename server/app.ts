@@ -18,8 +18,14 @@ import { deviceAdminRoutes, deviceRoutes } from './features/devices/devices.rout
 import { mobileRoutes } from './features/mobile/mobile.routes'
 import { faceRoutes, memberFaceRoutes, orgFaceRoutes } from './features/faces/faces.routes'
 import { attendanceRoutes } from './features/attendance/attendance.routes'
-import { captureContextRoutes, placeRoutes } from './features/places/places.routes'
-import { attendanceAdminRoutes } from './features/dashboard/attendance-admin.routes'
+import { captureContextRoutes } from './features/attendance/capture-context.routes'
+import { attendanceAdminRoutes } from './features/attendance/admin/attendance-admin.routes'
+import { departmentRoutes } from './features/departments/departments.routes'
+import { positionRoutes } from './features/positions/positions.routes'
+import { locationRoutes } from './features/locations/locations.routes'
+import { scheduleRoutes } from './features/schedules/schedules.routes'
+import { settingsRoutes } from './features/settings/settings.routes'
+import { roleAdminRoutes } from './features/roles/roles.routes'
 import { reportRoutes } from './features/reports/reports.routes'
 import { importRoutes } from './features/imports/imports.routes'
 import { leaveRoutes } from './features/leave/leave.routes'
@@ -100,17 +106,22 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/auth', authRoutes(limiter))
     .route('/organizations', organizationRoutes)
     .route('/organizations', memberRoutes)
+    .route('/organizations', departmentRoutes)
+    .route('/organizations', positionRoutes)
     .route('/organizations', staffRoutes)
     .route('/organizations', deviceAdminRoutes)
+    .route('/organizations', settingsRoutes)
     .route('/organizations', orgFaceRoutes)
     .route('/members', memberFaceRoutes)
     .route('/face', faceRoutes)
-    .route('/organizations', placeRoutes)
+    .route('/organizations', locationRoutes)
+    .route('/organizations', scheduleRoutes)
     .route('/attendance', attendanceRoutes)
     .route('/attendance', captureContextRoutes)
     .route('/organizations', attendanceAdminRoutes)
     .route('/organizations', reportRoutes)
     .route('/organizations', importRoutes)
+    .route('/organizations', roleAdminRoutes)
     .route('/organizations', auditRoutes)
     .route('/organizations', organizationInvitationRoutes)
     .route('/auth', webInvitationRoutes)

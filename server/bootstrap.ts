@@ -8,7 +8,7 @@ import { appRoot } from './lib/paths'
 import type { AppDeps } from './context'
 import { LocalDiskStorage } from './storage/storage'
 import { FaceIndexCache } from './face/index-cache'
-import { subscribeFaceIndex } from './features/faces/faces.service'
+import { subscribeFaceIndex } from './features/faces/faces.gallery'
 import { openJobQueue } from './jobs/queue'
 import { registerJobs } from './jobs/registry'
 

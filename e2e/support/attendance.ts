@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { type APIRequestContext, expect, request } from '@playwright/test'
 import postgres from 'postgres'
 import sharp from 'sharp'
-import { assuranceFor, type AssuranceChange } from '../../server/features/dashboard/assurance.fixtures'
+import { assuranceFor, type AssuranceChange } from '../../server/features/attendance/admin/assurance.fixtures'
 import { type AdminApi, adminApi, apiData } from './api'
 import { BASE_URL } from './browser'
 

@@ -75,7 +75,7 @@ const EXPECTED: Record<string, string> = {
   'GET /api/attendance/qr': 'attendance:record:submit',
   'POST /api/attendance/qr/resolve': 'attendance:record:create',
   'POST /api/mobile/logout': 'public',
-  // --- dashboard attendance (server/features/dashboard) ---
+  // --- dashboard attendance (server/features/attendance/admin) ---
   'GET /api/organizations/:id/attendance/stream': 'attendance:record:view',
   'GET /api/organizations/:id/attendance/today': 'attendance:record:view',
   'GET /api/organizations/:id/attendance/trend': 'attendance:record:view',

@@ -11,7 +11,7 @@ import { normalizePhoto } from './photos'
 import { FACE_MODEL, LEGACY_FACE_MODEL_ID } from '../../shared/face/model'
 import { decodeDescriptor, descriptorFromBytes } from '../../shared/face/descriptor'
 import { DEFAULT_FACE_THRESHOLD, l2Distance } from '../../shared/face/match'
-import { galleryOf } from '../features/faces/faces.service'
+import { galleryOf } from '../features/faces/faces.gallery'
 import { migrateFaceTemplates } from './migrate'
 
 /** 128 float32 values like face-api's descriptors (norm ~1.4): what an installation stored before issue 14. */

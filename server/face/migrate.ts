@@ -15,7 +15,7 @@ import { audit } from '../audit'
 import { FACE_MODEL } from '../../shared/face/model'
 import { descriptorToBytes } from '../../shared/face/descriptor'
 import { checkFaceQuality } from '../../shared/face/quality'
-import { invalidateFaces } from '../features/faces/faces.service'
+import { invalidateFaces } from '../features/faces/faces.gallery'
 import { extractFacesInPool } from './pool'
 import { FaceImageError } from './inference'
 

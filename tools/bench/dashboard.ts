@@ -101,7 +101,7 @@ async function timeHttp(world: World, path: string, runs: number): Promise<numbe
 }
 
 export async function benchList(world: World, records: number, runs: number): Promise<Row[]> {
-  const { listAttendance } = await import('../../server/features/dashboard/attendance-list')
+  const { listAttendance } = await import('../../server/features/attendance/admin/attendance-list')
   const cap = capturingDb(world.db.url)
   const department = world.departments[3]!
   const cases = [

@@ -148,7 +148,7 @@ export async function applyBatch(ctx: SyncContext, raws: readonly unknown[]): Pr
   // A client id repeated within the batch: the first copy has been written (or refused); this one is answered as if
   // sent again afterwards.
   for (const index of repeats) results[index] = (await applyBatch(ctx, [raws[index]]))[0]
-  await (await import('../dashboard/attendance-live')).publishAttendanceChanges(ctx.deps, organizationId, results.flatMap((r) => (r?.status === 'applied' && r.record_id ? [r.record_id] : [])))
+  await (await import('./admin/attendance-live')).publishAttendanceChanges(ctx.deps, organizationId, results.flatMap((r) => (r?.status === 'applied' && r.record_id ? [r.record_id] : [])))
   return results as SyncResult[]
 }
 

@@ -10,8 +10,8 @@ import { assuranceLevel, autoApproves, type Assurance, type AssuranceLevel, type
 import { identify, verify as verifyOne, distanceToScore } from '../../../shared/face/match'
 import { FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
-import { confusableMemberIds, galleryOf } from '../faces/faces.service'
-import { readQrToken } from '../places/qr'
+import { confusableMemberIds, galleryOf } from '../faces/faces.gallery'
+import { readQrToken } from './qr'
 import { learnFromCapture } from '../faces/learn'
 import { answerChallenge } from './challenges'
 import { checkRollCallFace } from './roll-call.verify'
@@ -250,7 +250,7 @@ async function settle(
     return true
   })
   if (changed && recordId !== null) {
-    const { publishAttendanceChanges } = await import('../dashboard/attendance-live')
+    const { publishAttendanceChanges } = await import('./admin/attendance-live')
     await publishAttendanceChanges(deps, organizationId, [recordId])
   }
 }

@@ -7,7 +7,7 @@ import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { createMember } from '../members/members.service'
 import { enrolTemplates, faceEncoding } from '../../../tools/test-support/faces'
 import { answeredEvidence, capture, settled, sync } from '../../../tools/test-support/evidence-flow'
-import { makeQrToken } from '../places/qr'
+import { makeQrToken } from '../attendance/qr'
 
 describe('confusable members', () => {
   let t: TestApp

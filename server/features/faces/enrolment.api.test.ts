@@ -17,7 +17,7 @@ import { l2Distance } from '../../../shared/face/match'
 import { analyseEvidence, EVIDENCE_LIVENESS_OPTIONS } from '../../face/evidence'
 import { describeSingleFace } from '../../face/inference'
 import { decodeFrames } from './live-evidence'
-import { MAX_CAPTURES } from './faces.service'
+import { MAX_CAPTURES } from './faces.registration'
 
 const PHOTO = 'people/p02/p02-1.jpg'
 /** The same frames give the same descriptors (same models); anything this close is the same template. */

@@ -11,7 +11,7 @@ import { audit } from '../../audit'
 import { descriptorFromBytes, descriptorToBytes } from '../../../shared/face/descriptor'
 import { l2Distance } from '../../../shared/face/match'
 import { FACE_MODEL } from '../../../shared/face/model'
-import { invalidateFaces } from './faces.service'
+import { invalidateFaces } from './faces.gallery'
 
 /** Learned templates kept per member (the newest). */
 export const LEARNED_MAX = 3

@@ -1,6 +1,6 @@
 import type { Cell } from '../../lib/spreadsheet'
 import { toCsv, toXlsx } from '../../lib/spreadsheet'
-import type { MemberView } from '../members/members.service'
+import type { MemberView } from '../members/members.queries'
 import { IMPORT_COLUMNS, MAX_LENGTH } from './import.service'
 
 /**

@@ -1,13 +1,12 @@
 import { FACE_MODEL } from '../../../shared/face/model'
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
-import type { AppDeps } from '../../context'
 import type { Tx } from '../../db/client'
 import { attendanceRecords, consents, invitations, memberFaceData, memberRoles, organizationMembers, roles, users } from '../../db/schema'
-import { audit } from '../../audit'
+import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
 import { ConflictError, NotFoundError } from '../../errors'
-import { invalidateFaces } from '../faces/faces.service'
-import { getMember, type MemberView } from './members.service'
+import { invalidateFaces } from '../faces/faces.gallery'
+import { getMember, type MemberView } from './members.queries'
 
 export interface MemberDetail extends MemberView {
   face: { descriptors: number; registered_at: string | null; verified: boolean; consent: { version: string; accepted_at: string } | null }
@@ -101,14 +100,15 @@ export interface DeleteResult {
  * it belongs to no other organization and has no dashboard password; whether it did is not said (neither in the
  * answer nor in the audit log), since that would tell this organization about the person's other memberships.
  */
-export async function deleteMember(deps: AppDeps, ctx: { organizationId: number; memberId: number; actorUserId: number; ip: string }): Promise<DeleteResult> {
+export async function deleteMember(ctx: ServiceContext, memberId: number): Promise<DeleteResult> {
+  const { deps } = ctx
   const photos: string[] = []
-  const result = await deps.database.db.transaction(async (tx) => {
+  const result = await transaction(ctx, async (tx) => {
     const [m] = await tx
       .select({ id: organizationMembers.id, status: organizationMembers.status, userId: organizationMembers.userId, memberNumber: organizationMembers.memberNumber, name: users.name, passwordHash: users.passwordHash })
       .from(organizationMembers)
       .innerJoin(users, eq(users.id, organizationMembers.userId))
-      .where(and(eq(organizationMembers.id, ctx.memberId), eq(organizationMembers.organizationId, ctx.organizationId)))
+      .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, ctx.organizationId)))
       .for('update', { of: organizationMembers })
     if (!m) throw new NotFoundError('Member')
     if (m.status === 'active') throw new ConflictError('Deactivate the member before deleting them', 'MEMBER_ACTIVE')
@@ -144,20 +144,12 @@ export async function deleteMember(deps: AppDeps, ctx: { organizationId: number;
       deleted_photos: photos.length,
       deleted_attendance_records: records?.n ?? 0,
     }
-    await audit(tx, {
-      organizationId: ctx.organizationId,
-      actorUserId: ctx.actorUserId,
-      action: 'member.delete',
-      entityType: 'member',
-      entityId: m.id,
-      details: { name: m.name, member_number: m.memberNumber, ...result },
-      ip: ctx.ip,
-    })
+    await auditBy(tx, ctx, { action: 'member.delete', entityType: 'member', entityId: m.id, details: { name: m.name, member_number: m.memberNumber, ...result } })
     return result
   })
   await invalidateFaces(deps, ctx.organizationId)
   // After the commit: a file whose row is gone is never served again; a failed file delete leaves an orphan, not a leak.
   const failed = (await Promise.allSettled(photos.map((key) => deps.storage.delete(key)))).filter((r) => r.status === 'rejected')
-  if (failed.length > 0) console.error(`[hadir] member ${ctx.memberId}: ${failed.length} photo file(s) could not be deleted`)
+  if (failed.length > 0) console.error(`[hadir] member ${memberId}: ${failed.length} photo file(s) could not be deleted`)
   return result
 }

@@ -3,7 +3,7 @@ import { pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
 import { name } from '../organizations/organizations.schemas'
 import { email } from '../users/users.service'
 
-const optionalText = (max: number) =>
+export const optionalText = (max: number) =>
   pgText(max, { trim: true })
     .nullish()
     // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
@@ -47,14 +47,6 @@ export const memberParams = z.object({
   id: rowIdParam,
   memberId: rowIdParam,
 })
-
-export const namedInput = z.object({ name, code: optionalText(30) })
-
-export const departmentInput = namedInput.extend({ work_schedule_id: rowId.nullish() })
-
-export const positionPatch = z.object({ name }).strict()
-
-export const rowParams = z.object({ id: rowIdParam, rowId: rowIdParam })
 
 export const attendanceQuery = z.object({ limit: queryInt(1, 100).default(20) })
 

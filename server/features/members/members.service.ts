@@ -1,25 +1,15 @@
-import { FACE_MODEL } from '../../../shared/face/model'
-import { and, asc, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { z } from 'zod'
 import type { Tx } from '../../db/client'
-import {
-  attendanceRecords,
-  departments,
-  memberFaceData,
-  memberRoles,
-  organizationMembers,
-  organizations,
-  positions,
-  rolePermissions,
-  roles,
-  sessions,
-  users,
-} from '../../db/schema'
+import { departments, invitations, memberRoles, organizationMembers, organizations, positions, roles, sessions, users } from '../../db/schema'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
+import { hashToken, randomCode } from '../../auth/crypto'
+import { auditBy, tenantTransaction, transaction, type ServiceContext } from '../../lib/service-context'
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
-import type { z } from 'zod'
-import { localToIso } from '../../../shared/attendance/rules'
-import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
+import { invalidateFaces } from '../faces/faces.gallery'
+import type { memberInput, memberPatch } from './members.schemas'
+import { allMembers, getMember, type MemberFilters } from './members.queries'
 import {
   accountToInvite,
   assertNotPromised,
@@ -29,171 +19,68 @@ import {
   type OrganizationInvitationView,
 } from '../invitations/membership-invitations.service'
 
-export interface MemberView {
-  id: number
-  name: string
-  email: string | null
-  phone: string | null
-  member_number: string | null
-  department: string | null
-  department_id: number | null
-  position: string | null
-  position_id: number | null
-  status: 'active' | 'inactive'
-  roles: string[]
-  face_registered: boolean
-  /** Whether one of their roles lets them register a face (member:face:register): false for a petugas-only account. */
-  can_register_face: boolean
-  last_attendance: string | null
-  pin_set: boolean
-  created_at: string
-}
+const INVITATION_DAYS = 7
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => '\\' + m)
-}
-
-export type MemberFilters = Omit<z.infer<typeof memberListQuery>, 'limit' | 'offset'>
-
-/** The WHERE of a member list: scoped to the organization, members (mobile roles) only, and the list's filters. */
-function memberWhere(organizationId: number, query: MemberFilters): SQL {
-  const where: SQL[] = [eq(organizationMembers.organizationId, organizationId)]
-  if (query.status) where.push(eq(organizationMembers.status, query.status))
-  if (query.department_id) where.push(eq(organizationMembers.departmentId, query.department_id))
-  if (query.q) {
-    const like = `%${escapeLike(query.q)}%`
-    where.push(or(ilike(users.name, like), ilike(users.email, like), ilike(organizationMembers.memberNumber, like))!)
-  }
-  // Only people who are members (member/petugas roles), not dashboard-only staff.
-  where.push(
-    sql`exists (select 1 from ${memberRoles} mr join ${roles} r on r.id = mr.role_id
-      where mr.organization_member_id = ${organizationMembers.id} and r.surface = 'mobile')`,
-  )
-  if (query.role) {
-    where.push(
-      sql`exists (select 1 from ${memberRoles} mr join ${roles} r on r.id = mr.role_id
-        where mr.organization_member_id = ${organizationMembers.id} and r.key = ${query.role} and r.organization_id is null)`,
-    )
-  }
-  if (query.face) {
-    const has = sql`exists (select 1 from ${memberFaceData} f where f.organization_member_id = ${organizationMembers.id} and f.organization_id = ${organizationId} and f.model = ${FACE_MODEL.id})`
-    where.push(query.face === 'registered' ? has : sql`not ${has}`)
-  }
-  return and(...where)!
-}
-
-/** Members of one organization with the spec's list fields; every query is scoped to that organization. */
-export async function listMembers(tx: Tx, organizationId: number, query: z.infer<typeof memberListQuery>) {
-  const cond = memberWhere(organizationId, query)
-  const [total] = await tx
-    .select({ n: count() })
-    .from(organizationMembers)
-    .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .where(cond)
-  const ids = await tx
-    .select({ id: organizationMembers.id })
-    .from(organizationMembers)
-    .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .where(cond)
-    .orderBy(asc(users.name), asc(organizationMembers.id))
-    .limit(query.limit)
-    .offset(query.offset)
-  const members = await describeMembers(tx, organizationId, ids.map((r) => r.id))
-  return { members, total: total?.n ?? 0 }
-}
-
-/** Every member matching the filters (for an export), in name order, described in chunks. */
-export async function allMembers(tx: Tx, organizationId: number, query: MemberFilters, max = 100_000): Promise<MemberView[]> {
-  const ids = await tx
-    .select({ id: organizationMembers.id })
-    .from(organizationMembers)
-    .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .where(memberWhere(organizationId, query))
-    .orderBy(asc(users.name), asc(organizationMembers.id))
-    .limit(max)
-  const out: MemberView[] = []
-  for (let i = 0; i < ids.length; i += 1000) {
-    out.push(...(await describeMembers(tx, organizationId, ids.slice(i, i + 1000).map((r) => r.id))))
-  }
-  return out
-}
-
-/** Full views of the given members (in the given order), scoped to the organization. */
-export async function describeMembers(tx: Tx, organizationId: number, ids: number[]): Promise<MemberView[]> {
-  if (ids.length === 0) return []
-  const rows = await tx
-    .select({
-      m: organizationMembers,
-      name: users.name,
-      email: users.email,
-      phone: users.phone,
-      department: departments.name,
-      position: positions.name,
-      timezone: organizations.timezone,
-    })
-    .from(organizationMembers)
-    .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
-    .leftJoin(departments, eq(departments.id, organizationMembers.departmentId))
-    .leftJoin(positions, eq(positions.id, organizationMembers.positionId))
-    .where(and(eq(organizationMembers.organizationId, organizationId), inArray(organizationMembers.id, ids)))
-  const roleRows = await tx
-    .select({ memberId: memberRoles.organizationMemberId, key: roles.key })
-    .from(memberRoles)
-    .innerJoin(roles, eq(roles.id, memberRoles.roleId))
-    .where(and(eq(memberRoles.organizationId, organizationId), inArray(memberRoles.organizationMemberId, ids)))
-  const faceRoles = await tx
-    .selectDistinct({ memberId: memberRoles.organizationMemberId })
-    .from(memberRoles)
-    .innerJoin(rolePermissions, eq(rolePermissions.roleId, memberRoles.roleId))
-    .where(and(eq(memberRoles.organizationId, organizationId), inArray(memberRoles.organizationMemberId, ids), eq(rolePermissions.permission, 'member:face:register')))
-  const faces = await tx
-    .selectDistinct({ memberId: memberFaceData.organizationMemberId })
-    .from(memberFaceData)
-    .where(and(eq(memberFaceData.organizationId, organizationId), inArray(memberFaceData.organizationMemberId, ids), eq(memberFaceData.model, FACE_MODEL.id)))
-  const last = await tx
-    .select({
-      memberId: attendanceRecords.organizationMemberId,
-      at: sql<string | null>`max((${attendanceRecords.attendanceDate} + coalesce(${attendanceRecords.checkInTime}, time '00:00')))::text`,
-    })
-    .from(attendanceRecords)
-    .where(and(eq(attendanceRecords.organizationId, organizationId), inArray(attendanceRecords.organizationMemberId, ids)))
-    .groupBy(attendanceRecords.organizationMemberId)
-  const faceSet = new Set(faces.map((f) => f.memberId))
-  const faceRoleSet = new Set(faceRoles.map((f) => f.memberId))
-  const lastBy = new Map(last.map((l) => [l.memberId, l.at]))
-  const byId = new Map(rows.map((r) => [r.m.id, r]))
-  return ids.flatMap((id) => {
-    const r = byId.get(id)
-    if (!r) return []
-    const lastLocal = lastBy.get(id)
-    return [
-      {
-        id,
-        name: r.name,
-        email: r.email,
-        phone: r.phone,
-        member_number: r.m.memberNumber,
-        department: r.department,
-        department_id: r.m.departmentId,
-        position: r.position,
-        position_id: r.m.positionId,
-        status: r.m.status,
-        roles: roleRows.filter((x) => x.memberId === id).map((x) => x.key),
-        face_registered: faceSet.has(id),
-        can_register_face: faceRoleSet.has(id),
-        last_attendance: lastLocal ? localToIso(lastLocal, r.timezone) : null,
-        pin_set: r.m.pinHash !== null,
-        created_at: r.m.createdAt.toISOString(),
-      },
-    ]
+/**
+ * The admin's "add member": a new member (201), or an invitation when the email belongs to an account of its own
+ * (that person decides; nothing joined yet).
+ */
+export function addMember(ctx: ServiceContext, input: z.infer<typeof memberInput>) {
+  return transaction(ctx, async (tx) => {
+    const outcome = await addMemberOrInvite(tx, ctx.organizationId, input, ctx.userId)
+    if (outcome.invitation) {
+      const { invitation } = outcome
+      await auditBy(tx, ctx, { action: 'member.invite_account', entityType: 'invitation', entityId: invitation.id, details: { name: invitation.name, role: input.role } })
+      return { invitation }
+    }
+    await auditBy(tx, ctx, { action: 'member.create', entityType: 'member', entityId: outcome.memberId, details: { role: input.role } })
+    return { member: await getMember(tx, ctx.organizationId, outcome.memberId) }
   })
 }
 
-export async function getMember(tx: Tx, organizationId: number, memberId: number): Promise<MemberView> {
-  const [member] = await describeMembers(tx, organizationId, [memberId])
-  if (!member) throw new NotFoundError('Member')
+export async function editMember(ctx: ServiceContext, memberId: number, input: z.infer<typeof memberPatch>) {
+  const member = await transaction(ctx, async (tx) => {
+    await updateMember(tx, ctx.organizationId, memberId, input)
+    await auditBy(tx, ctx, { action: 'member.update', entityType: 'member', entityId: memberId, details: { fields: Object.keys(input) } })
+    return getMember(tx, ctx.organizationId, memberId)
+  })
+  // An inactive member's face must stop matching at once.
+  if (input.status !== undefined || input.role !== undefined) await invalidateFaces(ctx.deps, ctx.organizationId)
   return member
+}
+
+/** Every member the filters match, with the organization's slug for the file name; the export itself is audited. */
+export function exportMembers(ctx: ServiceContext, filters: MemberFilters, format: string) {
+  return tenantTransaction(ctx, async (tx) => {
+    const members = await allMembers(tx, ctx.organizationId, filters)
+    const [org] = await tx.select({ name: organizations.name, slug: organizations.slug }).from(organizations).where(eq(organizations.id, ctx.organizationId))
+    await auditBy(tx, ctx, { action: 'member.export', entityType: 'member', details: { format, count: members.length, filters } })
+    return { members, org }
+  })
+}
+
+/** A one-time invitation code for the member's phone; a new one replaces any earlier unused one. */
+export async function inviteMember(ctx: ServiceContext, memberId: number) {
+  const code = randomCode(10)
+  const expiresAt = new Date(Date.now() + INVITATION_DAYS * 24 * 3600_000)
+  await transaction(ctx, async (tx) => {
+    const [m] = await tx
+      .select({ id: organizationMembers.id, status: organizationMembers.status })
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, ctx.organizationId)))
+    if (!m) throw new NotFoundError('Member')
+    if (m.status !== 'active') throw new ConflictError('This member is inactive', 'MEMBER_INACTIVE')
+    await tx.delete(invitations).where(and(eq(invitations.organizationMemberId, memberId), sql`${invitations.usedAt} is null`))
+    await tx.insert(invitations).values({
+      organizationId: ctx.organizationId,
+      organizationMemberId: memberId,
+      codeHash: hashToken(ctx.deps.secret, code),
+      expiresAt,
+      createdBy: ctx.userId,
+    })
+    await auditBy(tx, ctx, { action: 'member.invite', entityType: 'member', entityId: memberId })
+  })
+  return { code, url: `/m/invite/${code}`, expires_at: expiresAt.toISOString() }
 }
 
 /** Checks that referenced department/position rows belong to the same organization. */

@@ -37,3 +37,5 @@ export const organizationPatch = z
   .strict()
 
 export const idParam = z.object({ id: rowIdParam })
+/** One row of an organization's resources: `/:id/<resource>/:rowId`. */
+export const rowParams = z.object({ id: rowIdParam, rowId: rowIdParam })

@@ -7,7 +7,8 @@ import { pgText, rowIdParam } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
 import { audit } from '../../audit'
 import { PERMISSIONS } from '../../../shared/permissions'
-import { createCustomRole, deleteCustomRole, grantMemberRole, listRoleHolders, revokeMemberRole, updateCustomRole } from './roles.service'
+import { createCustomRole, deleteCustomRole, updateCustomRole } from './roles.service'
+import { grantMemberRole, listRoleHolders, revokeMemberRole } from './role-holders.service'
 
 const roleParams = z.object({ id: rowIdParam, roleId: rowIdParam })
 const memberRoleParams = roleParams.extend({ memberId: rowIdParam })
@@ -27,8 +28,8 @@ const rolePatch = z
   .refine((v) => v.name !== undefined || v.permissions !== undefined, { message: 'Nothing to change', path: ['name'] })
 
 /**
- * Custom roles of the active organization and who holds which role (mounted at /api/organizations through
- * auditRoutes). Listing the roles is GET /:id/roles (staff routes).
+ * Custom roles of the active organization and who holds which role (mounted at /api/organizations). Listing the roles
+ * is GET /:id/roles (staff routes).
  */
 export const roleAdminRoutes = new Hono<AppEnv>()
   .post('/:id/roles', allow('settings:manage'), validate('param', roleParams.pick({ id: true })), validate('json', roleInput), async (c) => {

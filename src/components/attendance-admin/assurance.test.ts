@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Assurance } from '@shared/attendance/evidence'
 import { i18n, loadDashboardMessages } from '~/modules/i18n'
-import { assuranceFor, type AssuranceChange } from '../../../server/features/dashboard/assurance.fixtures'
+import { assuranceFor, type AssuranceChange } from '../../../server/features/attendance/admin/assurance.fixtures'
 import { captureState, firstFailure, stepsText } from './assurance'
 
 const captured = new Date('2026-11-16T07:52:00+07:00')

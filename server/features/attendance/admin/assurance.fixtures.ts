@@ -1,7 +1,7 @@
 // Assurance checklists as the server's image check writes them (shared/attendance/evidence.ts), for the dashboard's
 // tests: the API tests and the browser spec insert captures with these straight into the database, so they do not
 // wait for the check itself to run.
-import { assuranceLevel, type Assurance, type LivenessStep } from '../../../shared/attendance/evidence'
+import { assuranceLevel, type Assurance, type LivenessStep } from '../../../../shared/attendance/evidence'
 
 type Checks = Pick<Assurance, 'face' | 'liveness' | 'place' | 'time'>
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
-import { backend, createTestApp, lastDatabaseUrl, type Agent, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { backend, createTestApp, lastDatabaseUrl, type Agent, type TestApp } from '../../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../../tools/test-support/fixtures'
 import { attendanceHub, liveSettings } from './attendance-live'
 
 interface SseEvent {
@@ -166,7 +166,7 @@ describe('live attendance (Server-Sent Events over LISTEN/NOTIFY)', () => {
     expect(JSON.parse((await s.next((e) => e.event === 'end', 3000)).data)).toEqual({ reason: 'session_ended' })
     expect(await s.ended()).toBe(true)
     // Signed in again: a stream for the organization ends when the session moves to another one.
-    const { webLogin } = await import('../../../tools/test-support/fixtures')
+    const { webLogin } = await import('../../../../tools/test-support/fixtures')
     const admin = await webLogin(t, a.emails.admin, a.id)
     const again = await openStream(t, admin, a.id)
     await again.next((e) => e.event === 'ready')
@@ -180,7 +180,7 @@ describe('live attendance (Server-Sent Events over LISTEN/NOTIFY)', () => {
   it.skipIf(backend !== 'postgres')('reaches a dashboard connected to another server instance on the same database', async () => {
     const second = await createTestApp({}, { databaseUrl: lastDatabaseUrl!, secret: t.deps.secret })
     try {
-      const admin = (await import('../../../tools/test-support/fixtures')).webLogin
+      const admin = (await import('../../../../tools/test-support/fixtures')).webLogin
       const viewer = await admin(t, a.emails.manager, a.id)
       const s = await openStream(second, viewer, a.id)
       await s.next((e) => e.event === 'ready')

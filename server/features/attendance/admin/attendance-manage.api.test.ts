@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
 import sharp from 'sharp'
 import { and, count, eq } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { attendanceRecordHistory, attendanceRecords, auditLog, locations, organizationMembers } from '../../db/schema'
-import { photoBase64 } from '../../../tools/test-support/faces'
-import { toLocal } from '../../../shared/attendance/rules'
+import { createTestApp, type TestApp } from '../../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../../tools/test-support/fixtures'
+import { attendanceRecordHistory, attendanceRecords, auditLog, locations, organizationMembers } from '../../../db/schema'
+import { photoBase64 } from '../../../../tools/test-support/faces'
+import { toLocal } from '../../../../shared/attendance/rules'
 
 function jakarta(date: string, time: string): string {
   return new Date(`${date}T${time}:00+07:00`).toISOString()

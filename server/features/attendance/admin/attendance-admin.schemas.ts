@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { pgDate, pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
-import { ATTENDANCE_FLAGS } from '../../../shared/attendance/flags'
-import { ASSURANCE_LEVELS, EVIDENCE_MAX_FRAMES } from '../../../shared/attendance/evidence'
-import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../db/schema'
+import { pgDate, pgText, queryInt, rowId, rowIdParam } from '../../../../shared/validation'
+import { ATTENDANCE_FLAGS } from '../../../../shared/attendance/flags'
+import { ASSURANCE_LEVELS, EVIDENCE_MAX_FRAMES } from '../../../../shared/attendance/evidence'
+import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../../db/schema'
 
 export { ATTENDANCE_FLAGS }
 

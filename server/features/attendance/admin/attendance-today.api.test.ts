@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { createMember } from '../members/members.service'
-import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../db/schema'
+import { createTestApp, type TestApp } from '../../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../../tools/test-support/fixtures'
+import { createMember } from '../../members/members.service'
+import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
 import { attendanceToday, attendanceTrend } from './attendance-today'
 
 // Monday 16 November 2026 in Jakarta (UTC+7); the organization works Monday to Friday, 08:00–16:00.

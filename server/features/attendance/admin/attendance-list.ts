@@ -1,11 +1,11 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { z } from 'zod'
-import type { Tx } from '../../db/client'
-import { attendanceRecords, departments, locations, organizationMembers, users } from '../../db/schema'
-import { ValidationError } from '../../errors'
-import { pgDate, pgText, rowId } from '../../../shared/validation'
-import type { AssuranceLevel } from '../../../shared/attendance/evidence'
+import type { Tx } from '../../../db/client'
+import { attendanceRecords, departments, locations, organizationMembers, users } from '../../../db/schema'
+import { ValidationError } from '../../../errors'
+import { pgDate, pgText, rowId } from '../../../../shared/validation'
+import type { AssuranceLevel } from '../../../../shared/attendance/evidence'
 import { listQuery, type ListQuery, type Order, type ParsedListQuery, type Sort } from './attendance-admin.schemas'
 
 /** One row of the dashboard's attendance list: the spec's fields plus what review needs. */

@@ -1,12 +1,12 @@
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { and, eq, gt } from 'drizzle-orm'
-import type { AppDeps, AppEnv, Principal } from '../../context'
-import type { Database } from '../../db/client'
-import { memberRoles, organizationMembers, sessions } from '../../db/schema'
-import { AppError } from '../../errors'
-import { permissionsOfRole } from '../roles/roles.service'
-import { expandPermissions } from '../../../shared/permissions'
+import type { AppDeps, AppEnv, Principal } from '../../../context'
+import type { Database } from '../../../db/client'
+import { memberRoles, organizationMembers, sessions } from '../../../db/schema'
+import { AppError } from '../../../errors'
+import { permissionsOfRole } from '../../roles/roles.service'
+import { expandPermissions } from '../../../../shared/permissions'
 
 /**
  * Live attendance for the dashboard. Every change to a record is published with PostgreSQL NOTIFY on one channel;

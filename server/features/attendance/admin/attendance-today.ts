@@ -1,8 +1,8 @@
 import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
-import type { Tx } from '../../db/client'
-import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../db/schema'
-import { dayStatus, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../shared/attendance/rules'
-import { organizationRules } from '../attendance/attendance.schedule'
+import type { Tx } from '../../../db/client'
+import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
+import { dayStatus, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { organizationRules } from '../attendance.schedule'
 
 /**
  * "Today at a glance" and the attendance trend. Who is expected: active members whose role lets them submit their

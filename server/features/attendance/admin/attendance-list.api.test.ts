@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
-import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { createMember } from '../members/members.service'
+import { createTestApp, type TestApp } from '../../../../tools/test-support/harness'
+import { buildOrg, type OrgWorld } from '../../../../tools/test-support/fixtures'
+import { createMember } from '../../members/members.service'
 import { asc, eq } from 'drizzle-orm'
-import { attendanceRecords, departments, locations, organizationMembers, users } from '../../db/schema'
-import { photoBase64 } from '../../../tools/test-support/faces'
+import { attendanceRecords, departments, locations, organizationMembers, users } from '../../../db/schema'
+import { photoBase64 } from '../../../../tools/test-support/faces'
 import { listAttendance } from './attendance-list'
-import { toLocal } from '../../../shared/attendance/rules'
+import { toLocal } from '../../../../shared/attendance/rules'
 
 type Rec = typeof attendanceRecords.$inferInsert
 interface Row {
