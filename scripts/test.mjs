@@ -1,7 +1,13 @@
 // `npm test`: the whole suite. Unit and API tests (vitest; API tests on PostgreSQL when one is reachable and always
-// on embedded PGlite), then the production build, the browser tests (Playwright in Chromium against the built server),
+// on embedded PGlite), the production build and the browser tests (Playwright in Chromium against the built server),
 // and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
-import { spawn, spawnSync } from 'node:child_process'
+//
+// The stages run side by side: the browser tests spend much of their time waiting (fake cameras play in real time, the
+// server checks evidence in the background), so vitest runs beside the build and Playwright (with fewer workers than
+// alone), and the Dockerfile's steps start when vitest is done. Each stage's output is prefixed with its name. No test
+// depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
+// Stages can be run alone or together: `npm test -- unit api e2e docker`.
+import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -15,13 +21,34 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-test-'))
 const totals = { passed: 0, failed: 0 }
 const only = process.argv.slice(2) // e.g. `npm test -- unit api e2e docker`
 const want = (stage) => only.length === 0 || only.includes(stage)
+const started = Date.now()
+const took = {}
+const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`
 
 // The face recognition model (not in git, not an npm dependency: scripts/face-model.mjs fetches it through npm).
 ensureFaceModel()
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts, env: { ...process.env, ...opts.env } })
-  return r.status ?? 1
+/** Runs a command with its output prefixed line by line (`[label] ...`); resolves with its exit code. */
+function run(label, cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, ...opts, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const prefix = `[${label}] `
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = ''
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk) => {
+        const lines = (rest + chunk).split('\n')
+        rest = lines.pop()
+        for (const line of lines) process.stdout.write(prefix + line + '\n')
+      })
+      stream.on('end', () => rest && process.stdout.write(prefix + rest + '\n'))
+    }
+    child.on('error', (err) => {
+      console.error(`${prefix}${cmd} did not start: ${err.message}`)
+      resolve(1)
+    })
+    child.on('close', (code) => resolve(code ?? 1))
+  })
 }
 
 function readJson(file) {
@@ -41,13 +68,25 @@ const hasPg = await postgresReachable()
 if (!hasPg) console.log(`PostgreSQL is not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}: database tests run on embedded PGlite only.`)
 
 let failedStage = false
+const timed = async (stage, work) => {
+  const t0 = Date.now()
+  try {
+    return await work()
+  } finally {
+    took[stage] = Date.now() - t0
+  }
+}
 
-if (want('unit') || want('api')) {
+async function vitestStage() {
   const projects = []
   if (want('unit')) projects.push('unit')
   if (want('api')) projects.push('api-pglite', ...(hasPg ? ['api-postgres'] : []))
   const out = path.join(tmp, 'vitest.json')
-  const code = run('npx', ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`])
+  // Beside the browser tests vitest gets two workers (HADIR_TEST_WORKERS overrides); alone, vitest.config.ts's three.
+  const workers = process.env.HADIR_TEST_WORKERS ?? (want('e2e') ? '2' : '')
+  const args = ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]
+  if (workers) args.push(`--maxWorkers=${workers}`)
+  const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args)
   const report = readJson(out)
   if (report) {
     totals.passed += report.numPassedTests
@@ -69,89 +108,107 @@ async function freePort() {
   })
 }
 
-async function waitHealthy(url, ms = 60_000) {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
+/**
+ * Waits until the server answers /api/health, or it exits. The 10 minutes are a guard against a server that hangs,
+ * far past any start on a busy machine (about 2 s when quiet), not a measure of speed.
+ */
+async function waitHealthy(url, server) {
+  const until = Date.now() + 600_000
+  while (server.exitCode === null && Date.now() < until) {
     try {
       const r = await fetch(`${url}/api/health`)
       if (r.ok) return true
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 300))
+    await new Promise((r) => setTimeout(r, 200))
   }
   return false
 }
 
-if (want('e2e')) {
-  console.log('\nBuilding the production app for the browser tests...')
-  if (run('npm', ['run', '-s', 'build']) !== 0) {
+async function e2eStage() {
+  console.log('[e2e] Building the production app for the browser tests...')
+  const built = await timed('build', () => run('build', 'npm', ['run', '-s', 'build']))
+  if (built !== 0) {
+    failedStage = true
+    totals.failed++
+    return
+  }
+  const t0 = Date.now()
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', HADIR_DATA_DIR: path.join(tmp, 'e2e-data'), NODE_ENV: 'production' }
+  let dbName = null
+  if (hasPg) {
+    dbName = `hadir_e2e_${crypto.randomBytes(4).toString('hex')}`
+    const { default: postgres } = await import('postgres')
+    const admin = postgres(PG_URL, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`create database ${dbName}`)
+    await admin.end()
+    const u = new URL(PG_URL)
+    u.pathname = `/${dbName}`
+    env.DATABASE_URL = u.toString()
+  } else {
+    delete env.DATABASE_URL
+  }
+  const server = spawn(process.execPath, ['dist/server/index.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const log = fs.createWriteStream(path.join(tmp, 'e2e-server.log'))
+  server.stdout.pipe(log)
+  server.stderr.pipe(log)
+  if (!(await waitHealthy(url, server))) {
+    console.error(`[e2e] The built server exited before it became healthy; its log:\n${fs.readFileSync(path.join(tmp, 'e2e-server.log'), 'utf8')}`)
     failedStage = true
     totals.failed++
   } else {
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', HADIR_DATA_DIR: path.join(tmp, 'e2e-data'), NODE_ENV: 'production' }
-    let dbName = null
-    if (hasPg) {
-      dbName = `hadir_e2e_${crypto.randomBytes(4).toString('hex')}`
-      const { default: postgres } = await import('postgres')
-      const admin = postgres(PG_URL, { max: 1, onnotice: () => {} })
-      await admin.unsafe(`create database ${dbName}`)
-      await admin.end()
-      const u = new URL(PG_URL)
-      u.pathname = `/${dbName}`
-      env.DATABASE_URL = u.toString()
-    } else {
-      delete env.DATABASE_URL
+    const out = path.join(tmp, 'playwright.json')
+    // HADIR_E2E_SPECS="e2e/a.spec.ts e2e/b.spec.ts" runs only those (with the foundation spec the others build on).
+    const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
+    if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
+    const code = await run('e2e', 'npx', ['playwright', 'test', ...specs, '--reporter=list,json'], {
+      // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
+      env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR },
+    })
+    const report = readJson(out)
+    if (report?.stats) {
+      totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
+      totals.failed += report.stats.unexpected
     }
-    const server = spawn(process.execPath, ['dist/server/index.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    const log = fs.createWriteStream(path.join(tmp, 'e2e-server.log'))
-    server.stdout.pipe(log)
-    server.stderr.pipe(log)
-    if (!(await waitHealthy(url))) {
-      console.error(`The built server did not become healthy; its log: ${path.join(tmp, 'e2e-server.log')}`)
+    if (code !== 0) {
       failedStage = true
-      totals.failed++
-    } else {
-      const out = path.join(tmp, 'playwright.json')
-      // HADIR_E2E_SPECS="e2e/a.spec.ts e2e/b.spec.ts" runs only those (with the foundation spec the others build on).
-      const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
-      if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
-      const code = run('npx', ['playwright', 'test', ...specs, '--reporter=list,json'], {
-        // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
-        env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR },
-      })
-      const report = readJson(out)
-      if (report?.stats) {
-        totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
-        totals.failed += report.stats.unexpected
-      }
-      if (code !== 0) {
-        failedStage = true
-        if (!report?.stats?.unexpected) totals.failed++
-      }
-    }
-    server.kill('SIGTERM')
-    await new Promise((r) => server.once('exit', r))
-    if (dbName) {
-      const { default: postgres } = await import('postgres')
-      const admin = postgres(PG_URL, { max: 1, onnotice: () => {} })
-      await admin.unsafe(`drop database if exists ${dbName} with (force)`)
-      await admin.end()
+      if (!report?.stats?.unexpected) totals.failed++
     }
   }
+  if (server.exitCode === null) {
+    server.kill('SIGTERM')
+    await new Promise((r) => server.once('exit', r))
+  }
+  if (dbName) {
+    const { default: postgres } = await import('postgres')
+    const admin = postgres(PG_URL, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`)
+    await admin.end()
+  }
+  took.e2e = Date.now() - t0
 }
 
-if (want('docker')) {
-  console.log("\nRunning the Dockerfile's steps without Docker (clean install, build, prune, start, health check)...")
-  if (run(process.execPath, ['scripts/docker-steps.mjs']) === 0) totals.passed++
+async function dockerStage() {
+  console.log("[docker] Running the Dockerfile's steps without Docker (clean install, build, prune, start, health check)...")
+  if ((await run('docker', process.execPath, ['scripts/docker-steps.mjs'])) === 0) totals.passed++
   else {
     failedStage = true
     totals.failed++
   }
 }
 
+// vitest beside the build and the browser tests; the Dockerfile's steps (a clean install and a second build, the
+// heaviest CPU work after the browser's) once vitest is done, so at most two heavy things run at a time.
+const vitest = want('unit') || want('api') ? timed('unit+api', vitestStage) : Promise.resolve()
+const e2e = want('e2e') ? e2eStage() : Promise.resolve()
+const docker = want('docker') ? vitest.then(() => timed('docker', dockerStage)) : Promise.resolve()
+await Promise.all([vitest, e2e, docker])
+
 fs.rmSync(tmp, { recursive: true, force: true })
-console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed`)
+const stages = Object.entries(took).map(([stage, ms]) => `${stage} ${minutes(ms)}`)
+console.log(`\nstage times: ${stages.join(', ')}; whole run ${minutes(Date.now() - started)} (${os.availableParallelism()} CPUs)`)
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`)
 process.exit(failedStage || totals.failed > 0 ? 1 : 0)
