@@ -1,22 +1,17 @@
 // The member app's attendance data, online first and from this phone's memory when the network is gone:
 // whether the member's face is registered, the capture context and the member's history (localStorage), this phone's
-// unsent captures (Dexie `captures` + `outbox`), and the check-in flow itself.
-import { toLocal } from '@shared/attendance/rules'
+// unsent captures (Dexie `captures` + `outbox`). The check-in flow itself is ./useMemberCheckin.
 import type { AttendanceKind } from '@shared/attendance/sync'
-import { uuidv7 } from '@shared/attendance/uuidv7'
-import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue'
-import { type CaptureContext, getCaptureContext, getMyAttendance, issueChallenge, type OwnAttendance, toWorkSchedule } from '~/api/attendance'
+import { computed, ref, shallowRef, watch } from 'vue'
+import { type CaptureContext, getCaptureContext, getMyAttendance, type OwnAttendance, toWorkSchedule } from '~/api/attendance'
 import { isApiError } from '~/api/client'
 import { getFaceStatus } from '~/api/face'
 import type { MobileMe } from '~/api/types'
 import { hadirDb } from '~/offline/db'
-import { attentionEntries, discardAttention, nextKind, retryAttention } from '~/offline/outbox'
-import { type CaptureChallenge, obtainChallenge } from '~/face/challenge'
-import type { StoredEvidence } from '~/face/evidence-store'
-import type { ScanResult } from '~/face/useFaceScanner'
+import { attentionEntries, discardAttention, retryAttention } from '~/offline/outbox'
 import { useMobileStore } from '~/stores/mobile'
 import { useSyncStore } from '~/stores/sync'
-import { buildCaptureRecord, captureOutcome, type CaptureOutcome, type Position, serverCheckedIn, type UnsentCapture } from './useMemberAttendanceRules'
+import type { UnsentCapture } from './useMemberAttendanceRules'
 
 // ---------- small caches in localStorage (per organization and member) ----------
 
@@ -101,7 +96,7 @@ export interface OwnFace {
 
 const faceKey = (organizationId: number, memberId: number) => `hadir.m.face.${organizationId}.${memberId}`
 
-function cachedFace(me: MobileMe): OwnFace {
+export function cachedFace(me: MobileMe): OwnFace {
   const cached = readCache<boolean>(faceKey(me.organization.id, me.member.id))
   return { registered: cached ? cached.value : null, fromCache: true }
 }
@@ -207,179 +202,6 @@ export async function deliveryOf(clientId: string, online: boolean): Promise<Del
   if (!entry) return 'sent'
   if (entry.state === 'attention') return 'attention'
   return online ? 'sending' : 'waiting'
-}
-
-// ---------- position ----------
-
-/**
- * Asks for the phone's position in the background. The capture never waits for it: whatever has arrived by the time
- * the member submits is sent, else nothing.
- */
-export function usePosition() {
-  const position = shallowRef<Position | null>(null)
-  let cancelled = false
-  async function start(): Promise<void> {
-    const geo = typeof navigator !== 'undefined' ? navigator.geolocation : undefined
-    if (!geo) return
-    try {
-      const permission = await navigator.permissions?.query({ name: 'geolocation' })
-      if (permission?.state === 'denied') return
-    } catch {
-      // Permissions API missing: just ask.
-    }
-    geo.getCurrentPosition(
-      (p) => {
-        if (!cancelled) position.value = { latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy }
-      },
-      () => undefined,
-      { enableHighAccuracy: true, timeout: 20_000, maximumAge: 60_000 },
-    )
-  }
-  void start()
-  onBeforeUnmount(() => (cancelled = true))
-  return position
-}
-
-// ---------- the check-in flow ----------
-
-export type CheckinPhase = 'camera' | 'no_face' | 'confirm' | 'saving' | 'done' | 'failed'
-
-export interface PreparedCapture {
-  kind: AttendanceKind
-  capturedAt: Date
-  localDate: string
-  localTime: string
-  evidence: StoredEvidence
-  /** Whether the challenge came from the server or was drawn on this phone (offline). */
-  mode: 'online' | 'offline'
-  /** An object URL of a frontal crop, for the confirmation screen. */
-  preview: string
-}
-
-/** The challenge of a check-in: the server's, or this phone's own when the server cannot be reached. */
-export function attendanceChallenge(): Promise<CaptureChallenge> {
-  return obtainChallenge('attendance', ({ signal }) => issueChallenge('attendance', { signal }))
-}
-
-/**
- * Tap "Absensi" → the liveness challenge on the camera (the server's, or this phone's own offline), keeping its
- * evidence → optional remarks → submit: one Dexie transaction, sent at once when online → the server checks the
- * evidence and the confirmation screen follows its verdict (useCaptureVerdict). The phone itself decides nothing
- * about the face: it has no descriptor to compare with.
- */
-export function useMemberCheckin() {
-  const mobile = useMobileStore()
-  const sync = useSyncStore()
-  const me = mobile.me!
-  const position = usePosition()
-
-  const phase = ref<CheckinPhase>('camera')
-  const failure = ref<unknown>(null)
-  const prepared = shallowRef<PreparedCapture | null>(null)
-  const outcome = shallowRef<CaptureOutcome | null>(null)
-  const clientId = ref<string | null>(null)
-  const delivery = ref<Delivery>('waiting')
-  const cameraKey = ref(0)
-
-  // Everything the flow needs is fetched while the camera and models start, never after the scan.
-  const face = loadOwnFace(me).catch(() => cachedFace(me))
-  const context = loadContext(me).catch(() => ({ value: null, cachedAt: null }) as Loaded<CaptureContext | null>)
-  const mine = loadMine(me).catch(() => ({ value: cachedMine(me)?.value ?? null, cachedAt: null }))
-  void face.then((f) => {
-    if (f.registered === false && phase.value === 'camera') phase.value = 'no_face'
-  })
-
-  const contextValue = shallowRef<CaptureContext | null>(null)
-  void context.then((c) => (contextValue.value = c.value))
-  const timezone = computed(() => contextValue.value?.organization.timezone ?? me.organization.timezone)
-
-  function dropPreview(): void {
-    if (prepared.value) URL.revokeObjectURL(prepared.value.preview)
-  }
-
-  async function onScan(result: ScanResult): Promise<void> {
-    const capturedAt = new Date()
-    try {
-      const ctx = await context
-      const local = toLocal(capturedAt, ctx.value?.organization.timezone ?? me.organization.timezone)
-      // Check-in first, then check-out: today's server record (a kiosk may have checked the member in) and this
-      // phone's own captures of the day decide.
-      const records = (await mine).value
-      const kind = await nextKind(hadirDb(), me.member.id, local.date, serverCheckedIn(records, local.date))
-      dropPreview()
-      prepared.value = {
-        kind,
-        capturedAt,
-        localDate: local.date,
-        localTime: local.time,
-        evidence: result.evidence,
-        mode: result.challenge.mode,
-        preview: URL.createObjectURL(result.preview),
-      }
-      phase.value = 'confirm'
-    } catch (error) {
-      failure.value = error
-      phase.value = 'failed'
-    }
-  }
-
-  async function submit(remarks: string): Promise<void> {
-    const p = prepared.value
-    if (!p || phase.value === 'saving') return
-    phase.value = 'saving'
-    try {
-      const id = uuidv7(p.capturedAt.getTime())
-      const record = buildCaptureRecord({
-        clientId: id,
-        memberId: me.member.id,
-        kind: p.kind,
-        capturedAt: p.capturedAt,
-        localDate: p.localDate,
-        localTime: p.localTime,
-        remarks,
-        position: position.value,
-      })
-      await sync.capture({
-        organization_id: me.organization.id,
-        member_name: me.member.name,
-        date: p.localDate,
-        time: p.localTime,
-        record,
-        photo: null,
-        evidence: p.evidence,
-      })
-      clientId.value = id
-      const ctx = contextValue.value
-      outcome.value = captureOutcome(p.kind, p.localTime, ctx ? toWorkSchedule(ctx.schedule) : null)
-      phase.value = 'done'
-      await refreshDelivery()
-    } catch (error) {
-      failure.value = error
-      phase.value = 'failed'
-    }
-  }
-
-  async function refreshDelivery(): Promise<void> {
-    if (!clientId.value) return
-    const online = typeof navigator === 'undefined' ? true : navigator.onLine && sync.state.online && !sync.state.lastError
-    delivery.value = await deliveryOf(clientId.value, online)
-  }
-  watch(
-    () => [sync.state.pending, sync.state.attention, sync.state.syncing, sync.state.online, sync.state.lastError],
-    () => void refreshDelivery(),
-  )
-
-  function again(): void {
-    failure.value = null
-    dropPreview()
-    prepared.value = null
-    phase.value = 'camera'
-    cameraKey.value++
-  }
-
-  onBeforeUnmount(dropPreview)
-
-  return { me, phase, failure, prepared, outcome, clientId, delivery, cameraKey, position, timezone, context: contextValue, challenge: attendanceChallenge, onScan, submit, again }
 }
 
 // ---------- the member's days (home "today" card and history) ----------

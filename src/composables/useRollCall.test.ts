@@ -2,11 +2,12 @@
 // draws nothing, with the camera, the face engine, the photo, the kiosk's gallery and the sync store replaced by
 // scripted ones. The photo is taken, its faces found and named, fixed, recorded, and an earlier roll-call opened.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createRenderer, defineComponent, nextTick, ref, shallowRef, type Ref } from 'vue'
+import { nextTick, ref, shallowRef, type Ref } from 'vue'
 import { rollCallSchema } from '@shared/attendance/roll-call'
 import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import type { GroupFace, GroupProgress, GroupResult } from '~/face/protocol'
 import type { DescriptorEntry, RollCallEntry } from '~/offline/db'
+import { mountComposable } from './test-mount'
 
 /** A unit vector mixing basis directions (as src/kiosk/roll-call.test.ts): unit(1) is member 1's face. */
 function mix(...parts: [axis: number, weight: number][]): Float32Array {
@@ -77,23 +78,9 @@ vi.mock('~/face/engine', () => ({
 const { findingFraction, useRollCall } = await import('./useRollCall')
 
 // A renderer that draws nothing: the component's lifecycle (mounted, before unmount) without a DOM.
-const { createApp } = createRenderer<object, object>({
-  createElement: () => ({}),
-  createText: () => ({}),
-  createComment: () => ({}),
-  insert: () => {},
-  remove: () => {},
-  patchProp: () => {},
-  setText: () => {},
-  setElementText: () => {},
-  parentNode: () => null,
-  nextSibling: () => null,
-})
 function mountRollCall(video: Ref<HTMLVideoElement | null>) {
-  let rc!: ReturnType<typeof useRollCall>
-  const app = createApp(defineComponent({ setup: () => ((rc = useRollCall(video)), () => null) }))
-  app.mount({})
-  return { rc, unmount: () => app.unmount() }
+  const { result: rc, unmount } = mountComposable(() => useRollCall(video))
+  return { rc, unmount }
 }
 /** Lets pending promises run (the scripted camera, photo and engine answer at once). */
 async function settle(): Promise<void> {

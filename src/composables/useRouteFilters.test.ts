@@ -2,22 +2,10 @@
 // alone while invalid, and reset to their defaults. Mounted with a real router on memory history and a renderer that
 // draws nothing.
 import { describe, expect, it, vi } from 'vitest'
-import { createRenderer, defineComponent, nextTick, ref } from 'vue'
+import { nextTick, ref } from 'vue'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
+import { mountComposable } from './test-mount'
 import { inOrder, queryOf, queryText, syncQuery, useRouteFilters } from './useRouteFilters'
-
-const { createApp } = createRenderer<object, object>({
-  createElement: () => ({}),
-  createText: () => ({}),
-  createComment: () => ({}),
-  insert: () => {},
-  remove: () => {},
-  patchProp: () => {},
-  setText: () => {},
-  setElementText: () => {},
-  parentNode: () => null,
-  nextSibling: () => null,
-})
 
 async function at(url: string): Promise<Router> {
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)*', component: { render: () => null } }] })
@@ -26,13 +14,7 @@ async function at(url: string): Promise<Router> {
 }
 
 /** Runs `setup` inside a mounted component that has `router`, as a view would. */
-function mount<T>(router: Router, setup: () => T): T {
-  let result!: T
-  const app = createApp(defineComponent({ setup: () => ((result = setup()), () => null) }))
-  app.use(router)
-  app.mount({})
-  return result
-}
+const mount = <T>(router: Router, setup: () => T): T => mountComposable(setup, [router]).result
 
 async function settle(): Promise<void> {
   await nextTick()
