@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseSpreadsheet, sniffFormat } from './import.worker'
-import { readTable } from './import.service'
+import { readTable } from './import.rows'
 import { csvOf, xlsxOf } from './import.fixtures'
 
 describe('the spreadsheet parser worker', () => {

@@ -15,7 +15,10 @@ import { audit } from '../../audit'
 import { AppError, BadRequestError, ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { idParam } from '../organizations/organizations.schemas'
 import { parseSpreadsheet, sniffFormat } from './import.worker'
-import { applyPlan, dropStalePreviews, parseFailure, planImport, PREVIEW_TTL_MS, readTable, type ImportPlan, type JobSummary, type SourceRow } from './import.service'
+import { dropStalePreviews, PREVIEW_TTL_MS, type JobSummary } from './import.service'
+import { parseFailure, readTable, type SourceRow } from './import.rows'
+import { planImport, type ImportPlan } from './import.plan'
+import { applyPlan } from './import.apply'
 import { importTemplate } from './member-sheet'
 
 const jobParams = z.object({ id: rowIdParam, jobId: rowIdParam })

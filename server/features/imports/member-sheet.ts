@@ -1,7 +1,7 @@
 import type { Cell } from '../../lib/spreadsheet'
 import { toCsv, toXlsx } from '../../lib/spreadsheet'
 import type { MemberView } from '../members/members.queries'
-import { IMPORT_COLUMNS, MAX_LENGTH } from './import.service'
+import { IMPORT_COLUMNS, MAX_LENGTH } from './import.rows'
 
 /**
  * The member spreadsheets Hadir writes: the import template and the export. Both use the import's column names, so
