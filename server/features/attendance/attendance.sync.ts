@@ -10,7 +10,8 @@
 // identity and liveness and approve the day or hold it for review. The sync itself never waits for image analysis.
 import type { SyncRecord, SyncResult } from '../../../shared/attendance/sync'
 import { syncRecordSchema } from '../../../shared/attendance/sync'
-import { keysOf, loadLookups, markOutOfOrder, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
+import { keysOf, markOutOfOrder, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
+import { loadLookups } from './attendance.lookups'
 import { BatchAbandoned } from './attendance.checks'
 import { knownEvents, knownOutcome, writeBatch, writeOne, type Written } from './attendance.write'
 import { queueVerification } from './attendance.verify'

@@ -1,6 +1,6 @@
 import { and, count, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../../db/client'
-import { memberRoles, organizationMembers, rolePermissions, roles, sessions, users } from '../../db/schema'
+import { memberRoles, rolePermissions, roles, sessions } from '../../db/schema'
 import { PERMISSIONS, SYSTEM_ROLES, type Permission, type Surface, type SystemRoleKey } from '../../../shared/permissions'
 import { allowedOnSurface, RESERVED_ROLE_KEYS, RESERVED_ROLE_NAMES } from '../../../shared/role-surfaces'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'

@@ -1,0 +1,119 @@
+// The day records of a sync batch: locking the batch's members and days, and writing the folded days back (new days
+// inserted, changed ones updated) in two statements whatever their number.
+import { and, eq, sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
+import { attendanceRecords } from '../../db/schema'
+import { BatchAbandoned } from './attendance.checks'
+import type { DayState } from './attendance.fold'
+
+export interface DayRow {
+  /** null until inserted. */
+  id: number | null
+  memberId: number
+  date: string
+  original: DayState | null
+  state: DayState
+}
+
+export const dayKey = (memberId: number, date: string) => `${memberId}|${date}`
+const intArray = (xs: readonly number[]) => `{${xs.join(',')}}`
+const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x}"`).join(',')}}`
+
+export async function lockMembers(tx: Tx, organizationId: number, memberIds: readonly number[]): Promise<void> {
+  // One capture at a time per member (any path, any instance), taken in id order so batches never deadlock.
+  const ids = [...new Set(memberIds)].sort((a, b) => a - b)
+  if (ids.length === 1) await tx.execute(sql`select pg_advisory_xact_lock(${organizationId}, ${ids[0]})`)
+  else await tx.execute(sql`select pg_advisory_xact_lock(${organizationId}, m) from (select m from unnest(${intArray(ids)}::int[]) as m order by m) as s`)
+}
+
+export async function lockDays(tx: Tx, organizationId: number, keys: readonly { memberId: number; date: string }[]): Promise<Map<string, typeof attendanceRecords.$inferSelect>> {
+  const rows = await tx
+    .select()
+    .from(attendanceRecords)
+    .where(
+      and(
+        eq(attendanceRecords.organizationId, organizationId),
+        sql`(${attendanceRecords.organizationMemberId}, ${attendanceRecords.attendanceDate}) in (select * from unnest(${intArray(keys.map((k) => k.memberId))}::int[], ${textArray(keys.map((k) => k.date))}::date[]))`,
+      ),
+    )
+    .for('update')
+  return new Map(rows.map((row) => [dayKey(row.organizationMemberId, row.attendanceDate), row]))
+}
+
+/** Rows of a raw statement, whichever driver ran it (postgres-js answers an array, PGlite `{ rows }`). */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as T[]
+}
+
+export const DAY_COLUMNS = `check_in_time time, check_out_time time, status text, source text, client_id uuid, face_image_url text,
+  face_match_score real, device_match_score real, device_captured_at timestamptz, recorded_by integer, device_id integer,
+  location_id integer, latitude double precision, longitude double precision, accuracy_meters real, remarks text,
+  flags text[], approval_status text, assurance_level text`
+
+export function dayJson(d: DayRow): Record<string, unknown> {
+  const s = d.state
+  return {
+    id: d.id,
+    member_id: d.memberId,
+    date: d.date,
+    check_in_time: s.checkInTime,
+    check_out_time: s.checkOutTime,
+    status: s.status,
+    source: s.source,
+    client_id: s.clientId,
+    face_image_url: s.faceImageUrl,
+    face_match_score: s.faceMatchScore,
+    device_match_score: s.deviceMatchScore,
+    device_captured_at: s.deviceCapturedAt,
+    recorded_by: s.recordedBy,
+    device_id: s.deviceId,
+    location_id: s.locationId,
+    latitude: s.latitude,
+    longitude: s.longitude,
+    accuracy_meters: s.accuracyMeters,
+    remarks: s.remarks,
+    flags: s.flags,
+    approval_status: s.approvalStatus,
+    assurance_level: s.assuranceLevel,
+  }
+}
+
+/**
+ * Inserts the new days and updates the changed ones: two statements whatever the number of days, each carrying its
+ * rows as one JSON parameter, sent together.
+ */
+export async function persistDays(tx: Tx, organizationId: number, days: DayRow[]): Promise<void> {
+  const inserts = days.filter((d) => d.id === null)
+  const updates = days.filter((d) => d.id !== null && d.original !== null)
+  const insert = async () => {
+    if (inserts.length === 0) return
+    const created = rowsOf<{ id: number; member_id: number; date: string }>(
+      await tx.execute(sql`
+        insert into attendance_records (organization_id, organization_member_id, attendance_date, check_in_time, check_out_time,
+          status, source, client_id, face_image_url, face_match_score, device_match_score, device_captured_at, recorded_by,
+          device_id, location_id, latitude, longitude, accuracy_meters, remarks, flags, approval_status, assurance_level, server_received_at)
+        select ${organizationId}::integer, v.member_id, v.date, v.check_in_time, v.check_out_time, v.status, v.source, v.client_id,
+          v.face_image_url, v.face_match_score, v.device_match_score, v.device_captured_at, v.recorded_by, v.device_id,
+          v.location_id, v.latitude, v.longitude, v.accuracy_meters, v.remarks, v.flags, v.approval_status, v.assurance_level, now()
+        from jsonb_to_recordset(${JSON.stringify(inserts.map(dayJson))}::jsonb) as v(member_id integer, date date, ${sql.raw(DAY_COLUMNS)})
+        returning id, organization_member_id as member_id, attendance_date::text as date`),
+    )
+    const ids = new Map(created.map((c) => [dayKey(Number(c.member_id), c.date), Number(c.id)]))
+    for (const d of inserts) d.id = ids.get(dayKey(d.memberId, d.date)) ?? null
+    if (inserts.some((d) => d.id === null)) throw new BatchAbandoned('a new day record was not created')
+  }
+  const update = async () => {
+    if (updates.length === 0) return
+    await tx.execute(sql`
+      update attendance_records as a set
+        check_in_time = v.check_in_time, check_out_time = v.check_out_time, status = v.status, source = v.source,
+        client_id = v.client_id, face_image_url = v.face_image_url, face_match_score = v.face_match_score,
+        device_match_score = v.device_match_score, device_captured_at = v.device_captured_at, recorded_by = v.recorded_by,
+        device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
+        accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
+        assurance_level = v.assurance_level, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(updates.map(dayJson))}::jsonb) as v(id integer, ${sql.raw(DAY_COLUMNS)})
+      where a.id = v.id and a.organization_id = ${organizationId}`)
+  }
+  await Promise.all([insert(), update()])
+}
