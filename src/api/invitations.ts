@@ -5,14 +5,14 @@ import type { Id } from './types'
 
 export type InvitationKind = 'staff' | 'member'
 
-const org = (id: string) => routes.organizations[':id']['membership-invitations']
+const org = routes.organizations[':id']['membership-invitations']
 
 export const listOrganizationInvitations = async (id: string, kind: InvitationKind) =>
-  (await call(org(id).$get({ param: { id }, query: { kind } }))).invitations
+  (await call(org.$get({ param: { id }, query: { kind } }))).invitations
 /** An invitation as the inviting organization sees it: only what its admin typed. */
 export type OrganizationInvitation = AnswerOf<typeof listOrganizationInvitations>[number]
 export const withdrawInvitation = (id: string, invitationId: Id) =>
-  call(org(id)[':invitationId'].$delete({ param: { id, invitationId: String(invitationId) } }))
+  call(org[':invitationId'].$delete({ param: { id, invitationId: String(invitationId) } }))
 
 /** Adding someone answers the new member/staff, or `{ invitation }` when their email has an account of its own. */
 export function isInvitation<T extends object>(added: T): added is Extract<T, { invitation: unknown }> {

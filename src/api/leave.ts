@@ -11,7 +11,7 @@ export { addDays, daysInclusive } from '@shared/calendar'
 export type DecisionMode = 'approve' | 'reject'
 
 const own = routes['leave-requests']
-const org = (organizationId: string) => routes.organizations[':id']['leave-requests']
+const org = routes.organizations[':id']['leave-requests']
 
 export const listMyLeave = () => call(own.$get({ query: {} }))
 export type LeaveRequest = AnswerOf<typeof listMyLeave>['leave_requests'][number]
@@ -21,15 +21,15 @@ export type NewLeave = Parameters<typeof own.$post>[0]['json']
 export const askForLeave = (body: NewLeave) => call(own.$post({ json: body }))
 export const cancelMyLeave = (id: Id) => call(own[':rowId'].cancel.$post({ param: { rowId: String(id) } }))
 
-export type LeaveQuery = NonNullable<Parameters<ReturnType<typeof org>['$get']>[0]['query']>
-export const listLeave = (organizationId: string, query: LeaveQuery = {}) => call(org(organizationId).$get({ param: { id: organizationId }, query }))
+export type LeaveQuery = NonNullable<Parameters<typeof org.$get>[0]['query']>
+export const listLeave = (organizationId: string, query: LeaveQuery = {}) => call(org.$get({ param: { id: organizationId }, query }))
 export type LeavePage = AnswerOf<typeof listLeave>
 const row = (organizationId: string, id: Id) => ({ param: { id: organizationId, rowId: String(id) } })
 export const approveLeave = (organizationId: string, id: Id, note?: string) =>
-  call(org(organizationId)[':rowId'].approve.$post({ ...row(organizationId, id), json: note ? { note } : {} }))
+  call(org[':rowId'].approve.$post({ ...row(organizationId, id), json: note ? { note } : {} }))
 export type LeaveDecision = AnswerOf<typeof approveLeave>
 export type SkippedDay = LeaveDecision['skipped'][number]
-export const rejectLeave = (organizationId: string, id: Id, note: string) => call(org(organizationId)[':rowId'].reject.$post({ ...row(organizationId, id), json: { note } }))
+export const rejectLeave = (organizationId: string, id: Id, note: string) => call(org[':rowId'].reject.$post({ ...row(organizationId, id), json: { note } }))
 
 function errorParams(error: ApiError): Record<string, unknown> {
   const locale = i18n.global.locale.value
