@@ -51,4 +51,24 @@ describe('SyncLoop', () => {
     loop.stop()
     expect(win.listeners.get('online')).toEqual([])
   })
+
+  it('a flush with nothing to send does not turn "offline" into "online" (only the server answering does)', async () => {
+    const db = openHadirDb('loop-offline-idle')
+    await db.open()
+    const transport: SyncTransport = async () => {
+      throw new Error('nothing should be sent')
+    }
+    const win = new FakeTarget()
+    win.navigator.onLine = true
+    const loop = new SyncLoop({ db, transport, deviceId: 'd', window: win as never, document: win as never, intervalMs: 60_000 })
+    loop.start()
+    await vi.waitFor(() => expect(loop.state.syncing).toBe(false))
+    win.navigator.onLine = false
+    win.fire('offline')
+    expect(loop.state.online).toBe(false)
+    await loop.flush() // the timer's or a tap's flush while offline, with an empty queue
+    expect(loop.state.online).toBe(false)
+    expect(loop.state.lastError).toBeNull()
+    loop.stop()
+  })
 })

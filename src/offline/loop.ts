@@ -109,7 +109,9 @@ export class SyncLoop {
       if (ran !== null) {
         this.failures = 0
         this.state.lastError = null
-        this.state.online = true
+        // Only an answer from the server shows it is reachable: a flush with nothing to send asked nobody, and must not
+        // turn "offline" into "online" (the browser's own offline event said otherwise).
+        if (ran.reached) this.state.online = true
       } else {
         // Another tab's or the service worker's flush holds the lock: what was just queued may have come after it
         // looked, so look again soon rather than at the next interval.
@@ -128,23 +130,24 @@ export class SyncLoop {
   }
 
   /** The outbox, then the roll-calls: a failure of one does not keep the other from being sent. */
-  private async flushAll(): Promise<true> {
+  private async flushAll(): Promise<{ reached: boolean }> {
     const { db, organizationId } = this.opts
     let failure: unknown = null
+    let sent = 0
     try {
-      await flushOutbox(db, this.opts.transport, { deviceId: this.opts.deviceId, organizationId })
+      sent += (await flushOutbox(db, this.opts.transport, { deviceId: this.opts.deviceId, organizationId })).sent
     } catch (err) {
       failure = err
     }
     if (this.opts.rollCalls) {
       try {
-        await flushRollCalls(db, this.opts.rollCalls, { organizationId })
+        sent += (await flushRollCalls(db, this.opts.rollCalls, { organizationId })).sent
       } catch (err) {
         failure ??= err
       }
     }
     if (failure !== null) throw failure
-    return true
+    return { reached: sent > 0 }
   }
 
   /** Re-reads the counters (after a capture was queued). */
