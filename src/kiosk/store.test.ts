@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import { openHadirDb, type HadirDb, setMeta } from '~/offline/db'
 import { enqueueCapture, nextKind } from '~/offline/outbox'
-import { cooldownLeft } from './cooldown'
+import { cooldownLeft, KIOSK_COOLDOWN_MS } from './cooldown'
 import { kioskCapture } from './record'
 import { attentionItems, capturesOfDay, discardRecord, lastCaptureOf, loadGallery, saveGallery, wipeKioskData } from './store'
 
@@ -32,7 +32,7 @@ describe('kiosk data on the device', () => {
     await record(11, 'check_out', '2026-11-23T09:00:00Z')
     const last = await lastCaptureOf(db, 11, date)
     expect(last?.kind).toBe('check_out')
-    expect(cooldownLeft(last!.captured_at, Date.parse('2026-11-23T09:00:30Z'))).toBe(30_000)
+    expect(cooldownLeft(last!.captured_at, Date.parse('2026-11-23T09:00:30Z'))).toBe(KIOSK_COOLDOWN_MS - 30_000) // captured 30 s before
     expect(await lastCaptureOf(db, 11, '2026-11-24')).toBeNull()
     expect((await capturesOfDay(db, 5, date)).map((c) => c.kind)).toEqual(['check_out', 'check_in'])
   })
