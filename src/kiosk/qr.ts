@@ -1,5 +1,5 @@
 // The signed QR code a member's phone shows to a kiosk: `HQ1.<organization>.<member>.<expiry seconds>.<signature>`
-// (server/features/places/qr.ts makes it). Online the kiosk asks the server to resolve it (the signature is checked
+// (server/features/attendance/qr.ts makes it). Online the kiosk asks the server to resolve it (the signature is checked
 // there); offline it can only read the member id and expiry — the face check against that member's cached
 // descriptors is what makes the record trustworthy, and the server re-checks the face when the record arrives.
 

@@ -4,8 +4,9 @@ import { z } from 'zod'
 import { AppError } from '../../errors'
 import type { ParseErrorCode, ParsedRow } from './import.worker'
 
-export const IMPORT_COLUMNS = ['name', 'email', 'phone', 'member_number', 'department', 'position', 'role'] as const
-export type ImportColumn = (typeof IMPORT_COLUMNS)[number]
+import { IMPORT_COLUMNS, type ImportColumn } from '../../../shared/members/import'
+
+export { IMPORT_COLUMNS, type ImportColumn }
 
 /** Header spellings accepted for each column (after normaliseHeader): the template's, and common Indonesian ones. */
 const HEADER_ALIASES: Record<ImportColumn, string[]> = {

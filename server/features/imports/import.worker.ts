@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { createRequire } from 'node:module'
 import { workerMain } from './import.worker-program'
+import { MAX_IMPORT_BYTES } from '../../../shared/members/import'
 
 /**
  * Reading an uploaded spreadsheet. `xlsx` 0.18.5 has known read-path flaws (prototype pollution, ReDoS), so every
@@ -27,7 +28,7 @@ export interface ParseLimits {
 }
 
 export const IMPORT_LIMITS: ParseLimits = {
-  maxFileBytes: 5 * 1024 * 1024,
+  maxFileBytes: MAX_IMPORT_BYTES,
   maxRows: 10_000,
   maxColumns: 40,
   maxCellChars: 1_000,
