@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { type Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import * as XLSX from 'xlsx'
 import { adminApi, apiData } from './support/api'
 import { BASE_URL, SHOTS } from './support/browser'

@@ -123,7 +123,7 @@ test('the admin sees the sync log and the audit log, with the role change in it'
   await signInDashboard(page)
   await page.getByTestId('nav-sync-logs').click()
   const log = page.getByTestId('sync-log-row').filter({ hasText: PHONE_ID })
-  await expect(log).toContainText("Member's phone")
+  await expect(log).toContainText('Member\'s phone')
   await expect(log).toContainText('1')
   await page.getByTestId('sync-filter-status').selectOption('failed')
   await expect(page.getByTestId('sync-log-row').filter({ hasText: PHONE_ID })).toHaveCount(0)

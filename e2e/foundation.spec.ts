@@ -1,4 +1,4 @@
-import { type Browser, type Page } from '@playwright/test'
+import type { Browser, Page } from '@playwright/test'
 import { ADMIN, ORG } from './support/api'
 import { watchedPage } from './support/browser'
 import { expect, signInDashboard, test } from './support/fixtures'

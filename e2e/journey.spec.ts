@@ -87,4 +87,3 @@ installable()
 test.afterAll(() => {
   console.log(`journey screenshots: ${path.resolve(JOURNEY_DIR)}; fake camera frames: ${VIDEO_DIR}`)
 })
-

@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, type Page } from '@playwright/test'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { toLocal } from '../shared/attendance/rules'
 import { adminApi, type AdminApi, apiData } from './support/api'
 import { BASE_URL, PHONE, SHOTS, watchedPage } from './support/browser'

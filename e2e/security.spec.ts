@@ -79,7 +79,7 @@ async function appRoutes(page: Page): Promise<string[]> {
   await page.goto('/')
   await page.waitForFunction(() => !!(document.querySelector('#app') as unknown as { __vue_app__?: unknown })?.__vue_app__)
   return page.evaluate(() => {
-    const app = (document.querySelector('#app') as unknown as { __vue_app__: { config: { globalProperties: { $router: { getRoutes(): { path: string }[] } } } } }).__vue_app__
+    const app = (document.querySelector('#app') as unknown as { __vue_app__: { config: { globalProperties: { $router: { getRoutes: () => { path: string }[] } } } } }).__vue_app__
     return app.config.globalProperties.$router.getRoutes().map((r) => r.path)
   })
 }
@@ -121,7 +121,7 @@ test('every screen of the app runs under the Content-Security-Policy without a v
   expect(routes.some((p) => p.startsWith('/m/'))).toBe(true)
   expect(routes.some((p) => p.startsWith('/p/'))).toBe(true)
   const csp = (await guest.request.get('/')).headers()['content-security-policy']
-  expect(csp).toContain("default-src 'self'")
+  expect(csp).toContain('default-src \'self\'')
 
   // Signed out: the landing page, the sign-in screens, and the setup wizard (as on a fresh installation).
   const setupPage = await guest.newPage()

@@ -10,7 +10,7 @@ const outdir = at >= 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 
 
 await build({
   entryPoints: {
-    index: path.join(root, 'server/index.ts'),
+    'index': path.join(root, 'server/index.ts'),
     'seed-demo': path.join(root, 'server/seed/demo.ts'),
     // The face-inference worker thread (server/face/pool.ts starts ./face-worker.js beside the bundle).
     'face-worker': path.join(root, 'server/face/face.worker.ts'),
@@ -23,6 +23,6 @@ await build({
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __hadirRequire } from 'node:module'; const require = __hadirRequire(import.meta.url);" },
+  banner: { js: 'import { createRequire as __hadirRequire } from \'node:module\'; const require = __hadirRequire(import.meta.url);' },
 })
 console.log(`server bundled into ${path.relative(root, outdir) || outdir}`)

@@ -91,8 +91,7 @@ async function processPhoto(source, p, border) {
 
 async function meanAbsDiff(a, b) {
   const [A, B] = await Promise.all([a, b].map((x) => sharp(x).removeAlpha().raw().toBuffer({ resolveWithObject: true })))
-  if (A.info.width !== B.info.width || A.info.height !== B.info.height || A.info.channels !== B.info.channels)
-    return { size: `${A.info.width}x${A.info.height} vs ${B.info.width}x${B.info.height}`, mad: Infinity }
+  if (A.info.width !== B.info.width || A.info.height !== B.info.height || A.info.channels !== B.info.channels) { return { size: `${A.info.width}x${A.info.height} vs ${B.info.width}x${B.info.height}`, mad: Infinity } }
   let sum = 0
   for (let i = 0; i < A.data.length; i++) sum += Math.abs(A.data[i] - B.data[i])
   return { mad: sum / A.data.length }
@@ -180,7 +179,7 @@ async function rebuild(manifest, opts) {
   for (const line of failures) console.log(line)
   console.log(
     `${manifest.photos.length} photos: ${identical} byte-identical, ${near.length} within tolerance ` +
-      `(mean abs diff <= ${opts.tolerance}), ${failures.length} failed; written to ${path.relative(process.cwd(), opts.out) || '.'}`,
+    `(mean abs diff <= ${opts.tolerance}), ${failures.length} failed; written to ${path.relative(process.cwd(), opts.out) || '.'}`,
   )
   return failures.length === 0
 }

@@ -50,9 +50,9 @@ function tarMember(tar, wanted) {
     if (header.every((b) => b === 0)) break
     const field = (start, len) => header.subarray(start, start + len).toString('utf8').replace(/\0.*$/s, '')
     const prefix = field(345, 155)
-    let name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100))
+    const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100))
     longName = null
-    const size = parseInt(field(124, 12).trim() || '0', 8)
+    const size = Number.parseInt(field(124, 12).trim() || '0', 8)
     const type = String.fromCharCode(header[156] || 48)
     const body = tar.subarray(off + 512, off + 512 + size)
     if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, '')

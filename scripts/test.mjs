@@ -6,7 +6,7 @@
 // server checks evidence in the background), so vitest runs beside the build and Playwright (with fewer workers than
 // alone), and the Dockerfile's steps start when vitest is done. Each stage's output is prefixed with its name. No test
 // depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
-// Stages can be run alone or together: `npm test -- unit api e2e docker`.
+// Stages can be run alone or together: `npm test -- unit api e2e lint docker`.
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -39,9 +39,9 @@ function run(label, cmd, args, opts = {}) {
       stream.on('data', (chunk) => {
         const lines = (rest + chunk).split('\n')
         rest = lines.pop()
-        for (const line of lines) process.stdout.write(prefix + line + '\n')
+        for (const line of lines) process.stdout.write(`${prefix + line}\n`)
       })
-      stream.on('end', () => rest && process.stdout.write(prefix + rest + '\n'))
+      stream.on('end', () => rest && process.stdout.write(`${prefix + rest}\n`))
     }
     child.on('error', (err) => {
       console.error(`${prefix}${cmd} did not start: ${err.message}`)
@@ -192,7 +192,7 @@ async function e2eStage() {
 }
 
 async function dockerStage() {
-  console.log("[docker] Running the Dockerfile's steps without Docker (clean install, build, prune, start, health check)...")
+  console.log('[docker] Running the Dockerfile\'s steps without Docker (clean install, build, prune, start, health check)...')
   if ((await run('docker', process.execPath, ['scripts/docker-steps.mjs'])) === 0) totals.passed++
   else {
     failedStage = true
@@ -200,12 +200,27 @@ async function dockerStage() {
   }
 }
 
-// vitest beside the build and the browser tests; the Dockerfile's steps (a clean install and a second build, the
-// heaviest CPU work after the browser's) once vitest is done, so at most two heavy things run at a time.
+/** Type-checking (vue-tsc over the app, server, tools and tests) and ESLint (eslint.config.js): one check each. */
+async function lintStage() {
+  for (const [name, args] of [
+    ['typecheck', ['vue-tsc', '--noEmit', '-p', 'tsconfig.json']],
+    ['eslint', ['eslint', '.', '--cache', '--cache-location', 'node_modules/.cache/eslint/']],
+  ]) {
+    if ((await run(name, 'npx', args)) === 0) totals.passed++
+    else {
+      failedStage = true
+      totals.failed++
+    }
+  }
+}
+
+// vitest beside the build and the browser tests; then the type and lint checks, then the Dockerfile's steps (a clean
+// install and a second build, the heaviest CPU work after the browser's), so at most two heavy things run at a time.
 const vitest = want('unit') || want('api') ? timed('unit+api', vitestStage) : Promise.resolve()
 const e2e = want('e2e') ? e2eStage() : Promise.resolve()
-const docker = want('docker') ? vitest.then(() => timed('docker', dockerStage)) : Promise.resolve()
-await Promise.all([vitest, e2e, docker])
+const lint = want('lint') ? vitest.then(() => timed('lint', lintStage)) : Promise.resolve()
+const docker = want('docker') ? lint.then(() => timed('docker', dockerStage)) : Promise.resolve()
+await Promise.all([vitest, e2e, lint, docker])
 
 fs.rmSync(tmp, { recursive: true, force: true })
 const stages = Object.entries(took).map(([stage, ms]) => `${stage} ${minutes(ms)}`)

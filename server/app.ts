@@ -40,19 +40,19 @@ const SYNC_BODY_LIMIT = 16 * 1024 * 1024
 
 // The PWA needs wasm (face models), workers and the camera; everything else stays same-origin.
 const CSP = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
-  styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:', 'blob:'],
-  mediaSrc: ["'self'", 'blob:'],
-  connectSrc: ["'self'"],
-  workerSrc: ["'self'", 'blob:'],
-  manifestSrc: ["'self'"],
-  fontSrc: ["'self'", 'data:'],
-  objectSrc: ["'none'"],
-  baseUri: ["'self'"],
-  frameAncestors: ["'none'"],
-  formAction: ["'self'"],
+  defaultSrc: ['\'self\''],
+  scriptSrc: ['\'self\'', '\'wasm-unsafe-eval\''],
+  styleSrc: ['\'self\'', '\'unsafe-inline\''],
+  imgSrc: ['\'self\'', 'data:', 'blob:'],
+  mediaSrc: ['\'self\'', 'blob:'],
+  connectSrc: ['\'self\''],
+  workerSrc: ['\'self\'', 'blob:'],
+  manifestSrc: ['\'self\''],
+  fontSrc: ['\'self\'', 'data:'],
+  objectSrc: ['\'none\''],
+  baseUri: ['\'self\''],
+  frameAncestors: ['\'none\''],
+  formAction: ['\'self\''],
 }
 
 export function createApp(deps: AppDeps, clientDir?: string) {

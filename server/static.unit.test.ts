@@ -135,7 +135,7 @@ describe('serving the built app (server/static.ts)', () => {
   })
 
   it('answers a Range request with bytes of the file itself, whatever the client accepts', async () => {
-    const res = await get(js, { 'accept-encoding': 'br, gzip', range: 'bytes=7-19' })
+    const res = await get(js, { 'accept-encoding': 'br, gzip', 'range': 'bytes=7-19' })
     expect(res.status).toBe(206)
     expect(res.headers.get('content-encoding')).toBeNull()
     expect(res.headers.get('content-range')).toBe(`bytes 7-19/${Buffer.byteLength(script)}`)

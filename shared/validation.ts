@@ -48,7 +48,7 @@ const INSTANT_MAX_MS = Date.parse(INSTANT_MAX)
 export const NUL_MESSAGE = 'Text may not contain the NUL character'
 export const hasNoNul = (s: string): boolean => !s.includes('\u0000')
 export const UNICODE_MESSAGE = 'Text must be valid Unicode (it holds half of a surrogate pair)'
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 /**
  * Well-formed UTF-16: a lone surrogate is turned into U+FFFD on its way into a text column, but inside a `jsonb` value
  * (audit details, a capture's claims) PostgreSQL refuses its escape ("invalid input syntax for type json"): a 500.

@@ -10,7 +10,9 @@ import './styles/main.css'
 
 // zod (the shared schemas) must not probe for `new Function`: the Content-Security-Policy forbids eval, and Chromium
 // reports even the caught probe as a violation. Its JIT only speeds up parsing; the server keeps it.
-;((globalThis as { __zod_globalConfig?: Record<string, unknown> }).__zod_globalConfig ??= {}).jitless = true
+;
+
+((globalThis as { __zod_globalConfig?: Record<string, unknown> }).__zod_globalConfig ??= {}).jitless = true
 
 const app = createApp(App)
 const ctx: ModuleContext = { app, router: createAppRouter() }

@@ -125,11 +125,13 @@ class Reel {
     for (let i = 0; i < Math.round(seconds * Y4M_FPS); i++) this.frames.push(frame)
     return this
   }
+
   ramp(from: number, to: number, seconds: number): this {
     const n = Math.round(seconds * Y4M_FPS)
     for (let i = 1; i < n; i++) this.frames.push(this.face.turn(from + ((to - from) * i) / n))
     return this
   }
+
   /** Turn to `side` (±1) and back: 0.4 s out, held, 0.4 s back. */
   headTurn(side: 1 | -1, held = POSE_HOLD_S): this {
     const angle = side * this.face.check.angle

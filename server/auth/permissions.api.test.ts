@@ -213,7 +213,7 @@ describe('permission matrix', () => {
     expect(failures).toEqual([])
   })
 
-  it("answers 404 for another organization's rows, to every role that could see its own", async () => {
+  it('answers 404 for another organization\'s rows, to every role that could see its own', async () => {
     const failures: string[] = []
     for (const route of table()) {
       const access = route.access!

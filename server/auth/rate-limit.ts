@@ -48,7 +48,7 @@ export class ClientLockout {
   ) {}
 
   /** Takes one attempt; throws 429 (this lockout's code, with retry_after_seconds) while the client is locked. */
-  claim(key: string, now = Date.now()): { succeeded(): void; failed(): void } {
+  claim(key: string, now = Date.now()): { succeeded: () => void; failed: () => void } {
     let entry = this.clients.get(key)
     if (entry && entry.lockedUntil > now) this.refuse(entry.lockedUntil, now)
     if (!entry || entry.lockedUntil !== 0 || now - entry.last >= this.lockMs) {

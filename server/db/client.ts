@@ -15,11 +15,11 @@ export interface Database {
   kind: 'embedded' | 'postgres'
   /** Where the data lives, for logs: a folder or a redacted URL. */
   location: string
-  ping(): Promise<boolean>
+  ping: () => Promise<boolean>
   /** Subscribes to a PostgreSQL NOTIFY channel (other server instances on the same database publish there). */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<void>
-  notify(channel: string, payload: string): Promise<void>
-  close(): Promise<void>
+  listen: (channel: string, onMessage: (payload: string) => void) => Promise<void>
+  notify: (channel: string, payload: string) => Promise<void>
+  close: () => Promise<void>
 }
 
 export interface DatabaseOptions {

@@ -341,12 +341,12 @@ export class EvidenceImageError extends Error {
 }
 
 const DATA_URL = /^data:image\/(jpeg|png|webp);base64,/
-const BASE64 = /^[A-Za-z0-9+/]*$/
+const BASE64 = /^[A-Z0-9+/]*$/i
 
 function sniffImage(bytes: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
   const b = (i: number) => bytes[i]
-  if (bytes.length >= 3 && b(0) === 0xff && b(1) === 0xd8 && b(2) === 0xff) return 'jpeg'
-  if (bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b(i) === v)) return 'png'
+  if (bytes.length >= 3 && b(0) === 0xFF && b(1) === 0xD8 && b(2) === 0xFF) return 'jpeg'
+  if (bytes.length >= 8 && [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A].every((v, i) => b(i) === v)) return 'png'
   if (bytes.length >= 12 && b(0) === 0x52 && b(1) === 0x49 && b(2) === 0x46 && b(3) === 0x46 && b(8) === 0x57 && b(9) === 0x45 && b(10) === 0x42 && b(11) === 0x50) return 'webp'
   return null
 }

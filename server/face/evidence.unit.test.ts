@@ -65,7 +65,7 @@ describe('analyseEvidence on rendered captures', () => {
     expect(Math.min(...others) - own).toBeGreaterThan(0.15)
   })
 
-  it("passes the hardest honest captures: each key frame just past the device's own thresholds", SLOW, async () => {
+  it('passes the hardest honest captures: each key frame just past the device\'s own thresholds', SLOW, async () => {
     // The device keeps the frame that completes a held pose: a turn just past its 0.4, a return just under its 0.18.
     // These two photos are the ones whose turns the server measured least far (0.33 and 0.38 for a device 0.47 / 0.40).
     for (const photo of ['people/p07/p07-2.jpg', 'people/p02/p02-3.jpg']) {
@@ -117,7 +117,7 @@ describe('analyseEvidence on rendered captures', () => {
   it('turns junk bytes into invalid_image frames, never a throw', SLOW, async () => {
     const frames = framesOf(honest)
     const junk = new Uint8Array(4096).map((_, i) => (i * 7919) % 251)
-    const jpegLike = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5])
+    const jpegLike = new Uint8Array([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5])
     const mixed = [frames[0]!, { t: frames[1]!.t, image: junk }, { t: frames[2]!.t, image: jpegLike }, { t: frames[3]!.t, image: new Uint8Array(0) }, ...frames.slice(4)]
     const a = await analyseEvidence(mixed, honest.steps, { pool })
     expect(a.frames.map((f) => f.reason)).toEqual(['ok', 'invalid_image', 'invalid_image', 'invalid_image', 'ok', 'ok', 'ok', 'ok'])
@@ -163,8 +163,8 @@ describe('analyseEvidence with its own extractor', () => {
 })
 
 describe('decodeEvidenceImage', () => {
-  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1])
-  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
+  const jpeg = Buffer.from([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 0x4A, 0x46, 0x49, 0x46, 0, 1])
+  const png = Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13])
 
   it('reads base64 and data URLs of JPEG, PNG and WebP', () => {
     expect(Buffer.from(decodeEvidenceImage(jpeg.toString('base64')))).toEqual(jpeg)

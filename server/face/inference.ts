@@ -270,11 +270,11 @@ export async function extractFacesWith(
 export type DescribeResult =
   | { ok: true; descriptor: Float32Array; face: ExtractedFace; width: number; height: number }
   | {
-      ok: false
-      reason: Exclude<FaceQualityReason, 'ok'> | 'invalid_image' | 'bad_descriptor'
-      message: string
-      faces: number
-    }
+    ok: false
+    reason: Exclude<FaceQualityReason, 'ok'> | 'invalid_image' | 'bad_descriptor'
+    message: string
+    faces: number
+  }
 
 const REASON_MESSAGES: Record<Exclude<FaceQualityReason, 'ok'> | 'bad_descriptor', string> = {
   no_face: 'no face found in the photo',
@@ -311,4 +311,3 @@ export async function describeSingleFace(
   }
   return { ok: true, descriptor: face.descriptor, face, width: extraction.width, height: extraction.height }
 }
-

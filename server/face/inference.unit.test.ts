@@ -89,7 +89,7 @@ describe('server-side face extraction', () => {
     await expect(extractFacesWith(crop, { tiny: 100 })).rejects.toBeInstanceOf(RangeError)
   }, 60_000)
 
-  it("refuses the group photos with 'multiple_faces'", async () => {
+  it('refuses the group photos with \'multiple_faces\'', async () => {
     for (const file of ['groups/couple.jpg', 'groups/selfie-many-people.jpg']) {
       const r = await describeSingleFace(photo(file))
       expect(r, file).toMatchObject({ ok: false, reason: 'multiple_faces' })
@@ -109,7 +109,7 @@ describe('server-side face extraction', () => {
     expect((await describeSingleFace(photo(PEOPLE.p05[0]))).ok).toBe(true)
   }, 60_000)
 
-  it("says 'no_face' for an image without a face", async () => {
+  it('says \'no_face\' for an image without a face', async () => {
     const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 120, g: 140, b: 160 } } })
       .png()
       .toBuffer()

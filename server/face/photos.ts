@@ -10,7 +10,7 @@ export function decodePhoto(input: string, field = 'face_image'): Buffer {
   if (body.length > Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 4) {
     throw new AppError(413, 'IMAGE_TOO_LARGE', `The photo is too large (at most ${MAX_PHOTO_BYTES / 1024 / 1024} MB)`)
   }
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length === 0) {
+  if (!/^[A-Z0-9+/]*={0,2}$/i.test(body) || body.length === 0) {
     throw new ValidationError('The photo must be a base64-encoded image', [{ path: field, message: 'Not base64' }], 'NOT_BASE64')
   }
   return Buffer.from(body, 'base64')

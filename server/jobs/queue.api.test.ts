@@ -286,7 +286,7 @@ describe(`job queue (${backend})`, () => {
     expect(racing.filter(Boolean)).toHaveLength(1)
   })
 
-  it("is part of every test app (deps.jobs), as of the server's", async () => {
+  it('is part of every test app (deps.jobs), as of the server\'s', async () => {
     const name = queueName('app')
     const got: string[] = []
     await app.deps.jobs.work<{ hello: string }>(name, async ({ hello }) => {

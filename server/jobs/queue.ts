@@ -40,17 +40,17 @@ export interface SendOptions {
 
 export interface JobQueue {
   /** Registers a handler; `concurrency` defaults to os.availableParallelism() (env HADIR_JOB_CONCURRENCY overrides). */
-  work<T extends object>(name: string, handler: (data: T, job: JobInfo) => Promise<void>, options?: { concurrency?: number }): Promise<void>
+  work: <T extends object>(name: string, handler: (data: T, job: JobInfo) => Promise<void>, options?: { concurrency?: number }) => Promise<void>
   /**
    * Enqueues; singletonKey dedupes a job that is already queued/active (returns null then). Call it after the
    * transaction that made the work commits, never inside one: on PGlite it would wait for the very connection that
    * transaction holds, forever.
    */
-  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>
+  send: <T extends object>(name: string, data: T, options?: SendOptions) => Promise<string | null>
   /** Counts of queued (including waiting to be retried) + active jobs of a queue (tests and bench wait on it). */
-  pending(name: string): Promise<number>
+  pending: (name: string) => Promise<number>
   /** Graceful: stops fetching, waits for active handlers (up to `stopTimeoutSeconds`), then closes its connections. */
-  stop(): Promise<void>
+  stop: () => Promise<void>
 }
 
 export interface JobQueueOptions {
@@ -78,14 +78,14 @@ export interface JobQueueOptions {
 
 const SCHEMA = 'pgboss'
 
-type Rows = { rows: any[] }
+interface Rows { rows: any[] }
 type Execute = (text: string, values?: unknown[]) => Promise<Rows>
 
 /** The SQL pg-boss needs, on either backend: plain statements, and a transaction (for singleton sends). */
 interface Connection {
   execute: Execute
-  transaction<R>(fn: (execute: Execute) => Promise<R>): Promise<R>
-  close(): Promise<void>
+  transaction: <R>(fn: (execute: Execute) => Promise<R>) => Promise<R>
+  close: () => Promise<void>
 }
 
 /** A statement lost with its connection (database restart, failover, terminated backend): worth one more try. */

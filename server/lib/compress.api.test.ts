@@ -48,8 +48,8 @@ describe('compressed API responses', () => {
     expect(((await res.json()) as { data: { status: string } }).data.status).toBe('ok')
   })
 
-  it("streams the dashboard's live attendance uncompressed: an event arrives while the stream is open", async () => {
-    const res = await get(a.admin, `/api/organizations/${a.id}/attendance/stream`, { accept: 'text/event-stream', 'accept-encoding': 'gzip, deflate, br' })
+  it('streams the dashboard\'s live attendance uncompressed: an event arrives while the stream is open', async () => {
+    const res = await get(a.admin, `/api/organizations/${a.id}/attendance/stream`, { 'accept': 'text/event-stream', 'accept-encoding': 'gzip, deflate, br' })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-encoding')).toBeNull()
     const reader = res.body!.getReader()

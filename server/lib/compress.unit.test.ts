@@ -93,7 +93,7 @@ describe('API response compression (server/lib/compress.ts)', () => {
 
   it('never holds back a Server-Sent Events stream: its first event arrives while the stream is open', async () => {
     const { a, release } = app()
-    const res = await a.request('/sse', { headers: { 'accept-encoding': 'br, gzip', accept: 'text/event-stream' } })
+    const res = await a.request('/sse', { headers: { 'accept-encoding': 'br, gzip', 'accept': 'text/event-stream' } })
     expect(res.headers.get('content-encoding')).toBeNull()
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
     const reader = res.body!.getReader()

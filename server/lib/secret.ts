@@ -13,6 +13,6 @@ export function loadSecret(fromEnv: string | undefined, dataDir: string): string
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim()
   fs.mkdirSync(dataDir, { recursive: true })
   const secret = crypto.randomBytes(48).toString('base64url')
-  fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
   return secret
 }

@@ -42,7 +42,7 @@ function csvField(value: Cell): string {
 
 /** RFC 4180 CSV with a UTF-8 BOM (so Excel reads names with accents right), CRLF line ends, cells neutralised. */
 export function toCsv(rows: Cell[][]): string {
-  return '\uFEFF' + rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n'
+  return `\uFEFF${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`
 }
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'

@@ -16,7 +16,7 @@ describe('spreadsheet exports', () => {
     expect(book.SheetNames).toEqual(['Recap  2026 11'])
     const rows = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets[book.SheetNames[0]!]!, { header: 1 })
     expect(rows[1]).toEqual(['\'=HYPERLINK("x")', 3])
-    const cell = book.Sheets[book.SheetNames[0]!]!['A2']
+    const cell = book.Sheets[book.SheetNames[0]!]!.A2
     expect(cell.f).toBeUndefined()
   })
 

@@ -12,7 +12,7 @@ export interface RouteValidation {
   schema: z.ZodType
 }
 
-type Issue = { path: string; message: string; code: string; maximum?: number }
+interface Issue { path: string; message: string; code: string; maximum?: number }
 
 // Minimal view of zod v4's schema internals, enough to walk a schema alongside the value it produced.
 interface ZodNode {

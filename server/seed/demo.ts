@@ -24,8 +24,8 @@ async function main() {
     options: {
       'admin-email': { type: 'string', default: 'admin@demo.hadir.local' },
       'admin-password': { type: 'string' },
-      members: { type: 'string', default: '50' },
-      days: { type: 'string', default: '30' },
+      'members': { type: 'string', default: '50' },
+      'days': { type: 'string', default: '30' },
     },
   })
   const env = loadEnv()

@@ -8,9 +8,9 @@ import path from 'node:path'
  * same three verbs.
  */
 export interface PhotoStorage {
-  put(key: string, data: Uint8Array): Promise<void>
-  get(key: string): Promise<Uint8Array | null>
-  delete(key: string): Promise<void>
+  put: (key: string, data: Uint8Array) => Promise<void>
+  get: (key: string) => Promise<Uint8Array | null>
+  delete: (key: string) => Promise<void>
 }
 
 const KEY = /^[a-z0-9][a-z0-9/_-]*\.(jpg|jpeg|png|webp)$/

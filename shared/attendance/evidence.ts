@@ -161,7 +161,7 @@ export interface Assurance {
  */
 export function assuranceLevel(a: Pick<Assurance, 'evidence' | 'face' | 'liveness' | 'place' | 'time'>): AssuranceLevel {
   const checks = [a.face, a.liveness, a.place, a.time]
-  if (a.evidence === 'none' || a.face.outcome !== 'pass' && a.face.outcome !== 'warn' || checks.some((c) => c.outcome === 'fail')) return 'failed'
+  if (a.evidence === 'none' || (a.face.outcome !== 'pass' && a.face.outcome !== 'warn') || checks.some((c) => c.outcome === 'fail')) return 'failed'
   if (a.liveness.outcome !== 'pass' && a.liveness.outcome !== 'warn') return 'failed'
   if (checks.some((c) => c.outcome === 'warn')) return 'low'
   return a.evidence === 'offline' ? 'medium' : 'high'

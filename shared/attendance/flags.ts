@@ -1,5 +1,7 @@
-/** Every flag the capture rules can put on a record (docs/api.md, "Attendance capture"): one list for the server's
- * filter schema, the dashboard's filters and badges, and the member's history. */
+/**
+ * Every flag the capture rules can put on a record (docs/api.md, "Attendance capture"): one list for the server's
+ * filter schema, the dashboard's filters and badges, and the member's history.
+ */
 export const ATTENDANCE_FLAGS = [
   'late',
   'left_early',

@@ -119,8 +119,8 @@ export interface RollCallResult {
  */
 export async function rollCallFaceClientId(rollCallClientId: string, face: number): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`hadir-roll-call:${rollCallClientId}:${face}`)))
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  bytes[6] = (bytes[6]! & 0x0F) | 0x80
+  bytes[8] = (bytes[8]! & 0x3F) | 0x80
   const hex = [...bytes.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }

@@ -55,7 +55,7 @@ export function toLocal(instant: Date, timeZone: string): LocalMoment {
 
 /** The instant a wall-clock time ("2024-12-03 08:00:00") in a zone stands for, as an ISO string. */
 export function localToIso(local: string, timeZone: string): string {
-  const asUtc = new Date(local.replace(' ', 'T') + 'Z')
+  const asUtc = new Date(`${local.replace(' ', 'T')}Z`)
   const get = zonedParts(asUtc, timeZone)
   const zoned = Date.UTC(+get('year'), +get('month') - 1, +get('day'), +get('hour'), +get('minute'), +get('second'))
   return new Date(asUtc.getTime() - (zoned - asUtc.getTime())).toISOString()

@@ -8,13 +8,13 @@ export function uuidv7(now: number = Date.now(), random: (bytes: Uint8Array) => 
     bytes[i] = ms % 256
     ms = Math.floor(ms / 256)
   }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70 // version 7
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80 // variant 10
+  bytes[6] = (bytes[6]! & 0x0F) | 0x70 // version 7
+  bytes[8] = (bytes[8]! & 0x3F) | 0x80 // variant 10
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
 /** The capture time encoded in a UUIDv7. */
 export function uuidv7Time(id: string): number {
-  return parseInt(id.replace(/-/g, '').slice(0, 12), 16)
+  return Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16)
 }

@@ -91,7 +91,7 @@ export function hungarian(cost: readonly (readonly number[])[]): number[] {
       j0 = j1
     } while (j0 !== 0)
   }
-  const assignment = new Array<number>(n).fill(-1)
+  const assignment = Array.from<number>({ length: n }).fill(-1)
   for (let j = 1; j <= m; j++) if ((p[j] as number) > 0) assignment[(p[j] as number) - 1] = j - 1
   return assignment
 }

@@ -50,11 +50,11 @@ describe('descriptor encoding', () => {
 
   it('encodes known bytes like the standard base64 alphabet, for every tail length', () => {
     for (let n = 0; n < 40; n++) {
-      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff)
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xFF)
       expect(bytesToBase64(bytes)).toBe(nodeBase64(bytes))
       expect(Array.from(base64ToBytes(nodeBase64(bytes)))).toEqual(Array.from(bytes))
     }
-    expect(Array.from(base64ToBytes('-_8'))).toEqual([0xfb, 0xff]) // URL-safe alphabet, no padding
+    expect(Array.from(base64ToBytes('-_8'))).toEqual([0xFB, 0xFF]) // URL-safe alphabet, no padding
   })
 
   it('accepts plain number arrays', () => {

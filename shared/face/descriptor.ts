@@ -120,10 +120,10 @@ export function bytesToBase64(bytes: Uint8Array): string {
   const rest = bytes.length - i
   if (rest === 1) {
     const n = (bytes[i] as number) << 16
-    out += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]! + '=='
+    out += `${ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]!}==`
   } else if (rest === 2) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8)
-    out += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '='
+    out += `${ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!}=`
   }
   return out
 }
@@ -141,11 +141,11 @@ export function base64ToBytes(input: string): Uint8Array {
     const c = s.charCodeAt(i)
     const v = c < 128 ? (LOOKUP[c] as number) : -1
     if (v < 0) throw new DescriptorError('bad_encoding', 'face encoding is not valid base64')
-    acc = ((acc << 6) | v) & 0xffffff
+    acc = ((acc << 6) | v) & 0xFFFFFF
     bits += 6
     if (bits >= 8) {
       bits -= 8
-      out[o++] = (acc >> bits) & 0xff
+      out[o++] = (acc >> bits) & 0xFF
     }
   }
   return out

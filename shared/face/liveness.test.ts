@@ -102,7 +102,7 @@ describe('LivenessChallenge', () => {
   })
 
   it('a still image fails: frontal photo, turned photo, and a photo tilted or turned in the hand', () => {
-    const still = (deg: number, n = 250): LivenessFrame[] => framesFromYaws(Array(n).fill(deg))
+    const still = (deg: number, n = 250): LivenessFrame[] => framesFromYaws(Array.from({ length: n }, () => deg))
     expect(runLiveness(new LivenessChallenge(['turn_left']), still(0))).toMatchObject({ status: 'failed', reason: 'timeout' })
     expect(runLiveness(new LivenessChallenge(['turn_left']), still(30))).toMatchObject({ status: 'failed', reason: 'timeout' })
     // A shorter recording of a still image never passes either.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DescriptorError } from './descriptor'
+import { DescriptorError, FACE_DESCRIPTOR_LENGTH } from './descriptor'
 import {
   buildGallery,
   DEFAULT_FACE_MARGIN,
@@ -14,7 +14,6 @@ import {
   type FaceGallery,
   FACE_THRESHOLD_RANGE,
 } from './match'
-import { FACE_DESCRIPTOR_LENGTH } from './descriptor'
 
 /** A base descriptor, and one at an exact L2 distance from it (moved along one axis). */
 function base(): Float32Array {
@@ -98,7 +97,7 @@ describe('identify', () => {
     expect(identify(close, P, { threshold: 0.5, margin: 0 }).verified).toBe(true)
   })
 
-  it("ignores the best member's own other descriptors when computing the margin", () => {
+  it('ignores the best member\'s own other descriptors when computing the margin', () => {
     const g = buildGallery([
       { memberId: 1, descriptor: moved(P, 0, 0.3) },
       { memberId: 1, descriptor: moved(P, 1, 0.301) },
@@ -219,7 +218,7 @@ describe('gallery helpers', () => {
 })
 
 describe('verify (1:1)', () => {
-  it("uses the closest of the member's descriptors against the threshold", () => {
+  it('uses the closest of the member\'s descriptors against the threshold', () => {
     const mine = [moved(P, 0, 0.7), moved(P, 1, 0.45)]
     const r = verify(mine, P, 0.5)
     expect(r.verified).toBe(true)

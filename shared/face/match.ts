@@ -54,7 +54,7 @@ export function emptyGallery(): FaceGallery {
 }
 
 function checkMemberId(memberId: number): void {
-  if (!Number.isInteger(memberId) || memberId < -0x80000000 || memberId > 0x7fffffff) {
+  if (!Number.isInteger(memberId) || memberId < -0x80000000 || memberId > 0x7FFFFFFF) {
     throw new RangeError(`member id must be a 32-bit integer, got ${memberId}`)
   }
 }

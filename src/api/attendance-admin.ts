@@ -4,9 +4,9 @@ import type { AssuranceLevel } from '@shared/attendance/evidence'
 import { type AnswerOf, call, routes } from './client'
 import type { Id } from './types'
 
-const base = (id: string) => `/api/organizations/${encodeURIComponent(id)}/attendance`
-
 import type { AttendanceSource } from '@shared/attendance/statuses'
+
+const base = (id: string) => `/api/organizations/${encodeURIComponent(id)}/attendance`
 export { APPROVAL_STATUSES, ATTENDANCE_STATUSES, type ApprovalStatus, type AttendanceSource, type AttendanceStatus } from '@shared/attendance/statuses'
 export type AttendanceSort = 'date' | 'check_in' | 'name'
 

@@ -7,7 +7,7 @@ import { type AnswerOf, call, routes, withSignal } from './client'
 import type { Id } from './types'
 
 export type { AttendanceStatus } from '@shared/attendance/statuses'
-type Signal = { signal?: AbortSignal }
+interface Signal { signal?: AbortSignal }
 const attendance = routes.attendance
 
 /** GET /api/attendance/context: what a phone or kiosk needs to capture attendance, also offline. */

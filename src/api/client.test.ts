@@ -5,7 +5,7 @@ import { getMe } from './session'
 import { listAuditLog } from './settings-admin'
 import { getMyAttendance } from './attendance'
 
-type Sent = { url: string; init: RequestInit }
+interface Sent { url: string; init: RequestInit }
 
 function answer(status: number, body: unknown): { sent: Sent[] } {
   const sent: Sent[] = []

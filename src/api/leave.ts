@@ -57,4 +57,3 @@ export function leaveFieldIssue(error: unknown): { path: string; key: string; pa
   const path = Array.isArray(error.details) ? (error.details[0] as { path?: unknown } | undefined)?.path : undefined
   return typeof path === 'string' ? { path, key: `leave.errors.${error.code}`, params: errorParams(error) } : null
 }
-

@@ -128,7 +128,7 @@ export async function applyImport(id: string, jobId: Id, onProgress: (done: numb
   try {
     response = await fetch(`${org(id)}/members/import/${jobId}/apply`, {
       method: 'POST',
-      headers: { Accept: 'application/x-ndjson', 'Content-Type': 'application/json' },
+      headers: { 'Accept': 'application/x-ndjson', 'Content-Type': 'application/json' },
       body: '{}',
       credentials: 'same-origin',
     })

@@ -18,7 +18,10 @@ const { createApp } = createRenderer<object, object>({
 /** Mounts a component whose setup returns `setup()`'s result; `unmount` runs its unmount hooks. */
 export function mountComposable<T>(setup: () => T, plugins: Plugin[] = []): { result: T; app: App; unmount: () => void } {
   let result!: T
-  const app = createApp(defineComponent({ setup: () => ((result = setup()), () => null) }))
+  const app = createApp(defineComponent({ setup: () => {
+    result = setup()
+    return () => null
+  } }))
   for (const plugin of plugins) app.use(plugin)
   app.mount({})
   return { result, app, unmount: () => app.unmount() }

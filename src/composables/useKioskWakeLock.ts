@@ -3,7 +3,7 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 
 interface WakeLockSentinelLike {
-  release(): Promise<void>
+  release: () => Promise<void>
 }
 
 export function useKioskWakeLock(): void {
@@ -11,7 +11,7 @@ export function useKioskWakeLock(): void {
   let active = false
 
   async function acquire(): Promise<void> {
-    const wakeLock = (navigator as Navigator & { wakeLock?: { request(type: 'screen'): Promise<WakeLockSentinelLike> } }).wakeLock
+    const wakeLock = (navigator as Navigator & { wakeLock?: { request: (type: 'screen') => Promise<WakeLockSentinelLike> } }).wakeLock
     if (!active || !wakeLock || document.visibilityState !== 'visible') return
     try {
       sentinel = await wakeLock.request('screen')

@@ -40,7 +40,7 @@ beforeEach(async () => {
   await Promise.all([db.outbox.clear(), db.captures.clear()])
 })
 
-describe("this phone's captures", () => {
+describe('this phone\'s captures', () => {
   it('lists the member\'s unsent captures, pending or refused, and nothing already acknowledged or someone else\'s', async () => {
     const sent = await capture('check_in', '07:55:00')
     const waiting = await capture('check_out', '16:02:00')

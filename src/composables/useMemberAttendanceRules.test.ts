@@ -152,7 +152,7 @@ describe('QR refresh', () => {
   })
 })
 
-describe("the server's verdict", () => {
+describe('the server\'s verdict', () => {
   const status = (verification: 'verifying' | 'done', approval: 'verifying' | 'pending' | 'approved' | 'rejected') => ({ verification, approval_status: approval })
 
   it('is "verifying" until the check is done, then verified, held for review, or rejected', () => {

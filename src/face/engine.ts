@@ -8,17 +8,17 @@ import type { DetectOptions, EngineInfo, FrameResult, GroupOptions, GroupProgres
 export interface FaceEngine {
   readonly info: EngineInfo
   /** Runs one frame; the bitmap is consumed (transferred or closed). */
-  detect(frame: ImageBitmap, options?: DetectOptions): Promise<FrameResult>
+  detect: (frame: ImageBitmap, options?: DetectOptions) => Promise<FrameResult>
   /**
    * Loads the recognition model (src/face/recognizer.ts) now: the kiosk calls it before its first face, so the model
    * is in the service worker's cache for offline use. Other surfaces never need it.
    */
-  prepareRecognition(): Promise<void>
+  prepareRecognition: () => Promise<void>
   /**
    * Every face of one still photo, each with its descriptor (roll-call from one photo; src/face/group.ts). Slower than
    * a frame (seconds for a class photo): `onProgress` follows it. The bitmap is consumed.
    */
-  detectGroup(photo: ImageBitmap, options?: GroupOptions, onProgress?: (progress: GroupProgress) => void): Promise<GroupResult>
+  detectGroup: (photo: ImageBitmap, options?: GroupOptions, onProgress?: (progress: GroupProgress) => void) => Promise<GroupResult>
 }
 
 type ProgressListener = (progress: LoadProgress) => void

@@ -17,15 +17,15 @@ type FaceApiModule = typeof FaceApi
 
 /** The parts of tfjs that face-api's bundle carries but its type declarations leave out. */
 interface TfRuntime {
-  setBackend(name: string): Promise<boolean>
-  ready(): Promise<void>
-  getBackend(): string
-  setWasmPaths(prefix: string): void
-  enableProdMode(): void
-  browser: { fromPixels(pixels: ImageData): FaceApi.tf.Tensor3D }
-  zeros(shape: number[], dtype?: string): FaceApi.tf.Tensor3D
-  slice(x: FaceApi.tf.Tensor3D, begin: number[], size: number[]): FaceApi.tf.Tensor3D
-  io: { decodeWeights(buffer: ArrayBuffer, specs: unknown[]): FaceApi.tf.NamedTensorMap }
+  setBackend: (name: string) => Promise<boolean>
+  ready: () => Promise<void>
+  getBackend: () => string
+  setWasmPaths: (prefix: string) => void
+  enableProdMode: () => void
+  browser: { fromPixels: (pixels: ImageData) => FaceApi.tf.Tensor3D }
+  zeros: (shape: number[], dtype?: string) => FaceApi.tf.Tensor3D
+  slice: (x: FaceApi.tf.Tensor3D, begin: number[], size: number[]) => FaceApi.tf.Tensor3D
+  io: { decodeWeights: (buffer: ArrayBuffer, specs: unknown[]) => FaceApi.tf.NamedTensorMap }
 }
 
 /** TinyFaceDetector input: a multiple of 32. 320 finds a selfie or a kiosk face in a 640x480 frame in ~30 ms (WASM). */
@@ -71,9 +71,9 @@ export const noPause: Pause = () => Promise.resolve()
 
 export interface FacePipeline {
   info: Omit<EngineInfo, 'worker'>
-  detect(frame: ImageBitmap, options: DetectOptions, pause?: Pause): Promise<FrameResult>
+  detect: (frame: ImageBitmap, options: DetectOptions, pause?: Pause) => Promise<FrameResult>
   /** Every face of a still photo with its descriptor (roll-call, src/face/group.ts); the bitmap is closed. */
-  detectGroup(frame: ImageBitmap, options: GroupOptions, onProgress?: (progress: GroupProgress) => void, pause?: Pause): Promise<GroupResult>
+  detectGroup: (frame: ImageBitmap, options: GroupOptions, onProgress?: (progress: GroupProgress) => void, pause?: Pause) => Promise<GroupResult>
 }
 
 /**

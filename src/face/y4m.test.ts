@@ -16,7 +16,7 @@ describe('Y4M fake camera', () => {
   it('converts RGB to 4:2:0 planes in BT.601 studio range', () => {
     const white = rgbToI420(solid(4, 2, [255, 255, 255]))
     expect(white).toHaveLength(4 * 2 + 2 * 2 * 1)
-    expect(Array.from(white.subarray(0, 8))).toEqual(Array(8).fill(235))
+    expect(Array.from(white.subarray(0, 8))).toEqual(Array.from({ length: 8 }).fill(235))
     expect(Array.from(white.subarray(8))).toEqual([128, 128, 128, 128])
     const black = rgbToI420(solid(2, 2, [0, 0, 0]))
     expect(Array.from(black)).toEqual([16, 16, 16, 16, 128, 128])

@@ -7,39 +7,39 @@ export type KioskCard =
   | { type: 'idle' }
   | { type: 'unknown'; at: number }
   | {
-      /** Recognised: the member is asked for their one head turn (the record is made once they did). */
-      type: 'turn'
-      at: number
-      memberId: number
-      name: string
-      memberNumber: string | null
-      prompt: LivenessPrompt
-    }
+    /** Recognised: the member is asked for their one head turn (the record is made once they did). */
+    type: 'turn'
+    at: number
+    memberId: number
+    name: string
+    memberNumber: string | null
+    prompt: LivenessPrompt
+  }
   | {
-      /**
-       * qr: a member whose face the recognition can mix up with another member's turned as asked, and is now asked for
-       * their QR code before the record is made (issue 14); `problem` is what was wrong with the last code shown.
-       * qr-missing: they did not show it in time, nothing was recorded.
-       */
-      type: 'qr' | 'qr-missing'
-      at: number
-      memberId: number
-      name: string
-      memberNumber: string | null
-      problem: Exclude<SecondFactorAnswer, 'ok'> | 'engine' | null
-    }
+    /**
+     * qr: a member whose face the recognition can mix up with another member's turned as asked, and is now asked for
+     * their QR code before the record is made (issue 14); `problem` is what was wrong with the last code shown.
+     * qr-missing: they did not show it in time, nothing was recorded.
+     */
+    type: 'qr' | 'qr-missing'
+    at: number
+    memberId: number
+    name: string
+    memberNumber: string | null
+    problem: Exclude<SecondFactorAnswer, 'ok'> | 'engine' | null
+  }
   | {
-      /** recorded: a new record now; already: recorded by this tablet within the cooldown, nothing new saved. */
-      type: 'recorded' | 'already'
-      at: number
-      memberId: number
-      name: string
-      memberNumber: string | null
-      kind: AttendanceKind
-      /** "09:02", the organization's wall clock. */
-      time: string
-      photoUrl: string | null
-    }
+    /** recorded: a new record now; already: recorded by this tablet within the cooldown, nothing new saved. */
+    type: 'recorded' | 'already'
+    at: number
+    memberId: number
+    name: string
+    memberNumber: string | null
+    kind: AttendanceKind
+    /** "09:02", the organization's wall clock. */
+    time: string
+    photoUrl: string | null
+  }
 
 /** "09:02:30" -> "09:02". */
 export const hhmm = (time: string): string => time.slice(0, 5)

@@ -60,7 +60,7 @@ describe('ChallengeKeeper', () => {
     expect(keeper.current()!.challenge_id).not.toBe(first.challenge_id)
   })
 
-  it("draws the tablet's own one-turn challenge offline, and goes back to the server's once it answers", async () => {
+  it('draws the tablet\'s own one-turn challenge offline, and goes back to the server\'s once it answers', async () => {
     const server = fakeServer()
     server.setDown(true)
     const keeper = new ChallengeKeeper({ issue: server.issue, now: server.now, random: () => 0.9, retryMs: 30_000 })

@@ -30,7 +30,7 @@ function frames(yaws: readonly (number | null)[], memberId: number | null | unde
 }
 
 describe('KioskProof', () => {
-  it("hands over the member's evidence once they turned as asked: start, turn, return and two frontal frames", () => {
+  it('hands over the member\'s evidence once they turned as asked: start, turn, return and two frontal frames', () => {
     const proof = new KioskProof<string>()
     for (const f of frames([0, 0, 0, LEFT, LEFT, 0, 0, 0, 0, 0, 0], 7)) proof.feed(f, left)
     const done = proof.proofOf(7)!

@@ -4,11 +4,11 @@
 
 /** The part of the Shape Detection API used here (not in TypeScript's DOM library yet). */
 interface BarcodeDetectorLike {
-  detect(source: CanvasImageSource): Promise<{ rawValue: string }[]>
+  detect: (source: CanvasImageSource) => Promise<{ rawValue: string }[]>
 }
 interface BarcodeDetectorClass {
   new (options: { formats: string[] }): BarcodeDetectorLike
-  getSupportedFormats(): Promise<string[]>
+  getSupportedFormats: () => Promise<string[]>
 }
 
 /** Frames are scaled to this width for jsQR: a phone screen held at the kiosk is large in the frame. */
@@ -17,7 +17,7 @@ const SCAN_WIDTH = 640
 export interface QrReader {
   kind: 'native' | 'jsqr'
   /** The text of a QR code in the video's current frame, or null. */
-  read(video: HTMLVideoElement): Promise<string | null>
+  read: (video: HTMLVideoElement) => Promise<string | null>
 }
 
 async function nativeDetector(): Promise<BarcodeDetectorLike | null> {

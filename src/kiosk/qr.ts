@@ -11,7 +11,7 @@ export interface QrToken {
   expiresAt: Date
 }
 
-const TOKEN = /^HQ1\.(\d{1,9})\.(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/
+const TOKEN = /^HQ1\.(\d{1,9})\.(\d{1,9})\.(\d{1,12})\.([\w-]{22})$/
 
 /** Reads a scanned text as a member QR token, or null when it is not one (any other QR code, a URL, noise). */
 export function parseQrToken(text: string): QrToken | null {

@@ -9,7 +9,7 @@ const dashboard = await dashboardMessages()
 const en = { ...messages.en, ...dashboard.en }
 const id = { ...messages.id, ...dashboard.id }
 
-type Tree = { [key: string]: string | Tree }
+interface Tree { [key: string]: string | Tree }
 
 function keysOf(tree: Tree, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) =>
@@ -51,7 +51,7 @@ describe('interface languages', () => {
       for (const match of text.matchAll(/\b(?:t|te)\(\s*'([a-zA-Z][\w.]+)'/g)) {
         if (!known.has(match[1]!)) missing.push(`${file.slice(src.length)}: ${match[1]}`)
       }
-      for (const match of text.matchAll(/(?:title|label): '([a-z][\w]*\.[\w.]+)'/g)) {
+      for (const match of text.matchAll(/(?:title|label): '([a-z]\w*\.[\w.]+)'/g)) {
         if (!known.has(match[1]!)) missing.push(`${file.slice(src.length)}: ${match[1]}`)
       }
     }

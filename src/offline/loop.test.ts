@@ -13,9 +13,11 @@ class FakeTarget {
   addEventListener(type: string, fn: () => void) {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn])
   }
+
   removeEventListener(type: string, fn: () => void) {
     this.listeners.set(type, (this.listeners.get(type) ?? []).filter((f) => f !== fn))
   }
+
   fire(type: string) {
     for (const f of this.listeners.get(type) ?? []) f()
   }

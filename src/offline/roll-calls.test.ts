@@ -111,7 +111,7 @@ describe('roll-call queue', () => {
 
   it('moves a roll-call the server refuses to attention; sent again or discarded knowingly', async () => {
     const entry = await rollCall()
-    let failure: Error | null = new SyncHttpError(422, 'BOX_OUTSIDE_PHOTO', "Face 1's box lies outside the photo")
+    let failure: Error | null = new SyncHttpError(422, 'BOX_OUTSIDE_PHOTO', 'Face 1\'s box lies outside the photo')
     const { transport } = server({ fail: () => failure })
     expect(await flushRollCalls(db, transport)).toEqual({ sent: 0, attention: 1 })
     expect(await db.rollCalls.get(entry.client_id)).toMatchObject({ state: 'attention', attention_code: 'BOX_OUTSIDE_PHOTO' })

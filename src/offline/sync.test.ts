@@ -64,7 +64,7 @@ describe('outbox', () => {
 
 describe('flushOutbox', () => {
   it('sends everything, deletes only what the server acknowledged, and records the time', async () => {
-    for (let i = 0; i < 5; i++) await capture(i + 1, 'check_in', new Uint8Array([0xff, 0xd8, i]).buffer)
+    for (let i = 0; i < 5; i++) await capture(i + 1, 'check_in', new Uint8Array([0xFF, 0xD8, i]).buffer)
     const s = server()
     const res = await flushOutbox(db, s.transport, { deviceId: 'd' })
     expect(res).toEqual({ sent: 5, acknowledged: 5, attention: 0, remaining: 0 })
@@ -112,7 +112,7 @@ describe('flushOutbox', () => {
 function evidence(size = 200, frames = 5): StoredEvidence {
   const jpeg = (i: number) => {
     const bytes = new Uint8Array(size)
-    bytes.set([0xff, 0xd8, 0xff, i])
+    bytes.set([0xFF, 0xD8, 0xFF, i])
     return bytes.buffer
   }
   return {
@@ -151,7 +151,7 @@ describe('outbox with evidence', () => {
     expect(wire).toMatchObject({ challenge_id: stored.challenge_id, steps: ['turn_left', 'turn_right'], mode: 'online' })
     expect(wire.frames.map((f) => f.t)).toEqual([0, 400, 800, 1200, 1600])
     const bytes = Buffer.from(wire.frames[3]!.image.slice('data:image/jpeg;base64,'.length), 'base64')
-    expect([...bytes.subarray(0, 4)]).toEqual([0xff, 0xd8, 0xff, 3])
+    expect([...bytes.subarray(0, 4)]).toEqual([0xFF, 0xD8, 0xFF, 3])
     expect(syncRecordSchema.safeParse(sent).success).toBe(true)
     expect(await db.outbox.count()).toBe(0)
   })
@@ -176,7 +176,7 @@ describe('outbox with evidence', () => {
   })
 
   it('still sends a record queued before evidence existed, with its photo', async () => {
-    await capture(5, 'check_in', new Uint8Array([0xff, 0xd8, 7]).buffer)
+    await capture(5, 'check_in', new Uint8Array([0xFF, 0xD8, 7]).buffer)
     const s = server()
     await flushOutbox(db, s.transport, { deviceId: 'd' })
     const [sent] = [...s.stored.values()] as Record<string, unknown>[]

@@ -62,7 +62,7 @@ export const useSyncStore = defineStore('sync', () => {
 /** Asks the service worker to flush when connectivity returns, where the browser supports Background Sync. */
 async function requestBackgroundSync(): Promise<void> {
   try {
-    const reg = (await navigator.serviceWorker?.ready) as (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }) | undefined
+    const reg = (await navigator.serviceWorker?.ready) as (ServiceWorkerRegistration & { sync?: { register: (tag: string) => Promise<void> } }) | undefined
     await reg?.sync?.register('hadir-sync')
   } catch {
     // Not supported (Safari, Firefox) or not allowed: the page's loop covers it.

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `extraction: ${files.length} images from ${photoDir}; first ${firstImageMs?.toFixed(0)} ms, then median ` +
-        `${median(perImage).toFixed(0)} ms, mean ${(perImage.reduce((a, b) => a + b, 0) / Math.max(1, perImage.length)).toFixed(0)} ms`,
+      `${median(perImage).toFixed(0)} ms, mean ${(perImage.reduce((a, b) => a + b, 0) / Math.max(1, perImage.length)).toFixed(0)} ms`,
     )
   } else {
     console.log(`extraction: skipped, ${photoDir} not found`)
@@ -120,9 +120,9 @@ async function main(): Promise<void> {
   const enrolledTimes = time(enrolledProbe, 50)
   console.log(
     `identify over ${gallery.size} descriptors (${gallery.size / 5} members, ${((gallery.descriptors.byteLength) / 1e6).toFixed(1)} MB, built in ` +
-      `${buildMs.toFixed(0)} ms): unknown probe median ${median(unknownTimes).toFixed(2)} ms (p95 ${percentile(unknownTimes, 95).toFixed(2)}), ` +
-      `enrolled probe median ${median(enrolledTimes).toFixed(2)} ms (p95 ${percentile(enrolledTimes, 95).toFixed(2)}); ` +
-      `plain min-distance loop for comparison ${median(rawTimes).toFixed(2)} ms`,
+    `${buildMs.toFixed(0)} ms): unknown probe median ${median(unknownTimes).toFixed(2)} ms (p95 ${percentile(unknownTimes, 95).toFixed(2)}), ` +
+    `enrolled probe median ${median(enrolledTimes).toFixed(2)} ms (p95 ${percentile(enrolledTimes, 95).toFixed(2)}); ` +
+    `plain min-distance loop for comparison ${median(rawTimes).toFixed(2)} ms`,
   )
 
   console.log(

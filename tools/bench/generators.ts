@@ -14,16 +14,20 @@ export class Rng {
   constructor(seed: number) {
     this.s = Math.abs(Math.floor(seed)) % 2147483647 || 1
   }
+
   next(): number {
     this.s = (this.s * 16807) % 2147483647
     return this.s / 2147483647
   }
+
   int(n: number): number {
     return Math.floor(this.next() * n)
   }
+
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)]!
   }
+
   private spare: number | null = null
   private table: Float64Array | null = null
   private x = 0
@@ -34,14 +38,14 @@ export class Rng {
   quickGauss(): number {
     if (!this.table) {
       this.table = Float64Array.from({ length: 1 << 16 }, () => this.gauss())
-      this.x = (this.s ^ 0x9e3779b9) | 1
+      this.x = (this.s ^ 0x9E3779B9) | 1
     }
     let x = this.x
     x ^= x << 13
     x ^= x >>> 17
     x ^= x << 5
     this.x = x
-    return this.table[x & 0xffff] as number
+    return this.table[x & 0xFFFF] as number
   }
 
   /** Standard normal (Box–Muller, both values of each pair used). */

@@ -97,7 +97,7 @@ export function markdown(result: { date: string; machine: string; mode: string; 
   }
   lines.push('', '## How each figure was taken', '')
   for (const r of result.rows) if (r.note && r.value !== null) lines.push(`- **${r.name}**: ${r.note}`)
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 /** The benches that need the production server: the API, the browser, the dashboard. */
@@ -114,7 +114,7 @@ async function worldSections(world: World, rows: Row[], real: RealFace[], faces:
   if (want('browser')) {
     const { benchFirstLoad } = await import('./browser/firstload')
     await section(rows, 'member first load', [
-      { id: 'phone.js', name: "JS shipped to a member's phone on first load (gzip)", unit: 'KB' },
+      { id: 'phone.js', name: 'JS shipped to a member\'s phone on first load (gzip)', unit: 'KB' },
       { id: 'phone.models', name: 'face model bytes', unit: 'MB' },
     ], () => benchFirstLoad(world.server.url))
     const { benchBrowserFaces } = await import('./browser/faces')
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const check = faces.check()
   progress(
     `  descriptor model from ${real.faces.length} real photos: norm ${round(model.real.norm, 2)}, same person ${round(model.real.samePerson, 2)}, different people ${round(model.real.otherPerson, 2)}; ` +
-      `synthetic: norm ${round(check.norm, 2)}, same ${round(check.samePerson, 2)}, different ${round(check.otherPerson, 2)}`,
+    `synthetic: norm ${round(check.norm, 2)}, same ${round(check.samePerson, 2)}, different ${round(check.otherPerson, 2)}`,
   )
 
   if (want('identify')) {
@@ -199,14 +199,13 @@ async function main(): Promise<void> {
         ['verify.rps', '/api/face/verify requests/s', 'req/s'],
         ['sync.no_photos', 'sync ingest without photos', 'records/s'],
         ['sync.photos', 'sync ingest with photos', 'records/s'],
-        ['phone.js', "JS shipped to a member's phone on first load (gzip)", 'KB'],
+        ['phone.js', 'JS shipped to a member\'s phone on first load (gzip)', 'KB'],
         ['browser.pipeline.wasm', 'browser face pipeline per frame, WASM', 'ms'],
         ['browser.kiosk.cold', 'kiosk to the first recognised face, cold', 'ms'],
         ['list.unfiltered', 'attendance list p95', 'ms'],
         ['report.monthly.xlsx', 'monthly report to .xlsx', 'ms'],
         ['import.10k', 'Excel import of members', 'ms'],
-      ] as const)
-        rows.push(notMeasured(id, name, unit, why))
+      ] as const) { rows.push(notMeasured(id, name, unit, why)) }
     }
     if (world) {
       try {
@@ -221,7 +220,7 @@ async function main(): Promise<void> {
   const result = { date: new Date().toISOString(), machine: machine(), mode: quick ? 'quick' : 'full', durationS, load: { start: loadAtStart, end: os.loadavg().map((x) => round(x, 2)) }, rows }
   const out = path.join(ROOT, 'bench')
   fs.mkdirSync(out, { recursive: true })
-  fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(result, null, 2) + '\n')
+  fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`)
   fs.writeFileSync(path.join(out, 'results.md'), markdown(result))
   process.stdout.write(markdown(result))
   progress(`done in ${durationS} s: bench/results.json, bench/results.md`)

@@ -53,7 +53,7 @@ export function median(xs: readonly number[]): number {
 
 /** Nearest-rank percentile. */
 export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN
+  if (xs.length === 0) return Number.NaN
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((s.length * p) / 100) - 1))]!
 }
@@ -113,7 +113,7 @@ export interface RunningServer {
   startMs: number
   process: ChildProcess
   log: () => string
-  stop(): Promise<void>
+  stop: () => Promise<void>
 }
 
 /** Starts `node dist/server/index.js` (PostgreSQL when databaseUrl is given, else embedded PGlite in dataDir). */
@@ -171,7 +171,7 @@ export async function startServer(options: { databaseUrl?: string; dataDir: stri
 export interface BenchDatabase {
   url: string
   name: string
-  drop(): Promise<void>
+  drop: () => Promise<void>
 }
 
 /** An empty database of its own on the PostgreSQL server (dropped at the end). */

@@ -32,7 +32,7 @@ export interface World {
   petugasId: number
   departments: number[]
   members: BenchMember[]
-  close(): Promise<void>
+  close: () => Promise<void>
 }
 
 /** Setup, admin, organization: as the setup wizard does it. */

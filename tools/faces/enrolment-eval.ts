@@ -399,7 +399,7 @@ function arg(name: string, fallback: string): string {
 
 async function loadIdentities(dataset: Identity['dataset'], dir: string): Promise<Identity[]> {
   if (!fs.existsSync(dir)) return []
-  let split: Record<string, 'tune' | 'report'> = {}
+  const split: Record<string, 'tune' | 'report'> = {}
   const splitFile = path.join(dir, 'split.json')
   if (fs.existsSync(splitFile)) {
     const s = JSON.parse(fs.readFileSync(splitFile, 'utf8')) as { tune: string[]; report: string[] }
@@ -426,7 +426,7 @@ async function loadIdentities(dataset: Identity['dataset'], dir: string): Promis
 }
 
 const pct = (a: number, b: number) => (b === 0 ? '-' : (a / b).toFixed(3))
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN)
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN)
 
 async function main() {
   const peopleDir = arg('--people', path.resolve('..', 'shared', 'faces', 'people'))

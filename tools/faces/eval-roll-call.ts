@@ -277,7 +277,7 @@ export async function evaluateRollCall(dir: string, log: (line: string) => void,
   log(`models loaded in ${info.loadMs.toFixed(0)} ms (backend ${info.backend}, simd ${info.simd ? 'on' : 'off'})`)
   log(
     `roll-call: ${identities.length} identities in ${dir}, 1 in ${every} not enrolled (strangers); ${classSize} people a class photo, ` +
-      `faces ${sizes.back}-${sizes.front} px; threshold ${match.threshold}, margin ${match.margin}`,
+    `faces ${sizes.back}-${sizes.front} px; threshold ${match.threshold}, margin ${match.margin}`,
   )
 
   // Enrolment (the first min(3, n-1) photos of each enrolled identity, as face:eval) and the probes.
@@ -347,7 +347,7 @@ export async function evaluateRollCall(dir: string, log: (line: string) => void,
     const c = countOutcomes(judged).total
     log(
       `class photo ${n + 1}: ${truth.length} people (${truth.filter((t) => !t.enrolled).length} not enrolled), ${photo.width}x${photo.height}, ` +
-        `${result.faces.length} faces found in ${(ms / 1000).toFixed(1)} s: ${describeCounts(c)}`,
+      `${result.faces.length} faces found in ${(ms / 1000).toFixed(1)} s: ${describeCounts(c)}`,
     )
     judged.forEach((o, i) => {
       const who = i < truth.length ? `${identities[truth[i]!.identity]}/${path.basename(truth[i]!.file ?? '')}` : 'a face where nobody was'

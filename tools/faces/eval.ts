@@ -106,12 +106,12 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
   const describe =
     options.model === LEGACY_FACE_MODEL_ID
       ? async (bytes: Uint8Array): Promise<DescribeResult> => {
-          const r = await describeSingleFace(bytes, {}, 'legacy')
-          if (!r.ok) return r
-          const padded = new Float32Array(FACE_DESCRIPTOR_LENGTH)
-          padded.set(r.descriptor)
-          return { ...r, descriptor: padded }
-        }
+        const r = await describeSingleFace(bytes, {}, 'legacy')
+        if (!r.ok) return r
+        const padded = new Float32Array(FACE_DESCRIPTOR_LENGTH)
+        padded.set(r.descriptor)
+        return { ...r, descriptor: padded }
+      }
       : describeSingleFace
   const identities = fs
     .readdirSync(dir, { withFileTypes: true })
@@ -124,7 +124,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
   const info = await loadFaceModels()
   log(
     `models loaded in ${info.loadMs.toFixed(0)} ms (face-api ${info.faceApiVersion}, tfjs ${info.tfjsVersion}, ` +
-      `backend ${info.backend}, simd ${info.simd ? 'on' : 'off'}, threads ${info.threads ? 'on' : 'off'})`,
+    `backend ${info.backend}, simd ${info.simd ? 'on' : 'off'}, threads ${info.threads ? 'on' : 'off'})`,
   )
   log(`${identities.length} identities in ${dir}; model ${options.model ?? FACE_MODEL.id}; threshold ${match.threshold}, margin ${match.margin}`)
   const groupOf = readGroups(dir, identities)
@@ -173,9 +173,9 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     for (const p of enrolled) if (p.result.ok) entries.push({ memberId: p.identity, descriptor: p.result.descriptor })
     const name = identities[identity] ?? '?'
     log(
-      `${name}: ${list.length} photos, enrolled ${enrolled.length}/${enrol.length}` +
-        (enrol.length ? ` (${enrol.map((p) => p.file + (p.result.ok ? '' : ' FAILED')).join(', ')})` : '') +
-        `, genuine probes: ${list.length - enrol.length}`,
+      `${name}: ${list.length} photos, enrolled ${enrolled.length}/${enrol.length}${
+        enrol.length ? ` (${enrol.map((p) => p.file + (p.result.ok ? '' : ' FAILED')).join(', ')})` : ''
+      }, genuine probes: ${list.length - enrol.length}`,
     )
   }
   const gallery = buildGallery(entries)
@@ -255,7 +255,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     const n = below(impostor, t)
     return `pairs at ${t.toFixed(3)}: impostor ${n}/${impostor.length}${n > 0 ? ` (1 in ${Math.round(impostor.length / n)})` : ''}, genuine ${ratio(below(genuinePairs, t), genuinePairs.length)}`
   }
-  log(pairLine(match.threshold) + `; closest impostor pair ${fmt(impostor[0] ?? null)}`)
+  log(`${pairLine(match.threshold)}; closest impostor pair ${fmt(impostor[0] ?? null)}`)
 
   // The same photos at other thresholds: true accepts of the genuine probes, false accepts of the unknown ones.
   for (const threshold of options.sweep ?? []) {
@@ -287,7 +287,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
         }
       }
     }
-    const detail = grouped ? ' ' + [...perGroup.entries()].map(([k, g]) => `${k}: TA ${g.ta} FA ${g.fa}`).join(', ') : ''
+    const detail = grouped ? ` ${[...perGroup.entries()].map(([k, g]) => `${k}: TA ${g.ta} FA ${g.fa}`).join(', ')}` : ''
     log(`sweep threshold ${threshold.toFixed(3)}: TAR ${ratio(ta, probes.length)} (${ta}/${probes.length}), false accepts ${fa}/${unknown}${detail}`)
     log(`  ${pairLine(threshold)}`)
   }
@@ -298,7 +298,7 @@ export async function evaluate(dir: string, log: (line: string) => void, match: 
     if (grouped) {
       log(
         `group ${key}: ${g.identities} identities, TAR ${g.tar} (${g.true_accepts}/${g.genuine}), ` +
-          `FAR ${g.far} (${g.false_accepts}/${g.unknown}, ${g.false_accepts_within} within the group)`,
+        `FAR ${g.far} (${g.false_accepts}/${g.unknown}, ${g.false_accepts_within} within the group)`,
       )
     }
   }
@@ -387,7 +387,7 @@ async function main(): Promise<void> {
       process.exit(2)
     }
     const { evaluateRollCall } = await import('./eval-roll-call')
-    const summary = await evaluateRollCall(dir, (line) => process.stdout.write(line + '\n'), { threshold, margin }, {
+    const summary = await evaluateRollCall(dir, (line) => process.stdout.write(`${line}\n`), { threshold, margin }, {
       only,
       classSize: num('class-size'),
       faceSizes: { back: back!, front: front! },
@@ -395,11 +395,11 @@ async function main(): Promise<void> {
       seed: num('seed'),
       save: flags.get('save'),
     })
-    process.stdout.write(JSON.stringify(summary) + '\n')
+    process.stdout.write(`${JSON.stringify(summary)}\n`)
     return
   }
-  const summary = await evaluate(dir, (line) => process.stdout.write(line + '\n'), { threshold, margin }, { model: model as EvaluateOptions['model'], only, sweep })
-  process.stdout.write(JSON.stringify(summary) + '\n')
+  const summary = await evaluate(dir, (line) => process.stdout.write(`${line}\n`), { threshold, margin }, { model: model as EvaluateOptions['model'], only, sweep })
+  process.stdout.write(`${JSON.stringify(summary)}\n`)
 }
 
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)

@@ -2,7 +2,7 @@
 // (tools/hardening/fuzz.ts, boundaryRoutes) and the sync's property test (sync.boundaries.api.test.ts) draw from here.
 import crypto from 'node:crypto'
 
-type Def = { type: string; [k: string]: unknown }
+interface Def { type: string; [k: string]: unknown }
 const defOf = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def
 const checksOf = (d: Def): Def[] => ((d.checks as { _zod: { def: Def } }[] | undefined) ?? []).map((c) => c._zod.def)
 
@@ -175,7 +175,7 @@ function stringBoundaries(min: number, max: number): { core: string[]; more: str
     ' '.repeat(limit + 1),
     'é'.repeat(limit),
     '😀'.repeat(Math.ceil(limit / 2)),
-    '\ud800'.repeat(Math.min(limit, 50)),
+    '\uD800'.repeat(Math.min(limit, 50)),
     'x'.repeat(1 << 20),
     ...(min > 0 ? ['x'.repeat(min - 1), 'x'.repeat(min)] : []),
   ]
@@ -187,7 +187,7 @@ const UUID_BOUNDARIES = {
   more: ['ffffffff-ffff-ffff-ffff-ffffffffffff', crypto.randomUUID().toUpperCase(), crypto.randomUUID(), '{00000000-0000-0000-0000-000000000000}', ''],
 }
 
-export type Boundaries = { core: unknown[]; more: unknown[] }
+export interface Boundaries { core: unknown[]; more: unknown[] }
 
 export interface Leaf {
   /** Where the field is, inside the request part. */
@@ -288,4 +288,3 @@ export function schemaLeaves(schema: unknown, asStrings: boolean, path: (string 
       return out
   }
 }
-

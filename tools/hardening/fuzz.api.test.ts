@@ -45,7 +45,7 @@ describe('hostile input', () => {
     expect(stats.fields.json + stats.fields.query + stats.fields.param).toBeGreaterThan(200)
   }, 900_000)
 
-  it("answers the outsider's five 500s of issue 13 with a 4xx or a rejected record, and writes nothing", async () => {
+  it('answers the outsider\'s five 500s of issue 13 with a 4xx or a rejected record, and writes nothing', async () => {
     const { a } = w
     const before = await snapshot(t)
     const list = await call(t, a.admin, 'GET', `/api/organizations/${a.id}/attendance?start_date=0000-01-01`)
@@ -111,7 +111,7 @@ describe('hostile input', () => {
     // Registration takes the evidence of a challenge (its frames are checked after the photo's size and type).
     const evidence = { mode: 'offline', steps: ['turn_left'], frames: [0, 1, 2].map((i) => ({ t: i * 100, image: 'A'.repeat(64) })) }
     const register = (face_image: string) => call(t, a.member, 'PUT', `/api/members/${a.memberId}/face/update`, { evidence, face_image })
-    const huge = Buffer.alloc(2 * 1024 * 1024 + 100, 0xff).toString('base64')
+    const huge = Buffer.alloc(2 * 1024 * 1024 + 100, 0xFF).toString('base64')
     const tooBig = await register(huge)
     expect(tooBig.status).toBe(413)
     // Not an image: text, a PDF header, an SVG (script-capable), a truncated JPEG, not base64 at all.
@@ -148,7 +148,7 @@ describe('hostile input', () => {
     expect(read.headers.get('content-type')).toMatch(/^application\/json/)
     expect(read.headers.get('x-content-type-options')).toBe('nosniff')
     expect(read.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
-    const search = await call(t, a.admin, 'GET', `/api/organizations/${a.id}/members?q=${encodeURIComponent("%' OR 1=1 --")}`)
+    const search = await call(t, a.admin, 'GET', `/api/organizations/${a.id}/members?q=${encodeURIComponent('%\' OR 1=1 --')}`)
     expect(search.status).toBe(200)
     expect(search.json.data.total).toBe(0)
     // The tables are all still there, and the other members too.

@@ -125,7 +125,7 @@ describe('tenant isolation', () => {
     expect(snapshotDiff(bBefore, await snapshot(t, b.id))).toEqual([])
   }, 300_000)
 
-  it("streams its own organization's live events and none of the other's", async () => {
+  it('streams its own organization\'s live events and none of the other\'s', async () => {
     const { a, b } = w
     const stream = apiRoutes(t.app).find((r) => r.method === 'GET' && r.path.endsWith('/stream'))
     if (!stream) return
@@ -146,7 +146,7 @@ describe('tenant isolation', () => {
     expect(leakIn(reply, b)).toBeNull()
   })
 
-  it("refuses bodies and queries that name the other organization's rows, and never links A's rows to B's", async () => {
+  it('refuses bodies and queries that name the other organization\'s rows, and never links A\'s rows to B\'s', async () => {
     const { a, b } = w
     // Every id-like field set to B's row of that kind.
     const bIds: Record<string, number> = {

@@ -56,7 +56,7 @@ export function apiRoutes(app: TestApp['app']): ApiRoute[] {
 }
 
 export function paramsOf(routePath: string): string[] {
-  return [...routePath.matchAll(/:([A-Za-z_]\w*)/g)].map((m) => m[1]!)
+  return [...routePath.matchAll(/:([A-Z_]\w*)/gi)].map((m) => m[1]!)
 }
 
 // ------------------------------------------------------------------------------------------------ callers
@@ -454,8 +454,7 @@ async function resolveFresh(world: World, routePath: string, org: RichOrg): Prom
       const row = rowsOf(rows)[0] as { id: string } | undefined
       if (!row) throw new Error(`hardening: the world has no capture of the member for :clientId of ${routePath}`)
       value = row.id
-    }
-    else {
+    } else {
       const table = tableFor(routePath, param, tables)
       if (!table) throw new Error(`hardening: cannot tell which table :${param} of ${routePath} names; add it to tableFor in tools/hardening/world.ts`)
       const rows = await world.t.db.execute(sql.raw(`select id from "${table}" where organization_id = ${org.id} order by id desc limit 1`))
@@ -470,7 +469,7 @@ async function resolveFresh(world: World, routePath: string, org: RichOrg): Prom
 
 // ------------------------------------------------------------------------------------------------ queries
 
-type ZDef = { type: string; [k: string]: unknown }
+interface ZDef { type: string; [k: string]: unknown }
 const zdef = (s: unknown): ZDef => (s as { _zod: { def: ZDef } })._zod.def
 function unwrap(s: unknown): ZDef {
   let d = zdef(s)
@@ -511,7 +510,7 @@ export function richQueries(route: ApiRoute): string[] {
 /** Reads what a reply carries as text: JSON/HTML/CSV as is, spreadsheets unzipped sheet by sheet. */
 export function readableText(reply: Reply): string {
   const type = reply.headers.get('content-type') ?? ''
-  const isZip = reply.bytes.length > 4 && reply.bytes[0] === 0x50 && reply.bytes[1] === 0x4b
+  const isZip = reply.bytes.length > 4 && reply.bytes[0] === 0x50 && reply.bytes[1] === 0x4B
   let text = reply.text
   if (isZip || /spreadsheetml|ms-excel/.test(type)) {
     try {

@@ -37,7 +37,7 @@ function pgliteTemplate(): Promise<Blob> {
     const file = path.join(os.tmpdir(), `hadir-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
     if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)])
     const database = await openDatabase({ dataDir: 'memory://' })
-    const client = (database.db as unknown as { $client: { dumpDataDir(c: 'none'): Promise<Blob> } }).$client
+    const client = (database.db as unknown as { $client: { dumpDataDir: (c: 'none') => Promise<Blob> } }).$client
     const dump = await client.dumpDataDir('none')
     await database.close()
     const part = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`
@@ -70,6 +70,7 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
 }
 
 /** The URL of the PostgreSQL database the last createTestApp made (to attach a second instance to it). */
+// eslint-disable-next-line import/no-mutable-exports -- a live binding: tests read the URL createTestApp set last
 export let lastDatabaseUrl: string | null = null
 
 /** An empty PostgreSQL database of its own for one test file (or a copy of `template`); `drop` removes it. */
@@ -160,8 +161,8 @@ export interface TestApp {
   db: Database['db']
   /** Where this app's photo storage writes (a temporary folder). */
   photoDir: string
-  agent(): Agent
-  close(): Promise<void>
+  agent: () => Agent
+  close: () => Promise<void>
 }
 
 export async function createTestApp(options: Partial<AppDeps['options']> = {}, attach?: { databaseUrl: string; secret: string }): Promise<TestApp> {

@@ -5,10 +5,10 @@ import { effectiveKind } from '../../../shared/attendance/kind'
 import { distanceToScore } from '../../../shared/face/match'
 import type { Prepared } from './attendance.checks'
 
+import type { ApprovalStatus, AttendanceStatus } from '../../../shared/attendance/statuses'
+
 /** A second "check in" this long after the first one of the day is a check-out the device did not know to call so. */
 export { LATE_SECOND_CHECKIN_MINUTES } from '../../../shared/attendance/kind'
-
-import type { ApprovalStatus, AttendanceStatus } from '../../../shared/attendance/statuses'
 export type { ApprovalStatus, AttendanceStatus }
 
 /** The columns of a day record that captures change (the rest never moves after the insert). */
@@ -137,7 +137,7 @@ export function fold(existing: DayState | null, p: Prepared, deviceId: number | 
   // An absent value leaves the column as it is (and a new record's column at its default).
   const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<DayState>
   const flags = [...recordFlags].sort()
-  const needsReview = earlier || !p.verifying && !p.autoApprove
+  const needsReview = earlier || (!p.verifying && !p.autoApprove)
   const before = existing?.approvalStatus ?? null
   let approvalStatus: ApprovalStatus
   if (before === 'rejected') approvalStatus = 'rejected'

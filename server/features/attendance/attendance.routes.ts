@@ -187,7 +187,9 @@ export const attendanceRoutes = new Hono<AppEnv>()
     const p = scoped(c)
     const rows = await c
       .get('deps')
-      .database.db.select({
+      .database
+      .db
+      .select({
         id: attendanceRecords.id,
         attendance_date: attendanceRecords.attendanceDate,
         check_in_time: attendanceRecords.checkInTime,

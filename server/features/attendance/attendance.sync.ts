@@ -63,7 +63,7 @@ async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
  * outcome is the same as if each record had been sent alone, one after another.
  */
 export async function applyBatch(ctx: SyncContext, raws: readonly unknown[]): Promise<SyncResult[]> {
-  const results: (SyncResult | undefined)[] = new Array(raws.length)
+  const results: (SyncResult | undefined)[] = Array.from({ length: raws.length })
   const organizationId = ctx.principal.organizationId
   const candidates: { index: number; r: SyncRecord; hash: string }[] = []
   const repeats: number[] = []

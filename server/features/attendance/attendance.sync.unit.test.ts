@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
-import { buildGallery, identify, verify, type MatchOptions } from '../../../shared/face/match'
+import { buildGallery, identify, verify } from '../../../shared/face/match'
 import type { AppDeps } from '../../context'
 import { faceDecision } from './attendance.verify'
 
 // The server's own face decision of a capture (faceDecision, run by the verify job on the probe
 // it derived from the evidence frames) must conclude what identify() and verify() conclude over the same gallery.
-function expected(gallery: ReturnType<typeof buildGallery>, probe: Float32Array, memberId: number, options: MatchOptions) {
-  const hit = identify(gallery, probe, options)
-  if (hit.memberId !== memberId) return 'face_not_verified'
-  return hit.verified ? 'ok' : 'low_match_margin'
-}
 
 /** Park–Miller + Box–Muller: reproducible gaussian numbers. */
 function gaussian(seed: number): () => number {

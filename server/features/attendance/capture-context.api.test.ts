@@ -59,7 +59,7 @@ describe('locations, schedules and the capture context', () => {
     expect((await a.member.get('/api/attendance/members?q=M')).status).toBe(403)
   })
 
-  it("finds a member from their phone's signed QR code, refusing forged, expired and foreign ones", async () => {
+  it('finds a member from their phone\'s signed QR code, refusing forged, expired and foreign ones', async () => {
     const qr = await a.member.get('/api/attendance/qr')
     expect(qr.body.data.token).toMatch(/^HQ1\./)
     const found = await a.petugas.post('/api/attendance/qr/resolve', { token: qr.body.data.token })

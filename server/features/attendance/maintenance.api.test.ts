@@ -40,8 +40,8 @@ describe('maintenance jobs', () => {
     await a.admin.patch(`/api/organizations/${a.id}/settings`, { photo_retention_days: 30 })
     const oldKey = photoKey(a.id, 'attendance', a.memberId)
     const newKey = photoKey(a.id, 'attendance', a.memberId)
-    await t.deps.storage.put(oldKey, new Uint8Array([0xff, 0xd8, 1]))
-    await t.deps.storage.put(newKey, new Uint8Array([0xff, 0xd8, 2]))
+    await t.deps.storage.put(oldKey, new Uint8Array([0xFF, 0xD8, 1]))
+    await t.deps.storage.put(newKey, new Uint8Array([0xFF, 0xD8, 2]))
     await t.db.insert(attendanceRecords).values([
       { organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: '2026-10-01', status: 'present', source: 'mobile', faceImageUrl: oldKey },
       { organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: '2026-11-10', status: 'present', source: 'mobile', faceImageUrl: newKey },
@@ -57,7 +57,7 @@ describe('maintenance jobs', () => {
     // Two captures with evidence as the sync stores it: frames in storage, their keys on the event.
     const capture = async (capturedAt: string) => {
       const keys = [0, 1, 2].map(() => photoKey(a.id, 'attendance', a.memberId))
-      for (const key of keys) await t.deps.storage.put(key, new Uint8Array([0xff, 0xd8, 3]))
+      for (const key of keys) await t.deps.storage.put(key, new Uint8Array([0xFF, 0xD8, 3]))
       const clientId = crypto.randomUUID()
       await t.db.insert(attendanceEvents).values({
         organizationId: a.id,

@@ -20,7 +20,7 @@ export function makeQrToken(secret: string, organizationId: number, memberId: nu
 export type QrCheck = { ok: true; organizationId: number; memberId: number } | { ok: false; code: 'QR_INVALID' | 'QR_EXPIRED' }
 
 export function readQrToken(secret: string, token: string, now = Date.now()): QrCheck {
-  const m = /^HQ1\.(\d{1,9})\.(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(token.trim())
+  const m = /^HQ1\.(\d{1,9})\.(\d{1,9})\.(\d{1,12})\.([\w-]{22})$/.exec(token.trim())
   if (!m) return { ok: false, code: 'QR_INVALID' }
   const body = `${m[1]}.${m[2]}.${m[3]}`
   const expected = Buffer.from(sign(secret, body))

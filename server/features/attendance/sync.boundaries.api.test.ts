@@ -82,8 +82,8 @@ describe('sync: boundary and invalid values in a batch (property)', () => {
     fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: Math.min(max, 40) }),
       fc.string({ unit: 'binary', maxLength: Math.min(max, 40) }),
-      fc.constantFrom('x'.repeat(max), '😀'.repeat(Math.floor(max / 2)), "'; DROP TABLE attendance_events; --"),
-    ).map((s) => s.replace(/\u0000/g, ''))
+      fc.constantFrom('x'.repeat(max), '😀'.repeat(Math.floor(max / 2)), '\'; DROP TABLE attendance_events; --'),
+    ).map((s) => s.replace(/\0/g, ''))
 
   /** A capture the server must apply: the caller's own member (or any active member from the tablet), a past time. */
   function validRecord(caller: Caller): fc.Arbitrary<Record<string, unknown>> {

@@ -146,7 +146,9 @@ export const auditLogRoutes = new Hono<AppEnv>()
     // The people who appear in this organization's log, for the "who" filter.
     const actors = await c
       .get('deps')
-      .database.db.selectDistinct({ id: users.id, name: users.name })
+      .database
+      .db
+      .selectDistinct({ id: users.id, name: users.name })
       .from(auditLog)
       .innerJoin(users, eq(users.id, auditLog.actorUserId))
       .where(and(eq(auditLog.organizationId, p.organizationId), isNotNull(auditLog.actorUserId)))

@@ -121,7 +121,7 @@ describe('sync logs and the audit log', () => {
     expect(await q(`to=${jakartaDay(-1)}`)).toEqual([])
     expect((await q(`entity_type=role&entity_id=${role.body.data.id}`)).map((e) => e.action)).toEqual(['role.create'])
 
-    for (const bad of ['action=%25', "action=role'--", 'cursor=abc', 'limit=101', 'from=2026-13-01', `from=${jakartaDay()}&to=${jakartaDay(-1)}`, 'actor_user_id=0']) {
+    for (const bad of ['action=%25', 'action=role\'--', 'cursor=abc', 'limit=101', 'from=2026-13-01', `from=${jakartaDay()}&to=${jakartaDay(-1)}`, 'actor_user_id=0']) {
       const res = await a.admin.get(`${url}?${bad}`)
       expect([res.status, res.body.error.code], bad).toEqual([422, 'VALIDATION_FAILED'])
     }

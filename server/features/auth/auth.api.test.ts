@@ -84,8 +84,7 @@ describe('dashboard sign-in', () => {
   it('expires sessions and ends them at logout', async () => {
     const agent = await webLogin(t, a.emails.support, a.id)
     expect((await agent.get('/api/auth/me')).status).toBe(200)
-    await t.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(sessions.tokenHash, hashToken(t.deps.secret, agent.cookies.get('hadir_session')!)))
+    await t.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.tokenHash, hashToken(t.deps.secret, agent.cookies.get('hadir_session')!)))
     const expired = await agent.get('/api/auth/me')
     expect(expired.status).toBe(401)
     expect(expired.body.error.code).toBe('UNAUTHENTICATED')

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { eq } from 'drizzle-orm'
 import { z } from 'zod'
-import type { AppEnv } from '../../context'
+import type { AppEnv, Principal } from '../../context'
 import { principalOf, publicRoute, signedIn } from '../../auth/guard'
 import { createSession, destroySession, sessionTokenHash } from '../../auth/session'
 import { verifySecret } from '../../auth/crypto'
@@ -17,7 +17,6 @@ import { claimAttempt, dashboardMemberships, describeMe } from './auth.service'
 import { myInvitations } from '../invitations/membership-invitations.service'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
-import type { Principal } from '../../context'
 
 const loginInput = z.object({ email: pgText(254, { trim: true }), password: pgText(200) })
 const selectInput = z.object({ organization_id: rowId, role_id: rowId.optional() })
@@ -105,4 +104,3 @@ export function authRoutes(limiter: AttemptLimiter) {
       return ok(c, {})
     })
 }
-

@@ -38,7 +38,9 @@ export const deviceAdminRoutes = new Hono<AppEnv>()
   .get('/:id/devices', allow('settings:manage'), validate('param', idParam), async (c) => {
     const rows = await c
       .get('deps')
-      .database.db.select()
+      .database
+      .db
+      .select()
       .from(devices)
       .where(eq(devices.organizationId, scoped(c).organizationId))
       .orderBy(desc(devices.createdAt))
@@ -136,7 +138,9 @@ export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
       const d = deviceOf(c)
       const [org] = await c
         .get('deps')
-        .database.db.select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone })
+        .database
+        .db
+        .select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone })
         .from(organizations)
         .where(eq(organizations.id, d.organizationId))
       return ok(c, { device: { id: d.id, name: d.name }, organization: org! }) // the device's organization (a foreign key)

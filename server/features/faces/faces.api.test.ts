@@ -140,7 +140,7 @@ describe('face registration, verification and withdrawal', () => {
       ['fewer frames than a capture has', async () => formal({ evidence: { ...formal().evidence, frames: [{ t: 0, image: frame }] } }), 422, 'VALIDATION_FAILED'],
       ['offline evidence', async () => formal({ evidence: await renderEvidence(P02, ['turn_left', 'turn_right'], { mode: 'offline' }) }), 422, 'CHALLENGE_REQUIRED'],
       ['a challenge nobody issued', async () => formal(), 422, 'CHALLENGE_UNKNOWN'],
-      ["another member's challenge", async () => formal({ evidence: await registrationEvidence(a.member, P02) }), 422, 'CHALLENGE_UNKNOWN'],
+      ['another member\'s challenge', async () => formal({ evidence: await registrationEvidence(a.member, P02) }), 422, 'CHALLENGE_UNKNOWN'],
       [
         'an attendance challenge',
         async () => {
@@ -177,10 +177,10 @@ describe('face registration, verification and withdrawal', () => {
       ],
       ['a photo held up to the camera', async () => ({ evidence: await registrationEvidence(m.agent, P02, { still: true }), face_image: photoBase64(P02) }), 422, 'LIVENESS_FAILED'],
       ['the turns in the wrong order', async () => ({ evidence: await registrationEvidence(m.agent, P02, { reverseTurns: true }), face_image: photoBase64(P02) }), 422, 'LIVENESS_FAILED'],
-      ["a photo of someone else than the frames'", async () => ({ evidence: await registrationEvidence(m.agent, P02), face_image: photoBase64(P01) }), 422, 'PHOTO_MISMATCH'],
+      ['a photo of someone else than the frames\'', async () => ({ evidence: await registrationEvidence(m.agent, P02), face_image: photoBase64(P01) }), 422, 'PHOTO_MISMATCH'],
       ['a photo of two people', async () => ({ evidence: await registrationEvidence(m.agent, P02), face_image: photoBase64('groups/couple.jpg') }), 422, 'MULTIPLE_FACES'],
       // p01 is already member a's face: nobody else may register it.
-      ["another member's face", async () => ({ evidence: await registrationEvidence(m.agent, P01_LATER), face_image: photoBase64(P01_LATER) }), 409, 'FACE_BELONGS_TO_OTHER_MEMBER'],
+      ['another member\'s face', async () => ({ evidence: await registrationEvidence(m.agent, P01_LATER), face_image: photoBase64(P01_LATER) }), 409, 'FACE_BELONGS_TO_OTHER_MEMBER'],
     ]
     for (const [what, body, status, code] of cases) {
       const res = await register(await body())

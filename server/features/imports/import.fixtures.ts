@@ -27,7 +27,7 @@ export function xlsxOf(rows: (string | number | { f: string; v?: string | number
 }
 
 export function csvOf(rows: string[][], delimiter = ','): string {
-  return rows.map((r) => r.map((v) => (/[",;\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(delimiter)).join('\r\n') + '\r\n'
+  return `${rows.map((r) => r.map((v) => (/[",;\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(delimiter)).join('\r\n')}\r\n`
 }
 
 interface ZipEntry {
@@ -42,7 +42,7 @@ interface ZipEntry {
 /** The entries of a zip (to rebuild a real .xlsx with one part replaced). Only for files this module wrote. */
 function unzip(buf: Buffer): ZipEntry[] {
   let eocd = buf.length - 22
-  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054B50) eocd--
   const count = buf.readUInt16LE(eocd + 10)
   let p = buf.readUInt32LE(eocd + 16)
   const out: ZipEntry[] = []
@@ -68,7 +68,7 @@ function zip(entries: ZipEntry[]): Buffer {
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8')
     const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt32LE(0x04034B50, 0)
     local.writeUInt16LE(20, 4)
     local.writeUInt16LE(0, 6)
     local.writeUInt16LE(e.method, 8)
@@ -77,7 +77,7 @@ function zip(entries: ZipEntry[]): Buffer {
     local.writeUInt32LE(e.size >>> 0, 22)
     local.writeUInt16LE(name.length, 26)
     const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
+    central.writeUInt32LE(0x02014B50, 0)
     central.writeUInt16LE(20, 4)
     central.writeUInt16LE(20, 6)
     central.writeUInt16LE(e.method, 10)
@@ -92,7 +92,7 @@ function zip(entries: ZipEntry[]): Buffer {
   }
   const cd = Buffer.concat(centrals)
   const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt32LE(0x06054B50, 0)
   end.writeUInt16LE(entries.length, 8)
   end.writeUInt16LE(entries.length, 10)
   end.writeUInt32LE(cd.length, 12)
@@ -166,7 +166,7 @@ export async function applyStreamed(t: TestApp, agent: Agent, organizationId: nu
   const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   const res = await t.app.request(`/api/organizations/${organizationId}/members/import/${jobId}/apply`, {
     method: 'POST',
-    headers: { cookie, accept: 'application/x-ndjson', 'content-type': 'application/json' },
+    headers: { cookie, 'accept': 'application/x-ndjson', 'content-type': 'application/json' },
     body: '{}',
   })
   const text = await res.text()

@@ -4,7 +4,6 @@ import type { ParseLimits } from './import.worker'
 // The worker's program. It runs inside the worker as `(workerMain)(require)`, so it must not use anything from this
 // module's scope; `req` is the worker's own require (never written as `require(...)` here, which a bundler rewrites).
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export function workerMain(req: (id: string) => any): void {
   const { parentPort, workerData } = req('node:worker_threads')
   const zlib = req('node:zlib')
@@ -37,7 +36,7 @@ export function workerMain(req: (id: string) => any): void {
     }
     let eocd = -1
     for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65_535); i--) {
-      if (u32(i) === 0x06054b50) {
+      if (u32(i) === 0x06054B50) {
         eocd = i
         break
       }
@@ -45,12 +44,12 @@ export function workerMain(req: (id: string) => any): void {
     if (eocd < 0) throw invalid('This is not a complete .xlsx file')
     const entries = u16(eocd + 10)
     const cdOffset = u32(eocd + 16)
-    if (entries === 0xffff || cdOffset === 0xffffffff) throw invalid('ZIP64 files are not supported')
+    if (entries === 0xFFFF || cdOffset === 0xFFFFFFFF) throw invalid('ZIP64 files are not supported')
     if (entries > limits.maxZipEntries) throw new Refusal('IMPORT_TOO_LARGE', 'The file holds too many parts')
     let total = 0
     let p = cdOffset
     for (let i = 0; i < entries; i++) {
-      if (u32(p) !== 0x02014b50) throw invalid('The zip directory is damaged')
+      if (u32(p) !== 0x02014B50) throw invalid('The zip directory is damaged')
       const flags = u16(p + 8)
       const method = u16(p + 10)
       const compressed = u32(p + 20)
@@ -60,7 +59,7 @@ export function workerMain(req: (id: string) => any): void {
       const local = u32(p + 42)
       p += 46 + nameLength + extraLength + commentLength
       if (flags & 0x1) throw invalid('Encrypted files are not supported')
-      if (u32(local) !== 0x04034b50) throw invalid('The zip entries are damaged')
+      if (u32(local) !== 0x04034B50) throw invalid('The zip entries are damaged')
       const start = local + 30 + u16(local + 26) + u16(local + 28)
       if (start + compressed > buf.length) throw invalid('The zip entries are damaged')
       const data = buf.subarray(start, start + compressed)
@@ -83,7 +82,7 @@ export function workerMain(req: (id: string) => any): void {
   function cellText(cell: any): string {
     if (!cell || typeof cell !== 'object') return ''
     // A formula is never evaluated: its text is the value, like any other text.
-    if (typeof cell.f === 'string' && cell.f !== '') return cut('=' + cell.f)
+    if (typeof cell.f === 'string' && cell.f !== '') return cut(`=${cell.f}`)
     const v = cell.v
     if (v === undefined || v === null) return ''
     if (typeof v === 'string') return cut(v)
@@ -243,4 +242,3 @@ export function workerMain(req: (id: string) => any): void {
     else parentPort.postMessage({ ok: false, code: 'IMPORT_FILE_INVALID', message: 'The file could not be read' })
   }
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */

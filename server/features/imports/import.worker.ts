@@ -55,8 +55,8 @@ export type ParseResult =
 
 /** What the bytes are: an .xlsx (a zip), an old binary .xls (refused), or text we read as CSV. */
 export function sniffFormat(data: Uint8Array): SpreadsheetFormat | 'xls' | 'unknown' {
-  if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b && data[2] === 0x03 && data[3] === 0x04) return 'xlsx'
-  if (data.length >= 8 && data[0] === 0xd0 && data[1] === 0xcf && data[2] === 0x11 && data[3] === 0xe0) return 'xls'
+  if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4B && data[2] === 0x03 && data[3] === 0x04) return 'xlsx'
+  if (data.length >= 8 && data[0] === 0xD0 && data[1] === 0xCF && data[2] === 0x11 && data[3] === 0xE0) return 'xls'
   // Text: no NUL bytes in the first 4 KB (UTF-16 files and binaries have them).
   const head = data.subarray(0, 4096)
   for (const byte of head) if (byte === 0) return 'unknown'

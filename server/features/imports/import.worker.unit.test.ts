@@ -22,7 +22,7 @@ describe('the spreadsheet parser worker', () => {
   })
 
   it('reads Windows-1252 CSV (Excel on Windows) when the bytes are not UTF-8', async () => {
-    const res = await parseSpreadsheet(Buffer.from([...Buffer.from('name\r\nJos'), 0xe9, 0x0d, 0x0a]), 'csv')
+    const res = await parseSpreadsheet(Buffer.from([...Buffer.from('name\r\nJos'), 0xE9, 0x0D, 0x0A]), 'csv')
     expect(res.ok && res.rows[0]!.cells).toEqual(['José'])
   })
 
@@ -50,7 +50,7 @@ describe('the spreadsheet parser worker', () => {
   it('refuses files over the size cap without starting a worker, and tells formats apart by their bytes', async () => {
     expect(await parseSpreadsheet(Buffer.alloc(100), 'csv', { maxFileBytes: 10 })).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' })
     expect(sniffFormat(xlsxOf([['a']]))).toBe('xlsx')
-    expect(sniffFormat(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))).toBe('xls')
+    expect(sniffFormat(Buffer.from([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]))).toBe('xls')
     expect(sniffFormat(Buffer.from('name\nA'))).toBe('csv')
     expect(sniffFormat(Buffer.from([1, 0, 2]))).toBe('unknown')
   })
@@ -66,7 +66,7 @@ describe('reading the header', () => {
   })
 
   it('takes back the apostrophe Hadir puts before formula-like text in its exports', () => {
-    const { rows } = readTable(['name', 'phone'], [{ n: 2, cells: ["'=1+1", "'+62 812"] }])
+    const { rows } = readTable(['name', 'phone'], [{ n: 2, cells: ['\'=1+1', '\'+62 812'] }])
     expect(rows[0]!.values).toMatchObject({ name: '=1+1', phone: '+62 812' })
   })
 

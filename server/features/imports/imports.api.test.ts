@@ -184,7 +184,7 @@ describe('member import and export', () => {
     expect(f2).toMatchObject({ action: 'error', name: '__proto__', errors: [expect.objectContaining({ column: 'email', code: 'invalid_email' })] })
     expect(f3).toMatchObject({ action: 'create', name: 'constructor' })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false)
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false)
     const applied = await a.admin.post(`/api/organizations/${a.id}/members/import/${res.body.data.job_id}/apply`)
     expect(applied.body.data.result.created).toBe(2)
     const stored = (await a.admin.get(`/api/organizations/${a.id}/members?q=F-1`)).body.data.members[0]
@@ -201,11 +201,11 @@ describe('member import and export', () => {
     const parsed = await parseSpreadsheet(xlsx.bytes, 'xlsx')
     if (!parsed.ok) throw new Error(parsed.message)
     expect(parsed.header).toEqual([...HEADER, 'status', 'face_registered', 'last_attendance'])
-    expect(parsed.rows.map((r) => r.cells[0]).sort()).toEqual(["'+1 sneaky", "'-2 sneaky", "'=cmd|calc", "'@SUM(1)"])
+    expect(parsed.rows.map((r) => r.cells[0]).sort()).toEqual(['\'+1 sneaky', '\'-2 sneaky', '\'=cmd|calc', '\'@SUM(1)'])
     const csv = await download(t, a.admin, `/api/organizations/${a.id}/members/export?q=X-&format=csv`)
     const text = csv.bytes.toString('utf8')
     expect(text.startsWith('\uFEFFname,email,phone,member_number')).toBe(true)
-    for (const cell of ["'=cmd|calc", "'+1 sneaky", "'-2 sneaky", "'@SUM(1)"]) expect(text).toContain(cell)
+    for (const cell of ['\'=cmd|calc', '\'+1 sneaky', '\'-2 sneaky', '\'@SUM(1)']) expect(text).toContain(cell)
     expect(text).not.toMatch(/(^|,)[=+\-@]/m)
 
     // The whole organization's export, imported back: nothing to do.
@@ -228,8 +228,8 @@ describe('member import and export', () => {
     const cases: [Buffer | string, string, number, string][] = [
       [Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(2000, 7)]), 'rusak.xlsx', 422, 'IMPORT_FILE_INVALID'],
       [xlsxOf(FILE).subarray(0, 1500), 'terpotong.xlsx', 422, 'IMPORT_FILE_INVALID'],
-      [Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0]), 'lama.xls', 422, 'IMPORT_FILE_INVALID'],
-      [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), 'foto.png', 422, 'IMPORT_FILE_INVALID'],
+      [Buffer.from([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0]), 'lama.xls', 422, 'IMPORT_FILE_INVALID'],
+      [Buffer.from([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0]), 'foto.png', 422, 'IMPORT_FILE_INVALID'],
       ['name,member_number\r\n"Siti,S-1\r\n', 'kutip.csv', 422, 'IMPORT_FILE_INVALID'],
       ['nama_lengkap_saja\r\nSiti\r\n', 'kolom.csv', 422, 'IMPORT_COLUMNS_MISSING'],
       ['name,member_number\r\n', 'kosong.csv', 422, 'IMPORT_EMPTY'],

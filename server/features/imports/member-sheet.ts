@@ -49,8 +49,8 @@ const TEXT = {
     no: 'no',
     meaning: 'What to write',
     descriptions: {
-      name: "The member's full name.",
-      email: "The member's email. Used to match the row when there is no member number.",
+      name: 'The member\'s full name.',
+      email: 'The member\'s email. Used to match the row when there is no member number.',
       phone: 'Phone number (digits, spaces, + - ( ) only).',
       member_number: 'Member number (student, staff or employee number). Rows are matched to members by it.',
       department: 'Department or class name. Missing ones are created.',

@@ -139,7 +139,7 @@ describe('invitations to existing accounts', () => {
     expect((await b.admin.get(`${invitationsOf(b)}?kind=staff`)).body.data.invitations.find((i: { id: number }) => i.id === first.id)).toMatchObject({ status: 'expired' })
   })
 
-  it("tells no organization anything of the person's activity in another: sign-ins, other memberships", async () => {
+  it('tells no organization anything of the person\'s activity in another: sign-ins, other memberships', async () => {
     // One person, staff of both A and B (B by an accepted invitation).
     const person = await staffOfA('dua.tempat@example.com', 'Dua Tempat')
     const id = (await b.admin.post(staffOf(b), { name: 'Dua', email: 'dua.tempat@example.com', role_key: 'manager' })).body.data.invitation.id

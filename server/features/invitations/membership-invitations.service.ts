@@ -301,4 +301,3 @@ export async function numberPromised(tx: Tx, organizationId: number, memberNumbe
 export function assertNotPromised(promised: boolean): void {
   if (promised) throw new ConflictError('Another member already has this number', 'MEMBER_NUMBER_TAKEN', { field: 'member_number' })
 }
-

@@ -118,7 +118,7 @@ describe('leave requests: members ask, admins decide, approved days become excus
     expect((await a.member.post('/api/leave-requests', { kind: 'sick', start_date: addDays(start, 1), end_date: addDays(start, 4), reason: 'Sakit' })).status).toBe(201)
   })
 
-  it("keeps members to their own requests: another's (or another organization's) cannot be seen or cancelled", async () => {
+  it('keeps members to their own requests: another\'s (or another organization\'s) cannot be seen or cancelled', async () => {
     const start = addDays(today(), 60)
     const own = await a.member.post('/api/leave-requests', { kind: 'other', start_date: start, end_date: start, reason: 'Wisuda adik' })
     const id = own.body.data.id
@@ -197,7 +197,7 @@ describe('leave requests: members ask, admins decide, approved days become excus
     expect((await a.member.post('/api/leave-requests', { kind: 'sick', start_date: tue, end_date: tue, reason: 'Lagi' })).body.error.code).toBe('LEAVE_OVERLAP')
   })
 
-  it("follows the member's own schedule: a Saturday worker is excused on Saturday", async () => {
+  it('follows the member\'s own schedule: a Saturday worker is excused on Saturday', async () => {
     const schedule = await b.admin.post(`/api/organizations/${b.id}/schedules`, { name: 'Enam hari', work_days: [1, 2, 3, 4, 5, 6], start_time: '07:00', end_time: '14:00' })
     const dept = await b.admin.post(`/api/organizations/${b.id}/departments`, { name: 'Gudang' })
     await b.admin.patch(`/api/organizations/${b.id}/departments/${dept.body.data.id}`, { work_schedule_id: schedule.body.data.id })
@@ -208,7 +208,7 @@ describe('leave requests: members ask, admins decide, approved days become excus
     expect(approved.body.data.excuse).toEqual([thu, addDays(thu, 1), addDays(thu, 2), addDays(thu, 4)])
     expect(approved.body.data.skipped).toEqual([{ date: addDays(thu, 3), reason: 'day_off' }])
     expect(approved.body.data.leave_request.decision_note).toBeNull()
-    expect((await recordsOf(b.memberId)).map((r) => r.remarks)).toEqual(Array(4).fill('Cuti: Cuti tahunan'))
+    expect((await recordsOf(b.memberId)).map((r) => r.remarks)).toEqual(Array.from({ length: 4 }).fill('Cuti: Cuti tahunan'))
   })
 
   it('rejecting needs a note, writes no attendance, and the member sees why', async () => {
@@ -263,7 +263,7 @@ describe('leave requests: members ask, admins decide, approved days become excus
     expect(all.total).toBe(all.leave_requests.length)
     // Pending ones come first.
     const states = all.leave_requests.map((r: { status: string }) => r.status)
-    expect(states.slice(0, all.pending)).toEqual(Array(all.pending).fill('pending'))
+    expect(states.slice(0, all.pending)).toEqual(Array.from({ length: all.pending }, () => 'pending'))
 
     const approved = (await a.admin.get(`${path}?status=approved`)).body.data
     expect(approved.leave_requests.every((r: { status: string }) => r.status === 'approved')).toBe(true)

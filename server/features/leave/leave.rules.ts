@@ -11,7 +11,6 @@ export { addDays, datesBetween, daysInclusive, isoWeekday, MAX_DAYS_AHEAD, MAX_D
 /** How the kind reads in an excused record's remarks (Indonesian, the organization's working language). */
 export const KIND_REMARK: Record<LeaveKind, string> = { sick: 'Sakit', leave: 'Cuti', permit: 'Izin', other: 'Lainnya' }
 
-
 export interface RangeProblem {
   code: 'LEAVE_END_BEFORE_START' | 'LEAVE_TOO_LONG' | 'LEAVE_TOO_FAR_BACK' | 'LEAVE_TOO_FAR_AHEAD'
   path: 'start_date' | 'end_date'

@@ -1,7 +1,8 @@
 import { and, count, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Db, Tx } from '../../db/client'
-import { attendanceRecordHistory, attendanceRecords, departments, leaveRequests, LEAVE_KINDS, LEAVE_STATUSES, organizationMembers, organizations, users } from '../../db/schema'
+import type { LEAVE_KINDS, LEAVE_STATUSES } from '../../db/schema'
+import { attendanceRecordHistory, attendanceRecords, departments, leaveRequests, organizationMembers, organizations, users } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
 import { memberSchedule, organizationRules } from '../attendance/attendance.schedule'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
@@ -112,7 +113,7 @@ export interface LeaveListQuery {
 }
 
 function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => '\\' + m)
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`)
 }
 
 /** The dashboard's list: filtered, pending first, then by start date (newest first). Dates filter by overlap. */

@@ -27,8 +27,8 @@ describe('member administration: filters, detail, deactivation, deletion, organi
   async function giveFaceAndPhotos(org: OrgWorld, memberId: number) {
     const reference = photoKey(org.id, 'faces', memberId)
     const attendance = photoKey(org.id, 'attendance', memberId)
-    await t.deps.storage.put(reference, new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]))
-    await t.deps.storage.put(attendance, new Uint8Array([0xff, 0xd8, 0xff, 4, 5, 6]))
+    await t.deps.storage.put(reference, new Uint8Array([0xFF, 0xD8, 0xFF, 1, 2, 3]))
+    await t.deps.storage.put(attendance, new Uint8Array([0xFF, 0xD8, 0xFF, 4, 5, 6]))
     await t.db.insert(consents).values({ organizationId: org.id, organizationMemberId: memberId, version: '1' })
     await t.db.insert(memberFaceData).values([0, 1, 2].map((i) => ({ organizationId: org.id, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: crypto.randomBytes(512), faceImageUrl: i === 0 ? reference : null, faceVerified: true })))
     await t.db.insert(attendanceRecords).values({ organizationId: org.id, organizationMemberId: memberId, attendanceDate: '2026-11-16', checkInTime: '07:55', status: 'present', source: 'mobile', faceImageUrl: attendance })
@@ -114,7 +114,7 @@ describe('member administration: filters, detail, deactivation, deletion, organi
     const { files } = await giveFaceAndPhotos(a, id)
     // A capture with evidence as the sync stores it: the key frames in storage, their keys on the event.
     const keys = [0, 1, 2].map(() => photoKey(a.id, 'attendance', id))
-    for (const key of keys) await t.deps.storage.put(key, new Uint8Array([0xff, 0xd8, 0xff, 7]))
+    for (const key of keys) await t.deps.storage.put(key, new Uint8Array([0xFF, 0xD8, 0xFF, 7]))
     const clientId = crypto.randomUUID()
     await t.db.insert(attendanceEvents).values({
       organizationId: a.id,

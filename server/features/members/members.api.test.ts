@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { count, eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { auditLog, organizationMembers, users } from '../../db/schema'
+import { auditLog, organizationMembers } from '../../db/schema'
 
 describe('members, departments and positions', () => {
   let t: TestApp
@@ -86,7 +86,7 @@ describe('members, departments and positions', () => {
     expect((await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { bogus: 1 })).status).toBe(422)
   })
 
-  it("invites a person who has an account of their own instead of attaching it, and only they rename themselves", async () => {
+  it('invites a person who has an account of their own instead of attaching it, and only they rename themselves', async () => {
     // Dewi's account is made by A. B adds the same email: B gets a pending invitation, not Dewi's account.
     const inA = await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Dewi', email: 'dewi@example.com', phone: '0811' })
     expect(inA.status).toBe(201)

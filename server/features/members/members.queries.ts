@@ -28,7 +28,7 @@ export interface MemberView {
 }
 
 function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => '\\' + m)
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`)
 }
 
 export type MemberFilters = Omit<z.infer<typeof memberListQuery>, 'limit' | 'offset'>
@@ -173,4 +173,3 @@ export async function getMember(tx: Tx, organizationId: number, memberId: number
   if (!member) throw new NotFoundError('Member')
   return member
 }
-

@@ -7,7 +7,7 @@ export const optionalText = (max: number) =>
   pgText(max, { trim: true })
     .nullish()
     // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
-    .transform((v) => (v === undefined ? undefined : v ? v : null))
+    .transform((v) => (v === undefined ? undefined : v || null))
 
 export const memberInput = z.object({
   name,

@@ -8,8 +8,7 @@ export const timeOfDay = z
 
 export const timezone = pgText(64).refine((tz) => {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: tz })
-    return true
+    return new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone.length > 0
   } catch {
     return false
   }

@@ -12,7 +12,7 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettin
 function slugify(name: string): string {
   const base = name
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0300-\u036F]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
@@ -25,7 +25,7 @@ async function uniqueSlug(tx: Tx, name: string): Promise<string> {
   const taken = await tx
     .select({ slug: organizations.slug })
     .from(organizations)
-    .where(sql`${organizations.slug} = ${base} or ${organizations.slug} like ${base + '-%'}`)
+    .where(sql`${organizations.slug} = ${base} or ${organizations.slug} like ${`${base}-%`}`)
   const set = new Set(taken.map((t) => t.slug))
   if (!set.has(base)) return base
   for (let i = 2; ; i++) if (!set.has(`${base}-${i}`)) return `${base}-${i}`

@@ -173,7 +173,6 @@ describe('reports', () => {
     const future = await monthlyRecap(t.db, a.id, { month: '2026-12' }, new Date('2026-10-20T14:00:00+07:00'))
     expect(future.totals).toMatchObject({ working_days: 0, present: 0, late: 0, absent: 0, excused: 0 })
     expect(future.members.map((m) => m.name)).toEqual(['Ani Lestari', 'Budi Santoso', 'Citra Dewi', 'Member a'])
-
   })
 
   it('adds up: the monthly recap equals the 31 daily lists of the month, member by member', async () => {
@@ -262,7 +261,7 @@ describe('reports', () => {
     const members = sheetRows(book, 0)
     expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Late minutes', 'Hours worked'])
     expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.absent, m.excused, m.late_minutes, m.hours_worked]))
-    expect(members[3]![1]).toBe("'=1+2")
+    expect(members[3]![1]).toBe('\'=1+2')
 
     const depts = sheetRows(book, 1)
     expect(depts.slice(1)).toEqual([
@@ -292,7 +291,7 @@ describe('reports', () => {
     expect(rows.slice(1)).toEqual([
       ['Ani Lestari', 'A-01', 'Tata Usaha', 'Absent', null, null, 0, 0, null, null],
       ['Budi Santoso', 'B-02', 'Kelas Pagi', 'Absent', null, null, 0, 0, null, null],
-      ['Citra Dewi', "'=1+2", null, 'On time', '07:59', '16:00', 0, 8.02, null, 'Left early'],
+      ['Citra Dewi', '\'=1+2', null, 'On time', '07:59', '16:00', 0, 8.02, null, 'Left early'],
     ])
     expect(rows.length - 1).toBe(r.rows.length)
 
@@ -311,7 +310,7 @@ describe('reports', () => {
 
     // Monthly CSV: one table at a time; the member number "=1+2" cannot run as a formula.
     const members = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=members`)).bytes.toString('utf8')
-    expect(members).toContain("Citra Dewi,'=1+2,,11,2,0,9,0,0,12.02")
+    expect(members).toContain('Citra Dewi,\'=1+2,,11,2,0,9,0,0,12.02')
     expect(members).not.toMatch(/,=1\+2/)
     const depts = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=departments&lang=en`)).bytes.toString('utf8')
     expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,51,1,72,42.53')

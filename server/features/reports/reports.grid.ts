@@ -2,7 +2,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 
 function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => '\\' + m)
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`)
 }
 
 export interface Clock {

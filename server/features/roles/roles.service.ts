@@ -149,7 +149,7 @@ function checkSurface(surface: Surface, permissions: readonly string[]): void {
 function slugify(name: string): string {
   const base = name
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0300-\u036F]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')

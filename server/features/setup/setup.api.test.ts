@@ -91,16 +91,16 @@ describe('cross-site requests', () => {
     const t = await createTestApp()
     try {
       const body = JSON.stringify(valid)
-      const evil = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })
+      const evil = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site', 'origin': 'https://evil.example' })
       expect(evil.status).toBe(403)
       expect(evil.body.error.code).toBe('CROSS_SITE_REQUEST')
-      const evilOrigin = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', origin: 'https://evil.example', host: 'hadir.example' })
+      const evilOrigin = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'origin': 'https://evil.example', 'host': 'hadir.example' })
       expect(evilOrigin.status).toBe(403)
       expect(await counts(t)).toEqual({ orgs: 0, users: 0 })
       // A foreign Origin is refused even when Sec-Fetch-Site claims same-origin.
-      const lying = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'https://evil.example', host: 'hadir.example' })
+      const lying = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', 'origin': 'https://evil.example', 'host': 'hadir.example' })
       expect(lying.status).toBe(403)
-      const same = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'https://hadir.example', host: 'hadir.example' })
+      const same = await t.agent().request('POST', '/api/setup', body, { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', 'origin': 'https://hadir.example', 'host': 'hadir.example' })
       expect(same.status).toBe(201)
     } finally {
       await t.close()

@@ -9,10 +9,9 @@ import { organizations } from '../../db/schema'
 import { ConflictError } from '../../errors'
 import { audit } from '../../audit'
 import type { Tx } from '../../db/client'
-import { organizationInput } from '../organizations/organizations.schemas'
+import { organizationInput, name } from '../organizations/organizations.schemas'
 import { createOrganization } from '../organizations/organizations.service'
 import { createUser, email, findUserByEmail, password } from '../users/users.service'
-import { name } from '../organizations/organizations.schemas'
 
 const setupInput = z.object({
   organization: organizationInput,

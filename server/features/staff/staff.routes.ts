@@ -46,7 +46,9 @@ export const staffRoutes = new Hono<AppEnv>()
     const p = scoped(c)
     const rows = await c
       .get('deps')
-      .database.db.select({
+      .database
+      .db
+      .select({
         member_id: organizationMembers.id,
         user_id: users.id,
         name: users.name,

@@ -70,5 +70,8 @@ export function useAttendanceStream(organizationId: () => string, handlers: { on
 
   onMounted(open)
   onBeforeUnmount(close)
-  return { state, reconnect: () => (close(), open()) }
+  return { state, reconnect: () => {
+    close()
+    open()
+  } }
 }

@@ -36,7 +36,7 @@ function launch(video: string, webgl: boolean): Promise<Browser> {
 // ---------------------------------------------------------------- the bare page's static server
 
 /** Serves the bare page, face-api's browser bundle, the built app's models and wasm files, and the gallery, cacheable. */
-async function bareServer(gallery: unknown): Promise<{ url: string; close(): Promise<void> }> {
+async function bareServer(gallery: unknown): Promise<{ url: string; close: () => Promise<void> }> {
   const files: Record<string, string> = {
     '/bare.html': path.join(ROOT, 'tools', 'bench', 'browser', 'bare.html'),
     '/face-api.esm.js': require.resolve('@vladmandic/face-api/dist/face-api.esm.js'),

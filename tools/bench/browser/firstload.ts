@@ -53,7 +53,7 @@ export async function benchFirstLoad(url: string): Promise<Row[]> {
   return [
     row({
       id: 'phone.js',
-      name: "JS shipped to a member's phone on first load (gzip)",
+      name: 'JS shipped to a member\'s phone on first load (gzip)',
       value: round(gzip / 1024, 1),
       unit: 'KB',
       better: 'lower',

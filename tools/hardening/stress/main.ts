@@ -107,8 +107,8 @@ async function main() {
       if (load.recordsOnServer !== load.records) load.errors += Math.abs(load.records - load.recordsOnServer)
       log(
         `load: ${load.devices} devices x ${SIZE.loadRecords} records (${load.records}, ${load.recordsOnServer} on the server) + ${SIZE.readers} dashboard readers + 1 live stream (${load.streamEvents} events) in ${load.seconds} s: ` +
-          `${load.requests} requests (${load.syncRequests} sync, ${load.readerRequests} reads), ${load.rps} req/s, ${load.recordsPerSecond} records/s; ` +
-          `latency p50 ${load.p50} ms, p95 ${load.p95} ms, p99 ${load.p99} ms (sync p95 ${load.syncP95}, reads p95 ${load.readerP95}); errors ${load.errors}; server peak memory (VmHWM) ${load.peakMemoryMb} MB`,
+        `${load.requests} requests (${load.syncRequests} sync, ${load.readerRequests} reads), ${load.rps} req/s, ${load.recordsPerSecond} records/s; ` +
+        `latency p50 ${load.p50} ms, p95 ${load.p95} ms, p99 ${load.p99} ms (sync p95 ${load.syncP95}, reads p95 ${load.readerP95}); errors ${load.errors}; server peak memory (VmHWM) ${load.peakMemoryMb} MB`,
       )
     }
   }

@@ -56,7 +56,7 @@ export interface ScratchDatabase {
   name: string
   url: string
   sql: postgres.Sql
-  drop(): Promise<void>
+  drop: () => Promise<void>
 }
 
 /** A PostgreSQL database of its own on the shared cluster (dropped at the end; the cluster is never restarted). */

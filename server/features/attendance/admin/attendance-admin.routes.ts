@@ -28,7 +28,7 @@ const photoQuery = z.object({ size: z.enum(['full', 'thumb']).default('full') })
 
 /** The image type from its first bytes (frames are stored as the device sent them: JPEG, PNG or WebP). */
 function imageType(bytes: Uint8Array): string {
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png'
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4E && bytes[3] === 0x47) return 'image/png'
   if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46 && bytes[8] === 0x57 && bytes[9] === 0x45) return 'image/webp'
   return 'image/jpeg'
 }

@@ -119,7 +119,7 @@ describe('the assurance of captures on the dashboard', () => {
   }, 900_000)
   afterAll(() => t.close())
 
-  it("shows each capture's checklist, evidence and state in the record's detail, never where the frames are stored", async () => {
+  it('shows each capture\'s checklist, evidence and state in the record\'s detail, never where the frames are stored', async () => {
     for (const who of [a.admin, a.support, a.manager]) {
       const res = await who.get(path(a, `/${ids.high}`))
       expect(res.status).toBe(200)

@@ -118,7 +118,7 @@ describe('the dashboard attendance list', () => {
   }, 900_000)
   afterAll(() => t.close())
 
-  it("answers the spec's query and shape, with the review fields", async () => {
+  it('answers the spec\'s query and shape, with the review fields', async () => {
     const m = members[2]!
     const data = await list({ start_date: '2026-11-10', end_date: '2026-11-12', member_id: m.id, status: 'present' })
     const expected = seeded.filter((r) => r.organizationMemberId === m.id && r.attendanceDate >= '2026-11-10' && r.attendanceDate <= '2026-11-12' && r.status === 'present')
@@ -286,7 +286,7 @@ describe('the dashboard attendance list', () => {
     expect(data.next_cursor).toBeNull()
   })
 
-  it("never shows another organization's records", async () => {
+  it('never shows another organization\'s records', async () => {
     expect((await b.admin.get(url(a))).status).toBe(404)
     expect((await a.admin.get(url(b))).status).toBe(404)
     const theirs = await b.admin.get(url(b, { ids: String(syncedId) }))
@@ -325,7 +325,7 @@ describe('the dashboard attendance list', () => {
     const first = await list({ limit: 2 })
     const other = await a.admin.get(url(a, { limit: 2, sort: 'name', cursor: first.next_cursor! }))
     expect(other.body.error.code).toBe('INVALID_CURSOR')
-    const forged = Buffer.from(JSON.stringify({ s: 'date:desc', k: ["2026-11-01'; --", 1] })).toString('base64url')
+    const forged = Buffer.from(JSON.stringify({ s: 'date:desc', k: ['2026-11-01\'; --', 1] })).toString('base64url')
     expect((await a.admin.get(url(a, { cursor: forged }))).body.error.code).toBe('INVALID_CURSOR')
   })
 })

@@ -60,7 +60,7 @@ async function rowsOf<T extends Row>(db: Tx, query: SQL): Promise<T[]> {
 }
 
 function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => '\\' + m)
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`)
 }
 
 // ---------- cursors: opaque, tied to the sort they were made for ----------

@@ -13,12 +13,12 @@ interface SseEvent {
 interface Stream {
   status: number
   /** The next event matching `match` (others before it are skipped and kept in `seen`). */
-  next(match: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>
+  next: (match: (e: SseEvent) => boolean, timeoutMs?: number) => Promise<SseEvent>
   /** Every event received so far. */
   seen: SseEvent[]
   /** Resolves when the server ends the stream. */
-  ended(timeoutMs?: number): Promise<boolean>
-  close(): Promise<void>
+  ended: (timeoutMs?: number) => Promise<boolean>
+  close: () => Promise<void>
 }
 
 async function openStream(t: TestApp, agent: Agent, organizationId: number): Promise<Stream> {
@@ -133,7 +133,7 @@ describe('live attendance (Server-Sent Events over LISTEN/NOTIFY)', () => {
     }
   })
 
-  it("tells each organization's dashboards about its own new records only, with ids and kinds, and heartbeats", async () => {
+  it('tells each organization\'s dashboards about its own new records only, with ids and kinds, and heartbeats', async () => {
     const streamA = await openStream(t, a.admin, a.id)
     const streamB = await openStream(t, b.admin, b.id)
     await streamA.next((e) => e.event === 'ready')
