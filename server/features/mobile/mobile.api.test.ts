@@ -105,7 +105,7 @@ describe('mobile sign-in: invitations, PINs, enrolled tablets', () => {
     const tablet = t.agent()
     const enrolled = await tablet.post('/api/devices/enrol', { code: `${code.slice(0, 4)}-${code.slice(4).toLowerCase()}`, name: 'Lobby tablet' })
     expect(enrolled.status).toBe(200)
-    expect(enrolled.body.data).toEqual({ device: { id: created.body.data.id, name: 'Lobby tablet' }, organization: { id: b.id, name: 'Org b' } })
+    expect(enrolled.body.data).toEqual({ device: { id: created.body.data.id, name: 'Lobby tablet' }, organization: { id: b.id, name: 'Org b', timezone: 'Asia/Jakarta' } })
     expect((await t.agent().post('/api/devices/enrol', { code })).status).toBe(404)
     const list = await b.admin.get(`/api/organizations/${b.id}/devices`)
     expect(list.body.data.devices.find((d: { id: number }) => d.id === created.body.data.id).status).toBe('enrolled')
