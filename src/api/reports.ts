@@ -1,6 +1,6 @@
 // Reports (docs/api.md, "Reports"): the daily list and the monthly recap as JSON, and their .xlsx/.csv exports.
 import type { DailyReport, ExportFormat, MonthlyReport, MonthlyTable, ReportDayStatus } from '@shared/reports/types'
-import { ApiError, call, NETWORK, routes } from './client'
+import { ApiError, call, errorFromText, NETWORK, routes } from './client'
 
 export type {
   DailyReport,
@@ -77,10 +77,6 @@ function fileNameOf(disposition: string | null, fallback: string): string {
   return plain?.[1] ?? fallback
 }
 
-interface ErrorBody {
-  error?: { code?: string; message?: string; details?: unknown }
-}
-
 /**
  * Downloads an export and hands it to the browser as a file. Errors (a bad filter, a lost session) become an
  * ApiError the page shows, instead of a download of an error body.
@@ -93,13 +89,7 @@ export async function downloadExport(url: string, fallbackName: string): Promise
     throw new ApiError(0, NETWORK, 'The server could not be reached')
   }
   if (!response.ok) {
-    let body: ErrorBody | null = null
-    try {
-      body = (await response.json()) as ErrorBody
-    } catch {
-      body = null
-    }
-    throw new ApiError(response.status, body?.error?.code ?? `HTTP_${response.status}`, body?.error?.message ?? 'Download failed', body?.error?.details)
+    throw errorFromText(response.status, await response.text())
   }
   const name = fileNameOf(response.headers.get('content-disposition'), fallbackName)
   const blob = await response.blob()
