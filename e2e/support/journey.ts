@@ -57,21 +57,23 @@ export class A11yScan {
 
   async check(page: Page, screen: string): Promise<A11yFinding[]> {
     const started = Date.now()
-    // Entrance animations are jumped to their end (a card fading in is measured at its end colours, not
-    // half-transparent). Finished, not awaited: a page in the background may never advance them. Endless ones
-    // (spinners) are left alone.
+    // Colours are measured at rest: for the scan, no animation or transition runs (a card fading in is measured at
+    // its end colours, not half-transparent), including a card that appears while axe runs, as on a live kiosk,
+    // whose camera keeps producing answers. The style is removed afterwards, so the page goes on as before.
     await page.evaluate(() => {
-      for (const a of document.getAnimations()) {
-        if (a.effect?.getComputedTiming().iterations === Infinity) continue
-        try {
-          a.finish()
-        } catch {
-          // an animation that cannot be finished (no end) is left as it is
-        }
-      }
+      const style = document.createElement('style')
+      style.id = 'a11y-scan-still'
+      style.textContent = '*, *::before, *::after { animation: none !important; transition: none !important; }'
+      document.head.append(style)
     })
     // Legacy mode runs axe in the page itself (no extra blank page in the context, which a kiosk must not get).
-    const results = await new AxeBuilder({ page }).setLegacyMode(true).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+    const axe = new AxeBuilder({ page }).setLegacyMode(true).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    let results: Awaited<ReturnType<AxeBuilder['analyze']>>
+    try {
+      results = await axe.analyze()
+    } finally {
+      await page.evaluate(() => document.getElementById('a11y-scan-still')?.remove()).catch(() => undefined)
+    }
     const found = results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ screen, url: new URL(page.url()).pathname, id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }))
