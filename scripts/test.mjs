@@ -88,6 +88,10 @@ async function vitestStage() {
   if (workers) args.push(`--maxWorkers=${workers}`)
   const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args)
   const report = readJson(out)
+  if (report?.testResults) {
+    const files = report.testResults.map((f) => ({ at: path.relative(root, f.name), ms: (f.endTime ?? 0) - (f.startTime ?? 0) }))
+    console.log(`[vitest] slowest files: ${files.sort((a, b) => b.ms - a.ms).slice(0, 8).map((f) => `${minutes(f.ms)} ${f.at}`).join(', ')}`)
+  }
   if (report) {
     totals.passed += report.numPassedTests
     totals.failed += report.numFailedTests
@@ -169,6 +173,7 @@ async function e2eStage() {
       env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR },
     })
     const report = readJson(out)
+    if (report) console.log(`[e2e] slowest: ${slowestTests(report, 8)}`)
     if (report?.stats) {
       totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
       totals.failed += report.stats.unexpected
@@ -189,6 +194,19 @@ async function e2eStage() {
     await admin.end()
   }
   took.e2e = Date.now() - t0
+}
+
+/** The n longest browser tests of a Playwright JSON report, as "1.2 min file:line", to see where the stage's time goes. */
+function slowestTests(report, n) {
+  const all = []
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) all.push({ at: `${spec.file}:${spec.line}`, ms: (test.results ?? []).reduce((a, r) => a + (r.duration ?? 0), 0) })
+    }
+    for (const child of suite.suites ?? []) walk(child)
+  }
+  for (const suite of report.suites ?? []) walk(suite)
+  return all.sort((a, b) => b.ms - a.ms).slice(0, n).map((t) => `${minutes(t.ms)} ${t.at}`).join(', ')
 }
 
 async function dockerStage() {
