@@ -2,7 +2,8 @@
 // frames for as long as the screen is open — one frame in flight at a time, so the preview (a plain <video>) stays
 // fluid whatever the analysis costs.
 import { onBeforeUnmount, readonly, ref, type Ref } from 'vue'
-import { attachFrontCamera, CameraError, type CameraOptions, type CameraProblem, stopStream } from '~/face/camera'
+import type { CameraOptions, CameraProblem } from '~/face/camera'
+import { useCameraStream } from './useCameraStream'
 
 export type KioskCameraStatus = 'idle' | 'camera' | 'loading' | 'running' | 'error'
 export type KioskCameraProblem = CameraProblem | 'engine'
@@ -27,23 +28,20 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
   const progress = ref(0)
   /** While paused the camera stays open (the preview keeps running) but no frame is analysed. */
   const paused = ref(false)
-  let stream: MediaStream | null = null
+  const camera = useCameraStream(video)
   let running = false
-  let disposed = false
 
   async function start(): Promise<void> {
-    if (running || disposed) return
+    if (running || camera.disposed()) return
     problem.value = null
     status.value = 'camera'
-    try {
-      stream = await attachFrontCamera(video.value, stream, options.camera?.())
-    } catch (error) {
-      stream = null
-      problem.value = error instanceof CameraError ? error.problem : 'unknown'
+    const cameraProblem = await camera.open(options.camera?.())
+    if (cameraProblem) {
+      problem.value = cameraProblem
       status.value = 'error'
       return
     }
-    if (disposed) return stop()
+    if (camera.disposed()) return stop()
     if (analyser.prepare) {
       status.value = 'loading'
       try {
@@ -54,7 +52,7 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
         status.value = 'error'
         return
       }
-      if (disposed) return stop()
+      if (camera.disposed()) return stop()
     }
     status.value = 'running'
     if (analyser.analyse) void loop()
@@ -89,9 +87,7 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
 
   function stop(): void {
     running = false
-    stopStream(stream)
-    stream = null
-    if (video.value) video.value.srcObject = null
+    camera.close()
     if (status.value !== 'error') status.value = 'idle'
   }
 
@@ -100,10 +96,8 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
     void start()
   }
 
-  onBeforeUnmount(() => {
-    disposed = true
-    stop()
-  })
+  // The stream closes itself on unmount (useCameraStream); the analysis stops with it.
+  onBeforeUnmount(stop)
 
   return { status: readonly(status), problem: readonly(problem), progress: readonly(progress), paused, start, stop, retry }
 }

@@ -7,7 +7,8 @@
 import { computed, onBeforeUnmount, readonly, ref, shallowRef, type Ref } from 'vue'
 import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, type LivenessState } from '@shared/face/liveness'
 import { checkFaceQuality } from '@shared/face/quality'
-import { attachFrontCamera, CameraError, type CameraProblem, grabFrame, stopStream } from './camera'
+import { useCameraStream } from '~/composables/useCameraStream'
+import { type CameraProblem, grabFrame } from './camera'
 import { ChallengeRun } from './challenge-run'
 import { type CaptureChallenge, type KeptFrame, type StoredEvidence, storedEvidence } from './evidence'
 import { loadFaceEngine, type FaceEngine } from './engine'
@@ -77,10 +78,9 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
 
   let run: ChallengeRun<Blob> | null = null
   let photo: Blob | null = null
-  let stream: MediaStream | null = null
+  const camera = useCameraStream(video)
   let engine: FaceEngine | null = null
   let running = false
-  let disposed = false
   let previousBox: FaceBox | null = null
   let noticeTimer: ReturnType<typeof setTimeout> | null = null
 
@@ -113,7 +113,7 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
   }
 
   async function start(): Promise<void> {
-    if (running || disposed) return
+    if (running || camera.disposed()) return
     problem.value = null
     challengeError.value = null
     result.value = null
@@ -121,15 +121,13 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     // Asked for at once: the server answers while the camera and the models start.
     const pending = options.challenge()
     pending.catch(() => undefined)
-    try {
-      stream = await attachFrontCamera(video.value, stream)
-    } catch (error) {
-      stream = null
-      problem.value = error instanceof CameraError ? error.problem : 'unknown'
+    const cameraProblem = await camera.open()
+    if (cameraProblem) {
+      problem.value = cameraProblem
       status.value = 'error'
       return
     }
-    if (disposed) return stop()
+    if (camera.disposed()) return stop()
     status.value = 'loading'
     try {
       engine = await loadFaceEngine((p) => (progress.value = p.fraction))
@@ -140,8 +138,8 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
       status.value = 'error'
       return
     }
-    if (disposed) return stop()
-    if (!(await takeChallenge(pending)) || disposed) return
+    if (camera.disposed()) return stop()
+    if (!(await takeChallenge(pending)) || camera.disposed()) return
     beginRun()
     void loop()
   }
@@ -245,20 +243,18 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     }
     if (!engine || running) return
     status.value = 'loading'
-    if (!(await takeChallenge(options.challenge())) || disposed) return
+    if (!(await takeChallenge(options.challenge())) || camera.disposed()) return
     beginRun()
     void loop()
   }
 
   function stop(): void {
     running = false
-    stopStream(stream)
-    stream = null
-    if (video.value) video.value.srcObject = null
+    camera.close()
   }
 
+  // The stream closes itself on unmount (useCameraStream); the inference and the notice stop with it.
   onBeforeUnmount(() => {
-    disposed = true
     if (noticeTimer) clearTimeout(noticeTimer)
     stop()
   })
