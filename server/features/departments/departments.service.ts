@@ -1,9 +1,10 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { Tx } from '../../db/client'
-import { departments, organizationMembers, workSchedules } from '../../db/schema'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors'
+import { departments, workSchedules } from '../../db/schema'
+import { NotFoundError, ValidationError } from '../../errors'
 import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
+import { assertNameFree, deleteUnused, departmentUnit, memberCount } from '../structure/structure.service'
 import type { departmentInput, departmentPatch } from './departments.schemas'
 
 /** The organization's departments with how many members each holds, by name. */
@@ -14,7 +15,7 @@ export function listDepartments(ctx: ServiceContext) {
       name: departments.name,
       code: departments.code,
       work_schedule_id: departments.workScheduleId,
-      members: sql<number>`(select count(*)::int from ${organizationMembers} om where om.department_id = "departments"."id" and om.organization_id = ${ctx.organizationId})`,
+      members: memberCount(departmentUnit, ctx.organizationId),
     })
     .from(departments)
     .where(eq(departments.organizationId, ctx.organizationId))
@@ -23,7 +24,7 @@ export function listDepartments(ctx: ServiceContext) {
 
 export function createDepartment(ctx: ServiceContext, input: z.infer<typeof departmentInput>) {
   return transaction(ctx, async (tx) => {
-    await assertNameFree(tx, ctx.organizationId, input.name)
+    await assertNameFree(tx, departmentUnit, ctx.organizationId, input.name)
     if (input.work_schedule_id) await assertSchedule(tx, ctx.organizationId, input.work_schedule_id)
     const [created] = await tx
       .insert(departments)
@@ -36,7 +37,7 @@ export function createDepartment(ctx: ServiceContext, input: z.infer<typeof depa
 
 export function updateDepartment(ctx: ServiceContext, id: number, input: z.infer<typeof departmentPatch>) {
   return transaction(ctx, async (tx) => {
-    if (input.name) await assertNameFree(tx, ctx.organizationId, input.name, id)
+    if (input.name) await assertNameFree(tx, departmentUnit, ctx.organizationId, input.name, id)
     if (input.work_schedule_id) await assertSchedule(tx, ctx.organizationId, input.work_schedule_id)
     const [updated] = await tx
       .update(departments)
@@ -51,24 +52,7 @@ export function updateDepartment(ctx: ServiceContext, id: number, input: z.infer
 
 /** A department that still has members is refused (409 IN_USE): they would silently lose it. */
 export function deleteDepartment(ctx: ServiceContext, id: number) {
-  return transaction(ctx, async (tx) => {
-    const [row] = await tx.select({ id: departments.id, name: departments.name }).from(departments).where(and(eq(departments.id, id), eq(departments.organizationId, ctx.organizationId)))
-    if (!row) throw new NotFoundError('Department')
-    const [used] = await tx.select({ n: count() }).from(organizationMembers).where(and(eq(organizationMembers.organizationId, ctx.organizationId), eq(organizationMembers.departmentId, id)))
-    const n = used?.n ?? 0
-    if (n > 0) throw new ConflictError(`${n} member(s) are in this department: move them first`, 'IN_USE', { members: n })
-    await tx.delete(departments).where(and(eq(departments.id, id), eq(departments.organizationId, ctx.organizationId)))
-    await auditBy(tx, ctx, { action: 'department.delete', entityType: 'department', entityId: id, details: { name: row.name } })
-    return { deleted: true }
-  })
-}
-
-async function assertNameFree(tx: Tx, organizationId: number, name: string, exceptId?: number): Promise<void> {
-  const [dup] = await tx
-    .select({ id: departments.id })
-    .from(departments)
-    .where(and(eq(departments.organizationId, organizationId), sql`lower(${departments.name}) = lower(${name})`, exceptId === undefined ? undefined : sql`${departments.id} <> ${exceptId}`))
-  if (dup) throw new ConflictError('A department with this name exists', 'DUPLICATE_NAME', { field: 'name' })
+  return deleteUnused(ctx, departmentUnit, id)
 }
 
 async function assertSchedule(tx: Tx, organizationId: number, scheduleId: number): Promise<void> {

@@ -5,23 +5,13 @@ import { organizationMembers, organizations, type OrganizationSettings } from '.
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import type { OrganizationInput } from './organizations.schemas'
 import { NotFoundError } from '../../errors'
+import { slugify } from '../../lib/slug'
 
 /** Every setting's value before an admin changes it (shared with the dashboard). */
 export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<Required<OrganizationSettings>> = SHARED_DEFAULTS
 
-function slugify(name: string): string {
-  const base = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036F]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 40)
-  return base || 'org'
-}
-
 async function uniqueSlug(tx: Tx, name: string): Promise<string> {
-  const base = slugify(name)
+  const base = slugify(name, 40, 'org')
   const taken = await tx
     .select({ slug: organizations.slug })
     .from(organizations)

@@ -1,9 +1,9 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { z } from 'zod'
-import type { Tx } from '../../db/client'
-import { organizationMembers, positions } from '../../db/schema'
-import { ConflictError, NotFoundError } from '../../errors'
+import { positions } from '../../db/schema'
+import { NotFoundError } from '../../errors'
 import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
+import { assertNameFree, deleteUnused, memberCount, positionUnit } from '../structure/structure.service'
 import type { positionInput, positionPatch } from './positions.schemas'
 
 /** The organization's positions with how many members hold each, by name. */
@@ -12,7 +12,7 @@ export function listPositions(ctx: ServiceContext) {
     .select({
       id: positions.id,
       name: positions.name,
-      members: sql<number>`(select count(*)::int from ${organizationMembers} om where om.position_id = "positions"."id" and om.organization_id = ${ctx.organizationId})`,
+      members: memberCount(positionUnit, ctx.organizationId),
     })
     .from(positions)
     .where(eq(positions.organizationId, ctx.organizationId))
@@ -21,7 +21,7 @@ export function listPositions(ctx: ServiceContext) {
 
 export function createPosition(ctx: ServiceContext, input: z.infer<typeof positionInput>) {
   return transaction(ctx, async (tx) => {
-    await assertNameFree(tx, ctx.organizationId, input.name)
+    await assertNameFree(tx, positionUnit, ctx.organizationId, input.name)
     const [created] = await tx.insert(positions).values({ organizationId: ctx.organizationId, name: input.name }).returning({ id: positions.id, name: positions.name })
     await auditBy(tx, ctx, { action: 'position.create', entityType: 'position', entityId: created!.id })
     return created!
@@ -30,7 +30,7 @@ export function createPosition(ctx: ServiceContext, input: z.infer<typeof positi
 
 export function renamePosition(ctx: ServiceContext, id: number, input: z.infer<typeof positionPatch>) {
   return transaction(ctx, async (tx) => {
-    await assertNameFree(tx, ctx.organizationId, input.name, id)
+    await assertNameFree(tx, positionUnit, ctx.organizationId, input.name, id)
     const [updated] = await tx
       .update(positions)
       .set({ name: input.name, updatedAt: new Date() })
@@ -44,22 +44,5 @@ export function renamePosition(ctx: ServiceContext, id: number, input: z.infer<t
 
 /** A position members still hold is refused (409 IN_USE). */
 export function deletePosition(ctx: ServiceContext, id: number) {
-  return transaction(ctx, async (tx) => {
-    const [row] = await tx.select({ id: positions.id, name: positions.name }).from(positions).where(and(eq(positions.id, id), eq(positions.organizationId, ctx.organizationId)))
-    if (!row) throw new NotFoundError('Position')
-    const [used] = await tx.select({ n: count() }).from(organizationMembers).where(and(eq(organizationMembers.organizationId, ctx.organizationId), eq(organizationMembers.positionId, id)))
-    const n = used?.n ?? 0
-    if (n > 0) throw new ConflictError(`${n} member(s) hold this position: change it first`, 'IN_USE', { members: n })
-    await tx.delete(positions).where(and(eq(positions.id, id), eq(positions.organizationId, ctx.organizationId)))
-    await auditBy(tx, ctx, { action: 'position.delete', entityType: 'position', entityId: id, details: { name: row.name } })
-    return { deleted: true }
-  })
-}
-
-async function assertNameFree(tx: Tx, organizationId: number, name: string, exceptId?: number): Promise<void> {
-  const [dup] = await tx
-    .select({ id: positions.id })
-    .from(positions)
-    .where(and(eq(positions.organizationId, organizationId), sql`lower(${positions.name}) = lower(${name})`, exceptId === undefined ? undefined : sql`${positions.id} <> ${exceptId}`))
-  if (dup) throw new ConflictError('A position with this name exists', 'DUPLICATE_NAME', { field: 'name' })
+  return deleteUnused(ctx, positionUnit, id)
 }

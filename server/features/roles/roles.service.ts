@@ -4,6 +4,7 @@ import { memberRoles, rolePermissions, roles, sessions } from '../../db/schema'
 import { PERMISSIONS, SYSTEM_ROLES, type Permission, type Surface, type SystemRoleKey } from '../../../shared/permissions'
 import { allowedOnSurface, RESERVED_ROLE_KEYS, RESERVED_ROLE_NAMES } from '../../../shared/role-surfaces'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
+import { slugify } from '../../lib/slug'
 
 const ROLE_NAMES: Record<SystemRoleKey, string> = {
   petugas: 'Petugas',
@@ -146,17 +147,6 @@ function checkSurface(surface: Surface, permissions: readonly string[]): void {
   }
 }
 
-function slugify(name: string): string {
-  const base = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036F]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 32)
-  return base || 'role'
-}
-
 /** A name no other role of the organization (nor a system role) has, compared without case. */
 async function assertNameFree(tx: Tx, organizationId: number, name: string, exceptId?: number): Promise<void> {
   const wanted = name.trim().toLowerCase()
@@ -171,7 +161,7 @@ async function assertNameFree(tx: Tx, organizationId: number, name: string, exce
 
 /** A stable key from the name at creation ("Ketua Kelas" -> "ketua-kelas"); never a system role's key. */
 async function uniqueKey(tx: Tx, organizationId: number, name: string): Promise<string> {
-  const base = slugify(name)
+  const base = slugify(name, 32, 'role')
   const taken = new Set(
     (await tx.select({ key: roles.key }).from(roles).where(rolesVisibleIn(organizationId))).map((r) => r.key),
   )
