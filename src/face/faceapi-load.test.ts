@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { manifestBytes } from './pipeline'
+import { manifestBytes } from './faceapi-load'
 
 const models = path.resolve('node_modules/@vladmandic/face-api/model')
 
