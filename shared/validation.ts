@@ -17,6 +17,12 @@
 //                 `max` characters                                                               -> text, jsonb
 //   pgArray       an array of at most `max` elements
 //   pgUuid        a UUID in its lowercase form                                                    -> uuid
+//   timeOfDay     a wall-clock time HH:MM or HH:MM:SS, answered as HH:MM:SS                       -> time
+//   name          the name of anything an admin names (organization, member, department, ...): trimmed, 1..120
+//   optionalText  trimmed text that may be absent (left alone) or empty (cleared: null)
+//
+// issueDetails() is how a refusal is described: the server's 422 lists these, and a form that checks its input with
+// the same schema reads its own refusals through the same function, so both say the same thing under the field.
 //
 // Values from a query string or a path arrive as strings: use queryInt/rowIdParam there (z.coerce underneath), the
 // others in JSON bodies.
@@ -84,6 +90,12 @@ export const pgInstant = z.iso
     },
     { error: `Use a time between ${INSTANT_MIN} and ${INSTANT_MAX}`, abort: true },
   )
+
+/** A wall-clock time, 24-hour "08:00" or "08:00:30"; the value is always "HH:MM:SS". */
+export const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'Use 24-hour time, e.g. 08:00')
+  .transform((v) => (v.length === 5 ? `${v}:00` : v))
 
 // ------------------------------------------------------------------------------------------------ numbers
 
@@ -166,7 +178,47 @@ export function pgText(max: number, opts: TextOptions = {}) {
   return s.max(max, opts.maxMessage).refine(hasNoNul, { error: NUL_MESSAGE }).refine(isWellFormed, { error: UNICODE_MESSAGE })
 }
 
+/** The longest name of anything an admin names. */
+export const NAME_MAX = 120
+
+/** The name of an organization, member, department, position, schedule, location, tablet, ...: trimmed, required. */
+export const name = pgText(NAME_MAX, { trim: true, min: 1, minMessage: 'Required' })
+
+/** Optional text of at most `max` characters, trimmed. */
+export const optionalText = (max: number) =>
+  pgText(max, { trim: true })
+    .nullish()
+    // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
+    .transform((v) => (v === undefined ? undefined : v || null))
+
 /** An array of [min, max] elements. */
 export function pgArray<T extends z.ZodType>(element: T, max: number, min = 0) {
   return z.array(element).min(min).max(max)
+}
+
+// ------------------------------------------------------------------------------------------------ refusals
+
+/** One refused field as the server's 422 lists it (and as a form's own check sees it): path joined with dots. */
+export interface IssueDetail {
+  path: string
+  message: string
+  code: string
+  minimum?: number
+  maximum?: number
+  format?: string
+}
+
+/** zod's issues as the API describes them: path, message and code, plus the limit a UI needs to say it in words. */
+export function issueDetails(issues: readonly z.core.$ZodIssue[]): IssueDetail[] {
+  return issues.map((i) => {
+    const issue = i as typeof i & { minimum?: unknown; maximum?: unknown; format?: unknown }
+    return {
+      path: i.path.join('.'),
+      message: i.message,
+      code: i.code,
+      ...(issue.minimum !== undefined && { minimum: Number(issue.minimum) }),
+      ...(issue.maximum !== undefined && { maximum: Number(issue.maximum) }),
+      ...(typeof issue.format === 'string' && { format: issue.format }),
+    }
+  })
 }

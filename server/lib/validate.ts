@@ -1,6 +1,7 @@
 import { zValidator } from '@hono/zod-validator'
 import type { MiddlewareHandler, ValidationTargets } from 'hono'
 import type { z } from 'zod'
+import { issueDetails } from '../../shared/validation'
 import { ValidationError } from '../errors'
 
 /** The largest value of a PostgreSQL `integer` (every id column is one). */
@@ -117,17 +118,7 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
   const mw = zValidator(target, schema, (result) => {
     if (!result.success) {
       // Path, message and code for every bad field, plus the limit a UI needs to say it in the member's language.
-      const details = result.error.issues.map((i) => {
-        const issue = i as typeof i & { minimum?: unknown; maximum?: unknown; format?: unknown }
-        return {
-          path: i.path.join('.'),
-          message: i.message,
-          code: i.code,
-          ...(issue.minimum !== undefined && { minimum: Number(issue.minimum) }),
-          ...(issue.maximum !== undefined && { maximum: Number(issue.maximum) }),
-          ...(typeof issue.format === 'string' && { format: issue.format }),
-        }
-      })
+      const details = issueDetails(result.error.issues)
       throw new ValidationError('Some fields are invalid', details)
     }
     const unsafe = databaseSafetyIssues(schema, result.data)

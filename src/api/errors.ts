@@ -1,6 +1,8 @@
 // Turns API failures into sentences a member understands, in the interface language. Every code with a sentence
 // in locales/*.json under "errors" is translated; an unknown code falls back to a sentence chosen by HTTP status,
 // never to the server's English text.
+import { issueDetails } from '@shared/validation'
+import type { ZodError } from 'zod'
 import { i18n } from '~/modules/i18n'
 import { ApiError } from './client'
 
@@ -61,6 +63,8 @@ function issueFor(issue: ZodIssue, path: string): FieldIssue {
       const min = limit(issue.minimum, message)
       if (min === null) return { key: 'validation.invalid' }
       if (isText) return min <= 1 ? { key: 'validation.required' } : { key: 'validation.minLength', params: { min } }
+      // An empty list where one item is needed (a schedule's working days).
+      if (min <= 1 && /\barray\b/.test(message)) return { key: 'validation.required' }
       return { key: 'validation.minNumber', params: { min } }
     }
     case 'too_big': {
@@ -93,12 +97,24 @@ export function fieldIssues(error: unknown): Record<string, FieldIssue> {
   const issues = Array.isArray(details) ? details : Array.isArray(details?.issues) ? details.issues : []
   // A specific code (PIN_TOO_SIMPLE, PASSWORD_REQUIRED) says more than the generic issue text.
   const specific = error.code !== 'VALIDATION_FAILED' && i18n.global.te(`errors.${error.code}`, 'en')
+  return byPath(issues, specific ? `errors.${error.code}` : null)
+}
+
+function byPath(issues: readonly ZodIssue[], key: string | null): Record<string, FieldIssue> {
   const out: Record<string, FieldIssue> = {}
   for (const issue of issues) {
     const path = Array.isArray(issue.path) ? issue.path.join('.') : String(issue.path ?? '')
-    if (path && !out[path]) out[path] = specific ? { key: `errors.${error.code}` } : issueFor(issue, path)
+    if (path && !out[path]) out[path] = key ? { key } : issueFor(issue, path)
   }
   return out
+}
+
+/**
+ * What a form's own check with a server schema (shared/) refused, field by field: the same messages as the server's
+ * 422 for the same value, since both describe zod's issues with shared/validation.ts's issueDetails.
+ */
+export function schemaIssues(error: ZodError): Record<string, FieldIssue> {
+  return byPath(issueDetails(error.issues), null)
 }
 
 export function issueMessage(issue: FieldIssue | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import { computed, ref } from 'vue'
-import { errorMessage, type FieldIssue, fieldIssues, issueMessage } from '~/api/errors'
+import type { z } from 'zod'
+import { errorMessage, type FieldIssue, fieldIssues, issueMessage, schemaIssues } from '~/api/errors'
 
 /**
  * A form's submit state: busy flag, field errors (from the server's 422 or the view's own checks) and one general
@@ -18,6 +19,22 @@ export function useForm() {
 
   function setIssue(path: string, key: string, params?: Record<string, unknown>): void {
     issues.value = { ...issues.value, [path]: { key, params } }
+  }
+
+  /**
+   * Checks a value with the server's own schema (shared/): each refused field gets the message the server's 422 would
+   * give it, or the form's own key for that field in `messages`; a field that already has a message keeps it.
+   * Returns the parsed value, or undefined when something was refused.
+   */
+  function check<S extends z.ZodType>(schema: S, value: unknown, messages: Record<string, string> = {}): z.output<S> | undefined {
+    const result = schema.safeParse(value)
+    if (result.success) return result.data
+    const found = schemaIssues(result.error)
+    for (const path of Object.keys(found)) {
+      if (messages[path]) found[path] = { key: messages[path] }
+    }
+    issues.value = { ...found, ...issues.value }
+    return undefined
   }
 
   function reset(): void {
@@ -48,5 +65,5 @@ export function useForm() {
 
   const hasIssues = computed(() => Object.keys(issues.value).length > 0)
 
-  return { busy, issues, hasIssues, failure, generalError, fieldError, setIssue, reset, submit }
+  return { busy, issues, hasIssues, failure, generalError, fieldError, setIssue, check, reset, submit }
 }

@@ -1,12 +1,2 @@
-import { z } from 'zod'
-import { pgDouble, pgInt } from '../../../shared/validation'
-import { name } from '../organizations/organizations.schemas'
-
-export const locationInput = z.object({
-  name,
-  latitude: pgDouble(-90, 90).nullable().optional(),
-  longitude: pgDouble(-180, 180).nullable().optional(),
-  radius_meters: pgInt(10, 100_000).default(100),
-})
-
-export const locationPatch = locationInput.partial().strict()
+// A location is validated with the schema the dashboard's structure editor shares (shared/organization/structure.ts).
+export { locationInput, locationPatch } from '../../../shared/organization/structure'

@@ -1,13 +1,8 @@
 import { z } from 'zod'
-import { pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
-import { name } from '../organizations/organizations.schemas'
+import { name, optionalText, pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
 import { email } from '../users/users.service'
 
-export const optionalText = (max: number) =>
-  pgText(max, { trim: true })
-    .nullish()
-    // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
-    .transform((v) => (v === undefined ? undefined : v || null))
+export { optionalText }
 
 export const memberInput = z.object({
   name,

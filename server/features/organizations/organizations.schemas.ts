@@ -1,10 +1,9 @@
 import { z } from 'zod'
-import { pgInt, pgText, rowIdParam } from '../../../shared/validation'
+import { lateTolerance } from '../../../shared/organization/structure'
+import { name, pgText, rowIdParam, timeOfDay } from '../../../shared/validation'
 
-export const timeOfDay = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'Use 24-hour time, e.g. 08:00')
-  .transform((v) => (v.length === 5 ? `${v}:00` : v))
+// A name and a time of day are checked the same everywhere, the dashboard's forms included (shared/validation.ts).
+export { name, timeOfDay }
 
 export const timezone = pgText(64).refine((tz) => {
   try {
@@ -14,14 +13,12 @@ export const timezone = pgText(64).refine((tz) => {
   }
 }, 'Unknown timezone')
 
-export const name = pgText(120, { trim: true, min: 1, minMessage: 'Required' })
-
 export const organizationInput = z.object({
   name,
   timezone: timezone.default('Asia/Jakarta'),
   work_start_time: timeOfDay.default('08:00:00'),
   work_end_time: timeOfDay.default('16:00:00'),
-  late_tolerance_minutes: pgInt(0, 240).default(15),
+  late_tolerance_minutes: lateTolerance.default(15),
 })
 export type OrganizationInput = z.infer<typeof organizationInput>
 
@@ -31,7 +28,7 @@ export const organizationPatch = z
     timezone: timezone.optional(),
     work_start_time: timeOfDay.optional(),
     work_end_time: timeOfDay.optional(),
-    late_tolerance_minutes: pgInt(0, 240).optional(),
+    late_tolerance_minutes: lateTolerance.optional(),
   })
   .strict()
 
