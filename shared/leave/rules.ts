@@ -1,6 +1,8 @@
 // Leave requests (sakit / cuti / izin): the kinds, states and limits the server enforces and the phone's form checks
 // before sending. One copy for both sides.
+import { z } from 'zod'
 import { addDays } from '../calendar'
+import { pgDate, pgText } from '../validation'
 
 export const LEAVE_KINDS = ['sick', 'leave', 'permit', 'other'] as const
 export type LeaveKind = (typeof LEAVE_KINDS)[number]
@@ -28,3 +30,18 @@ export interface RangeLimits {
 export function rangeLimits(today: string): RangeLimits {
   return { today, earliest_start: addDays(today, -MAX_DAYS_BACK), latest_start: addDays(today, MAX_DAYS_AHEAD), max_days: MAX_LEAVE_DAYS }
 }
+
+/** A member's request (POST /api/leave-requests); the dates' window and length are checked by `rangeLimits`' rules. */
+export const leaveInput = z
+  .object({
+    kind: z.enum(LEAVE_KINDS),
+    start_date: pgDate,
+    end_date: pgDate,
+    reason: pgText(REASON_MAX, { trim: true, min: 1, minMessage: 'Required' }),
+  })
+  .strict()
+
+/** An approval may carry a note. */
+export const approveInput = z.object({ note: pgText(NOTE_MAX, { trim: true }).optional() }).strict()
+/** A rejection says why: the member sees the note. */
+export const rejectInput = z.object({ note: pgText(NOTE_MAX, { trim: true, min: 1, minMessage: 'Required' }) }).strict()

@@ -5,7 +5,7 @@ import { errorMessage } from './errors'
 import { formatDay, formatRange } from '~/components/leave/format'
 import type { Id } from './types'
 
-export { LEAVE_KINDS, LEAVE_STATUSES, REASON_MAX, rangeLimits, type LeaveKind, type LeaveStatus } from '@shared/leave/rules'
+export { LEAVE_KINDS, LEAVE_STATUSES, leaveInput, NOTE_MAX, REASON_MAX, rangeLimits, type LeaveKind, type LeaveStatus } from '@shared/leave/rules'
 export { addDays, daysInclusive } from '@shared/calendar'
 
 export type DecisionMode = 'approve' | 'reject'

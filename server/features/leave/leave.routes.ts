@@ -8,18 +8,10 @@ import { clientIp, ok } from '../../lib/http'
 import { LEAVE_KINDS, LEAVE_STATUSES } from '../../db/schema'
 import { ForbiddenError, ValidationError } from '../../errors'
 import { idParam } from '../organizations/organizations.schemas'
-import { NOTE_MAX, REASON_MAX, rangeLimits } from './leave.rules'
+import { approveInput, leaveInput, rangeLimits, rejectInput } from './leave.rules'
 import { approveLeave, cancelLeave, createLeave, listLeave, listOwnLeave, organizationToday, rejectLeave, type Actor } from './leave.service'
 
 const calendarDate = pgDate
-const leaveInput = z
-  .object({
-    kind: z.enum(LEAVE_KINDS),
-    start_date: calendarDate,
-    end_date: calendarDate,
-    reason: pgText(REASON_MAX, { trim: true, min: 1, minMessage: 'Required' }),
-  })
-  .strict()
 // Member routes carry no organization in the path: `:rowId`, never `:id` (which the guard reads as the organization).
 const ownParam = z.object({ rowId: rowIdParam })
 const rowParams = z.object({ id: rowIdParam, rowId: rowIdParam })
@@ -33,9 +25,6 @@ const listQuery = z.object({
   limit: queryInt(1, 200).default(50),
   offset: queryInt(0, 10_000_000).default(0),
 })
-const approveInput = z.object({ note: pgText(NOTE_MAX, { trim: true }).optional() }).strict()
-// A rejection says why: the member sees the note.
-const rejectInput = z.object({ note: pgText(NOTE_MAX, { trim: true, min: 1, minMessage: 'Required' }) }).strict()
 
 function actorOf(c: Context<AppEnv>): Actor {
   const p = scoped(c)

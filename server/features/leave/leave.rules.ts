@@ -4,8 +4,9 @@ import { isWorkingDay, type WorkSchedule } from '../../../shared/attendance/rule
 import { addDays, datesBetween, daysInclusive, isoWeekday } from '../../../shared/calendar'
 import { MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_LEAVE_DAYS, rangeLimits, type LeaveKind } from '../../../shared/leave/rules'
 
-// The kinds, limits and date arithmetic are shared with the PWA's form (shared/leave/rules.ts, shared/calendar.ts).
-export { NOTE_MAX, REASON_MAX, type LeaveKind, type RangeLimits } from '../../../shared/leave/rules'
+// The kinds, limits, request schemas and date arithmetic are shared with the PWA's forms (shared/leave/rules.ts,
+// shared/calendar.ts).
+export { approveInput, leaveInput, NOTE_MAX, REASON_MAX, rejectInput, type LeaveKind, type RangeLimits } from '../../../shared/leave/rules'
 export { addDays, datesBetween, daysInclusive, isoWeekday, MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_LEAVE_DAYS, rangeLimits }
 
 /** How the kind reads in an excused record's remarks (Indonesian, the organization's working language). */
