@@ -1,6 +1,6 @@
 // Settings and administration calls (docs/api.md, "Roles, sync logs and the audit log"). `id` is the active organization.
 import { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy } from '@shared/attendance/evidence'
-import { DEFAULT_ORGANIZATION_SETTINGS as DEFAULTS } from '@shared/organization/settings'
+import { DEFAULT_ORGANIZATION_SETTINGS as DEFAULTS, type OrganizationSettingValues } from '@shared/organization/settings'
 import { type AnswerOf, call, routes } from './client'
 import type { Device, Id } from './types'
 
@@ -45,15 +45,11 @@ export const listAuditLog = (id: string, { actor_user_id, ...query }: AuditQuery
 export type AuditEntry = AnswerOf<typeof listAuditLog>['entries'][number]
 export const listAuditActors = async (id: string) => (await call(o['audit-log'].actors.$get({ param: { id } }))).actors
 
-/** The organization's rules for attendance (PATCH /settings; the face part lives in ~/api/face). */
-export interface AttendanceRules {
-  geofence_policy: 'flag' | 'refuse'
-  forgotten_checkout_rule: 'close_at_schedule_end' | 'leave_open'
-  /** Which captures made on offline evidence wait for review: all, those from members' phones, or none. */
-  offline_review: OfflineReviewPolicy
-  /** A capture reaching the server later than this after it was made waits for review. */
-  offline_window_hours: number
-}
+/**
+ * The organization's rules for attendance (PATCH /settings; the face part lives in ~/api/face): what happens outside
+ * the fence, to a day without check-out, which captures made offline wait for review, and how late one may arrive.
+ */
+export type AttendanceRules = Pick<OrganizationSettingValues, 'geofence_policy' | 'forgotten_checkout_rule' | 'offline_review' | 'offline_window_hours'>
 
 export { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy }
 /** The range the server accepts for offline_window_hours (shared/organization/settings.ts). */
