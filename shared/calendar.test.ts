@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, datesBetween, daysInclusive, isoWeekday } from './calendar'
+import { addDays, datesBetween, daysInclusive, isoWeekday, utcNoon } from './calendar'
 import { rangeLimits } from './leave/rules'
 
 describe('calendar dates', () => {
@@ -15,6 +15,10 @@ describe('calendar dates', () => {
     expect(isoWeekday('2026-12-07')).toBe(1) // a Monday
     expect(isoWeekday('2026-12-06')).toBe(7) // a Sunday
     expect(datesBetween('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02'])
+  })
+  it('a date as the noon UTC instant it is formatted from', () => {
+    expect(utcNoon('2026-12-07').toISOString()).toBe('2026-12-07T12:00:00.000Z')
+    expect(utcNoon('2028-02-29').toISOString()).toBe('2028-02-29T12:00:00.000Z')
   })
   it('leave range limits from today', () => {
     expect(rangeLimits('2026-12-04')).toEqual({ today: '2026-12-04', earliest_start: '2026-11-04', latest_start: '2027-12-04', max_days: 31 })

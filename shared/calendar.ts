@@ -25,6 +25,11 @@ export function isoWeekday(date: string): number {
   return day === 0 ? 7 : day
 }
 
+/** Noon UTC of a calendar date: the instant to format it with Intl in `timeZone: 'UTC'`, the same day for any viewer. */
+export function utcNoon(date: string): Date {
+  return new Date(toUtc(date) + 12 * 3_600_000)
+}
+
 /** Every date from `start` to `end`, both included. */
 export function datesBetween(start: string, end: string): string[] {
   const out: string[] = []

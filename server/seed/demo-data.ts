@@ -1,4 +1,5 @@
 // Deterministic demo content: Indonesian names and plausible attendance (most on time, some late, a few absent).
+import { isoWeekday } from '../../shared/calendar'
 
 export const DEMO_DEPARTMENTS = [
   { name: 'Kelas X IPA', code: 'X-IPA' },
@@ -44,7 +45,7 @@ function clock(total: number): string {
 export function localDay(timezone: string, daysAgo: number, now = new Date()) {
   const d = new Date(now.getTime() - daysAgo * 86_400_000)
   const date = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
-  const weekday = new Date(`${date}T12:00:00Z`).getUTCDay() || 7
+  const weekday = isoWeekday(date)
   return { date, weekday }
 }
 

@@ -4,6 +4,7 @@
 import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
 import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
 import { nextKind } from '@shared/attendance/kind'
+import { utcNoon } from '@shared/calendar'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import type { AttendanceStatus, CaptureStatus, OwnAttendance } from '~/api/attendance'
 import type { OutboxRecord } from '~/offline/db'
@@ -180,7 +181,6 @@ export function qrRefreshDelay(expiresAt: string, now: number = Date.now()): num
 export function formatLocalDate(date: string, locale: string, thisYear?: string): string {
   const [y, m, d] = date.split('-').map(Number)
   if (!y || !m || !d) return date
-  const instant = new Date(Date.UTC(y, m - 1, d, 12))
   const withYear = thisYear !== undefined && String(y) !== thisYear
   return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
     weekday: 'short',
@@ -188,7 +188,7 @@ export function formatLocalDate(date: string, locale: string, thisYear?: string)
     month: 'short',
     ...(withYear ? { year: 'numeric' } : {}),
     timeZone: 'UTC',
-  }).format(instant)
+  }).format(utcNoon(date))
 }
 
 // ---------------------------------------------------------------- the server's verdict on a capture

@@ -1,5 +1,6 @@
 // The SQL of the attendance reports: the day grid (one row per counted member and day) and the per-member recap over it.
 import { sql, type SQL } from 'drizzle-orm'
+import { daysInclusive } from '../../../shared/calendar'
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`)
@@ -21,10 +22,6 @@ export interface GridParams {
 
 /** Minutes since midnight of a time column, seconds dropped (as `minutesOf` in the rules). date_part is a double. */
 const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + date_part('minute', ${column}))::int`
-
-function daysBetween(start: string, end: string): number {
-  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000) + 1
-}
 
 /**
  * The day grid as a SQL `with` clause ending in `x`: one row per counted member and day of [start, end] with
@@ -53,7 +50,7 @@ export function dayGrid(p: GridParams): SQL {
   const checkOut = sql.raw('r.check_out_time')
   // The member list and the calendar are small and materialized: the planner then knows their sizes (2,000 x 31,
   // not a guess of 1,000 days), the zone conversion runs once per member, and no JIT is started for a 60k-row join.
-  const days = daysBetween(p.start, p.end)
+  const days = daysInclusive(p.start, p.end)
   return sql`
     with m as materialized (
       select om.id as member_id, u.name, om.member_number, om.department_id, d.name as department,

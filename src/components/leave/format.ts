@@ -1,12 +1,9 @@
 // Dates of leave requests are calendar dates of the organization ("YYYY-MM-DD"): shown as they are, never shifted by
 // the viewer's time zone.
+import { utcNoon } from '@shared/calendar'
 
 function tag(locale: string): string {
   return locale === 'id' ? 'id-ID' : 'en-GB'
-}
-
-function utcNoon(date: string): Date {
-  return new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), 12))
 }
 
 /** "Kam, 19 Nov" (with the year when it is not this year's); "19 Nov" without the weekday. */

@@ -38,13 +38,6 @@ export function madeAt(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat(tag(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d)
 }
 
-/** A YYYY-MM-DD day moved by `days`. */
-export function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T12:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
-}
-
 /** A YYYY-MM month moved by `months`. */
 export function shiftMonth(month: string, months: number): string {
   const [y, m] = month.split('-').map(Number) as [number, number]

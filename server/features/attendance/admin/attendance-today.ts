@@ -2,6 +2,7 @@ import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
 import { dayStatus, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { addDays, isoWeekday } from '../../../../shared/calendar'
 import { organizationRules } from '../attendance.schedule'
 
 /**
@@ -134,18 +135,6 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   }
 }
 
-/** YYYY-MM-DD plus n days (n may be negative). */
-export function addDays(date: string, n: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + n)
-  return d.toISOString().slice(0, 10)
-}
-
-function weekdayOf(date: string): number {
-  const day = new Date(`${date}T00:00:00Z`).getUTCDay()
-  return day === 0 ? 7 : day
-}
-
 export interface TrendDay {
   date: string
   /** Members due that day (working day, already joined), excused ones included. */
@@ -214,7 +203,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
 
   const out: TrendDay[] = []
   for (let date = from; date <= local.date; date = addDays(date, 1)) {
-    const weekday = weekdayOf(date)
+    const weekday = isoWeekday(date)
     const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, waiting: 0, rate: null }
     // Per department: who was due, and what their records say.
     const due = new Map<number | null, number>()
