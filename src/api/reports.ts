@@ -16,8 +16,6 @@ export type {
 } from '@shared/reports/types'
 export { REPORT_DAY_STATUSES } from '@shared/reports/types'
 
-const base = (id: string) => `/api/organizations/${encodeURIComponent(id)}/reports`
-
 export interface DailyFilters {
   date?: string
   department_id?: number | null
@@ -32,34 +30,29 @@ export interface MonthlyFilters {
   q?: string
 }
 
-type Query = Record<string, string | number | undefined | null>
-
 const reports = routes.organizations[':id'].reports
 const idText = (value: number | null | undefined) => (value == null ? undefined : String(value))
-export const getDailyReport = (id: string, filters: DailyFilters): Promise<DailyReport> =>
-  call(
-    reports.daily.$get({
-      param: { id },
-      query: { ...filters, department_id: idText(filters.department_id), location_id: idText(filters.location_id), status: filters.status ?? undefined },
-    }),
-  )
-export const getMonthlyReport = (id: string, filters: MonthlyFilters): Promise<MonthlyReport> =>
-  call(reports.monthly.$get({ param: { id }, query: { ...filters, department_id: idText(filters.department_id) } }))
+const dailyQuery = (filters: DailyFilters) => ({
+  ...filters,
+  department_id: idText(filters.department_id),
+  location_id: idText(filters.location_id),
+  status: filters.status ?? undefined,
+})
+const monthlyQuery = (filters: MonthlyFilters) => ({ ...filters, department_id: idText(filters.department_id) })
+/** The interface language names the file's language (the server knows 'id' and 'en', the app's two). */
+type FileLanguage = 'id' | 'en'
 
-function withQuery(path: string, query: Query): string {
-  const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
-  }
-  return `${path}?${params.toString()}`
-}
+export const getDailyReport = (id: string, filters: DailyFilters): Promise<DailyReport> => call(reports.daily.$get({ param: { id }, query: dailyQuery(filters) }))
+export const getMonthlyReport = (id: string, filters: MonthlyFilters): Promise<MonthlyReport> => call(reports.monthly.$get({ param: { id }, query: monthlyQuery(filters) }))
 
+// A download is a plain GET the browser makes (useDownload), so the export is addressed by its path: the typed client's
+// `$path()` (its `$url()` needs an absolute base, and this client's is '/'). Empty filters are left out, as in a call.
 export function dailyExportUrl(id: string, filters: DailyFilters, format: ExportFormat, lang: string): string {
-  return withQuery(`${base(id)}/daily/export`, { ...filters, format, lang })
+  return reports.daily.export.$path({ param: { id }, query: { ...dailyQuery(filters), format, lang: lang as FileLanguage } })
 }
 
 export function monthlyExportUrl(id: string, filters: MonthlyFilters, format: ExportFormat, lang: string, table?: MonthlyTable): string {
-  return withQuery(`${base(id)}/monthly/export`, { ...filters, format, lang, table })
+  return reports.monthly.export.$path({ param: { id }, query: { ...monthlyQuery(filters), format, lang: lang as FileLanguage, table } })
 }
 
 /** The file name a Content-Disposition header gives (RFC 5987 `filename*` first). */
