@@ -1,8 +1,29 @@
 // The one owner of a camera screen's stream, for the member's face capture (useFaceScanner) and the kiosk
 // (useKioskCamera): opens the camera into the screen's <video>, says in one word why it could not (denied, not found,
-// in use...), stops every track when asked and when the screen goes away.
+// in use...), stops every track when asked and when the screen goes away, and hands the playing video's frames to an
+// analysis one at a time, so the preview (a plain <video>) stays fluid whatever the analysis costs.
 import { onBeforeUnmount, type Ref } from 'vue'
 import { attachFrontCamera, CameraError, type CameraOptions, type CameraProblem, stopStream } from '~/face/camera'
+
+/** Consecutive failed frames before the analysis is declared broken. */
+const MAX_FRAME_ERRORS = 5
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export interface FrameLoop<T> {
+  /** The loop runs while this holds. */
+  active: () => boolean
+  /** No frame is analysed while this holds (the preview keeps running). */
+  held?: () => boolean
+  /** Pause, ms, while the video has no frame yet (or the loop is held). */
+  idleMs: number
+  /** One frame's analysis; a throw counts towards MAX_FRAME_ERRORS. */
+  analyse: (video: HTMLVideoElement) => Promise<T>
+  /** What is done with a frame's result, outside the error count. */
+  use: (result: T) => Promise<void> | void
+  /** MAX_FRAME_ERRORS frames in a row failed: the loop has ended. */
+  broken: (error: unknown) => void
+}
 
 export function useCameraStream(video: Ref<HTMLVideoElement | null>) {
   let stream: MediaStream | null = null
@@ -26,6 +47,31 @@ export function useCameraStream(video: Ref<HTMLVideoElement | null>) {
     if (video.value) video.value.srcObject = null
   }
 
+  /** Analyses the video's frames one at a time until `loop.active()` turns false or the analysis breaks. */
+  async function eachFrame<T>(loop: FrameLoop<T>): Promise<void> {
+    let errors = 0
+    while (loop.active()) {
+      const element = video.value
+      if (loop.held?.() || !element || element.readyState < 2 || !element.videoWidth) {
+        await sleep(loop.idleMs)
+        continue
+      }
+      let result: T
+      try {
+        result = await loop.analyse(element)
+        errors = 0
+      } catch (error) {
+        if (++errors >= MAX_FRAME_ERRORS) {
+          loop.broken(error)
+          return
+        }
+        await sleep(100)
+        continue
+      }
+      await loop.use(result)
+    }
+  }
+
   onBeforeUnmount(() => {
     disposed = true
     close()
@@ -34,6 +80,7 @@ export function useCameraStream(video: Ref<HTMLVideoElement | null>) {
   return {
     open,
     close,
+    eachFrame,
     /** The screen went away: a start still awaiting the camera or the models must close what it opened and stop. */
     disposed: () => disposed,
   }

@@ -1,9 +1,8 @@
-// The kiosk's camera: opens the front camera, then runs one analyser (face inference, or the QR reader) on its
-// frames for as long as the screen is open — one frame in flight at a time, so the preview (a plain <video>) stays
-// fluid whatever the analysis costs.
+// The kiosk's camera: opens the front camera (./useCameraStream.ts), then runs one analyser (face inference, or the QR
+// reader) on its frames for as long as the screen is open, one frame in flight at a time.
 import { onBeforeUnmount, readonly, ref, type Ref } from 'vue'
 import type { CameraOptions, CameraProblem } from '~/face/camera'
-import { useCameraStream } from './useCameraStream'
+import { sleep, useCameraStream } from './useCameraStream'
 
 export type KioskCameraStatus = 'idle' | 'camera' | 'loading' | 'running' | 'error'
 export type KioskCameraProblem = CameraProblem | 'engine'
@@ -16,11 +15,6 @@ export interface FrameAnalyser {
   /** Pause between frames, ms (the QR reader does not need every frame). */
   intervalMs?: number
 }
-
-/** Consecutive failed frames before the analysis is declared broken. */
-const MAX_FRAME_ERRORS = 5
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: FrameAnalyser, options: { camera?: () => CameraOptions } = {}) {
   const status = ref<KioskCameraStatus>('idle')
@@ -59,30 +53,22 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
   }
 
   async function loop(): Promise<void> {
+    const analyse = analyser.analyse
+    if (!analyse) return
     running = true
-    let errors = 0
-    while (running) {
-      const element = video.value
-      if (paused.value || !element || element.readyState < 2 || !element.videoWidth) {
-        await sleep(60)
-        continue
-      }
-      try {
-        await analyser.analyse?.(element)
-        errors = 0
-      } catch (error) {
-        if (++errors >= MAX_FRAME_ERRORS) {
-          console.error('Kiosk camera analysis keeps failing:', error)
-          running = false
-          problem.value = 'engine'
-          status.value = 'error'
-          return
-        }
-        await sleep(100)
-        continue
-      }
-      if (analyser.intervalMs) await sleep(analyser.intervalMs)
-    }
+    await camera.eachFrame({
+      active: () => running,
+      held: () => paused.value,
+      idleMs: 60,
+      analyse,
+      use: () => (analyser.intervalMs ? sleep(analyser.intervalMs) : undefined),
+      broken: (error) => {
+        console.error('Kiosk camera analysis keeps failing:', error)
+        running = false
+        problem.value = 'engine'
+        status.value = 'error'
+      },
+    })
   }
 
   function stop(): void {

@@ -42,9 +42,6 @@ export interface ScannerOptions {
   after?: number
 }
 
-/** Consecutive failed frames before the engine is declared broken. */
-const MAX_FRAME_ERRORS = 5
-
 function blobToDataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader()
@@ -53,8 +50,6 @@ function blobToDataUrl(blob: Blob): Promise<string> {
     reader.readAsDataURL(blob)
   })
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: ScannerOptions) {
   const needed = options.after ?? 3
@@ -145,37 +140,31 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
   }
 
   async function loop(): Promise<void> {
+    const current = engine
+    if (!current) return
     running = true
-    let errors = 0
-    while (running && engine) {
-      const element = video.value
-      if (!element || element.readyState < 2 || !element.videoWidth) {
-        await sleep(50)
-        continue
-      }
-      const wantPhoto = options.photo === true && status.value === 'capture' && photo === null
-      const began = performance.now()
-      let frame: FrameResult
-      try {
-        frame = await engine.detect(await grabFrame(element), { crop: true, photo: wantPhoto })
-        errors = 0
-      } catch (error) {
-        if (++errors >= MAX_FRAME_ERRORS) {
-          console.error('Face inference keeps failing:', error)
-          running = false
-          problem.value = 'engine'
-          status.value = 'error'
-          return
-        }
-        await sleep(100)
-        continue
-      }
-      if (!running) return
-      const average = (old: number, value: number) => (old === 0 ? value : old * 0.8 + value * 0.2)
-      inferenceMs.value = average(inferenceMs.value, frame.inferenceMs)
-      frameMs.value = average(frameMs.value, performance.now() - began)
-      await handle(frame, performance.now())
-    }
+    const average = (old: number, value: number) => (old === 0 ? value : old * 0.8 + value * 0.2)
+    await camera.eachFrame({
+      active: () => running,
+      idleMs: 50,
+      analyse: async (element) => {
+        const wantPhoto = options.photo === true && status.value === 'capture' && photo === null
+        const began = performance.now()
+        return { began, frame: await current.detect(await grabFrame(element), { crop: true, photo: wantPhoto }) }
+      },
+      use: async ({ began, frame }) => {
+        if (!running) return
+        inferenceMs.value = average(inferenceMs.value, frame.inferenceMs)
+        frameMs.value = average(frameMs.value, performance.now() - began)
+        await handle(frame, performance.now())
+      },
+      broken: (error) => {
+        console.error('Face inference keeps failing:', error)
+        running = false
+        problem.value = 'engine'
+        status.value = 'error'
+      },
+    })
   }
 
   async function handle(frame: FrameResult, now: number): Promise<void> {
