@@ -60,7 +60,7 @@ export function useKioskCamera(video: Ref<HTMLVideoElement | null>, analyser: Fr
       active: () => running,
       held: () => paused.value,
       idleMs: 60,
-      analyse,
+      analyse: (element) => analyse.call(analyser, element),
       use: () => (analyser.intervalMs ? sleep(analyser.intervalMs) : undefined),
       broken: (error) => {
         console.error('Kiosk camera analysis keeps failing:', error)
