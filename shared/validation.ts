@@ -20,6 +20,7 @@
 //   timeOfDay     a wall-clock time HH:MM or HH:MM:SS, answered as HH:MM:SS                       -> time
 //   name          the name of anything an admin names (organization, member, department, ...): trimmed, 1..120
 //   optionalText  trimmed text that may be absent (left alone) or empty (cleared: null)
+//   email         an email address, trimmed and lowercased
 //
 // issueDetails() is how a refusal is described: the server's 422 lists these, and a form that checks its input with
 // the same schema reads its own refusals through the same function, so both say the same thing under the field.
@@ -190,6 +191,9 @@ export const optionalText = (max: number) =>
     .nullish()
     // Absent stays absent (a PATCH leaves the field alone); empty means "clear it".
     .transform((v) => (v === undefined ? undefined : v || null))
+
+/** An email address as people type it: trimmed, compared in lowercase (an account's email), at most 254 characters. */
+export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'))
 
 /** An array of [min, max] elements. */
 export function pgArray<T extends z.ZodType>(element: T, max: number, min = 0) {

@@ -1,4 +1,5 @@
 import { leaveInput } from '@shared/leave/rules'
+import { memberInput, memberPatch } from '@shared/members/member'
 import { locationInput, scheduleInput } from '@shared/organization/structure'
 import { settingsPatch } from '@shared/organization/settings'
 import { issueDetails } from '@shared/validation'
@@ -34,6 +35,8 @@ describe('a form checks with the server\'s schema', () => {
     ['a leave request', leaveInput, { kind: 'holiday', start_date: '2026-02-30', reason: ' ' }],
     ['face settings', settingsPatch, { face_threshold: 2, face_margin: Number.NaN, photo_retention_days: 1.5 }],
     ['attendance rules', settingsPatch, { offline_window_hours: 745 }],
+    ['a new member', memberInput, { name: '', email: 'budi@sekolah', phone: '0'.repeat(41), member_number: 'x'.repeat(61), department_id: 0 }],
+    ['a member\'s change', memberPatch, { name: ' ', email: 'budi', role: 'admin' }],
   ]
 
   it.each(refused)('%s: a value the server refuses is refused by the form with the same message key', (_, schema, body) => {
@@ -55,6 +58,13 @@ describe('a form checks with the server\'s schema', () => {
       latitude: { key: 'validation.maxNumber', params: { max: 90 } },
       longitude: { key: 'validation.invalid' },
       radius_meters: { key: 'validation.minNumber', params: { min: 10 } },
+    })
+    expect(formCheck(memberInput, refused[7]![2])).toEqual({
+      name: { key: 'validation.required' },
+      email: { key: 'validation.email' },
+      phone: { key: 'validation.maxLength', params: { max: 40 } },
+      member_number: { key: 'validation.maxLength', params: { max: 60 } },
+      department_id: { key: 'validation.minNumber', params: { min: 1 } },
     })
     expect(formCheck(settingsPatch, { offline_window_hours: 0 })).toEqual({ offline_window_hours: { key: 'validation.minNumber', params: { min: 1 } } })
     expect(formCheck(leaveInput, { start_date: '2026-12-01', end_date: '2026-12-01', reason: 'Demam' })).toEqual({ kind: { key: 'validation.choose' } })

@@ -1,37 +1,15 @@
 import { z } from 'zod'
-import { name, optionalText, pgText, queryInt, rowId, rowIdParam } from '../../../shared/validation'
-import { email } from '../users/users.service'
+import { MEMBER_ROLES, MEMBER_STATUSES } from '../../../shared/members/member'
+import { pgText, queryInt, rowIdParam } from '../../../shared/validation'
 
-export { optionalText }
-
-export const memberInput = z.object({
-  name,
-  email: email.nullish().or(z.literal('').transform(() => null)),
-  phone: optionalText(40),
-  member_number: optionalText(60),
-  department_id: rowId.nullish(),
-  position_id: rowId.nullish(),
-  role: z.enum(['member', 'petugas']).default('member'),
-})
-
-export const memberPatch = z
-  .object({
-    name: name.optional(),
-    email: email.nullish().or(z.literal('').transform(() => null)),
-    phone: optionalText(40),
-    member_number: optionalText(60),
-    department_id: rowId.nullish(),
-    position_id: rowId.nullish(),
-    status: z.enum(['active', 'inactive']).optional(),
-    role: z.enum(['member', 'petugas']).optional(),
-  })
-  .strict()
+// A member is created and changed with the schemas the dashboard's member form shares (shared/members/member.ts).
+export { memberInput, memberPatch } from '../../../shared/members/member'
 
 export const memberListQuery = z.object({
   q: pgText(100, { trim: true }).optional(),
-  status: z.enum(['active', 'inactive']).optional(),
+  status: z.enum(MEMBER_STATUSES).optional(),
   department_id: rowIdParam.optional(),
-  role: z.enum(['member', 'petugas']).optional(),
+  role: z.enum(MEMBER_ROLES).optional(),
   /** `registered`: members with face data; `missing`: members without. */
   face: z.enum(['registered', 'missing']).optional(),
   limit: queryInt(1, 500).default(50),

@@ -2,10 +2,9 @@ import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { users } from '../../db/schema'
 import { hashSecret } from '../../auth/crypto'
-import { z } from 'zod'
-import { pgText } from '../../../shared/validation'
+import { email, pgText } from '../../../shared/validation'
 
-export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'))
+export { email }
 export const password = pgText(200, { min: 8, minMessage: 'At least 8 characters', maxMessage: 'At most 200 characters' })
 
 export async function findUserByEmail(tx: Tx, address: string) {
