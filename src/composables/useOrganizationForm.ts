@@ -1,8 +1,10 @@
+import { DEFAULT_TIMEZONE, organizationInput } from '@shared/organization/profile'
+import { DEFAULT_LATE_TOLERANCE } from '@shared/organization/structure'
+import { schemaIssues } from '~/api/errors'
 import type { OrganizationSettings } from '~/api/types'
-import { DEFAULT_TIMEZONE } from './useTimezones'
 
 export function defaultOrganization(): OrganizationSettings {
-  return { name: '', timezone: DEFAULT_TIMEZONE, work_start_time: '08:00', work_end_time: '16:00', late_tolerance_minutes: 15 }
+  return { name: '', timezone: DEFAULT_TIMEZONE, work_start_time: '08:00', work_end_time: '16:00', late_tolerance_minutes: DEFAULT_LATE_TOLERANCE }
 }
 
 /** The API may answer times as "08:00:00"; time inputs and the API's input take "08:00". */
@@ -18,13 +20,13 @@ export function toOrganizationSettings(source: Partial<OrganizationSettings>): O
   }
 }
 
-/** Checks a user would expect before the server is asked; `setIssue` puts the message under the field. */
-export function validateOrganization(value: OrganizationSettings, setIssue: (field: string, key: string) => void, prefix = ''): void {
-  if (!value.name.trim()) setIssue(`${prefix}name`, 'validation.required')
-  if (!value.timezone) setIssue(`${prefix}timezone`, 'validation.required')
-  if (!/^\d{2}:\d{2}$/.test(value.work_start_time)) setIssue(`${prefix}work_start_time`, 'validation.time')
-  // An end before the start is a night shift, not a mistake: the server decides what it accepts.
-  if (!/^\d{2}:\d{2}$/.test(value.work_end_time)) setIssue(`${prefix}work_end_time`, 'validation.time')
-  const tolerance = value.late_tolerance_minutes
-  if (!Number.isInteger(tolerance) || tolerance < 0) setIssue(`${prefix}late_tolerance_minutes`, 'validation.tolerance')
+/**
+ * Checks the fields with the server's own schema (shared/organization/profile.ts) before it is asked; `setIssue` puts
+ * each message under its field (`prefix` names where the fields sit in the request, e.g. the setup's "organization.").
+ * An end before the start is a night shift, not a mistake: the schema decides what it accepts.
+ */
+export function validateOrganization(value: OrganizationSettings, setIssue: (field: string, key: string, params?: Record<string, unknown>) => void, prefix = ''): void {
+  const result = organizationInput.safeParse(value)
+  if (result.success) return
+  for (const [path, issue] of Object.entries(schemaIssues(result.error))) setIssue(`${prefix}${path}`, issue.key, issue.params)
 }

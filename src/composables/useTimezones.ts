@@ -1,7 +1,7 @@
 /** Indonesia's three zones first (WIB, WITA, WIT), then every zone the browser knows. */
 export const INDONESIAN_TIMEZONES = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'] as const
 
-export const DEFAULT_TIMEZONE = 'Asia/Jakarta'
+export { DEFAULT_TIMEZONE } from '@shared/organization/profile'
 
 let others: string[] | null = null
 
