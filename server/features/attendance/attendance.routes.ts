@@ -1,51 +1,22 @@
 import { Hono, type Context } from 'hono'
-import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow, allowAny, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { pgInstant, pgText, queryInt, rowId } from '../../../shared/validation'
 import { ok } from '../../lib/http'
-import { attendanceEvents, attendanceRecords, attendanceSyncLogs, devices } from '../../db/schema'
+import { serviceContext } from '../../lib/service-context'
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors'
 import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
-import { clockSkewMs } from '../../../shared/attendance/rules'
-import { organizationRules } from './attendance.schedule'
 import { applyBatch, applyRecord, type SyncContext } from './attendance.sync'
+import { findCapture, logSync, myAttendance, syncContext } from './attendance.service'
 import { applyRollCall } from './roll-call'
 import { rollCallSchema } from '../../../shared/attendance/roll-call'
 import { issueChallenge } from './challenges'
 import type { Assurance } from '../../../shared/attendance/evidence'
 
-async function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
-  const p = scoped(c)
-  const deps = c.get('deps')
-  const now = new Date()
-  return {
-    deps,
-    principal: p,
-    rules: await organizationRules(deps.database.db, p.organizationId),
-    skewMs: sentAt ? clockSkewMs(new Date(sentAt), now) : 0,
-    ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
-    receivedAt: now,
-    mobileDeviceId,
-  }
-}
-
-async function logSync(c: Context<AppEnv>, mobileDeviceId: string, results: SyncResult[]) {
-  const p = scoped(c)
-  const { db } = c.get('deps').database
-  const synced = results.filter((r) => r.status === 'applied' || r.status === 'duplicate').length
-  await Promise.all([
-    db.insert(attendanceSyncLogs).values({
-      organizationId: p.organizationId,
-      mobileDeviceId,
-      deviceId: p.deviceId,
-      syncStatus: synced === results.length ? 'completed' : 'failed',
-      recordsSynced: synced,
-    }),
-    p.deviceId ? db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, p.deviceId)) : null,
-  ])
+function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
+  return syncContext(c.get('deps'), scoped(c), sentAt, mobileDeviceId)
 }
 
 /** A single-record call answers with HTTP status codes; sync answers per record. */
@@ -106,22 +77,7 @@ export const attendanceRoutes = new Hono<AppEnv>()
     // Where one capture stands: being checked, approved, or waiting for review (and why, in codes the app words).
     const p = scoped(c)
     const { clientId } = c.req.valid('param')
-    const { db } = c.get('deps').database
-    const [row] = await db
-      .select({
-        clientId: attendanceEvents.clientId,
-        memberId: attendanceEvents.organizationMemberId,
-        deviceId: attendanceEvents.deviceId,
-        recordedBy: attendanceEvents.recordedBy,
-        verification: attendanceEvents.verification,
-        assurance: attendanceEvents.assurance,
-        recordId: attendanceEvents.attendanceRecordId,
-        approval: attendanceRecords.approvalStatus,
-        flags: attendanceRecords.flags,
-      })
-      .from(attendanceEvents)
-      .leftJoin(attendanceRecords, eq(attendanceRecords.id, attendanceEvents.attendanceRecordId))
-      .where(and(eq(attendanceEvents.organizationId, p.organizationId), eq(attendanceEvents.clientId, clientId)))
+    const row = await findCapture(serviceContext(c), clientId)
     // A member sees their own captures; a tablet those it sent. Anything else is "not found".
     const mine = row && (row.memberId === p.memberId || (p.deviceId !== null && row.deviceId === p.deviceId && p.permissions.has('attendance:record:create')))
     if (!row || !mine) throw new NotFoundError('Capture')
@@ -144,7 +100,7 @@ export const attendanceRoutes = new Hono<AppEnv>()
     const ctx = await contextFor(c, input.sent_at, input.device_id)
     // Checked per record, then written together (see attendance.sync.ts); answered per record, in order.
     const results = await applyBatch(ctx, input.records)
-    await logSync(c, input.device_id, results)
+    await logSync(ctx, results)
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'conflict').length
     return ok(c, { synced: results.length - failed, failed, last_sync_at: new Date().toISOString(), results })
   })
@@ -156,7 +112,7 @@ export const attendanceRoutes = new Hono<AppEnv>()
     const ctx = await contextFor(c, input.sent_at, input.device_id)
     const result = await applyRollCall(ctx, input)
     const named = result.faces.filter((f) => f.status !== 'unnamed')
-    if (named.length > 0) await logSync(c, input.device_id, named.map((f) => ({ client_id: f.client_id, status: f.status as SyncResult['status'] })))
+    if (named.length > 0) await logSync(ctx, named.map((f) => ({ client_id: f.client_id, status: f.status as SyncResult['status'] })))
     return ok(c, result, result.status === 'applied' ? 201 : 200)
   })
   .post('/submit', allow('attendance:record:submit'), validate('json', single), async (c) => {
@@ -166,7 +122,7 @@ export const attendanceRoutes = new Hono<AppEnv>()
     if (input.member_id !== undefined && input.member_id !== p.memberId) throw new ForbiddenError('A member can only submit their own attendance', 'NOT_ALLOWED')
     const ctx = await contextFor(c, input.sent_at, input.device_id ?? 'member-app')
     const result = await applyRecord(ctx, { ...input, member_id: p.memberId })
-    await logSync(c, ctx.mobileDeviceId, [result])
+    await logSync(ctx, [result])
     return singleAnswer(c, result)
   })
   .post('/record', allow('attendance:record:create'), validate('json', single), async (c) => {
@@ -180,28 +136,10 @@ export const attendanceRoutes = new Hono<AppEnv>()
     }
     const ctx = await contextFor(c, input.sent_at, input.device_id ?? `device-${p.deviceId}`)
     const result = await applyRecord(ctx, input)
-    await logSync(c, ctx.mobileDeviceId, [result])
+    await logSync(ctx, [result])
     return singleAnswer(c, result)
   })
   .get('/mine', allow('attendance:record:view:own'), validate('query', z.object({ limit: queryInt(1, 366).default(60) })), async (c) => {
-    const p = scoped(c)
-    const rows = await c
-      .get('deps')
-      .database
-      .db
-      .select({
-        id: attendanceRecords.id,
-        attendance_date: attendanceRecords.attendanceDate,
-        check_in_time: attendanceRecords.checkInTime,
-        check_out_time: attendanceRecords.checkOutTime,
-        status: attendanceRecords.status,
-        approval_status: attendanceRecords.approvalStatus,
-        flags: attendanceRecords.flags,
-        remarks: attendanceRecords.remarks,
-      })
-      .from(attendanceRecords)
-      .where(and(eq(attendanceRecords.organizationId, p.organizationId), eq(attendanceRecords.organizationMemberId, p.memberId!)))
-      .orderBy(desc(attendanceRecords.attendanceDate))
-      .limit(c.req.valid('query').limit)
+    const rows = await myAttendance(serviceContext(c), c.req.valid('query').limit)
     return ok(c, { records: rows })
   })

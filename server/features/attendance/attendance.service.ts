@@ -1,0 +1,78 @@
+import { and, desc, eq } from 'drizzle-orm'
+import type { AppDeps, Principal } from '../../context'
+import { attendanceEvents, attendanceRecords, attendanceSyncLogs, devices } from '../../db/schema'
+import type { ServiceContext } from '../../lib/service-context'
+import type { SyncResult } from '../../../shared/attendance/sync'
+import { clockSkewMs } from '../../../shared/attendance/rules'
+import { organizationRules } from './attendance.schedule'
+import type { SyncContext } from './attendance.sync'
+
+/** What checking a device's records needs: who sends them, the organization's rules, and the device's clock. */
+export async function syncContext(deps: AppDeps, principal: Principal & { organizationId: number }, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
+  const now = new Date()
+  return {
+    deps,
+    principal,
+    rules: await organizationRules(deps.database.db, principal.organizationId),
+    skewMs: sentAt ? clockSkewMs(new Date(sentAt), now) : 0,
+    ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
+    receivedAt: now,
+    mobileDeviceId,
+  }
+}
+
+/** One row of the sync log per exchange (completed when every record landed); an enrolled tablet's last sync moves. */
+export async function logSync(ctx: SyncContext, results: SyncResult[]): Promise<void> {
+  const p = ctx.principal
+  const { db } = ctx.deps.database
+  const synced = results.filter((r) => r.status === 'applied' || r.status === 'duplicate').length
+  await Promise.all([
+    db.insert(attendanceSyncLogs).values({
+      organizationId: p.organizationId,
+      mobileDeviceId: ctx.mobileDeviceId,
+      deviceId: p.deviceId,
+      syncStatus: synced === results.length ? 'completed' : 'failed',
+      recordsSynced: synced,
+    }),
+    p.deviceId ? db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, p.deviceId)) : null,
+  ])
+}
+
+/** One capture of the organization by the device's client id, with the day it landed on (null when unknown). */
+export async function findCapture(ctx: ServiceContext, clientId: string) {
+  const [row] = await ctx.deps.database.db
+    .select({
+      clientId: attendanceEvents.clientId,
+      memberId: attendanceEvents.organizationMemberId,
+      deviceId: attendanceEvents.deviceId,
+      recordedBy: attendanceEvents.recordedBy,
+      verification: attendanceEvents.verification,
+      assurance: attendanceEvents.assurance,
+      recordId: attendanceEvents.attendanceRecordId,
+      approval: attendanceRecords.approvalStatus,
+      flags: attendanceRecords.flags,
+    })
+    .from(attendanceEvents)
+    .leftJoin(attendanceRecords, eq(attendanceRecords.id, attendanceEvents.attendanceRecordId))
+    .where(and(eq(attendanceEvents.organizationId, ctx.organizationId), eq(attendanceEvents.clientId, clientId)))
+  return row ?? null
+}
+
+/** The signed-in member's own days, newest first. */
+export function myAttendance(ctx: ServiceContext, limit: number) {
+  return ctx.deps.database.db
+    .select({
+      id: attendanceRecords.id,
+      attendance_date: attendanceRecords.attendanceDate,
+      check_in_time: attendanceRecords.checkInTime,
+      check_out_time: attendanceRecords.checkOutTime,
+      status: attendanceRecords.status,
+      approval_status: attendanceRecords.approvalStatus,
+      flags: attendanceRecords.flags,
+      remarks: attendanceRecords.remarks,
+    })
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.organizationId, ctx.organizationId), eq(attendanceRecords.organizationMemberId, ctx.memberId!)))
+    .orderBy(desc(attendanceRecords.attendanceDate))
+    .limit(limit)
+}
