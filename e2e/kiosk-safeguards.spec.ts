@@ -1,11 +1,10 @@
 import path from 'node:path'
 import { uuidv7 } from '../shared/attendance/uuidv7'
-import { type AdminApi, adminApi, apiData } from './support/api'
-import { BASE_URL, cameraBrowser } from './support/browser'
-import { personPhoto } from './support/evidence'
+import { apiData } from './support/api'
+import { cameraBrowser } from './support/browser'
 import { facesDir, selfieFrame, VIDEO_DIR } from './support/fake-camera'
 import { expect, test } from './support/fixtures'
-import { checkedDay, GATE, type KioskOrg, kioskOrganization, logKioskUntil, memberWithFace, ownRecords, personFrames, qrFrames, TABLET, TABLET_WIDE } from './support/kiosk'
+import { AT_GATE, BOTH_TABLETS, checkedDay, KIOSK_PEOPLE, KIOSK_PIN, kioskCast, logKioskUntil, ONE_TABLET, ownRecords, personFrames, qrFrames } from './support/kiosk'
 import { writeY4m } from './support/y4m'
 
 // The petugas kiosk's safeguards, in Chromium with a fake camera fed from real photos (../shared/faces): a member
@@ -18,35 +17,8 @@ import { writeY4m } from './support/y4m'
 
 test.describe.configure({ mode: 'serial' })
 
-const PIN = '582914'
-const AT_GATE = { viewport: TABLET, geolocation: GATE }
-const BOTH_SIZES = { fullPage: false, sizes: [TABLET, TABLET_WIDE] }
-const ONE_SIZE = { fullPage: false, sizes: [TABLET] }
-/** Identity folders of ../shared/faces/people, the photo each video segment is made from and the one registered. */
-const PEOPLE = {
-  a: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-3.jpg', name: 'Siti Rahmawati' },
-  b: { identity: 'p04', video: 'p04-2.jpg', registered: 'p04-5.jpg', name: 'Bambang Wijaya' },
-  u: { identity: 'p05', video: 'p05-2.jpg', registered: 'p05-3.jpg', name: 'Yusuf Hakim' },
-  /** Registered with another photo of a's face: the two are confusable (issue 14). */
-  t: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-5.jpg', name: 'Sinta Rahmawati' },
-} as const
-type Who = keyof typeof PEOPLE
-
-let admin: AdminApi
-const stamp = Date.now().toString(36)
-
-test.beforeAll(async () => {
-  facesDir()
-  admin = await adminApi(BASE_URL)
-})
-test.afterAll(async () => {
-  await admin?.api.dispose()
-})
-
-const kioskOrg = (name: string, places: boolean) =>
-  kioskOrganization(admin, name, { petugas: { name: 'Pak Darmawan', number: (orgId) => `PK-${stamp}-${orgId}` }, device: 'Tablet gerbang', places })
-const registered = (org: KioskOrg, who: Who) =>
-  memberWithFace(admin, org.id, { name: PEOPLE[who].name, number: `K-${stamp}-${org.id}-${who}`, photo: personPhoto(PEOPLE[who].identity, PEOPLE[who].registered), pin: PIN })
+const { session, stamp, org: kioskOrg, registered } = kioskCast()
+const PEOPLE = KIOSK_PEOPLE
 
 test('a member whose face is close to another member\'s shows their QR code in kiosk mode before the record is made', async ({ openTablet, shot }) => {
   test.setTimeout(900_000)
@@ -56,17 +28,17 @@ test('a member whose face is close to another member\'s shows their QR code in k
   const a = await registered(org, 'a')
   // The server refuses to register a face that is already another member's (under the threshold): the twin registers
   // while the organization's threshold is at its strictest, then the default comes back and the two are confusable.
-  await apiData(await admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_threshold: 0.5 } }))
+  await apiData(await session.admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_threshold: 0.5 } }))
   const twin = await registered(org, 't')
-  await apiData(await admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_threshold: 0.9, face_margin: 0 } }))
-  const confusable = await apiData<{ pairs: { a: { id: number }; b: { id: number } }[] }>(await admin.api.get(`/api/organizations/${org.id}/faces/confusable`))
+  await apiData(await session.admin.api.patch(`/api/organizations/${org.id}/settings`, { data: { face_threshold: 0.9, face_margin: 0 } }))
+  const confusable = await apiData<{ pairs: { a: { id: number }; b: { id: number } }[] }>(await session.admin.api.get(`/api/organizations/${org.id}/faces/confusable`))
   expect(confusable.pairs.map((p) => [p.a.id, p.b.id].sort())).toEqual([[a.id, twin.id].sort()])
   // The camera sees the face, then each member's phone QR code in turn (whichever the kiosk named, its code comes).
   const tokens = await Promise.all([a, twin].map(async (m) => (await apiData<{ token: string }>(await m.api.get('/api/attendance/qr'))).token))
   const frames = [...(await personFrames(PEOPLE.a, 'a')), ...(await qrFrames(tokens[0]!, 3)), ...(await qrFrames(tokens[1]!, 3))]
   const browser = await cameraBrowser(await writeY4m(path.join(VIDEO_DIR, 'kiosk-confusable.y4m'), frames))
   try {
-    const { page } = await openTablet(browser, { ...org, pin: PIN }, AT_GATE)
+    const { page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
     await page.goto('/p')
     await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '2', { timeout: 60_000 })
     await page.getByTestId('kiosk-start').click()
@@ -81,7 +53,7 @@ test('a member whose face is close to another member\'s shows their QR code in k
     await expect(page.getByTestId('kiosk-second-without')).toBeVisible()
     const named = Number(await result.getAttribute('data-member-id'))
     expect([a.id, twin.id]).toContain(named)
-    await shot(page, 'kiosk-second-factor', BOTH_SIZES)
+    await shot(page, 'kiosk-second-factor', BOTH_TABLETS)
     // The right code records; the card says so.
     await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible({ timeout: 120_000 })
     await expect(result).toHaveAttribute('data-member-id', String(named))
@@ -100,7 +72,7 @@ test('a member whose face is close to another member\'s shows their QR code in k
 })
 
 test('a still photo of a registered member is never recorded: kiosk mode asks for a head turn that never comes', async ({ openTablet, shot }) => {
-  test.setTimeout(180_000)
+  test.setTimeout(400_000)
   const org = await kioskOrg(`Kiosk still ${stamp}`, false)
   const a = await registered(org, 'a')
   const file = path.join(facesDir(), 'people', PEOPLE.a.identity, PEOPLE.a.video)
@@ -108,7 +80,7 @@ test('a still photo of a registered member is never recorded: kiosk mode asks fo
   if (!frame) throw new Error(`${file}: no clear face`)
   const browser = await cameraBrowser(writeY4m(path.join(VIDEO_DIR, 'kiosk-still.y4m'), [frame]))
   try {
-    const { page } = await openTablet(browser, { ...org, pin: PIN }, AT_GATE)
+    const { page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
     await page.goto('/p')
     await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '1')
     await page.getByTestId('kiosk-start').click()
@@ -118,15 +90,18 @@ test('a still photo of a registered member is never recorded: kiosk mode asks fo
     await expect(page.getByTestId('kiosk-turn')).toHaveAttribute('data-prompt', /turn_left|turn_right/, { timeout: 90_000 })
     await expect(page.getByTestId('kiosk-hint')).toHaveAttribute('data-hint', /turn_left|turn_right/)
     await expect(page.getByTestId('kiosk-turn-text')).toContainText(/Turn your head to your (left|right)/)
-    await page.waitForTimeout(8000)
+    // The kiosk keeps analysing the still face (30 more frames) and never records it: a count of frames, not a
+    // time, so a busy machine that analyses slowly waits longer instead of checking too early.
+    const framesAtPrompt = Number(await mode.getAttribute('data-frames'))
+    await expect.poll(async () => Number(await mode.getAttribute('data-frames')), { timeout: 120_000 }).toBeGreaterThanOrEqual(framesAtPrompt + 30)
     await expect(mode).toHaveAttribute('data-records', '0')
     await expect(page.getByTestId('kiosk-recent-item')).toHaveCount(0)
     await expect(page.getByTestId('kiosk-result')).toHaveAttribute('data-type', 'turn')
-    await shot(page, 'kiosk-still-photo', ONE_SIZE)
+    await shot(page, 'kiosk-still-photo', ONE_TABLET)
     // The kiosk speaks Indonesian too.
     await page.getByTestId('language-id').click()
     await expect(page.getByTestId('kiosk-turn-text')).toContainText('Tolehkan kepala ke')
-    await shot(page, 'kiosk-still-photo-id', ONE_SIZE)
+    await shot(page, 'kiosk-still-photo-id', ONE_TABLET)
     await page.getByTestId('language-en').click()
     expect(await ownRecords(a)).toEqual([])
 
@@ -159,7 +134,7 @@ test('a still photo of a registered member is never recorded: kiosk mode asks fo
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-attention', '1')
     await page.getByTestId('kiosk-attention-retry').click()
     await expect(attention).toHaveCount(1)
-    await shot(page, 'kiosk-needs-attention', BOTH_SIZES)
+    await shot(page, 'kiosk-needs-attention', BOTH_TABLETS)
     await page.getByTestId('kiosk-attention-discard').click()
     await page.getByTestId('kiosk-attention-discard-confirm').click()
     await expect(attention).toHaveCount(0)

@@ -1,11 +1,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { type AdminApi, adminApi, apiData } from './support/api'
-import { BASE_URL, cameraBrowser } from './support/browser'
-import { personPhoto } from './support/evidence'
-import { facesDir, VIDEO_DIR } from './support/fake-camera'
+import { apiData } from './support/api'
+import { cameraBrowser } from './support/browser'
+import { VIDEO_DIR } from './support/fake-camera'
 import { expect, test } from './support/fixtures'
-import { checkedDay, GATE, type KioskOrg, kioskOrganization, kioskStats, kioskVideo, logKioskUntil, memberWithFace, ownRecords, recent, syncAnswers, TABLET, TABLET_WIDE } from './support/kiosk'
+import { AT_GATE, BOTH_TABLETS, checkedDay, KIOSK_PEOPLE, KIOSK_PIN, kioskCast, kioskStats, kioskVideo, logKioskUntil, ONE_TABLET, ownRecords, recent, syncAnswers } from './support/kiosk'
 
 // The petugas kiosk (/p) in Chromium with a fake camera fed from real photos (../shared/faces): kiosk mode (1:N)
 // recognises two registered members one after another, asks each for one head turn (the kiosk's challenge) and
@@ -21,35 +20,8 @@ import { checkedDay, GATE, type KioskOrg, kioskOrganization, kioskStats, kioskVi
 
 test.describe.configure({ mode: 'serial' })
 
-const PIN = '582914'
-const AT_GATE = { viewport: TABLET, geolocation: GATE }
-const BOTH_SIZES = { fullPage: false, sizes: [TABLET, TABLET_WIDE] }
-const ONE_SIZE = { fullPage: false, sizes: [TABLET] }
-/** Identity folders of ../shared/faces/people, the photo each video segment is made from and the one registered. */
-const PEOPLE = {
-  a: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-3.jpg', name: 'Siti Rahmawati' },
-  b: { identity: 'p04', video: 'p04-2.jpg', registered: 'p04-5.jpg', name: 'Bambang Wijaya' },
-  u: { identity: 'p05', video: 'p05-2.jpg', registered: 'p05-3.jpg', name: 'Yusuf Hakim' },
-  /** Registered with another photo of a's face: the two are confusable (issue 14). */
-  t: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-5.jpg', name: 'Sinta Rahmawati' },
-} as const
-type Who = keyof typeof PEOPLE
-
-let admin: AdminApi
-const stamp = Date.now().toString(36)
-
-test.beforeAll(async () => {
-  facesDir()
-  admin = await adminApi(BASE_URL)
-})
-test.afterAll(async () => {
-  await admin?.api.dispose()
-})
-
-const kioskOrg = (name: string, places: boolean) =>
-  kioskOrganization(admin, name, { petugas: { name: 'Pak Darmawan', number: (orgId) => `PK-${stamp}-${orgId}` }, device: 'Tablet gerbang', places })
-const registered = (org: KioskOrg, who: Who) =>
-  memberWithFace(admin, org.id, { name: PEOPLE[who].name, number: `K-${stamp}-${org.id}-${who}`, photo: personPhoto(PEOPLE[who].identity, PEOPLE[who].registered), pin: PIN })
+const { stamp, org: kioskOrg, registered } = kioskCast()
+const PEOPLE = KIOSK_PEOPLE
 
 test('kiosk mode recognises two members one after another, asks each for a head turn, refuses an unknown face; a QR code and the 1:1 check record a check-out', async ({ openTablet, shot }) => {
   test.setTimeout(900_000)
@@ -59,13 +31,13 @@ test('kiosk mode recognises two members one after another, asks each for a head 
   const qr = await apiData<{ token: string }>(await a.api.get('/api/attendance/qr'))
   const browser = await cameraBrowser(await kioskVideo({ a: PEOPLE.a, b: PEOPLE.b, u: PEOPLE.u }, qr.token))
   try {
-    const { page } = await openTablet(browser, { ...org, pin: PIN }, AT_GATE)
+    const { page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
 
     // Pick the place: remembered on the tablet.
     await page.goto('/p')
     await expect(page.getByTestId('kiosk-station')).toBeVisible()
     await expect(page.getByTestId('kiosk-location-option')).toHaveCount(2)
-    await shot(page, 'kiosk-location-pick', BOTH_SIZES)
+    await shot(page, 'kiosk-location-pick', BOTH_TABLETS)
     await page.getByTestId('kiosk-location-option').filter({ hasText: 'Gerbang Utama' }).click()
     await page.getByTestId('kiosk-department').selectOption({ label: 'Tata Usaha' })
     await page.getByTestId('kiosk-station-submit').click()
@@ -74,7 +46,7 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     for (const id of ['kiosk-start', 'kiosk-open-search', 'kiosk-open-qr', 'petugas-logout']) {
       expect((await page.getByTestId(id).boundingBox())!.height, id).toBeGreaterThanOrEqual(56)
     }
-    await shot(page, 'kiosk-home', BOTH_SIZES)
+    await shot(page, 'kiosk-home', BOTH_TABLETS)
     await page.reload()
     await expect(page.getByTestId('kiosk-station-location')).toHaveText('Gerbang Utama')
 
@@ -89,13 +61,13 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await expect(turn).toContainText(/Siti Rahmawati|Bambang Wijaya/)
     await expect(page.getByTestId('kiosk-turn')).toHaveAttribute('data-prompt', /turn_left|turn_right|look_straight|done/)
     await expect(page.getByTestId('kiosk-turn-text')).toHaveText(/Turn your head to your (left|right)|Look straight at the camera|Hold still/)
-    await shot(page, 'kiosk-turn-prompt', BOTH_SIZES)
+    await shot(page, 'kiosk-turn-prompt', BOTH_TABLETS)
     await logKioskUntil(page, expect(recent(page, a.id)).toHaveCount(1, { timeout: 120_000 }))
     await logKioskUntil(page, expect(recent(page, b.id)).toHaveCount(1, { timeout: 120_000 }))
     await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible({ timeout: 60_000 })
     await expect(result).toContainText(/Siti Rahmawati|Bambang Wijaya/)
     await expect(result).toContainText('Recorded')
-    await shot(page, 'kiosk-recognised', BOTH_SIZES)
+    await shot(page, 'kiosk-recognised', BOTH_TABLETS)
     const stats = await kioskStats(page)
     test.info().annotations.push({ type: 'kiosk timings', description: JSON.stringify(stats) })
     console.log('kiosk mode in Chromium:', stats)
@@ -103,7 +75,7 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     // The third face belongs to nobody here: "not recognised", never a guess.
     await expect(result.and(page.locator('[data-type="unknown"]'))).toBeVisible({ timeout: 60_000 })
     await expect(result).toContainText('Not recognised')
-    await shot(page, 'kiosk-not-recognised', BOTH_SIZES)
+    await shot(page, 'kiosk-not-recognised', BOTH_TABLETS)
 
     // Round the loop, the first member is back within the cooldown: their card again, still one record each.
     await expect(result.and(page.locator('[data-type="already"]'))).toBeVisible({ timeout: 120_000 })
@@ -131,11 +103,11 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await expect(record).toBeVisible({ timeout: 90_000 })
     await expect(record).toHaveAttribute('data-member-id', String(a.id))
     await expect(page.getByTestId('kiosk-turn')).toBeVisible({ timeout: 120_000 })
-    await shot(page, 'kiosk-qr-turn', ONE_SIZE)
+    await shot(page, 'kiosk-qr-turn', ONE_TABLET)
     await logKioskUntil(page, expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 120_000 }))
     await expect(page.getByTestId('kiosk-record-confirm')).toHaveAttribute('data-kind', 'check_out')
     await expect(page.getByTestId('kiosk-record-confirm')).toContainText('Siti Rahmawati')
-    await shot(page, 'kiosk-qr-confirm', BOTH_SIZES)
+    await shot(page, 'kiosk-qr-confirm', BOTH_TABLETS)
     await page.getByTestId('kiosk-record-confirm-button').click()
     await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible()
     await expect(result).toHaveAttribute('data-kind', 'check_out')
@@ -153,7 +125,7 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await page.getByTestId('kiosk-search-scope').click()
     await expect(page.getByTestId('kiosk-search-result')).toHaveCount(1)
     await expect(page.getByTestId('kiosk-search-offline')).toHaveCount(0)
-    await shot(page, 'kiosk-search', BOTH_SIZES)
+    await shot(page, 'kiosk-search', BOTH_TABLETS)
     await page.getByTestId('kiosk-search-result').click()
     await expect(page.getByTestId('kiosk-record')).toHaveAttribute('data-member-id', String(b.id))
     await expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 180_000 })
@@ -175,7 +147,7 @@ test('offline: three check-ins wait in the outbox, survive a reload, and reach t
   expect(fs.existsSync(video), 'the kiosk video of the first test').toBe(true)
   const browser = await cameraBrowser(video)
   try {
-    const { context, page } = await openTablet(browser, { ...org, pin: PIN }, AT_GATE)
+    const { context, page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
     const answers = syncAnswers(page)
 
     // Online once: no places to choose (the whole organization), the gallery and the app are saved on the tablet.
@@ -199,7 +171,7 @@ test('offline: three check-ins wait in the outbox, survive a reload, and reach t
     const status = page.getByTestId('sync-status')
     await expect(status).toHaveAttribute('data-pending', '3')
     await expect(page.getByTestId('sync-status-label')).toContainText('Offline · 3 waiting')
-    await shot(page, 'kiosk-offline-waiting', BOTH_SIZES)
+    await shot(page, 'kiosk-offline-waiting', BOTH_TABLETS)
     console.log('kiosk mode offline:', await kioskStats(page))
 
     // Search works offline too, over the names saved with the faces.
@@ -209,7 +181,7 @@ test('offline: three check-ins wait in the outbox, survive a reload, and reach t
     await expect(page.getByTestId('kiosk-search-offline')).toBeVisible()
     await expect(page.getByTestId('kiosk-search-result')).toHaveCount(1)
     await expect(page.getByTestId('kiosk-search-result')).toContainText('Bambang Wijaya')
-    await shot(page, 'kiosk-search-offline', BOTH_SIZES)
+    await shot(page, 'kiosk-search-offline', BOTH_TABLETS)
 
     // A reload while offline: the app comes from the service worker, the records are still waiting.
     await page.getByTestId('kiosk-back').click()
@@ -217,14 +189,14 @@ test('offline: three check-ins wait in the outbox, survive a reload, and reach t
     await expect(page.getByTestId('petugas-home')).toBeVisible()
     await expect(status).toHaveAttribute('data-pending', '3')
     await expect(page.getByTestId('sync-status-label')).toContainText('3 waiting')
-    await shot(page, 'kiosk-offline-reloaded', BOTH_SIZES)
+    await shot(page, 'kiosk-offline-reloaded', BOTH_TABLETS)
     expect(answers).toEqual([])
 
     // Back online: they go by themselves, without a reload, each applied exactly once.
     await context.setOffline(false)
     await expect(status).toHaveAttribute('data-pending', '0', { timeout: 60_000 })
     await expect(page.getByTestId('sync-status-label')).toContainText('All sent')
-    await shot(page, 'kiosk-synced', ONE_SIZE)
+    await shot(page, 'kiosk-synced', ONE_TABLET)
     const applied = answers.filter((r) => r.status === 'applied')
     expect(applied).toHaveLength(3)
     expect(new Set(applied.map((r) => r.client_id)).size).toBe(3)

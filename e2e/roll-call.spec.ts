@@ -1,9 +1,7 @@
-import { type AdminApi, adminApi } from './support/api'
 import { BASE_URL, cameraBrowser, SHOTS, watchedPage } from './support/browser'
 import { personPhoto } from './support/evidence'
-import { facesDir } from './support/fake-camera'
 import { expect, signInDashboard, test } from './support/fixtures'
-import { type FaceMember, GATE, kioskOrganization, memberWithFace, ownRecords, TABLET, TABLET_WIDE } from './support/kiosk'
+import { type FaceMember, GATE, KIOSK_PIN, kioskAdmin, kioskOrganization, memberWithFace, ownRecords, TABLET, TABLET_WIDE } from './support/kiosk'
 import { classVideo, confirmChecks, faceAt, takePhoto } from './support/roll-call'
 
 // Roll-call from one photo (issue 14 item 5) on the petugas tablet, in Chromium with a fake camera showing a class
@@ -17,7 +15,6 @@ import { classVideo, confirmChecks, faceAt, takePhoto } from './support/roll-cal
 
 test.describe.configure({ mode: 'serial' })
 
-const PIN = '582914'
 // The roll-call is made on a 1280x800 tablet; the pictures are also taken at 1024x768.
 const BOTH_SIZES = { fullPage: false, sizes: [TABLET_WIDE, TABLET] }
 const ONE_SIZE = { fullPage: false, sizes: [TABLET_WIDE] }
@@ -34,31 +31,23 @@ const PEOPLE = {
 const MEMBERS = ['a', 'b', 'c'] as const
 const STRANGERS = ['x', 'y', 'z'] as const
 
-let admin: AdminApi
-const stamp = Date.now().toString(36)
-
-test.beforeAll(async () => {
-  facesDir()
-  admin = await adminApi(BASE_URL)
-})
-test.afterAll(async () => {
-  await admin?.api.dispose()
-})
+const session = kioskAdmin()
+const { stamp } = session
 
 test('roll-call from one photo: every face boxed and named, fixed by a tap, recorded, on the dashboard; offline it waits and is sent once', async ({ browser: plainBrowser, openTablet, shot }) => {
   test.setTimeout(900_000)
-  const org = await kioskOrganization(admin, `Roll-call ${stamp}`, { petugas: { name: 'Bu Wulan', number: `RC-P-${stamp}` }, device: 'Tablet kelas' })
+  const org = await kioskOrganization(session.admin, `Roll-call ${stamp}`, { petugas: { name: 'Bu Wulan', number: `RC-P-${stamp}` }, device: 'Tablet kelas' })
   const members = {} as Record<(typeof MEMBERS)[number], FaceMember>
   for (const who of MEMBERS) {
     const person = PEOPLE[who]
-    members[who] = await memberWithFace(admin, org.id, { name: person.name, number: `RC-${stamp}-${who}`, photo: personPhoto(person.identity, person.registered), pin: PIN })
+    members[who] = await memberWithFace(session.admin, org.id, { name: person.name, number: `RC-${stamp}-${who}`, photo: personPhoto(person.identity, person.registered), pin: KIOSK_PIN })
   }
   const { a, b, c } = members
   const { video, photo } = await classVideo(PEOPLE)
   expect(photo.faces).toHaveLength(6)
   const browser = await cameraBrowser(video)
   try {
-    const { context, page } = await openTablet(browser, { ...org, pin: PIN }, { viewport: TABLET_WIDE, geolocation: GATE })
+    const { context, page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, { viewport: TABLET_WIDE, geolocation: GATE })
     const answers: { status: string; faces: { status: string; member_id: number | null }[] }[] = []
     page.on('response', async (response) => {
       if (!response.url().endsWith('/api/attendance/roll-call')) return

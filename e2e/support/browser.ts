@@ -1,4 +1,5 @@
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from '@playwright/test'
+import { withPacedCamera } from './paced-camera'
 
 // What every camera spec launches and watches the same way.
 
@@ -7,12 +8,16 @@ export const SHOTS = 'test-results/screenshots'
 export const PHONE = { width: 390, height: 844 }
 export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
-/** A Chromium whose camera plays `video` (a Y4M file): the file is a launch argument, so one browser per video. */
-export function cameraBrowser(video: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
-  })
+/** Chromium's flags for a camera (a fake device, allowed without asking); what it shows is the paced camera's. */
+export const CAMERA_ARGS = [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
+
+/**
+ * A Chromium whose camera plays `video` (a Y4M file), one frame per frame the app takes (support/paced-camera.ts):
+ * every context it opens has that camera.
+ */
+export async function cameraBrowser(video: string): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CAMERA_ARGS })
+  return withPacedCamera(browser, video)
 }
 
 /**

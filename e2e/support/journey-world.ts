@@ -9,7 +9,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { type Browser, type BrowserContext, chromium, expect, type Page, request } from '@playwright/test'
 import { CONSENT_VERSION } from '../../shared/face/consent'
-import { LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './browser'
+import { CAMERA_ARGS, cameraBrowser, LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './browser'
+import { pacedCamera } from './paced-camera'
 import { registerFaceWithEvidence } from './evidence'
 import { REPO_ROOT, VIDEO_DIR } from './fake-camera'
 import { CAST, type PhoneVideo, type PreparedFaces } from './journey-faces'
@@ -110,15 +111,11 @@ export async function phone(video: string, geolocation: { latitude: number; long
   return { browser, context, page }
 }
 
-function cameraArgs(video: string): string[] {
-  return [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]
-}
-
 /** Every camera browser this spec launched, closed at the end whatever happened. */
 export const launched: Browser[] = []
 
 export async function cameraBrowserFor(video: string): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: cameraArgs(video) })
+  const browser = await cameraBrowser(video)
   launched.push(browser)
   return browser
 }
@@ -128,7 +125,7 @@ export async function startTablet(scene: string | null): Promise<Page> {
   await J.tablet?.close()
   J.tablet = await chromium.launchPersistentContext(J.tabletProfile, {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: scene ? cameraArgs(scene) : LAUNCH_ARGS,
+    args: scene ? CAMERA_ARGS : LAUNCH_ARGS,
     baseURL: J.base,
     viewport: SIZES.tablet,
     hasTouch: true,
@@ -137,6 +134,7 @@ export async function startTablet(scene: string | null): Promise<Page> {
     permissions: ['camera', 'geolocation'],
     geolocation: GATE,
   })
+  if (scene) await pacedCamera(J.tablet, scene)
   for (const page of J.tablet.pages()) await page.close()
   J.tabletPage = await watchedPage(J.tablet)
   return J.tabletPage

@@ -6,11 +6,11 @@ import { type APIRequestContext, expect, type Locator, type Page, request } from
 import QRCode from 'qrcode'
 import sharp from 'sharp'
 import { CONSENT_VERSION } from '../../shared/face/consent'
-import { type AdminApi, apiData } from './api'
+import { type AdminApi, adminApi, apiData } from './api'
 import { BASE_URL, logWhile } from './browser'
 import { personPhoto, registerFaceWithEvidence } from './evidence'
-import { kioskPersonFrames, turnableFace, VIDEO_DIR } from './fake-camera'
-import type { Enrolment, Viewport } from './fixtures'
+import { facesDir, kioskPersonFrames, turnableFace, VIDEO_DIR } from './fake-camera'
+import { type Enrolment, test, type Viewport } from './fixtures'
 import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS, Y4M_HEIGHT, Y4M_WIDTH } from './y4m'
 
 export const TABLET: Viewport = { width: 1024, height: 768 }
@@ -19,6 +19,68 @@ export const TABLET_WIDE: Viewport = { width: 1280, height: 800 }
 export const GATE = { latitude: -6.2001, longitude: 106.8167 }
 /** How long the server's check of a record's evidence may take here (a job queue and face inference on 2 cores). */
 export const VERDICT_TIMEOUT = 180_000
+
+/** The PIN every petugas and member of these specs chooses. */
+export const KIOSK_PIN = '582914'
+/** A 1024x768 tablet standing at the gate. */
+export const AT_GATE = { viewport: TABLET, geolocation: GATE }
+/** Screenshot sizes: the tablet upright-ish and wide, or the first only. */
+export const BOTH_TABLETS = { fullPage: false, sizes: [TABLET, TABLET_WIDE] }
+export const ONE_TABLET = { fullPage: false, sizes: [TABLET] }
+
+/**
+ * The people of the kiosk specs (identity folders of ../shared/faces/people): the photo their video segment is made
+ * from and the other photo their face was registered from.
+ */
+export const KIOSK_PEOPLE = {
+  a: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-3.jpg', name: 'Siti Rahmawati' },
+  b: { identity: 'p04', video: 'p04-2.jpg', registered: 'p04-5.jpg', name: 'Bambang Wijaya' },
+  u: { identity: 'p05', video: 'p05-2.jpg', registered: 'p05-3.jpg', name: 'Yusuf Hakim' },
+  /** Registered with another photo of a's face: the two are confusable (issue 14). */
+  t: { identity: 'p02', video: 'p02-1.jpg', registered: 'p02-5.jpg', name: 'Sinta Rahmawati' },
+} as const
+export type KioskWho = keyof typeof KIOSK_PEOPLE
+
+/**
+ * Called at a spec file's top level: its admin session, opened before its tests and closed after them, and a stamp that keeps its names and
+ * numbers unique in the shared e2e database.
+ */
+export function kioskAdmin(): { readonly admin: AdminApi; stamp: string } {
+  let admin: AdminApi | undefined
+  test.beforeAll(async () => {
+    facesDir()
+    admin = await adminApi(BASE_URL)
+  })
+  test.afterAll(async () => {
+    await admin?.api.dispose()
+  })
+  return {
+    get admin() {
+      if (!admin) throw new Error('the admin session opens in beforeAll')
+      return admin
+    },
+    stamp: Date.now().toString(36),
+  }
+}
+
+/**
+ * kioskAdmin with the kiosk specs' organization (petugas Pak Darmawan, a gate tablet; `places`: the gate location and
+ * more) and their members with a registered face (KIOSK_PEOPLE).
+ */
+export function kioskCast() {
+  const session = kioskAdmin()
+  const { stamp } = session
+  return {
+    session,
+    stamp,
+    org: (name: string, places: boolean) =>
+      kioskOrganization(session.admin, name, { petugas: { name: 'Pak Darmawan', number: (orgId) => `PK-${stamp}-${orgId}` }, device: 'Tablet gerbang', places }),
+    registered: (org: KioskOrg, who: KioskWho) => {
+      const person = KIOSK_PEOPLE[who]
+      return memberWithFace(session.admin, org.id, { name: person.name, number: `K-${stamp}-${org.id}-${who}`, photo: personPhoto(person.identity, person.registered), pin: KIOSK_PIN })
+    },
+  }
+}
 
 export interface KioskOrg extends Omit<Enrolment, 'pin'> {
   id: number
