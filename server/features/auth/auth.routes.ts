@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppEnv, Principal } from '../../context'
 import { principalOf, publicRoute, signedIn } from '../../auth/guard'
@@ -9,11 +8,9 @@ import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
 import { pgText, rowId } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
-import { organizationMembers, sessions, users } from '../../db/schema'
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
-import { audit } from '../../audit'
 import { findUserByEmail } from '../users/users.service'
-import { claimAttempt, dashboardMemberships, describeMe } from './auth.service'
+import { claimAttempt, completeDashboardLogin, dashboardMemberships, describeMe, enterOrganization } from './auth.service'
 import { myInvitations } from '../invitations/membership-invitations.service'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
@@ -45,14 +42,7 @@ export function authRoutes(limiter: AttemptLimiter) {
           'NO_DASHBOARD_ACCESS',
         )
       }
-      await db.transaction(async (tx) => {
-        await tx
-          .update(users)
-          .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() })
-          .where(eq(users.id, user.id))
-        await createSession(c, tx, { kind: 'web', userId: user.id })
-        await audit(tx, { organizationId: null, actorUserId: user.id, action: 'auth.login', ip: clientIp(c) })
-      })
+      await completeDashboardLogin(c.get('deps'), user.id, clientIp(c), (tx) => createSession(c, tx, { kind: 'web', userId: user.id }))
       const principal: Principal = {
         sessionId: 0,
         kind: 'web',
@@ -83,12 +73,7 @@ export function authRoutes(limiter: AttemptLimiter) {
       }
       if (!role) throw new NotFoundError('Role')
       const hash = sessionTokenHash(c)!
-      await db
-        .update(sessions)
-        .set({ organizationId: organization_id, organizationMemberId: membership.member_id, roleId: role.id })
-        .where(eq(sessions.tokenHash, hash))
-      // Entering an organization is the sign-in its staff list shows (never the account's sign-ins elsewhere).
-      await db.update(organizationMembers).set({ lastSignInAt: new Date() }).where(eq(organizationMembers.id, membership.member_id))
+      await enterOrganization(db, hash, organization_id, membership.member_id, role.id)
       const next: Principal = {
         ...p,
         organizationId: organization_id,

@@ -1,7 +1,8 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
-import { memberRoles, organizationMembers, organizations, roles, users } from '../../db/schema'
-import type { Principal } from '../../context'
+import { memberRoles, organizationMembers, organizations, roles, sessions, users } from '../../db/schema'
+import type { AppDeps, Principal } from '../../context'
+import { audit } from '../../audit'
 import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../../auth/rate-limit'
 import { TooManyRequestsError } from '../../errors'
 import { myInvitations } from '../invitations/membership-invitations.service'
@@ -146,4 +147,29 @@ function memberCounter(db: Tx, id: number) {
     },
     lockedUntil: async () => (await db.select({ until: m.pinLockedUntil }).from(m).where(eq(m.id, id)))[0]?.until ?? null,
   }
+}
+
+/**
+ * A dashboard sign-in that passed: the account's failures reset, the session starts (`startSession`, which sets the
+ * cookie, in the same transaction) and the sign-in is audited.
+ */
+export function completeDashboardLogin(deps: AppDeps, userId: number, ip: string, startSession: (tx: Tx) => Promise<void>): Promise<void> {
+  return deps.database.db.transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() })
+      .where(eq(users.id, userId))
+    await startSession(tx)
+    await audit(tx, { organizationId: null, actorUserId: userId, action: 'auth.login', ip })
+  })
+}
+
+/** The session works in this organization and role from now on. */
+export async function enterOrganization(db: Tx, sessionTokenHash: string, organizationId: number, memberId: number, roleId: number): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ organizationId, organizationMemberId: memberId, roleId })
+    .where(eq(sessions.tokenHash, sessionTokenHash))
+  // Entering an organization is the sign-in its staff list shows (never the account's sign-ins elsewhere).
+  await db.update(organizationMembers).set({ lastSignInAt: new Date() }).where(eq(organizationMembers.id, memberId))
 }
