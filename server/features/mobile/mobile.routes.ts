@@ -1,19 +1,16 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
-import { and, eq, gt, isNull } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppEnv, Principal } from '../../context'
 import { principalOf, publicRoute, signedIn } from '../../auth/guard'
 import { createSession, destroySession } from '../../auth/session'
-import { hashSecret, hashToken, normalizeCode, verifySecret } from '../../auth/crypto'
+import { hashSecret, verifySecret } from '../../auth/crypto'
 import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
 import { pgText, rowId } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
-import { devices, invitations, organizationMembers, organizations, users } from '../../db/schema'
-import { audit } from '../../audit'
 import type { Tx } from '../../db/client'
-import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors'
+import { AppError, UnauthenticatedError, ValidationError } from '../../errors'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
 import { claimAttempt } from '../auth/auth.service'
@@ -22,7 +19,19 @@ import { matchOptions } from '../faces/faces.gallery'
 import { checkLiveEvidence } from '../faces/live-evidence'
 import { decoyChallenge, issueChallenge } from '../attendance/challenges'
 import { faceDecision } from '../attendance/attendance.verify'
-import { chooseMobileRole, describeMobileMe, findMembershipByLogin, isTrivialPin, mobileRoles } from './mobile.service'
+import {
+  chooseMobileRole,
+  completeMobileSignIn,
+  describeMobileMe,
+  findInvitation,
+  findMember,
+  findMembershipByLogin,
+  isTrivialPin,
+  mobileRoles,
+  redeemInvitation,
+  sessionDevice,
+  updateOwnProfile,
+} from './mobile.service'
 
 const pin = z.string().regex(/^\d{6}$/, 'The PIN is 6 digits')
 const profilePatch = z
@@ -36,26 +45,6 @@ const loginInput = z.object({
   pin: pgText(20),
   role: pgText(40).optional(),
 })
-
-async function findInvitation(tx: Tx, secret: string, code: string) {
-  const [row] = await tx
-    .select({ inv: invitations, orgName: organizations.name, memberName: users.name, status: organizationMembers.status })
-    .from(invitations)
-    .innerJoin(organizationMembers, eq(organizationMembers.id, invitations.organizationMemberId))
-    .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
-    .where(
-      and(
-        eq(invitations.codeHash, hashToken(secret, normalizeCode(code))),
-        isNull(invitations.usedAt),
-        gt(invitations.expiresAt, new Date()),
-      ),
-    )
-  if (!row || row.status !== 'active') {
-    throw new NotFoundError('Invitation', 'INVITATION_INVALID')
-  }
-  return row
-}
 
 /** Starts a mobile session for a membership in a role and answers like GET /me. */
 async function signInMobile(c: Context<AppEnv>, tx: Tx, m: { id: number; userId: number; organizationId: number }, roleId: number, needsDevice: boolean) {
@@ -96,26 +85,9 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       if (isTrivialPin(input.pin)) {
         throw new ValidationError('Choose a PIN that is harder to guess', [{ path: 'pin', message: 'Too easy to guess' }], 'PIN_TOO_SIMPLE')
       }
-      const { database, secret } = c.get('deps')
       const pinHash = await hashSecret(input.pin)
-      const me = await database.db.transaction(async (tx) => {
-        const inv = await findInvitation(tx, secret, input.code)
-        const [m] = await tx.select().from(organizationMembers).where(eq(organizationMembers.id, inv.inv.organizationMemberId))
-        const role = chooseMobileRole(await mobileRoles(tx, m!.id), m!.organizationId, c.get('device'), input.role)
-        // The claim is atomic: of two concurrent redemptions exactly one marks the invitation used.
-        const [claimed] = await tx
-          .update(invitations)
-          .set({ usedAt: new Date() })
-          .where(and(eq(invitations.id, inv.inv.id), isNull(invitations.usedAt)))
-          .returning({ id: invitations.id })
-        if (!claimed) throw new NotFoundError('Invitation', 'INVITATION_INVALID')
-        await tx
-          .update(organizationMembers)
-          .set({ pinHash, failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date(), updatedAt: new Date() })
-          .where(eq(organizationMembers.id, m!.id))
-        await audit(tx, { organizationId: m!.organizationId, actorUserId: m!.userId, action: 'member.pin_set', entityType: 'member', entityId: m!.id, ip: clientIp(c) })
-        return signInMobile(c, tx, m!, role.id, role.needsDevice)
-      })
+      const redemption = { code: input.code, pinHash, device: c.get('device'), role: input.role, ip: clientIp(c) }
+      const me = await redeemInvitation(c.get('deps'), redemption, (tx, m, role) => signInMobile(c, tx, m, role.id, role.needsDevice))
       return ok(c, me)
     })
     .post('/login', publicRoute(), validate('json', loginInput), async (c) => {
@@ -140,11 +112,8 @@ export function mobileRoutes(limiter: AttemptLimiter) {
         throw new UnauthenticatedError('Wrong member number or PIN', 'INVALID_CREDENTIALS')
       }
       const role = chooseMobileRole(await mobileRoles(db, m.id), organizationId, device, input.role)
-      const me = await db.transaction(async (tx) => {
-        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date() }).where(eq(organizationMembers.id, m.id))
-        await audit(tx, { organizationId, actorUserId: m.userId, actorDeviceId: role.needsDevice ? device?.id : null, action: 'auth.mobile_login', entityType: 'member', entityId: m.id, details: { role: role.key }, ip: clientIp(c) })
-        return signInMobile(c, tx, m, role.id, role.needsDevice)
-      })
+      const entry = { organizationId, actorUserId: m.userId, actorDeviceId: role.needsDevice ? device?.id : null, action: 'auth.mobile_login', entityType: 'member', entityId: m.id, details: { role: role.key }, ip: clientIp(c) }
+      const me = await completeMobileSignIn(c.get('deps'), m.id, entry, (tx) => signInMobile(c, tx, m, role.id, role.needsDevice))
       return ok(c, me)
     })
     .post('/login/challenge', publicRoute(), validate('json', loginChallengeInput), async (c) => {
@@ -153,10 +122,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       limiter.hit(`pin:${clientIp(c)}`)
       const input = c.req.valid('json')
       const { db } = c.get('deps').database
-      const [m] = await db
-        .select({ id: organizationMembers.id, status: organizationMembers.status })
-        .from(organizationMembers)
-        .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, input.organization_id)))
+      const m = await findMember(db, input.organization_id, input.member_id)
       if (!m || m.status !== 'active') return ok(c, decoyChallenge('login'), 201)
       return ok(c, await issueChallenge(db, { organizationId: input.organization_id, purpose: 'login', memberId: m.id, deviceId: null }), 201)
     })
@@ -168,10 +134,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       const input = c.req.valid('json')
       const deps = c.get('deps')
       const { db } = deps.database
-      const [m] = await db
-        .select()
-        .from(organizationMembers)
-        .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, input.organization_id)))
+      const m = await findMember(db, input.organization_id, input.member_id)
       const attempt = m ? await claimAttempt(db, { kind: 'member', id: m.id }) : null
       let face: Awaited<ReturnType<typeof faceDecision>> | null = null
       let livenessOk = false
@@ -193,11 +156,8 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       }
       await attempt?.succeeded()
       const role = chooseMobileRole(await mobileRoles(db, m.id), m.organizationId, c.get('device'), 'member')
-      const me = await db.transaction(async (tx) => {
-        await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date() }).where(eq(organizationMembers.id, m.id))
-        await audit(tx, { organizationId: m.organizationId, actorUserId: m.userId, action: 'auth.face_login', entityType: 'member', entityId: m.id, details: { distance: face.distance, other_distance: face.other_distance }, ip: clientIp(c) })
-        return signInMobile(c, tx, m, role.id, role.needsDevice)
-      })
+      const entry = { organizationId: m.organizationId, actorUserId: m.userId, action: 'auth.face_login', entityType: 'member', entityId: m.id, details: { distance: face.distance, other_distance: face.other_distance }, ip: clientIp(c) }
+      const me = await completeMobileSignIn(deps, m.id, entry, (tx) => signInMobile(c, tx, m, role.id, role.needsDevice))
       return ok(c, me)
     })
     .get('/me', signedIn('mobile'), async (c) => {
@@ -205,8 +165,7 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       const { db } = c.get('deps').database
       const me = await describeMobileMe(db, p)
       if (p.deviceId) {
-        const [d] = await db.select({ id: devices.id, name: devices.name }).from(devices).where(eq(devices.id, p.deviceId))
-        me.device = d ?? null
+        me.device = await sessionDevice(db, p.deviceId)
       }
       return ok(c, me)
     })
@@ -214,12 +173,8 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       // A member edits their own profile: the name and phone are theirs, in every organization they belong to.
       const p = principalOf(c)
       const input = c.req.valid('json')
-      const { db } = c.get('deps').database
-      await db.transaction(async (tx) => {
-        await tx.update(users).set({ name: input.name, phone: input.phone, updatedAt: new Date() }).where(eq(users.id, p.userId))
-        await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.profile_update', entityType: 'member', entityId: p.memberId ?? undefined, details: { fields: Object.keys(input) }, ip: clientIp(c) })
-      })
-      const me = await describeMobileMe(db, p)
+      await updateOwnProfile(c.get('deps'), p, input, clientIp(c))
+      const me = await describeMobileMe(c.get('deps').database.db, p)
       return ok(c, me)
     })
     .post('/logout', publicRoute(), async (c) => {

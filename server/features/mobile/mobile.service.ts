@@ -1,8 +1,10 @@
-import { and, eq, or, sql } from 'drizzle-orm'
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
-import { memberRoles, organizationMembers, organizations, roles, rolePermissions, users } from '../../db/schema'
-import type { DevicePrincipal, Principal } from '../../context'
-import { ForbiddenError } from '../../errors'
+import { devices, invitations, memberRoles, organizationMembers, organizations, roles, rolePermissions, users } from '../../db/schema'
+import type { AppDeps, DevicePrincipal, Principal } from '../../context'
+import { audit, type AuditEntry } from '../../audit'
+import { hashToken, normalizeCode } from '../../auth/crypto'
+import { ForbiddenError, NotFoundError } from '../../errors'
 
 export interface MobileRole {
   id: number
@@ -104,4 +106,92 @@ export function isTrivialPin(pin: string): boolean {
   const asc = '01234567890'
   const desc = '09876543210'
   return asc.includes(pin) || desc.includes(pin)
+}
+
+type MemberRow = typeof organizationMembers.$inferSelect
+
+/** An open invitation by its code (unused, unexpired, of an active member), else 404 INVITATION_INVALID. */
+export async function findInvitation(tx: Tx, secret: string, code: string) {
+  const [row] = await tx
+    .select({ inv: invitations, orgName: organizations.name, memberName: users.name, status: organizationMembers.status })
+    .from(invitations)
+    .innerJoin(organizationMembers, eq(organizationMembers.id, invitations.organizationMemberId))
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(
+      and(
+        eq(invitations.codeHash, hashToken(secret, normalizeCode(code))),
+        isNull(invitations.usedAt),
+        gt(invitations.expiresAt, new Date()),
+      ),
+    )
+  if (!row || row.status !== 'active') {
+    throw new NotFoundError('Invitation', 'INVITATION_INVALID')
+  }
+  return row
+}
+
+export interface Redemption {
+  code: string
+  pinHash: string
+  device: DevicePrincipal | null
+  role?: string
+  ip: string
+}
+
+/**
+ * Redeems an invitation: the member's PIN is set and the invitation used, then `signIn` starts the session in the same
+ * transaction with the mobile role chosen for this device.
+ */
+export function redeemInvitation<T>(deps: AppDeps, input: Redemption, signIn: (tx: Tx, m: MemberRow, role: MobileRole) => Promise<T>): Promise<T> {
+  return deps.database.db.transaction(async (tx) => {
+    const inv = await findInvitation(tx, deps.secret, input.code)
+    const [m] = await tx.select().from(organizationMembers).where(eq(organizationMembers.id, inv.inv.organizationMemberId))
+    const role = chooseMobileRole(await mobileRoles(tx, m!.id), m!.organizationId, input.device, input.role)
+    // The claim is atomic: of two concurrent redemptions exactly one marks the invitation used.
+    const [claimed] = await tx
+      .update(invitations)
+      .set({ usedAt: new Date() })
+      .where(and(eq(invitations.id, inv.inv.id), isNull(invitations.usedAt)))
+      .returning({ id: invitations.id })
+    if (!claimed) throw new NotFoundError('Invitation', 'INVITATION_INVALID')
+    await tx
+      .update(organizationMembers)
+      .set({ pinHash: input.pinHash, failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date(), updatedAt: new Date() })
+      .where(eq(organizationMembers.id, m!.id))
+    await audit(tx, { organizationId: m!.organizationId, actorUserId: m!.userId, action: 'member.pin_set', entityType: 'member', entityId: m!.id, ip: input.ip })
+    return signIn(tx, m!, role)
+  })
+}
+
+/** A membership of the organization by id (any status: the caller decides what an inactive one gets). */
+export async function findMember(tx: Tx, organizationId: number, memberId: number): Promise<MemberRow | null> {
+  const [m] = await tx
+    .select()
+    .from(organizationMembers)
+    .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
+  return m ?? null
+}
+
+/** A sign-in that passed (PIN or face): the member's failures reset, audited as `entry`, then `signIn` in the same transaction. */
+export function completeMobileSignIn<T>(deps: AppDeps, memberId: number, entry: AuditEntry, signIn: (tx: Tx) => Promise<T>): Promise<T> {
+  return deps.database.db.transaction(async (tx) => {
+    await tx.update(organizationMembers).set({ failedPins: 0, pinLockedUntil: null, lastSignInAt: new Date() }).where(eq(organizationMembers.id, memberId))
+    await audit(tx, entry)
+    return signIn(tx)
+  })
+}
+
+/** The tablet a petugas session runs on. */
+export async function sessionDevice(tx: Tx, deviceId: number): Promise<{ id: number; name: string } | null> {
+  const [d] = await tx.select({ id: devices.id, name: devices.name }).from(devices).where(eq(devices.id, deviceId))
+  return d ?? null
+}
+
+/** A member edits their own profile: the name and phone are theirs, in every organization they belong to. */
+export function updateOwnProfile(deps: AppDeps, p: Principal, input: { name?: string; phone?: string | null }, ip: string): Promise<void> {
+  return deps.database.db.transaction(async (tx) => {
+    await tx.update(users).set({ name: input.name, phone: input.phone, updatedAt: new Date() }).where(eq(users.id, p.userId))
+    await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.profile_update', entityType: 'member', entityId: p.memberId ?? undefined, details: { fields: Object.keys(input) }, ip })
+  })
 }
