@@ -38,7 +38,7 @@ export async function logSync(ctx: SyncContext, results: SyncResult[]): Promise<
   ])
 }
 
-/** One capture of the organization by the device's client id, with the day it landed on (null when unknown). */
+/** One capture of the organization by the device's client id, with the approval and flags of the day it landed on; null when there is none. */
 export async function findCapture(ctx: ServiceContext, clientId: string) {
   const [row] = await ctx.deps.database.db
     .select({
