@@ -1,7 +1,7 @@
 // A class photo as the tablet's camera (roll-call from one photo, issue 14 item 5): tools/faces/class-photo.ts composes
 // it from real photos with the ground-truth box of every face, and this writes it as a one-frame Y4M video (y4m.ts),
-// which Chromium loops as the camera (--use-file-for-fake-video-capture). Made at test time into test-results/, never
-// committed.
+// which the paced camera (paced-camera.ts) shows for as long as the tablet looks. Made at test time into test-results/,
+// never committed.
 import path from 'node:path'
 import sharp from 'sharp'
 import { composeClassPhoto, type ClassPhoto, type ClassPhotoFace, type ClassPhotoOptions, type ClassPhotoPerson } from '../../tools/faces/class-photo'
@@ -40,7 +40,7 @@ export async function classPhotoY4m(photo: ClassPhoto, file: string, width = 192
 }
 
 export interface ClassPhotoVideo {
-  /** The .y4m file for --use-file-for-fake-video-capture. */
+  /** The .y4m file the camera plays (cameraBrowser). */
   file: string
   /** The same frame as PNG, to look at. */
   preview: string

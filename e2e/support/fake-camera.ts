@@ -112,8 +112,8 @@ export async function turnableFace(file: string, tried: string[] = [], maxFronta
 }
 
 /**
- * How long a pose is held in the videos, seconds. The app wants two analysed frames in each pose; on a loaded 2-core
- * machine a frame can take a second (WASM inference beside other test runs), so every pose lasts two.
+ * How long a pose is held in the videos, seconds. The paced camera (paced-camera.ts) shows a 2 s hold for 3 of the
+ * app's frames, whatever the machine's speed (the app wants two analysed frames in each pose).
  */
 const POSE_HOLD_S = 2
 
@@ -141,7 +141,7 @@ class Reel {
 
 /**
  * The turns of a member doing liveness challenges over and over: left, left, left, right, right, right (each from and
- * back to a frontal hold), then Chromium loops it (about 31 s). Any challenge of one or two turns, issued by the server or
+ * back to a frontal hold), then the camera loops it (about 31 s of video). Any challenge of one or two turns, issued by the server or
  * drawn on the device, finds its turns in order in this loop, whatever frame the camera starts on: the app repeats
  * the same steps after a turn the wrong way, so the wrong turn is skipped and the next ones are tried (six turns is the
  * shortest loop that works for all four two-turn challenges from every starting point).

@@ -1,5 +1,5 @@
-// A fake camera for Chromium: frames written as a Y4M video, which Chromium plays (in a loop) as the webcam when
-// launched with --use-fake-device-for-media-stream --use-file-for-fake-video-capture=FILE.y4m.
+// A fake camera's video: frames written as a Y4M file, which support/paced-camera.ts plays (in a loop) as the webcam,
+// one frame per frame the app analyses. (Chromium's --use-file-for-fake-video-capture plays the same files, in real time.)
 // Format: a one-line header, then for each frame `FRAME\n` followed by the Y, U and V planes (4:2:0, 8 bit).
 // Generated at test time into test-results/, never committed.
 import fs from 'node:fs'

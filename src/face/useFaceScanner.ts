@@ -70,6 +70,8 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
   /** Moving averages, ms: inference alone, and a whole frame round trip (grab, transfer, inference, answer). */
   const inferenceMs = ref(0)
   const frameMs = ref(0)
+  /** Frames analysed since the camera opened (a test waits for frames, not seconds). */
+  const analysed = ref(0)
 
   let run: ChallengeRun<Blob> | null = null
   let photo: Blob | null = null
@@ -156,6 +158,7 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
         if (!running) return
         inferenceMs.value = average(inferenceMs.value, frame.inferenceMs)
         frameMs.value = average(frameMs.value, performance.now() - began)
+        analysed.value++
         await handle(frame, performance.now())
       },
       broken: (error) => {
@@ -272,6 +275,7 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     engineInfo,
     inferenceMs: readonly(inferenceMs),
     frameMs: readonly(frameMs),
+    analysed: readonly(analysed),
     start,
     retry,
     stop,
