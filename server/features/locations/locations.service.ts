@@ -4,16 +4,17 @@ import type { Tx } from '../../db/client'
 import { locations } from '../../db/schema'
 import { NotFoundError, ValidationError } from '../../errors'
 import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
+import { missingCoordinate } from '../../../shared/organization/structure'
 import type { locationInput, locationPatch } from './locations.schemas'
 
 export function presentLocation(l: typeof locations.$inferSelect) {
   return { id: l.id, name: l.name, latitude: l.latitude, longitude: l.longitude, radius_meters: l.radiusMeters }
 }
 
+/** A fence needs both coordinates or neither (the rule the dashboard's form checks too: shared/organization/structure.ts). */
 function checkFence(input: { latitude?: number | null; longitude?: number | null }) {
-  if ((input.latitude == null) !== (input.longitude == null)) {
-    throw new ValidationError('Give both latitude and longitude, or neither', [{ path: 'longitude', message: 'Both or neither' }])
-  }
+  const missing = missingCoordinate(input)
+  if (missing) throw new ValidationError('Give both latitude and longitude, or neither', [{ path: missing, message: 'Both or neither' }])
 }
 
 /** The organization's locations by name (also what a phone or kiosk captures at). */
