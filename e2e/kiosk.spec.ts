@@ -56,29 +56,30 @@ test('kiosk mode recognises two members one after another, asks each for a head 
     await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
     const result = page.getByTestId('kiosk-result')
     // Recognised: the big card asks for the one head turn of the kiosk's challenge.
+    // One look at the whole card: the turn may be done (and the card gone) a moment later.
     const turn = result.and(page.locator('[data-type="turn"]'))
-    await expect(turn).toBeVisible({ timeout: 120_000 })
-    await expect(turn).toContainText(/Siti Rahmawati|Bambang Wijaya/)
-    await expect(page.getByTestId('kiosk-turn')).toHaveAttribute('data-prompt', /turn_left|turn_right|look_straight|done/)
-    await expect(page.getByTestId('kiosk-turn-text')).toHaveText(/Turn your head to your (left|right)|Look straight at the camera|Hold still/)
+      .filter({ hasText: /Siti Rahmawati|Bambang Wijaya/ })
+      .filter({ has: page.locator('[data-testid="kiosk-turn"]:is([data-prompt="turn_left"], [data-prompt="turn_right"], [data-prompt="look_straight"], [data-prompt="done"])') })
+      .filter({ has: page.getByTestId('kiosk-turn-text').filter({ hasText: /Turn your head to your (left|right)|Look straight at the camera|Hold still/ }) })
+    await expect(turn).toBeVisible({ timeout: 180_000 })
     await shot(page, 'kiosk-turn-prompt', BOTH_TABLETS)
     await logKioskUntil(page, expect(recent(page, a.id)).toHaveCount(1, { timeout: 120_000 }))
     await logKioskUntil(page, expect(recent(page, b.id)).toHaveCount(1, { timeout: 120_000 }))
-    await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible({ timeout: 60_000 })
-    await expect(result).toContainText(/Siti Rahmawati|Bambang Wijaya/)
-    await expect(result).toContainText('Recorded')
+    // One look at the card (the camera moves on as fast as the tablet reads it, so the next face may replace it).
+    const card = (type: string) => result.and(page.locator(`[data-type="${type}"]`))
+    await expect(card('recorded').filter({ hasText: /Siti Rahmawati|Bambang Wijaya/ }).filter({ hasText: 'Recorded' })).toBeVisible({ timeout: 60_000 })
     await shot(page, 'kiosk-recognised', BOTH_TABLETS)
     const stats = await kioskStats(page)
     test.info().annotations.push({ type: 'kiosk timings', description: JSON.stringify(stats) })
     console.log('kiosk mode in Chromium:', stats)
 
     // The third face belongs to nobody here: "not recognised", never a guess.
-    await expect(result.and(page.locator('[data-type="unknown"]'))).toBeVisible({ timeout: 60_000 })
-    await expect(result).toContainText('Not recognised')
+    // (Missed while the pictures were taken, it comes back round the loop.)
+    await expect(card('unknown').filter({ hasText: 'Not recognised' })).toBeVisible({ timeout: 180_000 })
     await shot(page, 'kiosk-not-recognised', BOTH_TABLETS)
 
     // Round the loop, the first member is back within the cooldown: their card again, still one record each.
-    await expect(result.and(page.locator('[data-type="already"]'))).toBeVisible({ timeout: 120_000 })
+    await expect(card('already')).toBeVisible({ timeout: 180_000 })
     await expect(recent(page, a.id)).toHaveCount(1)
     await expect(recent(page, b.id)).toHaveCount(1)
     await expect(mode).toHaveAttribute('data-records', '2')

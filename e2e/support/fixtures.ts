@@ -6,6 +6,7 @@
 // - `shot`: a screenshot into test-results/screenshots/.
 import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test'
 import { ADMIN, apiData, ORG } from './api'
+import { stillCamera } from './paced-camera'
 import { BASE_URL, PHONE, pageErrors, retryTimedOutScans, SHOTS, watchedPage, watchPage } from './browser'
 
 export { expect }
@@ -57,6 +58,10 @@ export interface ShotOptions {
 
 /** A screenshot into test-results/screenshots/<name>.png (or one per size, see ShotOptions). */
 export async function shot(page: Page, name: string, options: ShotOptions = {}): Promise<void> {
+  await stillCamera(page, () => takeShot(page, name, options))
+}
+
+async function takeShot(page: Page, name: string, options: ShotOptions): Promise<void> {
   const fullPage = options.fullPage ?? true
   // Bounded: a picture taken a little early is better than a test that waits for a page that never goes quiet.
   if (options.idle) await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {})

@@ -6,6 +6,7 @@ import path from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import { type APIRequestContext, type APIResponse, expect, type Page } from '@playwright/test'
 import * as XLSX from 'xlsx'
+import { stillCamera } from './paced-camera'
 
 export const JOURNEY_DIR = 'test-results/journey'
 export const SIZES = {
@@ -21,6 +22,10 @@ export type Size = keyof typeof SIZES
  * `also`, the page is resized to those sizes for one more picture each (`<name>-<width>.png`) and put back.
  */
 export async function snap(page: Page, name: string, options: { fullPage?: boolean; also?: Size[] } = {}): Promise<void> {
+  await stillCamera(page, () => takeSnap(page, name, options))
+}
+
+async function takeSnap(page: Page, name: string, options: { fullPage?: boolean; also?: Size[] }): Promise<void> {
   fs.mkdirSync(JOURNEY_DIR, { recursive: true })
   // Web fonts, transitions and lazily loaded chunks settle first, so the picture shows the real screen.
   await page.evaluate(() => document.fonts.ready.then(() => undefined)).catch(() => {})

@@ -12,7 +12,7 @@
 // the app's frame grabs read that canvas and move the video on. The frames come from this process through a binding
 // (not the network: a tablet set offline still has its camera). Everything else of the app's camera code runs as is.
 import fs from 'node:fs'
-import type { Browser, BrowserContext } from '@playwright/test'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
 import sharp from 'sharp'
 
 /** One frame of the schedule: a JPEG, shown for `grabs` frame grabs of the app. */
@@ -97,19 +97,26 @@ function i420ToRgb(planes: Uint8Array, width: number, height: number): Uint8Arra
   return out
 }
 
-const schedules = new Map<string, Promise<Shot[]>>()
+interface Schedule {
+  width: number
+  height: number
+  shots: Shot[]
+}
+
+const schedules = new Map<string, Promise<Schedule>>()
 
 /** The video as a schedule of JPEG frames and how many grabs each lasts (made once per file and run). */
-function scheduleOf(file: string): Promise<Shot[]> {
+function scheduleOf(file: string): Promise<Schedule> {
   const stamp = `${file}:${fs.statSync(file).mtimeMs}`
   let made = schedules.get(stamp)
   if (!made) {
     made = (async () => {
       const { width, height, fps, runs } = readY4mRuns(file)
-      return Promise.all(thinTurns(runs).map(async (run) => ({
+      const shots = await Promise.all(thinTurns(runs).map(async (run) => ({
         jpeg: (await sharp(run.rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer()).toString('base64'),
         grabs: grabsFor(run.frames, fps),
       })))
+      return { width, height, shots }
     })()
     schedules.set(stamp, made)
   }
@@ -118,7 +125,7 @@ function scheduleOf(file: string): Promise<Shot[]> {
 
 /** The page's side: getUserMedia answers the canvas's stream; each grab of that <video> reads the canvas and moves on. */
 function pageCamera(): void {
-  interface Frame { id: number; jpeg: string | null }
+  interface Frame { id: number; jpeg: string | null; width: number; height: number }
   const w = window as unknown as { __hadirCamera: (advance: boolean, have: number[]) => Promise<Frame>; __hadirPaced?: boolean }
   if (w.__hadirPaced || !navigator.mediaDevices) return
   w.__hadirPaced = true
@@ -138,6 +145,9 @@ function pageCamera(): void {
     }
     const bitmap = bitmaps.get(frame.id)
     if (!canvas || !bitmap) return
+    // The camera's resolution is the video's (640x480, or a class photo's 1920x1080).
+    if (canvas.width !== frame.width) canvas.width = frame.width
+    if (canvas.height !== frame.height) canvas.height = frame.height
     canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
     for (const track of tracks) if (track.readyState === 'live') track.requestFrame()
   }
@@ -180,17 +190,38 @@ function pageCamera(): void {
  * in the video belongs to the context: a page reloaded, or a camera reopened, goes on where it was.
  */
 export async function pacedCamera(context: BrowserContext, video: string): Promise<void> {
-  const shots = await scheduleOf(video)
+  const { width, height, shots } = await scheduleOf(video)
+  const control = { holds: 0, waiters: [] as (() => void)[] }
+  controls.set(context, control)
   let index = 0
   let used = 0
-  await context.exposeFunction('__hadirCamera', (advance: boolean, have: number[]) => {
+  await context.exposeFunction('__hadirCamera', async (advance: boolean, have: number[]) => {
+    while (control.holds > 0) await new Promise<void>((resolve) => control.waiters.push(resolve))
     if (advance && ++used >= shots[index]!.grabs) {
       index = (index + 1) % shots.length
       used = 0
     }
-    return { id: index, jpeg: have.includes(index) ? null : shots[index]!.jpeg }
+    return { id: index, jpeg: have.includes(index) ? null : shots[index]!.jpeg, width, height }
   })
   await context.addInitScript(pageCamera)
+}
+
+const controls = new WeakMap<BrowserContext, { holds: number; waiters: (() => void)[] }>()
+
+/**
+ * Runs `work` (a screenshot) with the page's camera standing still: the app's next frame waits until it is done, so
+ * the picture shows the state the test just saw, not the next person the camera would have moved on to. A page
+ * without the paced camera just runs `work`.
+ */
+export async function stillCamera<T>(page: Page, work: () => Promise<T>): Promise<T> {
+  const control = controls.get(page.context())
+  if (!control) return work()
+  control.holds++
+  try {
+    return await work()
+  } finally {
+    if (--control.holds === 0) for (const resolve of control.waiters.splice(0)) resolve()
+  }
 }
 
 /** A browser whose every new context (and page) has the paced camera playing `video`. */
