@@ -31,7 +31,8 @@ async function takeSnap(page: Page, name: string, options: { fullPage?: boolean;
   await page.evaluate(() => document.fonts.ready.then(() => undefined)).catch(() => {})
   // The "ready to work offline" note goes away by itself after a few seconds; it would hide the header here.
   const toast = page.getByTestId('pwa-toast')
-  if ((await toast.isVisible()) && (await page.getByTestId('pwa-reload').count()) === 0) await toast.locator('button').last().click()
+  // Bounded: the note may go away by itself between the look and the click (a click on nothing waited 15 min in CI).
+  if ((await toast.isVisible()) && (await page.getByTestId('pwa-reload').count()) === 0) await toast.locator('button').last().click({ timeout: 5_000 }).catch(() => {})
   await page.waitForTimeout(250)
   await page.screenshot({ path: `${JOURNEY_DIR}/${name}.png`, fullPage: options.fullPage ?? false })
   if (!options.also?.length) return
