@@ -21,7 +21,15 @@ test.beforeAll(async () => {
   day = await AttendanceDay.open()
   const { admin, run } = day
   today = day.today
-  department = await apiData(await admin.api.post(`/api/organizations/${admin.organizationId}/departments`, { data: { name: `Tata Usaha ${run}` } }))
+  // Tata Usaha works every day at the organization's hours, so its members are due whatever weekday the suite runs on
+  // (a Saturday run found nobody due on any day of the 30-day trend, and the chart was empty).
+  const org = await apiData<{ work_start_time: string; work_end_time: string; late_tolerance_minutes: number }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
+  const everyDay = await apiData<{ id: number }>(
+    await admin.api.post(`/api/organizations/${admin.organizationId}/schedules`, {
+      data: { name: `Setiap hari ${run}`, work_days: [1, 2, 3, 4, 5, 6, 7], start_time: org.work_start_time, end_time: org.work_end_time, late_tolerance_minutes: org.late_tolerance_minutes },
+    }),
+  )
+  department = await apiData(await admin.api.post(`/api/organizations/${admin.organizationId}/departments`, { data: { name: `Tata Usaha ${run}`, work_schedule_id: everyDay.id } }))
   const rina = await day.member(`Rina Kusuma ${run}`, department.id)
   const dodi = await day.member(`Dodi Pratama ${run}`, department.id)
   const sari = await day.member(`Sari Wulandari ${run}`)
