@@ -166,7 +166,8 @@ test('a still photo never passes the liveness challenge', async ({ shot, openPho
     await shot(page, 'face-camera-still')
     const started = Date.now()
     // ...and times out (20 s) with an explanation; nothing is captured or sent.
-    await expect(page.getByTestId('face-liveness-failed')).toBeVisible({ timeout: 40_000 })
+    // (A guard, not a measure: the app's limit is 20 s of its frames' clock, a busy machine only adds to it.)
+    await expect(page.getByTestId('face-liveness-failed')).toBeVisible({ timeout: 120_000 })
     expect(Date.now() - started).toBeGreaterThan(10_000)
     await expect(camera).toHaveAttribute('data-status', 'failed')
     await shot(page, 'face-liveness-failed')
@@ -179,7 +180,7 @@ test('a still photo never passes the liveness challenge', async ({ shot, openPho
     // A retry is a new challenge, and a still photo fails it again.
     await page.getByTestId('face-liveness-retry').click()
     await expect(camera).toHaveAttribute('data-status', 'liveness')
-    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 10_000 })
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 60_000 })
   } finally {
     await browser.close()
   }

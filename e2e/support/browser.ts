@@ -65,23 +65,27 @@ export async function logWhile<T>(label: string, element: Locator, attributes: r
 }
 
 /**
- * Taps "Try again" whenever the phone's liveness check timed out, as a person would. The fake camera plays in real
- * time; when the machine is loaded (several browsers and a server on two cores) a frame can take seconds and a
- * challenge's turns may be seen too late. Stops by itself when the page closes; `stop()` answers how many retries.
+ * Taps "Try again" whenever the phone's liveness check timed out, as a person would. The paced camera gives the app
+ * the same frames whatever the load, but the app's 20 s limit is the clock's: when a frame takes seconds (several
+ * browsers and vitest on two cores), or a screenshot held the camera, a challenge can run out of time. Looks once a
+ * second; a button it sees gets a click that may wait for the page (a short limit kept missing a busy page's button).
+ * Stops by itself when the page closes; `stop()` answers how many retries.
  */
 export function retryTimedOutScans(page: Page): { stop: () => number } {
   let retries = 0
   let busy = false
+  const retry = page.getByTestId('face-liveness-retry')
   const timer = setInterval(() => {
     if (busy || page.isClosed()) return
     busy = true
-    void page
-      .getByTestId('face-liveness-retry')
-      .click({ timeout: 500 })
-      .then(
-        () => console.log(`liveness timed out, tapped "Try again" (${++retries})`),
-        () => undefined,
-      )
+    void retry
+      .isVisible()
+      .then(async (shown) => {
+        if (!shown) return
+        await retry.click({ timeout: 60_000 })
+        console.log(`liveness timed out, tapped "Try again" (${++retries})`)
+      })
+      .catch(() => undefined)
       .finally(() => (busy = false))
   }, 1000)
   page.once('close', () => clearInterval(timer))

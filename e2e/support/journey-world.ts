@@ -13,6 +13,7 @@ import { CAMERA_ARGS, cameraBrowser, LAUNCH_ARGS, retryTimedOutScans, watchedPag
 import { pacedCamera } from './paced-camera'
 import { registerFaceWithEvidence } from './evidence'
 import { REPO_ROOT, VIDEO_DIR } from './fake-camera'
+import { logCameraUntil } from './member'
 import { CAST, type PhoneVideo, type PreparedFaces } from './journey-faces'
 import { A11yScan, type Api, ok, SIZES, snap } from './journey'
 import type { OwnServer } from './server'
@@ -248,7 +249,7 @@ export async function memberOnPhone(key: 'ani' | 'bayu', link: string, video: Ph
     await snap(page, `${prefix}-face-turn`)
     await a11y.check(page, 'phone: face registration camera')
   }
-  await expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 180_000 })
+  await logCameraUntil(page, expect(page.getByTestId('face-register-success')).toBeVisible({ timeout: 180_000 }))
   if (shots) await snap(page, `${prefix}-face-registered`)
   await page.getByTestId('face-register-home').click()
 
@@ -260,7 +261,7 @@ export async function memberOnPhone(key: 'ani' | 'bayu', link: string, video: Ph
     await a11y.check(page, 'phone: home')
   }
   await page.getByTestId('checkin-button').click()
-  await expect(page.getByTestId('checkin-confirm')).toBeVisible({ timeout: 180_000 })
+  await logCameraUntil(page, expect(page.getByTestId('checkin-confirm')).toBeVisible({ timeout: 180_000 }))
   await expect(page.getByTestId('checkin-captured')).toContainText('Face captured')
   await expect(page.getByTestId('checkin-kind')).toHaveText('Check-in')
   if (shots) await snap(page, `${prefix}-checkin-captured`)

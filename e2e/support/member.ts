@@ -110,7 +110,7 @@ export function registrationSent(page: Page, route: 'register' | 'update') {
 }
 
 /** Waits for `until`, logging the camera's state as it changes (a timeout then says where the scan stood). */
-export const logCameraUntil = <T>(page: Page, until: Promise<T>) => logWhile('face camera', page.getByTestId('face-camera'), ['status', 'hint', 'steps', 'frame-ms'], until)
+export const logCameraUntil = <T>(page: Page, until: Promise<T>) => logWhile('face camera', page.getByTestId('face-camera'), ['status', 'hint', 'steps', 'frame-ms', 'frames'], until)
 
 /** What the face camera measured (for the log). */
 export async function cameraStats(page: Page) {
