@@ -2,9 +2,9 @@
 // on embedded PGlite), the production build and the browser tests (Playwright in Chromium against the built server),
 // and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
 //
-// The stages run side by side: the browser tests spend much of their time waiting (fake cameras play in real time, the
-// server checks evidence in the background), so vitest runs beside the build and Playwright (with fewer workers than
-// alone), and the Dockerfile's steps start when vitest is done. Each stage's output is prefixed with its name. No test
+// The stages run side by side: the browser stage is the longest (face inference in Chromium, one test at a time), so
+// vitest runs beside the build and Playwright (with fewer workers than alone, at a lower priority), then the type and
+// lint checks, then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
 // depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
 // Stages can be run alone or together: `npm test -- unit api e2e lint docker`.
 import { spawn } from 'node:child_process'
@@ -28,10 +28,29 @@ const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`
 // The face recognition model (not in git, not an npm dependency: scripts/face-model.mjs fetches it through npm).
 ensureFaceModel()
 
-/** Runs a command with its output prefixed line by line (`[label] ...`); resolves with its exit code. */
+/**
+ * Beside the browser tests, the other stages run at a lower CPU priority (nice 10, inherited by their workers): the
+ * browser stage is the longest, so the whole run ends sooner when it gets the cores first, and vitest, the type check,
+ * ESLint and the Dockerfile's steps use what it leaves (they still end well before it). Priority changes only the
+ * order in which the machine does the work, never what a test sees.
+ */
+const background = want('e2e')
+
+/**
+ * Runs a command with its output prefixed line by line (`[label] ...`); resolves with its exit code. `lower`: at the
+ * background priority when the browser tests run too.
+ */
 function run(label, cmd, args, opts = {}) {
+  const { lower = false, ...spawnOpts } = opts
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, ...opts, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, { cwd: root, ...spawnOpts, env: { ...process.env, ...spawnOpts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    if (lower && background && child.pid) {
+      try {
+        os.setPriority(child.pid, 10)
+      } catch {
+        /* not allowed here: the stage runs at normal priority */
+      }
+    }
     const prefix = `[${label}] `
     for (const stream of [child.stdout, child.stderr]) {
       let rest = ''
@@ -86,7 +105,7 @@ async function vitestStage() {
   const workers = process.env.HADIR_TEST_WORKERS ?? (want('e2e') ? '2' : '')
   const args = ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]
   if (workers) args.push(`--maxWorkers=${workers}`)
-  const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args)
+  const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args, { lower: true })
   const report = readJson(out)
   if (report?.testResults) {
     const files = report.testResults.map((f) => ({ at: path.relative(root, f.name), ms: (f.endTime ?? 0) - (f.startTime ?? 0) }))
@@ -211,7 +230,7 @@ function slowestTests(report, n) {
 
 async function dockerStage() {
   console.log('[docker] Running the Dockerfile\'s steps without Docker (clean install, build, prune, start, health check)...')
-  if ((await run('docker', process.execPath, ['scripts/docker-steps.mjs'])) === 0) totals.passed++
+  if ((await run('docker', process.execPath, ['scripts/docker-steps.mjs'], { lower: true })) === 0) totals.passed++
   else {
     failedStage = true
     totals.failed++
@@ -224,7 +243,7 @@ async function lintStage() {
     ['typecheck', ['vue-tsc', '--noEmit', '-p', 'tsconfig.json']],
     ['eslint', ['eslint', '.', '--cache', '--cache-location', 'node_modules/.cache/eslint/']],
   ]) {
-    if ((await run(name, 'npx', args)) === 0) totals.passed++
+    if ((await run(name, 'npx', args, { lower: true })) === 0) totals.passed++
     else {
       failedStage = true
       totals.failed++
