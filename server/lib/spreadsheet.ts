@@ -1,4 +1,6 @@
 import * as XLSX from 'xlsx'
+import { z } from 'zod'
+import { EXPORT_FORMATS } from '../../shared/reports/types'
 
 /** A cell value as exports write it. */
 export type Cell = string | number | boolean | null | undefined | Date
@@ -53,3 +55,6 @@ export function attachment(filename: string): string {
   const ascii = filename.replace(/[^\w.\- ]/g, '_')
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
 }
+
+/** The `format` query parameter of an export (members, reports): an .xlsx workbook unless `csv` is asked for. */
+export const exportFormat = z.enum(EXPORT_FORMATS).default('xlsx')

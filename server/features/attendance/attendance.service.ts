@@ -58,19 +58,22 @@ export async function findCapture(ctx: ServiceContext, clientId: string) {
   return row ?? null
 }
 
+/** The columns of a member's attendance row, as the member's own list and the member admin page show it. */
+export const memberAttendanceColumns = {
+  id: attendanceRecords.id,
+  attendance_date: attendanceRecords.attendanceDate,
+  check_in_time: attendanceRecords.checkInTime,
+  check_out_time: attendanceRecords.checkOutTime,
+  status: attendanceRecords.status,
+  approval_status: attendanceRecords.approvalStatus,
+  flags: attendanceRecords.flags,
+  remarks: attendanceRecords.remarks,
+}
+
 /** The signed-in member's own days, newest first. */
 export function myAttendance(ctx: ServiceContext, limit: number) {
   return ctx.deps.database.db
-    .select({
-      id: attendanceRecords.id,
-      attendance_date: attendanceRecords.attendanceDate,
-      check_in_time: attendanceRecords.checkInTime,
-      check_out_time: attendanceRecords.checkOutTime,
-      status: attendanceRecords.status,
-      approval_status: attendanceRecords.approvalStatus,
-      flags: attendanceRecords.flags,
-      remarks: attendanceRecords.remarks,
-    })
+    .select(memberAttendanceColumns)
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, ctx.organizationId), eq(attendanceRecords.organizationMemberId, ctx.memberId!)))
     .orderBy(desc(attendanceRecords.attendanceDate))

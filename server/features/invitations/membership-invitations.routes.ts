@@ -4,6 +4,7 @@ import type { AppEnv } from '../../context'
 import { allowAny, principalOf, scoped, signedIn } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { clientIp, ok } from '../../lib/http'
+import { serviceContext } from '../../lib/service-context'
 import { hashSecret } from '../../auth/crypto'
 import { audit } from '../../audit'
 import { ValidationError } from '../../errors'
@@ -12,9 +13,9 @@ import { isTrivialPin } from '../mobile/mobile.service'
 import {
   acceptInvitation,
   declineInvitation,
+  invitationsOf,
   myInvitations,
-  organizationInvitations,
-  withdrawInvitation,
+  withdrawOpenInvitation,
   type InvitationKind,
 } from './membership-invitations.service'
 
@@ -35,18 +36,12 @@ function kindsFor(permissions: Set<Permission>, reading: boolean): InvitationKin
 /** The inviting organization: its open invitations to existing accounts, and withdrawing one. */
 export const organizationInvitationRoutes = new Hono<AppEnv>()
   .get('/:id/membership-invitations', allowAny('settings:manage', 'member:view'), validate('param', orgParam), validate('query', listQuery), async (c) => {
-    const p = scoped(c)
     const { kind } = c.req.valid('query')
-    const kinds = kindsFor(p.permissions, true).filter((k) => kind === undefined || k === kind)
-    return ok(c, { invitations: await organizationInvitations(c.get('deps').database.db, p.organizationId, kinds) })
+    const kinds = kindsFor(scoped(c).permissions, true).filter((k) => kind === undefined || k === kind)
+    return ok(c, { invitations: await invitationsOf(serviceContext(c), kinds) })
   })
   .delete('/:id/membership-invitations/:invitationId', allowAny('settings:manage', 'member:manage'), validate('param', orgInvitationParams), async (c) => {
-    const p = scoped(c)
-    const { invitationId } = c.req.valid('param')
-    await c.get('deps').database.db.transaction(async (tx) => {
-      const row = await withdrawInvitation(tx, p.organizationId, invitationId, kindsFor(p.permissions, false))
-      await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'invitation.withdraw', entityType: 'invitation', entityId: row.id, details: { name: row.name, kind: row.kind }, ip: clientIp(c) })
-    })
+    await withdrawOpenInvitation(serviceContext(c), c.req.valid('param').invitationId, kindsFor(scoped(c).permissions, false))
     return ok(c, { deleted: true })
   })
 

@@ -3,6 +3,7 @@ import type { Tx } from '../../db/client'
 import { departments, membershipInvitations, organizationMembers, organizations, positions, roles, users } from '../../db/schema'
 import { ConflictError, NotFoundError } from '../../errors'
 import { grantRole } from '../roles/roles.service'
+import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
 
 /**
  * Invitations to people who already have a Hadir account (issue 13, item 9). Adding someone by an email that belongs to
@@ -141,6 +142,19 @@ export async function organizationInvitations(tx: Tx, organizationId: number, ki
     expires_at: i.expiresAt.toISOString(),
     responded_at: i.respondedAt?.toISOString() ?? null,
   }))
+}
+
+/** The context's organization's open invitations of these kinds. */
+export function invitationsOf(ctx: ServiceContext, kinds: InvitationKind[]): Promise<OrganizationInvitationView[]> {
+  return organizationInvitations(ctx.deps.database.db, ctx.organizationId, kinds)
+}
+
+/** Withdraws one of the context's organization's open invitations of these kinds (withdrawInvitation), audited. */
+export function withdrawOpenInvitation(ctx: ServiceContext, invitationId: number, kinds: InvitationKind[]): Promise<void> {
+  return transaction(ctx, async (tx) => {
+    const row = await withdrawInvitation(tx, ctx.organizationId, invitationId, kinds)
+    await auditBy(tx, ctx, { action: 'invitation.withdraw', entityType: 'invitation', entityId: row.id, details: { name: row.name, kind: row.kind } })
+  })
 }
 
 /** Withdraws an invitation the organization made (any state but accepted); 404 when it is not theirs or of a kind they may not manage. */

@@ -1,23 +1,20 @@
 import { and, count, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import type { Db, Tx } from '../../db/client'
+import type { Tx } from '../../db/client'
 import type { LEAVE_KINDS, LEAVE_STATUSES } from '../../db/schema'
 import { attendanceRecordHistory, attendanceRecords, departments, leaveRequests, organizationMembers, organizations, users } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
 import { memberSchedule, organizationRules } from '../attendance/attendance.schedule'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
-import { checkRange, daysInclusive, excuseRemarks, planExcuse, type ExcusePlan, type LeaveKind } from './leave.rules'
+import type { ServiceContext } from '../../lib/service-context'
+import { checkRange, daysInclusive, excuseRemarks, planExcuse, rangeLimits, type ExcusePlan, type LeaveKind } from './leave.rules'
 
 type LeaveRow = typeof leaveRequests.$inferSelect
 export type LeaveStatus = (typeof LEAVE_STATUSES)[number]
 
-export interface Actor {
-  organizationId: number
-  userId: number
-  memberId: number | null
-  ip: string
-}
+/** The context of a member acting for themselves (a mobile member session always has a membership). */
+export type MemberContext = ServiceContext & { memberId: number }
 
 /** The organization's calendar date today. */
 export async function organizationToday(tx: Tx, organizationId: number, now = new Date()): Promise<string> {
@@ -101,6 +98,13 @@ export async function listOwnLeave(tx: Tx, organizationId: number, memberId: num
   return describe(tx, organizationId, eq(leaveRequests.organizationMemberId, memberId), { limit, offset: 0 })
 }
 
+/** The member's own requests and the date rules a new one follows (from the organization's today). */
+export async function ownLeave(ctx: MemberContext, limit: number) {
+  const { db } = ctx.deps.database
+  const requests = await listOwnLeave(db, ctx.organizationId, ctx.memberId, limit)
+  return { leave_requests: requests, rules: rangeLimits(await organizationToday(db, ctx.organizationId)) }
+}
+
 export interface LeaveListQuery {
   status?: LeaveStatus
   kind?: (typeof LEAVE_KINDS)[number]
@@ -114,6 +118,11 @@ export interface LeaveListQuery {
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`)
+}
+
+/** The dashboard's list of the context's organization (listLeave). */
+export function organizationLeave(ctx: ServiceContext, query: LeaveListQuery) {
+  return listLeave(ctx.deps.database.db, ctx.organizationId, query)
 }
 
 /** The dashboard's list: filtered, pending first, then by start date (newest first). Dates filter by overlap. */
@@ -157,21 +166,22 @@ export interface NewLeave {
 }
 
 /** A member asks for leave. Refused (422) outside the date rules, (409) when it overlaps a pending or approved one. */
-export async function createLeave(db: Db, actor: Actor & { memberId: number }, input: NewLeave, now = new Date()): Promise<LeaveView> {
-  const today = await organizationToday(db, actor.organizationId, now)
+export async function createLeave(ctx: MemberContext, input: NewLeave, now = new Date()): Promise<LeaveView> {
+  const { db } = ctx.deps.database
+  const today = await organizationToday(db, ctx.organizationId, now)
   const problem = checkRange(input.start_date, input.end_date, today)
   if (problem) {
     throw new ValidationError(problem.message, [{ path: problem.path, message: problem.message, code: problem.code, ...(problem.limit !== undefined && { limit: problem.limit }) }], problem.code)
   }
   const id = await db.transaction(async (tx) => {
-    await lockMember(tx, actor.organizationId, actor.memberId)
+    await lockMember(tx, ctx.organizationId, ctx.memberId)
     const [overlap] = await tx
       .select({ id: leaveRequests.id, start_date: leaveRequests.startDate, end_date: leaveRequests.endDate, status: leaveRequests.status })
       .from(leaveRequests)
       .where(
         and(
-          eq(leaveRequests.organizationId, actor.organizationId),
-          eq(leaveRequests.organizationMemberId, actor.memberId),
+          eq(leaveRequests.organizationId, ctx.organizationId),
+          eq(leaveRequests.organizationMemberId, ctx.memberId),
           inArray(leaveRequests.status, ['pending', 'approved']),
           lte(leaveRequests.startDate, input.end_date),
           gte(leaveRequests.endDate, input.start_date),
@@ -181,20 +191,20 @@ export async function createLeave(db: Db, actor: Actor & { memberId: number }, i
     if (overlap) throw new ConflictError('These days overlap another request of yours that is pending or approved', 'LEAVE_OVERLAP', overlap)
     const [created] = await tx
       .insert(leaveRequests)
-      .values({ organizationId: actor.organizationId, organizationMemberId: actor.memberId, kind: input.kind, startDate: input.start_date, endDate: input.end_date, reason: input.reason })
+      .values({ organizationId: ctx.organizationId, organizationMemberId: ctx.memberId, kind: input.kind, startDate: input.start_date, endDate: input.end_date, reason: input.reason })
       .returning({ id: leaveRequests.id })
     await audit(tx, {
-      organizationId: actor.organizationId,
-      actorUserId: actor.userId,
+      organizationId: ctx.organizationId,
+      actorUserId: ctx.userId,
       action: 'leave_request.create',
       entityType: 'leave_request',
       entityId: created!.id,
       details: { kind: input.kind, start_date: input.start_date, end_date: input.end_date },
-      ip: actor.ip,
+      ip: ctx.ip,
     })
     return created!.id
   })
-  return getLeave(db, actor.organizationId, id)
+  return getLeave(db, ctx.organizationId, id)
 }
 
 /** The request, locked for a decision; another organization's (or, for a member, another member's) is not found. */
@@ -212,22 +222,24 @@ async function lockPending(tx: Tx, organizationId: number, id: number, memberId?
 }
 
 /** The member takes back a request that is still pending. */
-export async function cancelLeave(db: Db, actor: Actor & { memberId: number }, id: number): Promise<LeaveView> {
+export async function cancelLeave(ctx: MemberContext, id: number): Promise<LeaveView> {
+  const { db } = ctx.deps.database
   await db.transaction(async (tx) => {
-    await lockPending(tx, actor.organizationId, id, actor.memberId)
+    await lockPending(tx, ctx.organizationId, id, ctx.memberId)
     await tx.update(leaveRequests).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(leaveRequests.id, id))
-    await audit(tx, { organizationId: actor.organizationId, actorUserId: actor.userId, action: 'leave_request.cancel', entityType: 'leave_request', entityId: id, ip: actor.ip })
+    await audit(tx, { organizationId: ctx.organizationId, actorUserId: ctx.userId, action: 'leave_request.cancel', entityType: 'leave_request', entityId: id, ip: ctx.ip })
   })
-  return getLeave(db, actor.organizationId, id)
+  return getLeave(db, ctx.organizationId, id)
 }
 
-export async function rejectLeave(db: Db, actor: Actor, id: number, note: string): Promise<LeaveView> {
+export async function rejectLeave(ctx: ServiceContext, id: number, note: string): Promise<LeaveView> {
+  const { db } = ctx.deps.database
   await db.transaction(async (tx) => {
-    await lockPending(tx, actor.organizationId, id)
-    await tx.update(leaveRequests).set({ status: 'rejected', decidedByUserId: actor.userId, decidedAt: new Date(), decisionNote: note, updatedAt: new Date() }).where(eq(leaveRequests.id, id))
-    await audit(tx, { organizationId: actor.organizationId, actorUserId: actor.userId, action: 'leave_request.reject', entityType: 'leave_request', entityId: id, details: { note }, ip: actor.ip })
+    await lockPending(tx, ctx.organizationId, id)
+    await tx.update(leaveRequests).set({ status: 'rejected', decidedByUserId: ctx.userId, decidedAt: new Date(), decisionNote: note, updatedAt: new Date() }).where(eq(leaveRequests.id, id))
+    await audit(tx, { organizationId: ctx.organizationId, actorUserId: ctx.userId, action: 'leave_request.reject', entityType: 'leave_request', entityId: id, details: { note }, ip: ctx.ip })
   })
-  return getLeave(db, actor.organizationId, id)
+  return getLeave(db, ctx.organizationId, id)
 }
 
 /**
@@ -235,19 +247,20 @@ export async function rejectLeave(db: Db, actor: Actor, id: number, note: string
  * kind and reason as remarks, an `excuse` history row naming the request) for each of the member's working days in
  * the range that has no record yet. Days off and days with a record (a check-in) are left as they are.
  */
-export async function approveLeave(db: Db, actor: Actor, id: number, note: string | null): Promise<{ leave_request: LeaveView } & ExcusePlan> {
+export async function approveLeave(ctx: ServiceContext, id: number, note: string | null): Promise<{ leave_request: LeaveView } & ExcusePlan> {
+  const { db } = ctx.deps.database
   const plan = await db.transaction(async (tx) => {
-    const request = await lockPending(tx, actor.organizationId, id)
+    const request = await lockPending(tx, ctx.organizationId, id)
     const memberId = request.organizationMemberId
-    await lockMember(tx, actor.organizationId, memberId)
-    const rules = await organizationRules(tx, actor.organizationId)
-    const schedule = await memberSchedule(tx, actor.organizationId, memberId, rules.defaultSchedule)
+    await lockMember(tx, ctx.organizationId, memberId)
+    const rules = await organizationRules(tx, ctx.organizationId)
+    const schedule = await memberSchedule(tx, ctx.organizationId, memberId, rules.defaultSchedule)
     const existing = await tx
       .select({ date: attendanceRecords.attendanceDate })
       .from(attendanceRecords)
       .where(
         and(
-          eq(attendanceRecords.organizationId, actor.organizationId),
+          eq(attendanceRecords.organizationId, ctx.organizationId),
           eq(attendanceRecords.organizationMemberId, memberId),
           gte(attendanceRecords.attendanceDate, request.startDate),
           lte(attendanceRecords.attendanceDate, request.endDate),
@@ -260,9 +273,9 @@ export async function approveLeave(db: Db, actor: Actor, id: number, note: strin
         .insert(attendanceRecords)
         .values(
           plan.excuse.map((date) => ({
-            organizationId: actor.organizationId,
+            organizationId: ctx.organizationId,
             organizationMemberId: memberId,
-            recordedBy: actor.memberId,
+            recordedBy: ctx.memberId,
             attendanceDate: date,
             status: 'excused' as const,
             approvalStatus: 'approved' as const,
@@ -273,27 +286,27 @@ export async function approveLeave(db: Db, actor: Actor, id: number, note: strin
         .returning({ id: attendanceRecords.id, date: attendanceRecords.attendanceDate })
       await tx.insert(attendanceRecordHistory).values(
         created.map((r) => ({
-          organizationId: actor.organizationId,
+          organizationId: ctx.organizationId,
           attendanceRecordId: r.id,
           action: 'excuse' as const,
-          changedByUserId: actor.userId,
+          changedByUserId: ctx.userId,
           reason: remarks,
           before: null,
           after: { status: 'excused', source: 'manual', approval_status: 'approved', remarks, leave_request_id: id },
         })),
       )
     }
-    await tx.update(leaveRequests).set({ status: 'approved', decidedByUserId: actor.userId, decidedAt: new Date(), decisionNote: note, updatedAt: new Date() }).where(eq(leaveRequests.id, id))
+    await tx.update(leaveRequests).set({ status: 'approved', decidedByUserId: ctx.userId, decidedAt: new Date(), decisionNote: note, updatedAt: new Date() }).where(eq(leaveRequests.id, id))
     await audit(tx, {
-      organizationId: actor.organizationId,
-      actorUserId: actor.userId,
+      organizationId: ctx.organizationId,
+      actorUserId: ctx.userId,
       action: 'leave_request.approve',
       entityType: 'leave_request',
       entityId: id,
       details: { member_id: memberId, note, excused_dates: plan.excuse, skipped: plan.skipped },
-      ip: actor.ip,
+      ip: ctx.ip,
     })
     return plan
   })
-  return { leave_request: await getLeave(db, actor.organizationId, id), ...plan }
+  return { leave_request: await getLeave(db, ctx.organizationId, id), ...plan }
 }

@@ -6,13 +6,12 @@ import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
 import { idParam, rowParams } from '../organizations/organizations.schemas'
 import { locationInput, locationPatch } from './locations.schemas'
-import { createLocation, deleteLocation, listLocations, updateLocation } from './locations.service'
+import { createLocation, deleteLocation, organizationLocations, updateLocation } from './locations.service'
 
 /** Locations with their geofences (mounted at /api/organizations): set by admins, read by everyone who records attendance. */
 export const locationRoutes = new Hono<AppEnv>()
   .get('/:id/locations', allow('member:view'), validate('param', idParam), async (c) => {
-    const ctx = serviceContext(c)
-    return ok(c, { locations: await listLocations(ctx.deps.database.db, ctx.organizationId) })
+    return ok(c, { locations: await organizationLocations(serviceContext(c)) })
   })
   .post('/:id/locations', allow('settings:manage'), validate('param', idParam), validate('json', locationInput), async (c) => {
     return ok(c, await createLocation(serviceContext(c), c.req.valid('json')), 201)

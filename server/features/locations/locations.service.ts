@@ -63,3 +63,8 @@ export function deleteLocation(ctx: ServiceContext, id: number) {
     return { deleted: true }
   })
 }
+
+/** The context's organization's locations. */
+export function organizationLocations(ctx: ServiceContext) {
+  return listLocations(ctx.deps.database.db, ctx.organizationId)
+}

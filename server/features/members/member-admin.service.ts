@@ -1,9 +1,10 @@
 import { FACE_MODEL } from '../../../shared/face/model'
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
+import { memberAttendanceColumns } from '../attendance/attendance.service'
 import type { Tx } from '../../db/client'
 import { attendanceRecords, consents, invitations, memberFaceData, memberRoles, organizationMembers, roles, users } from '../../db/schema'
-import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
+import { auditBy, tenantTransaction, transaction, type ServiceContext } from '../../lib/service-context'
 import { ConflictError, NotFoundError } from '../../errors'
 import { invalidateFaces } from '../faces/faces.gallery'
 import { getMember, type MemberView } from './members.queries'
@@ -14,7 +15,11 @@ export interface MemberDetail extends MemberView {
 }
 
 /** One member with what the detail page shows besides the list fields: face state and a pending invitation. */
-export async function memberDetail(tx: Tx, organizationId: number, memberId: number): Promise<MemberDetail> {
+export function memberDetail(ctx: ServiceContext, memberId: number): Promise<MemberDetail> {
+  return tenantTransaction(ctx, (tx) => detailOf(tx, ctx.organizationId, memberId))
+}
+
+async function detailOf(tx: Tx, organizationId: number, memberId: number): Promise<MemberDetail> {
   const member = await getMember(tx, organizationId, memberId)
   const [face] = await tx
     .select({
@@ -57,24 +62,18 @@ export async function memberDetail(tx: Tx, organizationId: number, memberId: num
 }
 
 /** A member's latest attendance records, newest day first. */
-export async function recentAttendance(tx: Tx, organizationId: number, memberId: number, limit: number) {
+export function recentAttendance(ctx: ServiceContext, memberId: number, limit: number) {
+  return tenantTransaction(ctx, (tx) => recentAttendanceOf(tx, ctx.organizationId, memberId, limit))
+}
+
+async function recentAttendanceOf(tx: Tx, organizationId: number, memberId: number, limit: number) {
   const [m] = await tx
     .select({ id: organizationMembers.id })
     .from(organizationMembers)
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
   if (!m) throw new NotFoundError('Member')
   const rows = await tx
-    .select({
-      id: attendanceRecords.id,
-      attendance_date: attendanceRecords.attendanceDate,
-      check_in_time: attendanceRecords.checkInTime,
-      check_out_time: attendanceRecords.checkOutTime,
-      status: attendanceRecords.status,
-      approval_status: attendanceRecords.approvalStatus,
-      flags: attendanceRecords.flags,
-      source: attendanceRecords.source,
-      remarks: attendanceRecords.remarks,
-    })
+    .select({ ...memberAttendanceColumns, source: attendanceRecords.source })
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, organizationId), eq(attendanceRecords.organizationMemberId, memberId)))
     .orderBy(desc(attendanceRecords.attendanceDate), desc(attendanceRecords.id))

@@ -3,19 +3,17 @@ import type { AppEnv } from '../../context'
 import { allow } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { ok } from '../../lib/http'
-import { serviceContext, tenantTransaction } from '../../lib/service-context'
+import { serviceContext } from '../../lib/service-context'
 import { attachment, CSV_TYPE, XLSX_TYPE } from '../../lib/spreadsheet'
 import { membersExport } from '../imports/member-sheet'
 import { deleteMember, memberDetail, recentAttendance } from './member-admin.service'
 import { idParam } from '../organizations/organizations.schemas'
 import { attendanceQuery, exportQuery, memberInput, memberListQuery, memberParams, memberPatch } from './members.schemas'
-import { listMembers } from './members.queries'
-import { addMember, editMember, exportMembers, inviteMember } from './members.service'
+import { addMember, editMember, exportMembers, inviteMember, memberPage } from './members.service'
 
 export const memberRoutes = new Hono<AppEnv>()
   .get('/:id/members', allow('member:view'), validate('param', idParam), validate('query', memberListQuery), async (c) => {
-    const ctx = serviceContext(c)
-    return ok(c, await tenantTransaction(ctx, (tx) => listMembers(tx, ctx.organizationId, c.req.valid('query'))))
+    return ok(c, await memberPage(serviceContext(c), c.req.valid('query')))
   })
   .post('/:id/members', allow('member:manage'), validate('param', idParam), validate('json', memberInput), async (c) => {
     const added = await addMember(serviceContext(c), c.req.valid('json'))
@@ -36,15 +34,13 @@ export const memberRoutes = new Hono<AppEnv>()
     return c.body(typeof body === 'string' ? body : new Uint8Array(body))
   })
   .get('/:id/members/:memberId', allow('member:view'), validate('param', memberParams), async (c) => {
-    const ctx = serviceContext(c)
-    return ok(c, await tenantTransaction(ctx, (tx) => memberDetail(tx, ctx.organizationId, c.req.valid('param').memberId)))
+    return ok(c, await memberDetail(serviceContext(c), c.req.valid('param').memberId))
   })
   .delete('/:id/members/:memberId', allow('member:manage'), validate('param', memberParams), async (c) => {
     return ok(c, await deleteMember(serviceContext(c), c.req.valid('param').memberId))
   })
   .get('/:id/members/:memberId/attendance', allow('attendance:record:view'), validate('param', memberParams), validate('query', attendanceQuery), async (c) => {
-    const ctx = serviceContext(c)
-    const records = await tenantTransaction(ctx, (tx) => recentAttendance(tx, ctx.organizationId, c.req.valid('param').memberId, c.req.valid('query').limit))
+    const records = await recentAttendance(serviceContext(c), c.req.valid('param').memberId, c.req.valid('query').limit)
     return ok(c, { records })
   })
   .patch('/:id/members/:memberId', allow('member:manage'), validate('param', memberParams), validate('json', memberPatch), async (c) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { MEMBER_ROLES, MEMBER_STATUSES } from '../../../shared/members/member'
 import { pgText, queryInt, rowIdParam } from '../../../shared/validation'
+import { exportFormat } from '../../lib/spreadsheet'
 
 // A member is created and changed with the schemas the dashboard's member form shares (shared/members/member.ts).
 export { memberInput, memberPatch } from '../../../shared/members/member'
@@ -23,4 +24,4 @@ export const memberParams = z.object({
 
 export const attendanceQuery = z.object({ limit: queryInt(1, 100).default(20) })
 
-export const exportQuery = memberListQuery.omit({ limit: true, offset: true }).extend({ format: z.enum(['xlsx', 'csv']).default('xlsx') })
+export const exportQuery = memberListQuery.omit({ limit: true, offset: true }).extend({ format: exportFormat })

@@ -8,8 +8,8 @@ import { auditBy, tenantTransaction, transaction, type ServiceContext } from '..
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
 import { invalidateFaces } from '../faces/faces.gallery'
-import type { memberInput, memberPatch } from './members.schemas'
-import { allMembers, getMember, type MemberFilters } from './members.queries'
+import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
+import { allMembers, getMember, listMembers, type MemberFilters } from './members.queries'
 import {
   accountToInvite,
   assertNotPromised,
@@ -47,6 +47,11 @@ export async function editMember(ctx: ServiceContext, memberId: number, input: z
   // An inactive member's face must stop matching at once.
   if (input.status !== undefined || input.role !== undefined) await invalidateFaces(ctx.deps, ctx.organizationId)
   return member
+}
+
+/** One page of the organization's members the query matches. */
+export function memberPage(ctx: ServiceContext, query: z.infer<typeof memberListQuery>) {
+  return tenantTransaction(ctx, (tx) => listMembers(tx, ctx.organizationId, query))
 }
 
 /** Every member the filters match, with the organization's slug for the file name; the export itself is audited. */

@@ -3,7 +3,10 @@ import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { organizationMembers, organizations, type OrganizationSettings } from '../../db/schema'
 import { grantRole, systemRoleId } from '../roles/roles.service'
-import type { OrganizationInput } from './organizations.schemas'
+import type { z } from 'zod'
+import type { OrganizationInput, organizationPatch } from './organizations.schemas'
+import { audit } from '../../audit'
+import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
 import { NotFoundError } from '../../errors'
 import { slugify } from '../../lib/slug'
 
@@ -69,4 +72,46 @@ export async function getOrganization(tx: Tx, id: number): Promise<OrganizationR
   const [org] = await tx.select().from(organizations).where(eq(organizations.id, id))
   if (!org) throw new NotFoundError('Organization')
   return org
+}
+
+/** A new organization made from the active one: the acting user becomes its admin; audited in the new organization. */
+export function addOrganization(ctx: ServiceContext, input: OrganizationInput): Promise<OrganizationRow> {
+  return transaction(ctx, async (tx) => {
+    const created = await createOrganization(tx, input, ctx.userId)
+    await audit(tx, {
+      organizationId: created.id,
+      actorUserId: ctx.userId,
+      action: 'organization.create',
+      entityType: 'organization',
+      entityId: created.id,
+      details: { from_organization_id: ctx.organizationId },
+      ip: ctx.ip,
+    })
+    return created
+  })
+}
+
+/** The context's organization. */
+export function activeOrganization(ctx: ServiceContext): Promise<OrganizationRow> {
+  return getOrganization(ctx.deps.database.db, ctx.organizationId)
+}
+
+/** Changes the context's organization's profile and hours, audited. */
+export function updateOrganization(ctx: ServiceContext, input: z.infer<typeof organizationPatch>) {
+  return transaction(ctx, async (tx) => {
+    const [updated] = await tx
+      .update(organizations)
+      .set({
+        name: input.name,
+        timezone: input.timezone,
+        workStartTime: input.work_start_time,
+        workEndTime: input.work_end_time,
+        lateToleranceMinutes: input.late_tolerance_minutes,
+        updatedAt: new Date(),
+      })
+      .where(eq(organizations.id, ctx.organizationId))
+      .returning()
+    await auditBy(tx, ctx, { action: 'organization.update', entityType: 'organization', entityId: ctx.organizationId, details: input })
+    return updated
+  })
 }

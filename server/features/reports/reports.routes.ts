@@ -1,14 +1,13 @@
-import { withTenant } from '../../db/tenant'
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../context'
-import { allow, scoped } from '../../auth/guard'
+import { allow } from '../../auth/guard'
 import { validate } from '../../lib/validate'
-import { clientIp, ok } from '../../lib/http'
-import { audit } from '../../audit'
+import { ok } from '../../lib/http'
+import { serviceContext } from '../../lib/service-context'
 import { attachment, CSV_TYPE, toCsv, toXlsx, XLSX_TYPE, type Sheet } from '../../lib/spreadsheet'
 import { idParam } from '../organizations/organizations.schemas'
 import { dailyExportQuery, dailyQuery, monthlyExportQuery, monthlyQuery } from './reports.schemas'
-import { dailyReport, monthlyRecap } from './reports.service'
+import { dailyReportOf, exportDailyReport, exportMonthlyRecap, monthlyRecapOf } from './reports.service'
 import { dailyFileName, dailyRows, dailySheets, monthlyFileName, monthlyRows, monthlySheets } from './reports.export'
 
 function download(c: Context<AppEnv>, format: 'xlsx' | 'csv', filename: string, sheets: () => Sheet[], csvRows: () => ReturnType<typeof dailyRows>) {
@@ -26,29 +25,19 @@ function download(c: Context<AppEnv>, format: 'xlsx' | 'csv', filename: string, 
  */
 export const reportRoutes = new Hono<AppEnv>()
   .get('/:id/reports/daily', allow('report:generate'), validate('param', idParam), validate('query', dailyQuery), async (c) => {
-    const orgId = scoped(c).organizationId
-    const report = await withTenant(c.get('deps').database.db, orgId, (tx) => dailyReport(tx, orgId, c.req.valid('query')))
-    return ok(c, report)
+    return ok(c, await dailyReportOf(serviceContext(c), c.req.valid('query')))
   })
   .get('/:id/reports/daily/export', allow('report:generate'), validate('param', idParam), validate('query', dailyExportQuery), async (c) => {
     const { format, lang, ...query } = c.req.valid('query')
-    const p = scoped(c)
-    const { db } = c.get('deps').database
-    const report = await withTenant(db, p.organizationId, (tx) => dailyReport(tx, p.organizationId, query))
-    await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'report.export', entityType: 'report', entityId: 'daily', details: { report: 'daily', format, date: report.date, filters: report.filters, rows: report.rows.length }, ip: clientIp(c) })
+    const report = await exportDailyReport(serviceContext(c), query, format)
     return download(c, format, dailyFileName(report, lang, format), () => dailySheets(report, lang), () => dailyRows(report, lang))
   })
   .get('/:id/reports/monthly', allow('report:generate'), validate('param', idParam), validate('query', monthlyQuery), async (c) => {
-    const orgId = scoped(c).organizationId
-    const report = await withTenant(c.get('deps').database.db, orgId, (tx) => monthlyRecap(tx, orgId, c.req.valid('query')))
-    return ok(c, report)
+    return ok(c, await monthlyRecapOf(serviceContext(c), c.req.valid('query')))
   })
   .get('/:id/reports/monthly/export', allow('report:generate'), validate('param', idParam), validate('query', monthlyExportQuery), async (c) => {
     const { format, lang, table, ...query } = c.req.valid('query')
-    const p = scoped(c)
-    const { db } = c.get('deps').database
-    const report = await withTenant(db, p.organizationId, (tx) => monthlyRecap(tx, p.organizationId, query))
-    await audit(db, { organizationId: p.organizationId, actorUserId: p.userId, action: 'report.export', entityType: 'report', entityId: 'monthly', details: { report: 'monthly', format, table: format === 'csv' ? table : 'all', month: report.month, filters: report.filters, rows: report.members.length }, ip: clientIp(c) })
+    const report = await exportMonthlyRecap(serviceContext(c), query, format, table)
     const name = format === 'csv' ? monthlyFileName(report, lang, format, table) : monthlyFileName(report, lang, format)
     return download(c, format, name, () => monthlySheets(report, lang), () => monthlyRows(report, table, lang))
   })

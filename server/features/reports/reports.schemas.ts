@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { pgDateBetween, pgText, rowIdParam } from '../../../shared/validation'
-import { EXPORT_FORMATS, MONTHLY_TABLES, REPORT_DAY_STATUSES, type ReportDayStatus } from '../../../shared/reports/types'
+import { exportFormat } from '../../lib/spreadsheet'
+import { MONTHLY_TABLES, REPORT_DAY_STATUSES, type ReportDayStatus } from '../../../shared/reports/types'
 
 /** YYYY-MM-DD, a real calendar day between 2000 and 2100. */
 export const reportDate = pgDateBetween('2000-01-01', '2100-12-31')
@@ -44,7 +45,7 @@ export interface MonthlyQuery {
 }
 
 const exportPart = z.object({
-  format: z.enum(EXPORT_FORMATS).default('xlsx'),
+  format: exportFormat,
   /** The language of headers and labels in the file. */
   lang: z.enum(['id', 'en']).default('id'),
 })

@@ -5,6 +5,7 @@ import { asc, eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { departments, locations, organizations } from '../../db/schema'
 import { NotFoundError } from '../../errors'
+import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
 import { toLocal } from '../../../shared/attendance/rules'
 import {
   hoursOf,
@@ -12,9 +13,11 @@ import {
   type DailyRow,
   type DailySummary,
   type DepartmentRecap,
+  type ExportFormat,
   type LateArrival,
   type MemberRecap,
   type MonthlyReport,
+  type MonthlyTable,
   type RecapFigures,
   type ReportDayStatus,
   type ReportOptions,
@@ -244,4 +247,28 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
     late_arrivals: lateArrivals(recap),
     options: await optionsOf(db, organizationId),
   }
+}
+
+/** The daily report of the context's organization. */
+export function dailyReportOf(ctx: ServiceContext, query: DailyQuery): Promise<DailyReport> {
+  return tenantTransaction(ctx, (tx) => dailyReport(tx, ctx.organizationId, query))
+}
+
+/** The daily report for a file; the export is audited (after the report's transaction, outside it). */
+export async function exportDailyReport(ctx: ServiceContext, query: DailyQuery, format: ExportFormat): Promise<DailyReport> {
+  const report = await dailyReportOf(ctx, query)
+  await auditBy(ctx.deps.database.db, ctx, { action: 'report.export', entityType: 'report', entityId: 'daily', details: { report: 'daily', format, date: report.date, filters: report.filters, rows: report.rows.length } })
+  return report
+}
+
+/** The monthly recap of the context's organization. */
+export function monthlyRecapOf(ctx: ServiceContext, query: MonthlyQuery): Promise<MonthlyReport> {
+  return tenantTransaction(ctx, (tx) => monthlyRecap(tx, ctx.organizationId, query))
+}
+
+/** The monthly recap for a file (a CSV holds one table, an .xlsx all); the export is audited like the daily one. */
+export async function exportMonthlyRecap(ctx: ServiceContext, query: MonthlyQuery, format: ExportFormat, table: MonthlyTable): Promise<MonthlyReport> {
+  const report = await monthlyRecapOf(ctx, query)
+  await auditBy(ctx.deps.database.db, ctx, { action: 'report.export', entityType: 'report', entityId: 'monthly', details: { report: 'monthly', format, table: format === 'csv' ? table : 'all', month: report.month, filters: report.filters, rows: report.members.length } })
+  return report
 }

@@ -4,6 +4,7 @@ import type { Tx } from '../../db/client'
 import { memberRoles, organizationMembers, roles, sessions, users } from '../../db/schema'
 import type { Surface } from '../../../shared/permissions'
 import { ConflictError, NotFoundError } from '../../errors'
+import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
 import { roleInOrganization } from './roles.service'
 
 export async function listRoleHolders(tx: Tx, organizationId: number, roleId: number) {
@@ -91,4 +92,29 @@ export async function revokeMemberRole(tx: Tx, organizationId: number, memberId:
   await tx.delete(memberRoles).where(and(eq(memberRoles.organizationMemberId, memberId), eq(memberRoles.roleId, roleId)))
   await tx.delete(sessions).where(and(eq(sessions.organizationMemberId, memberId), eq(sessions.roleId, roleId)))
   return { member, role, roles: held.filter((r) => r.id !== roleId) }
+}
+
+/** Who holds the role in the context's organization. */
+export function roleHolders(ctx: ServiceContext, roleId: number) {
+  return listRoleHolders(ctx.deps.database.db, ctx.organizationId, roleId)
+}
+
+/** Gives the member the role; a grant that changed something is audited. */
+export function grantRoleTo(ctx: ServiceContext, memberId: number, roleId: number) {
+  return transaction(ctx, async (tx) => {
+    const granted = await grantMemberRole(tx, ctx.organizationId, memberId, roleId)
+    if (granted.changed) {
+      await auditBy(tx, ctx, { action: 'role.grant', entityType: 'member', entityId: memberId, details: { role: granted.role.key, role_id: granted.role.id, role_name: granted.role.name, surface: granted.role.surface } })
+    }
+    return granted
+  })
+}
+
+/** Takes the role from the member (the last admin stays), audited. */
+export function revokeRoleFrom(ctx: ServiceContext, memberId: number, roleId: number) {
+  return transaction(ctx, async (tx) => {
+    const revoked = await revokeMemberRole(tx, ctx.organizationId, memberId, roleId)
+    await auditBy(tx, ctx, { action: 'role.revoke', entityType: 'member', entityId: memberId, details: { role: revoked.role.key, role_id: revoked.role.id, role_name: revoked.role.name, surface: revoked.role.surface } })
+    return revoked
+  })
 }

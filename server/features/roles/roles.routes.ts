@@ -1,14 +1,14 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
-import { allow, scoped } from '../../auth/guard'
+import { allow } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { pgText, rowIdParam } from '../../../shared/validation'
-import { clientIp, ok } from '../../lib/http'
-import { audit } from '../../audit'
+import { ok } from '../../lib/http'
+import { serviceContext } from '../../lib/service-context'
 import { PERMISSIONS } from '../../../shared/permissions'
-import { createCustomRole, deleteCustomRole, updateCustomRole } from './roles.service'
-import { grantMemberRole, listRoleHolders, revokeMemberRole } from './role-holders.service'
+import { createRole, deleteRole, updateRole } from './roles.service'
+import { grantRoleTo, revokeRoleFrom, roleHolders } from './role-holders.service'
 
 const roleParams = z.object({ id: rowIdParam, roleId: rowIdParam })
 const memberRoleParams = roleParams.extend({ memberId: rowIdParam })
@@ -33,105 +33,27 @@ const rolePatch = z
  */
 export const roleAdminRoutes = new Hono<AppEnv>()
   .post('/:id/roles', allow('settings:manage'), validate('param', roleParams.pick({ id: true })), validate('json', roleInput), async (c) => {
-    const p = scoped(c)
-    const input = c.req.valid('json')
-    const role = await c.get('deps').database.db.transaction(async (tx) => {
-      const created = await createCustomRole(tx, p.organizationId, input)
-      await audit(tx, {
-        organizationId: p.organizationId,
-        actorUserId: p.userId,
-        action: 'role.create',
-        entityType: 'role',
-        entityId: created.id,
-        details: { name: created.name, surface: created.surface, permissions: created.permissions },
-        ip: clientIp(c),
-      })
-      return created
-    })
-    return ok(c, role, 201)
+    return ok(c, await createRole(serviceContext(c), c.req.valid('json')), 201)
   })
   .patch('/:id/roles/:roleId', allow('settings:manage'), validate('param', roleParams), validate('json', rolePatch), async (c) => {
-    const p = scoped(c)
-    const { roleId } = c.req.valid('param')
-    const input = c.req.valid('json')
-    const change = await c.get('deps').database.db.transaction(async (tx) => {
-      const done = await updateCustomRole(tx, p.organizationId, roleId, input)
-      await audit(tx, {
-        organizationId: p.organizationId,
-        actorUserId: p.userId,
-        action: 'role.update',
-        entityType: 'role',
-        entityId: roleId,
-        details: {
-          name: done.after.name,
-          ...(done.before.name !== done.after.name ? { previous_name: done.before.name } : {}),
-          ...(done.added.length ? { added: done.added } : {}),
-          ...(done.removed.length ? { removed: done.removed } : {}),
-          ...(done.endedSessions ? { ended_sessions: done.endedSessions } : {}),
-        },
-        ip: clientIp(c),
-      })
-      return done
-    })
+    const change = await updateRole(serviceContext(c), c.req.valid('param').roleId, c.req.valid('json'))
     return ok(c, change.after)
   })
   .delete('/:id/roles/:roleId', allow('settings:manage'), validate('param', roleParams), async (c) => {
-    const p = scoped(c)
-    const { roleId } = c.req.valid('param')
-    await c.get('deps').database.db.transaction(async (tx) => {
-      const gone = await deleteCustomRole(tx, p.organizationId, roleId)
-      await audit(tx, {
-        organizationId: p.organizationId,
-        actorUserId: p.userId,
-        action: 'role.delete',
-        entityType: 'role',
-        entityId: roleId,
-        details: { name: gone.name, surface: gone.surface, permissions: gone.permissions },
-        ip: clientIp(c),
-      })
-    })
+    await deleteRole(serviceContext(c), c.req.valid('param').roleId)
     return ok(c, {})
   })
   .get('/:id/roles/:roleId/holders', allow('settings:manage'), validate('param', roleParams), async (c) => {
-    const p = scoped(c)
-    const holders = await listRoleHolders(c.get('deps').database.db, p.organizationId, c.req.valid('param').roleId)
+    const holders = await roleHolders(serviceContext(c), c.req.valid('param').roleId)
     return ok(c, { holders })
   })
   .put('/:id/members/:memberId/roles/:roleId', allow('settings:manage'), validate('param', memberRoleParams), async (c) => {
-    const p = scoped(c)
     const { memberId, roleId } = c.req.valid('param')
-    const result = await c.get('deps').database.db.transaction(async (tx) => {
-      const granted = await grantMemberRole(tx, p.organizationId, memberId, roleId)
-      if (granted.changed) {
-        await audit(tx, {
-          organizationId: p.organizationId,
-          actorUserId: p.userId,
-          action: 'role.grant',
-          entityType: 'member',
-          entityId: memberId,
-          details: { role: granted.role.key, role_id: granted.role.id, role_name: granted.role.name, surface: granted.role.surface },
-          ip: clientIp(c),
-        })
-      }
-      return granted
-    })
+    const result = await grantRoleTo(serviceContext(c), memberId, roleId)
     return ok(c, { member_id: memberId, roles: result.roles })
   })
   .delete('/:id/members/:memberId/roles/:roleId', allow('settings:manage'), validate('param', memberRoleParams), async (c) => {
-    const p = scoped(c)
     const { memberId, roleId } = c.req.valid('param')
-    const result = await c.get('deps').database.db.transaction(async (tx) => {
-      const revoked = await revokeMemberRole(tx, p.organizationId, memberId, roleId)
-      await audit(tx, {
-        organizationId: p.organizationId,
-        actorUserId: p.userId,
-        action: 'role.revoke',
-        entityType: 'member',
-        entityId: memberId,
-        details: { role: revoked.role.key, role_id: revoked.role.id, role_name: revoked.role.name, surface: revoked.role.surface },
-        ip: clientIp(c),
-      })
-      return revoked
-    })
+    const result = await revokeRoleFrom(serviceContext(c), memberId, roleId)
     return ok(c, { member_id: memberId, roles: result.roles })
   })

@@ -5,6 +5,7 @@ import { PERMISSIONS, SYSTEM_ROLES, type Permission, type Surface, type SystemRo
 import { allowedOnSurface, RESERVED_ROLE_KEYS, RESERVED_ROLE_NAMES } from '../../../shared/role-surfaces'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { slugify } from '../../lib/slug'
+import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
 
 const ROLE_NAMES: Record<SystemRoleKey, string> = {
   petugas: 'Petugas',
@@ -247,4 +248,47 @@ export async function deleteCustomRole(tx: Tx, organizationId: number, roleId: n
   }
   await tx.delete(roles).where(eq(roles.id, row.id))
   return view
+}
+
+/** The roles the context's organization sees (system and its own), with their permissions. */
+export function organizationRoles(ctx: ServiceContext): Promise<RoleView[]> {
+  return listRolesWithPermissions(ctx.deps.database.db, ctx.organizationId)
+}
+
+/** A new custom role of the context's organization, audited. */
+export function createRole(ctx: ServiceContext, input: CustomRoleInput): Promise<RoleView> {
+  return transaction(ctx, async (tx) => {
+    const created = await createCustomRole(tx, ctx.organizationId, input)
+    await auditBy(tx, ctx, { action: 'role.create', entityType: 'role', entityId: created.id, details: { name: created.name, surface: created.surface, permissions: created.permissions } })
+    return created
+  })
+}
+
+/** Renames a custom role or replaces its permissions (updateCustomRole), audited with what changed. */
+export function updateRole(ctx: ServiceContext, roleId: number, patch: { name?: string; permissions?: readonly Permission[] }): Promise<RoleChange> {
+  return transaction(ctx, async (tx) => {
+    const done = await updateCustomRole(tx, ctx.organizationId, roleId, patch)
+    await auditBy(tx, ctx, {
+      action: 'role.update',
+      entityType: 'role',
+      entityId: roleId,
+      details: {
+        name: done.after.name,
+        ...(done.before.name !== done.after.name ? { previous_name: done.before.name } : {}),
+        ...(done.added.length ? { added: done.added } : {}),
+        ...(done.removed.length ? { removed: done.removed } : {}),
+        ...(done.endedSessions ? { ended_sessions: done.endedSessions } : {}),
+      },
+    })
+    return done
+  })
+}
+
+/** Deletes a custom role nobody holds (deleteCustomRole), audited. */
+export function deleteRole(ctx: ServiceContext, roleId: number): Promise<RoleView> {
+  return transaction(ctx, async (tx) => {
+    const gone = await deleteCustomRole(tx, ctx.organizationId, roleId)
+    await auditBy(tx, ctx, { action: 'role.delete', entityType: 'role', entityId: roleId, details: { name: gone.name, surface: gone.surface, permissions: gone.permissions } })
+    return gone
+  })
 }

@@ -6,13 +6,12 @@ import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
 import { idParam, rowParams } from '../organizations/organizations.schemas'
 import { scheduleInput, schedulePatch } from './schedules.schemas'
-import { createSchedule, deleteSchedule, listSchedules, updateSchedule } from './schedules.service'
+import { createSchedule, deleteSchedule, organizationSchedules, updateSchedule } from './schedules.service'
 
 /** Work schedules (mounted at /api/organizations): departments follow one, or the organization's own hours apply. */
 export const scheduleRoutes = new Hono<AppEnv>()
   .get('/:id/schedules', allow('member:view'), validate('param', idParam), async (c) => {
-    const ctx = serviceContext(c)
-    return ok(c, { schedules: await listSchedules(ctx.deps.database.db, ctx.organizationId) })
+    return ok(c, { schedules: await organizationSchedules(serviceContext(c)) })
   })
   .post('/:id/schedules', allow('settings:manage'), validate('param', idParam), validate('json', scheduleInput), async (c) => {
     return ok(c, await createSchedule(serviceContext(c), c.req.valid('json')), 201)

@@ -61,3 +61,8 @@ export function deleteSchedule(ctx: ServiceContext, id: number) {
     return { deleted: true }
   })
 }
+
+/** The context's organization's work schedules. */
+export function organizationSchedules(ctx: ServiceContext) {
+  return listSchedules(ctx.deps.database.db, ctx.organizationId)
+}

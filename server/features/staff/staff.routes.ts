@@ -5,7 +5,7 @@ import { validate } from '../../lib/validate'
 import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
 import { idParam } from '../organizations/organizations.schemas'
-import { listRolesWithPermissions } from '../roles/roles.service'
+import { organizationRoles } from '../roles/roles.service'
 import { SURFACE_PERMISSIONS } from '../../../shared/role-surfaces'
 import { staffInput, staffRoleParams } from './staff.schemas'
 import { addStaff, listStaff, revokeStaffRole } from './staff.service'
@@ -13,9 +13,8 @@ import { addStaff, listStaff, revokeStaffRole } from './staff.service'
 /** Dashboard users (admin, support, manager) of the active organization, and the role catalogue. */
 export const staffRoutes = new Hono<AppEnv>()
   .get('/:id/roles', allow('settings:manage'), validate('param', idParam), async (c) => {
-    const ctx = serviceContext(c)
     return ok(c, {
-      roles: await listRolesWithPermissions(ctx.deps.database.db, ctx.organizationId),
+      roles: await organizationRoles(serviceContext(c)),
       // What a custom role may hold, by surface (shared/role-surfaces.ts).
       permission_catalogue: SURFACE_PERMISSIONS,
     })

@@ -4,14 +4,12 @@ import type { AppEnv } from '../../../context'
 import { allow, scoped } from '../../../auth/guard'
 import { validate } from '../../../lib/validate'
 import { ok } from '../../../lib/http'
-import { serviceContext, tenantTransaction } from '../../../lib/service-context'
+import { serviceContext } from '../../../lib/service-context'
 import { idParam } from '../../organizations/organizations.schemas'
 import { correctionInput, decisionInput, frameQuery, listQuery, manualInput, recordParams, trendQuery } from './attendance-admin.schemas'
-import { listParsed } from './attendance-list'
 import { attendanceStream } from './attendance-live'
-import { correctRecord, createManualRecord, decideRecord, recordDetail } from './attendance-manage'
-import { attendanceToday, attendanceTrend } from './attendance-today'
-import { attendanceOptions, viewRecordFrame, viewRecordPhoto } from './attendance-admin.service'
+import { correctRecord, createManualRecord, decideRecord } from './attendance-manage'
+import { attendanceOptions, listRecords, recordView, todayView, trendView, viewRecordFrame, viewRecordPhoto } from './attendance-admin.service'
 
 const photoQuery = z.object({ size: z.enum(['full', 'thumb']).default('full') }).strict()
 
@@ -28,21 +26,20 @@ function imageType(bytes: Uint8Array): string {
 export const attendanceAdminRoutes = new Hono<AppEnv>()
   // Fixed paths first: they must not be taken for a record id.
   .get('/:id/attendance/stream', allow('attendance:record:view'), validate('param', idParam), (c) => attendanceStream(c, scoped(c)))
-  .get('/:id/attendance/today', allow('attendance:record:view'), validate('param', idParam), async (c) => ok(c, await attendanceToday(c.get('deps').database.db, scoped(c).organizationId)))
+  .get('/:id/attendance/today', allow('attendance:record:view'), validate('param', idParam), async (c) => ok(c, await todayView(serviceContext(c))))
   .get('/:id/attendance/trend', allow('attendance:record:view'), validate('param', idParam), validate('query', trendQuery), async (c) =>
-    ok(c, await attendanceTrend(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('query').days)),
+    ok(c, await trendView(serviceContext(c), c.req.valid('query').days)),
   )
   .get('/:id/attendance/options', allow('attendance:record:view'), validate('param', idParam), async (c) => ok(c, await attendanceOptions(serviceContext(c))))
   .get('/:id/attendance', allow('attendance:record:view'), validate('param', idParam), validate('query', listQuery), async (c) => {
-    const ctx = serviceContext(c)
-    return ok(c, await tenantTransaction(ctx, (tx) => listParsed(tx, ctx.organizationId, c.req.valid('query'))))
+    return ok(c, await listRecords(serviceContext(c), c.req.valid('query')))
   })
   .post('/:id/attendance', allow('attendance:record:approve'), validate('param', idParam), validate('json', manualInput), async (c) => {
     const ctx = serviceContext(c)
     return ok(c, await createManualRecord(ctx.deps, ctx, c.req.valid('json')), 201)
   })
   .get('/:id/attendance/:recordId', allow('attendance:record:view'), validate('param', recordParams), async (c) =>
-    ok(c, await recordDetail(c.get('deps').database.db, scoped(c).organizationId, c.req.valid('param').recordId)),
+    ok(c, await recordView(serviceContext(c), c.req.valid('param').recordId)),
   )
   .patch('/:id/attendance/:recordId', allow('attendance:record:approve'), validate('param', recordParams), validate('json', correctionInput), async (c) => {
     const ctx = serviceContext(c)

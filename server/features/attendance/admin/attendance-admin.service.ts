@@ -2,10 +2,13 @@ import { and, asc, eq, inArray } from 'drizzle-orm'
 import sharp from 'sharp'
 import { departments, locations, memberRoles, organizationMembers, rolePermissions, users } from '../../../db/schema'
 import { NotFoundError } from '../../../errors'
-import { auditBy, type ServiceContext } from '../../../lib/service-context'
+import { auditBy, tenantTransaction, type ServiceContext } from '../../../lib/service-context'
 import { toLocal } from '../../../../shared/attendance/rules'
 import { organizationRules } from '../attendance.schedule'
-import { recordFrameKey, recordPhotoKey } from './attendance-manage'
+import type { ParsedListQuery } from './attendance-admin.schemas'
+import { listParsed } from './attendance-list'
+import { recordDetail, recordFrameKey, recordPhotoKey } from './attendance-manage'
+import { attendanceToday, attendanceTrend } from './attendance-today'
 
 /** What the attendance filters offer: the organization's day, departments, locations and who records attendance. */
 export async function attendanceOptions(ctx: ServiceContext) {
@@ -43,4 +46,24 @@ export async function viewRecordFrame(ctx: ServiceContext, recordId: number, eve
   if (!stored) throw new NotFoundError('Frame')
   await auditBy(ctx.deps.database.db, ctx, { action: 'attendance.frame_view', entityType: 'attendance_record', entityId: recordId, details: { event_id: event, frame } })
   return stored
+}
+
+/** The organization's day at a glance (who is in, late, absent, on leave). */
+export function todayView(ctx: ServiceContext) {
+  return attendanceToday(ctx.deps.database.db, ctx.organizationId)
+}
+
+/** The organization's last `days` days, one row of counts each. */
+export function trendView(ctx: ServiceContext, days: number) {
+  return attendanceTrend(ctx.deps.database.db, ctx.organizationId, days)
+}
+
+/** One page of the organization's attendance records the (validated) query matches. */
+export function listRecords(ctx: ServiceContext, query: ParsedListQuery) {
+  return tenantTransaction(ctx, (tx) => listParsed(tx, ctx.organizationId, query))
+}
+
+/** One attendance record with its captures and history. */
+export function recordView(ctx: ServiceContext, recordId: number) {
+  return recordDetail(ctx.deps.database.db, ctx.organizationId, recordId)
 }
