@@ -1,12 +1,17 @@
-// A fake camera paced by the app, not by the clock.
+// A fake camera paced by the app, and never faster than the video.
 //
 // Chromium's own fake camera (--use-file-for-fake-video-capture) plays a video in real time. The app analyses a frame
 // in ~0.3 s on a quiet machine and in a second or more on a busy one, so a pose held for two seconds of video was
 // analysed six times or only once: whether a head turn was seen, and how long a test waited for it, depended on the
 // machine's load. Here the same videos (the Y4M files the specs write, from the real photos) are played one analysed
 // frame at a time: every time the app takes a frame of the camera (createImageBitmap or drawImage of the <video>), the
-// next frame of the video is shown, and a pose held in the video is held for a fixed number of the app's frames. A
-// busy machine makes a test slower, never different.
+// video may move on, and a pose held in the video is held for at least a fixed number of the app's frames.
+//
+// It also never runs ahead of the video's own time: a pose stays at least as long as it lasts in the video. The app
+// has rules on the clock in that direction too (frames kept as evidence at least 200 ms apart, a face gone for 1 s
+// means the person left); on a quick machine, a camera moving on at every frame broke them (the kiosk's last frontal
+// frames came too soon to count, CI). So a pose lasts max(its frames, its seconds): a busy machine makes a test slower,
+// a quick one no different from a real camera.
 //
 // How: the page's getUserMedia answers a stream of a canvas (the <video> preview shows it, as it would show a camera);
 // the app's frame grabs read that canvas and move the video on. The frames come from this process through a binding
@@ -15,16 +20,17 @@ import fs from 'node:fs'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import sharp from 'sharp'
 
-/** One frame of the schedule: a JPEG, shown for `grabs` frame grabs of the app. */
+/** One frame of the schedule: a JPEG, shown for at least `grabs` frame grabs of the app and at least `ms`. */
 interface Shot {
   jpeg: string
   grabs: number
+  ms: number
 }
 
 /**
  * How many of the app's frames a pose held for `frames` video frames (at `fps`) lasts: about 1.5 per second of video
  * (the app needs two frames in a pose, landmark jitter can spoil one), at least 1 (a frame of a head turning), at most
- * 4 (a long hold adds nothing but time).
+ * 3 (a long hold adds nothing but time). The pose also lasts at least its seconds of video (pacedCamera).
  */
 export function grabsFor(frames: number, fps: number): number {
   return Math.max(1, Math.min(3, Math.round((frames / fps) * 1.5)))
@@ -115,6 +121,7 @@ function scheduleOf(file: string): Promise<Schedule> {
       const shots = await Promise.all(thinTurns(runs).map(async (run) => ({
         jpeg: (await sharp(run.rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer()).toString('base64'),
         grabs: grabsFor(run.frames, fps),
+        ms: (run.frames / fps) * 1000,
       })))
       return { width, height, shots }
     })()
@@ -195,11 +202,15 @@ export async function pacedCamera(context: BrowserContext, video: string): Promi
   controls.set(context, control)
   let index = 0
   let used = 0
+  let shownAt = Date.now()
   await context.exposeFunction('__hadirCamera', async (advance: boolean, have: number[]) => {
     while (control.holds > 0) await new Promise<void>((resolve) => control.waiters.push(resolve))
-    if (advance && ++used >= shots[index]!.grabs) {
+    const shot = shots[index]!
+    // On to the next frame of the video once the app has seen this one often enough and it has lasted its time.
+    if (advance && ++used >= shot.grabs && Date.now() - shownAt >= shot.ms) {
       index = (index + 1) % shots.length
       used = 0
+      shownAt = Date.now()
     }
     return { id: index, jpeg: have.includes(index) ? null : shots[index]!.jpeg, width, height }
   })
