@@ -29,11 +29,13 @@ const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`
 ensureFaceModel()
 
 /**
- * Beside the browser tests, the other stages run at a lower CPU priority (nice 10, inherited by their workers): the
- * browser stage is the longest, so the whole run ends sooner when it gets the cores first, and vitest, the type check,
- * ESLint and the Dockerfile's steps use what it leaves (they still end well before it). Priority changes only the
- * order in which the machine does the work, never what a test sees.
+ * Beside the browser tests, the other stages run at a slightly lower CPU priority (nice 4, inherited by their
+ * workers): the browser stage is the longest, so the whole run ends sooner when it gets more of the cores, and vitest,
+ * the type check, ESLint and the Dockerfile's steps use the rest. Only slightly: a niceness cannot be undone without
+ * privileges, and beside other work on the machine (two busy processes at nice 0) nice 10 left vitest ~10% of the
+ * CPU once the browser stage was done. Priority changes only the order of the machine's work, never what a test sees.
  */
+const LOWER_PRIORITY = 4
 const background = want('e2e')
 
 /**
@@ -46,7 +48,7 @@ function run(label, cmd, args, opts = {}) {
     const child = spawn(cmd, args, { cwd: root, ...spawnOpts, env: { ...process.env, ...spawnOpts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     if (lower && background && child.pid) {
       try {
-        os.setPriority(child.pid, 10)
+        os.setPriority(child.pid, LOWER_PRIORITY)
       } catch {
         /* not allowed here: the stage runs at normal priority */
       }
