@@ -12,7 +12,7 @@ export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-backgrou
 export const CAMERA_ARGS = [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
 
 /**
- * A Chromium whose camera plays `video` (a Y4M file), one frame per frame the app takes (support/paced-camera.ts):
+ * A Chromium whose camera plays `video` (a Y4M file), paced by the app's frames and never ahead of the video (support/paced-camera.ts):
  * every context it opens has that camera.
  */
 export async function cameraBrowser(video: string): Promise<Browser> {

@@ -112,8 +112,8 @@ export async function turnableFace(file: string, tried: string[] = [], maxFronta
 }
 
 /**
- * How long a pose is held in the videos, seconds. The paced camera (paced-camera.ts) shows a 2 s hold for 3 of the
- * app's frames, whatever the machine's speed (the app wants two analysed frames in each pose).
+ * How long a pose is held in the videos, seconds. The paced camera (paced-camera.ts) shows a 2 s hold for at least 3
+ * of the app's frames and at least 2 s, whatever the machine's speed (the app wants two analysed frames in each pose).
  */
 const POSE_HOLD_S = 2
 
