@@ -33,6 +33,7 @@ export default defineConfig({
           name: 'api-postgres',
           include: ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts'],
           env: { HADIR_TEST_DB: 'postgres' },
+          setupFiles: ['tools/test-support/once-per-run.setup.ts'],
           // One migrated database per run that every test file's database is cloned from.
           globalSetup: ['vitest.postgres-template.ts'],
           testTimeout: 600_000,
@@ -48,6 +49,7 @@ export default defineConfig({
           // they run on PostgreSQL (production's database) only; every other API test file runs on both.
           exclude: ['tools/hardening/tenant-isolation.api.test.ts', 'tools/hardening/fuzz.api.test.ts'],
           env: { HADIR_TEST_DB: 'pglite' },
+          setupFiles: ['tools/test-support/once-per-run.setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },

@@ -21,7 +21,7 @@ const cache = new Map<string, string>()
  * What a fixture's descriptor depends on besides the photo: the server's face pipeline (every non-test source file of
  * server/face and shared/face, the model's id and checksum among them) and the packages it runs on.
  */
-function pipelineKey(): string {
+export function pipelineKey(): string {
   const files = ['server/face', 'shared/face'].flatMap((dir) =>
     fs
       .readdirSync(path.join(REPO_ROOT, dir))

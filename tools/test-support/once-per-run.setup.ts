@@ -1,0 +1,80 @@
+// Setup of the API test projects (vitest.config.ts): the two pure, slow computations the API tests repeat thousands
+// of times are done once per input and run, with the product's own code and parameters, then reused.
+//
+// - Face inference (server/face/pool.ts FacePool.extractTraced): the same photos and evidence frames are analysed by
+//   many test files, on PostgreSQL and again on PGlite. The worker's answer for an image depends only on the image's
+//   bytes, the detector, the options and the face pipeline's code and models, so it is kept on disk under that key
+//   (tools/test-support/disk-cache.ts): the first test to send an image runs the real inference in a real worker, the
+//   others get its answer (threadId -1, ms 0) without starting a worker. Errors (not an image, a crashed worker) are
+//   never kept. The pool itself (workers, queue, crashes, timeouts) is tested by server/face/*.unit.test.ts, which
+//   this setup does not touch.
+// - scrypt (server/auth/crypto.ts): ~100-250 ms of CPU per call at the production cost (N=2^15), ~700 calls per API
+//   project. hashSecret is kept per secret for the test file (the same salt for one secret in one file: no test
+//   compares two users' hashes), verifySecret per (secret, stored hash): the same answers scrypt gives, computed once.
+//   server/auth/crypto.unit.test.ts tests the real functions (random salts, wrong secrets) without this setup.
+//
+// HADIR_TEST_ONCE=0 turns both off (every call computed, as before).
+import { vi } from 'vitest'
+import { FacePool, type FaceExtraction } from '../../server/face/pool'
+import type { ExtractionResult } from '../../server/face/inference'
+import { cacheFile, readCacheJson, sha256, writeCacheFile } from './disk-cache'
+import { pipelineKey } from './faces'
+
+const enabled = process.env.HADIR_TEST_ONCE !== '0'
+
+interface StoredExtraction {
+  width: number
+  height: number
+  faces: { box: unknown; score: number; landmarks: unknown; descriptor: string }[]
+}
+
+const toStored = (r: ExtractionResult): StoredExtraction => ({
+  width: r.width,
+  height: r.height,
+  faces: r.faces.map((f) => ({ ...f, descriptor: Buffer.from(f.descriptor.buffer, f.descriptor.byteOffset, f.descriptor.byteLength).toString('base64') })),
+})
+
+const fromStored = (s: StoredExtraction): ExtractionResult =>
+  ({
+    width: s.width,
+    height: s.height,
+    faces: s.faces.map((f) => {
+      const bytes = Buffer.from(f.descriptor, 'base64')
+      return { ...f, descriptor: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) }
+    }),
+  }) as ExtractionResult
+
+if (enabled) {
+  const extractTraced = FacePool.prototype.extractTraced
+  FacePool.prototype.extractTraced = async function (this: FacePool, image, detector = 'ssd', options) {
+    if (!(image instanceof Uint8Array)) return extractTraced.call(this, image, detector, options)
+    const file = cacheFile('face-extraction', sha256(pipelineKey(), JSON.stringify({ detector, options: options ?? null }), image), '.json')
+    const hit = readCacheJson<StoredExtraction>(file)
+    if (hit) return { result: fromStored(hit), threadId: -1, ms: 0 } satisfies FaceExtraction
+    const traced = await extractTraced.call(this, image, detector, options)
+    writeCacheFile(file, JSON.stringify(toStored(traced.result)))
+    return traced
+  }
+}
+
+// Hoisted by vitest above the imports; it cannot read this file's variables, hence its own look at the switch.
+vi.mock('../../server/auth/crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../server/auth/crypto')>()
+  if (process.env.HADIR_TEST_ONCE === '0') return real
+  const hashes = new Map<string, Promise<string>>()
+  const checks = new Map<string, Promise<boolean>>()
+  const memo = <T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
+    let p = map.get(key)
+    if (!p) {
+      p = make()
+      map.set(key, p)
+      p.catch(() => map.delete(key))
+    }
+    return p
+  }
+  return {
+    ...real,
+    hashSecret: (secret: string) => memo(hashes, secret, () => real.hashSecret(secret)),
+    verifySecret: (secret: string, stored: string | null | undefined) => memo(checks, JSON.stringify([secret, stored ?? null]), () => real.verifySecret(secret, stored)),
+  }
+})
