@@ -16,6 +16,7 @@ const TABLET = { width: 1024, height: 768 }
 const PHONE = { width: 390, height: 844 }
 const EVIL = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'; DROP TABLE users; --`
 const stamp = Date.now().toString(36)
+const CAMERA_STARTING = ['idle', 'camera', 'loading']
 
 let admin: AdminApi
 let browser: Browser
@@ -96,10 +97,12 @@ async function visitAll(context: BrowserContext, paths: string[], shotPrefix?: s
   const seen: string[] = []
   for (const path of paths) {
     await page.goto(path)
+    // Lazy chunks load before the network goes quiet; a camera screen's camera, face worker and wasm (where a CSP
+    // would bite) have started once none of its cameras (face-camera, kiosk-camera) is still starting.
+    const t0 = Date.now()
     await page.waitForLoadState('networkidle').catch(() => {})
-    // Give lazy chunks, workers and the camera a moment to start (that is where a CSP would bite).
-    await page.waitForTimeout(/checkin|register|kiosk|qr/.test(path) ? 3000 : 700)
-    seen.push(`${path} -> ${new URL(page.url()).pathname}`)
+    await page.waitForFunction((starting) => ![...document.querySelectorAll<HTMLElement>('[data-testid="face-camera"], [data-testid="kiosk-camera"]')].some((e) => starting.includes(e.dataset.status ?? '')), CAMERA_STARTING, { timeout: 120_000 })
+    seen.push(`${path} -> ${new URL(page.url()).pathname} (settled in ${Date.now() - t0} ms)`)
     if (shotPrefix) {
       fs.mkdirSync(SHOTS, { recursive: true })
       await page.screenshot({ path: `${SHOTS}/${shotPrefix}${path.replace(/[^a-z0-9]+/gi, '-')}.png` })
