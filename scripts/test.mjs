@@ -2,9 +2,10 @@
 // on embedded PGlite), the production build and the browser tests (Playwright in Chromium against the built server),
 // and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
 //
-// The stages run side by side: the browser stage is the longest (face inference in Chromium, one test at a time), so
-// vitest runs beside the build and Playwright (with fewer workers than alone, at a lower priority), then the type and
-// lint checks, then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
+// The stages run side by side: the browser stage is the longest (face inference in Chromium, one test at a time in
+// each of two Playwright runs: the journey on its own server, the other specs on the shared one), so vitest runs
+// beside the build and Playwright (with fewer workers than alone, at a lower priority), then the type and lint checks,
+// then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
 // depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
 // Stages can be run alone or together: `npm test -- unit api e2e lint docker`.
 import { spawn } from 'node:child_process'
@@ -185,23 +186,38 @@ async function e2eStage() {
     failedStage = true
     totals.failed++
   } else {
-    const out = path.join(tmp, 'playwright.json')
     // HADIR_E2E_SPECS="e2e/a.spec.ts e2e/b.spec.ts" runs only those (with the foundation spec the others build on).
     const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
     if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
-    const code = await run('e2e', 'npx', ['playwright', 'test', ...specs, '--reporter=list,json'], {
-      // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
-      env: { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR },
-    })
-    const report = readJson(out)
-    if (report) console.log(`[e2e] slowest: ${slowestTests(report, 8)}`)
-    if (report?.stats) {
-      totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
-      totals.failed += report.stats.unexpected
-    }
-    if (code !== 0) {
-      failedStage = true
-      if (!report?.stats?.unexpected) totals.failed++
+    // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
+    const e2eEnv = { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR }
+    // Two Playwright runs side by side: the journey (its own server on its own database, e2e/support/server.ts) and
+    // the specs on this server. Each runs one test at a time, with its own output folder (Playwright empties it at
+    // start). Much of a camera test's time is the camera's real time (a head turn lasts what it lasts), not CPU, so
+    // the two overlap well on two cores.
+    const runs = specs.length
+      ? [{ label: 'e2e', args: specs }]
+      : [
+          { label: 'e2e', args: ['--project', 'foundation', '--project', 'chromium'] },
+          { label: 'journey', args: ['--project', 'journey', '--output', 'test-results/artifacts-journey'] },
+        ]
+    const results = await Promise.all(
+      runs.map(async ({ label, args }) => {
+        const out = path.join(tmp, `playwright-${label}.json`)
+        const code = await run(label, 'npx', ['playwright', 'test', ...args, '--reporter=list,json'], { env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: out } })
+        return { label, code, report: readJson(out) }
+      }),
+    )
+    for (const { label, code, report } of results) {
+      if (report) console.log(`[${label}] slowest: ${slowestTests(report, 8)}`)
+      if (report?.stats) {
+        totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
+        totals.failed += report.stats.unexpected
+      }
+      if (code !== 0) {
+        failedStage = true
+        if (!report?.stats?.unexpected) totals.failed++
+      }
     }
   }
   if (server.exitCode === null) {
