@@ -4,8 +4,8 @@
 //
 // The stages run side by side: the browser stage is the longest (face inference in Chromium, one test at a time in
 // each of two Playwright runs: the journey on its own server, the other specs on the shared one), so vitest runs
-// beside the build and Playwright (with fewer workers than alone, at a lower priority), then the type and lint checks,
-// then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
+// beside the build and Playwright (with fewer workers than alone, at a lower priority), and beside them the type and
+// lint checks, then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
 // depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
 // Stages can be run alone or together: `npm test -- unit api e2e lint docker`.
 import { spawn } from 'node:child_process'
@@ -269,11 +269,12 @@ async function lintStage() {
   }
 }
 
-// vitest beside the build and the browser tests; then the type and lint checks, then the Dockerfile's steps (a clean
-// install and a second build, the heaviest CPU work after the browser's), so at most two heavy things run at a time.
+// vitest beside the build and the browser tests, and beside them the type and lint checks, then the Dockerfile's steps
+// (a clean install and a second build). The machine is busy on both cores for the whole run, so the order only decides
+// what is left at the end: the type check is one thread, so it runs early, and what ends the run uses both cores.
 const vitest = want('unit') || want('api') ? timed('unit+api', vitestStage) : Promise.resolve()
 const e2e = want('e2e') ? e2eStage() : Promise.resolve()
-const lint = want('lint') ? vitest.then(() => timed('lint', lintStage)) : Promise.resolve()
+const lint = want('lint') ? timed('lint', lintStage) : Promise.resolve()
 const docker = want('docker') ? lint.then(() => timed('docker', dockerStage)) : Promise.resolve()
 await Promise.all([vitest, e2e, lint, docker])
 
