@@ -1,5 +1,6 @@
 // Setup of the API test projects (vitest.config.ts): the two pure, slow computations the API tests repeat thousands
-// of times are done once per input and run, with the product's own code and parameters, then reused.
+// of times are done once per input, with the product's own code and parameters, then reused: face inference once per
+// checkout until the face pipeline changes (on disk), scrypt once per test file (in memory).
 //
 // - Face inference (server/face/pool.ts FacePool.extractTraced): the same photos and evidence frames are analysed by
 //   many test files, on PostgreSQL and again on PGlite. The worker's answer for an image depends only on the image's
