@@ -2,10 +2,9 @@
 // on embedded PGlite), the production build and the browser tests (Playwright in Chromium against the built server),
 // and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
 //
-// The stages run side by side: the browser stage is the longest (face inference in Chromium, one test at a time in
-// each of two Playwright runs: the journey on its own server, the other specs on the shared one), so vitest runs
-// beside the build and Playwright (with fewer workers than alone, at a lower priority), and beside them the type and
-// lint checks, then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
+// The stages run side by side: the browser tests (face inference in Chromium, one test at a time in each of two
+// Playwright runs: the journey on its own server, the other specs on the shared one), beside them vitest (fewer
+// workers than alone, at a lower priority) and the type and lint checks, then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
 // depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
 // Stages can be run alone or together: `npm test -- unit api e2e lint docker`.
 import { spawn } from 'node:child_process'
@@ -193,8 +192,8 @@ async function e2eStage() {
     const e2eEnv = { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR }
     // Two Playwright runs side by side: the journey (its own server on its own database, e2e/support/server.ts) and
     // the specs on this server. Each runs one test at a time, with its own output folder (Playwright empties it at
-    // start). Much of a camera test's time is the camera's real time (a head turn lasts what it lasts), not CPU, so
-    // the two overlap well on two cores.
+    // start). Much of a camera test's time is the camera's real time (a head turn lasts what it lasts), so the other
+    // run uses the CPU meanwhile.
     const runs = specs.length
       ? [{ label: 'e2e', args: specs }]
       : [

@@ -16,44 +16,33 @@
 //
 // HADIR_TEST_ONCE=0 turns both off (every call computed, as before).
 import { vi } from 'vitest'
+import { decodeDescriptor, encodeDescriptor } from '../../shared/face/descriptor'
 import { FacePool, type FaceExtraction } from '../../server/face/pool'
-import type { ExtractionResult } from '../../server/face/inference'
+import type { ExtractedFace, ExtractionResult } from '../../server/face/inference'
 import { cacheFile, readCacheJson, sha256, writeCacheFile } from './disk-cache'
 import { pipelineKey } from './faces'
 
-const enabled = process.env.HADIR_TEST_ONCE !== '0'
+/** An extraction as JSON: each descriptor in the project's own base64 form (exact float32 values). */
+type StoredExtraction = Omit<ExtractionResult, 'faces'> & { faces: (Omit<ExtractedFace, 'descriptor'> & { descriptor: string })[] }
 
-interface StoredExtraction {
-  width: number
-  height: number
-  faces: { box: unknown; score: number; landmarks: unknown; descriptor: string }[]
-}
-
-const toStored = (r: ExtractionResult): StoredExtraction => ({
-  width: r.width,
-  height: r.height,
-  faces: r.faces.map((f) => ({ ...f, descriptor: Buffer.from(f.descriptor.buffer, f.descriptor.byteOffset, f.descriptor.byteLength).toString('base64') })),
-})
-
-const fromStored = (s: StoredExtraction): ExtractionResult =>
-  ({
-    width: s.width,
-    height: s.height,
-    faces: s.faces.map((f) => {
-      const bytes = Buffer.from(f.descriptor, 'base64')
-      return { ...f, descriptor: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) }
-    }),
-  }) as ExtractionResult
-
-if (enabled) {
+if (process.env.HADIR_TEST_ONCE !== '0') {
   const extractTraced = FacePool.prototype.extractTraced
   FacePool.prototype.extractTraced = async function (this: FacePool, image, detector = 'ssd', options) {
     if (!(image instanceof Uint8Array)) return extractTraced.call(this, image, detector, options)
     const file = cacheFile('face-extraction', sha256(pipelineKey(), JSON.stringify({ detector, options: options ?? null }), image), '.json')
     const hit = readCacheJson<StoredExtraction>(file)
-    if (hit) return { result: fromStored(hit), threadId: -1, ms: 0 } satisfies FaceExtraction
+    if (hit) {
+      const result = { ...hit, faces: hit.faces.map((f) => ({ ...f, descriptor: decodeDescriptor(f.descriptor) })) }
+      return { result, threadId: -1, ms: 0 } satisfies FaceExtraction
+    }
     const traced = await extractTraced.call(this, image, detector, options)
-    writeCacheFile(file, JSON.stringify(toStored(traced.result)))
+    let stored: StoredExtraction | null = null
+    try {
+      stored = { ...traced.result, faces: traced.result.faces.map((f) => ({ ...f, descriptor: encodeDescriptor(f.descriptor) })) }
+    } catch {
+      /* a descriptor the project's encoding refuses: answered as computed, never kept */
+    }
+    if (stored) writeCacheFile(file, JSON.stringify(stored))
     return traced
   }
 }
