@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ref, shallowRef } from 'vue'
 import { mountComposable } from './test-mount'
-import { useCameraStream } from './useCameraStream'
+import { ANALYSIS_INTERVAL_MS, sleep, useCameraStream } from './useCameraStream'
 
 // The camera screens' stream: a refused or missing camera is said in one word, every track stops on close and when
 // the screen goes away, and the frame loop gives up after five failed frames in a row (not after five in all).
@@ -107,5 +107,38 @@ describe('useCameraStream', () => {
     await vi.advanceTimersByTimeAsync(100)
     await done
     expect(analyse).toHaveBeenCalledTimes(1)
+  })
+
+  it('analyses at most one frame per ANALYSIS_INTERVAL_MS however quick the analysis, and as fast as it goes when slower', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    const video = shallowRef(fakeVideo())
+    const { result: camera } = mountComposable(() => useCameraStream(video))
+    let running = true
+    const starts: number[] = []
+    let cost = 0 // ms each analysis takes
+    const done = camera.eachFrame({
+      active: () => running,
+      idleMs: 50,
+      analyse: async () => {
+        starts.push(performance.now())
+        if (cost) await sleep(cost)
+      },
+      use: () => {},
+      broken: () => {},
+    })
+    await vi.advanceTimersByTimeAsync(1000)
+    // An instant analysis: 10 a second, each start ANALYSIS_INTERVAL_MS after the previous one.
+    expect(starts.length).toBeGreaterThanOrEqual(10)
+    expect(starts.length).toBeLessThanOrEqual(11)
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(ANALYSIS_INTERVAL_MS)
+    // An analysis slower than the interval: the next frame starts as soon as it ends, no pause added.
+    cost = 250
+    starts.length = 0
+    await vi.advanceTimersByTimeAsync(1000)
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBe(250)
+    expect(starts.length).toBeGreaterThanOrEqual(3)
+    running = false
+    await vi.advanceTimersByTimeAsync(300)
+    await done
   })
 })

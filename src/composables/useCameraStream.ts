@@ -10,6 +10,14 @@ const MAX_FRAME_ERRORS = 5
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/**
+ * At most one frame analysed per this many ms (10 a second). The liveness turns, the kiosk's tracker and the evidence
+ * (frames at least 200 ms apart) need no more, and a device that analyses a frame quicker (40 ms in desktop Chromium)
+ * would otherwise run its processor flat out for the whole scan: heat and battery on a phone, on a tablet at a gate all
+ * day. A cheap phone (150-300 ms a frame) is never held back.
+ */
+export const ANALYSIS_INTERVAL_MS = 100
+
 export interface FrameLoop<T> {
   /** The loop runs while this holds. */
   active: () => boolean
@@ -17,6 +25,8 @@ export interface FrameLoop<T> {
   held?: () => boolean
   /** Pause, ms, while the video has no frame yet (or the loop is held). */
   idleMs: number
+  /** A frame's analysis starts at least this long after the previous one's (default ANALYSIS_INTERVAL_MS). */
+  intervalMs?: number
   /** One frame's analysis; a throw counts towards MAX_FRAME_ERRORS. */
   analyse: (video: HTMLVideoElement) => Promise<T>
   /** What is done with a frame's result, outside the error count. */
@@ -50,12 +60,20 @@ export function useCameraStream(video: Ref<HTMLVideoElement | null>) {
   /** Analyses the video's frames one at a time until `loop.active()` turns false or the analysis breaks. */
   async function eachFrame<T>(loop: FrameLoop<T>): Promise<void> {
     let errors = 0
+    const interval = loop.intervalMs ?? ANALYSIS_INTERVAL_MS
+    let last = -Infinity
     while (loop.active()) {
       const element = video.value
       if (loop.held?.() || !element || element.readyState < 2 || !element.videoWidth) {
         await sleep(loop.idleMs)
         continue
       }
+      const wait = last + interval - performance.now()
+      if (wait > 0) {
+        await sleep(wait)
+        continue // the screen may have moved on meanwhile
+      }
+      last = performance.now()
       let result: T
       try {
         result = await loop.analyse(element)
