@@ -13,10 +13,10 @@ import { precompress, summary } from './scripts/precompress.mjs'
 const THEME_COLOR = '#0f766e'
 
 // Face recognition runs in the browser from files of the npm packages, never from the internet: face-api's detector
-// and landmark models are served at /models/ and the tfjs wasm binaries at /wasm/ (precached: every face screen needs
-// them); the recognition model (scripts/face-model.mjs) at /models/ (not precached, nor is onnxruntime-web's WASM
-// build, which vite emits under assets/: only the kiosk describes faces, src/face/recognizer.ts; the service worker
-// keeps both once used).
+// and landmark models are served at /models/ and the tfjs wasm binaries at /wasm/, the recognition model
+// (scripts/face-model.mjs) at /models/ too (onnxruntime-web's WASM build is emitted under assets/: only the kiosk
+// describes faces, src/face/recognizer.ts). None is precached: a device downloads them at its first face screen
+// (src/face/runtime.ts, with progress) and the service worker keeps them (src/sw.ts).
 const FACE_MODELS = ['tiny_face_detector_model', 'face_landmark_68_model']
 const FACE_ASSET_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -57,6 +57,86 @@ function faceAssets(): Plugin {
     },
     generateBundle() {
       for (const [fileName, file] of files) this.emitFile({ type: 'asset', fileName, source: fs.readFileSync(file) })
+    },
+  }
+}
+
+type DeviceGroup = 'face' | 'recognition' | 'petugas'
+
+/**
+ * What a device downloads only when it needs it, by built file (assets/..., models/..., wasm/...): the face runtime
+ * ('face': the face worker, tfjs's WASM builds, the detector's and landmarks' weights, and the page's own copy of the
+ * pipeline for browsers without module workers), the kiosk's recognition model and its ONNX runtime ('recognition'),
+ * and the petugas surface's code that no member screen shares ('petugas'). Filled once the bundle is written.
+ */
+const deviceGroups = new Map<string, DeviceGroup>()
+/** The dashboard's message files (src/locales/<lang>/<area>.json): online-only like the dashboard, never precached. */
+const dashboardOnly = new Set<string>()
+
+/**
+ * /device-files.json: deviceGroups with each file's size, for the page to download a group with progress in words
+ * (src/face/runtime.ts) and for the service worker, which precaches everything else, to keep them once fetched
+ * (src/sw.ts: the precache entries carry their group, see manifestTransforms below).
+ */
+function deviceFiles(): Plugin {
+  let outDir = ''
+  return {
+    name: 'hadir-device-files',
+    apply: 'build',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir)
+    },
+    writeBundle: {
+      order: 'post',
+      sequential: true,
+      handler(_options, bundle) {
+        deviceGroups.clear()
+        const file = (rel: string) => ({ url: rel, bytes: fs.statSync(path.join(outDir, rel)).size })
+        const list = (dir: string, test: RegExp) => fs.readdirSync(path.join(outDir, dir)).filter((f) => test.test(f)).sort().map((f) => `${dir}/${f}`)
+        const workers = list('assets', /^face\.worker-[\w-]+\.js$/)
+        if (workers.length !== 1) throw new Error(`expected one face worker in the build, found ${workers.length}`)
+        const workerSource = fs.readFileSync(path.join(outDir, workers[0]!), 'utf8')
+        const face = [...workers, ...list('wasm', /\.wasm$/), ...list('models', /\.(json|bin)$/), ...list('assets', /^(face-api|pipeline-|recognizer-)[\w.-]*\.js$/)]
+        const recognition = [
+          ...list('models', /\.onnx$/),
+          ...list('assets', /\.js$/).filter((f) => f !== workers[0] && workerSource.includes(path.basename(f))),
+          ...list('assets', /^ort[\w.-]*\.(js|wasm)$/),
+        ]
+        // The petugas surface's chunks (and their CSS) that nothing reachable without it uses.
+        const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
+        const byName = new Map(chunks.map((c) => [c.fileName, c]))
+        const surface = chunks.find((c) => c.isDynamicEntry && c.facadeModuleId?.endsWith('/src/router/surfaces/petugas.ts'))
+        if (!surface) throw new Error('the petugas surface chunk (src/router/surfaces/petugas.ts) is not in the build')
+        const closure = (roots: string[], skip: Set<string>) => {
+          const seen = new Set<string>()
+          const walk = (name: string) => {
+            if (seen.has(name) || skip.has(name)) return
+            const chunk = byName.get(name)
+            if (!chunk) return
+            seen.add(name)
+            for (const next of [...chunk.imports, ...chunk.dynamicImports]) walk(next)
+          }
+          roots.forEach(walk)
+          return seen
+        }
+        const surfaces = new Set(chunks.filter((c) => c.isDynamicEntry && /\/src\/router\/surfaces\/(petugas|admin|setup)\.ts$/.test(c.facadeModuleId ?? '')).map((c) => c.fileName))
+        const core = closure(chunks.filter((c) => c.isEntry).map((c) => c.fileName), surfaces)
+        const petugas = [...closure([surface.fileName], core)].flatMap((name) => [name, ...(byName.get(name)?.viteMetadata?.importedCss ?? [])])
+        dashboardOnly.clear()
+        for (const c of chunks) if (/\/src\/locales\/\w+\/(attendance|members|reports|settings)\.json$/.test(c.facadeModuleId ?? '')) dashboardOnly.add(c.fileName)
+        for (const f of face) deviceGroups.set(f, 'face')
+        for (const f of recognition) deviceGroups.set(f, 'recognition')
+        for (const f of petugas) if (!deviceGroups.has(f)) deviceGroups.set(f, 'petugas')
+        const group = (g: DeviceGroup) => [...deviceGroups].filter(([, v]) => v === g).map(([f]) => f).sort().map(file)
+        const manifest = {
+          worker: workers.map(file),
+          wasm: list('wasm', /\.wasm$/).map(file),
+          models: list('models', /\.(json|bin)$/).map(file),
+          recognition: group('recognition'),
+          petugas: group('petugas'),
+        }
+        fs.writeFileSync(path.join(outDir, 'device-files.json'), `${JSON.stringify(manifest, null, 1)}\n`)
+      },
     },
   }
 }
@@ -111,12 +191,14 @@ export default defineConfig({
   plugins: [
     vue(),
     faceAssets(),
+    deviceFiles(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',
       filename: 'sw.ts',
       registerType: 'prompt',
       injectRegister: false,
+      includeManifestIcons: false,
       manifest: {
         id: '/',
         name: 'Hadir',
@@ -135,15 +217,22 @@ export default defineConfig({
         ],
       },
       injectManifest: {
-        // The manifest and its icons are added by the plugin itself; listing them here too would precache them twice.
-        // The face models and wasm binaries are precached too, so a phone or kiosk recognises faces offline after one
-        // online visit. The recognition model and its runtime are left out (models/*.onnx, assets/*.wasm): only kiosks
-        // need them (src/sw.ts keeps them once a kiosk has fetched them).
-        globPatterns: ['**/*.{js,css,html,svg}', 'icons/apple-touch-icon.png', 'models/*.{json,bin}', 'wasm/*.wasm'],
-        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+        // The tab's icons (index.html) are precached; the manifest's 512 px icons are not (includeManifestIcons: false):
+        // the phone fetches one when the app is installed and keeps it itself.
+        // The files a device downloads only when it needs them (deviceGroups: the face runtime, the recognition model,
+        // the petugas code) are listed too, tagged with their group: src/sw.ts precaches the rest and keeps each of
+        // these the first time it is fetched, and knows from the list which versions to fetch again after an update.
+        globPatterns: ['**/*.{js,css,html,svg}', 'icons/icon-192.png', 'icons/apple-touch-icon.png', 'device-files.json', 'models/*.{json,bin,onnx}', 'wasm/*.wasm', 'assets/ort-wasm*.wasm'],
+        maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         // The dashboard and the one-time setup are desktop, online surfaces: phones and kiosks must not fetch them.
         // The .br/.gz siblings are the same files compressed for the network (written after this list is made).
         globIgnores: ['**/assets/admin-*', '**/assets/setup-*', '**/icons/README*', '**/*.br', '**/*.gz'],
+        manifestTransforms: [
+          (entries) => ({
+            manifest: entries.filter((e) => !dashboardOnly.has(e.url)).map((e) => (deviceGroups.has(e.url) ? { ...e, group: deviceGroups.get(e.url) } : e)),
+            warnings: [],
+          }),
+        ],
       },
       devOptions: { enabled: false },
     }),

@@ -31,7 +31,7 @@ import { importRoutes } from './features/imports/imports.routes'
 import { leaveRoutes } from './features/leave/leave.routes'
 import { auditRoutes } from './features/audit/audit.routes'
 import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
-import { mountClient } from './static'
+import { mountClient, trimDocumentHeaders } from './static'
 import { compressResponses } from './lib/compress'
 
 const JSON_BODY_LIMIT = 1024 * 1024
@@ -60,6 +60,8 @@ export function createApp(deps: AppDeps, clientDir?: string) {
   const enrolLockout = new ClientLockout('ENROL_LOCKED')
   const app = new Hono<AppEnv>()
 
+  // Built files that are not documents nor workers do without the document-only headers (server/static.ts).
+  app.use('*', trimDocumentHeaders())
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false, permissionsPolicy: { camera: ['self'], geolocation: ['self'] } }))
   // JSON and CSV answers of 1 KB or more go compressed (br or gzip, as asked); the built app's files are compressed at
   // build time (server/static.ts).

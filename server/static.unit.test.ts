@@ -7,7 +7,8 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { precompress } from '../scripts/precompress.mjs'
 import type { AppEnv } from './context'
-import { IMMUTABLE, mountClient, REVALIDATE } from './static'
+import { secureHeaders } from 'hono/secure-headers'
+import { IMMUTABLE, mountClient, REVALIDATE, trimDocumentHeaders } from './static'
 
 // A small build output: hashed assets, the shell, the service worker, the manifest, a face model manifest and an icon.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-static-'))
@@ -170,5 +171,32 @@ describe('serving the built app (server/static.ts)', () => {
   it('leaves the API alone and still answers 404 for a missing file', async () => {
     expect(await (await get('/api/ping', { 'accept-encoding': 'br' })).json()).toEqual({ ok: true })
     expect((await get('/assets/missing-123.js', { 'accept-encoding': 'br' })).status).toBe(404)
+  })
+})
+
+describe('security headers on the built files', () => {
+  it('keeps the document-only headers on the shell and the worker scripts, and drops them from other files', async () => {
+    fs.writeFileSync(path.join(dir, 'assets/face.worker-Ab12Cd34.js'), 'self.onmessage = () => {}\n')
+    const secured = new Hono<AppEnv>()
+    secured.use('*', trimDocumentHeaders())
+    secured.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ['\'self\''] } }))
+    secured.get('/api/ping', (c) => c.json({ ok: true }))
+    mountClient(secured, dir)
+    const headersOf = async (url: string) => (await secured.request(url, { headers: { 'accept-encoding': 'br' } })).headers
+    for (const url of ['/', '/m/login', '/index.html', '/sw.js', '/assets/face.worker-Ab12Cd34.js', '/api/ping']) {
+      const h = await headersOf(url)
+      expect(h.get('content-security-policy'), url).toContain('default-src \'self\'')
+      expect(h.get('x-frame-options'), url).toBe('SAMEORIGIN')
+      expect(h.get('referrer-policy'), url).toBe('no-referrer')
+    }
+    for (const url of ['/assets/index-AbC123xy.js', '/assets/index-Zz9Yy8Xx.css', '/manifest.webmanifest', '/icons/icon-192.png', '/models/tiny_face_detector_model-weights_manifest.json']) {
+      const h = await headersOf(url)
+      expect(h.get('content-security-policy'), url).toBeNull()
+      expect(h.get('x-frame-options'), url).toBeNull()
+      expect(h.get('permissions-policy'), url).toBeNull()
+      expect(h.get('x-content-type-options'), url).toBe('nosniff')
+      expect(h.get('cross-origin-resource-policy'), url).toBe('same-origin')
+      expect(h.get('strict-transport-security'), url).toMatch(/max-age=/)
+    }
   })
 })

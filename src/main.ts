@@ -1,6 +1,6 @@
 import { createApp } from 'vue'
 import App from './App.vue'
-import { install as installI18n } from './modules/i18n'
+import { i18n, install as installI18n, loadLocale } from './modules/i18n'
 import { install as installPinia } from './modules/pinia'
 import { install as installPwa } from './modules/pwa'
 import { install as installRouter } from './modules/router'
@@ -17,7 +17,13 @@ import './styles/main.css'
 const app = createApp(App)
 const ctx: ModuleContext = { app, router: createAppRouter() }
 
-// Order matters: stores and messages exist before the router's first navigation runs its guards.
-for (const install of [installI18n, installPinia, installRouter, installPwa]) install(ctx)
-
-void ctx.router.isReady().then(() => app.mount('#app'))
+// Order matters: stores and messages exist before the router's first navigation runs its guards. The messages of the
+// language shown come first (one small chunk); without them the app still starts, showing message keys.
+void loadLocale(i18n.global.locale.value)
+  .catch((error: unknown) => console.error('The interface messages did not load:', error))
+  .then(() => {
+    for (const install of [installI18n, installPinia, installRouter, installPwa]) install(ctx)
+    // A first screen that cannot load (offline, its code not on this device) is handled by the router's onError.
+    return ctx.router.isReady().catch(() => undefined)
+  })
+  .then(() => app.mount('#app'))

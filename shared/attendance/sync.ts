@@ -5,8 +5,9 @@ import { evidenceSchema } from './evidence'
 import { pgDouble, pgInstant, pgReal, pgText, pgUuid, rowId } from '../validation'
 import type { ApprovalStatus, AttendanceStatus } from './statuses'
 
-/** At most this many records in one request; a device sends more as several batches. */
-export const MAX_SYNC_BATCH = 100
+// The two rules the service worker's outbox needs live in a module without zod (./outbox-rules.ts), so that bundle
+// does not carry the schemas.
+export { isAcknowledged, MAX_SYNC_BATCH } from './outbox-rules'
 
 export const ATTENDANCE_KINDS = ['check_in', 'check_out'] as const
 export type AttendanceKind = (typeof ATTENDANCE_KINDS)[number]
@@ -72,9 +73,4 @@ export interface SyncResult {
   /** verifying: the server's image checks of this capture are queued (GET /api/attendance/captures/:clientId). */
   approval_status?: ApprovalStatus
   flags?: string[]
-}
-
-/** Which results let the device delete the record from its outbox: the server has it (now or before). */
-export function isAcknowledged(result: SyncResult): boolean {
-  return result.status === 'applied' || result.status === 'duplicate'
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { i18n } from '~/modules/i18n'
+import { i18n, loadLocales } from '~/modules/i18n'
 import { ApiError } from './client'
 import { errorMessage, fieldIssues, issueMessage } from './errors'
+
+await loadLocales() // both languages' messages: the tests switch between them
 
 i18n.global.locale.value = 'en'
 

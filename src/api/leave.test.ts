@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { i18n } from '~/modules/i18n'
+import { i18n, loadLocales } from '~/modules/i18n'
 import { ApiError } from './client'
 import { addDays, daysInclusive, leaveErrorMessage, leaveFieldIssue } from './leave'
 import { formatDay, formatRange } from '~/components/leave/format'
+
+await loadLocales() // both languages' messages: the tests switch between them
 
 describe('leave requests in the app', () => {
   it('counts calendar days as the server does', () => {

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { ApiError } from '~/api/client'
 import { fieldIssues } from '~/api/errors'
-import { i18n } from '~/modules/i18n'
+import { i18n, loadLocales } from '~/modules/i18n'
 import { useForm } from './useForm'
+
+await loadLocales() // both languages' messages: the tests switch between them
 
 i18n.global.locale.value = 'en'
 

@@ -3,7 +3,6 @@
 // works offline, refreshed whenever the server can be reached — and the one way a record is made.
 import { toLocal } from '@shared/attendance/rules'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions } from '@shared/face/match'
-import { FACE_MODEL } from '@shared/face/model'
 import { liveQuery } from 'dexie'
 import { computed, onBeforeUnmount, ref, shallowRef, type Ref } from 'vue'
 import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge } from '~/api/attendance'
@@ -48,17 +47,20 @@ let warmed = false
  * the fetch failed), so the petugas knows before taking the tablet somewhere without signal.
  */
 const facesOffline = ref<'preparing' | 'ready' | 'online-only'>('online-only')
+/** While the face runtime downloads: bytes read of the total. */
+const facesDownload = shallowRef<{ loaded: number; total: number } | null>(null)
 
 /**
- * The kiosk's face models, fetched once while the tablet is online and the service worker controls the page: the
- * recognition model and its runtime are not precached (phones never need them), the service worker keeps them when
- * they are first fetched, so a tablet that was set up online can start kiosk mode offline later.
+ * The kiosk's face runtime and the petugas screens' code, downloaded once while the tablet is online and the service
+ * worker controls the page (the petugas home opens right after enrolment): the worker, the models, the WASM build, the
+ * recognition model with its runtime and every petugas screen, none of them precached (src/sw.ts keeps what is fetched), so a tablet set up online can start kiosk mode
+ * offline later. The home page shows the download in words (facesDownload).
  */
 async function warmFaceModels(): Promise<void> {
   if (warmed) return
   warmed = true
-  const cachedModel = async () => (typeof caches === 'undefined' ? false : Boolean(await caches.match(`${import.meta.env.BASE_URL}models/${FACE_MODEL.file}`).catch(() => undefined)))
-  if (await cachedModel()) {
+  const { downloadFaceRuntime, faceRuntimeKept } = await import('~/face/runtime')
+  if (await faceRuntimeKept({ recognition: true, petugas: true })) {
     facesOffline.value = 'ready'
     return
   }
@@ -69,11 +71,14 @@ async function warmFaceModels(): Promise<void> {
   }
   facesOffline.value = 'preparing'
   try {
+    await downloadFaceRuntime({ recognition: true, petugas: true, onProgress: (bytes) => (facesDownload.value = bytes.total > 0 ? bytes : null) })
+    facesDownload.value = null
     const { loadFaceEngine } = await import('~/face/engine')
     await (await loadFaceEngine()).prepareRecognition()
-    facesOffline.value = (await cachedModel()) ? 'ready' : 'online-only'
+    facesOffline.value = (await faceRuntimeKept({ recognition: true, petugas: true })) ? 'ready' : 'online-only'
   } catch (error) {
     warmed = false
+    facesDownload.value = null
     facesOffline.value = 'online-only'
     console.warn('The kiosk could not fetch its face models yet:', error)
   }
@@ -254,6 +259,7 @@ export function useKiosk() {
     gallery,
     recognisable,
     facesOffline,
+    facesDownload,
     galleryMeta,
     station,
     location,

@@ -1,12 +1,14 @@
 import { computed } from 'vue'
-import { i18n } from '~/modules/i18n'
+import { i18n, loadLocale } from '~/modules/i18n'
 import { type Locale, LOCALES, rememberLocale } from '~/locales'
 
 /** The interface language: switch it anywhere, it is remembered and sets <html lang>. */
 export function useLocale() {
   const locale = computed<Locale>(() => i18n.global.locale.value)
 
-  function setLocale(next: Locale): void {
+  /** Switches once the language's messages are loaded (a small chunk, precached for offline use). */
+  async function setLocale(next: Locale): Promise<void> {
+    await loadLocale(next)
     i18n.global.locale.value = next
     document.documentElement.lang = next
     rememberLocale(next)

@@ -1,8 +1,10 @@
 // The page's handle on face inference. Prefers the face worker; when a worker cannot start (an old browser, a
 // blocked module worker), the same pipeline runs on the page and yields to the browser between its stages.
-// Loaded once per page and kept: the detector and landmark models (~0.5 MB, precached by the service worker) take a
-// moment to prepare; the recognition model only loads where descriptors are wanted (the kiosk).
+// Loaded once per page and kept: first the face runtime's files are downloaded with byte progress (./runtime.ts: the
+// worker, the WASM build, the models; the service worker keeps them, so this is instant after the first time), then the
+// detector and landmark models take a moment to prepare; the recognition model only loads where descriptors are wanted (the kiosk).
 import { rememberBackend, rememberedBackend } from './backend'
+import { downloadFaceRuntime } from './runtime'
 import type { DetectOptions, EngineInfo, FrameResult, GroupOptions, GroupProgress, GroupResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
 
 export interface FaceEngine {
@@ -58,7 +60,30 @@ export function loadFaceEngine(onProgress?: ProgressListener): Promise<FaceEngin
   return enginePromise
 }
 
+/** Share of the loading bar the download takes when bytes had to come over the network. */
+const DOWNLOAD_SHARE = 0.6
+
 async function start(): Promise<FaceEngine> {
+  let share = 0
+  try {
+    await downloadFaceRuntime({
+      recognition: false,
+      baseUrl: baseUrl(),
+      onProgress: (bytes) => {
+        if (bytes.total === 0) return // everything is already on the device
+        share = DOWNLOAD_SHARE
+        emit({ stage: 'download', fraction: (DOWNLOAD_SHARE * bytes.loaded) / bytes.total, bytes })
+      },
+    })
+  } catch (error) {
+    // Offline before the files were ever kept, or a failed file: the engine's own loading says what is missing.
+    console.warn('Face runtime download did not finish:', error)
+  }
+  const emitAfterDownload = share === 0 ? emit : (p: LoadProgress) => emit({ ...p, fraction: share + (1 - share) * p.fraction })
+  return startEngine(emitAfterDownload)
+}
+
+async function startEngine(report: (progress: LoadProgress) => void): Promise<FaceEngine> {
   let forceInline = false
   try {
     forceInline = localStorage.getItem(INLINE_KEY) === '1'
@@ -67,15 +92,15 @@ async function start(): Promise<FaceEngine> {
   }
   if (!forceInline && typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined') {
     try {
-      return await startWorker()
+      return await startWorker(report)
     } catch (error) {
       console.warn('Face worker unavailable, running face inference on the page:', error)
     }
   }
-  return startInline()
+  return startInline(report)
 }
 
-function startWorker(): Promise<FaceEngine> {
+function startWorker(report: (progress: LoadProgress) => void): Promise<FaceEngine> {
   const worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module', name: 'hadir-face' })
   const pending = new Map<number, { resolve: (r: FrameResult) => void; reject: (e: Error) => void }>()
   const preparing = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
@@ -100,7 +125,7 @@ function startWorker(): Promise<FaceEngine> {
     worker.addEventListener('message', (event: MessageEvent<WorkerResponse>) => {
       const message = event.data
       if (message.id === initId) {
-        if (message.type === 'progress') emit(message.progress)
+        if (message.type === 'progress') report(message.progress)
         else if (message.type === 'error') {
           worker.terminate()
           fail(new Error(message.message))
@@ -170,9 +195,9 @@ function yieldToBrowser(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
 }
 
-async function startInline(): Promise<FaceEngine> {
+async function startInline(report: (progress: LoadProgress) => void): Promise<FaceEngine> {
   const [{ createPipeline }, faceapi] = await Promise.all([import('./pipeline'), import('@vladmandic/face-api/dist/face-api.esm.js')])
-  const pipeline = await createPipeline(faceapi, { baseUrl: baseUrl(), preferred: rememberedBackend(), onProgress: emit })
+  const pipeline = await createPipeline(faceapi, { baseUrl: baseUrl(), preferred: rememberedBackend(), onProgress: report })
   rememberBackend(pipeline.info.backend)
   return {
     info: { ...pipeline.info, worker: false },

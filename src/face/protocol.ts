@@ -6,7 +6,10 @@ export type FaceBackend = 'webgl' | 'wasm'
 export interface LoadProgress {
   /** 0..1 over everything the engine downloads and prepares. */
   fraction: number
-  stage: 'backend' | 'models' | 'warmup' | 'ready'
+  /** 'download': the face runtime's files (src/face/runtime.ts), with `bytes`; then the worker's own stages. */
+  stage: 'download' | 'backend' | 'models' | 'warmup' | 'ready'
+  /** While downloading: bytes read of the total (nothing when every file was already on the device). */
+  bytes?: { loaded: number; total: number }
 }
 
 export interface DetectOptions {

@@ -58,6 +58,8 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
   const problem = ref<ScanProblem | null>(null)
   const challengeError = shallowRef<unknown>(null)
   const progress = ref(0)
+  /** While the face runtime downloads (the first face screen on this device): bytes read of the total. */
+  const download = shallowRef<{ loaded: number; total: number } | null>(null)
   const hint = ref<FaceHint | null>(null)
   const notice = ref<ScanNotice>(null)
   /** The main face's box in frame fractions (0..1, un-mirrored), and whether it passes the quality gates. */
@@ -127,7 +129,11 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     if (camera.disposed()) return stop()
     status.value = 'loading'
     try {
-      engine = await loadFaceEngine((p) => (progress.value = p.fraction))
+      engine = await loadFaceEngine((p) => {
+        progress.value = p.fraction
+        download.value = p.stage === 'download' && p.bytes ? p.bytes : null
+      })
+      download.value = null
       engineInfo.value = engine.info
     } catch (error) {
       console.error('Face engine failed to load:', error)
@@ -263,6 +269,7 @@ export function useFaceScanner(video: Ref<HTMLVideoElement | null>, options: Sca
     challengeError,
     challenge,
     progress: readonly(progress),
+    download,
     hint: readonly(hint),
     notice: readonly(notice),
     box: readonly(box),

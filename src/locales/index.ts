@@ -1,27 +1,29 @@
-import enBase from './en.json'
-import idBase from './id.json'
-import enLeave from './en/leave.json'
-import idLeave from './id/leave.json'
+import type enBase from './en.json'
+import type enLeave from './en/leave.json'
 import type enAttendance from './en/attendance.json'
 import type enMembers from './en/members.json'
 import type enReports from './en/reports.json'
 import type enSettings from './en/settings.json'
 
-// The base files hold the shell and the capture apps (and leave, which members ask for on the phone); each dashboard
-// area keeps its namespaces in a file of its own (./en/<area>.json and ./id/<area>.json), so areas can grow without
-// touching each other. The dashboard's files load with the dashboard (dashboardMessages()), never on a phone.
-const en = { ...enBase, ...enLeave }
-const id = { ...idBase, ...idLeave }
+// The base files hold the shell and the capture apps (and leave, which members ask for on the phone), one chunk per
+// language: a device loads the language it shows (baseMessages()), the other one only when the person switches. Each
+// dashboard area keeps its namespaces in a file of its own (./en/<area>.json and ./id/<area>.json), so areas can grow
+// without touching each other. The dashboard's files load with the dashboard (dashboardMessages()), never on a phone.
+type BaseSchema = typeof enBase & typeof enLeave
 
 type DashboardSchema = typeof enAttendance & typeof enMembers & typeof enReports & typeof enSettings
 export const LOCALES = ['id', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
 /** Every message, the dashboard's included (their keys are typed even before their files have loaded). */
-export type MessageSchema = typeof en & DashboardSchema
+export type MessageSchema = BaseSchema & DashboardSchema
 
-// Cast: the dashboard's namespaces are merged in by loadDashboardMessages() (modules/i18n.ts) before a dashboard page
-// renders.
-export const messages = { id, en } as Record<Locale, MessageSchema>
+/** The shell's and the capture apps' messages in one language (merged in by modules/i18n.ts loadLocale()). */
+export async function baseMessages(locale: Locale): Promise<BaseSchema> {
+  const [base, leave] = locale === 'id'
+    ? await Promise.all([import('./id.json'), import('./id/leave.json')])
+    : await Promise.all([import('./en.json'), import('./en/leave.json')])
+  return { ...base.default, ...leave.default }
+}
 
 /** The dashboard's namespaces in both languages (four small chunks of JSON). */
 export async function dashboardMessages(): Promise<Record<Locale, DashboardSchema>> {

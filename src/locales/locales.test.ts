@@ -2,10 +2,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { dashboardMessages, messages } from './index'
+import { baseMessages, dashboardMessages } from './index'
 
 // Every message: the base files and the dashboard's areas (loaded with the dashboard in the app).
 const dashboard = await dashboardMessages()
+const messages = { en: await baseMessages('en'), id: await baseMessages('id') }
 const en = { ...messages.en, ...dashboard.en }
 const id = { ...messages.id, ...dashboard.id }
 

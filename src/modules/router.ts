@@ -37,9 +37,15 @@ export const install: UserModule = ({ app, router }) => {
   // After a deployment, a page still running the old shell asks for chunks that no longer exist (the dashboard is not
   // precached). Load the new version once: through the waiting service worker when there is one, else a plain reload.
   const RETRY_KEY = 'hadir.chunk-retry'
+  // Offline, a screen whose code this device does not keep (the petugas screens before a tablet's enrolment, the
+  // dashboard) cannot load: say so in words rather than leave the page empty.
   router.onError((error: unknown, to) => {
     const message = error instanceof Error ? error.message : String(error)
     if (!/dynamically imported module|Importing a module script failed|Failed to fetch/i.test(message)) return
+    if (!navigator.onLine) {
+      if (to.name !== 'offline-unavailable') void router.replace({ name: 'offline-unavailable', query: { to: to.fullPath } })
+      return
+    }
     if (sessionStorage.getItem(RETRY_KEY) === to.fullPath) return
     sessionStorage.setItem(RETRY_KEY, to.fullPath)
     const pwa = usePwaUpdate()

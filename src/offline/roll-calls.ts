@@ -3,7 +3,8 @@
 // named faces are also the device's captures of the day (kiosk mode then knows they checked in); a face the server
 // refused is taken out of them again. Nothing is dropped silently: a roll-call the server refuses as a whole waits in
 // "attention" until the petugas sends it again or discards it.
-import { rollCallFaceClientId, type RollCall, type RollCallResult } from '@shared/attendance/roll-call'
+import type { RollCall, RollCallResult } from '@shared/attendance/roll-call'
+import { rollCallFaceClientId } from '@shared/attendance/roll-call-id'
 import type { CaptureEntry, HadirDb, RollCallEntry } from './db'
 import { setMeta } from './db'
 import { SyncHttpError } from './sync'

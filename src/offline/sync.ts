@@ -1,6 +1,7 @@
 // One sync module, used by the page (sync loop) and by the service worker (Background Sync): flushes the outbox in
 // batches and deletes only what the server acknowledged.
-import { isAcknowledged, MAX_SYNC_BATCH, type SyncResult } from '@shared/attendance/sync'
+import { isAcknowledged, MAX_SYNC_BATCH } from '@shared/attendance/outbox-rules'
+import type { SyncResult } from '@shared/attendance/sync'
 import { bytesToBase64 } from '@shared/face/descriptor'
 import { evidenceToWire, evidenceWireBytes } from '~/face/evidence-store'
 import type { HadirDb, OutboxEntry } from './db'

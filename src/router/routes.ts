@@ -241,5 +241,7 @@ export const routes: RouteRecordRaw[] = [
       },
     ],
   },
+  // A screen opened offline whose code is not on this device yet (modules/router.ts onError).
+  { path: '/offline-unavailable', name: 'offline-unavailable', component: () => import('~/views/OfflineUnavailable.vue'), meta: { title: 'offlineUnavailable.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('~/views/NotFound.vue'), meta: { title: 'notFound.title' } },
 ]

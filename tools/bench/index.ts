@@ -113,9 +113,11 @@ async function worldSections(world: World, rows: Row[], real: RealFace[], faces:
   }
   if (want('browser')) {
     const { benchFirstLoad } = await import('./browser/firstload')
-    await section(rows, 'member first load', [
-      { id: 'phone.js', name: 'JS shipped to a member\'s phone on first load (gzip)', unit: 'KB' },
-      { id: 'phone.models', name: 'face model bytes', unit: 'MB' },
+    await section(rows, 'bytes on the wire', [
+      { id: 'wire.phone', name: 'a phone opening /m for the first time, bytes on the wire', unit: 'KB' },
+      { id: 'wire.face', name: 'the face runtime a phone downloads at its first face screen', unit: 'KB' },
+      { id: 'wire.tablet', name: 'a petugas tablet: /p and what it keeps at enrolment', unit: 'KB' },
+      { id: 'wire.dashboard', name: 'a desktop opening the dashboard sign-in', unit: 'KB' },
     ], () => benchFirstLoad(world.server.url))
     const { benchBrowserFaces } = await import('./browser/faces')
     await section(rows, 'browser faces', [
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
         ['verify.rps', '/api/face/verify requests/s', 'req/s'],
         ['sync.no_photos', 'sync ingest without photos', 'records/s'],
         ['sync.photos', 'sync ingest with photos', 'records/s'],
-        ['phone.js', 'JS shipped to a member\'s phone on first load (gzip)', 'KB'],
+        ['wire.phone', 'a phone opening /m for the first time, bytes on the wire', 'KB'],
         ['browser.pipeline.wasm', 'browser face pipeline per frame, WASM', 'ms'],
         ['browser.kiosk.cold', 'kiosk to the first recognised face, cold', 'ms'],
         ['list.unfiltered', 'attendance list p95', 'ms'],

@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Assurance } from '@shared/attendance/evidence'
-import { i18n, loadDashboardMessages } from '~/modules/i18n'
+import { i18n, loadDashboardMessages, loadLocales } from '~/modules/i18n'
 import { assuranceFor, type AssuranceChange } from '../../../server/features/attendance/admin/assurance.fixtures'
 import { captureState, firstFailure, stepsText } from './assurance'
+
+await loadLocales() // both languages' messages: the tests switch between them
 
 const captured = new Date('2026-11-16T07:52:00+07:00')
 const received = new Date('2026-11-16T07:52:03+07:00')

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { i18n, loadDashboardMessages } from '~/modules/i18n'
+import { i18n, loadDashboardMessages, loadLocales } from '~/modules/i18n'
 import { recordedLine, recordedVia } from './format'
+
+await loadLocales() // both languages' messages: the tests switch between them
 
 describe('how a record came in', () => {
   beforeAll(async () => {

@@ -1,72 +1,119 @@
-// What a member's phone downloads on its first visit: the JavaScript the page loads to show /m (gzip-compressed as a
-// server or proxy would send it; the built server itself sends files as they are), and, apart, the face models the
-// service worker then saves for offline use. Absolute numbers, no baseline.
-import fs from 'node:fs'
-import path from 'node:path'
-import zlib from 'node:zlib'
-import { chromium } from '@playwright/test'
-import { chromiumPath, progress, ROOT, round, row, type Row } from '../lib'
+// What each surface downloads on its first visit, on the wire: every byte the server sends through a counting proxy
+// (e2e/support/counting-proxy.ts) to a fresh Chromium profile, headers and compressed bodies, the service worker and
+// its precache included. Phone: /m until the service worker controls the page and the network is quiet. Face runtime:
+// what the same phone then downloads at its first face screen (the files of /device-files.json it needs, fetched
+// through the service worker as src/face/runtime.ts does). Tablet: /p, then the face runtime, the recognition model
+// and the petugas screens, as a tablet does at enrolment. Dashboard: the sign-in page on a desktop. Absolute numbers.
+import { chromium, type Page } from '@playwright/test'
+import { countingProxy } from '../../../e2e/support/counting-proxy'
+import { chromiumPath, progress, round, row, type Row } from '../lib'
 
 const PHONE = { width: 390, height: 844 }
 
+interface Files {
+  worker: { url: string }[]
+  wasm: { url: string }[]
+  models: { url: string }[]
+  recognition: { url: string }[]
+  petugas: { url: string }[]
+}
+
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller)
+  await page.waitForLoadState('networkidle')
+}
+
+/** Fetches these paths in the page (through its service worker, which keeps them), reading every body. */
+async function fetchAll(page: Page, paths: string[]): Promise<void> {
+  await page.evaluate(async (list) => {
+    for (const p of list) {
+      const response = await fetch(p)
+      if (!response.ok) throw new Error(`${p}: HTTP ${response.status}`)
+      await response.arrayBuffer()
+    }
+  }, paths)
+}
+
 export async function benchFirstLoad(url: string): Promise<Row[]> {
-  progress('member first load: /m in a fresh phone profile')
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-  const scripts = new Map<string, { raw: number; gzip: number }>()
-  let precached = 0
+  const kb = (bytes: number) => round(bytes / 1000, 1)
   try {
-    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'id-ID' })
-    const page = await context.newPage()
-    const pending: Promise<void>[] = []
-    page.on('response', (response) => {
-      const type = response.request().resourceType()
-      const u = new URL(response.url())
-      if (u.origin !== new URL(url).origin || !(type === 'script' || u.pathname.endsWith('.js'))) return
-      pending.push(
-        response.body().then(
-          (body) => {
-            scripts.set(u.pathname, { raw: body.length, gzip: zlib.gzipSync(body, { level: 6 }).length })
-          },
-          () => {},
-        ),
-      )
-    })
-    // What the service worker saves in the background (the precache), counted apart.
-    context.on('response', (response) => {
-      if (response.request().serviceWorker()) pending.push(response.body().then((b) => void (precached += b.length), () => {}))
-    })
-    await page.goto(`${url}/m`, { waitUntil: 'networkidle' })
-    await page.waitForTimeout(1500)
-    await Promise.all(pending)
-    await context.close()
+    progress('bytes on the wire: /m on a fresh phone, then its first face screen')
+    const phoneProxy = await countingProxy(url)
+    const phone = await browser.newContext({ baseURL: phoneProxy.url, viewport: PHONE, isMobile: true, hasTouch: true, locale: 'id-ID' })
+    const page = await phone.newPage()
+    await page.goto('/m')
+    await settled(page)
+    const phoneBytes = phoneProxy.received()
+    const phoneRequests = phoneProxy.requests.length
+    const files = (await (await page.request.get('/device-files.json')).json()) as Files
+    const simd = files.wasm.filter((f) => f.url.endsWith('/tfjs-backend-wasm-simd.wasm'))
+    await fetchAll(page, [...files.worker, ...simd, ...files.models].map((f) => `/${f.url}`))
+    const faceBytes = phoneProxy.received() - phoneBytes
+    await phone.close()
+    await phoneProxy.close()
+
+    progress('bytes on the wire: /p on a fresh tablet, then what it keeps at enrolment')
+    const tabletProxy = await countingProxy(url)
+    const tablet = await browser.newContext({ baseURL: tabletProxy.url, viewport: { width: 1024, height: 768 }, locale: 'id-ID' })
+    const tabletPage = await tablet.newPage()
+    await tabletPage.goto('/p')
+    await settled(tabletPage)
+    const tabletOpen = tabletProxy.received()
+    await fetchAll(tabletPage, [...files.worker, ...simd, ...files.models, ...files.recognition, ...files.petugas].map((f) => `/${f.url}`))
+    const tabletBytes = tabletProxy.received()
+    await tablet.close()
+    await tabletProxy.close()
+
+    progress('bytes on the wire: the dashboard sign-in on a fresh desktop')
+    const deskProxy = await countingProxy(url)
+    const desk = await browser.newContext({ baseURL: deskProxy.url, viewport: { width: 1366, height: 900 }, locale: 'id-ID' })
+    const deskPage = await desk.newPage()
+    await deskPage.goto('/admin/login')
+    await settled(deskPage)
+    const deskBytes = deskProxy.received()
+    const deskFace = deskProxy.requests.filter((r) => /^GET \/(models|wasm)\//.test(r)).length
+    await desk.close()
+    await deskProxy.close()
+
+    progress(`  phone /m ${kb(phoneBytes)} KB, its face runtime ${kb(faceBytes)} KB; tablet ${kb(tabletBytes)} KB; dashboard ${kb(deskBytes)} KB`)
+    return [
+      row({
+        id: 'wire.phone',
+        name: 'a phone opening /m for the first time, bytes on the wire (page, service worker, precache)',
+        value: kb(phoneBytes),
+        unit: 'KB',
+        better: 'lower',
+        target: '≤ 300 KB',
+        note: `${phoneRequests} requests until the service worker controls the page and the network is quiet; no face runtime, petugas or dashboard code`,
+      }),
+      row({
+        id: 'wire.face',
+        name: 'the face runtime a phone downloads at its first face screen, bytes on the wire',
+        value: kb(faceBytes),
+        unit: 'KB',
+        better: 'lower',
+        note: 'face worker (face-api + tfjs), the SIMD WASM build, detector and landmarks weights; kept by the service worker for offline use',
+      }),
+      row({
+        id: 'wire.tablet',
+        name: 'a petugas tablet: /p and what it keeps at enrolment, bytes on the wire',
+        value: kb(tabletBytes),
+        unit: 'KB',
+        better: 'lower',
+        note: `opening /p: ${kb(tabletOpen)} KB; then the face runtime, the recognition model and ONNX runtime, the petugas screens`,
+      }),
+      row({
+        id: 'wire.dashboard',
+        name: 'a desktop opening the dashboard sign-in for the first time, bytes on the wire',
+        value: kb(deskBytes),
+        unit: 'KB',
+        better: 'lower',
+        note: `face model requests: ${deskFace}`,
+      }),
+    ]
   } finally {
     await browser.close()
   }
-  const gzip = [...scripts.values()].reduce((s, x) => s + x.gzip, 0)
-  const raw = [...scripts.values()].reduce((s, x) => s + x.raw, 0)
-  const dir = path.join(ROOT, 'dist', 'client')
-  const size = (sub: string) => fs.readdirSync(path.join(dir, sub)).reduce((s, f) => s + fs.statSync(path.join(dir, sub, f)).size, 0)
-  const models = size('models')
-  const wasm = fs.statSync(path.join(dir, 'wasm', 'tfjs-backend-wasm-simd.wasm')).size
-  const faceJs = fs.readdirSync(path.join(dir, 'assets')).filter((f) => /^face\.worker.*\.js$/.test(f)).reduce((s, f) => s + zlib.gzipSync(fs.readFileSync(path.join(dir, 'assets', f))).length, 0)
-  progress(`  ${scripts.size} scripts, ${round(gzip / 1024, 1)} KB gzip (${round(raw / 1024, 0)} KB raw); face models ${round(models / 2 ** 20, 2)} MB`)
-  return [
-    row({
-      id: 'phone.js',
-      name: 'JS shipped to a member\'s phone on first load (gzip)',
-      value: round(gzip / 1024, 1),
-      unit: 'KB',
-      better: 'lower',
-      target: '< 200 KB',
-      note: `${scripts.size} files the page loads to show /m (${round(raw / 1024, 0)} KB uncompressed, gzip level 6): ${[...scripts.keys()].map((k) => path.basename(k)).join(', ')}; the face worker (face-api + tfjs, ${round(faceJs / 1024, 0)} KB gzip) loads only when the camera opens`,
-    }),
-    row({
-      id: 'phone.models',
-      name: 'face model bytes (TinyFaceDetector + 68 landmarks + recognition)',
-      value: round(models / 2 ** 20, 2),
-      unit: 'MB',
-      better: 'lower',
-      note: `plus the WASM runtime ${round(wasm / 1024, 0)} KB (SIMD build); saved by the service worker after the first visit${precached ? ` (it precached ${round(precached / 2 ** 20, 1)} MB in all during the first visit)` : ''}`,
-    }),
-  ]
 }
