@@ -41,7 +41,7 @@ export const install: UserModule = ({ app, router }) => {
   // dashboard) cannot load: say so in words rather than leave the page empty.
   router.onError((error: unknown, to) => {
     const message = error instanceof Error ? error.message : String(error)
-    if (!/dynamically imported module|Importing a module script failed|Failed to fetch/i.test(message)) return
+    if (!/dynamically imported module|Importing a module script failed|Failed to fetch|Unable to preload CSS/i.test(message)) return
     if (!navigator.onLine) {
       if (to.name !== 'offline-unavailable') void router.replace({ name: 'offline-unavailable', query: { to: to.fullPath } })
       return
@@ -53,6 +53,7 @@ export const install: UserModule = ({ app, router }) => {
     else window.location.assign(to.fullPath)
   })
   router.afterEach(() => sessionStorage.removeItem(RETRY_KEY))
+
 
   app.use(router)
 }

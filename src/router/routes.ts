@@ -26,6 +26,19 @@ const member = () => import('./surfaces/member')
 const petugas = () => import('./surfaces/petugas')
 const setup = () => import('./surfaces/setup')
 
+/**
+ * A lazy route component of a surface. vue-router asks for all the components of a nested route at once and stops at
+ * the first that fails (offline, a chunk not on this device): the others' failures are marked handled here, so one
+ * failure reaches router.onError (modules/router.ts) instead of several unhandled rejections.
+ */
+function view<M, K extends keyof M>(load: () => Promise<M>, name: K): () => Promise<M[K]> {
+  return () => {
+    const component = load().then((m) => m[name])
+    component.catch(() => undefined)
+    return component
+  }
+}
+
 /** A member-app page that needs a permission of the mobile session; without it the member lands on their home. */
 function memberMay(permission: Permission): () => true | RouteLocationRaw {
   return () => {
@@ -44,199 +57,199 @@ function petugasMay(permission: Permission): () => true | RouteLocationRaw {
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'landing', component: () => import('~/views/LandingPage.vue') },
-  { path: '/setup', name: 'setup', component: () => setup().then((m) => m.SetupWizard), meta: { title: 'setup.title' } },
+  { path: '/setup', name: 'setup', component: view(setup, 'SetupWizard'), meta: { title: 'setup.title' } },
   {
     path: '/admin/login',
     name: 'admin-login',
-    component: () => admin().then((m) => m.AdminLogin),
+    component: view(admin, 'AdminLogin'),
     meta: { surface: 'admin', guest: true, title: 'admin.login.title' },
   },
   {
     path: '/admin/select-org',
     name: 'admin-select-org',
-    component: () => admin().then((m) => m.SelectOrganization),
+    component: view(admin, 'SelectOrganization'),
     meta: { surface: 'admin', title: 'admin.select.title' },
   },
   {
     path: '/admin',
-    component: () => admin().then((m) => m.AdminLayout),
+    component: view(admin, 'AdminLayout'),
     meta: { surface: 'admin', needsActive: true },
     children: [
-      { path: '', name: 'admin-overview', component: () => admin().then((m) => m.AdminOverview), meta: { title: 'admin.nav.overview' } },
+      { path: '', name: 'admin-overview', component: view(admin, 'AdminOverview'), meta: { title: 'admin.nav.overview' } },
       {
         path: 'members',
         name: 'admin-members',
-        component: () => admin().then((m) => m.MemberList),
+        component: view(admin, 'MemberList'),
         meta: { permission: 'member:view', title: 'admin.nav.members' },
       },
       {
         path: 'devices',
         name: 'admin-devices',
-        component: () => admin().then((m) => m.DeviceList),
+        component: view(admin, 'DeviceList'),
         meta: { permission: 'settings:manage', title: 'admin.nav.devices' },
       },
       {
         path: 'staff',
         name: 'admin-staff',
-        component: () => admin().then((m) => m.StaffList),
+        component: view(admin, 'StaffList'),
         meta: { permission: 'settings:manage', title: 'admin.nav.staff' },
       },
       {
         path: 'attendance',
         name: 'admin-attendance',
-        component: () => admin().then((m) => m.AttendanceList),
+        component: view(admin, 'AttendanceList'),
         meta: { permission: 'attendance:record:view', title: 'dashAttendance.title' },
       },
       {
         path: 'leave',
         name: 'admin-leave',
-        component: () => admin().then((m) => m.LeaveRequests),
+        component: view(admin, 'LeaveRequests'),
         meta: { permission: 'attendance:record:view', title: 'leave.title' },
       },
       {
         path: 'reports',
         name: 'admin-reports',
-        component: () => admin().then((m) => m.ReportsView),
+        component: view(admin, 'ReportsView'),
         meta: { permission: 'report:generate', title: 'reports.title' },
       },
       {
         path: 'members/:memberId(\\d+)',
         name: 'admin-member',
-        component: () => admin().then((m) => m.MemberDetail),
+        component: view(admin, 'MemberDetail'),
         meta: { permission: 'member:view', title: 'dashMembers.detail.title' },
       },
       {
         path: 'members/import',
         name: 'admin-member-import',
-        component: () => admin().then((m) => m.MemberImport),
+        component: view(admin, 'MemberImport'),
         meta: { permission: 'member:manage', title: 'dashMembers.import.title' },
       },
       {
         path: 'structure',
         name: 'admin-structure',
-        component: () => admin().then((m) => m.OrgStructure),
+        component: view(admin, 'OrgStructure'),
         meta: { permission: 'member:view', title: 'dashMembers.structure.title' },
       },
       {
         path: 'roles',
         name: 'admin-roles',
-        component: () => admin().then((m) => m.RolesAdmin),
+        component: view(admin, 'RolesAdmin'),
         meta: { permission: 'settings:manage', title: 'dashSettings.roles.title' },
       },
       {
         path: 'sync-logs',
         name: 'admin-sync-logs',
-        component: () => admin().then((m) => m.SyncLogs),
+        component: view(admin, 'SyncLogs'),
         meta: { permission: 'settings:manage', title: 'dashSettings.syncLogs.title' },
       },
       {
         path: 'audit',
         name: 'admin-audit',
-        component: () => admin().then((m) => m.AuditLog),
+        component: view(admin, 'AuditLog'),
         meta: { permission: 'settings:manage', title: 'dashSettings.audit.title' },
       },
       {
         path: 'settings',
         name: 'admin-settings',
-        component: () => admin().then((m) => m.OrganizationSettings),
+        component: view(admin, 'OrganizationSettings'),
         meta: { permission: 'settings:manage', title: 'admin.nav.settings' },
       },
     ],
   },
   {
     path: '/m',
-    component: () => member().then((m) => m.MemberLayout),
+    component: view(member, 'MemberLayout'),
     meta: { surface: 'member' },
     children: [
-      { path: '', name: 'member-home', component: () => member().then((m) => m.MemberHome), meta: { title: 'member.home.title' } },
+      { path: '', name: 'member-home', component: view(member, 'MemberHome'), meta: { title: 'member.home.title' } },
       {
         path: 'checkin',
         name: 'member-checkin',
-        component: () => member().then((m) => m.CheckIn),
+        component: view(member, 'CheckIn'),
         meta: { title: 'checkin.title' },
         beforeEnter: memberMay('attendance:record:submit'),
       },
       {
         path: 'history',
         name: 'member-history',
-        component: () => member().then((m) => m.AttendanceHistory),
+        component: view(member, 'AttendanceHistory'),
         meta: { title: 'history.title' },
         beforeEnter: memberMay('attendance:record:view:own'),
       },
       {
         path: 'leave',
         name: 'member-leave',
-        component: () => member().then((m) => m.LeaveRequests),
+        component: view(member, 'LeaveRequests'),
         meta: { title: 'leave.member.title' },
         beforeEnter: memberMay('attendance:record:submit'),
       },
       {
         path: 'qr',
         name: 'member-qr',
-        component: () => member().then((m) => m.MyQr),
+        component: view(member, 'MyQr'),
         meta: { title: 'checkin.qr.title' },
         beforeEnter: memberMay('attendance:record:submit'),
       },
-      { path: 'profile', name: 'member-profile', component: () => member().then((m) => m.MemberProfile), meta: { title: 'profile.title' } },
-      { path: 'face', name: 'member-face', component: () => member().then((m) => m.FaceProfile), meta: { title: 'member.faceData.title' } },
+      { path: 'profile', name: 'member-profile', component: view(member, 'MemberProfile'), meta: { title: 'profile.title' } },
+      { path: 'face', name: 'member-face', component: view(member, 'FaceProfile'), meta: { title: 'member.faceData.title' } },
       {
         path: 'face/consent',
         name: 'member-face-consent',
-        component: () => member().then((m) => m.FaceConsent),
+        component: view(member, 'FaceConsent'),
         meta: { title: 'member.consent.title' },
       },
       {
         path: 'face/register',
         name: 'member-face-register',
-        component: () => member().then((m) => m.FaceRegister),
+        component: view(member, 'FaceRegister'),
         meta: { title: 'member.register.title' },
       },
       {
         path: 'login',
         name: 'member-login',
-        component: () => member().then((m) => m.MemberLogin),
+        component: view(member, 'MemberLogin'),
         meta: { guest: true, title: 'member.login.title' },
       },
       {
         path: 'invite/:code',
         name: 'member-invite',
-        component: () => member().then((m) => m.InviteRedeem),
+        component: view(member, 'InviteRedeem'),
         meta: { guest: true, title: 'member.invite.title' },
       },
     ],
   },
   {
     path: '/p',
-    component: () => petugas().then((m) => m.PetugasLayout),
+    component: view(petugas, 'PetugasLayout'),
     meta: { surface: 'petugas' },
     children: [
-      { path: '', name: 'petugas-home', component: () => petugas().then((m) => m.PetugasHome), meta: { title: 'petugas.home.title' } },
-      { path: 'kiosk', name: 'petugas-kiosk', component: () => petugas().then((m) => m.KioskMode), meta: { title: 'kiosk.mode.title' } },
-      { path: 'search', name: 'petugas-search', component: () => petugas().then((m) => m.MemberSearch), meta: { title: 'kiosk.search.title' } },
-      { path: 'qr', name: 'petugas-qr', component: () => petugas().then((m) => m.QrScan), meta: { title: 'kiosk.qr.title' } },
+      { path: '', name: 'petugas-home', component: view(petugas, 'PetugasHome'), meta: { title: 'petugas.home.title' } },
+      { path: 'kiosk', name: 'petugas-kiosk', component: view(petugas, 'KioskMode'), meta: { title: 'kiosk.mode.title' } },
+      { path: 'search', name: 'petugas-search', component: view(petugas, 'MemberSearch'), meta: { title: 'kiosk.search.title' } },
+      { path: 'qr', name: 'petugas-qr', component: view(petugas, 'QrScan'), meta: { title: 'kiosk.qr.title' } },
       {
         path: 'roll-call',
         name: 'petugas-roll-call',
-        component: () => petugas().then((m) => m.RollCall),
+        component: view(petugas, 'RollCall'),
         meta: { title: 'rollCall.title' },
         beforeEnter: petugasMay('attendance:record:create'),
       },
       {
         path: 'record/:memberId(\\d+)',
         name: 'petugas-record',
-        component: () => petugas().then((m) => m.MemberRecord),
+        component: view(petugas, 'MemberRecord'),
         meta: { title: 'kiosk.record.title' },
       },
       {
         path: 'login',
         name: 'petugas-login',
-        component: () => petugas().then((m) => m.PetugasLogin),
+        component: view(petugas, 'PetugasLogin'),
         meta: { guest: true, title: 'petugas.login.title' },
       },
       {
         path: 'enrol',
         name: 'petugas-enrol',
-        component: () => petugas().then((m) => m.DeviceEnrol),
+        component: view(petugas, 'DeviceEnrol'),
         meta: { guest: true, title: 'petugas.enrol.title' },
       },
     ],
