@@ -54,6 +54,5 @@ export const install: UserModule = ({ app, router }) => {
   })
   router.afterEach(() => sessionStorage.removeItem(RETRY_KEY))
 
-
   app.use(router)
 }
