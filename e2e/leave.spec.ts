@@ -134,8 +134,19 @@ test('the admin approves it on the dashboard; the day becomes excused', async ({
   expect(tableOverflow, 'the table scrolls sideways on a tablet').toBeLessThanOrEqual(0)
   await page.setViewportSize({ width: 1440, height: 900 })
 
-  await row.getByTestId('leave-approve').click()
+  // Rejecting needs a note the member reads: an empty (or blank) one is refused in words, nothing is sent.
+  await row.getByTestId('leave-reject').click()
   const dialog = page.getByTestId('leave-decision-dialog')
+  await expect(dialog).toHaveAttribute('data-mode', 'reject')
+  await dialog.getByTestId('leave-decision-note').fill('   ')
+  await dialog.getByTestId('leave-decision-confirm').click()
+  await expect(dialog).toContainText('Say why, so the member knows.')
+  await expect(dialog.getByTestId('leave-decision-note')).toBeFocused()
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(row).toHaveAttribute('data-status', 'pending')
+
+  await row.getByTestId('leave-approve').click()
   await expect(dialog).toBeVisible()
   await expect(dialog).toContainText(`Approve the request of ${member.name}?`)
   await dialog.getByTestId('leave-decision-note').fill(NOTE)
