@@ -53,8 +53,9 @@ const facesDownload = shallowRef<{ loaded: number; total: number } | null>(null)
 /**
  * The kiosk's face runtime and the petugas screens' code, downloaded once while the tablet is online and the service
  * worker controls the page (the petugas home opens right after enrolment): the worker, the models, the WASM build, the
- * recognition model with its runtime and every petugas screen, none of them precached (src/sw.ts keeps what is fetched), so a tablet set up online can start kiosk mode
- * offline later. The home page shows the download in words (facesDownload).
+ * recognition model with its runtime and every petugas screen. None of them is precached (src/sw.ts keeps what is
+ * fetched), so a tablet set up online can start kiosk mode offline later. The home page shows the download in words
+ * (facesDownload).
  */
 async function warmFaceModels(): Promise<void> {
   if (warmed) return

@@ -1,8 +1,9 @@
 // The page's handle on face inference. Prefers the face worker; when a worker cannot start (an old browser, a
 // blocked module worker), the same pipeline runs on the page and yields to the browser between its stages.
 // Loaded once per page and kept: first the face runtime's files are downloaded with byte progress (./runtime.ts: the
-// worker, the WASM build, the models; the service worker keeps them, so this is instant after the first time), then the
-// detector and landmark models take a moment to prepare; the recognition model only loads where descriptors are wanted (the kiosk).
+// worker, the WASM build, the models; the service worker keeps them, so this is instant after the first time), then
+// the detector and landmark models take a moment to prepare; the recognition model only loads where descriptors are
+// wanted (the kiosk).
 import { rememberBackend, rememberedBackend } from './backend'
 import { downloadFaceRuntime } from './runtime'
 import type { DetectOptions, EngineInfo, FrameResult, GroupOptions, GroupProgress, GroupResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
