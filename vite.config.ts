@@ -95,13 +95,9 @@ function deviceFiles(): Plugin {
         const list = (dir: string, test: RegExp) => fs.readdirSync(path.join(outDir, dir)).filter((f) => test.test(f)).sort().map((f) => `${dir}/${f}`)
         const workers = list('assets', /^face\.worker-[\w-]+\.js$/)
         if (workers.length !== 1) throw new Error(`expected one face worker in the build, found ${workers.length}`)
-        const workerSource = fs.readFileSync(path.join(outDir, workers[0]!), 'utf8')
         const face = [...workers, ...list('wasm', /\.wasm$/), ...list('models', /\.(json|bin)$/), ...list('assets', /^(face-api|pipeline-|recognizer-)[\w.-]*\.js$/)]
-        const recognition = [
-          ...list('models', /\.onnx$/),
-          ...list('assets', /\.js$/).filter((f) => f !== workers[0] && workerSource.includes(path.basename(f))),
-          ...list('assets', /^ort[\w.-]*\.(js|wasm)$/),
-        ]
+        // The ONNX runtime's chunks (the worker's and the page fallback's) and its WASM build, and the model.
+        const recognition = [...list('models', /\.onnx$/), ...list('assets', /^ort[\w.-]*\.(js|wasm)$/)]
         // The petugas surface's chunks (and their CSS) that nothing reachable without it uses.
         const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
         const byName = new Map(chunks.map((c) => [c.fileName, c]))

@@ -40,7 +40,7 @@ export function trimDocumentHeaders(): MiddlewareHandler<AppEnv> {
 }
 
 /** A file the browser may run as a document or a worker (the shell, the service worker, the face worker). */
-export function documentOrWorker(served: string): boolean {
+function documentOrWorker(served: string): boolean {
   const name = path.basename(served).replace(/\.(br|gz)$/, '')
   return name.endsWith('.html') || name === 'sw.js' || /^face\.worker-[\w-]+\.js$/.test(name)
 }
