@@ -6,9 +6,17 @@ import { type Locale, LOCALES, rememberLocale } from '~/locales'
 export function useLocale() {
   const locale = computed<Locale>(() => i18n.global.locale.value)
 
-  /** Switches once the language's messages are loaded (a small chunk, precached for offline use). */
+  /**
+   * Switches once the language's messages are loaded (a small chunk, precached for offline use); when they cannot
+   * load, the interface stays in its language rather than show message keys.
+   */
   async function setLocale(next: Locale): Promise<void> {
-    await loadLocale(next)
+    try {
+      await loadLocale(next)
+    } catch (error) {
+      console.error(`The ${next} messages did not load:`, error)
+      return
+    }
     i18n.global.locale.value = next
     document.documentElement.lang = next
     rememberLocale(next)
