@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, datesBetween, daysInclusive, isoWeekday, utcNoon } from './calendar'
+import { addDays, addMonths, datesBetween, daysInclusive, isCalendarDate, isoWeekday, utcNoon } from './calendar'
 import { rangeLimits } from './leave/rules'
 
 describe('calendar dates', () => {
@@ -15,6 +15,21 @@ describe('calendar dates', () => {
     expect(isoWeekday('2026-12-07')).toBe(1) // a Monday
     expect(isoWeekday('2026-12-06')).toBe(7) // a Sunday
     expect(datesBetween('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02'])
+  })
+  it('tells real calendar dates from other text', () => {
+    expect(isCalendarDate('2026-12-07')).toBe(true)
+    expect(isCalendarDate('2028-02-29')).toBe(true)
+    expect(isCalendarDate('2026-02-29')).toBe(false)
+    expect(isCalendarDate('2026-13-01')).toBe(false)
+    expect(isCalendarDate('2026-1-5')).toBe(false)
+    expect(isCalendarDate('5 Oct 2026')).toBe(false)
+    expect(isCalendarDate('')).toBe(false)
+  })
+  it('moves months across years', () => {
+    expect(addMonths('2026-12', 1)).toBe('2027-01')
+    expect(addMonths('2026-01', -1)).toBe('2025-12')
+    expect(addMonths('2026-10', -13)).toBe('2025-09')
+    expect(addMonths('2026-10', 0)).toBe('2026-10')
   })
   it('a date as the noon UTC instant it is formatted from', () => {
     expect(utcNoon('2026-12-07').toISOString()).toBe('2026-12-07T12:00:00.000Z')

@@ -9,6 +9,18 @@ function fromUtc(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
 }
 
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/** Whether `text` is a real calendar date "YYYY-MM-DD" (not "2026-02-30", not "5 Oct"). */
+export function isCalendarDate(text: string): boolean {
+  return CALENDAR_DATE.test(text) && fromUtc(toUtc(text)) === text
+}
+
+/** The "YYYY-MM" month `months` later (earlier when negative). */
+export function addMonths(month: string, months: number): string {
+  return fromUtc(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1 + months, 1)).slice(0, 7)
+}
+
 /** The date `days` later (earlier when negative). */
 export function addDays(date: string, days: number): string {
   return fromUtc(toUtc(date) + days * 86_400_000)

@@ -1,16 +1,70 @@
+// The PWA's one way of showing dates, times and numbers: one locale per interface language (id-ID, en-GB), calendar
+// dates parsed and checked by the shared calendar helpers (a day of the organization, never shifted by the viewer's
+// zone), instants shown on the zone given (the organization's) or the viewer's. Absent values show as '—'; text that is
+// not a date is shown as it is rather than as "Invalid Date".
+import { isCalendarDate, utcNoon } from '@shared/calendar'
 import { i18n } from '~/modules/i18n'
 
-function tag(): string {
-  return i18n.global.locale.value === 'id' ? 'id-ID' : 'en-GB'
+/** The Intl locale of an interface language (by default the current one). */
+export function localeTag(locale: string = i18n.global.locale.value): string {
+  return locale === 'id' ? 'id-ID' : 'en-GB'
 }
 
+const DAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }
+
+/** "2026-11-16" -> "Mon, 16 Nov 2026" / "Sen, 16 Nov 2026" (or as `options` say). */
+export function formatCalendarDate(date: string | null | undefined, options: Intl.DateTimeFormatOptions = DAY, locale?: string): string {
+  if (!date) return '—'
+  if (!isCalendarDate(date)) return date
+  return new Intl.DateTimeFormat(localeTag(locale), { ...options, timeZone: 'UTC' }).format(utcNoon(date))
+}
+
+/** "2026-10" -> "October 2026" / "Oktober 2026". */
+export function formatMonth(month: string, locale?: string): string {
+  return isCalendarDate(`${month}-01`) ? formatCalendarDate(`${month}-01`, { month: 'long', year: 'numeric' }, locale) : month
+}
+
+function instant(value: string): Date | null {
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? null : date
+}
+
+/** An instant as date and time, "5 Okt 2026 14.03". */
 export function formatDateTime(value: string | null | undefined, timeZone?: string): string {
   if (!value) return '—'
-  const date = new Date(value)
-  if (Number.isNaN(date.getTime())) return value
-  return new Intl.DateTimeFormat(tag(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date)
+  const date = instant(value)
+  return date ? new Intl.DateTimeFormat(localeTag(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date) : value
+}
+
+/** An instant to the second, without the year: "16 Nov 07.50.12" (an audit trail, a capture's frames). */
+export function formatInstant(value: string | null | undefined, timeZone?: string): string {
+  if (!value) return '—'
+  const date = instant(value)
+  return date ? new Intl.DateTimeFormat(localeTag(), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone }).format(date) : value
+}
+
+/** An instant's time of day, "07.50" / "07:50". */
+export function formatClock(value: string, timeZone?: string): string {
+  const date = instant(value)
+  return date ? new Intl.DateTimeFormat(localeTag(), { hour: '2-digit', minute: '2-digit', timeZone }).format(date) : value
+}
+
+/** A wall-clock time from the server, "07:50:00" -> "07:50". */
+export function formatTime(time: string | null | undefined): string {
+  return time ? time.slice(0, 5) : '—'
 }
 
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
-  return new Intl.NumberFormat(tag(), options).format(value)
+  return new Intl.NumberFormat(localeTag(), options).format(value)
+}
+
+/** A figure with grouping and at most two decimals (18.83 / 18,83). */
+export function formatFigure(value: number): string {
+  return formatNumber(value, { maximumFractionDigits: 2 })
+}
+
+/** A share (0..1) as a percentage, '—' when unknown. */
+export function formatPercent(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined) return '—'
+  return formatNumber(value, { style: 'percent', maximumFractionDigits: digits })
 }

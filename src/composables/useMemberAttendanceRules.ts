@@ -4,7 +4,7 @@
 import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
 import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
 import { nextKind } from '@shared/attendance/kind'
-import { utcNoon } from '@shared/calendar'
+import { formatCalendarDate } from '~/composables/useFormat'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import type { AttendanceStatus, CaptureStatus, OwnAttendance } from '~/api/attendance'
 import type { OutboxRecord } from '~/offline/db'
@@ -179,16 +179,8 @@ export function qrRefreshDelay(expiresAt: string, now: number = Date.now()): num
 
 /** "Tue 3 Dec" (or with the year when it is not this year's) for an organization-local YYYY-MM-DD. */
 export function formatLocalDate(date: string, locale: string, thisYear?: string): string {
-  const [y, m, d] = date.split('-').map(Number)
-  if (!y || !m || !d) return date
-  const withYear = thisYear !== undefined && String(y) !== thisYear
-  return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    ...(withYear ? { year: 'numeric' } : {}),
-    timeZone: 'UTC',
-  }).format(utcNoon(date))
+  const withYear = thisYear !== undefined && date.slice(0, 4) !== thisYear
+  return formatCalendarDate(date, { weekday: 'short', day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}) }, locale)
 }
 
 // ---------------------------------------------------------------- the server's verdict on a capture

@@ -3,7 +3,7 @@
 // level are the server's; this only puts them into words.
 import type { Assurance, AssuranceLevel, CaptureEvent, CheckOutcome } from '~/api/attendance-admin'
 import { i18n } from '~/modules/i18n'
-import { formatInstant } from './format'
+import { formatInstant } from '~/composables/useFormat'
 
 export type LineKey = 'face' | 'liveness' | 'place' | 'time' | 'evidence'
 /** `checking`: the server has not looked yet (the capture is still being verified); `info`: worth knowing, not a fault. */
