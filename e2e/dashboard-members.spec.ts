@@ -93,6 +93,13 @@ test('the admin fills in the template and imports it: bad rows are shown with re
   await page.getByTestId('filter-role').selectOption('petugas')
   await expect(page.getByTestId('member-row')).toHaveCount(1)
   await expect(page.getByTestId('member-row')).toContainText('Dimas Saputra')
+  // The filters live in the address: a reload (or a shared link) shows the same list with the same choices.
+  await expect(page).toHaveURL(/[?&]role=petugas/)
+  await expect(page).toHaveURL(new RegExp(`[?&]q=E2E-${STAMP}`))
+  await page.reload()
+  await expect(page.getByTestId('filter-role')).toHaveValue('petugas')
+  await expect(page.getByTestId('member-search')).toHaveValue(`E2E-${STAMP}`)
+  await expect(page.getByTestId('member-row')).toHaveCount(1)
   await page.getByTestId('filter-role').selectOption('')
   await expect(page.getByTestId('member-row')).toHaveCount(4)
   await shot(page, 'members-filtered')

@@ -1,11 +1,13 @@
 // A member as an admin adds or edits one (POST/PATCH /api/organizations/:id/members): the fields, their limits and the
 // schemas the server validates with; the dashboard's member form checks with the same schemas before sending.
 import { z } from 'zod'
-import { email, name, optionalText, rowId } from '../validation'
+import { email, name, optionalText, pgText, rowId, rowIdParam } from '../validation'
 
 /** What a member does on the phone: records their own attendance, or also others' as petugas. */
 export const MEMBER_ROLES = ['member', 'petugas'] as const
 export const MEMBER_STATUSES = ['active', 'inactive'] as const
+/** The member list's face filter: `registered`, members with face data; `missing`, members without. */
+export const MEMBER_FACE_FILTERS = ['registered', 'missing'] as const
 export const PHONE_MAX = 40
 export const MEMBER_NUMBER_MAX = 60
 
@@ -34,3 +36,15 @@ export const memberPatch = z
     role: z.enum(MEMBER_ROLES).optional(),
   })
   .strict()
+
+/**
+ * The member list's filters (GET /members and its export, each optional): the server validates its query with these and
+ * the dashboard checks the filters it reads from the address with them.
+ */
+export const memberFilters = z.object({
+  q: pgText(100, { trim: true }).optional(),
+  status: z.enum(MEMBER_STATUSES).optional(),
+  department_id: rowIdParam.optional(),
+  role: z.enum(MEMBER_ROLES).optional(),
+  face: z.enum(MEMBER_FACE_FILTERS).optional(),
+})
