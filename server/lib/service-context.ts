@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { AppDeps, AppEnv } from '../context'
+import type { AppDeps, AppEnv, DevicePrincipal } from '../context'
 import type { Tx } from '../db/client'
 import { audit, type AuditEntry } from '../audit'
 import { scoped } from '../auth/guard'
@@ -17,6 +17,30 @@ export interface ServiceContext {
   userId: number
   memberId: number | null
   ip: string
+}
+
+/**
+ * What a verb needs before an organization is active (signing in, choosing an organization, answering an invitation):
+ * the app's dependencies, the client's address, the enrolled tablet the request comes from and, once signed in, the
+ * person. Its audit entries name their organization themselves (`auditAs`).
+ */
+export interface CallerContext {
+  deps: AppDeps
+  ip: string
+  /** The signed-in person, or null on a public route (a sign-in). */
+  userId: number | null
+  /** The enrolled petugas tablet (the `hadir_device` cookie), if any. */
+  device: DevicePrincipal | null
+}
+
+/** The context of any route, an organization active or not. */
+export function callerContext(c: Context<AppEnv>): CallerContext {
+  return { deps: c.get('deps'), ip: clientIp(c), userId: c.get('principal')?.userId ?? null, device: c.get('device') }
+}
+
+/** An audit entry by the caller (their account and address unless the entry says otherwise), in the caller's transaction. */
+export function auditAs(tx: Tx, ctx: CallerContext, entry: AuditEntry): Promise<void> {
+  return audit(tx, { actorUserId: ctx.userId, ip: ctx.ip, ...entry })
 }
 
 /** The context of a route guarded by `allow`/`allowAny` (an organization is active). */

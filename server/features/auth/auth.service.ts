@@ -1,11 +1,15 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { memberRoles, organizationMembers, organizations, roles, sessions, users } from '../../db/schema'
-import type { AppDeps, Principal } from '../../context'
-import { audit } from '../../audit'
+import type { Principal } from '../../context'
+import { verifySecret } from '../../auth/crypto'
 import { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from '../../auth/rate-limit'
-import { TooManyRequestsError } from '../../errors'
+import { ForbiddenError, NotFoundError, TooManyRequestsError, UnauthenticatedError, ValidationError } from '../../errors'
+import { auditAs, type CallerContext } from '../../lib/service-context'
+import { expandPermissions } from '../../../shared/permissions'
 import { myInvitations } from '../invitations/membership-invitations.service'
+import { permissionsOfRole } from '../roles/roles.service'
+import { findUserByEmail } from '../users/users.service'
 
 export interface DashboardMembership {
   id: number
@@ -150,22 +154,73 @@ function memberCounter(db: Tx, id: number) {
 }
 
 /**
- * A dashboard sign-in that passed: the account's failures reset, the session starts (`startSession`, which sets the
- * cookie, in the same transaction) and the sign-in is audited.
+ * Dashboard sign-in (spec "Website Authentication"): email and password, the attempt counted before the password is
+ * checked (parallel guesses cannot outrun the lock). A sign-in that passes resets the account's failures, starts the
+ * session (`startSession`, which sets the cookie, in the same transaction) and is audited; the answer is GET /me's.
  */
-export function completeDashboardLogin(deps: AppDeps, userId: number, ip: string, startSession: (tx: Tx) => Promise<void>): Promise<void> {
-  return deps.database.db.transaction(async (tx) => {
-    await tx
-      .update(users)
-      .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() })
-      .where(eq(users.id, userId))
-    await startSession(tx)
-    await audit(tx, { organizationId: null, actorUserId: userId, action: 'auth.login', ip })
+export async function signInToDashboard(ctx: CallerContext, input: { email: string; password: string }, startSession: (tx: Tx, userId: number) => Promise<void>) {
+  const { db } = ctx.deps.database
+  const user = input.email.includes('@') ? await findUserByEmail(db, input.email) : null
+  const attempt = user ? await claimAttempt(db, { kind: 'user', id: user.id }) : null
+  const valid = await verifySecret(input.password, user?.passwordHash)
+  if (!user || !valid) {
+    await attempt?.failed()
+    throw new UnauthenticatedError('Wrong email or password', 'INVALID_CREDENTIALS')
+  }
+  await attempt?.succeeded()
+  const memberships = await dashboardMemberships(db, user.id)
+  // Someone invited to an organization signs in to answer the invitation, even with no dashboard role yet.
+  if (memberships.length === 0 && (await myInvitations(db, user.id)).length === 0) {
+    throw new ForbiddenError('This account cannot use the dashboard. Members and petugas use the Hadir app.', 'NO_DASHBOARD_ACCESS')
+  }
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() }).where(eq(users.id, user.id))
+    await startSession(tx, user.id)
+    await auditAs(tx, { ...ctx, userId: user.id }, { organizationId: null, action: 'auth.login' })
   })
+  const principal: Principal = {
+    sessionId: 0,
+    kind: 'web',
+    userId: user.id,
+    userName: user.name,
+    organizationId: null,
+    memberId: null,
+    roleId: null,
+    roleKey: null,
+    deviceId: null,
+    permissions: new Set(),
+  }
+  return describeMe(db, principal)
+}
+
+/**
+ * The signed-in person chooses the organization (and role, when they hold several there) the session works in from
+ * now on; the answer is GET /me's for the new choice.
+ */
+export async function chooseOrganization(ctx: CallerContext, principal: Principal, sessionTokenHash: string, input: { organization_id: number; role_id?: number }) {
+  const { db } = ctx.deps.database
+  const membership = (await dashboardMemberships(db, principal.userId)).find((m) => m.id === input.organization_id)
+  if (!membership) throw new NotFoundError('Organization')
+  let role = membership.roles.find((r) => r.id === input.role_id)
+  if (input.role_id === undefined) {
+    if (membership.roles.length !== 1) throw new ValidationError('Choose a role', { roles: membership.roles }, 'ROLE_REQUIRED')
+    role = membership.roles[0]
+  }
+  if (!role) throw new NotFoundError('Role')
+  await enterOrganization(db, sessionTokenHash, input.organization_id, membership.member_id, role.id)
+  const next: Principal = {
+    ...principal,
+    organizationId: input.organization_id,
+    memberId: membership.member_id,
+    roleId: role.id,
+    roleKey: role.key,
+    permissions: expandPermissions(await permissionsOfRole(db, role.id)),
+  }
+  return describeMe(db, next)
 }
 
 /** The session works in this organization and role from now on. */
-export async function enterOrganization(db: Tx, sessionTokenHash: string, organizationId: number, memberId: number, roleId: number): Promise<void> {
+async function enterOrganization(db: Tx, sessionTokenHash: string, organizationId: number, memberId: number, roleId: number): Promise<void> {
   await db
     .update(sessions)
     .set({ organizationId, organizationMemberId: memberId, roleId })

@@ -3,16 +3,11 @@ import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allowAny, principalOf, scoped, signedIn } from '../../auth/guard'
 import { validate } from '../../lib/validate'
-import { clientIp, ok } from '../../lib/http'
-import { serviceContext } from '../../lib/service-context'
-import { hashSecret } from '../../auth/crypto'
-import { audit } from '../../audit'
-import { ValidationError } from '../../errors'
+import { ok } from '../../lib/http'
+import { callerContext, serviceContext } from '../../lib/service-context'
 import type { Permission } from '../../../shared/permissions'
-import { isTrivialPin } from '../mobile/mobile.service'
+import { answerInvitation } from './membership-invitations.answer'
 import {
-  acceptInvitation,
-  declineInvitation,
   invitationsOf,
   myInvitations,
   withdrawOpenInvitation,
@@ -45,27 +40,9 @@ export const organizationInvitationRoutes = new Hono<AppEnv>()
     return ok(c, { deleted: true })
   })
 
-async function answer(c: Context<AppEnv>, invitationId: number, kinds: InvitationKind[], how: 'accept' | 'decline', pinHash?: string) {
-  const p = principalOf(c)
-  return c.get('deps').database.db.transaction(async (tx) => {
-    if (how === 'decline') {
-      const row = await declineInvitation(tx, p.userId, invitationId, kinds)
-      // No actor: the organization sees only the name its admin typed, never the account's own.
-      await audit(tx, { organizationId: row.organizationId, action: 'invitation.decline', entityType: 'invitation', entityId: row.id, details: { name: row.name, kind: row.kind } })
-      return { declined: true as const }
-    }
-    const done = await acceptInvitation(tx, p.userId, invitationId, { kinds, pinHash })
-    await audit(tx, {
-      organizationId: done.organization.id,
-      actorUserId: p.userId,
-      action: 'invitation.accept',
-      entityType: 'member',
-      entityId: done.memberId,
-      details: { name: done.invitation.name, kind: done.invitation.kind, role_id: done.invitation.roleId },
-      ip: clientIp(c),
-    })
-    return { accepted: true as const, kind: done.invitation.kind, organization: done.organization }
-  })
+/** The signed-in person's context (these routes are `signedIn`: the user is known). */
+function invitee(c: Context<AppEnv>) {
+  return { ...callerContext(c), userId: principalOf(c).userId }
 }
 
 /**
@@ -74,8 +51,8 @@ async function answer(c: Context<AppEnv>, invitationId: number, kinds: Invitatio
  * invitation accepted here has no PIN yet: the organization's usual invitation link (with its QR code) sets it.
  */
 export const webInvitationRoutes = new Hono<AppEnv>()
-  .post('/membership-invitations/:invitationId/accept', signedIn('web'), validate('param', invitationParam), async (c) => ok(c, await answer(c, c.req.valid('param').invitationId, ['staff', 'member'], 'accept')))
-  .post('/membership-invitations/:invitationId/decline', signedIn('web'), validate('param', invitationParam), async (c) => ok(c, await answer(c, c.req.valid('param').invitationId, ['staff', 'member'], 'decline')))
+  .post('/membership-invitations/:invitationId/accept', signedIn('web'), validate('param', invitationParam), async (c) => ok(c, await answerInvitation(invitee(c), c.req.valid('param').invitationId, ['staff', 'member'], { how: 'accept' })))
+  .post('/membership-invitations/:invitationId/decline', signedIn('web'), validate('param', invitationParam), async (c) => ok(c, await answerInvitation(invitee(c), c.req.valid('param').invitationId, ['staff', 'member'], { how: 'decline' })))
 
 /**
  * The invited person in the app (signed in with a PIN of another organization): member invitations only (staff use
@@ -86,10 +63,6 @@ export const mobileInvitationRoutes = new Hono<AppEnv>()
     return ok(c, { invitations: await myInvitations(c.get('deps').database.db, principalOf(c).userId, ['member']) })
   })
   .post('/membership-invitations/:invitationId/accept', signedIn('mobile'), validate('param', invitationParam), validate('json', pinInput), async (c) => {
-    const { pin } = c.req.valid('json')
-    if (isTrivialPin(pin)) {
-      throw new ValidationError('Choose a PIN that is harder to guess', [{ path: 'pin', message: 'Too easy to guess' }], 'PIN_TOO_SIMPLE')
-    }
-    return ok(c, await answer(c, c.req.valid('param').invitationId, ['member'], 'accept', await hashSecret(pin)))
+    return ok(c, await answerInvitation(invitee(c), c.req.valid('param').invitationId, ['member'], { how: 'accept', pin: c.req.valid('json').pin }))
   })
-  .post('/membership-invitations/:invitationId/decline', signedIn('mobile'), validate('param', invitationParam), async (c) => ok(c, await answer(c, c.req.valid('param').invitationId, ['member'], 'decline')))
+  .post('/membership-invitations/:invitationId/decline', signedIn('mobile'), validate('param', invitationParam), async (c) => ok(c, await answerInvitation(invitee(c), c.req.valid('param').invitationId, ['member'], { how: 'decline' })))

@@ -108,7 +108,7 @@ export function isTrivialPin(pin: string): boolean {
   return asc.includes(pin) || desc.includes(pin)
 }
 
-type MemberRow = typeof organizationMembers.$inferSelect
+export type MemberRow = typeof organizationMembers.$inferSelect
 
 /** An open invitation by its code (unused, unexpired, of an active member), else 404 INVITATION_INVALID. */
 export async function findInvitation(tx: Tx, secret: string, code: string) {
