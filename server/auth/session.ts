@@ -1,12 +1,12 @@
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { and, eq, gt } from 'drizzle-orm'
-import type { AppEnv, Principal } from '../context'
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import type { AppEnv, DevicePrincipal, Principal } from '../context'
 import type { Tx } from '../db/client'
-import { devices, memberRoles, organizationMembers, roles, sessions, users } from '../db/schema'
+import { devices, memberRoles, organizationMembers, rolePermissions, roles, sessions, users } from '../db/schema'
 import { hashToken, randomToken } from './crypto'
 import { expandPermissions } from '../../shared/permissions'
-import { permissionsOfRole } from '../features/roles/roles.service'
 
 const HOUR = 60 * 60 * 1000
 /** Dashboard sessions slide: 12 hours after the last request. Mobile ones last long: phones and kiosks stay signed in. */
@@ -71,36 +71,89 @@ export async function destroySession(c: Context<AppEnv>): Promise<void> {
   deleteCookie(c, sessionCookieName(options.secureCookies), { path: '/', secure: options.secureCookies })
 }
 
+export interface Caller {
+  /** The enrolled, unrevoked tablet of the `hadir_device` cookie, or null. */
+  device: DevicePrincipal | null
+  /** The signed-in person of the session cookie, or null. */
+  principal: Principal | null
+}
+
+/** Each request's credentials, resolved once (loadDevice and loadPrincipal both ask for them). */
+const callers = new WeakMap<Context<AppEnv>, Promise<Caller>>()
+
 /**
- * Resolves the session cookie into a principal, or null. A session stops working the moment it expires, its member
- * is deactivated, or its device is revoked.
+ * The caller's tablet and session, checked afresh on every request in ONE SQL statement (no cache: a revoked device,
+ * a signed-out or deleted session, a deactivated member or a role taken away stop working at once, on every server
+ * instance). The statement joins what the checks need: the device of the device cookie; the session with its user,
+ * role, membership, the session's device and the role still held; and the role's permissions.
  */
-export async function loadPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
-  const hash = sessionTokenHash(c)
-  if (!hash) return null
-  const { db } = c.get('deps').database
+export function loadCaller(c: Context<AppEnv>): Promise<Caller> {
+  let caller = callers.get(c)
+  if (!caller) {
+    caller = resolveCaller(c)
+    callers.set(c, caller)
+  }
+  return caller
+}
+
+const sessionDevice = alias(devices, 'session_device')
+
+async function resolveCaller(c: Context<AppEnv>): Promise<Caller> {
+  const { secret, options, database } = c.get('deps')
+  const deviceToken = getCookie(c, deviceCookieName(options.secureCookies))
+  const deviceHash = deviceToken ? hashToken(secret, deviceToken) : null
+  const sessionHash = sessionTokenHash(c)
+  if (!deviceHash && !sessionHash) return { device: null, principal: null }
+  const { db } = database
   const now = new Date()
   const [row] = await db
     .select({
+      device: { id: devices.id, name: devices.name, organizationId: devices.organizationId, lastSeenAt: devices.lastSeenAt },
       session: sessions,
       userName: users.name,
       roleKey: roles.key,
       memberStatus: organizationMembers.status,
-      deviceRevokedAt: devices.revokedAt,
+      deviceRevokedAt: sessionDevice.revokedAt,
       heldRole: memberRoles.roleId,
+      permissions: sql<string | null>`(select string_agg(${rolePermissions.permission}, ',') from ${rolePermissions} where ${rolePermissions.roleId} = ${sessions.roleId})`,
     })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
+    .from(sql`(select 1) as caller`)
+    .leftJoin(devices, deviceHash ? and(eq(devices.tokenHash, deviceHash), isNull(devices.revokedAt)) : sql`false`)
+    .leftJoin(sessions, sessionHash ? and(eq(sessions.tokenHash, sessionHash), gt(sessions.expiresAt, now)) : sql`false`)
+    .leftJoin(users, eq(users.id, sessions.userId))
     .leftJoin(roles, eq(roles.id, sessions.roleId))
     .leftJoin(organizationMembers, eq(organizationMembers.id, sessions.organizationMemberId))
-    .leftJoin(devices, eq(devices.id, sessions.deviceId))
+    .leftJoin(sessionDevice, eq(sessionDevice.id, sessions.deviceId))
     .leftJoin(
       memberRoles,
       and(eq(memberRoles.organizationMemberId, sessions.organizationMemberId), eq(memberRoles.roleId, sessions.roleId)),
     )
-    .where(and(eq(sessions.tokenHash, hash), gt(sessions.expiresAt, now)))
-  if (!row) return null
+
+  let device: DevicePrincipal | null = null
+  const d = row?.device
+  if (d && d.id !== null) {
+    if (!d.lastSeenAt || now.getTime() - d.lastSeenAt.getTime() > TOUCH_EVERY) {
+      await db.update(devices).set({ lastSeenAt: now }).where(eq(devices.id, d.id))
+    }
+    device = { id: d.id, name: d.name, organizationId: d.organizationId }
+  }
+  return { device, principal: row ? await principalOf(db, row, now) : null }
+}
+
+interface SessionRow {
+  session: typeof sessions.$inferSelect | null
+  userName: string | null
+  roleKey: string | null
+  memberStatus: string | null
+  deviceRevokedAt: Date | null
+  heldRole: number | null
+  permissions: string | null
+}
+
+/** The principal of a session row, or null when the session no longer stands (the rules of loadPrincipal). */
+async function principalOf(db: Tx, row: SessionRow, now: Date): Promise<Principal | null> {
   const s = row.session
+  if (!s || row.userName === null) return null
   if (s.organizationMemberId && row.memberStatus !== 'active') return null
   if (s.deviceId && row.deviceRevokedAt) return null
   // A role taken away ends the sessions that use it.
@@ -110,7 +163,7 @@ export async function loadPrincipal(c: Context<AppEnv>): Promise<Principal | nul
     const expiresAt = s.kind === 'web' ? new Date(now.getTime() + SESSION_TTL.web) : s.expiresAt
     await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, s.id))
   }
-  const granted = s.roleId ? await permissionsOfRole(db, s.roleId) : []
+  const granted = s.roleId && row.permissions ? row.permissions.split(',') : []
   return {
     sessionId: s.id,
     kind: s.kind,
@@ -123,4 +176,12 @@ export async function loadPrincipal(c: Context<AppEnv>): Promise<Principal | nul
     deviceId: s.deviceId,
     permissions: expandPermissions(granted),
   }
+}
+
+/**
+ * Resolves the session cookie into a principal, or null. A session stops working the moment it expires, its member
+ * is deactivated, or its device is revoked.
+ */
+export async function loadPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
+  return (await loadCaller(c)).principal
 }

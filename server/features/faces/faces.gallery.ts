@@ -54,8 +54,38 @@ export async function subscribeFaceIndex(deps: AppDeps): Promise<void> {
   })
 }
 
+/**
+ * What a capture needs besides the gallery and does not change between captures: the organization's matching
+ * settings. Loaded with the gallery and kept beside it (keyed by the gallery object), so it goes when the gallery
+ * goes: a settings change calls invalidateFaces (here and, through NOTIFY, on every other instance), and the index
+ * cache never keeps a load that an invalidation overtook.
+ */
+interface IndexExtras {
+  database: AppDeps['database']
+  organizationId: number
+  options: MatchOptions & { reverify: boolean }
+}
+const indexExtras = new WeakMap<FaceGallery, IndexExtras | null>()
+
+async function loadIndex(deps: AppDeps, organizationId: number): Promise<FaceGallery> {
+  const { db } = deps.database
+  const options = await matchOptions(db, organizationId)
+  const gallery = await loadGallery(db, organizationId)
+  // A gallery object seen before (not one loadGallery builds today) would be ambiguous: no extras, read afresh.
+  indexExtras.set(gallery, indexExtras.has(gallery) ? null : { database: deps.database, organizationId, options })
+  return gallery
+}
+
 export function galleryOf(deps: AppDeps, organizationId: number): Promise<FaceGallery> {
-  return deps.faceIndex.get(organizationId, (id) => loadGallery(deps.database.db, id))
+  return deps.faceIndex.get(organizationId, (id) => loadIndex(deps, id))
+}
+
+/** The organization's cached gallery and matching settings (one load, one invalidation: see IndexExtras). */
+export async function indexOf(deps: AppDeps, organizationId: number): Promise<{ gallery: FaceGallery; options: MatchOptions & { reverify: boolean } }> {
+  const gallery = await galleryOf(deps, organizationId)
+  const extras = indexExtras.get(gallery)
+  if (extras && extras.database === deps.database && extras.organizationId === organizationId) return { gallery, options: extras.options }
+  return { gallery, options: await matchOptions(deps.database.db, organizationId) }
 }
 
 /**
@@ -131,8 +161,10 @@ export async function identifyAtKiosk(ctx: ServiceContext, input: z.infer<typeof
   if (input.organization_id !== ctx.organizationId) throw new NotFoundError('Organization')
   const probe = parseDescriptor(input.face_encoding, 'face_encoding')
   const { deps } = ctx
-  const options = await matchOptions(deps.database.db, ctx.organizationId)
-  const hit = identify(await galleryOf(deps, ctx.organizationId), probe, options)
+  // No SQL up to here (the session was checked in one statement, the gallery and settings are cached); the name is
+  // read on a match, so a renamed member is named afresh (renames do not invalidate the index).
+  const { gallery, options } = await indexOf(deps, ctx.organizationId)
+  const hit = identify(gallery, probe, options)
   let name: string | null = null
   if (hit.verified && hit.memberId !== null) {
     const [m] = await deps.database.db
