@@ -24,6 +24,7 @@ import { departmentRoutes } from './features/departments/departments.routes'
 import { positionRoutes } from './features/positions/positions.routes'
 import { locationRoutes } from './features/locations/locations.routes'
 import { scheduleRoutes } from './features/schedules/schedules.routes'
+import { holidayRoutes } from './features/holidays/holidays.routes'
 import { settingsRoutes } from './features/settings/settings.routes'
 import { roleAdminRoutes } from './features/roles/roles.routes'
 import { reportRoutes } from './features/reports/reports.routes'
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/face', faceRoutes)
     .route('/organizations', locationRoutes)
     .route('/organizations', scheduleRoutes)
+    .route('/organizations', holidayRoutes)
     .route('/attendance', attendanceRoutes)
     .route('/attendance', captureContextRoutes)
     .route('/organizations', attendanceAdminRoutes)

@@ -250,6 +250,8 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   const loc = await ok(await admin.post(`${base}/locations`, { name: `Gate ${marker}`, latitude: -6.2, longitude: 106.8, radius_meters: 500 }), 'location')
   const sched = await ok(await admin.post(`${base}/schedules`, { name: `Shift ${marker}`, start_time: '07:00', end_time: '15:00' }), 'schedule')
   await ok(await admin.patch(`${base}/departments/${dept.id}`, { work_schedule_id: sched.id }), 'department schedule')
+  await ok(await admin.post(`${base}/holidays`, { name: `Holiday ${marker}`, start_date: '2026-07-01', end_date: '2026-07-03', department_ids: [dept.id] }), 'holiday')
+  await ok(await admin.put(`${base}/national-holidays`, { date: '2026-08-17', observed: false }), 'national day worked')
   const victim = await ok(
     await admin.post(`${base}/members`, {
       name: `Victim ${marker}`,

@@ -138,12 +138,13 @@ export async function uploadFile(
   file: Buffer | string,
   filename: string,
   fields: Record<string, string> = {},
+  path = `/api/organizations/${organizationId}/members/import`,
 ): Promise<TestResponse> {
   const form = new FormData()
   form.set('file', new File([typeof file === 'string' ? file : new Uint8Array(file)], filename))
   for (const [k, v] of Object.entries(fields)) form.set(k, v)
   const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  const res = await t.app.request(`/api/organizations/${organizationId}/members/import`, { method: 'POST', body: form, headers: cookie ? { cookie } : {} })
+  const res = await t.app.request(path, { method: 'POST', body: form, headers: cookie ? { cookie } : {} })
   const text = await res.text()
   let body: unknown = text
   try {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
@@ -8,8 +8,9 @@ import { validate } from '../../lib/validate'
 import { rowIdParam } from '../../../shared/validation'
 import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
+import { readUpload, type Upload } from '../../lib/upload'
 import { attachment, XLSX_TYPE } from '../../lib/spreadsheet'
-import { AppError, BadRequestError, ValidationError } from '../../errors'
+import { AppError } from '../../errors'
 import { idParam } from '../organizations/organizations.schemas'
 import { parseSpreadsheet, sniffFormat } from './import.worker'
 import { applyPreview, findPreview, importNow, previewImport, templateLists, type ReadSheet } from './import.service'
@@ -17,36 +18,6 @@ import { parseFailure, readTable } from './import.rows'
 import { importTemplate } from './member-sheet'
 
 const jobParams = z.object({ id: rowIdParam, jobId: rowIdParam })
-
-interface Upload {
-  filename: string
-  bytes: Uint8Array
-  dryRun: boolean
-}
-
-/** The multipart body: `file` (the .xlsx or .csv) and `dry_run` ("true" unless "false"). */
-async function readUpload(c: Context<AppEnv>): Promise<Upload> {
-  const type = c.req.header('content-type') ?? ''
-  if (!/^multipart\/form-data\b/i.test(type)) {
-    throw new ValidationError('Send the file as multipart/form-data in a field named "file"', [{ path: 'file', message: 'Required' }], 'IMPORT_FILE_REQUIRED')
-  }
-  let form: Record<string, unknown>
-  try {
-    form = await c.req.parseBody()
-  } catch (error) {
-    if (error instanceof AppError) throw error
-    throw new BadRequestError('The upload could not be read', 'MALFORMED_UPLOAD')
-  }
-  const file = form.file
-  if (!(file instanceof File)) {
-    throw new ValidationError('Send the file in a field named "file"', [{ path: 'file', message: 'Required' }], 'IMPORT_FILE_REQUIRED')
-  }
-  const dry = typeof form.dry_run === 'string' ? form.dry_run.toLowerCase() : 'true'
-  // eslint-disable-next-line no-control-regex -- control characters are what a file name may not keep
-  const filename = (file.name || 'upload').replace(/^.*[\\/]/, '').replace(/[\u0000-\u001F\u007F]/g, '').slice(0, 200) || 'upload'
-  if (file.size > 5 * 1024 * 1024) throw parseFailure('IMPORT_TOO_LARGE', 'The file is larger than 5 MB')
-  return { filename, bytes: new Uint8Array(await file.arrayBuffer()), dryRun: !['false', '0', 'no'].includes(dry) }
-}
 
 /** Reads the upload in the parser worker and maps its header: every refusal is a 4xx, and nothing is written. */
 async function readRows(upload: Upload): Promise<ReadSheet> {
