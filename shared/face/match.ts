@@ -11,6 +11,7 @@
 // The defaults were chosen on the tuning part of eval/faces and checked on its report part (server/face/MODEL.md).
 
 import { checkDescriptor, DescriptorError, FACE_DESCRIPTOR_LENGTH, toDescriptor } from './descriptor'
+import { buildFaceIndex, candidateRows, deriveFaceIndex, type FaceIndex } from './match-index'
 
 /** Organization default: accept only matches closer than this L2 distance (cosine similarity 1 - d²/2 above 0.595). */
 export const DEFAULT_FACE_THRESHOLD = 0.9
@@ -72,20 +73,31 @@ export function buildGallery(entries: Iterable<GalleryEntry>): FaceGallery {
   return { descriptors, memberIds, size: list.length }
 }
 
-/** A copy of the gallery without one member's rows. */
+/** A copy of the gallery without one member's rows (with an index copied from the gallery's, when it has one). */
 export function galleryWithout(gallery: FaceGallery, memberId: number): FaceGallery {
   let keep = 0
   for (let r = 0; r < gallery.size; r++) if (gallery.memberIds[r] !== memberId) keep++
   const descriptors = new Float32Array(keep * FACE_DESCRIPTOR_LENGTH)
   const memberIds = new Int32Array(keep)
+  const rows = new Int32Array(keep)
   let o = 0
   for (let r = 0; r < gallery.size; r++) {
     const id = gallery.memberIds[r] as number
     if (id === memberId) continue
     descriptors.set(gallery.descriptors.subarray(r * FACE_DESCRIPTOR_LENGTH, (r + 1) * FACE_DESCRIPTOR_LENGTH), o * FACE_DESCRIPTOR_LENGTH)
+    rows[o] = r
     memberIds[o++] = id
   }
-  return { descriptors, memberIds, size: keep }
+  const without: FaceGallery = { descriptors, memberIds, size: keep }
+  const parent = indexes.get(gallery)
+  if (parent !== undefined && parent !== 'failed' && keep >= INDEX_MIN_ROWS) {
+    try {
+      indexes.set(without, deriveFaceIndex(parent, without, rows))
+    } catch {
+      // no memory for it: identify() will try to build one, else scan
+    }
+  }
+  return without
 }
 
 /** Distinct member ids in the gallery. */
@@ -151,8 +163,42 @@ export interface IdentifyScope {
 }
 
 /**
- * 1:N identification: one exact scan over the gallery. Returns the best member, its distance, the best other member's
- * distance, and whether the match is accepted under the threshold and margin.
+ * Galleries of at least this many rows get an index (match-index.ts), built on their first identify() (or by
+ * prepareGallery): below it the plain scan takes about a millisecond and an index would not pay for itself.
+ */
+export const INDEX_MIN_ROWS = 2048
+
+/** Per gallery: its index, or 'failed' (no memory for one: plain scans). Galleries are immutable: see prepareGallery. */
+const indexes = new WeakMap<FaceGallery, FaceIndex | 'failed'>()
+
+/** The gallery's index, built on first use; null for small galleries. */
+function indexOf(gallery: FaceGallery): FaceIndex | null {
+  if (gallery.size < INDEX_MIN_ROWS) return null
+  const known = indexes.get(gallery)
+  if (known !== undefined) return known === 'failed' ? null : known
+  try {
+    const index = buildFaceIndex(gallery, FACE_DESCRIPTOR_LENGTH)
+    indexes.set(gallery, index)
+    return index
+  } catch {
+    indexes.set(gallery, 'failed')
+    return null
+  }
+}
+
+/**
+ * Builds the gallery's index now (the server's index cache does, on load) rather than on its first identify().
+ * Returns the index's own size in bytes (0 when the gallery is too small to get one, or no memory could be had).
+ * The gallery must not be changed afterwards (no code does: galleries are built once and replaced).
+ */
+export function prepareGallery(gallery: FaceGallery): number {
+  return indexOf(gallery)?.bytes ?? 0
+}
+
+/**
+ * 1:N identification. Returns the best member, its distance, the best other member's distance, and whether the match
+ * is accepted under the threshold and margin. Exact: the answer of one full scan over the gallery, whichever way it is
+ * found (large galleries use an index that rules rows out with proven bounds: match-index.ts).
  */
 export function identify(
   gallery: FaceGallery,
@@ -164,6 +210,40 @@ export function identify(
   checkProbe(probe)
   if (scope.horizon !== undefined && !(scope.horizon > 0)) throw new RangeError('horizon must be a positive number')
   const p = probe instanceof Float32Array ? probe : Float32Array.from(probe)
+  const limit = scope.horizon === undefined ? Infinity : scope.horizon * scope.horizon
+  const index = indexOf(gallery)
+  return decide(scan(gallery, p, limit, index ? candidateRows(index, p, limit) : null), limit, options)
+}
+
+/** identify() through a given index (tests, and tools that measure it). */
+export function identifyIndexed(
+  gallery: FaceGallery,
+  index: FaceIndex,
+  probe: ArrayLike<number>,
+  options: MatchOptions = DEFAULT_MATCH_OPTIONS,
+  scope: IdentifyScope = {},
+): IdentifyResult {
+  checkOptions(options)
+  checkProbe(probe)
+  if (scope.horizon !== undefined && !(scope.horizon > 0)) throw new RangeError('horizon must be a positive number')
+  if (index.size !== gallery.size || index.memberIds !== gallery.memberIds) throw new RangeError('the index is not of this gallery')
+  const p = probe instanceof Float32Array ? probe : Float32Array.from(probe)
+  const limit = scope.horizon === undefined ? Infinity : scope.horizon * scope.horizon
+  return decide(scan(gallery, p, limit, candidateRows(index, p, limit)), limit, options)
+}
+
+interface ScanState {
+  bestId: number
+  best: number
+  secondId: number
+  second: number
+}
+
+/**
+ * The exact scan: over every row, or over `rows` (ascending) when an index ruled the others out. The same arithmetic
+ * either way, so the same distances to the last bit and the same tie-breaks (the first row in gallery order wins).
+ */
+function scan(gallery: FaceGallery, p: Float32Array, limit: number, rows: Int32Array | null): ScanState {
   const data = gallery.descriptors
   const ids = gallery.memberIds
   const D = FACE_DESCRIPTOR_LENGTH
@@ -175,9 +255,11 @@ export function identify(
   let best = Infinity
   let secondId = 0
   // Starts at the horizon: rows at or beyond it are skipped like rows beyond a second best.
-  const limit = scope.horizon === undefined ? Infinity : scope.horizon * scope.horizon
   let second = limit
-  for (let r = 0, off = 0; r < gallery.size; r++, off += D) {
+  const count = rows === null ? gallery.size : rows.length
+  for (let k = 0; k < count; k++) {
+    const r = rows === null ? k : (rows[k] as number)
+    const off = r * D
     // Squared L2 distance, unrolled with four accumulators (D = 512 is a multiple of 8).
     let s0 = 0
     let s1 = 0
@@ -221,7 +303,10 @@ export function identify(
       secondId = id
     }
   }
+  return { bestId, best, secondId, second }
+}
 
+function decide({ bestId, best, secondId, second }: ScanState, limit: number, options: MatchOptions): IdentifyResult {
   if (best === Infinity) {
     return { memberId: null, distance: null, secondMemberId: null, secondDistance: null, verified: false, score: 0 }
   }
