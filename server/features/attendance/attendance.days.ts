@@ -1,8 +1,7 @@
 // The day records of a sync batch: locking the batch's members and days, and writing the folded days back (new days
 // inserted, changed ones updated) in two statements whatever their number.
-import { and, eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
-import { attendanceRecords } from '../../db/schema'
 import { BatchAbandoned } from './attendance.checks'
 import type { DayState } from './attendance.fold'
 
@@ -16,8 +15,10 @@ export interface DayRow {
 }
 
 export const dayKey = (memberId: number, date: string) => `${memberId}|${date}`
-const intArray = (xs: readonly number[]) => `{${xs.join(',')}}`
-const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x}"`).join(',')}}`
+/** Array parameters as PostgreSQL array literals (cast in the statement): one statement text whatever the length. */
+export const intArray = (xs: readonly number[]) => `{${xs.map((x) => Math.trunc(Number(x))).join(',')}}`
+const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
+export const uuidArray = textArray
 
 export async function lockMembers(tx: Tx, organizationId: number, memberIds: readonly number[]): Promise<void> {
   // One capture at a time per member (any path, any instance), taken in id order so batches never deadlock.
@@ -26,18 +27,85 @@ export async function lockMembers(tx: Tx, organizationId: number, memberIds: rea
   else await tx.execute(sql`select pg_advisory_xact_lock(${organizationId}, m) from (select m from unnest(${intArray(ids)}::int[]) as m order by m) as s`)
 }
 
-export async function lockDays(tx: Tx, organizationId: number, keys: readonly { memberId: number; date: string }[]): Promise<Map<string, typeof attendanceRecords.$inferSelect>> {
-  const rows = await tx
-    .select()
-    .from(attendanceRecords)
-    .where(
-      and(
-        eq(attendanceRecords.organizationId, organizationId),
-        sql`(${attendanceRecords.organizationMemberId}, ${attendanceRecords.attendanceDate}) in (select * from unnest(${intArray(keys.map((k) => k.memberId))}::int[], ${textArray(keys.map((k) => k.date))}::date[]))`,
-      ),
-    )
-    .for('update')
-  return new Map(rows.map((row) => [dayKey(row.organizationMemberId, row.attendanceDate), row]))
+/** A day record as the folding needs it. */
+export interface LockedDay extends DayState {
+  id: number
+  memberId: number
+  date: string
+}
+
+const DAY_SELECT = sql.raw(`a.id, a.organization_member_id as "memberId", a.attendance_date::text as "date",
+  a.check_in_time::text as "checkInTime", a.check_out_time::text as "checkOutTime", a.status, a.source, a.client_id::text as "clientId",
+  a.face_image_url as "faceImageUrl", a.face_match_score as "faceMatchScore", a.device_match_score as "deviceMatchScore",
+  a.device_captured_at as "deviceCapturedAt", a.recorded_by as "recordedBy", a.device_id as "deviceId", a.location_id as "locationId",
+  a.latitude, a.longitude, a.accuracy_meters as "accuracyMeters", a.remarks, a.flags, a.approval_status as "approvalStatus",
+  a.assurance_level as "assuranceLevel"`)
+
+/** A raw day row as the drivers answer it, typed as drizzle would map it. */
+function lockedDay(row: Record<string, unknown>): LockedDay {
+  const at = row.deviceCapturedAt
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+  return {
+    ...(row as unknown as LockedDay),
+    id: Number(row.id),
+    memberId: Number(row.memberId),
+    faceMatchScore: num(row.faceMatchScore),
+    deviceMatchScore: num(row.deviceMatchScore),
+    latitude: num(row.latitude),
+    longitude: num(row.longitude),
+    accuracyMeters: num(row.accuracyMeters),
+    recordedBy: num(row.recordedBy),
+    deviceId: num(row.deviceId),
+    locationId: num(row.locationId),
+    // Both drivers answer timestamptz as text to drizzle (which maps it so): the same here.
+    deviceCapturedAt: at === null || at === undefined ? null : at instanceof Date ? at : new Date(String(at)),
+    flags: Array.isArray(row.flags) ? (row.flags as string[]) : parseTextArray(row.flags),
+  }
+}
+
+/** `{a,b}` (a text[] answered as text): the flags are plain words. */
+function parseTextArray(v: unknown): string[] {
+  if (typeof v !== 'string' || v.length <= 2) return []
+  return v.slice(1, -1).split(',').map((x) => x.replace(/^"(.*)"$/, '$1'))
+}
+
+/**
+ * The batch's days, locked (FOR UPDATE), and the events already received among `clientIds` (a concurrent copy of the
+ * batch that committed while this one waited for the member locks): one statement.
+ */
+export async function lockDaysAndEvents(
+  tx: Tx,
+  organizationId: number,
+  keys: readonly { memberId: number; date: string }[],
+  clientIds: readonly string[],
+): Promise<{ days: Map<string, LockedDay>; known: Map<string, { hash: string; recordId: number | null }> }> {
+  const rows = rowsOf<Record<string, unknown> & { t: string }>(
+    await tx.execute(sql`
+      with d as (
+        select ${DAY_SELECT} from attendance_records a
+        where a.organization_id = ${organizationId}
+          and (a.organization_member_id, a.attendance_date) in (select * from unnest(${intArray(keys.map((k) => k.memberId))}::int[], ${textArray(keys.map((k) => k.date))}::date[]))
+        for update
+      )
+      select 'd' as t, to_jsonb(d) as v from d
+      union all
+      select 'k', jsonb_build_object('c', e.client_id, 'h', e.payload_hash, 'r', e.attendance_record_id) from attendance_events e
+      where e.organization_id = ${organizationId} and e.client_id = any(${uuidArray(clientIds)}::uuid[])`),
+  )
+  const days = new Map<string, LockedDay>()
+  const known = new Map<string, { hash: string; recordId: number | null }>()
+  for (const row of rowsOf<{ t: string; v: unknown }>(rows)) {
+    const v = (typeof row.v === 'string' ? JSON.parse(row.v) : row.v) as Record<string, unknown>
+    if (row.t === 'd') {
+      const day = lockedDay(v)
+      days.set(dayKey(day.memberId, day.date), day)
+    } else known.set(String(v.c), { hash: String(v.h), recordId: v.r === null || v.r === undefined ? null : Number(v.r) })
+  }
+  return { days, known }
+}
+
+export async function lockDays(tx: Tx, organizationId: number, keys: readonly { memberId: number; date: string }[]): Promise<Map<string, LockedDay>> {
+  return (await lockDaysAndEvents(tx, organizationId, keys, [])).days
 }
 
 /** Rows of a raw statement, whichever driver ran it (postgres-js answers an array, PGlite `{ rows }`). */

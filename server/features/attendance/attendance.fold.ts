@@ -1,5 +1,4 @@
 // Folding one capture into its day record: pure, so the batch and the single-record write paths fold identically.
-import type { attendanceRecords } from '../../db/schema'
 import { checkInStatus, checkOutStatus } from '../../../shared/attendance/rules'
 import { effectiveKind } from '../../../shared/attendance/kind'
 import { distanceToScore } from '../../../shared/face/match'
@@ -56,7 +55,8 @@ export const NEW_DAY: DayState = {
   assuranceLevel: null,
 }
 
-export function dayStateOf(row: typeof attendanceRecords.$inferSelect): DayState {
+/** The DayState columns of a day record (a row read with more columns keeps only these). */
+export function dayStateOf(row: DayState): DayState {
   const state = { ...NEW_DAY }
   for (const key of Object.keys(NEW_DAY) as (keyof DayState)[]) (state as Record<string, unknown>)[key] = row[key]
   return state

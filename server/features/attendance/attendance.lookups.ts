@@ -1,10 +1,19 @@
-// What the checks of a sync batch read from the database, once per batch: the members named, the petugas who may be
-// named as recorders, and each member's latest capture.
-import { and, eq, inArray, sql } from 'drizzle-orm'
-import { attendanceEvents, attendanceRecords, departments, memberRoles, organizationMembers, rolePermissions, workSchedules } from '../../db/schema'
+// What the checks of a sync batch read from the database, once per batch and in ONE statement: the organization's
+// rules, the events already received with the batch's client ids, the members named, the petugas who may be named as
+// recorders, and each member's latest capture. The statement's text does not depend on the batch (its lists travel as array parameters),
+// so the driver prepares it once per connection and reuses it.
+import { sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client'
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import type { WorkSchedule } from '../../../shared/attendance/rules'
 import type { SyncContext } from './attendance.checks'
+import { intArray, rowsOf, uuidArray } from './attendance.days'
+import { rulesFrom, rulesJson, type OrganizationRules } from './attendance.schedule'
+
+export interface KnownEvent {
+  hash: string
+  recordId: number | null
+}
 
 export interface BatchLookups {
   members: Map<number, { status: string; schedule: WorkSchedule | null }>
@@ -14,7 +23,43 @@ export interface BatchLookups {
   lastCaptured: Map<number, Date>
 }
 
-export async function loadLookups(ctx: SyncContext, records: readonly SyncRecord[]): Promise<BatchLookups> {
+interface Member {
+  id: number
+  status: string
+  work_days: number[] | null
+  start_time: string | null
+  end_time: string | null
+  tolerance: number | null
+}
+
+/** A json column: postgres-js parses it, PGlite may hand it over as text. */
+function json<T>(v: unknown): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T
+}
+
+function knownMap(rows: readonly { c: string; h: string; r: number | null }[]): Map<string, KnownEvent> {
+  return new Map(rows.map((k) => [k.c, { hash: k.h, recordId: k.r === null ? null : Number(k.r) }]))
+}
+
+/** Events already received with these client ids (one statement). */
+export async function knownEvents(db: Tx, organizationId: number, clientIds: readonly string[]): Promise<Map<string, KnownEvent>> {
+  if (clientIds.length === 0) return new Map()
+  const rows = rowsOf<{ c: string; h: string; r: number | null }>(
+    await db.execute(sql`select e.client_id::text as c, e.payload_hash as h, e.attendance_record_id as r from attendance_events e
+      where e.organization_id = ${organizationId} and e.client_id = any(${uuidArray(clientIds)}::uuid[])`),
+  )
+  return knownMap(rows)
+}
+
+/**
+ * The events already received among `clientIds`, what the checks of `records` need, and the organization's rules:
+ * one round trip.
+ */
+export async function loadLookups(
+  ctx: Omit<SyncContext, 'rules'>,
+  clientIds: readonly string[],
+  records: readonly SyncRecord[],
+): Promise<{ known: Map<string, KnownEvent>; look: BatchLookups | null; rules: OrganizationRules }> {
   const { db } = ctx.deps.database
   const p = ctx.principal
   const organizationId = p.organizationId
@@ -22,62 +67,49 @@ export async function loadLookups(ctx: SyncContext, records: readonly SyncRecord
   const mayRecordOthers = p.permissions.has('attendance:record:create')
   const recorderIds = mayRecordOthers && p.deviceId ? [...new Set(records.flatMap((r) => (r.recorded_by !== undefined && r.recorded_by !== p.memberId ? [r.recorded_by] : [])))] : []
 
-  const [memberRows, recorderRows, lastRows] = await Promise.all([
-    memberIds.length === 0
-      ? []
-      : db
-          .select({
-            id: organizationMembers.id,
-            status: organizationMembers.status,
-            workDays: workSchedules.workDays,
-            startTime: workSchedules.startTime,
-            endTime: workSchedules.endTime,
-            tolerance: workSchedules.lateToleranceMinutes,
-          })
-          .from(organizationMembers)
-          .leftJoin(departments, eq(departments.id, organizationMembers.departmentId))
-          .leftJoin(workSchedules, eq(workSchedules.id, departments.workScheduleId))
-          .where(and(eq(organizationMembers.organizationId, organizationId), inArray(organizationMembers.id, memberIds))),
-    recorderIds.length === 0
-      ? []
-      : db
-          .selectDistinct({ id: organizationMembers.id })
-          .from(organizationMembers)
-          .innerJoin(memberRoles, eq(memberRoles.organizationMemberId, organizationMembers.id))
-          .innerJoin(rolePermissions, eq(rolePermissions.roleId, memberRoles.roleId))
-          .where(
-            and(
-              inArray(organizationMembers.id, recorderIds),
-              eq(organizationMembers.organizationId, organizationId),
-              eq(organizationMembers.status, 'active'),
-              eq(rolePermissions.permission, 'attendance:record:create'),
-            ),
-          ),
-    memberIds.length === 0
-      ? []
-      : db
-          .select({ memberId: attendanceEvents.organizationMemberId, last: sql<Date | string>`max(${attendanceEvents.capturedAt})` })
-          .from(attendanceEvents)
-          .leftJoin(attendanceRecords, eq(attendanceRecords.id, attendanceEvents.attendanceRecordId))
-          .where(
-            and(
-              eq(attendanceEvents.organizationId, organizationId),
-              inArray(attendanceEvents.organizationMemberId, memberIds),
-              sql`coalesce(${attendanceRecords.approvalStatus}, 'approved') <> 'rejected'`,
-            ),
-          )
-          .groupBy(attendanceEvents.organizationMemberId),
-  ])
+  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown }>(
+    await db.execute(sql`
+      with ids as (select unnest(${uuidArray(clientIds)}::uuid[]) as client_id),
+        m as (select unnest(${intArray(memberIds)}::int[]) as id),
+        r as (select unnest(${intArray(recorderIds)}::int[]) as id)
+      select ${rulesJson(organizationId)} as rules,
+        (select coalesce(json_agg(json_build_object('c', e.client_id, 'h', e.payload_hash, 'r', e.attendance_record_id)), '[]'::json)
+          from attendance_events e join ids on e.client_id = ids.client_id
+          where e.organization_id = ${organizationId}) as known,
+        (select coalesce(json_agg(json_build_object('id', om.id, 'status', om.status, 'work_days', ws.work_days, 'start_time', ws.start_time,
+            'end_time', ws.end_time, 'tolerance', ws.late_tolerance_minutes)), '[]'::json)
+          from organization_members om
+          left join departments d on d.id = om.department_id
+          left join work_schedules ws on ws.id = d.work_schedule_id
+          where om.organization_id = ${organizationId} and om.id in (select id from m)) as members,
+        (select coalesce(json_agg(distinct om.id), '[]'::json)
+          from organization_members om
+          join member_roles mr on mr.organization_member_id = om.id
+          join role_permissions rp on rp.role_id = mr.role_id
+          where om.id in (select id from r) and om.organization_id = ${organizationId} and om.status = 'active'
+            and rp.permission = 'attendance:record:create') as recorders,
+        (select coalesce(json_agg(json_build_object('id', m.id, 'last', l.captured_at)), '[]'::json)
+          from m cross join lateral (
+            -- The member's newest capture not on a day a person rejected: walks the member's captures newest first
+            -- (attendance_events_member_idx) and stops at the first that counts.
+            select e.captured_at from attendance_events e left join attendance_records a on a.id = e.attendance_record_id
+            where e.organization_id = ${organizationId} and e.organization_member_id = m.id
+              and coalesce(a.approval_status, 'approved') <> 'rejected'
+            order by e.captured_at desc limit 1) l) as last`),
+  )
+  const known = knownMap(json<{ c: string; h: string; r: number | null }[]>(row?.known ?? []))
+  const rules = rulesFrom(row?.rules, organizationId)
+  if (records.length === 0) return { known, look: null, rules }
 
   const members = new Map<number, { status: string; schedule: WorkSchedule | null }>()
-  for (const m of memberRows) {
+  for (const m of json<Member[]>(row?.members ?? [])) {
     const schedule =
-      m.workDays !== null && m.startTime !== null && m.endTime !== null && m.tolerance !== null
-        ? { workDays: m.workDays, startTime: m.startTime, endTime: m.endTime, lateToleranceMinutes: m.tolerance }
+      m.work_days !== null && m.start_time !== null && m.end_time !== null && m.tolerance !== null
+        ? { workDays: m.work_days, startTime: m.start_time, endTime: m.end_time, lateToleranceMinutes: m.tolerance }
         : null
-    members.set(m.id, { status: m.status, schedule })
+    members.set(Number(m.id), { status: m.status, schedule })
   }
   const lastCaptured = new Map<number, Date>()
-  for (const row of lastRows) if (row.last !== null) lastCaptured.set(row.memberId, new Date(row.last))
-  return { members, recorders: new Set(recorderRows.map((r) => r.id)), lastCaptured }
+  for (const l of json<{ id: number; last: string | null }[]>(row?.last ?? [])) if (l.last !== null) lastCaptured.set(Number(l.id), new Date(l.last))
+  return { known, look: { members, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured }, rules }
 }

@@ -9,7 +9,7 @@ import { serviceContext } from '../../lib/service-context'
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors'
 import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
 import { applyBatch, applyRecord, type SyncContext } from './attendance.sync'
-import { findCapture, logSync, myAttendance, syncContext } from './attendance.service'
+import { findCapture, logSync, myAttendance, syncContext, syncRequest } from './attendance.service'
 import { applyRollCall } from './roll-call'
 import { rollCallSchema } from '../../../shared/attendance/roll-call'
 import { issueChallenge } from './challenges'
@@ -97,7 +97,8 @@ export const attendanceRoutes = new Hono<AppEnv>()
     if (input.records.length > MAX_SYNC_BATCH) {
       throw new AppError(413, 'BATCH_TOO_LARGE', `Send at most ${MAX_SYNC_BATCH} records per request`)
     }
-    const ctx = await contextFor(c, input.sent_at, input.device_id)
+    // The organization's rules are read with the batch's own lookups (applyBatch): one round trip.
+    const ctx = syncRequest(c.get('deps'), scoped(c), input.sent_at, input.device_id)
     // Checked per record, then written together (see attendance.sync.ts); answered per record, in order.
     const results = await applyBatch(ctx, input.records)
     await logSync(ctx, results)

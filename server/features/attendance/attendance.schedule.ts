@@ -1,6 +1,6 @@
-import { and, eq, isNotNull } from 'drizzle-orm'
+import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
-import { departments, locations, organizationMembers, organizations, workSchedules, type OrganizationSettings } from '../../db/schema'
+import { departments, organizationMembers, workSchedules, type OrganizationSettings } from '../../db/schema'
 import type { WorkSchedule } from '../../../shared/attendance/rules'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 
@@ -13,20 +13,43 @@ export interface OrganizationRules {
 
 const WEEKDAYS = [1, 2, 3, 4, 5]
 
-/** What the attendance rules need to know about an organization, read once per sync batch. */
-export async function organizationRules(tx: Tx, organizationId: number): Promise<OrganizationRules> {
-  const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId))
-  if (!org) throw new Error(`organization ${organizationId} vanished`)
-  const locs = await tx
-    .select({ id: locations.id, latitude: locations.latitude, longitude: locations.longitude, radiusMeters: locations.radiusMeters })
-    .from(locations)
-    .where(eq(locations.organizationId, organizationId))
+/**
+ * The organization's rules as one json value (its locations in id order inside): a scalar subquery that the sync's
+ * batch read carries along with everything else (attendance.lookups.ts), or read on its own.
+ */
+export function rulesJson(organizationId: number): SQL {
+  return sql`(select json_build_object('timezone', o.timezone, 'settings', o.settings, 'start', o.work_start_time,
+      'end', o.work_end_time, 'tolerance', o.late_tolerance_minutes,
+      'locations', coalesce((select json_agg(json_build_object('id', l.id, 'latitude', l.latitude, 'longitude', l.longitude,
+        'radiusMeters', l.radius_meters) order by l.id) from locations l where l.organization_id = ${organizationId}::integer), '[]'::json))
+    from organizations o where o.id = ${organizationId}::integer)`
+}
+
+/** The rules from rulesJson's value (a json column: postgres-js parses it, PGlite may hand it over as text). */
+export function rulesFrom(value: unknown, organizationId: number): OrganizationRules {
+  if (value === null || value === undefined) throw new Error(`organization ${organizationId} vanished`)
+  const org = (typeof value === 'string' ? JSON.parse(value) : value) as {
+    timezone: string
+    settings: OrganizationSettings | null
+    start: string
+    end: string
+    tolerance: number
+    locations: OrganizationRules['locations']
+  }
   return {
     timezone: org.timezone,
     settings: { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings },
-    defaultSchedule: { workDays: WEEKDAYS, startTime: org.workStartTime, endTime: org.workEndTime, lateToleranceMinutes: org.lateToleranceMinutes },
-    locations: locs,
+    defaultSchedule: { workDays: WEEKDAYS, startTime: org.start, endTime: org.end, lateToleranceMinutes: org.tolerance },
+    locations: org.locations,
   }
+}
+
+/** What the attendance rules need to know about an organization: one statement. */
+export async function organizationRules(tx: Tx, organizationId: number): Promise<OrganizationRules> {
+  const result = await tx.execute(sql`select ${rulesJson(organizationId)} as rules`)
+  // postgres-js answers an array of rows, PGlite `{ rows }`.
+  const [row] = (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as { rules: unknown }[]
+  return rulesFrom(row?.rules, organizationId)
 }
 
 /** The member's schedule: their department's when it has one, else the organization's. */

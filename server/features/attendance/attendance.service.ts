@@ -1,19 +1,18 @@
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { AppDeps, Principal } from '../../context'
-import { attendanceEvents, attendanceRecords, attendanceSyncLogs, devices } from '../../db/schema'
+import { attendanceEvents, attendanceRecords } from '../../db/schema'
 import type { ServiceContext } from '../../lib/service-context'
 import type { SyncResult } from '../../../shared/attendance/sync'
 import { clockSkewMs } from '../../../shared/attendance/rules'
 import { organizationRules } from './attendance.schedule'
-import type { SyncContext } from './attendance.sync'
+import type { SyncContext, SyncRequest } from './attendance.sync'
 
-/** What checking a device's records needs: who sends them, the organization's rules, and the device's clock. */
-export async function syncContext(deps: AppDeps, principal: Principal & { organizationId: number }, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
+/** Who sends the records and the device's clock: a sync context but for the organization's rules (see applyBatch). */
+export function syncRequest(deps: AppDeps, principal: Principal & { organizationId: number }, sentAt: string | undefined, mobileDeviceId: string): SyncRequest {
   const now = new Date()
   return {
     deps,
     principal,
-    rules: await organizationRules(deps.database.db, principal.organizationId),
     skewMs: sentAt ? clockSkewMs(new Date(sentAt), now) : 0,
     ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
     receivedAt: now,
@@ -21,21 +20,22 @@ export async function syncContext(deps: AppDeps, principal: Principal & { organi
   }
 }
 
-/** One row of the sync log per exchange (completed when every record landed); an enrolled tablet's last sync moves. */
-export async function logSync(ctx: SyncContext, results: SyncResult[]): Promise<void> {
+/** What checking a device's records needs: who sends them, the organization's rules, and the device's clock. */
+export async function syncContext(deps: AppDeps, principal: Principal & { organizationId: number }, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
+  const request = syncRequest(deps, principal, sentAt, mobileDeviceId)
+  return { ...request, rules: await organizationRules(deps.database.db, principal.organizationId) }
+}
+
+/** One row of the sync log per exchange (completed when every record landed); an enrolled tablet's last sync moves. One statement. */
+export async function logSync(ctx: SyncRequest, results: SyncResult[]): Promise<void> {
   const p = ctx.principal
   const { db } = ctx.deps.database
   const synced = results.filter((r) => r.status === 'applied' || r.status === 'duplicate').length
-  await Promise.all([
-    db.insert(attendanceSyncLogs).values({
-      organizationId: p.organizationId,
-      mobileDeviceId: ctx.mobileDeviceId,
-      deviceId: p.deviceId,
-      syncStatus: synced === results.length ? 'completed' : 'failed',
-      recordsSynced: synced,
-    }),
-    p.deviceId ? db.update(devices).set({ lastSyncAt: new Date() }).where(eq(devices.id, p.deviceId)) : null,
-  ])
+  const status = synced === results.length ? 'completed' : 'failed'
+  const log = sql`insert into attendance_sync_logs (organization_id, mobile_device_id, device_id, sync_status, records_synced)
+    values (${p.organizationId}::integer, ${ctx.mobileDeviceId}::text, ${p.deviceId}::integer, ${status}::text, ${synced}::integer)`
+  if (p.deviceId === null) await db.execute(log)
+  else await db.execute(sql`with log as (${log}) update devices set last_sync_at = now(), updated_at = now() where id = ${p.deviceId}::integer and organization_id = ${p.organizationId}::integer`)
 }
 
 /** One capture of the organization by the device's client id, with the approval and flags of the day it landed on; null when there is none. */

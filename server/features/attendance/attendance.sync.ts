@@ -13,10 +13,13 @@ import { syncRecordSchema } from '../../../shared/attendance/sync'
 import { keysOf, markOutOfOrder, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
 import { loadLookups } from './attendance.lookups'
 import { BatchAbandoned } from './attendance.checks'
-import { knownEvents, knownOutcome, writeBatch, writeOne, type Written } from './attendance.write'
+import { knownOutcome, writeBatch, writeOne, type Written } from './attendance.write'
 import { queueVerification } from './attendance.verify'
 
 export type { SyncContext } from './attendance.checks'
+
+/** A sync context whose organization rules are read with the batch's own lookups (one round trip fewer). */
+export type SyncRequest = Omit<SyncContext, 'rules'>
 export { payloadHash } from './attendance.checks'
 
 /** How many records of a batch prepare their images at once. */
@@ -62,11 +65,13 @@ async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
  * received before answers "duplicate" (or "conflict" when the same id comes with another payload). The device's
  * outcome is the same as if each record had been sent alone, one after another.
  */
-export async function applyBatch(ctx: SyncContext, raws: readonly unknown[]): Promise<SyncResult[]> {
+export async function applyBatch(request: SyncContext | SyncRequest, raws: readonly unknown[]): Promise<SyncResult[]> {
   const results: (SyncResult | undefined)[] = Array.from({ length: raws.length })
-  const organizationId = ctx.principal.organizationId
+  const organizationId = request.principal.organizationId
   const candidates: { index: number; r: SyncRecord; hash: string }[] = []
   const repeats: number[] = []
+  /** Positions whose record the write's own transaction published to the dashboards. */
+  const published = new Set<number>()
   const ids = new Set<string>()
   raws.forEach((raw, index) => {
     const parsed = parse(raw)
@@ -79,10 +84,16 @@ export async function applyBatch(ctx: SyncContext, raws: readonly unknown[]): Pr
   })
 
   // What was received before, and what the checks need to know, read together.
-  const [known, look] = await Promise.all([
-    knownEvents(ctx.deps.database.db, organizationId, candidates.map((c) => c.r.client_id)),
-    candidates.length > 0 ? loadLookups(ctx, candidates.map((c) => c.r)) : null,
-  ])
+  if (candidates.length === 0) {
+    // Nothing to look up or write (every record invalid): the answers are made.
+    return results as SyncResult[]
+  }
+  const { known, look, rules } = await loadLookups(
+    request,
+    candidates.map((c) => c.r.client_id),
+    candidates.map((c) => c.r),
+  )
+  const ctx: SyncContext = 'rules' in request ? request : { ...request, rules }
   const fresh = candidates.filter((c) => {
     const event = known.get(c.r.client_id)
     if (event) results[c.index] = knownOutcome(c.r.client_id, c.hash, event)
@@ -140,6 +151,7 @@ export async function applyBatch(ctx: SyncContext, raws: readonly unknown[]): Pr
       if (!w) continue
       if ('applied' in w) {
         results[p.index] = { client_id: p.r.client_id, status: 'applied', record_id: w.applied.recordId, attendance_status: w.applied.status, approval_status: w.applied.approval, flags: w.applied.flags }
+        if (w.applied.published) published.add(p.index)
         if (w.applied.verifying) toVerify.push(p.r.client_id)
       } else results[p.index] = knownOutcome(p.r.client_id, p.hash, w.known)
     }
@@ -149,7 +161,9 @@ export async function applyBatch(ctx: SyncContext, raws: readonly unknown[]): Pr
   // A client id repeated within the batch: the first copy has been written (or refused); this one is answered as if
   // sent again afterwards.
   for (const index of repeats) results[index] = (await applyBatch(ctx, [raws[index]]))[0]
-  await (await import('./admin/attendance-live')).publishAttendanceChanges(ctx.deps, organizationId, results.flatMap((r) => (r?.status === 'applied' && r.record_id ? [r.record_id] : [])))
+  // The dashboards hear of the applied records (those the batch's transaction published already excepted).
+  const unpublished = results.flatMap((r, i) => (r?.status === 'applied' && r.record_id && !published.has(i) ? [r.record_id] : []))
+  if (unpublished.length > 0) await (await import('./admin/attendance-live')).publishAttendanceChanges(ctx.deps, organizationId, unpublished)
   return results as SyncResult[]
 }
 

@@ -3,35 +3,21 @@
 // captures folded into them in memory in the batch's order, then written); if that transaction fails for any reason,
 // each record is written in its own transaction instead (the path single captures always take). Both paths fold with
 // the same function and take the same per-member advisory lock, so they interleave safely.
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { attendanceEvents } from '../../db/schema'
 import type { SyncResult } from '../../../shared/attendance/sync'
 import { assuranceLevel, type Assurance } from '../../../shared/attendance/evidence'
 import { BatchAbandoned, keysOf, type Prepared, type SyncContext } from './attendance.checks'
-import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockMembers, persistDays, rowsOf, type DayRow } from './attendance.days'
+import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, rowsOf, type DayRow } from './attendance.days'
+import { knownEvents, type KnownEvent } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
 
-export interface KnownEvent {
-  hash: string
-  recordId: number | null
-}
+export type { KnownEvent }
 
 export function knownOutcome(clientId: string, hash: string, event: KnownEvent): SyncResult {
   if (event.hash === hash) return { client_id: clientId, status: 'duplicate', record_id: event.recordId ?? undefined }
   return { client_id: clientId, status: 'conflict', code: 'CLIENT_ID_REUSED', reason: 'A different record was already received with this id' }
-}
-
-/** Events already received with these client ids. */
-export async function knownEvents(db: Tx, organizationId: number, clientIds: string[]): Promise<Map<string, KnownEvent>> {
-  const known = new Map<string, KnownEvent>()
-  if (clientIds.length === 0) return known
-  const rows = await db
-    .select({ clientId: attendanceEvents.clientId, hash: attendanceEvents.payloadHash, recordId: attendanceEvents.attendanceRecordId })
-    .from(attendanceEvents)
-    .where(and(eq(attendanceEvents.organizationId, organizationId), inArray(attendanceEvents.clientId, clientIds)))
-  for (const row of rows) known.set(row.clientId, { hash: row.hash, recordId: row.recordId })
-  return known
 }
 
 /** The capture's checklist once folded: a check-in held back as earlier than the day's gets its time caveat. */
@@ -56,7 +42,8 @@ function claimsOf(p: Prepared): Record<string, unknown> {
   }
 }
 
-export type Written = { applied: { recordId: number; status: AttendanceStatus; flags: string[]; approval: ApprovalStatus; verifying: boolean } } | { known: KnownEvent }
+/** `published`: the dashboards were told already (NOTIFY in the write's own transaction, delivered at its commit). */
+export type Written = { applied: { recordId: number; status: AttendanceStatus; flags: string[]; approval: ApprovalStatus; verifying: boolean; published?: boolean } } | { known: KnownEvent }
 
 function eventValues(ctx: SyncContext, p: Prepared, kind: 'check_in' | 'check_out', recordId: number | null, assurance: Assurance): typeof attendanceEvents.$inferInsert {
   return {
@@ -88,6 +75,7 @@ function eventValues(ctx: SyncContext, p: Prepared, kind: 'check_in' | 'check_ou
  */
 async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p: Prepared; kind: 'check_in' | 'check_out'; day: DayRow; assurance: Assurance }[]): Promise<{ created: Map<string, number>; inserted: Set<string> }> {
   const organizationId = ctx.principal.organizationId
+  const { ATTENDANCE_CHANNEL: channel } = await import('./admin/attendance-live')
   const inserts = days.filter((d) => d.id === null).map(dayJson)
   const updates = days.filter((d) => d.id !== null && d.original !== null).map(dayJson)
   const eventRows = events.map(({ p, kind, day, assurance }) => ({
@@ -143,16 +131,24 @@ async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p
         left join ins on v.record_id is null and ins.organization_member_id = v.member_id and ins.attendance_date = v.date
         on conflict do nothing
         returning client_id
+      ), note as (
+        -- The dashboards hear of the batch's days (admin/attendance-live.ts): NOTIFY is delivered when this transaction
+        -- commits, and never if it rolls back (the records are then written one by one, and published after).
+        select pg_notify(${channel}::text, json_build_object('o', ${organizationId}::integer, 'ids', json_agg(x.id), 'c', 'changed')::text)
+        from (select id from ins union all select id from upd) as x
+        having count(*) > 0
       )
       select 'day' as t, id, organization_member_id as member_id, attendance_date::text as date, null::text as client_id from ins
       union all
-      select 'event', null, null, null, client_id::text from ev`),
+      select 'event', null, null, null, client_id::text from ev
+      union all
+      select 'note', null, null, null, null from note`),
   )
   const created = new Map<string, number>()
   const inserted = new Set<string>()
   for (const r of rows) {
     if (r.t === 'day') created.set(dayKey(Number(r.member_id), r.date!), Number(r.id))
-    else inserted.add(r.client_id!)
+    else if (r.t === 'event') inserted.add(r.client_id!)
   }
   return { created, inserted }
 }
@@ -179,13 +175,18 @@ export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]
   const outcome = new Map<Prepared, Written>()
   const days = new Map<string, DayRow>()
   await ctx.deps.database.db.transaction(async (tx) => {
-    // Sent together, run in order: the locks, then (seeing what committed while waiting for them: a concurrent copy
-    // of this batch) the events already received and the days to fold into, locked.
+    // Sent together (one round trip), run in order: the locks, then (a statement of its own, so that it sees what
+    // committed while it waited for them: a concurrent copy of this batch) the days to fold into, locked, and the
+    // events already received.
     const keys = [...new Map(prepared.map((p) => [dayKey(p.r.member_id, p.date), { memberId: p.r.member_id, date: p.date }])).values()]
-    const [, known, existing] = await Promise.all([
+    const [, { days: existing, known }] = await Promise.all([
       lockMembers(tx, organizationId, prepared.map((p) => p.r.member_id)),
-      knownEvents(tx, organizationId, prepared.map((p) => p.r.client_id)),
-      lockDays(tx, organizationId, keys),
+      lockDaysAndEvents(
+        tx,
+        organizationId,
+        keys,
+        prepared.map((p) => p.r.client_id),
+      ),
     ])
     const fresh = prepared.filter((p) => !known.has(p.r.client_id))
     for (const p of prepared) {
@@ -214,7 +215,7 @@ export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]
     if ([...touched].some((d) => d.id === null)) throw new BatchAbandoned('a new day record was not created')
     // An id taken by another member's capture in a concurrent batch (the locks did not cover it): start over, one by one.
     if (inserted.size !== folded.length) throw new BatchAbandoned('a client id was taken concurrently')
-    for (const f of folded) outcome.set(f.p, { applied: { recordId: f.day.id!, status: f.status, flags: f.flags, approval: f.approval, verifying: f.p.verifying } })
+    for (const f of folded) outcome.set(f.p, { applied: { recordId: f.day.id!, status: f.status, flags: f.flags, approval: f.approval, verifying: f.p.verifying, published: true } })
   })
   const unused = unusedPhotos(days.values(), prepared, (p) => 'applied' in (outcome.get(p) ?? {}))
   await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
