@@ -1,8 +1,8 @@
 import crypto from 'node:crypto'
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { AppDeps } from '../../context'
-import type { Tx } from '../../db/client'
+import type { Db, Tx } from '../../db/client'
 import { memberFaceData, organizationMembers, organizations, users } from '../../db/schema'
 import { NotFoundError, ValidationError } from '../../errors'
 import { buildGallery, identify, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
@@ -156,6 +156,26 @@ export function parseDescriptor(value: string, field: string): Float32Array {
   }
 }
 
+function prepareMemberName(db: Db) {
+  return db
+    .select({ name: users.name })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(and(eq(organizationMembers.id, sql.placeholder('memberId')), eq(organizationMembers.organizationId, sql.placeholder('organizationId'))))
+    .prepare('hadir_member_name')
+}
+const memberNameStatements = new WeakMap<Db, ReturnType<typeof prepareMemberName>>()
+
+/** A matched member's name, by a statement prepared once per database (not planned again on every capture). */
+function memberNameStatement(db: Db): ReturnType<typeof prepareMemberName> {
+  let statement = memberNameStatements.get(db)
+  if (!statement) {
+    statement = prepareMemberName(db)
+    memberNameStatements.set(db, statement)
+  }
+  return statement
+}
+
 /** 1:N identification of a descriptor a kiosk computed. Only a verified match names a member. */
 export async function identifyAtKiosk(ctx: ServiceContext, input: z.infer<typeof verifyInput>) {
   if (input.organization_id !== ctx.organizationId) throw new NotFoundError('Organization')
@@ -167,11 +187,7 @@ export async function identifyAtKiosk(ctx: ServiceContext, input: z.infer<typeof
   const hit = identify(gallery, probe, options)
   let name: string | null = null
   if (hit.verified && hit.memberId !== null) {
-    const [m] = await deps.database.db
-      .select({ name: users.name })
-      .from(organizationMembers)
-      .innerJoin(users, eq(users.id, organizationMembers.userId))
-      .where(and(eq(organizationMembers.id, hit.memberId), eq(organizationMembers.organizationId, ctx.organizationId)))
+    const [m] = await memberNameStatement(deps.database.db).execute({ memberId: hit.memberId, organizationId: ctx.organizationId })
     name = m?.name ?? null
   }
   // A near miss tells the kiosk nothing about who it resembled.

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type Agent, type TestApp } from '../../../tools/test-support/harness'
+import { buildOrg, PIN, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { memberFaceData } from '../../db/schema'
+import { FACE_MODEL } from '../../../shared/face/model'
+import { FACE_DESCRIPTOR_LENGTH, descriptorToBytes, encodeDescriptor } from '../../../shared/face/descriptor'
+import { DEFAULT_FACE_THRESHOLD, FACE_THRESHOLD_RANGE } from '../../../shared/face/match'
+
+// /api/face/verify keeps what does not change per capture: the organization's gallery with its matching settings
+// (dropped by invalidateFaces, here and through NOTIFY on other instances). What must be checked per request stays
+// checked per request: the session and the tablet, and the matched member's name. These tests hold every change
+// that must show at once to the very next verify, after the caches are warm.
+
+/** A deterministic unit vector (the model's descriptors are unit length). */
+function unit(seed: number): Float32Array {
+  let s = seed >>> 0
+  const v = new Float32Array(FACE_DESCRIPTOR_LENGTH)
+  for (let i = 0; i < v.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    v[i] = s / 2 ** 32 - 0.5
+  }
+  const n = Math.hypot(...v)
+  return v.map((x) => x / n)
+}
+
+/** A unit vector at exactly `distance` (Euclidean) from unit vector `a`, in the plane of a and b. */
+function at(a: Float32Array, b: Float32Array, distance: number): Float32Array {
+  const dot = a.reduce((s, x, i) => s + x * b[i]!, 0)
+  const o = b.map((x, i) => x - dot * a[i]!)
+  const on = Math.hypot(...o)
+  const theta = 2 * Math.asin(distance / 2)
+  return a.map((x, i) => Math.cos(theta) * x + Math.sin(theta) * (o[i]! / on))
+}
+
+describe('/api/face/verify caches: every change shows at the next verify', () => {
+  let t: TestApp
+  let a: OrgWorld
+  const template = unit(1)
+  // Between the lowest threshold an admin may set and the default one: matched by default, not at the lowest.
+  const distance = (FACE_THRESHOLD_RANGE.min + DEFAULT_FACE_THRESHOLD) / 2
+  const probe = at(template, unit(2), distance)
+  const body = () => ({ organization_id: a.id, face_encoding: encodeDescriptor(probe) })
+
+  async function enrol(memberId: number, descriptor: Float32Array): Promise<void> {
+    await t.db.insert(memberFaceData).values({ organizationId: a.id, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
+    t.deps.faceIndex.invalidate(a.id)
+  }
+  const verify = async (agent: Agent, encoding = body()) => agent.post('/api/face/verify', encoding)
+  /** A petugas signed in afresh on the fixture's enrolled tablet. */
+  async function petugasOnTablet(): Promise<Agent> {
+    const agent = t.agent()
+    for (const [k, v] of a.tablet.cookies) agent.cookies.set(k, v)
+    expect((await agent.post('/api/mobile/login', { login: `P-a`, pin: PIN })).status).toBe(200)
+    return agent
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp()
+    a = await buildOrg(t, 'a')
+    await enrol(a.memberId, template)
+  }, 300_000)
+  afterAll(() => t.close())
+
+  it('uses a changed threshold at the next verify, on this instance and on another', async () => {
+    const { backend, lastDatabaseUrl } = await import('../../../tools/test-support/harness')
+    const first = await verify(a.petugas)
+    expect(first.status).toBe(200)
+    expect(first.body.data).toMatchObject({ verified: true, member_id: a.memberId, member_name: 'Member a' })
+    expect(first.body.data.distance).toBeCloseTo(distance, 2)
+
+    // On PostgreSQL a second instance on the same database, with its own warm cache (PGlite: one process, itself).
+    const two = backend === 'postgres' && lastDatabaseUrl ? await createTestApp({}, { databaseUrl: lastDatabaseUrl, secret: t.deps.secret }) : t
+    try {
+      const petugasOnTwo = two.agent()
+      for (const [k, v] of a.petugas.cookies) petugasOnTwo.cookies.set(k, v)
+      expect((await verify(petugasOnTwo)).body.data.verified).toBe(true)
+
+      const strict = await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: FACE_THRESHOLD_RANGE.min })
+      expect(strict.status).toBe(200)
+      const refused = await verify(a.petugas)
+      expect(refused.body.data).toMatchObject({ verified: false, member_id: null, member_name: null })
+      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.verified, { timeout: 5000 }).toBe(false)
+
+      expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD })).status).toBe(200)
+      expect((await verify(a.petugas)).body.data.verified).toBe(true)
+      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.verified, { timeout: 5000 }).toBe(true)
+    } finally {
+      if (two !== t) await two.close()
+      // The next tests start from the default threshold and a fresh index whatever happened here.
+      await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD })
+      t.deps.faceIndex.invalidate(a.id)
+    }
+  }, 120_000)
+
+  it('names a member renamed by an admin, or by themselves, at the next verify', async () => {
+    expect((await verify(a.petugas)).body.data.member_name).toBe('Member a')
+    const renamed = await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { name: 'Member a renamed' })
+    expect(renamed.status).toBe(200)
+    expect((await verify(a.petugas)).body.data).toMatchObject({ verified: true, member_id: a.memberId, member_name: 'Member a renamed' })
+    const own = await a.member.patch('/api/mobile/me', { name: 'Member a, own name' })
+    expect(own.status).toBe(200)
+    expect((await verify(a.petugas)).body.data.member_name).toBe('Member a, own name')
+  })
+
+  it('stops recognising a member whose face is withdrawn, who is deactivated or who is removed', async () => {
+    expect((await verify(a.petugas)).body.data.verified).toBe(true)
+    expect((await a.admin.delete(`/api/organizations/${a.id}/members/${a.memberId}/face`)).status).toBe(200)
+    expect((await verify(a.petugas)).body.data).toMatchObject({ verified: false, member_id: null, member_name: null })
+
+    // Another member with a face of their own: recognised; deactivated, not; active again, recognised; then removed
+    // (a member is deactivated before removal), not.
+    const other = unit(3)
+    const otherBody = { organization_id: a.id, face_encoding: encodeDescriptor(at(other, unit(4), 0.2)) }
+    const created = await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Second a', member_number: 'S-a' })
+    expect(created.status).toBe(201)
+    const id: number = created.body.data.id
+    await enrol(id, other)
+    const member = `/api/organizations/${a.id}/members/${id}`
+    expect((await verify(a.petugas, otherBody)).body.data).toMatchObject({ verified: true, member_id: id, member_name: 'Second a' })
+    expect((await a.admin.patch(member, { status: 'inactive' })).status).toBe(200)
+    expect((await verify(a.petugas, otherBody)).body.data).toMatchObject({ verified: false, member_id: null, member_name: null })
+    expect((await a.admin.patch(member, { status: 'active' })).status).toBe(200)
+    expect((await verify(a.petugas, otherBody)).body.data).toMatchObject({ verified: true, member_id: id, member_name: 'Second a' })
+    expect((await a.admin.patch(member, { status: 'inactive' })).status).toBe(200)
+    expect((await a.admin.delete(member)).status).toBe(200)
+    expect((await verify(a.petugas, otherBody)).body.data).toMatchObject({ verified: false, member_id: null, member_name: null })
+  })
+
+  it('refuses a signed-out session, a petugas whose role is taken away and a revoked tablet at the next verify', async () => {
+    await enrol(a.memberId, template)
+    // Signed out: the cookie the tablet held is refused at once (kept here as a thief would keep it).
+    const signedOut = await petugasOnTablet()
+    expect((await verify(signedOut)).status).toBe(200)
+    const stolen = t.agent()
+    for (const [k, v] of signedOut.cookies) stolen.cookies.set(k, v)
+    expect((await signedOut.post('/api/mobile/logout')).status).toBe(200)
+    expect((await verify(stolen)).status).toBe(401)
+
+    // The petugas's role taken away: every session with it ends.
+    const demoted = await petugasOnTablet()
+    expect((await verify(demoted)).status).toBe(200)
+    expect((await a.admin.patch(`/api/organizations/${a.id}/members/${a.petugasId}`, { role: 'member' })).status).toBe(200)
+    expect((await verify(demoted)).status).toBe(401)
+    expect((await a.admin.patch(`/api/organizations/${a.id}/members/${a.petugasId}`, { role: 'petugas' })).status).toBe(200)
+
+    // The tablet revoked: its petugas's session and the tablet itself stop at once.
+    const onRevoked = await petugasOnTablet()
+    expect((await verify(onRevoked)).status).toBe(200)
+    expect((await a.admin.delete(`/api/organizations/${a.id}/devices/${a.deviceId}`)).status).toBe(200)
+    expect((await verify(onRevoked)).status).toBe(401)
+    expect((await a.tablet.get('/api/devices/me')).status).toBe(401)
+  })
+})
