@@ -109,4 +109,11 @@ describe('day status', () => {
     expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, excused: true })).toBe('excused')
     expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, record: { status: 'late' } })).toBe('late')
   })
+  it('a day off (holiday) is never an absence, whatever the time; a record on one still counts', () => {
+    expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, holiday: true })).toBe('holiday')
+    expect(dayStatus({ ...base, date: '2024-12-04', weekday: 3, nowMinutes: 16 * 60, holiday: true })).toBe('holiday')
+    expect(dayStatus({ ...base, date: '2024-12-01', weekday: 7, holiday: true })).toBe('holiday')
+    expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, holiday: true, record: { status: 'present' } })).toBe('present')
+    expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, holiday: false })).toBe('absent')
+  })
 })

@@ -173,11 +173,12 @@ export function checkGeofence(position: GeoPoint & { accuracyMeters?: number | n
   return { inside: d <= fence.radiusMeters + slack, distanceMeters: Math.round(d) }
 }
 
-export type DayStatus = 'present' | 'late' | 'absent' | 'excused' | 'not_yet' | 'day_off'
+export type DayStatus = 'present' | 'late' | 'absent' | 'excused' | 'not_yet' | 'day_off' | 'holiday'
 
 /**
  * What a member's day amounts to, given their record (if any), whether an excuse was approved, and the time now.
- * Absent is derived, never stored: a working day that ended (or whose work time ended, today) with no record.
+ * Absent is derived, never stored: a working day that ended (or whose work time ended, today) with no record. A day
+ * off (`holiday`: a national day the organization keeps, or its own) is never an absence; a record on one still counts.
  */
 export function dayStatus(input: {
   schedule: WorkSchedule
@@ -185,10 +186,13 @@ export function dayStatus(input: {
   weekday: number
   record: { status: 'present' | 'late' | 'absent' | 'excused' } | null
   excused: boolean
+  /** Whether the day is a day off for this member (shared/holidays: HolidayCalendar.on). */
+  holiday?: boolean
   today: string
   nowMinutes: number
 }): DayStatus {
   if (input.record) return input.record.status
+  if (input.holiday) return 'holiday'
   if (input.excused) return 'excused'
   if (!isWorkingDay(input.schedule, input.weekday)) return 'day_off'
   if (input.date > input.today) return 'not_yet'

@@ -3,7 +3,7 @@
 import type { DayStatus } from '../attendance/rules'
 
 export type ReportDayStatus = DayStatus
-export const REPORT_DAY_STATUSES: readonly ReportDayStatus[] = ['present', 'late', 'absent', 'excused', 'not_yet', 'day_off']
+export const REPORT_DAY_STATUSES: readonly ReportDayStatus[] = ['present', 'late', 'absent', 'excused', 'not_yet', 'holiday', 'day_off']
 
 export interface ReportOrganization {
   id: number
@@ -34,6 +34,8 @@ export interface DailyRow {
   flags: string[]
   /** The record's review state; null when there is no record (absent, not yet in, day off). */
   approval_status: 'pending' | 'approved' | null
+  /** The name of the day off this member has on the day (a national holiday, the organization's own), or null. */
+  holiday: string | null
 }
 
 export type DailySummary = Record<ReportDayStatus, number> & { members: number }
@@ -60,6 +62,8 @@ export interface RecapFigures {
   late: number
   absent: number
   excused: number
+  /** Days off for holidays (national or the organization's own) up to today: never counted as working days. */
+  holidays: number
   late_minutes: number
   worked_minutes: number
   /** worked_minutes / 60, two decimals. */

@@ -36,7 +36,7 @@ export function checkRange(start: string, end: string, today: string): RangeProb
   return null
 }
 
-export type SkipReason = 'day_off' | 'has_record'
+export type SkipReason = 'day_off' | 'holiday' | 'has_record'
 
 export interface ExcusePlan {
   /** Working days without a record: each becomes an `excused` record. */
@@ -44,11 +44,15 @@ export interface ExcusePlan {
   skipped: { date: string; reason: SkipReason }[]
 }
 
-/** Which days of an approved request become `excused`: the member's working days that have no record yet. */
-export function planExcuse(start: string, end: string, schedule: WorkSchedule, recorded: ReadonlySet<string>): ExcusePlan {
+/**
+ * Which days of an approved request become `excused`: the member's working days that have no record yet. A day off
+ * for the member (`isHoliday`: a national holiday the organization keeps, or its own) is not taken from their leave.
+ */
+export function planExcuse(start: string, end: string, schedule: WorkSchedule, recorded: ReadonlySet<string>, isHoliday: (date: string) => boolean = () => false): ExcusePlan {
   const plan: ExcusePlan = { excuse: [], skipped: [] }
   for (const date of datesBetween(start, end)) {
     if (!isWorkingDay(schedule, isoWeekday(date))) plan.skipped.push({ date, reason: 'day_off' })
+    else if (isHoliday(date)) plan.skipped.push({ date, reason: 'holiday' })
     else if (recorded.has(date)) plan.skipped.push({ date, reason: 'has_record' })
     else plan.excuse.push(date)
   }

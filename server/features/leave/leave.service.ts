@@ -5,6 +5,7 @@ import type { LEAVE_KINDS, LEAVE_STATUSES } from '../../db/schema'
 import { attendanceRecordHistory, attendanceRecords, departments, leaveRequests, organizationMembers, organizations, users } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
 import { memberSchedule, organizationRules } from '../attendance/attendance.schedule'
+import { holidayCalendar } from '../holidays/holidays.service'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
 import type { ServiceContext } from '../../lib/service-context'
@@ -266,7 +267,10 @@ export async function approveLeave(ctx: ServiceContext, id: number, note: string
           lte(attendanceRecords.attendanceDate, request.endDate),
         ),
       )
-    const plan = planExcuse(request.startDate, request.endDate, schedule, new Set(existing.map((e) => e.date)))
+    const [member] = await tx.select({ departmentId: organizationMembers.departmentId }).from(organizationMembers).where(eq(organizationMembers.id, memberId))
+    const calendar = await holidayCalendar(tx, ctx.organizationId, request.startDate, request.endDate)
+    const isHoliday = (date: string) => calendar.on(date, member?.departmentId ?? null) !== null
+    const plan = planExcuse(request.startDate, request.endDate, schedule, new Set(existing.map((e) => e.date)), isHoliday)
     const remarks = excuseRemarks(request.kind, request.reason)
     if (plan.excuse.length > 0) {
       const created = await tx

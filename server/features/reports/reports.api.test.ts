@@ -111,16 +111,16 @@ describe('reports', () => {
     expect(r.organization).toMatchObject({ id: a.id, name: 'Org a', timezone: 'Asia/Jakarta' })
     expect(r.members.map((m) => m.name)).toEqual(['Ani Lestari', 'Budi Santoso', 'Citra Dewi'])
     const [ani, budi, citra] = r.members
-    expect(ani).toEqual({ member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department_id: tataUsaha, department: 'Tata Usaha', working_days: 22, present: 2, late: 2, absent: 18, excused: 1, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 })
-    expect(budi).toEqual({ member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department_id: kelasPagi, department: 'Kelas Pagi', working_days: 27, present: 1, late: 2, absent: 24, excused: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 })
-    expect(citra).toEqual({ member_id: ids.citra, name: 'Citra Dewi', member_number: '=1+2', department_id: null, department: null, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 })
+    expect(ani).toEqual({ member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department_id: tataUsaha, department: 'Tata Usaha', working_days: 22, present: 2, late: 2, absent: 18, excused: 1, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 })
+    expect(budi).toEqual({ member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department_id: kelasPagi, department: 'Kelas Pagi', working_days: 27, present: 1, late: 2, absent: 24, excused: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 })
+    expect(citra).toEqual({ member_id: ids.citra, name: 'Citra Dewi', member_number: '=1+2', department_id: null, department: null, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 })
 
     expect(r.departments).toEqual([
-      { department_id: kelasPagi, department: 'Kelas Pagi', members: 1, working_days: 27, present: 1, late: 2, absent: 24, excused: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 },
-      { department_id: tataUsaha, department: 'Tata Usaha', members: 1, working_days: 22, present: 2, late: 2, absent: 18, excused: 1, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 },
-      { department_id: null, department: null, members: 1, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 },
+      { department_id: kelasPagi, department: 'Kelas Pagi', members: 1, working_days: 27, present: 1, late: 2, absent: 24, excused: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 },
+      { department_id: tataUsaha, department: 'Tata Usaha', members: 1, working_days: 22, present: 2, late: 2, absent: 18, excused: 1, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 },
+      { department_id: null, department: null, members: 1, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 },
     ])
-    expect(r.totals).toEqual({ members: 3, working_days: 60, present: 5, late: 4, absent: 51, excused: 1, late_minutes: 72, worked_minutes: 2552, hours_worked: 42.53 })
+    expect(r.totals).toEqual({ members: 3, working_days: 60, present: 5, late: 4, absent: 51, excused: 1, holidays: 0, late_minutes: 72, worked_minutes: 2552, hours_worked: 42.53 })
 
     expect(r.late_arrivals).toEqual([
       { date: '2026-10-02', member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department: 'Tata Usaha', check_in: '08:30', late_minutes: 30 },
@@ -167,7 +167,7 @@ describe('reports', () => {
       ['Budi Santoso', 'absent'],
       ['Citra Dewi', 'present'],
     ])
-    expect(day.summary).toEqual({ members: 3, present: 1, late: 0, absent: 1, excused: 0, not_yet: 1, day_off: 0 })
+    expect(day.summary).toEqual({ members: 3, present: 1, late: 0, absent: 1, excused: 0, not_yet: 1, holiday: 0, day_off: 0 })
 
     // A month that has not begun: members are listed, nothing is counted yet. The petugas is not a member who attends.
     const future = await monthlyRecap(t.db, a.id, { month: '2026-12' }, new Date('2026-10-20T14:00:00+07:00'))
@@ -208,10 +208,10 @@ describe('reports', () => {
   it('lists every counted member for a day with times, minutes, location and notes; filters by status, location and department', async () => {
     const monday = await daily('date=2026-10-05')
     expect(monday.rows).toEqual([
-      { member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department: 'Tata Usaha', status: 'late', check_in: '08:16', check_out: null, late_minutes: 16, worked_minutes: 0, hours_worked: 0, location: null, flags: ['no_face'], approval_status: 'pending' },
-      { member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department: 'Kelas Pagi', status: 'late', check_in: '07:20', check_out: '13:05', late_minutes: 20, worked_minutes: 345, hours_worked: 5.75, location: 'Gerbang Utama', flags: [], approval_status: 'approved' },
+      { member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department: 'Tata Usaha', status: 'late', check_in: '08:16', check_out: null, late_minutes: 16, worked_minutes: 0, hours_worked: 0, location: null, flags: ['no_face'], approval_status: 'pending', holiday: null },
+      { member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department: 'Kelas Pagi', status: 'late', check_in: '07:20', check_out: '13:05', late_minutes: 20, worked_minutes: 345, hours_worked: 5.75, location: 'Gerbang Utama', flags: [], approval_status: 'approved', holiday: null },
     ])
-    expect(monday.summary).toEqual({ members: 2, present: 0, late: 2, absent: 0, excused: 0, not_yet: 0, day_off: 0 })
+    expect(monday.summary).toEqual({ members: 2, present: 0, late: 2, absent: 0, excused: 0, not_yet: 0, holiday: 0, day_off: 0 })
 
     const sunday = await daily('date=2026-10-04')
     expect(sunday.rows.map((r) => [r.name, r.status])).toEqual([
@@ -259,14 +259,14 @@ describe('reports', () => {
     expect(book.SheetNames).toEqual(['Per member', 'Per department', 'Late arrivals', 'About'])
 
     const members = sheetRows(book, 0)
-    expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Late minutes', 'Hours worked'])
-    expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.absent, m.excused, m.late_minutes, m.hours_worked]))
+    expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Holidays', 'Late minutes', 'Hours worked'])
+    expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.absent, m.excused, m.holidays, m.late_minutes, m.hours_worked]))
     expect(members[3]![1]).toBe('\'=1+2')
 
     const depts = sheetRows(book, 1)
     expect(depts.slice(1)).toEqual([
-      ...r.departments.map((d) => [d.department ?? 'No department', d.members, d.working_days, d.present, d.late, d.absent, d.excused, d.late_minutes, d.hours_worked]),
-      ['Total', 3, 60, 5, 4, 51, 1, 72, 42.53],
+      ...r.departments.map((d) => [d.department ?? 'No department', d.members, d.working_days, d.present, d.late, d.absent, d.excused, d.holidays, d.late_minutes, d.hours_worked]),
+      ['Total', 3, 60, 5, 4, 51, 1, 0, 72, 42.53],
     ])
     const late = sheetRows(book, 2)
     expect(late.slice(1)).toEqual(r.late_arrivals.map((l) => [l.date, l.name, l.member_number, l.department, l.check_in, l.late_minutes]))
@@ -310,10 +310,10 @@ describe('reports', () => {
 
     // Monthly CSV: one table at a time; the member number "=1+2" cannot run as a formula.
     const members = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=members`)).bytes.toString('utf8')
-    expect(members).toContain('Citra Dewi,\'=1+2,,11,2,0,9,0,0,12.02')
+    expect(members).toContain('Citra Dewi,\'=1+2,,11,2,0,9,0,0,0,12.02')
     expect(members).not.toMatch(/,=1\+2/)
     const depts = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=departments&lang=en`)).bytes.toString('utf8')
-    expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,51,1,72,42.53')
+    expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,51,1,0,72,42.53')
     const late = await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=late`)
     expect(late.disposition).toContain('rekap-kehadiran-2026-10-late.csv')
     expect(late.bytes.toString('utf8').trim().split('\r\n')).toHaveLength(5)

@@ -14,8 +14,9 @@ export function labelsFor(lang: ReportLang): Labels {
   return LABELS[lang]
 }
 
-function flagText(l: Labels, row: Pick<DailyRow, 'flags' | 'approval_status'>): string | null {
+function flagText(l: Labels, row: Pick<DailyRow, 'flags' | 'approval_status' | 'holiday'>): string | null {
   const flags = row.flags.map((f) => (l.flags as Record<string, string>)[f] ?? f)
+  if (row.holiday) flags.unshift(row.holiday)
   if (row.approval_status === 'pending') flags.push(l.flags.pending)
   return flags.join(', ') || null
 }
@@ -74,7 +75,7 @@ export function dailySheets(report: DailyReport, lang: ReportLang): Sheet[] {
     [l.print.generatedAt, madeAt(report.generated_at, report.organization.timezone)],
     [],
     [l.stats.members, report.summary.members],
-    ...(['present', 'late', 'absent', 'excused', 'not_yet', 'day_off'] as const).map((s) => [l.status[s], report.summary[s]]),
+    ...(['present', 'late', 'absent', 'excused', 'not_yet', 'holiday', 'day_off'] as const).map((s) => [l.status[s], report.summary[s]]),
   ]
   return [
     { name: `${l.export.sheetDaily} ${report.date}`, rows: dailyRows(report, lang), widths: [28, 14, 20, 14, 9, 9, 10, 10, 20, 36] },
@@ -86,8 +87,8 @@ export function dailySheets(report: DailyReport, lang: ReportLang): Sheet[] {
 export function monthlyRows(report: MonthlyReport, table: MonthlyTable, lang: ReportLang): Cell[][] {
   const l = labelsFor(lang)
   const c = l.columns
-  const figures = (f: MonthlyReport['totals'] | MonthlyReport['members'][number]) => [f.working_days, f.present, f.late, f.absent, f.excused, f.late_minutes, f.hours_worked]
-  const figureHeads = [c.workingDays, c.present, c.late, c.absent, c.excused, c.lateMinutesTotal, c.hoursWorked]
+  const figures = (f: MonthlyReport['totals'] | MonthlyReport['members'][number]) => [f.working_days, f.present, f.late, f.absent, f.excused, f.holidays, f.late_minutes, f.hours_worked]
+  const figureHeads = [c.workingDays, c.present, c.late, c.absent, c.excused, c.holidays, c.lateMinutesTotal, c.hoursWorked]
   if (table === 'members') {
     return [[c.name, c.memberNumber, c.department, ...figureHeads], ...report.members.map((m) => [m.name, m.member_number, m.department, ...figures(m)])]
   }
@@ -117,8 +118,8 @@ export function monthlySheets(report: MonthlyReport, lang: ReportLang): Sheet[] 
     [l.monthly.workingDaysHint],
   ]
   return [
-    { name: l.export.sheetMembers, rows: monthlyRows(report, 'members', lang), widths: [28, 14, 20, 11, 11, 11, 11, 11, 14, 11] },
-    { name: l.export.sheetDepartments, rows: monthlyRows(report, 'departments', lang), widths: [24, 10, 11, 11, 11, 11, 11, 14, 11] },
+    { name: l.export.sheetMembers, rows: monthlyRows(report, 'members', lang), widths: [28, 14, 20, 11, 11, 11, 11, 11, 11, 14, 11] },
+    { name: l.export.sheetDepartments, rows: monthlyRows(report, 'departments', lang), widths: [24, 10, 11, 11, 11, 11, 11, 11, 14, 11] },
     { name: l.export.sheetLate, rows: monthlyRows(report, 'late', lang), widths: [12, 28, 14, 20, 9, 14] },
     infoSheet(l, info),
   ]

@@ -1,6 +1,7 @@
 // The SQL of the attendance reports: the day grid (one row per counted member and day) and the per-member recap over it.
 import { sql, type SQL } from 'drizzle-orm'
 import { daysInclusive } from '../../../shared/calendar'
+import type { DayOff } from '../../../shared/holidays/holidays'
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`)
@@ -18,6 +19,28 @@ export interface GridParams {
   clock: Clock
   departmentId?: number
   q?: string
+  /** The organization's days off in [start, end] (server/features/holidays: holidayCalendar(...).days). */
+  daysOff: readonly DayOff[]
+}
+
+/** A PostgreSQL array literal of text ("{"a","b"}"), every element quoted. */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`
+}
+
+/** The days off as rows (day, department_id or null for everyone, name): one row per department named. */
+function daysOffRows(daysOff: readonly DayOff[]): { days: string; departments: string; names: string } {
+  const days: string[] = []
+  const departments: string[] = []
+  const names: string[] = []
+  for (const d of daysOff) {
+    for (const dep of d.department_ids ?? [null]) {
+      days.push(d.date)
+      departments.push(dep === null ? 'NULL' : String(dep))
+      names.push(d.name)
+    }
+  }
+  return { days: textArray(days), departments: `{${departments.join(',')}}`, names: textArray(names) }
 }
 
 /** Minutes since midnight of a time column, seconds dropped (as `minutesOf` in the rules). date_part is a double. */
@@ -32,6 +55,8 @@ const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + 
  *   (`attendance:record:submit`: members, not petugas-only accounts nor dashboard staff), as "today at a glance" counts
  *   them (server/features/attendance/admin/attendance-today.ts);
  * - schedule: the member's department's work schedule, else the organization's hours on Monday to Friday;
+ * - days off (holidays: the national days the organization keeps and its own, for everyone or the member's department)
+ *   are not working days: a day without a record is `holiday` (never absent), a record on one still counts;
  * - a day with a record takes the record's status (records an admin rejected do not count);
  *   without one: a day off when it is not a working day, "not yet" when it is in the future (or today before the end
  *   of work), else absent;
@@ -51,6 +76,7 @@ export function dayGrid(p: GridParams): SQL {
   // The member list and the calendar are small and materialized: the planner then knows their sizes (2,000 x 31,
   // not a guess of 1,000 days), the zone conversion runs once per member, and no JIT is started for a 60k-row join.
   const days = daysInclusive(p.start, p.end)
+  const off = daysOffRows(p.daysOff)
   return sql`
     with m as materialized (
       select om.id as member_id, u.name, om.member_number, om.department_id, d.name as department,
@@ -73,14 +99,25 @@ export function dayGrid(p: GridParams): SQL {
       select ${p.start}::date + i as day, extract(isodow from ${p.start}::date + i)::int as weekday
       from generate_series(0, ${sql.raw(String(days - 1))}) as i
     ),
-    g as (
-      select m.*, days.day, days.weekday = any(m.work_days) as working
+    hol as materialized (
+      select h.day::date as day, h.department_id, h.name
+      from unnest(${off.days}::text[], ${off.departments}::int[], ${off.names}::text[]) as h(day, department_id, name)
+    ),
+    gh as (
+      select m.*, days.day, days.weekday,
+        (select hol.name from hol where hol.day = days.day and (hol.department_id is null or hol.department_id = m.department_id)
+         order by hol.department_id nulls first limit 1) as holiday
       from m cross join days
+    ),
+    g as (
+      select gh.*, gh.weekday = any(gh.work_days) and gh.holiday is null as working
+      from gh
     ),
     x as (
       select g.*, r.id as record_id, r.check_in_time, r.check_out_time, r.flags, r.location_id, r.approval_status,
         case
           when r.id is not null then r.status
+          when g.holiday is not null then 'holiday'
           when not g.working then 'day_off'
           when g.day > ${p.clock.today}::date then 'not_yet'
           when g.day = ${p.clock.today}::date and ${p.clock.nowMinutes}::int < g.end_minutes then 'not_yet'
@@ -111,6 +148,7 @@ export function recapSql(params: GridParams): SQL {
         (count(*) filter (where x.day_status = 'late'))::int as late,
         (count(*) filter (where x.day_status = 'absent'))::int as absent,
         (count(*) filter (where x.day_status = 'excused'))::int as excused,
+        (count(*) filter (where x.holiday is not null and x.day <= ${params.clock.today}::date))::int as holidays,
         coalesce(sum(x.late_minutes), 0)::int as late_minutes,
         coalesce(sum(x.worked_minutes), 0)::int as worked_minutes,
         json_agg(json_build_array(x.day::text, to_char(x.check_in_time, 'HH24:MI'), x.late_minutes) order by x.day)
@@ -119,7 +157,7 @@ export function recapSql(params: GridParams): SQL {
       group by x.member_id
     )
     select m.member_id, m.name, m.member_number, m.department_id, m.department, a.working_days, a.present, a.late,
-      a.absent, a.excused, a.late_minutes, a.worked_minutes, a.late_days
+      a.absent, a.excused, a.holidays, a.late_minutes, a.worked_minutes, a.late_days
     from a join m on m.member_id = a.member_id
     order by m.name, m.member_id`
 }

@@ -25,6 +25,7 @@ import {
 } from '../../../shared/reports/types'
 import type { DailyQuery, MonthlyQuery } from './reports.schemas'
 import { dayGrid, recapSql, type Clock, type GridParams } from './reports.grid'
+import { holidayCalendar } from '../holidays/holidays.service'
 
 /** drizzle's execute() answers an array on postgres-js and `{ rows }` on PGlite. */
 function rowsOf<T>(result: unknown): T[] {
@@ -82,6 +83,7 @@ interface DailySqlRow {
   location: string | null
   flags: string[] | string | null
   approval_status: 'pending' | 'approved' | null
+  holiday: string | null
 }
 
 /** PGlite and postgres-js both parse text[]; a literal "{a,b}" is handled in case a driver does not. */
@@ -96,9 +98,10 @@ export async function dailyReport(db: Tx, organizationId: number, query: DailyQu
   const org = await organizationOf(db, organizationId)
   const clock = clockOf(org, now)
   const date = query.date ?? clock.today
-  const grid = dayGrid({ organizationId, start: date, end: date, clock, departmentId: query.department_id, q: query.q })
+  const { days: daysOff } = await holidayCalendar(db, organizationId, date, date)
+  const grid = dayGrid({ organizationId, start: date, end: date, clock, departmentId: query.department_id, q: query.q, daysOff })
   const result = await db.execute(sql`${grid}
-    select x.member_id, x.name, x.member_number, x.department, x.day_status,
+    select x.member_id, x.name, x.member_number, x.department, x.day_status, x.holiday,
       to_char(x.check_in_time, 'HH24:MI') as check_in, to_char(x.check_out_time, 'HH24:MI') as check_out,
       x.late_minutes::int as late_minutes, x.worked_minutes::int as worked_minutes,
       x.location_id, l.name as location, x.flags, x.approval_status
@@ -121,8 +124,9 @@ export async function dailyReport(db: Tx, organizationId: number, query: DailyQu
       // "late" is the status already; the notes list the rest.
       flags: flagList(r.flags).filter((f) => f !== 'late'),
       approval_status: r.approval_status,
+      holiday: r.holiday,
     }))
-  const summary: DailySummary = { members: rows.length, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0 }
+  const summary: DailySummary = { members: rows.length, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, holiday: 0, day_off: 0 }
   for (const r of rows) summary[r.status]++
   if (query.status) rows = rows.filter((r) => r.status === query.status)
   return {
@@ -148,13 +152,14 @@ interface RecapSqlRow {
   late: number
   absent: number
   excused: number
+  holidays: number
   late_minutes: number
   worked_minutes: number
   late_days: [string, string | null, number][] | string | null
 }
 
 function emptyFigures(): RecapFigures {
-  return { working_days: 0, present: 0, late: 0, absent: 0, excused: 0, late_minutes: 0, worked_minutes: 0, hours_worked: 0 }
+  return { working_days: 0, present: 0, late: 0, absent: 0, excused: 0, holidays: 0, late_minutes: 0, worked_minutes: 0, hours_worked: 0 }
 }
 
 function addFigures(into: RecapFigures, add: RecapFigures): void {
@@ -163,6 +168,7 @@ function addFigures(into: RecapFigures, add: RecapFigures): void {
   into.late += add.late
   into.absent += add.absent
   into.excused += add.excused
+  into.holidays += add.holidays
   into.late_minutes += add.late_minutes
   into.worked_minutes += add.worked_minutes
   into.hours_worked = hoursOf(into.worked_minutes)
@@ -191,7 +197,8 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
   const clock = clockOf(org, now)
   const month = query.month ?? clock.today.slice(0, 7)
   const period = monthBounds(month)
-  const params: GridParams = { organizationId, ...period, clock, departmentId: query.department_id, q: query.q }
+  const { days: daysOff } = await holidayCalendar(db, organizationId, period.start, period.end)
+  const params: GridParams = { organizationId, ...period, clock, departmentId: query.department_id, q: query.q, daysOff }
 
   const recap = rowsOf<RecapSqlRow>(await db.execute(recapSql(params)))
 
@@ -208,6 +215,7 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
       late: Number(r.late),
       absent: Number(r.absent),
       excused: Number(r.excused),
+      holidays: Number(r.holidays),
       late_minutes: Number(r.late_minutes),
       worked_minutes: worked,
       hours_worked: hoursOf(worked),

@@ -68,7 +68,7 @@ describe('today at a glance and the attendance trend', () => {
     expect(today).toMatchObject({ date: '2026-11-16', time: '10:00', timezone: 'Asia/Jakarta', pending_review: 1, verifying: 1 })
     // Expected: the 8 active members made here plus "Member a". Only approved records are attendance: the one waiting
     // for review and the one being checked are counted apart, and the rejected record does not count.
-    expect(today.totals).toEqual({ members: 9, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, not_yet: 2, absent: 0, day_off: 1, attended: 2, rate: 0.333 })
+    expect(today.totals).toEqual({ members: 9, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, not_yet: 2, absent: 0, day_off: 1, holiday: 0, attended: 2, rate: 0.333 })
     const byName = Object.fromEntries(today.departments.map((d) => [d.name ?? '-', d]))
     expect(byName.Kantor).toMatchObject({ id: office, members: 6, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, not_yet: 0, attended: 2, rate: 0.5 })
     expect(byName['Satpam akhir pekan']).toMatchObject({ id: weekend, members: 1, day_off: 1, rate: null })
@@ -87,14 +87,14 @@ describe('today at a glance and the attendance trend', () => {
     expect(trend.days.map((d) => d.date)).toEqual(['2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14', '2026-11-15', '2026-11-16'])
     const day = Object.fromEntries(trend.days.map((d) => [d.date, d]))
     // Friday: eight office-hours members due, two came, one more waits for review, one on sick leave, four absent.
-    expect(day['2026-11-13']).toEqual({ date: '2026-11-13', scheduled: 8, present: 1, late: 1, waiting: 1, excused: 1, absent: 4, not_yet: 0, rate: 0.286 })
+    expect(day['2026-11-13']).toEqual({ date: '2026-11-13', scheduled: 8, present: 1, late: 1, waiting: 1, excused: 1, absent: 4, not_yet: 0, rate: 0.286, holiday: null })
     // Saturday: only the weekend guard is due, and did not come.
     expect(day['2026-11-14']).toMatchObject({ scheduled: 1, absent: 1, rate: 0 })
     // Tuesday: nobody came.
     expect(day['2026-11-10']).toMatchObject({ scheduled: 8, absent: 8, rate: 0 })
     // Today so far: as today at a glance counts it (those still missing are "not yet", the undecided wait, the rejected
     // record does not count).
-    expect(day['2026-11-16']).toEqual({ date: '2026-11-16', scheduled: 8, present: 1, late: 1, waiting: 2, excused: 2, absent: 0, not_yet: 2, rate: 0.333 })
+    expect(day['2026-11-16']).toEqual({ date: '2026-11-16', scheduled: 8, present: 1, late: 1, waiting: 2, excused: 2, absent: 0, not_yet: 2, rate: 0.333, holiday: null })
   })
 
   it('answers through the API for every dashboard role, and only for the own organization', async () => {

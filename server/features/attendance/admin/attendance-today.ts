@@ -1,3 +1,5 @@
+import { holidayCalendar } from '../../holidays/holidays.service'
+import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
 import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
@@ -29,17 +31,17 @@ export type Counts = Record<Bucket, number> & {
   members: number
   /** present + late, approved records only. */
   attended: number
-  /** attended / (members - day_off - excused); null when nobody was due. */
+  /** attended / (members - day_off - holiday - excused); null when nobody was due. */
   rate: number | null
 }
 
 function emptyCounts(): Counts {
-  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0, pending: 0, verifying: 0, attended: 0, rate: null }
+  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0, holiday: 0, pending: 0, verifying: 0, attended: 0, rate: null }
 }
 
 function finish<C extends Counts>(c: C): C {
   c.attended = c.present + c.late
-  const due = c.members - c.day_off - c.excused
+  const due = c.members - c.day_off - c.holiday - c.excused
   c.rate = due > 0 ? Math.round((c.attended / due) * 1000) / 1000 : null
   return c
 }
@@ -92,6 +94,8 @@ export interface TodayView {
   pending_review: number
   /** Today's records whose captures the server is still checking. */
   verifying: number
+  /** The organization-wide day off today (a national holiday it keeps, or its own), or null. */
+  holiday: { name: string; kind: string } | null
 }
 
 export async function attendanceToday(db: Tx, organizationId: number, now = new Date()): Promise<TodayView> {
@@ -105,13 +109,15 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   const byMember = new Map(counted.map((r) => [r.memberId, r]))
   const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
   const excused = new Set((await approvedLeave(db, organizationId, local.date, local.date)).map((l) => l.memberId))
+  const calendar = await holidayCalendar(db, organizationId, local.date, local.date)
 
   const totals = emptyCounts()
   const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
   for (const person of everyone) {
     const record = byMember.get(person.id) ?? null
     if (!record && person.since > local.date) continue
-    const day: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), today: local.date, nowMinutes: local.minutes })
+    const holiday = calendar.on(local.date, person.departmentId) !== null
+    const day: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), holiday, today: local.date, nowMinutes: local.minutes })
     // A check-in not approved yet is neither attendance nor an absence: it waits for the server's check or a person.
     const approval = record?.approval
     const status: Bucket = (day === 'present' || day === 'late') && (approval === 'pending' || approval === 'verifying') ? approval : day
@@ -132,7 +138,14 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
     departments: departmentsOut,
     pending_review: records.filter((r) => r.approval === 'pending').length,
     verifying: records.filter((r) => r.approval === 'verifying').length,
+    holiday: wholeOrganization(calendar, local.date),
   }
+}
+
+/** The day off everyone has on `date`, or null. */
+function wholeOrganization(calendar: HolidayCalendar, date: string): { name: string; kind: string } | null {
+  const day = calendar.on(date, null)
+  return day && day.department_ids === null ? { name: day.name, kind: day.kind } : null
 }
 
 export interface TrendDay {
@@ -148,6 +161,8 @@ export interface TrendDay {
   waiting: number
   /** (present + late, approved) / (scheduled - excused); null when nobody was due. */
   rate: number | null
+  /** The organization-wide day off on that date, or null (members with a day off are not due). */
+  holiday: string | null
 }
 
 /**
@@ -159,6 +174,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
   const local = toLocal(now, rules.timezone)
   const from = addDays(local.date, -(days - 1))
   const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
+  const calendar = await holidayCalendar(db, organizationId, from, local.date)
   const ids = new Set(everyone.map((p) => p.id))
   const scheduleOf = new Map<number | null, WorkSchedule>()
   const departmentOf = new Map<number, number | null>()
@@ -204,15 +220,15 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
   const out: TrendDay[] = []
   for (let date = from; date <= local.date; date = addDays(date, 1)) {
     const weekday = isoWeekday(date)
-    const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, waiting: 0, rate: null }
-    // Per department: who was due, and what their records say.
+    const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, waiting: 0, rate: null, holiday: wholeOrganization(calendar, date)?.name ?? null }
+    // Per department: who was due (a working day of their schedule, not a day off for them), and what records say.
+    const isDue = (p: Person) => p.since <= date && p.schedule.workDays.includes(weekday) && calendar.on(date, p.departmentId) === null
     const due = new Map<number | null, number>()
     for (const p of everyone) {
-      if (p.since > date || !p.schedule.workDays.includes(weekday)) continue
-      due.set(p.departmentId, (due.get(p.departmentId) ?? 0) + 1)
+      if (isDue(p)) due.set(p.departmentId, (due.get(p.departmentId) ?? 0) + 1)
     }
     const onLeave = leaveDays.get(date) ?? new Set<number>()
-    for (const p of everyone) if (onLeave.has(p.id) && p.since <= date && p.schedule.workDays.includes(weekday)) day.excused++
+    for (const p of everyone) if (onLeave.has(p.id) && isDue(p)) day.excused++
     for (const [departmentId, n] of due) {
       day.scheduled += n
       let seen = 0
