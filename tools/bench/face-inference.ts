@@ -1,21 +1,28 @@
-// Face benchmark: model load time, server-side extraction time per image, and 1:N identify over a synthetic gallery.
+// Face benchmark: model load time, server-side analysis time per image (a whole photo, and a face crop), and 1:N
+// identify over a synthetic gallery. On this thread, one image at a time (one core).
 //
 //   npx tsx tools/bench/face-inference.ts [photoDir] [--gallery N]
 //
-// photoDir defaults to ../shared/faces/people (skipped if missing). Prints human-readable lines, then one JSON line.
+// photoDir (whole photos: SSD MobileNet + landmarks + descriptor, as a registration photo) defaults to
+// ../shared/faces/people; the face crops are ../shared/faces/crops scaled to 256 px (the size of an evidence crop),
+// analysed with the evidence check's detector (EVIDENCE_DETECTOR). Either is skipped if missing. Prints
+// human-readable lines, then one JSON line. `npm run bench` reports the same two analyses as rows (evidence.ts).
 
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
 import { DEFAULT_MATCH_OPTIONS, identify, type FaceGallery } from '../../shared/face/match'
-import { extractFaces, loadFaceModels } from '../../server/face/inference'
+import sharp from 'sharp'
+import { extractFaces, extractFacesWith, loadFaceModels } from '../../server/face/inference'
+import { EVIDENCE_DETECTOR } from '../../server/face/evidence'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const galleryFlag = args.indexOf('--gallery')
 const gallerySize = galleryFlag >= 0 ? Number(args.splice(galleryFlag, 2)[1]) : 100_000
 const photoDir = args[0] ?? path.resolve(here, '../../../shared/faces/people')
+const cropDir = path.resolve(here, '../../../shared/faces/crops')
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -71,11 +78,34 @@ async function main(): Promise<void> {
       else perImage.push(ms)
     }
     console.log(
-      `extraction: ${files.length} images from ${photoDir}; first ${firstImageMs?.toFixed(0)} ms, then median ` +
+      `whole photo (SSD MobileNet + landmarks + descriptor): ${files.length} images from ${photoDir}; first ${firstImageMs?.toFixed(0)} ms, then median ` +
       `${median(perImage).toFixed(0)} ms, mean ${(perImage.reduce((a, b) => a + b, 0) / Math.max(1, perImage.length)).toFixed(0)} ms`,
     )
   } else {
-    console.log(`extraction: skipped, ${photoDir} not found`)
+    console.log(`whole photo: skipped, ${photoDir} not found`)
+  }
+
+  // A face crop, as the evidence check analyses each liveness key frame: one face filling much of a <= 256 px image.
+  const perCrop: number[] = []
+  if (fs.existsSync(cropDir)) {
+    const files = fs
+      .readdirSync(cropDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+      .sort()
+    const crops = await Promise.all(files.map(async (f) => new Uint8Array(await sharp(path.join(cropDir, f)).resize(256, 256, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer())))
+    if (crops[0]) await extractFacesWith(crops[0], EVIDENCE_DETECTOR) // warm-up (the detector's first run)
+    for (const crop of crops) {
+      const t = performance.now()
+      await extractFacesWith(crop, EVIDENCE_DETECTOR)
+      perCrop.push(performance.now() - t)
+    }
+    const detector = EVIDENCE_DETECTOR === 'ssd' ? 'SSD MobileNet' : `TinyFaceDetector ${EVIDENCE_DETECTOR.tiny}`
+    console.log(
+      `face crop (${detector} + landmarks + descriptor, 256 px JPEG): ${crops.length} crops from ${cropDir}; median ${median(perCrop).toFixed(0)} ms ` +
+      `per image, ${(1000 / Math.max(1e-9, median(perCrop))).toFixed(1)} images/s on this one core`,
+    )
+  } else {
+    console.log(`face crop: skipped, ${cropDir} not found`)
   }
 
   const buildStart = performance.now()
@@ -135,6 +165,9 @@ async function main(): Promise<void> {
       first_image_ms: firstImageMs === null ? null : r1(firstImageMs),
       ms_per_image_median: r1(median(perImage)),
       ms_per_image_mean: r1(perImage.reduce((a, b) => a + b, 0) / Math.max(1, perImage.length)),
+      crops: perCrop.length,
+      crop_ms_per_image_median: perCrop.length ? r1(median(perCrop)) : null,
+      crop_images_per_s_one_core: perCrop.length ? r1(1000 / median(perCrop)) : null,
       gallery_descriptors: gallery.size,
       identify_ms_median: r2(median(unknownTimes)),
       identify_ms_p95: r2(percentile(unknownTimes, 95)),
