@@ -1,8 +1,10 @@
 // In-memory 1:N face index per organization: one FaceGallery (contiguous Float32Array + member ids) each, loaded on
 // first use and dropped by invalidate() whenever that organization's face data changes (register, update, withdraw,
-// member removal). 100k descriptors take 51 MB and one exact scan of them takes milliseconds (see bench.ts).
+// member removal). Each gallery's exact index (shared/face/match-index.ts: int8 codes and bounds) is built as it is
+// loaded, so no request pays for it. 100k members with 3 descriptors of 512 values take 586 MiB of float32 plus
+// 162 MiB of index, and one exact identify() over them takes milliseconds (tools/bench/identify.ts, bench/results.md).
 
-import type { FaceGallery } from '../../shared/face/match'
+import { type FaceGallery, prepareGallery } from '../../shared/face/match'
 
 export type GalleryLoader = (organizationId: number) => Promise<FaceGallery>
 
@@ -43,7 +45,10 @@ export class FaceIndexCache {
       const generation = this.generation(organizationId)
       let inflight = this.loading.get(organizationId)
       if (!inflight || inflight.generation !== generation) {
-        const promise = loader(organizationId)
+        const promise = loader(organizationId).then((gallery) => {
+          prepareGallery(gallery)
+          return gallery
+        })
         inflight = { generation, promise }
         this.loading.set(organizationId, inflight)
         const mine = inflight

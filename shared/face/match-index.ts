@@ -52,6 +52,12 @@ export interface BuildIndexOptions {
   shardRows?: number
 }
 
+/**
+ * Rounds to the nearest integer (ties to even) for |x| < 2^51: (x + 1.5·2^52) - 1.5·2^52 in doubles. Five times faster
+ * than Math.round here; any rounding would do (the residual is computed from the code actually stored).
+ */
+const ROUND = 6755399441055744
+
 /** Relative slack on every bound: far above double rounding (~1e-13 here), far below the bound's own width (~1e-2). */
 const SLACK = 1e-9
 
@@ -97,7 +103,7 @@ export function buildFaceIndex(gallery: FaceGallery, dim: number, options: Build
       const at = k * stride
       for (let i = 0; i < dim; i++) {
         const c = centred[i] as number
-        let q = Math.round(c * inverse)
+        let q = (c * inverse + ROUND) - ROUND
         q = q > 127 ? 127 : q < -127 ? -127 : q
         codes[at + i] = q
         qq += q * q
@@ -198,7 +204,7 @@ export function candidateRows(index: FaceIndex, probe: Float32Array, limit: numb
   let wsq = 0
   for (let i = 0; i < dim; i++) {
     const c = centred[i] as number
-    let q = Math.round(c / t)
+    let q = (c / t + ROUND) - ROUND
     q = q > level ? level : q < -level ? -level : q
     w[i] = q
     wsq += q * q
