@@ -12,6 +12,7 @@
 
 import { checkDescriptor, DescriptorError, FACE_DESCRIPTOR_LENGTH, toDescriptor } from './descriptor'
 import { buildFaceIndex, candidateRows, deriveFaceIndex, type FaceIndex } from './match-index'
+import { wasmSimdAvailable } from './match-kernel'
 
 /** Organization default: accept only matches closer than this L2 distance (cosine similarity 1 - d²/2 above 0.595). */
 export const DEFAULT_FACE_THRESHOLD = 0.9
@@ -171,9 +172,12 @@ export const INDEX_MIN_ROWS = 2048
 /** Per gallery: its index, or 'failed' (no memory for one: plain scans). Galleries are immutable: see prepareGallery. */
 const indexes = new WeakMap<FaceGallery, FaceIndex | 'failed'>()
 
-/** The gallery's index, built on first use; null for small galleries. */
+/**
+ * The gallery's index, built on first use; null for small galleries, and where WebAssembly SIMD is missing (e.g. a page
+ * whose CSP lacks 'wasm-unsafe-eval'): the plain-JS kernel gives the same answers but is slower than the early-exit scan.
+ */
 function indexOf(gallery: FaceGallery): FaceIndex | null {
-  if (gallery.size < INDEX_MIN_ROWS) return null
+  if (gallery.size < INDEX_MIN_ROWS || !wasmSimdAvailable()) return null
   const known = indexes.get(gallery)
   if (known !== undefined) return known === 'failed' ? null : known
   try {
