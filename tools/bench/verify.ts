@@ -4,6 +4,8 @@
 //   - throughput: 8 concurrent callers on the one server process, requests/s (their p95 is mostly queueing).
 // Baseline: the index lookup alone (identify() over the same gallery, fetched from the server, in this process).
 // The SQL statements each request costs are counted from PostgreSQL's own statistics of the bench's database.
+import fs from 'node:fs'
+import os from 'node:os'
 import type postgres from 'postgres'
 import { decodeDescriptor, encodeDescriptor } from '../../shared/face/descriptor'
 import { buildGallery, identify } from '../../shared/face/match'
@@ -17,6 +19,17 @@ async function transactions(sql: postgres.Sql, database: string): Promise<number
   await sleep(1100)
   const [r] = await sql`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${database}`
   return Number(r!.n)
+}
+
+/** CPU time (user + system) the process has used so far, ms; null where /proc is not there (not Linux). */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name), in clock ticks (100 a second on Linux).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return null
+  }
 }
 
 export async function benchVerify(world: World, faces: SyntheticFaces, options: { seconds: number; concurrency: number }): Promise<Row[]> {
@@ -36,9 +49,14 @@ export async function benchVerify(world: World, faces: SyntheticFaces, options: 
   progress(`  one caller at a time for ${options.seconds} s`)
   recognised = 0
   const before = await transactions(world.sql, world.db.name)
+  const pid = world.server.process.pid
+  const cpuBefore = cpuMs(pid)
   const single = await load(1, options.seconds, verifyOnce)
+  const cpuAfter = cpuMs(pid)
   const after = await transactions(world.sql, world.db.name)
   const perRequest = (after - before) / Math.max(1, single.latencies.length)
+  // The server process's own CPU per request: what one request costs it, whatever else shares the machine.
+  const cpuPerRequest = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / Math.max(1, single.latencies.length)
   const recognisedShare = recognised / Math.max(1, single.latencies.length)
 
   progress(`  ${options.concurrency} concurrent callers for ${options.seconds} s`)
@@ -60,7 +78,8 @@ export async function benchVerify(world: World, faces: SyntheticFaces, options: 
   const lookupRate = 1000 / (lookups.reduce((a, b) => a + b, 0) / lookups.length)
   const size = `${world.members.length.toLocaleString('en')} members × ${Math.round(index.size / world.members.length)} descriptors`
   progress(
-    `  one caller: p95 ${round(percentile(single.latencies, 95), 2)} ms, median ${round(median(single.latencies), 2)} ms, ${round(perRequest, 2)} SQL transactions/request; ` +
+    `  one caller: p95 ${round(percentile(single.latencies, 95), 2)} ms, median ${round(median(single.latencies), 2)} ms, ${round(perRequest, 2)} SQL transactions/request, ` +
+    `server CPU ${cpuPerRequest === null ? '?' : round(cpuPerRequest, 2)} ms/request; ` +
     `${options.concurrency} callers: ${round(rps, 0)} req/s (p95 ${round(percentile(http.latencies, 95), 1)} ms); lookup alone p95 ${round(percentile(lookups, 95), 2)} ms, ${round(lookupRate, 0)}/s`,
   )
   return [
@@ -78,6 +97,8 @@ export async function benchVerify(world: World, faces: SyntheticFaces, options: 
         `${single.latencies.length} requests${single.errors ? `, ${single.errors} errors` : ''}, ${Math.round(recognisedShare * 100)}% recognised (7 in 10 probes are enrolled members' captures), ` +
         `median ${round(median(single.latencies), 2)} ms; the enrolled tablet's device cookie and the petugas's session on every request; ` +
         `${round(perRequest, 2)} SQL transactions per request (pg_stat_database of the bench's database over the run, background jobs included); ` +
+        `${cpuPerRequest === null ? '' : `the server process's CPU time ${round(cpuPerRequest, 2)} ms per request (/proc, user + system, 10 ms ticks over the run); `}` +
+        `machine load average ${os.loadavg().map((x) => round(x, 1)).join(', ')} at the end (2 cores shared: the wall-clock figures rise with it); ` +
         `lookup: identify() over the gallery fetched from /api/face/gallery, in the bench process, median ${round(median(lookups), 2)} ms`,
     }),
     row({
