@@ -197,6 +197,43 @@ test('a still photo never passes the liveness challenge', async ({ shot, openPho
   }
 })
 
+test('where the face worker cannot start, the page runs the face worker\'s own script: a face is found, and the recognizer loads', async ({ openPhone }) => {
+  test.setTimeout(300_000)
+  const video = await registrationVideo()
+  const browser = await cameraBrowser(await stillVideo(video.photo, 'still-inline'))
+  try {
+    const { page } = await openPhone(browser)
+    const scripts: string[] = []
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script' && new URL(r.url()).pathname.startsWith('/assets/')) scripts.push(new URL(r.url()).pathname)
+    })
+    await signInNewMember(page, 'Sri Wahyuni')
+    // The engine's diagnostics switch: inference on the page, as where module workers are unavailable.
+    await page.evaluate(() => localStorage.setItem('hadir.face.inline', '1'))
+    await acceptConsent(page)
+    const camera = page.getByTestId('face-camera')
+    // A frontal face found and measured (landmarks), so the challenge asks for a turn: inference works on the page.
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 120_000 })
+    await expect(camera).toHaveAttribute('data-worker', 'false')
+    const stats = await cameraStats(page)
+    console.log('face inference on the page (inline fallback):', stats)
+    // The page ran the face worker's script itself (one copy of face-api: no chunk of its own for the page).
+    const runtime = (await (await page.request.get('/device-files.json')).json()) as { worker: { url: string }[] }
+    const workerScript = `/${runtime.worker[0]!.url}`
+    expect(scripts, 'the page imported the face worker\'s script').toContain(workerScript)
+    expect(scripts.filter((s) => /face-api|pipeline-|recognizer-/.test(s)), 'no page copy of face-api or the pipeline').toEqual([])
+    expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).__hadirFaceRuntime)).toBe('object')
+    // The recognizer (the kiosk's) loads on the page too: the ONNX runtime's chunk, beside the worker's script.
+    await page.evaluate(async () => {
+      const face = (globalThis as unknown as { __hadirFaceRuntime: { loadRecognizer: (baseUrl: string) => Promise<void> } }).__hadirFaceRuntime
+      await face.loadRecognizer(`${location.origin}/`)
+    })
+    expect(scripts.filter((s) => /^\/assets\/ort[.-]/.test(s))).toHaveLength(1)
+  } finally {
+    await browser.close()
+  }
+})
+
 test('a refused camera is explained in words, with a way to try again', async ({ shot, openPhone }) => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
