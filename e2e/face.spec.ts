@@ -293,6 +293,54 @@ test('the face runtime is not precached: a device downloads it at its first face
   await context.close()
 })
 
+test('after an update, the service worker fetches the new versions of the face files the device kept and drops the older cache', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport: PHONE, isMobile: true })
+  const page = await watchedPage(context)
+  await page.goto('/m/login')
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  const runtime = (await (await page.request.get('/device-files.json')).json()) as Record<'worker' | 'wasm' | 'models' | 'recognition' | 'petugas', { url: string }[]>
+  const path = (file: { url: string }) => `/${file.url}`
+  const simd = runtime.wasm.find((f) => f.url.endsWith('/tfjs-backend-wasm-simd.wasm'))!
+  const detector = runtime.models.find((f) => f.url.endsWith('/tiny_face_detector_model.bin'))!
+  const onnx = runtime.recognition.find((f) => f.url.endsWith('.onnx'))!
+  // What a device kept under an older version (src/sw.ts, src/offline/device-cache.ts): the worker under its older
+  // hash, the SIMD build and the detector in an older device cache, the recognition model in the cache of the
+  // versions that kept only it. Then this version installs and activates as after an update: the worker is
+  // unregistered and the page opened again, so the app registers it anew.
+  await page.evaluate(
+    async ({ kept, recognizer }) => {
+      const older = await caches.open('hadir-device-older1')
+      for (const url of kept) await older.put(url, new Response(`older ${url}`))
+      await (await caches.open('hadir-recognizer-v1')).put(recognizer, new Response('older model'))
+      for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister()
+    },
+    { kept: ['/assets/face.worker-0lderHsh.js', path(simd), path(detector)], recognizer: path(onnx) },
+  )
+  await page.goto('/m/login')
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
+  const deviceCaches = () =>
+    page.evaluate(async () => {
+      const names = (await caches.keys()).filter((n) => n.startsWith('hadir-device-') || n === 'hadir-recognizer-v1' || n === 'hadir-face-legacy')
+      return Promise.all(names.map(async (name) => ({ name, urls: (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname).sort() })))
+    })
+  // Carried over: the older caches are gone once their files' new versions are in this version's cache.
+  await expect.poll(async () => (await deviceCaches()).map((c) => c.name).join(' '), { timeout: 60_000 }).toMatch(/^hadir-device-(?!older1)\w+$/)
+  const [current] = await deviceCaches()
+  expect(current!.urls).toEqual([path(runtime.worker[0]!), path(simd), path(detector), path(onnx)].sort())
+  // They are this version's files (not the older ones), and work offline.
+  await context.setOffline(true)
+  const answers = await page.evaluate(
+    (urls) => Promise.all(urls.map(async (url) => fetch(url).then(async (r) => ({ url, status: r.status, bytes: (await r.arrayBuffer()).byteLength }), () => ({ url, status: 0, bytes: 0 })))),
+    current!.urls,
+  )
+  for (const answer of answers) {
+    expect(answer.status, `${answer.url} offline`).toBe(200)
+    expect(answer.bytes, answer.url).toBeGreaterThan(100_000)
+  }
+  await context.close()
+})
+
 test('an admin sets the face matching and photo retention settings', async ({ page }) => {
   await signInDashboard(page)
   await page.goto('/admin/settings')
