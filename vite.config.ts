@@ -65,13 +65,28 @@ type DeviceGroup = 'face' | 'recognition' | 'petugas'
 
 /**
  * What a device downloads only when it needs it, by built file (assets/..., models/..., wasm/...): the face runtime
- * ('face': the face worker, tfjs's WASM builds, the detector's and landmarks' weights, and the page's own copy of the
- * pipeline for browsers without module workers), the kiosk's recognition model and its ONNX runtime ('recognition'),
+ * ('face': the face worker, which is also the page's fallback where module workers are unavailable, tfjs's WASM
+ * builds, the detector's and landmarks' weights), the kiosk's recognition model and its ONNX runtime ('recognition'),
  * and the petugas surface's code that no member screen shares ('petugas'). Filled once the bundle is written.
  */
 const deviceGroups = new Map<string, DeviceGroup>()
 /** The dashboard's message files (src/locales/<lang>/<area>.json): online-only like the dashboard, never precached. */
 const dashboardOnly = new Set<string>()
+
+/** A string of face-api's own code (an error message of its extractFaceTensors), in every copy of it a build holds. */
+const FACE_API_MARK = 'extractFaceTensors - expected image tensor'
+
+/**
+ * Fails the build unless exactly one of its scripts holds face-api (~1.3 MB with the tfjs it bundles): the face worker,
+ * which the page's fallback loads too (src/face/face.worker.ts). An import of face-api from the page's code would add
+ * a second copy in a chunk of its own (issue 16: one copy of face-api, not two).
+ */
+function oneFaceApi(outDir: string, scripts: string[]): void {
+  const copies = scripts.filter((rel) => fs.readFileSync(path.join(outDir, rel), 'utf8').includes(FACE_API_MARK))
+  if (copies.length !== 1 || !/^assets\/face\.worker-[\w-]+\.js$/.test(copies[0] ?? '')) {
+    throw new Error(`expected face-api once in the build, in the face worker's script; found it in ${copies.length}: ${copies.join(', ') || 'none'}`)
+  }
+}
 
 /**
  * /device-files.json: deviceGroups with each file's size, for the page to download a group with progress in words
@@ -95,8 +110,9 @@ function deviceFiles(): Plugin {
         const list = (dir: string, test: RegExp) => fs.readdirSync(path.join(outDir, dir)).filter((f) => test.test(f)).sort().map((f) => `${dir}/${f}`)
         const workers = list('assets', /^face\.worker-[\w-]+\.js$/)
         if (workers.length !== 1) throw new Error(`expected one face worker in the build, found ${workers.length}`)
-        const face = [...workers, ...list('wasm', /\.wasm$/), ...list('models', /\.(json|bin)$/), ...list('assets', /^(face-api|pipeline-|recognizer-)[\w.-]*\.js$/)]
-        // The ONNX runtime's chunks (the worker's and the page fallback's) and its WASM build, and the model.
+        oneFaceApi(outDir, list('assets', /\.js$/))
+        const face = [...workers, ...list('wasm', /\.wasm$/), ...list('models', /\.(json|bin)$/)]
+        // The ONNX runtime's chunk (the face worker imports it) and its WASM build, and the model.
         const recognition = [...list('models', /\.onnx$/), ...list('assets', /^ort[\w.-]*\.(js|wasm)$/)]
         // The petugas surface's chunks (and their CSS) that nothing reachable without it uses.
         const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')

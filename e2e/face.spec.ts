@@ -197,6 +197,43 @@ test('a still photo never passes the liveness challenge', async ({ shot, openPho
   }
 })
 
+test('where the face worker cannot start, the page runs the face worker\'s own script: a face is found, and the recognizer loads', async ({ openPhone }) => {
+  test.setTimeout(300_000)
+  const video = await registrationVideo()
+  const browser = await cameraBrowser(await stillVideo(video.photo, 'still-inline'))
+  try {
+    const { page } = await openPhone(browser)
+    const scripts: string[] = []
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script' && new URL(r.url()).pathname.startsWith('/assets/')) scripts.push(new URL(r.url()).pathname)
+    })
+    await signInNewMember(page, 'Sri Wahyuni')
+    // The engine's diagnostics switch: inference on the page, as where module workers are unavailable.
+    await page.evaluate(() => localStorage.setItem('hadir.face.inline', '1'))
+    await acceptConsent(page)
+    const camera = page.getByTestId('face-camera')
+    // A frontal face found and measured (landmarks), so the challenge asks for a turn: inference works on the page.
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 120_000 })
+    await expect(camera).toHaveAttribute('data-worker', 'false')
+    const stats = await cameraStats(page)
+    console.log('face inference on the page (inline fallback):', stats)
+    // The page ran the face worker's script itself (one copy of face-api: no chunk of its own for the page).
+    const runtime = (await (await page.request.get('/device-files.json')).json()) as { worker: { url: string }[] }
+    const workerScript = `/${runtime.worker[0]!.url}`
+    expect(scripts, 'the page imported the face worker\'s script').toContain(workerScript)
+    expect(scripts.filter((s) => /face-api|pipeline-|recognizer-/.test(s)), 'no page copy of face-api or the pipeline').toEqual([])
+    expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).__hadirFaceRuntime)).toBe('object')
+    // The recognizer (the kiosk's) loads on the page too: the ONNX runtime's chunk, beside the worker's script.
+    await page.evaluate(async () => {
+      const face = (globalThis as unknown as { __hadirFaceRuntime: { loadRecognizer: (baseUrl: string) => Promise<void> } }).__hadirFaceRuntime
+      await face.loadRecognizer(`${location.origin}/`)
+    })
+    expect(scripts.filter((s) => /^\/assets\/ort[.-]/.test(s))).toHaveLength(1)
+  } finally {
+    await browser.close()
+  }
+})
+
 test('a refused camera is explained in words, with a way to try again', async ({ shot, openPhone }) => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -253,6 +290,54 @@ test('the face runtime is not precached: a device downloads it at its first face
   const cached = (await fetchAll(recognition))[0]!
   expect(cached.status, 'from the cache, offline').toBe(200)
   expect(cached.bytes).toBeGreaterThan(4_000_000)
+  await context.close()
+})
+
+test('after an update, the service worker fetches the new versions of the face files the device kept and drops the older cache', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport: PHONE, isMobile: true })
+  const page = await watchedPage(context)
+  await page.goto('/m/login')
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  const runtime = (await (await page.request.get('/device-files.json')).json()) as Record<'worker' | 'wasm' | 'models' | 'recognition' | 'petugas', { url: string }[]>
+  const path = (file: { url: string }) => `/${file.url}`
+  const simd = runtime.wasm.find((f) => f.url.endsWith('/tfjs-backend-wasm-simd.wasm'))!
+  const detector = runtime.models.find((f) => f.url.endsWith('/tiny_face_detector_model.bin'))!
+  const onnx = runtime.recognition.find((f) => f.url.endsWith('.onnx'))!
+  // What a device kept under an older version (src/sw.ts, src/offline/device-cache.ts): the worker under its older
+  // hash, the SIMD build and the detector in an older device cache, the recognition model in the cache of the
+  // versions that kept only it. Then this version installs and activates as after an update: the worker is
+  // unregistered and the page opened again, so the app registers it anew.
+  await page.evaluate(
+    async ({ kept, recognizer }) => {
+      const older = await caches.open('hadir-device-older1')
+      for (const url of kept) await older.put(url, new Response(`older ${url}`))
+      await (await caches.open('hadir-recognizer-v1')).put(recognizer, new Response('older model'))
+      for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister()
+    },
+    { kept: ['/assets/face.worker-0lderHsh.js', path(simd), path(detector)], recognizer: path(onnx) },
+  )
+  await page.goto('/m/login')
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
+  const deviceCaches = () =>
+    page.evaluate(async () => {
+      const names = (await caches.keys()).filter((n) => n.startsWith('hadir-device-') || n === 'hadir-recognizer-v1' || n === 'hadir-face-legacy')
+      return Promise.all(names.map(async (name) => ({ name, urls: (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname).sort() })))
+    })
+  // Carried over: the older caches are gone once their files' new versions are in this version's cache.
+  await expect.poll(async () => (await deviceCaches()).map((c) => c.name).join(' '), { timeout: 60_000 }).toMatch(/^hadir-device-(?!older1)\w+$/)
+  const [current] = await deviceCaches()
+  expect(current!.urls).toEqual([path(runtime.worker[0]!), path(simd), path(detector), path(onnx)].sort())
+  // They are this version's files (not the older ones), and work offline.
+  await context.setOffline(true)
+  const answers = await page.evaluate(
+    (urls) => Promise.all(urls.map(async (url) => fetch(url).then(async (r) => ({ url, status: r.status, bytes: (await r.arrayBuffer()).byteLength }), () => ({ url, status: 0, bytes: 0 })))),
+    current!.urls,
+  )
+  for (const answer of answers) {
+    expect(answer.status, `${answer.url} offline`).toBe(200)
+    expect(answer.bytes, answer.url).toBeGreaterThan(100_000)
+  }
   await context.close()
 })
 

@@ -1,12 +1,16 @@
 // The page's handle on face inference. Prefers the face worker; when a worker cannot start (an old browser, a
-// blocked module worker), the same pipeline runs on the page and yields to the browser between its stages.
+// blocked module worker), the same pipeline runs on the page and yields to the browser between its stages: the page
+// then loads the face worker's own script as a module (it publishes its face-api and pipeline instead of answering
+// messages, ./face.worker.ts), so the build holds one copy of face-api.
 // Loaded once per page and kept: first the face runtime's files are downloaded with byte progress (./runtime.ts: the
 // worker, the WASM build, the models; the service worker keeps them, so this is instant after the first time), then
 // the detector and landmark models take a moment to prepare; the recognition model only loads where descriptors are
 // wanted (the kiosk).
 import { rememberBackend, rememberedBackend } from './backend'
 import { downloadFaceRuntime } from './runtime'
-import type { DetectOptions, EngineInfo, FrameResult, GroupOptions, GroupProgress, GroupResult, LoadProgress, WorkerRequest, WorkerResponse } from './protocol'
+import { type DetectOptions, type EngineInfo, type FrameResult, type GroupOptions, type GroupProgress, type GroupResult, INLINE_GLOBAL, type InlineFaceRuntime, type LoadProgress, type WorkerRequest, type WorkerResponse } from './protocol'
+// The face worker's built script (one build of it: the worker runs it, and the page's fallback imports it).
+import faceWorkerUrl from './face.worker.ts?worker&url'
 
 export interface FaceEngine {
   readonly info: EngineInfo
@@ -102,7 +106,7 @@ async function startEngine(report: (progress: LoadProgress) => void): Promise<Fa
 }
 
 function startWorker(report: (progress: LoadProgress) => void): Promise<FaceEngine> {
-  const worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module', name: 'hadir-face' })
+  const worker = new Worker(faceWorkerUrl, { type: 'module', name: 'hadir-face' })
   const pending = new Map<number, { resolve: (r: FrameResult) => void; reject: (e: Error) => void }>()
   const preparing = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   const groups = new Map<number, { resolve: (r: GroupResult) => void; reject: (e: Error) => void; progress?: (p: GroupProgress) => void }>()
@@ -196,17 +200,22 @@ function yieldToBrowser(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
 }
 
+/** The face worker's script run on the page: what it publishes there (./face.worker.ts). */
+async function inlineRuntime(): Promise<InlineFaceRuntime> {
+  await import(/* @vite-ignore */ faceWorkerUrl)
+  const runtime = (globalThis as Record<string, unknown>)[INLINE_GLOBAL] as InlineFaceRuntime | undefined
+  if (!runtime) throw new Error('the face runtime did not load on the page')
+  return runtime
+}
+
 async function startInline(report: (progress: LoadProgress) => void): Promise<FaceEngine> {
-  const [{ createPipeline }, faceapi] = await Promise.all([import('./pipeline'), import('@vladmandic/face-api/dist/face-api.esm.js')])
+  const { createPipeline, faceapi, loadRecognizer } = await inlineRuntime()
   const pipeline = await createPipeline(faceapi, { baseUrl: baseUrl(), preferred: rememberedBackend(), onProgress: report })
   rememberBackend(pipeline.info.backend)
   return {
     info: { ...pipeline.info, worker: false },
     detect: (frame, options = {}) => pipeline.detect(frame, options, yieldToBrowser),
-    prepareRecognition: async () => {
-      const { loadRecognizer } = await import('./recognizer')
-      await loadRecognizer(baseUrl())
-    },
+    prepareRecognition: () => loadRecognizer(baseUrl()),
     detectGroup: (photo, options = {}, onProgress) => pipeline.detectGroup(photo, options, onProgress, yieldToBrowser),
   }
 }

@@ -1,10 +1,14 @@
 /// <reference lib="webworker" />
 // The face worker: face-api and tfjs live here, off the page's thread, so the camera preview never stutters.
 // One request at a time: the engine sends the next frame only when the previous answer is back.
+// The same script is the page's fallback where a module worker cannot start (src/face/engine.ts startInline): loaded
+// as a module on the page, it answers no messages and publishes face-api, the pipeline and the recognizer on the
+// page's global object instead (INLINE_GLOBAL), so the build holds one copy of face-api, not two (issue 16). Vite
+// builds a worker in a build of its own, which the page's chunks cannot share, and drops a worker entry's exports.
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm.js'
 import { createPipeline, type FacePipeline } from './pipeline'
 import { loadRecognizer } from './recognizer'
-import type { WorkerRequest, WorkerResponse } from './protocol'
+import { INLINE_GLOBAL, type InlineFaceRuntime, type WorkerRequest, type WorkerResponse } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -15,7 +19,7 @@ function reply(message: WorkerResponse, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer)
 }
 
-self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
+function answer(event: MessageEvent<WorkerRequest>): void {
   const request = event.data
   void (async () => {
     try {
@@ -49,4 +53,11 @@ self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
       reply({ id: request.id, type: 'error', message: error instanceof Error ? error.message : String(error) })
     }
   })()
-})
+}
+
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+  self.addEventListener('message', answer)
+} else {
+  const runtime: InlineFaceRuntime = { faceapi, createPipeline, loadRecognizer }
+  Object.assign(globalThis, { [INLINE_GLOBAL]: runtime })
+}

@@ -1,4 +1,7 @@
 // What the face engine (main thread) and the face worker say to each other, and what a detection returns.
+import type { FaceApiModule } from './faceapi-load'
+import type { createPipeline } from './pipeline'
+import type { loadRecognizer } from './recognizer'
 import type { FaceBox, Point } from './types'
 
 export type FaceBackend = 'webgl' | 'wasm'
@@ -97,3 +100,17 @@ export type WorkerResponse =
   | { id: number; type: 'group-progress'; progress: GroupProgress }
   | { id: number; type: 'group-result'; result: GroupResult }
   | { id: number; type: 'error'; message: string }
+
+/**
+ * What the face worker's script publishes on the page's global object (under INLINE_GLOBAL) when the page loads it as
+ * a plain module instead of starting a worker with it (src/face/engine.ts startInline, where module workers are
+ * unavailable): the same face-api, pipeline and recognizer the worker uses, so the build holds one copy of them.
+ */
+export interface InlineFaceRuntime {
+  faceapi: FaceApiModule
+  createPipeline: typeof createPipeline
+  loadRecognizer: typeof loadRecognizer
+}
+
+/** The page global the face worker's script sets when it runs on the page (InlineFaceRuntime). */
+export const INLINE_GLOBAL = '__hadirFaceRuntime'
