@@ -108,7 +108,7 @@ export function timeCheck(ctx: SyncContext, deviceCapturedAt: Date): { check: Ti
   const now = ctx.receivedAt ?? new Date()
   // A clock more than a year off is no clock to correct by (a device saying 9999 when it sends would move its captures
   // into year -5947): its captures keep their own times, flagged as skewed, and wait for review like any other.
-  const correction = Math.abs(ctx.skewMs) > MAX_CORRECTABLE_SKEW_MS ? 0 : ctx.skewMs
+  const correction = skewCorrection(ctx.skewMs)
   const capturedAt = new Date(deviceCapturedAt.getTime() + correction)
   if (ctx.sentAt && correction === ctx.skewMs && deviceCapturedAt.getTime() > ctx.sentAt.getTime() + FUTURE_TOLERANCE_MS) {
     throw new Rejection('CAPTURE_IN_FUTURE', 'The capture is dated after the moment the device sent it')
@@ -123,6 +123,11 @@ export function timeCheck(ctx: SyncContext, deviceCapturedAt: Date): { check: Ti
 
 /** Beyond this the device's clock is not corrected by its measured skew (see timeCheck). */
 const MAX_CORRECTABLE_SKEW_MS = 366 * 24 * 3600_000
+
+/** What timeCheck adds to a device's capture time. */
+export function skewCorrection(skewMs: number): number {
+  return Math.abs(skewMs) > MAX_CORRECTABLE_SKEW_MS ? 0 : skewMs
+}
 
 const TIME_FLAGS: Partial<Record<TimeCheck['code'], string>> = { stale: 'stale_capture', skewed: 'clock_skew', out_of_order: 'out_of_order', earlier_than_day: 'earlier_capture' }
 

@@ -17,7 +17,7 @@ export interface DayRow {
 export const dayKey = (memberId: number, date: string) => `${memberId}|${date}`
 /** Array parameters as PostgreSQL array literals (cast in the statement): one statement text whatever the length. */
 export const intArray = (xs: readonly number[]) => `{${xs.map((x) => Math.trunc(Number(x))).join(',')}}`
-const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
+export const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
 export const uuidArray = textArray
 
 export async function lockMembers(tx: Tx, organizationId: number, memberIds: readonly number[]): Promise<void> {
@@ -34,7 +34,7 @@ export interface LockedDay extends DayState {
   date: string
 }
 
-const DAY_SELECT = sql.raw(`a.id, a.organization_member_id as "memberId", a.attendance_date::text as "date",
+export const DAY_SELECT = sql.raw(`a.id, a.organization_member_id as "memberId", a.attendance_date::text as "date",
   a.check_in_time::text as "checkInTime", a.check_out_time::text as "checkOutTime", a.status, a.source, a.client_id::text as "clientId",
   a.face_image_url as "faceImageUrl", a.face_match_score as "faceMatchScore", a.device_match_score as "deviceMatchScore",
   a.device_captured_at as "deviceCapturedAt", a.recorded_by as "recordedBy", a.device_id as "deviceId", a.location_id as "locationId",
@@ -42,7 +42,7 @@ const DAY_SELECT = sql.raw(`a.id, a.organization_member_id as "memberId", a.atte
   a.assurance_level as "assuranceLevel"`)
 
 /** A raw day row as the drivers answer it, typed as drizzle would map it. */
-function lockedDay(row: Record<string, unknown>): LockedDay {
+export function lockedDay(row: Record<string, unknown>): LockedDay {
   const at = row.deviceCapturedAt
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
   return {

@@ -7,7 +7,9 @@ import type { Tx } from '../../db/client'
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import type { WorkSchedule } from '../../../shared/attendance/rules'
 import type { SyncContext } from './attendance.checks'
-import { intArray, rowsOf, uuidArray } from './attendance.days'
+import { toLocal } from '../../../shared/attendance/rules'
+import { skewCorrection } from './attendance.checks'
+import { DAY_SELECT, dayKey, intArray, lockedDay, rowsOf, textArray, uuidArray, type LockedDay } from './attendance.days'
 import { rulesFrom, rulesJson, type OrganizationRules } from './attendance.schedule'
 
 export interface KnownEvent {
@@ -15,7 +17,19 @@ export interface KnownEvent {
   recordId: number | null
 }
 
+/** A day record read before the write (no lock), with its row version: the optimistic write checks it did not move. */
+export interface SeenDay {
+  day: LockedDay
+  xmin: string
+}
+
 export interface BatchLookups {
+  /**
+   * The day records of the batch's (member, local date) keys as they stood at the read, by dayKey; `dayKeys` are the
+   * keys read (a key read with no day has none yet). Null when the organization's zone was not known beforehand.
+   */
+  days: Map<string, SeenDay> | null
+  dayKeys: Set<string>
   members: Map<number, { status: string; schedule: WorkSchedule | null }>
   /** Members the tablet may name as `recorded_by`: active petugas of the organization. */
   recorders: Set<number>
@@ -31,6 +45,9 @@ interface Member {
   end_time: string | null
   tolerance: number | null
 }
+
+/** Each organization's time zone as last read (by organization id): to know the days a batch needs before its rules are read. */
+const zones = new Map<number, string>()
 
 /** A json column: postgres-js parses it, PGlite may hand it over as text. */
 function json<T>(v: unknown): T {
@@ -66,8 +83,22 @@ export async function loadLookups(
   const memberIds = [...new Set(records.map((r) => r.member_id))]
   const mayRecordOthers = p.permissions.has('attendance:record:create')
   const recorderIds = mayRecordOthers && p.deviceId ? [...new Set(records.flatMap((r) => (r.recorded_by !== undefined && r.recorded_by !== p.memberId ? [r.recorded_by] : [])))] : []
+  // The days the batch will fold into, read here too when the organization's zone is known from an earlier batch: each
+  // capture's local date as the checks will compute it (the same clock correction). A zone changed since then only
+  // means keys that miss, and the batch is written under locks instead (attendance.sync.ts).
+  const zone = zones.get(organizationId)
+  const keys = new Map<string, { memberId: number; date: string }>()
+  if (zone) {
+    const correction = skewCorrection(ctx.skewMs)
+    for (const r of records) {
+      const at = new Date(new Date(r.captured_at).getTime() + correction)
+      if (Number.isNaN(at.getTime())) continue
+      const date = toLocal(at, zone).date
+      keys.set(dayKey(r.member_id, date), { memberId: r.member_id, date })
+    }
+  }
 
-  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown }>(
+  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown }>(
     await db.execute(sql`
       with ids as (select unnest(${uuidArray(clientIds)}::uuid[]) as client_id),
         m as (select unnest(${intArray(memberIds)}::int[]) as id),
@@ -95,11 +126,24 @@ export async function loadLookups(
             select e.captured_at from attendance_events e left join attendance_records a on a.id = e.attendance_record_id
             where e.organization_id = ${organizationId} and e.organization_member_id = m.id
               and coalesce(a.approval_status, 'approved') <> 'rejected'
-            order by e.captured_at desc limit 1) l) as last`),
+            order by e.captured_at desc limit 1) l) as last,
+        (select coalesce(json_agg(to_jsonb(d)), '[]'::json) from (
+          select ${DAY_SELECT}, a.xmin::text as xmin from attendance_records a
+          where a.organization_id = ${organizationId}
+            and (a.organization_member_id, a.attendance_date) in (select * from unnest(${intArray([...keys.values()].map((k) => k.memberId))}::int[], ${textArray([...keys.values()].map((k) => k.date))}::date[]))) d) as days`),
   )
   const known = knownMap(json<{ c: string; h: string; r: number | null }[]>(row?.known ?? []))
   const rules = rulesFrom(row?.rules, organizationId)
+  zones.set(organizationId, rules.timezone)
   if (records.length === 0) return { known, look: null, rules }
+  let days: Map<string, SeenDay> | null = null
+  if (zone) {
+    days = new Map()
+    for (const v of json<Record<string, unknown>[]>(row?.days ?? [])) {
+      const day = lockedDay(v)
+      days.set(dayKey(day.memberId, day.date), { day, xmin: String(v.xmin) })
+    }
+  }
 
   const members = new Map<number, { status: string; schedule: WorkSchedule | null }>()
   for (const m of json<Member[]>(row?.members ?? [])) {
@@ -111,5 +155,5 @@ export async function loadLookups(
   }
   const lastCaptured = new Map<number, Date>()
   for (const l of json<{ id: number; last: string | null }[]>(row?.last ?? [])) if (l.last !== null) lastCaptured.set(Number(l.id), new Date(l.last))
-  return { known, look: { members, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured }, rules }
+  return { known, look: { members, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()) }, rules }
 }

@@ -8,7 +8,7 @@ import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors'
 import { MAX_SYNC_BATCH, syncBatchSchema, syncRecordSchema, type SyncResult } from '../../../shared/attendance/sync'
-import { applyBatch, applyRecord, type SyncContext } from './attendance.sync'
+import { applyBatchLogged, applyRecord, type SyncContext } from './attendance.sync'
 import { findCapture, logSync, myAttendance, syncContext, syncRequest } from './attendance.service'
 import { applyRollCall } from './roll-call'
 import { rollCallSchema } from '../../../shared/attendance/roll-call'
@@ -100,8 +100,8 @@ export const attendanceRoutes = new Hono<AppEnv>()
     // The organization's rules are read with the batch's own lookups (applyBatch): one round trip.
     const ctx = syncRequest(c.get('deps'), scoped(c), input.sent_at, input.device_id)
     // Checked per record, then written together (see attendance.sync.ts); answered per record, in order.
-    const results = await applyBatch(ctx, input.records)
-    await logSync(ctx, results)
+    const { results, logged } = await applyBatchLogged(ctx, input.records, true)
+    if (!logged) await logSync(ctx, results)
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'conflict').length
     return ok(c, { synced: results.length - failed, failed, last_sync_at: new Date().toISOString(), results })
   })

@@ -1,19 +1,24 @@
 // Sync ingest: the entry points. A batch is applied in three steps:
 //   1. per record, without writing (attendance.checks.ts): validation, idempotency (events already received), member
 //      and recorder checks, time and place rules, the evidence images put in storage. What they need of the database
-//      is read once for the whole batch.
-//   2. the records that passed are written in ONE transaction (attendance.write.ts), folded into their days
-//      (attendance.fold.ts); a capture with evidence leaves its day `verifying`.
+//      (the organization's rules too, and the days the batch will fold into) is read in ONE statement for the whole
+//      batch (attendance.lookups.ts).
+//   2. the records that passed are written together (attendance.write.ts), folded into their days
+//      (attendance.fold.ts); a capture with evidence leaves its day `verifying`. First in ONE statement against the
+//      days as read, which fails whole when another write got there in between (writeOptimistic); then, if it did, in
+//      one transaction under the members' locks (writeBatch).
 //   3. if that transaction fails for any reason, each record is written in its own transaction instead, so one bad
 //      record never holds back the others: a record the database cannot store is rejected on its own (UNSTORABLE).
 // Then the captures with evidence are queued for the server's image checks (attendance.verify.ts), which decide
-// identity and liveness and approve the day or hold it for review. The sync itself never waits for image analysis.
+// identity and liveness and approve the day or hold it for review. The sync itself never waits for image analysis
+// (sync.deferred-checks.api.test.ts holds the queue's worker to show it).
 import type { SyncRecord, SyncResult } from '../../../shared/attendance/sync'
 import { syncRecordSchema } from '../../../shared/attendance/sync'
 import { keysOf, markOutOfOrder, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
 import { loadLookups } from './attendance.lookups'
 import { BatchAbandoned } from './attendance.checks'
-import { knownOutcome, writeBatch, writeOne, type Written } from './attendance.write'
+import { knownOutcome, writeBatch, writeOne, writeOptimistic, type Written } from './attendance.write'
+import { dayKey } from './attendance.days'
 import { queueVerification } from './attendance.verify'
 
 export type { SyncContext } from './attendance.checks'
@@ -66,6 +71,15 @@ async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
  * outcome is the same as if each record had been sent alone, one after another.
  */
 export async function applyBatch(request: SyncContext | SyncRequest, raws: readonly unknown[]): Promise<SyncResult[]> {
+  return (await applyBatchLogged(request, raws, false)).results
+}
+
+/**
+ * applyBatch, and the exchange's sync log when `log` and the batch's write could carry it (`logged`: written in the
+ * same statement; otherwise the caller writes it, logSync).
+ */
+export async function applyBatchLogged(request: SyncContext | SyncRequest, raws: readonly unknown[], log: boolean): Promise<{ results: SyncResult[]; logged: boolean }> {
+  let logged = false
   const results: (SyncResult | undefined)[] = Array.from({ length: raws.length })
   const organizationId = request.principal.organizationId
   const candidates: { index: number; r: SyncRecord; hash: string }[] = []
@@ -86,7 +100,7 @@ export async function applyBatch(request: SyncContext | SyncRequest, raws: reado
   // What was received before, and what the checks need to know, read together.
   if (candidates.length === 0) {
     // Nothing to look up or write (every record invalid): the answers are made.
-    return results as SyncResult[]
+    return { results: results as SyncResult[], logged }
   }
   const { known, look, rules } = await loadLookups(
     request,
@@ -120,7 +134,16 @@ export async function applyBatch(request: SyncContext | SyncRequest, raws: reado
     markOutOfOrder(look, prepared)
 
     let written: Map<Prepared, Written> | null = null
-    if (syncSettings.batchWrites && prepared.length > 1) {
+    // First in one statement against the days as read (when every day the checks dated was read), else under locks.
+    const seen = look.days
+    if (syncSettings.batchWrites && prepared.length > 1 && seen && prepared.every((p) => look.dayKeys.has(dayKey(p.r.member_id, p.date)))) {
+      // The answers are known before the write when no record repeats another: the sync log can go with it.
+      const synced = results.filter((r) => r?.status === 'applied' || r?.status === 'duplicate').length + prepared.length
+      const exchange = log && repeats.length === 0 ? { synced, total: raws.length } : null
+      written = await writeOptimistic(ctx, prepared, seen, exchange)
+      if (written && exchange) logged = true
+    }
+    if (!written && syncSettings.batchWrites && prepared.length > 1) {
       try {
         written = await writeBatch(ctx, prepared)
       } catch (err) {
@@ -164,7 +187,7 @@ export async function applyBatch(request: SyncContext | SyncRequest, raws: reado
   // The dashboards hear of the applied records (those the batch's transaction published already excepted).
   const unpublished = results.flatMap((r, i) => (r?.status === 'applied' && r.record_id && !published.has(i) ? [r.record_id] : []))
   if (unpublished.length > 0) await (await import('./admin/attendance-live')).publishAttendanceChanges(ctx.deps, organizationId, unpublished)
-  return results as SyncResult[]
+  return { results: results as SyncResult[], logged }
 }
 
 /** Applies one capture (the single-record routes): the same as a batch of one. */

@@ -1,8 +1,10 @@
-// Steps 2 and 3 of sync ingest: writing. The records that passed their checks are written in ONE transaction with
-// multi-row statements (advisory locks on the batch's members, a re-check of the events, the day records locked,
-// captures folded into them in memory in the batch's order, then written); if that transaction fails for any reason,
-// each record is written in its own transaction instead (the path single captures always take). Both paths fold with
-// the same function and take the same per-member advisory lock, so they interleave safely.
+// Steps 2 and 3 of sync ingest: writing. The records that passed their checks are written together: first in ONE
+// statement and no transaction of its own, against the days the batch's reads saw (writeOptimistic: it takes each
+// member's advisory lock only if free and checks every day's row version, failing whole otherwise); then, if it failed,
+// in ONE transaction with multi-row statements (advisory locks on the batch's members, a re-check of the events, the
+// day records locked, captures folded into them in memory in the batch's order, then written); if that transaction
+// fails for any reason, each record is written in its own transaction instead (the path single captures always take).
+// All paths fold with the same function and take the same per-member advisory lock, so they interleave safely.
 import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { attendanceEvents } from '../../db/schema'
@@ -10,7 +12,7 @@ import type { SyncResult } from '../../../shared/attendance/sync'
 import { assuranceLevel, type Assurance } from '../../../shared/attendance/evidence'
 import { BatchAbandoned, keysOf, type Prepared, type SyncContext } from './attendance.checks'
 import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, rowsOf, type DayRow } from './attendance.days'
-import { knownEvents, type KnownEvent } from './attendance.lookups'
+import { knownEvents, type KnownEvent, type SeenDay } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
 
 export type { KnownEvent }
@@ -73,11 +75,35 @@ function eventValues(ctx: SyncContext, p: Prepared, kind: 'check_in' | 'check_ou
  * inserted pointing at its day (a new day's id comes from the insert in the same statement). Answers the new days' ids
  * and the client ids whose events were new.
  */
-async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p: Prepared; kind: 'check_in' | 'check_out'; day: DayRow; assurance: Assurance }[]): Promise<{ created: Map<string, number>; inserted: Set<string> }> {
+async function writeFolded(
+  tx: Tx,
+  ctx: SyncContext,
+  days: DayRow[],
+  events: { p: Prepared; kind: 'check_in' | 'check_out'; day: DayRow; assurance: Assurance }[],
+  optimistic?: Optimistic,
+): Promise<{ created: Map<string, number>; inserted: Set<string> }> {
   const organizationId = ctx.principal.organizationId
   const { ATTENDANCE_CHANNEL: channel } = await import('./admin/attendance-live')
   const inserts = days.filter((d) => d.id === null).map(dayJson)
-  const updates = days.filter((d) => d.id !== null && d.original !== null).map(dayJson)
+  const updates = days.filter((d) => d.id !== null && d.original !== null).map((d) => (optimistic ? { ...dayJson(d), xmin: optimistic.xmin.get(d) } : dayJson(d)))
+  // Optimistic (no transaction of its own, no waiting): each member's lock only if free, a day inserted only if still
+  // absent, updated only if its row did not move since it was read, every event only if new; anything else and the
+  // guard fails the statement, which then wrote nothing.
+  const free = optimistic ? sql`where pg_try_advisory_xact_lock(${organizationId}::integer, v.member_id)` : sql``
+  const guard = optimistic
+    ? sql`select 'guard' as t, (select 1 / (case when (select count(*) from ins) = ${inserts.length}::integer and (select count(*) from upd) = ${updates.length}::integer
+          and (select count(*) from ev) = ${events.length}::integer then 1 else 0 end))::integer as id, null::integer as member_id, null::text as date, null::text as client_id
+        union all `
+    : sql``
+  const log = optimistic?.log
+  const logged = log
+    ? sql`, log as (
+        insert into attendance_sync_logs (organization_id, mobile_device_id, device_id, sync_status, records_synced)
+        values (${organizationId}::integer, ${ctx.mobileDeviceId}::text, ${ctx.principal.deviceId}::integer, ${log.synced === log.total ? 'completed' : 'failed'}::text, ${log.synced}::integer)
+      ), dev as (
+        update devices set last_sync_at = now(), updated_at = now() where id = ${ctx.principal.deviceId}::integer and organization_id = ${organizationId}::integer
+      )`
+    : sql``
   const eventRows = events.map(({ p, kind, day, assurance }) => ({
     client_id: p.r.client_id,
     record_id: day.id,
@@ -105,6 +131,8 @@ async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p
           v.face_image_url, v.face_match_score, v.device_match_score, v.device_captured_at, v.recorded_by, v.device_id,
           v.location_id, v.latitude, v.longitude, v.accuracy_meters, v.remarks, v.flags, v.approval_status, v.assurance_level, now()
         from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) as v(member_id integer, date date, ${sql.raw(DAY_COLUMNS)})
+        ${free}
+        ${optimistic ? sql`on conflict (organization_id, organization_member_id, attendance_date) do nothing` : sql``}
         returning id, organization_member_id, attendance_date
       ), upd as (
         update attendance_records as a set
@@ -114,8 +142,9 @@ async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p
           device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
           accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
           assurance_level = v.assurance_level, updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id integer, ${sql.raw(DAY_COLUMNS)})
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id integer, ${optimistic ? sql`xmin text, member_id integer, ` : sql``}${sql.raw(DAY_COLUMNS)})
         where a.id = v.id and a.organization_id = ${organizationId}
+          ${optimistic ? sql`and a.xmin::text = v.xmin and pg_try_advisory_xact_lock(${organizationId}::integer, v.member_id)` : sql``}
         returning a.id
       ), ev as (
         insert into attendance_events (organization_id, client_id, attendance_record_id, organization_member_id, kind, payload_hash,
@@ -129,16 +158,17 @@ async function writeFolded(tx: Tx, ctx: SyncContext, days: DayRow[], events: { p
           date date, kind text, hash text, recorded_by integer, device_captured_at timestamptz, captured_at timestamptz, face_distance real,
           origin text, evidence jsonb, verification text, assurance jsonb, claims jsonb)
         left join ins on v.record_id is null and ins.organization_member_id = v.member_id and ins.attendance_date = v.date
+        ${free}
         on conflict do nothing
         returning client_id
-      ), note as (
+      )${logged}, note as (
         -- The dashboards hear of the batch's days (admin/attendance-live.ts): NOTIFY is delivered when this transaction
         -- commits, and never if it rolls back (the records are then written one by one, and published after).
         select pg_notify(${channel}::text, json_build_object('o', ${organizationId}::integer, 'ids', json_agg(x.id), 'c', 'changed')::text)
         from (select id from ins union all select id from upd) as x
         having count(*) > 0
       )
-      select 'day' as t, id, organization_member_id as member_id, attendance_date::text as date, null::text as client_id from ins
+      ${guard}select 'day' as t, id, organization_member_id as member_id, attendance_date::text as date, null::text as client_id from ins
       union all
       select 'event', null, null, null, client_id::text from ev
       union all
@@ -166,6 +196,75 @@ function unusedPhotos(days: Iterable<DayRow>, prepared: readonly Prepared[], app
     else if (p.photoKey && !finalPhotos.has(p.photoKey) && !(p.evidence?.frames.some((f) => f.key === p.photoKey) ?? false)) out.push(p.photoKey)
   }
   return out
+}
+
+/** What the optimistic write checks and carries (see writeOptimistic). */
+interface Optimistic {
+  /** The row version each day to update was read at. */
+  xmin: Map<DayRow, string>
+  /** The exchange's sync log, written in the same statement (the batch's answers are known before it runs). */
+  log: { synced: number; total: number } | null
+}
+
+interface FoldedCapture {
+  p: Prepared
+  kind: 'check_in' | 'check_out'
+  day: DayRow
+  status: AttendanceStatus
+  flags: string[]
+  approval: ApprovalStatus
+  assurance: Assurance
+}
+
+/** The captures folded into their days in the batch's order, as if each record had been sent alone. */
+function foldAll(fresh: readonly Prepared[], days: Map<string, DayRow>, deviceId: number | null): { folded: FoldedCapture[]; touched: Set<DayRow> } {
+  const folded: FoldedCapture[] = []
+  const touched = new Set<DayRow>()
+  for (const p of fresh) {
+    const day = days.get(dayKey(p.r.member_id, p.date))!
+    const f = fold(day.original === null && !touched.has(day) ? null : day.state, p, deviceId)
+    day.state = f.next
+    touched.add(day)
+    folded.push({ p, kind: f.kind, day, status: f.next.status, flags: f.next.flags, approval: f.next.approvalStatus, assurance: eventAssurance(p, f) })
+  }
+  return { folded, touched }
+}
+
+function applied(f: FoldedCapture): Written {
+  return { applied: { recordId: f.day.id!, status: f.status, flags: f.flags, approval: f.approval, verifying: f.p.verifying, published: true } }
+}
+
+/**
+ * Step 2, first try: the whole batch in ONE statement and no transaction of its own, against the days as the batch's
+ * reads saw them (attendance.lookups.ts). It never waits for another capture's write: a member such a write holds (its
+ * advisory lock taken), a day created or changed since the read (its row version moved), or an event received since
+ * fails the statement whole (the guard), and null is answered: the batch is then written under locks (writeBatch).
+ * The dashboards' notice and, when `log` is given, the exchange's sync log ride in the same statement.
+ */
+export async function writeOptimistic(ctx: SyncContext, prepared: readonly Prepared[], seen: ReadonlyMap<string, SeenDay>, log: Optimistic['log']): Promise<Map<Prepared, Written> | null> {
+  const days = new Map<string, DayRow>()
+  const xmin = new Map<DayRow, string>()
+  for (const p of prepared) {
+    const key = dayKey(p.r.member_id, p.date)
+    if (days.has(key)) continue
+    const row = seen.get(key)
+    const original = row ? dayStateOf(row.day) : null
+    const day: DayRow = { id: row?.day.id ?? null, memberId: p.r.member_id, date: p.date, original, state: original ?? NEW_DAY }
+    days.set(key, day)
+    if (row) xmin.set(day, row.xmin)
+  }
+  const { folded, touched } = foldAll(prepared, days, ctx.principal.deviceId)
+  let result: Awaited<ReturnType<typeof writeFolded>>
+  try {
+    result = await writeFolded(ctx.deps.database.db, ctx, [...touched], folded, { xmin, log })
+  } catch {
+    return null // a concurrent change (the guard), or anything else: the locked write finds out which
+  }
+  for (const day of touched) if (day.id === null) day.id = result.created.get(dayKey(day.memberId, day.date)) ?? null
+  const outcome = new Map<Prepared, Written>(folded.map((f) => [f.p, applied(f)]))
+  const unused = unusedPhotos(days.values(), prepared, () => true)
+  await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
+  return outcome
 }
 
 /** Step 2: the whole batch in one transaction. Throws BatchAbandoned (or a database error) to fall back to step 3. */
@@ -200,22 +299,13 @@ export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]
       const original = row ? dayStateOf(row) : null
       days.set(dayKey(k.memberId, k.date), { id: row?.id ?? null, memberId: k.memberId, date: k.date, original, state: original ?? NEW_DAY })
     }
-    // Fold in the batch's order, as if each record had been sent alone.
-    const folded: { p: Prepared; kind: 'check_in' | 'check_out'; day: DayRow; status: AttendanceStatus; flags: string[]; approval: ApprovalStatus; assurance: Assurance }[] = []
-    const touched = new Set<DayRow>()
-    for (const p of fresh) {
-      const day = days.get(dayKey(p.r.member_id, p.date))!
-      const f = fold(day.original === null && !touched.has(day) ? null : day.state, p, deviceId)
-      day.state = f.next
-      touched.add(day)
-      folded.push({ p, kind: f.kind, day, status: f.next.status, flags: f.next.flags, approval: f.next.approvalStatus, assurance: eventAssurance(p, f) })
-    }
+    const { folded, touched } = foldAll(fresh, days, deviceId)
     const { created, inserted } = await writeFolded(tx, ctx, [...touched], folded)
     for (const day of touched) if (day.id === null) day.id = created.get(dayKey(day.memberId, day.date)) ?? null
     if ([...touched].some((d) => d.id === null)) throw new BatchAbandoned('a new day record was not created')
     // An id taken by another member's capture in a concurrent batch (the locks did not cover it): start over, one by one.
     if (inserted.size !== folded.length) throw new BatchAbandoned('a client id was taken concurrently')
-    for (const f of folded) outcome.set(f.p, { applied: { recordId: f.day.id!, status: f.status, flags: f.flags, approval: f.approval, verifying: f.p.verifying, published: true } })
+    for (const f of folded) outcome.set(f.p, applied(f))
   })
   const unused = unusedPhotos(days.values(), prepared, (p) => 'applied' in (outcome.get(p) ?? {}))
   await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
