@@ -126,15 +126,28 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
     expect((await verify(a.petugas, otherBody)).body.data).toMatchObject({ verified: false, member_id: null, member_name: null })
   })
 
-  it('refuses a signed-out session, a petugas whose role is taken away and a revoked tablet at the next verify', async () => {
+  it('refuses a signed-out session (on every instance), a petugas whose role is taken away and a revoked tablet at the next verify', async () => {
     await enrol(a.memberId, template)
-    // Signed out: the cookie the tablet held is refused at once (kept here as a thief would keep it).
-    const signedOut = await petugasOnTablet()
-    expect((await verify(signedOut)).status).toBe(200)
-    const stolen = t.agent()
-    for (const [k, v] of signedOut.cookies) stolen.cookies.set(k, v)
-    expect((await signedOut.post('/api/mobile/logout')).status).toBe(200)
-    expect((await verify(stolen)).status).toBe(401)
+    // Signed out: the cookie the tablet held is refused at once (kept here as a thief would keep it), here and on
+    // another instance on the same database (PostgreSQL; PGlite is one process).
+    const { backend, lastDatabaseUrl } = await import('../../../tools/test-support/harness')
+    const two = backend === 'postgres' && lastDatabaseUrl ? await createTestApp({}, { databaseUrl: lastDatabaseUrl, secret: t.deps.secret }) : t
+    try {
+      const signedOut = await petugasOnTablet()
+      expect((await verify(signedOut)).status).toBe(200)
+      const stolen = t.agent()
+      const stolenOnTwo = two.agent()
+      for (const [k, v] of signedOut.cookies) {
+        stolen.cookies.set(k, v)
+        stolenOnTwo.cookies.set(k, v)
+      }
+      expect((await verify(stolenOnTwo)).status).toBe(200)
+      expect((await signedOut.post('/api/mobile/logout')).status).toBe(200)
+      expect((await verify(stolen)).status).toBe(401)
+      expect((await verify(stolenOnTwo)).status).toBe(401)
+    } finally {
+      if (two !== t) await two.close()
+    }
 
     // The petugas's role taken away: every session with it ends.
     const demoted = await petugasOnTablet()
@@ -149,5 +162,5 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
     expect((await a.admin.delete(`/api/organizations/${a.id}/devices/${a.deviceId}`)).status).toBe(200)
     expect((await verify(onRevoked)).status).toBe(401)
     expect((await a.tablet.get('/api/devices/me')).status).toBe(401)
-  })
+  }, 120_000)
 })
