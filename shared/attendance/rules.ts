@@ -1,5 +1,6 @@
 // Attendance rules, one source of truth for the PWA (offline confirmation screens) and the server (stored status).
 // Plain TypeScript: no DOM, no Node. Times of day are "HH:MM" or "HH:MM:SS" wall-clock times in the organization's zone.
+import { addDays } from '../calendar'
 
 export interface WorkSchedule {
   /** ISO weekdays that are working days: 1 = Monday ... 7 = Sunday. */
@@ -171,6 +172,21 @@ export function checkGeofence(position: GeoPoint & { accuracyMeters?: number | n
   const d = distanceMeters(position, fence)
   const slack = Math.min(Math.max(position.accuracyMeters ?? 0, 0), fence.radiusMeters)
   return { inside: d <= fence.radiusMeters + slack, distanceMeters: Math.round(d) }
+}
+
+/**
+ * The first day a member is expected: the start date an admin set, else the day they were added, or the next day when
+ * they were added after that day's work had started (someone imported at 22:05 is not absent that evening). The
+ * report grid's SQL (server/features/reports/reports.grid.ts) applies the same rule set-wise.
+ */
+export function memberFirstDay(input: { startDate: string | null; added: LocalMoment; schedule: Pick<WorkSchedule, 'startTime'> }): string {
+  if (input.startDate) return input.startDate
+  return input.added.minutes < minutesOf(input.schedule.startTime) ? input.added.date : addDays(input.added.date, 1)
+}
+
+/** Whether `date` lies in a member's days: from their first day to their last (null: open). */
+export function expectedOn(date: string, firstDay: string, lastDay: string | null): boolean {
+  return date >= firstDay && (lastDay === null || date <= lastDay)
 }
 
 export type DayStatus = 'present' | 'late' | 'absent' | 'excused' | 'not_yet' | 'day_off' | 'holiday'

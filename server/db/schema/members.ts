@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
+import { boolean, check, date, index, integer, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import { createdAt, id, organizationId, updatedAt } from './common'
 import { users } from './users'
@@ -85,6 +85,12 @@ export const organizationMembers = pgTable(
      * joined with an account of their own (an accepted invitation): then only they change those.
      */
     managesAccount: boolean('manages_account').notNull().default(true),
+    /**
+     * The first day the member is expected (null: the day they were added, or the next day when they were added after
+     * that day's start of work) and the last (null: open). Nobody is absent outside them.
+     */
+    startDate: date('start_date'),
+    endDate: date('end_date'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -93,6 +99,7 @@ export const organizationMembers = pgTable(
     uniqueIndex('organization_members_org_number_unique').on(t.organizationId, t.memberNumber),
     index('organization_members_user_idx').on(t.userId),
     index('organization_members_department_idx').on(t.organizationId, t.departmentId),
+    check('organization_members_dates', sql`${t.endDate} is null or ${t.startDate} is null or ${t.endDate} >= ${t.startDate}`),
   ],
 )
 

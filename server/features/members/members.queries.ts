@@ -25,6 +25,9 @@ export interface MemberView {
   last_attendance: string | null
   pin_set: boolean
   created_at: string
+  /** The first and last day they are expected, as an admin set them (null: from the day they were added / open). */
+  start_date: string | null
+  end_date: string | null
 }
 
 function escapeLike(s: string): string {
@@ -163,6 +166,8 @@ export async function describeMembers(tx: Tx, organizationId: number, ids: numbe
         last_attendance: lastLocal ? localToIso(lastLocal, r.timezone) : null,
         pin_set: r.m.pinHash !== null,
         created_at: r.m.createdAt.toISOString(),
+        start_date: r.m.startDate,
+        end_date: r.m.endDate,
       },
     ]
   })

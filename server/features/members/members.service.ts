@@ -9,6 +9,7 @@ import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
 import { invalidateFaces } from '../faces/faces.gallery'
 import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
+import { memberDatesProblem } from '../../../shared/members/member'
 import { allMembers, getMember, listMembers, type MemberFilters } from './members.queries'
 import {
   accountToInvite,
@@ -138,6 +139,8 @@ export async function createMember(tx: Tx, organizationId: number, input: z.infe
       departmentId: input.department_id ?? null,
       positionId: input.position_id ?? null,
       memberNumber: input.member_number,
+      startDate: input.start_date ?? null,
+      endDate: input.end_date ?? null,
     })
     .returning({ id: organizationMembers.id })
   await grantRole(tx, organizationId, member!.id, await systemRoleId(tx, input.role))
@@ -177,10 +180,13 @@ export async function addMemberOrInvite(
 
 export async function updateMember(tx: Tx, organizationId: number, memberId: number, input: z.infer<typeof memberPatch>) {
   const [row] = await tx
-    .select({ userId: organizationMembers.userId, managesAccount: organizationMembers.managesAccount })
+    .select({ userId: organizationMembers.userId, managesAccount: organizationMembers.managesAccount, startDate: organizationMembers.startDate, endDate: organizationMembers.endDate })
     .from(organizationMembers)
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))
   if (!row) throw new NotFoundError('Member')
+  // One of the two days may change alone: the pair it makes must still run forwards.
+  const datesProblem = memberDatesProblem(input.start_date === undefined ? row.startDate : input.start_date, input.end_date === undefined ? row.endDate : input.end_date)
+  if (datesProblem) throw new ValidationError(datesProblem, [{ path: 'end_date', message: datesProblem }])
   await assertRefs(tx, organizationId, input)
   await assertNumberFree(tx, organizationId, input.member_number, memberId)
   assertNotPromised(await numberPromised(tx, organizationId, input.member_number, row.userId))
@@ -195,6 +201,8 @@ export async function updateMember(tx: Tx, organizationId: number, memberId: num
       positionId: input.position_id,
       memberNumber: input.member_number,
       status: input.status,
+      startDate: input.start_date,
+      endDate: input.end_date,
       updatedAt: new Date(),
     })
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId)))

@@ -60,8 +60,9 @@ const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + 
  * - a day with a record takes the record's status (records an admin rejected do not count);
  *   without one: a day off when it is not a working day, "not yet" when it is in the future (or today before the end
  *   of work), else absent;
- * - a member is counted from their join date (the day they were added, in the organization's zone); a record before
- *   it still counts;
+ * - a member is counted from their first day to their last (`memberFirstDay`: the start date an admin set, else the
+ *   day they were added, or the next day when added after that day's work started; the end date, else open); a
+ *   member who left (inactive with an end date) still counts up to it; a record outside the days still counts;
  * - late minutes = check-in - start of work (late records only); worked minutes = check-out - check-in when both exist.
  */
 export function dayGrid(p: GridParams): SQL {
@@ -83,14 +84,18 @@ export function dayGrid(p: GridParams): SQL {
         coalesce(ws.work_days, '{1,2,3,4,5}'::smallint[]) as work_days,
         ${minutesOfTime(sql`coalesce(ws.start_time, o.work_start_time)`)} as start_minutes,
         ${minutesOfTime(sql`coalesce(ws.end_time, o.work_end_time)`)} as end_minutes,
-        (om.created_at at time zone o.timezone)::date as join_date
+        coalesce(om.start_date, case
+          when ${minutesOfTime(sql`(om.created_at at time zone o.timezone)::time`)} < ${minutesOfTime(sql`coalesce(ws.start_time, o.work_start_time)`)}
+          then (om.created_at at time zone o.timezone)::date
+          else (om.created_at at time zone o.timezone)::date + 1 end) as join_date,
+        om.end_date as leave_date
       from organization_members om
       join organizations o on o.id = om.organization_id
       join users u on u.id = om.user_id
       left join departments d on d.id = om.department_id and d.organization_id = om.organization_id
       left join work_schedules ws on ws.id = d.work_schedule_id and ws.organization_id = om.organization_id
       where om.organization_id = ${p.organizationId}
-        and om.status = 'active'
+        and (om.status = 'active' or om.end_date is not null)
         and exists (select 1 from member_roles mr join role_permissions rp on rp.role_id = mr.role_id
                     where mr.organization_member_id = om.id and rp.permission = 'attendance:record:submit')
         ${sql.join(filters, sql` `)}
@@ -131,7 +136,7 @@ export function dayGrid(p: GridParams): SQL {
       left join attendance_records r
         on r.organization_id = ${p.organizationId} and r.organization_member_id = g.member_id and r.attendance_date = g.day
         and r.attendance_date between ${p.start}::date and ${p.end}::date and r.approval_status <> 'rejected'
-      where g.day >= g.join_date or r.id is not null
+      where (g.day >= g.join_date and (g.leave_date is null or g.day <= g.leave_date)) or r.id is not null
     )`
 }
 

@@ -1,9 +1,9 @@
 import { holidayCalendar } from '../../holidays/holidays.service'
 import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
-import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
-import { dayStatus, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { dayStatus, expectedOn, memberFirstDay, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
 import { addDays, isoWeekday } from '../../../../shared/calendar'
 import { organizationRules } from '../attendance.schedule'
 
@@ -18,6 +18,8 @@ import { organizationRules } from '../attendance.schedule'
 interface Person {
   id: number
   departmentId: number | null
+  /** Their last expected day, or null. */
+  until: string | null
   department: string | null
   /** The member's first day (local date of joining): earlier days never count as absent. */
   since: string
@@ -56,7 +58,9 @@ async function people(db: Tx, organizationId: number, timezone: string, fallback
       id: organizationMembers.id,
       departmentId: organizationMembers.departmentId,
       department: departments.name,
-      since: sql<string>`(${organizationMembers.createdAt} at time zone ${timezone})::date::text`,
+      startDate: organizationMembers.startDate,
+      endDate: organizationMembers.endDate,
+      createdAt: organizationMembers.createdAt,
       workDays: workSchedules.workDays,
       startTime: workSchedules.startTime,
       endTime: workSchedules.endTime,
@@ -65,14 +69,18 @@ async function people(db: Tx, organizationId: number, timezone: string, fallback
     .from(organizationMembers)
     .leftJoin(departments, eq(departments.id, organizationMembers.departmentId))
     .leftJoin(workSchedules, eq(workSchedules.id, departments.workScheduleId))
-    .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.status, 'active'), submitsOwn))
-  return rows.map((r) => ({
-    id: r.id,
-    departmentId: r.departmentId,
-    department: r.department,
-    since: r.since,
-    schedule: r.workDays && r.startTime && r.endTime ? { workDays: r.workDays, startTime: r.startTime, endTime: r.endTime, lateToleranceMinutes: r.tolerance ?? 0 } : fallback,
-  }))
+    .where(and(eq(organizationMembers.organizationId, organizationId), or(eq(organizationMembers.status, 'active'), isNotNull(organizationMembers.endDate)), submitsOwn))
+  return rows.map((r) => {
+    const schedule = r.workDays && r.startTime && r.endTime ? { workDays: r.workDays, startTime: r.startTime, endTime: r.endTime, lateToleranceMinutes: r.tolerance ?? 0 } : fallback
+    return {
+      id: r.id,
+      departmentId: r.departmentId,
+      department: r.department,
+      since: memberFirstDay({ startDate: r.startDate, added: toLocal(r.createdAt, timezone), schedule }),
+      until: r.endDate,
+      schedule,
+    }
+  })
 }
 
 /** Approved leave covering [from, to], per member. */
@@ -115,7 +123,7 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
   for (const person of everyone) {
     const record = byMember.get(person.id) ?? null
-    if (!record && person.since > local.date) continue
+    if (!record && !expectedOn(local.date, person.since, person.until)) continue
     const holiday = calendar.on(local.date, person.departmentId) !== null
     const day: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), holiday, today: local.date, nowMinutes: local.minutes })
     // A check-in not approved yet is neither attendance nor an absence: it waits for the server's check or a person.
@@ -195,7 +203,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
         gte(attendanceRecords.attendanceDate, from),
         lte(attendanceRecords.attendanceDate, local.date),
         ne(attendanceRecords.approvalStatus, 'rejected'),
-        eq(organizationMembers.status, 'active'),
+        or(eq(organizationMembers.status, 'active'), isNotNull(organizationMembers.endDate)),
         submitsOwn,
       ),
     )
@@ -222,7 +230,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
     const weekday = isoWeekday(date)
     const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, waiting: 0, rate: null, holiday: wholeOrganization(calendar, date)?.name ?? null }
     // Per department: who was due (a working day of their schedule, not a day off for them), and what records say.
-    const isDue = (p: Person) => p.since <= date && p.schedule.workDays.includes(weekday) && calendar.on(date, p.departmentId) === null
+    const isDue = (p: Person) => expectedOn(date, p.since, p.until) && p.schedule.workDays.includes(weekday) && calendar.on(date, p.departmentId) === null
     const due = new Map<number | null, number>()
     for (const p of everyone) {
       if (isDue(p)) due.set(p.departmentId, (due.get(p.departmentId) ?? 0) + 1)

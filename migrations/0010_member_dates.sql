@@ -1,0 +1,3 @@
+ALTER TABLE "organization_members" ADD COLUMN "start_date" date;--> statement-breakpoint
+ALTER TABLE "organization_members" ADD COLUMN "end_date" date;--> statement-breakpoint
+ALTER TABLE "organization_members" ADD CONSTRAINT "organization_members_dates" CHECK ("organization_members"."end_date" is null or "organization_members"."start_date" is null or "organization_members"."end_date" >= "organization_members"."start_date");
