@@ -3,7 +3,7 @@ import type { Page } from '@playwright/test'
 import * as XLSX from 'xlsx'
 import { adminApi, type AdminApi, apiData } from './support/api'
 import { SHOTS } from './support/browser'
-import { expect, test } from './support/fixtures'
+import { expect, signInDashboard, test } from './support/fixtures'
 
 // Days off on the dashboard (issue 17 item 1): the national days of a year (one made a working day here), the
 // organization's own days (a semester break for one department), the export read back with real dates, an import
@@ -21,6 +21,7 @@ const ANNIVERSARY = `Milad yayasan ${STAMP}`
 const PENTAS = `Pentas seni ${STAMP}`
 // A national day no other spec looks at; put back as a day off when this spec ends.
 const NATIONAL = { date: '2026-12-24', name: 'Cuti Bersama Kelahiran Yesus Kristus' }
+const SUPPORT = { name: 'Pak Budi Santoso', email: `budi.${STAMP.toLowerCase()}@harapan.sch.id`, password: 'budi-rahasia-1' }
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 let admin: AdminApi
@@ -199,4 +200,18 @@ test('the admin makes a national day a working day, adds a semester break for on
   await editor.getByTestId('holiday-editor-cancel').click()
   await expect(editor).toBeHidden()
   await page.setViewportSize(DESKTOP)
+})
+
+test('staff who may see members read the days off but change nothing', async ({ page, shot }) => {
+  await apiData(await admin.api.post(`/api/organizations/${admin.organizationId}/staff`, { data: { ...SUPPORT, role_key: 'support' } }))
+  await signInDashboard(page, { user: SUPPORT })
+  await page.getByTestId('nav-holidays').click()
+  await expect(page.getByTestId('holidays-national')).toBeVisible()
+  await expect(page.getByText('Only people who manage settings can change them.')).toBeVisible()
+  await expect(page.getByRole('switch')).toHaveCount(0)
+  await expect(page.getByTestId('holiday-add')).toHaveCount(0)
+  await expect(page.getByTestId('holiday-edit')).toHaveCount(0)
+  await expect(page.getByTestId('holidays-import')).toHaveCount(0)
+  await expect(page.getByTestId('holidays-export-xlsx')).toBeEnabled()
+  await shotBoth(page, shot, 'holidays-read-only')
 })
