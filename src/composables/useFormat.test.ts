@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { i18n } from '~/modules/i18n'
-import { formatCalendarDate, formatClock, formatDateTime, formatFigure, formatMonth, formatPercent, formatTime } from './useFormat'
+import { formatCalendarDate, formatClock, formatDateRange, formatDateTime, formatFigure, formatMonth, formatPercent, formatTime } from './useFormat'
 
 afterEach(() => {
   i18n.global.locale.value = 'en'
@@ -39,5 +39,16 @@ describe('one way of showing dates, times and numbers per language', () => {
     expect(formatMonth('2026-10')).toBe('Oktober 2026')
     expect(formatClock('2026-11-16T00:50:00Z', 'Asia/Jakarta')).toBe('07.50')
     expect(formatFigure(1234.567)).toBe('1.234,57')
+  })
+
+  it('says a span of days with its year once, and one day as that day', () => {
+    expect(formatDateRange('2026-06-22', '2026-07-10')).toBe('22 Jun – 10 Jul 2026')
+    expect(formatDateRange('2026-06-22', '2026-06-26')).toBe('22–26 Jun 2026')
+    expect(formatDateRange('2026-12-29', '2027-01-02')).toBe('29 Dec 2026 – 2 Jan 2027')
+    expect(formatDateRange('2026-06-22', '2026-06-22')).toBe('Mon, 22 Jun 2026')
+    i18n.global.locale.value = 'id'
+    expect(formatDateRange('2026-08-10', '2026-09-04')).toBe('10 Agu – 4 Sep 2026')
+    expect(formatDateRange('2026-06-22', '2026-06-22')).toBe('Sen, 22 Jun 2026')
+    expect(formatDateRange('2026-06-22', 'besok')).toBe('22 Jun 2026 – besok')
   })
 })

@@ -19,6 +19,21 @@ export function formatCalendarDate(date: string | null | undefined, options: Int
   return new Intl.DateTimeFormat(localeTag(locale), { ...options, timeZone: 'UTC' }).format(utcNoon(date))
 }
 
+const SHORT: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' }
+
+/**
+ * A span of calendar days, its year said once: "22 Jun – 10 Jul 2026", "22–26 Jun 2026", "29 Dec 2026 – 2 Jan 2027";
+ * one day as the day ("Mon, 22 Jun 2026"). Each end is formatCalendarDate's.
+ */
+export function formatDateRange(start: string, end: string, locale?: string): string {
+  if (!isCalendarDate(start) || !isCalendarDate(end)) return `${formatCalendarDate(start, SHORT, locale)} – ${formatCalendarDate(end, SHORT, locale)}`
+  if (start === end) return formatCalendarDate(start, DAY, locale)
+  const last = formatCalendarDate(end, SHORT, locale)
+  if (start.slice(0, 4) !== end.slice(0, 4)) return `${formatCalendarDate(start, SHORT, locale)} – ${last}`
+  if (start.slice(0, 7) === end.slice(0, 7)) return `${formatCalendarDate(start, { day: 'numeric' }, locale)}–${last}`
+  return `${formatCalendarDate(start, { day: 'numeric', month: 'short' }, locale)} – ${last}`
+}
+
 /** "2026-10" -> "October 2026" / "Oktober 2026". */
 export function formatMonth(month: string, locale?: string): string {
   return isCalendarDate(`${month}-01`) ? formatCalendarDate(`${month}-01`, { month: 'long', year: 'numeric' }, locale) : month

@@ -149,6 +149,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'settings:manage', title: 'dashSettings.audit.title' },
       },
       {
+        path: 'holidays',
+        name: 'admin-holidays',
+        component: view(admin, 'HolidaysAdmin'),
+        meta: { permission: 'member:view', title: 'dashSettings.holidays.title' },
+      },
+      {
         path: 'settings',
         name: 'admin-settings',
         component: view(admin, 'OrganizationSettings'),

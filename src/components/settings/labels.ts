@@ -80,6 +80,7 @@ export const AUDIT_GROUPS = [
   'department.',
   'position.',
   'schedule.',
+  'holiday.',
   'retention.',
   'setup.',
 ] as const
