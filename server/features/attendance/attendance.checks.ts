@@ -205,6 +205,8 @@ export interface Prepared {
   date: string
   time: string
   schedule: WorkSchedule
+  /** The member has a day off on `date` (a national holiday the organization keeps, or its own): never late there. */
+  holiday: boolean
 }
 
 /** Every storage key a prepared record wrote (deleted again when the record is not written). */
@@ -282,6 +284,7 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     date: local.date,
     time: local.time,
     schedule: look.members.get(r.member_id)?.schedule ?? ctx.rules.defaultSchedule,
+    holiday: look.holidays.on(local.date, look.members.get(r.member_id)?.departmentId ?? null) !== null,
   }
 }
 

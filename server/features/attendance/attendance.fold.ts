@@ -101,7 +101,8 @@ export function fold(existing: DayState | null, p: Prepared, deviceId: number | 
       earlier = true
       recordFlags.add('earlier_capture')
     } else if (!existing?.checkInTime) {
-      const status = checkInStatus(p.schedule, p.time)
+      // On a day off someone who comes anyway is present, never late (and never "left early" below).
+      const status = p.holiday ? { status: 'present' as const, lateMinutes: 0 } : checkInStatus(p.schedule, p.time)
       recordFlags.delete('late')
       recordFlags.delete('missing_check_in')
       if (status.status === 'late') recordFlags.add('late')
@@ -125,7 +126,7 @@ export function fold(existing: DayState | null, p: Prepared, deviceId: number | 
     }
   } else if (!existing?.checkOutTime || p.time > existing.checkOutTime) {
     recordFlags.delete('left_early')
-    if (checkOutStatus(p.schedule, p.time).leftEarly) recordFlags.add('left_early')
+    if (!p.holiday && checkOutStatus(p.schedule, p.time).leftEarly) recordFlags.add('left_early')
     values = { checkOutTime: p.time }
     if (!existing) {
       recordFlags.add('missing_check_in')

@@ -11,6 +11,8 @@ import { toLocal } from '../../../shared/attendance/rules'
 import { skewCorrection } from './attendance.checks'
 import { DAY_SELECT, dayKey, intArray, lockedDay, rowsOf, textArray, uuidArray, type LockedDay } from './attendance.days'
 import { rulesFrom, rulesJson, type OrganizationRules } from './attendance.schedule'
+import { addDays } from '../../../shared/calendar'
+import { daysOff, HolidayCalendar, type OwnHoliday } from '../../../shared/holidays/holidays'
 
 export interface KnownEvent {
   hash: string
@@ -30,7 +32,9 @@ export interface BatchLookups {
    */
   days: Map<string, SeenDay> | null
   dayKeys: Set<string>
-  members: Map<number, { status: string; schedule: WorkSchedule | null }>
+  members: Map<number, { status: string; schedule: WorkSchedule | null; departmentId: number | null }>
+  /** The organization's days off around the batch's dates (a check-in on one is never late). */
+  holidays: HolidayCalendar
   /** Members the tablet may name as `recorded_by`: active petugas of the organization. */
   recorders: Set<number>
   /** The latest capture time of each of the batch's members among their captures not rejected by a person. */
@@ -40,6 +44,7 @@ export interface BatchLookups {
 interface Member {
   id: number
   status: string
+  department_id: number | null
   work_days: number[] | null
   start_time: string | null
   end_time: string | null
@@ -98,7 +103,17 @@ export async function loadLookups(
     }
   }
 
-  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown }>(
+  // The days off the batch may touch: every capture's local date lies within a day of its UTC date, whatever the zone.
+  // (Dates at the ends of what PostgreSQL takes, which the checks refuse anyway, have no days off and are left out.)
+  const utcDates = records
+    .map((r) => new Date(r.captured_at))
+    .filter((d) => !Number.isNaN(d.getTime()))
+    .map((d) => d.toISOString().slice(0, 10))
+    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d > '1900-01-01' && d < '9999-12-31')
+    .sort()
+  const span = { start: addDays(utcDates[0] ?? '2000-01-02', -1), end: addDays(utcDates.at(-1) ?? '2000-01-02', 1) }
+
+  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown; holidays: unknown; opt_outs: unknown }>(
     await db.execute(sql`
       with ids as (select unnest(${uuidArray(clientIds)}::uuid[]) as client_id),
         m as (select unnest(${intArray(memberIds)}::int[]) as id),
@@ -107,7 +122,11 @@ export async function loadLookups(
         (select coalesce(json_agg(json_build_object('c', e.client_id, 'h', e.payload_hash, 'r', e.attendance_record_id)), '[]'::json)
           from attendance_events e join ids on e.client_id = ids.client_id
           where e.organization_id = ${organizationId}) as known,
-        (select coalesce(json_agg(json_build_object('id', om.id, 'status', om.status, 'work_days', ws.work_days, 'start_time', ws.start_time,
+        (select coalesce(json_agg(json_build_object('id', h.id, 'name', h.name, 'start_date', h.start_date, 'end_date', h.end_date, 'department_ids', h.department_ids)), '[]'::json)
+          from holidays h where h.organization_id = ${organizationId} and h.end_date >= ${span.start}::date and h.start_date <= ${span.end}::date) as holidays,
+        (select coalesce(json_agg(o.date), '[]'::json) from national_holiday_opt_outs o
+          where o.organization_id = ${organizationId} and o.date between ${span.start}::date and ${span.end}::date) as opt_outs,
+        (select coalesce(json_agg(json_build_object('id', om.id, 'status', om.status, 'department_id', om.department_id, 'work_days', ws.work_days, 'start_time', ws.start_time,
             'end_time', ws.end_time, 'tolerance', ws.late_tolerance_minutes)), '[]'::json)
           from organization_members om
           left join departments d on d.id = om.department_id
@@ -145,15 +164,16 @@ export async function loadLookups(
     }
   }
 
-  const members = new Map<number, { status: string; schedule: WorkSchedule | null }>()
+  const members = new Map<number, { status: string; schedule: WorkSchedule | null; departmentId: number | null }>()
   for (const m of json<Member[]>(row?.members ?? [])) {
     const schedule =
       m.work_days !== null && m.start_time !== null && m.end_time !== null && m.tolerance !== null
         ? { workDays: m.work_days, startTime: m.start_time, endTime: m.end_time, lateToleranceMinutes: m.tolerance }
         : null
-    members.set(Number(m.id), { status: m.status, schedule })
+    members.set(Number(m.id), { status: m.status, schedule, departmentId: m.department_id === null ? null : Number(m.department_id) })
   }
+  const holidays = new HolidayCalendar(daysOff({ ...span, optedOut: json<string[]>(row?.opt_outs ?? []), own: json<OwnHoliday[]>(row?.holidays ?? []) }))
   const lastCaptured = new Map<number, Date>()
   for (const l of json<{ id: number; last: string | null }[]>(row?.last ?? [])) if (l.last !== null) lastCaptured.set(Number(l.id), new Date(l.last))
-  return { known, look: { members, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()) }, rules }
+  return { known, look: { members, holidays, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()) }, rules }
 }

@@ -105,4 +105,30 @@ describe('days off in the rules: reports, today at a glance, the trend, leave', 
     expect(approved.body.data.skipped).toEqual([{ date: wednesday, reason: 'holiday' }])
     expect(tono).toBeGreaterThan(0)
   })
+
+  it('someone who comes on a day off is present, never late nor gone early', async () => {
+    const today = toLocal(new Date(), 'Asia/Jakarta').date
+    let off = addDays(today, -1)
+    let normal = addDays(today, -2)
+    while (nationalHolidaysBetween(normal, normal).length > 0 || nationalHolidaysBetween(off, off).length > 0) {
+      off = addDays(off, -2)
+      normal = addDays(normal, -2)
+    }
+    expect((await a.admin.post(`/api/organizations/${a.id}/holidays`, { name: 'Libur sekolah', start_date: off, end_date: off })).status).toBe(201)
+    const sync = (records: { kind: 'check_in' | 'check_out'; at: string }[]) =>
+      a.member.post('/api/attendance/sync', { device_id: 'phone-holiday', sent_at: new Date().toISOString(), records: records.map((r) => ({ client_id: crypto.randomUUID(), member_id: a.memberId, kind: r.kind, captured_at: r.at })) })
+    const res = await sync([
+      { kind: 'check_in', at: `${normal}T09:30:00+07:00` },
+      { kind: 'check_in', at: `${off}T09:30:00+07:00` },
+      { kind: 'check_out', at: `${off}T11:00:00+07:00` },
+    ])
+    expect(res.status).toBe(200)
+    const rows = await t.db.select().from(attendanceRecords).where(eq(attendanceRecords.organizationMemberId, a.memberId))
+    const on = (date: string) => rows.find((r) => r.attendanceDate === date)!
+    expect(on(normal)).toMatchObject({ status: 'late' })
+    expect(on(normal).flags).toContain('late')
+    expect(on(off)).toMatchObject({ status: 'present', checkInTime: '09:30:00', checkOutTime: '11:00:00' })
+    expect(on(off).flags).not.toContain('late')
+    expect(on(off).flags).not.toContain('left_early')
+  })
 })
