@@ -102,11 +102,11 @@ test('a monthly recap on screen and in the downloaded .xlsx have the same number
   const screen: (string | number)[][] = []
   for (const row of await page.getByTestId('report-member-row').all()) {
     const name = (await row.locator('.table__primary').textContent())!.trim()
-    const cols = ['working_days', 'present', 'late', 'absent', 'excused', 'late_minutes', 'hours_worked']
+    const cols = ['working_days', 'present', 'late', 'absent', 'excused', 'holidays', 'late_minutes', 'hours_worked']
     screen.push([name, ...(await Promise.all(cols.map(async (c) => num(await row.locator(`[data-col="${c}"]`).textContent()))))])
   }
   const totals = page.getByTestId('report-total-row')
-  const screenTotals = await Promise.all(['working_days', 'present', 'late', 'absent', 'excused', 'late_minutes', 'hours_worked'].map(async (c) => num(await totals.locator(`[data-col="${c}"]`).textContent())))
+  const screenTotals = await Promise.all(['working_days', 'present', 'late', 'absent', 'excused', 'holidays', 'late_minutes', 'hours_worked'].map(async (c) => num(await totals.locator(`[data-col="${c}"]`).textContent())))
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export-xlsx').click()])
   expect(download.suggestedFilename()).toBe(`attendance-monthly-${MONTH}.xlsx`)
@@ -114,8 +114,8 @@ test('a monthly recap on screen and in the downloaded .xlsx have the same number
   const book = XLSX.read(fs.readFileSync(file), { type: 'buffer' })
   expect(book.SheetNames).toEqual(['Per member', 'Per department', 'Late arrivals', 'About'])
   const rows = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets['Per member']!, { header: 1, raw: true, defval: null })
-  expect(rows[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Late minutes', 'Hours worked'])
-  // Name, then the seven figures (the file also carries the member number and department).
+  expect(rows[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Holidays', 'Late minutes', 'Hours worked'])
+  // Name, then the eight figures (the file also carries the member number and department).
   expect(rows.slice(1).map((r) => [r[0], ...r.slice(3)])).toEqual(screen)
   const depts = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets['Per department']!, { header: 1, raw: true, defval: null })
   expect(depts.at(-1)).toEqual(['Total', 2, ...screenTotals])

@@ -10,6 +10,7 @@ import { type APIRequestContext, expect, request } from '@playwright/test'
 import postgres from 'postgres'
 import sharp from 'sharp'
 import { assuranceFor, type AssuranceChange } from '../../server/features/attendance/admin/assurance.fixtures'
+import { addDays } from '../../shared/calendar'
 import { type AdminApi, adminApi, apiData } from './api'
 import { BASE_URL } from './browser'
 
@@ -57,7 +58,9 @@ export class AttendanceDay {
   async member(name: string, departmentId?: number): Promise<PhoneMember> {
     const { api, organizationId } = this.admin
     const number = `DA-${this.run}-${name.split(' ')[0]}`
-    const created = await apiData<{ id: number }>(await api.post(`/api/organizations/${organizationId}/members`, { data: { name, member_number: number, department_id: departmentId, role: 'member' } }))
+    // Members of the spec joined two months ago (their first day), so today and the 30-day trend expect them whatever
+    // the time of day the suite runs (someone added after work started is expected only from the next day).
+    const created = await apiData<{ id: number }>(await api.post(`/api/organizations/${organizationId}/members`, { data: { name, member_number: number, department_id: departmentId, role: 'member', start_date: addDays(this.today, -60) } }))
     const invitation = await apiData<{ code: string }>(await api.post(`/api/organizations/${organizationId}/members/${created.id}/invitations`, { data: {} }))
     const phone = await request.newContext({ baseURL: BASE_URL })
     this.sessions.push(phone)
