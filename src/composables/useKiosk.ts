@@ -2,9 +2,9 @@
 // places, face threshold) and the organization's face gallery — both kept in the device's database so the kiosk
 // works offline, refreshed whenever the server can be reached — and the one way a record is made.
 import { toLocal } from '@shared/attendance/rules'
-import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions } from '@shared/face/match'
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions, prepareGallery } from '@shared/face/match'
 import { liveQuery } from 'dexie'
-import { computed, onBeforeUnmount, ref, shallowRef, type Ref } from 'vue'
+import { computed, onBeforeUnmount, ref, shallowRef, type Ref, watch } from 'vue'
 import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge } from '~/api/attendance'
 import { isApiError } from '~/api/client'
 import type { CaptureChallenge, StoredEvidence } from '~/face/evidence-store'
@@ -88,6 +88,10 @@ async function warmFaceModels(): Promise<void> {
 /** The members kiosk mode recognises: all, or the station's department when the organization narrows it. */
 const recognisable = computed(() => recognisedRows(rows.value, context.value?.face.kiosk_gallery, station.value?.department_id))
 const gallery = computed<FaceGallery>(() => galleryOfRows(recognisable.value))
+// A large gallery's exact index (shared/face/match-index.ts: a few seconds of work at 100k members) is built while the
+// tablet is idle after the gallery changes, not on the first face in front of the camera.
+const whenIdle = (fn: () => void) => ('requestIdleCallback' in globalThis ? requestIdleCallback(() => fn(), { timeout: 5_000 }) : setTimeout(fn, 500))
+watch(gallery, (g) => whenIdle(() => prepareGallery(g)))
 
 /** One challenge kept ready for the next person in front of the tablet (src/kiosk/challenge.ts). */
 let keeper: ChallengeKeeper | null = null
