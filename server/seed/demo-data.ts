@@ -59,9 +59,11 @@ export interface DemoAttendanceOptions {
   toleranceMinutes: number
   seed: number
   now?: Date
+  /** Days off (national holidays, the organization's own): nobody has a record there. */
+  daysOff?: ReadonlySet<string>
 }
 
-/** Working-day (Mon-Fri) records for the past `days` days, today's check-outs left open. */
+/** Working-day (Mon-Fri, not a day off) records for the past `days` days, today's check-outs left open. */
 export function buildDemoAttendance(o: DemoAttendanceOptions) {
   const rand = mulberry32(o.seed)
   const start = minutes(o.start)
@@ -69,7 +71,7 @@ export function buildDemoAttendance(o: DemoAttendanceOptions) {
   const rows = []
   for (let ago = o.days - 1; ago >= 0; ago--) {
     const { date, weekday } = localDay(o.timezone, ago, o.now)
-    if (weekday > 5) continue
+    if (weekday > 5 || o.daysOff?.has(date)) continue
     for (const memberId of o.memberIds) {
       const r = rand()
       if (r < 0.05) continue // absent: no record

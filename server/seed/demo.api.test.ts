@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { backend, createPostgresDatabase } from '../../tools/test-support/harness'
 import { openDatabase, type Database } from '../db/client'
-import { attendanceRecords, devices, organizationMembers, organizations } from '../db/schema'
+import { attendanceRecords, devices, holidays, organizationMembers, organizations } from '../db/schema'
 import { count, eq } from 'drizzle-orm'
 
 const run = promisify(execFile)
@@ -45,6 +45,16 @@ describe('npm run seed:demo', () => {
       expect(members!.n).toBe(54) // 50 members, a petugas, and the admin, support and manager
       expect(records!.n).toBeGreaterThan(50 * 15)
       expect(device!.name).toBe('Tablet Gerbang Utama')
+      // Members who joined months ago (a full 30-day chart), a day off of the organization's own this month, and no
+      // record on it.
+      const starts = await db.db.select({ start: organizationMembers.startDate }).from(organizationMembers).where(eq(organizationMembers.organizationId, org!.id))
+      const joined = starts.map((m) => m.start).filter((d): d is string => d !== null)
+      expect(joined).toHaveLength(50)
+      expect(Date.now() - Date.parse(joined[0]!)).toBeGreaterThan(90 * 86_400_000)
+      const [meeting] = await db.db.select().from(holidays).where(eq(holidays.organizationId, org!.id))
+      expect(meeting!.name).toContain('Rapat guru')
+      const onMeeting = await db.db.select({ n: count() }).from(attendanceRecords).where(eq(attendanceRecords.attendanceDate, meeting!.startDate))
+      expect(onMeeting[0]!.n).toBe(0)
     } finally {
       await db.close()
     }

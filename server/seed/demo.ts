@@ -7,13 +7,15 @@ import { eq } from 'drizzle-orm'
 import { loadEnv } from '../env'
 import { openDatabase } from '../db/client'
 import { loadSecret } from '../lib/secret'
-import { attendanceRecords, departments, devices, organizationMembers, organizations, positions } from '../db/schema'
+import { attendanceRecords, departments, devices, holidays, organizationMembers, organizations, positions } from '../db/schema'
+import { addDays, isoWeekday } from '../../shared/calendar'
+import { nationalHolidaysBetween } from '../../shared/holidays/national'
 import { ensureSystemRoles, grantRole, systemRoleId } from '../features/roles/roles.service'
 import { createOrganization } from '../features/organizations/organizations.service'
 import { createUser, findUserByEmail } from '../features/users/users.service'
 import { createMember } from '../features/members/members.service'
 import { hashSecret, hashToken, randomCode } from '../auth/crypto'
-import { buildDemoAttendance, DEMO_DEPARTMENTS, DEMO_POSITIONS, demoPeople } from './demo-data'
+import { buildDemoAttendance, DEMO_DEPARTMENTS, DEMO_POSITIONS, demoPeople, localDay } from './demo-data'
 
 const DEMO_SLUG = 'sekolah-demo-nusantara'
 const DEMO_NAME = 'Sekolah Demo Nusantara'
@@ -81,6 +83,15 @@ async function main() {
       posIds.push(row!.id)
     }
 
+    // The members joined months ago (their first day), so the 30-day chart and the recaps are full from the start.
+    const today = localDay('Asia/Jakarta', 0).date
+    const joined = addDays(today, -Math.max(days + 60, 120))
+    // A day off of the organization's own this month (a weekday, not already a national holiday): a teachers' meeting.
+    let meeting = `${today.slice(0, 7)}-15`
+    while (isoWeekday(meeting) > 5 || nationalHolidaysBetween(meeting, meeting).length > 0) meeting = addDays(meeting, 1)
+    await tx.insert(holidays).values({ organizationId: org.id, name: 'Rapat guru (siswa libur)', startDate: meeting, endDate: meeting })
+    const daysOff = new Set([...nationalHolidaysBetween(addDays(today, -days), today).map((h) => h.date), meeting])
+
     const pinHash = await hashSecret(DEMO_PIN)
     const people = demoPeople(memberCount)
     const memberIds: number[] = []
@@ -93,6 +104,7 @@ async function main() {
         department_id: deptIds[i % deptIds.length]!,
         position_id: posIds[i === 0 ? 0 : 1 + (i % (posIds.length - 1))]!,
         role: 'member',
+        start_date: joined,
       })
       memberIds.push(id)
     }
@@ -109,7 +121,7 @@ async function main() {
       createdBy: admin.id,
     })
 
-    const records = buildDemoAttendance({ memberIds, petugasId, days, timezone: 'Asia/Jakarta', start: '07:30', end: '15:30', toleranceMinutes: 10, seed: org.id })
+    const records = buildDemoAttendance({ memberIds, petugasId, days, timezone: 'Asia/Jakarta', start: '07:30', end: '15:30', toleranceMinutes: 10, seed: org.id, daysOff })
     for (let i = 0; i < records.length; i += 500) {
       await tx.insert(attendanceRecords).values(records.slice(i, i + 500).map((r) => ({ ...r, organizationId: org.id })))
     }
