@@ -72,6 +72,8 @@ describe('the dashboard’s calls', () => {
     signedInAs(world.admin)
     const page = await attendanceAdmin.listAttendance(id, { sort: 'date', order: 'desc' }, { limit: 5 })
     expect(page.records).toEqual([])
+    // The fixture's member joined long ago (their first day), so today expects them whatever the time of day.
+    await admin.updateMember(id, world.memberId, { start_date: '2026-01-05' })
     const today = await attendanceAdmin.getToday(id)
     expect(today.totals.members).toBeGreaterThan(0)
     expect((await attendanceAdmin.getTrend(id, 7)).days).toHaveLength(7)
