@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { AppDeps, AppEnv, DevicePrincipal } from '../context'
+import type { Permission } from '../../shared/permissions'
 import type { Tx } from '../db/client'
 import { audit, type AuditEntry } from '../audit'
 import { scoped } from '../auth/guard'
@@ -16,6 +17,10 @@ export interface ServiceContext {
   organizationId: number
   userId: number
   memberId: number | null
+  /** The enrolled tablet a petugas session runs on, or null (a phone, the dashboard). */
+  deviceId: number | null
+  /** What the actor's role allows (a verb that serves several roles decides by it). */
+  permissions: ReadonlySet<Permission>
   ip: string
 }
 
@@ -46,7 +51,7 @@ export function auditAs(tx: Tx, ctx: CallerContext, entry: AuditEntry): Promise<
 /** The context of a route guarded by `allow`/`allowAny` (an organization is active). */
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
   const p = scoped(c)
-  return { deps: c.get('deps'), organizationId: p.organizationId, userId: p.userId, memberId: p.memberId, ip: clientIp(c) }
+  return { deps: c.get('deps'), organizationId: p.organizationId, userId: p.userId, memberId: p.memberId, deviceId: p.deviceId, permissions: p.permissions, ip: clientIp(c) }
 }
 
 /** A read-write transaction of the context's database. */

@@ -12,7 +12,7 @@ import { applyBatchLogged, applyRecord, type SyncContext } from './attendance.sy
 import { findCapture, logSync, myAttendance, syncContext, syncRequest } from './attendance.service'
 import { applyRollCall } from './roll-call'
 import { rollCallSchema } from '../../../shared/attendance/roll-call'
-import { issueChallenge } from './challenges'
+import { challengeFor } from './challenges'
 import type { Assurance } from '../../../shared/attendance/evidence'
 
 function contextFor(c: Context<AppEnv>, sentAt: string | undefined, mobileDeviceId: string): Promise<SyncContext> {
@@ -62,16 +62,7 @@ function reviewReasons(a: Assurance | null, flags: readonly string[]): string[] 
 
 export const attendanceRoutes = new Hono<AppEnv>()
   .post('/challenge', allowAny('attendance:record:submit', 'attendance:record:create', 'member:face:register'), validate('json', challengeInput), async (c) => {
-    // A liveness challenge for the capture the device is about to make (random turns, a nonce answering once).
-    const p = scoped(c)
-    const { purpose } = c.req.valid('json')
-    if (purpose === 'kiosk' && (!p.deviceId || !p.permissions.has('attendance:record:create'))) {
-      throw new ForbiddenError('Kiosk challenges are for a petugas on an enrolled tablet', 'NOT_ALLOWED')
-    }
-    if (purpose === 'attendance' && (!p.memberId || !p.permissions.has('attendance:record:submit'))) throw new ForbiddenError('Only a member checks in from their phone', 'NOT_ALLOWED')
-    if (purpose === 'register' && (!p.memberId || !p.permissions.has('member:face:register'))) throw new ForbiddenError('Only a member registers their own face', 'NOT_ALLOWED')
-    const issued = await issueChallenge(c.get('deps').database.db, { organizationId: p.organizationId, purpose, memberId: p.memberId, deviceId: p.deviceId })
-    return ok(c, issued, 201)
+    return ok(c, await challengeFor(serviceContext(c), c.req.valid('json').purpose), 201)
   })
   .get('/captures/:clientId', allowAny('attendance:record:view:own', 'attendance:record:create'), validate('param', captureParam), async (c) => {
     // Where one capture stands: being checked, approved, or waiting for review (and why, in codes the app words).

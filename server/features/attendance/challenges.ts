@@ -6,7 +6,8 @@ import crypto from 'node:crypto'
 import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { livenessChallenges } from '../../db/schema'
-import { AppError } from '../../errors'
+import { AppError, ForbiddenError } from '../../errors'
+import type { ServiceContext } from '../../lib/service-context'
 import { CHALLENGE_STEPS, CHALLENGE_TTL_MS, LIVENESS_STEPS, type ChallengePurpose, type IssuedChallenge, type LivenessStep } from '../../../shared/attendance/evidence'
 
 /** Unanswered, unexpired challenges one member or tablet may hold at once (a loop asking for more gets 429). */
@@ -127,4 +128,17 @@ export async function purgeChallenges(db: Tx, now = new Date()): Promise<number>
     .where(lt(livenessChallenges.expiresAt, new Date(now.getTime() - 24 * 3600_000)))
     .returning({ id: livenessChallenges.id })
   return rows.length
+}
+
+/**
+ * A liveness challenge for the capture the caller's device is about to make (random turns, a nonce answering once):
+ * a kiosk's for a petugas on an enrolled tablet, a check-in's or a face registration's for the member themselves.
+ */
+export function challengeFor(ctx: ServiceContext, purpose: ChallengePurpose): Promise<IssuedChallenge> {
+  if (purpose === 'kiosk' && (!ctx.deviceId || !ctx.permissions.has('attendance:record:create'))) {
+    throw new ForbiddenError('Kiosk challenges are for a petugas on an enrolled tablet', 'NOT_ALLOWED')
+  }
+  if (purpose === 'attendance' && (!ctx.memberId || !ctx.permissions.has('attendance:record:submit'))) throw new ForbiddenError('Only a member checks in from their phone', 'NOT_ALLOWED')
+  if (purpose === 'register' && (!ctx.memberId || !ctx.permissions.has('member:face:register'))) throw new ForbiddenError('Only a member registers their own face', 'NOT_ALLOWED')
+  return issueChallenge(ctx.deps.database.db, { organizationId: ctx.organizationId, purpose, memberId: ctx.memberId, deviceId: ctx.deviceId })
 }
