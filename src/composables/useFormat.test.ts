@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { i18n } from '~/modules/i18n'
-import { formatCalendarDate, formatClock, formatDateRange, formatDateTime, formatFigure, formatMonth, formatPercent, formatTime } from './useFormat'
+import { formatCalendarDate, formatClock, formatDuration, formatDateRange, formatDateTime, formatFigure, formatMonth, formatPercent, formatTime } from './useFormat'
 
 afterEach(() => {
   i18n.global.locale.value = 'en'
@@ -50,5 +50,13 @@ describe('one way of showing dates, times and numbers per language', () => {
     expect(formatDateRange('2026-08-10', '2026-09-04')).toBe('10 Agu – 4 Sep 2026')
     expect(formatDateRange('2026-06-22', '2026-06-22')).toBe('Sen, 22 Jun 2026')
     expect(formatDateRange('2026-06-22', 'besok')).toBe('22 Jun 2026 – besok')
+  })
+
+  it('says a length of time in hours and minutes', () => {
+    expect(formatDuration(889, 'id')).toBe('14 jam 49 menit')
+    expect(formatDuration(20, 'id')).toBe('20 menit')
+    expect(formatDuration(120, 'id')).toBe('2 jam')
+    expect(formatDuration(889, 'en')).toBe('14 h 49 min')
+    expect(formatDuration(0, 'en')).toBe('0 min')
   })
 })

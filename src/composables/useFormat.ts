@@ -83,3 +83,13 @@ export function formatPercent(value: number | null | undefined, digits = 0): str
   if (value === null || value === undefined) return '—'
   return formatNumber(value, { style: 'percent', maximumFractionDigits: digits })
 }
+
+/** A length of time in minutes as people say it: "14 jam 49 menit", "20 menit" / "14 h 49 min", "20 min". */
+export function formatDuration(minutes: number, locale: string = i18n.global.locale.value): string {
+  const total = Math.max(0, Math.round(minutes))
+  const h = Math.floor(total / 60)
+  const m = total % 60
+  const [hour, minute] = locale === 'id' ? ['jam', 'menit'] : ['h', 'min']
+  if (h === 0) return `${formatNumber(m)} ${minute}`
+  return m === 0 ? `${formatNumber(h)} ${hour}` : `${formatNumber(h)} ${hour} ${formatNumber(m)} ${minute}`
+}
