@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Db, Tx } from './client'
+import { rowsOf } from './raw'
 
 /** The database role whose queries row-level security confines to one organization (migration 0003_tenant_rls). */
 export const TENANT_ROLE = 'hadir_tenant'
@@ -17,10 +18,6 @@ export function tenantWallAvailable(db: Db): Promise<boolean> {
     available.set(db, known)
   }
   return known
-}
-
-function rowsOf(result: unknown): unknown[] {
-  return Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])
 }
 
 /**

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { BatchAbandoned } from './attendance.checks'
 import type { DayState } from './attendance.fold'
+import { intArray, rowsOf, textArray } from '../../db/raw'
 
 export interface DayRow {
   /** null until inserted. */
@@ -16,8 +17,6 @@ export interface DayRow {
 
 export const dayKey = (memberId: number, date: string) => `${memberId}|${date}`
 /** Array parameters as PostgreSQL array literals (cast in the statement): one statement text whatever the length. */
-export const intArray = (xs: readonly number[]) => `{${xs.map((x) => Math.trunc(Number(x))).join(',')}}`
-export const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
 export const uuidArray = textArray
 
 export async function lockMembers(tx: Tx, organizationId: number, memberIds: readonly number[]): Promise<void> {
@@ -106,11 +105,6 @@ export async function lockDaysAndEvents(
 
 export async function lockDays(tx: Tx, organizationId: number, keys: readonly { memberId: number; date: string }[]): Promise<Map<string, LockedDay>> {
   return (await lockDaysAndEvents(tx, organizationId, keys, [])).days
-}
-
-/** Rows of a raw statement, whichever driver ran it (postgres-js answers an array, PGlite `{ rows }`). */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as T[]
 }
 
 export const DAY_COLUMNS = `check_in_time time, check_out_time time, status text, source text, client_id uuid, face_image_url text,

@@ -2,6 +2,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { daysInclusive } from '../../../shared/calendar'
 import type { DayOff } from '../../../shared/holidays/holidays'
+import { intArray, textArray } from '../../db/raw'
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`)
@@ -23,24 +24,19 @@ export interface GridParams {
   daysOff: readonly DayOff[]
 }
 
-/** A PostgreSQL array literal of text ("{"a","b"}"), every element quoted. */
-function textArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`
-}
-
 /** The days off as rows (day, department_id or null for everyone, name): one row per department named. */
 function daysOffRows(daysOff: readonly DayOff[]): { days: string; departments: string; names: string } {
   const days: string[] = []
-  const departments: string[] = []
+  const departments: (number | null)[] = []
   const names: string[] = []
   for (const d of daysOff) {
     for (const dep of d.department_ids ?? [null]) {
       days.push(d.date)
-      departments.push(dep === null ? 'NULL' : String(dep))
+      departments.push(dep)
       names.push(d.name)
     }
   }
-  return { days: textArray(days), departments: `{${departments.join(',')}}`, names: textArray(names) }
+  return { days: textArray(days), departments: intArray(departments), names: textArray(names) }
 }
 
 /** Minutes since midnight of a time column, seconds dropped (as `minutesOf` in the rules). date_part is a double. */

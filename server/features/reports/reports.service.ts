@@ -5,6 +5,7 @@ import { asc, eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { departments, locations, organizations } from '../../db/schema'
 import { NotFoundError } from '../../errors'
+import { rowsOf } from '../../db/raw'
 import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
 import { toLocal } from '../../../shared/attendance/rules'
 import {
@@ -26,12 +27,6 @@ import {
 import type { DailyQuery, MonthlyQuery } from './reports.schemas'
 import { dayGrid, recapSql, type Clock, type GridParams } from './reports.grid'
 import { holidayCalendar } from '../holidays/holidays.service'
-
-/** drizzle's execute() answers an array on postgres-js and `{ rows }` on PGlite. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[]
-  return ((result as { rows?: T[] }).rows ?? []) as T[]
-}
 
 interface OrgRow {
   id: number
