@@ -1,6 +1,6 @@
 // Setup of the API test projects (vitest.config.ts): the two pure, slow computations the API tests repeat thousands
 // of times are done once per input, with the product's own code and parameters, then reused: face inference once per
-// checkout until the face pipeline changes (on disk), scrypt once per test file (in memory).
+// checkout until the face pipeline changes (on disk), scrypt once per vitest worker (in memory).
 //
 // - Face inference (server/face/pool.ts FacePool.extractTraced): the same photos and evidence frames are analysed by
 //   many test files, on PostgreSQL and again on PGlite. The worker's answer for an image depends only on the image's
@@ -10,7 +10,7 @@
 //   never kept. The pool itself (workers, queue, crashes, timeouts) is tested by server/face/*.unit.test.ts, which
 //   this setup does not touch.
 // - scrypt (server/auth/crypto.ts): ~100-250 ms of CPU per call at the production cost (N=2^15), ~700 calls per API
-//   project. hashSecret is kept per secret for the test file (the same salt for one secret in one file: no test
+//   project. hashSecret is kept per secret for the worker (the same salt for one secret in every file it runs: no test
 //   compares two users' hashes), verifySecret per (secret, stored hash): the same answers scrypt gives, computed once.
 //   server/auth/crypto.unit.test.ts tests the real functions (random salts, wrong secrets) without this setup.
 //
@@ -25,7 +25,13 @@ import { pipelineKey } from './faces'
 /** An extraction as JSON: each descriptor in the project's own base64 form (exact float32 values). */
 type StoredExtraction = Omit<ExtractionResult, 'faces'> & { faces: (Omit<ExtractedFace, 'descriptor'> & { descriptor: string })[] }
 
-if (process.env.HADIR_TEST_ONCE !== '0') {
+// Test files share a worker's modules (vitest.config.ts isolate: false) and this file runs before each of them: the
+// prototype is patched once per worker, not wrapped again by every file.
+const PATCHED = Symbol.for('hadir.test.faceExtractionCache')
+const patchable = FacePool.prototype as FacePool & { [PATCHED]?: true }
+
+if (process.env.HADIR_TEST_ONCE !== '0' && !patchable[PATCHED]) {
+  patchable[PATCHED] = true
   const extractTraced = FacePool.prototype.extractTraced
   FacePool.prototype.extractTraced = async function (this: FacePool, image, detector = 'ssd', options) {
     if (!(image instanceof Uint8Array)) return extractTraced.call(this, image, detector, options)
