@@ -29,6 +29,7 @@ export default defineConfig({
           include: ['shared/**/*.test.ts', 'src/**/*.test.ts', 'server/**/*.unit.test.ts', 'tools/**/*.unit.test.ts'],
           environment: 'node',
           isolate: false,
+          setupFiles: ['tools/test-support/browser-storage.setup.ts'],
           // Limits against a hung test, not speed measures: face inference or scrypt on a 2-core machine shared with the
           // browser tests (or anything else) took past 120 s (measured 122-130 s at load average 30), so 10 minutes.
           testTimeout: 600_000,
