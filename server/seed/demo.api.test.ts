@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { backend, createPostgresDatabase } from '../../tools/test-support/harness'
 import { openDatabase, type Database } from '../db/client'
-import { attendanceRecords, devices, holidays, organizationMembers, organizations } from '../db/schema'
+import { attendanceRecords, departments, devices, holidays, organizationMembers, organizations, workSchedules } from '../db/schema'
 import { count, eq } from 'drizzle-orm'
 
 const run = promisify(execFile)
@@ -55,6 +55,11 @@ describe('npm run seed:demo', () => {
       expect(meeting!.name).toContain('Rapat guru')
       const onMeeting = await db.db.select({ n: count() }).from(attendanceRecords).where(eq(attendanceRecords.attendanceDate, meeting!.startDate))
       expect(onMeeting[0]!.n).toBe(0)
+      // The school's week has a short Friday, and every class and staff department follows it.
+      const [week] = await db.db.select().from(workSchedules).where(eq(workSchedules.organizationId, org!.id))
+      expect(week).toMatchObject({ workDays: [1, 2, 3, 4, 5], endTime: '15:30:00', dayHours: { 5: { start_time: '07:30:00', end_time: '11:00:00' } } })
+      const following = await db.db.select({ n: count() }).from(departments).where(eq(departments.workScheduleId, week!.id))
+      expect(following[0]!.n).toBe(5)
     } finally {
       await db.close()
     }

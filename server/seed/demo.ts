@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm'
 import { loadEnv } from '../env'
 import { openDatabase } from '../db/client'
 import { loadSecret } from '../lib/secret'
-import { attendanceRecords, departments, devices, holidays, organizationMembers, organizations, positions } from '../db/schema'
+import { attendanceRecords, departments, devices, holidays, organizationMembers, organizations, positions, workSchedules } from '../db/schema'
 import { addDays, isoWeekday } from '../../shared/calendar'
 import { nationalHolidaysBetween } from '../../shared/holidays/national'
 import { ensureSystemRoles, grantRole, systemRoleId } from '../features/roles/roles.service'
@@ -72,9 +72,14 @@ async function main() {
       staff.push({ role: key, email, password })
     }
 
+    // The school's week: the organization's hours, with a short Friday (Jumat pendek) that every department follows.
+    const [week] = await tx
+      .insert(workSchedules)
+      .values({ organizationId: org.id, name: 'Jam sekolah', workDays: [1, 2, 3, 4, 5], startTime: '07:30:00', endTime: '15:30:00', lateToleranceMinutes: 10, dayHours: { 5: { start_time: '07:30:00', end_time: '11:00:00' } } })
+      .returning()
     const deptIds = []
     for (const d of DEMO_DEPARTMENTS) {
-      const [row] = await tx.insert(departments).values({ organizationId: org.id, name: d.name, code: d.code }).returning()
+      const [row] = await tx.insert(departments).values({ organizationId: org.id, name: d.name, code: d.code, workScheduleId: week!.id }).returning()
       deptIds.push(row!.id)
     }
     const posIds = []

@@ -8,7 +8,9 @@ import {
   dayStatus,
   distanceMeters,
   isClockSkewed,
+  memberFirstDay,
   minutesWorked,
+  scheduleOn,
   toLocal,
   type WorkSchedule,
 } from './rules'
@@ -115,5 +117,47 @@ describe('day status', () => {
     expect(dayStatus({ ...base, date: '2024-12-01', weekday: 7, holiday: true })).toBe('holiday')
     expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, holiday: true, record: { status: 'present' } })).toBe('present')
     expect(dayStatus({ ...base, date: '2024-12-03', weekday: 2, holiday: false })).toBe('absent')
+  })
+})
+
+describe('hours per weekday', () => {
+  // Monday to Saturday 07:00-15:00; a short Friday from 06:30 to 11:00, a half-day Saturday to 12:00.
+  const week: WorkSchedule = {
+    workDays: [1, 2, 3, 4, 5, 6],
+    startTime: '07:00',
+    endTime: '15:00',
+    lateToleranceMinutes: 10,
+    dayHours: { 5: { startTime: '06:30', endTime: '11:00' }, 6: { startTime: '07:00', endTime: '12:00' } },
+  }
+
+  it('a weekday with hours of its own uses them; the others the schedule’s', () => {
+    expect(scheduleOn(week, 5)).toMatchObject({ startTime: '06:30', endTime: '11:00', lateToleranceMinutes: 10, workDays: week.workDays })
+    expect(scheduleOn(week, 4)).toBe(week)
+    expect(scheduleOn(school, 5)).toBe(school)
+  })
+
+  it('late and left early follow the day', () => {
+    expect(checkInStatus(scheduleOn(week, 4), '07:05')).toEqual({ status: 'present', lateMinutes: 0 })
+    expect(checkInStatus(scheduleOn(week, 5), '07:05')).toEqual({ status: 'late', lateMinutes: 35 })
+    expect(checkOutStatus(scheduleOn(week, 4), '11:05')).toEqual({ leftEarly: true, earlyMinutes: 235 })
+    expect(checkOutStatus(scheduleOn(week, 5), '11:05')).toEqual({ leftEarly: false, earlyMinutes: 0 })
+    expect(checkOutStatus(scheduleOn(week, 6), '11:30')).toEqual({ leftEarly: true, earlyMinutes: 30 })
+    expect(closeForgottenCheckout(scheduleOn(week, 5), '06:40', 'close_at_schedule_end')?.checkOutTime).toBe('11:00:00')
+  })
+
+  it('a day ends at that day’s end: "not yet" before, absent after', () => {
+    const day = (date: string, weekday: number, nowMinutes: number) =>
+      dayStatus({ schedule: week, date, weekday, record: null, excused: false, today: date, nowMinutes })
+    expect(day('2026-12-04', 5, 11 * 60 + 1)).toBe('absent') // Friday 11:01
+    expect(day('2026-12-03', 4, 11 * 60 + 1)).toBe('not_yet') // Thursday 11:01
+    expect(day('2026-12-06', 7, 11 * 60 + 1)).toBe('day_off')
+  })
+
+  it('someone added on a Friday at 06:45 starts the next day (Friday’s work had started at 06:30)', () => {
+    const added = toLocal(new Date('2026-12-04T06:45:00+07:00'), 'Asia/Jakarta')
+    expect(added.weekday).toBe(5)
+    expect(memberFirstDay({ startDate: null, added, schedule: week })).toBe('2026-12-05')
+    const thursday = toLocal(new Date('2026-12-03T06:45:00+07:00'), 'Asia/Jakarta')
+    expect(memberFirstDay({ startDate: null, added: thursday, schedule: week })).toBe('2026-12-03')
   })
 })

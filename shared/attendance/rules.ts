@@ -2,12 +2,47 @@
 // Plain TypeScript: no DOM, no Node. Times of day are "HH:MM" or "HH:MM:SS" wall-clock times in the organization's zone.
 import { addDays } from '../calendar'
 
+/** A weekday's own hours of work. */
+export interface DayHours {
+  startTime: string
+  endTime: string
+}
+
 export interface WorkSchedule {
   /** ISO weekdays that are working days: 1 = Monday ... 7 = Sunday. */
   workDays: readonly number[]
+  /** The hours of every working day without hours of its own. */
   startTime: string
   endTime: string
   lateToleranceMinutes: number
+  /** Working days (ISO weekday) whose hours differ: a short Friday, a half-day Saturday. */
+  dayHours?: Readonly<Partial<Record<number, DayHours>>>
+}
+
+/**
+ * The schedule as it applies on one ISO weekday: that day's own hours when it has them, else the schedule's. Every
+ * rule about a particular day (late, left early, the end of work, a forgotten check-out) takes the schedule through
+ * here; `memberFirstDay` reads the added day's start the same way.
+ */
+export function scheduleOn<S extends Pick<WorkSchedule, 'startTime' | 'endTime' | 'dayHours'>>(schedule: S, weekday: number): S {
+  const own = schedule.dayHours?.[weekday]
+  return own ? { ...schedule, startTime: own.startTime, endTime: own.endTime } : schedule
+}
+
+/** A schedule's day hours as the API and the database keep them (`{ "5": { start_time, end_time } }`). */
+export type DayHoursJson = Partial<Record<string, { start_time: string; end_time: string }>>
+
+export function dayHoursFrom(json: DayHoursJson | null | undefined): WorkSchedule['dayHours'] {
+  const out: Partial<Record<number, DayHours>> = {}
+  for (const [day, h] of Object.entries(json ?? {})) if (h) out[Number(day)] = { startTime: h.start_time, endTime: h.end_time }
+  return out
+}
+
+/** A schedule's day hours as the API sends them (times "HH:MM"). */
+export function dayHoursJson(schedule: Pick<WorkSchedule, 'dayHours'>): Record<string, { start_time: string; end_time: string }> {
+  const out: Record<string, { start_time: string; end_time: string }> = {}
+  for (const [day, h] of Object.entries(schedule.dayHours ?? {})) if (h) out[day] = { start_time: h.startTime.slice(0, 5), end_time: h.endTime.slice(0, 5) }
+  return out
 }
 
 export interface LocalMoment {
@@ -179,9 +214,10 @@ export function checkGeofence(position: GeoPoint & { accuracyMeters?: number | n
  * they were added after that day's work had started (someone imported at 22:05 is not absent that evening). The
  * report grid's SQL (server/features/reports/reports.grid.ts) applies the same rule set-wise.
  */
-export function memberFirstDay(input: { startDate: string | null; added: LocalMoment; schedule: Pick<WorkSchedule, 'startTime'> }): string {
+export function memberFirstDay(input: { startDate: string | null; added: LocalMoment; schedule: Pick<WorkSchedule, 'startTime' | 'dayHours'> }): string {
   if (input.startDate) return input.startDate
-  return input.added.minutes < minutesOf(input.schedule.startTime) ? input.added.date : addDays(input.added.date, 1)
+  const start = (input.schedule.dayHours?.[input.added.weekday] ?? input.schedule).startTime
+  return input.added.minutes < minutesOf(start) ? input.added.date : addDays(input.added.date, 1)
 }
 
 /** Whether `date` lies in a member's days: from their first day to their last (null: open). */
@@ -212,6 +248,6 @@ export function dayStatus(input: {
   if (input.excused) return 'excused'
   if (!isWorkingDay(input.schedule, input.weekday)) return 'day_off'
   if (input.date > input.today) return 'not_yet'
-  if (input.date === input.today && input.nowMinutes < minutesOf(input.schedule.endTime)) return 'not_yet'
+  if (input.date === input.today && input.nowMinutes < minutesOf(scheduleOn(input.schedule, input.weekday).endTime)) return 'not_yet'
   return 'absent'
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { issueDetails } from '../validation'
-import { departmentPatch, locationInput, missingCoordinate, RADIUS_RANGE, scheduleInput, schedulePatch } from './structure'
+import { departmentPatch, locationInput, locationPatch, missingCoordinate, RADIUS_RANGE, scheduleInput, schedulePatch } from './structure'
 
 const refused = (result: { success: boolean; error?: { issues: Parameters<typeof issueDetails>[0] } }) =>
   result.error ? issueDetails(result.error.issues).map((i) => `${i.path}:${i.code}`) : []
@@ -13,6 +13,7 @@ describe('organization structure schemas', () => {
       start_time: '07:00:00',
       end_time: '15:00:00',
       late_tolerance_minutes: 15,
+      day_hours: {},
     })
     expect(refused(scheduleInput.safeParse({ name: ' ', work_days: [], start_time: '24:00', end_time: '8', late_tolerance_minutes: 241 }))).toEqual([
       'name:too_small',
@@ -27,6 +28,20 @@ describe('organization structure schemas', () => {
       'late_tolerance_minutes:invalid_type',
     ])
     expect(schedulePatch.safeParse({ other: 1 }).success).toBe(false)
+  })
+
+  it('a schedule’s own hours of a weekday: a working day by its ISO number, a start before the end, times with seconds', () => {
+    const base = { name: 'Sekolah', start_time: '07:00', end_time: '15:00' }
+    expect(scheduleInput.parse({ ...base, day_hours: { 5: { start_time: '07:00', end_time: '11:00' } } }).day_hours).toEqual({ 5: { start_time: '07:00:00', end_time: '11:00:00' } })
+    expect(refused(scheduleInput.safeParse({ ...base, day_hours: { 5: { start_time: '11:00', end_time: '11:00' }, 6: { start_time: '7', end_time: '12:00' } } }))).toEqual([
+      'day_hours.5.end_time:custom',
+      'day_hours.6.start_time:invalid_format',
+    ])
+    expect(refused(scheduleInput.safeParse({ ...base, day_hours: { 0: { start_time: '07:00', end_time: '11:00' } } }))).toEqual(['day_hours:unrecognized_keys'])
+    expect(refused(scheduleInput.safeParse({ ...base, day_hours: { 5: { start_time: '07:00', end_time: '11:00', break: 30 } } }))).toEqual(['day_hours.5:unrecognized_keys'])
+    // A change carries only what it changes: a new name alone leaves the days, the tolerance and the day hours be.
+    expect(schedulePatch.parse({ name: 'Sekolah' })).toEqual({ name: 'Sekolah' })
+    expect(locationPatch.parse({ name: 'Gerbang' })).toEqual({ name: 'Gerbang' })
   })
 
   it('a location: coordinates in range or absent, a radius within the fence limits', () => {

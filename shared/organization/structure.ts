@@ -37,24 +37,48 @@ export const positionInput = z.object({ name, code: optionalText(DEPARTMENT_CODE
 
 export const positionPatch = z.object({ name }).strict()
 
-export const scheduleInput = z.object({
+const CLOCK = /^\d{2}:\d{2}:\d{2}$/
+
+/** One working day's own hours (a short Friday): ends after it starts (shifts past midnight are shift types). */
+export const dayHoursEntry = z
+  .object({ start_time: timeOfDay, end_time: timeOfDay })
+  .strict()
+  // Compared only once both are times (HH:MM:SS after timeOfDay): a time that is not one has its own refusal.
+  .refine((h) => !(CLOCK.test(h.start_time) && CLOCK.test(h.end_time)) || h.end_time > h.start_time, { message: 'The day ends after it starts', path: ['end_time'] })
+
+/** Hours of particular weekdays ('1' = Monday ... '7' = Sunday) that differ from the schedule's. */
+export const dayHours = z.partialRecord(z.enum(['1', '2', '3', '4', '5', '6', '7']), dayHoursEntry)
+
+const scheduleFields = {
   name,
-  work_days: pgArray(pgSmallint(1, 7), 7, 1).default([...DEFAULT_WORK_DAYS]),
+  work_days: pgArray(pgSmallint(1, 7), 7, 1),
   start_time: timeOfDay,
   end_time: timeOfDay,
+  late_tolerance_minutes: lateTolerance,
+  day_hours: dayHours,
+}
+
+export const scheduleInput = z.object({
+  ...scheduleFields,
+  work_days: scheduleFields.work_days.default([...DEFAULT_WORK_DAYS]),
   late_tolerance_minutes: lateTolerance.default(DEFAULT_LATE_TOLERANCE),
+  day_hours: dayHours.default({}),
 })
 
-export const schedulePatch = scheduleInput.partial().strict()
+// A change carries only what it changes: made from the fields without their defaults (zod fills a default in even
+// under .partial(), so a change of name alone would put the working days, tolerance and day hours back to them).
+export const schedulePatch = z.object(scheduleFields).partial().strict()
 
-export const locationInput = z.object({
+const locationFields = {
   name,
   latitude: pgDouble(LATITUDE_RANGE.min, LATITUDE_RANGE.max).nullable().optional(),
   longitude: pgDouble(LONGITUDE_RANGE.min, LONGITUDE_RANGE.max).nullable().optional(),
-  radius_meters: pgInt(RADIUS_RANGE.min, RADIUS_RANGE.max).default(DEFAULT_RADIUS),
-})
+  radius_meters: pgInt(RADIUS_RANGE.min, RADIUS_RANGE.max),
+}
 
-export const locationPatch = locationInput.partial().strict()
+export const locationInput = z.object({ ...locationFields, radius_meters: locationFields.radius_meters.default(DEFAULT_RADIUS) })
+
+export const locationPatch = z.object(locationFields).partial().strict()
 
 /** A fence needs both coordinates or neither: the side that is missing, or null when the pair is whole. */
 export function missingCoordinate(place: { latitude?: number | null; longitude?: number | null }): 'latitude' | 'longitude' | null {

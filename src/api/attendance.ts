@@ -1,7 +1,7 @@
 // Attendance capture calls, one function per route of docs/api.md ("Attendance capture", and the member's face sign-in
 // and profile). Shared by the member app (/m) and the petugas kiosk (/p). Types come from the server's routes.
 import type { ChallengePurpose, Evidence } from '@shared/attendance/evidence'
-import type { WorkSchedule } from '@shared/attendance/rules'
+import { dayHoursFrom, type WorkSchedule } from '@shared/attendance/rules'
 import type { SyncRecord } from '@shared/attendance/sync'
 import { type AnswerOf, call, routes, withSignal } from './client'
 import type { Id } from './types'
@@ -18,8 +18,8 @@ export type ScheduleDto = CaptureContext['schedule']
 export type LocationDto = CaptureContext['locations'][number]
 
 /** The shared rules module's shape of a schedule. */
-export function toWorkSchedule(s: Pick<ScheduleDto, 'work_days' | 'start_time' | 'end_time' | 'late_tolerance_minutes'>): WorkSchedule {
-  return { workDays: s.work_days, startTime: s.start_time, endTime: s.end_time, lateToleranceMinutes: s.late_tolerance_minutes }
+export function toWorkSchedule(s: Pick<ScheduleDto, 'work_days' | 'start_time' | 'end_time' | 'late_tolerance_minutes'> & Partial<Pick<ScheduleDto, 'day_hours'>>): WorkSchedule {
+  return { workDays: s.work_days, startTime: s.start_time, endTime: s.end_time, lateToleranceMinutes: s.late_tolerance_minutes, dayHours: dayHoursFrom(s.day_hours) }
 }
 
 export const syncAttendance = (batch: { device_id: string; sent_at: string; records: SyncRecord[] }) => call(attendance.sync.$post({ json: batch }))

@@ -132,6 +132,17 @@ describe('history', () => {
     expect(row?.checkIn).toEqual({ time: '07:58', unsent: null })
   })
 
+  it('judges an unsent check-in by the hours of its own weekday (a Friday that starts at 07:00)', () => {
+    const week: WorkSchedule = { ...SCHEDULE, dayHours: { 5: { startTime: '07:00', endTime: '11:00' } } }
+    const unsent = (date: string) => ({ client_id: date, kind: 'check_in' as const, date, time: '07:30:00', state: 'pending' as const })
+    // 2026-03-05 is a Thursday (07:30 before 08:00: on time), 2026-03-06 a Friday (07:30 is 30 minutes past 07:00).
+    const rows = mergeHistory([], [unsent('2026-03-05'), unsent('2026-03-06')], week)
+    expect(rows.map((r) => [r.date, r.status])).toEqual([
+      ['2026-03-06', 'late'],
+      ['2026-03-05', 'present'],
+    ])
+  })
+
   it('names every known flag and has a fallback', () => {
     expect(flagKey('outside_geofence')).toBe('history.flag.outside_geofence')
     expect(flagKey('something_new')).toBe('history.flag.other')

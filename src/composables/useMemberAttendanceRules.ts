@@ -2,7 +2,8 @@
 // capture record looks like, what the confirmation screen says, and the member's history merged with this phone's
 // unsent captures.
 import { ATTENDANCE_FLAGS } from '@shared/attendance/flags'
-import { checkInStatus, checkOutStatus, type WorkSchedule } from '@shared/attendance/rules'
+import { checkInStatus, checkOutStatus, scheduleOn, type WorkSchedule } from '@shared/attendance/rules'
+import { isoWeekday } from '@shared/calendar'
 import { nextKind } from '@shared/attendance/kind'
 import { formatCalendarDate } from '~/composables/useFormat'
 import type { AttendanceKind } from '@shared/attendance/sync'
@@ -59,7 +60,10 @@ export function buildCaptureRecord(input: CaptureInput): OutboxRecord {
   return record
 }
 
-/** What the confirmation screen says about a capture, computed on the phone with the shared rules (also offline). */
+/**
+ * What the confirmation screen says about a capture, computed on the phone with the shared rules (also offline);
+ * `schedule` as it applies on the capture's day (`scheduleOn`).
+ */
 export interface CaptureOutcome {
   kind: AttendanceKind
   /** HH:MM, organization-local. */
@@ -165,7 +169,7 @@ export function mergeHistory(server: readonly OwnAttendance[], unsent: readonly 
     } else if (!row.checkOut || time >= row.checkOut.time) {
       row.checkOut = { time, unsent: c.state }
     }
-    if (row.status === null && row.checkIn && schedule) row.status = checkInStatus(schedule, `${row.checkIn.time}:00`).status
+    if (row.status === null && row.checkIn && schedule) row.status = checkInStatus(scheduleOn(schedule, isoWeekday(row.date)), `${row.checkIn.time}:00`).status
   }
   return [...rows.values()].sort((a, b) => b.date.localeCompare(a.date))
 }

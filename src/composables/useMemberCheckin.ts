@@ -1,7 +1,8 @@
 // The member's check-in on the phone: the position asked for in the background, the liveness challenge and its
 // evidence, the remarks, and the capture kept on the phone and sent (useMemberCheckin). The member's data it reads
 // (context, history, face, delivery) comes from ./useMemberAttendance.
-import { toLocal } from '@shared/attendance/rules'
+import { scheduleOn, toLocal } from '@shared/attendance/rules'
+import { isoWeekday } from '@shared/calendar'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue'
@@ -157,7 +158,7 @@ export function useMemberCheckin() {
       })
       clientId.value = id
       const ctx = contextValue.value
-      outcome.value = captureOutcome(p.kind, p.localTime, ctx ? toWorkSchedule(ctx.schedule) : null)
+      outcome.value = captureOutcome(p.kind, p.localTime, ctx ? scheduleOn(toWorkSchedule(ctx.schedule), isoWeekday(p.localDate)) : null)
       phase.value = 'done'
       await refreshDelivery()
     } catch (error) {

@@ -1,5 +1,6 @@
-import { boolean, check, date, index, integer, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
+import { boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, time, timestamp, uniqueIndex, doublePrecision, smallint } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
+import type { DayHoursJson } from '../../../shared/attendance/rules'
 import { createdAt, id, organizationId, updatedAt } from './common'
 import { users } from './users'
 import { roles } from './roles'
@@ -15,6 +16,8 @@ export const workSchedules = pgTable(
     startTime: time('start_time').notNull(),
     endTime: time('end_time').notNull(),
     lateToleranceMinutes: integer('late_tolerance_minutes').notNull().default(15),
+    /** Working days whose hours differ from start/end: `{ "5": { "start_time": "07:00:00", "end_time": "11:00:00" } }`. */
+    dayHours: jsonb('day_hours').$type<DayHoursJson>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

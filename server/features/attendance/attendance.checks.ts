@@ -6,7 +6,7 @@ import crypto from 'node:crypto'
 import type { AppDeps, Principal } from '../../context'
 import type { StoredEvidence } from '../../db/schema'
 import type { SyncRecord } from '../../../shared/attendance/sync'
-import { checkGeofence, distanceMeters, isClockSkewed, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
+import { checkGeofence, distanceMeters, isClockSkewed, scheduleOn, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
 import { assuranceLevel, autoApproves, FUTURE_TOLERANCE_MS, type Assurance, type AssuranceLevel, type PlaceCheck, type TimeCheck } from '../../../shared/attendance/evidence'
 import { AppError } from '../../errors'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
@@ -283,7 +283,8 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     capturedAt,
     date: local.date,
     time: local.time,
-    schedule: look.members.get(r.member_id)?.schedule ?? ctx.rules.defaultSchedule,
+    // The member's hours on the capture's weekday (a short Friday is its own).
+    schedule: scheduleOn(look.members.get(r.member_id)?.schedule ?? ctx.rules.defaultSchedule, local.weekday),
     holiday: look.holidays.on(local.date, look.members.get(r.member_id)?.departmentId ?? null) !== null,
   }
 }

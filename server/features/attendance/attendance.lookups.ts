@@ -5,9 +5,8 @@
 import { sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import type { SyncRecord } from '../../../shared/attendance/sync'
-import type { WorkSchedule } from '../../../shared/attendance/rules'
 import type { SyncContext } from './attendance.checks'
-import { toLocal } from '../../../shared/attendance/rules'
+import { dayHoursFrom, toLocal, type DayHoursJson, type WorkSchedule } from '../../../shared/attendance/rules'
 import { skewCorrection } from './attendance.checks'
 import { intArray, rowsOf, textArray } from '../../db/raw'
 import { DAY_SELECT, dayKey, lockedDay, uuidArray, type LockedDay } from './attendance.days'
@@ -50,6 +49,7 @@ interface Member {
   start_time: string | null
   end_time: string | null
   tolerance: number | null
+  day_hours: DayHoursJson | null
 }
 
 /** Each organization's time zone as last read (by organization id): to know the days a batch needs before its rules are read. */
@@ -128,7 +128,7 @@ export async function loadLookups(
         (select coalesce(json_agg(o.date), '[]'::json) from national_holiday_opt_outs o
           where o.organization_id = ${organizationId} and o.date between ${span.start}::date and ${span.end}::date) as opt_outs,
         (select coalesce(json_agg(json_build_object('id', om.id, 'status', om.status, 'department_id', om.department_id, 'work_days', ws.work_days, 'start_time', ws.start_time,
-            'end_time', ws.end_time, 'tolerance', ws.late_tolerance_minutes)), '[]'::json)
+            'end_time', ws.end_time, 'tolerance', ws.late_tolerance_minutes, 'day_hours', ws.day_hours)), '[]'::json)
           from organization_members om
           left join departments d on d.id = om.department_id
           left join work_schedules ws on ws.id = d.work_schedule_id
@@ -169,7 +169,7 @@ export async function loadLookups(
   for (const m of json<Member[]>(row?.members ?? [])) {
     const schedule =
       m.work_days !== null && m.start_time !== null && m.end_time !== null && m.tolerance !== null
-        ? { workDays: m.work_days, startTime: m.start_time, endTime: m.end_time, lateToleranceMinutes: m.tolerance }
+        ? { workDays: m.work_days, startTime: m.start_time, endTime: m.end_time, lateToleranceMinutes: m.tolerance, dayHours: dayHoursFrom(m.day_hours) }
         : null
     members.set(Number(m.id), { status: m.status, schedule, departmentId: m.department_id === null ? null : Number(m.department_id) })
   }

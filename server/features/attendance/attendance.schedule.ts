@@ -1,7 +1,8 @@
 import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { departments, organizationMembers, workSchedules, type OrganizationSettings } from '../../db/schema'
-import type { WorkSchedule } from '../../../shared/attendance/rules'
+import { dayHoursFrom, scheduleOn, type WorkSchedule } from '../../../shared/attendance/rules'
+import { isoWeekday } from '../../../shared/calendar'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 
 export interface OrganizationRules {
@@ -52,14 +53,22 @@ export async function organizationRules(tx: Tx, organizationId: number): Promise
   return rulesFrom(row?.rules, organizationId)
 }
 
-/** The member's schedule: their department's when it has one, else the organization's. */
-export async function memberSchedule(tx: Tx, organizationId: number, memberId: number, fallback: WorkSchedule): Promise<WorkSchedule> {
+/**
+ * The member's schedule: their department's when it has one, else the organization's; with `date` (YYYY-MM-DD), as it
+ * applies on that day's weekday (its own hours, a short Friday).
+ */
+export async function memberSchedule(tx: Tx, organizationId: number, memberId: number, fallback: WorkSchedule, date?: string): Promise<WorkSchedule> {
+  const schedule = await departmentSchedule(tx, organizationId, memberId, fallback)
+  return date === undefined ? schedule : scheduleOn(schedule, isoWeekday(date))
+}
+
+async function departmentSchedule(tx: Tx, organizationId: number, memberId: number, fallback: WorkSchedule): Promise<WorkSchedule> {
   const [row] = await tx
-    .select({ workDays: workSchedules.workDays, startTime: workSchedules.startTime, endTime: workSchedules.endTime, tolerance: workSchedules.lateToleranceMinutes })
+    .select({ workDays: workSchedules.workDays, startTime: workSchedules.startTime, endTime: workSchedules.endTime, tolerance: workSchedules.lateToleranceMinutes, dayHours: workSchedules.dayHours })
     .from(organizationMembers)
     .innerJoin(departments, eq(departments.id, organizationMembers.departmentId))
     .innerJoin(workSchedules, eq(workSchedules.id, departments.workScheduleId))
     .where(and(eq(organizationMembers.id, memberId), eq(organizationMembers.organizationId, organizationId), isNotNull(departments.workScheduleId)))
   if (!row) return fallback
-  return { workDays: row.workDays, startTime: row.startTime, endTime: row.endTime, lateToleranceMinutes: row.tolerance }
+  return { workDays: row.workDays, startTime: row.startTime, endTime: row.endTime, lateToleranceMinutes: row.tolerance, dayHours: dayHoursFrom(row.dayHours) }
 }

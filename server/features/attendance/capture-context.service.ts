@@ -9,6 +9,7 @@ import { listLocations } from '../locations/locations.service'
 import { listSchedules } from '../schedules/schedules.service'
 import { makeQrToken, readQrToken } from './qr'
 import { memberSchedule, organizationRules } from './attendance.schedule'
+import { dayHoursJson } from '../../../shared/attendance/rules'
 
 /** What a phone or kiosk needs to capture attendance: the organization's rules, places, and its departments. */
 export async function captureContext(ctx: ServiceContext) {
@@ -23,8 +24,8 @@ export async function captureContext(ctx: ServiceContext) {
   return {
     organization: { id: org!.id, name: org!.name, timezone: org!.timezone, work_start_time: org!.workStartTime.slice(0, 5), work_end_time: org!.workEndTime.slice(0, 5), late_tolerance_minutes: org!.lateToleranceMinutes },
     face: { threshold: rules.settings.face_threshold, margin: rules.settings.face_margin, kiosk_gallery: rules.settings.kiosk_gallery },
-    schedule: { work_days: own.workDays, start_time: own.startTime.slice(0, 5), end_time: own.endTime.slice(0, 5), late_tolerance_minutes: own.lateToleranceMinutes },
-    default_schedule: { work_days: rules.defaultSchedule.workDays, start_time: rules.defaultSchedule.startTime.slice(0, 5), end_time: rules.defaultSchedule.endTime.slice(0, 5), late_tolerance_minutes: rules.defaultSchedule.lateToleranceMinutes },
+    schedule: { work_days: own.workDays, start_time: own.startTime.slice(0, 5), end_time: own.endTime.slice(0, 5), late_tolerance_minutes: own.lateToleranceMinutes, day_hours: dayHoursJson(own) },
+    default_schedule: { work_days: rules.defaultSchedule.workDays, start_time: rules.defaultSchedule.startTime.slice(0, 5), end_time: rules.defaultSchedule.endTime.slice(0, 5), late_tolerance_minutes: rules.defaultSchedule.lateToleranceMinutes, day_hours: dayHoursJson(rules.defaultSchedule) },
     schedules,
     locations: locs,
     departments: depts,

@@ -33,11 +33,11 @@ export async function closeForgottenCheckouts(deps: AppDeps, organizationId: num
   if (rules.settings.forgotten_checkout_rule === 'leave_open') return 0
   const today = toLocal(now, rules.timezone).date
   const open = await db
-    .select({ id: attendanceRecords.id, memberId: attendanceRecords.organizationMemberId, checkIn: attendanceRecords.checkInTime, flags: attendanceRecords.flags })
+    .select({ id: attendanceRecords.id, memberId: attendanceRecords.organizationMemberId, date: attendanceRecords.attendanceDate, checkIn: attendanceRecords.checkInTime, flags: attendanceRecords.flags })
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, organizationId), isNotNull(attendanceRecords.checkInTime), isNull(attendanceRecords.checkOutTime), lt(attendanceRecords.attendanceDate, today)))
   for (const r of open) {
-    const schedule = await memberSchedule(db, organizationId, r.memberId, rules.defaultSchedule)
+    const schedule = await memberSchedule(db, organizationId, r.memberId, rules.defaultSchedule, r.date)
     const close = closeForgottenCheckout(schedule, r.checkIn!, rules.settings.forgotten_checkout_rule)
     if (!close) continue
     await db

@@ -50,7 +50,8 @@ const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + 
  * - members: active people expected to attend, i.e. with a role that submits its own attendance
  *   (`attendance:record:submit`: members, not petugas-only accounts nor dashboard staff), as "today at a glance" counts
  *   them (server/features/attendance/admin/attendance-today.ts);
- * - schedule: the member's department's work schedule, else the organization's hours on Monday to Friday;
+ * - schedule: the member's department's work schedule (a weekday's own hours where it has them: `scheduleOn`), else
+ *   the organization's hours on Monday to Friday;
  * - days off (holidays: the national days the organization keeps and its own, for everyone or the member's department)
  *   are not working days: a day without a record is `holiday` (never absent), a record on one still counts;
  * - a day with a record takes the record's status (records an admin rejected do not count);
@@ -78,10 +79,11 @@ export function dayGrid(p: GridParams): SQL {
     with m as materialized (
       select om.id as member_id, u.name, om.member_number, om.department_id, d.name as department,
         coalesce(ws.work_days, '{1,2,3,4,5}'::smallint[]) as work_days,
-        ${minutesOfTime(sql`coalesce(ws.start_time, o.work_start_time)`)} as start_minutes,
-        ${minutesOfTime(sql`coalesce(ws.end_time, o.work_end_time)`)} as end_minutes,
+        ${minutesOfTime(sql`coalesce(ws.start_time, o.work_start_time)`)} as base_start_minutes,
+        ${minutesOfTime(sql`coalesce(ws.end_time, o.work_end_time)`)} as base_end_minutes,
+        coalesce(ws.day_hours, '{}'::jsonb) as day_hours,
         coalesce(om.start_date, case
-          when ${minutesOfTime(sql`(om.created_at at time zone o.timezone)::time`)} < ${minutesOfTime(sql`coalesce(ws.start_time, o.work_start_time)`)}
+          when ${minutesOfTime(sql`(om.created_at at time zone o.timezone)::time`)} < ${minutesOfTime(sql`coalesce((ws.day_hours -> extract(isodow from om.created_at at time zone o.timezone)::int::text ->> 'start_time')::time, ws.start_time, o.work_start_time)`)}
           then (om.created_at at time zone o.timezone)::date
           else (om.created_at at time zone o.timezone)::date + 1 end) as join_date,
         om.end_date as leave_date
@@ -111,7 +113,9 @@ export function dayGrid(p: GridParams): SQL {
       from m cross join days
     ),
     g as (
-      select gh.*, gh.weekday = any(gh.work_days) and gh.holiday is null as working
+      select gh.*, gh.weekday = any(gh.work_days) and gh.holiday is null as working,
+        coalesce(${minutesOfTime(sql`(gh.day_hours -> gh.weekday::text ->> 'start_time')::time`)}, gh.base_start_minutes) as start_minutes,
+        coalesce(${minutesOfTime(sql`(gh.day_hours -> gh.weekday::text ->> 'end_time')::time`)}, gh.base_end_minutes) as end_minutes
       from gh
     ),
     x as (

@@ -130,7 +130,7 @@ export async function correctRecord(deps: AppDeps, actor: Actor, recordId: numbe
     if (input.location_id !== undefined) next.location_id = input.location_id
     assertOrder(next.check_in_time, next.check_out_time)
     const rules = await organizationRules(tx, actor.organizationId)
-    const schedule = await memberSchedule(tx, actor.organizationId, row.organizationMemberId, rules.defaultSchedule)
+    const schedule = await memberSchedule(tx, actor.organizationId, row.organizationMemberId, rules.defaultSchedule, row.attendanceDate)
     const changed = { checkIn: next.check_in_time !== before.check_in_time, checkOut: next.check_out_time !== before.check_out_time }
     if (input.status) next.status = input.status
     else if (changed.checkIn && next.check_in_time && (before.status === 'present' || before.status === 'late')) next.status = checkInStatus(schedule, next.check_in_time).status
@@ -175,7 +175,7 @@ export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.o
       .from(attendanceRecords)
       .where(and(eq(attendanceRecords.organizationId, actor.organizationId), eq(attendanceRecords.organizationMemberId, input.member_id), eq(attendanceRecords.attendanceDate, input.attendance_date)))
     if (existing) throw new ConflictError('This member already has a record on that day: correct it instead', 'ATTENDANCE_EXISTS', { record_id: existing.id })
-    const schedule = await memberSchedule(tx, actor.organizationId, input.member_id, rules.defaultSchedule)
+    const schedule = await memberSchedule(tx, actor.organizationId, input.member_id, rules.defaultSchedule, input.attendance_date)
     const checkIn = input.check_in_time ?? null
     const checkOut = input.check_out_time ?? null
     const status = input.status ?? checkInStatus(schedule, checkIn!).status

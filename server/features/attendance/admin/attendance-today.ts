@@ -3,7 +3,7 @@ import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
 import { and, eq, gte, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
-import { dayStatus, expectedOn, memberFirstDay, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { dayHoursFrom, dayStatus, expectedOn, scheduleOn, memberFirstDay, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
 import { addDays, isoWeekday } from '../../../../shared/calendar'
 import { organizationRules } from '../attendance.schedule'
 
@@ -65,13 +65,14 @@ async function people(db: Tx, organizationId: number, timezone: string, fallback
       startTime: workSchedules.startTime,
       endTime: workSchedules.endTime,
       tolerance: workSchedules.lateToleranceMinutes,
+      dayHours: workSchedules.dayHours,
     })
     .from(organizationMembers)
     .leftJoin(departments, eq(departments.id, organizationMembers.departmentId))
     .leftJoin(workSchedules, eq(workSchedules.id, departments.workScheduleId))
     .where(and(eq(organizationMembers.organizationId, organizationId), or(eq(organizationMembers.status, 'active'), isNotNull(organizationMembers.endDate)), submitsOwn))
   return rows.map((r) => {
-    const schedule = r.workDays && r.startTime && r.endTime ? { workDays: r.workDays, startTime: r.startTime, endTime: r.endTime, lateToleranceMinutes: r.tolerance ?? 0 } : fallback
+    const schedule = r.workDays && r.startTime && r.endTime ? { workDays: r.workDays, startTime: r.startTime, endTime: r.endTime, lateToleranceMinutes: r.tolerance ?? 0, dayHours: dayHoursFrom(r.dayHours) } : fallback
     return {
       id: r.id,
       departmentId: r.departmentId,
@@ -248,7 +249,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
       const leaveHere = [...onLeave].filter((id) => departmentOf.get(id) === departmentId).length
       const missing = Math.max(0, n - seen - leaveHere)
       const schedule = scheduleOf.get(departmentId) ?? rules.defaultSchedule
-      if (date === local.date && local.minutes < minutesOf(schedule.endTime)) day.not_yet += missing
+      if (date === local.date && local.minutes < minutesOf(scheduleOn(schedule, weekday).endTime)) day.not_yet += missing
       else day.absent += missing
     }
     const dueNow = day.scheduled - day.excused

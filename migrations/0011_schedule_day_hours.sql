@@ -1,0 +1,1 @@
+ALTER TABLE "work_schedules" ADD COLUMN "day_hours" jsonb DEFAULT '{}'::jsonb NOT NULL;
