@@ -71,7 +71,7 @@ export const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 export function pgDateBetween(min: string, max: string) {
   return z.iso
     .date({ error: 'Use a real calendar date like 2026-11-23' })
-    .refine((v) => v >= min && v <= max, { error: `Use a date between ${min} and ${max}`, abort: true })
+    .refine((v) => v >= min && v <= max, { error: `Use a date between ${min} and ${max}`, abort: true, params: { reason: 'date_out_of_range' } })
 }
 
 /** A calendar date (years 1900..9999) for a `date` column or a date filter. */
@@ -210,12 +210,14 @@ export interface IssueDetail {
   minimum?: number
   maximum?: number
   format?: string
+  /** Which of a schema's own checks refused (a `custom` issue's `params.reason`): a UI tells them apart by it. */
+  reason?: string
 }
 
 /** zod's issues as the API describes them: path, message and code, plus the limit a UI needs to say it in words. */
 export function issueDetails(issues: readonly z.core.$ZodIssue[]): IssueDetail[] {
   return issues.map((i) => {
-    const issue = i as typeof i & { minimum?: unknown; maximum?: unknown; format?: unknown }
+    const issue = i as typeof i & { minimum?: unknown; maximum?: unknown; format?: unknown; params?: { reason?: unknown } }
     return {
       path: i.path.join('.'),
       message: i.message,
@@ -223,6 +225,7 @@ export function issueDetails(issues: readonly z.core.$ZodIssue[]): IssueDetail[]
       ...(issue.minimum !== undefined && { minimum: Number(issue.minimum) }),
       ...(issue.maximum !== undefined && { maximum: Number(issue.maximum) }),
       ...(typeof issue.format === 'string' && { format: issue.format }),
+      ...(typeof issue.params?.reason === 'string' && { reason: issue.params.reason }),
     }
   })
 }

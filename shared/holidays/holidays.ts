@@ -27,8 +27,8 @@ export const holidayInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.end_date < v.start_date) ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'The last day is before the first' })
-    else if (daysInclusive(v.start_date, v.end_date) > OWN_HOLIDAY_MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['end_date'], message: `At most ${OWN_HOLIDAY_MAX_DAYS} days at once` })
+    if (v.end_date < v.start_date) ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'The last day is before the first', params: { reason: 'end_before_start' } })
+    else if (daysInclusive(v.start_date, v.end_date) > OWN_HOLIDAY_MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['end_date'], message: `At most ${OWN_HOLIDAY_MAX_DAYS} days at once`, params: { reason: 'too_many_days' } })
   })
 export type HolidayInput = z.infer<typeof holidayInput>
 

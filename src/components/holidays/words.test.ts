@@ -49,7 +49,9 @@ describe('the days-off page in words', () => {
     expect(columnName('start_date')).toBe('Start date')
     i18n.global.locale.value = 'id'
     expect(issueText(unknown)).toBe('Tidak ada departemen bernama Kelas 13.')
-    expect(issueText({ path: 'end_date', code: 'custom', message: 'The last day is before the first' })).toBe('Hari terakhir sebelum hari pertama.')
+    expect(issueText({ path: 'end_date', code: 'custom', message: 'The last day is before the first', reason: 'end_before_start' })).toBe('Hari terakhir sebelum hari pertama.')
+    // Told apart by the reason, not the server's wording: the same words with another reason say something else.
+    expect(issueText({ path: 'end_date', code: 'custom', message: 'The last day is before the first', reason: 'too_many_days' })).toBe('Paling lama 92 hari sekaligus. Bagi libur yang lebih panjang menjadi dua.')
     expect(columnName('end_date')).toBe('Tanggal selesai')
   })
 

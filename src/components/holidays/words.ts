@@ -18,17 +18,17 @@ export function appliesToText(departmentIds: readonly number[] | null, departmen
 }
 
 /** One refused field of an entry (a form field or an import row's cell) as a message key. */
-export function holidayIssue(issue: Pick<IssueDetail, 'path' | 'code' | 'message'>): FieldIssue {
+export function holidayIssue(issue: Pick<IssueDetail, 'path' | 'code' | 'message' | 'reason'>): FieldIssue {
   if (issue.code === 'UNKNOWN_DEPARTMENT') {
     // The import names the department it did not find ("Unknown department: Kelas 13").
     const name = /: (.+)$/.exec(issue.message)?.[1]?.trim()
     return name ? { key: 'dashSettings.holidays.issue.unknownDepartmentNamed', params: { name } } : { key: 'dashSettings.holidays.issue.unknownDepartment' }
   }
   if (issue.path === 'start_date' || issue.path === 'end_date') {
-    // The schema's own refinements are all `custom`: told apart by what they say.
-    if (/between/i.test(issue.message)) return { key: 'dashSettings.holidays.issue.dateRange', params: { min: HOLIDAY_DATE_MIN.slice(0, 4), max: HOLIDAY_DATE_MAX.slice(0, 4) } }
-    if (issue.code === 'custom' && /before/i.test(issue.message)) return { key: 'dashSettings.holidays.issue.endBeforeStart' }
-    if (issue.code === 'custom' && /at most/i.test(issue.message)) return { key: 'dashSettings.holidays.issue.tooLong', params: { max: OWN_HOLIDAY_MAX_DAYS } }
+    // The schema's own checks are all `custom`: told apart by the reason each gives (shared/holidays, shared/validation).
+    if (issue.reason === 'date_out_of_range') return { key: 'dashSettings.holidays.issue.dateRange', params: { min: HOLIDAY_DATE_MIN.slice(0, 4), max: HOLIDAY_DATE_MAX.slice(0, 4) } }
+    if (issue.reason === 'end_before_start') return { key: 'dashSettings.holidays.issue.endBeforeStart' }
+    if (issue.reason === 'too_many_days') return { key: 'dashSettings.holidays.issue.tooLong', params: { max: OWN_HOLIDAY_MAX_DAYS } }
     return { key: 'dashSettings.holidays.issue.notADate' }
   }
   if (issue.path === 'name') {
@@ -40,7 +40,7 @@ export function holidayIssue(issue: Pick<IssueDetail, 'path' | 'code' | 'message
 }
 
 /** An issue in words, in the interface language. */
-export function issueText(issue: Pick<IssueDetail, 'path' | 'code' | 'message'>): string {
+export function issueText(issue: Pick<IssueDetail, 'path' | 'code' | 'message' | 'reason'>): string {
   const { key, params } = holidayIssue(issue)
   return t(key, params)
 }
