@@ -51,8 +51,8 @@ test('the admin filters today’s attendance, opens a photo, approves and correc
   await expect(page.getByTestId('attendance-title')).toHaveText('Attendance')
   await expect(page.getByTestId('attendance-live')).toHaveAttribute('data-state', 'live')
   // Today is the default range.
-  await expect(page.getByTestId('attendance-from')).toHaveValue(today)
-  await expect(page.getByTestId('attendance-to')).toHaveValue(today)
+  await expect(page.getByTestId('attendance-from')).toHaveAttribute('data-value', today)
+  await expect(page.getByTestId('attendance-to')).toHaveAttribute('data-value', today)
   const rows = page.getByTestId('attendance-row')
   for (const p of [people.rina, people.dodi, people.sari]) await expect(rows.filter({ hasText: p.name })).toHaveCount(1)
   await expect(page.getByTestId('today-late')).toBeVisible()

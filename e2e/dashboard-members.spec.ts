@@ -177,7 +177,10 @@ test('the organization structure: schedules, departments that follow them, locat
   await page.getByTestId('structure-day-end-5').fill('06:00')
   await page.getByTestId('structure-editor-submit').click()
   await expect(page.getByTestId('structure-editor')).toContainText('The day ends after it starts.')
-  await page.getByTestId('structure-day-end-5').fill('11:00')
+  // A 24-hour clock whatever the browser's: "1100" reads as 11:00, shown the app's way.
+  await page.getByTestId('structure-day-end-5').fill('1100')
+  await page.getByTestId('structure-day-end-5').blur()
+  await expect(page.getByTestId('structure-day-end-5')).toHaveValue('11:00')
   await shot(page, 'members-structure-day-hours')
   await page.getByTestId('structure-editor-submit').click()
   const morning = page.getByTestId('structure-schedule-row').filter({ hasText: `Pagi ${STAMP}` })
@@ -186,7 +189,7 @@ test('the organization structure: schedules, departments that follow them, locat
   // Opened again, the editor shows the Friday's own hours.
   await morning.getByTestId('structure-edit').click()
   await expect(page.getByTestId('structure-day-own-5')).toBeChecked()
-  await expect(page.getByTestId('structure-day-end-5')).toHaveValue('11:00')
+  await expect(page.getByTestId('structure-day-end-5')).toHaveAttribute('data-value', '11:00')
   await page.getByTestId('structure-editor-cancel').click()
 
   const ipa = page.getByTestId('structure-department-row').filter({ hasText: 'Kelas XI IPA 2' })

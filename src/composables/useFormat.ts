@@ -64,9 +64,11 @@ export function formatClock(value: string, timeZone?: string): string {
   return date ? new Intl.DateTimeFormat(localeTag(), { hour: '2-digit', minute: '2-digit', timeZone }).format(date) : value
 }
 
-/** A wall-clock time from the server, "07:50:00" -> "07:50". */
-export function formatTime(time: string | null | undefined): string {
-  return time ? time.slice(0, 5) : '—'
+/** A wall-clock time ("07:50:00", "07:50") as the language writes it: "07.50" / "07:50". */
+export function formatTime(time: string | null | undefined, locale: string = i18n.global.locale.value): string {
+  if (!time) return '—'
+  const m = /^(\d{2}):(\d{2})/.exec(time)
+  return m ? `${m[1]}${locale === 'id' ? '.' : ':'}${m[2]}` : time
 }
 
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
