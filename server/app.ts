@@ -25,6 +25,7 @@ import { positionRoutes } from './features/positions/positions.routes'
 import { locationRoutes } from './features/locations/locations.routes'
 import { scheduleRoutes } from './features/schedules/schedules.routes'
 import { holidayRoutes } from './features/holidays/holidays.routes'
+import { shiftRoutes } from './features/shifts/shifts.routes'
 import { settingsRoutes } from './features/settings/settings.routes'
 import { roleAdminRoutes } from './features/roles/roles.routes'
 import { reportRoutes } from './features/reports/reports.routes'
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', locationRoutes)
     .route('/organizations', scheduleRoutes)
     .route('/organizations', holidayRoutes)
+    .route('/organizations', shiftRoutes)
     .route('/attendance', attendanceRoutes)
     .route('/attendance', captureContextRoutes)
     .route('/organizations', attendanceAdminRoutes)

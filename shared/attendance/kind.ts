@@ -1,5 +1,5 @@
 // Check-in or check-out: the one rule the phone, the kiosk and the server's fold share.
-import { minutesOf } from './rules'
+import { minutesOf, shiftMinute, type WorkSchedule } from './rules'
 import type { AttendanceKind } from './sync'
 
 /** A second check-in this long after the day's first is the person leaving: the server takes it as a check-out. */
@@ -16,7 +16,9 @@ export function nextKind(input: { serverCheckedIn: boolean; localKindsToday: rea
  * another device) sends "check in" when the person means to leave, so a check-in well after the day's first one is a
  * check-out, never dropped. Times are "HH:MM[:SS]" of the organization's day.
  */
-export function effectiveKind(kind: AttendanceKind, time: string, dayCheckIn: string | null | undefined): AttendanceKind {
+export function effectiveKind(kind: AttendanceKind, time: string, dayCheckIn: string | null | undefined, hours?: Pick<WorkSchedule, 'startTime' | 'endTime'>): AttendanceKind {
   if (kind !== 'check_in' || !dayCheckIn) return kind
-  return minutesOf(time) - minutesOf(dayCheckIn) >= LATE_SECOND_CHECKIN_MINUTES ? 'check_out' : kind
+  // With the day's hours, a night shift's morning counts after its evening (shiftMinute).
+  const at = (t: string) => (hours ? shiftMinute(hours, t) : minutesOf(t))
+  return at(time) - at(dayCheckIn) >= LATE_SECOND_CHECKIN_MINUTES ? 'check_out' : kind
 }

@@ -104,6 +104,37 @@ export function minutesOf(time: string): number {
   return Number(m[1]) * 60 + Number(m[2])
 }
 
+/**
+ * Whether the hours run past midnight (a night shift, 22:00-06:00): the end is not after the start. Work schedules
+ * always end after they start; shift types may not (shared/attendance/shifts.ts).
+ */
+export function isOvernight(schedule: Pick<WorkSchedule, 'startTime' | 'endTime'>): boolean {
+  return minutesOf(schedule.endTime) <= minutesOf(schedule.startTime)
+}
+
+/**
+ * Minutes of a wall-clock time counted from the midnight that starts the day's hours: for a night shift a time in
+ * the morning after is the next day's (22:00-06:00: 06:10 is minute 1810, 21:55 is 1315). The night's last
+ * morning and its next evening are told apart at the middle of the hours off (22:00-06:00: before 14:00 is the
+ * morning after). Hours within one day count as they are.
+ */
+export function shiftMinute(schedule: Pick<WorkSchedule, 'startTime' | 'endTime'>, time: string): number {
+  const at = minutesOf(time)
+  if (!isOvernight(schedule)) return at
+  return at < overnightBoundary(schedule) ? at + 24 * 60 : at
+}
+
+/** For a night shift: the wall-clock minute before which a time is the morning after (the middle of the hours off). */
+export function overnightBoundary(schedule: Pick<WorkSchedule, 'startTime' | 'endTime'>): number {
+  const end = minutesOf(schedule.endTime)
+  return end + Math.floor((minutesOf(schedule.startTime) - end) / 2)
+}
+
+/** The end of the day's hours in shiftMinute's count (a night shift's end is the next day's). */
+export function endMinute(schedule: Pick<WorkSchedule, 'startTime' | 'endTime'>): number {
+  return minutesOf(schedule.endTime) + (isOvernight(schedule) ? 24 * 60 : 0)
+}
+
 export function isWorkingDay(schedule: WorkSchedule, weekday: number): boolean {
   return schedule.workDays.includes(weekday)
 }
@@ -119,7 +150,7 @@ export interface CheckInResult {
  * member experiences it ("you were 20 minutes late"), not from the end of the tolerance.
  */
 export function checkInStatus(schedule: WorkSchedule, localTime: string): CheckInResult {
-  const at = minutesOf(localTime)
+  const at = shiftMinute(schedule, localTime)
   const start = minutesOf(schedule.startTime)
   if (at <= start + schedule.lateToleranceMinutes) return { status: 'present', lateMinutes: 0 }
   return { status: 'late', lateMinutes: at - start }
@@ -132,14 +163,18 @@ export interface CheckOutResult {
 }
 
 export function checkOutStatus(schedule: WorkSchedule, localTime: string): CheckOutResult {
-  const at = minutesOf(localTime)
-  const end = minutesOf(schedule.endTime)
+  const at = shiftMinute(schedule, localTime)
+  const end = endMinute(schedule)
   return at < end ? { leftEarly: true, earlyMinutes: end - at } : { leftEarly: false, earlyMinutes: 0 }
 }
 
-/** Minutes worked between check-in and check-out on one day (0 when either is missing or out of order). */
-export function minutesWorked(checkIn: string | null, checkOut: string | null): number {
+/**
+ * Minutes worked between check-in and check-out on one day (0 when either is missing or out of order); with the
+ * day's hours, a night shift's check-out in the morning after counts from the check-in the evening before.
+ */
+export function minutesWorked(checkIn: string | null, checkOut: string | null, schedule?: Pick<WorkSchedule, 'startTime' | 'endTime'>): number {
   if (!checkIn || !checkOut) return 0
+  if (schedule) return Math.max(0, shiftMinute(schedule, checkOut) - shiftMinute(schedule, checkIn))
   return Math.max(0, minutesOf(checkOut) - minutesOf(checkIn))
 }
 
@@ -155,8 +190,9 @@ export function closeForgottenCheckout(
   rule: ForgottenCheckoutRule,
 ): { checkOutTime: string; flag: 'auto_closed' } | null {
   if (rule === 'leave_open') return null
-  const end = Math.max(minutesOf(schedule.endTime), minutesOf(checkIn))
-  return { checkOutTime: formatMinutes(end), flag: 'auto_closed' }
+  // In the day's count (a night shift ends the next morning), given back as a wall-clock time.
+  const end = Math.max(endMinute(schedule), shiftMinute(schedule, checkIn))
+  return { checkOutTime: formatMinutes(end % (24 * 60)), flag: 'auto_closed' }
 }
 
 export function formatMinutes(total: number): string {
@@ -248,6 +284,9 @@ export function dayStatus(input: {
   if (input.excused) return 'excused'
   if (!isWorkingDay(input.schedule, input.weekday)) return 'day_off'
   if (input.date > input.today) return 'not_yet'
-  if (input.date === input.today && input.nowMinutes < minutesOf(scheduleOn(input.schedule, input.weekday).endTime)) return 'not_yet'
+  const hours = scheduleOn(input.schedule, input.weekday)
+  if (input.date === input.today && input.nowMinutes < endMinute(hours)) return 'not_yet'
+  // A night shift that started yesterday ends this morning.
+  if (isOvernight(hours) && addDays(input.date, 1) === input.today && input.nowMinutes < minutesOf(hours.endTime)) return 'not_yet'
   return 'absent'
 }

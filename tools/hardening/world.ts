@@ -252,6 +252,8 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   await ok(await admin.patch(`${base}/departments/${dept.id}`, { work_schedule_id: sched.id }), 'department schedule')
   await ok(await admin.post(`${base}/holidays`, { name: `Holiday ${marker}`, start_date: '2026-07-01', end_date: '2026-07-03', department_ids: [dept.id] }), 'holiday')
   await ok(await admin.put(`${base}/national-holidays`, { date: '2026-08-17', observed: false }), 'national day worked')
+  const shift = await ok(await admin.post(`${base}/shift-types`, { name: `Night ${marker}`, code: 'M', start_time: '22:00', end_time: '06:00' }), 'shift type')
+  await ok(await admin.post(`${base}/roster/pattern`, { member_ids: [o.memberId], start_date: '2026-07-06', end_date: '2026-07-12', pattern: [shift.id, null] }), 'roster')
   const victim = await ok(
     await admin.post(`${base}/members`, {
       name: `Victim ${marker}`,

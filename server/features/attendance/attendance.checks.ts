@@ -7,6 +7,9 @@ import type { AppDeps, Principal } from '../../context'
 import type { StoredEvidence } from '../../db/schema'
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import { checkGeofence, distanceMeters, isClockSkewed, scheduleOn, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
+import { shiftDayOf, shiftSchedule } from '../../../shared/attendance/shifts'
+import { addDays, isoWeekday } from '../../../shared/calendar'
+import { dayKey } from './attendance.days'
 import { assuranceLevel, autoApproves, FUTURE_TOLERANCE_MS, type Assurance, type AssuranceLevel, type PlaceCheck, type TimeCheck } from '../../../shared/attendance/evidence'
 import { AppError } from '../../errors'
 import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
@@ -256,6 +259,11 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     throw err
   }
   const local = toLocal(capturedAt, ctx.rules.timezone)
+  // The day the capture belongs to: last night's shift when it falls in that shift's morning (shared/attendance/shifts).
+  const member = look.members.get(r.member_id)
+  const date = shiftDayOf(local.date, local.time, look.shifts.get(dayKey(r.member_id, addDays(local.date, -1))), look.shifts.get(dayKey(r.member_id, local.date)))
+  const base = member?.schedule ?? ctx.rules.defaultSchedule
+  const rostered = look.shifts.has(dayKey(r.member_id, date))
   const { face_threshold: threshold, face_margin: margin } = ctx.rules.settings
   const assurance = receiptAssurance(evidence, place, time, threshold, margin)
   const flags = new Set<string>()
@@ -281,11 +289,11 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     autoApprove: evidence ? false : autoApproves(assurance.level, ctx.rules.settings.offline_review, origin),
     deviceCapturedAt,
     capturedAt,
-    date: local.date,
+    date,
     time: local.time,
-    // The member's hours on the capture's weekday (a short Friday is its own).
-    schedule: scheduleOn(look.members.get(r.member_id)?.schedule ?? ctx.rules.defaultSchedule, local.weekday),
-    holiday: look.holidays.on(local.date, look.members.get(r.member_id)?.departmentId ?? null) !== null,
+    // The member's hours that day: their shift on the roster, else their schedule on that weekday (a short Friday).
+    schedule: rostered ? shiftSchedule(look.shifts.get(dayKey(r.member_id, date)) ?? null, base) : scheduleOn(base, isoWeekday(date)),
+    holiday: look.holidays.on(date, member?.departmentId ?? null) !== null,
   }
 }
 

@@ -1,5 +1,5 @@
 // Folding one capture into its day record: pure, so the batch and the single-record write paths fold identically.
-import { checkInStatus, checkOutStatus } from '../../../shared/attendance/rules'
+import { checkInStatus, checkOutStatus, shiftMinute } from '../../../shared/attendance/rules'
 import { effectiveKind } from '../../../shared/attendance/kind'
 import { distanceToScore } from '../../../shared/face/match'
 import type { Prepared } from './attendance.checks'
@@ -95,9 +95,11 @@ export function fold(existing: DayState | null, p: Prepared, deviceId: number | 
   let values: Partial<DayState> = {}
   let earlier = false
   // A late second check-in is the check-out (shared/attendance/kind.ts, the rule the devices share).
-  const kind = effectiveKind(r.kind, p.time, existing?.checkInTime)
+  const kind = effectiveKind(r.kind, p.time, existing?.checkInTime, p.schedule)
+  // Times compared in the day's count: a night shift's morning-after check-out is later than its evening check-in.
+  const at = (time: string) => shiftMinute(p.schedule, time)
   if (kind === 'check_in') {
-    if (existing?.checkInTime && p.time < existing.checkInTime) {
+    if (existing?.checkInTime && at(p.time) < at(existing.checkInTime)) {
       earlier = true
       recordFlags.add('earlier_capture')
     } else if (!existing?.checkInTime) {
@@ -124,7 +126,7 @@ export function fold(existing: DayState | null, p: Prepared, deviceId: number | 
         remarks: r.remarks ?? existing?.remarks,
       }
     }
-  } else if (!existing?.checkOutTime || p.time > existing.checkOutTime) {
+  } else if (!existing?.checkOutTime || at(p.time) > at(existing.checkOutTime)) {
     recordFlags.delete('left_early')
     if (!p.holiday && checkOutStatus(p.schedule, p.time).leftEarly) recordFlags.add('left_early')
     values = { checkOutTime: p.time }

@@ -7,6 +7,7 @@ import type { Tx } from '../../db/client'
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import type { SyncContext } from './attendance.checks'
 import { dayHoursFrom, toLocal, type DayHoursJson, type WorkSchedule } from '../../../shared/attendance/rules'
+import type { ShiftType } from '../../../shared/attendance/shifts'
 import { skewCorrection } from './attendance.checks'
 import { intArray, rowsOf, textArray } from '../../db/raw'
 import { DAY_SELECT, dayKey, lockedDay, uuidArray, type LockedDay } from './attendance.days'
@@ -39,6 +40,11 @@ export interface BatchLookups {
   recorders: Set<number>
   /** The latest capture time of each of the batch's members among their captures not rejected by a person. */
   lastCaptured: Map<number, Date>
+  /**
+   * The batch's members' roster days around its dates, by dayKey: a shift, or null for a day off (no entry: the
+   * department's schedule). The day before each date is among them (a night shift's morning belongs to it).
+   */
+  shifts: Map<string, ShiftType | null>
 }
 
 interface Member {
@@ -114,7 +120,7 @@ export async function loadLookups(
     .sort()
   const span = { start: addDays(utcDates[0] ?? '2000-01-02', -1), end: addDays(utcDates.at(-1) ?? '2000-01-02', 1) }
 
-  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown; holidays: unknown; opt_outs: unknown }>(
+  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown; holidays: unknown; opt_outs: unknown; shifts: unknown }>(
     await db.execute(sql`
       with ids as (select unnest(${uuidArray(clientIds)}::uuid[]) as client_id),
         m as (select unnest(${intArray(memberIds)}::int[]) as id),
@@ -127,6 +133,11 @@ export async function loadLookups(
           from holidays h where h.organization_id = ${organizationId} and h.end_date >= ${span.start}::date and h.start_date <= ${span.end}::date) as holidays,
         (select coalesce(json_agg(o.date), '[]'::json) from national_holiday_opt_outs o
           where o.organization_id = ${organizationId} and o.date between ${span.start}::date and ${span.end}::date) as opt_outs,
+        (select coalesce(json_agg(json_build_object('m', s.organization_member_id, 'd', s.date, 'id', t.id, 'name', t.name, 'code', t.code,
+            'start', t.start_time, 'end', t.end_time, 'tolerance', t.late_tolerance_minutes)), '[]'::json)
+          from shift_assignments s left join shift_types t on t.id = s.shift_type_id and t.organization_id = ${organizationId}
+          where s.organization_id = ${organizationId} and s.organization_member_id in (select id from m)
+            and s.date between ${span.start}::date - 1 and ${span.end}::date) as shifts,
         (select coalesce(json_agg(json_build_object('id', om.id, 'status', om.status, 'department_id', om.department_id, 'work_days', ws.work_days, 'start_time', ws.start_time,
             'end_time', ws.end_time, 'tolerance', ws.late_tolerance_minutes, 'day_hours', ws.day_hours)), '[]'::json)
           from organization_members om
@@ -174,7 +185,11 @@ export async function loadLookups(
     members.set(Number(m.id), { status: m.status, schedule, departmentId: m.department_id === null ? null : Number(m.department_id) })
   }
   const holidays = new HolidayCalendar(daysOff({ ...span, optedOut: json<string[]>(row?.opt_outs ?? []), own: json<OwnHoliday[]>(row?.holidays ?? []) }))
+  const shifts = new Map<string, ShiftType | null>()
+  for (const s of json<{ m: number; d: string; id: number | null; name: string; code: string; start: string; end: string; tolerance: number }[]>(row?.shifts ?? [])) {
+    shifts.set(dayKey(Number(s.m), s.d), s.id === null ? null : { id: Number(s.id), name: s.name, code: s.code, startTime: s.start, endTime: s.end, lateToleranceMinutes: Number(s.tolerance) })
+  }
   const lastCaptured = new Map<number, Date>()
   for (const l of json<{ id: number; last: string | null }[]>(row?.last ?? [])) if (l.last !== null) lastCaptured.set(Number(l.id), new Date(l.last))
-  return { known, look: { members, holidays, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()) }, rules }
+  return { known, look: { members, holidays, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()), shifts }, rules }
 }

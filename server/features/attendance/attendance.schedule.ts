@@ -3,6 +3,8 @@ import type { Tx } from '../../db/client'
 import { departments, organizationMembers, workSchedules, type OrganizationSettings } from '../../db/schema'
 import { dayHoursFrom, scheduleOn, type WorkSchedule } from '../../../shared/attendance/rules'
 import { isoWeekday } from '../../../shared/calendar'
+import { shiftSchedule } from '../../../shared/attendance/shifts'
+import { memberShiftDays } from '../shifts/shifts.service'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 
 export interface OrganizationRules {
@@ -55,11 +57,16 @@ export async function organizationRules(tx: Tx, organizationId: number): Promise
 
 /**
  * The member's schedule: their department's when it has one, else the organization's; with `date` (YYYY-MM-DD), as it
- * applies on that day's weekday (its own hours, a short Friday).
+ * applies that day: their shift on the roster when they have one, else the schedule on that day's weekday (its own
+ * hours, a short Friday).
  */
 export async function memberSchedule(tx: Tx, organizationId: number, memberId: number, fallback: WorkSchedule, date?: string): Promise<WorkSchedule> {
   const schedule = await departmentSchedule(tx, organizationId, memberId, fallback)
-  return date === undefined ? schedule : scheduleOn(schedule, isoWeekday(date))
+  if (date === undefined) return schedule
+  // A shift on the roster takes the day's place (a day marked off is a day off).
+  const shifts = await memberShiftDays(tx, organizationId, memberId, date, date)
+  if (shifts.has(date)) return shiftSchedule(shifts.get(date) ?? null, schedule)
+  return scheduleOn(schedule, isoWeekday(date))
 }
 
 async function departmentSchedule(tx: Tx, organizationId: number, memberId: number, fallback: WorkSchedule): Promise<WorkSchedule> {

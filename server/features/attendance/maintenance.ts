@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm'
 import type { AppDeps } from '../../context'
 import { attendanceRecords, organizations } from '../../db/schema'
-import { closeForgottenCheckout, toLocal } from '../../../shared/attendance/rules'
+import { closeForgottenCheckout, isOvernight, overnightBoundary, toLocal } from '../../../shared/attendance/rules'
+import { addDays } from '../../../shared/calendar'
 import { audit } from '../../audit'
 import { memberSchedule, organizationRules } from './attendance.schedule'
 import { capturedBefore, unlinkEvidenceFrames } from './evidence.store'
@@ -25,27 +26,32 @@ export async function runMaintenance(deps: AppDeps, now = new Date()) {
 
 /**
  * Days that ended with a check-in and no check-out are closed by the organization's rule (at the end of the member's
- * schedule, flagged `auto_closed`), or left open. Today is never touched: the member may still check out.
+ * schedule, flagged `auto_closed`), or left open. Today is never touched: the member may still check out; nor is
+ * last night's shift before its morning is over (shiftMinute's boundary).
  */
 export async function closeForgottenCheckouts(deps: AppDeps, organizationId: number, now = new Date()): Promise<number> {
   const { db } = deps.database
   const rules = await organizationRules(db, organizationId)
   if (rules.settings.forgotten_checkout_rule === 'leave_open') return 0
-  const today = toLocal(now, rules.timezone).date
+  const local = toLocal(now, rules.timezone)
+  const today = local.date
   const open = await db
     .select({ id: attendanceRecords.id, memberId: attendanceRecords.organizationMemberId, date: attendanceRecords.attendanceDate, checkIn: attendanceRecords.checkInTime, flags: attendanceRecords.flags })
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, organizationId), isNotNull(attendanceRecords.checkInTime), isNull(attendanceRecords.checkOutTime), lt(attendanceRecords.attendanceDate, today)))
+  let closed = 0
   for (const r of open) {
     const schedule = await memberSchedule(db, organizationId, r.memberId, rules.defaultSchedule, r.date)
+    if (isOvernight(schedule) && addDays(r.date, 1) === today && local.minutes < overnightBoundary(schedule)) continue
     const close = closeForgottenCheckout(schedule, r.checkIn!, rules.settings.forgotten_checkout_rule)
     if (!close) continue
     await db
       .update(attendanceRecords)
       .set({ checkOutTime: close.checkOutTime, flags: [...new Set([...r.flags, close.flag])].sort(), updatedAt: new Date() })
       .where(and(eq(attendanceRecords.id, r.id), isNull(attendanceRecords.checkOutTime)))
+    closed++
   }
-  return open.length
+  return closed
 }
 
 /** Attendance photos older than the organization's retention period are unlinked, then deleted from storage. */

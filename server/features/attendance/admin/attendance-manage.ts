@@ -6,7 +6,7 @@ import type { Tx } from '../../../db/client'
 import { attendanceEvents, attendanceRecordHistory, attendanceRecords, devices, locations, organizationMembers, users } from '../../../db/schema'
 import { audit } from '../../../audit'
 import { ConflictError, NotFoundError, ValidationError } from '../../../errors'
-import { checkInStatus, checkOutStatus, toLocal, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { checkInStatus, checkOutStatus, shiftMinute, toLocal, type WorkSchedule } from '../../../../shared/attendance/rules'
 import { memberSchedule, organizationRules } from '../attendance.schedule'
 import { describeRecords, type AttendanceRow } from './attendance-list'
 import { publishAttendanceChange } from './attendance-live'
@@ -66,8 +66,9 @@ async function assertLocation(tx: Tx, organizationId: number, locationId: number
   if (!l) throw new ValidationError('Unknown location', [{ path: 'location_id', message: 'Unknown location' }])
 }
 
-function assertOrder(checkIn: string | null, checkOut: string | null): void {
-  if (checkIn && checkOut && checkOut < checkIn) {
+/** A check-out before the check-in is refused; on a night shift the morning after comes after the evening (shiftMinute). */
+function assertOrder(checkIn: string | null, checkOut: string | null, schedule: WorkSchedule): void {
+  if (checkIn && checkOut && shiftMinute(schedule, checkOut) < shiftMinute(schedule, checkIn)) {
     throw new ValidationError('The check-out is before the check-in', [{ path: 'check_out_time', message: 'Before the check-in' }], 'CHECK_OUT_BEFORE_CHECK_IN')
   }
 }
@@ -128,9 +129,9 @@ export async function correctRecord(deps: AppDeps, actor: Actor, recordId: numbe
     if (input.check_out_time !== undefined) next.check_out_time = input.check_out_time
     if (input.remarks !== undefined) next.remarks = input.remarks || null
     if (input.location_id !== undefined) next.location_id = input.location_id
-    assertOrder(next.check_in_time, next.check_out_time)
     const rules = await organizationRules(tx, actor.organizationId)
     const schedule = await memberSchedule(tx, actor.organizationId, row.organizationMemberId, rules.defaultSchedule, row.attendanceDate)
+    assertOrder(next.check_in_time, next.check_out_time, schedule)
     const changed = { checkIn: next.check_in_time !== before.check_in_time, checkOut: next.check_out_time !== before.check_out_time }
     if (input.status) next.status = input.status
     else if (changed.checkIn && next.check_in_time && (before.status === 'present' || before.status === 'late')) next.status = checkInStatus(schedule, next.check_in_time).status
@@ -158,7 +159,6 @@ export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.o
   if (attended && !input.check_in_time) {
     throw new ValidationError('Give the check-in time', [{ path: 'check_in_time', message: 'Required' }], 'CHECK_IN_REQUIRED')
   }
-  assertOrder(input.check_in_time ?? null, input.check_out_time ?? null)
   const [member] = await db
     .select({ status: organizationMembers.status })
     .from(organizationMembers)
@@ -178,6 +178,7 @@ export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.o
     const schedule = await memberSchedule(tx, actor.organizationId, input.member_id, rules.defaultSchedule, input.attendance_date)
     const checkIn = input.check_in_time ?? null
     const checkOut = input.check_out_time ?? null
+    assertOrder(checkIn, checkOut, schedule)
     const status = input.status ?? checkInStatus(schedule, checkIn!).status
     const flags = deriveFlags([], schedule, { check_in_time: checkIn, check_out_time: checkOut, status }, { checkIn: true, checkOut: true })
     const [created] = await tx
