@@ -204,7 +204,8 @@ export const attendanceSyncLogs = pgTable(
   (t) => [index('attendance_sync_logs_org_idx').on(t.organizationId, t.lastSyncAt)],
 )
 
-export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse'] as const
+/** correction_request: the times of a member's approved correction request (`after.correction_request_id`). */
+export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse', 'correction_request'] as const
 
 /**
  * What a person changed on an attendance record, and why: approvals, rejections, corrections and manual records.
