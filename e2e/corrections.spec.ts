@@ -73,6 +73,8 @@ test('a member asks for a forgotten day, and for a forgotten check-out from thei
   await phone.getByTestId('invite-pin-repeat').fill(PIN)
   await phone.getByTestId('invite-submit').click()
   await expect(phone.getByTestId('member-home')).toBeVisible()
+  await expect(phone.getByTestId('nav-corrections')).toContainText('Lupa absen?')
+  await shot(phone, 'corrections-member-home')
 
   await phone.getByTestId('nav-corrections').click()
   await expect(phone.getByTestId('member-corrections')).toHaveAttribute('data-mode', 'list')
