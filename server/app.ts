@@ -31,6 +31,7 @@ import { roleAdminRoutes } from './features/roles/roles.routes'
 import { reportRoutes } from './features/reports/reports.routes'
 import { importRoutes } from './features/imports/imports.routes'
 import { leaveRoutes } from './features/leave/leave.routes'
+import { correctionRoutes } from './features/corrections/corrections.routes'
 import { auditRoutes } from './features/audit/audit.routes'
 import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
 import { mountClient, trimDocumentHeaders } from './static'
@@ -133,6 +134,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/auth', webInvitationRoutes)
     .route('/mobile', mobileInvitationRoutes)
     .route('/', leaveRoutes)
+    .route('/', correctionRoutes)
     .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))
   const routes = app.route('/api', api)

@@ -137,6 +137,12 @@ const EXPECTED: Record<string, string> = {
   'GET /api/organizations/:id/leave-requests': 'attendance:record:view',
   'POST /api/organizations/:id/leave-requests/:rowId/approve': 'attendance:record:approve',
   'POST /api/organizations/:id/leave-requests/:rowId/reject': 'attendance:record:approve',
+  'GET /api/correction-requests': 'attendance:record:submit',
+  'POST /api/correction-requests': 'attendance:record:submit',
+  'POST /api/correction-requests/:rowId/cancel': 'attendance:record:submit',
+  'GET /api/organizations/:id/correction-requests': 'attendance:record:view',
+  'POST /api/organizations/:id/correction-requests/:rowId/approve': 'attendance:record:approve',
+  'POST /api/organizations/:id/correction-requests/:rowId/reject': 'attendance:record:approve',
   // --- invitations to existing accounts (server/features/invitations) ---
   'GET /api/organizations/:id/membership-invitations': 'settings:manage|member:view',
   'DELETE /api/organizations/:id/membership-invitations/:invitationId': 'settings:manage|member:manage',

@@ -1,5 +1,5 @@
 // Deterministic demo content: Indonesian names and plausible attendance (most on time, some late, a few absent).
-import { isoWeekday } from '../../shared/calendar'
+import { addDays, isoWeekday } from '../../shared/calendar'
 
 export const DEMO_DEPARTMENTS = [
   { name: 'Kelas X IPA', code: 'X-IPA' },
@@ -97,4 +97,33 @@ export function buildDemoAttendance(o: DemoAttendanceOptions) {
     }
   }
   return rows
+}
+
+type DemoRecord = ReturnType<typeof buildDemoAttendance>[number]
+
+const FORGOT_OUT = ['Lupa absen pulang, buru-buru menjemput anak', 'HP mati sore itu, baterai habis']
+const FORGOT_DAY = ['Lupa absen, langsung mengajar jam pertama', 'Aplikasi tidak bisa dibuka pagi itu, sudah lapor ke TU']
+
+/**
+ * Pending correction requests ("lupa absen") for the demo: two members who checked in but never out on a recent day
+ * (their record's check-out is taken away here, before the records are written), and two who have no record at all on
+ * a recent working day. The first member is among them, for the demo phone. Days within the last two weeks, never today.
+ */
+export function planDemoCorrections(records: DemoRecord[], memberIds: number[], today: string) {
+  const recent = (date: string) => date < today && date >= addDays(today, -14)
+  const out: { organizationMemberId: number; attendanceDate: string; kind: 'check_out' | 'both'; claimedCheckInTime: string | null; claimedCheckOutTime: string | null; reason: string }[] = []
+  for (const memberId of memberIds.slice(0, 2)) {
+    const r = [...records].reverse().find((x) => x.organizationMemberId === memberId && recent(x.attendanceDate) && 'checkInTime' in x && x.checkOutTime)
+    if (!r || !('checkInTime' in r)) continue
+    r.checkOutTime = null
+    out.push({ organizationMemberId: memberId, attendanceDate: r.attendanceDate, kind: 'check_out', claimedCheckInTime: null, claimedCheckOutTime: '15:40:00', reason: FORGOT_OUT[out.length % FORGOT_OUT.length]! })
+  }
+  const working = [...new Set(records.map((x) => x.attendanceDate))].filter(recent).sort().reverse()
+  for (const memberId of memberIds.slice(2, 12)) {
+    if (out.length >= 4) break
+    const date = working.find((d) => !records.some((x) => x.organizationMemberId === memberId && x.attendanceDate === d))
+    if (!date) continue
+    out.push({ organizationMemberId: memberId, attendanceDate: date, kind: 'both', claimedCheckInTime: '07:25:00', claimedCheckOutTime: '15:35:00', reason: FORGOT_DAY[out.length % FORGOT_DAY.length]! })
+  }
+  return out
 }

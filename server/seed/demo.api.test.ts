@@ -6,8 +6,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { backend, createPostgresDatabase } from '../../tools/test-support/harness'
 import { openDatabase, type Database } from '../db/client'
-import { attendanceRecords, departments, devices, holidays, organizationMembers, organizations, workSchedules } from '../db/schema'
-import { count, eq } from 'drizzle-orm'
+import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, workSchedules } from '../db/schema'
+import { and, count, eq } from 'drizzle-orm'
 
 const run = promisify(execFile)
 
@@ -60,6 +60,18 @@ describe('npm run seed:demo', () => {
       expect(week).toMatchObject({ workDays: [1, 2, 3, 4, 5], endTime: '15:30:00', dayHours: { 5: { start_time: '07:30:00', end_time: '11:00:00' } } })
       const following = await db.db.select({ n: count() }).from(departments).where(eq(departments.workScheduleId, week!.id))
       expect(following[0]!.n).toBe(5)
+      // A few "lupa absen" requests wait for the admin, each one the day really allows: a check-out asked for on a day
+      // with a check-in and no check-out, both times on a day without a record. The first member has one.
+      const pending = await db.db.select().from(correctionRequests).where(eq(correctionRequests.organizationId, org!.id))
+      expect(pending.length).toBeGreaterThanOrEqual(3)
+      const [first] = await db.db.select({ id: organizationMembers.id }).from(organizationMembers).where(eq(organizationMembers.memberNumber, 'DM-0001'))
+      expect(pending.map((p) => p.organizationMemberId)).toContain(first!.id)
+      for (const p of pending) {
+        expect(p.status).toBe('pending')
+        const [day] = await db.db.select().from(attendanceRecords).where(and(eq(attendanceRecords.organizationMemberId, p.organizationMemberId), eq(attendanceRecords.attendanceDate, p.attendanceDate)))
+        if (p.kind === 'check_out') expect(day).toMatchObject({ checkOutTime: null, checkInTime: expect.any(String) })
+        else expect(day).toBeUndefined()
+      }
     } finally {
       await db.close()
     }

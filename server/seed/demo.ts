@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm'
 import { loadEnv } from '../env'
 import { openDatabase } from '../db/client'
 import { loadSecret } from '../lib/secret'
-import { attendanceRecords, departments, devices, holidays, organizationMembers, organizations, positions, workSchedules } from '../db/schema'
+import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, positions, workSchedules } from '../db/schema'
 import { addDays, isoWeekday } from '../../shared/calendar'
 import { nationalHolidaysBetween } from '../../shared/holidays/national'
 import { ensureSystemRoles, grantRole, systemRoleId } from '../features/roles/roles.service'
@@ -15,7 +15,7 @@ import { createOrganization } from '../features/organizations/organizations.serv
 import { createUser, findUserByEmail } from '../features/users/users.service'
 import { createMember } from '../features/members/members.service'
 import { hashSecret, hashToken, randomCode } from '../auth/crypto'
-import { buildDemoAttendance, DEMO_DEPARTMENTS, DEMO_POSITIONS, demoPeople, localDay } from './demo-data'
+import { buildDemoAttendance, DEMO_DEPARTMENTS, DEMO_POSITIONS, demoPeople, localDay, planDemoCorrections } from './demo-data'
 
 const DEMO_SLUG = 'sekolah-demo-nusantara'
 const DEMO_NAME = 'Sekolah Demo Nusantara'
@@ -127,15 +127,18 @@ async function main() {
     })
 
     const records = buildDemoAttendance({ memberIds, petugasId, days, timezone: 'Asia/Jakarta', start: '07:30', end: '15:30', toleranceMinutes: 10, seed: org.id, daysOff })
+    const corrections = planDemoCorrections(records, memberIds, today)
     for (let i = 0; i < records.length; i += 500) {
       await tx.insert(attendanceRecords).values(records.slice(i, i + 500).map((r) => ({ ...r, organizationId: org.id })))
     }
-    return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length, firstMember: people[0]! }
+    // A few "lupa absen" requests waiting for the admin (the first member's among them, for the demo phone).
+    if (corrections.length > 0) await tx.insert(correctionRequests).values(corrections.map((c) => ({ ...c, organizationId: org.id })))
+    return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length, firstMember: people[0]!, corrections: corrections.length }
   })
   await database.close()
 
   console.log(`Demo organization "${DEMO_NAME}" (id ${result.org.id}) created in ${((Date.now() - started) / 1000).toFixed(1)} s:`)
-  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length} departments, ${result.records} attendance records over ${days} days`)
+  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length} departments, ${result.records} attendance records over ${days} days, ${result.corrections} correction requests waiting`)
   console.log('\nDashboard logins (http://localhost:3000/admin/login):')
   console.log(`  admin    ${adminEmail}  ${result.adminIsNew ? adminPassword : '(existing account: its own password)'}`)
   for (const s of result.staff) console.log(`  ${s.role.padEnd(8)} ${s.email}  ${s.password}`)

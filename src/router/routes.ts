@@ -107,6 +107,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'attendance:record:view', title: 'leave.title' },
       },
       {
+        path: 'corrections',
+        name: 'admin-corrections',
+        component: view(admin, 'CorrectionRequests'),
+        meta: { permission: 'attendance:record:view', title: 'corrections.title' },
+      },
+      {
         path: 'reports',
         name: 'admin-reports',
         component: view(admin, 'ReportsView'),
@@ -187,6 +193,13 @@ export const routes: RouteRecordRaw[] = [
         name: 'member-leave',
         component: view(member, 'LeaveRequests'),
         meta: { title: 'leave.member.title' },
+        beforeEnter: memberMay('attendance:record:submit'),
+      },
+      {
+        path: 'corrections',
+        name: 'member-corrections',
+        component: view(member, 'CorrectionRequests'),
+        meta: { title: 'corrections.member.title' },
         beforeEnter: memberMay('attendance:record:submit'),
       },
       {

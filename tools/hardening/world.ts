@@ -17,6 +17,7 @@ import {
   attendanceRecordHistory,
   attendanceRecords,
   consents,
+  correctionRequests,
   importJobs,
   leaveRequests,
   memberFaceData,
@@ -361,6 +362,9 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
     .insert(leaveRequests)
     .values({ organizationId: id, organizationMemberId: o.memberId, kind: 'sick', startDate: '2026-11-02', endDate: '2026-11-03', reason: `Sick ${marker}` })
     .returning({ id: leaveRequests.id })
+  await t.db
+    .insert(correctionRequests)
+    .values({ organizationId: id, organizationMemberId: o.memberId, attendanceDate: '2026-11-04', kind: 'check_out', claimedCheckOutTime: '16:30:00', reason: `Forgot ${marker}` })
   const [job] = await t.db
     .insert(importJobs)
     .values({ organizationId: id, filename: `members-${marker}.xlsx`, status: 'previewed', summary: { note: `Import ${marker}` } })

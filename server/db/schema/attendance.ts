@@ -20,6 +20,7 @@ import { users } from './users'
 import type { RollCallBox } from '../../../shared/attendance/roll-call'
 import { ASSURANCE_LEVELS, CHALLENGE_PURPOSES, type Assurance, type LivenessStep } from '../../../shared/attendance/evidence'
 import { LEAVE_KINDS, LEAVE_STATUSES } from '../../../shared/leave/rules'
+import { CORRECTION_KINDS, CORRECTION_STATUSES } from '../../../shared/corrections/rules'
 import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../../shared/attendance/statuses'
 
 /** The evidence of one capture as stored: where each frame's image is kept, never the image itself. */
@@ -203,7 +204,8 @@ export const attendanceSyncLogs = pgTable(
   (t) => [index('attendance_sync_logs_org_idx').on(t.organizationId, t.lastSyncAt)],
 )
 
-export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse'] as const
+/** correction_request: the times of a member's approved correction request (`after.correction_request_id`). */
+export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse', 'correction_request'] as const
 
 /**
  * What a person changed on an attendance record, and why: approvals, rejections, corrections and manual records.
@@ -255,5 +257,42 @@ export const leaveRequests = pgTable(
   (t) => [
     index('leave_requests_org_status_idx').on(t.organizationId, t.status, t.startDate),
     index('leave_requests_member_idx').on(t.organizationMemberId, t.startDate),
+  ],
+)
+
+export { CORRECTION_KINDS, CORRECTION_STATUSES }
+
+/**
+ * A member's request to complete one day's attendance ("lupa absen"): a forgotten check-in, check-out or both, at the
+ * local times they claim, for a reason. The claimed times stay as claimed; an approval writes (or completes) the day's
+ * record as a manual one, at the times the admin approved (`approved_*`, the claim unless adjusted), with a history row
+ * naming the request (`attendance_record_id` then points at that record). A refusal changes no record.
+ */
+export const correctionRequests = pgTable(
+  'correction_requests',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    organizationMemberId: integer('organization_member_id')
+      .notNull()
+      .references(() => organizationMembers.id, { onDelete: 'cascade' }),
+    attendanceDate: date('attendance_date').notNull(),
+    kind: text('kind', { enum: CORRECTION_KINDS }).notNull(),
+    claimedCheckInTime: time('claimed_check_in_time'),
+    claimedCheckOutTime: time('claimed_check_out_time'),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: CORRECTION_STATUSES }).notNull().default('pending'),
+    approvedCheckInTime: time('approved_check_in_time'),
+    approvedCheckOutTime: time('approved_check_out_time'),
+    attendanceRecordId: integer('attendance_record_id').references(() => attendanceRecords.id, { onDelete: 'set null' }),
+    decidedByUserId: integer('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('correction_requests_org_status_idx').on(t.organizationId, t.status, t.attendanceDate),
+    index('correction_requests_member_idx').on(t.organizationMemberId, t.attendanceDate),
   ],
 )

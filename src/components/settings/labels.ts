@@ -73,6 +73,7 @@ export const AUDIT_GROUPS = [
   'face.',
   'attendance.',
   'leave_request.',
+  'correction_request.',
   'report.',
   'device.',
   'auth.',

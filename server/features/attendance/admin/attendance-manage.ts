@@ -297,3 +297,76 @@ export async function recordPhotoKey(db: Tx, organizationId: number, recordId: n
   if (!row.url) throw new NotFoundError('Photo')
   return row.url
 }
+
+/** The times of an approved correction request (server/features/corrections), for `applyCorrection`. */
+export interface CorrectionToApply {
+  requestId: number
+  memberId: number
+  date: string
+  checkIn: string | null
+  checkOut: string | null
+  /** The member's reason (the history row's reason; the remarks of a record the correction creates). */
+  reason: string
+  remarks: string
+}
+
+/**
+ * Writes an approved correction request into the member's day, inside the caller's transaction (which holds the
+ * member's lock): a new manual record when the day has none, else the asked-for times on the existing one. The status
+ * and flags follow the same rules as an admin's manual record or correction (the member's schedule of that weekday):
+ * a check-in makes the day present or late, a check-out may leave it early, an auto-closed check-out is replaced. A
+ * `correction_request` history row keeps what changed and the request's id; the audit log the same. Returns the record
+ * and whether it was created (the caller publishes the change after commit).
+ */
+export async function applyCorrection(tx: Tx, actor: Actor, input: CorrectionToApply): Promise<{ recordId: number; created: boolean }> {
+  const rules = await organizationRules(tx, actor.organizationId)
+  const schedule = await memberSchedule(tx, actor.organizationId, input.memberId, rules.defaultSchedule, input.date)
+  const [row] = await tx
+    .select()
+    .from(attendanceRecords)
+    .where(and(eq(attendanceRecords.organizationId, actor.organizationId), eq(attendanceRecords.organizationMemberId, input.memberId), eq(attendanceRecords.attendanceDate, input.date)))
+    .for('update')
+  const mark = { correction_request_id: input.requestId }
+  if (!row) {
+    if (!input.checkIn) throw new ConflictError('This day has no check-in to complete', 'CORRECTION_NO_CHECK_IN')
+    assertOrder(input.checkIn, input.checkOut, schedule)
+    const status = checkInStatus(schedule, input.checkIn).status
+    const flags = deriveFlags([], schedule, { check_in_time: input.checkIn, check_out_time: input.checkOut, status }, { checkIn: true, checkOut: true })
+    const [created] = await tx
+      .insert(attendanceRecords)
+      .values({
+        organizationId: actor.organizationId,
+        organizationMemberId: input.memberId,
+        recordedBy: actor.memberId,
+        attendanceDate: input.date,
+        checkInTime: input.checkIn,
+        checkOutTime: input.checkOut,
+        status,
+        approvalStatus: 'approved',
+        flags,
+        remarks: input.remarks,
+        source: 'manual',
+        serverReceivedAt: new Date(),
+      })
+      .returning()
+    await writeHistory(tx, actor, created!.id, 'correction_request', input.reason, { before: null, after: { member_id: input.memberId, attendance_date: input.date, ...editable(created!), ...mark } })
+    return { recordId: created!.id, created: true }
+  }
+  const before = editable(row)
+  const next: Editable = { ...before }
+  if (input.checkIn) next.check_in_time = input.checkIn
+  if (input.checkOut) next.check_out_time = input.checkOut
+  assertOrder(next.check_in_time, next.check_out_time, schedule)
+  const changed = { checkIn: next.check_in_time !== before.check_in_time, checkOut: next.check_out_time !== before.check_out_time }
+  // The member was there: a day that was absent or excused becomes present or late from the check-in.
+  if (changed.checkIn && next.check_in_time) next.status = checkInStatus(schedule, next.check_in_time).status
+  next.flags = deriveFlags(before.flags, schedule, next, changed)
+  const change = diff(before, next)
+  if (!change) throw new ConflictError('The day already has these times', 'NOTHING_TO_CHANGE')
+  await tx
+    .update(attendanceRecords)
+    .set({ checkInTime: next.check_in_time, checkOutTime: next.check_out_time, status: next.status, flags: next.flags, updatedAt: new Date() })
+    .where(eq(attendanceRecords.id, row.id))
+  await writeHistory(tx, actor, row.id, 'correction_request', input.reason, { before: change.before, after: { ...change.after, ...mark } })
+  return { recordId: row.id, created: false }
+}
