@@ -108,7 +108,7 @@ test('a member asks for a forgotten day, and for a forgotten check-out from thei
   await expect(card).toHaveCount(1)
   await expect(card).toHaveAttribute('data-status', 'pending')
   await expect(card.getByTestId('correction-status')).toHaveText('Menunggu')
-  await expect(card.getByTestId('correction-times')).toHaveText('Masuk 08:10 · Pulang 16:05')
+  await expect(card.getByTestId('correction-times')).toHaveText('Masuk 08.10 · Pulang 16.05')
 
   // The same day again is refused by the server, in words, at the day.
   await phone.getByTestId('correction-new').click()
@@ -202,7 +202,7 @@ test('the member sees both answers, and the day recorded in their history', asyn
   const approved = phone.locator('[data-testid="correction-request"][data-status="approved"]')
   const refused = phone.locator('[data-testid="correction-request"][data-status="rejected"]')
   await expect(approved.getByTestId('correction-status')).toHaveText('Disetujui')
-  await expect(approved.getByTestId('correction-recorded')).toContainText('Masuk 08:20 · Pulang 16:05')
+  await expect(approved.getByTestId('correction-recorded')).toContainText('Masuk 08.20 · Pulang 16.05')
   await expect(approved.getByTestId('correction-cancel')).toHaveCount(0)
   await expect(refused.getByTestId('correction-status')).toHaveText('Ditolak')
   await expect(refused.getByTestId('correction-decision-note')).toContainText(NOTE)
@@ -211,8 +211,8 @@ test('the member sees both answers, and the day recorded in their history', asyn
 
   await phone.goto('/m/history')
   const day = phone.locator(`[data-testid="history-row"][data-date="${forgotten}"]`)
-  await expect(day.getByTestId('history-check-in')).toContainText('08:20')
-  await expect(day.getByTestId('history-check-out')).toContainText('16:05')
+  await expect(day.getByTestId('history-check-in')).toContainText('08.20')
+  await expect(day.getByTestId('history-check-out')).toContainText('16.05')
   await expect(day.getByTestId('history-correction')).toContainText('Koreksi: Disetujui')
   const refusedDay = phone.locator(`[data-testid="history-row"][data-date="${halfDay}"]`)
   await expect(refusedDay.getByTestId('history-correction')).toContainText('Ditolak')

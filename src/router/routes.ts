@@ -155,6 +155,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'settings:manage', title: 'dashSettings.audit.title' },
       },
       {
+        path: 'shifts',
+        name: 'admin-shifts',
+        component: view(admin, 'ShiftsAdmin'),
+        meta: { permission: 'member:view', title: 'dashMembers.shifts.title' },
+      },
+      {
         path: 'holidays',
         name: 'admin-holidays',
         component: view(admin, 'HolidaysAdmin'),

@@ -16,5 +16,6 @@ export { default as CorrectionRequests } from '~/views/admin/CorrectionRequests.
 export { default as AdminLayout } from '~/views/admin/AdminLayout.vue'
 export { default as MemberImport } from '~/views/admin/MemberImport.vue'
 export { default as HolidaysAdmin } from '~/views/admin/HolidaysAdmin.vue'
+export { default as ShiftsAdmin } from '~/views/admin/ShiftsAdmin.vue'
 export { default as RolesAdmin } from '~/views/admin/RolesAdmin.vue'
 export { default as SelectOrganization } from '~/views/admin/SelectOrganization.vue'
