@@ -123,7 +123,7 @@ test('a member asks for a forgotten day, and for a forgotten check-out from thei
   // Yesterday, in the history, has a check-in and no check-out: it offers the request on that day.
   await phone.goto('/m/history')
   const day = phone.locator(`[data-testid="history-row"][data-date="${halfDay}"]`)
-  await expect(day.getByTestId('history-check-in')).toContainText('07:55')
+  await expect(day.getByTestId('history-check-in')).toContainText('07.55')
   await shot(phone, 'corrections-member-history-ask')
   await noSidewaysScroll(phone)
   await day.getByTestId('history-ask-correction').click()

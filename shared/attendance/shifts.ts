@@ -2,8 +2,8 @@
 // roster or as a repeating pattern ("2 mornings, 2 nights, 2 off"). A member's shift of a day takes the place of their
 // department's schedule for that day; a day marked off is a day off. Plain TypeScript, shared by the server and the PWA.
 import { z } from 'zod'
-import { addDays, datesBetween, daysInclusive } from '../calendar'
-import { minutesOf, overnightBoundary, isOvernight, type WorkSchedule } from './rules'
+import { addDays, datesBetween, daysInclusive, isoWeekday } from '../calendar'
+import { isOvernight, minutesOf, overnightBoundary, scheduleOn, type WorkSchedule } from './rules'
 import { name, pgDateBetween, pgText, rowId, timeOfDay } from '../validation'
 import { DEFAULT_LATE_TOLERANCE, lateTolerance } from '../organization/structure'
 
@@ -46,6 +46,16 @@ export function shiftDayOf(date: string, time: string, previous: ShiftType | nul
     if (start > end && start < boundary) boundary = end + Math.floor((start - end) / 2)
   }
   return minutesOf(time) < boundary ? addDays(date, -1) : date
+}
+
+/**
+ * The day a capture at `date` `time` belongs to and the hours that apply on it: the member's shift of that day when
+ * the roster has one (`shifts`: date -> shift, or null for a day off), else their schedule on that weekday. The server's
+ * sync and the member's phone both go through here.
+ */
+export function captureDay(base: WorkSchedule, shifts: ReadonlyMap<string, ShiftType | null>, date: string, time: string): { date: string; schedule: WorkSchedule } {
+  const day = shiftDayOf(date, time, shifts.get(addDays(date, -1)), shifts.get(date))
+  return { date: day, schedule: shifts.has(day) ? shiftSchedule(shifts.get(day) ?? null, base) : scheduleOn(base, isoWeekday(day)) }
 }
 
 export const SHIFT_CODE_MAX = 3

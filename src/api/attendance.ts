@@ -2,6 +2,7 @@
 // and profile). Shared by the member app (/m) and the petugas kiosk (/p). Types come from the server's routes.
 import type { ChallengePurpose, Evidence } from '@shared/attendance/evidence'
 import { dayHoursFrom, type WorkSchedule } from '@shared/attendance/rules'
+import type { ShiftType } from '@shared/attendance/shifts'
 import type { SyncRecord } from '@shared/attendance/sync'
 import { type AnswerOf, call, routes, withSignal } from './client'
 import type { Id } from './types'
@@ -20,6 +21,14 @@ export type LocationDto = CaptureContext['locations'][number]
 /** The shared rules module's shape of a schedule. */
 export function toWorkSchedule(s: Pick<ScheduleDto, 'work_days' | 'start_time' | 'end_time' | 'late_tolerance_minutes'> & Partial<Pick<ScheduleDto, 'day_hours'>>): WorkSchedule {
   return { workDays: s.work_days, startTime: s.start_time, endTime: s.end_time, lateToleranceMinutes: s.late_tolerance_minutes, dayHours: dayHoursFrom(s.day_hours) }
+}
+
+/**
+ * The member's roster days from the context (date -> shift, or null for a day off); a context saved before shifts
+ * existed has none.
+ */
+export function toShiftDays(shifts: CaptureContext['shifts'] | undefined): Map<string, ShiftType | null> {
+  return new Map((shifts ?? []).map((d) => [d.date, d.shift ? { id: 0, name: d.shift.name, code: d.shift.code, startTime: d.shift.start_time, endTime: d.shift.end_time, lateToleranceMinutes: d.shift.late_tolerance_minutes } : null]))
 }
 
 export const syncAttendance = (batch: { device_id: string; sent_at: string; records: SyncRecord[] }) => call(attendance.sync.$post({ json: batch }))

@@ -1,12 +1,12 @@
 // The member's check-in on the phone: the position asked for in the background, the liveness challenge and its
 // evidence, the remarks, and the capture kept on the phone and sent (useMemberCheckin). The member's data it reads
 // (context, history, face, delivery) comes from ./useMemberAttendance.
-import { scheduleOn, toLocal } from '@shared/attendance/rules'
-import { isoWeekday } from '@shared/calendar'
+import { toLocal } from '@shared/attendance/rules'
+import { captureDay } from '@shared/attendance/shifts'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue'
-import { type CaptureContext, issueChallenge, toWorkSchedule } from '~/api/attendance'
+import { type CaptureContext, issueChallenge, toShiftDays, toWorkSchedule } from '~/api/attendance'
 import { hadirDb } from '~/offline/db'
 import { nextKind } from '~/offline/outbox'
 import { type CaptureChallenge, obtainChallenge } from '~/face/challenge'
@@ -158,7 +158,8 @@ export function useMemberCheckin() {
       })
       clientId.value = id
       const ctx = contextValue.value
-      outcome.value = captureOutcome(p.kind, p.localTime, ctx ? scheduleOn(toWorkSchedule(ctx.schedule), isoWeekday(p.localDate)) : null)
+      // The hours of the capture's day: the member's shift (a night's morning is that night's), else the weekday's.
+      outcome.value = captureOutcome(p.kind, p.localTime, ctx ? captureDay(toWorkSchedule(ctx.schedule), toShiftDays(ctx.shifts), p.localDate, p.localTime).schedule : null)
       phase.value = 'done'
       await refreshDelivery()
     } catch (error) {

@@ -6,9 +6,9 @@ import crypto from 'node:crypto'
 import type { AppDeps, Principal } from '../../context'
 import type { StoredEvidence } from '../../db/schema'
 import type { SyncRecord } from '../../../shared/attendance/sync'
-import { checkGeofence, distanceMeters, isClockSkewed, scheduleOn, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
-import { shiftDayOf, shiftSchedule } from '../../../shared/attendance/shifts'
-import { addDays, isoWeekday } from '../../../shared/calendar'
+import { checkGeofence, distanceMeters, isClockSkewed, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
+import { captureDay, type ShiftType } from '../../../shared/attendance/shifts'
+import { addDays } from '../../../shared/calendar'
 import { dayKey } from './attendance.days'
 import { assuranceLevel, autoApproves, FUTURE_TOLERANCE_MS, type Assurance, type AssuranceLevel, type PlaceCheck, type TimeCheck } from '../../../shared/attendance/evidence'
 import { AppError } from '../../errors'
@@ -259,11 +259,10 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     throw err
   }
   const local = toLocal(capturedAt, ctx.rules.timezone)
-  // The day the capture belongs to: last night's shift when it falls in that shift's morning (shared/attendance/shifts).
+  // The day the capture belongs to (last night's shift when it falls in that shift's morning) and its hours: the
+  // member's shift on the roster, else their schedule on that weekday (a short Friday).
   const member = look.members.get(r.member_id)
-  const date = shiftDayOf(local.date, local.time, look.shifts.get(dayKey(r.member_id, addDays(local.date, -1))), look.shifts.get(dayKey(r.member_id, local.date)))
-  const base = member?.schedule ?? ctx.rules.defaultSchedule
-  const rostered = look.shifts.has(dayKey(r.member_id, date))
+  const { date, schedule } = captureDay(member?.schedule ?? ctx.rules.defaultSchedule, memberShifts(look, r.member_id, local.date), local.date, local.time)
   const { face_threshold: threshold, face_margin: margin } = ctx.rules.settings
   const assurance = receiptAssurance(evidence, place, time, threshold, margin)
   const flags = new Set<string>()
@@ -291,10 +290,19 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     capturedAt,
     date,
     time: local.time,
-    // The member's hours that day: their shift on the roster, else their schedule on that weekday (a short Friday).
-    schedule: rostered ? shiftSchedule(look.shifts.get(dayKey(r.member_id, date)) ?? null, base) : scheduleOn(base, isoWeekday(date)),
+    schedule,
     holiday: look.holidays.on(date, member?.departmentId ?? null) !== null,
   }
+}
+
+/** A member's roster days around `date` (the day before and the day) from the batch's lookups. */
+function memberShifts(look: BatchLookups, memberId: number, date: string): Map<string, ShiftType | null> {
+  const days = new Map<string, ShiftType | null>()
+  for (const d of [addDays(date, -1), date]) {
+    const k = dayKey(memberId, d)
+    if (look.shifts.has(k)) days.set(d, look.shifts.get(k) ?? null)
+  }
+  return days
 }
 
 /**

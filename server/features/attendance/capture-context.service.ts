@@ -9,7 +9,9 @@ import { listLocations } from '../locations/locations.service'
 import { listSchedules } from '../schedules/schedules.service'
 import { makeQrToken, readQrToken } from './qr'
 import { memberSchedule, organizationRules } from './attendance.schedule'
-import { dayHoursJson } from '../../../shared/attendance/rules'
+import { dayHoursJson, toLocal } from '../../../shared/attendance/rules'
+import { addDays } from '../../../shared/calendar'
+import { memberShiftDays } from '../shifts/shifts.service'
 
 /** What a phone or kiosk needs to capture attendance: the organization's rules, places, and its departments. */
 export async function captureContext(ctx: ServiceContext) {
@@ -21,9 +23,14 @@ export async function captureContext(ctx: ServiceContext) {
   const rules = await organizationRules(db, ctx.organizationId)
   // The caller's own schedule (a member's phone shows "on time" or "late" before the server answers).
   const own = ctx.memberId ? await memberSchedule(db, ctx.organizationId, ctx.memberId, rules.defaultSchedule) : rules.defaultSchedule
+  // The caller's shifts from yesterday (a night that ends this morning) to a week ahead: a shift, or null for a day off.
+  const today = toLocal(new Date(), rules.timezone).date
+  const shiftDays = ctx.memberId ? await memberShiftDays(db, ctx.organizationId, ctx.memberId, addDays(today, -1), addDays(today, 7)) : new Map()
+  const shifts = [...shiftDays].sort(([a], [b]) => a.localeCompare(b)).map(([date, s]) => ({ date, shift: s ? { name: s.name, code: s.code, start_time: s.startTime.slice(0, 5), end_time: s.endTime.slice(0, 5), late_tolerance_minutes: s.lateToleranceMinutes } : null }))
   return {
     organization: { id: org!.id, name: org!.name, timezone: org!.timezone, work_start_time: org!.workStartTime.slice(0, 5), work_end_time: org!.workEndTime.slice(0, 5), late_tolerance_minutes: org!.lateToleranceMinutes },
     face: { threshold: rules.settings.face_threshold, margin: rules.settings.face_margin, kiosk_gallery: rules.settings.kiosk_gallery },
+    shifts,
     schedule: { work_days: own.workDays, start_time: own.startTime.slice(0, 5), end_time: own.endTime.slice(0, 5), late_tolerance_minutes: own.lateToleranceMinutes, day_hours: dayHoursJson(own) },
     default_schedule: { work_days: rules.defaultSchedule.workDays, start_time: rules.defaultSchedule.startTime.slice(0, 5), end_time: rules.defaultSchedule.endTime.slice(0, 5), late_tolerance_minutes: rules.defaultSchedule.lateToleranceMinutes, day_hours: dayHoursJson(rules.defaultSchedule) },
     schedules,

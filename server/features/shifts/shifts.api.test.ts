@@ -156,6 +156,15 @@ describe('shifts and the roster', () => {
     expect(backwards.body.error.code).toBe('CHECK_OUT_BEFORE_CHECK_IN')
   })
 
+  it('the member’s phone gets their shifts from yesterday to a week ahead', async () => {
+    await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: today, shift_type_id: night }, { member_id: a.memberId, date: addDays(today, 1), shift_type_id: null }, { member_id: a.memberId, date: addDays(today, 9), shift_type_id: morning }] })
+    const context = (await a.member.get('/api/attendance/context')).body.data
+    expect(context.shifts).toEqual([
+      { date: today, shift: { name: 'Malam', code: 'M', start_time: '22:00', end_time: '06:00', late_tolerance_minutes: 15 } },
+      { date: addDays(today, 1), shift: null },
+    ])
+  })
+
   it('a night without a check-out is closed at 06:00 the next morning, not before that morning is over', async () => {
     await t.db.insert(attendanceRecords).values({ organizationId: a.id, organizationMemberId: other, attendanceDate: day(1), checkInTime: '21:58:00', status: 'present', source: 'mobile' })
     // At 09:00 the morning after (before the middle of the hours off, 14:00) the night may still be checked out of.
