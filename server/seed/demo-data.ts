@@ -127,3 +127,55 @@ export function planDemoCorrections(records: DemoRecord[], memberIds: number[], 
   }
   return out
 }
+
+/** The school's guards work shifts round the clock: a morning, an afternoon and a night that ends the next morning. */
+export const DEMO_SHIFT_DEPARTMENT = { name: 'Satpam', code: 'SPM' }
+export const DEMO_SHIFTS = [
+  { name: 'Pagi', code: 'P', start: '06:00', end: '14:00' },
+  { name: 'Siang', code: 'S', start: '14:00', end: '22:00' },
+  { name: 'Malam', code: 'M', start: '22:00', end: '06:00' },
+] as const
+/** Two mornings, two afternoons, two nights, two days off (indexes into DEMO_SHIFTS); each guard two steps after the last. */
+export const DEMO_SHIFT_PATTERN: readonly (number | null)[] = [0, 0, 1, 1, 2, 2, null, null]
+export const DEMO_GUARDS = ['Agus Salim', 'Bambang Riyadi', 'Slamet Widodo', 'Teguh Prasetyo']
+
+/** The shift index (or null: off) of guard `g` on `date`, the roster starting on `start`. */
+export function demoShiftOn(g: number, date: string, start: string): number | null {
+  const step = Math.round((Date.parse(date) - Date.parse(start)) / 86_400_000) + 2 * g
+  return DEMO_SHIFT_PATTERN[((step % DEMO_SHIFT_PATTERN.length) + DEMO_SHIFT_PATTERN.length) % DEMO_SHIFT_PATTERN.length]!
+}
+
+/**
+ * The guards' records of the past `days` days by their roster (not today's, nor last night's, which may still run):
+ * a night's record is dated the evening it started and checked out the next morning.
+ */
+export function buildDemoShiftAttendance(o: { guardIds: number[]; days: number; timezone: string; rosterStart: string; seed: number; now?: Date; daysOff?: ReadonlySet<string> }) {
+  const rand = mulberry32(o.seed + 7)
+  const rows = []
+  for (let ago = o.days - 1; ago >= 2; ago--) {
+    const { date } = localDay(o.timezone, ago, o.now)
+    if (o.daysOff?.has(date)) continue
+    for (const [g, memberId] of o.guardIds.entries()) {
+      const index = demoShiftOn(g, date, o.rosterStart)
+      if (index === null) continue
+      const shift = DEMO_SHIFTS[index]!
+      const start = minutes(shift.start)
+      const arrive = start - 15 + Math.floor(rand() * 25)
+      const late = arrive > start + 10
+      const leave = (minutes(shift.end) + Math.floor(rand() * 20)) % (24 * 60)
+      rows.push({
+        organizationMemberId: memberId,
+        recordedBy: null,
+        clientId: crypto.randomUUID(),
+        attendanceDate: date,
+        checkInTime: clock(arrive),
+        checkOutTime: clock(leave) as string | null,
+        status: late ? ('late' as const) : ('present' as const),
+        faceMatchScore: Math.round((0.6 + rand() * 0.3) * 100) / 100,
+        source: 'mobile' as const,
+        flags: late ? ['late'] : [],
+      })
+    }
+  }
+  return rows
+}

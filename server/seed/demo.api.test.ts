@@ -6,8 +6,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { backend, createPostgresDatabase } from '../../tools/test-support/harness'
 import { openDatabase, type Database } from '../db/client'
-import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, workSchedules } from '../db/schema'
-import { and, count, eq } from 'drizzle-orm'
+import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
+import { and, count, eq, like } from 'drizzle-orm'
 
 const run = promisify(execFile)
 
@@ -42,14 +42,14 @@ describe('npm run seed:demo', () => {
       const [members] = await db.db.select({ n: count() }).from(organizationMembers).where(eq(organizationMembers.organizationId, org!.id))
       const [records] = await db.db.select({ n: count() }).from(attendanceRecords).where(eq(attendanceRecords.organizationId, org!.id))
       const [device] = await db.db.select().from(devices)
-      expect(members!.n).toBe(54) // 50 members, a petugas, and the admin, support and manager
+      expect(members!.n).toBe(58) // 50 members, 4 guards, a petugas, and the admin, support and manager
       expect(records!.n).toBeGreaterThan(50 * 15)
       expect(device!.name).toBe('Tablet Gerbang Utama')
       // Members who joined months ago (a full 30-day chart), a day off of the organization's own this month, and no
       // record on it.
       const starts = await db.db.select({ start: organizationMembers.startDate }).from(organizationMembers).where(eq(organizationMembers.organizationId, org!.id))
       const joined = starts.map((m) => m.start).filter((d): d is string => d !== null)
-      expect(joined).toHaveLength(50)
+      expect(joined).toHaveLength(54)
       expect(Date.now() - Date.parse(joined[0]!)).toBeGreaterThan(90 * 86_400_000)
       const [meeting] = await db.db.select().from(holidays).where(eq(holidays.organizationId, org!.id))
       expect(meeting!.name).toContain('Rapat guru')
@@ -59,7 +59,19 @@ describe('npm run seed:demo', () => {
       const [week] = await db.db.select().from(workSchedules).where(eq(workSchedules.organizationId, org!.id))
       expect(week).toMatchObject({ workDays: [1, 2, 3, 4, 5], endTime: '15:30:00', dayHours: { 5: { start_time: '07:30:00', end_time: '11:00:00' } } })
       const following = await db.db.select({ n: count() }).from(departments).where(eq(departments.workScheduleId, week!.id))
-      expect(following[0]!.n).toBe(5)
+      expect(following[0]!.n).toBe(6)
+      // The guards work a shift roster round the clock, up to two weeks ahead; a night's record is dated the evening it
+      // started and checked out the next morning.
+      const types = await db.db.select().from(shiftTypes).where(eq(shiftTypes.organizationId, org!.id))
+      expect(types.map((s) => s.code).sort()).toEqual(['M', 'P', 'S'])
+      const night = types.find((s) => s.code === 'M')!
+      const nights = await db.db.select().from(shiftAssignments).where(eq(shiftAssignments.shiftTypeId, night.id))
+      expect(nights.length).toBeGreaterThan(10)
+      expect(nights.some((n) => Date.parse(n.date) > Date.now() + 7 * 86_400_000)).toBe(true)
+      const guardRecords = await db.db.select().from(attendanceRecords).innerJoin(organizationMembers, eq(organizationMembers.id, attendanceRecords.organizationMemberId)).where(like(organizationMembers.memberNumber, 'SPM-%'))
+      const overnight = guardRecords.filter((r) => r.attendance_records.checkOutTime !== null && r.attendance_records.checkOutTime < r.attendance_records.checkInTime!)
+      expect(overnight.length).toBeGreaterThan(5)
+      for (const r of overnight) expect(nights.some((n) => n.organizationMemberId === r.attendance_records.organizationMemberId && n.date === r.attendance_records.attendanceDate)).toBe(true)
       // A few "lupa absen" requests wait for the admin, each one the day really allows: a check-out asked for on a day
       // with a check-in and no check-out, both times on a day without a record. The first member has one.
       const pending = await db.db.select().from(correctionRequests).where(eq(correctionRequests.organizationId, org!.id))

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm'
 import { loadEnv } from '../env'
 import { openDatabase } from '../db/client'
 import { loadSecret } from '../lib/secret'
-import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, positions, workSchedules } from '../db/schema'
+import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, positions, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
 import { addDays, isoWeekday } from '../../shared/calendar'
 import { nationalHolidaysBetween } from '../../shared/holidays/national'
 import { ensureSystemRoles, grantRole, systemRoleId } from '../features/roles/roles.service'
@@ -15,7 +15,7 @@ import { createOrganization } from '../features/organizations/organizations.serv
 import { createUser, findUserByEmail } from '../features/users/users.service'
 import { createMember } from '../features/members/members.service'
 import { hashSecret, hashToken, randomCode } from '../auth/crypto'
-import { buildDemoAttendance, DEMO_DEPARTMENTS, DEMO_POSITIONS, demoPeople, localDay, planDemoCorrections } from './demo-data'
+import { buildDemoAttendance, buildDemoShiftAttendance, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
 
 const DEMO_SLUG = 'sekolah-demo-nusantara'
 const DEMO_NAME = 'Sekolah Demo Nusantara'
@@ -117,6 +117,24 @@ async function main() {
     const petugasId = await createMember(tx, org.id, { name: 'Pak Joko (Petugas)', email: null, phone: null, member_number: 'PTG-01', role: 'petugas' })
     await tx.update(organizationMembers).set({ pinHash }).where(eq(organizationMembers.id, petugasId))
 
+    // The guards work shifts round the clock (a night ends the next morning), on a roster from a month back to two
+    // weeks ahead.
+    const types = await tx.insert(shiftTypes).values(DEMO_SHIFTS.map((s) => ({ organizationId: org.id, name: s.name, code: s.code, startTime: `${s.start}:00`, endTime: `${s.end}:00`, lateToleranceMinutes: 10 }))).returning()
+    const [guardDept] = await tx.insert(departments).values({ organizationId: org.id, name: DEMO_SHIFT_DEPARTMENT.name, code: DEMO_SHIFT_DEPARTMENT.code, workScheduleId: week!.id }).returning()
+    const guardIds: number[] = []
+    for (const [g, name] of DEMO_GUARDS.entries()) {
+      guardIds.push(await createMember(tx, org.id, { name, email: null, phone: null, member_number: `SPM-${String(g + 1).padStart(2, '0')}`, department_id: guardDept!.id, role: 'member', start_date: joined }))
+    }
+    const rosterStart = addDays(today, -days)
+    const roster = []
+    for (let date = rosterStart; date <= addDays(today, 14); date = addDays(date, 1)) {
+      for (const [g, memberId] of guardIds.entries()) {
+        const index = demoShiftOn(g, date, rosterStart)
+        roster.push({ organizationId: org.id, organizationMemberId: memberId, date, shiftTypeId: index === null ? null : types[index]!.id })
+      }
+    }
+    await tx.insert(shiftAssignments).values(roster)
+
     const enrolCode = randomCode(8)
     await tx.insert(devices).values({
       organizationId: org.id,
@@ -128,17 +146,19 @@ async function main() {
 
     const records = buildDemoAttendance({ memberIds, petugasId, days, timezone: 'Asia/Jakarta', start: '07:30', end: '15:30', toleranceMinutes: 10, seed: org.id, daysOff })
     const corrections = planDemoCorrections(records, memberIds, today)
+    // The guards' records after the corrections were planned (their weekends are no working days of the school's).
+    records.push(...buildDemoShiftAttendance({ guardIds, days, timezone: 'Asia/Jakarta', rosterStart, seed: org.id, daysOff }))
     for (let i = 0; i < records.length; i += 500) {
       await tx.insert(attendanceRecords).values(records.slice(i, i + 500).map((r) => ({ ...r, organizationId: org.id })))
     }
     // A few "lupa absen" requests waiting for the admin (the first member's among them, for the demo phone).
     if (corrections.length > 0) await tx.insert(correctionRequests).values(corrections.map((c) => ({ ...c, organizationId: org.id })))
-    return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length, firstMember: people[0]!, corrections: corrections.length }
+    return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length + guardIds.length, firstMember: people[0]!, corrections: corrections.length }
   })
   await database.close()
 
   console.log(`Demo organization "${DEMO_NAME}" (id ${result.org.id}) created in ${((Date.now() - started) / 1000).toFixed(1)} s:`)
-  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length} departments, ${result.records} attendance records over ${days} days, ${result.corrections} correction requests waiting`)
+  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length + 1} departments (the guards on a shift roster), ${result.records} attendance records over ${days} days, ${result.corrections} correction requests waiting`)
   console.log('\nDashboard logins (http://localhost:3000/admin/login):')
   console.log(`  admin    ${adminEmail}  ${result.adminIsNew ? adminPassword : '(existing account: its own password)'}`)
   for (const s of result.staff) console.log(`  ${s.role.padEnd(8)} ${s.email}  ${s.password}`)
