@@ -4,10 +4,11 @@ import { and, eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { attendanceRecords, organizationMembers, shiftAssignments, shiftTypes } from '../../db/schema'
-import { addDays } from '../../../shared/calendar'
+import { addDays, isoWeekday } from '../../../shared/calendar'
 import { toLocal } from '../../../shared/attendance/rules'
 import { nationalHolidaysBetween } from '../../../shared/holidays/national'
 import { runMaintenance } from '../attendance/maintenance'
+import { attendanceToday, attendanceTrend } from '../attendance/admin/attendance-today'
 
 /**
  * Shifts (issue 17 item 3): shift types (a morning 07:00-15:00, a night 22:00-06:00), a roster filled by a repeating
@@ -163,6 +164,21 @@ describe('shifts and the roster', () => {
       { date: today, shift: { name: 'Malam', code: 'M', start_time: '22:00', end_time: '06:00', late_tolerance_minutes: 15 } },
       { date: addDays(today, 1), shift: null },
     ])
+    // Today at a glance and the trend follow the roster: at 17:00, after the organization's 16:00, a member whose night
+    // starts at 22:00 is not yet due, not absent; the next day, marked off, is a day off.
+    const evening = await attendanceToday(t.db, a.id, at(today, '17:00'))
+    const mine = await t.db.select().from(attendanceRecords).where(and(eq(attendanceRecords.organizationMemberId, a.memberId), eq(attendanceRecords.attendanceDate, today)))
+    expect(mine).toEqual([])
+    expect(evening.totals.not_yet).toBe(1)
+    const trend = await attendanceTrend(t.db, a.id, 1, at(today, '17:00'))
+    expect(trend.days[0]).toMatchObject({ not_yet: 1 })
+    const next = await attendanceToday(t.db, a.id, at(addDays(today, 1), '17:00'))
+    await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: addDays(today, 1), clear: true }] })
+    const unrostered = await attendanceToday(t.db, a.id, at(addDays(today, 1), '17:00'))
+    // (Budi's day depends on the weekday; the member's off day is one more day off than their schedule gives.)
+    if (isoWeekday(addDays(today, 1)) <= 5) expect(next.totals.day_off).toBe(unrostered.totals.day_off + 1)
+    else expect(next.totals.day_off).toBe(unrostered.totals.day_off)
+    expect(next.totals.members).toBe(unrostered.totals.members)
   })
 
   it('a night without a check-out is closed at 06:00 the next morning, not before that morning is over', async () => {

@@ -70,17 +70,27 @@ export function deleteShiftType(ctx: ServiceContext, id: number) {
   })
 }
 
+/** Roster rows in [start, end] with their shift types (null: a day off), of one member or everyone. */
+async function rosterRows(tx: Tx, organizationId: number, start: string, end: string, memberId?: number) {
+  const rows = await tx
+    .select({ memberId: shiftAssignments.organizationMemberId, date: shiftAssignments.date, id: shiftTypes.id, name: shiftTypes.name, code: shiftTypes.code, startTime: shiftTypes.startTime, endTime: shiftTypes.endTime, lateToleranceMinutes: shiftTypes.lateToleranceMinutes })
+    .from(shiftAssignments)
+    .leftJoin(shiftTypes, and(eq(shiftTypes.id, shiftAssignments.shiftTypeId), eq(shiftTypes.organizationId, organizationId)))
+    .where(and(eq(shiftAssignments.organizationId, organizationId), memberId === undefined ? undefined : eq(shiftAssignments.organizationMemberId, memberId), gte(shiftAssignments.date, start), lte(shiftAssignments.date, end)))
+  return rows.map((r) => ({ memberId: r.memberId, date: r.date, shift: r.id === null ? null : shiftTypeOf({ id: r.id, name: r.name!, code: r.code!, startTime: r.startTime!, endTime: r.endTime!, lateToleranceMinutes: r.lateToleranceMinutes! }) }))
+}
+
 /**
  * A member's shift days in [start, end] (by date): a shift, or null for a day off; a date without an entry follows
  * the department's schedule.
  */
 export async function memberShiftDays(tx: Tx, organizationId: number, memberId: number, start: string, end: string): Promise<Map<string, ShiftType | null>> {
-  const rows = await tx
-    .select({ date: shiftAssignments.date, id: shiftTypes.id, name: shiftTypes.name, code: shiftTypes.code, startTime: shiftTypes.startTime, endTime: shiftTypes.endTime, lateToleranceMinutes: shiftTypes.lateToleranceMinutes })
-    .from(shiftAssignments)
-    .leftJoin(shiftTypes, and(eq(shiftTypes.id, shiftAssignments.shiftTypeId), eq(shiftTypes.organizationId, organizationId)))
-    .where(and(eq(shiftAssignments.organizationId, organizationId), eq(shiftAssignments.organizationMemberId, memberId), gte(shiftAssignments.date, start), lte(shiftAssignments.date, end)))
-  return new Map(rows.map((r) => [r.date, r.id === null ? null : shiftTypeOf({ ...r, id: r.id, name: r.name!, code: r.code!, startTime: r.startTime!, endTime: r.endTime!, lateToleranceMinutes: r.lateToleranceMinutes! })]))
+  return new Map((await rosterRows(tx, organizationId, start, end, memberId)).map((r) => [r.date, r.shift]))
+}
+
+/** Every roster day of the organization in [start, end], by `${memberId}|${date}`: a shift, or null for a day off. */
+export async function rosterBetween(tx: Tx, organizationId: number, start: string, end: string): Promise<Map<string, ShiftType | null>> {
+  return new Map((await rosterRows(tx, organizationId, start, end)).map((r) => [`${r.memberId}|${r.date}`, r.shift]))
 }
 
 export interface RosterQuery {

@@ -3,14 +3,17 @@ import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
 import { and, eq, gte, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
-import { dayHoursFrom, dayStatus, expectedOn, scheduleOn, memberFirstDay, minutesOf, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { dayHoursFrom, dayStatus, endMinute, expectedOn, scheduleOn, memberFirstDay, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
 import { addDays, isoWeekday } from '../../../../shared/calendar'
 import { organizationRules } from '../attendance.schedule'
+import { shiftSchedule, type ShiftType } from '../../../../shared/attendance/shifts'
+import { rosterBetween } from '../../shifts/shifts.service'
 
 /**
  * "Today at a glance" and the attendance trend. Who is expected: active members whose role lets them submit their
  * own attendance (members: not dashboard staff, not petugas-only accounts). Each one's day is decided by
- * the rules module (`dayStatus`) with their department's schedule, else the organization's, in the organization's zone.
+ * the rules module (`dayStatus`) with their shift of the day on the roster, else their department's schedule, else the
+ * organization's, in the organization's zone.
  * Only an approved record counts as attendance: one waiting for review (pending) or still being checked by the server
  * (verifying) is counted apart, and a rejected one does not count.
  */
@@ -119,6 +122,7 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
   const excused = new Set((await approvedLeave(db, organizationId, local.date, local.date)).map((l) => l.memberId))
   const calendar = await holidayCalendar(db, organizationId, local.date, local.date)
+  const roster = await rosterBetween(db, organizationId, local.date, local.date)
 
   const totals = emptyCounts()
   const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
@@ -126,7 +130,7 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
     const record = byMember.get(person.id) ?? null
     if (!record && !expectedOn(local.date, person.since, person.until)) continue
     const holiday = calendar.on(local.date, person.departmentId) !== null
-    const day: DayStatus = dayStatus({ schedule: person.schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), holiday, today: local.date, nowMinutes: local.minutes })
+    const day: DayStatus = dayStatus({ schedule: dayScheduleOf(person, local.date, roster), date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), holiday, today: local.date, nowMinutes: local.minutes })
     // A check-in not approved yet is neither attendance nor an absence: it waits for the server's check or a person.
     const approval = record?.approval
     const status: Bucket = (day === 'present' || day === 'late') && (approval === 'pending' || approval === 'verifying') ? approval : day
@@ -149,6 +153,12 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
     verifying: records.filter((r) => r.approval === 'verifying').length,
     holiday: wholeOrganization(calendar, local.date),
   }
+}
+
+/** A person's hours on `date`: their shift (or day off) on the roster, else their schedule. */
+function dayScheduleOf(person: Person, date: string, roster: ReadonlyMap<string, ShiftType | null>): WorkSchedule {
+  const key = `${person.id}|${date}`
+  return roster.has(key) ? shiftSchedule(roster.get(key) ?? null, person.schedule) : person.schedule
 }
 
 /** The day off everyone has on `date`, or null. */
@@ -184,6 +194,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
   const from = addDays(local.date, -(days - 1))
   const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
   const calendar = await holidayCalendar(db, organizationId, from, local.date)
+  const roster = await rosterBetween(db, organizationId, from, local.date)
   const ids = new Set(everyone.map((p) => p.id))
   const scheduleOf = new Map<number | null, WorkSchedule>()
   const departmentOf = new Map<number, number | null>()
@@ -231,7 +242,7 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
     const weekday = isoWeekday(date)
     const day: TrendDay = { date, scheduled: 0, present: 0, late: 0, excused: 0, absent: 0, not_yet: 0, waiting: 0, rate: null, holiday: wholeOrganization(calendar, date)?.name ?? null }
     // Per department: who was due (a working day of their schedule, not a day off for them), and what records say.
-    const isDue = (p: Person) => expectedOn(date, p.since, p.until) && p.schedule.workDays.includes(weekday) && calendar.on(date, p.departmentId) === null
+    const isDue = (p: Person) => expectedOn(date, p.since, p.until) && dayScheduleOf(p, date, roster).workDays.includes(weekday) && calendar.on(date, p.departmentId) === null
     const due = new Map<number | null, number>()
     for (const p of everyone) {
       if (isDue(p)) due.set(p.departmentId, (due.get(p.departmentId) ?? 0) + 1)
@@ -249,7 +260,11 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
       const leaveHere = [...onLeave].filter((id) => departmentOf.get(id) === departmentId).length
       const missing = Math.max(0, n - seen - leaveHere)
       const schedule = scheduleOf.get(departmentId) ?? rules.defaultSchedule
-      if (date === local.date && local.minutes < minutesOf(scheduleOn(schedule, weekday).endTime)) day.not_yet += missing
+      // Today, until the day's work ends (a night shift's end is tomorrow's): not yet. A department with members on
+      // shifts today goes by the latest end among them.
+      const ends = everyone.filter((p) => p.departmentId === departmentId && isDue(p)).map((p) => endMinute(scheduleOn(dayScheduleOf(p, date, roster), weekday)))
+      const end = ends.length ? Math.max(...ends) : endMinute(scheduleOn(schedule, weekday))
+      if (date === local.date && local.minutes < end) day.not_yet += missing
       else day.absent += missing
     }
     const dueNow = day.scheduled - day.excused
