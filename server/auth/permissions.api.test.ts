@@ -100,6 +100,8 @@ const EXPECTED: Record<string, string> = {
   'PATCH /api/organizations/:id/attendance/:recordId': 'attendance:record:approve',
   'POST /api/organizations/:id/attendance/:recordId/approve': 'attendance:record:approve',
   'POST /api/organizations/:id/attendance/:recordId/reject': 'attendance:record:approve',
+  'POST /api/organizations/:id/attendance/:recordId/overtime': 'attendance:record:approve',
+  'GET /api/organizations/:id/overtime': 'attendance:record:view',
   'GET /api/organizations/:id/attendance/:recordId/photo': 'attendance:record:view',
   'GET /api/organizations/:id/attendance/:recordId/frames': 'attendance:record:view',
   // --- members, import and export (server/features/members, server/features/imports) ---

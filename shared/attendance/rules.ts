@@ -195,6 +195,18 @@ export function closeForgottenCheckout(
   return { checkOutTime: formatMinutes(end % (24 * 60)), flag: 'auto_closed' }
 }
 
+/**
+ * Overtime of a day with both times: on a working day, the minutes past the end of its hours (a night shift's end is
+ * the next morning's); on a day off or a holiday, every minute worked. Less than `minimum` minutes is no overtime
+ * (someone who leaves ten minutes late did not work overtime).
+ */
+export function overtimeMinutes(input: { schedule: Pick<WorkSchedule, 'startTime' | 'endTime'>; working: boolean; checkIn: string | null; checkOut: string | null; minimum: number }): number {
+  const { schedule, checkIn, checkOut } = input
+  if (!checkIn || !checkOut) return 0
+  const minutes = input.working ? Math.max(0, shiftMinute(schedule, checkOut) - Math.max(endMinute(schedule), shiftMinute(schedule, checkIn))) : minutesWorked(checkIn, checkOut, schedule)
+  return minutes >= Math.max(1, input.minimum) ? minutes : 0
+}
+
 export function formatMinutes(total: number): string {
   const t = Math.max(0, Math.min(total, 24 * 60 - 1))
   return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}:00`

@@ -12,6 +12,8 @@ export const KIOSK_GALLERIES = ['organization', 'department'] as const
 export const GEOFENCE_POLICIES = ['refuse', 'flag'] as const
 /** A day with a check-in and no check-out: closed at the schedule's end, or left open. */
 export const FORGOTTEN_CHECKOUT_RULES = ['close_at_schedule_end', 'leave_open'] as const
+/** Minutes past the end of the day's hours before time worked counts as overtime (shorter stays do not count). */
+export const OVERTIME_MINIMUM_RANGE = Object.freeze({ min: 0, max: 240 })
 /** How long capture photos are kept (days). */
 export const PHOTO_RETENTION_RANGE = Object.freeze({ min: 1, max: 3650 })
 /** A capture reaching the server later than this after it was made waits for review (hours). */
@@ -29,6 +31,9 @@ export const settingsPatch = z
     forgotten_checkout_rule: z.enum(FORGOTTEN_CHECKOUT_RULES).optional(),
     offline_window_hours: pgInt(OFFLINE_WINDOW_RANGE.min, OFFLINE_WINDOW_RANGE.max).optional(),
     offline_review: z.enum(OFFLINE_REVIEW_POLICIES).optional(),
+    /** Overtime counts in the recap only once an admin approved it (else as worked). */
+    overtime_approval: z.boolean().optional(),
+    overtime_minimum_minutes: pgInt(OVERTIME_MINIMUM_RANGE.min, OVERTIME_MINIMUM_RANGE.max).optional(),
   })
   .strict()
 
@@ -46,6 +51,8 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<OrganizationSettingValues> 
   forgotten_checkout_rule: 'close_at_schedule_end',
   offline_window_hours: DEFAULT_OFFLINE_WINDOW_HOURS,
   offline_review: 'phones',
+  overtime_approval: false,
+  overtime_minimum_minutes: 30,
 })
 
 /**

@@ -49,17 +49,19 @@ export const listAuditActors = async (id: string) => (await call(o['audit-log'].
  * The organization's rules for attendance (PATCH /settings; the face part lives in ~/api/face): what happens outside
  * the fence, to a day without check-out, which captures made offline wait for review, and how late one may arrive.
  */
-export type AttendanceRules = Pick<OrganizationSettingValues, 'geofence_policy' | 'forgotten_checkout_rule' | 'offline_review' | 'offline_window_hours'>
+export type AttendanceRules = Pick<OrganizationSettingValues, 'geofence_policy' | 'forgotten_checkout_rule' | 'offline_review' | 'offline_window_hours' | 'overtime_approval' | 'overtime_minimum_minutes'>
 
 export { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy }
 /** The range the server accepts for offline_window_hours (shared/organization/settings.ts). */
-export { OFFLINE_WINDOW_RANGE } from '@shared/organization/settings'
+export { OFFLINE_WINDOW_RANGE, OVERTIME_MINIMUM_RANGE } from '@shared/organization/settings'
 
 export const DEFAULT_ATTENDANCE_RULES: Readonly<AttendanceRules> = Object.freeze({
   geofence_policy: DEFAULTS.geofence_policy,
   forgotten_checkout_rule: DEFAULTS.forgotten_checkout_rule,
   offline_review: DEFAULTS.offline_review,
   offline_window_hours: DEFAULTS.offline_window_hours,
+  overtime_approval: DEFAULTS.overtime_approval,
+  overtime_minimum_minutes: DEFAULTS.overtime_minimum_minutes,
 })
 
 export function attendanceRulesOf(organization: unknown): AttendanceRules {
@@ -69,6 +71,8 @@ export function attendanceRulesOf(organization: unknown): AttendanceRules {
     forgotten_checkout_rule: settings.forgotten_checkout_rule === 'leave_open' ? 'leave_open' : 'close_at_schedule_end',
     offline_review: (OFFLINE_REVIEW_POLICIES as readonly unknown[]).includes(settings.offline_review) ? (settings.offline_review as OfflineReviewPolicy) : DEFAULT_ATTENDANCE_RULES.offline_review,
     offline_window_hours: Number.isInteger(settings.offline_window_hours) ? (settings.offline_window_hours as number) : DEFAULT_ATTENDANCE_RULES.offline_window_hours,
+    overtime_approval: settings.overtime_approval === true,
+    overtime_minimum_minutes: Number.isInteger(settings.overtime_minimum_minutes) ? (settings.overtime_minimum_minutes as number) : DEFAULT_ATTENDANCE_RULES.overtime_minimum_minutes,
   }
 }
 

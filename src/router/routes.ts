@@ -155,6 +155,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'settings:manage', title: 'dashSettings.audit.title' },
       },
       {
+        path: 'overtime',
+        name: 'admin-overtime',
+        component: view(admin, 'OvertimeAdmin'),
+        meta: { permission: 'attendance:record:view', title: 'dashAttendance.overtime.title' },
+      },
+      {
         path: 'shifts',
         name: 'admin-shifts',
         component: view(admin, 'ShiftsAdmin'),

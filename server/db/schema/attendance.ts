@@ -49,6 +49,9 @@ export interface StoredRollCallFace {
 
 export { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES }
 
+/** An admin's decision on a day's overtime, where the organization wants one (settings.overtime_approval). */
+export const OVERTIME_DECISIONS = ['approved', 'rejected'] as const
+
 /** One member's attendance on one day (spec table), plus what offline capture and review need. */
 export const attendanceRecords = pgTable(
   'attendance_records',
@@ -73,6 +76,9 @@ export const attendanceRecords = pgTable(
     /** The lowest assurance level among the day's captures (null: no capture checked, e.g. manual or excused). */
     assuranceLevel: text('assurance_level', { enum: ASSURANCE_LEVELS }),
     flags: text('flags').array().notNull().default([]),
+    /** The admin's decision on the day's overtime (null: none yet), and the minutes approved (null: as worked). */
+    overtimeDecision: text('overtime_decision', { enum: OVERTIME_DECISIONS }),
+    overtimeMinutes: integer('overtime_minutes'),
     remarks: text('remarks'),
     source: text('source', { enum: ATTENDANCE_SOURCES }).notNull(),
     locationId: integer('location_id').references(() => locations.id, { onDelete: 'set null' }),
@@ -205,7 +211,7 @@ export const attendanceSyncLogs = pgTable(
 )
 
 /** correction_request: the times of a member's approved correction request (`after.correction_request_id`). */
-export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse', 'correction_request'] as const
+export const HISTORY_ACTIONS = ['create_manual', 'approve', 'reject', 'correct', 'excuse', 'correction_request', 'overtime'] as const
 
 /**
  * What a person changed on an attendance record, and why: approvals, rejections, corrections and manual records.

@@ -82,6 +82,8 @@ export const AUDIT_GROUPS = [
   'position.',
   'schedule.',
   'holiday.',
+  'shift_type.',
+  'roster.',
   'retention.',
   'setup.',
 ] as const

@@ -6,7 +6,8 @@ import { validate } from '../../../lib/validate'
 import { ok } from '../../../lib/http'
 import { serviceContext } from '../../../lib/service-context'
 import { idParam } from '../../organizations/organizations.schemas'
-import { correctionInput, decisionInput, frameQuery, listQuery, manualInput, recordParams, trendQuery } from './attendance-admin.schemas'
+import { correctionInput, decisionInput, frameQuery, listQuery, manualInput, overtimeDecisionInput, overtimeQuery, recordParams, trendQuery } from './attendance-admin.schemas'
+import { decideOvertime, overtimeMonth } from './attendance-overtime'
 import { attendanceStream } from './attendance-live'
 import { correctRecord, createManualRecord, decideRecord } from './attendance-manage'
 import { attendanceOptions, listRecords, recordView, todayView, trendView, viewRecordFrame, viewRecordPhoto } from './attendance-admin.service'
@@ -37,6 +38,14 @@ export const attendanceAdminRoutes = new Hono<AppEnv>()
   .post('/:id/attendance', allow('attendance:record:approve'), validate('param', idParam), validate('json', manualInput), async (c) => {
     const ctx = serviceContext(c)
     return ok(c, await createManualRecord(ctx.deps, ctx, c.req.valid('json')), 201)
+  })
+  .get('/:id/overtime', allow('attendance:record:view'), validate('param', idParam), validate('query', overtimeQuery), async (c) => {
+    const ctx = serviceContext(c)
+    return ok(c, await overtimeMonth(ctx.deps.database.db, ctx.organizationId, c.req.valid('query')))
+  })
+  .post('/:id/attendance/:recordId/overtime', allow('attendance:record:approve'), validate('param', recordParams), validate('json', overtimeDecisionInput), async (c) => {
+    const ctx = serviceContext(c)
+    return ok(c, await decideOvertime(ctx.deps, ctx, c.req.valid('param').recordId, c.req.valid('json')))
   })
   .get('/:id/attendance/:recordId', allow('attendance:record:view'), validate('param', recordParams), async (c) =>
     ok(c, await recordView(serviceContext(c), c.req.valid('param').recordId)),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { pgDate, pgText, queryInt, rowId, rowIdParam } from '../../../../shared/validation'
+import { pgDate, pgInt, pgText, queryInt, rowId, rowIdParam } from '../../../../shared/validation'
 import { ATTENDANCE_FLAGS } from '../../../../shared/attendance/flags'
 import { ASSURANCE_LEVELS, EVIDENCE_MAX_FRAMES } from '../../../../shared/attendance/evidence'
 import { APPROVAL_STATUSES, ATTENDANCE_SOURCES, ATTENDANCE_STATUSES } from '../../../db/schema'
@@ -70,6 +70,20 @@ const reason = pgText(500, { trim: true, min: 3, minMessage: 'Give a reason (at 
 const note = pgText(500, { trim: true })
 
 export const decisionInput = z.object({ note: note.optional() }).strict()
+
+/** An admin's decision on a day's overtime: approved (all of it, or `minutes` of it) or refused, with a note if they like. */
+export const overtimeDecisionInput = z
+  .object({ decision: z.enum(['approved', 'rejected']), minutes: pgInt(0, 24 * 60).optional(), note: note.optional() })
+  .strict()
+  .refine((v) => v.decision === 'approved' || v.minutes === undefined, { message: 'Minutes go with an approval', path: ['minutes'] })
+
+export const overtimeQuery = z
+  .object({
+    month: z.string().regex(/^(20\d{2}|2100)-(0[1-9]|1[0-2])$/, 'Use a month like 2026-11'),
+    department_id: queryInt(1).optional(),
+    status: z.enum(['counted', 'pending', 'approved', 'rejected']).optional(),
+  })
+  .strict()
 
 export const correctionInput = z
   .object({

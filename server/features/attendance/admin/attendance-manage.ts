@@ -50,7 +50,7 @@ function diff(before: Editable, after: Editable): { before: Record<string, unkno
   return Object.keys(a).length ? { before: b, after: a } : null
 }
 
-async function lockedRecord(tx: Tx, organizationId: number, recordId: number): Promise<RecordRow> {
+export async function lockedRecord(tx: Tx, organizationId: number, recordId: number): Promise<RecordRow> {
   const [row] = await tx
     .select()
     .from(attendanceRecords)
@@ -90,7 +90,7 @@ function deriveFlags(current: string[], schedule: WorkSchedule, next: { check_in
   return [...flags].sort()
 }
 
-async function writeHistory(tx: Tx, actor: Actor, recordId: number, action: (typeof attendanceRecordHistory.$inferInsert)['action'], reason: string | null, change: { before: Record<string, unknown> | null; after: Record<string, unknown> }) {
+export async function writeHistory(tx: Tx, actor: Actor, recordId: number, action: (typeof attendanceRecordHistory.$inferInsert)['action'], reason: string | null, change: { before: Record<string, unknown> | null; after: Record<string, unknown> }) {
   await tx.insert(attendanceRecordHistory).values({ organizationId: actor.organizationId, attendanceRecordId: recordId, action, changedByUserId: actor.userId, reason, before: change.before, after: change.after })
   await audit(tx, { organizationId: actor.organizationId, actorUserId: actor.userId, action: `attendance.${action}`, entityType: 'attendance_record', entityId: recordId, details: { reason, ...change }, ip: actor.ip })
 }

@@ -18,7 +18,7 @@ import { rosterBetween } from '../../shifts/shifts.service'
  * (verifying) is counted apart, and a rejected one does not count.
  */
 
-interface Person {
+export interface Person {
   id: number
   departmentId: number | null
   /** Their last expected day, or null. */
@@ -55,7 +55,7 @@ const submitsOwn = sql`exists (select 1 from member_roles mr join role_permissio
   where mr.organization_member_id = ${organizationMembers.id} and rp.permission = 'attendance:record:submit')`
 
 /** The members expected to attend, each with their schedule. */
-async function people(db: Tx, organizationId: number, timezone: string, fallback: WorkSchedule): Promise<Person[]> {
+export async function people(db: Tx, organizationId: number, timezone: string, fallback: WorkSchedule): Promise<Person[]> {
   const rows = await db
     .select({
       id: organizationMembers.id,
