@@ -6,6 +6,8 @@ import { EXPORT_FORMATS } from '../../shared/reports/types'
 /** A calendar day (YYYY-MM-DD): a date cell in a styled .xlsx (`Sheet.dateFormat`, or its own format), the text in CSV. */
 export interface DateCell {
   date: string
+  /** HH:MM: a date and time (a moment in the organization's zone). */
+  time?: string
   format?: string
 }
 /** A time of day (HH:MM): a time cell (hh:mm) in a styled .xlsx, the text in CSV. */
@@ -26,7 +28,7 @@ function isTimeCell(value: Cell): value is TimeCell {
 }
 /** A cell as plain text or number (CSV and the SheetJS writer): a day or time becomes its text. */
 function plain(value: Cell): string | number | boolean | null | undefined | Date {
-  if (isDateCell(value)) return value.date
+  if (isDateCell(value)) return value.time ? `${value.date} ${value.time}` : value.date
   if (isTimeCell(value)) return value.time
   return value
 }
@@ -78,6 +80,11 @@ const sheetName = (name: string) => name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 3
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDCE6F2' } }
 const HEADER_BORDER: Partial<ExcelJS.Borders> = { bottom: { style: 'thin', color: { argb: 'FF8EA9C8' } } }
 
+function minutesOf(time: string): number {
+  const [h, m] = time.split(':').map(Number) as [number, number]
+  return h * 60 + m
+}
+
 /** Days since 1899-12-30 (Excel's serial date) of a YYYY-MM-DD, exactly, whatever the server's zone. */
 function serialDay(date: string): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
@@ -104,11 +111,10 @@ export async function toStyledXlsx(sheets: Sheet[]): Promise<Buffer> {
       values.forEach((value, c) => {
         const cell = row.getCell(c + 1)
         if (isDateCell(value)) {
-          cell.value = serialDay(value.date)
+          cell.value = serialDay(value.date) + (value.time ? minutesOf(value.time) / 1440 : 0)
           cell.numFmt = value.format ?? sheet.dateFormat ?? 'yyyy-mm-dd'
         } else if (isTimeCell(value)) {
-          const [h, m] = value.time.split(':').map(Number) as [number, number]
-          cell.value = (h * 60 + m) / 1440
+          cell.value = minutesOf(value.time) / 1440
           cell.numFmt = 'hh:mm'
         } else {
           cell.value = neutraliseCell(value) as string | number | boolean | Date | null

@@ -26,9 +26,10 @@ function flagText(l: Labels, row: Pick<DailyRow, 'flags' | 'approval_status' | '
   return flags.join(', ') || null
 }
 
-function madeAt(iso: string, timeZone: string): string {
+/** When the report was made, in the organization's zone: a date-time cell (text in CSV and the SheetJS writer). */
+function madeAt(iso: string, timeZone: string, lang: ReportLang): Cell {
   const local = toLocal(new Date(iso), timeZone)
-  return `${local.date} ${local.time.slice(0, 5)}`
+  return { date: local.date, time: local.time.slice(0, 5), format: DATE_TIME_FORMAT[lang] }
 }
 
 function nameOf(list: { id: number; name: string }[], id: number | null, all: string): string {
@@ -77,7 +78,7 @@ export function dailySheets(report: DailyReport, lang: ReportLang): Sheet[] {
     [l.print.date, dateCell(report.date)],
     [l.export.timezone, report.organization.timezone],
     ...filterRows(l, report.options, report.filters),
-    [l.print.generatedAt, madeAt(report.generated_at, report.organization.timezone)],
+    [l.print.generatedAt, madeAt(report.generated_at, report.organization.timezone, lang)],
     [],
     [l.stats.members, report.summary.members],
     ...REPORT_DAY_STATUSES.map((s) => [l.status[s], report.summary[s]]),
@@ -118,7 +119,7 @@ export function monthlySheets(report: MonthlyReport, lang: ReportLang): Sheet[] 
     [l.print.period, dateCell(report.period.start), dateCell(report.period.end)],
     [l.export.timezone, report.organization.timezone],
     ...filterRows(l, report.options, report.filters),
-    [l.print.generatedAt, madeAt(report.generated_at, report.organization.timezone)],
+    [l.print.generatedAt, madeAt(report.generated_at, report.organization.timezone, lang)],
     [],
     [l.monthly.workingDaysHint],
     [],
@@ -138,7 +139,7 @@ export function monthlySheets(report: MonthlyReport, lang: ReportLang): Sheet[] 
 /** The legend of the grid's letters ("H", "hadir"), the late mark last. */
 function legendRows(l: Labels): Cell[][] {
   const legend = l.grid.legend as Record<string, string>
-  return [...['H', 'S', 'I', 'C', 'A', 'L', '-'].map((code) => [code, legend[code]]), [l.export.lateMark, legend.T]]
+  return [...['H', 'S', 'I', 'C', 'A', 'L'].map((code) => [code, legend[code]]), ['-', legend.none], [l.export.lateMark, legend.T]]
 }
 
 const GRID_FILL: Record<string, string> = { S: 'FFFFF4CC', I: 'FFE3F0FF', C: 'FFE8E3FF', A: 'FFFCE1E1', L: 'FFEDEDED' }
@@ -157,7 +158,7 @@ export function gridRows(report: MonthlyReport, lang: ReportLang): Cell[][] {
   const totalHeads = ['H', l.grid.lateTotal, 'S', 'I', 'C', 'A', 'L']
   return [
     [c.department, c.name, c.memberNumber, ...days.map((d) => dateCell(d, 'd')), ...totalHeads],
-    [null, null, null, ...days.map((d) => initials[isoWeekday(d) - 1]), ...totalHeads.map(() => null)],
+    [null, null, null, ...days.map((d) => initials.charAt(isoWeekday(d) - 1)), ...totalHeads.map(() => null)],
     ...gridMembers(report).map((m) => [
       m.department ?? l.export.noDepartment,
       m.name,
