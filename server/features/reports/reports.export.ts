@@ -170,7 +170,8 @@ export function gridRows(report: MonthlyReport, lang: ReportLang): Cell[][] {
       m.permit,
       m.leave,
       m.absent,
-      m.holidays,
+      // The row's L letters: holidays still ahead too (the recap's `holidays` counts up to today).
+      [...m.days].filter((code) => code === 'L').length,
     ]),
   ]
 }
