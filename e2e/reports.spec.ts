@@ -330,7 +330,21 @@ test('the day grid shows H S I C A L per day, and the downloaded .xlsx holds the
   }
   await page.goto(`/admin/reports?tab=grid&month=${previous}&department_id=${gridDepartment}`)
   await expect(page.getByTestId('grid-row')).toHaveCount(1)
+  // On a laptop the whole month and its totals are in view.
+  await page.setViewportSize({ width: 1440, height: 900 })
+  const lastTotal = page.getByTestId('grid-row').locator('[data-col="late"]')
+  expect(await lastTotal.evaluate((el) => el.getBoundingClientRect().right <= el.closest('.day-grid__scroll')!.getBoundingClientRect().right + 1)).toBe(true)
   await shot(page, 'reports-grid')
+  // A tablet in portrait: the grid scrolls sideways inside its frame, the page does not.
+  await page.setViewportSize({ width: 768, height: 1024 })
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0)
+  await shot(page, 'reports-grid-tablet')
+  await page.setViewportSize({ width: 1440, height: 900 })
+  await page.getByTestId('language-id').click()
+  await expect(page.getByTestId('report-tab-grid')).toHaveText('Absensi harian')
+  await expect(page.getByTestId('grid-legend')).toContainText('sakit')
+  await shot(page, 'reports-grid-id')
+  await page.getByTestId('language-en').click()
 })
 
 test('the day grid prints one A4 landscape page per class', async ({ adminPage: page }) => {
