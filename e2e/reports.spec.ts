@@ -338,6 +338,7 @@ test('the day grid shows H S I C A L per day, and the downloaded .xlsx holds the
   // A tablet in portrait: the grid scrolls sideways inside its frame, the page does not.
   await page.setViewportSize({ width: 768, height: 1024 })
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0)
+  await expect(page.locator('.sidebar')).not.toBeInViewport()
   await shot(page, 'reports-grid-tablet')
   await page.setViewportSize({ width: 1440, height: 900 })
   await page.getByTestId('language-id').click()
