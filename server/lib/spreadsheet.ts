@@ -103,7 +103,10 @@ export async function toStyledXlsx(sheets: Sheet[]): Promise<Buffer> {
     const header = sheet.headerRows ?? 1
     const ws = book.addWorksheet(sheetName(sheet.name), {
       views: header || sheet.frozenColumns ? [{ state: 'frozen', xSplit: sheet.frozenColumns ?? 0, ySplit: header }] : [],
-      pageSetup: sheet.landscape ? { orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.3, right: 0.3, top: 0.4, bottom: 0.4, header: 0.2, footer: 0.2 } } : undefined,
+      // A4 landscape, one page wide, the header rows repeated on every printed page.
+      pageSetup: sheet.landscape
+        ? { orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: header ? `1:${header}` : undefined, margins: { left: 0.3, right: 0.3, top: 0.4, bottom: 0.4, header: 0.2, footer: 0.2 } }
+        : undefined,
     })
     if (sheet.widths) ws.columns = sheet.widths.map((width) => ({ width }))
     sheet.rows.forEach((values, r) => {

@@ -143,12 +143,14 @@ describe('monthly day grid (H S I C A L)', () => {
     expect(rows[3]!.slice(0, 2)).toEqual(['Kelas 7B', 'Tono Hartono'])
     expect(letters(rows[3]!)).toBe(TONO)
     expect(rows[3]!.slice(34)).toEqual([1, 0, 0, 0, 0, 6, 0])
+    expect(rows.at(-1)![0]).toBe('Keterangan: H hadir · S sakit · I izin · C cuti · A alpa (tanpa keterangan) · L libur · - bukan hari kerja, belum lewat, atau belum/tidak lagi anggota · H (bergaris bawah) hadir, terlambat')
 
     // The look (exceljs): frozen header rows and name columns, a bold filled header, dates as dates, late underlined.
     const styled = new ExcelJS.Workbook()
     await styled.xlsx.load(bytes as unknown as ArrayBuffer)
     const grid = styled.getWorksheet('Absensi harian')!
     expect(grid.views[0]).toMatchObject({ state: 'frozen', xSplit: 3, ySplit: 2 })
+    expect(grid.pageSetup).toMatchObject({ orientation: 'landscape', paperSize: 9, fitToWidth: 1 })
     expect(grid.getCell('B1').font?.bold).toBe(true)
     expect(grid.getCell('B1').fill).toMatchObject({ type: 'pattern', pattern: 'solid' })
     expect(grid.getCell('D1').value).toEqual(new Date('2026-10-01T00:00:00Z'))

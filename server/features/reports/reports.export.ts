@@ -173,6 +173,8 @@ export function gridRows(report: MonthlyReport, lang: ReportLang): Cell[][] {
       // The row's L letters: holidays still ahead too (the recap's `holidays` counts up to today).
       [...m.days].filter((code) => code === 'L').length,
     ]),
+    [],
+    [`${l.export.legend}: ${legendRows(l).map(([code, text]) => `${code} ${text}`).join(' · ')}`],
   ]
 }
 
