@@ -8,7 +8,7 @@ import { NotFoundError } from '../../errors'
 import { rowsOf } from '../../db/raw'
 import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
 import { toLocal } from '../../../shared/attendance/rules'
-import { datesBetween } from '../../../shared/calendar'
+import { daysInclusive } from '../../../shared/calendar'
 import {
   GRID_CODE,
   hoursOf,
@@ -155,7 +155,7 @@ interface RecapSqlRow {
   late_minutes: number
   worked_minutes: number
   late_days: [string, string | null, number][] | string | null
-  statuses: [string, ReportDayStatus][] | string | null
+  statuses: string | null
 }
 
 function emptyFigures(): RecapFigures {
@@ -178,12 +178,12 @@ function addFigures(into: RecapFigures, add: RecapFigures): void {
 }
 
 /** A member's day grid: one GridCode per day of the period ('-' for a day the grid has no row for). */
-function gridLetters(statuses: RecapSqlRow['statuses'], dayIndex: ReadonlyMap<string, number>): string {
-  const letters: string[] = Array.from({ length: dayIndex.size }, () => '-')
-  const list = typeof statuses === 'string' ? (JSON.parse(statuses) as [string, ReportDayStatus][]) : (statuses ?? [])
-  for (const [date, status] of list) {
-    const i = dayIndex.get(date)
-    if (i !== undefined) letters[i] = GRID_CODE[status] ?? '-'
+function gridLetters(statuses: string | null, days: number): string {
+  const letters: string[] = Array.from({ length: days }, () => '-')
+  for (const item of statuses ? statuses.split(',') : []) {
+    const [index, status] = item.split(':') as [string, ReportDayStatus]
+    const i = Number(index)
+    if (i >= 0 && i < days) letters[i] = GRID_CODE[status] ?? '-'
   }
   return letters.join('')
 }
@@ -215,7 +215,7 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
   const params: GridParams = { organizationId, ...period, clock, departmentId: query.department_id, q: query.q, daysOff }
 
   const recap = rowsOf<RecapSqlRow>(await db.execute(recapSql(params)))
-  const dayIndex = new Map(datesBetween(period.start, period.end).map((d, i) => [d, i]))
+  const days = daysInclusive(period.start, period.end)
 
   const members: MemberRecap[] = recap.map((r) => {
     const worked = Number(r.worked_minutes)
@@ -238,7 +238,7 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
       late_minutes: Number(r.late_minutes),
       worked_minutes: worked,
       hours_worked: hoursOf(worked),
-      days: gridLetters(r.statuses, dayIndex),
+      days: gridLetters(r.statuses, days),
     }
   })
 
