@@ -6,6 +6,8 @@ describe('spreadsheet exports', () => {
   it('neutralises cells a spreadsheet would run as formulas, and leaves the rest', () => {
     for (const bad of ['=1+1', '+62812', '-2+3', '@SUM(A1)', '\t=1', '\r=1']) expect(neutraliseCell(bad)).toBe(`'${bad}`)
     expect(neutraliseCell('Budi')).toBe('Budi')
+    expect(neutraliseCell('-')).toBe('-')
+    expect(neutraliseCell('--')).toBe('\'--')
     expect(neutraliseCell(-5)).toBe(-5)
     expect(neutraliseCell(undefined)).toBeNull()
   })

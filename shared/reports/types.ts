@@ -2,8 +2,35 @@
 // .xlsx/.csv exports write exactly these rows: both come from one server function per report.
 import type { DayStatus } from '../attendance/rules'
 
-export type ReportDayStatus = DayStatus
-export const REPORT_DAY_STATUSES: readonly ReportDayStatus[] = ['present', 'late', 'absent', 'excused', 'not_yet', 'holiday', 'day_off']
+/**
+ * The excused day of a report, by the kind of leave that excused it (schools and offices report them apart):
+ * sick = Sakit, permit = Izin (a leave request of kind permit or other, or an excused record an admin wrote without an
+ * approved request), leave = Cuti.
+ */
+export const EXCUSE_KINDS = ['sick', 'permit', 'leave'] as const
+export type ExcuseKind = (typeof EXCUSE_KINDS)[number]
+
+/** A day of a report: the attendance day status (shared/attendance/rules.ts) with `excused` told apart by its kind. */
+export type ReportDayStatus = Exclude<DayStatus, 'excused'> | ExcuseKind
+export const REPORT_DAY_STATUSES: readonly ReportDayStatus[] = ['present', 'late', 'sick', 'permit', 'leave', 'absent', 'not_yet', 'holiday', 'day_off']
+
+/**
+ * The letter of a day in the monthly grid, as Indonesian schools and offices keep it: H hadir (present; T is a late
+ * arrival, which the page and the files show as an H with a mark), S sakit, I izin, C cuti, A alpa (absent), L libur
+ * (a holiday), '-' nothing to count (a weekly day off, a day not yet over, a day before joining or after leaving).
+ */
+export type GridCode = 'H' | 'T' | 'S' | 'I' | 'C' | 'A' | 'L' | '-'
+export const GRID_CODE: Record<ReportDayStatus, GridCode> = {
+  present: 'H',
+  late: 'T',
+  sick: 'S',
+  permit: 'I',
+  leave: 'C',
+  absent: 'A',
+  holiday: 'L',
+  not_yet: '-',
+  day_off: '-',
+}
 
 export interface ReportOrganization {
   id: number
@@ -61,7 +88,12 @@ export interface RecapFigures {
   present: number
   late: number
   absent: number
+  /** Excused days in all: sick + permit + leave. */
   excused: number
+  /** Excused days by kind: Sakit, Izin (permit and other), Cuti. */
+  sick: number
+  permit: number
+  leave: number
   /** Days off for holidays (national or the organization's own) up to today: never counted as working days. */
   holidays: number
   late_minutes: number
@@ -76,6 +108,8 @@ export interface MemberRecap extends RecapFigures {
   member_number: string | null
   department_id: number | null
   department: string | null
+  /** The day grid: one GridCode per day of the period, in order (31 letters for October). */
+  days: string
 }
 
 export interface DepartmentRecap extends RecapFigures {

@@ -35,6 +35,10 @@ describe('reports', () => {
   let kelasPagi = 0
   let tataUsaha = 0
   let gate = 0
+  // The day grids of October, by hand (1 October is a Thursday): see the month above.
+  const ANI = 'HTH-TIAAA--AAAAA--AAAAA--AAAAA-'
+  const BUDI = 'AAH-TAAAAT-AAAAAA-AAAAAA-AAAAAA'
+  const CITRA = '-------------H----AHAAA--AAAAA-'
 
   async function member(agent: Agent, orgId: number, body: Record<string, unknown>): Promise<number> {
     const res = await agent.post(`/api/organizations/${orgId}/members`, { role: 'member', ...body })
@@ -111,16 +115,16 @@ describe('reports', () => {
     expect(r.organization).toMatchObject({ id: a.id, name: 'Org a', timezone: 'Asia/Jakarta' })
     expect(r.members.map((m) => m.name)).toEqual(['Ani Lestari', 'Budi Santoso', 'Citra Dewi'])
     const [ani, budi, citra] = r.members
-    expect(ani).toEqual({ member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department_id: tataUsaha, department: 'Tata Usaha', working_days: 22, present: 2, late: 2, absent: 18, excused: 1, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 })
-    expect(budi).toEqual({ member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department_id: kelasPagi, department: 'Kelas Pagi', working_days: 27, present: 1, late: 2, absent: 24, excused: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 })
-    expect(citra).toEqual({ member_id: ids.citra, name: 'Citra Dewi', member_number: '=1+2', department_id: null, department: null, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 })
+    expect(ani).toEqual({ member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department_id: tataUsaha, department: 'Tata Usaha', working_days: 22, present: 2, late: 2, absent: 18, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83, days: ANI })
+    expect(budi).toEqual({ member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department_id: kelasPagi, department: 'Kelas Pagi', working_days: 27, present: 1, late: 2, absent: 24, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68, days: BUDI })
+    expect(citra).toEqual({ member_id: ids.citra, name: 'Citra Dewi', member_number: '=1+2', department_id: null, department: null, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02, days: CITRA })
 
     expect(r.departments).toEqual([
-      { department_id: kelasPagi, department: 'Kelas Pagi', members: 1, working_days: 27, present: 1, late: 2, absent: 24, excused: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 },
-      { department_id: tataUsaha, department: 'Tata Usaha', members: 1, working_days: 22, present: 2, late: 2, absent: 18, excused: 1, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 },
-      { department_id: null, department: null, members: 1, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 },
+      { department_id: kelasPagi, department: 'Kelas Pagi', members: 1, working_days: 27, present: 1, late: 2, absent: 24, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 },
+      { department_id: tataUsaha, department: 'Tata Usaha', members: 1, working_days: 22, present: 2, late: 2, absent: 18, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 },
+      { department_id: null, department: null, members: 1, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 },
     ])
-    expect(r.totals).toEqual({ members: 3, working_days: 60, present: 5, late: 4, absent: 51, excused: 1, holidays: 0, late_minutes: 72, worked_minutes: 2552, hours_worked: 42.53 })
+    expect(r.totals).toEqual({ members: 3, working_days: 60, present: 5, late: 4, absent: 51, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 72, worked_minutes: 2552, hours_worked: 42.53 })
 
     expect(r.late_arrivals).toEqual([
       { date: '2026-10-02', member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department: 'Tata Usaha', check_in: '08:30', late_minutes: 30 },
@@ -167,7 +171,7 @@ describe('reports', () => {
       ['Budi Santoso', 'absent'],
       ['Citra Dewi', 'present'],
     ])
-    expect(day.summary).toEqual({ members: 3, present: 1, late: 0, absent: 1, excused: 0, not_yet: 1, holiday: 0, day_off: 0 })
+    expect(day.summary).toEqual({ members: 3, present: 1, late: 0, sick: 0, permit: 0, leave: 0, absent: 1, not_yet: 1, holiday: 0, day_off: 0 })
 
     // A month that has not begun: members are listed, nothing is counted yet. The petugas is not a member who attends.
     const future = await monthlyRecap(t.db, a.id, { month: '2026-12' }, new Date('2026-10-20T14:00:00+07:00'))
@@ -185,7 +189,8 @@ describe('reports', () => {
         const day = await dailyReport(t.db, a.id, { date }, now)
         for (const row of day.rows) {
           const s = sums.get(row.member_id) ?? { present: 0, late: 0, absent: 0, excused: 0, late_minutes: 0, worked_minutes: 0 }
-          if (row.status === 'present' || row.status === 'late' || row.status === 'absent' || row.status === 'excused') s[row.status]++
+          if (row.status === 'present' || row.status === 'late' || row.status === 'absent') s[row.status]++
+          if (row.status === 'sick' || row.status === 'permit' || row.status === 'leave') s.excused++
           s.late_minutes += row.late_minutes
           s.worked_minutes += row.worked_minutes
           sums.set(row.member_id, s)
@@ -211,7 +216,7 @@ describe('reports', () => {
       { member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department: 'Tata Usaha', status: 'late', check_in: '08:16', check_out: null, late_minutes: 16, worked_minutes: 0, hours_worked: 0, location: null, flags: ['no_face'], approval_status: 'pending', holiday: null },
       { member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department: 'Kelas Pagi', status: 'late', check_in: '07:20', check_out: '13:05', late_minutes: 20, worked_minutes: 345, hours_worked: 5.75, location: 'Gerbang Utama', flags: [], approval_status: 'approved', holiday: null },
     ])
-    expect(monday.summary).toEqual({ members: 2, present: 0, late: 2, absent: 0, excused: 0, not_yet: 0, holiday: 0, day_off: 0 })
+    expect(monday.summary).toEqual({ members: 2, present: 0, late: 2, sick: 0, permit: 0, leave: 0, absent: 0, not_yet: 0, holiday: 0, day_off: 0 })
 
     const sunday = await daily('date=2026-10-04')
     expect(sunday.rows.map((r) => [r.name, r.status])).toEqual([
@@ -248,6 +253,9 @@ describe('reports', () => {
   }
 
   const cell = (v: string | number | null) => neutraliseCell(v)
+  const day = (date: string) => new Date(`${date}T00:00:00Z`)
+  /** A time cell as SheetJS reads it back: that time on Excel's day 0 (1899-12-30), to the second (SheetJS rounds so). */
+  const clock = (time: string) => new Date(`1899-12-30T${time}:00Z`)
 
   it('exports the monthly recap to .xlsx with exactly the numbers of the JSON', async () => {
     const r = await monthly()
@@ -255,43 +263,47 @@ describe('reports', () => {
     expect(file.status).toBe(200)
     expect(file.type).toContain('spreadsheetml')
     expect(file.disposition).toContain('attendance-monthly-2026-10.xlsx')
-    const book = XLSX.read(file.bytes, { type: 'buffer' })
-    expect(book.SheetNames).toEqual(['Per member', 'Per department', 'Late arrivals', 'About'])
+    const book = XLSX.read(file.bytes, { type: 'buffer', cellDates: true })
+    expect(book.SheetNames).toEqual(['Day grid', 'Per member', 'Per department', 'Late arrivals', 'About'])
 
-    const members = sheetRows(book, 0)
-    expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Holidays', 'Late minutes', 'Hours worked'])
-    expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.absent, m.excused, m.holidays, m.late_minutes, m.hours_worked]))
+    const members = sheetRows(book, 1)
+    expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Sick', 'Permission', 'Leave', 'Absent', 'Holidays', 'Late minutes', 'Hours worked'])
+    expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.sick, m.permit, m.leave, m.absent, m.holidays, m.late_minutes, m.hours_worked]))
     expect(members[3]![1]).toBe('\'=1+2')
 
-    const depts = sheetRows(book, 1)
+    const depts = sheetRows(book, 2)
     expect(depts.slice(1)).toEqual([
-      ...r.departments.map((d) => [d.department ?? 'No department', d.members, d.working_days, d.present, d.late, d.absent, d.excused, d.holidays, d.late_minutes, d.hours_worked]),
-      ['Total', 3, 60, 5, 4, 51, 1, 0, 72, 42.53],
+      ...r.departments.map((d) => [d.department ?? 'No department', d.members, d.working_days, d.present, d.late, d.sick, d.permit, d.leave, d.absent, d.holidays, d.late_minutes, d.hours_worked]),
+      ['Total', 3, 60, 5, 4, 0, 1, 0, 51, 0, 72, 42.53],
     ])
-    const late = sheetRows(book, 2)
-    expect(late.slice(1)).toEqual(r.late_arrivals.map((l) => [l.date, l.name, l.member_number, l.department, l.check_in, l.late_minutes]))
-    const about = sheetRows(book, 3)
-    expect(about).toContainEqual(['Organization', 'Org a'])
-    expect(about).toContainEqual(['Period', '2026-10-01 – 2026-10-31'])
+    // Dates and times are date and time cells (read back as a Date: the day at 00:00 UTC, the time on 1899-12-30).
+    const late = sheetRows(book, 3)
+    expect(late.slice(1)).toEqual(r.late_arrivals.map((l) => [day(l.date), l.name, l.member_number, l.department, clock(l.check_in), l.late_minutes]))
+    const about = sheetRows(book, 4)
+    expect(about).toContainEqual(['Organization', 'Org a', null])
+    expect(about).toContainEqual(['Period', day('2026-10-01'), day('2026-10-31')])
+    // The grid: Ani's row, her late arrivals an H like any day present.
+    const grid = sheetRows(book, 0)
+    expect(grid.find((row) => row[1] === 'Ani Lestari')!.slice(3, 34).join('')).toBe(ANI.replace(/T/g, 'H'))
 
     // Indonesian is the default language of the file.
     const id = XLSX.read((await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10`)).bytes, { type: 'buffer' })
-    expect(id.SheetNames).toEqual(['Per anggota', 'Per departemen', 'Keterlambatan', 'Keterangan'])
-    expect(sheetRows(id, 0)[0]![0]).toBe('Nama')
+    expect(id.SheetNames).toEqual(['Absensi harian', 'Per anggota', 'Per departemen', 'Keterlambatan', 'Keterangan'])
+    expect(sheetRows(id, 1)[0]![0]).toBe('Nama')
   })
 
   it('exports the daily list to .xlsx and .csv with the same rows, formula-like cells neutralised', async () => {
     const r = await daily('date=2026-10-20')
     const file = await download(a.support, `/api/organizations/${a.id}/reports/daily/export?date=2026-10-20&format=xlsx&lang=en`)
     expect(file.status).toBe(200)
-    const book = XLSX.read(file.bytes, { type: 'buffer' })
+    const book = XLSX.read(file.bytes, { type: 'buffer', cellDates: true })
     expect(book.SheetNames[0]).toBe('Daily 2026-10-20')
     const rows = sheetRows(book, 0)
     expect(rows[0]).toEqual(['Name', 'Member no.', 'Department', 'Status', 'Check-in', 'Check-out', 'Late (min)', 'Hours worked', 'Location', 'Notes'])
     expect(rows.slice(1)).toEqual([
       ['Ani Lestari', 'A-01', 'Tata Usaha', 'Absent', null, null, 0, 0, null, null],
       ['Budi Santoso', 'B-02', 'Kelas Pagi', 'Absent', null, null, 0, 0, null, null],
-      ['Citra Dewi', '\'=1+2', null, 'On time', '07:59', '16:00', 0, 8.02, null, 'Left early'],
+      ['Citra Dewi', '\'=1+2', null, 'On time', clock('07:59'), clock('16:00'), 0, 8.02, null, 'Left early'],
     ])
     expect(rows.length - 1).toBe(r.rows.length)
 
@@ -310,10 +322,10 @@ describe('reports', () => {
 
     // Monthly CSV: one table at a time; the member number "=1+2" cannot run as a formula.
     const members = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=members`)).bytes.toString('utf8')
-    expect(members).toContain('Citra Dewi,\'=1+2,,11,2,0,9,0,0,0,12.02')
+    expect(members).toContain('Citra Dewi,\'=1+2,,11,2,0,0,0,0,9,0,0,12.02')
     expect(members).not.toMatch(/,=1\+2/)
     const depts = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=departments&lang=en`)).bytes.toString('utf8')
-    expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,51,1,0,72,42.53')
+    expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,0,1,0,51,0,72,42.53')
     const late = await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=late`)
     expect(late.disposition).toContain('rekap-kehadiran-2026-10-late.csv')
     expect(late.bytes.toString('utf8').trim().split('\r\n')).toHaveLength(5)
@@ -331,7 +343,7 @@ describe('reports', () => {
       expect(res.body.error.code).toBe('VALIDATION_FAILED')
       expect(res.body.error.details[0].path).toBe('month')
     }
-    for (const q of ['date=2026-02-30', 'date=20-10-2026', 'status=sick', 'department_id=abc', 'location_id=-1']) {
+    for (const q of ['date=2026-02-30', 'date=20-10-2026', 'status=excused', 'department_id=abc', 'location_id=-1']) {
       expect((await a.admin.get(`/api/organizations/${a.id}/reports/daily?${q}`)).status, q).toBe(422)
     }
     expect((await a.admin.get(`/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=pdf`)).status).toBe(422)

@@ -43,6 +43,41 @@ function daysOffRows(daysOff: readonly DayOff[]): { days: string; departments: s
 const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + date_part('minute', ${column}))::int`
 
 /**
+ * The kind of an excused record (sick, permit or leave: `ExcuseKind`), as two small `with` tables the grid joins:
+ *
+ * 1. `lh`: the leave request that wrote each excused record of the period: approving a request writes its excused days
+ *    with an `excuse` history row whose `after` names the request (server/features/leave approveLeave) — exact even when
+ *    two approved requests overlap;
+ * 2. `ld`: else an approved request of the member that covers the day (a record written by hand for a day of approved
+ *    leave; the request decided last when several do);
+ * 3. else Izin (permit): an excused day an admin wrote without a request is a permission to be away.
+ *
+ * A request of kind `other` (lainnya) is reported as Izin (`excuseStatus`). Set-wise (hash joins), not a lookup per row.
+ */
+function excuseKinds(p: GridParams): SQL {
+  const org = p.organizationId
+  return sql`
+    lh as materialized (
+      select distinct on (r.id) r.id as record_id, lr.kind
+      from attendance_records r
+      join attendance_record_history h on h.attendance_record_id = r.id and h.organization_id = ${org} and h.action = 'excuse'
+      join leave_requests lr on lr.organization_id = ${org} and lr.id = (h.after ->> 'leave_request_id')::int
+      where r.organization_id = ${org} and r.attendance_date between ${p.start}::date and ${p.end}::date and r.status = 'excused'
+      order by r.id, h.id desc
+    ),
+    ld as materialized (
+      select distinct on (lr.organization_member_id, d.day) lr.organization_member_id as member_id, d.day::date as day, lr.kind
+      from leave_requests lr
+      cross join lateral generate_series(greatest(lr.start_date, ${p.start}::date), least(lr.end_date, ${p.end}::date), interval '1 day') as d(day)
+      where lr.organization_id = ${org} and lr.status = 'approved' and lr.start_date <= ${p.end}::date and lr.end_date >= ${p.start}::date
+      order by lr.organization_member_id, d.day, lr.decided_at desc nulls last, lr.id desc
+    ),`
+}
+
+/** The report status of an excused record from the kinds of `excuseKinds` (joined as `lh` and `ld`). */
+const excuseStatus = sql.raw(`case coalesce(lh.kind, ld.kind) when 'sick' then 'sick' when 'leave' then 'leave' else 'permit' end`)
+
+/**
  * The day grid as a SQL `with` clause ending in `x`: one row per counted member and day of [start, end] with
  * `day_status` and the day's figures. The rules are those of shared/attendance/rules.ts (`dayStatus`,
  * `checkInStatus`, `minutesWorked`), applied set-wise so 2,000 members x 31 days stay one query:
@@ -54,7 +89,8 @@ const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + 
  *   the organization's hours on Monday to Friday;
  * - days off (holidays: the national days the organization keeps and its own, for everyone or the member's department)
  *   are not working days: a day without a record is `holiday` (never absent), a record on one still counts;
- * - a day with a record takes the record's status (records an admin rejected do not count);
+ * - a day with a record takes the record's status (records an admin rejected do not count), an excused one told apart by
+ *   its kind (`excuseKinds`: sick, permit, leave);
  *   without one: a day off when it is not a working day, "not yet" when it is in the future (or today before the end
  *   of work), else absent;
  * - a member is counted from their first day to their last (`memberFirstDay`: the start date an admin set, else the
@@ -106,6 +142,7 @@ export function dayGrid(p: GridParams): SQL {
       select h.day::date as day, h.department_id, h.name
       from unnest(${off.days}::text[], ${off.departments}::int[], ${off.names}::text[]) as h(day, department_id, name)
     ),
+    ${excuseKinds(p)}
     gh as (
       select m.*, days.day, days.weekday,
         (select hol.name from hol where hol.day = days.day and (hol.department_id is null or hol.department_id = m.department_id)
@@ -121,6 +158,7 @@ export function dayGrid(p: GridParams): SQL {
     x as (
       select g.*, r.id as record_id, r.check_in_time, r.check_out_time, r.flags, r.location_id, r.approval_status,
         case
+          when r.status = 'excused' then ${excuseStatus}
           when r.id is not null then r.status
           when g.holiday is not null then 'holiday'
           when not g.working then 'day_off'
@@ -136,13 +174,17 @@ export function dayGrid(p: GridParams): SQL {
       left join attendance_records r
         on r.organization_id = ${p.organizationId} and r.organization_member_id = g.member_id and r.attendance_date = g.day
         and r.attendance_date between ${p.start}::date and ${p.end}::date and r.approval_status <> 'rejected'
+      left join lh on lh.record_id = r.id
+      left join ld on ld.member_id = g.member_id and ld.day = g.day
       where (g.day >= g.join_date and (g.leave_date is null or g.day <= g.leave_date)) or r.id is not null
     )`
 }
 
 /**
  * Per member figures over the grid (one row per member), with the member's late days as a JSON array
- * `[[date, "HH:MM", minutes], ...]`: one pass over the grid gives the recap and the late arrivals.
+ * `[[date, "HH:MM", minutes], ...]` and every counted day's status as text `"<day index>:<status>,..."` (the day grid, in
+ * no particular order; text is cheaper to aggregate than JSON): one pass
+ * over the grid gives the recap, the late arrivals and the grid.
  */
 export function recapSql(params: GridParams): SQL {
   return sql`${dayGrid(params)},
@@ -152,17 +194,20 @@ export function recapSql(params: GridParams): SQL {
         (count(*) filter (where x.day_status = 'present'))::int as present,
         (count(*) filter (where x.day_status = 'late'))::int as late,
         (count(*) filter (where x.day_status = 'absent'))::int as absent,
-        (count(*) filter (where x.day_status = 'excused'))::int as excused,
+        (count(*) filter (where x.day_status = 'sick'))::int as sick,
+        (count(*) filter (where x.day_status = 'permit'))::int as permit,
+        (count(*) filter (where x.day_status = 'leave'))::int as leave,
         (count(*) filter (where x.holiday is not null and x.day <= ${params.clock.today}::date))::int as holidays,
         coalesce(sum(x.late_minutes), 0)::int as late_minutes,
         coalesce(sum(x.worked_minutes), 0)::int as worked_minutes,
         json_agg(json_build_array(x.day::text, to_char(x.check_in_time, 'HH24:MI'), x.late_minutes) order by x.day)
-          filter (where x.day_status = 'late') as late_days
+          filter (where x.day_status = 'late') as late_days,
+        string_agg((x.day - ${params.start}::date) || ':' || x.day_status, ',') as statuses
       from x
       group by x.member_id
     )
     select m.member_id, m.name, m.member_number, m.department_id, m.department, a.working_days, a.present, a.late,
-      a.absent, a.excused, a.holidays, a.late_minutes, a.worked_minutes, a.late_days
+      a.absent, a.sick, a.permit, a.leave, a.holidays, a.late_minutes, a.worked_minutes, a.late_days, a.statuses
     from a join m on m.member_id = a.member_id
     order by m.name, m.member_id`
 }

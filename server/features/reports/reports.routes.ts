@@ -4,14 +4,14 @@ import { allow } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
-import { attachment, CSV_TYPE, toCsv, toXlsx, XLSX_TYPE, type Sheet } from '../../lib/spreadsheet'
+import { attachment, CSV_TYPE, toCsv, toStyledXlsx, XLSX_TYPE, type Sheet } from '../../lib/spreadsheet'
 import { idParam } from '../organizations/organizations.schemas'
 import { dailyExportQuery, dailyQuery, monthlyExportQuery, monthlyQuery } from './reports.schemas'
 import { dailyReportOf, exportDailyReport, exportMonthlyRecap, monthlyRecapOf } from './reports.service'
 import { dailyFileName, dailyRows, dailySheets, monthlyFileName, monthlyRows, monthlySheets } from './reports.export'
 
-function download(c: Context<AppEnv>, format: 'xlsx' | 'csv', filename: string, sheets: () => Sheet[], csvRows: () => ReturnType<typeof dailyRows>) {
-  const body = format === 'xlsx' ? new Uint8Array(toXlsx(sheets())) : toCsv(csvRows())
+async function download(c: Context<AppEnv>, format: 'xlsx' | 'csv', filename: string, sheets: () => Sheet[], csvRows: () => ReturnType<typeof dailyRows>) {
+  const body = format === 'xlsx' ? new Uint8Array(await toStyledXlsx(sheets())) : toCsv(csvRows())
   return c.body(body, 200, {
     'Content-Type': format === 'xlsx' ? XLSX_TYPE : CSV_TYPE,
     'Content-Disposition': attachment(filename),

@@ -8,7 +8,9 @@ import { NotFoundError } from '../../errors'
 import { rowsOf } from '../../db/raw'
 import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
 import { toLocal } from '../../../shared/attendance/rules'
+import { daysInclusive } from '../../../shared/calendar'
 import {
+  GRID_CODE,
   hoursOf,
   type DailyReport,
   type DailyRow,
@@ -121,7 +123,7 @@ export async function dailyReport(db: Tx, organizationId: number, query: DailyQu
       approval_status: r.approval_status,
       holiday: r.holiday,
     }))
-  const summary: DailySummary = { members: rows.length, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, holiday: 0, day_off: 0 }
+  const summary: DailySummary = { members: rows.length, present: 0, late: 0, sick: 0, permit: 0, leave: 0, absent: 0, not_yet: 0, holiday: 0, day_off: 0 }
   for (const r of rows) summary[r.status]++
   if (query.status) rows = rows.filter((r) => r.status === query.status)
   return {
@@ -146,15 +148,18 @@ interface RecapSqlRow {
   present: number
   late: number
   absent: number
-  excused: number
+  sick: number
+  permit: number
+  leave: number
   holidays: number
   late_minutes: number
   worked_minutes: number
   late_days: [string, string | null, number][] | string | null
+  statuses: string | null
 }
 
 function emptyFigures(): RecapFigures {
-  return { working_days: 0, present: 0, late: 0, absent: 0, excused: 0, holidays: 0, late_minutes: 0, worked_minutes: 0, hours_worked: 0 }
+  return { working_days: 0, present: 0, late: 0, absent: 0, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 0, hours_worked: 0 }
 }
 
 function addFigures(into: RecapFigures, add: RecapFigures): void {
@@ -163,10 +168,24 @@ function addFigures(into: RecapFigures, add: RecapFigures): void {
   into.late += add.late
   into.absent += add.absent
   into.excused += add.excused
+  into.sick += add.sick
+  into.permit += add.permit
+  into.leave += add.leave
   into.holidays += add.holidays
   into.late_minutes += add.late_minutes
   into.worked_minutes += add.worked_minutes
   into.hours_worked = hoursOf(into.worked_minutes)
+}
+
+/** A member's day grid: one GridCode per day of the period ('-' for a day the grid has no row for). */
+function gridLetters(statuses: string | null, days: number): string {
+  const letters: string[] = Array.from({ length: days }, () => '-')
+  for (const item of statuses ? statuses.split(',') : []) {
+    const [index, status] = item.split(':') as [string, ReportDayStatus]
+    const i = Number(index)
+    if (i >= 0 && i < days) letters[i] = GRID_CODE[status] ?? '-'
+  }
+  return letters.join('')
 }
 
 /** Every late arrival, by date and check-in time (members in name order within the same minute). */
@@ -196,9 +215,11 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
   const params: GridParams = { organizationId, ...period, clock, departmentId: query.department_id, q: query.q, daysOff }
 
   const recap = rowsOf<RecapSqlRow>(await db.execute(recapSql(params)))
+  const days = daysInclusive(period.start, period.end)
 
   const members: MemberRecap[] = recap.map((r) => {
     const worked = Number(r.worked_minutes)
+    const [sick, permit, leave] = [Number(r.sick), Number(r.permit), Number(r.leave)]
     return {
       member_id: Number(r.member_id),
       name: r.name,
@@ -209,11 +230,15 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
       present: Number(r.present),
       late: Number(r.late),
       absent: Number(r.absent),
-      excused: Number(r.excused),
+      excused: sick + permit + leave,
+      sick,
+      permit,
+      leave,
       holidays: Number(r.holidays),
       late_minutes: Number(r.late_minutes),
       worked_minutes: worked,
       hours_worked: hoursOf(worked),
+      days: gridLetters(r.statuses, days),
     }
   })
 
