@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { calendarPage, dateText, monthTitle, parseDateText, parseTimeText, timeText, weekdayNames } from './date-text'
+import { calendarPage, dateText, monthTitle, parseDateText, parseMonthText, parseTimeText, timeText, weekdayNames } from './date-text'
 
 describe('dates as typed and read in the app’s language', () => {
   it('shows a day as "3 Des 2026" in Indonesian and "3 Dec 2026" in English, whatever the browser', () => {
@@ -35,6 +35,12 @@ describe('dates as typed and read in the app’s language', () => {
       expect(parseTimeText(typed), typed).toBe(time)
     }
     for (const typed of ['24.00', '7.60', '7:5', 'pagi', '', '12345', '7 pm']) expect(parseTimeText(typed), typed).toBeNull()
+  })
+
+  it('reads a month as people write it, in either language', () => {
+    for (const typed of ['Desember 2026', 'des 2026', 'December 2026', 'Dec 2026', '12/2026', '12-2026', '2026-12']) expect(parseMonthText(typed), typed).toBe('2026-12')
+    expect(parseMonthText('Agt 2026')).toBe('2026-08')
+    for (const typed of ['13/2026', '2026-13', 'Xyz 2026', 'Desember', '']) expect(parseMonthText(typed), typed).toBeNull()
   })
 
   it('draws a month as whole weeks from Monday, with the neighbouring days marked', () => {

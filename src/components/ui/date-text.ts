@@ -81,6 +81,22 @@ export function parseTimeText(text: string): string | null {
   return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`
 }
 
+/**
+ * A typed month as YYYY-MM, or null: "Desember 2026", "des 2026", "December 2026", "12/2026", "12-2026", "2026-12".
+ */
+export function parseMonthText(text: string): string | null {
+  const s = text.trim()
+  let m = /^(\d{4})-(\d{1,2})$/.exec(s)
+  let year: number
+  let month: number | null
+  if (m) [year, month] = [+m[1]!, +m[2]!]
+  else if ((m = /^(\d{1,2})[./-](\d{4})$/.exec(s))) [year, month] = [+m[2]!, +m[1]!]
+  else if ((m = /^(\p{L}+\.?)\s+(\d{4})$/u.exec(s))) [year, month] = [+m[2]!, monthOfName(m[1]!)]
+  else return null
+  if (month === null || month < 1 || month > 12 || year < 1900 || year > 2999) return null
+  return `${year}-${String(month).padStart(2, '0')}`
+}
+
 /** The weekday initials of a calendar's header, Monday first: ["Sen", "Sel", ...] / ["Mon", "Tue", ...]. */
 export function weekdayNames(locale: string): string[] {
   const format = new Intl.DateTimeFormat(localeTag(locale), { weekday: 'short', timeZone: 'UTC' })
