@@ -100,6 +100,8 @@ export interface RecapFigures {
   worked_minutes: number
   /** worked_minutes / 60, two decimals. */
   hours_worked: number
+  /** Overtime that counts (approved where the organization wants approval): GET /overtime has the days. */
+  overtime_minutes: number
 }
 
 export interface MemberRecap extends RecapFigures {

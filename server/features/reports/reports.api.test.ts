@@ -16,7 +16,8 @@ import { dailyReport, monthlyRecap } from './reports.service'
  *   1 Oct present 07:50-16:10 (500 min) · 2 Oct late 08:30-16:00 (30 late, 450 min) · 3 Oct (Saturday) present
  *   09:00-12:00 (180 min) · 5 Oct late 08:16, no check-out (16 late) · 6 Oct excused · 7 Oct a recorded absence ·
  *   8 Oct a record an admin rejected (does not count) · every other weekday nothing.
- *   => working days 22, on time 2, late 2, excused 1, absent 22 - 5 + 1 = 18, late minutes 46, worked 1130 min.
+ *   => working days 22, on time 2, late 2, excused 1, absent 22 - 5 + 1 = 18, late minutes 46, worked 1130 min,
+ *   overtime 180 (the Saturday, a day off: every minute; 10 minutes past 16:00 on 1 Oct is under the 30-minute minimum).
  * Budi (Kelas Pagi, joined in September)
  *   3 Oct (Saturday) 07:04-13:00 on time (356 min) · 5 Oct 07:20-13:05 late 20 (345 min) · 10 Oct (Saturday) 07:06
  *   late 6, no check-out. => working days 27, on time 1, late 2, absent 24, late minutes 26, worked 701 min.
@@ -115,16 +116,16 @@ describe('reports', () => {
     expect(r.organization).toMatchObject({ id: a.id, name: 'Org a', timezone: 'Asia/Jakarta' })
     expect(r.members.map((m) => m.name)).toEqual(['Ani Lestari', 'Budi Santoso', 'Citra Dewi'])
     const [ani, budi, citra] = r.members
-    expect(ani).toEqual({ member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department_id: tataUsaha, department: 'Tata Usaha', working_days: 22, present: 2, late: 2, absent: 18, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83, days: ANI })
-    expect(budi).toEqual({ member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department_id: kelasPagi, department: 'Kelas Pagi', working_days: 27, present: 1, late: 2, absent: 24, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68, days: BUDI })
-    expect(citra).toEqual({ member_id: ids.citra, name: 'Citra Dewi', member_number: '=1+2', department_id: null, department: null, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02, days: CITRA })
+    expect(ani).toEqual({ member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department_id: tataUsaha, department: 'Tata Usaha', working_days: 22, present: 2, late: 2, absent: 18, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83, overtime_minutes: 180, days: ANI })
+    expect(budi).toEqual({ member_id: ids.budi, name: 'Budi Santoso', member_number: 'B-02', department_id: kelasPagi, department: 'Kelas Pagi', working_days: 27, present: 1, late: 2, absent: 24, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68, overtime_minutes: 0, days: BUDI })
+    expect(citra).toEqual({ member_id: ids.citra, name: 'Citra Dewi', member_number: '=1+2', department_id: null, department: null, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02, overtime_minutes: 0, days: CITRA })
 
     expect(r.departments).toEqual([
-      { department_id: kelasPagi, department: 'Kelas Pagi', members: 1, working_days: 27, present: 1, late: 2, absent: 24, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68 },
-      { department_id: tataUsaha, department: 'Tata Usaha', members: 1, working_days: 22, present: 2, late: 2, absent: 18, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83 },
-      { department_id: null, department: null, members: 1, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02 },
+      { department_id: kelasPagi, department: 'Kelas Pagi', members: 1, working_days: 27, present: 1, late: 2, absent: 24, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 26, worked_minutes: 701, hours_worked: 11.68, overtime_minutes: 0 },
+      { department_id: tataUsaha, department: 'Tata Usaha', members: 1, working_days: 22, present: 2, late: 2, absent: 18, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 46, worked_minutes: 1130, hours_worked: 18.83, overtime_minutes: 180 },
+      { department_id: null, department: null, members: 1, working_days: 11, present: 2, late: 0, absent: 9, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 721, hours_worked: 12.02, overtime_minutes: 0 },
     ])
-    expect(r.totals).toEqual({ members: 3, working_days: 60, present: 5, late: 4, absent: 51, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 72, worked_minutes: 2552, hours_worked: 42.53 })
+    expect(r.totals).toEqual({ members: 3, working_days: 60, present: 5, late: 4, absent: 51, excused: 1, sick: 0, permit: 1, leave: 0, holidays: 0, late_minutes: 72, worked_minutes: 2552, hours_worked: 42.53, overtime_minutes: 180 })
 
     expect(r.late_arrivals).toEqual([
       { date: '2026-10-02', member_id: ids.ani, name: 'Ani Lestari', member_number: 'A-01', department: 'Tata Usaha', check_in: '08:30', late_minutes: 30 },
@@ -267,14 +268,14 @@ describe('reports', () => {
     expect(book.SheetNames).toEqual(['Day grid', 'Per member', 'Per department', 'Late arrivals', 'About'])
 
     const members = sheetRows(book, 1)
-    expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Sick', 'Permission', 'Leave', 'Absent', 'Holidays', 'Late minutes', 'Hours worked'])
-    expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.sick, m.permit, m.leave, m.absent, m.holidays, m.late_minutes, m.hours_worked]))
+    expect(members[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Sick', 'Permission', 'Leave', 'Absent', 'Holidays', 'Late minutes', 'Hours worked', 'Overtime (minutes)'])
+    expect(members.slice(1)).toEqual(r.members.map((m) => [m.name, cell(m.member_number), m.department, m.working_days, m.present, m.late, m.sick, m.permit, m.leave, m.absent, m.holidays, m.late_minutes, m.hours_worked, m.overtime_minutes]))
     expect(members[3]![1]).toBe('\'=1+2')
 
     const depts = sheetRows(book, 2)
     expect(depts.slice(1)).toEqual([
-      ...r.departments.map((d) => [d.department ?? 'No department', d.members, d.working_days, d.present, d.late, d.sick, d.permit, d.leave, d.absent, d.holidays, d.late_minutes, d.hours_worked]),
-      ['Total', 3, 60, 5, 4, 0, 1, 0, 51, 0, 72, 42.53],
+      ...r.departments.map((d) => [d.department ?? 'No department', d.members, d.working_days, d.present, d.late, d.sick, d.permit, d.leave, d.absent, d.holidays, d.late_minutes, d.hours_worked, d.overtime_minutes]),
+      ['Total', 3, 60, 5, 4, 0, 1, 0, 51, 0, 72, 42.53, 180],
     ])
     // Dates and times are date and time cells (read back as a Date: the day at 00:00 UTC, the time on 1899-12-30).
     const late = sheetRows(book, 3)
@@ -325,7 +326,7 @@ describe('reports', () => {
     expect(members).toContain('Citra Dewi,\'=1+2,,11,2,0,0,0,0,9,0,0,12.02')
     expect(members).not.toMatch(/,=1\+2/)
     const depts = (await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=departments&lang=en`)).bytes.toString('utf8')
-    expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,0,1,0,51,0,72,42.53')
+    expect(depts.trim().split('\r\n').pop()).toBe('Total,3,60,5,4,0,1,0,51,0,72,42.53,180')
     const late = await download(a.admin, `/api/organizations/${a.id}/reports/monthly/export?month=2026-10&format=csv&table=late`)
     expect(late.disposition).toContain('rekap-kehadiran-2026-10-late.csv')
     expect(late.bytes.toString('utf8').trim().split('\r\n')).toHaveLength(5)

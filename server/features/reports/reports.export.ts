@@ -93,8 +93,8 @@ export function dailySheets(report: DailyReport, lang: ReportLang): Sheet[] {
 export function monthlyRows(report: MonthlyReport, table: MonthlyTable, lang: ReportLang): Cell[][] {
   const l = labelsFor(lang)
   const c = l.columns
-  const figures = (f: MonthlyReport['totals'] | MonthlyReport['members'][number]) => [f.working_days, f.present, f.late, f.sick, f.permit, f.leave, f.absent, f.holidays, f.late_minutes, f.hours_worked]
-  const figureHeads = [c.workingDays, c.present, c.late, c.sick, c.permit, c.leave, c.absent, c.holidays, c.lateMinutesTotal, c.hoursWorked]
+  const figures = (f: MonthlyReport['totals'] | MonthlyReport['members'][number]) => [f.working_days, f.present, f.late, f.sick, f.permit, f.leave, f.absent, f.holidays, f.late_minutes, f.hours_worked, f.overtime_minutes]
+  const figureHeads = [c.workingDays, c.present, c.late, c.sick, c.permit, c.leave, c.absent, c.holidays, c.lateMinutesTotal, c.hoursWorked, c.overtimeMinutes]
   if (table === 'members') {
     return [[c.name, c.memberNumber, c.department, ...figureHeads], ...report.members.map((m) => [m.name, m.member_number, m.department, ...figures(m)])]
   }

@@ -42,6 +42,9 @@ function daysOffRows(daysOff: readonly DayOff[]): { days: string; departments: s
 /** Minutes since midnight of a time column, seconds dropped (as `minutesOf` in the rules). date_part is a double. */
 const minutesOfTime = (column: SQL) => sql`(date_part('hour', ${column}) * 60 + date_part('minute', ${column}))::int`
 
+/** A time of the grid row `g`'s day as `shiftMinute` counts it: a night's morning after from 1440. */
+const shiftMinute = (column: SQL) => sql`(${minutesOfTime(column)} + case when g.overnight and ${minutesOfTime(column)} < g.boundary then 1440 else 0 end)`
+
 /**
  * The kind of an excused record (sick, permit or leave: `ExcuseKind`), as two small `with` tables the grid joins:
  *
@@ -85,8 +88,9 @@ const excuseStatus = sql.raw(`case coalesce(lh.kind, ld.kind) when 'sick' then '
  * - members: active people expected to attend, i.e. with a role that submits its own attendance
  *   (`attendance:record:submit`: members, not petugas-only accounts nor dashboard staff), as "today at a glance" counts
  *   them (server/features/attendance/admin/attendance-today.ts);
- * - schedule: the member's department's work schedule (a weekday's own hours where it has them: `scheduleOn`), else
- *   the organization's hours on Monday to Friday;
+ * - schedule: the member's shift of the day on the roster (a shift: a working day with its hours, a night's end the next
+ *   morning; a day marked off: a day off), else the department's work schedule (a weekday's own hours where it has
+ *   them: `scheduleOn`), else the organization's hours on Monday to Friday;
  * - days off (holidays: the national days the organization keeps and its own, for everyone or the member's department)
  *   are not working days: a day without a record is `holiday` (never absent), a record on one still counts;
  * - a day with a record takes the record's status (records an admin rejected do not count), an excused one told apart by
@@ -96,7 +100,8 @@ const excuseStatus = sql.raw(`case coalesce(lh.kind, ld.kind) when 'sick' then '
  * - a member is counted from their first day to their last (`memberFirstDay`: the start date an admin set, else the
  *   day they were added, or the next day when added after that day's work started; the end date, else open); a
  *   member who left (inactive with an end date) still counts up to it; a record outside the days still counts;
- * - late minutes = check-in - start of work (late records only); worked minutes = check-out - check-in when both exist.
+ * - late minutes = check-in - start of work (late records only); worked minutes = check-out - check-in when both exist;
+ *   both counted as `shiftMinute` does (a night's morning after is the next day's minutes).
  */
 export function dayGrid(p: GridParams): SQL {
   const filters: SQL[] = []
@@ -143,17 +148,36 @@ export function dayGrid(p: GridParams): SQL {
       from unnest(${off.days}::text[], ${off.departments}::int[], ${off.names}::text[]) as h(day, department_id, name)
     ),
     ${excuseKinds(p)}
+    sa as materialized (
+      select s.organization_member_id as member_id, s.date as day, s.shift_type_id,
+        ${minutesOfTime(sql.raw('t.start_time'))} as start_minutes, ${minutesOfTime(sql.raw('t.end_time'))} as end_minutes
+      from shift_assignments s left join shift_types t on t.id = s.shift_type_id and t.organization_id = ${p.organizationId}
+      where s.organization_id = ${p.organizationId} and s.date between ${p.start}::date - 1 and ${p.end}::date
+        and s.organization_member_id in (select member_id from m)
+    ),
     gh as (
       select m.*, days.day, days.weekday,
         (select hol.name from hol where hol.day = days.day and (hol.department_id is null or hol.department_id = m.department_id)
          order by hol.department_id nulls first limit 1) as holiday
       from m cross join days
     ),
-    g as (
-      select gh.*, gh.weekday = any(gh.work_days) and gh.holiday is null as working,
-        coalesce(${minutesOfTime(sql`(gh.day_hours -> gh.weekday::text ->> 'start_time')::time`)}, gh.base_start_minutes) as start_minutes,
-        coalesce(${minutesOfTime(sql`(gh.day_hours -> gh.weekday::text ->> 'end_time')::time`)}, gh.base_end_minutes) as end_minutes
+    gs as (
+      select gh.*,
+        case when sa.member_id is not null then sa.shift_type_id is not null else gh.weekday = any(gh.work_days) end and gh.holiday is null as working,
+        case when sa.shift_type_id is not null then sa.start_minutes
+          else coalesce(${minutesOfTime(sql`(gh.day_hours -> gh.weekday::text ->> 'start_time')::time`)}, gh.base_start_minutes) end as start_minutes,
+        case when sa.shift_type_id is not null then sa.end_minutes
+          else coalesce(${minutesOfTime(sql`(gh.day_hours -> gh.weekday::text ->> 'end_time')::time`)}, gh.base_end_minutes) end as clock_end_minutes,
+        -- A night shift (the end not after the start; work schedules always end after they start): its morning after
+        -- counts from 1440, told from its evening at the middle of the hours off.
+        coalesce(sa.shift_type_id is not null and sa.end_minutes <= sa.start_minutes, false) as overnight
       from gh
+      left join sa on sa.member_id = gh.member_id and sa.day = gh.day
+    ),
+    g as (
+      select gs.*, gs.clock_end_minutes + case when gs.overnight then 1440 else 0 end as end_minutes,
+        gs.clock_end_minutes + (gs.start_minutes - gs.clock_end_minutes) / 2 as boundary
+      from gs
     ),
     x as (
       select g.*, r.id as record_id, r.check_in_time, r.check_out_time, r.flags, r.location_id, r.approval_status,
@@ -164,12 +188,13 @@ export function dayGrid(p: GridParams): SQL {
           when not g.working then 'day_off'
           when g.day > ${p.clock.today}::date then 'not_yet'
           when g.day = ${p.clock.today}::date and ${p.clock.nowMinutes}::int < g.end_minutes then 'not_yet'
+          when g.overnight and g.day = ${p.clock.today}::date - 1 and ${p.clock.nowMinutes}::int < g.clock_end_minutes then 'not_yet'
           else 'absent'
         end as day_status,
         case when r.status = 'late' and ${checkIn} is not null
-          then greatest(0, ${minutesOfTime(checkIn)} - g.start_minutes) else 0 end as late_minutes,
+          then greatest(0, ${shiftMinute(checkIn)} - g.start_minutes) else 0 end as late_minutes,
         case when ${checkIn} is not null and ${checkOut} is not null
-          then greatest(0, ${minutesOfTime(checkOut)} - ${minutesOfTime(checkIn)}) else 0 end as worked_minutes
+          then greatest(0, ${shiftMinute(checkOut)} - ${shiftMinute(checkIn)}) else 0 end as worked_minutes
       from g
       left join attendance_records r
         on r.organization_id = ${p.organizationId} and r.organization_member_id = g.member_id and r.attendance_date = g.day

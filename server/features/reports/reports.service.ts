@@ -1,6 +1,7 @@
 // Attendance reports: the day grid (reports.grid.ts: every counted member x every day of the period, with the day's
 // status) feeds the daily list, the monthly recap, the department totals and the late arrivals. The page renders this
 // JSON and the exports write the same rows, so the numbers on screen and in the files cannot differ.
+import { overtimeTotals } from '../attendance/admin/attendance-overtime'
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { departments, locations, organizations } from '../../db/schema'
@@ -159,7 +160,7 @@ interface RecapSqlRow {
 }
 
 function emptyFigures(): RecapFigures {
-  return { working_days: 0, present: 0, late: 0, absent: 0, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 0, hours_worked: 0 }
+  return { working_days: 0, present: 0, late: 0, absent: 0, excused: 0, sick: 0, permit: 0, leave: 0, holidays: 0, late_minutes: 0, worked_minutes: 0, hours_worked: 0, overtime_minutes: 0 }
 }
 
 function addFigures(into: RecapFigures, add: RecapFigures): void {
@@ -175,6 +176,7 @@ function addFigures(into: RecapFigures, add: RecapFigures): void {
   into.late_minutes += add.late_minutes
   into.worked_minutes += add.worked_minutes
   into.hours_worked = hoursOf(into.worked_minutes)
+  into.overtime_minutes += add.overtime_minutes
 }
 
 /** A member's day grid: one GridCode per day of the period ('-' for a day the grid has no row for). */
@@ -216,6 +218,7 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
 
   const recap = rowsOf<RecapSqlRow>(await db.execute(recapSql(params)))
   const days = daysInclusive(period.start, period.end)
+  const overtime = await overtimeTotals(db, organizationId, period.start, period.end)
 
   const members: MemberRecap[] = recap.map((r) => {
     const worked = Number(r.worked_minutes)
@@ -238,6 +241,7 @@ export async function monthlyRecap(db: Tx, organizationId: number, query: Monthl
       late_minutes: Number(r.late_minutes),
       worked_minutes: worked,
       hours_worked: hoursOf(worked),
+      overtime_minutes: overtime.get(Number(r.member_id)) ?? 0,
       days: gridLetters(r.statuses, days),
     }
   })

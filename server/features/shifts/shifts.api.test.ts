@@ -8,6 +8,7 @@ import { addDays, isoWeekday } from '../../../shared/calendar'
 import { toLocal } from '../../../shared/attendance/rules'
 import { nationalHolidaysBetween } from '../../../shared/holidays/national'
 import { runMaintenance } from '../attendance/maintenance'
+import { dailyReport, monthlyRecap } from '../reports/reports.service'
 import { attendanceToday, attendanceTrend } from '../attendance/admin/attendance-today'
 
 /**
@@ -135,6 +136,18 @@ describe('shifts and the roster', () => {
     expect(late).toMatchObject({ status: 'late', checkInTime: '22:30:00', checkOutTime: '05:30:00' })
     expect(late.flags).toEqual(expect.arrayContaining(['late', 'left_early']))
     expect((await records()).find((r) => r.attendanceDate === day(4))).toBeUndefined()
+  })
+
+  it('the reports follow the roster: a night’s hours across midnight, a shift day is a working day, a day marked off is not', async () => {
+    const row = async (date: string) => (await dailyReport(t.db, a.id, { date }, new Date())).rows.find((r) => r.member_id === a.memberId)
+    expect(await row(day(2))).toMatchObject({ status: 'present', worked_minutes: 8 * 60 + 15 })
+    expect(await row(day(3))).toMatchObject({ status: 'late', late_minutes: 30, worked_minutes: 7 * 60 })
+    // Day 1 is a morning with no record, whatever its weekday: absent. Day 5 is marked off: a day off.
+    expect(await row(day(1))).toMatchObject({ status: 'absent' })
+    expect(await row(day(5))).toMatchObject({ status: 'day_off' })
+    expect(await row(day(6))).toMatchObject({ status: 'absent' })
+    const recap = await monthlyRecap(t.db, a.id, { month: day(2).slice(0, 7) }, new Date())
+    expect(recap.members.find((m) => m.member_id === a.memberId)?.late_minutes).toBeGreaterThanOrEqual(30)
   })
 
   it('a morning shift is judged by its own hours, and a capture at 14:00 after a night is not that night’s', async () => {
