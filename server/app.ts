@@ -147,7 +147,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
       if (err.details !== undefined) body.details = err.details
       // A refused sign-in or code (rate limit, lockout) says when to try again, in the header too.
       const retry = (err.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds
-      if (err.status === 429 && typeof retry === 'number') c.header('Retry-After', String(retry))
+      if ((err.status === 429 || err.status === 503) && typeof retry === 'number') c.header('Retry-After', String(retry))
       return c.json({ error: body }, err.status)
     }
     // A unique constraint hit by two identical requests at once (check-then-insert races): the loser gets 409, not 500.
