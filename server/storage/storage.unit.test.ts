@@ -60,10 +60,12 @@ describe('S3 storage', () => {
     const acl = await store.client.send(new GetObjectAclCommand({ Bucket: s3.options.bucket, Key: key }))
     expect(acl.Grants?.some((g) => g.Grantee?.URI?.includes('AllUsers') || g.Grantee?.URI?.includes('AuthenticatedUsers'))).toBe(false)
     // What the SDK sends: the encryption header on the put (s3rver accepts it without reporting it back).
+    // s3rver does not enforce ACLs, so privacy is checked on what is sent: no x-amz-acl (the bucket's private default).
     const sent: Array<string | undefined> = []
     store.client.middlewareStack.add((next) => async (args) => {
       const req = args.request as { headers?: Record<string, string> }
       sent.push(req.headers?.['x-amz-server-side-encryption'])
+      expect(Object.keys(req.headers ?? {}).filter((h) => h.toLowerCase().startsWith('x-amz-acl') || h.toLowerCase().startsWith('x-amz-grant'))).toEqual([])
       return next(args)
     }, { step: 'finalizeRequest' })
     await store.put(key, crypto.randomBytes(10))
