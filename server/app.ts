@@ -59,8 +59,9 @@ const CSP = {
 }
 
 export function createApp(deps: AppDeps, clientDir?: string) {
-  const limiter = new AttemptLimiter(deps.options.signInPerMinute)
-  const enrolLockout = new ClientLockout('ENROL_LOCKED')
+  // In the database: every instance counts against the same allowances and lockouts.
+  const limiter = new AttemptLimiter(deps.database.db, deps.options.signInPerMinute)
+  const enrolLockout = new ClientLockout(deps.database.db, 'ENROL_LOCKED')
   const app = new Hono<AppEnv>()
 
   // Built files that are not documents nor workers do without the document-only headers (server/static.ts).
