@@ -5,7 +5,7 @@ import { appRoot } from './lib/paths'
 const optionalText = z
   .string()
   .optional()
-  .transform((v) => (v ? v : undefined))
+  .transform((v) => (v || undefined))
 
 // The environment, validated once at start so a misconfiguration fails fast with a clear line.
 const schema = z.object({

@@ -57,7 +57,8 @@ export class PayloadTooLargeError extends AppError {
  * 503 with Retry-After; a device's sync keeps the capture in its outbox and sends it again.
  */
 export class StorageUnavailableError extends AppError {
-  constructor(message = 'The photo store is unavailable. Nothing was saved: try again in a moment.', readonly cause?: unknown) {
+  constructor(message = 'The photo store is unavailable. Nothing was saved: try again in a moment.', cause?: unknown) {
     super(503, 'STORAGE_UNAVAILABLE', message, { retry_after_seconds: 30 })
+    this.cause = cause
   }
 }

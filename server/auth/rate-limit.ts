@@ -68,12 +68,12 @@ export class ClientLockout {
     const until = new Date(now.getTime() + this.lockMs)
     const [row] = await this.db
       .insert(c)
-      .values({ key: id, windowStart: now, count: 1, lockedUntil: 1 > this.maxFailures ? until : null })
+      .values({ key: id, windowStart: now, count: 1, lockedUntil: this.maxFailures < 1 ? until : null })
       .onConflictDoUpdate({
         target: c.key,
         set: {
           count: sql`case when ${locked} then ${c.count} when ${fresh} then 1 else ${c.count} + 1 end`,
-          lockedUntil: sql`case when ${locked} then ${c.lockedUntil} when ${fresh} then ${1 > this.maxFailures ? at(until) : sql`null`} when ${c.count} + 1 > ${this.maxFailures} then ${at(until)} else null end`,
+          lockedUntil: sql`case when ${locked} then ${c.lockedUntil} when ${fresh} then ${this.maxFailures < 1 ? at(until) : sql`null`} when ${c.count} + 1 > ${this.maxFailures} then ${at(until)} else null end`,
           windowStart: sql`case when ${locked} then ${c.windowStart} else ${at(now)} end`,
         },
       })

@@ -4,7 +4,8 @@ import { backend, createTestApp, lastDatabaseUrl, type TestApp } from '../../too
 import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
 import { createApp } from '../app'
 import { attendanceRecords, attemptCounters, scheduledRuns } from '../db/schema'
-import { runMaintenance, runScheduledMaintenance } from '../features/attendance/maintenance'
+import type { runMaintenance } from '../features/attendance/maintenance'
+import { runScheduledMaintenance } from '../features/attendance/maintenance'
 import { AttemptLimiter, ClientLockout, LOCK_MINUTES, MAX_FAILED_ATTEMPTS, pruneAttemptCounters } from './rate-limit'
 
 /**
