@@ -39,7 +39,8 @@ async function main() {
   }
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const where = deps.database.kind === 'embedded' ? `embedded PGlite in ${deps.database.location}` : `PostgreSQL ${deps.database.location}`
-    console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where})`)
+    const photos = (deps.storage as { describe?: string }).describe ?? 'local disk'
+    console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where}; photos: ${photos})`)
   })
 
   // Forgotten check-outs, photo retention, stuck checks, old counters: at start, then hourly, by one instance of all
