@@ -59,8 +59,9 @@ const CSP = {
 }
 
 export function createApp(deps: AppDeps, clientDir?: string) {
-  const limiter = new AttemptLimiter(deps.options.signInPerMinute)
-  const enrolLockout = new ClientLockout('ENROL_LOCKED')
+  // In the database: every instance counts against the same allowances and lockouts.
+  const limiter = new AttemptLimiter(deps.database.db, deps.options.signInPerMinute)
+  const enrolLockout = new ClientLockout(deps.database.db, 'ENROL_LOCKED')
   const app = new Hono<AppEnv>()
 
   // Built files that are not documents nor workers do without the document-only headers (server/static.ts).
@@ -147,7 +148,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
       if (err.details !== undefined) body.details = err.details
       // A refused sign-in or code (rate limit, lockout) says when to try again, in the header too.
       const retry = (err.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds
-      if (err.status === 429 && typeof retry === 'number') c.header('Retry-After', String(retry))
+      if ((err.status === 429 || err.status === 503) && typeof retry === 'number') c.header('Retry-After', String(retry))
       return c.json({ error: body }, err.status)
     }
     // A unique constraint hit by two identical requests at once (check-then-insert races): the loser gets 409, not 500.

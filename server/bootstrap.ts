@@ -6,7 +6,7 @@ import { ensureSystemRoles } from './features/roles/roles.service'
 import { loadSecret } from './lib/secret'
 import { appRoot } from './lib/paths'
 import type { AppDeps } from './context'
-import { LocalDiskStorage } from './storage/storage'
+import { openStorage } from './storage/open'
 import { FaceIndexCache } from './face/index-cache'
 import { subscribeFaceIndex } from './features/faces/faces.gallery'
 import { openJobQueue } from './jobs/queue'
@@ -28,7 +28,7 @@ export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']>
     database,
     secret: loadSecret(env.SESSION_SECRET, env.HADIR_DATA_DIR),
     version: appVersion(),
-    storage: new LocalDiskStorage(path.join(env.HADIR_DATA_DIR, 'photos')),
+    storage: await openStorage(env),
     faceIndex: new FaceIndexCache(),
     jobs: await openJobQueue(database, { databaseUrl: env.DATABASE_URL }),
     options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },

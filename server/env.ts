@@ -2,6 +2,11 @@ import path from 'node:path'
 import { z } from 'zod'
 import { appRoot } from './lib/paths'
 
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v || undefined))
+
 // The environment, validated once at start so a misconfiguration fails fast with a clear line.
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -22,6 +27,24 @@ const schema = z.object({
     .optional()
     .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  /** Photos in an S3-compatible bucket instead of HADIR_DATA_DIR/photos (README, "Photo storage"). Unset: local disk. */
+  S3_BUCKET: optionalText,
+  /** http(s)://host:port of the S3-compatible server (MinIO, Ceph, Garage, R2...); unset for AWS S3. */
+  S3_ENDPOINT: z
+    .string()
+    .regex(/^https?:\/\//, 'S3_ENDPOINT must start with http:// or https://')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  /** "true" for http://host/bucket/key addressing (MinIO and most self-hosted servers). */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
+  /** Server-side encryption of every photo: AES256 (SSE-S3, the default), aws:kms, or none for a store without it. */
+  S3_SERVER_SIDE_ENCRYPTION: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
 })
 
 export type Env = z.infer<typeof schema>
@@ -32,5 +55,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new Error(`Invalid environment:\n${lines.join('\n')}`)
   }
-  return parsed.data
+  const env = parsed.data
+  if (env.S3_BUCKET && !env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+    throw new Error('Invalid environment:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together (or neither, for the default AWS credential chain)')
+  }
+  return env
 }

@@ -52,3 +52,13 @@ export class PayloadTooLargeError extends AppError {
     super(413, 'PAYLOAD_TOO_LARGE', message)
   }
 }
+/**
+ * The photo store (an S3-compatible bucket) did not take or give an image: nothing was recorded, try again later.
+ * 503 with Retry-After; a device's sync keeps the capture in its outbox and sends it again.
+ */
+export class StorageUnavailableError extends AppError {
+  constructor(message = 'The photo store is unavailable. Nothing was saved: try again in a moment.', cause?: unknown) {
+    super(503, 'STORAGE_UNAVAILABLE', message, { retry_after_seconds: 30 })
+    this.cause = cause
+  }
+}

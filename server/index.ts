@@ -3,7 +3,7 @@ import { loadEnv } from './env'
 import { bootstrap } from './bootstrap'
 import { createApp } from './app'
 import { distDir } from './lib/paths'
-import { runMaintenance } from './features/attendance/maintenance'
+import { MAINTENANCE_EVERY_MS, runScheduledMaintenance } from './features/attendance/maintenance'
 import { tenantWallAvailable } from './db/tenant'
 
 /**
@@ -39,14 +39,16 @@ async function main() {
   }
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const where = deps.database.kind === 'embedded' ? `embedded PGlite in ${deps.database.location}` : `PostgreSQL ${deps.database.location}`
-    console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where})`)
+    const photos = (deps.storage as { describe?: string }).describe ?? 'local disk'
+    console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where}; photos: ${photos})`)
   })
 
-  // Forgotten check-outs and photo retention: at start, then hourly.
+  // Forgotten check-outs, photo retention, stuck checks, old counters: at start, then hourly, by one instance of all
+  // those on this database (the others skip an hour already claimed).
   const maintain = () =>
-    runMaintenance(deps).catch((err) => console.error('[hadir] maintenance failed:', err instanceof Error ? err.message : err))
+    runScheduledMaintenance(deps).catch((err) => console.error('[hadir] maintenance failed:', err instanceof Error ? err.message : err))
   void maintain()
-  setInterval(maintain, 60 * 60 * 1000).unref()
+  setInterval(maintain, MAINTENANCE_EVERY_MS).unref()
 
   let stopping = false
   const stop = (signal: string) => {

@@ -1,30 +1,41 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/client'
+import { attemptCounters } from '../db/schema'
 import { TooManyRequestsError } from '../errors'
 
+/** A timestamp parameter (both drivers: postgres.js and PGlite). */
+const at = (d: Date) => sql`${d.toISOString()}::timestamptz`
+
 /**
- * Counts attempts per key (a client address) in a one-minute window, in memory. Accounts also lock in the database
- * after repeated failures; this limit stops one client from trying many accounts.
+ * Counts attempts per key (a client address) in a one-minute window, in the database (attempt_counters), so every
+ * server instance counts against the same allowance. Accounts also lock in the database after repeated failures; this
+ * limit stops one client from trying many accounts. One statement per hit (an upsert: concurrent hits of one key are
+ * serialized on its row, none is lost).
  */
 export class AttemptLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>()
+  constructor(
+    private readonly db: Db,
+    private readonly perMinute: number,
+  ) {}
 
-  constructor(private readonly perMinute: number) {}
-
-  hit(key: string, now = Date.now()): void {
-    const w = this.windows.get(key)
-    if (!w || now - w.start >= 60_000) {
-      this.windows.set(key, { start: now, count: 1 })
-      if (this.windows.size > 10_000) this.prune(now)
-      return
-    }
-    w.count++
-    if (w.count > this.perMinute) {
-      const retry = Math.ceil((w.start + 60_000 - now) / 1000)
+  async hit(key: string, now = new Date(Date.now())): Promise<void> {
+    const edge = new Date(now.getTime() - 60_000)
+    const expired = sql`${attemptCounters.windowStart} <= ${at(edge)}`
+    const [row] = await this.db
+      .insert(attemptCounters)
+      .values({ key: `rate:${key}`, windowStart: now, count: 1 })
+      .onConflictDoUpdate({
+        target: attemptCounters.key,
+        set: {
+          count: sql`case when ${expired} then 1 else ${attemptCounters.count} + 1 end`,
+          windowStart: sql`case when ${expired} then ${at(now)} else ${attemptCounters.windowStart} end`,
+        },
+      })
+      .returning({ windowStart: attemptCounters.windowStart, count: attemptCounters.count })
+    if (row!.count > this.perMinute) {
+      const retry = Math.max(1, Math.ceil((row!.windowStart.getTime() + 60_000 - now.getTime()) / 1000))
       throw new TooManyRequestsError('Too many sign-in attempts. Wait a minute and try again.', 'TOO_MANY_ATTEMPTS', retry)
     }
-  }
-
-  private prune(now: number): void {
-    for (const [key, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(key)
   }
 }
 
@@ -34,53 +45,69 @@ export const LOCK_MINUTES = 15
 /**
  * Locks a client (an address) out of one kind of guess after MAX_FAILED_ATTEMPTS wrong answers, for LOCK_MINUTES:
  * for secrets that belong to no account, such as a tablet's one-time enrolment code, where there is no account row to
- * lock. Like `claimAttempt` for accounts, the attempt is claimed BEFORE the secret is checked, synchronously (no await
- * between reading and counting), so 20 guesses arriving at once cannot all be checked: at most MAX_FAILED_ATTEMPTS are.
- * Failures older than the lock period are forgotten. In memory, per server instance, like AttemptLimiter.
+ * lock. Like `claimAttempt` for accounts, the attempt is claimed BEFORE the secret is checked, in one statement on the
+ * client's row (attempt_counters), so 20 guesses arriving at once, at any instances, cannot all be checked: at most
+ * MAX_FAILED_ATTEMPTS are. Failures older than the lock period are forgotten. `failed` and `succeeded` write to the
+ * database: call them outside any open transaction (PGlite runs one statement at a time).
  */
 export class ClientLockout {
-  private readonly clients = new Map<string, { claimed: number; last: number; lockedUntil: number }>()
-
   constructor(
+    private readonly db: Db,
     private readonly code: string,
     private readonly maxFailures = MAX_FAILED_ATTEMPTS,
     private readonly lockMs = LOCK_MINUTES * 60_000,
   ) {}
 
   /** Takes one attempt; throws 429 (this lockout's code, with retry_after_seconds) while the client is locked. */
-  claim(key: string, now = Date.now()): { succeeded: () => void; failed: () => void } {
-    let entry = this.clients.get(key)
-    if (entry && entry.lockedUntil > now) this.refuse(entry.lockedUntil, now)
-    if (!entry || entry.lockedUntil !== 0 || now - entry.last >= this.lockMs) {
-      entry = { claimed: 0, last: now, lockedUntil: 0 }
-      this.clients.set(key, entry)
-      if (this.clients.size > 10_000) this.prune(now)
-    }
-    const e = entry
-    e.claimed++
-    e.last = now
-    const claimed = e.claimed
-    const lock = () => {
-      e.lockedUntil = now + this.lockMs
-      this.refuse(e.lockedUntil, now)
-    }
-    if (claimed > this.maxFailures) lock()
+  async claim(key: string, now = new Date(Date.now())): Promise<{ succeeded: () => Promise<void>; failed: () => Promise<void> }> {
+    const id = `lock:${key}`
+    const c = attemptCounters
+    const locked = sql`${c.lockedUntil} > ${at(now)}`
+    // A new count when the last lock is over or the last try is older than the lock period.
+    const fresh = sql`(${c.lockedUntil} is not null or ${c.windowStart} <= ${at(new Date(now.getTime() - this.lockMs))})`
+    const until = new Date(now.getTime() + this.lockMs)
+    const [row] = await this.db
+      .insert(c)
+      .values({ key: id, windowStart: now, count: 1, lockedUntil: this.maxFailures < 1 ? until : null })
+      .onConflictDoUpdate({
+        target: c.key,
+        set: {
+          count: sql`case when ${locked} then ${c.count} when ${fresh} then 1 else ${c.count} + 1 end`,
+          lockedUntil: sql`case when ${locked} then ${c.lockedUntil} when ${fresh} then ${this.maxFailures < 1 ? at(until) : sql`null`} when ${c.count} + 1 > ${this.maxFailures} then ${at(until)} else null end`,
+          windowStart: sql`case when ${locked} then ${c.windowStart} else ${at(now)} end`,
+        },
+      })
+      .returning({ count: c.count, lockedUntil: c.lockedUntil })
+    if (row!.lockedUntil && row!.lockedUntil > now) this.refuse(row!.lockedUntil, now)
+    const claimed = row!.count
     return {
-      succeeded: () => {
-        if (e.lockedUntil === 0) e.claimed = 0
+      succeeded: async () => {
+        await this.db.update(c).set({ count: 0 }).where(and(eq(c.key, id), isNull(c.lockedUntil)))
       },
-      failed: () => {
-        if (claimed >= this.maxFailures) lock()
+      failed: async () => {
+        if (claimed < this.maxFailures) return
+        const [set] = await this.db
+          .update(c)
+          .set({ lockedUntil: until })
+          .where(and(eq(c.key, id), or(isNull(c.lockedUntil), lt(c.lockedUntil, until))))
+          .returning({ lockedUntil: c.lockedUntil })
+        this.refuse(set?.lockedUntil ?? until, now)
       },
     }
   }
 
-  private refuse(until: number, now: number): never {
-    const seconds = Math.max(1, Math.ceil((until - now) / 1000))
+  private refuse(until: Date, now: Date): never {
+    const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000))
     throw new TooManyRequestsError(`Too many wrong attempts. Try again in ${Math.ceil(seconds / 60)} minute(s).`, this.code, seconds)
   }
+}
 
-  private prune(now: number): void {
-    for (const [key, e] of this.clients) if (e.lockedUntil <= now && now - e.last >= this.lockMs) this.clients.delete(key)
-  }
+/** Forgets counters no limit needs any more (windows and locks long over); the hourly maintenance calls it. */
+export async function pruneAttemptCounters(db: Db, now = new Date()): Promise<number> {
+  const day = new Date(now.getTime() - 24 * 3600_000)
+  const gone = await db
+    .delete(attemptCounters)
+    .where(and(lt(attemptCounters.windowStart, day), or(isNull(attemptCounters.lockedUntil), lt(attemptCounters.lockedUntil, now))))
+    .returning({ key: attemptCounters.key })
+  return gone.length
 }

@@ -4,8 +4,9 @@ import path from 'node:path'
 
 /**
  * Where face photos live. Keys are made by the server (never from user input) and are opaque; photos are served only
- * through permission-checked routes, never by URL. Local disk by default; an S3-compatible store can implement the
- * same three verbs.
+ * through permission-checked routes, never by URL. Local disk by default; an S3-compatible bucket (server/storage/s3.ts)
+ * when S3_BUCKET is set (server/storage/open.ts). A store that cannot take or give a photo throws
+ * StorageUnavailableError (503).
  */
 export interface PhotoStorage {
   put: (key: string, data: Uint8Array) => Promise<void>
@@ -15,6 +16,11 @@ export interface PhotoStorage {
 
 const KEY = /^[a-z0-9][a-z0-9/_-]*\.(jpg|jpeg|png|webp)$/
 
+/** Throws unless `key` is one the server makes (photoKey): no user input, no `..`, a known image extension. */
+export function assertStorageKey(key: string): void {
+  if (!KEY.test(key) || key.includes('..')) throw new Error(`invalid storage key: ${key}`)
+}
+
 export function photoKey(organizationId: number, kind: 'faces' | 'attendance', ownerId: number): string {
   return `org-${organizationId}/${kind}/${ownerId}/${crypto.randomUUID()}.jpg`
 }
@@ -23,7 +29,7 @@ export class LocalDiskStorage implements PhotoStorage {
   constructor(private readonly root: string) {}
 
   private file(key: string): string {
-    if (!KEY.test(key) || key.includes('..')) throw new Error(`invalid storage key: ${key}`)
+    assertStorageKey(key)
     return path.join(this.root, key)
   }
 
@@ -46,5 +52,20 @@ export class LocalDiskStorage implements PhotoStorage {
 
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true })
+  }
+
+  /** Every stored key (storage:migrate), sorted; half-written temporary files and anything that is not a key are skipped. */
+  async keys(): Promise<string[]> {
+    let entries: string[]
+    try {
+      entries = await fs.readdir(this.root, { recursive: true, encoding: 'utf8' })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw err
+    }
+    return entries
+      .map((e) => e.split(path.sep).join('/'))
+      .filter((k) => KEY.test(k) && !k.includes('..'))
+      .sort()
   }
 }

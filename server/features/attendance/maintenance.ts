@@ -8,6 +8,20 @@ import { memberSchedule, organizationRules } from './attendance.schedule'
 import { capturedBefore, unlinkEvidenceFrames } from './evidence.store'
 import { purgeChallenges } from './challenges'
 import { requeueStuck } from './attendance.verify'
+import { pruneAttemptCounters } from '../../auth/rate-limit'
+import { runOnceAcrossInstances } from '../../jobs/once'
+
+/** How often the server runs the maintenance (server/index.ts ticks this often on every instance). */
+export const MAINTENANCE_EVERY_MS = 60 * 60 * 1000
+
+/**
+ * The hourly maintenance, run by one instance only: every instance ticks hourly (and at start), the first to claim the
+ * hour runs it, the others skip (runOnceAcrossInstances). A claim a little under the hour keeps ticks a few seconds
+ * apart from skipping each other's hour.
+ */
+export async function runScheduledMaintenance(deps: AppDeps, now = new Date()) {
+  return runOnceAcrossInstances(deps.database.db, 'maintenance', MAINTENANCE_EVERY_MS - 5 * 60_000, () => runMaintenance(deps, now), now)
+}
 
 /** Runs the periodic jobs for every organization; safe to run as often as you like. */
 export async function runMaintenance(deps: AppDeps, now = new Date()) {
@@ -21,7 +35,8 @@ export async function runMaintenance(deps: AppDeps, now = new Date()) {
   const challenges = await purgeChallenges(deps.database.db, now)
   // Captures whose check was lost (queued while the process died): queued again; the job is idempotent.
   const requeued = await requeueStuck(deps)
-  return { closed, purged, challenges, requeued }
+  const counters = await pruneAttemptCounters(deps.database.db, now)
+  return { closed, purged, challenges, requeued, counters }
 }
 
 /**

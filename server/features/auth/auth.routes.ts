@@ -17,7 +17,7 @@ const selectInput = z.object({ organization_id: rowId, role_id: rowId.optional()
 export function authRoutes(limiter: AttemptLimiter) {
   return new Hono<AppEnv>()
     .post('/login', publicRoute(), validate('json', loginInput), async (c) => {
-      limiter.hit(`login:${clientIp(c)}`)
+      await limiter.hit(`login:${clientIp(c)}`)
       const me = await signInToDashboard(callerContext(c), c.req.valid('json'), (tx, userId) => createSession(c, tx, { kind: 'web', userId }))
       return ok(c, me)
     })

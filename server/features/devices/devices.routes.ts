@@ -52,8 +52,8 @@ export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
   return new Hono<AppEnv>()
     .post('/enrol', publicRoute(), validate('json', z.object({ code: pgText(40), name: name.optional() })), async (c) => {
       const ip = clientIp(c)
-      limiter.hit(`enrol:${ip}`)
-      const attempt = lockout.claim(`enrol:${ip}`)
+      await limiter.hit(`enrol:${ip}`)
+      const attempt = await lockout.claim(`enrol:${ip}`)
       const { code, name: deviceName } = c.req.valid('json')
       const { options } = c.get('deps')
       const { enrolled, token } = await enrolDevice(c.get('deps'), {
@@ -63,7 +63,7 @@ export function deviceRoutes(limiter: AttemptLimiter, lockout: ClientLockout) {
         ip,
         onWrongCode: () => attempt.failed(), // the last allowed wrong code locks the client (429) instead of answering 404
       })
-      attempt.succeeded()
+      await attempt.succeeded()
       setCookie(c, deviceCookieName(options.secureCookies), token, {
         httpOnly: true,
         sameSite: 'Lax',

@@ -56,7 +56,7 @@ export interface Enrolment {
   userAgent: string | null
   ip: string
   /** Called before a wrong code is refused (it may lock the client out instead, see ClientLockout). */
-  onWrongCode: () => void
+  onWrongCode: () => Promise<void>
 }
 
 /**
@@ -84,14 +84,16 @@ export async function enrolDevice(deps: AppDeps, input: Enrolment) {
         ),
       )
       .returning()
-    if (!d) {
-      input.onWrongCode()
-      throw new NotFoundError('Enrolment code', 'ENROL_CODE_INVALID')
-    }
+    if (!d) return null
     const [org] = await tx.select({ id: organizations.id, name: organizations.name, timezone: organizations.timezone }).from(organizations).where(eq(organizations.id, d.organizationId))
     await audit(tx, { organizationId: d.organizationId, actorDeviceId: d.id, action: 'device.enrol', entityType: 'device', entityId: d.id, ip: input.ip })
     return { device: { id: d.id, name: d.name }, organization: org! }
   })
+  if (!enrolled) {
+    // After the transaction (the lockout writes its own row; PGlite runs one statement at a time).
+    await input.onWrongCode()
+    throw new NotFoundError('Enrolment code', 'ENROL_CODE_INVALID')
+  }
   return { enrolled, token }
 }
 

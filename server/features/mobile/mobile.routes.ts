@@ -57,26 +57,26 @@ function startMobileSession(c: Context<AppEnv>) {
 export function mobileRoutes(limiter: AttemptLimiter) {
   return new Hono<AppEnv>()
     .get('/invitations/:code', publicRoute(), validate('param', codeParam), async (c) => {
-      limiter.hit(`invite:${clientIp(c)}`)
+      await limiter.hit(`invite:${clientIp(c)}`)
       return ok(c, await previewInvitation(callerContext(c), c.req.valid('param').code))
     })
     .post('/invitations/redeem', publicRoute(), validate('json', redeemInput), async (c) => {
-      limiter.hit(`invite:${clientIp(c)}`)
+      await limiter.hit(`invite:${clientIp(c)}`)
       return ok(c, await redeemWithPin(callerContext(c), c.req.valid('json'), startMobileSession(c)))
     })
     .post('/login', publicRoute(), validate('json', loginInput), async (c) => {
-      limiter.hit(`pin:${clientIp(c)}`)
+      await limiter.hit(`pin:${clientIp(c)}`)
       // On an enrolled tablet, PIN tries are also limited per tablet (a kiosk is one client, whatever its address).
       const device = c.get('device')
-      if (device) limiter.hit(`pin:device:${device.id}`)
+      if (device) await limiter.hit(`pin:device:${device.id}`)
       return ok(c, await signInWithPin(callerContext(c), c.req.valid('json'), startMobileSession(c)))
     })
     .post('/login/challenge', publicRoute(), validate('json', loginChallengeInput), async (c) => {
-      limiter.hit(`pin:${clientIp(c)}`)
+      await limiter.hit(`pin:${clientIp(c)}`)
       return ok(c, await faceSignInChallenge(callerContext(c), c.req.valid('json')), 201)
     })
     .post('/login/face', publicRoute(), validate('json', faceLoginInput), async (c) => {
-      limiter.hit(`pin:${clientIp(c)}`)
+      await limiter.hit(`pin:${clientIp(c)}`)
       return ok(c, await signInWithFace(callerContext(c), c.req.valid('json'), startMobileSession(c)))
     })
     .get('/me', signedIn('mobile'), async (c) => {
