@@ -49,6 +49,24 @@ export function localDay(timezone: string, daysAgo: number, now = new Date()) {
   return { date, weekday }
 }
 
+/** The kinds of an excused demo day, with the words a member writes. */
+export const DEMO_EXCUSES = [
+  { kind: 'sick', remarks: 'Sakit demam, ada surat dokter' },
+  { kind: 'sick', remarks: 'Sakit, periksa ke puskesmas' },
+  { kind: 'permit', remarks: 'Izin acara keluarga' },
+  { kind: 'leave', remarks: 'Cuti tahunan' },
+] as const
+
+/** The approved leave request behind each excused demo day (its kind from the day's remarks). */
+export function demoLeaveRequests(records: readonly { organizationMemberId: number; attendanceDate: string; status: string; remarks?: string | null }[]) {
+  return records
+    .filter((r) => r.status === 'excused')
+    .map((r) => {
+      const excuse = DEMO_EXCUSES.find((e) => e.remarks === r.remarks) ?? DEMO_EXCUSES[2]
+      return { organizationMemberId: r.organizationMemberId, kind: excuse.kind, startDate: r.attendanceDate, endDate: r.attendanceDate, reason: excuse.remarks, status: 'approved' as const, decidedAt: new Date(`${r.attendanceDate}T00:00:00Z`) }
+    })
+}
+
 export interface DemoAttendanceOptions {
   memberIds: number[]
   petugasId: number
@@ -76,7 +94,9 @@ export function buildDemoAttendance(o: DemoAttendanceOptions) {
       const r = rand()
       if (r < 0.05) continue // absent: no record
       if (r < 0.08) {
-        rows.push({ organizationMemberId: memberId, attendanceDate: date, status: 'excused' as const, source: 'manual' as const, remarks: 'Izin sakit' })
+        // Sakit, Izin or Cuti: an approved leave request of that kind covers the day (demoLeaveRequests).
+        const kind = DEMO_EXCUSES[Math.floor(rand() * DEMO_EXCUSES.length)]!
+        rows.push({ organizationMemberId: memberId, attendanceDate: date, status: 'excused' as const, source: 'manual' as const, remarks: kind.remarks })
         continue
       }
       const arrive = start - 25 + Math.floor(rand() * 40) + (rand() < 0.1 ? Math.floor(rand() * 45) : 0)

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { backend, createPostgresDatabase } from '../../tools/test-support/harness'
 import { openDatabase, type Database } from '../db/client'
-import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
+import { attendanceRecords, correctionRequests, departments, devices, holidays, leaveRequests, organizationMembers, organizations, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
 import { and, count, eq, like } from 'drizzle-orm'
 
 const run = promisify(execFile)
@@ -72,6 +72,12 @@ describe('npm run seed:demo', () => {
       const overnight = guardRecords.filter((r) => r.attendance_records.checkOutTime !== null && r.attendance_records.checkOutTime < r.attendance_records.checkInTime!)
       expect(overnight.length).toBeGreaterThan(5)
       for (const r of overnight) expect(nights.some((n) => n.organizationMemberId === r.attendance_records.organizationMemberId && n.date === r.attendance_records.attendanceDate)).toBe(true)
+      // Every excused day has the approved leave request of its kind behind it (Sakit, Izin, Cuti told apart).
+      const excused = await db.db.select().from(attendanceRecords).where(and(eq(attendanceRecords.organizationId, org!.id), eq(attendanceRecords.status, 'excused')))
+      const requests = await db.db.select().from(leaveRequests).where(eq(leaveRequests.organizationId, org!.id))
+      expect(excused.length).toBeGreaterThan(5)
+      expect(new Set(requests.map((r) => r.kind))).toEqual(new Set(['sick', 'permit', 'leave']))
+      for (const e of excused) expect(requests.some((r) => r.status === 'approved' && r.organizationMemberId === e.organizationMemberId && r.startDate <= e.attendanceDate && r.endDate >= e.attendanceDate)).toBe(true)
       // A few "lupa absen" requests wait for the admin, each one the day really allows: a check-out asked for on a day
       // with a check-in and no check-out, both times on a day without a record. The first member has one.
       const pending = await db.db.select().from(correctionRequests).where(eq(correctionRequests.organizationId, org!.id))

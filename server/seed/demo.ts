@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm'
 import { loadEnv } from '../env'
 import { openDatabase } from '../db/client'
 import { loadSecret } from '../lib/secret'
-import { attendanceRecords, correctionRequests, departments, devices, holidays, organizationMembers, organizations, positions, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
+import { attendanceRecords, correctionRequests, departments, leaveRequests, devices, holidays, organizationMembers, organizations, positions, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
 import { addDays, isoWeekday } from '../../shared/calendar'
 import { nationalHolidaysBetween } from '../../shared/holidays/national'
 import { ensureSystemRoles, grantRole, systemRoleId } from '../features/roles/roles.service'
@@ -15,7 +15,7 @@ import { createOrganization } from '../features/organizations/organizations.serv
 import { createUser, findUserByEmail } from '../features/users/users.service'
 import { createMember } from '../features/members/members.service'
 import { hashSecret, hashToken, randomCode } from '../auth/crypto'
-import { buildDemoAttendance, buildDemoShiftAttendance, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
+import { buildDemoAttendance, buildDemoShiftAttendance, demoLeaveRequests, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
 
 const DEMO_SLUG = 'sekolah-demo-nusantara'
 const DEMO_NAME = 'Sekolah Demo Nusantara'
@@ -151,6 +151,9 @@ async function main() {
     for (let i = 0; i < records.length; i += 500) {
       await tx.insert(attendanceRecords).values(records.slice(i, i + 500).map((r) => ({ ...r, organizationId: org.id })))
     }
+    // The excused days come from approved leave of their kind, so the recap tells Sakit, Izin and Cuti apart.
+    const leave = demoLeaveRequests(records)
+    for (let i = 0; i < leave.length; i += 500) await tx.insert(leaveRequests).values(leave.slice(i, i + 500).map((l) => ({ ...l, organizationId: org.id })))
     // A few "lupa absen" requests waiting for the admin (the first member's among them, for the demo phone).
     if (corrections.length > 0) await tx.insert(correctionRequests).values(corrections.map((c) => ({ ...c, organizationId: org.id })))
     return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length + guardIds.length, firstMember: people[0]!, corrections: corrections.length }
