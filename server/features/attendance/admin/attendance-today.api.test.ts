@@ -68,9 +68,9 @@ describe('today at a glance and the attendance trend', () => {
     expect(today).toMatchObject({ date: '2026-11-16', time: '10:00', timezone: 'Asia/Jakarta', pending_review: 1, verifying: 1 })
     // Expected: the 8 active members made here plus "Member a". Only approved records are attendance: the one waiting
     // for review and the one being checked are counted apart, and the rejected record does not count.
-    expect(today.totals).toEqual({ members: 9, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, not_yet: 2, absent: 0, day_off: 1, holiday: 0, attended: 2, rate: 0.333 })
+    expect(today.totals).toEqual({ members: 9, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, sick: 1, permit: 1, leave: 0, not_yet: 2, absent: 0, day_off: 1, holiday: 0, attended: 2, rate: 0.333 })
     const byName = Object.fromEntries(today.departments.map((d) => [d.name ?? '-', d]))
-    expect(byName.Kantor).toMatchObject({ id: office, members: 6, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, not_yet: 0, attended: 2, rate: 0.5 })
+    expect(byName.Kantor).toMatchObject({ id: office, members: 6, present: 1, late: 1, pending: 1, verifying: 1, excused: 2, sick: 1, permit: 1, leave: 0, not_yet: 0, attended: 2, rate: 0.5 })
     expect(byName['Satpam akhir pekan']).toMatchObject({ id: weekend, members: 1, day_off: 1, rate: null })
     expect(byName['-']).toMatchObject({ id: null, members: 2, not_yet: 2, rate: 0 })
     expect(today.departments.map((d) => d.name)).toEqual(['Kantor', 'Satpam akhir pekan', null])

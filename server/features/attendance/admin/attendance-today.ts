@@ -1,6 +1,7 @@
 import { holidayCalendar } from '../../holidays/holidays.service'
 import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
 import { and, eq, gte, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm'
+import { rowsOf } from '../../../db/raw'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
 import { dayHoursFrom, dayStatus, endMinute, expectedOn, scheduleOn, memberFirstDay, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
@@ -33,6 +34,10 @@ export interface Person {
 type Bucket = DayStatus | 'pending' | 'verifying'
 
 export type Counts = Record<Bucket, number> & {
+  /** The excused by kind (as the reports tell them: the leave request behind the day, else Izin). */
+  sick: number
+  permit: number
+  leave: number
   members: number
   /** present + late, approved records only. */
   attended: number
@@ -41,7 +46,7 @@ export type Counts = Record<Bucket, number> & {
 }
 
 function emptyCounts(): Counts {
-  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, not_yet: 0, day_off: 0, holiday: 0, pending: 0, verifying: 0, attended: 0, rate: null }
+  return { members: 0, present: 0, late: 0, absent: 0, excused: 0, sick: 0, permit: 0, leave: 0, not_yet: 0, day_off: 0, holiday: 0, pending: 0, verifying: 0, attended: 0, rate: null }
 }
 
 function finish<C extends Counts>(c: C): C {
@@ -87,6 +92,34 @@ export async function people(db: Tx, organizationId: number, timezone: string, f
   })
 }
 
+/**
+ * The kind of each member's excused day on `date` (Sakit, Izin, Cuti), as the reports tell them: the leave request
+ * whose approval wrote the day, else an approved request covering it (the last decided), else Izin ('permit').
+ */
+async function excuseKindsOn(db: Tx, organizationId: number, date: string): Promise<Map<number, 'sick' | 'permit' | 'leave'>> {
+  const rows = rowsOf<{ member_id: number; kind: string | null }>(
+    await db.execute(sql`
+      select m.member_id, coalesce(
+        (select lr.kind from attendance_records r
+          join attendance_record_history h on h.attendance_record_id = r.id and h.organization_id = ${organizationId} and h.action = 'excuse'
+          join leave_requests lr on lr.organization_id = ${organizationId} and lr.id = (h.after ->> 'leave_request_id')::int
+          where r.organization_id = ${organizationId} and r.organization_member_id = m.member_id and r.attendance_date = ${date}::date
+          order by h.id desc limit 1),
+        (select lr.kind from leave_requests lr
+          where lr.organization_id = ${organizationId} and lr.organization_member_id = m.member_id and lr.status = 'approved'
+            and ${date}::date between lr.start_date and lr.end_date
+          order by lr.decided_at desc nulls last, lr.id desc limit 1)) as kind
+      from (
+        select organization_member_id as member_id from attendance_records
+        where organization_id = ${organizationId} and attendance_date = ${date}::date and status = 'excused'
+        union
+        select organization_member_id from leave_requests
+        where organization_id = ${organizationId} and status = 'approved' and ${date}::date between start_date and end_date
+      ) m`),
+  )
+  return new Map(rows.map((r) => [Number(r.member_id), r.kind === 'sick' ? 'sick' : r.kind === 'leave' ? 'leave' : 'permit']))
+}
+
 /** Approved leave covering [from, to], per member. */
 async function approvedLeave(db: Tx, organizationId: number, from: string, to: string) {
   return db
@@ -123,6 +156,7 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   const excused = new Set((await approvedLeave(db, organizationId, local.date, local.date)).map((l) => l.memberId))
   const calendar = await holidayCalendar(db, organizationId, local.date, local.date)
   const roster = await rosterBetween(db, organizationId, local.date, local.date)
+  const kinds = await excuseKindsOn(db, organizationId, local.date)
 
   const totals = emptyCounts()
   const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
@@ -139,6 +173,7 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
     for (const c of [totals, dept]) {
       c.members++
       c[status]++
+      if (status === 'excused') c[kinds.get(person.id) ?? 'permit']++
     }
   }
   const departmentsOut = [...perDepartment.values()].map((d) => finish(d))
