@@ -90,16 +90,17 @@ export default function review(): void {
     fs.writeFileSync(path.join(JOURNEY_DIR, download.suggestedFilename()), file)
     const sheets = readXlsx(file)
     const perMember = sheets['Per member']!
-    expect(perMember[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Absent', 'Excused', 'Holidays', 'Late minutes', 'Hours worked'])
+    expect(perMember[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Sick', 'Permission', 'Leave', 'Absent', 'Holidays', 'Late minutes', 'Hours worked', 'Overtime (minutes)'])
     let onTime = 0
     let late = 0
     for (const key of MEMBERS.map((x) => x.key)) {
       const record = listed.find((r) => r.member_name === nameOf(key))!
       const row = perMember.find((r) => r[0] === nameOf(key))
       expect(row, key).toBeTruthy()
-      const [, number, department, , present, lateDays, absent, excused, , lateMinutes, hours] = row!
+      const [, number, department, , present, lateDays, sick, permit, leave, absent, , lateMinutes, hours, overtime] = row!
+      const excused = (sick as number) + (permit as number) + (leave as number)
       expect({ number, department }).toEqual({ number: MEMBERS.find((x) => x.key === key)!.number, department: MEMBERS.find((x) => x.key === key)!.department })
-      expect({ key, present, late: lateDays, absent, excused, hours }).toEqual({ key, present: record.status === 'present' ? 1 : 0, late: record.status === 'late' ? 1 : 0, absent: 0, excused: 0, hours: 0 })
+      expect({ key, present, late: lateDays, absent, excused, hours, overtime }).toEqual({ key, present: record.status === 'present' ? 1 : 0, late: record.status === 'late' ? 1 : 0, absent: 0, excused: 0, hours: 0, overtime: 0 })
       if (record.status === 'late') expect(lateMinutes as number, key).toBeGreaterThan(0)
       else expect(lateMinutes, key).toBe(0)
       onTime += present as number
@@ -109,8 +110,9 @@ export default function review(): void {
     expect(perMember.find((r) => r[0] === nameOf('eka'))![4]).toBe(1)
     const total = sheets['Per department']!.at(-1)!
     expect(total[0]).toBe('Total')
-    // Total row: label, members, working days, on time, late, absent, excused, holidays, late minutes, hours worked.
-    expect({ onTime: total[3], late: total[4], absent: total[5], excused: total[6], hours: total[9] }).toEqual({ onTime, late, absent: 0, excused: 0, hours: 0 })
+    // Total row: label, members, working days, on time, late, sick, permission, leave, absent, holidays, late minutes,
+    // hours worked, overtime.
+    expect({ onTime: total[3], late: total[4], excused: [total[5], total[6], total[7]], absent: total[8], hours: total[11], overtime: total[12] }).toEqual({ onTime, late, excused: [0, 0, 0], absent: 0, hours: 0, overtime: 0 })
     await expect(page.getByTestId('report-total-row').locator('[data-col="present"]')).toHaveText(String(onTime))
     await expect(page.getByTestId('report-total-row').locator('[data-col="late"]')).toHaveText(String(late))
 
