@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { checkInStatus, checkOutStatus, closeForgottenCheckout, dayStatus, minutesWorked, shiftMinute, type WorkSchedule } from './rules'
+import { checkInStatus, checkOutStatus, closeForgottenCheckout, dayStatus, minutesWorked, shiftMinute, toLocal, type WorkSchedule } from './rules'
 import { effectiveKind } from './kind'
-import { patternCells, shiftDayOf, shiftSchedule, type ShiftType } from './shifts'
+import { captureDay, patternCells, shiftDayOf, shiftSchedule, type ShiftType } from './shifts'
 
 const NIGHT: ShiftType = { id: 2, name: 'Malam', code: 'M', startTime: '22:00', endTime: '06:00', lateToleranceMinutes: 15 }
 const MORNING: ShiftType = { id: 1, name: 'Pagi', code: 'P', startTime: '07:00', endTime: '15:00', lateToleranceMinutes: 10 }
@@ -65,6 +65,26 @@ describe('the day a capture belongs to', () => {
     const nine: ShiftType = { ...MORNING, startTime: '09:00', endTime: '17:00' }
     expect(shiftDayOf('2026-12-02', '07:00:00', NIGHT, nine)).toBe('2026-12-01')
     expect(shiftDayOf('2026-12-02', '08:40:00', NIGHT, nine)).toBe('2026-12-02')
+  })
+})
+
+describe('a night across a change of clocks', () => {
+  // Berlin turns its clocks back at 03:00 on 25 October 2026 (to 02:00): the night of the 24th lasts an hour longer.
+  const roster = new Map<string, ShiftType | null>([['2026-10-24', NIGHT], ['2026-10-25', null]])
+  const at = (iso: string, zone: string) => toLocal(new Date(iso), zone)
+
+  it('gives the morning’s check-out to the night that started the evening before, in a DST zone and without one', () => {
+    const checkIn = at('2026-10-24T20:00:00Z', 'Europe/Berlin')
+    const checkOut = at('2026-10-25T05:10:00Z', 'Europe/Berlin')
+    expect([checkIn.date, checkIn.time, checkOut.date, checkOut.time]).toEqual(['2026-10-24', '22:00:00', '2026-10-25', '06:10:00'])
+    const day = captureDay(OFFICE, roster, checkOut.date, checkOut.time)
+    expect(day.date).toBe('2026-10-24')
+    expect(checkOutStatus(day.schedule, checkOut.time).leftEarly).toBe(false)
+    // Rules count the wall clock: 8 h 10 min on the roster's clock (the hour the clocks went back is not added).
+    expect(minutesWorked(checkIn.time, checkOut.time, day.schedule)).toBe(8 * 60 + 10)
+    // Jakarta has no daylight saving: the same night, the same answer.
+    const jakarta = at('2026-10-24T23:10:00Z', 'Asia/Jakarta')
+    expect(captureDay(OFFICE, roster, jakarta.date, jakarta.time).date).toBe('2026-10-24')
   })
 })
 
