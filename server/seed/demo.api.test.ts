@@ -78,6 +78,10 @@ describe('npm run seed:demo', () => {
       expect(excused.length).toBeGreaterThan(5)
       expect(new Set(requests.map((r) => r.kind))).toEqual(new Set(['sick', 'permit', 'leave']))
       for (const e of excused) expect(requests.some((r) => r.status === 'approved' && r.organizationMemberId === e.organizationMemberId && r.startDate <= e.attendanceDate && r.endDate >= e.attendanceDate)).toBe(true)
+      // Some recent captures wait for review, so approving can be tried at once.
+      const waiting = await db.db.select().from(attendanceRecords).where(and(eq(attendanceRecords.organizationId, org!.id), eq(attendanceRecords.approvalStatus, 'pending')))
+      expect(waiting.length).toBeGreaterThanOrEqual(3)
+      for (const w of waiting) expect(w.flags).toContain('outside_geofence')
       // A few "lupa absen" requests wait for the admin, each one the day really allows: a check-out asked for on a day
       // with a check-in and no check-out, both times on a day without a record. The first member has one.
       const pending = await db.db.select().from(correctionRequests).where(eq(correctionRequests.organizationId, org!.id))

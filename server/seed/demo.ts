@@ -15,7 +15,7 @@ import { createOrganization } from '../features/organizations/organizations.serv
 import { createUser, findUserByEmail } from '../features/users/users.service'
 import { createMember } from '../features/members/members.service'
 import { hashSecret, hashToken, randomCode } from '../auth/crypto'
-import { buildDemoAttendance, buildDemoShiftAttendance, demoLeaveRequests, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
+import { buildDemoAttendance, buildDemoShiftAttendance, demoLeaveRequests, markDemoForReview, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
 
 const DEMO_SLUG = 'sekolah-demo-nusantara'
 const DEMO_NAME = 'Sekolah Demo Nusantara'
@@ -146,6 +146,7 @@ async function main() {
 
     const records = buildDemoAttendance({ memberIds, petugasId, days, timezone: 'Asia/Jakarta', start: '07:30', end: '15:30', toleranceMinutes: 10, seed: org.id, daysOff })
     const corrections = planDemoCorrections(records, memberIds, today)
+    const forReview = markDemoForReview(records, memberIds[0]!, today)
     // The guards' records after the corrections were planned (their weekends are no working days of the school's).
     records.push(...buildDemoShiftAttendance({ guardIds, days, timezone: 'Asia/Jakarta', rosterStart, seed: org.id, daysOff }))
     for (let i = 0; i < records.length; i += 500) {
@@ -156,12 +157,12 @@ async function main() {
     for (let i = 0; i < leave.length; i += 500) await tx.insert(leaveRequests).values(leave.slice(i, i + 500).map((l) => ({ ...l, organizationId: org.id })))
     // A few "lupa absen" requests waiting for the admin (the first member's among them, for the demo phone).
     if (corrections.length > 0) await tx.insert(correctionRequests).values(corrections.map((c) => ({ ...c, organizationId: org.id })))
-    return { org, adminIsNew, staff, enrolCode, records: records.length, members: memberIds.length + guardIds.length, firstMember: people[0]!, corrections: corrections.length }
+    return { org, adminIsNew, staff, enrolCode, forReview, records: records.length, members: memberIds.length + guardIds.length, firstMember: people[0]!, corrections: corrections.length }
   })
   await database.close()
 
   console.log(`Demo organization "${DEMO_NAME}" (id ${result.org.id}) created in ${((Date.now() - started) / 1000).toFixed(1)} s:`)
-  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length + 1} departments (the guards on a shift roster), ${result.records} attendance records over ${days} days, ${result.corrections} correction requests waiting`)
+  console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length + 1} departments (the guards on a shift roster), ${result.records} attendance records over ${days} days, ${result.corrections} correction requests and ${result.forReview} records waiting`)
   console.log('\nDashboard logins (http://localhost:3000/admin/login):')
   console.log(`  admin    ${adminEmail}  ${result.adminIsNew ? adminPassword : '(existing account: its own password)'}`)
   for (const s of result.staff) console.log(`  ${s.role.padEnd(8)} ${s.email}  ${s.password}`)
