@@ -219,4 +219,10 @@ test('the member sees both answers, and the day recorded in their history', asyn
   await shot(phone, 'corrections-member-history')
   await noSidewaysScroll(phone)
   await phoneContext.close()
+
+  // The recap's day grid counts the corrected day: late (T, shown as an underlined H), no longer absent.
+  const month = forgotten.slice(0, 7)
+  const recap = await apiData<{ members: { member_id: number; days: string; late: number }[] }>(await admin.api.get(`/api/organizations/${organization.id}/reports/monthly?month=${month}`))
+  const mine = recap.members.find((m) => m.member_id === member.id)!
+  expect(mine.days[Number(forgotten.slice(8)) - 1]).toBe('T')
 })
