@@ -103,11 +103,11 @@ test('a monthly recap on screen and in the downloaded .xlsx have the same number
   const screen: (string | number)[][] = []
   for (const row of await page.getByTestId('report-member-row').all()) {
     const name = (await row.locator('.table__primary').textContent())!.trim()
-    const cols = ['working_days', 'present', 'late', 'sick', 'permit', 'leave', 'absent', 'holidays', 'late_minutes', 'hours_worked']
+    const cols = ['working_days', 'present', 'late', 'sick', 'permit', 'leave', 'absent', 'holidays', 'late_minutes', 'hours_worked', 'overtime_minutes']
     screen.push([name, ...(await Promise.all(cols.map(async (c) => num(await row.locator(`[data-col="${c}"]`).textContent()))))])
   }
   const totals = page.getByTestId('report-total-row')
-  const screenTotals = await Promise.all(['working_days', 'present', 'late', 'sick', 'permit', 'leave', 'absent', 'holidays', 'late_minutes', 'hours_worked'].map(async (c) => num(await totals.locator(`[data-col="${c}"]`).textContent())))
+  const screenTotals = await Promise.all(['working_days', 'present', 'late', 'sick', 'permit', 'leave', 'absent', 'holidays', 'late_minutes', 'hours_worked', 'overtime_minutes'].map(async (c) => num(await totals.locator(`[data-col="${c}"]`).textContent())))
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export-xlsx').click()])
   expect(download.suggestedFilename()).toBe(`attendance-monthly-${MONTH}.xlsx`)
@@ -115,8 +115,8 @@ test('a monthly recap on screen and in the downloaded .xlsx have the same number
   const book = XLSX.read(fs.readFileSync(file), { type: 'buffer', cellDates: true })
   expect(book.SheetNames).toEqual(['Day grid', 'Per member', 'Per department', 'Late arrivals', 'About'])
   const rows = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets['Per member']!, { header: 1, raw: true, defval: null })
-  expect(rows[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Sick', 'Permission', 'Leave', 'Absent', 'Holidays', 'Late minutes', 'Hours worked'])
-  // Name, then the ten figures (the file also carries the member number and department).
+  expect(rows[0]).toEqual(['Name', 'Member no.', 'Department', 'Working days', 'On time', 'Late', 'Sick', 'Permission', 'Leave', 'Absent', 'Holidays', 'Late minutes', 'Hours worked', 'Overtime (minutes)'])
+  // Name, then the eleven figures (the file also carries the member number and department).
   expect(rows.slice(1).map((r) => [r[0], ...r.slice(3)])).toEqual(screen)
   const depts = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets['Per department']!, { header: 1, raw: true, defval: null })
   expect(depts.at(-1)).toEqual(['Total', 2, ...screenTotals])
