@@ -638,8 +638,11 @@ export async function snapshot(t: TestApp, organizationId?: number): Promise<Map
   return new Map(rowsOf(r).map((x) => [String(x.t), `${x.n}:${x.h}`]))
 }
 
-/** Logs that record a refused exchange by design (the spec: every sync writes attendance_sync_logs, failed or not). */
-export const LOG_OF_REFUSALS = new Set(['attendance_sync_logs'])
+/**
+ * Tables that record a refused exchange by design: the spec's sync log (every sync writes attendance_sync_logs, failed
+ * or not) and the shared rate limiter's counters (a refused sign-in, PIN or code is the attempt they count).
+ */
+export const LOG_OF_REFUSALS = new Set(['attendance_sync_logs', 'attempt_counters'])
 
 export function snapshotDiff(before: Map<string, string>, after: Map<string, string>, ignore: Set<string> = new Set()): string[] {
   const out: string[] = []
