@@ -106,3 +106,28 @@ test('an admin adds shifts, fills a month from a pattern, changes a day by hand 
   await page.setViewportSize({ width: 820, height: 1180 })
   await shot(page, 'shifts-roster-tablet')
 })
+
+test('overtime: with approval on, the admin approves a day on the overtime page and the recap counts it', async ({ adminPage: page, shot }) => {
+  const base = `/api/organizations/${admin.organizationId}`
+  const [ani] = nurses
+  const day = new Date(Date.now() - 3 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Jakarta' })
+  const month = day.slice(0, 7)
+  const record = await apiData<{ id: number }>(await admin.api.post(`${base}/attendance`, { data: { member_id: ani!.id, attendance_date: day, check_in_time: '07:00', check_out_time: '21:00', reason: 'Jaga IGD sampai malam' } }))
+  await apiData(await admin.api.patch(`${base}/settings`, { data: { overtime_approval: true } }))
+  try {
+    await page.goto(`/admin/overtime?month=${month}&department=${department}`)
+    const row = page.locator(`[data-testid="overtime-day"][data-record="${record.id}"]`)
+    await expect(row).toHaveAttribute('data-status', 'pending')
+    await expect(page.getByTestId('overtime-rule')).toContainText('An admin approves')
+    await shot(page, 'overtime-pending')
+    await row.getByTestId('overtime-approve').click()
+    await expect(page.getByTestId('overtime-notice')).toContainText(`Overtime of ${ani!.name}`)
+    await expect(row).toHaveAttribute('data-status', 'approved')
+    const counted = page.locator(`[data-testid="overtime-member"][data-member="${ani!.id}"]`).getByTestId('overtime-counted')
+    await expect(counted).not.toHaveText('0 min')
+    const recap = await apiData<{ members: { member_id: number; overtime_minutes: number }[] }>(await admin.api.get(`${base}/reports/monthly?month=${month}&department_id=${department}`))
+    expect(recap.members.find((m) => m.member_id === ani!.id)!.overtime_minutes).toBeGreaterThan(0)
+  } finally {
+    await admin.api.patch(`${base}/settings`, { data: { overtime_approval: false } })
+  }
+})
