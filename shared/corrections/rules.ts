@@ -50,7 +50,9 @@ export const correctionInput = z
       if (wanted && v[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'Required', params: { reason: 'required' } })
       if (!wanted && v[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'Not asked for by this kind', params: { reason: 'not_asked' } })
     }
-    if (v.check_in_time && v.check_out_time && v.check_out_time <= v.check_in_time) {
+    // The order of the two times is the server's to judge with the day's hours (a night shift's check-out is the next
+    // morning's, earlier on the clock); the same time twice is never a day.
+    if (v.check_in_time && v.check_out_time && v.check_out_time === v.check_in_time) {
       ctx.addIssue({ code: 'custom', path: ['check_out_time'], message: 'The check-out must be after the check-in', params: { reason: 'before_check_in' } })
     }
   })

@@ -105,7 +105,9 @@ describe('correction requests ("lupa absen"): members ask, admins decide, the da
       [{ ...base, kind: 'both', check_in_time: '07:30', check_out_time: '16:00' }, 'CORRECTION_DUPLICATE', 'attendance_date'],
       [{ ...base, kind: 'check_in' }, 'VALIDATION_FAILED', 'check_in_time'],
       [{ ...base, kind: 'check_in', check_in_time: '08:00', check_out_time: '16:00' }, 'VALIDATION_FAILED', 'check_out_time'],
-      [{ ...base, kind: 'both', check_in_time: '16:00', check_out_time: '08:00' }, 'VALIDATION_FAILED', 'check_out_time'],
+      // The order is judged with the day's hours (a night shift's check-out is the next morning's): on this day shift, refused.
+      [{ ...base, kind: 'both', check_in_time: '16:00', check_out_time: '08:00' }, 'CORRECTION_CHECK_OUT_BEFORE_CHECK_IN', 'check_out_time'],
+      [{ ...base, kind: 'both', check_in_time: '08:00', check_out_time: '08:00' }, 'VALIDATION_FAILED', 'check_out_time'],
       [{ ...base, kind: 'check_in', check_in_time: '25:00' }, 'VALIDATION_FAILED', 'check_in_time'],
       [{ ...base, kind: 'lunch', check_in_time: '08:00' }, 'VALIDATION_FAILED', 'kind'],
       [{ ...base, kind: 'check_in', check_in_time: '08:00', reason: '   ' }, 'VALIDATION_FAILED', 'reason'],

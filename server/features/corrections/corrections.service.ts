@@ -8,6 +8,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
 import type { ServiceContext } from '../../lib/service-context'
 import { applyCorrection } from '../attendance/admin/attendance-manage'
+import { memberSchedule, organizationRules } from '../attendance/attendance.schedule'
+import { addDays } from '../../../shared/calendar'
 import { publishAttendanceChange } from '../attendance/admin/attendance-live'
 import { checkDate, checkTimes, correctionLimits, correctionRemarks, kindsOverlap, wantsCheckIn, wantsCheckOut, type CorrectionKind, type CorrectionProblem } from './corrections.rules'
 
@@ -18,6 +20,17 @@ export type CorrectionStatus = (typeof CORRECTION_STATUSES)[number]
 export type MemberContext = ServiceContext & { memberId: number }
 
 /** The organization's local date and time now ("YYYY-MM-DD", "HH:MM:SS"). */
+/**
+ * The times of a member's day checked against their record and the clock, by the day's hours (their shift: a night's
+ * check-out is the next morning's): checkTimes with the schedule and the time now when the day is today or yesterday.
+ */
+async function timesProblem(tx: Tx, organizationId: number, memberId: number, date: string, kind: CorrectionKind, times: { checkIn: string | null; checkOut: string | null }, local: { date: string; time: string }): Promise<CorrectionProblem | null> {
+  const rules = await organizationRules(tx, organizationId)
+  const hours = await memberSchedule(tx, organizationId, memberId, rules.defaultSchedule, date)
+  const daysAgo = date === local.date ? 0 : addDays(date, 1) === local.date ? 1 : null
+  return checkTimes(kind, times, await dayRecord(tx, organizationId, memberId, date), daysAgo === null ? null : local.time, hours, daysAgo ?? 0)
+}
+
 async function organizationNow(tx: Tx, organizationId: number, now: Date): Promise<{ date: string; time: string }> {
   const [org] = await tx.select({ timezone: organizations.timezone }).from(organizations).where(eq(organizations.id, organizationId))
   const local = toLocal(now, org?.timezone ?? 'Asia/Jakarta')
@@ -174,8 +187,7 @@ export async function createCorrection(ctx: MemberContext, input: NewCorrection,
     const dateProblem = checkDate(input.attendance_date, local.date, member.startDate, member.endDate)
     if (dateProblem) refuse(dateProblem)
     const times = { checkIn: input.check_in_time ?? null, checkOut: input.check_out_time ?? null }
-    const record = await dayRecord(tx, ctx.organizationId, ctx.memberId, input.attendance_date)
-    const timeProblem = checkTimes(input.kind, times, record, input.attendance_date === local.date ? local.time : null)
+    const timeProblem = await timesProblem(tx, ctx.organizationId, ctx.memberId, input.attendance_date, input.kind, times, local)
     if (timeProblem) refuse(timeProblem)
     const pending = await tx
       .select({ id: correctionRequests.id, kind: correctionRequests.kind })
@@ -283,7 +295,7 @@ export async function approveCorrection(ctx: ServiceContext, id: number, input: 
       checkOut: wantsCheckOut(request.kind) ? (input.check_out_time ?? request.claimedCheckOutTime) : null,
     }
     const local = await organizationNow(tx, ctx.organizationId, now)
-    const problem = checkTimes(request.kind, times, await dayRecord(tx, ctx.organizationId, memberId, request.attendanceDate), request.attendanceDate === local.date ? local.time : null)
+    const problem = await timesProblem(tx, ctx.organizationId, memberId, request.attendanceDate, request.kind, times, local)
     if (problem) refuse(problem)
     const applied = await applyCorrection(tx, ctx, {
       requestId: id,

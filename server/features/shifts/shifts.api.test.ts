@@ -194,6 +194,22 @@ describe('shifts and the roster', () => {
     expect(next.totals.members).toBe(unrostered.totals.members)
   })
 
+  it('a night worker asks for a forgotten night: the check-out the next morning is after the check-in', async () => {
+    // Day 6 becomes a night for the member (no record that day); day 1 is a morning without a record.
+    await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: day(6), shift_type_id: night }] })
+    const asked = await a.member.post('/api/correction-requests', { attendance_date: day(6), kind: 'both', check_in_time: '22:00', check_out_time: '06:05', reason: 'Lupa absen jaga malam' })
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201)
+    // On a morning shift the same times are a check-out before the check-in.
+    const morningDay = await a.member.post('/api/correction-requests', { attendance_date: day(1), kind: 'both', check_in_time: '22:00', check_out_time: '06:05', reason: 'Lupa absen' })
+    expect(morningDay.status).toBe(422)
+    expect(morningDay.body.error.code).toBe('CORRECTION_CHECK_OUT_BEFORE_CHECK_IN')
+    const approved = await a.admin.post(`${base(a)}/correction-requests/${asked.body.data.id}/approve`, {})
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200)
+    const [row] = await t.db.select().from(attendanceRecords).where(and(eq(attendanceRecords.organizationMemberId, a.memberId), eq(attendanceRecords.attendanceDate, day(6))))
+    expect(row).toMatchObject({ checkInTime: '22:00:00', checkOutTime: '06:05:00', status: 'present', source: 'manual' })
+    expect(row!.flags).not.toContain('left_early')
+  })
+
   it('a night without a check-out is closed at 06:00 the next morning, not before that morning is over', async () => {
     await t.db.insert(attendanceRecords).values({ organizationId: a.id, organizationMemberId: other, attendanceDate: day(1), checkInTime: '21:58:00', status: 'present', source: 'mobile' })
     // At 09:00 the morning after (before the middle of the hours off, 14:00) the night may still be checked out of.
