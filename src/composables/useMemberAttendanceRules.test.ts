@@ -24,7 +24,7 @@ import {
 const SCHEDULE: WorkSchedule = { workDays: [1, 2, 3, 4, 5], startTime: '08:00', endTime: '16:00', lateToleranceMinutes: 15 }
 
 function own(date: string, checkIn: string | null, checkOut: string | null = null, extra: Partial<OwnAttendance> = {}): OwnAttendance {
-  return { id: 1, attendance_date: date, check_in_time: checkIn, check_out_time: checkOut, status: 'present', approval_status: 'approved', flags: [], remarks: null, ...extra }
+  return { id: 1, attendance_date: date, check_in_time: checkIn, check_out_time: checkOut, status: 'present', approval_status: 'approved', flags: [], remarks: null, excuse_kind: null, ...extra }
 }
 
 describe('the next tap of the day', () => {
@@ -130,6 +130,11 @@ describe('history', () => {
   it('keeps the server\'s earlier check-in over a later unsent one', () => {
     const [row] = mergeHistory([own('2026-03-02', '07:58:00')], [{ client_id: 'x', kind: 'check_in', date: '2026-03-02', time: '09:00:00', state: 'pending' }], SCHEDULE)
     expect(row?.checkIn).toEqual({ time: '07:58', unsent: null })
+  })
+
+  it('keeps the kind of an excused day the server gives (Sakit, Cuti), none otherwise', () => {
+    const rows = mergeHistory([own('2026-03-03', null, null, { status: 'excused', excuse_kind: 'sick' }), own('2026-03-02', '07:58:00')], [], SCHEDULE)
+    expect(rows.map((r) => [r.date, r.excuseKind])).toEqual([['2026-03-03', 'sick'], ['2026-03-02', null]])
   })
 
   it('judges an unsent check-in by the hours of its own weekday (a Friday that starts at 07:00)', () => {

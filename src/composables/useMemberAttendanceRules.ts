@@ -130,6 +130,8 @@ export interface HistoryRow {
   flags: string[]
   approval: string | null
   remarks: string | null
+  /** An excused day's kind (Sakit, Izin, Cuti), when the server knows it. */
+  excuseKind: 'sick' | 'permit' | 'leave' | null
   /** Some of this day is only on this phone. */
   unsent: boolean
 }
@@ -152,6 +154,7 @@ export function mergeHistory(server: readonly OwnAttendance[], unsent: readonly 
       flags: [...(r.flags ?? [])],
       approval: r.approval_status ?? null,
       remarks: r.remarks ?? null,
+      excuseKind: r.excuse_kind ?? null,
       unsent: false,
     })
   }
@@ -159,7 +162,7 @@ export function mergeHistory(server: readonly OwnAttendance[], unsent: readonly 
   for (const c of ordered) {
     let row = rows.get(c.date)
     if (!row) {
-      row = { date: c.date, checkIn: null, checkOut: null, status: null, flags: [], approval: null, remarks: null, unsent: true }
+      row = { date: c.date, checkIn: null, checkOut: null, status: null, flags: [], approval: null, remarks: null, excuseKind: null, unsent: true }
       rows.set(c.date, row)
     }
     row.unsent = true

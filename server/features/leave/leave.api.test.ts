@@ -185,6 +185,9 @@ describe('leave requests: members ask, admins decide, approved days become excus
     expect(mine.body.data.leave_requests.find((r: { id: number }) => r.id === id)).toMatchObject({ status: 'approved', decision_note: 'Semoga cepat sembuh' })
     const own = await a.member.get('/api/attendance/mine')
     expect(own.body.data.records.filter((r: { status: string }) => r.status === 'excused').map((r: { attendance_date: string }) => r.attendance_date).sort()).toEqual([thu, mon, tue])
+    // The phone says which kind of day it was (Sakit), from the request that excused it.
+    expect(new Set(own.body.data.records.filter((r: { status: string }) => r.status === 'excused').map((r: { excuse_kind: string }) => r.excuse_kind))).toEqual(new Set(['sick']))
+    expect(own.body.data.records.filter((r: { status: string }) => r.status !== 'excused').every((r: { excuse_kind: string | null }) => r.excuse_kind === null)).toBe(true)
 
     // Decided is decided: approve, reject or cancel again is a conflict and changes nothing.
     const again = await a.admin.post(`/api/organizations/${a.id}/leave-requests/${id}/approve`, {})
