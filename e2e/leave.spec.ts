@@ -182,7 +182,8 @@ test('the member sees the decision, and the excused day in their history', async
   await phone.goto('/m/history')
   const today = toLocal(new Date(), 'Asia/Jakarta').date
   const day = phone.locator(`[data-testid="history-row"][data-date="${today}"]`)
-  await expect(day.getByTestId('history-status')).toHaveText('Izin')
+  // The excused day says its kind: the request was for a sick day.
+  await expect(day.getByTestId('history-status')).toHaveText('Sakit')
   await expect(day).toContainText(`Sakit: ${REASON}`)
   await shot(phone, 'leave-member-history')
   await phoneContext.close()
