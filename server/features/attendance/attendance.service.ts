@@ -5,6 +5,7 @@ import type { ServiceContext } from '../../lib/service-context'
 import type { SyncResult } from '../../../shared/attendance/sync'
 import { clockSkewMs } from '../../../shared/attendance/rules'
 import { organizationRules } from './attendance.schedule'
+import { recordExcuseKind } from './excuse-kind'
 import type { SyncContext, SyncRequest } from './attendance.sync'
 
 /** Who sends the records and the device's clock: a sync context but for the organization's rules (see applyBatch). */
@@ -58,19 +59,6 @@ export async function findCapture(ctx: ServiceContext, clientId: string) {
   return row ?? null
 }
 
-/**
- * An excused day's kind (sick / permit / leave: Sakit, Izin, Cuti) as the reports tell it: the leave request whose
- * approval wrote the day, else an approved request covering it, else Izin; null for a day that is not excused. Columns
- * are named with their table: drizzle writes a lone table's columns bare, which the subqueries would misread.
- */
-const excuseKind = sql<'sick' | 'permit' | 'leave' | null>`case when ${sql.raw('"attendance_records"."status"')} = 'excused' then
-  case coalesce(
-    (select lr.kind from attendance_record_history h join leave_requests lr on lr.organization_id = h.organization_id and lr.id = (h.after ->> 'leave_request_id')::int
-      where h.attendance_record_id = ${sql.raw('"attendance_records"."id"')} and h.organization_id = ${sql.raw('"attendance_records"."organization_id"')} and h.action = 'excuse' order by h.id desc limit 1),
-    (select lr.kind from leave_requests lr where lr.organization_id = ${sql.raw('"attendance_records"."organization_id"')} and lr.organization_member_id = ${sql.raw('"attendance_records"."organization_member_id"')}
-      and lr.status = 'approved' and ${sql.raw('"attendance_records"."attendance_date"')} between lr.start_date and lr.end_date order by lr.decided_at desc nulls last, lr.id desc limit 1))
-  when 'sick' then 'sick' when 'leave' then 'leave' else 'permit' end end`
-
 /** The columns of a member's attendance row, as the member's own list and the member admin page show it. */
 export const memberAttendanceColumns = {
   id: attendanceRecords.id,
@@ -81,7 +69,7 @@ export const memberAttendanceColumns = {
   approval_status: attendanceRecords.approvalStatus,
   flags: attendanceRecords.flags,
   remarks: attendanceRecords.remarks,
-  excuse_kind: excuseKind,
+  excuse_kind: recordExcuseKind,
 }
 
 /** The signed-in member's own days, newest first. */

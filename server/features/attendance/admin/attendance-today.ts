@@ -1,7 +1,7 @@
 import { holidayCalendar } from '../../holidays/holidays.service'
 import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
 import { and, eq, gte, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm'
-import { rowsOf } from '../../../db/raw'
+import { excuseKindOf, recordExcuseKind, type ExcuseKind } from '../excuse-kind'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
 import { dayHoursFrom, dayStatus, endMinute, expectedOn, scheduleOn, memberFirstDay, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
@@ -93,37 +93,21 @@ export async function people(db: Tx, organizationId: number, timezone: string, f
 }
 
 /**
- * The kind of each member's excused day on `date` (Sakit, Izin, Cuti), as the reports tell them: the leave request
- * whose approval wrote the day, else an approved request covering it (the last decided), else Izin ('permit').
+ * The kind of each member's excused day (Sakit, Izin, Cuti): their record's (recordExcuseKind), else the approved
+ * request covering the day that was decided last, as the reports tell them.
  */
-async function excuseKindsOn(db: Tx, organizationId: number, date: string): Promise<Map<number, 'sick' | 'permit' | 'leave'>> {
-  const rows = rowsOf<{ member_id: number; kind: string | null }>(
-    await db.execute(sql`
-      select m.member_id, coalesce(
-        (select lr.kind from attendance_records r
-          join attendance_record_history h on h.attendance_record_id = r.id and h.organization_id = ${organizationId} and h.action = 'excuse'
-          join leave_requests lr on lr.organization_id = ${organizationId} and lr.id = (h.after ->> 'leave_request_id')::int
-          where r.organization_id = ${organizationId} and r.organization_member_id = m.member_id and r.attendance_date = ${date}::date
-          order by h.id desc limit 1),
-        (select lr.kind from leave_requests lr
-          where lr.organization_id = ${organizationId} and lr.organization_member_id = m.member_id and lr.status = 'approved'
-            and ${date}::date between lr.start_date and lr.end_date
-          order by lr.decided_at desc nulls last, lr.id desc limit 1)) as kind
-      from (
-        select organization_member_id as member_id from attendance_records
-        where organization_id = ${organizationId} and attendance_date = ${date}::date and status = 'excused'
-        union
-        select organization_member_id from leave_requests
-        where organization_id = ${organizationId} and status = 'approved' and ${date}::date between start_date and end_date
-      ) m`),
-  )
-  return new Map(rows.map((r) => [Number(r.member_id), r.kind === 'sick' ? 'sick' : r.kind === 'leave' ? 'leave' : 'permit']))
+function excuseKinds(records: readonly { memberId: number; excuse: ExcuseKind | null }[], leave: readonly { id: number; memberId: number; kind: string; decidedAt: Date | null }[]): Map<number, ExcuseKind> {
+  const kinds = new Map<number, ExcuseKind>()
+  const lastDecided = [...leave].sort((a, b) => (b.decidedAt?.getTime() ?? -Infinity) - (a.decidedAt?.getTime() ?? -Infinity) || b.id - a.id)
+  for (const l of lastDecided) if (!kinds.has(l.memberId)) kinds.set(l.memberId, excuseKindOf(l.kind))
+  for (const r of records) if (r.excuse) kinds.set(r.memberId, r.excuse)
+  return kinds
 }
 
 /** Approved leave covering [from, to], per member. */
 async function approvedLeave(db: Tx, organizationId: number, from: string, to: string) {
   return db
-    .select({ memberId: leaveRequests.organizationMemberId, start: leaveRequests.startDate, end: leaveRequests.endDate })
+    .select({ id: leaveRequests.id, memberId: leaveRequests.organizationMemberId, start: leaveRequests.startDate, end: leaveRequests.endDate, kind: leaveRequests.kind, decidedAt: leaveRequests.decidedAt })
     .from(leaveRequests)
     .where(and(eq(leaveRequests.organizationId, organizationId), eq(leaveRequests.status, 'approved'), lte(leaveRequests.startDate, to), gte(leaveRequests.endDate, from)))
 }
@@ -147,16 +131,17 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   const rules = await organizationRules(db, organizationId)
   const local = toLocal(now, rules.timezone)
   const records = await db
-    .select({ memberId: attendanceRecords.organizationMemberId, status: attendanceRecords.status, approval: attendanceRecords.approvalStatus })
+    .select({ memberId: attendanceRecords.organizationMemberId, status: attendanceRecords.status, approval: attendanceRecords.approvalStatus, excuse: recordExcuseKind })
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, organizationId), eq(attendanceRecords.attendanceDate, local.date)))
   const counted = records.filter((r) => r.approval !== 'rejected')
   const byMember = new Map(counted.map((r) => [r.memberId, r]))
   const everyone = await people(db, organizationId, rules.timezone, rules.defaultSchedule)
-  const excused = new Set((await approvedLeave(db, organizationId, local.date, local.date)).map((l) => l.memberId))
+  const leaveToday = await approvedLeave(db, organizationId, local.date, local.date)
+  const excused = new Set(leaveToday.map((l) => l.memberId))
   const calendar = await holidayCalendar(db, organizationId, local.date, local.date)
   const roster = await rosterBetween(db, organizationId, local.date, local.date)
-  const kinds = await excuseKindsOn(db, organizationId, local.date)
+  const kinds = excuseKinds(counted, leaveToday)
 
   const totals = emptyCounts()
   const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
