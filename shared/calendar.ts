@@ -21,6 +21,13 @@ export function addMonths(month: string, months: number): string {
   return fromUtc(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1 + months, 1)).slice(0, 7)
 }
 
+/** A YYYY-MM month's first and last days. */
+export function monthBounds(month: string): { start: string; end: string } {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate()
+  return { start: `${month}-01`, end: `${month}-${String(last).padStart(2, '0')}` }
+}
+
 /** The date `days` later (earlier when negative). */
 export function addDays(date: string, days: number): string {
   return fromUtc(toUtc(date) + days * 86_400_000)

@@ -9,7 +9,7 @@ import { NotFoundError } from '../../errors'
 import { rowsOf } from '../../db/raw'
 import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
 import { toLocal } from '../../../shared/attendance/rules'
-import { daysInclusive } from '../../../shared/calendar'
+import { daysInclusive, monthBounds } from '../../../shared/calendar'
 import {
   GRID_CODE,
   hoursOf,
@@ -58,13 +58,6 @@ async function optionsOf(db: Tx, organizationId: number): Promise<ReportOptions>
 
 function presentOrg(org: OrgRow): ReportOrganization {
   return { id: org.id, name: org.name, timezone: org.timezone }
-}
-
-/** The last day of a YYYY-MM month. */
-export function monthBounds(month: string): { start: string; end: string } {
-  const [y, m] = month.split('-').map(Number) as [number, number]
-  const last = new Date(Date.UTC(y, m, 0)).getUTCDate()
-  return { start: `${month}-01`, end: `${month}-${String(last).padStart(2, '0')}` }
 }
 
 interface DailySqlRow {

@@ -9,7 +9,7 @@ import { attendanceRecords, organizationMembers, users } from '../../../db/schem
 import { ConflictError, ValidationError } from '../../../errors'
 import { overtimeMinutes, scheduleOn, type WorkSchedule } from '../../../../shared/attendance/rules'
 import { shiftSchedule, type ShiftType } from '../../../../shared/attendance/shifts'
-import { daysInclusive, isoWeekday } from '../../../../shared/calendar'
+import { daysInclusive, isoWeekday, monthBounds } from '../../../../shared/calendar'
 import type { HolidayCalendar } from '../../../../shared/holidays/holidays'
 import { holidayCalendar } from '../../holidays/holidays.service'
 import { rosterBetween } from '../../shifts/shifts.service'
@@ -90,8 +90,7 @@ export interface OvertimeQuery {
 
 /** A month's overtime for the overtime page: the days (with names) and each member's totals. */
 export async function overtimeMonth(db: Tx, organizationId: number, q: OvertimeQuery) {
-  const start = `${q.month}-01`
-  const end = new Date(Date.UTC(Number(q.month.slice(0, 4)), Number(q.month.slice(5, 7)), 0)).toISOString().slice(0, 10)
+  const { start, end } = monthBounds(q.month)
   const members = await db
     .select({ id: organizationMembers.id, name: users.name, member_number: organizationMembers.memberNumber, department_id: organizationMembers.departmentId })
     .from(organizationMembers)
