@@ -7,7 +7,7 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 # onnxruntime-node bundles its CPU binaries; its postinstall would fetch CUDA files from nuget.org that Hadir never uses.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build

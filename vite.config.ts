@@ -5,7 +5,7 @@ import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
-import { FACE_MODEL } from './shared/face/model'
+import { FACE_MODEL } from './shared/face/model.ts'
 // @ts-expect-error: a plain .mjs script without type declarations
 import { ensureFaceModel } from './scripts/face-model.mjs'
 import { precompress, summary } from './scripts/precompress.mjs'
@@ -198,8 +198,12 @@ export default defineConfig({
     // The server serves the PWA from dist/client (server/lib/paths.ts); its own bundle goes to dist/server.
     outDir: 'dist/client',
     emptyOutDir: true,
+    // rolldown's notice of slow plugins (the precompression, vue's transforms on a busy machine) is not a problem a
+    // newcomer should worry about (issue 18); real warnings are kept.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
-  worker: { format: 'es' },
+  // The same for the face worker's own bundle (onnxruntime's `new URL(..., import.meta.url)` takes a second or two).
+  worker: { format: 'es', rolldownOptions: { checks: { bundlerTimings: false } } },
   plugins: [
     vue(),
     faceAssets(),
@@ -229,6 +233,9 @@ export default defineConfig({
         ],
       },
       injectManifest: {
+        // A classic script (the registration is classic in production): the 'es' format's build passes rolldown the
+        // deprecated inlineDynamicImports option, whose warning every build printed. The worker imports nothing lazily.
+        rollupFormat: 'iife',
         // The tab's icons (index.html) are precached; the manifest's 512 px icons are not (includeManifestIcons: false):
         // the phone fetches one when the app is installed and keeps it itself.
         // The files a device downloads only when it needs them (deviceGroups: the face runtime, the recognition model,
