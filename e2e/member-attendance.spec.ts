@@ -259,8 +259,9 @@ test('a face that is not the member\'s is held for review, with the reason in pl
   const browser = await cameraBrowser(video.file)
   try {
     const { page } = await openPhone(browser, PHONE_AT_WORK)
-    await page.goto('/m/login')
-    await page.getByTestId('login-organization').fill(String(admin.organizationId))
+    // A new phone without the invitation: the organization's sign-in link fills its code in (never an internal number).
+    await page.goto(`/m/login?org=${admin.organizationCode}`)
+    await expect(page.getByTestId('login-organization')).toHaveValue(admin.organizationCode)
     await page.getByTestId('login-identifier').fill(number)
     await page.getByTestId('login-pin').fill(PIN)
     await page.getByTestId('member-login-submit').click()

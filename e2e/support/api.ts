@@ -7,6 +7,8 @@ export const ADMIN = { name: 'Ibu Ratna Sari', email: 'ratna@harapan.sch.id', pa
 export interface AdminApi {
   api: APIRequestContext
   organizationId: number
+  /** The organization's code (its short name), what a member types on a new phone. */
+  organizationCode: string
 }
 
 async function data<T>(response: Awaited<ReturnType<APIRequestContext['get']>>): Promise<T> {
@@ -31,7 +33,8 @@ export async function adminApi(baseURL: string): Promise<AdminApi> {
   const organization = me.organizations.find((o) => o.name === ORG) ?? me.organizations[0]
   if (!organization) throw new Error('the admin has no organization')
   await data(await api.post('/api/auth/select', { data: { organization_id: organization.id } }))
-  return { api, organizationId: organization.id }
+  const { slug } = await data<{ slug: string }>(await api.get(`/api/organizations/${organization.id}`))
+  return { api, organizationId: organization.id, organizationCode: slug }
 }
 
 export interface InvitedMember {

@@ -19,8 +19,9 @@ export type RoleRef = Me['organizations'][number]['roles'][number]
 
 // --- the member's phone ---
 export const getMobileMe = () => call(routes.mobile.me.$get(), { expectUnauthorized: true })
-export const mobileLogin = (organizationId: Id, login: string, pin: string) =>
-  call(routes.mobile.login.$post({ json: { organization_id: organizationId, login, pin } }), { expectUnauthorized: true })
+/** PIN sign-in in an organization named by its code (what a person types) or its id (a remembered account). */
+export const mobileLogin = (organization: Id | string, login: string, pin: string) =>
+  call(routes.mobile.login.$post({ json: { ...(typeof organization === 'string' ? { organization } : { organization_id: organization }), login, pin } }), { expectUnauthorized: true })
 export const redeemInvitation = (code: string, pin: string) => call(routes.mobile.invitations.redeem.$post({ json: { code, pin } }))
 export const mobileLogout = () => call(routes.mobile.logout.$post(), { expectUnauthorized: true })
 /** The member's session on their phone (or a petugas's on a tablet). */

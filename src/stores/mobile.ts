@@ -88,8 +88,9 @@ export const useMobileStore = defineStore('mobile', () => {
     }
   }
 
-  async function login(organizationId: Id, login: string, pin: string): Promise<MobileMe> {
-    return set(await mobileLogin(organizationId, login, pin))!
+  /** `organization`: the code a person typed, or the id of a remembered account or enrolled tablet. */
+  async function login(organization: Id | string, login: string, pin: string): Promise<MobileMe> {
+    return set(await mobileLogin(organization, login, pin))!
   }
 
   async function redeem(code: string, pin: string): Promise<MobileMe> {

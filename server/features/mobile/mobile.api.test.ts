@@ -51,6 +51,19 @@ describe('mobile sign-in: invitations, PINs, enrolled tablets', () => {
     expect((await again.post('/api/mobile/login', { organization_id: a.id, login: 'RINA', pin: '739154' })).status).toBe(200)
     // The same credentials do not open the organization B.
     expect((await t.agent().post('/api/mobile/login', { organization_id: b.id, login: 'RINA', pin: '739154' })).status).toBe(401)
+
+    // A new phone names the organization by its code (its short name), as typed or pasted: never an internal number.
+    const { slug } = (await a.admin.get(`/api/organizations/${a.id}`)).body.data as { slug: string }
+    for (const typed of [slug, ` ${slug.toUpperCase()} `, `https://hadir.example/m/login?org=${slug}`]) {
+      expect((await t.agent().post('/api/mobile/login', { organization: typed, login: 'RINA', pin: '739154' })).status, typed).toBe(200)
+    }
+    const { slug: other } = (await b.admin.get(`/api/organizations/${b.id}`)).body.data as { slug: string }
+    expect((await t.agent().post('/api/mobile/login', { organization: other, login: 'RINA', pin: '739154' })).status).toBe(401)
+    // An unknown code answers like a wrong PIN (nobody learns which organizations exist), and the code wins over an id.
+    const unknown = await t.agent().post('/api/mobile/login', { organization: 'no-such-school', organization_id: a.id, login: 'RINA', pin: '739154' })
+    expect(unknown.status).toBe(401)
+    expect(unknown.body.error.code).toBe('INVALID_CREDENTIALS')
+    expect((await t.agent().post('/api/mobile/login', { login: 'RINA', pin: '739154' })).status).toBe(422)
   })
 
   it('an expired or replaced invitation does not work', async () => {

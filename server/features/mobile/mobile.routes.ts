@@ -23,6 +23,9 @@ const profilePatch = z
 const codeParam = z.object({ code: pgText(40, { min: 4 }) })
 const redeemInput = z.object({ code: pgText(40, { min: 4 }), pin, role: pgText(40).optional() })
 const loginInput = z.object({
+  // The organization's short name (its code, e.g. "smkn3-hj", shown on the dashboard and in its sign-in link), as a
+  // person types it; the numeric id stays for a phone that remembers the account.
+  organization: pgText(80, { trim: true, min: 1 }).optional(),
   organization_id: rowId.optional(),
   login: pgText(254, { trim: true, min: 1 }),
   pin: pgText(20),

@@ -52,6 +52,17 @@ export function chooseMobileRole(
   return pick
 }
 
+/**
+ * The organization a person names by its code (its short name, the slug): what the dashboard shows and the sign-in link
+ * carries. Typed by hand, so case, spaces and a pasted sign-in address are forgiven.
+ */
+export async function organizationIdByCode(tx: Tx, typed: string): Promise<number | null> {
+  const code = typed.trim().toLowerCase().replace(/^.*[?&]org=/, '').replace(/[&#].*$/, '').replace(/\s+/g, '-')
+  if (!code) return null
+  const [row] = await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, code)).limit(1)
+  return row?.id ?? null
+}
+
 /** Finds a membership by what a person types: member number, email or member id. */
 export async function findMembershipByLogin(tx: Tx, organizationId: number, login: string) {
   const trimmed = login.trim()

@@ -13,7 +13,7 @@ import { matchOptions } from '../faces/faces.gallery'
 import { checkLiveEvidence } from '../faces/live-evidence'
 import { decoyChallenge, issueChallenge } from '../attendance/challenges'
 import { faceDecision } from '../attendance/attendance.verify'
-import { chooseMobileRole, completeMobileSignIn, findInvitation, findMember, findMembershipByLogin, isTrivialPin, type MemberRow, mobileRoles, type MobileRole, redeemInvitation } from './mobile.service'
+import { chooseMobileRole, completeMobileSignIn, findInvitation, findMember, findMembershipByLogin, isTrivialPin, type MemberRow, mobileRoles, type MobileRole, organizationIdByCode, redeemInvitation } from './mobile.service'
 
 /** Starts the session of a membership in a role, in the sign-in's transaction, and gives the answer. */
 export type StartMobileSession<T> = (tx: Tx, member: MemberRow, role: MobileRole) => Promise<T>
@@ -39,11 +39,13 @@ export async function redeemWithPin<T>(ctx: CallerContext, input: { code: string
  * PIN sign-in by member number, email or id in the organization asked for (else the tablet's own). The attempt is
  * counted before the PIN is checked, so parallel guesses cannot outrun the lock.
  */
-export async function signInWithPin<T>(ctx: CallerContext, input: { organization_id?: number; login: string; pin: string; role?: string }, startSession: StartMobileSession<T>): Promise<T> {
-  const organizationId = input.organization_id ?? ctx.device?.organizationId
-  if (!organizationId) throw new ValidationError('Choose your organization', [{ path: 'organization_id', message: 'Required' }])
+export async function signInWithPin<T>(ctx: CallerContext, input: { organization?: string; organization_id?: number; login: string; pin: string; role?: string }, startSession: StartMobileSession<T>): Promise<T> {
   const { db } = ctx.deps.database
-  const m = (await findMembershipByLogin(db, organizationId, input.login))?.m
+  // An unknown code answers like a wrong PIN: sign-in tells nobody which organizations exist.
+  const byCode = input.organization === undefined ? undefined : ((await organizationIdByCode(db, input.organization)) ?? 0)
+  const organizationId = byCode ?? input.organization_id ?? ctx.device?.organizationId
+  if (organizationId === undefined) throw new ValidationError('Choose your organization', [{ path: 'organization', message: 'Required' }])
+  const m = organizationId ? (await findMembershipByLogin(db, organizationId, input.login))?.m : undefined
   const attempt = m ? await claimAttempt(db, { kind: 'member', id: m.id }) : null
   const valid = await verifySecret(input.pin, m?.pinHash)
   if (!valid) await attempt?.failed()
