@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, PASSWORD, webLogin, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { sessions, users } from '../../db/schema'
+import { auditLog, sessions, users } from '../../db/schema'
 import { hashSecret, hashToken } from '../../auth/crypto'
 
 describe('dashboard sign-in', () => {
@@ -41,6 +41,21 @@ describe('dashboard sign-in', () => {
       expect(res.headers.get('set-cookie')).toBeNull()
     }
     expect((await t.agent().post('/api/auth/login', { email: a.emails.support, password: PASSWORD })).status).toBe(200)
+  })
+
+  it('puts dashboard sign-ins and failed ones in the audit log of the organization, which its admin reads', async () => {
+    const supportId = (await t.db.select({ id: users.id }).from(users).where(eq(users.email, a.emails.support)))[0]!.id
+    const before = await t.db.select().from(auditLog).where(eq(auditLog.actorUserId, supportId))
+    expect((await t.agent().post('/api/auth/login', { email: a.emails.support, password: 'wrong-again' })).status).toBe(401)
+    expect((await t.agent().post('/api/auth/login', { email: a.emails.support, password: PASSWORD })).status).toBe(200)
+    const rows = (await t.db.select().from(auditLog).where(eq(auditLog.actorUserId, supportId))).slice(before.length)
+    expect(rows.map((r) => [r.action, r.organizationId])).toEqual([['auth.login_failed', a.id], ['auth.login', a.id]])
+    // The admin sees both in the organization's own log; organization B's admin sees neither.
+    const log = await a.admin.get(`/api/organizations/${a.id}/audit-log?action=auth.&actor_user_id=${supportId}`)
+    expect(log.status).toBe(200)
+    expect(log.body.data.entries.slice(0, 2).map((e: { action: string }) => e.action)).toEqual(['auth.login', 'auth.login_failed'])
+    const other = await b.admin.get(`/api/organizations/${b.id}/audit-log?actor_user_id=${supportId}`)
+    expect(other.body.data.entries).toEqual([])
   })
 
   it('locks an account after 5 wrong passwords, even for the right one', async () => {

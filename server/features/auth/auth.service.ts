@@ -163,12 +163,19 @@ export async function signInToDashboard(ctx: CallerContext, input: { email: stri
   const user = input.email.includes('@') ? await findUserByEmail(db, input.email) : null
   const attempt = user ? await claimAttempt(db, { kind: 'user', id: user.id }) : null
   const valid = await verifySecret(input.password, user?.passwordHash)
+  // Sign-ins, and failed ones to a known account, are in the audit log of every organization whose dashboard the
+  // account opens: that is where its admins look (an unknown email belongs to no organization and stays unlogged).
+  const memberships = user ? await dashboardMemberships(db, user.id) : []
+  const logIn = async (tx: Tx, action: string, details?: Record<string, unknown>) => {
+    const orgs = memberships.length > 0 ? memberships.map((m) => m.id) : [null]
+    for (const organizationId of orgs) await auditAs(tx, { ...ctx, userId: user!.id }, { organizationId, action, entityType: 'user', entityId: user!.id, details })
+  }
   if (!user || !valid) {
+    if (user) await logIn(db, 'auth.login_failed')
     await attempt?.failed()
     throw new UnauthenticatedError('Wrong email or password', 'INVALID_CREDENTIALS')
   }
   await attempt?.succeeded()
-  const memberships = await dashboardMemberships(db, user.id)
   // Someone invited to an organization signs in to answer the invitation, even with no dashboard role yet.
   if (memberships.length === 0 && (await myInvitations(db, user.id)).length === 0) {
     throw new ForbiddenError('This account cannot use the dashboard. Members and petugas use the Hadir app.', 'NO_DASHBOARD_ACCESS')
@@ -176,7 +183,7 @@ export async function signInToDashboard(ctx: CallerContext, input: { email: stri
   await db.transaction(async (tx) => {
     await tx.update(users).set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() }).where(eq(users.id, user.id))
     await startSession(tx, user.id)
-    await auditAs(tx, { ...ctx, userId: user.id }, { organizationId: null, action: 'auth.login' })
+    await logIn(tx, 'auth.login')
   })
   const principal: Principal = {
     sessionId: 0,
