@@ -18,7 +18,7 @@ const REASON_OUT = 'Baterai HP habis sore itu'
 const NOTE = 'Tidak ada di daftar hadir rapat'
 
 let admin: AdminApi
-let organization: { id: number; name: string }
+let organization: { id: number; name: string; slug: string }
 let member: { id: number; name: string; code: string }
 const today = () => toLocal(new Date(), 'Asia/Jakarta').date
 let forgotten: string
@@ -26,11 +26,11 @@ let halfDay: string
 
 test.beforeAll(async () => {
   admin = await adminApi(BASE_URL)
-  organization = await apiData<{ id: number; name: string }>(
+  organization = await apiData<{ id: number; name: string; slug: string }>(
     await admin.api.post('/api/organizations', { data: { name: `Koreksi E2E ${Date.now().toString(36)}`, timezone: 'Asia/Jakarta' } }),
   )
   await apiData(await admin.api.post('/api/auth/select', { data: { organization_id: organization.id } }))
-  admin = { api: admin.api, organizationId: organization.id }
+  admin = { api: admin.api, organizationId: organization.id, organizationCode: organization.slug }
   const org = `/api/organizations/${organization.id}`
   const schedule = await apiData<{ id: number }>(
     await admin.api.post(`${org}/schedules`, { data: { name: 'Setiap hari', work_days: [1, 2, 3, 4, 5, 6, 7], start_time: '08:00', end_time: '16:00' } }),

@@ -54,7 +54,7 @@ test('a fresh installation opens the setup wizard and creates the organization a
   await expect(page).toHaveURL(/\/admin\/login$/)
 })
 
-test('an admin signs in, chooses the organization and sees the dashboard shell', async ({ page, shot }) => {
+test('an admin signs in and, with one organization to open, goes straight back to the page that asked', async ({ page, shot }) => {
   await page.goto('/admin/members')
   await expect(page).toHaveURL(/\/admin\/login/)
   await page.getByTestId('login-email').fill(ADMIN.email)
@@ -65,12 +65,8 @@ test('an admin signs in, chooses the organization and sees the dashboard shell',
 
   await page.getByTestId('login-password').fill(ADMIN.password)
   await page.getByTestId('login-submit').click()
-  await expect(page).toHaveURL(/\/admin\/select-org/)
-  await expect(page.getByTestId('org-option')).toHaveCount(1)
-  await shot(page, 'select-org')
-  await page.getByTestId('org-option').click()
 
-  // Back to the page that asked for the login.
+  // One organization, one role: no "choose an organization" screen; back to the page that asked for the login.
   await expect(page).toHaveURL(/\/admin\/members$/)
   await expect(page.getByTestId('org-name')).toHaveText(ORG)
   await expect(page.getByTestId('user-chip')).toContainText(ADMIN.name)

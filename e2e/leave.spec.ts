@@ -22,12 +22,12 @@ let member: { id: number; name: string; code: string }
 
 test.beforeAll(async () => {
   admin = await adminApi(BASE_URL)
-  const created = await apiData<{ id: number; name: string }>(
+  const created = await apiData<{ id: number; name: string; slug: string }>(
     await admin.api.post('/api/organizations', { data: { name: `Izin E2E ${Date.now().toString(36)}`, timezone: 'Asia/Jakarta' } }),
   )
   organization = created
   await apiData(await admin.api.post('/api/auth/select', { data: { organization_id: created.id } }))
-  admin = { api: admin.api, organizationId: created.id }
+  admin = { api: admin.api, organizationId: created.id, organizationCode: created.slug }
   const org = `/api/organizations/${created.id}`
   const schedule = await apiData<{ id: number }>(
     await admin.api.post(`${org}/schedules`, { data: { name: 'Setiap hari', work_days: [1, 2, 3, 4, 5, 6, 7], start_time: '08:00', end_time: '16:00' } }),

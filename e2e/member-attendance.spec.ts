@@ -36,14 +36,14 @@ test.beforeAll(async () => {
   admin = await adminApi(BASE_URL)
   // An organization of this spec's own. Work hours 23:58–23:59 make any check-in of the day "on time" and any
   // check-out "left early", so the confirmation texts are known in advance (unless the test runs at 23:58).
-  const created = await apiData<{ id: number; name: string }>(
+  const created = await apiData<{ id: number; name: string; slug: string }>(
     await admin.api.post('/api/organizations', {
       data: { name: `Absensi E2E ${Date.now().toString(36)}`, timezone: 'Asia/Jakarta', work_start_time: '23:58', work_end_time: '23:59', late_tolerance_minutes: 0 },
     }),
   )
   organization = { id: created.id, name: created.name }
   await apiData(await admin.api.post('/api/auth/select', { data: { organization_id: created.id } }))
-  admin = { api: admin.api, organizationId: created.id }
+  admin = { api: admin.api, organizationId: created.id, organizationCode: created.slug }
   video = await registrationVideo('member-attendance')
 })
 
