@@ -45,7 +45,7 @@ test('the admin fills in the template and imports it: bad rows are shown with re
     [
       ['Ayu Kartika', `ayu.${STAMP.toLowerCase()}@harapan.sch.id`, '0812 7000 0001', num(1), 'Kelas XI IPA 2', 'Siswa', 'member'],
       ['Bagus Pratama', '', '0812 7000 0002', num(2), 'Kelas XI IPA 2', 'Siswa', ''],
-      ['Cahya Lestari', '', '', num(3), 'Kelas XI IPS 1', 'Ketua Kelas', 'member'],
+      ['Cahya Lestari', '', '', num(3), 'Kelas XI IPS 1', 'Ketua Kelas', 'siswa'],
       ['Dimas Saputra', `dimas.${STAMP.toLowerCase()}@harapan.sch.id`, '', num(4), 'Kelas XI IPS 1', 'Siswa', 'petugas'],
       ['Eko Bad Email', 'bukan-email', '', num(5), '', '', ''],
       ['', '', '', num(6), 'Kelas XI IPA 2', '', ''],

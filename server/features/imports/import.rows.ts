@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors'
 import type { ParseErrorCode, ParsedRow } from './import.worker'
 
-import { IMPORT_COLUMNS, type ImportColumn } from '../../../shared/members/import'
+import { IMPORT_COLUMNS, type ImportColumn, roleOfWord } from '../../../shared/members/import'
 
 export { IMPORT_COLUMNS, type ImportColumn }
 
@@ -125,9 +125,8 @@ export const rowSchema = z.object({
   position: z.string().max(MAX_LENGTH.position, 'too_long').regex(NO_CONTROL, 'invalid_text'),
   role: z
     .string()
-    .transform((v) => v.toLowerCase())
-    .refine((v) => ['', 'member', 'petugas', 'anggota', 'officer'].includes(v), 'invalid_role')
-    .transform((v) => (v === 'anggota' ? 'member' : v === 'officer' ? 'petugas' : v) as '' | 'member' | 'petugas'),
+    .refine((v) => roleOfWord(v) !== null, 'invalid_role')
+    .transform((v) => roleOfWord(v) ?? ''),
 })
 export type RowValues = z.infer<typeof rowSchema>
 
@@ -137,7 +136,7 @@ const REASONS: Record<string, string> = {
   invalid_text: 'Contains control characters',
   invalid_email: 'Not a valid email address',
   invalid_phone: 'Not a phone number (digits, spaces, + - ( ) only)',
-  invalid_role: 'Must be "member" or "petugas"',
+  invalid_role: 'Must be a member word (member, siswa, guru, pegawai...) or "petugas"',
   identifier_required: 'Give a member number or an email, so the row can be matched next time',
   duplicate_in_file: 'The same value is on an earlier row of this file',
   duplicate_member: 'An earlier row of this file already changes this member',

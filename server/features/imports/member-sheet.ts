@@ -1,6 +1,7 @@
 import type { Cell } from '../../lib/spreadsheet'
 import { toCsv, toXlsx } from '../../lib/spreadsheet'
 import type { MemberView } from '../members/members.queries'
+import { IMPORT_HEADERS } from '../../../shared/members/import'
 import { IMPORT_COLUMNS, MAX_LENGTH } from './import.rows'
 
 /**
@@ -26,7 +27,7 @@ const TEXT = {
       member_number: 'Nomor anggota (NIS, NIP, nomor karyawan). Baris dicocokkan dengan anggota lewat nomor ini.',
       department: 'Nama departemen atau kelas. Yang belum ada akan dibuat.',
       position: 'Nama jabatan. Yang belum ada akan dibuat.',
-      role: 'member (anggota) atau petugas. Kosong berarti member untuk anggota baru.',
+      role: 'siswa, guru, pegawai atau anggota (semuanya anggota yang absen sendiri), atau petugas (mencatat absensi orang lain di tablet). Kosong berarti anggota untuk anggota baru.',
     },
     notes: [
       'Setiap baris perlu nomor anggota atau email.',
@@ -38,7 +39,8 @@ const TEXT = {
     ],
     departments: 'Departemen yang sudah ada',
     positions: 'Jabatan yang sudah ada',
-    example: ['Siti Rahayu', 'siti.rahayu@contoh.sch.id', '0812-3456-7890', '2024-001', 'Kelas X IPA 1', 'Siswa', 'member'],
+    example: ['Siti Rahayu', 'siti.rahayu@contoh.sch.id', '0812-3456-7890', '2024-001', 'Kelas X IPA 1', 'Siswa', 'siswa'],
+    more: ['status', 'wajah_terdaftar', 'absen_terakhir'],
   },
   en: {
     sheet: 'Members',
@@ -55,7 +57,7 @@ const TEXT = {
       member_number: 'Member number (student, staff or employee number). Rows are matched to members by it.',
       department: 'Department or class name. Missing ones are created.',
       position: 'Position name. Missing ones are created.',
-      role: 'member or petugas. Empty means member for a new member.',
+      role: 'member (also student, teacher, employee: everyone who checks in) or petugas (records others on a tablet). Empty means member for a new member.',
     },
     notes: [
       'Every row needs a member number or an email.',
@@ -68,6 +70,7 @@ const TEXT = {
     departments: 'Existing departments',
     positions: 'Existing positions',
     example: ['Siti Rahayu', 'siti.rahayu@example.com', '0812-3456-7890', '2024-001', 'Class X Science 1', 'Student', 'member'],
+    more: ['status', 'face_registered', 'last_attendance'],
   },
 } as const
 
@@ -76,24 +79,26 @@ const WIDTHS = [28, 30, 18, 16, 22, 18, 10]
 export function importTemplate(lang: SheetLanguage, departments: string[], positions: string[]): Buffer {
   const text = TEXT[lang]
   const help: Cell[][] = [[text.column, text.required, text.meaning]]
+  const header = IMPORT_COLUMNS.map((column) => IMPORT_HEADERS[lang][column])
   for (const column of IMPORT_COLUMNS) {
-    help.push([column, column === 'name' ? text.yes : text.no, `${text.descriptions[column]} (≤ ${MAX_LENGTH[column]})`])
+    help.push([IMPORT_HEADERS[lang][column], column === 'name' ? text.yes : text.no, `${text.descriptions[column]} (≤ ${MAX_LENGTH[column]})`])
   }
   help.push([])
   for (const note of text.notes) help.push([note])
   if (departments.length > 0) help.push([], [text.departments], ...departments.map((d) => [d]))
   if (positions.length > 0) help.push([], [text.positions], ...positions.map((p) => [p]))
   return toXlsx([
-    { name: text.sheet, rows: [[...IMPORT_COLUMNS], [...text.example]], widths: WIDTHS },
+    { name: text.sheet, rows: [header, [...text.example]], widths: WIDTHS },
     { name: text.help, rows: help, widths: [24, 10, 90] },
   ])
 }
 
-export const EXPORT_COLUMNS = [...IMPORT_COLUMNS, 'status', 'face_registered', 'last_attendance'] as const
-
-function exportRows(members: MemberView[]): Cell[][] {
+/** The export's columns: the import's (in the sheet's language) and three it ignores on the way back. */
+function exportRows(members: MemberView[], lang: SheetLanguage): Cell[][] {
+  const text = TEXT[lang]
+  const role = (r: string) => (r === 'member' && lang === 'id' ? 'anggota' : r)
   return [
-    [...EXPORT_COLUMNS],
+    [...IMPORT_COLUMNS.map((column) => IMPORT_HEADERS[lang][column]), ...text.more],
     ...members.map((m) => [
       m.name,
       m.email,
@@ -101,9 +106,9 @@ function exportRows(members: MemberView[]): Cell[][] {
       m.member_number,
       m.department,
       m.position,
-      m.roles.filter((r) => r === 'member' || r === 'petugas').join(', '),
+      m.roles.filter((r) => r === 'member' || r === 'petugas').map(role).join(', '),
       m.status,
-      m.face_registered ? 'yes' : 'no',
+      m.face_registered ? text.yes : text.no,
       m.last_attendance,
     ]),
   ]
@@ -111,7 +116,7 @@ function exportRows(members: MemberView[]): Cell[][] {
 
 /** The members as .xlsx or .csv; every text cell neutralised against formula injection by server/lib/spreadsheet. */
 export function membersExport(members: MemberView[], format: 'xlsx' | 'csv', lang: SheetLanguage): Buffer | string {
-  const rows = exportRows(members)
+  const rows = exportRows(members, lang)
   if (format === 'csv') return toCsv(rows)
   return toXlsx([{ name: TEXT[lang].sheet, rows, widths: [...WIDTHS, 10, 14, 24] }])
 }
