@@ -8,7 +8,29 @@ export const DEMO_DEPARTMENTS = [
   { name: 'Guru dan Staf', code: 'GTK' },
   { name: 'Tata Usaha', code: 'TU' },
 ]
-export const DEMO_POSITIONS = ['Kepala Sekolah', 'Guru', 'Siswa', 'Staf Administrasi']
+export const DEMO_POSITIONS = ['Kepala Sekolah', 'Guru', 'Siswa', 'Staf Administrasi', 'Wakil Kepala Sekolah']
+
+/** The dashboard staff (indexes into DEMO_DEPARTMENTS and DEMO_POSITIONS). */
+export const DEMO_STAFF = [
+  { role: 'support', name: 'Sri Wahyuni', department: 4, position: 3 },
+  { role: 'manager', name: 'Bambang Sutrisno', department: 3, position: 4 },
+] as const
+
+/**
+ * Member i's department (an index into DEMO_DEPARTMENTS): most are pupils in the three classes, every fifth a teacher
+ * and every tenth on the administration staff; the first is the principal (a teacher), the demo phone's member.
+ */
+export function demoDepartmentOf(i: number): number {
+  if (i === 0 || i % 5 === 1) return 3
+  if (i % 10 === 2) return 4
+  return i % 3
+}
+
+/** Member i's position, which follows the department: the principal, teachers, pupils, administration staff. */
+export function demoPositionOf(i: number): number {
+  if (i === 0) return 0
+  return [2, 2, 2, 1, 3][demoDepartmentOf(i)]!
+}
 
 const FIRST = ['Adi', 'Ayu', 'Bagus', 'Bayu', 'Citra', 'Dewi', 'Dimas', 'Eka', 'Fajar', 'Fitri', 'Gilang', 'Hana', 'Indah', 'Joko', 'Kartika', 'Lestari', 'Made', 'Nanda', 'Nur', 'Putri', 'Rizky', 'Sari', 'Tri', 'Wahyu', 'Yoga', 'Yuni']
 const LAST = ['Pratama', 'Saputra', 'Wijaya', 'Santoso', 'Hidayat', 'Lestari', 'Kurniawan', 'Permata', 'Nugroho', 'Siregar', 'Wulandari', 'Setiawan', 'Rahmawati', 'Gunawan', 'Hasibuan', 'Putra', 'Anggraini']

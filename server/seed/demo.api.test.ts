@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { backend, createPostgresDatabase } from '../../tools/test-support/harness'
 import { openDatabase, type Database } from '../db/client'
-import { attendanceRecords, correctionRequests, departments, devices, holidays, leaveRequests, organizationMembers, organizations, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
+import { attendanceRecords, correctionRequests, departments, devices, holidays, leaveRequests, organizationMembers, organizations, positions, shiftAssignments, shiftTypes, workSchedules } from '../db/schema'
 import { and, count, eq, like } from 'drizzle-orm'
 
 const run = promisify(execFile)
@@ -28,13 +28,18 @@ describe('npm run seed:demo', () => {
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
-  const seed = (args: string[]) => run('npx', ['tsx', 'server/seed/demo.ts', ...args], { env, cwd: process.cwd() })
+  const seed = (args: string[], extra: NodeJS.ProcessEnv = {}) => run('npx', ['tsx', 'server/seed/demo.ts', ...args], { env: { ...env, ...extra }, cwd: process.cwd() })
 
   it('fills a demo organization, prints its logins, and refuses to run twice', async () => {
-    const { stdout } = await seed(['--admin-email', 'kepala@sekolah.id', '--admin-password', 'rahasia-demo'])
+    // The links it prints use the port the server will use (PORT), and the organization's code, never its number.
+    const { stdout } = await seed(['--admin-email', 'kepala@sekolah.id', '--admin-password', 'rahasia-demo'], { PORT: '3456' })
     expect(stdout).toMatch(/admin\s+kepala@sekolah\.id\s+rahasia-demo/)
-    expect(stdout).toMatch(/support\s+kepala\+support@sekolah\.id\s+\S{8,}/)
+    expect(stdout).toMatch(/support\s+kepala\+support@sekolah\.id\s+\S{8,}\s+\(Sri Wahyuni\)/)
     expect(stdout).toMatch(/petugas .* code [A-Z2-9]{8}/)
+    expect(stdout).toContain('http://localhost:3456/admin/login')
+    expect(stdout).toContain('http://localhost:3456/m/login?org=sekolah-demo-nusantara')
+    expect(stdout).toMatch(/http:\/\/localhost:3456\/p\/enrol#code=[A-Z2-9]{8}/)
+    expect(stdout).not.toContain('localhost:3000')
 
     const db: Database = await openDatabase({ databaseUrl: env.DATABASE_URL || undefined, dataDir })
     try {
@@ -45,6 +50,17 @@ describe('npm run seed:demo', () => {
       expect(members!.n).toBe(58) // 50 members, 4 guards, a petugas, and the admin, support and manager
       expect(records!.n).toBeGreaterThan(50 * 15)
       expect(device!.name).toBe('Tablet Gerbang Utama')
+      // Everyone's position fits their department: pupils in the classes, teachers with the teachers, the
+      // administration staff in Tata Usaha; the dashboard staff too.
+      const placed = await db.db
+        .select({ department: departments.name, position: positions.name })
+        .from(organizationMembers)
+        .innerJoin(departments, eq(departments.id, organizationMembers.departmentId))
+        .innerJoin(positions, eq(positions.id, organizationMembers.positionId))
+        .where(eq(organizationMembers.organizationId, org!.id))
+      const fits: Record<string, string[]> = { 'Kelas X IPA': ['Siswa'], 'Kelas XI IPS': ['Siswa'], 'Kelas XII IPA': ['Siswa'], 'Guru dan Staf': ['Guru', 'Kepala Sekolah', 'Wakil Kepala Sekolah'], 'Tata Usaha': ['Staf Administrasi'] }
+      expect(placed.length).toBe(52)
+      for (const p of placed) expect(fits[p.department], `${p.position} in ${p.department}`).toContain(p.position)
       // Members who joined months ago (a full 30-day chart), a day off of the organization's own this month, and no
       // record on it.
       const starts = await db.db.select({ start: organizationMembers.startDate }).from(organizationMembers).where(eq(organizationMembers.organizationId, org!.id))

@@ -15,7 +15,7 @@ import { createOrganization } from '../features/organizations/organizations.serv
 import { createUser, findUserByEmail } from '../features/users/users.service'
 import { createMember } from '../features/members/members.service'
 import { hashSecret, hashToken, randomCode } from '../auth/crypto'
-import { buildDemoAttendance, buildDemoShiftAttendance, demoLeaveRequests, markDemoForReview, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
+import { buildDemoAttendance, buildDemoShiftAttendance, demoLeaveRequests, markDemoForReview, DEMO_DEPARTMENTS, DEMO_GUARDS, DEMO_POSITIONS, DEMO_STAFF, demoDepartmentOf, demoPositionOf, DEMO_SHIFT_DEPARTMENT, DEMO_SHIFTS, demoPeople, demoShiftOn, localDay, planDemoCorrections } from './demo-data'
 
 const DEMO_SLUG = 'sekolah-demo-nusantara'
 const DEMO_NAME = 'Sekolah Demo Nusantara'
@@ -58,19 +58,9 @@ async function main() {
   const result = await db.transaction(async (tx) => {
     let admin = await findUserByEmail(tx, adminEmail)
     const adminIsNew = !admin
-    admin ??= await createUser(tx, { name: 'Admin Demo', email: adminEmail, password: adminPassword })
+    admin ??= await createUser(tx, { name: 'Ratna Kusumawati', email: adminEmail, password: adminPassword })
     const org = await createOrganization(tx, { name: DEMO_NAME, timezone: 'Asia/Jakarta', work_start_time: '07:30:00', work_end_time: '15:30:00', late_tolerance_minutes: 10 }, admin.id)
     await tx.update(organizations).set({ slug: DEMO_SLUG }).where(eq(organizations.id, org.id))
-
-    const staff: { role: string; email: string; password: string }[] = []
-    for (const key of ['support', 'manager'] as const) {
-      const email = adminEmail.replace(/^[^@]+/, (local) => `${local}+${key}`)
-      const password = crypto.randomBytes(9).toString('base64url')
-      const user = (await findUserByEmail(tx, email)) ?? (await createUser(tx, { name: `${key[0]!.toUpperCase()}${key.slice(1)} Demo`, email, password }))
-      const [m] = await tx.insert(organizationMembers).values({ organizationId: org.id, userId: user.id }).returning()
-      await grantRole(tx, org.id, m!.id, await systemRoleId(tx, key))
-      staff.push({ role: key, email, password })
-    }
 
     // The school's week: the organization's hours, with a short Friday (Jumat pendek) that every department follows.
     const [week] = await tx
@@ -86,6 +76,21 @@ async function main() {
     for (const name of DEMO_POSITIONS) {
       const [row] = await tx.insert(positions).values({ organizationId: org.id, name }).returning()
       posIds.push(row!.id)
+    }
+
+    // The dashboard staff, people of the school with a department and a position: the administration office answers
+    // members' questions (support), the vice-principal reads the reports (manager).
+    const staff: { role: string; name: string; email: string; password: string }[] = []
+    for (const s of DEMO_STAFF) {
+      const email = adminEmail.replace(/^[^@]+/, (local) => `${local}+${s.role}`)
+      const password = crypto.randomBytes(9).toString('base64url')
+      const user = (await findUserByEmail(tx, email)) ?? (await createUser(tx, { name: s.name, email, password }))
+      const [m] = await tx
+        .insert(organizationMembers)
+        .values({ organizationId: org.id, userId: user.id, departmentId: deptIds[s.department], positionId: posIds[s.position] })
+        .returning()
+      await grantRole(tx, org.id, m!.id, await systemRoleId(tx, s.role))
+      staff.push({ role: s.role, name: user.name, email, password })
     }
 
     // The members joined months ago (their first day), so the 30-day chart and the recaps are full from the start.
@@ -106,8 +111,8 @@ async function main() {
         email: null,
         phone: null,
         member_number: person.number,
-        department_id: deptIds[i % deptIds.length]!,
-        position_id: posIds[i === 0 ? 0 : 1 + (i % (posIds.length - 1))]!,
+        department_id: deptIds[demoDepartmentOf(i)]!,
+        position_id: posIds[demoPositionOf(i)]!,
         role: 'member',
         start_date: joined,
       })
@@ -163,12 +168,15 @@ async function main() {
 
   console.log(`Demo organization "${DEMO_NAME}" (id ${result.org.id}) created in ${((Date.now() - started) / 1000).toFixed(1)} s:`)
   console.log(`  ${result.members} members in ${DEMO_DEPARTMENTS.length + 1} departments (the guards on a shift roster), ${result.records} attendance records over ${days} days, ${result.corrections} correction requests and ${result.forReview} records waiting`)
-  console.log('\nDashboard logins (http://localhost:3000/admin/login):')
+  // The addresses of the server as `npm start` runs it with this environment (PORT, default 3000).
+  const base = `http://localhost:${env.PORT}`
+  console.log(`\nDashboard logins (${base}/admin/login):`)
   console.log(`  admin    ${adminEmail}  ${result.adminIsNew ? adminPassword : '(existing account: its own password)'}`)
-  for (const s of result.staff) console.log(`  ${s.role.padEnd(8)} ${s.email}  ${s.password}`)
-  console.log('\nMobile sign-in (http://localhost:3000/m/login):')
-  console.log(`  member   organization ${result.org.id}, member number ${result.firstMember.number} (${result.firstMember.name}), PIN ${DEMO_PIN}`)
-  console.log(`  petugas  member number PTG-01, PIN ${DEMO_PIN}, on a tablet enrolled with code ${result.enrolCode} (http://localhost:3000/p/enrol, valid 7 days)`)
+  for (const s of result.staff) console.log(`  ${s.role.padEnd(8)} ${s.email}  ${s.password}  (${s.name})`)
+  console.log(`\nMobile sign-in (${base}/m/login?org=${DEMO_SLUG}, organization code ${DEMO_SLUG}):`)
+  console.log(`  member   member number ${result.firstMember.number} (${result.firstMember.name}), PIN ${DEMO_PIN}`)
+  console.log(`  petugas  member number PTG-01, PIN ${DEMO_PIN}, on a tablet enrolled with code ${result.enrolCode}`)
+  console.log(`           (${base}/p/enrol#code=${result.enrolCode}, valid 7 days)`)
 }
 
 main().catch((err) => {
