@@ -60,6 +60,8 @@ test('a member checks in online, checks out offline, and the record syncs by its
     rina = await inviteMember(admin, 'Rina Wulandari')
     await redeemInvitation(page, rina.code, PIN)
     await expect(page.getByTestId('sync-status')).toBeVisible()
+    // A brand-new member's first line says what to do next, not "nothing to send".
+    await expect(page.getByTestId('sync-status-label')).toHaveText('Next: register your face below')
     await expect(page.getByTestId('checkin-button')).toBeDisabled()
 
     // Face registration (consent, liveness, captures) as in e2e/face.spec.ts.
@@ -74,7 +76,7 @@ test('a member checks in online, checks out offline, and the record syncs by its
     const button = page.getByTestId('checkin-button')
     await expect(button).toHaveAttribute('data-kind', 'check_in')
     await expect(page.getByTestId('today-none')).toBeVisible()
-    await expect(page.getByTestId('sync-status-label')).toHaveText('Nothing to send')
+    await expect(page.getByTestId('sync-status-label')).toHaveText('Ready for your first check-in')
     const box = (await button.boundingBox())!
     expect(box.y + box.height).toBeGreaterThan(PHONE.height - 140) // within reach of a thumb
     expect(box.height).toBeGreaterThanOrEqual(64)

@@ -261,6 +261,12 @@ export function useMemberDays() {
 }
 
 /** The member's registered face for the home screen: online answer, else this phone's copy (offline). */
+/**
+ * What a member who has sent nothing yet should do next, for the line always in view at the top of the phone (instead
+ * of "nothing to send"): register their face, or make their first check-in. Set from the member's own face status.
+ */
+export const memberNextStep = ref<'register-face' | 'first-check-in' | null>(null)
+
 export function useOwnFace() {
   const mobile = useMobileStore()
   const me = mobile.me!
@@ -272,6 +278,7 @@ export function useOwnFace() {
     failure.value = null
     try {
       face.value = await loadOwnFace(me)
+      memberNextStep.value = face.value.registered === false ? 'register-face' : face.value.registered === true ? 'first-check-in' : null
     } catch (error) {
       failure.value = error
     } finally {
