@@ -110,7 +110,7 @@ export async function streamAcrossInstances(cluster: Cluster, org: Org, count: n
       /* aborted at the end */
     }
   })()
-  await until(() => ready, 60_000)
+  if (!(await until(() => ready, 300_000))) throw new Error('the stream on instance 2 never said ready')
   const sent: string[] = []
   const recordIds: number[] = []
   await Promise.all(
@@ -134,7 +134,7 @@ export async function streamAcrossInstances(cluster: Cluster, org: Org, count: n
       }
     }),
   )
-  await until(() => recordIds.every((id) => seen.has(id)), 60_000)
+  await until(() => recordIds.every((id) => seen.has(id)), 300_000)
   abort.abort()
   await reading
   const missed = recordIds.filter((id) => !seen.has(id)).length
