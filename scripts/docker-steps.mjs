@@ -32,6 +32,25 @@ for (const re of must) {
 }
 const health = JSON.parse(dockerfile.match(/CMD (\["node", "-e", .*\])\s*$/m)[1])
 
+// docker-compose.yml (the scaled layout) adds no build step: its replicas are this Dockerfile's image. It must build
+// from here, keep nothing in the replicas, give them only variables the server knows, and health-check what the image does.
+const compose = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')
+const envSource = fs.readFileSync(path.join(root, 'server', 'env.ts'), 'utf8')
+const hadirEnv = compose.match(/^x-hadir-env: &hadir-env\n((?: {2}.*\n)+)/m)?.[1] ?? ''
+const hadirService = compose.match(/^ {2}hadir:\n((?: {4}.*\n|\n)+)/m)?.[1] ?? ''
+const composeProblems = [
+  !/^ {4}build: \.$/m.test(hadirService) && 'the hadir service does not build from the Dockerfile (build: .)',
+  /^ {4}volumes:/m.test(hadirService) && 'the hadir replicas have a volume: they must keep nothing',
+  !/^ {4}environment: \*hadir-env$/m.test(hadirService) && 'the hadir service does not take x-hadir-env',
+  !compose.includes('health_uri /api/health') && 'the load balancer does not check /api/health',
+  ...[...hadirEnv.matchAll(/^ {2}([A-Z0-9_]+):/gm)].map((m) => m[1]).filter((name) => !envSource.includes(`${name}:`)).map((name) => `${name} is not a variable server/env.ts reads`),
+].filter(Boolean)
+if (!hadirEnv || !hadirService || composeProblems.length) {
+  console.error(`docker-compose.yml: ${composeProblems.join('; ') || 'x-hadir-env or the hadir service is missing'}`)
+  process.exit(1)
+}
+console.log('  ok  docker-compose.yml: the replicas are the Dockerfile\'s image, stateless, with known variables')
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-docker-'))
 const build = path.join(work, 'build')
 const runtime = path.join(work, 'runtime')

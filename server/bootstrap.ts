@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Env } from './env'
-import { openDatabase, type Database } from './db/client'
+import { oneInstanceAtATime, openDatabase, type Database } from './db/client'
 import { ensureSystemRoles } from './features/roles/roles.service'
 import { loadSecret } from './lib/secret'
 import { appRoot } from './lib/paths'
@@ -23,17 +23,21 @@ export function appVersion(): string {
 /** Opens and migrates the database, makes sure the system roles exist, and gathers what the app needs. */
 export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']> = {}): Promise<AppDeps & { database: Database }> {
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.HADIR_DATA_DIR })
-  await ensureSystemRoles(database.db)
+  // Replicas starting together take turns for what writes shared definitions (roles, pg-boss's schema and queues).
+  const jobs = await oneInstanceAtATime(database, 'hadir:start', async () => {
+    await ensureSystemRoles(database.db)
+    return openJobQueue(database, { databaseUrl: env.DATABASE_URL })
+  })
   const deps: AppDeps & { database: Database } = {
     database,
     secret: loadSecret(env.SESSION_SECRET, env.HADIR_DATA_DIR),
     version: appVersion(),
     storage: await openStorage(env),
     faceIndex: new FaceIndexCache(),
-    jobs: await openJobQueue(database, { databaseUrl: env.DATABASE_URL }),
+    jobs,
     options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },
   }
   await subscribeFaceIndex(deps)
-  await registerJobs(deps)
+  await oneInstanceAtATime(database, 'hadir:start', () => registerJobs(deps))
   return deps
 }

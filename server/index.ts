@@ -45,8 +45,13 @@ async function main() {
 
   // Forgotten check-outs, photo retention, stuck checks, old counters: at start, then hourly, by one instance of all
   // those on this database (the others skip an hour already claimed).
+  // The line "maintenance ran" is what `npm run test:scale` counts across instances (once per hour in all).
   const maintain = () =>
-    runScheduledMaintenance(deps).catch((err) => console.error('[hadir] maintenance failed:', err instanceof Error ? err.message : err))
+    runScheduledMaintenance(deps)
+      .then((r) => {
+        if (r.ran) console.log('[hadir] maintenance ran on this instance (the hour was claimed here)')
+      })
+      .catch((err) => console.error('[hadir] maintenance failed:', err instanceof Error ? err.message : err))
   void maintain()
   setInterval(maintain, MAINTENANCE_EVERY_MS).unref()
 

@@ -92,11 +92,35 @@ async function notify(db: Db, channel: string, payload: string): Promise<void> {
   await db.execute(sql`select pg_notify(${channel}, ${payload})`)
 }
 
+/**
+ * Runs `work` while no other instance on the same PostgreSQL database runs work under the same name: a session-level
+ * advisory lock held on one reserved connection (the work itself may use any connection). Instances started together
+ * (a scaled deployment) would otherwise collide on start: migrations, the system roles, pg-boss creating its tables and
+ * queues (a deadlock). PGlite has one process: `work` just runs.
+ */
+export async function oneInstanceAtATime<T>(database: Database, name: string, work: () => Promise<T>): Promise<T> {
+  if (database.kind !== 'postgres') return work()
+  const client = (database.db as unknown as { $client: import('postgres').Sql }).$client
+  const holder = await client.reserve()
+  try {
+    await holder`select pg_advisory_lock(hashtextextended(${name}, 0))`
+    try {
+      return await work()
+    } finally {
+      await holder`select pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
+    }
+  } finally {
+    holder.release()
+  }
+}
+
 export async function migrateDatabase(database: Database): Promise<void> {
   const config = { migrationsFolder: migrationsDir }
   if (database.kind === 'postgres') {
     const { migrate } = await import('drizzle-orm/postgres-js/migrator')
-    await migrate(database.db as never, config)
+    // Instances started together (a scaled deployment) migrate one at a time: a session lock held on one connection
+    // while the migrator runs; the next instance finds every migration applied.
+    await oneInstanceAtATime(database, 'hadir:migrate', () => migrate(database.db as never, config))
   } else {
     const { migrate } = await import('drizzle-orm/pglite/migrator')
     await migrate(database.db as never, config)

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context'
 import { registerVerifyCapture } from '../features/attendance/attendance.verify'
 import { registerFaceTemplateMigration } from '../face/migrate'
+import { registerPhotoDeletes } from '../storage/deletes'
 
 /**
  * Every background job handler of the app, registered at start by the server (server/bootstrap.ts) and by every test
@@ -20,6 +21,8 @@ const registrations: Array<(deps: AppDeps) => Promise<void>> = [
   registerVerifyCapture,
   // Stored face templates of an earlier recognition model, moved to the current one (issue 14).
   registerFaceTemplateMigration,
+  // Photo deletes the store could not take at once (the store down): retried until it does (issue 20).
+  registerPhotoDeletes,
   // Webhook and notification delivery go here.
 ]
 

@@ -10,6 +10,7 @@ import { purgeChallenges } from './challenges'
 import { requeueStuck } from './attendance.verify'
 import { pruneAttemptCounters } from '../../auth/rate-limit'
 import { runOnceAcrossInstances } from '../../jobs/once'
+import { deletePhotos } from '../../storage/deletes'
 
 /** How often the server runs the maintenance (server/index.ts ticks this often on every instance). */
 export const MAINTENANCE_EVERY_MS = 60 * 60 * 1000
@@ -86,6 +87,6 @@ export async function purgeOldPhotos(deps: AppDeps, organizationId: number, now 
     if (old.length > 0 || keys.length > 0) await audit(tx, { organizationId, action: 'retention.purge_photos', details: { photos: old.length, evidence_frames: keys.length, before: cutoff } })
     return keys
   })
-  await Promise.all([...old.map((o) => o.url!), ...frames].map((key) => deps.storage.delete(key)))
+  await deletePhotos(deps, [...old.map((o) => o.url!), ...frames])
   return old.length + frames.length
 }

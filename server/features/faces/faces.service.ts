@@ -9,6 +9,7 @@ import { ofMember, unlinkEvidenceFrames } from '../attendance/evidence.store'
 import { invalidateFaces } from './faces.gallery'
 import { activeMember, currentConsent } from './faces.registration'
 import type { consentInput } from './faces.schemas'
+import { deletePhotos } from '../../storage/deletes'
 
 /** A member accepts the current consent text (stored with time and device) before any face data is taken. */
 export async function acceptConsent(ctx: ServiceContext, memberId: number, input: z.infer<typeof consentInput>, userAgent: string | undefined) {
@@ -82,7 +83,7 @@ export async function withdrawFace(ctx: ServiceContext, memberId: number, byAdmi
     return { deleted_descriptors: faceRows.length, deleted_photos: photos.length }
   })
   await invalidateFaces(deps, ctx.organizationId)
-  await Promise.all(photos.map((k) => deps.storage.delete(k)))
+  await deletePhotos(deps, photos)
   return counts
 }
 

@@ -8,6 +8,7 @@ import { auditBy, tenantTransaction, transaction, type ServiceContext } from '..
 import { ConflictError, NotFoundError } from '../../errors'
 import { invalidateFaces } from '../faces/faces.gallery'
 import { getMember, type MemberView } from './members.queries'
+import { deletePhotos } from '../../storage/deletes'
 
 export interface MemberDetail extends MemberView {
   face: { descriptors: number; registered_at: string | null; verified: boolean; consent: { version: string; accepted_at: string } | null }
@@ -147,8 +148,7 @@ export async function deleteMember(ctx: ServiceContext, memberId: number): Promi
     return result
   })
   await invalidateFaces(deps, ctx.organizationId)
-  // After the commit: a file whose row is gone is never served again; a failed file delete leaves an orphan, not a leak.
-  const failed = (await Promise.allSettled(photos.map((key) => deps.storage.delete(key)))).filter((r) => r.status === 'rejected')
-  if (failed.length > 0) console.error(`[hadir] member ${memberId}: ${failed.length} photo file(s) could not be deleted`)
+  // After the commit: a file whose row is gone is never served again; a delete the store refuses now is queued and retried.
+  await deletePhotos(deps, photos)
   return result
 }

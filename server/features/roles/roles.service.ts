@@ -18,6 +18,8 @@ const ROLE_NAMES: Record<SystemRoleKey, string> = {
 /** Makes the system roles and their permission sets match shared/permissions.ts. Safe to run at every start. */
 export async function ensureSystemRoles(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
+    // Instances starting together (a scaled deployment) rewrite the same rows: one at a time, or they collide.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('hadir:system-roles', 0))`)
     for (const def of SYSTEM_ROLES) {
       await tx
         .insert(roles)
