@@ -85,6 +85,7 @@ const EXPECTED: Record<string, string> = {
   'POST /api/mobile/invitations/redeem': 'public',
   'POST /api/mobile/login': 'public',
   'GET /api/mobile/me': 'session:mobile',
+  'GET /api/mobile/me/data': 'session:mobile',
   'PATCH /api/mobile/me': 'session:mobile',
   'GET /api/attendance/qr': 'attendance:record:submit',
   'POST /api/attendance/qr/resolve': 'attendance:record:create',

@@ -8,7 +8,9 @@ import type { AttemptLimiter } from '../../auth/rate-limit'
 import { validate } from '../../lib/validate'
 import { pgText, rowId } from '../../../shared/validation'
 import { clientIp, ok } from '../../lib/http'
-import { callerContext } from '../../lib/service-context'
+import { attachment } from '../../lib/spreadsheet'
+import { callerContext, serviceContext } from '../../lib/service-context'
+import { myData, recordMyDataDownload } from './my-data'
 import type { Tx } from '../../db/client'
 import { expandPermissions } from '../../../shared/permissions'
 import { permissionsOfRole } from '../roles/roles.service'
@@ -98,6 +100,16 @@ export function mobileRoutes(limiter: AttemptLimiter) {
       await updateOwnProfile(c.get('deps'), p, input, clientIp(c))
       const me = await describeMobileMe(c.get('deps').database.db, p)
       return ok(c, me)
+    })
+    .get('/me/data', signedIn('mobile'), validate('query', z.object({ download: z.enum(['1']).optional() })), async (c) => {
+      // The member's own data (UU PDP's access right): read on the phone, or downloaded as a file (which is audited).
+      const ctx = serviceContext(c)
+      const data = await myData(ctx)
+      if (c.req.valid('query').download !== '1') return ok(c, data)
+      await recordMyDataDownload(ctx)
+      c.header('Content-Disposition', attachment(`hadir-data-saya-${data.generated_at.slice(0, 10)}.json`))
+      c.header('Cache-Control', 'no-store')
+      return c.json(data)
     })
     .post('/logout', publicRoute(), async (c) => {
       await destroySession(c)
