@@ -5,14 +5,14 @@
 // comes back through `onProof`. Timings are kept for the screen's data attributes.
 import { type Ref, ref, shallowRef } from 'vue'
 import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, type LivenessPrompt } from '@shared/face/liveness'
-import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
+import type { FaceBox } from '@shared/face/quality'
 import { grabFrame } from '~/face/camera'
 import type { RunStage } from '~/face/challenge-run'
 import { type FaceEngine, loadFaceEngine } from '~/face/engine'
 import { type CaptureChallenge, type StoredEvidence, storedEvidence } from '~/face/evidence'
 import { faceMovement, livenessLandmarks, MOVING_THRESHOLD } from '~/face/hints'
 import type { EngineInfo } from '~/face/protocol'
-import { type FramePayload, type Matcher, observeFrame } from '~/kiosk/observe'
+import { type FramePayload, KIOSK_FACE_QUALITY, kioskQuality, type Matcher, observeFrame } from '~/kiosk/observe'
 import { KioskProof } from '~/kiosk/proof'
 import { FaceTracker, type TrackerOptions, type TrackerState } from '~/kiosk/tracker'
 import { useKioskCamera } from './useKioskCamera'
@@ -107,7 +107,7 @@ export function useKioskFaces(
       const matcher = options.matcher()
       if (!engine || !matcher) return sleep(200) // nothing to match against yet (the gallery is loading)
       const began = performance.now()
-      const frame = await engine.detect(await grabFrame(element), { descriptor: true, crop: true })
+      const frame = await engine.detect(await grabFrame(element), { descriptor: true, crop: true, quality: KIOSK_FACE_QUALITY })
       if (camera.paused.value) return // the screen moved on while this frame was analysed
       const now = performance.now()
       const { observation, box: faceBox, matchMs } = observeFrame(frame, now, matcher)
@@ -116,7 +116,7 @@ export function useKioskFaces(
       stats.value = { ...s, inferenceMs: average(s.inferenceMs, frame.inferenceMs), frameMs: average(s.frameMs, now - began), matchMs: matchMs ? average(s.matchMs, matchMs) : s.matchMs, frames: s.frames + 1 }
 
       // The liveness challenge runs on every frame with a face, whoever it turns out to be.
-      const quality = checkFaceQuality(frame.faces, frame)
+      const quality = kioskQuality(frame)
       const face = quality.faceIndex === null ? null : (frame.faces[quality.faceIndex] ?? null)
       const moving = faceMovement(previousBox, face?.box ?? null) > MOVING_THRESHOLD
       previousBox = face?.box ?? null
