@@ -124,6 +124,8 @@ test('"not recognised" turns the card red with its sound and points at search an
     await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '1', { timeout: 60_000 })
     await page.getByTestId('kiosk-start').click()
     const mode = page.getByTestId('kiosk-mode')
+    // Before anyone is read, the big card carries the one instruction (a picture only when caught before the first face).
+    if ((await page.getByTestId('kiosk-result').getAttribute('data-type')) === 'idle') await shot(page, 'kiosk-gate-ready', { fullPage: false, sizes: [TABLET] })
     await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
     await expect(page.getByTestId('kiosk-result').and(page.locator('[data-type="unknown"]'))).toBeVisible({ timeout: 180_000 })
     await expect(mode).toHaveAttribute('data-sound', 'unknown')
