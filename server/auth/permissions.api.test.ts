@@ -71,6 +71,7 @@ const EXPECTED: Record<string, string> = {
   'PATCH /api/organizations/:id/departments/:rowId': 'member:manage',
   'GET /api/attendance/context': 'attendance:record:submit|attendance:record:create',
   'GET /api/attendance/members': 'attendance:record:create',
+  'GET /api/attendance/members/:memberId/today': 'attendance:record:create',
   'POST /api/attendance/sync': 'attendance:record:submit|attendance:record:create',
   // --- evidence (issue 13): liveness challenges, and what the server's check of a capture concluded ---
   'POST /api/attendance/challenge': 'attendance:record:submit|attendance:record:create|member:face:register',

@@ -68,6 +68,11 @@ export const searchKioskMembers = (query: { q?: string; department_id?: Id | nul
 /** A member as the kiosk finds them (GET /api/attendance/members, POST /api/attendance/qr/resolve). */
 export type KioskMember = AnswerOf<typeof searchKioskMembers>['members'][number]
 
+/** Whether the member already checked in/out today and from where (GET /api/attendance/members/:memberId/today). */
+export const getMemberToday = (memberId: Id, options?: Signal) =>
+  call(attendance.members[':memberId'].today.$get({ param: { memberId: String(memberId) } }, withSignal(options?.signal)))
+export type MemberToday = AnswerOf<typeof getMemberToday>
+
 /** Resolves a member's signed QR code (422 QR_INVALID / QR_EXPIRED, 404 another organization's). */
 export const resolveMemberQr = (token: string) => call(attendance.qr.resolve.$post({ json: { token } }))
 

@@ -1,6 +1,7 @@
 // The petugas tablet's shared state: which organization and place it records for, the capture context (rules,
 // places, face threshold) and the organization's face gallery — both kept in the device's database so the kiosk
 // works offline, refreshed whenever the server can be reached — and the one way a record is made.
+import type { AttendanceKind } from '@shared/attendance/sync'
 import { toLocal } from '@shared/attendance/rules'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions, prepareGallery } from '@shared/face/match'
 import { liveQuery } from 'dexie'
@@ -168,6 +169,8 @@ export interface RecordRequest {
   evidence: StoredEvidence
   /** The member's own QR code when they showed it (the second factor of a confusable member), else null. */
   qrToken?: string | null
+  /** The kind to record when the server's view of the day decided it (src/kiosk/already.ts); else this tablet's records do. */
+  kind?: AttendanceKind
 }
 
 export function useKiosk() {
@@ -223,6 +226,16 @@ export function useKiosk() {
     return toLocal(now, timezone.value).date
   }
 
+  /** The organization's wall clock now, "07:12:05". */
+  function clock(now = new Date()): string {
+    return toLocal(now, timezone.value).time
+  }
+
+  /** What this tablet's own records say comes next for the member today. */
+  function localKind(memberId: number, now = new Date()) {
+    return nextKind(hadirDb(), memberId, today(now))
+  }
+
   /** When this device recorded the member last today (for the kiosk's cooldown), or null. */
   async function lastRecordOf(memberId: number, now = new Date()) {
     return lastCaptureOf(hadirDb(), memberId, today(now))
@@ -231,7 +244,7 @@ export function useKiosk() {
   /** Saves one record (check-in, or check-out when this device saw a check-in today) and starts sending it. */
   async function record(request: RecordRequest, now = new Date()) {
     if (organizationId.value === null) throw new Error('the tablet is not signed in')
-    const kind = await nextKind(hadirDb(), request.member.id, today(now))
+    const kind = request.kind ?? (await nextKind(hadirDb(), request.member.id, today(now)))
     const capture = kioskCapture({
       organizationId: organizationId.value,
       timezone: timezone.value,
@@ -281,6 +294,8 @@ export function useKiosk() {
     member,
     descriptorsOf,
     today,
+    clock,
+    localKind,
     lastRecordOf,
     record,
     challenge,

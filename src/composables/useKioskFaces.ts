@@ -5,14 +5,14 @@
 // comes back through `onProof`. Timings are kept for the screen's data attributes.
 import { type Ref, ref, shallowRef } from 'vue'
 import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, type LivenessPrompt } from '@shared/face/liveness'
-import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
+import { DEFAULT_FACE_QUALITY, type FaceBox } from '@shared/face/quality'
 import { grabFrame } from '~/face/camera'
 import type { RunStage } from '~/face/challenge-run'
 import { type FaceEngine, loadFaceEngine } from '~/face/engine'
 import { type CaptureChallenge, type StoredEvidence, storedEvidence } from '~/face/evidence'
 import { faceMovement, livenessLandmarks, MOVING_THRESHOLD } from '~/face/hints'
 import type { EngineInfo } from '~/face/protocol'
-import { type FramePayload, type Matcher, observeFrame } from '~/kiosk/observe'
+import { type FramePayload, KIOSK_FACE_QUALITY, kioskQuality, type Matcher, observeFrame } from '~/kiosk/observe'
 import { KioskProof } from '~/kiosk/proof'
 import { FaceTracker, type TrackerOptions, type TrackerState } from '~/kiosk/tracker'
 import { useKioskCamera } from './useKioskCamera'
@@ -30,6 +30,8 @@ export interface KioskFaceStats {
    */
   faceToAcceptMs: number | null
   frames: number
+  /** Faces the detector counted in the last frame (the nearest one is read; the box shows which). */
+  faces: number
 }
 
 /** What the screen asks of the recognised member while their challenge runs. */
@@ -71,7 +73,7 @@ export function useKioskFaces(
   const proof = new KioskProof<Blob>()
   const box = shallowRef<FaceBox | null>(null)
   const engineInfo = shallowRef<EngineInfo | null>(null)
-  const stats = ref<KioskFaceStats>({ inferenceMs: 0, frameMs: 0, matchMs: 0, faceToAcceptMs: null, frames: 0 })
+  const stats = ref<KioskFaceStats>({ inferenceMs: 0, frameMs: 0, matchMs: 0, faceToAcceptMs: null, frames: 0, faces: 0 })
   /** The recognised member whose turn the screen asks for, and where their challenge stands. */
   const asking = shallowRef<KioskAsk | null>(null)
   /** Where the challenge of the person in view stands (for the screen's data attributes): "stage phase step yaw". */
@@ -107,16 +109,16 @@ export function useKioskFaces(
       const matcher = options.matcher()
       if (!engine || !matcher) return sleep(200) // nothing to match against yet (the gallery is loading)
       const began = performance.now()
-      const frame = await engine.detect(await grabFrame(element), { descriptor: true, crop: true })
+      const frame = await engine.detect(await grabFrame(element), { descriptor: true, crop: true, quality: KIOSK_FACE_QUALITY })
       if (camera.paused.value) return // the screen moved on while this frame was analysed
       const now = performance.now()
       const { observation, box: faceBox, matchMs } = observeFrame(frame, now, matcher)
       box.value = faceBox
       const s = stats.value
-      stats.value = { ...s, inferenceMs: average(s.inferenceMs, frame.inferenceMs), frameMs: average(s.frameMs, now - began), matchMs: matchMs ? average(s.matchMs, matchMs) : s.matchMs, frames: s.frames + 1 }
+      stats.value = { ...s, inferenceMs: average(s.inferenceMs, frame.inferenceMs), frameMs: average(s.frameMs, now - began), matchMs: matchMs ? average(s.matchMs, matchMs) : s.matchMs, frames: s.frames + 1, faces: frame.faces.filter((f) => f.score >= DEFAULT_FACE_QUALITY.countScore).length }
 
       // The liveness challenge runs on every frame with a face, whoever it turns out to be.
-      const quality = checkFaceQuality(frame.faces, frame)
+      const quality = kioskQuality(frame)
       const face = quality.faceIndex === null ? null : (frame.faces[quality.faceIndex] ?? null)
       const moving = faceMovement(previousBox, face?.box ?? null) > MOVING_THRESHOLD
       previousBox = face?.box ?? null

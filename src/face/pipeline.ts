@@ -125,7 +125,7 @@ async function detectFrame(
     let descriptor: Float32Array | null = null
     let descriptorFace: number | null = null
     let photo: Blob | null = null
-    const quality = checkFaceQuality(faces, { width, height })
+    const quality = checkFaceQuality(faces, { width, height }, options.quality)
     if (options.descriptor && quality.ok) {
       await pause()
       const image = { data: pixels.data, width: pixels.width, height: pixels.height, channels: 4 as const }

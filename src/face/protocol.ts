@@ -2,6 +2,7 @@
 import type { FaceApiModule } from './faceapi-load'
 import type { createPipeline } from './pipeline'
 import type { loadRecognizer } from './recognizer'
+import type { FaceQualityOptions } from '@shared/face/quality'
 import type { FaceBox, Point } from './types'
 
 export type FaceBackend = 'webgl' | 'wasm'
@@ -22,6 +23,8 @@ export interface DetectOptions {
   photo?: boolean
   /** Also cut the main face's evidence crop (src/face/evidence.ts) and encode it as JPEG, whenever there is a main face. */
   crop?: boolean
+  /** The quality gates' options (the kiosk reads the nearest of several faces: src/kiosk/observe.ts KIOSK_FACE_QUALITY). */
+  quality?: Partial<FaceQualityOptions>
 }
 
 export interface DetectedFace {

@@ -1,10 +1,15 @@
 // What the kiosk's big card says about the face in front of it.
 import type { AttendanceKind } from '@shared/attendance/sync'
 import type { LivenessPrompt } from '@shared/face/liveness'
+import type { MarkOrigin } from './already'
 import type { SecondFactorAnswer } from './qr'
 
 export type KioskCard =
-  | { type: 'idle' }
+  | {
+    type: 'idle'
+    /** What the person in front of the camera should do now (src/kiosk/hint.ts), the card's one instruction. */
+    hint?: KioskIdleHint
+  }
   | { type: 'unknown'; at: number }
   | {
     /** Recognised: the member is asked for their one head turn (the record is made once they did). */
@@ -29,7 +34,10 @@ export type KioskCard =
     problem: Exclude<SecondFactorAnswer, 'ok'> | 'engine' | null
   }
   | {
-    /** recorded: a new record now; already: recorded by this tablet within the cooldown, nothing new saved. */
+    /**
+     * recorded: a new record now; already: the member was already checked in (or out) today, by this tablet within
+     * its cooldown or elsewhere (their phone, another kiosk, an admin: `origin`); nothing new saved.
+     */
     type: 'recorded' | 'already'
     at: number
     memberId: number
@@ -39,7 +47,12 @@ export type KioskCard =
     /** "09:02", the organization's wall clock. */
     time: string
     photoUrl: string | null
+    /** Where the earlier record came from (already only). */
+    origin?: MarkOrigin
   }
+
+/** The idle card's instruction: no face, a face to adjust, or a face being checked. */
+export type KioskIdleHint = 'look' | 'one_person' | 'closer' | 'light' | 'checking'
 
 /** "09:02:30" -> "09:02". */
 export const hhmm = (time: string): string => time.slice(0, 5)

@@ -2,7 +2,7 @@
 // descriptor matched (1:N identify for kiosk mode, 1:1 verify after a search or a QR code).
 import { estimateYaw } from '@shared/face/liveness'
 import { type FaceGallery, identify, type MatchOptions, verify } from '@shared/face/match'
-import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
+import { checkFaceQuality, type FaceBox, type FaceQualityOptions, type FaceQualityResult } from '@shared/face/quality'
 import type { FrameResult } from '~/face/protocol'
 import type { Observation } from './tracker'
 
@@ -10,6 +10,18 @@ export interface FramePayload {
   descriptor: Float32Array
   /** The frame's face crop (JPEG), shown on the kiosk's card. */
   crop: Blob | null
+}
+
+/**
+ * The kiosk reads the nearest of several people in front of it (the largest face; issue 18): another face counts as a
+ * rival, and stops the reading with "one at a time", only when it is nearly as large (85% of the nearest one's size,
+ * so nobody can tell who is nearer). The phone keeps the stricter default (a second face at half the size is a rival).
+ */
+export const KIOSK_FACE_QUALITY: Readonly<Partial<FaceQualityOptions>> = Object.freeze({ otherFaceMinRelativeSize: 0.85 })
+
+/** The kiosk's quality gates on one frame's faces. */
+export function kioskQuality(frame: Pick<FrameResult, 'faces' | 'width' | 'height'>): FaceQualityResult {
+  return checkFaceQuality(frame.faces, frame, KIOSK_FACE_QUALITY)
 }
 
 export type Matcher = (probe: Float32Array) => { memberId: number | null; distance: number | null }
@@ -39,7 +51,7 @@ export interface FrameObservation {
 }
 
 export function observeFrame(frame: FrameResult, t: number, match: Matcher): FrameObservation {
-  const quality = checkFaceQuality(frame.faces, frame)
+  const quality = kioskQuality(frame)
   const face = quality.faceIndex === null ? null : (frame.faces[quality.faceIndex] ?? null)
   const box = face ? { x: face.box.x / frame.width, y: face.box.y / frame.height, width: face.box.width / frame.width, height: face.box.height / frame.height } : null
   let memberId: number | null | undefined

@@ -72,6 +72,26 @@ describe('locations, schedules and the capture context', () => {
     expect((await a.petugas.post('/api/attendance/qr/resolve', { token: old.token })).body.error.code).toBe('QR_EXPIRED')
   })
 
+  it('tells a kiosk whether a member already checked in today, and from where (their phone), without recording anything', async () => {
+    const c = await buildOrg(t, 'c')
+    const none = await c.petugas.get(`/api/attendance/members/${c.memberId}/today`)
+    expect(none.status).toBe(200)
+    expect(none.body.data).toMatchObject({ check_in: null, check_out: null })
+    const res = await c.member.post('/api/attendance/sync', {
+      device_id: 'p',
+      sent_at: new Date().toISOString(),
+      records: [{ client_id: crypto.randomUUID(), member_id: c.memberId, kind: 'check_in', captured_at: new Date().toISOString() }],
+    })
+    expect(res.body.data.results[0].status).toBe('applied')
+    const today = await c.petugas.get(`/api/attendance/members/${c.memberId}/today`)
+    expect(today.body.data.check_in).toEqual({ time: expect.stringMatching(/^\d{2}:\d{2}/), origin: 'phone' })
+    expect(today.body.data.check_out).toBeNull()
+    // Only for a kiosk of the member's own organization; a member cannot ask; a bad id is a 4xx.
+    expect((await b.petugas.get(`/api/attendance/members/${c.memberId}/today`)).status).toBe(404)
+    expect((await c.member.get(`/api/attendance/members/${c.memberId}/today`)).status).toBe(403)
+    expect((await c.petugas.get('/api/attendance/members/abc/today')).status).toBe(422)
+  })
+
   it('lets a member edit their own name and phone', async () => {
     const res = await a.member.patch('/api/mobile/me', { phone: '0812 3456 7890' })
     expect(res.status).toBe(200)
