@@ -10,6 +10,7 @@ import { deleteMember, memberDetail, recentAttendance } from './member-admin.ser
 import { idParam } from '../organizations/organizations.schemas'
 import { attendanceQuery, exportQuery, memberInput, memberListQuery, memberParams, memberPatch } from './members.schemas'
 import { addMember, editMember, exportMembers, inviteMember, memberPage } from './members.service'
+import { invitationMade } from '../notifications/triggers'
 
 export const memberRoutes = new Hono<AppEnv>()
   .get('/:id/members', allow('member:view'), validate('param', idParam), validate('query', memberListQuery), async (c) => {
@@ -47,5 +48,9 @@ export const memberRoutes = new Hono<AppEnv>()
     return ok(c, await editMember(serviceContext(c), c.req.valid('param').memberId, c.req.valid('json')))
   })
   .post('/:id/members/:memberId/invitations', allow('member:manage'), validate('param', memberParams), async (c) => {
-    return ok(c, await inviteMember(serviceContext(c), c.req.valid('param').memberId), 201)
+    const ctx = serviceContext(c)
+    const { memberId } = c.req.valid('param')
+    const invitation = await inviteMember(ctx, memberId)
+    await invitationMade(ctx.deps, ctx.organizationId, memberId, invitation, new URL(c.req.url).origin)
+    return ok(c, invitation, 201)
   })
