@@ -17,7 +17,7 @@ export interface DigestFigures {
   pendingCorrections: number
 }
 
-type Params = {
+interface Params {
   checkin_reminder: { time: string }
   checkout_reminder: { end: string }
   request_answered: { request: 'leave' | 'correction'; approved: boolean; date: string; note: string | null }

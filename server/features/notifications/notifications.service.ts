@@ -131,4 +131,3 @@ export async function undelivered(tx: Tx, organizationId: number) {
 export async function bestEffort(run: () => Promise<unknown>): Promise<void> {
   await run().catch((err) => console.error('[hadir] notification not queued:', err instanceof Error ? err.message : err))
 }
-
