@@ -50,7 +50,7 @@ const texts: { [L in NotificationLanguage]: { [K in MessageKind]: (p: Params[K])
     }),
     invitation: (p) => ({
       title: `Undangan bergabung dengan ${p.organization} di Hadir`,
-      body: `Anda diundang bergabung dengan ${p.organization} di Hadir.\n\nBuka tautan ini di ponsel Anda untuk mulai:\n${p.link}\n\nTautan berlaku sampai ${p.expires}.`,
+      body: `Anda diundang bergabung dengan ${p.organization} di Hadir.\n\nBuka tautan ini untuk mulai:\n${p.link}\n\nTautan berlaku sampai ${p.expires}.`,
     }),
   },
   en: {
@@ -74,7 +74,7 @@ const texts: { [L in NotificationLanguage]: { [K in MessageKind]: (p: Params[K])
     }),
     invitation: (p) => ({
       title: `Invitation to join ${p.organization} on Hadir`,
-      body: `You are invited to join ${p.organization} on Hadir.\n\nOpen this link on your phone to start:\n${p.link}\n\nThe link works until ${p.expires}.`,
+      body: `You are invited to join ${p.organization} on Hadir.\n\nOpen this link to start:\n${p.link}\n\nThe link works until ${p.expires}.`,
     }),
   },
 }

@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../../tools/test-support/harness
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { startPushService, type PushService } from '../../../tools/test-support/push-service'
 import { startSmtpSink, type SmtpSink } from '../../../tools/test-support/smtp-sink'
-import { attendanceRecords, notifications, notificationSettings, organizationMembers, pushSubscriptions } from '../../db/schema'
+import { attendanceRecords, notifications, users, notificationSettings, organizationMembers, pushSubscriptions } from '../../db/schema'
 import { localToIso, toLocal } from '../../../shared/attendance/rules'
 import { addDays, isoWeekday } from '../../../shared/calendar'
 import { holidayCalendar } from '../holidays/holidays.service'
@@ -208,6 +208,17 @@ describe('notifications that reach people: Web Push and email, per person and la
     await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 2))
     expect(smtp.mails.at(-1)!.subject).toBe('Invitation to join Org a on Hadir')
     expect(smtp.mails.at(-1)!.text).toContain(`/m/invite/${again.body.data.code}`)
+  })
+
+  it('emails a person with an account of their own who is invited as staff, with the dashboard\'s sign-in link', async () => {
+    await t.db.insert(users).values({ name: 'Guest', email: 'guest@example.com' })
+    const before = smtp.mails.length
+    const invited = await a.admin.post(`/api/organizations/${a.id}/staff`, { name: 'Guest Tamu', email: 'guest@example.com', role_key: 'manager' })
+    expect(invited.status).toBe(202)
+    await delivered()
+    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1))
+    expect(smtp.recipients.at(-1)).toEqual(['guest@example.com'])
+    expect(smtp.mails.at(-1)!.text).toContain('https://hadir.example.test/admin/login')
   })
 
   it('sends no email when SMTP is not configured, and says so', async () => {

@@ -2,7 +2,7 @@
 // and never fails it (bestEffort).
 import { and, eq } from 'drizzle-orm'
 import type { AppDeps } from '../../context'
-import { organizationMembers, organizations } from '../../db/schema'
+import { membershipInvitations, organizationMembers, organizations } from '../../db/schema'
 import { bestEffort, personSettings, queueNotification } from './notifications.service'
 
 async function userOfMember(deps: AppDeps, organizationId: number, memberId: number): Promise<number | null> {
@@ -40,18 +40,37 @@ export function requestAnswered(
 export function invitationMade(deps: AppDeps, organizationId: number, memberId: number, invitation: { url: string; expires_at: string }, origin: string) {
   return bestEffort(async () => {
     const userId = await userOfMember(deps, organizationId, memberId)
-    if (userId === null) return
-    const [org] = await deps.database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, organizationId))
-    const { language } = await personSettings(deps.database.db, organizationId, userId)
-    const link = `${(deps.notify?.publicUrl ?? origin).replace(/\/$/, '')}${invitation.url}`
-    const expires = new Intl.DateTimeFormat(language === 'id' ? 'id-ID' : 'en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(invitation.expires_at))
-    await queueNotification(deps, {
-      organizationId,
-      userId,
-      kind: 'invitation',
-      dedupeKey: `invitation:${invitation.expires_at}`,
-      url: link,
-      params: { organization: org?.name ?? 'Hadir', link, expires },
-    })
+    if (userId !== null) await emailInvitation(deps, organizationId, userId, invitation, origin)
+  })
+}
+
+/**
+ * A person with an account of their own was invited (as staff or member): they learn it by email, with the sign-in
+ * page where they accept it (the dashboard's, or the phone's).
+ */
+export function accountInvited(deps: AppDeps, organizationId: number, invitation: { id: number; kind: 'staff' | 'member'; expires_at: string }, origin: string) {
+  return bestEffort(async () => {
+    const [row] = await deps.database.db
+      .select({ userId: membershipInvitations.userId })
+      .from(membershipInvitations)
+      .where(and(eq(membershipInvitations.id, invitation.id), eq(membershipInvitations.organizationId, organizationId)))
+    if (!row) return
+    const url = invitation.kind === 'staff' ? '/admin/login' : '/m/login'
+    await emailInvitation(deps, organizationId, row.userId, { url, expires_at: invitation.expires_at, key: `account-invitation:${invitation.id}` }, origin)
+  })
+}
+
+async function emailInvitation(deps: AppDeps, organizationId: number, userId: number, invitation: { url: string; expires_at: string; key?: string }, origin: string) {
+  const [org] = await deps.database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, organizationId))
+  const { language } = await personSettings(deps.database.db, organizationId, userId)
+  const link = `${(deps.notify?.publicUrl ?? origin).replace(/\/$/, '')}${invitation.url}`
+  const expires = new Intl.DateTimeFormat(language === 'id' ? 'id-ID' : 'en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(invitation.expires_at))
+  await queueNotification(deps, {
+    organizationId,
+    userId,
+    kind: 'invitation',
+    dedupeKey: invitation.key ?? `invitation:${invitation.expires_at}`,
+    url: link,
+    params: { organization: org?.name ?? 'Hadir', link, expires },
   })
 }
