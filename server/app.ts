@@ -1,3 +1,4 @@
+import { notificationRoutes } from './features/notifications/notifications.routes'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/mobile', mobileInvitationRoutes)
     .route('/', leaveRoutes)
     .route('/', correctionRoutes)
+    .route('/notifications', notificationRoutes)
     .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))
   const routes = app.route('/api', api)

@@ -11,6 +11,7 @@ import { FaceIndexCache } from './face/index-cache'
 import { subscribeFaceIndex } from './features/faces/faces.gallery'
 import { openJobQueue } from './jobs/queue'
 import { registerJobs } from './jobs/registry'
+import { notifyConfigFromEnv } from './notify/config'
 
 export function appVersion(): string {
   try {
@@ -35,6 +36,7 @@ export async function bootstrap(env: Env, overrides: Partial<AppDeps['options']>
     storage: await openStorage(env),
     faceIndex: new FaceIndexCache(),
     jobs,
+    notify: notifyConfigFromEnv(env),
     options: { secureCookies: env.COOKIE_SECURE, signInPerMinute: 30, ...overrides },
   }
   await subscribeFaceIndex(deps)

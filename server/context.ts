@@ -3,6 +3,7 @@ import type { Permission } from '../shared/permissions'
 import type { PhotoStorage } from './storage/storage'
 import type { FaceIndexCache } from './face/index-cache'
 import type { JobQueue } from './jobs/queue'
+import type { NotifyConfig } from './notify/config'
 
 export interface AppOptions {
   /** Cookies get Secure and the __Host- prefix (production behind HTTPS). */
@@ -21,6 +22,8 @@ export interface AppDeps {
   faceIndex: FaceIndexCache
   /** The durable background job queue (pg-boss on the same database); handlers register in server/jobs/registry.ts. */
   jobs: JobQueue
+  /** Web Push keys and SMTP (issue 19); absent: nothing is pushed or emailed (tests that do not need it). */
+  notify?: NotifyConfig
 }
 
 /** Who is calling: a signed-in person (dashboard or mobile). */

@@ -45,6 +45,28 @@ const schema = z.object({
     .transform((v) => v === 'true'),
   /** Server-side encryption of every photo: AES256 (SSE-S3, the default), aws:kms, or none for a store without it. */
   S3_SERVER_SIDE_ENCRYPTION: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
+  /** Email (invitations, the admins' daily digest) over SMTP; unset SMTP_HOST: email is off. */
+  SMTP_HOST: optionalText,
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: optionalText,
+  SMTP_PASS: optionalText,
+  /** The sender, e.g. "Hadir <hadir@example.org>". */
+  SMTP_FROM: optionalText,
+  /** "true" for SMTPS (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
+  /** Web Push's VAPID key pair; unset: generated at first start and kept in HADIR_DATA_DIR/vapid.json. */
+  VAPID_PUBLIC_KEY: optionalText,
+  VAPID_PRIVATE_KEY: optionalText,
+  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:)/, 'VAPID_SUBJECT must start with mailto: or https:').default('mailto:hadir@localhost'),
+  /** The app's public address (https://hadir.example.org), for links in emails; unset: the address requests come to. */
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'PUBLIC_URL must start with http:// or https://')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 })
 
 export type Env = z.infer<typeof schema>

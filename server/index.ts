@@ -4,6 +4,7 @@ import { bootstrap } from './bootstrap'
 import { createApp } from './app'
 import { distDir } from './lib/paths'
 import { MAINTENANCE_EVERY_MS, runScheduledMaintenance } from './features/attendance/maintenance'
+import { REMINDERS_EVERY_MS, runScheduledReminders } from './features/notifications/reminders'
 import { tenantWallAvailable } from './db/tenant'
 
 /**
@@ -54,6 +55,10 @@ async function main() {
       .catch((err) => console.error('[hadir] maintenance failed:', err instanceof Error ? err.message : err))
   void maintain()
   setInterval(maintain, MAINTENANCE_EVERY_MS).unref()
+  // Reminders and the admins' digest (issue 19): every few minutes, one instance per tick.
+  const remind = () => runScheduledReminders(deps).catch((err) => console.error('[hadir] reminders failed:', err instanceof Error ? err.message : err))
+  setInterval(remind, REMINDERS_EVERY_MS).unref()
+  if (!deps.notify?.smtp) console.log('[hadir] email is off (no SMTP_HOST): invitations and digests are not emailed')
 
   let stopping = false
   const stop = (signal: string) => {

@@ -74,3 +74,41 @@ async function flushFromWorker(): Promise<void> {
 function entryPath(url: string): string {
   return new URL(url, self.location.href).pathname
 }
+
+// Web Push (issue 19): the server's notification (title, body, the app page it opens) shown as the system's notice;
+// a tap focuses an open window of the app on that page, or opens one.
+interface PushNotice {
+  title: string
+  body: string
+  url: string
+  tag?: string
+}
+self.addEventListener('push', (event) => {
+  let notice: PushNotice
+  try {
+    notice = event.data?.json() as PushNotice
+  } catch {
+    notice = { title: 'Hadir', body: event.data?.text() ?? '', url: '/' }
+  }
+  event.waitUntil(
+    self.registration.showNotification(notice.title, { body: notice.body, tag: notice.tag, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png', data: { url: notice.url } }),
+  )
+})
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close()
+  const target = new URL((event.notification.data as { url?: string } | null)?.url ?? '/', self.location.origin)
+  // Only this app's own pages: a push never opens another site.
+  const url = target.origin === self.location.origin ? target.href : self.location.origin
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+      const open = windows[0]
+      if (open) {
+        await open.navigate(url).catch(() => undefined)
+        await open.focus()
+        return
+      }
+      await self.clients.openWindow(url)
+    })(),
+  )
+})

@@ -135,6 +135,10 @@ const EXPECTED: Record<string, string> = {
   'GET /api/organizations/:id/audit-log': 'settings:manage',
   'GET /api/organizations/:id/audit-log/actors': 'settings:manage',
   // --- leave requests (server/features/leave) ---
+  'GET /api/notifications/settings': 'attendance:record:submit|attendance:record:view',
+  'PUT /api/notifications/settings': 'attendance:record:submit|attendance:record:view',
+  'POST /api/notifications/push-subscriptions': 'attendance:record:submit|attendance:record:view',
+  'POST /api/notifications/push-subscriptions/remove': 'attendance:record:submit|attendance:record:view',
   'GET /api/leave-requests': 'attendance:record:submit',
   'POST /api/leave-requests': 'attendance:record:submit',
   'POST /api/leave-requests/:rowId/cancel': 'attendance:record:submit',

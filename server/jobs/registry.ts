@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context'
 import { registerVerifyCapture } from '../features/attendance/attendance.verify'
 import { registerFaceTemplateMigration } from '../face/migrate'
+import { registerNotificationDelivery } from '../features/notifications/deliver.job'
 import { registerPhotoDeletes } from '../storage/deletes'
 
 /**
@@ -23,7 +24,9 @@ const registrations: Array<(deps: AppDeps) => Promise<void>> = [
   registerFaceTemplateMigration,
   // Photo deletes the store could not take at once (the store down): retried until it does (issue 20).
   registerPhotoDeletes,
-  // Webhook and notification delivery go here.
+  // Push and email notifications to people (issue 19, item 4).
+  registerNotificationDelivery,
+  // Webhook delivery goes here.
 ]
 
 export async function registerJobs(deps: AppDeps): Promise<void> {

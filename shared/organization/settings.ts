@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { DEFAULT_OFFLINE_WINDOW_HOURS, OFFLINE_REVIEW_POLICIES } from '../attendance/evidence'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, FACE_MARGIN_RANGE, FACE_THRESHOLD_RANGE } from '../face/match'
 import { pgDouble, pgInt } from '../validation'
+import { reminderTime } from '../notifications/kinds'
 
 /** Which members a kiosk recognises: the whole organization, or only its station's department. */
 export const KIOSK_GALLERIES = ['organization', 'department'] as const
@@ -34,6 +35,8 @@ export const settingsPatch = z
     /** Overtime counts in the recap only once an admin approved it (else as worked). */
     overtime_approval: z.boolean().optional(),
     overtime_minimum_minutes: pgInt(OVERTIME_MINIMUM_RANGE.min, OVERTIME_MINIMUM_RANGE.max).optional(),
+    /** "HH:MM": members who have not checked in by then on a working day get a reminder (null: no reminder). */
+    checkin_reminder_time: reminderTime.optional(),
   })
   .strict()
 
@@ -53,6 +56,7 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Readonly<OrganizationSettingValues> 
   offline_review: 'phones',
   overtime_approval: false,
   overtime_minimum_minutes: 30,
+  checkin_reminder_time: null,
 })
 
 /**

@@ -49,7 +49,7 @@ export const listAuditActors = async (id: string) => (await call(o['audit-log'].
  * The organization's rules for attendance (PATCH /settings; the face part lives in ~/api/face): what happens outside
  * the fence, to a day without check-out, which captures made offline wait for review, and how late one may arrive.
  */
-export type AttendanceRules = Pick<OrganizationSettingValues, 'geofence_policy' | 'forgotten_checkout_rule' | 'offline_review' | 'offline_window_hours' | 'overtime_approval' | 'overtime_minimum_minutes'>
+export type AttendanceRules = Pick<OrganizationSettingValues, 'geofence_policy' | 'forgotten_checkout_rule' | 'offline_review' | 'offline_window_hours' | 'overtime_approval' | 'overtime_minimum_minutes' | 'checkin_reminder_time'>
 
 export { OFFLINE_REVIEW_POLICIES, type OfflineReviewPolicy }
 /** The range the server accepts for offline_window_hours (shared/organization/settings.ts). */
@@ -62,6 +62,7 @@ export const DEFAULT_ATTENDANCE_RULES: Readonly<AttendanceRules> = Object.freeze
   offline_window_hours: DEFAULTS.offline_window_hours,
   overtime_approval: DEFAULTS.overtime_approval,
   overtime_minimum_minutes: DEFAULTS.overtime_minimum_minutes,
+  checkin_reminder_time: DEFAULTS.checkin_reminder_time,
 })
 
 export function attendanceRulesOf(organization: unknown): AttendanceRules {
@@ -73,6 +74,7 @@ export function attendanceRulesOf(organization: unknown): AttendanceRules {
     offline_window_hours: Number.isInteger(settings.offline_window_hours) ? (settings.offline_window_hours as number) : DEFAULT_ATTENDANCE_RULES.offline_window_hours,
     overtime_approval: settings.overtime_approval === true,
     overtime_minimum_minutes: Number.isInteger(settings.overtime_minimum_minutes) ? (settings.overtime_minimum_minutes as number) : DEFAULT_ATTENDANCE_RULES.overtime_minimum_minutes,
+    checkin_reminder_time: typeof settings.checkin_reminder_time === 'string' ? settings.checkin_reminder_time : null,
   }
 }
 

@@ -1,6 +1,7 @@
 import type enBase from './en.json'
 import type enLeave from './en/leave.json'
 import type enCorrections from './en/corrections.json'
+import type enNotifications from './en/notifications.json'
 import type enAttendance from './en/attendance.json'
 import type enMembers from './en/members.json'
 import type enReports from './en/reports.json'
@@ -10,7 +11,7 @@ import type enSettings from './en/settings.json'
 // language: a device loads the language it shows (baseMessages()), the other one only when the person switches. Each
 // dashboard area keeps its namespaces in a file of its own (./en/<area>.json and ./id/<area>.json), so areas can grow
 // without touching each other. The dashboard's files load with the dashboard (dashboardMessages()), never on a phone.
-type BaseSchema = typeof enBase & typeof enLeave & typeof enCorrections
+type BaseSchema = typeof enBase & typeof enLeave & typeof enCorrections & typeof enNotifications
 
 type DashboardSchema = typeof enAttendance & typeof enMembers & typeof enReports & typeof enSettings
 export const LOCALES = ['id', 'en'] as const
@@ -20,10 +21,10 @@ export type MessageSchema = BaseSchema & DashboardSchema
 
 /** The shell's and the capture apps' messages in one language (merged in by modules/i18n.ts loadLocale()). */
 export async function baseMessages(locale: Locale): Promise<BaseSchema> {
-  const [base, leave, corrections] = locale === 'id'
-    ? await Promise.all([import('./id.json'), import('./id/leave.json'), import('./id/corrections.json')])
-    : await Promise.all([import('./en.json'), import('./en/leave.json'), import('./en/corrections.json')])
-  return { ...base.default, ...leave.default, ...corrections.default }
+  const [base, leave, corrections, notifications] = locale === 'id'
+    ? await Promise.all([import('./id.json'), import('./id/leave.json'), import('./id/corrections.json'), import('./id/notifications.json')])
+    : await Promise.all([import('./en.json'), import('./en/leave.json'), import('./en/corrections.json'), import('./en/notifications.json')])
+  return { ...base.default, ...leave.default, ...corrections.default, ...notifications.default }
 }
 
 /** The dashboard's namespaces in both languages (four small chunks of JSON). */

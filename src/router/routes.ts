@@ -173,6 +173,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'member:view', title: 'dashSettings.holidays.title' },
       },
       {
+        path: 'notifications',
+        name: 'admin-notifications',
+        component: view(admin, 'MyNotifications'),
+        meta: { title: 'notifications.title' },
+      },
+      {
         path: 'settings',
         name: 'admin-settings',
         component: view(admin, 'OrganizationSettings'),

@@ -21,6 +21,9 @@ import {
   importJobs,
   leaveRequests,
   memberFaceData,
+  notifications,
+  notificationSettings,
+  pushSubscriptions,
   rolePermissions,
   roles,
   users,
@@ -365,6 +368,12 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   await t.db
     .insert(correctionRequests)
     .values({ organizationId: id, organizationMemberId: o.memberId, attendanceDate: '2026-11-04', kind: 'check_out', claimedCheckOutTime: '16:30:00', reason: `Forgot ${marker}` })
+  // Notification settings, a browser's push subscription and a notification of the outbox (issue 19).
+  const [memberUser] = await t.db.execute(sql`select user_id from organization_members where id = ${o.memberId}`).then((r) => rowsOf(r))
+  const userId = Number(memberUser!.user_id)
+  await t.db.insert(notificationSettings).values({ organizationId: id, userId, language: 'en', kinds: { checkin_reminder: false } })
+  await t.db.insert(pushSubscriptions).values({ organizationId: id, userId, endpoint: `https://push.example/${marker}`, p256dh: `p256dh-${marker}`, auth: `auth-${marker}` })
+  await t.db.insert(notifications).values({ organizationId: id, userId, kind: 'request_answered', channel: 'push', dedupeKey: `leave:${marker}`, title: `Answer ${marker}`, body: `Body ${marker}`, url: '/m/leave', deliveredAt: new Date() })
   const [job] = await t.db
     .insert(importJobs)
     .values({ organizationId: id, filename: `members-${marker}.xlsx`, status: 'previewed', summary: { note: `Import ${marker}` } })

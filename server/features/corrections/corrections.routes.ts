@@ -10,7 +10,10 @@ import { CORRECTION_STATUSES } from '../../db/schema'
 import { ForbiddenError, ValidationError } from '../../errors'
 import { idParam } from '../organizations/organizations.schemas'
 import { correctionApproveInput, correctionInput, correctionRejectInput } from './corrections.rules'
-import { approveCorrection, cancelCorrection, createCorrection, listCorrections, ownCorrections, rejectCorrection, type MemberContext } from './corrections.service'
+import { approveCorrection, cancelCorrection, createCorrection, listCorrections, ownCorrections, rejectCorrection, type CorrectionView, type MemberContext } from './corrections.service'
+import { requestAnswered } from '../notifications/triggers'
+
+const correctionAnswer = (r: CorrectionView) => ({ request: 'correction' as const, id: r.id, memberId: r.member.id, status: r.status, date: r.attendance_date, note: r.decision_note })
 
 // Member routes carry no organization in the path: `:rowId`, never `:id` (which the guard reads as the organization).
 const ownParam = z.object({ rowId: rowIdParam })
@@ -56,8 +59,14 @@ export const correctionRoutes = new Hono<AppEnv>()
     return ok(c, await listCorrections(serviceContext(c), query))
   })
   .post('/organizations/:id/correction-requests/:rowId/approve', allow('attendance:record:approve'), validate('param', rowParams), validate('json', correctionApproveInput), async (c) => {
-    return ok(c, await approveCorrection(serviceContext(c), c.req.valid('param').rowId, c.req.valid('json')))
+    const ctx = serviceContext(c)
+    const answer = await approveCorrection(ctx, c.req.valid('param').rowId, c.req.valid('json'))
+    await requestAnswered(ctx.deps, ctx.organizationId, correctionAnswer(answer))
+    return ok(c, answer)
   })
   .post('/organizations/:id/correction-requests/:rowId/reject', allow('attendance:record:approve'), validate('param', rowParams), validate('json', correctionRejectInput), async (c) => {
-    return ok(c, await rejectCorrection(serviceContext(c), c.req.valid('param').rowId, c.req.valid('json').note))
+    const ctx = serviceContext(c)
+    const answer = await rejectCorrection(ctx, c.req.valid('param').rowId, c.req.valid('json').note)
+    await requestAnswered(ctx.deps, ctx.organizationId, correctionAnswer(answer))
+    return ok(c, answer)
   })

@@ -10,7 +10,10 @@ import { LEAVE_KINDS, LEAVE_STATUSES } from '../../db/schema'
 import { ForbiddenError, ValidationError } from '../../errors'
 import { idParam } from '../organizations/organizations.schemas'
 import { approveInput, leaveInput, rejectInput } from './leave.rules'
-import { approveLeave, cancelLeave, createLeave, organizationLeave, ownLeave, rejectLeave, type MemberContext } from './leave.service'
+import { approveLeave, cancelLeave, createLeave, organizationLeave, ownLeave, rejectLeave, type LeaveView, type MemberContext } from './leave.service'
+import { requestAnswered } from '../notifications/triggers'
+
+const leaveAnswer = (l: LeaveView) => ({ request: 'leave' as const, id: l.id, memberId: l.member.id, status: l.status, date: l.start_date === l.end_date ? l.start_date : `${l.start_date} – ${l.end_date}`, note: l.decision_note })
 
 const calendarDate = pgDate
 // Member routes carry no organization in the path: `:rowId`, never `:id` (which the guard reads as the organization).
@@ -57,8 +60,14 @@ export const leaveRoutes = new Hono<AppEnv>()
   })
   .post('/organizations/:id/leave-requests/:rowId/approve', allow('attendance:record:approve'), validate('param', rowParams), validate('json', approveInput), async (c) => {
     const note = c.req.valid('json').note || null
-    return ok(c, await approveLeave(serviceContext(c), c.req.valid('param').rowId, note))
+    const ctx = serviceContext(c)
+    const answer = await approveLeave(ctx, c.req.valid('param').rowId, note)
+    await requestAnswered(ctx.deps, ctx.organizationId, leaveAnswer(answer.leave_request))
+    return ok(c, answer)
   })
   .post('/organizations/:id/leave-requests/:rowId/reject', allow('attendance:record:approve'), validate('param', rowParams), validate('json', rejectInput), async (c) => {
-    return ok(c, await rejectLeave(serviceContext(c), c.req.valid('param').rowId, c.req.valid('json').note))
+    const ctx = serviceContext(c)
+    const answer = await rejectLeave(ctx, c.req.valid('param').rowId, c.req.valid('json').note)
+    await requestAnswered(ctx.deps, ctx.organizationId, leaveAnswer(answer))
+    return ok(c, answer)
   })

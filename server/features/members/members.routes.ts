@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../context'
-import { allow } from '../../auth/guard'
+import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
@@ -10,6 +10,7 @@ import { deleteMember, memberDetail, recentAttendance } from './member-admin.ser
 import { idParam } from '../organizations/organizations.schemas'
 import { attendanceQuery, exportQuery, memberInput, memberListQuery, memberParams, memberPatch } from './members.schemas'
 import { addMember, editMember, exportMembers, inviteMember, memberPage } from './members.service'
+import { accountInvited, invitationMade } from '../notifications/triggers'
 
 export const memberRoutes = new Hono<AppEnv>()
   .get('/:id/members', allow('member:view'), validate('param', idParam), validate('query', memberListQuery), async (c) => {
@@ -18,6 +19,7 @@ export const memberRoutes = new Hono<AppEnv>()
   .post('/:id/members', allow('member:manage'), validate('param', idParam), validate('json', memberInput), async (c) => {
     const added = await addMember(serviceContext(c), c.req.valid('json'))
     // The email belongs to an account of its own: that person is invited and decides (202, nothing joined yet).
+    if (added.invitation) await accountInvited(c.get('deps'), scoped(c).organizationId, added.invitation, new URL(c.req.url).origin)
     if (added.invitation) return c.json({ success: true as const, data: { invitation: added.invitation } }, 202)
     return ok(c, added.member, 201)
   })
@@ -47,5 +49,9 @@ export const memberRoutes = new Hono<AppEnv>()
     return ok(c, await editMember(serviceContext(c), c.req.valid('param').memberId, c.req.valid('json')))
   })
   .post('/:id/members/:memberId/invitations', allow('member:manage'), validate('param', memberParams), async (c) => {
-    return ok(c, await inviteMember(serviceContext(c), c.req.valid('param').memberId), 201)
+    const ctx = serviceContext(c)
+    const { memberId } = c.req.valid('param')
+    const invitation = await inviteMember(ctx, memberId)
+    await invitationMade(ctx.deps, ctx.organizationId, memberId, invitation, new URL(c.req.url).origin)
+    return ok(c, invitation, 201)
   })

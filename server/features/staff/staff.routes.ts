@@ -1,6 +1,7 @@
+import { accountInvited } from '../notifications/triggers'
 import { Hono } from 'hono'
 import type { AppEnv } from '../../context'
-import { allow } from '../../auth/guard'
+import { allow, scoped } from '../../auth/guard'
 import { validate } from '../../lib/validate'
 import { ok } from '../../lib/http'
 import { serviceContext } from '../../lib/service-context'
@@ -24,6 +25,7 @@ export const staffRoutes = new Hono<AppEnv>()
   })
   .post('/:id/staff', allow('settings:manage'), validate('param', idParam), validate('json', staffInput), async (c) => {
     const result = await addStaff(serviceContext(c), c.req.valid('json'))
+    if (result.invitation) await accountInvited(c.get('deps'), scoped(c).organizationId, result.invitation, new URL(c.req.url).origin)
     if (result.invitation) return c.json({ success: true as const, data: { invitation: result.invitation } }, 202)
     return ok(c, result.member, 201)
   })

@@ -127,11 +127,23 @@ export interface TodayView {
   holiday: { name: string; kind: string } | null
 }
 
-export async function attendanceToday(db: Tx, organizationId: number, now = new Date()): Promise<TodayView> {
+/** One expected member's day today: their record (if any), their hours and the day's status by the rules module. */
+export interface PersonDay {
+  person: Person
+  record: { memberId: number; status: string | null; approval: string; excuse: ExcuseKind | null; checkIn: string | null; checkOut: string | null } | null
+  schedule: WorkSchedule
+  day: DayStatus
+}
+
+/**
+ * Every expected member's day today, as today's numbers and the reminders (server/features/notifications) read it.
+ * `records` are all of today's, rejected ones included.
+ */
+export async function everyonesDay(db: Tx, organizationId: number, now = new Date()) {
   const rules = await organizationRules(db, organizationId)
   const local = toLocal(now, rules.timezone)
   const records = await db
-    .select({ memberId: attendanceRecords.organizationMemberId, status: attendanceRecords.status, approval: attendanceRecords.approvalStatus, excuse: recordExcuseKind })
+    .select({ memberId: attendanceRecords.organizationMemberId, status: attendanceRecords.status, approval: attendanceRecords.approvalStatus, excuse: recordExcuseKind, checkIn: attendanceRecords.checkInTime, checkOut: attendanceRecords.checkOutTime })
     .from(attendanceRecords)
     .where(and(eq(attendanceRecords.organizationId, organizationId), eq(attendanceRecords.attendanceDate, local.date)))
   const counted = records.filter((r) => r.approval !== 'rejected')
@@ -141,15 +153,23 @@ export async function attendanceToday(db: Tx, organizationId: number, now = new 
   const excused = new Set(leaveToday.map((l) => l.memberId))
   const calendar = await holidayCalendar(db, organizationId, local.date, local.date)
   const roster = await rosterBetween(db, organizationId, local.date, local.date)
-  const kinds = excuseKinds(counted, leaveToday)
-
-  const totals = emptyCounts()
-  const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
+  const days: PersonDay[] = []
   for (const person of everyone) {
     const record = byMember.get(person.id) ?? null
     if (!record && !expectedOn(local.date, person.since, person.until)) continue
     const holiday = calendar.on(local.date, person.departmentId) !== null
-    const day: DayStatus = dayStatus({ schedule: dayScheduleOf(person, local.date, roster), date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), holiday, today: local.date, nowMinutes: local.minutes })
+    const schedule = dayScheduleOf(person, local.date, roster)
+    const day: DayStatus = dayStatus({ schedule, date: local.date, weekday: local.weekday, record, excused: excused.has(person.id), holiday, today: local.date, nowMinutes: local.minutes })
+    days.push({ person, record, schedule, day })
+  }
+  return { rules, local, records, days, calendar, kinds: excuseKinds(counted, leaveToday) }
+}
+
+export async function attendanceToday(db: Tx, organizationId: number, now = new Date()): Promise<TodayView> {
+  const { rules, local, records, days, calendar, kinds } = await everyonesDay(db, organizationId, now)
+  const totals = emptyCounts()
+  const perDepartment = new Map<number | null, Counts & { id: number | null; name: string | null }>()
+  for (const { person, record, day } of days) {
     // A check-in not approved yet is neither attendance nor an absence: it waits for the server's check or a person.
     const approval = record?.approval
     const status: Bucket = (day === 'present' || day === 'late') && (approval === 'pending' || approval === 'verifying') ? approval : day
