@@ -23,10 +23,12 @@ export interface AppDeps {
   jobs: JobQueue
 }
 
-/** Who is calling: a signed-in person (dashboard or mobile). */
+/** Who is calling: a signed-in person (dashboard or mobile), or an integrator's API token (`Authorization: Bearer`). */
 export interface Principal {
   sessionId: number
-  kind: 'web' | 'mobile'
+  kind: 'web' | 'mobile' | 'token'
+  /** The API token of a `token` caller (its userId is the admin who created it). */
+  tokenId?: number
   userId: number
   userName: string
   organizationId: number | null

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context'
 import { registerVerifyCapture } from '../features/attendance/attendance.verify'
 import { registerFaceTemplateMigration } from '../face/migrate'
+import { registerWebhookDelivery } from '../features/webhooks/webhooks.deliver'
 
 /**
  * Every background job handler of the app, registered at start by the server (server/bootstrap.ts) and by every test
@@ -20,7 +21,9 @@ const registrations: Array<(deps: AppDeps) => Promise<void>> = [
   registerVerifyCapture,
   // Stored face templates of an earlier recognition model, moved to the current one (issue 14).
   registerFaceTemplateMigration,
-  // Webhook and notification delivery go here.
+  // Webhook deliveries from the outbox (issue 19).
+  registerWebhookDelivery,
+  // Notification delivery goes here.
 ]
 
 export async function registerJobs(deps: AppDeps): Promise<void> {
