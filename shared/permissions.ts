@@ -82,14 +82,3 @@ export function systemRole(key: SystemRoleKey): RoleDefinition {
   if (!role) throw new Error(`unknown system role ${key}`)
   return role
 }
-
-/**
- * What an API token may be granted: only what a dashboard role holds (a token never records attendance nor registers
- * faces; those need a person in front of a camera), and by default only reading.
- */
-export const TOKEN_PERMISSIONS: readonly Permission[] = PERMISSIONS.filter((p) => SYSTEM_ROLES.some((r) => r.surface === 'web' && r.permissions.includes(p)))
-export const TOKEN_READ_PERMISSIONS: readonly Permission[] = ['attendance:record:view', 'member:view', 'report:generate']
-
-/** The events an organization's webhooks can subscribe to (issue 19). */
-export const WEBHOOK_EVENTS = ['attendance.recorded', 'attendance.reviewed', 'leave.decided', 'member.created'] as const
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]

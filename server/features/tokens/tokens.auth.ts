@@ -11,7 +11,8 @@ import { AttemptLimiter } from '../../auth/rate-limit'
 import { UnauthenticatedError } from '../../errors'
 import { audit } from '../../audit'
 import { clientIp } from '../../lib/http'
-import { expandPermissions, TOKEN_PERMISSIONS } from '../../../shared/permissions'
+import { expandPermissions } from '../../../shared/permissions'
+import { TOKEN_PERMISSIONS } from '../../../shared/integrations'
 
 export const TOKEN_PREFIX = 'hdr_'
 const TOUCH_EVERY = 60_000

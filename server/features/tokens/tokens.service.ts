@@ -2,7 +2,8 @@ import { and, desc, eq, isNull } from 'drizzle-orm'
 import { apiTokens } from '../../db/schema'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors'
 import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
-import { TOKEN_PERMISSIONS, TOKEN_READ_PERMISSIONS, type Permission } from '../../../shared/permissions'
+import type { Permission } from '../../../shared/permissions'
+import { TOKEN_PERMISSIONS, TOKEN_READ_PERMISSIONS } from '../../../shared/integrations'
 import { newTokenSecret, tokenHash } from './tokens.auth'
 
 export type TokenRow = typeof apiTokens.$inferSelect

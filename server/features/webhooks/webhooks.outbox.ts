@@ -4,7 +4,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { AppDeps } from '../../context'
 import { webhookDeliveries, webhookEndpoints } from '../../db/schema'
-import type { WebhookEvent } from '../../../shared/permissions'
+import type { WebhookEvent } from '../../../shared/integrations'
 import { uuidv7 } from '../../../shared/attendance/uuidv7'
 
 export const DELIVER_JOB = 'webhook-deliver'
