@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../context'
 import { allow } from '../../auth/guard'
@@ -32,23 +32,24 @@ function presentToken(t: TokenRow, now = new Date()) {
   }
 }
 
-/** Integrations are managed by a person on the dashboard: a token cannot mint or revoke tokens, nor change webhooks. */
-export function refuseTokenCaller(c: { get: (key: 'principal') => { kind: string } | null }): void {
+/**
+ * Integrations are managed by a person on the dashboard: a token cannot mint or revoke tokens, nor change webhooks.
+ * Placed right after the route's guard, before its input is read.
+ */
+export const peopleOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.get('principal')?.kind === 'token') throw new ForbiddenError('API tokens cannot manage integrations', 'TOKEN_NOT_ALLOWED')
+  await next()
 }
 
 /** An organization's API tokens (issue 19): list, create (the secret answered once), revoke. */
 export const tokenRoutes = new Hono<AppEnv>()
-  .get('/:id/api-tokens', allow('settings:manage'), validate('param', idParam), async (c) => {
-    refuseTokenCaller(c)
+  .get('/:id/api-tokens', allow('settings:manage'), peopleOnly, validate('param', idParam), async (c) => {
     return ok(c, { tokens: (await listTokens(serviceContext(c))).map((t) => presentToken(t)) })
   })
-  .post('/:id/api-tokens', allow('settings:manage'), validate('param', idParam), validate('json', tokenInput), async (c) => {
-    refuseTokenCaller(c)
+  .post('/:id/api-tokens', allow('settings:manage'), peopleOnly, validate('param', idParam), validate('json', tokenInput), async (c) => {
     const { token, secret } = await createToken(serviceContext(c), c.req.valid('json'))
     return ok(c, { ...presentToken(token), token: secret }, 201)
   })
-  .delete('/:id/api-tokens/:tokenId', allow('settings:manage'), validate('param', tokenParams), async (c) => {
-    refuseTokenCaller(c)
+  .delete('/:id/api-tokens/:tokenId', allow('settings:manage'), peopleOnly, validate('param', tokenParams), async (c) => {
     return ok(c, presentToken(await revokeToken(serviceContext(c), c.req.valid('param').tokenId)))
   })

@@ -8,12 +8,15 @@ import { serviceContext } from '../../lib/service-context'
 import { pgArray, pgText, queryInt, rowIdParam } from '../../../shared/validation'
 import { WEBHOOK_EVENTS } from '../../../shared/integrations'
 import { idParam } from '../organizations/organizations.schemas'
-import { refuseTokenCaller } from '../tokens/tokens.routes'
+import { peopleOnly } from '../tokens/tokens.routes'
 import { createEndpoint, deleteEndpoint, listDeliveries, listEndpoints, replay, updateEndpoint, type EndpointRow } from './webhooks.service'
 
 const events = pgArray(z.enum(WEBHOOK_EVENTS), WEBHOOK_EVENTS.length, 1)
 const endpointInput = z.object({ url: pgText(2000, { trim: true, min: 1 }), description: pgText(200, { trim: true }).optional(), events })
-const endpointPatch = endpointInput.partial().extend({ enabled: z.boolean().optional() })
+const endpointPatch = endpointInput
+  .partial()
+  .extend({ enabled: z.boolean().optional() })
+  .refine((v) => Object.keys(v).length > 0, { error: 'Give at least one field to change' })
 const webhookParams = z.object({ id: rowIdParam, webhookId: rowIdParam })
 const deliveryParams = webhookParams.extend({ deliveryId: rowIdParam })
 const deliveryQuery = z.object({ limit: queryInt(1, 200).default(50) })
@@ -34,26 +37,21 @@ function presentEndpoint(e: EndpointRow) {
 
 /** An organization's webhook subscriptions, their deliveries and attempts, and replays (issue 19). */
 export const webhookRoutes = new Hono<AppEnv>()
-  .get('/:id/webhooks', allow('settings:manage'), validate('param', idParam), async (c) => {
-    refuseTokenCaller(c)
+  .get('/:id/webhooks', allow('settings:manage'), peopleOnly, validate('param', idParam), async (c) => {
     return ok(c, { webhooks: (await listEndpoints(serviceContext(c))).map(presentEndpoint), events: WEBHOOK_EVENTS })
   })
-  .post('/:id/webhooks', allow('settings:manage'), validate('param', idParam), validate('json', endpointInput), async (c) => {
-    refuseTokenCaller(c)
+  .post('/:id/webhooks', allow('settings:manage'), peopleOnly, validate('param', idParam), validate('json', endpointInput), async (c) => {
     const e = await createEndpoint(serviceContext(c), c.req.valid('json'))
     return ok(c, { ...presentEndpoint(e), secret: e.secret }, 201)
   })
-  .patch('/:id/webhooks/:webhookId', allow('settings:manage'), validate('param', webhookParams), validate('json', endpointPatch), async (c) => {
-    refuseTokenCaller(c)
+  .patch('/:id/webhooks/:webhookId', allow('settings:manage'), peopleOnly, validate('param', webhookParams), validate('json', endpointPatch), async (c) => {
     return ok(c, presentEndpoint(await updateEndpoint(serviceContext(c), c.req.valid('param').webhookId, c.req.valid('json'))))
   })
-  .delete('/:id/webhooks/:webhookId', allow('settings:manage'), validate('param', webhookParams), async (c) => {
-    refuseTokenCaller(c)
+  .delete('/:id/webhooks/:webhookId', allow('settings:manage'), peopleOnly, validate('param', webhookParams), async (c) => {
     await deleteEndpoint(serviceContext(c), c.req.valid('param').webhookId)
     return ok(c, { deleted: true })
   })
-  .get('/:id/webhooks/:webhookId/deliveries', allow('settings:manage'), validate('param', webhookParams), validate('query', deliveryQuery), async (c) => {
-    refuseTokenCaller(c)
+  .get('/:id/webhooks/:webhookId/deliveries', allow('settings:manage'), peopleOnly, validate('param', webhookParams), validate('query', deliveryQuery), async (c) => {
     const rows = await listDeliveries(serviceContext(c), c.req.valid('param').webhookId, c.req.valid('query').limit)
     return ok(c, {
       deliveries: rows.map(({ delivery: d, attempts }) => ({
@@ -70,8 +68,7 @@ export const webhookRoutes = new Hono<AppEnv>()
       })),
     })
   })
-  .post('/:id/webhooks/:webhookId/deliveries/:deliveryId/replay', allow('settings:manage'), validate('param', deliveryParams), async (c) => {
-    refuseTokenCaller(c)
+  .post('/:id/webhooks/:webhookId/deliveries/:deliveryId/replay', allow('settings:manage'), peopleOnly, validate('param', deliveryParams), async (c) => {
     const { webhookId, deliveryId } = c.req.valid('param')
     await replay(serviceContext(c), webhookId, deliveryId)
     return ok(c, { queued: true })
