@@ -4,7 +4,7 @@ import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
 import { routeAccessTable, type Access } from './guard'
 import { expandPermissions, SYSTEM_ROLES, type Permission, type SystemRoleKey } from '../../shared/permissions'
 import { TOKEN_PERMISSIONS, TOKEN_READ_PERMISSIONS } from '../../shared/integrations'
-import { BearerAgent, createApiToken } from '../../tools/test-support/api-tokens'
+import { BearerAgent, createApiToken, PEOPLE_ONLY_ROUTES } from '../../tools/test-support/api-tokens'
 import { tokenSettings } from '../features/tokens/tokens.auth'
 
 /**
@@ -168,9 +168,6 @@ const EXPECTED: Record<string, string> = {
   'POST /api/organizations/:id/webhooks/:webhookId/deliveries/:deliveryId/replay': 'settings:manage',
 }
 
-/** Routes only a person may call: integrations are never managed by an integration. */
-const PEOPLE_ONLY = /\/(api-tokens|webhooks)\b/
-
 function describeAccess(a: Access | null): string {
   if (!a) return 'MISSING GUARD'
   if (a.kind === 'permission') return a.permission
@@ -299,7 +296,7 @@ describe('permission matrix', () => {
         if (access.kind === 'public') continue
         let expected: 'allowed' | 401 | 403
         if (access.kind === 'session' || access.kind === 'device') expected = 401
-        else if (PEOPLE_ONLY.test(route.path)) expected = 403
+        else if (PEOPLE_ONLY_ROUTES.test(route.path)) expected = 403
         else if (access.kind === 'permission') expected = granted.has(access.permission) ? 'allowed' : 403
         else expected = access.permissions.some((x) => granted.has(x)) ? 'allowed' : 403
         const res = await call(agent, route.method, pathFor(route.path, a, spareDeviceA))

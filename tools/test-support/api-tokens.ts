@@ -32,3 +32,6 @@ export async function until<T>(check: () => Promise<T | undefined | false | null
     await sleep(25)
   }
 }
+
+/** Routes only a person may call, whatever a token's permissions: integrations are never managed by an integration. */
+export const PEOPLE_ONLY_ROUTES = /\/(api-tokens|webhooks)\b/

@@ -13,16 +13,16 @@ describe('API tokens: scoped, hashed, expiring, revocable, rate-limited, audited
   let t: TestApp
   let a: OrgWorld
   let b: OrgWorld
+  const limit = tokenSettings.perMinute
   beforeAll(async () => {
     t = await createTestApp()
     a = await buildOrg(t, 'a')
     b = await buildOrg(t, 'b')
   })
-  afterAll(() => t.close())
-  const limit = tokenSettings.perMinute
   afterEach(() => {
     tokenSettings.perMinute = limit
   })
+  afterAll(() => t.close())
 
   const auditOf = (action: string, tokenId: number) =>
     t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.entityType, 'api_token'), eq(auditLog.entityId, String(tokenId))))
@@ -72,7 +72,7 @@ describe('API tokens: scoped, hashed, expiring, revocable, rate-limited, audited
     for (const [k, v] of a.admin.cookies) reader.cookies.set(k, v) // the admin's session rides along: not used
     expect((await reader.post(`/api/organizations/${a.id}/departments`, { name: 'Gudang' })).status).toBe(403)
     const writer = new BearerAgent(t, await createApiToken(a.admin, a.id, { permissions: ['member:manage'] }))
-    const res = await writer.request('POST', `/api/organizations/${a.id}/departments`, { name: 'Gudang' }, { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site' })
+    const res = await writer.request('POST', `/api/organizations/${a.id}/departments`, { name: 'Gudang' }, { 'origin': 'https://elsewhere.example', 'sec-fetch-site': 'cross-site' })
     expect(res.status).toBe(201)
   })
 

@@ -29,15 +29,15 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     b = await buildOrg(t, 'b')
     url = await receiver.start()
   })
+  afterEach(() => {
+    receiver.mode = 'ok'
+    Object.assign(webhookSettings, { retries: 2, retryDelaySeconds: 0, timeoutMs: 5000, disableAfter: 100 })
+  })
   afterAll(async () => {
     await t.close()
     await receiver.stop()
     targetSettings.allowPrivate = false
     Object.assign(webhookSettings, defaults)
-  })
-  afterEach(() => {
-    receiver.mode = 'ok'
-    Object.assign(webhookSettings, { retries: 2, retryDelaySeconds: 0, timeoutMs: 5000, disableAfter: 100 })
   })
 
   const base = () => `/api/organizations/${a.id}/webhooks`
