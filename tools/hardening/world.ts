@@ -676,9 +676,12 @@ export async function snapshot(t: TestApp, organizationId?: number): Promise<Map
 
 /**
  * Tables that record a refused exchange by design: the spec's sync log (every sync writes attendance_sync_logs, failed
- * or not) and the shared rate limiter's counters (a refused sign-in, PIN or code is the attempt they count).
+ * or not) and the shared rate limiter's counters (a refused sign-in, PIN or code is the attempt they count). Also
+ * api_tokens (a token's last use is noted when it authenticates, before its request is judged) and the webhook tables,
+ * written by the delivery job in the background (attempts, a delivery's state, an endpoint's run of failures) at any
+ * moment, whatever request is being judged.
  */
-export const LOG_OF_REFUSALS = new Set(['attendance_sync_logs', 'attempt_counters'])
+export const LOG_OF_REFUSALS = new Set(['attendance_sync_logs', 'attempt_counters', 'api_tokens', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'])
 
 export function snapshotDiff(before: Map<string, string>, after: Map<string, string>, ignore: Set<string> = new Set()): string[] {
   const out: string[] = []

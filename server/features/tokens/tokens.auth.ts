@@ -80,8 +80,8 @@ export async function tokenPrincipal(c: Context<AppEnv>, secret: string): Promis
 }
 
 /**
- * The audit trail of token calls, written after the answer: every write (method, path, status), and the first read of
- * each day per token (reads are frequent and harmless to the data; last_used_at tells the rest).
+ * The audit trail of token calls, written after the answer: every write that went through (method, path, status), and
+ * the first read of each day per token (reads are frequent and harmless to the data; last_used_at tells the rest).
  */
 export function auditTokenUse(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -93,7 +93,8 @@ export function auditTokenUse(): MiddlewareHandler<AppEnv> {
     const day = new Date().toISOString().slice(0, 10)
     const entry = { organizationId: p.organizationId, actorUserId: p.userId, entityType: 'api_token', entityId: p.tokenId, ip: clientIp(c), details: { method: c.req.method, path: c.req.path, status: c.res.status } }
     if (write) {
-      await audit(db, { ...entry, action: 'api_token.write' })
+      // A refused write changed nothing and leaves nothing behind but the token's last use (and its rate counter).
+      if (c.res.status < 400) await audit(db, { ...entry, action: 'api_token.write' })
       return
     }
     // One statement decides which request is the day's first read, so two at once do not both log it.
