@@ -31,6 +31,7 @@ import {
 import { BearerAgent, createApiToken, PEOPLE_ONLY_ROUTES } from '../test-support/api-tokens'
 import { TOKEN_PERMISSIONS } from '../../shared/integrations'
 import { tokenSettings } from '../../server/features/tokens/tokens.auth'
+import { sealSecret } from '../../server/features/webhooks/webhooks.sign'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { descriptorToBytes, FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
@@ -295,7 +296,7 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   await createApiToken(admin, id, { name: `Spare token ${marker}` })
   const [hook] = await t.db
     .insert(webhookEndpoints)
-    .values({ organizationId: id, url: `https://hooks.example.com/${marker}`, description: `Payroll ${marker}`, events: ['member.created'], secret: `whsec_${marker}`, enabled: false, disabledReason: `seeded ${marker}` })
+    .values({ organizationId: id, url: `https://hooks.example.com/${marker}`, description: `Payroll ${marker}`, events: ['member.created'], secret: sealSecret(t.deps.secret, `whsec_${marker}`), enabled: false, disabledReason: `seeded ${marker}` })
     .returning({ id: webhookEndpoints.id })
   const [delivery] = await t.db
     .insert(webhookDeliveries)

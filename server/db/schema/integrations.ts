@@ -27,7 +27,10 @@ export const apiTokens = pgTable(
   (t) => [index('api_tokens_organization_idx').on(t.organizationId)],
 )
 
-/** A URL subscribed to events of one organization; deliveries are signed with `secret` (HMAC-SHA256). */
+/**
+ * A URL subscribed to events of one organization; deliveries are signed with its secret (HMAC-SHA256), kept sealed
+ * with a key derived from the server's secret (server/features/webhooks/webhooks.sign.ts).
+ */
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {

@@ -7,7 +7,7 @@ import { until } from '../../../tools/test-support/api-tokens'
 import { WebhookReceiver } from '../../../tools/test-support/webhook-receiver'
 import { toLocal } from '../../../shared/attendance/rules'
 import { addDays } from '../../../shared/calendar'
-import { auditLog, webhookDeliveries } from '../../db/schema'
+import { auditLog, webhookDeliveries, webhookEndpoints } from '../../db/schema'
 import { webhookSettings } from './webhooks.outbox'
 import { targetSettings } from './webhooks.target'
 import { verifySignature } from './webhooks.sign'
@@ -80,6 +80,9 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     const hook = await subscribe(['member.created'])
     expect(hook.secret).toMatch(/^whsec_/)
     expect(JSON.stringify((await a.admin.get(base())).body)).not.toContain(hook.secret)
+    const [stored] = await t.db.select({ secret: webhookEndpoints.secret }).from(webhookEndpoints).where(eq(webhookEndpoints.id, hook.id))
+    expect(stored!.secret).toMatch(/^v1:/) // sealed: the database alone does not give it away
+    expect(stored!.secret).not.toContain(hook.secret.slice(6))
     const member = await addMember()
     const got = await until(async () => receiver.of('member.created').find((r) => r.json.data.member.id === member.id), 'member.created at the receiver')
     expect(got.verified).toBe(true)

@@ -10,7 +10,7 @@ import type { JobInfo } from '../../jobs/queue'
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema'
 import { audit } from '../../audit'
 import { DELIVER_JOB, webhookSettings, type DeliverJob } from './webhooks.outbox'
-import { signatureHeader } from './webhooks.sign'
+import { openSecret, signatureHeader } from './webhooks.sign'
 import { guardedLookup, isPrivateAddress, targetSettings } from './webhooks.target'
 import net from 'node:net'
 
@@ -104,7 +104,7 @@ export async function deliver(deps: AppDeps, job: DeliverJob, info: JobInfo): Pr
   if (!job.manual && (delivery.status !== 'pending' || !endpoint.enabled)) return
 
   const body = JSON.stringify(delivery.payload)
-  const outcome = await postSigned(endpoint.url, body, endpoint.secret, { 'hadir-event': delivery.event, 'hadir-delivery': delivery.eventId }, webhookSettings.timeoutMs)
+  const outcome = await postSigned(endpoint.url, body, openSecret(deps.secret, endpoint.secret), { 'hadir-event': delivery.event, 'hadir-delivery': delivery.eventId }, webhookSettings.timeoutMs)
   const lastAutomatic = !job.manual && info.retryCount >= info.retryLimit
 
   const disabled = await db.transaction(async (tx) => {

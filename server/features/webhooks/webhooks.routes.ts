@@ -41,8 +41,8 @@ export const webhookRoutes = new Hono<AppEnv>()
     return ok(c, { webhooks: (await listEndpoints(serviceContext(c))).map(presentEndpoint), events: WEBHOOK_EVENTS })
   })
   .post('/:id/webhooks', allow('settings:manage'), peopleOnly, validate('param', idParam), validate('json', endpointInput), async (c) => {
-    const e = await createEndpoint(serviceContext(c), c.req.valid('json'))
-    return ok(c, { ...presentEndpoint(e), secret: e.secret }, 201)
+    const { endpoint, secret } = await createEndpoint(serviceContext(c), c.req.valid('json'))
+    return ok(c, { ...presentEndpoint(endpoint), secret }, 201)
   })
   .patch('/:id/webhooks/:webhookId', allow('settings:manage'), peopleOnly, validate('param', webhookParams), validate('json', endpointPatch), async (c) => {
     return ok(c, presentEndpoint(await updateEndpoint(serviceContext(c), c.req.valid('param').webhookId, c.req.valid('json'))))

@@ -4,7 +4,7 @@ import { NotFoundError } from '../../errors'
 import { auditBy, tenantTransaction, type ServiceContext } from '../../lib/service-context'
 import type { WebhookEvent } from '../../../shared/integrations'
 import { checkTargetUrl } from './webhooks.target'
-import { newWebhookSecret } from './webhooks.sign'
+import { newWebhookSecret, sealSecret } from './webhooks.sign'
 import { replayDelivery } from './webhooks.outbox'
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect
@@ -19,17 +19,19 @@ export function listEndpoints(ctx: ServiceContext): Promise<EndpointRow[]> {
   return tenantTransaction(ctx, (tx) => tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.organizationId, ctx.organizationId)).orderBy(desc(webhookEndpoints.createdAt)))
 }
 
-/** A subscription; its signing secret is answered once (receivers keep it). */
-export async function createEndpoint(ctx: ServiceContext, input: EndpointInput): Promise<EndpointRow> {
+/** A subscription and its signing secret, answered once (receivers keep it; the database only has it sealed). */
+export async function createEndpoint(ctx: ServiceContext, input: EndpointInput): Promise<{ endpoint: EndpointRow; secret: string }> {
   const url = checkTargetUrl(input.url)
-  return tenantTransaction(ctx, async (tx) => {
+  const secret = newWebhookSecret()
+  const endpoint = await tenantTransaction(ctx, async (tx) => {
     const [row] = await tx
       .insert(webhookEndpoints)
-      .values({ organizationId: ctx.organizationId, url, description: input.description ?? '', events: [...new Set(input.events)], secret: newWebhookSecret(), createdBy: ctx.userId })
+      .values({ organizationId: ctx.organizationId, url, description: input.description ?? '', events: [...new Set(input.events)], secret: sealSecret(ctx.deps.secret, secret), createdBy: ctx.userId })
       .returning()
     await auditBy(tx, ctx, { action: 'webhook.create', entityType: 'webhook', entityId: row!.id, details: { url, events: row!.events } })
     return row!
   })
+  return { endpoint, secret }
 }
 
 /** Changes a subscription; enabling it again starts its run of failures afresh. */
