@@ -162,7 +162,9 @@ async function e2eStage() {
   const t0 = Date.now()
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', HADIR_DATA_DIR: path.join(tmp, 'e2e-data'), NODE_ENV: 'production' }
+  // Webhooks to 127.0.0.1: the integrations spec's receiver runs on this machine (refused by default, see
+  // server/features/webhooks/webhooks.target.ts).
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', HADIR_DATA_DIR: path.join(tmp, 'e2e-data'), NODE_ENV: 'production', HADIR_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
   let dbName = null
   if (hasPg) {
     dbName = `hadir_e2e_${crypto.randomBytes(4).toString('hex')}`

@@ -35,6 +35,9 @@ import { leaveRoutes } from './features/leave/leave.routes'
 import { correctionRoutes } from './features/corrections/corrections.routes'
 import { auditRoutes } from './features/audit/audit.routes'
 import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
+import { auditTokenUse, bearerOf } from './features/tokens/tokens.auth'
+import { tokenRoutes } from './features/tokens/tokens.routes'
+import { webhookRoutes } from './features/webhooks/webhooks.routes'
 import { mountClient, trimDocumentHeaders } from './static'
 import { compressResponses } from './lib/compress'
 
@@ -77,7 +80,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     c.set('device', null)
     await next()
   })
-  app.use('/api/*', sameOriginOnly())
+  // Bearer calls (API tokens) carry no cookie a foreign page could ride on: the same-origin rule is for sessions.
+  const sameOrigin = sameOriginOnly()
+  app.use('/api/*', (c, next) => (bearerOf(c) === null ? sameOrigin(c, next) : next()))
   app.use('/api/*', async (c, next) => {
     const method = c.req.method
     if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
@@ -106,6 +111,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     c.set('principal', await loadPrincipal(c))
     await next()
   })
+  app.use('/api/*', auditTokenUse())
 
   const api = new Hono<AppEnv>()
     .route('/', healthRoutes)
@@ -132,6 +138,8 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/organizations', importRoutes)
     .route('/organizations', roleAdminRoutes)
     .route('/organizations', auditRoutes)
+    .route('/organizations', tokenRoutes)
+    .route('/organizations', webhookRoutes)
     .route('/organizations', organizationInvitationRoutes)
     .route('/auth', webInvitationRoutes)
     .route('/mobile', mobileInvitationRoutes)

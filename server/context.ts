@@ -26,10 +26,12 @@ export interface AppDeps {
   notify?: NotifyConfig
 }
 
-/** Who is calling: a signed-in person (dashboard or mobile). */
+/** Who is calling: a signed-in person (dashboard or mobile), or an integrator's API token (`Authorization: Bearer`). */
 export interface Principal {
   sessionId: number
-  kind: 'web' | 'mobile'
+  kind: 'web' | 'mobile' | 'token'
+  /** The API token of a `token` caller (its userId is the admin who created it). */
+  tokenId?: number
   userId: number
   userName: string
   organizationId: number | null

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type Agent, type TestApp } from '../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
 import { routeAccessTable, type Access } from './guard'
-import { expandPermissions, SYSTEM_ROLES, type SystemRoleKey } from '../../shared/permissions'
+import { expandPermissions, SYSTEM_ROLES, type Permission, type SystemRoleKey } from '../../shared/permissions'
+import { TOKEN_PERMISSIONS, TOKEN_READ_PERMISSIONS } from '../../shared/integrations'
+import { BearerAgent, createApiToken, PEOPLE_ONLY_ROUTES } from '../../tools/test-support/api-tokens'
+import { tokenSettings } from '../features/tokens/tokens.auth'
 
 /**
  * Every API route and the access it must declare. The app's own route table is compared with this list, so a new
@@ -159,6 +162,16 @@ const EXPECTED: Record<string, string> = {
   'GET /api/mobile/membership-invitations': 'session:mobile',
   'POST /api/mobile/membership-invitations/:invitationId/accept': 'session:mobile',
   'POST /api/mobile/membership-invitations/:invitationId/decline': 'session:mobile',
+  // --- integrations (issue 19): API tokens and webhooks (people only: a token caller is refused, see below) ---
+  'GET /api/organizations/:id/api-tokens': 'settings:manage',
+  'POST /api/organizations/:id/api-tokens': 'settings:manage',
+  'DELETE /api/organizations/:id/api-tokens/:tokenId': 'settings:manage',
+  'GET /api/organizations/:id/webhooks': 'settings:manage',
+  'POST /api/organizations/:id/webhooks': 'settings:manage',
+  'PATCH /api/organizations/:id/webhooks/:webhookId': 'settings:manage',
+  'DELETE /api/organizations/:id/webhooks/:webhookId': 'settings:manage',
+  'GET /api/organizations/:id/webhooks/:webhookId/deliveries': 'settings:manage',
+  'POST /api/organizations/:id/webhooks/:webhookId/deliveries/:deliveryId/replay': 'settings:manage',
 }
 
 function describeAccess(a: Access | null): string {
@@ -200,6 +213,9 @@ describe('permission matrix', () => {
       .replace(':rowId', '999999')
       .replace(':jobId', '999999')
       .replace(':recordId', '999999')
+      .replace(':tokenId', '999999')
+      .replace(':webhookId', '999999')
+      .replace(':deliveryId', '999999')
       .replace(':clientId', '00000000-0000-4000-8000-000000000000')
       .replace(':code', 'NOPE2345')
   }
@@ -269,5 +285,36 @@ describe('permission matrix', () => {
     // B's spare device was not revoked by A's attempts.
     const list = await b.admin.get(`/api/organizations/${b.id}/devices`)
     expect(list.body.data.devices.find((d: { id: number }) => d.id === spareDeviceB).status).toBe('pending')
+  })
+
+  it('answers API tokens by exactly their permissions, 401 on session and tablet routes, 404 for the other organization', async () => {
+    tokenSettings.perMinute = 100_000
+    const failures: string[] = []
+    const tokens: [string, readonly Permission[]][] = [
+      ['read-only', TOKEN_READ_PERMISSIONS],
+      ['full', TOKEN_PERMISSIONS],
+    ]
+    for (const [label, permissions] of tokens) {
+      const agent = new BearerAgent(t, await createApiToken(a.admin, a.id, { name: label, permissions: [...permissions] }))
+      const granted = expandPermissions(permissions)
+      for (const route of table()) {
+        const access = route.access!
+        if (access.kind === 'public') continue
+        let expected: 'allowed' | 401 | 403
+        if (access.kind === 'session' || access.kind === 'device') expected = 401
+        else if (PEOPLE_ONLY_ROUTES.test(route.path)) expected = 403
+        else if (access.kind === 'permission') expected = granted.has(access.permission) ? 'allowed' : 403
+        else expected = access.permissions.some((x) => granted.has(x)) ? 'allowed' : 403
+        const res = await call(agent, route.method, pathFor(route.path, a, spareDeviceA))
+        const ok = expected === 'allowed' ? ![401, 403].includes(res.status) && res.status < 500 : res.status === expected
+        if (!ok) failures.push(`${route.method} ${route.path} as ${label} token: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`)
+        // Organization B's path: not found, never a row.
+        if (access.kind === 'permission' && route.path.includes(':id')) {
+          const other = await call(agent, route.method, pathFor(route.path, b, spareDeviceB))
+          if (other.status !== 404) failures.push(`${route.method} ${route.path} as ${label} token of A on B -> ${other.status}`)
+        }
+      }
+    }
+    expect(failures).toEqual([])
   })
 })

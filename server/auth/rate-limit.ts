@@ -16,6 +16,8 @@ export class AttemptLimiter {
   constructor(
     private readonly db: Db,
     private readonly perMinute: number,
+    /** What a refusal says (API tokens have an allowance of their own, server/features/tokens). */
+    private readonly refusal = { code: 'TOO_MANY_ATTEMPTS', message: 'Too many sign-in attempts. Wait a minute and try again.' },
   ) {}
 
   async hit(key: string, now = new Date(Date.now())): Promise<void> {
@@ -34,7 +36,7 @@ export class AttemptLimiter {
       .returning({ windowStart: attemptCounters.windowStart, count: attemptCounters.count })
     if (row!.count > this.perMinute) {
       const retry = Math.max(1, Math.ceil((row!.windowStart.getTime() + 60_000 - now.getTime()) / 1000))
-      throw new TooManyRequestsError('Too many sign-in attempts. Wait a minute and try again.', 'TOO_MANY_ATTEMPTS', retry)
+      throw new TooManyRequestsError(this.refusal.message, this.refusal.code, retry)
     }
   }
 }

@@ -7,6 +7,7 @@ import type { Db, Tx } from '../db/client'
 import { devices, memberRoles, organizationMembers, rolePermissions, roles, sessions, users } from '../db/schema'
 import { hashToken, randomToken } from './crypto'
 import { expandPermissions } from '../../shared/permissions'
+import { bearerOf, tokenPrincipal } from '../features/tokens/tokens.auth'
 
 const HOUR = 60 * 60 * 1000
 /** Dashboard sessions slide: 12 hours after the last request. Mobile ones last long: phones and kiosks stay signed in. */
@@ -131,6 +132,9 @@ const callerStatements = new WeakMap<Db, ReturnType<typeof callerStatement>>()
 
 async function resolveCaller(c: Context<AppEnv>): Promise<Caller> {
   const { secret, options, database } = c.get('deps')
+  // An API token: the token alone decides, whatever cookies came along.
+  const bearer = bearerOf(c)
+  if (bearer !== null) return { device: null, principal: await tokenPrincipal(c, bearer) }
   const deviceToken = getCookie(c, deviceCookieName(options.secureCookies))
   const deviceHash = deviceToken ? hashToken(secret, deviceToken) : null
   const sessionHash = sessionTokenHash(c)

@@ -3,6 +3,7 @@ import { registerVerifyCapture } from '../features/attendance/attendance.verify'
 import { registerFaceTemplateMigration } from '../face/migrate'
 import { registerNotificationDelivery } from '../features/notifications/deliver.job'
 import { registerPhotoDeletes } from '../storage/deletes'
+import { registerWebhookDelivery } from '../features/webhooks/webhooks.deliver'
 
 /**
  * Every background job handler of the app, registered at start by the server (server/bootstrap.ts) and by every test
@@ -26,7 +27,8 @@ const registrations: Array<(deps: AppDeps) => Promise<void>> = [
   registerPhotoDeletes,
   // Push and email notifications to people (issue 19, item 4).
   registerNotificationDelivery,
-  // Webhook delivery goes here.
+  // Webhook deliveries from the outbox (issue 19).
+  registerWebhookDelivery,
 ]
 
 export async function registerJobs(deps: AppDeps): Promise<void> {

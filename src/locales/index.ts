@@ -6,6 +6,7 @@ import type enAttendance from './en/attendance.json'
 import type enMembers from './en/members.json'
 import type enReports from './en/reports.json'
 import type enSettings from './en/settings.json'
+import type enIntegrations from './en/integrations.json'
 
 // The base files hold the shell and the capture apps (and leave and correction requests, which members ask for on the phone), one chunk per
 // language: a device loads the language it shows (baseMessages()), the other one only when the person switches. Each
@@ -13,7 +14,7 @@ import type enSettings from './en/settings.json'
 // without touching each other. The dashboard's files load with the dashboard (dashboardMessages()), never on a phone.
 type BaseSchema = typeof enBase & typeof enLeave & typeof enCorrections & typeof enNotifications
 
-type DashboardSchema = typeof enAttendance & typeof enMembers & typeof enReports & typeof enSettings
+type DashboardSchema = typeof enAttendance & typeof enMembers & typeof enReports & typeof enSettings & typeof enIntegrations
 export const LOCALES = ['id', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
 /** Every message, the dashboard's included (their keys are typed even before their files have loaded). */
@@ -29,7 +30,7 @@ export async function baseMessages(locale: Locale): Promise<BaseSchema> {
 
 /** The dashboard's namespaces in both languages (four small chunks of JSON). */
 export async function dashboardMessages(): Promise<Record<Locale, DashboardSchema>> {
-  const [ea, ia, em, im, er, ir, es, is] = await Promise.all([
+  const [ea, ia, em, im, er, ir, es, is, en, idn] = await Promise.all([
     import('./en/attendance.json'),
     import('./id/attendance.json'),
     import('./en/members.json'),
@@ -38,10 +39,12 @@ export async function dashboardMessages(): Promise<Record<Locale, DashboardSchem
     import('./id/reports.json'),
     import('./en/settings.json'),
     import('./id/settings.json'),
+    import('./en/integrations.json'),
+    import('./id/integrations.json'),
   ])
   return {
-    en: { ...ea.default, ...em.default, ...er.default, ...es.default },
-    id: { ...ia.default, ...im.default, ...ir.default, ...is.default },
+    en: { ...ea.default, ...em.default, ...er.default, ...es.default, ...en.default },
+    id: { ...ia.default, ...im.default, ...ir.default, ...is.default, ...idn.default },
   }
 }
 

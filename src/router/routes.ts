@@ -155,6 +155,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'settings:manage', title: 'dashSettings.audit.title' },
       },
       {
+        path: 'integrations',
+        name: 'admin-integrations',
+        component: view(admin, 'IntegrationsAdmin'),
+        meta: { permission: 'settings:manage', title: 'integrations.title' },
+      },
+      {
         path: 'overtime',
         name: 'admin-overtime',
         component: view(admin, 'OvertimeAdmin'),

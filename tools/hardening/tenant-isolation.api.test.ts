@@ -84,7 +84,7 @@ describe('tenant isolation', () => {
         // Public routes that change state (sign-in, logout, setup) are called anonymously only; the agents stay signed in.
         if (route.access.kind === 'public' && mutating && caller !== 'anonymous') continue
         for (const target of ['own', 'other'] as const) {
-          const expected = target === 'own' ? expectedOwn(route.access, caller) : expectedOther(route, caller)
+          const expected = target === 'own' ? expectedOwn(route.access, caller, route.path) : expectedOther(route, caller)
           if (expected === null) continue
           const org = target === 'own' ? a : b
           const path = await resolvePath(w, route.path, org)

@@ -27,7 +27,14 @@ import {
   rolePermissions,
   roles,
   users,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
 } from '../../server/db/schema'
+import { BearerAgent, createApiToken, PEOPLE_ONLY_ROUTES } from '../test-support/api-tokens'
+import { TOKEN_PERMISSIONS } from '../../shared/integrations'
+import { tokenSettings } from '../../server/features/tokens/tokens.auth'
+import { sealSecret } from '../../server/features/webhooks/webhooks.sign'
 import { uuidv7 } from '../../shared/attendance/uuidv7'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { descriptorToBytes, FACE_DESCRIPTOR_LENGTH } from '../../shared/face/descriptor'
@@ -65,15 +72,25 @@ export function paramsOf(routePath: string): string[] {
 
 // ------------------------------------------------------------------------------------------------ callers
 
-export type Caller = 'anonymous' | 'unselected' | 'tablet' | SystemRoleKey
-export const CALLERS: Caller[] = ['anonymous', 'unselected', 'tablet', 'admin', 'support', 'manager', 'member', 'petugas']
+/** `token`: an API token of the organization holding every permission a token may have (Authorization: Bearer). */
+export type Caller = 'anonymous' | 'unselected' | 'tablet' | 'token' | SystemRoleKey
+export const CALLERS: Caller[] = ['anonymous', 'unselected', 'tablet', 'admin', 'support', 'manager', 'member', 'petugas', 'token']
 
 export type Expectation = 'allowed' | 401 | 403 | 404 | 'denied'
 
-/** What a caller must get from a route of its own organization (the permission matrix's rule, for every caller). */
-export function expectedOwn(access: Access, caller: Caller): Expectation {
+/**
+ * What a caller must get from a route of its own organization (the permission matrix's rule, for every caller). The
+ * route's path tells the routes only a person may call (a token gets 403 there).
+ */
+export function expectedOwn(access: Access, caller: Caller, routePath = ''): Expectation {
   if (access.kind === 'public') return 'allowed'
   if (caller === 'anonymous') return 401
+  if (caller === 'token') {
+    if (access.kind === 'session' || access.kind === 'device') return 401
+    if (PEOPLE_ONLY_ROUTES.test(routePath)) return 403
+    const held = new Set(TOKEN_PERMISSIONS)
+    return (access.kind === 'permission' ? held.has(access.permission) : access.permissions.some((p) => held.has(p))) ? 'allowed' : 403
+  }
   if (access.kind === 'device') return caller === 'tablet' || caller === 'petugas' ? 'allowed' : 401
   if (caller === 'tablet') return 401
   if (caller === 'unselected') {
@@ -94,7 +111,7 @@ export function expectedOwn(access: Access, caller: Caller): Expectation {
 export function expectedOther(route: ApiRoute, caller: Caller): Expectation | null {
   const params = paramsOf(route.path).filter((p) => p !== 'code')
   if (params.length === 0 || route.access.kind === 'public') return null
-  const own = expectedOwn(route.access, caller)
+  const own = expectedOwn(route.access, caller, route.path)
   if (own === 401) return 401
   if (caller === 'unselected') return own === 'allowed' ? 404 : own
   if (route.path.includes('/:id') && route.access.kind === 'permission') return 404 // the guard: not your organization
@@ -134,6 +151,7 @@ export async function call(t: TestApp, agent: Agent | null, method: string, urlP
     init.body = JSON.stringify(body)
     headers['content-type'] ??= 'application/json'
   }
+  if (agent instanceof BearerAgent) headers.authorization = `Bearer ${agent.token}`
   if (agent?.cookies.size) headers.cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   const controller = new AbortController()
   init.signal = controller.signal
@@ -202,6 +220,8 @@ export interface RichOrg extends OrgWorld {
   importJobId: number
   /** The stored photos (normalized JPEG bytes), to recognise them in any response. */
   photos: Buffer[]
+  /** An integrator: an API token with every permission a token may carry. */
+  token: BearerAgent
 }
 
 export interface World {
@@ -272,6 +292,20 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
   )
   await ok(await admin.post(`${base}/members/${victim.id}/invitations`, {}), 'invitation')
   const spare = await ok(await admin.post(`${base}/devices`, { name: `Spare ${marker}` }), 'spare device')
+  // Integrations (issue 19): the world's token (the `token` caller), then a spare one (the newest: the target of
+  // DELETE api-tokens/:tokenId), and a webhook with a delivery and its attempt. The webhook is disabled so that no
+  // delivery is attempted in the background while the tests take their snapshots.
+  const token = new BearerAgent(t, await createApiToken(admin, id, { name: `Token ${marker}`, permissions: [...TOKEN_PERMISSIONS] }))
+  await createApiToken(admin, id, { name: `Spare token ${marker}` })
+  const [hook] = await t.db
+    .insert(webhookEndpoints)
+    .values({ organizationId: id, url: `https://hooks.example.com/${marker}`, description: `Payroll ${marker}`, events: ['member.created'], secret: sealSecret(t.deps.secret, `whsec_${marker}`), enabled: false, disabledReason: `seeded ${marker}` })
+    .returning({ id: webhookEndpoints.id })
+  const [delivery] = await t.db
+    .insert(webhookDeliveries)
+    .values({ organizationId: id, endpointId: hook!.id, eventId: uuidv7(), event: 'member.created', payload: { note: `Event ${marker}` }, status: 'failed', attempts: 1, lastStatusCode: 500 })
+    .returning({ id: webhookDeliveries.id })
+  await t.db.insert(webhookAttempts).values({ organizationId: id, deliveryId: delivery!.id, statusCode: 500, ok: false, error: 'HTTP 500', responseExcerpt: `Down ${marker}`, durationMs: 12 })
   await ok(await member.post(`/api/members/${o.memberId}/face/consent`, { version: CONSENT_VERSION, device_id: `phone-${marker}` }), 'consent')
 
   // Faces: descriptors and a reference photo for the signed-in member and the victim (straight into the database:
@@ -407,10 +441,13 @@ async function seedOrg(t: TestApp, key: 'a' | 'b', colour: [number, number, numb
     leaveId: leave!.id,
     importJobId: job!.id,
     photos,
+    token,
   }
 }
 
 export async function buildWorld(t: TestApp): Promise<World> {
+  // The token caller calls every route, more than once: no per-minute allowance in the way.
+  tokenSettings.perMinute = 1_000_000
   const a = await seedOrg(t, 'a', [200, 30, 30])
   const b = await seedOrg(t, 'b', [30, 30, 200])
   const unselected = await webLogin(t, a.emails.support)
@@ -431,7 +468,7 @@ function tableFor(routePath: string, param: string, tables: Set<string>): string
   const i = parts.indexOf(`:${param}`)
   const seg = (parts[i - 1] ?? '').replace(/-/g, '_')
   const singular = seg.replace(/s$/, '')
-  const special: Record<string, string> = { members: 'organization_members', staff: 'organization_members', schedules: 'work_schedules', attendance: 'attendance_records', imports: 'import_jobs', audit: 'audit_log', sync_logs: 'attendance_sync_logs', history: 'attendance_record_history' }
+  const special: Record<string, string> = { members: 'organization_members', staff: 'organization_members', schedules: 'work_schedules', attendance: 'attendance_records', imports: 'import_jobs', audit: 'audit_log', sync_logs: 'attendance_sync_logs', history: 'attendance_record_history', webhooks: 'webhook_endpoints', deliveries: 'webhook_deliveries' }
   for (const c of [special[seg], seg, `${singular}s`, `${singular}_records`, `${singular}_jobs`, `${singular}_requests`, `${singular}_logs`]) {
     if (c && tables.has(c)) return c
   }
@@ -649,9 +686,12 @@ export async function snapshot(t: TestApp, organizationId?: number): Promise<Map
 
 /**
  * Tables that record a refused exchange by design: the spec's sync log (every sync writes attendance_sync_logs, failed
- * or not) and the shared rate limiter's counters (a refused sign-in, PIN or code is the attempt they count).
+ * or not) and the shared rate limiter's counters (a refused sign-in, PIN or code is the attempt they count). Also
+ * api_tokens (a token's last use is noted when it authenticates, before its request is judged) and the webhook tables,
+ * written by the delivery job in the background (attempts, a delivery's state, an endpoint's run of failures) at any
+ * moment, whatever request is being judged.
  */
-export const LOG_OF_REFUSALS = new Set(['attendance_sync_logs', 'attempt_counters'])
+export const LOG_OF_REFUSALS = new Set(['attendance_sync_logs', 'attempt_counters', 'api_tokens', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'])
 
 export function snapshotDiff(before: Map<string, string>, after: Map<string, string>, ignore: Set<string> = new Set()): string[] {
   const out: string[] = []

@@ -14,12 +14,13 @@
 // (sync.deferred-checks.api.test.ts holds the queue's worker to show it).
 import type { SyncRecord, SyncResult } from '../../../shared/attendance/sync'
 import { syncRecordSchema } from '../../../shared/attendance/sync'
-import { keysOf, markOutOfOrder, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
+import { keysOf, markOutOfOrder, originOf, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
 import { loadLookups } from './attendance.lookups'
 import { BatchAbandoned } from './attendance.checks'
 import { knownOutcome, writeBatch, writeOne, writeOptimistic, type Written } from './attendance.write'
 import { dayKey } from './attendance.days'
 import { queueVerification } from './attendance.verify'
+import { publishEvents } from '../webhooks/webhooks.outbox'
 
 export type { SyncContext } from './attendance.checks'
 
@@ -169,6 +170,7 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
       }
     }
     const toVerify: string[] = []
+    const recorded: Record<string, unknown>[] = []
     for (const p of prepared) {
       const w = written.get(p)
       if (!w) continue
@@ -176,9 +178,11 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
         results[p.index] = { client_id: p.r.client_id, status: 'applied', record_id: w.applied.recordId, attendance_status: w.applied.status, approval_status: w.applied.approval, flags: w.applied.flags }
         if (w.applied.published) published.add(p.index)
         if (w.applied.verifying) toVerify.push(p.r.client_id)
+        recorded.push({ record_id: w.applied.recordId, client_id: p.r.client_id, member_id: p.r.member_id, kind: p.r.kind, captured_at: p.r.captured_at, origin: originOf(ctx), attendance_status: w.applied.status, approval_status: w.applied.approval, flags: w.applied.flags })
       } else results[p.index] = knownOutcome(p.r.client_id, p.hash, w.known)
     }
     await queueVerification(ctx.deps, organizationId, toVerify)
+    await publishEvents(ctx.deps, organizationId, 'attendance.recorded', recorded)
   }
 
   // A client id repeated within the batch: the first copy has been written (or refused); this one is answered as if

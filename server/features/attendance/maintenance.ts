@@ -11,6 +11,7 @@ import { requeueStuck } from './attendance.verify'
 import { pruneAttemptCounters } from '../../auth/rate-limit'
 import { runOnceAcrossInstances } from '../../jobs/once'
 import { deletePhotos } from '../../storage/deletes'
+import { requeuePendingDeliveries } from '../webhooks/webhooks.outbox'
 
 /** How often the server runs the maintenance (server/index.ts ticks this often on every instance). */
 export const MAINTENANCE_EVERY_MS = 60 * 60 * 1000
@@ -37,7 +38,9 @@ export async function runMaintenance(deps: AppDeps, now = new Date()) {
   // Captures whose check was lost (queued while the process died): queued again; the job is idempotent.
   const requeued = await requeueStuck(deps)
   const counters = await pruneAttemptCounters(deps.database.db, now)
-  return { closed, purged, challenges, requeued, counters }
+  // Webhook deliveries whose job was lost: queued again (a job still queued or waiting to retry is not doubled).
+  const webhooks = await requeuePendingDeliveries(deps)
+  return { closed, purged, challenges, requeued, counters, webhooks }
 }
 
 /**

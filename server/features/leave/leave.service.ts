@@ -8,6 +8,7 @@ import { memberSchedule, organizationRules } from '../attendance/attendance.sche
 import { holidayCalendar } from '../holidays/holidays.service'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
+import { publishEvent } from '../webhooks/webhooks.outbox'
 import type { ServiceContext } from '../../lib/service-context'
 import { checkRange, daysInclusive, excuseRemarks, planExcuse, rangeLimits, type ExcusePlan, type LeaveKind } from './leave.rules'
 
@@ -205,7 +206,9 @@ export async function createLeave(ctx: MemberContext, input: NewLeave, now = new
     })
     return created!.id
   })
-  return getLeave(db, ctx.organizationId, id)
+  const view = await getLeave(db, ctx.organizationId, id)
+  await publishEvent(ctx.deps, ctx.organizationId, 'leave.decided', { decision: 'rejected', leave_request: view })
+  return view
 }
 
 /** The request, locked for a decision; another organization's (or, for a member, another member's) is not found. */
@@ -312,5 +315,7 @@ export async function approveLeave(ctx: ServiceContext, id: number, note: string
     })
     return plan
   })
-  return { leave_request: await getLeave(db, ctx.organizationId, id), ...plan }
+  const view = await getLeave(db, ctx.organizationId, id)
+  await publishEvent(ctx.deps, ctx.organizationId, 'leave.decided', { decision: 'approved', leave_request: view, excused_dates: plan.excuse })
+  return { leave_request: view, ...plan }
 }

@@ -8,6 +8,7 @@ import { auditBy, tenantTransaction, transaction, type ServiceContext } from '..
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
 import { invalidateFaces } from '../faces/faces.gallery'
+import { publishEvent } from '../webhooks/webhooks.outbox'
 import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
 import { memberDatesProblem } from '../../../shared/members/member'
 import { allMembers, getMember, listMembers, type MemberFilters } from './members.queries'
@@ -26,8 +27,8 @@ const INVITATION_DAYS = 7
  * The admin's "add member": a new member (201), or an invitation when the email belongs to an account of its own
  * (that person decides; nothing joined yet).
  */
-export function addMember(ctx: ServiceContext, input: z.infer<typeof memberInput>) {
-  return transaction(ctx, async (tx) => {
+export async function addMember(ctx: ServiceContext, input: z.infer<typeof memberInput>) {
+  const outcome = await transaction(ctx, async (tx) => {
     const outcome = await addMemberOrInvite(tx, ctx.organizationId, input, ctx.userId)
     if (outcome.invitation) {
       const { invitation } = outcome
@@ -37,6 +38,8 @@ export function addMember(ctx: ServiceContext, input: z.infer<typeof memberInput
     await auditBy(tx, ctx, { action: 'member.create', entityType: 'member', entityId: outcome.memberId, details: { role: input.role } })
     return { member: await getMember(tx, ctx.organizationId, outcome.memberId) }
   })
+  if (outcome.member) await publishEvent(ctx.deps, ctx.organizationId, 'member.created', { member: outcome.member })
+  return outcome
 }
 
 export async function editMember(ctx: ServiceContext, memberId: number, input: z.infer<typeof memberPatch>) {

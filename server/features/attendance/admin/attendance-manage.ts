@@ -10,6 +10,7 @@ import { checkInStatus, checkOutStatus, shiftMinute, toLocal, type WorkSchedule 
 import { memberSchedule, organizationRules } from '../attendance.schedule'
 import { describeRecords, type AttendanceRow } from './attendance-list'
 import { publishAttendanceChange } from './attendance-live'
+import { publishEvent } from '../../webhooks/webhooks.outbox'
 import type { correctionInput, manualInput } from './attendance-admin.schemas'
 
 /** The person acting on the dashboard. */
@@ -115,7 +116,9 @@ export async function decideRecord(deps: AppDeps, actor: Actor, recordId: number
     await writeHistory(tx, actor, row.id, decision === 'approved' ? 'approve' : 'reject', note || null, { before: { approval_status: row.approvalStatus }, after: { approval_status: decision } })
   })
   await publishAttendanceChange(deps, actor.organizationId, recordId, 'updated')
-  return answer(deps, actor.organizationId, recordId)
+  const record = await answer(deps, actor.organizationId, recordId)
+  await publishEvent(deps, actor.organizationId, 'attendance.reviewed', { decision, note: note || null, record })
+  return record
 }
 
 /** Correct times, status, remarks or location, for a stated reason. The status follows a changed check-in unless given. */

@@ -1,0 +1,92 @@
+// The webhook outbox: an event becomes one row per subscribed endpoint (webhook_deliveries), and each row a job of the
+// queue (server/jobs), which attempts it, retries it with exponential backoff, and logs every attempt. A row whose job
+// was lost (the process died between the insert and the send) is still `pending`, and the hourly sweep queues it again.
+import { and, eq, lt, sql } from 'drizzle-orm'
+import type { AppDeps } from '../../context'
+import { webhookDeliveries, webhookEndpoints } from '../../db/schema'
+import type { WebhookEvent } from '../../../shared/integrations'
+import { uuidv7 } from '../../../shared/attendance/uuidv7'
+
+export const DELIVER_JOB = 'webhook-deliver'
+
+export interface DeliverJob {
+  delivery_id: number
+  /** A replay asked for by an admin: one attempt, no retries. */
+  manual?: boolean
+}
+
+/** Settings a test may change: attempts, backoff, the receiver's time to answer, and when an endpoint is disabled. */
+export const webhookSettings = {
+  /** Retries after the first attempt of a delivery. */
+  retries: envInt('HADIR_WEBHOOK_RETRIES', 6),
+  /** Delay before the first retry; doubles at each further one (pg-boss's backoff, with jitter). 0: retry at once. */
+  retryDelaySeconds: envInt('HADIR_WEBHOOK_RETRY_DELAY_SECONDS', 10),
+  /** How long a receiver has to answer an attempt. */
+  timeoutMs: envInt('HADIR_WEBHOOK_TIMEOUT_MS', 10_000),
+  /** Failed attempts in a row (any delivery) after which the endpoint is disabled. */
+  disableAfter: envInt('HADIR_WEBHOOK_DISABLE_AFTER', 20),
+}
+
+function envInt(name: string, fallback: number): number {
+  const n = Number(process.env[name])
+  return process.env[name] !== undefined && Number.isInteger(n) && n >= 0 ? n : fallback
+}
+
+function queueDelivery(deps: AppDeps, job: DeliverJob) {
+  const key = job.manual ? `replay:${job.delivery_id}` : String(job.delivery_id)
+  return deps.jobs.send(DELIVER_JOB, job, {
+    singletonKey: key,
+    retryLimit: job.manual ? 0 : webhookSettings.retries,
+    retryDelaySeconds: webhookSettings.retryDelaySeconds,
+    expireInSeconds: Math.ceil(webhookSettings.timeoutMs / 1000) + 60,
+  })
+}
+
+/**
+ * Publishes an event of an organization to its enabled endpoints subscribed to it. Called after the transaction that
+ * made the change committed; never throws (a webhook never fails the request that caused it: the error is logged).
+ */
+export function publishEvent(deps: AppDeps, organizationId: number, event: WebhookEvent, data: Record<string, unknown>): Promise<void> {
+  return publishEvents(deps, organizationId, event, [data])
+}
+
+/** Several events of one type at once (a sync batch's records): one look-up of the endpoints, one insert. */
+export async function publishEvents(deps: AppDeps, organizationId: number, event: WebhookEvent, list: readonly Record<string, unknown>[]): Promise<void> {
+  if (list.length === 0) return
+  try {
+    const { db } = deps.database
+    const endpoints = await db
+      .select({ id: webhookEndpoints.id })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.organizationId, organizationId), eq(webhookEndpoints.enabled, true), sql`${event} = any(${webhookEndpoints.events})`))
+    if (endpoints.length === 0) return
+    const createdAt = new Date().toISOString()
+    const values = list.flatMap((data) => {
+      const eventId = uuidv7()
+      const payload = { id: eventId, type: event, created_at: createdAt, organization_id: organizationId, data }
+      return endpoints.map((e) => ({ organizationId, endpointId: e.id, eventId, event, payload }))
+    })
+    const rows = await db.insert(webhookDeliveries).values(values).returning({ id: webhookDeliveries.id })
+    for (const r of rows) await queueDelivery(deps, { delivery_id: r.id })
+  } catch (err) {
+    console.error(`[hadir] webhook event ${event} of organization ${organizationId} not published:`, err instanceof Error ? err.message : err)
+  }
+}
+
+/** An admin's replay: the delivery is attempted once more, now (whatever its state). */
+export async function replayDelivery(deps: AppDeps, deliveryId: number): Promise<void> {
+  await queueDelivery(deps, { delivery_id: deliveryId, manual: true })
+}
+
+/** Pending deliveries of enabled endpoints older than `olderThanMs`: queued again (a job still queued is not doubled). */
+export async function requeuePendingDeliveries(deps: AppDeps, olderThanMs = 15 * 60_000): Promise<number> {
+  const { db } = deps.database
+  const rows = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .where(and(eq(webhookDeliveries.status, 'pending'), eq(webhookEndpoints.enabled, true), lt(webhookDeliveries.createdAt, new Date(Date.now() - olderThanMs))))
+    .limit(1000)
+  for (const r of rows) await queueDelivery(deps, { delivery_id: r.id })
+  return rows.length
+}
