@@ -36,6 +36,7 @@ import { auditRoutes } from './features/audit/audit.routes'
 import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
 import { mountClient, trimDocumentHeaders } from './static'
 import { compressResponses } from './lib/compress'
+import { openApiRoutes } from './openapi/openapi.routes'
 
 const JSON_BODY_LIMIT = 1024 * 1024
 const PHOTO_BODY_LIMIT = 4 * 1024 * 1024
@@ -139,6 +140,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))
   const routes = app.route('/api', api)
+  // The OpenAPI document and its reference read the app's route table when asked: every route above, and any added
+  // later, is in it without being listed anywhere. Outside AppType (the typed client does not call them).
+  app.route('/api', openApiRoutes(() => app.routes))
 
   app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: 'No such API route' } }, 404))
 

@@ -153,6 +153,11 @@ const EXPECTED: Record<string, string> = {
   'GET /api/mobile/membership-invitations': 'session:mobile',
   'POST /api/mobile/membership-invitations/:invitationId/accept': 'session:mobile',
   'POST /api/mobile/membership-invitations/:invitationId/decline': 'session:mobile',
+  // --- the OpenAPI document and its interactive reference (server/openapi) ---
+  'GET /api/openapi.json': 'public',
+  'GET /api/docs': 'public',
+  'GET /api/docs/scalar.js': 'public',
+  'GET /api/docs/init.js': 'public',
 }
 
 function describeAccess(a: Access | null): string {

@@ -1,0 +1,79 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { Hono } from 'hono'
+import type { AppEnv } from '../context'
+import { publicRoute } from '../auth/guard'
+import { buildOpenApiDocument, type OpenApiDocument, type ResponseTypes } from './document'
+import responseTypes from './responses.generated.json'
+
+interface RouteEntry { method: string; path: string; handler: unknown }
+
+/** The document of an app, built once from its route table (routes are fixed once the app answers). */
+const documents = new WeakMap<object, OpenApiDocument>()
+export function openApiDocumentOf(routes: RouteEntry[], version: string): OpenApiDocument {
+  let doc = documents.get(routes)
+  if (!doc) {
+    doc = buildOpenApiDocument(routes, { version, responseTypes: responseTypes as ResponseTypes })
+    documents.set(routes, doc)
+  }
+  return doc
+}
+
+// The interactive reference: Scalar's standalone build, served from node_modules (no CDN; the page works offline and
+// under the app's CSP: no inline script, no outside fonts).
+let scalarScript: Buffer | null = null
+function scalar(): Buffer {
+  const entry = createRequire(import.meta.url).resolve('@scalar/api-reference')
+  scalarScript ??= fs.readFileSync(path.join(path.dirname(entry), 'browser', 'standalone.js'))
+  return scalarScript
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Hadir API reference</title>
+</head>
+<body>
+<div id="app"></div>
+<script src="/api/docs/scalar.js"></script>
+<script src="/api/docs/init.js"></script>
+</body>
+</html>
+`
+
+const INIT = `Scalar.createApiReference('#app', {
+  url: '/api/openapi.json',
+  withDefaultFonts: false,
+  hideClientButton: false,
+  telemetry: false,
+})
+`
+
+/**
+ * GET /api/openapi.json (the OpenAPI 3.1 document, generated from the app's own route table) and /api/docs (an
+ * interactive reference of it), both public. Mounted outside AppType: the typed client has no use for them.
+ */
+export function openApiRoutes(routesOf: () => RouteEntry[]) {
+  return new Hono<AppEnv>()
+    .get('/openapi.json', publicRoute(), (c) => {
+      c.header('Cache-Control', 'no-cache')
+      return c.json(openApiDocumentOf(routesOf(), c.get('deps').version))
+    })
+    .get('/docs', publicRoute(), (c) => {
+      c.header('Cache-Control', 'no-cache')
+      return c.html(PAGE)
+    })
+    .get('/docs/scalar.js', publicRoute(), (c) => {
+      c.header('Content-Type', 'text/javascript; charset=utf-8')
+      c.header('Cache-Control', 'no-cache')
+      return c.body(new Uint8Array(scalar()))
+    })
+    .get('/docs/init.js', publicRoute(), (c) => {
+      c.header('Content-Type', 'text/javascript; charset=utf-8')
+      c.header('Cache-Control', 'no-cache')
+      return c.body(INIT)
+    })
+}
