@@ -1,39 +1,10 @@
 import { z } from 'zod'
 import type { Access } from '../auth/guard'
-import { validationsOf, type RouteValidation } from '../lib/validate'
+import { apiRoutes, type ApiRoute, type RouteEntry } from '../lib/route-table'
 
 type JsonSchema = Record<string, unknown>
 /** Route key (`GET /api/health`, hono's path) -> status -> JSON Schema of the JSON body (tools/openapi/response-types.ts). */
 export type ResponseTypes = Record<string, Record<string, JsonSchema>>
-
-interface RouteEntry { method: string; path: string; handler: unknown }
-
-/** One /api route as the app's route table has it: its guard's access and its validators, in order. */
-export interface ApiRoute {
-  method: string
-  /** hono's path, `/api/organizations/:id` */
-  path: string
-  access: Access | null
-  validations: RouteValidation[]
-}
-
-/** Every /api route of an app (what routeAccessTable walks), with its validators (what the hardening fuzzer reads). */
-export function apiRoutes(routes: RouteEntry[]): ApiRoute[] {
-  const byRoute = new Map<string, { method: string; path: string; handlers: unknown[] }>()
-  for (const r of routes) {
-    if (!r.path.startsWith('/api/') || r.method === 'ALL') continue
-    const key = `${r.method} ${r.path}`
-    const entry = byRoute.get(key) ?? { method: r.method, path: r.path, handlers: [] }
-    entry.handlers.push(r.handler)
-    byRoute.set(key, entry)
-  }
-  return [...byRoute.values()].map(({ method, path, handlers }) => ({
-    method,
-    path,
-    access: handlers.map((h) => (h as { access?: Access } | null)?.access).find((a) => a !== undefined) ?? null,
-    validations: validationsOf(handlers),
-  }))
-}
 
 /** `/api/organizations/:id/members/:memberId{[0-9]+}` -> `/api/organizations/{id}/members/{memberId}` */
 export function openApiPath(path: string): string {
