@@ -36,7 +36,7 @@ import { auditRoutes } from './features/audit/audit.routes'
 import { mobileInvitationRoutes, organizationInvitationRoutes, webInvitationRoutes } from './features/invitations/membership-invitations.routes'
 import { mountClient, trimDocumentHeaders } from './static'
 import { compressResponses } from './lib/compress'
-import { openApiRoutes } from './openapi/openapi.routes'
+import { openApiRoutes, referencePagePolicy } from './openapi/openapi.routes'
 
 const JSON_BODY_LIMIT = 1024 * 1024
 const PHOTO_BODY_LIMIT = 4 * 1024 * 1024
@@ -67,6 +67,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
 
   // Built files that are not documents nor workers do without the document-only headers (server/static.ts).
   app.use('*', trimDocumentHeaders())
+  app.use('/api/docs', referencePagePolicy())
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false, permissionsPolicy: { camera: ['self'], geolocation: ['self'] } }))
   // JSON and CSV answers of 1 KB or more go compressed (br or gzip, as asked); the built app's files are compressed at
   // build time (server/static.ts).

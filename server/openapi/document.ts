@@ -162,7 +162,9 @@ function responsesOf(route: ApiRoute, types: ResponseTypes | undefined): Record<
   } else if (MUTATING.has(route.method)) {
     add('403', errorResponse('`CROSS_SITE_REQUEST`: a mutating request from another origin'))
   }
-  if (pathParamNames(route.path).length > 0) add('404', errorResponse('`NOT_FOUND`: no such row in the active organization (another organization\'s rows are "not found" too)'))
+  // A row named in the path, the body or the query that the active organization does not have (another
+  // organization's rows are "not found" too), or a code that does not exist.
+  add('404', errorResponse('`NOT_FOUND` (or a feature\'s own code): no such row in the active organization'))
   if (MUTATING.has(route.method)) {
     add('409', errorResponse('A conflict with the current state (e.g. `DUPLICATE`, `DUPLICATE_NAME`)'))
     add('413', errorResponse('`PAYLOAD_TOO_LARGE`'))
@@ -170,6 +172,8 @@ function responsesOf(route: ApiRoute, types: ResponseTypes | undefined): Record<
   }
   if (route.validations.length > 0) add('422', errorResponse('`VALIDATION_FAILED`: details lists each bad field', '#/components/schemas/ValidationError'))
   add('500', errorResponse('`INTERNAL`'))
+  // Any other failure a feature gives (429 rate limits, 503 STORAGE_UNAVAILABLE...) has the same shape.
+  add('default', errorResponse('Another failure (e.g. 429 `TOO_MANY_ATTEMPTS`, 503 `STORAGE_UNAVAILABLE`): the common error shape'))
   return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
 }
 

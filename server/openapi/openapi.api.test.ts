@@ -88,7 +88,9 @@ describe('the interactive reference', () => {
     expect(page.status).toBe(200)
     const html = await page.text()
     const csp = page.headers.get('content-security-policy') ?? ''
-    expect(csp).toContain('script-src \'self\'')
+    // The app's policy, with eval allowed for Scalar on this page only.
+    expect(csp).toContain('script-src \'self\' \'wasm-unsafe-eval\' \'unsafe-eval\'')
+    expect((await agent.fetch('http://hadir.test/api/health')).headers.get('content-security-policy')).not.toContain('\'unsafe-eval\'')
     // No inline script (the CSP would refuse it), nothing from another host.
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)]
     expect(scripts.length).toBeGreaterThan(0)

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../context'
 import { publicRoute } from '../auth/guard'
 import { chooseEncoding } from '../lib/compress'
@@ -59,10 +59,22 @@ const PAGE = `<!doctype html>
 const INIT = `Scalar.createApiReference('#app', {
   url: '/api/openapi.json',
   withDefaultFonts: false,
-  hideClientButton: false,
+  showDeveloperTools: 'never',
   telemetry: false,
 })
 `
+
+/**
+ * The reference page's policy: the app's CSP plus 'unsafe-eval' in script-src, which Scalar's bundle uses (the browser
+ * test saw it refused under the app's policy). Only this page: mounted before secureHeaders, so it runs after it.
+ */
+export function referencePagePolicy(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next()
+    const csp = c.res.headers.get('content-security-policy')
+    if (csp) c.res.headers.set('content-security-policy', csp.replace(/script-src ([^;]*)/, 'script-src $1 \'unsafe-eval\''))
+  }
+}
 
 /**
  * GET /api/openapi.json (the OpenAPI 3.1 document, generated from the app's own route table) and /api/docs (an

@@ -203,8 +203,9 @@ export async function createTestApp(options: Partial<AppDeps['options']> = {}, a
     agent: () => new Agent(t),
     photoDir,
     close: async () => {
-      if (process.env.HADIR_OPENAPI_CHECK && t.conformance?.mismatches.length) {
-        console.warn(`[openapi] ${t.conformance.mismatches.length} answers differ from the document:\n${[...new Set(t.conformance.mismatches)].join('\n')}`)
+      if (process.env.HADIR_OPENAPI_CHECK && t.conformance) {
+        const { checked, mismatches } = t.conformance
+        console.warn(`[openapi] ${checked.size} route/status pairs checked, ${mismatches.length} answers differ from the document${mismatches.length ? `:\n${[...new Set(mismatches)].join('\n')}` : ''}`)
       }
       await deps.jobs.stop()
       await drop()

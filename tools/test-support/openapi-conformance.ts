@@ -47,8 +47,9 @@ export class ResponseConformance {
     const key = `${method} ${template} ${status}`
     if (this.compiled.has(key)) return this.compiled.get(key)
     const operation = (this.doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: Json }> }> }>>)[template]?.[method.toLowerCase()]
-    const response = operation?.responses[String(status)]
-    if (!response) return undefined // a status the document does not list for this route
+    // A failure the route's list does not name has the common error shape (`default`); a success must be listed.
+    const response = operation?.responses[String(status)] ?? (status >= 400 ? operation?.responses.default : undefined)
+    if (!response) return undefined
     const schema = response.content?.['application/json']?.schema
     const fn = schema ? this.ajv.compile(rewriteRefs(schema) as Json) : null
     this.compiled.set(key, fn)
