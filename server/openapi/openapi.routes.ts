@@ -23,7 +23,7 @@ export function openApiDocumentOf(routes: RouteEntry[], version: string): OpenAp
 
 // The interactive reference: Scalar's standalone build, served from node_modules (no CDN; the page works offline and
 // under the app's CSP: no inline script, no outside fonts). 4.8 MB: compressed once, then revalidated by its version.
-interface Script { raw: Uint8Array; br: Uint8Array; gzip: Uint8Array; etag: string }
+interface Script { raw: Uint8Array<ArrayBuffer>; br: Uint8Array<ArrayBuffer>; gzip: Uint8Array<ArrayBuffer>; etag: string }
 let scalarScript: Script | null = null
 function scalar(): Script {
   if (!scalarScript) {
