@@ -40,6 +40,7 @@ import { tokenRoutes } from './features/tokens/tokens.routes'
 import { webhookRoutes } from './features/webhooks/webhooks.routes'
 import { mountClient, trimDocumentHeaders } from './static'
 import { compressResponses } from './lib/compress'
+import { openApiRoutes, referencePagePolicy } from './openapi/openapi.routes'
 
 const JSON_BODY_LIMIT = 1024 * 1024
 const PHOTO_BODY_LIMIT = 4 * 1024 * 1024
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps, clientDir?: string) {
 
   // Built files that are not documents nor workers do without the document-only headers (server/static.ts).
   app.use('*', trimDocumentHeaders())
+  app.use('/api/docs', referencePagePolicy())
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, crossOriginEmbedderPolicy: false, permissionsPolicy: { camera: ['self'], geolocation: ['self'] } }))
   // JSON and CSV answers of 1 KB or more go compressed (br or gzip, as asked); the built app's files are compressed at
   // build time (server/static.ts).
@@ -149,6 +151,9 @@ export function createApp(deps: AppDeps, clientDir?: string) {
     .route('/devices', deviceRoutes(limiter, enrolLockout))
     .route('/mobile', mobileRoutes(limiter))
   const routes = app.route('/api', api)
+  // The OpenAPI document and its reference read the app's route table when asked: every route above, and any added
+  // later, is in it without being listed anywhere. Outside AppType (the typed client does not call them).
+  app.route('/api', openApiRoutes(() => app.routes))
 
   app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: 'No such API route' } }, 404))
 

@@ -172,6 +172,11 @@ const EXPECTED: Record<string, string> = {
   'DELETE /api/organizations/:id/webhooks/:webhookId': 'settings:manage',
   'GET /api/organizations/:id/webhooks/:webhookId/deliveries': 'settings:manage',
   'POST /api/organizations/:id/webhooks/:webhookId/deliveries/:deliveryId/replay': 'settings:manage',
+  // --- the OpenAPI document and its interactive reference (server/openapi) ---
+  'GET /api/openapi.json': 'public',
+  'GET /api/docs': 'public',
+  'GET /api/docs/scalar.js': 'public',
+  'GET /api/docs/init.js': 'public',
 }
 
 function describeAccess(a: Access | null): string {

@@ -11,8 +11,8 @@ import { sql } from 'drizzle-orm'
 import * as XLSX from 'xlsx'
 import type { Agent, TestApp } from '../test-support/harness'
 import { buildOrg, webLogin, type OrgWorld } from '../test-support/fixtures'
-import { routeAccessTable, type Access } from '../../server/auth/guard'
-import { validationsOf, type RouteValidation } from '../../server/lib/validate'
+import type { Access } from '../../server/auth/guard'
+import { apiRoutes as routeTable, type ApiRoute as TableRoute } from '../../server/lib/route-table'
 import {
   attendanceRecordHistory,
   attendanceRecords,
@@ -45,24 +45,14 @@ import { settled } from '../test-support/evidence-flow'
 
 // ------------------------------------------------------------------------------------------------ routes
 
-export interface ApiRoute {
-  method: string
-  path: string
-  access: Access
-  validations: RouteValidation[]
-}
+/** A route of the app's table (server/lib/route-table.ts) with its guard, which every route has. */
+export type ApiRoute = TableRoute & { access: Access }
 
 /** Every /api route of the app, read from the app itself: a route added tomorrow is in this list tomorrow. */
 export function apiRoutes(app: TestApp['app']): ApiRoute[] {
-  const handlers = new Map<string, unknown[]>()
-  for (const r of app.routes) {
-    if (!r.path.startsWith('/api/') || r.method === 'ALL') continue
-    const key = `${r.method} ${r.path}`
-    handlers.set(key, [...(handlers.get(key) ?? []), r.handler])
-  }
-  return routeAccessTable(app.routes).map((r) => {
+  return routeTable(app.routes).map((r) => {
     if (!r.access) throw new Error(`${r.method} ${r.path} has no guard`)
-    return { method: r.method, path: r.path, access: r.access, validations: validationsOf(handlers.get(`${r.method} ${r.path}`) ?? []) }
+    return { ...r, access: r.access }
   })
 }
 

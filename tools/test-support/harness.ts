@@ -13,6 +13,8 @@ import { ensureSystemRoles } from '../../server/features/roles/roles.service'
 import type { AppDeps } from '../../server/context'
 import { openJobQueue } from '../../server/jobs/queue'
 import { registerJobs } from '../../server/jobs/registry'
+import { openApiDocumentOf } from '../../server/openapi/openapi.routes'
+import { ResponseConformance } from './openapi-conformance'
 
 export const TEST_PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export type Backend = 'postgres' | 'pglite'
@@ -114,6 +116,9 @@ export class Agent {
     if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     const res = await this.app.app.request(url.pathname + url.search, { ...init, headers })
     this.keepCookies(res)
+    if (this.app.conformance && res.headers.get('content-type')?.includes('application/json')) {
+      this.app.conformance.check(init.method ?? 'GET', url.pathname, res.status, res.headers.get('content-type'), await res.clone().json().catch(() => null))
+    }
     return res
   }
 
@@ -146,6 +151,7 @@ export class Agent {
     } catch {
       /* not JSON */
     }
+    this.app.conformance?.check(method, path, res.status, res.headers.get('content-type'), parsed)
     return { status: res.status, body: parsed as T, headers: res.headers }
   }
 
@@ -164,6 +170,11 @@ export interface TestApp {
   photoDir: string
   agent: () => Agent
   close: () => Promise<void>
+  /**
+   * When set, every JSON answer an agent receives is checked against the app's OpenAPI document (its mismatches
+   * collect there). HADIR_OPENAPI_CHECK=1 sets it for every test app and prints the mismatches when the app closes.
+   */
+  conformance?: ResponseConformance
 }
 
 export async function createTestApp(options: Partial<AppDeps['options']> = {}, attach?: { databaseUrl: string; secret: string }): Promise<TestApp> {
@@ -192,10 +203,15 @@ export async function createTestApp(options: Partial<AppDeps['options']> = {}, a
     agent: () => new Agent(t),
     photoDir,
     close: async () => {
+      if (process.env.HADIR_OPENAPI_CHECK && t.conformance) {
+        const { checked, mismatches } = t.conformance
+        console.warn(`[openapi] ${checked.size} route/status pairs checked, ${mismatches.length} answers differ from the document${mismatches.length ? `:\n${[...new Set(mismatches)].join('\n')}` : ''}`)
+      }
       await deps.jobs.stop()
       await drop()
       fs.rmSync(photoDir, { recursive: true, force: true })
     },
   }
+  if (process.env.HADIR_OPENAPI_CHECK) t.conformance = new ResponseConformance(openApiDocumentOf(app.routes, deps.version))
   return t
 }

@@ -1,0 +1,227 @@
+import { z } from 'zod'
+import type { Access } from '../auth/guard'
+import { apiRoutes, type ApiRoute, type RouteEntry } from '../lib/route-table'
+
+type JsonSchema = Record<string, unknown>
+/** Route key (`GET /api/health`, hono's path) -> status -> JSON Schema of the JSON body (tools/openapi/response-types.ts). */
+export type ResponseTypes = Record<string, Record<string, JsonSchema>>
+
+/** `/api/organizations/:id/members/:memberId{[0-9]+}` -> `/api/organizations/{id}/members/{memberId}` */
+export function openApiPath(path: string): string {
+  return path.replace(/:(\w+)(\{[^}]*\})?\??/g, '{$1}')
+}
+
+function pathParamNames(path: string): string[] {
+  return [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
+}
+
+/** The first segment after /api, or after /api/organizations/:id for an organization's own resources. */
+export function tagOf(path: string): string {
+  const parts = path.split('/').filter(Boolean).slice(1) // drop 'api'
+  if (parts[0] === 'organizations' && parts[1]?.startsWith(':') && parts[2]) return parts[2]
+  return parts[0] ?? 'api'
+}
+
+/** A zod schema as the JSON Schema of what a client sends (`io: 'input'`: before defaults and transforms). */
+export function inputSchema(schema: z.ZodType): JsonSchema {
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema
+  delete out.$schema
+  return out
+}
+
+const ERROR_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string', description: 'A stable code (e.g. `VALIDATION_FAILED`, `FORBIDDEN`, `NOT_FOUND`)' },
+        message: { type: 'string', description: 'A human-readable sentence (English)' },
+        details: { description: 'Depends on the code: the bad fields of a 422, the permission of a 403, `retry_after_seconds` of a 429' },
+      },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+}
+
+// 422: `VALIDATION_FAILED` lists each bad field in details; a route's own 422 codes (`PIN_TOO_SIMPLE`...) may carry
+// other details.
+const VALIDATION_ERROR_SCHEMA: JsonSchema = {
+  allOf: [{ $ref: '#/components/schemas/Error' }],
+  if: { properties: { error: { properties: { code: { const: 'VALIDATION_FAILED' } } } } },
+  then: {
+    properties: {
+      error: {
+        properties: {
+          details: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                path: { type: 'string', description: 'Dotted path of the field, e.g. `admin.email`' },
+                message: { type: 'string' },
+                code: { type: 'string' },
+                minimum: { type: 'number' },
+                maximum: { type: 'number' },
+                format: { type: 'string' },
+                reason: { type: 'string', description: 'Which of a schema\'s own checks refused, e.g. `end_before_start`' },
+              },
+              required: ['path', 'message', 'code'],
+            },
+          },
+        },
+      },
+    },
+  },
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+function errorResponse(description: string, schema = '#/components/schemas/Error') {
+  return { description, content: { 'application/json': { schema: { $ref: schema } } } }
+}
+
+/** Whether a route may be called with an API token (Authorization: Bearer), when the app has such tokens. */
+function acceptsBearer(access: Access): boolean {
+  // An Access that says so itself (a `bearer`/`tokens` flag, or a kind naming tokens) opts in; none does before the
+  // tokens feature exists, and then the document has no bearer scheme at all.
+  const a = access as Access & { bearer?: unknown; tokens?: unknown }
+  return a.bearer === true || a.tokens === true || String(a.kind).includes('token')
+}
+
+function securityOf(access: Access | null): Record<string, string[]>[] {
+  if (!access || access.kind === 'public') return []
+  if (access.kind === 'device') return [{ deviceCookie: [] }]
+  const session = [{ sessionCookie: [] }]
+  return acceptsBearer(access) ? [...session, { bearerToken: [] }] : session
+}
+
+function accessText(access: Access | null): string {
+  if (!access) return 'No guard declared (a bug: every route carries one).'
+  switch (access.kind) {
+    case 'public': return 'Public: no session needed.'
+    case 'session': return `Any signed-in person on the ${access.surface === 'web' ? 'dashboard' : 'mobile app'} (\`hadir_session\`).`
+    case 'device': return 'An enrolled petugas tablet (`hadir_device`).'
+    case 'permission': return `Needs the permission \`${access.permission}\` in the active organization.`
+    case 'any-permission': return `Needs one of the permissions ${access.permissions.map((p) => `\`${p}\``).join(', ')} in the active organization.`
+    default: return `Access: ${JSON.stringify(access)}`
+  }
+}
+
+function parametersOf(route: ApiRoute): unknown[] {
+  const params: unknown[] = []
+  const byTarget = (t: string) => route.validations.filter((v) => v.target === t).map((v) => inputSchema(v.schema))
+  const pathSchemas = byTarget('param')
+  for (const name of pathParamNames(route.path)) {
+    const schema = pathSchemas.map((s) => (s.properties as Record<string, JsonSchema> | undefined)?.[name]).find(Boolean)
+    params.push({ name, in: 'path', required: true, schema: schema ?? { type: 'string' } })
+  }
+  for (const [target, where] of [['query', 'query'], ['header', 'header'], ['cookie', 'cookie']] as const) {
+    for (const schema of byTarget(target)) {
+      const required = new Set((schema.required as string[] | undefined) ?? [])
+      for (const [name, prop] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>)) {
+        const { description, ...rest } = prop
+        params.push({ name, in: where, required: required.has(name), schema: rest, ...(description ? { description } : {}) })
+      }
+    }
+  }
+  return params
+}
+
+function requestBodyOf(route: ApiRoute): unknown {
+  const content: Record<string, { schema: JsonSchema }> = {}
+  for (const v of route.validations) {
+    if (v.target === 'json') content['application/json'] = { schema: inputSchema(v.schema) }
+    if (v.target === 'form') content['multipart/form-data'] = { schema: inputSchema(v.schema) }
+  }
+  return Object.keys(content).length ? { required: true, content } : undefined
+}
+
+function responsesOf(route: ApiRoute, types: ResponseTypes | undefined): Record<string, unknown> {
+  const responses: Record<string, unknown> = {}
+  const typed = types?.[`${route.method} ${route.path}`]
+  if (typed) {
+    for (const [status, schema] of Object.entries(typed)) {
+      responses[status] = { description: Number(status) < 400 ? 'Success' : 'Answered by the route itself', content: { 'application/json': { schema } } }
+    }
+  } else {
+    responses['200'] = { description: 'Success (a file, a stream or a body whose type the generator could not read)' }
+  }
+  const add = (status: string, value: unknown) => {
+    responses[status] ??= value
+  }
+  const hasJson = route.validations.some((v) => v.target === 'json')
+  if (hasJson) add('400', errorResponse('`MALFORMED_JSON`: the body is not JSON'))
+  const access = route.access
+  if (access && access.kind !== 'public') {
+    add('401', errorResponse(access.kind === 'device' ? '`DEVICE_NOT_ENROLLED`: no enrolled tablet' : '`UNAUTHENTICATED`: no or an expired session'))
+  }
+  if (access && (access.kind === 'permission' || access.kind === 'any-permission')) {
+    add('403', errorResponse('`FORBIDDEN` (details.permission), `ORGANIZATION_NOT_SELECTED`, or `CROSS_SITE_REQUEST`'))
+  } else if (MUTATING.has(route.method)) {
+    add('403', errorResponse('`CROSS_SITE_REQUEST`: a mutating request from another origin'))
+  }
+  // A row named in the path, the body or the query that the active organization does not have (another
+  // organization's rows are "not found" too), or a code that does not exist.
+  add('404', errorResponse('`NOT_FOUND` (or a feature\'s own code): no such row in the active organization'))
+  if (MUTATING.has(route.method)) {
+    add('409', errorResponse('A conflict with the current state (e.g. `DUPLICATE`, `DUPLICATE_NAME`)'))
+    add('413', errorResponse('`PAYLOAD_TOO_LARGE`'))
+    add('415', errorResponse('`UNSUPPORTED_MEDIA_TYPE`: send JSON'))
+  }
+  if (route.validations.length > 0) add('422', errorResponse('`VALIDATION_FAILED`: details lists each bad field', '#/components/schemas/ValidationError'))
+  add('500', errorResponse('`INTERNAL`'))
+  // Any other failure a feature gives (429 rate limits, 503 STORAGE_UNAVAILABLE...) has the same shape.
+  add('default', errorResponse('Another failure (e.g. 429 `TOO_MANY_ATTEMPTS`, 503 `STORAGE_UNAVAILABLE`): the common error shape'))
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+export interface DocumentOptions {
+  version: string
+  /** Success bodies by route (server/openapi/responses.generated.json); without them only errors are described. */
+  responseTypes?: ResponseTypes
+}
+
+/** The OpenAPI 3.1 document of every /api route of the app, read from its route table at call time. */
+export function buildOpenApiDocument(routes: RouteEntry[], options: DocumentOptions) {
+  const api = apiRoutes(routes)
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const route of api) {
+    const operation: Record<string, unknown> = {
+      operationId: `${route.method.toLowerCase()}${openApiPath(route.path).replace(/^\/api/, '').replace(/[{}]/g, '').replace(/[/-](\w)/g, (_, ch: string) => ch.toUpperCase())}`,
+      tags: [tagOf(route.path)],
+      description: accessText(route.access),
+      security: securityOf(route.access),
+    }
+    const parameters = parametersOf(route)
+    if (parameters.length) operation.parameters = parameters
+    const body = requestBodyOf(route)
+    if (body) operation.requestBody = body
+    operation.responses = responsesOf(route, options.responseTypes)
+    if (route.access) operation['x-hadir-access'] = route.access
+    ;(paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation
+  }
+  const bearer = api.some((r) => r.access && acceptsBearer(r.access))
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Hadir API',
+      version: options.version,
+      description: 'Face-recognition attendance. Generated from the server\'s route table: its guards, its zod validators and its TypeScript answer types. A guide: docs/api.md.',
+    },
+    servers: [{ url: '/' }],
+    tags: [...new Set(api.map((r) => tagOf(r.path)))].sort().map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: { Error: ERROR_SCHEMA, ValidationError: VALIDATION_ERROR_SCHEMA },
+      securitySchemes: {
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'hadir_session', description: 'A person\'s session (dashboard or mobile), set by a sign-in route.' },
+        deviceCookie: { type: 'apiKey', in: 'cookie', name: 'hadir_device', description: 'An enrolled petugas tablet, set by POST /api/devices/enrol.' },
+        ...(bearer ? { bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token an admin created for the organization.' } } : {}),
+      },
+    },
+  }
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>
