@@ -1,4 +1,5 @@
-import { adminApi, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
+import fs from 'node:fs'
+import { ADMIN, adminApi, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
 import { BASE_URL, cameraBrowser, PHONE, SHOTS } from './support/browser'
 import { facesDir, registrationVideo, type RegistrationVideo } from './support/fake-camera'
 import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
@@ -295,6 +296,39 @@ test('a face that is not the member\'s is held for review, with the reason in pl
     expect(member.id).toBeGreaterThan(0)
   } finally {
     await browser.close()
+  }
+})
+
+test('the member reads and downloads their own data, and sees who looked at their face photo', async ({ browser, shot }) => {
+  // The admin opens Rina's registered face photo (audited, as every view is).
+  const photo = await admin.api.get(`/api/organizations/${admin.organizationId}/members/${rina.id}/face/photo`)
+  expect(photo.status()).toBe(200)
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'id-ID', timezoneId: 'Asia/Jakarta' })
+  try {
+    const page = await context.newPage()
+    await page.goto(`/m/login?org=${admin.organizationCode}`)
+    await page.getByTestId('login-identifier').fill(rina.number)
+    await page.getByTestId('login-pin').fill(PIN)
+    await page.getByTestId('member-login-submit').click()
+    await expect(page.getByTestId('member-home')).toBeVisible()
+    await page.getByTestId('nav-profile').click()
+    await page.getByTestId('profile-my-data').click()
+    await expect(page.getByTestId('my-data')).toBeVisible()
+    await expect(page.getByTestId('my-data-consent')).toContainText('Persetujuan versi')
+    await expect(page.getByTestId('my-data-face')).toContainText('templat wajah')
+    const view = page.getByTestId('my-data-view').first()
+    await expect(view).toContainText(ADMIN.name)
+    await expect(view).toContainText('membuka foto wajah terdaftar Anda')
+    await expect(page.getByTestId('my-data-attendance')).toContainText('1 hari')
+    await shot(page, 'member-my-data')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('my-data-download').click()])
+    expect(download.suggestedFilename()).toMatch(/^hadir-data-saya-\d{4}-\d{2}-\d{2}\.json$/)
+    const file = JSON.parse(fs.readFileSync((await download.path())!, 'utf8')) as { profile: { name: string }; attendance: unknown[]; photo_views: { by: string }[] }
+    expect(file.profile.name).toBe('Rina Wulandari Putri')
+    expect(file.attendance).toHaveLength(1)
+    expect(file.photo_views.map((v) => v.by)).toContain(ADMIN.name)
+  } finally {
+    await context.close()
   }
 })
 

@@ -41,6 +41,8 @@ export interface InvitedMember {
   id: number
   name: string
   code: string
+  /** Their member number, for a PIN sign-in on a new phone. */
+  number: string
 }
 
 /** Adds a member and creates their one-time invitation. */
@@ -50,7 +52,7 @@ export async function inviteMember({ api, organizationId }: AdminApi, name: stri
     await api.post(`/api/organizations/${organizationId}/members`, { data: { name, member_number: memberNumber, role: 'member' } }),
   )
   const invitation = await data<{ code: string }>(await api.post(`/api/organizations/${organizationId}/members/${member.id}/invitations`, { data: {} }))
-  return { id: member.id, name, code: invitation.code }
+  return { id: member.id, name, code: invitation.code, number: memberNumber }
 }
 
 export async function memberFaceRegistered({ api, organizationId }: AdminApi, memberId: number): Promise<boolean> {

@@ -10,6 +10,8 @@ export interface ApiRoute {
   path: string
   access: Access | null
   validations: RouteValidation[]
+  /** Whether an API token (Authorization: Bearer) may call it: a permission route without a people-only middleware. */
+  tokens: boolean
 }
 
 /** Every /api route of an app (what routeAccessTable walks), with its validators (what the hardening fuzzer reads). */
@@ -22,10 +24,10 @@ export function apiRoutes(routes: RouteEntry[]): ApiRoute[] {
     entry.handlers.push(r.handler)
     byRoute.set(key, entry)
   }
-  return [...byRoute.values()].map(({ method, path, handlers }) => ({
-    method,
-    path,
-    access: handlers.map((h) => (h as { access?: Access } | null)?.access).find((a) => a !== undefined) ?? null,
-    validations: validationsOf(handlers),
-  }))
+  return [...byRoute.values()].map(({ method, path, handlers }) => {
+    const access = handlers.map((h) => (h as { access?: Access } | null)?.access).find((a) => a !== undefined) ?? null
+    const peopleOnly = handlers.some((h) => (h as { peopleOnly?: boolean } | null)?.peopleOnly === true)
+    const tokens = !peopleOnly && (access?.kind === 'permission' || access?.kind === 'any-permission')
+    return { method, path, access, validations: validationsOf(handlers), tokens }
+  })
 }

@@ -82,19 +82,12 @@ function errorResponse(description: string, schema = '#/components/schemas/Error
   return { description, content: { 'application/json': { schema: { $ref: schema } } } }
 }
 
-/** Whether a route may be called with an API token (Authorization: Bearer), when the app has such tokens. */
-function acceptsBearer(access: Access): boolean {
-  // An Access that says so itself (a `bearer`/`tokens` flag, or a kind naming tokens) opts in; none does before the
-  // tokens feature exists, and then the document has no bearer scheme at all.
-  const a = access as Access & { bearer?: unknown; tokens?: unknown }
-  return a.bearer === true || a.tokens === true || String(a.kind).includes('token')
-}
-
-function securityOf(access: Access | null): Record<string, string[]>[] {
+/** A session cookie, or an API token where the route takes one (server/features/tokens: every permission route but the integrations' own). */
+function securityOf(access: Access | null, tokens: boolean): Record<string, string[]>[] {
   if (!access || access.kind === 'public') return []
   if (access.kind === 'device') return [{ deviceCookie: [] }]
   const session = [{ sessionCookie: [] }]
-  return acceptsBearer(access) ? [...session, { bearerToken: [] }] : session
+  return tokens ? [...session, { bearerToken: [] }] : session
 }
 
 function accessText(access: Access | null): string {
@@ -192,7 +185,7 @@ export function buildOpenApiDocument(routes: RouteEntry[], options: DocumentOpti
       operationId: `${route.method.toLowerCase()}${openApiPath(route.path).replace(/^\/api/, '').replace(/[{}]/g, '').replace(/[/-](\w)/g, (_, ch: string) => ch.toUpperCase())}`,
       tags: [tagOf(route.path)],
       description: accessText(route.access),
-      security: securityOf(route.access),
+      security: securityOf(route.access, route.tokens),
     }
     const parameters = parametersOf(route)
     if (parameters.length) operation.parameters = parameters
@@ -202,7 +195,7 @@ export function buildOpenApiDocument(routes: RouteEntry[], options: DocumentOpti
     if (route.access) operation['x-hadir-access'] = route.access
     ;(paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation
   }
-  const bearer = api.some((r) => r.access && acceptsBearer(r.access))
+  const bearer = api.some((r) => r.tokens)
   return {
     openapi: '3.1.0',
     info: {

@@ -31,3 +31,9 @@ export type MobileMe = AnswerOf<typeof getMobileMe>
 export const getEnrolledDevice = () => call(routes.devices.me.$get(), { expectUnauthorized: true })
 export const enrolDevice = (code: string, name: string) => call(routes.devices.enrol.$post({ json: { code, ...(name ? { name } : {}) } }))
 export type EnrolledDevice = AnswerOf<typeof getEnrolledDevice>
+
+// --- the member's own data (UU PDP's access right) ---
+export const getMyData = () => call(routes.mobile.me.data.$get({ query: {} }))
+export type MyData = AnswerOf<typeof getMyData>
+/** The same data as a file: a plain link, so the phone's browser downloads it with the session cookie. */
+export const MY_DATA_DOWNLOAD = '/api/mobile/me/data?download=1'

@@ -234,6 +234,7 @@ export const routes: RouteRecordRaw[] = [
         beforeEnter: memberMay('attendance:record:submit'),
       },
       { path: 'profile', name: 'member-profile', component: view(member, 'MemberProfile'), meta: { title: 'profile.title' } },
+      { path: 'data', name: 'member-data', component: view(member, 'MyData'), meta: { title: 'myData.title' } },
       { path: 'face', name: 'member-face', component: view(member, 'FaceProfile'), meta: { title: 'member.faceData.title' } },
       {
         path: 'face/consent',

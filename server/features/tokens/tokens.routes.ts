@@ -36,10 +36,14 @@ function presentToken(t: TokenRow, now = new Date()) {
  * Integrations are managed by a person on the dashboard: a token cannot mint or revoke tokens, nor change webhooks.
  * Placed right after the route's guard, before its input is read.
  */
-export const peopleOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get('principal')?.kind === 'token') throw new ForbiddenError('API tokens cannot manage integrations', 'TOKEN_NOT_ALLOWED')
-  await next()
-}
+export const peopleOnly: MiddlewareHandler<AppEnv> & { peopleOnly: true } = Object.assign(
+  async (c: Parameters<MiddlewareHandler<AppEnv>>[0], next: Parameters<MiddlewareHandler<AppEnv>>[1]) => {
+    if (c.get('principal')?.kind === 'token') throw new ForbiddenError('API tokens cannot manage integrations', 'TOKEN_NOT_ALLOWED')
+    await next()
+  },
+  // Read by the route table (server/lib/route-table.ts): the OpenAPI document offers no bearer token for these routes.
+  { peopleOnly: true as const },
+)
 
 /** An organization's API tokens (issue 19): list, create (the secret answered once), revoke. */
 export const tokenRoutes = new Hono<AppEnv>()
