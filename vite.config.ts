@@ -70,8 +70,14 @@ type DeviceGroup = 'face' | 'recognition' | 'petugas'
  * and the petugas surface's code that no member screen shares ('petugas'). Filled once the bundle is written.
  */
 const deviceGroups = new Map<string, DeviceGroup>()
-/** The dashboard's message files (src/locales/<lang>/<area>.json): online-only like the dashboard, never precached. */
+/**
+ * Never precached, fetched when opened (online-only): the dashboard's and the setup's code, the dashboard's message
+ * files (src/locales/<lang>/<area>.json), and the member screens that only work with the server anyway: their own data
+ * (/m/data) and the notification settings (a push subscription needs the network). Offline, opening them shows "needs
+ * the network" (src/modules/router.ts); the phone's first download stays within issue 16's budget.
+ */
 const dashboardOnly = new Set<string>()
+const ONLINE_ONLY = /\/src\/(locales\/\w+\/(attendance|members|reports|settings|integrations|notifications|mydata)\.json|views\/member\/MyData\.vue|components\/notifications\/NotificationSettings\.vue)$/
 
 /** A string of face-api's own code (an error message of its extractFaceTensors), in every copy of it a build holds. */
 const FACE_API_MARK = 'extractFaceTensors - expected image tensor'
@@ -134,8 +140,20 @@ function deviceFiles(): Plugin {
         const surfaces = new Set(chunks.filter((c) => c.isDynamicEntry && /\/src\/router\/surfaces\/(petugas|admin|setup)\.ts$/.test(c.facadeModuleId ?? '')).map((c) => c.fileName))
         const core = closure(chunks.filter((c) => c.isEntry).map((c) => c.fileName), surfaces)
         const petugas = [...closure([surface.fileName], core)].flatMap((name) => [name, ...(byName.get(name)?.viteMetadata?.importedCss ?? [])])
+        // What a phone or a kiosk never precaches: the chunks only the dashboard, the setup or an online-only screen
+        // reach (ONLINE_ONLY's roots and whatever only they import), with their CSS. The rest of the member and shell
+        // code is precached; the petugas code is its own device group.
         dashboardOnly.clear()
-        for (const c of chunks) if (/\/src\/locales\/\w+\/(attendance|members|reports|settings)\.json$/.test(c.facadeModuleId ?? '')) dashboardOnly.add(c.fileName)
+        const online = new Set(chunks.filter((c) => ONLINE_ONLY.test(c.facadeModuleId ?? '')).map((c) => c.fileName))
+        const kept = closure(chunks.filter((c) => c.isEntry).map((c) => c.fileName), new Set([...surfaces, ...online]))
+        const petugasFiles = new Set(petugas)
+        const css = (name: string): string[] => [...(byName.get(name)?.viteMetadata?.importedCss ?? [])]
+        const keptCss = new Set([...kept, ...petugasFiles].flatMap(css))
+        for (const c of chunks) {
+          if (kept.has(c.fileName) || petugasFiles.has(c.fileName)) continue
+          dashboardOnly.add(c.fileName)
+          for (const file of css(c.fileName)) if (!keptCss.has(file)) dashboardOnly.add(file)
+        }
         for (const f of face) deviceGroups.set(f, 'face')
         for (const f of recognition) deviceGroups.set(f, 'recognition')
         for (const f of petugas) if (!deviceGroups.has(f)) deviceGroups.set(f, 'petugas')
@@ -236,12 +254,12 @@ export default defineConfig({
         // A classic script (the registration is classic in production): the 'es' format's build passes rolldown the
         // deprecated inlineDynamicImports option, whose warning every build printed. The worker imports nothing lazily.
         rollupFormat: 'iife',
-        // The tab's icons (index.html) are precached; the manifest's 512 px icons are not (includeManifestIcons: false):
-        // the phone fetches one when the app is installed and keeps it itself.
+        // The tab's icon (index.html) is precached; the manifest's 512 px icons and the iOS home-screen icon are not
+        // (includeManifestIcons: false): a phone fetches one when the app is installed, online, and keeps it itself.
         // The files a device downloads only when it needs them (deviceGroups: the face runtime, the recognition model,
         // the petugas code) are listed too, tagged with their group: src/sw.ts precaches the rest and keeps each of
         // these the first time it is fetched, and knows from the list which versions to fetch again after an update.
-        globPatterns: ['**/*.{js,css,html,svg}', 'icons/icon-192.png', 'icons/apple-touch-icon.png', 'device-files.json', 'models/*.{json,bin,onnx}', 'wasm/*.wasm', 'assets/ort-wasm*.wasm'],
+        globPatterns: ['**/*.{js,css,html,svg}', 'icons/icon-192.png', 'device-files.json', 'models/*.{json,bin,onnx}', 'wasm/*.wasm', 'assets/ort-wasm*.wasm'],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         // The dashboard and the one-time setup are desktop, online surfaces: phones and kiosks must not fetch them.
         // The .br/.gz siblings are the same files compressed for the network (written after this list is made).

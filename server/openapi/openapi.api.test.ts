@@ -40,7 +40,10 @@ describe('the OpenAPI document', () => {
 
   it('describes parameters, bodies, security and errors from the guards and validators', () => {
     const list = doc.paths['/api/organizations/{id}/members'] as Record<string, any>
-    expect(list.get.security).toEqual([{ sessionCookie: [] }])
+    // A session, or an API token (every permission route but the integrations' own, which only people manage).
+    expect(list.get.security).toEqual([{ sessionCookie: [] }, { bearerToken: [] }])
+    expect((doc.paths['/api/organizations/{id}/api-tokens'] as Record<string, any>).get.security).toEqual([{ sessionCookie: [] }])
+    expect((doc.components as Record<string, any>).securitySchemes.bearerToken).toMatchObject({ type: 'http', scheme: 'bearer' })
     expect(list.get.description).toContain('member:view')
     expect(list.get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['path:id', 'query:q', 'query:limit']))
     expect(Object.keys(list.get.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '404', '422']))

@@ -7,25 +7,34 @@ import type enMembers from './en/members.json'
 import type enReports from './en/reports.json'
 import type enSettings from './en/settings.json'
 import type enIntegrations from './en/integrations.json'
+import type enMyData from './en/mydata.json'
 
 // The base files hold the shell and the capture apps (and leave and correction requests, which members ask for on the phone), one chunk per
 // language: a device loads the language it shows (baseMessages()), the other one only when the person switches. Each
 // dashboard area keeps its namespaces in a file of its own (./en/<area>.json and ./id/<area>.json), so areas can grow
 // without touching each other. The dashboard's files load with the dashboard (dashboardMessages()), never on a phone.
-type BaseSchema = typeof enBase & typeof enLeave & typeof enCorrections & typeof enNotifications
+type BaseSchema = typeof enBase & typeof enLeave & typeof enCorrections
+/** The member screens that need the server anyway (notification settings, their own data): loaded when opened. */
+type OnlineSchema = typeof enNotifications & typeof enMyData
 
 type DashboardSchema = typeof enAttendance & typeof enMembers & typeof enReports & typeof enSettings & typeof enIntegrations
 export const LOCALES = ['id', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
 /** Every message, the dashboard's included (their keys are typed even before their files have loaded). */
-export type MessageSchema = BaseSchema & DashboardSchema
+export type MessageSchema = BaseSchema & DashboardSchema & OnlineSchema
 
 /** The shell's and the capture apps' messages in one language (merged in by modules/i18n.ts loadLocale()). */
 export async function baseMessages(locale: Locale): Promise<BaseSchema> {
-  const [base, leave, corrections, notifications] = locale === 'id'
-    ? await Promise.all([import('./id.json'), import('./id/leave.json'), import('./id/corrections.json'), import('./id/notifications.json')])
-    : await Promise.all([import('./en.json'), import('./en/leave.json'), import('./en/corrections.json'), import('./en/notifications.json')])
-  return { ...base.default, ...leave.default, ...corrections.default, ...notifications.default }
+  const [base, leave, corrections] = locale === 'id'
+    ? await Promise.all([import('./id.json'), import('./id/leave.json'), import('./id/corrections.json')])
+    : await Promise.all([import('./en.json'), import('./en/leave.json'), import('./en/corrections.json')])
+  return { ...base.default, ...leave.default, ...corrections.default }
+}
+
+/** The online-only screens' messages in both languages (never precached: vite.config.ts ONLINE_ONLY). */
+export async function onlineMessages(): Promise<Record<Locale, OnlineSchema>> {
+  const [en, id, enData, idData] = await Promise.all([import('./en/notifications.json'), import('./id/notifications.json'), import('./en/mydata.json'), import('./id/mydata.json')])
+  return { en: { ...en.default, ...enData.default }, id: { ...id.default, ...idData.default } }
 }
 
 /** The dashboard's namespaces in both languages (four small chunks of JSON). */

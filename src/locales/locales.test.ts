@@ -2,13 +2,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { baseMessages, dashboardMessages } from './index'
+import { baseMessages, dashboardMessages, onlineMessages } from './index'
 
-// Every message: the base files and the dashboard's areas (loaded with the dashboard in the app).
+// Every message: the base files, the dashboard's areas (loaded with the dashboard in the app) and the online-only
+// screens' (loaded when opened).
 const dashboard = await dashboardMessages()
+const online = await onlineMessages()
 const messages = { en: await baseMessages('en'), id: await baseMessages('id') }
-const en = { ...messages.en, ...dashboard.en }
-const id = { ...messages.id, ...dashboard.id }
+const en = { ...messages.en, ...dashboard.en, ...online.en }
+const id = { ...messages.id, ...dashboard.id, ...online.id }
 
 interface Tree { [key: string]: string | Tree }
 

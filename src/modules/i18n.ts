@@ -1,5 +1,5 @@
 import { createI18n } from 'vue-i18n'
-import { baseMessages, dashboardMessages, initialLocale, LOCALES, type Locale, type MessageSchema } from '~/locales'
+import { baseMessages, dashboardMessages, initialLocale, LOCALES, type Locale, type MessageSchema, onlineMessages } from '~/locales'
 import type { UserModule } from '~/types'
 
 // Messages come per language (loadLocale): main.ts loads the initial one before the app mounts, setLocale the other
@@ -57,4 +57,20 @@ export function loadDashboardMessages(): Promise<void> {
 
 export const install: UserModule = ({ app }) => {
   app.use(i18n)
+}
+
+let onlineLoaded: Promise<void> | null = null
+
+/** Merges the online-only screens' messages (both languages) once; their loaders wait for it with their code. */
+export function loadOnlineMessages(): Promise<void> {
+  onlineLoaded ??= onlineMessages().then(
+    (loaded) => {
+      for (const locale of LOCALES) i18n.global.mergeLocaleMessage(locale, loaded[locale])
+    },
+    (error: unknown) => {
+      onlineLoaded = null
+      throw error
+    },
+  )
+  return onlineLoaded
 }

@@ -1,6 +1,6 @@
 import { hasPermission, type Permission } from '@shared/permissions'
 import type { RouteLocationRaw, RouteRecordRaw } from 'vue-router'
-import { loadDashboardMessages } from '~/modules/i18n'
+import { loadDashboardMessages, loadOnlineMessages } from '~/modules/i18n'
 import { useMobileStore } from '~/stores/mobile'
 
 declare module 'vue-router' {
@@ -234,7 +234,8 @@ export const routes: RouteRecordRaw[] = [
         beforeEnter: memberMay('attendance:record:submit'),
       },
       { path: 'profile', name: 'member-profile', component: view(member, 'MemberProfile'), meta: { title: 'profile.title' } },
-      { path: 'data', name: 'member-data', component: view(member, 'MyData'), meta: { title: 'myData.title' } },
+      // Online-only and not precached (vite.config.ts ONLINE_ONLY): it reads the server.
+      { path: 'data', name: 'member-data', component: () => loadOnlineMessages().then(() => import('~/views/member/MyData.vue')), meta: { title: 'myData.title' } },
       { path: 'face', name: 'member-face', component: view(member, 'FaceProfile'), meta: { title: 'member.faceData.title' } },
       {
         path: 'face/consent',

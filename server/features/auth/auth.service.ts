@@ -163,15 +163,13 @@ export async function signInToDashboard(ctx: CallerContext, input: { email: stri
   const user = input.email.includes('@') ? await findUserByEmail(db, input.email) : null
   const attempt = user ? await claimAttempt(db, { kind: 'user', id: user.id }) : null
   const valid = await verifySecret(input.password, user?.passwordHash)
-  // Sign-ins, and failed ones to a known account, are in the audit log of every organization whose dashboard the
-  // account opens: that is where its admins look (an unknown email belongs to no organization and stays unlogged).
   const memberships = user ? await dashboardMemberships(db, user.id) : []
-  const logIn = async (tx: Tx, action: string, details?: Record<string, unknown>) => {
-    const orgs = memberships.length > 0 ? memberships.map((m) => m.id) : [null]
-    for (const organizationId of orgs) await auditAs(tx, { ...ctx, userId: user!.id }, { organizationId, action, entityType: 'user', entityId: user!.id, details })
-  }
   if (!user || !valid) {
-    if (user) await logIn(db, 'auth.login_failed')
+    // A wrong password for a known account is an attack on every organization whose dashboard it opens: it is in each
+    // one's audit log (an unknown email belongs to no organization and stays unlogged). A sign-in that works is
+    // logged in the organization the session enters (chooseOrganization): no organization learns of work elsewhere.
+    const orgs = memberships.length > 0 ? memberships.map((m) => m.id) : [null]
+    if (user) for (const organizationId of orgs) await auditAs(db, { ...ctx, userId: user.id }, { organizationId, action: 'auth.login_failed', entityType: 'user', entityId: user.id })
     await attempt?.failed()
     throw new UnauthenticatedError('Wrong email or password', 'INVALID_CREDENTIALS')
   }
@@ -183,7 +181,7 @@ export async function signInToDashboard(ctx: CallerContext, input: { email: stri
   await db.transaction(async (tx) => {
     await tx.update(users).set({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() }).where(eq(users.id, user.id))
     await startSession(tx, user.id)
-    await logIn(tx, 'auth.login')
+    await auditAs(tx, { ...ctx, userId: user.id }, { organizationId: null, action: 'auth.login' })
   })
   const principal: Principal = {
     sessionId: 0,
@@ -215,6 +213,8 @@ export async function chooseOrganization(ctx: CallerContext, principal: Principa
   }
   if (!role) throw new NotFoundError('Role')
   await enterOrganization(db, sessionTokenHash, input.organization_id, membership.member_id, role.id)
+  // The dashboard sign-in as this organization sees it: the session entering it (never the account's work elsewhere).
+  await auditAs(db, { ...ctx, userId: principal.userId }, { organizationId: input.organization_id, action: 'auth.login', entityType: 'user', entityId: principal.userId, details: { role: role.key } })
   const next: Principal = {
     ...principal,
     organizationId: input.organization_id,
