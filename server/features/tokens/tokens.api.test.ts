@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { BearerAgent, createApiToken } from '../../../tools/test-support/api-tokens'
-import { apiTokens, auditLog } from '../../db/schema'
+import { apiTokens, auditLog, memberRoles, organizationMembers, rolePermissions, roles, users } from '../../db/schema'
 import { tokenSettings } from './tokens.auth'
 import { createToken } from './tokens.service'
 import type { ServiceContext } from '../../lib/service-context'
@@ -141,6 +141,37 @@ describe('API tokens: scoped, hashed, expiring, revocable, rate-limited, audited
     expect(list.body.error.code).toBe('TOKEN_NOT_ALLOWED')
     expect((await admin.post(`/api/organizations/${a.id}/api-tokens`, { name: 'child' })).status).toBe(403)
     expect((await admin.get(`/api/organizations/${a.id}/webhooks`)).status).toBe(403)
+  })
+
+  it('never does more than its creator may do now: a narrowed role narrows the token, given back it returns', async () => {
+    const writer = new BearerAgent(t, await createApiToken(a.admin, a.id, { permissions: ['member:view', 'member:manage'] }))
+    expect((await writer.post(`/api/organizations/${a.id}/departments`, { name: 'Gudang depan' })).status).toBe(201)
+    // The creating admin's roles change: the admin role is taken away, a role that only reads members is given.
+    const [membership] = await t.db
+      .select({ id: organizationMembers.id })
+      .from(organizationMembers)
+      .innerJoin(users, eq(users.id, organizationMembers.userId))
+      .where(and(eq(users.email, a.emails.admin), eq(organizationMembers.organizationId, a.id)))
+    const held = await t.db.select().from(memberRoles).where(eq(memberRoles.organizationMemberId, membership!.id))
+    const [reader] = await t.db.insert(roles).values({ organizationId: a.id, key: 'member_reader', name: 'Member reader', surface: 'web' }).returning()
+    await t.db.insert(rolePermissions).values([{ roleId: reader!.id, permission: 'member:view' }, { roleId: reader!.id, permission: 'settings:manage' }])
+    await t.db.insert(memberRoles).values({ organizationId: a.id, organizationMemberId: membership!.id, roleId: reader!.id })
+    await t.db.delete(memberRoles).where(and(eq(memberRoles.organizationMemberId, membership!.id), eq(memberRoles.roleId, held[0]!.roleId)))
+    try {
+      const refused = await writer.post(`/api/organizations/${a.id}/departments`, { name: 'Gudang belakang' })
+      expect(refused.status).toBe(403)
+      expect(refused.body.error).toMatchObject({ code: 'FORBIDDEN', details: { permission: 'member:manage' } })
+      expect((await writer.get(`/api/organizations/${a.id}/members`)).status).toBe(200) // what the creator still holds
+      // No role at all left: nothing.
+      await t.db.delete(memberRoles).where(eq(memberRoles.roleId, reader!.id))
+      expect((await writer.get(`/api/organizations/${a.id}/members`)).status).toBe(403)
+    } finally {
+      await t.db.delete(memberRoles).where(eq(memberRoles.roleId, reader!.id))
+      await t.db.insert(memberRoles).values(held).onConflictDoNothing()
+      await t.db.delete(roles).where(eq(roles.id, reader!.id))
+    }
+    // The admin role given back: the token writes again (its own permissions never changed).
+    expect((await writer.post(`/api/organizations/${a.id}/departments`, { name: 'Gudang belakang' })).status).toBe(201)
   })
 
   it('limits each token to its allowance per minute (429 with Retry-After), tokens counted apart', async () => {

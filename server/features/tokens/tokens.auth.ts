@@ -6,7 +6,7 @@ import crypto from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { AppEnv, Principal } from '../../context'
-import { apiTokens, organizationMembers } from '../../db/schema'
+import { apiTokens, memberRoles, organizationMembers, rolePermissions } from '../../db/schema'
 import { AttemptLimiter } from '../../auth/rate-limit'
 import { UnauthenticatedError } from '../../errors'
 import { audit } from '../../audit'
@@ -42,28 +42,37 @@ export function bearerOf(c: Context): string | null {
 
 /**
  * The principal of a bearer token, or a 401: unknown, expired or revoked tokens, and tokens whose creator is no
- * longer an active member of the organization. Each use counts against the token's own per-minute allowance (in the
- * database, shared by every instance).
+ * longer an active member of the organization. A token never does more than its creator may do now: its permissions
+ * are those it was given that the roles its creator holds today still grant (a role narrowed or taken away narrows
+ * the token at its next request; given back, they return). Each use counts against the token's own per-minute
+ * allowance (in the database, shared by every instance).
  */
 export async function tokenPrincipal(c: Context<AppEnv>, secret: string): Promise<Principal> {
   const { db } = c.get('deps').database
   const now = new Date()
   const [row] = await db
-    .select({ token: apiTokens, memberStatus: organizationMembers.status })
+    .select({ token: apiTokens, membershipId: organizationMembers.id, memberStatus: organizationMembers.status })
     .from(apiTokens)
     .leftJoin(organizationMembers, and(eq(organizationMembers.userId, apiTokens.createdBy), eq(organizationMembers.organizationId, apiTokens.organizationId)))
     .where(and(eq(apiTokens.tokenHash, tokenHash(secret)), isNull(apiTokens.revokedAt)))
     .limit(1)
   const t = row?.token
-  if (!t || t.expiresAt <= now || t.createdBy === null || row.memberStatus !== 'active') {
+  if (!t || t.expiresAt <= now || t.createdBy === null || row.memberStatus !== 'active' || row.membershipId === null) {
     throw new UnauthenticatedError('This API token is unknown, expired or revoked', 'TOKEN_INVALID')
   }
+  // What the creator's roles grant today (every role they hold in the organization, as at a dashboard sign-in).
+  const held = await db
+    .select({ p: rolePermissions.permission })
+    .from(memberRoles)
+    .innerJoin(rolePermissions, eq(rolePermissions.roleId, memberRoles.roleId))
+    .where(eq(memberRoles.organizationMemberId, row.membershipId))
   const limiter = new AttemptLimiter(db, tokenSettings.perMinute, { code: 'RATE_LIMITED', message: 'Too many requests with this API token. Wait a minute and try again.' })
   await limiter.hit(`token:${t.id}`, now)
   if (!t.lastUsedAt || now.getTime() - t.lastUsedAt.getTime() > TOUCH_EVERY) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, t.id))
   }
-  const allowed = new Set(TOKEN_PERMISSIONS)
+  const creator = expandPermissions(held.map((h) => h.p))
+  const allowed = new Set(TOKEN_PERMISSIONS.filter((p) => creator.has(p)))
   return {
     sessionId: 0,
     kind: 'token',
