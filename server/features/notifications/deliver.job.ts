@@ -6,6 +6,7 @@ import { notifications, pushSubscriptions, users } from '../../db/schema'
 import type { JobInfo } from '../../jobs/queue'
 import type { SmtpConfig } from '../../notify/config'
 import { DELIVER_NOTIFICATION } from './notifications.service'
+import { postGuarded } from '../webhooks/webhooks.deliver'
 
 /** How long a push service keeps a push for a phone that is off (a reminder is stale after half a day). */
 const PUSH_TTL_SECONDS = 12 * 3600
@@ -22,7 +23,8 @@ function transportFor(smtp: SmtpConfig): Transporter {
 
 /**
  * Sends one Web Push message: web-push encrypts the payload (RFC 8291, aes128gcm) and signs the VAPID JWT (RFC 8292);
- * the request itself goes out with fetch, so its time limit is ours. Answers the push service's HTTP status.
+ * the request goes out through postGuarded (no private address, no redirect, our time limit). Answers the push
+ * service's HTTP status (0 when none answered).
  */
 async function push(deps: AppDeps, sub: { endpoint: string; p256dh: string; auth: string }, payload: string): Promise<number> {
   const vapid = deps.notify!.vapid
@@ -31,9 +33,10 @@ async function push(deps: AppDeps, sub: { endpoint: string; p256dh: string; auth
     TTL: PUSH_TTL_SECONDS,
     contentEncoding: 'aes128gcm',
   })
-  const res = await fetch(details.endpoint, { method: details.method, headers: details.headers as Record<string, string>, body: details.body ? new Uint8Array(details.body as Buffer) : undefined, signal: AbortSignal.timeout(15_000), redirect: 'error' })
-  await res.arrayBuffer().catch(() => undefined)
-  return res.status
+  // Never to a private address: the endpoint came from a browser (notifications.service.ts checks it when saved, this
+  // checks the address it resolves to now).
+  const outcome = await postGuarded(details.endpoint, details.body ? new Uint8Array(details.body as Buffer) : '', details.headers as Record<string, string>, 15_000)
+  return outcome.statusCode ?? 0
 }
 
 /** Delivers one queued notification; idempotent (a delivered one is skipped). A push service that says the subscription is gone (404/410) loses it. */

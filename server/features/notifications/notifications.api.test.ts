@@ -11,6 +11,8 @@ import { addDays, isoWeekday } from '../../../shared/calendar'
 import { holidayCalendar } from '../holidays/holidays.service'
 import { runReminders } from './reminders'
 import { DELIVER_NOTIFICATION } from './notifications.service'
+import { targetSettings } from '../webhooks/webhooks.target'
+import { postGuarded } from '../webhooks/webhooks.deliver'
 
 describe('notifications that reach people: Web Push and email, per person and language', () => {
   let t: TestApp
@@ -23,6 +25,7 @@ describe('notifications that reach people: Web Push and email, per person and la
 
   beforeAll(async () => {
     t = await createTestApp()
+    targetSettings.allowPrivate = true // the test's push service is on 127.0.0.1
     push = await startPushService()
     smtp = await startSmtpSink()
     t.deps.notify = { vapid, smtp: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'Hadir <hadir@example.test>' }, publicUrl: 'https://hadir.example.test' }
@@ -34,6 +37,7 @@ describe('notifications that reach people: Web Push and email, per person and la
     }
   })
   afterAll(async () => {
+    targetSettings.allowPrivate = false
     await t.close()
     await push.close()
     await smtp.close()
@@ -71,6 +75,23 @@ describe('notifications that reach people: Web Push and email, per person and la
     expect((await a.member.post('/api/notifications/push-subscriptions', { ...sub, endpoint: 'http://10.0.0.5/push' })).status).toBe(422)
     expect((await a.member.post('/api/notifications/push-subscriptions', { ...sub, keys: { p256dh: 'short', auth: sub.keys.auth } })).status).toBe(422)
     expect((await a.member.post('/api/notifications/push-subscriptions/remove', { endpoint: sub.endpoint })).status).toBe(404)
+    // Where private targets are not allowed (production), a push endpoint is a public https address: the server posts
+    // to it, so it is never a way into the organization's network.
+    targetSettings.allowPrivate = false
+    const pushed = push.received.length
+    try {
+      for (const endpoint of [sub.endpoint, 'https://127.0.0.1/push', 'https://10.0.0.5/push', 'https://[::1]/push', 'https://localhost/push', 'https://user:pw@push.example.com/x', 'http://push.example.com/x']) {
+        const refused = await a.member.post('/api/notifications/push-subscriptions', { ...sub, endpoint })
+        expect(refused.status, endpoint).toBe(422)
+        expect(refused.body.error.code).toBe('PUSH_ENDPOINT_INVALID')
+      }
+      // And a delivery never reaches a private address, whatever was stored (a literal, or a name resolving to one).
+      expect(await postGuarded(push.subscriber('/x').json.endpoint, 'x', {}, 5_000)).toMatchObject({ ok: false, error: 'refused: private address' })
+      expect((await postGuarded(push.subscriber('/x').json.endpoint.replace('127.0.0.1', 'localhost'), 'x', {}, 5_000)).error).toMatch(/private address/)
+      expect(push.received).toHaveLength(pushed)
+    } finally {
+      targetSettings.allowPrivate = true
+    }
     expect((await t.db.select({ n: count() }).from(notificationSettings))[0]!.n).toBe(0)
     expect((await t.db.select({ n: count() }).from(pushSubscriptions))[0]!.n).toBe(0)
   })

@@ -5,6 +5,7 @@ import { notifications, notificationSettings, pushSubscriptions, users } from '.
 import { KIND_RULES, kindEnabled, kindsFor, type NotificationKind, type NotificationLanguage, type notificationSettingsInput, type pushSubscriptionInput } from '../../../shared/notifications/kinds'
 import { message, type MessageKind, type MessageParams } from './messages'
 import { ValidationError } from '../../errors'
+import { checkPushEndpoint } from '../webhooks/webhooks.target'
 import type { z } from 'zod'
 
 export const DELIVER_NOTIFICATION = 'deliver-notification'
@@ -54,12 +55,7 @@ export async function saveSettings(tx: Tx, organizationId: number, userId: numbe
 
 /** Keeps a browser's subscription (the same endpoint again replaces its keys). */
 export async function subscribe(tx: Tx, organizationId: number, userId: number, input: z.infer<typeof pushSubscriptionInput>) {
-  const url = new URL(input.endpoint)
-  // A push service is on the internet over HTTPS; plain HTTP only to this machine (a test's push service). The server
-  // posts to this address, so it must not be a way to reach the organization's internal hosts in clear text.
-  if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-    throw new ValidationError('A push endpoint must use https', [{ path: 'endpoint', message: 'Must use https' }])
-  }
+  checkPushEndpoint(input.endpoint)
   await tx
     .insert(pushSubscriptions)
     .values({ organizationId, userId, endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth })

@@ -31,6 +31,15 @@ export interface AttemptOutcome {
 
 /** POSTs `body` to `url`, signed; never follows a redirect; gives up after the timeout. Never throws. */
 export function postSigned(url: string, body: string, secret: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptOutcome> {
+  return postGuarded(url, body, { 'content-type': 'application/json', 'user-agent': 'Hadir-Webhooks/1', 'hadir-signature': signatureHeader(secret, body), ...headers }, timeoutMs)
+}
+
+/**
+ * POSTs `body` to an address someone typed or a browser gave (a webhook, a push service): never to a private or
+ * loopback address (checked on the literal and on every DNS answer, webhooks.target.ts) unless allowed, never
+ * following a redirect, within `timeoutMs` for the whole attempt. Never throws.
+ */
+export function postGuarded(url: string, body: string | Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<AttemptOutcome> {
   const started = performance.now()
   const done = (o: Omit<AttemptOutcome, 'durationMs'>): AttemptOutcome => ({ ...o, durationMs: Math.round(performance.now() - started) })
   return new Promise((resolve) => {
@@ -52,13 +61,7 @@ export function postSigned(url: string, body: string, secret: string, headers: R
       {
         method: 'POST',
         lookup: guardedLookup,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Hadir-Webhooks/1',
-          'content-length': Buffer.byteLength(body),
-          'hadir-signature': signatureHeader(secret, body),
-          ...headers,
-        },
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         timeout: timeoutMs,
       },
       (res) => {

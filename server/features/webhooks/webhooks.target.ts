@@ -48,6 +48,29 @@ export function checkTargetUrl(raw: string): string {
   return url.toString()
 }
 
+/**
+ * Checks a browser's push endpoint before it is kept: https to a public host (the push services are on the internet).
+ * A loopback or private address only where private targets are allowed, and plain http only to this machine (a
+ * test's push service).
+ */
+export function checkPushEndpoint(raw: string): void {
+  const refuse = (message: string) => {
+    throw new ValidationError(message, [{ path: 'endpoint', message }], 'PUSH_ENDPOINT_INVALID')
+  }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return refuse('Not a push endpoint URL')
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const local = host === 'localhost' || host.endsWith('.localhost') || (net.isIP(host) !== 0 && isPrivateAddress(host))
+  if (url.username || url.password) refuse('A push endpoint has no user name or password')
+  if (local && !targetSettings.allowPrivate) refuse('A push endpoint must be a public address')
+  const loopback = host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) refuse('A push endpoint must use https')
+}
+
 /** The DNS lookup of a delivery: the same as the system's, refusing private answers (unless allowed). */
 export const guardedLookup: net.LookupFunction = (hostname, options, callback) => {
   dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
