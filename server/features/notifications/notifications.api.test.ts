@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../../tools/test-support/harness
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { startPushService, type PushService } from '../../../tools/test-support/push-service'
 import { startSmtpSink, type SmtpSink } from '../../../tools/test-support/smtp-sink'
-import { attendanceRecords, notifications, users, notificationSettings, organizationMembers, pushSubscriptions } from '../../db/schema'
+import { attendanceRecords, notifications, users, notificationSettings, organizationMembers, organizations, pushSubscriptions } from '../../db/schema'
 import { localToIso, toLocal } from '../../../shared/attendance/rules'
 import { addDays, isoWeekday } from '../../../shared/calendar'
 import { holidayCalendar } from '../holidays/holidays.service'
@@ -153,6 +153,38 @@ describe('notifications that reach people: Web Push and email, per person and la
     await delivered()
     expect(await rowsOf('checkout_reminder')).toHaveLength(1)
     expect(push.received.at(-1)!.payload).toMatchObject({ title: 'Not checked out yet', body: 'Your hours ended at 16:00. Remember to check out.' })
+  })
+
+  it('reminds a member of a night shift still checked in the next morning, once, for the night\'s own day', async () => {
+    // Hours of 22:00-06:00 (a night shift ends the next day): checked in at 22:05, never out.
+    await t.db.update(organizations).set({ workStartTime: '22:00:00', workEndTime: '06:00:00' }).where(eq(organizations.id, a.id))
+    let night = addDays(day, 7)
+    while ((await holidayCalendar(t.db, a.id, night, addDays(night, 1))).on(night, null) !== null || isoWeekday(night) > 4) night = addDays(night, 1)
+    const morning = addDays(night, 1)
+    const [record] = await t.db.insert(attendanceRecords).values({ organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: night, checkInTime: '22:05:00', status: 'present', source: 'mobile' }).returning()
+    try {
+      const before = (await rowsOf('checkout_reminder')).length
+      // Runs before 07:00 only: from then on the admins' digest of the day before would be queued too.
+      await runReminders(t.deps, atOn(night, '06:50:00'))
+      await runReminders(t.deps, atOn(morning, '06:10:00'))
+      await delivered()
+      expect(await rowsOf('checkout_reminder')).toHaveLength(before)
+      await runReminders(t.deps, atOn(morning, '06:31:00'))
+      await runReminders(t.deps, atOn(morning, '06:50:00'))
+      await delivered()
+      const rows = await rowsOf('checkout_reminder')
+      expect(rows).toHaveLength(before + 1)
+      expect(rows.at(-1)!.dedupeKey).toBe(night)
+      expect(push.received.at(-1)!.payload).toMatchObject({ title: 'Not checked out yet', body: 'Your hours ended at 06:00. Remember to check out.' })
+      // Checked out: no reminder the morning after another such night either.
+      await t.db.update(attendanceRecords).set({ checkOutTime: '06:40:00' }).where(eq(attendanceRecords.id, record!.id))
+      await runReminders(t.deps, atOn(morning, '06:55:00'))
+      await delivered()
+      expect(await rowsOf('checkout_reminder')).toHaveLength(before + 1)
+    } finally {
+      await t.db.delete(attendanceRecords).where(eq(attendanceRecords.id, record!.id))
+      await t.db.update(organizations).set({ workStartTime: '08:00:00', workEndTime: '16:00:00' }).where(eq(organizations.id, a.id))
+    }
   })
 
   it('a push service that says the subscription is gone loses it', async () => {

@@ -48,12 +48,36 @@ async function memberReminders(deps: AppDeps, organizationId: number, checkinAt:
       const id = await queueNotification(deps, { organizationId, userId, kind: 'checkin_reminder', dedupeKey: local.date, url: '/m/checkin', params: { time: checkinAt } })
       if (id !== null) queued++
     }
-    // Checked in, not out, and their hours (of a day shift: a night shift ends tomorrow) ended a while ago.
+    // Checked in, not out, and their hours (of a day shift: a night shift's are looked at the next morning, below)
+    // ended a while ago.
     const end = endMinute(hours)
     if (record?.checkIn && !record.checkOut && end < 24 * 60 && local.minutes >= end + CHECKOUT_GRACE_MINUTES) {
       const id = await queueNotification(deps, { organizationId, userId, kind: 'checkout_reminder', dedupeKey: local.date, url: '/m/checkin', params: { end: hours.endTime.slice(0, 5) } })
       if (id !== null) queued++
     }
+  }
+  return queued + (await nightShiftReminders(deps, organizationId, now))
+}
+
+/**
+ * The night shifts that began yesterday (hours past midnight, e.g. 22:00-06:00): checked in, not out, and the hours
+ * ended a while ago this morning. The reminder is for the night's own day (the day its record and its check-out
+ * belong to), so it is sent once, and never mixed up with today's.
+ */
+async function nightShiftReminders(deps: AppDeps, organizationId: number, now: Date): Promise<number> {
+  const { local: yesterday, days } = await everyonesDay(deps.database.db, organizationId, new Date(now.getTime() - 24 * 3600_000))
+  const open = days.filter((d) => d.record?.checkIn && !d.record.checkOut)
+  if (open.length === 0) return 0
+  const minutesToday = yesterday.minutes // the same wall-clock minute, a day later
+  const users = await userIds(deps, organizationId, open.map((d) => d.person.id))
+  let queued = 0
+  for (const { person, schedule } of open) {
+    const userId = users.get(person.id)
+    const hours = scheduleOn(schedule, yesterday.weekday)
+    const end = endMinute(hours)
+    if (userId === undefined || end < 24 * 60 || minutesToday < end - 24 * 60 + CHECKOUT_GRACE_MINUTES) continue
+    const id = await queueNotification(deps, { organizationId, userId, kind: 'checkout_reminder', dedupeKey: yesterday.date, url: '/m/checkin', params: { end: hours.endTime.slice(0, 5) } })
+    if (id !== null) queued++
   }
   return queued
 }
