@@ -17,10 +17,10 @@ import { syncRecordSchema } from '../../../shared/attendance/sync'
 import { keysOf, markOutOfOrder, originOf, payloadHash, prepare, Rejection, type Prepared, type SyncContext } from './attendance.checks'
 import { loadLookups } from './attendance.lookups'
 import { BatchAbandoned } from './attendance.checks'
-import { knownOutcome, writeBatch, writeOne, writeOptimistic, type Written } from './attendance.write'
+import { knownOutcome, writeBatch, writeOne, writeOptimistic, type RecordedOutbox, type Written } from './attendance.write'
 import { dayKey } from './attendance.days'
 import { queueVerification } from './attendance.verify'
-import { publishEvents } from '../webhooks/webhooks.outbox'
+import { queueDeliveries, subscribedEndpoints } from '../webhooks/webhooks.outbox'
 
 export type { SyncContext } from './attendance.checks'
 
@@ -135,9 +135,18 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
     markOutOfOrder(look, prepared)
 
     let written: Map<Prepared, Written> | null = null
+    // Webhooks for attendance.recorded: each record's event is staged in its write's transaction (the locked writes
+    // below; the one-statement write has none, so it is not used then).
+    const outbox: RecordedOutbox | undefined =
+      (await subscribedEndpoints(ctx.deps.database.db, organizationId, 'attendance.recorded')).length > 0
+        ? {
+            staged: [],
+            event: (p, a) => ({ record_id: a.recordId, client_id: p.r.client_id, member_id: p.r.member_id, kind: p.r.kind, captured_at: p.r.captured_at, origin: originOf(ctx), attendance_status: a.status, approval_status: a.approval, flags: a.flags }),
+          }
+        : undefined
     // First in one statement against the days as read (when every day the checks dated was read), else under locks.
     const seen = look.days
-    if (syncSettings.batchWrites && prepared.length > 1 && seen && prepared.every((p) => look.dayKeys.has(dayKey(p.r.member_id, p.date)))) {
+    if (!outbox && syncSettings.batchWrites && prepared.length > 1 && seen && prepared.every((p) => look.dayKeys.has(dayKey(p.r.member_id, p.date)))) {
       // The answers are known before the write when no record repeats another: the sync log can go with it.
       const synced = results.filter((r) => r?.status === 'applied' || r?.status === 'duplicate').length + prepared.length
       const exchange = log && repeats.length === 0 ? { synced, total: raws.length } : null
@@ -146,7 +155,7 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
     }
     if (!written && syncSettings.batchWrites && prepared.length > 1) {
       try {
-        written = await writeBatch(ctx, prepared)
+        written = await writeBatch(ctx, prepared, outbox)
       } catch (err) {
         if (!(err instanceof BatchAbandoned)) console.warn('[hadir] sync batch written record by record:', err instanceof Error ? err.message : err)
         written = null
@@ -156,7 +165,7 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
       written = new Map()
       for (const [i, p] of prepared.entries()) {
         try {
-          written.set(p, await writeOne(ctx, p))
+          written.set(p, await writeOne(ctx, p, outbox))
         } catch (err) {
           const code = dataError(err)
           if (code) {
@@ -170,7 +179,6 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
       }
     }
     const toVerify: string[] = []
-    const recorded: Record<string, unknown>[] = []
     for (const p of prepared) {
       const w = written.get(p)
       if (!w) continue
@@ -178,11 +186,10 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
         results[p.index] = { client_id: p.r.client_id, status: 'applied', record_id: w.applied.recordId, attendance_status: w.applied.status, approval_status: w.applied.approval, flags: w.applied.flags }
         if (w.applied.published) published.add(p.index)
         if (w.applied.verifying) toVerify.push(p.r.client_id)
-        recorded.push({ record_id: w.applied.recordId, client_id: p.r.client_id, member_id: p.r.member_id, kind: p.r.kind, captured_at: p.r.captured_at, origin: originOf(ctx), attendance_status: w.applied.status, approval_status: w.applied.approval, flags: w.applied.flags })
       } else results[p.index] = knownOutcome(p.r.client_id, p.hash, w.known)
     }
     await queueVerification(ctx.deps, organizationId, toVerify)
-    await publishEvents(ctx.deps, organizationId, 'attendance.recorded', recorded)
+    if (outbox) await queueDeliveries(ctx.deps, outbox.staged)
   }
 
   // A client id repeated within the batch: the first copy has been written (or refused); this one is answered as if

@@ -15,6 +15,7 @@ import { rowsOf } from '../../db/raw'
 import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, type DayRow } from './attendance.days'
 import { knownEvents, type KnownEvent, type SeenDay } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
+import { stageEvents } from '../webhooks/webhooks.outbox'
 
 export type { KnownEvent }
 
@@ -46,7 +47,25 @@ function claimsOf(p: Prepared): Record<string, unknown> {
 }
 
 /** `published`: the dashboards were told already (NOTIFY in the write's own transaction, delivered at its commit). */
-export type Written = { applied: { recordId: number; status: AttendanceStatus; flags: string[]; approval: ApprovalStatus; verifying: boolean; published?: boolean } } | { known: KnownEvent }
+export type Written = { applied: Applied } | { known: KnownEvent }
+export interface Applied {
+  recordId: number
+  status: AttendanceStatus
+  flags: string[]
+  approval: ApprovalStatus
+  verifying: boolean
+  published?: boolean
+}
+
+/**
+ * The webhooks' outbox of a write, when the organization has endpoints for `attendance.recorded`: each applied
+ * capture's event is staged in the write's own transaction (the event exists exactly when the record does), and the
+ * staged deliveries' ids are collected here, once that transaction committed, to queue.
+ */
+export interface RecordedOutbox {
+  event: (p: Prepared, applied: Applied) => Record<string, unknown>
+  staged: number[]
+}
 
 function eventValues(ctx: SyncContext, p: Prepared, kind: 'check_in' | 'check_out', recordId: number | null, assurance: Assurance): typeof attendanceEvents.$inferInsert {
   return {
@@ -231,7 +250,7 @@ function foldAll(fresh: readonly Prepared[], days: Map<string, DayRow>, deviceId
   return { folded, touched }
 }
 
-function applied(f: FoldedCapture): Written {
+function applied(f: FoldedCapture): { applied: Applied } {
   return { applied: { recordId: f.day.id!, status: f.status, flags: f.flags, approval: f.approval, verifying: f.p.verifying, published: true } }
 }
 
@@ -269,11 +288,12 @@ export async function writeOptimistic(ctx: SyncContext, prepared: readonly Prepa
 }
 
 /** Step 2: the whole batch in one transaction. Throws BatchAbandoned (or a database error) to fall back to step 3. */
-export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]): Promise<Map<Prepared, Written>> {
+export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[], outbox?: RecordedOutbox): Promise<Map<Prepared, Written>> {
   const organizationId = ctx.principal.organizationId
   const deviceId = ctx.principal.deviceId
   const outcome = new Map<Prepared, Written>()
   const days = new Map<string, DayRow>()
+  let staged: number[] = []
   await ctx.deps.database.db.transaction(async (tx) => {
     // Sent together (one round trip), run in order: the locks, then (a statement of its own, so that it sees what
     // committed while it waited for them: a concurrent copy of this batch) the days to fold into, locked, and the
@@ -307,17 +327,19 @@ export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]
     // An id taken by another member's capture in a concurrent batch (the locks did not cover it): start over, one by one.
     if (inserted.size !== folded.length) throw new BatchAbandoned('a client id was taken concurrently')
     for (const f of folded) outcome.set(f.p, applied(f))
+    if (outbox) staged = await stageEvents(tx, organizationId, 'attendance.recorded', folded.map((f) => outbox.event(f.p, applied(f).applied)))
   })
+  outbox?.staged.push(...staged)
   const unused = unusedPhotos(days.values(), prepared, (p) => 'applied' in (outcome.get(p) ?? {}))
   await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
   return outcome
 }
 
 /** Step 3 (and a single capture): one record, one transaction. */
-export async function writeOne(ctx: SyncContext, p: Prepared): Promise<Written> {
+export async function writeOne(ctx: SyncContext, p: Prepared, outbox?: RecordedOutbox): Promise<Written> {
   const organizationId = ctx.principal.organizationId
   const deviceId = ctx.principal.deviceId
-  let done: { day: DayRow; written: Written } | null
+  let done: { day: DayRow; written: Written; staged: number[] } | null
   try {
     done = await ctx.deps.database.db.transaction(async (tx) => {
       await lockMembers(tx, organizationId, [p.r.member_id])
@@ -330,8 +352,11 @@ export async function writeOne(ctx: SyncContext, p: Prepared): Promise<Written> 
       const day: DayRow = { id: row?.id ?? null, memberId: p.r.member_id, date: p.date, original, state: f.next }
       await persistDays(tx, organizationId, [day])
       await tx.update(attendanceEvents).set({ kind: f.kind, attendanceRecordId: day.id, assurance: eventAssurance(p, f) }).where(eq(attendanceEvents.id, event.id))
-      return { day, written: { applied: { recordId: day.id!, status: f.next.status, flags: f.next.flags, approval: f.next.approvalStatus, verifying: p.verifying } } }
+      const applied: Applied = { recordId: day.id!, status: f.next.status, flags: f.next.flags, approval: f.next.approvalStatus, verifying: p.verifying }
+      const staged = outbox ? await stageEvents(tx, organizationId, 'attendance.recorded', [outbox.event(p, applied)]) : []
+      return { day, written: { applied }, staged }
     })
+    if (done) outbox?.staged.push(...done.staged)
   } catch (err) {
     await Promise.all(keysOf(p).map((key) => ctx.deps.storage.delete(key)))
     throw err

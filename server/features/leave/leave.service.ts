@@ -8,7 +8,7 @@ import { memberSchedule, organizationRules } from '../attendance/attendance.sche
 import { holidayCalendar } from '../holidays/holidays.service'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors'
 import { audit } from '../../audit'
-import { publishEvent } from '../webhooks/webhooks.outbox'
+import { queueDeliveries, stageEvent } from '../webhooks/webhooks.outbox'
 import type { ServiceContext } from '../../lib/service-context'
 import { checkRange, daysInclusive, excuseRemarks, planExcuse, rangeLimits, type ExcusePlan, type LeaveKind } from './leave.rules'
 
@@ -206,9 +206,7 @@ export async function createLeave(ctx: MemberContext, input: NewLeave, now = new
     })
     return created!.id
   })
-  const view = await getLeave(db, ctx.organizationId, id)
-  await publishEvent(ctx.deps, ctx.organizationId, 'leave.decided', { decision: 'rejected', leave_request: view })
-  return view
+  return getLeave(db, ctx.organizationId, id)
 }
 
 /** The request, locked for a decision; another organization's (or, for a member, another member's) is not found. */
@@ -238,12 +236,15 @@ export async function cancelLeave(ctx: MemberContext, id: number): Promise<Leave
 
 export async function rejectLeave(ctx: ServiceContext, id: number, note: string): Promise<LeaveView> {
   const { db } = ctx.deps.database
-  await db.transaction(async (tx) => {
+  const { view, staged } = await db.transaction(async (tx) => {
     await lockPending(tx, ctx.organizationId, id)
     await tx.update(leaveRequests).set({ status: 'rejected', decidedByUserId: ctx.userId, decidedAt: new Date(), decisionNote: note, updatedAt: new Date() }).where(eq(leaveRequests.id, id))
     await audit(tx, { organizationId: ctx.organizationId, actorUserId: ctx.userId, action: 'leave_request.reject', entityType: 'leave_request', entityId: id, details: { note }, ip: ctx.ip })
+    const view = await getLeave(tx, ctx.organizationId, id)
+    return { view, staged: await stageEvent(tx, ctx.organizationId, 'leave.decided', { decision: 'rejected', leave_request: view }) }
   })
-  return getLeave(db, ctx.organizationId, id)
+  await queueDeliveries(ctx.deps, staged)
+  return view
 }
 
 /**
@@ -253,7 +254,7 @@ export async function rejectLeave(ctx: ServiceContext, id: number, note: string)
  */
 export async function approveLeave(ctx: ServiceContext, id: number, note: string | null): Promise<{ leave_request: LeaveView } & ExcusePlan> {
   const { db } = ctx.deps.database
-  const plan = await db.transaction(async (tx) => {
+  const { plan, view, staged } = await db.transaction(async (tx) => {
     const request = await lockPending(tx, ctx.organizationId, id)
     const memberId = request.organizationMemberId
     await lockMember(tx, ctx.organizationId, memberId)
@@ -313,9 +314,9 @@ export async function approveLeave(ctx: ServiceContext, id: number, note: string
       details: { member_id: memberId, note, excused_dates: plan.excuse, skipped: plan.skipped },
       ip: ctx.ip,
     })
-    return plan
+    const view = await getLeave(tx, ctx.organizationId, id)
+    return { plan, view, staged: await stageEvent(tx, ctx.organizationId, 'leave.decided', { decision: 'approved', leave_request: view, excused_dates: plan.excuse }) }
   })
-  const view = await getLeave(db, ctx.organizationId, id)
-  await publishEvent(ctx.deps, ctx.organizationId, 'leave.decided', { decision: 'approved', leave_request: view, excused_dates: plan.excuse })
+  await queueDeliveries(ctx.deps, staged)
   return { leave_request: view, ...plan }
 }

@@ -8,7 +8,7 @@ import { auditBy, tenantTransaction, transaction, type ServiceContext } from '..
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
 import { invalidateFaces } from '../faces/faces.gallery'
-import { publishEvent } from '../webhooks/webhooks.outbox'
+import { queueDeliveries, stageEvent } from '../webhooks/webhooks.outbox'
 import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
 import { memberDatesProblem } from '../../../shared/members/member'
 import { allMembers, getMember, listMembers, type MemberFilters } from './members.queries'
@@ -36,10 +36,12 @@ export async function addMember(ctx: ServiceContext, input: z.infer<typeof membe
       return { invitation }
     }
     await auditBy(tx, ctx, { action: 'member.create', entityType: 'member', entityId: outcome.memberId, details: { role: input.role } })
-    return { member: await getMember(tx, ctx.organizationId, outcome.memberId) }
+    const member = await getMember(tx, ctx.organizationId, outcome.memberId)
+    return { member, staged: await stageEvent(tx, ctx.organizationId, 'member.created', { member }) }
   })
-  if (outcome.member) await publishEvent(ctx.deps, ctx.organizationId, 'member.created', { member: outcome.member })
-  return outcome
+  if (outcome.invitation) return { invitation: outcome.invitation }
+  await queueDeliveries(ctx.deps, outcome.staged ?? [])
+  return { member: outcome.member }
 }
 
 export async function editMember(ctx: ServiceContext, memberId: number, input: z.infer<typeof memberPatch>) {

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import crypto from 'node:crypto'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { until } from '../../../tools/test-support/api-tokens'
@@ -8,7 +8,7 @@ import { WebhookReceiver } from '../../../tools/test-support/webhook-receiver'
 import { toLocal } from '../../../shared/attendance/rules'
 import { addDays } from '../../../shared/calendar'
 import { auditLog, webhookDeliveries, webhookEndpoints } from '../../db/schema'
-import { webhookSettings } from './webhooks.outbox'
+import { DELIVER_JOB, requeuePendingDeliveries, webhookSettings } from './webhooks.outbox'
 import { targetSettings } from './webhooks.target'
 import { verifySignature } from './webhooks.sign'
 
@@ -124,6 +124,59 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     const before = receiver.received.length
     await b.admin.post(`/api/organizations/${b.id}/members`, { name: 'Orang B', member_number: 'B-1', role: 'member' })
     expect(receiver.received.slice(before).some((r) => r.json?.organization_id === b.id)).toBe(false)
+    await a.admin.delete(`${base()}/${hook.id}`)
+  })
+
+  it('stages each event in its change\'s transaction: none for a refused change or a mere request, and the sweep sends what the queue missed', async () => {
+    const hook = await subscribe()
+    const staged = (event: string) => t.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, hook.id), eq(webhookDeliveries.event, event)))
+    // The queue fails right after the commits: the changes still succeed, and their deliveries wait in the outbox.
+    const send = t.deps.jobs.send
+    const down = vi.spyOn(t.deps.jobs, 'send').mockImplementation((name, ...rest) => (name === DELIVER_JOB ? Promise.reject(new Error('queue down')) : send(name, ...rest)))
+    const ids = [crypto.randomUUID(), crypto.randomUUID()]
+    let member: { id: number }
+    try {
+      member = await addMember()
+      const now = Date.now()
+      const sync = await a.member.post('/api/attendance/sync', {
+        device_id: 'phone-a',
+        sent_at: new Date(now).toISOString(),
+        records: [
+          { client_id: ids[0], member_id: a.memberId, kind: 'check_in', captured_at: new Date(now - 120_000).toISOString() },
+          { client_id: ids[1], member_id: a.memberId, kind: 'check_out', captured_at: new Date(now - 60_000).toISOString() },
+        ],
+      })
+      expect(sync.body.data.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied'])
+    } finally {
+      down.mockRestore()
+    }
+    expect((await staged('member.created')).map((d) => d.status)).toEqual(['pending'])
+    expect((await staged('attendance.recorded')).map((d) => (d.payload as { data: { client_id: string } }).data.client_id).sort()).toEqual([...ids].sort())
+    // A refused change stages nothing; a member's new leave request is no decision.
+    const twice = await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Budi lagi', member_number: `W-${members}`, role: 'member' })
+    expect(twice.status).toBe(409)
+    const start = addDays(toLocal(new Date(), 'Asia/Jakarta').date, 9)
+    const leave = await a.member.post('/api/leave-requests', { kind: 'leave', start_date: start, end_date: start, reason: 'Keluarga' })
+    expect(leave.status).toBe(201)
+    expect(await staged('member.created')).toHaveLength(1)
+    expect(await staged('leave.decided')).toHaveLength(0)
+    expect((await a.admin.post(`/api/organizations/${a.id}/leave-requests/${leave.body.data.id}/reject`, { note: 'Sibuk' })).status).toBe(200)
+    expect((await staged('leave.decided')).map((d) => (d.payload as { data: { decision: string } }).data.decision)).toEqual(['rejected'])
+    // The sweep queues the deliveries that waited; they arrive.
+    expect(await requeuePendingDeliveries(t.deps, 0)).toBeGreaterThanOrEqual(3)
+    await until(async () => receiver.of('member.created').find((r) => r.json.data.member.id === member.id), 'member.created, sent by the sweep')
+    for (const id of ids) await until(async () => receiver.of('attendance.recorded').find((r) => r.json.data.client_id === id), `attendance.recorded ${id}, sent by the sweep`)
+    // Both or neither: where the outbox cannot be written, the change is not made either.
+    await t.db.execute(sql`create function hadir_test_refuse() returns trigger language plpgsql as $$ begin raise exception 'outbox refused'; end $$`)
+    await t.db.execute(sql`create trigger hadir_test_refuse before insert on webhook_deliveries for each row execute function hadir_test_refuse()`)
+    try {
+      const refused = await a.admin.post(`/api/organizations/${a.id}/members`, { name: 'Tanpa kabar', member_number: 'W-none', role: 'member' })
+      expect(refused.status).toBe(500)
+      expect((await a.admin.get(`/api/organizations/${a.id}/members?q=W-none`)).body.data.members).toHaveLength(0)
+    } finally {
+      await t.db.execute(sql`drop trigger hadir_test_refuse on webhook_deliveries`)
+      await t.db.execute(sql`drop function hadir_test_refuse()`)
+    }
     await a.admin.delete(`${base()}/${hook.id}`)
   })
 

@@ -1,8 +1,11 @@
-// The webhook outbox: an event becomes one row per subscribed endpoint (webhook_deliveries), and each row a job of the
-// queue (server/jobs), which attempts it, retries it with exponential backoff, and logs every attempt. A row whose job
-// was lost (the process died between the insert and the send) is still `pending`, and the hourly sweep queues it again.
+// The webhook outbox: an event becomes one row per subscribed endpoint (webhook_deliveries), written in the transaction
+// of the change it tells of (stageEvents: the event exists exactly when the change does), and each row, once that
+// transaction committed, a job of the queue (server/jobs), which attempts it, retries it with exponential backoff, and
+// logs every attempt. A row whose job was never queued or was lost (the process died after the commit) is still
+// `pending`, and the hourly sweep queues it again.
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { AppDeps } from '../../context'
+import type { Tx } from '../../db/client'
 import { webhookDeliveries, webhookEndpoints } from '../../db/schema'
 import type { WebhookEvent } from '../../../shared/integrations'
 import { uuidv7 } from '../../../shared/attendance/uuidv7'
@@ -43,33 +46,47 @@ function queueDelivery(deps: AppDeps, job: DeliverJob) {
 }
 
 /**
- * Publishes an event of an organization to its enabled endpoints subscribed to it. Called after the transaction that
- * made the change committed; never throws (a webhook never fails the request that caused it: the error is logged).
+ * Stages an event of an organization for its enabled endpoints subscribed to it, in the caller's transaction: the
+ * deliveries are written with the change or not at all. Answers their ids, for queueDeliveries after the commit.
  */
-export function publishEvent(deps: AppDeps, organizationId: number, event: WebhookEvent, data: Record<string, unknown>): Promise<void> {
-  return publishEvents(deps, organizationId, event, [data])
+export function stageEvent(tx: Tx, organizationId: number, event: WebhookEvent, data: Record<string, unknown>): Promise<number[]> {
+  return stageEvents(tx, organizationId, event, [data])
 }
 
 /** Several events of one type at once (a sync batch's records): one look-up of the endpoints, one insert. */
-export async function publishEvents(deps: AppDeps, organizationId: number, event: WebhookEvent, list: readonly Record<string, unknown>[]): Promise<void> {
-  if (list.length === 0) return
-  try {
-    const { db } = deps.database
-    const endpoints = await db
-      .select({ id: webhookEndpoints.id })
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.organizationId, organizationId), eq(webhookEndpoints.enabled, true), sql`${event} = any(${webhookEndpoints.events})`))
-    if (endpoints.length === 0) return
-    const createdAt = new Date().toISOString()
-    const values = list.flatMap((data) => {
-      const eventId = uuidv7()
-      const payload = { id: eventId, type: event, created_at: createdAt, organization_id: organizationId, data }
-      return endpoints.map((e) => ({ organizationId, endpointId: e.id, eventId, event, payload }))
-    })
-    const rows = await db.insert(webhookDeliveries).values(values).returning({ id: webhookDeliveries.id })
-    for (const r of rows) await queueDelivery(deps, { delivery_id: r.id })
-  } catch (err) {
-    console.error(`[hadir] webhook event ${event} of organization ${organizationId} not published:`, err instanceof Error ? err.message : err)
+export async function stageEvents(tx: Tx, organizationId: number, event: WebhookEvent, list: readonly Record<string, unknown>[]): Promise<number[]> {
+  if (list.length === 0) return []
+  const endpoints = await subscribedEndpoints(tx, organizationId, event)
+  if (endpoints.length === 0) return []
+  const createdAt = new Date().toISOString()
+  const values = list.flatMap((data) => {
+    const eventId = uuidv7()
+    const payload = { id: eventId, type: event, created_at: createdAt, organization_id: organizationId, data }
+    return endpoints.map((e) => ({ organizationId, endpointId: e.id, eventId, event, payload }))
+  })
+  const rows = await tx.insert(webhookDeliveries).values(values).returning({ id: webhookDeliveries.id })
+  return rows.map((r) => r.id)
+}
+
+/** The enabled endpoints of an organization subscribed to an event. */
+export function subscribedEndpoints(tx: Tx, organizationId: number, event: WebhookEvent) {
+  return tx
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.organizationId, organizationId), eq(webhookEndpoints.enabled, true), sql`${event} = any(${webhookEndpoints.events})`))
+}
+
+/**
+ * Queues staged deliveries once their transaction committed. Never throws (a webhook never fails the request that
+ * caused it): a delivery not queued stays `pending`, and the sweep (requeuePendingDeliveries) queues it.
+ */
+export async function queueDeliveries(deps: AppDeps, ids: readonly number[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await queueDelivery(deps, { delivery_id: id })
+    } catch (err) {
+      console.error(`[hadir] webhook delivery ${id} not queued now (the sweep will):`, err instanceof Error ? err.message : err)
+    }
   }
 }
 

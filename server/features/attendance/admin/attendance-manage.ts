@@ -10,7 +10,7 @@ import { checkInStatus, checkOutStatus, shiftMinute, toLocal, type WorkSchedule 
 import { memberSchedule, organizationRules } from '../attendance.schedule'
 import { describeRecords, type AttendanceRow } from './attendance-list'
 import { publishAttendanceChange } from './attendance-live'
-import { publishEvent } from '../../webhooks/webhooks.outbox'
+import { queueDeliveries, stageEvent } from '../../webhooks/webhooks.outbox'
 import type { correctionInput, manualInput } from './attendance-admin.schemas'
 
 /** The person acting on the dashboard. */
@@ -103,7 +103,7 @@ async function answer(deps: AppDeps, organizationId: number, recordId: number): 
 
 /** Approve or reject a record (with an optional note), with its history and audit rows in one transaction. */
 export async function decideRecord(deps: AppDeps, actor: Actor, recordId: number, decision: 'approved' | 'rejected', note: string | undefined): Promise<AttendanceRow> {
-  await deps.database.db.transaction(async (tx) => {
+  const { record, staged } = await deps.database.db.transaction(async (tx) => {
     const row = await lockedRecord(tx, actor.organizationId, recordId)
     // The server's own check of the captures decides first; a person decides on what it found, not before.
     if (row.approvalStatus === 'verifying') {
@@ -114,10 +114,11 @@ export async function decideRecord(deps: AppDeps, actor: Actor, recordId: number
     }
     await tx.update(attendanceRecords).set({ approvalStatus: decision, updatedAt: new Date() }).where(eq(attendanceRecords.id, row.id))
     await writeHistory(tx, actor, row.id, decision === 'approved' ? 'approve' : 'reject', note || null, { before: { approval_status: row.approvalStatus }, after: { approval_status: decision } })
+    const [record] = await describeRecords(tx, actor.organizationId, [row.id])
+    return { record: record!, staged: await stageEvent(tx, actor.organizationId, 'attendance.reviewed', { decision, note: note || null, record }) }
   })
+  await queueDeliveries(deps, staged)
   await publishAttendanceChange(deps, actor.organizationId, recordId, 'updated')
-  const record = await answer(deps, actor.organizationId, recordId)
-  await publishEvent(deps, actor.organizationId, 'attendance.reviewed', { decision, note: note || null, record })
   return record
 }
 
