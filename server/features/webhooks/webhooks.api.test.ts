@@ -109,6 +109,8 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     const today = toLocal(new Date(), 'Asia/Jakarta').date
     const manual = await a.admin.post(`/api/organizations/${a.id}/attendance`, { member_id: a.petugasId, attendance_date: addDays(today, -1), check_in_time: '08:00', reason: 'Lupa absen' })
     expect(manual.status).toBe(201)
+    const byHand = await until(async () => receiver.of('attendance.recorded').find((r) => r.json.data.record_id === manual.body.data.id), 'attendance.recorded of a record written by hand')
+    expect(byHand.json.data).toMatchObject({ kind: 'manual', origin: 'manual', member_id: a.petugasId, client_id: null, approval_status: 'approved', record: { id: manual.body.data.id } })
     expect((await a.admin.post(`/api/organizations/${a.id}/attendance/${manual.body.data.id}/reject`, { note: 'Tidak hadir' })).status).toBe(200)
     const reviewed = await until(async () => receiver.of('attendance.reviewed').find((r) => r.json.data.record.id === manual.body.data.id), 'attendance.reviewed')
     expect(reviewed.json.data).toMatchObject({ decision: 'rejected', note: 'Tidak hadir' })

@@ -170,7 +170,7 @@ export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.o
   if (!member) throw new ValidationError('Unknown member', [{ path: 'member_id', message: 'Unknown member' }])
   if (member.status !== 'active') throw new ConflictError('This member is inactive', 'MEMBER_INACTIVE')
 
-  const recordId = await db.transaction(async (tx) => {
+  const { recordId, record, staged } = await db.transaction(async (tx) => {
     await assertLocation(tx, actor.organizationId, input.location_id)
     // The same lock as sync: a capture arriving now for the same member waits, then folds into this record.
     await tx.execute(sql`select pg_advisory_xact_lock(${actor.organizationId}, ${input.member_id})`)
@@ -204,10 +204,13 @@ export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.o
       })
       .returning()
     await writeHistory(tx, actor, created!.id, 'create_manual', input.reason, { before: null, after: { member_id: input.member_id, attendance_date: input.attendance_date, ...editable(created!) } })
-    return created!.id
+    const [record] = await describeRecords(tx, actor.organizationId, [created!.id])
+    const event = { record_id: created!.id, client_id: null, member_id: input.member_id, kind: 'manual', captured_at: null, origin: 'manual', attendance_status: status, approval_status: 'approved', flags, record }
+    return { recordId: created!.id, record: record!, staged: await stageEvent(tx, actor.organizationId, 'attendance.recorded', event) }
   })
+  await queueDeliveries(deps, staged)
   await publishAttendanceChange(deps, actor.organizationId, recordId, 'created')
-  return answer(deps, actor.organizationId, recordId)
+  return record
 }
 
 const changer = alias(users, 'history_changer')
