@@ -9,6 +9,8 @@ import type { ColumnMap, ImportColumn, SourceRow } from './import.rows'
 import type { SpreadsheetFormat } from './import.worker'
 import { planImport, type ImportPlan } from './import.plan'
 import { applyPlan, type ApplyResult } from './import.apply'
+import { describeMembers } from '../members/members.queries'
+import { queueDeliveries, stageEvents, subscribedEndpoints } from '../webhooks/webhooks.outbox'
 
 export const PREVIEW_TTL_MS = 24 * 3600_000
 
@@ -91,7 +93,15 @@ async function applyRows(tx: Tx, ctx: ServiceContext, jobId: number, source: Sou
     entityId: jobId,
     details: { ...counts, created_ids, updated_ids },
   })
-  return { plan, result: counts }
+  // member.created for each member the file added, staged with them (queued by the caller after the commit).
+  const staged: number[] = []
+  if (created_ids.length > 0 && (await subscribedEndpoints(tx, ctx.organizationId, 'member.created')).length > 0) {
+    for (let i = 0; i < created_ids.length; i += 1000) {
+      const members = await describeMembers(tx, ctx.organizationId, created_ids.slice(i, i + 1000))
+      staged.push(...(await stageEvents(tx, ctx.organizationId, 'member.created', members.map((member) => ({ member })))))
+    }
+  }
+  return { plan, result: counts, staged }
 }
 
 /** The names the template's lists offer: the organization's departments and positions. */
@@ -118,17 +128,19 @@ export async function previewImport(ctx: ServiceContext, filename: string, read:
 }
 
 /** dry_run=false: plan and apply the rows read in one go, in one transaction. */
-export function importNow(ctx: ServiceContext, filename: string, read: ReadSheet, sha256: string) {
-  return transaction(ctx, async (tx) => {
+export async function importNow(ctx: ServiceContext, filename: string, read: ReadSheet, sha256: string) {
+  const { answer, staged } = await transaction(ctx, async (tx) => {
     const [job] = await tx
       .insert(importJobs)
       .values({ organizationId: ctx.organizationId, createdBy: ctx.userId, filename, status: 'applied', summary: { format: read.format } })
       .returning({ id: importJobs.id })
-    const { plan, result } = await applyRows(tx, ctx, job!.id, read.rows)
+    const { plan, result, staged } = await applyRows(tx, ctx, job!.id, read.rows)
     const summary = { ...summaryOf(read, plan, null), sha256, result }
     await tx.update(importJobs).set({ summary, updatedAt: new Date() }).where(eq(importJobs.id, job!.id))
-    return present(job!.id, filename, summary, plan, { dry_run: false, result })
+    return { answer: present(job!.id, filename, summary, plan, { dry_run: false, result }), staged }
   }).catch(conflictOrRethrow)
+  await queueDeliveries(ctx.deps, staged)
+  return answer
 }
 
 export interface Preview {
@@ -153,18 +165,20 @@ export async function findPreview(ctx: ServiceContext, jobId: number): Promise<P
 }
 
 /** Applies a preview's rows as they plan now; the job is claimed first, so a second, concurrent apply is a conflict. */
-export function applyPreview(ctx: ServiceContext, preview: Preview, progress?: Progress) {
+export async function applyPreview(ctx: ServiceContext, preview: Preview, progress?: Progress) {
   const { id: jobId, summary } = preview
-  return transaction(ctx, async (tx) => {
+  const { answer, staged } = await transaction(ctx, async (tx) => {
     const [claimed] = await tx
       .update(importJobs)
       .set({ status: 'applied', updatedAt: new Date() })
       .where(and(eq(importJobs.id, jobId), eq(importJobs.organizationId, ctx.organizationId), eq(importJobs.status, 'previewed')))
       .returning({ id: importJobs.id })
     if (!claimed) throw new ConflictError('This import was already applied', 'IMPORT_ALREADY_APPLIED')
-    const { plan, result } = await applyRows(tx, ctx, jobId, summary.source, progress)
+    const { plan, result, staged } = await applyRows(tx, ctx, jobId, summary.source, progress)
     const next: JobSummary = { ...summary, counts: plan.counts, new_departments: plan.new_departments, new_positions: plan.new_positions, source: null, result }
     await tx.update(importJobs).set({ summary: next }).where(eq(importJobs.id, jobId))
-    return present(jobId, preview.filename, next, plan, { dry_run: false, result })
+    return { answer: present(jobId, preview.filename, next, plan, { dry_run: false, result }), staged }
   }).catch(conflictOrRethrow)
+  await queueDeliveries(ctx.deps, staged)
+  return answer
 }

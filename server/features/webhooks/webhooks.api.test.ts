@@ -11,6 +11,7 @@ import { auditLog, webhookDeliveries, webhookEndpoints } from '../../db/schema'
 import { DELIVER_JOB, requeuePendingDeliveries, webhookSettings } from './webhooks.outbox'
 import { targetSettings } from './webhooks.target'
 import { verifySignature } from './webhooks.sign'
+import { csvOf, uploadFile } from '../imports/import.fixtures'
 
 describe('webhooks: signed deliveries from the outbox, retried, logged, replayed, disabled after repeated failure', () => {
   let t: TestApp
@@ -94,6 +95,13 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     expect(d).toMatchObject({ event: 'member.created', attempts: 1, last_status_code: 200 })
     expect(d.log[0]).toMatchObject({ ok: true, status_code: 200, response_excerpt: '{"received":true}', manual: false })
     expect(d.log[0].duration_ms).toBeGreaterThanOrEqual(0)
+    // Members added by an Excel import: one event each.
+    const imported = await uploadFile(t, a.admin, a.id, csvOf([['Nama', 'Nomor Induk'], ['Sari Impor', 'W-imp-1'], ['Tono Impor', 'W-imp-2']]), 'anggota.csv', { dry_run: 'false' })
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+    for (const name of ['Sari Impor', 'Tono Impor']) {
+      const event = await until(async () => receiver.of('member.created').find((r) => r.json.data.member.name === name), `member.created of ${name} (import)`)
+      expect(event.json.data.member).toMatchObject({ member_number: name === 'Sari Impor' ? 'W-imp-1' : 'W-imp-2', roles: ['member'] })
+    }
     await a.admin.delete(`${base()}/${hook.id}`)
   })
 
