@@ -39,38 +39,32 @@ export async function loadLocales(): Promise<void> {
   await Promise.all(LOCALES.map(loadLocale))
 }
 
-let dashboardLoaded: Promise<void> | null = null
-
-/** Merges the dashboard's messages (both languages) once; the admin routes wait for it with their code. */
-export function loadDashboardMessages(): Promise<void> {
-  dashboardLoaded ??= dashboardMessages().then(
-    (loaded) => {
-      for (const locale of LOCALES) i18n.global.mergeLocaleMessage(locale, loaded[locale])
-    },
-    (error: unknown) => {
-      dashboardLoaded = null // try again on the next navigation
-      throw error
-    },
-  )
-  return dashboardLoaded
+/**
+ * Merges a set of messages (both languages) into the app once; every caller waits for the same load, and a failed one
+ * is tried again at the next call (the next navigation).
+ */
+function mergedOnce<S extends object>(load: () => Promise<Record<Locale, S>>): () => Promise<void> {
+  let loaded: Promise<void> | null = null
+  return () => {
+    loaded ??= load().then(
+      (messages) => {
+        for (const locale of LOCALES) i18n.global.mergeLocaleMessage(locale, messages[locale])
+      },
+      (error: unknown) => {
+        loaded = null
+        throw error
+      },
+    )
+    return loaded
+  }
 }
+
+/** The dashboard's messages; the admin routes wait for them with their code. */
+export const loadDashboardMessages = mergedOnce(dashboardMessages)
 
 export const install: UserModule = ({ app }) => {
   app.use(i18n)
 }
 
-let onlineLoaded: Promise<void> | null = null
-
-/** Merges the online-only screens' messages (both languages) once; their loaders wait for it with their code. */
-export function loadOnlineMessages(): Promise<void> {
-  onlineLoaded ??= onlineMessages().then(
-    (loaded) => {
-      for (const locale of LOCALES) i18n.global.mergeLocaleMessage(locale, loaded[locale])
-    },
-    (error: unknown) => {
-      onlineLoaded = null
-      throw error
-    },
-  )
-  return onlineLoaded
-}
+/** The online-only screens' messages; their loaders wait for them with their code. */
+export const loadOnlineMessages = mergedOnce(onlineMessages)
