@@ -76,7 +76,7 @@ const deviceGroups = new Map<string, DeviceGroup>()
  * (/m/data) and the notification settings (a push subscription needs the network). Offline, opening them shows "needs
  * the network" (src/modules/router.ts); the phone's first download stays within issue 16's budget.
  */
-const dashboardOnly = new Set<string>()
+const onlineOnly = new Set<string>()
 const ONLINE_ONLY = /\/src\/(locales\/\w+\/(attendance|members|reports|settings|integrations|notifications|mydata)\.json|views\/member\/MyData\.vue|components\/notifications\/NotificationSettings\.vue)$/
 
 /** A string of face-api's own code (an error message of its extractFaceTensors), in every copy of it a build holds. */
@@ -143,7 +143,7 @@ function deviceFiles(): Plugin {
         // What a phone or a kiosk never precaches: the chunks only the dashboard, the setup or an online-only screen
         // reach (ONLINE_ONLY's roots and whatever only they import), with their CSS. The rest of the member and shell
         // code is precached; the petugas code is its own device group.
-        dashboardOnly.clear()
+        onlineOnly.clear()
         const online = new Set(chunks.filter((c) => ONLINE_ONLY.test(c.facadeModuleId ?? '')).map((c) => c.fileName))
         const kept = closure(chunks.filter((c) => c.isEntry).map((c) => c.fileName), new Set([...surfaces, ...online]))
         const petugasFiles = new Set(petugas)
@@ -151,8 +151,8 @@ function deviceFiles(): Plugin {
         const keptCss = new Set([...kept, ...petugasFiles].flatMap(css))
         for (const c of chunks) {
           if (kept.has(c.fileName) || petugasFiles.has(c.fileName)) continue
-          dashboardOnly.add(c.fileName)
-          for (const file of css(c.fileName)) if (!keptCss.has(file)) dashboardOnly.add(file)
+          onlineOnly.add(c.fileName)
+          for (const file of css(c.fileName)) if (!keptCss.has(file)) onlineOnly.add(file)
         }
         for (const f of face) deviceGroups.set(f, 'face')
         for (const f of recognition) deviceGroups.set(f, 'recognition')
@@ -266,7 +266,7 @@ export default defineConfig({
         globIgnores: ['**/assets/admin-*', '**/assets/setup-*', '**/icons/README*', '**/*.br', '**/*.gz'],
         manifestTransforms: [
           (entries) => ({
-            manifest: entries.filter((e) => !dashboardOnly.has(e.url)).map((e) => (deviceGroups.has(e.url) ? { ...e, group: deviceGroups.get(e.url) } : e)),
+            manifest: entries.filter((e) => !onlineOnly.has(e.url)).map((e) => (deviceGroups.has(e.url) ? { ...e, group: deviceGroups.get(e.url) } : e)),
             warnings: [],
           }),
         ],
