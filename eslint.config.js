@@ -8,7 +8,7 @@ export default antfu(
     vue: true,
     typescript: true,
     stylistic: { indent: 2, quotes: 'single', semi: false },
-    ignores: ['dist/**', 'test-results/**', 'coverage/**', 'server/db/migrations/**', 'public/**', '**/*.md', 'docs/**', 'server/openapi/responses.generated.json'],
+    ignores: ['dist/**', 'test-results/**', 'coverage/**', 'server/db/migrations/**', 'public/**', '**/*.md', 'docs/**', 'server/openapi/*.generated.json'],
   },
   {
     rules: {

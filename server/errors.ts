@@ -17,9 +17,16 @@ export class BadRequestError extends AppError {
     super(400, code, message, details)
   }
 }
+/** A bad field of a 422 as the document's ValidationError schema has it: where, what, and a stable code for it. */
+function withCode(detail: unknown, code: string): unknown {
+  if (!detail || typeof detail !== 'object' || 'code' in detail) return detail
+  return { ...detail, code: code.toLowerCase() }
+}
+
 export class ValidationError extends AppError {
+  /** A field in `details` without a code of its own gets the error's code in lower case (`NOT_BASE64` -> `not_base64`). */
   constructor(message = 'Some fields are invalid', details?: unknown, code = 'VALIDATION_FAILED') {
-    super(422, code, message, details)
+    super(422, code, message, Array.isArray(details) ? details.map((d) => withCode(d, code)) : details)
   }
 }
 export class UnauthenticatedError extends AppError {

@@ -17,7 +17,7 @@ export class AttemptLimiter {
     private readonly db: Db,
     private readonly perMinute: number,
     /** What a refusal says (API tokens have an allowance of their own, server/features/tokens). */
-    private readonly refusal = { code: 'TOO_MANY_ATTEMPTS', message: 'Too many sign-in attempts. Wait a minute and try again.' },
+    private readonly refusal: { code: 'TOO_MANY_ATTEMPTS' | 'RATE_LIMITED'; message: string } = { code: 'TOO_MANY_ATTEMPTS', message: 'Too many sign-in attempts. Wait a minute and try again.' },
   ) {}
 
   async hit(key: string, now = new Date(Date.now())): Promise<void> {
@@ -55,7 +55,8 @@ export const LOCK_MINUTES = 15
 export class ClientLockout {
   constructor(
     private readonly db: Db,
-    private readonly code: string,
+    /** The 429's code (a literal: the OpenAPI document lists it, tools/openapi/error-codes.ts). */
+    private readonly code: 'ENROL_LOCKED',
     private readonly maxFailures = MAX_FAILED_ATTEMPTS,
     private readonly lockMs = LOCK_MINUTES * 60_000,
   ) {}

@@ -77,8 +77,8 @@ describe('limits and the hourly maintenance shared by two instances', () => {
     await limiter.hit('other-ip', at(10))
     await other.hit('ip', at(60_001))
 
-    const lockout = new ClientLockout(one.db, 'X_LOCKED')
-    const lockout2 = new ClientLockout(two.deps.database.db, 'X_LOCKED')
+    const lockout = new ClientLockout(one.db, 'ENROL_LOCKED')
+    const lockout2 = new ClientLockout(two.deps.database.db, 'ENROL_LOCKED')
     for (let i = 0; i < MAX_FAILED_ATTEMPTS - 1; i++) {
       const attempt = await (i % 2 ? lockout2 : lockout).claim('c', at(i))
       await attempt.failed()
@@ -87,8 +87,8 @@ describe('limits and the hourly maintenance shared by two instances', () => {
     await ok.succeeded() // a right answer before the limit: the count starts again
     for (let i = 0; i < MAX_FAILED_ATTEMPTS - 1; i++) await (await lockout2.claim('c', at(20 + i))).failed()
     const last = await lockout.claim('c', at(30))
-    await expect(last.failed()).rejects.toMatchObject({ status: 429, code: 'X_LOCKED' })
-    await expect(lockout2.claim('c', at(40))).rejects.toMatchObject({ code: 'X_LOCKED', details: { retry_after_seconds: LOCK_MINUTES * 60 } })
+    await expect(last.failed()).rejects.toMatchObject({ status: 429, code: 'ENROL_LOCKED' })
+    await expect(lockout2.claim('c', at(40))).rejects.toMatchObject({ code: 'ENROL_LOCKED', details: { retry_after_seconds: LOCK_MINUTES * 60 } })
     const after = await lockout2.claim('c', at(30 + LOCK_MINUTES * 60_000 + 1))
     await after.succeeded()
     // Old counters are pruned by the maintenance; a running lock is kept.

@@ -5,6 +5,8 @@ import { apiRoutes, type ApiRoute, type RouteEntry } from '../lib/route-table'
 type JsonSchema = Record<string, unknown>
 /** Route key (`GET /api/health`, hono's path) -> status -> JSON Schema of the JSON body (tools/openapi/response-types.ts). */
 export type ResponseTypes = Record<string, Record<string, JsonSchema>>
+/** Route key -> status -> the error codes it can answer; `*` where some code is not known (tools/openapi/error-codes.ts). */
+export type ErrorCodes = Record<string, Record<string, string[]>>
 
 /** `/api/organizations/:id/members/:memberId{[0-9]+}` -> `/api/organizations/{id}/members/{memberId}` */
 export function openApiPath(path: string): string {
@@ -131,7 +133,59 @@ function requestBodyOf(route: ApiRoute): unknown {
   return Object.keys(content).length ? { required: true, content } : undefined
 }
 
-function responsesOf(route: ApiRoute, types: ResponseTypes | undefined): Record<string, unknown> {
+/** What a status means, before the codes of the route that answers it. */
+const STATUS_TEXT: Record<string, string> = {
+  400: 'The body is not JSON',
+  401: 'No session, an expired one, or an API token that is not valid',
+  403: 'Not allowed',
+  404: 'No such row in the active organization (another organization\'s rows are "not found" too), or no such route',
+  409: 'A conflict with the current state',
+  413: 'Too large',
+  415: 'Not a type the route takes',
+  422: 'A field, or the request as a whole, is not valid',
+  429: 'Too many attempts or requests: `details.retry_after_seconds` (and the Retry-After header) says when to try again',
+  500: 'A failure on the server\'s side',
+}
+
+/**
+ * The error codes a route can answer, by status: what the code constructs (errors.generated.json, read from the
+ * route's handlers and the app's middleware by tools/openapi/error-codes.ts) and what the app answers by itself
+ * (app.ts: malformed JSON, unknown routes, a unique constraint two requests hit at once, an unexpected failure).
+ */
+function codesOf(route: ApiRoute, generated: Record<string, string[]> | undefined): Map<string, Set<string>> {
+  const codes = new Map<string, Set<string>>()
+  const add = (status: string, ...list: string[]) => {
+    const set = codes.get(status) ?? new Set<string>()
+    for (const code of list) set.add(code)
+    codes.set(status, set)
+  }
+  const writes = MUTATING.has(route.method)
+  for (const [status, list] of Object.entries(generated ?? {})) {
+    // The app's same-origin rule and body limits refuse writes only (app.ts); a GET never meets them.
+    const kept = writes ? list : list.filter((code) => code !== 'CROSS_SITE_REQUEST' && code !== 'PAYLOAD_TOO_LARGE' && code !== 'UNSUPPORTED_MEDIA_TYPE')
+    if (kept.length) add(status, ...kept)
+  }
+  if (route.validations.some((v) => v.target === 'json')) add('400', 'MALFORMED_JSON')
+  add('404', 'NOT_FOUND')
+  if (writes) add('409', 'DUPLICATE')
+  add('500', 'INTERNAL')
+  return codes
+}
+
+function errorResponseOf(status: string, codes: Set<string>): unknown {
+  const open = codes.has('*')
+  const named = [...codes].filter((code) => code !== '*').sort()
+  const base = status === '422' ? '#/components/schemas/ValidationError' : '#/components/schemas/Error'
+  const list = named.map((code) => `\`${code}\``).join(', ')
+  const description = `${STATUS_TEXT[status] ?? 'An error'}: ${list}${open ? ', or another code' : ''}`
+  // A closed set of codes is part of the schema: an answer with any other code does not match the document.
+  const schema = open || named.length === 0
+    ? { $ref: base }
+    : { allOf: [{ $ref: base }, { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string', enum: named } } } } }] }
+  return { description, 'x-error-codes': named, 'content': { 'application/json': { schema } } }
+}
+
+function responsesOf(route: ApiRoute, types: ResponseTypes | undefined, errors: ErrorCodes | undefined): Record<string, unknown> {
   const responses: Record<string, unknown> = {}
   const typed = types?.[`${route.method} ${route.path}`]
   if (typed) {
@@ -141,32 +195,11 @@ function responsesOf(route: ApiRoute, types: ResponseTypes | undefined): Record<
   } else {
     responses['200'] = { description: 'Success (a file, a stream or a body whose type the generator could not read)' }
   }
-  const add = (status: string, value: unknown) => {
-    responses[status] ??= value
+  for (const [status, codes] of codesOf(route, errors?.[`${route.method} ${route.path}`])) {
+    responses[status] ??= errorResponseOf(status, codes)
   }
-  const hasJson = route.validations.some((v) => v.target === 'json')
-  if (hasJson) add('400', errorResponse('`MALFORMED_JSON`: the body is not JSON'))
-  const access = route.access
-  if (access && access.kind !== 'public') {
-    add('401', errorResponse(access.kind === 'device' ? '`DEVICE_NOT_ENROLLED`: no enrolled tablet' : '`UNAUTHENTICATED`: no or an expired session'))
-  }
-  if (access && (access.kind === 'permission' || access.kind === 'any-permission')) {
-    add('403', errorResponse('`FORBIDDEN` (details.permission), `ORGANIZATION_NOT_SELECTED`, or `CROSS_SITE_REQUEST`'))
-  } else if (MUTATING.has(route.method)) {
-    add('403', errorResponse('`CROSS_SITE_REQUEST`: a mutating request from another origin'))
-  }
-  // A row named in the path, the body or the query that the active organization does not have (another
-  // organization's rows are "not found" too), or a code that does not exist.
-  add('404', errorResponse('`NOT_FOUND` (or a feature\'s own code): no such row in the active organization'))
-  if (MUTATING.has(route.method)) {
-    add('409', errorResponse('A conflict with the current state (e.g. `DUPLICATE`, `DUPLICATE_NAME`)'))
-    add('413', errorResponse('`PAYLOAD_TOO_LARGE`'))
-    add('415', errorResponse('`UNSUPPORTED_MEDIA_TYPE`: send JSON'))
-  }
-  if (route.validations.length > 0) add('422', errorResponse('`VALIDATION_FAILED`: details lists each bad field', '#/components/schemas/ValidationError'))
-  add('500', errorResponse('`INTERNAL`'))
-  // Any other failure a feature gives (429 rate limits, 503 STORAGE_UNAVAILABLE...) has the same shape.
-  add('default', errorResponse('Another failure (e.g. 429 `TOO_MANY_ATTEMPTS`, 503 `STORAGE_UNAVAILABLE`): the common error shape'))
+  // Any other failure (503 STORAGE_UNAVAILABLE when the photo store is down...) has the same shape.
+  responses.default ??= errorResponse('Another failure (e.g. 503 `STORAGE_UNAVAILABLE`): the common error shape')
   return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
 }
 
@@ -174,6 +207,8 @@ export interface DocumentOptions {
   version: string
   /** Success bodies by route (server/openapi/responses.generated.json); without them only errors are described. */
   responseTypes?: ResponseTypes
+  /** Error codes by route and status (server/openapi/errors.generated.json); without them only the app's own. */
+  errorCodes?: ErrorCodes
 }
 
 /** The OpenAPI 3.1 document of every /api route of the app, read from its route table at call time. */
@@ -191,7 +226,7 @@ export function buildOpenApiDocument(routes: RouteEntry[], options: DocumentOpti
     if (parameters.length) operation.parameters = parameters
     const body = requestBodyOf(route)
     if (body) operation.requestBody = body
-    operation.responses = responsesOf(route, options.responseTypes)
+    operation.responses = responsesOf(route, options.responseTypes, options.errorCodes)
     if (route.access) operation['x-hadir-access'] = route.access
     ;(paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation
   }

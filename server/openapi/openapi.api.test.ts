@@ -7,6 +7,7 @@ import { buildOrg, type OrgWorld } from '../../tools/test-support/fixtures'
 import { ResponseConformance } from '../../tools/test-support/openapi-conformance'
 import { routeAccessTable } from '../auth/guard'
 import { openApiPath, type OpenApiDocument } from './document'
+import errorCodes from './errors.generated.json'
 import responseTypes from './responses.generated.json'
 
 let t: TestApp
@@ -62,6 +63,33 @@ describe('the OpenAPI document', () => {
       .map((r) => `${r.method} ${r.path}`)
       .filter((key) => !(key in responseTypes))
     expect(untyped.sort()).toEqual([...UNTYPED].sort())
+  })
+})
+
+describe('the error codes', () => {
+  it('are read for exactly the routes of the app\'s table (the static reading of app.ts finds every route hono has)', () => {
+    const table = routeAccessTable(t.app.routes).map((r) => `${r.method} ${r.path}`).sort()
+    expect(Object.keys(errorCodes).sort()).toEqual(table)
+  })
+
+  it('are listed per route and status, as a closed set in the schema', () => {
+    const op = (p: string, method: string) => (doc.paths as Record<string, Record<string, any>>)[p]![method]
+    const deleteMember = op('/api/organizations/{id}/members/{memberId}', 'delete').responses
+    expect(deleteMember['409']['x-error-codes']).toEqual(expect.arrayContaining(['MEMBER_ACTIVE', 'DUPLICATE']))
+    expect(deleteMember['409'].description).toContain('`MEMBER_ACTIVE`')
+    expect(deleteMember['409'].content['application/json'].schema.allOf[1].properties.error.properties.code.enum).toContain('MEMBER_ACTIVE')
+    const webhook = op('/api/organizations/{id}/webhooks', 'post').responses
+    expect(webhook['422']['x-error-codes']).toEqual(expect.arrayContaining(['VALIDATION_FAILED', 'WEBHOOK_URL_PRIVATE']))
+    expect(webhook['403']['x-error-codes']).toEqual(expect.arrayContaining(['FORBIDDEN', 'TOKEN_NOT_ALLOWED', 'CROSS_SITE_REQUEST']))
+    // A GET meets neither the same-origin rule nor the body limits.
+    const members = op('/api/organizations/{id}/members', 'get').responses
+    expect(members['403']['x-error-codes']).not.toContain('CROSS_SITE_REQUEST')
+    expect(members['413']).toBeUndefined()
+    // An answer with a code the route does not list does not match the document.
+    const conformance = new ResponseConformance(doc)
+    const path = `/api/organizations/${world.id}/members/${world.memberId}`
+    expect(conformance.check('DELETE', path, 409, 'application/json', { error: { code: 'MEMBER_ACTIVE', message: 'x' } })).toBeNull()
+    expect(conformance.check('DELETE', path, 409, 'application/json', { error: { code: 'SOMETHING_ELSE', message: 'x' } })).toContain('code')
   })
 })
 

@@ -7,7 +7,8 @@ import type { AppEnv } from '../context'
 import { publicRoute } from '../auth/guard'
 import { chooseEncoding } from '../lib/compress'
 import type { RouteEntry } from '../lib/route-table'
-import { buildOpenApiDocument, type OpenApiDocument, type ResponseTypes } from './document'
+import { buildOpenApiDocument, type ErrorCodes, type OpenApiDocument, type ResponseTypes } from './document'
+import errorCodes from './errors.generated.json'
 import responseTypes from './responses.generated.json'
 
 /** The document of an app, built once from its route table (routes are fixed once the app answers). */
@@ -15,7 +16,7 @@ const documents = new WeakMap<object, OpenApiDocument>()
 export function openApiDocumentOf(routes: RouteEntry[], version: string): OpenApiDocument {
   let doc = documents.get(routes)
   if (!doc) {
-    doc = buildOpenApiDocument(routes, { version, responseTypes: responseTypes as ResponseTypes })
+    doc = buildOpenApiDocument(routes, { version, responseTypes: responseTypes as ResponseTypes, errorCodes: errorCodes as ErrorCodes })
     documents.set(routes, doc)
   }
   return doc

@@ -62,11 +62,28 @@ export const syncBatchSchema = z.object({
 
 export type SyncStatus = 'applied' | 'duplicate' | 'rejected' | 'conflict'
 
+/**
+ * Why the server refused a record (`rejected`) or kept another under its id (`conflict`): the stable codes of a
+ * SyncResult, which the single-record routes answer as their error codes (POST /api/attendance/record and submit).
+ */
+export const SYNC_REFUSAL_CODES = [
+  'VALIDATION_FAILED', 'CLIENT_ID_REUSED', 'UNSTORABLE',
+  'UNKNOWN_MEMBER', 'UNKNOWN_LOCATION', 'MEMBER_INACTIVE', 'NOT_ALLOWED', 'RECORDED_BY_INVALID', 'CAPTURE_IN_FUTURE',
+  'NO_LOCATION', 'OUTSIDE_GEOFENCE', 'LOCATION_INACCURATE',
+  'NOT_BASE64', 'NOT_AN_IMAGE', 'IMAGE_TOO_LARGE', 'EVIDENCE_NOT_AN_IMAGE', 'EVIDENCE_FRAME_TOO_LARGE',
+] as const
+export type SyncRefusalCode = (typeof SYNC_REFUSAL_CODES)[number]
+
+/** An image error's code as a sync refusal (the photo checks' codes are among them; anything else is a bad field). */
+export function refusalCodeOf(code: string): SyncRefusalCode {
+  return (SYNC_REFUSAL_CODES as readonly string[]).includes(code) ? (code as SyncRefusalCode) : 'VALIDATION_FAILED'
+}
+
 export interface SyncResult {
   client_id: string | null
   status: SyncStatus
   /** Why a record was rejected or conflicted, as a stable code (the device shows it in "needs attention"). */
-  code?: string
+  code?: SyncRefusalCode
   reason?: string
   record_id?: number
   attendance_status?: AttendanceStatus

@@ -1,7 +1,6 @@
 // The success bodies of every API route, as TypeScript knows them (hono's route types: what `hc<AppType>` infers),
 // turned into JSON Schema for the OpenAPI document. Run by `npm run openapi:generate`; its output,
 // server/openapi/responses.generated.json, is committed and a test fails when it is stale (like a lockfile check).
-import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -20,7 +19,8 @@ import type { ExtractSchema } from 'hono/types'
 export type __Schema = ExtractSchema<AppType>
 `
 
-function program(): ts.Program {
+/** The server as TypeScript sees it from AppType (what both generators read). */
+export function program(): ts.Program {
   const configPath = path.join(ROOT, 'tsconfig.json')
   const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
   if (!config) throw new Error('tsconfig.json could not be read')
@@ -122,8 +122,7 @@ class Converter {
 }
 
 /** Reads AppType's route schema through the type checker: every route, its statuses and JSON answer types. */
-export function extractResponseTypes(): ResponseTypes {
-  const prog = program()
+export function extractResponseTypes(prog: ts.Program = program()): ResponseTypes {
   const checker = prog.getTypeChecker()
   const probe = prog.getSourceFile(PROBE)
   if (!probe) throw new Error('probe file missing')
@@ -173,11 +172,4 @@ export function renderResponseTypes(types: ResponseTypes): string {
     return `  ${JSON.stringify(route)}: {\n${lines.join(',\n')}\n  }`
   })
   return `{\n${routes.join(',\n')}\n}\n`
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const started = Date.now()
-  const types = extractResponseTypes()
-  fs.writeFileSync(GENERATED, renderResponseTypes(types))
-  console.log(`${Object.keys(types).length} routes' response types -> ${path.relative(ROOT, GENERATED)} (${Date.now() - started} ms)`)
 }

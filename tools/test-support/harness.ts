@@ -172,10 +172,13 @@ export interface TestApp {
   close: () => Promise<void>
   /**
    * When set, every JSON answer an agent receives is checked against the app's OpenAPI document (its mismatches
-   * collect there). HADIR_OPENAPI_CHECK=1 sets it for every test app and prints the mismatches when the app closes.
+   * collect there). Set for every test app (HADIR_OPENAPI_CHECK=0: not), whose close fails on a mismatch.
    */
   conformance?: ResponseConformance
 }
+
+/** The process's one response checker (createTestApp). */
+let shared: { conformance: ResponseConformance } | undefined
 
 export async function createTestApp(options: Partial<AppDeps['options']> = {}, attach?: { databaseUrl: string; secret: string }): Promise<TestApp> {
   // `attach` opens a second app (a second server instance) on another app's PostgreSQL database.
@@ -203,15 +206,22 @@ export async function createTestApp(options: Partial<AppDeps['options']> = {}, a
     agent: () => new Agent(t),
     photoDir,
     close: async () => {
-      if (process.env.HADIR_OPENAPI_CHECK && t.conformance) {
-        const { checked, mismatches } = t.conformance
-        console.warn(`[openapi] ${checked.size} route/status pairs checked, ${mismatches.length} answers differ from the document${mismatches.length ? `:\n${[...new Set(mismatches)].join('\n')}` : ''}`)
-      }
+      const differ = t.conformance === shared?.conformance ? (shared?.conformance.mismatches.slice(mismatchesBefore) ?? []) : []
       await deps.jobs.stop()
       await drop()
       fs.rmSync(photoDir, { recursive: true, force: true })
+      // The answers this app gave that the OpenAPI document does not describe (a status, an error code, a field): the
+      // document or the route is wrong, and the test file fails here.
+      if (differ.length > 0) throw new Error(`answers differ from the OpenAPI document (/api/openapi.json):\n${[...new Set(differ)].join('\n')}`)
     },
   }
-  if (process.env.HADIR_OPENAPI_CHECK) t.conformance = new ResponseConformance(openApiDocumentOf(app.routes, deps.version))
+  // Every JSON answer of every API test is checked against the document (one checker per test process: the apps'
+  // documents are the same, and its compiled schemas are reused). HADIR_OPENAPI_CHECK=0 turns it off.
+  let mismatchesBefore = 0
+  if (process.env.HADIR_OPENAPI_CHECK !== '0') {
+    shared ??= { conformance: new ResponseConformance(openApiDocumentOf(app.routes, deps.version)) }
+    t.conformance = shared.conformance
+    mismatchesBefore = shared.conformance.mismatches.length
+  }
   return t
 }

@@ -1,6 +1,6 @@
 // Real answers against the OpenAPI document: every JSON answer an API test receives can be checked against the schema
 // the document gives for its route and status (ajv, JSON Schema 2020-12 as OpenAPI 3.1 uses). See
-// server/openapi/openapi.api.test.ts, and HADIR_OPENAPI_CHECK=1 in the harness to check every API test's answers.
+// server/openapi/openapi.api.test.ts; the harness (createTestApp) checks every API test's answers with it.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import type { OpenApiDocument } from '../../server/openapi/document'

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto'
 import type { AppDeps, Principal } from '../../context'
 import type { StoredEvidence } from '../../db/schema'
-import type { SyncRecord } from '../../../shared/attendance/sync'
+import { refusalCodeOf, type SyncRecord, type SyncRefusalCode } from '../../../shared/attendance/sync'
 import { checkGeofence, distanceMeters, isClockSkewed, toLocal, type WorkSchedule } from '../../../shared/attendance/rules'
 import { captureDay, type ShiftType } from '../../../shared/attendance/shifts'
 import { addDays } from '../../../shared/calendar'
@@ -38,7 +38,7 @@ export interface SyncContext {
 /** A record refused on its own, with a stable code: the rest of its batch goes on. */
 export class Rejection extends Error {
   constructor(
-    readonly code: string,
+    readonly code: SyncRefusalCode,
     message: string,
   ) {
     super(message)
@@ -96,7 +96,7 @@ export function placeCheck(rules: OrganizationRules, r: Pick<SyncRecord, 'locati
 }
 
 const PLACE_FLAGS: Partial<Record<PlaceCheck['code'], string>> = { no_fix: 'no_location', outside: 'outside_geofence', inaccurate: 'location_inaccurate' }
-const PLACE_REFUSALS: Partial<Record<PlaceCheck['code'], [string, string]>> = {
+const PLACE_REFUSALS: Partial<Record<PlaceCheck['code'], [SyncRefusalCode, string]>> = {
   no_fix: ['NO_LOCATION', 'This place checks where you are: turn on location and try again'],
   outside: ['OUTSIDE_GEOFENCE', 'The capture was made outside the allowed location'],
   inaccurate: ['LOCATION_INACCURATE', 'Your location is not precise enough for this place: wait for a better GPS fix and try again'],
@@ -142,7 +142,7 @@ async function storePhoto(ctx: SyncContext, r: SyncRecord): Promise<string | nul
     bytes = decodePhoto(r.face_image)
     await assertImage(bytes)
   } catch (err) {
-    if (err instanceof AppError) throw new Rejection(err.code, err.message)
+    if (err instanceof AppError) throw new Rejection(refusalCodeOf(err.code), err.message)
     throw err
   }
   const key = photoKey(ctx.principal.organizationId, 'attendance', r.member_id)
@@ -165,7 +165,7 @@ async function storeEvidence(ctx: SyncContext, r: SyncRecord): Promise<StoredEvi
       if (width > 1024 || height > 1024) throw new Rejection('EVIDENCE_FRAME_TOO_LARGE', 'An evidence frame is larger than 1024 px: send the face crop, not the whole picture')
       images.push(bytes)
     } catch (err) {
-      if (err instanceof AppError) throw new Rejection(err.code === 'NOT_AN_IMAGE' ? 'EVIDENCE_NOT_AN_IMAGE' : err.code, `Evidence frame ${i + 1}: ${err.message}`)
+      if (err instanceof AppError) throw new Rejection(err.code === 'NOT_AN_IMAGE' ? 'EVIDENCE_NOT_AN_IMAGE' : refusalCodeOf(err.code), `Evidence frame ${i + 1}: ${err.message}`)
       throw err
     }
   }

@@ -121,7 +121,7 @@ export const attendanceRoutes = new Hono<AppEnv>()
     const p = scoped(c)
     const input = c.req.valid('json')
     if (input.organization_id !== p.organizationId) throw new NotFoundError('Organization')
-    if (input.member_id === undefined) throw new ValidationError('Choose the member', [{ path: 'member_id', message: 'Required' }])
+    if (input.member_id === undefined) throw new ValidationError('Choose the member', [{ path: 'member_id', message: 'Required', code: 'required' }])
     // recorded_by is the signed-in petugas; a body naming someone else is refused, never trusted.
     if (input.recorded_by !== undefined && input.recorded_by !== p.memberId) {
       throw new ForbiddenError('recorded_by must be the signed-in petugas', 'RECORDED_BY_MISMATCH')

@@ -38,7 +38,7 @@ export async function currentConsent(tx: Tx, organizationId: number, memberId: n
   return c ?? null
 }
 
-const QUALITY_ERRORS: Record<string, [string, string]> = {
+const QUALITY_ERRORS: Record<string, readonly ['NO_FACE' | 'MULTIPLE_FACES' | 'FACE_TOO_SMALL' | 'LOW_CONFIDENCE' | 'NOT_AN_IMAGE', string]> = {
   no_face: ['NO_FACE', 'No face was found in the photo. Look at the camera in good light.'],
   multiple_faces: ['MULTIPLE_FACES', 'More than one face is in the photo. Only you may be in the picture.'],
   too_small: ['FACE_TOO_SMALL', 'The face is too small. Move closer to the camera.'],
@@ -86,7 +86,7 @@ export async function prepareRegistration(
   const { describeSingleFace } = await import('../../face/inference')
   const described = await describeSingleFace(bytes)
   if (!described.ok) {
-    const [code, message] = QUALITY_ERRORS[described.reason] ?? ['NO_FACE', described.message]
+    const [code, message] = QUALITY_ERRORS[described.reason] ?? (['NO_FACE', described.message] as const)
     if (code === 'NOT_AN_IMAGE') throw new AppError(415, code, message)
     throw new ValidationError(message, [{ path: 'face_image', message: described.message }], code)
   }

@@ -44,7 +44,7 @@ export async function signInWithPin<T>(ctx: CallerContext, input: { organization
   // An unknown code answers like a wrong PIN: sign-in tells nobody which organizations exist.
   const byCode = input.organization === undefined ? undefined : ((await organizationIdByCode(db, input.organization)) ?? 0)
   const organizationId = byCode ?? input.organization_id ?? ctx.device?.organizationId
-  if (organizationId === undefined) throw new ValidationError('Choose your organization', [{ path: 'organization', message: 'Required' }])
+  if (organizationId === undefined) throw new ValidationError('Choose your organization', [{ path: 'organization', message: 'Required', code: 'required' }])
   const m = organizationId ? (await findMembershipByLogin(db, organizationId, input.login))?.m : undefined
   const attempt = m ? await claimAttempt(db, { kind: 'member', id: m.id }) : null
   const valid = await verifySecret(input.pin, m?.pinHash)

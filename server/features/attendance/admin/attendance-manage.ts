@@ -64,7 +64,7 @@ export async function lockedRecord(tx: Tx, organizationId: number, recordId: num
 async function assertLocation(tx: Tx, organizationId: number, locationId: number | null | undefined): Promise<void> {
   if (!locationId) return
   const [l] = await tx.select({ id: locations.id }).from(locations).where(and(eq(locations.id, locationId), eq(locations.organizationId, organizationId)))
-  if (!l) throw new ValidationError('Unknown location', [{ path: 'location_id', message: 'Unknown location' }])
+  if (!l) throw new ValidationError('Unknown location', [{ path: 'location_id', message: 'Unknown location', code: 'unknown_location' }])
 }
 
 /** A check-out before the check-in is refused; on a night shift the morning after comes after the evening (shiftMinute). */
@@ -167,7 +167,7 @@ export async function createManualRecord(deps: AppDeps, actor: Actor, input: z.o
     .select({ status: organizationMembers.status })
     .from(organizationMembers)
     .where(and(eq(organizationMembers.id, input.member_id), eq(organizationMembers.organizationId, actor.organizationId)))
-  if (!member) throw new ValidationError('Unknown member', [{ path: 'member_id', message: 'Unknown member' }])
+  if (!member) throw new ValidationError('Unknown member', [{ path: 'member_id', message: 'Unknown member', code: 'unknown_member' }])
   if (member.status !== 'active') throw new ConflictError('This member is inactive', 'MEMBER_INACTIVE')
 
   const { recordId, record, staged } = await db.transaction(async (tx) => {
