@@ -41,6 +41,9 @@ export default defineConfig({
         test: {
           name: 'api-postgres',
           include: ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts'],
+          // A backup of a running embedded installation runs embedded servers of its own whatever the project's
+          // database: on PGlite's project only.
+          exclude: ['tools/backup/running.api.test.ts'],
           env: { HADIR_TEST_DB: 'postgres' },
           setupFiles: ['tools/test-support/once-per-run.setup.ts'],
           isolate: false,

@@ -112,7 +112,16 @@ if (!failure) {
   if (!fs.existsSync(path.join(runtime, 'data', 'secret'))) failure = 'no secret generated in the data volume'
   if (fs.existsSync(path.join(runtime, 'node_modules', 'vite'))) failure = 'dev dependencies left in the runtime image'
 }
-console.log(failure ? '' : '  ok  server started from the runtime files; HEALTHCHECK passes; PWA served, its assets precompressed')
+if (!failure) {
+  // The README's backup of the running one-container default: `docker exec hadir node dist/server/index.js backup FILE`,
+  // written by the running server (its embedded database is its own), with nothing but the runtime files.
+  const archive = path.join(runtime, 'data', 'backups', 'nightly.jsonl.gz')
+  const backup = spawnSync('node', ['dist/server/index.js', 'backup', archive], { cwd: runtime, env, encoding: 'utf8' })
+  if (backup.status !== 0 || !backup.stdout.includes('written by the running server') || !fs.existsSync(archive)) {
+    failure = `the container's backup command failed (exit ${backup.status}): ${backup.stdout}${backup.stderr}`
+  }
+}
+console.log(failure ? '' : '  ok  server started from the runtime files; HEALTHCHECK passes; PWA served, its assets precompressed; backup while running')
 server.kill('SIGTERM')
 await new Promise((r) => server.once('exit', r))
 fs.rmSync(work, { recursive: true, force: true })

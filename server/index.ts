@@ -6,6 +6,8 @@ import { distDir } from './lib/paths'
 import { MAINTENANCE_EVERY_MS, runScheduledMaintenance } from './features/attendance/maintenance'
 import { REMINDERS_EVERY_MS, runScheduledReminders } from './features/notifications/reminders'
 import { tenantWallAvailable } from './db/tenant'
+import { runCommand } from './backup/commands'
+import { generatedSecret, listenForBackups } from './backup/control'
 
 /**
  * postgres.js (3.4.x) can surface a lost database connection as an unhandled rejection or an uncaught exception from
@@ -34,6 +36,8 @@ process.on('uncaughtException', (err) => {
 async function main() {
   const env = loadEnv()
   const deps = await bootstrap(env)
+  // Backups of the running embedded database are written here when asked for (server/backup/control.ts).
+  const backups = deps.database.kind === 'embedded' ? await listenForBackups(deps, { dataDir: env.HADIR_DATA_DIR, sessionSecret: generatedSecret(env) }) : null
   const app = createApp(deps, distDir)
   if (!(await tenantWallAvailable(deps.database.db))) {
     console.warn('[hadir] row-level security is off: the database user could not create or use the role hadir_tenant (see SECURITY.md)')
@@ -68,6 +72,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
     server.close(async () => {
+      await backups?.close()
       await deps.jobs.stop() // lets running jobs finish (or fails them back into the queue) before the database closes
       await (await import('./face/pool')).closeFacePool() // the face worker threads (after the jobs that use them)
       await deps.database.close()
@@ -81,7 +86,13 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err)
-  process.exit(1)
-})
+// `node dist/server/index.js backup [FILE]` / `restore FILE [--force]`: npm run backup / restore without the dev tools.
+const [command, ...args] = process.argv.slice(2)
+if (command === 'backup' || command === 'restore') {
+  runCommand(command, args)
+} else {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err)
+    process.exit(1)
+  })
+}

@@ -1,48 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { backend, createPostgresDatabase } from '../tools/test-support/harness'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-/** The real server process (`server/index.ts`), as `npm start` runs it, minus the build. */
-async function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
-  const port = await freePort()
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let log = ''
-  proc.stdout!.on('data', (d) => (log += d))
-  proc.stderr!.on('data', (d) => (log += d))
-  const url = `http://127.0.0.1:${port}`
-  // Waits as long as the process lives (a loaded machine starts it slowly; the test's own timeout is the limit).
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) break
-    } catch {
-      /* starting */
-    }
-    if (proc.exitCode !== null) throw new Error(`server exited: ${log}`)
-    await new Promise((r) => setTimeout(r, 150))
-  }
-  return {
-    url,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve())
-        proc.kill('SIGTERM')
-      }),
-  }
-}
+import { startServer } from '../tools/test-support/server-process'
 
 describe('the server process', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-restart-'))

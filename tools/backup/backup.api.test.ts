@@ -1,28 +1,13 @@
 import crypto from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
-import zlib from 'node:zlib'
 import { isNotNull } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../test-support/harness'
 import { buildOrg, webLogin, type OrgWorld } from '../test-support/fixtures'
 import { photoBase64 } from '../test-support/faces'
 import { attendanceRecords } from '../../server/db/schema'
-import { FORMAT, restoreBackup, writeBackup } from './archive'
-
-/** An archive's content: every table's rows (as sorted JSON lines) and every photo. */
-function readArchive(archive: Buffer) {
-  const lines = zlib.gunzipSync(archive).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-  const tables = new Map<string, string[]>()
-  const images = new Map<string, string>()
-  let current: string[] = []
-  for (const item of lines) {
-    if (item.table) tables.set(item.table, (current = []))
-    else if (item.row) current.push(JSON.stringify(item.row))
-    else if (item.image) images.set(item.image, item.data)
-  }
-  for (const rows of tables.values()) rows.sort()
-  return { header: lines[0], manifest: lines.at(-1).manifest, tables, images }
-}
+import { FORMAT, restoreBackup, writeBackup } from '../../server/backup/archive'
+import { readArchive } from './read-archive'
 
 async function backupOf(t: TestApp): Promise<Buffer> {
   const out = new PassThrough()

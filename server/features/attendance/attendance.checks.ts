@@ -16,6 +16,7 @@ import { assertImage, decodePhoto, normalizePhoto } from '../../face/photos'
 import { photoKey } from '../../storage/storage'
 import type { OrganizationRules } from './attendance.schedule'
 import type { BatchLookups } from './attendance.lookups'
+import { deletePhotos } from '../../storage/deletes'
 
 export interface SyncContext {
   deps: AppDeps
@@ -177,7 +178,7 @@ async function storeEvidence(ctx: SyncContext, r: SyncRecord): Promise<StoredEvi
       frames.push({ t: e.frames[i]!.t, key })
     }
   } catch (err) {
-    await Promise.all(frames.map((f) => ctx.deps.storage.delete(f.key)))
+    await deletePhotos(ctx.deps, frames.map((f) => f.key))
     throw err
   }
   return { challenge_id: e.challenge_id ?? null, steps: [...e.steps], mode: e.mode, frames, ...(r.qr_token ? { qr_token: r.qr_token } : {}) }
@@ -255,7 +256,7 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
   try {
     if (!fromRollCall) evidence = await storeEvidence(ctx, r)
   } catch (err) {
-    if (photo) await ctx.deps.storage.delete(photo)
+    if (photo) await deletePhotos(ctx.deps, [photo])
     throw err
   }
   const local = toLocal(capturedAt, ctx.rules.timezone)

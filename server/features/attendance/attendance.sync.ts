@@ -21,6 +21,7 @@ import { knownOutcome, writeBatch, writeOne, writeOptimistic, type RecordedOutbo
 import { dayKey } from './attendance.days'
 import { queueVerification } from './attendance.verify'
 import { queueDeliveries, subscribedEndpoints } from '../webhooks/webhooks.outbox'
+import { deletePhotos } from '../../storage/deletes'
 
 export type { SyncContext } from './attendance.checks'
 
@@ -129,7 +130,7 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
     })
     prepared.sort((a, b) => a.index - b.index)
     if (failure) {
-      await Promise.all(prepared.flatMap((p) => keysOf(p).map((key) => ctx.deps.storage.delete(key))))
+      await deletePhotos(ctx.deps, prepared.flatMap((p) => keysOf(p)))
       throw failure
     }
     markOutOfOrder(look, prepared)
@@ -173,7 +174,7 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
             results[p.index] = { client_id: p.r.client_id, status: 'rejected', code: 'UNSTORABLE', reason: `A value of this record cannot be stored (${code})` }
             continue
           }
-          await Promise.all(prepared.slice(i + 1).flatMap((q) => keysOf(q).map((key) => ctx.deps.storage.delete(key))))
+          await deletePhotos(ctx.deps, prepared.slice(i + 1).flatMap((q) => keysOf(q)))
           throw err
         }
       }

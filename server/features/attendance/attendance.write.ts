@@ -16,6 +16,7 @@ import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockDaysAndEvents, lockMembers,
 import { knownEvents, type KnownEvent, type SeenDay } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
 import { stageEvents } from '../webhooks/webhooks.outbox'
+import { deletePhotos } from '../../storage/deletes'
 
 export type { KnownEvent }
 
@@ -283,7 +284,7 @@ export async function writeOptimistic(ctx: SyncContext, prepared: readonly Prepa
   for (const day of touched) if (day.id === null) day.id = result.created.get(dayKey(day.memberId, day.date)) ?? null
   const outcome = new Map<Prepared, Written>(folded.map((f) => [f.p, applied(f)]))
   const unused = unusedPhotos(days.values(), prepared, () => true)
-  await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
+  await deletePhotos(ctx.deps, unused)
   return outcome
 }
 
@@ -331,7 +332,7 @@ export async function writeBatch(ctx: SyncContext, prepared: readonly Prepared[]
   })
   outbox?.staged.push(...staged)
   const unused = unusedPhotos(days.values(), prepared, (p) => 'applied' in (outcome.get(p) ?? {}))
-  await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
+  await deletePhotos(ctx.deps, unused)
   return outcome
 }
 
@@ -358,11 +359,11 @@ export async function writeOne(ctx: SyncContext, p: Prepared, outbox?: RecordedO
     })
     if (done) outbox?.staged.push(...done.staged)
   } catch (err) {
-    await Promise.all(keysOf(p).map((key) => ctx.deps.storage.delete(key)))
+    await deletePhotos(ctx.deps, keysOf(p))
     throw err
   }
   const unused = unusedPhotos(done ? [done.day] : [], [p], () => done !== null)
-  await Promise.all(unused.map((key) => ctx.deps.storage.delete(key)))
+  await deletePhotos(ctx.deps, unused)
   if (done) return done.written
   const known = (await knownEvents(ctx.deps.database.db, organizationId, [p.r.client_id])).get(p.r.client_id)
   if (!known) throw new Error(`attendance event ${p.r.client_id} vanished`)

@@ -14,6 +14,7 @@ import { ROLL_CALL_PHOTO_MAX_SIDE, rollCallFaceClientId, type RollCall, type Rol
 import { distanceToScore } from '../../../shared/face/match'
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import { applyBatch, type SyncContext } from './attendance.sync'
+import { deletePhotos } from '../../storage/deletes'
 
 /** A stable hash of the roll-call as sent: the same id with another payload is a conflict. */
 function rollCallHash(r: RollCall): string {
@@ -78,7 +79,7 @@ export async function applyRollCall(ctx: SyncContext, r: RollCall): Promise<Roll
       status = 'applied'
     } else {
       // The same roll-call arrived twice at once: the other request stored it.
-      await ctx.deps.storage.delete(key)
+      await deletePhotos(ctx.deps, [key])
       ;[row] = await db.select().from(rollCalls).where(and(eq(rollCalls.organizationId, organizationId), eq(rollCalls.clientId, r.client_id)))
       if (!row) throw new Error('roll-call vanished after a concurrent insert')
       if (row.payloadHash !== hash) throw new ConflictError('This roll-call was received before with another photo or other names', 'CONFLICT')

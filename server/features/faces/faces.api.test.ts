@@ -129,6 +129,31 @@ describe('face registration, verification and withdrawal', () => {
     expect(entry!.details).toMatchObject({ descriptors: templates, device_id: 'phone-1' })
   }, 300_000)
 
+  it('registers again while the photo store refuses deletes: the new photo is kept, the old one\'s delete is queued', async () => {
+    // (Before: the failed delete of the old photo, after the commit, threw into the handler's clean-up, which deleted
+    // the NEW photo of a registration already committed and answered 503.)
+    const url = `/api/members/${a.memberId}/face`
+    const [old] = filesUnder(t.photoDir)
+    const storage = t.deps.storage
+    const realDelete = storage.delete.bind(storage)
+    storage.delete = async () => {
+      throw new Error('the store is down')
+    }
+    try {
+      const res = await a.member.request('PUT', `${url}/update`, { evidence: await registrationEvidence(a.member, P01), face_image: photoBase64(P01), device_id: 'phone-1' })
+      expect(res.status, JSON.stringify(res.body)).toBe(200)
+      const kept = filesUnder(t.photoDir)
+      expect(kept).toHaveLength(2) // the new photo, and the old one waiting for its delete
+      expect(kept).toContain(old)
+      expect(await t.deps.jobs.pending('delete-photo')).toBeGreaterThanOrEqual(1)
+    } finally {
+      storage.delete = realDelete
+    }
+    // The store back: the queued delete removes the old photo, the new one stays.
+    await expect.poll(() => filesUnder(t.photoDir).length, { timeout: 120_000, interval: 200 }).toBe(1)
+    expect(filesUnder(t.photoDir)).not.toContain(old)
+  }, 300_000)
+
   it('refuses bad registrations with a clear code and writes nothing', async () => {
     const m = await newMember(a, 'bad-cases')
     const url = `/api/members/${m.id}/face`

@@ -13,6 +13,7 @@ import { photoKey } from '../../storage/storage'
 import { auditBy, transaction, type ServiceContext } from '../../lib/service-context'
 import { checkLiveEvidence } from './live-evidence'
 import { galleryOf, invalidateFaces, matchOptions } from './faces.gallery'
+import { deletePhotos } from '../../storage/deletes'
 
 export const MIN_CAPTURES = 3
 export const MAX_CAPTURES = 10
@@ -157,10 +158,10 @@ export async function saveRegistration(ctx: ServiceContext, registration: { memb
       return { id: rows[0]!.id, at: now }
     })
     await invalidateFaces(deps, ctx.organizationId)
-    await Promise.all(oldPhotos.map((k) => deps.storage.delete(k)))
+    await deletePhotos(deps, oldPhotos) // after the commit: a delete the store refuses is queued, never undoes the registration
     return { ...result, templates: prepared.descriptors.length, faceVerified: prepared.faceVerified }
   } catch (err) {
-    await deps.storage.delete(key)
+    await deletePhotos(deps, [key])
     throw err
   }
 }

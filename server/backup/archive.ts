@@ -14,9 +14,9 @@ import readline from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import zlib from 'node:zlib'
 import { sql } from 'drizzle-orm'
-import type { Database, Tx } from '../../server/db/client'
-import { rowsOf } from '../../server/db/raw'
-import type { PhotoStorage } from '../../server/storage/storage'
+import type { Database, Tx } from '../db/client'
+import { rowsOf } from '../db/raw'
+import type { PhotoStorage } from '../storage/storage'
 
 export const FORMAT = 'hadir-backup/1'
 /** A storage key as photoKey makes them (server/storage/storage.ts): every column value that looks like one is a photo. */
