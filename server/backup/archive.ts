@@ -19,6 +19,8 @@ import { rowsOf } from '../db/raw'
 import type { PhotoStorage } from '../storage/storage'
 
 export const FORMAT = 'hadir-backup/1'
+/** Rows read (backup) or written (restore) at a time. */
+const BATCH = 500
 /** A storage key as photoKey makes them (server/storage/storage.ts): every column value that looks like one is a photo. */
 const PHOTO_KEY = /^org-\d+\/[a-z0-9/_-]+\.(?:jpg|jpeg|png|webp)$/
 
@@ -103,14 +105,21 @@ export async function writeBackup(database: Database, storage: PhotoStorage, out
       for (const table of await tablesInOrder(tx)) {
         const columns = await columnsOf(tx, table)
         await write({ table, columns: columns.map((c) => c.name) })
-        const select = sql.raw(`select json_build_array(${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')})::text as j from public.${quoteIdent(table)} t`)
-        const found = await rows<{ j: string }>(tx, select)
-        for (const { j } of found) {
-          const values = JSON.parse(j) as unknown[]
-          for (const v of values) if (typeof v === 'string' && PHOTO_KEY.test(v)) keys.add(v)
-          await write({ row: values })
+        // Through a cursor, BATCH rows at a time: memory stays flat however large the table (a province's records).
+        await tx.execute(sql.raw(`declare hadir_backup no scroll cursor for select json_build_array(${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')})::text as j from public.${quoteIdent(table)} t`))
+        let count = 0
+        for (;;) {
+          const batch = await rows<{ j: string }>(tx, sql.raw(`fetch ${BATCH} from hadir_backup`))
+          for (const { j } of batch) {
+            const values = JSON.parse(j) as unknown[]
+            for (const v of values) if (typeof v === 'string' && PHOTO_KEY.test(v)) keys.add(v)
+            await write({ row: values })
+          }
+          count += batch.length
+          if (batch.length < BATCH) break
         }
-        manifest.tables[table] = found.length
+        await tx.execute(sql.raw('close hadir_backup'))
+        manifest.tables[table] = count
       }
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -136,54 +145,70 @@ export async function writeBackup(database: Database, storage: PhotoStorage, out
  * transaction, and the id sequences continue after the restored rows.
  */
 export async function restoreBackup(database: Database, storage: PhotoStorage, input: Readable, options: { force?: boolean } = {}): Promise<Manifest & { sessionSecret?: string }> {
-  const lines = readline.createInterface({ input: input.pipe(zlib.createGunzip()), crlfDelay: Infinity })
-  const tables: { table: string; columns: string[]; rows: unknown[][] }[] = []
-  let header: Header | null = null
-  let manifest: Manifest | null = null
-  let restored = false
-  let images = 0
-  const restoreTables = async () => {
-    if (restored) return
-    restored = true
-    await database.db.transaction(async (tx) => {
-      const m = await migrationsOf(tx)
-      if (m.n !== header!.migrations || m.last !== header!.last_migration) {
-        throw new Error(`the archive was made at migration ${header!.migrations} (${header!.last_migration}); this installation is at ${m.n} (${m.last}): run the same Hadir version`)
-      }
-      const [orgs] = await rows<{ n: number }>(tx, sql`select count(*)::int as n from organizations`)
-      if ((orgs?.n ?? 0) > 0 && !options.force) throw new Error('this installation already has organizations: restore into an empty one (or pass --force to replace everything)')
-      const present = await tablesInOrder(tx)
-      const unknown = tables.filter((t) => !present.includes(t.table))
-      if (unknown.length) throw new Error(`the archive has tables this installation lacks: ${unknown.map((t) => t.table).join(', ')}`)
-      await tx.execute(sql.raw(`truncate table ${present.map((t) => `public.${quoteIdent(t)}`).join(', ')} restart identity cascade`))
-      for (const t of tables) {
-        const cols = t.columns.map(quoteIdent).join(', ')
-        for (let i = 0; i < t.rows.length; i += 500) {
-          const chunk = t.rows.slice(i, i + 500).map((r) => Object.fromEntries(t.columns.map((c, k) => [c, r[k]])))
-          await tx.execute(sql`insert into ${sql.raw(`public.${quoteIdent(t.table)}`)} (${sql.raw(cols)}) overriding system value
-            select ${sql.raw(cols)} from json_populate_recordset(null::${sql.raw(`public.${quoteIdent(t.table)}`)}, ${JSON.stringify(chunk)}::json)`)
-        }
-      }
-      // Serial and identity columns continue after the largest restored id.
-      const serials = await rows<{ t: string; c: string; s: string }>(tx, sql`select c.table_name as t, c.column_name as c, pg_get_serial_sequence(format('public.%I', c.table_name), c.column_name) as s
-        from information_schema.columns c where c.table_schema = 'public' and pg_get_serial_sequence(format('public.%I', c.table_name), c.column_name) is not null`)
-      for (const s of serials) {
-        await tx.execute(sql`select setval(${s.s}::regclass, coalesce((select max(${sql.raw(quoteIdent(s.c))}) from ${sql.raw(`public.${quoteIdent(s.t)}`)}), 0) + 1, false)`)
-      }
-    })
+  const lines = readline.createInterface({ input: input.pipe(zlib.createGunzip()), crlfDelay: Infinity })[Symbol.asyncIterator]()
+  /** The archive's next item, or null at its end. */
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    for (;;) {
+      const { value, done } = await lines.next()
+      if (done) return null
+      if (value) return JSON.parse(value) as Record<string, unknown>
+    }
   }
-  for await (const line of lines) {
-    if (!line) continue
-    const item = JSON.parse(line) as Record<string, unknown>
-    if (!header) {
-      if (item.format !== FORMAT) throw new Error(`not a Hadir backup (format ${String(item.format)})`)
-      header = item as unknown as Header
-    } else if (typeof item.table === 'string') {
-      tables.push({ table: item.table, columns: item.columns as string[], rows: [] })
-    } else if (Array.isArray(item.row)) {
-      tables.at(-1)!.rows.push(item.row)
-    } else if (typeof item.image === 'string') {
-      await restoreTables()
+  const first = await next()
+  if (!first || first.format !== FORMAT) throw new Error(`not a Hadir backup (format ${String(first?.format)})`)
+  const header = first as unknown as Header
+  const counts: Record<string, number> = {}
+  let item: Record<string, unknown> | null = null
+  // The tables, read and written as they come (BATCH rows at a time: memory stays flat), in one transaction.
+  await database.db.transaction(async (tx) => {
+    const m = await migrationsOf(tx)
+    if (m.n !== header.migrations || m.last !== header.last_migration) {
+      throw new Error(`the archive was made at migration ${header.migrations} (${header.last_migration}); this installation is at ${m.n} (${m.last}): run the same Hadir version`)
+    }
+    const [orgs] = await rows<{ n: number }>(tx, sql`select count(*)::int as n from organizations`)
+    if ((orgs?.n ?? 0) > 0 && !options.force) throw new Error('this installation already has organizations: restore into an empty one (or pass --force to replace everything)')
+    const present = await tablesInOrder(tx)
+    await tx.execute(sql.raw(`truncate table ${present.map((t) => `public.${quoteIdent(t)}`).join(', ')} restart identity cascade`))
+    let table: { name: string; columns: string[] } | null = null
+    let pending: unknown[][] = []
+    const flush = async () => {
+      if (!table || pending.length === 0) return
+      const { name, columns } = table
+      const cols = columns.map(quoteIdent).join(', ')
+      const chunk = pending.map((r) => Object.fromEntries(columns.map((c, k) => [c, r[k]])))
+      pending = []
+      await tx.execute(sql`insert into ${sql.raw(`public.${quoteIdent(name)}`)} (${sql.raw(cols)}) overriding system value
+        select ${sql.raw(cols)} from json_populate_recordset(null::${sql.raw(`public.${quoteIdent(name)}`)}, ${JSON.stringify(chunk)}::json)`)
+    }
+    while ((item = await next()) !== null) {
+      if (typeof item.table === 'string') {
+        await flush()
+        if (!present.includes(item.table)) throw new Error(`the archive has a table this installation lacks: ${item.table}`)
+        table = { name: item.table, columns: item.columns as string[] }
+        counts[table.name] = 0
+      } else if (Array.isArray(item.row) && table) {
+        pending.push(item.row)
+        counts[table.name]!++
+        if (pending.length >= BATCH) await flush()
+      } else {
+        break // the photos (or the manifest): after the tables
+      }
+    }
+    await flush()
+    // Cut short among the tables: nothing is kept (the transaction rolls back).
+    if (item === null) throw new Error('the archive is incomplete (cut short): restore a complete one')
+    // Serial and identity columns continue after the largest restored id.
+    const serials = await rows<{ t: string; c: string; s: string }>(tx, sql`select c.table_name as t, c.column_name as c, pg_get_serial_sequence(format('public.%I', c.table_name), c.column_name) as s
+      from information_schema.columns c where c.table_schema = 'public' and pg_get_serial_sequence(format('public.%I', c.table_name), c.column_name) is not null`)
+    for (const s of serials) {
+      await tx.execute(sql`select setval(${s.s}::regclass, coalesce((select max(${sql.raw(quoteIdent(s.c))}) from ${sql.raw(`public.${quoteIdent(s.t)}`)}), 0) + 1, false)`)
+    }
+  })
+  // Then the photos, one at a time.
+  let manifest: Manifest | null = null
+  let images = 0
+  for (; item !== null; item = await next()) {
+    if (typeof item.image === 'string') {
       if (!PHOTO_KEY.test(item.image)) throw new Error(`not a photo key: ${item.image}`)
       await storage.put(item.image, Buffer.from(item.data as string, 'base64'))
       images++
@@ -191,9 +216,8 @@ export async function restoreBackup(database: Database, storage: PhotoStorage, i
       manifest = item.manifest as Manifest
     }
   }
-  if (!header || !manifest) throw new Error('the archive is incomplete (cut short): restore a complete one')
-  await restoreTables()
+  if (!manifest) throw new Error('the archive is incomplete (cut short): restore a complete one')
   if (images !== manifest.images) throw new Error(`the archive lists ${manifest.images} photos, ${images} were restored`)
-  for (const t of tables) if (t.rows.length !== manifest.tables[t.table]) throw new Error(`table ${t.table}: ${t.rows.length} rows read, the manifest says ${manifest.tables[t.table]}`)
+  for (const [name, n] of Object.entries(counts)) if (n !== manifest.tables[name]) throw new Error(`table ${name}: ${n} rows read, the manifest says ${manifest.tables[name]}`)
   return { ...manifest, sessionSecret: header.session_secret }
 }

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
+import zlib from 'node:zlib'
 import { isNotNull } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../test-support/harness'
 import { buildOrg, webLogin, type OrgWorld } from '../test-support/fixtures'
 import { photoBase64 } from '../test-support/faces'
-import { attendanceRecords } from '../../server/db/schema'
+import { attendanceRecords, auditLog, organizations } from '../../server/db/schema'
 import { FORMAT, restoreBackup, writeBackup } from '../../server/backup/archive'
 import { readArchive } from './read-archive'
 
@@ -95,5 +96,32 @@ describe('backup and restore while devices keep syncing', () => {
 
     // A second restore into a non-empty installation is refused unless forced.
     await expect(restoreBackup(target.deps.database, target.deps.storage, Readable.from(archive))).rejects.toThrow(/already has organizations/)
+  }, 900_000)
+
+  it('streams tables larger than one batch both ways, and an archive cut short among the tables restores nothing', async () => {
+    // 1,234 more audit rows: the backup reads them through its cursor and the restore writes them 500 at a time.
+    const extra = Array.from({ length: 1234 }, (_, i) => ({ organizationId: a.id, action: 'test.bulk', entityType: 'test', entityId: String(i), details: { i } }))
+    for (let i = 0; i < extra.length; i += 500) await source.db.insert(auditLog).values(extra.slice(i, i + 500))
+    const archive = await backupOf(source)
+    const made = readArchive(archive)
+    const audits = made.tables.get('audit_log')!
+    expect(audits.length).toBeGreaterThanOrEqual(1234 + 1)
+    expect(made.manifest.tables.audit_log).toBe(audits.length)
+
+    const fresh = await createTestApp()
+    try {
+      // Cut in the middle of audit_log's rows: refused, and the installation stays empty.
+      const lines = zlib.gunzipSync(archive).toString('utf8').split('\n')
+      const cut = lines.findIndex((l) => l.startsWith('{"table":"audit_log"')) + 700
+      const short = zlib.gzipSync(lines.slice(0, cut).join('\n'))
+      await expect(restoreBackup(fresh.deps.database, fresh.deps.storage, Readable.from(short))).rejects.toThrow(/incomplete/)
+      expect(await fresh.db.$count(organizations)).toBe(0)
+      // The whole archive: every row back.
+      const restored = await restoreBackup(fresh.deps.database, fresh.deps.storage, Readable.from(archive))
+      expect(restored.tables.audit_log).toBe(audits.length)
+      expect(await fresh.db.$count(auditLog)).toBe(audits.length)
+    } finally {
+      await fresh.close()
+    }
   }, 900_000)
 })
