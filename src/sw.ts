@@ -3,7 +3,7 @@ import { clientsClaim } from 'workbox-core'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, type PrecacheEntry, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { getMeta, hadirDb } from './offline/db'
-import { carryDeviceFilesOver, type DeviceEntry, deviceCacheName, keepPrecachedDeviceFiles } from './offline/device-cache'
+import { carryOver, type DeviceEntry, deviceCacheName, keepPrecachedDeviceFiles } from './offline/device-cache'
 import { flushRollCalls, rollCallTransport } from './offline/roll-calls'
 import { exclusively, fetchTransport, flushOutbox } from './offline/sync'
 
@@ -19,7 +19,8 @@ self.addEventListener('message', (event) => {
 // so opening the app on a phone with prepaid data costs the app alone, and a desktop admin never downloads a face
 // model. A device fetches a group when it first needs it (the first face screen, with its download in words; a petugas
 // tablet at enrolment: src/face/runtime.ts); this worker keeps each file so fetched (cache first) for offline use, and
-// a new version of the app fetches the new versions of the files a device had at once (carryDeviceFilesOver).
+// a new version of the app fetches the new versions of the files a device had at once, or when next opened online
+// (carryOver).
 // (./offline/device-cache.ts: the cache's name per version, what an update does with it.)
 type Entry = PrecacheEntry & Pick<DeviceEntry, 'group'>
 const manifest = self.__WB_MANIFEST as Entry[]
@@ -48,7 +49,12 @@ registerRoute(
   },
 )
 self.addEventListener('install', (event) => event.waitUntil(keepPrecachedDeviceFiles(deviceCache)))
-self.addEventListener('activate', (event) => event.waitUntil(carryDeviceFilesOver(deviceCache)))
+const carry = carryOver(deviceCache)
+self.addEventListener('activate', (event) => event.waitUntil(carry()))
+// A carry-over the update could not finish (offline then) is finished when the app is next opened.
+self.addEventListener('fetch', (event) => {
+  if (event.request.mode === 'navigate') event.waitUntil(carry())
+})
 
 // (Service workers may not use import(): the sync module is bundled in.)
 // Background Sync (where the browser has it) flushes the same outbox and roll-calls as the page, under the same Web Lock.

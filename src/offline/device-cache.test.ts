@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { carryDeviceFilesOver, type DeviceEntry, deviceCacheName, isOlderDeviceCache, keepPrecachedDeviceFiles, LEGACY_CACHE, stem } from './device-cache'
+import { carryDeviceFilesOver, carryOver, type DeviceEntry, deviceCacheName, isOlderDeviceCache, keepPrecachedDeviceFiles, LEGACY_CACHE, stem } from './device-cache'
 
 // The service worker's device files across an update (src/sw.ts: install keeps what an older version precached,
 // activate carries what a device kept over to the new version's cache), on an in-memory CacheStorage: the new versions
@@ -175,13 +175,39 @@ describe('the device cache across an update', () => {
     expect(caches.named.has('hadir-device-0ld1')).toBe(false)
   })
 
-  it('keeps no answer that is not OK', async () => {
+  it('keeps no answer that is not OK, and then keeps the older cache too (the device still has its files)', async () => {
     const caches = new MemoryCacheStorage()
     caches.fill('hadir-device-0ld1', ['/assets/face.worker-0ldHash1.js', '/wasm/tfjs-backend-wasm-simd.wasm'])
     const { fetch, state } = server()
     state.missing.add('/wasm/tfjs-backend-wasm-simd.wasm')
-    await carryDeviceFilesOver(context(caches, fetch))
+    expect(await carryDeviceFilesOver(context(caches, fetch))).toBe(false)
     expect(caches.named.get(NEW_CACHE)!.paths()).toEqual(['/assets/face.worker-N3wHash1.js'])
+    expect(caches.named.get('hadir-device-0ld1')!.paths()).toEqual(['/assets/face.worker-0ldHash1.js', '/wasm/tfjs-backend-wasm-simd.wasm'])
+    // The server answers again: the next run fetches only what is missing and drops the older cache.
+    state.missing.clear()
+    expect(await carryDeviceFilesOver(context(caches, fetch))).toBe(true)
+    expect(caches.named.get(NEW_CACHE)!.paths()).toEqual(['/assets/face.worker-N3wHash1.js', '/wasm/tfjs-backend-wasm-simd.wasm'])
+    expect(caches.named.has('hadir-device-0ld1')).toBe(false)
+  })
+
+  it('as the service worker runs it (carryOver): one run at a time, and an update that was offline finishes when the app is next opened', async () => {
+    const caches = new MemoryCacheStorage()
+    caches.fill('hadir-device-0ld1', ['/assets/face.worker-0ldHash1.js', '/wasm/tfjs-backend-wasm-simd.wasm'])
+    const { fetch, fetched, state } = server()
+    const carry = carryOver(context(caches, fetch))
+    // Activation offline: nothing carried, the older cache kept.
+    state.offline = true
+    expect(await carry()).toBe(false)
+    expect(caches.named.has('hadir-device-0ld1')).toBe(true)
+    // Online again, two pages opened at once: one run, each file fetched once, the older cache gone.
+    state.offline = false
+    const [first, second] = await Promise.all([carry(), carry()])
+    expect([first, second]).toEqual([true, true])
+    expect(fetched.sort()).toEqual(['/assets/face.worker-N3wHash1.js', '/wasm/tfjs-backend-wasm-simd.wasm'])
+    expect(caches.named.has('hadir-device-0ld1')).toBe(false)
+    // Later navigations: nothing to do, nothing fetched.
+    expect(await carry()).toBe(true)
+    expect(fetched).toHaveLength(2)
   })
 
   it('with no older device cache, fetches nothing and makes no cache', async () => {

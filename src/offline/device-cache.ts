@@ -53,12 +53,14 @@ export function isOlderDeviceCache(name: string, current: string): boolean {
 /**
  * A device that had device files keeps having them offline after an update: the new version of every file it had is
  * fetched now (from the legacy precache copy, only the face runtime's: every device had those), then the older caches
- * are deleted. Offline, they stay until the next start online.
+ * are deleted. When a file cannot be fetched (offline, the server down, an answer that is not OK), the older caches
+ * stay (the device still has its files) and the next call finishes the work: the service worker calls it again each
+ * time the app is opened (carryOver). Returns whether nothing is left to carry.
  */
-export async function carryDeviceFilesOver({ caches, fetch, entries, pathOf }: DeviceCacheContext): Promise<void> {
+export async function carryDeviceFilesOver({ caches, fetch, entries, pathOf }: DeviceCacheContext): Promise<boolean> {
   const current = deviceCacheName(entries)
   const names = (await caches.keys()).filter((name) => isOlderDeviceCache(name, current))
-  if (names.length === 0) return
+  if (names.length === 0) return true
   const had = new Set<string>()
   for (const name of names) {
     for (const request of await (await caches.open(name)).keys()) had.add(stem(new URL(request.url).pathname))
@@ -69,12 +71,27 @@ export async function carryDeviceFilesOver({ caches, fetch, entries, pathOf }: D
     for (const pathname of wanted) {
       if (await cache.match(pathname)) continue
       const response = await fetch(pathname, { credentials: 'same-origin' })
-      if (response.ok) await cache.put(pathname, response)
+      if (!response.ok) return false
+      await cache.put(pathname, response)
     }
   } catch {
-    return
+    return false
   }
   for (const name of names) await caches.delete(name)
+  return true
+}
+
+/**
+ * carryDeviceFilesOver for the service worker's events: at most one run at a time (activation and the pages opened
+ * meanwhile share it). The worker calls it on activation and again on every navigation, so a carry-over an update
+ * could not finish (the phone offline at that moment) completes the next time the app is opened online, not only at
+ * the next update. With nothing left to carry it costs one look at the cache names.
+ */
+export function carryOver(context: DeviceCacheContext): () => Promise<boolean> {
+  let running: Promise<boolean> | null = null
+  return () => (running ??= carryDeviceFilesOver(context).finally(() => {
+    running = null
+  }))
 }
 
 /**
