@@ -61,6 +61,11 @@ test('a pupil who checked in on their phone is told "already checked in" with th
     await page.getByTestId('kiosk-search-result').first().click()
     const record = page.getByTestId('kiosk-record')
     await expect(record).toHaveAttribute('data-from', 'kiosk')
+    // The 1:1 check's screen has one instruction too: the big line beside the camera (whom it waits for, or what the
+    // camera needs), replaced by the turn card once the face is hers; no second line under it.
+    await expect(page.getByTestId('kiosk-record-lead').or(page.getByTestId('kiosk-turn'))).toBeVisible({ timeout: 90_000 })
+    await expect(page.getByTestId('kiosk-hint')).toHaveCount(0)
+    await shot(page, 'kiosk-record-one-instruction', { fullPage: false, sizes: [TABLET] })
     await logKioskUntil(page, expect(page.getByTestId('kiosk-record-confirm')).toBeVisible({ timeout: 180_000 }))
     await page.getByTestId('kiosk-record-confirm-button').click()
     await expect(result.and(page.locator('[data-type="recorded"]'))).toBeVisible()
