@@ -60,4 +60,31 @@ describe('interface languages', () => {
     }
     expect(missing).toEqual([])
   })
+
+  it('uses the messages that are loaded where it asks: online-only keys only after they loaded, dashboard keys never on a phone or tablet', () => {
+    const keysIn = (trees: Tree[]) => new Set(trees.flatMap((tree) => keysOf(tree)))
+    const onlineOnly = keysIn([online.en as unknown as Tree])
+    const dashboardOnly = keysIn([dashboard.en as unknown as Tree])
+    for (const key of keysIn([messages.en as unknown as Tree])) {
+      onlineOnly.delete(key)
+      dashboardOnly.delete(key)
+    }
+    // The files that render after loadOnlineMessages() (src/components/notifications/lazy.ts, the member-data route).
+    const afterOnline = ['components/notifications/NotificationSettings.vue', 'views/member/MyData.vue']
+    // The phone's and the tablet's screens never load the dashboard's messages.
+    const device = /^(views\/(member|petugas)|components\/(kiosk|member|face)|kiosk)\//
+    const wrong: string[] = []
+    for (const file of sourceFiles(src)) {
+      const rel = file.slice(src.length).replace(/\\/g, '/')
+      for (const [n, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+        for (const match of line.matchAll(/\b(?:(?:t|te)\(\s*|title: |label: )'([a-zA-Z][\w.]+)'/g)) {
+          const key = match[1]!
+          const lazyRoute = rel === 'router/routes.ts' && line.includes('loadOnlineMessages()')
+          if (onlineOnly.has(key) && !afterOnline.includes(rel) && !lazyRoute) wrong.push(`${rel}:${n + 1}: ${key} (online-only, not loaded there)`)
+          if (dashboardOnly.has(key) && device.test(rel)) wrong.push(`${rel}:${n + 1}: ${key} (a dashboard message on a device screen)`)
+        }
+      }
+    }
+    expect(wrong).toEqual([])
+  })
 })

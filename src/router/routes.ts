@@ -182,7 +182,7 @@ export const routes: RouteRecordRaw[] = [
         path: 'notifications',
         name: 'admin-notifications',
         component: view(admin, 'MyNotifications'),
-        meta: { title: 'notifications.title' },
+        meta: { title: 'admin.nav.notifications' },
       },
       {
         path: 'settings',
