@@ -57,8 +57,7 @@ export async function restoreCommand(args: string[]): Promise<void> {
     } else if (!manifest.sessionSecret) {
       console.log('[restore] the archived installation had SESSION_SECRET in its environment: start the server with the same one')
     }
-    const rows = Object.values(manifest.tables).reduce((s, n) => s + n, 0)
-    console.log(`[restore] ${file}: ${rows} rows in ${Object.keys(manifest.tables).length} tables and ${manifest.images} photos restored; start the server`)
+    console.log(`[restore] ${describe(file, manifest)} restored; start the server`)
   } finally {
     await database.close()
   }

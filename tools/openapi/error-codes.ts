@@ -8,10 +8,11 @@
 // Written with the response types by `npm run openapi:generate` (server/openapi/errors.generated.json).
 import path from 'node:path'
 import ts from 'typescript'
+import type { ErrorCodes } from '../../server/openapi/document'
 import { ROOT } from './response-types'
 
 /** `"POST /api/x"` -> status -> the codes it can answer (sorted), and `"*"` when some code is not a literal. */
-export type ErrorCodes = Record<string, Record<string, string[]>>
+export type { ErrorCodes }
 
 /** An error a piece of code can construct: its status and codes (null: a code the types do not name). */
 interface Found { status: number; codes: string[] | null }
@@ -242,13 +243,8 @@ export function extractErrorCodes(program: ts.Program): ErrorCodes {
       if (name === 'route') reader.routesOf(expr, '', routes)
     }
   }
-  const out: ErrorCodes = {}
-  for (const route of routes) {
-    if (!route.path.startsWith('/api/')) continue
-    const found = [...everywhere, ...route.handlers.flatMap((h) => reader.errorsOf(h))]
-    const key = `${route.method} ${route.path}`
-    const merged = byStatus([...(out[key] ? Object.entries(out[key]).flatMap(([s, codes]) => codes.map((c) => ({ status: Number(s), codes: c === '*' ? null : [c] }))) : []), ...found])
-    out[key] = merged
-  }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
+  // A method and path registered more than once (handlers split over routers) answer what any of them can.
+  const found = new Map<string, Found[]>(routes.filter((r) => r.path.startsWith('/api/')).map((r) => [`${r.method} ${r.path}`, [...everywhere]]))
+  for (const route of routes) found.get(`${route.method} ${route.path}`)?.push(...route.handlers.flatMap((h) => reader.errorsOf(h)))
+  return Object.fromEntries([...found].sort(([a], [b]) => a.localeCompare(b)).map(([key, list]) => [key, byStatus(list)]))
 }
