@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from '@playwright/test'
-import { withPacedCamera } from './paced-camera'
+import { type PromptedCameraVideos, withPacedCamera } from './paced-camera'
 
 // What every camera spec launches and watches the same way.
 
@@ -15,7 +15,7 @@ export const CAMERA_ARGS = [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '-
  * A Chromium whose camera plays `video` (a Y4M file), paced by the app's frames and never ahead of the video (support/paced-camera.ts):
  * every context it opens has that camera.
  */
-export async function cameraBrowser(video: string): Promise<Browser> {
+export async function cameraBrowser(video: string | PromptedCameraVideos): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CAMERA_ARGS })
   return withPacedCamera(browser, video)
 }

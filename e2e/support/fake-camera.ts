@@ -11,6 +11,7 @@ import { DEFAULT_LIVENESS_OPTIONS, estimateYaw } from '../../shared/face/livenes
 import { checkFaceQuality } from '../../shared/face/quality'
 import { detectFaces, type NodeFace } from './face-node'
 import { headGeometry, turnHead } from './headturn'
+import type { PromptedCameraVideos } from './paced-camera'
 import { photoFrame, type RgbFrame, saveFramePng, writeY4m, Y4M_FPS } from './y4m'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -192,6 +193,23 @@ export async function registrationVideo(name = 'registration', identities?: read
     }
   }
   throw new Error(`No photo in ${people} could be turned far enough for the liveness challenge (needs |yaw| >= ${REQUIRED_YAW}):\n${tried.join('\n')}`)
+}
+
+/**
+ * A member standing still in front of the phone who turns the head once when the screen asks, and only then: the face
+ * of `video` (registrationVideo) looking at the camera, and its short turns. The turn is held 1 s, which the paced
+ * camera shows for two of the app's frames at least (the liveness rule wants two turned frames).
+ */
+export async function promptedVideos(photo: string, name = 'prompted'): Promise<PromptedCameraVideos> {
+  const tried: string[] = []
+  const face = await turnableFace(photo, tried)
+  if (!face) throw new Error(`the prompted camera needs a face that turns far enough: ${tried.join('; ')}`)
+  const turn = (side: 1 | -1) => new Reel(face).headTurn(side, 1, 0.25).frames
+  return {
+    frontal: writeY4m(path.join(VIDEO_DIR, `${name}-frontal.y4m`), new Reel(face).hold(face.frontal, 1).frames),
+    turn_left: writeY4m(path.join(VIDEO_DIR, `${name}-left.y4m`), turn(1)),
+    turn_right: writeY4m(path.join(VIDEO_DIR, `${name}-right.y4m`), turn(-1)),
+  }
 }
 
 /** A still photo as the camera: the same frontal frame forever. */

@@ -48,12 +48,18 @@ export async function serverRecords(page: Page): Promise<OwnRecord[]> {
   return (await apiData<{ records: OwnRecord[] }>(await page.request.get('/api/attendance/mine'))).records
 }
 
-/** Absensi → liveness scan → the confirmation screen; `screenshot` is taken while the scan asks for a head turn. Returns the time the scan took. */
+/**
+ * Absensi → "Add remarks" → liveness scan → the confirmation form (the path of a member who wants to write remarks);
+ * `screenshot` is taken while the scan asks for a head turn. Returns the time the scan took.
+ */
 export async function scanForAttendance(page: Page, screenshot?: () => Promise<void>): Promise<number> {
   const started = Date.now()
   await page.getByTestId('checkin-button').click()
   const camera = page.getByTestId('face-camera')
   await expect(camera).toBeVisible()
+  await page.getByTestId('checkin-add-note').click()
+  await expect(page.getByTestId('checkin-add-note')).toHaveAttribute('aria-pressed', 'true')
+  await expect(page.getByTestId('checkin-note-on')).toBeVisible()
   if (screenshot) {
     await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 90_000 })
     await screenshot()
@@ -62,7 +68,7 @@ export async function scanForAttendance(page: Page, screenshot?: () => Promise<v
   return Date.now() - started
 }
 
-/** Submit on the "it's you" screen; returns the time until the confirmation shows. */
+/** Submit on the confirmation form; returns the time until the confirmation shows. */
 export async function submitAttendance(page: Page, remarks?: string): Promise<number> {
   if (remarks) await page.getByTestId('checkin-remarks').fill(remarks)
   const started = Date.now()
@@ -71,21 +77,59 @@ export async function submitAttendance(page: Page, remarks?: string): Promise<nu
   return Date.now() - started
 }
 
-/** A member (invitation redeemed with `pin`, consent given) whose registered face is another person of ../shared/faces than `identity`. */
-export async function memberWithAnotherFace(admin: AdminApi, name: string, identity: string, pin: string): Promise<{ member: InvitedMember; number: string }> {
-  const other = EVIDENCE_PEOPLE.find((p) => p.name !== identity)
-  if (!other) throw new Error('no other identity of ../shared/faces/people renders into evidence')
+/**
+ * One tap on Absensi, the head turn the camera asks for, and the record is made: the "done" screen follows the scan
+ * with no other tap and no confirmation form on the way (watched in the page). `screenshot` is taken while the scan
+ * asks for the turn. Returns the time from the tap to the "done" screen.
+ */
+export async function checkInWithOneTap(page: Page, screenshot?: () => Promise<void>): Promise<number> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __sawConfirm?: boolean }
+    w.__sawConfirm = false
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="checkin-confirm"]')) w.__sawConfirm = true
+    }).observe(document.body, { subtree: true, childList: true })
+  })
+  const started = Date.now()
+  await page.getByTestId('checkin-button').click()
+  const camera = page.getByTestId('face-camera')
+  await expect(camera).toBeVisible()
+  await expect(page.getByTestId('checkin-add-note')).toHaveAttribute('aria-pressed', 'false')
+  if (screenshot) {
+    await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 90_000 })
+    await screenshot()
+  }
+  await expect(page.getByTestId('checkin-done')).toBeVisible({ timeout: 180_000 })
+  const took = Date.now() - started
+  expect(await page.evaluate(() => (window as unknown as { __sawConfirm?: boolean }).__sawConfirm), 'a confirmation form between the scan and the record').toBe(false)
+  return took
+}
+
+/** A member (invitation redeemed with `pin`, consent given) whose face is registered from `photo` through the API. */
+export async function memberWithFace(admin: AdminApi, name: string, photo: string, pin: string): Promise<{ member: InvitedMember; number: string }> {
   const member = await inviteMember(admin, name)
   const detail = await apiData<{ member_number: string }>(await admin.api.get(`/api/organizations/${admin.organizationId}/members/${member.id}`))
   const own: APIRequestContext = await request.newContext({ baseURL: BASE_URL })
   try {
     await apiData(await own.post('/api/mobile/invitations/redeem', { data: { code: member.code, pin } }))
     await apiData(await own.post(`/api/members/${member.id}/face/consent`, { data: { version: CONSENT_VERSION } }))
-    await registerFaceWithEvidence(own, member.id, `${facesDir()}/${other.photos[0]!}`)
+    await registerFaceWithEvidence(own, member.id, photo)
   } finally {
     await own.dispose()
   }
   return { member, number: detail.member_number }
+}
+
+/** A photo of the `nth` (0, 1...) other person of ../shared/faces than `identity`, one that renders into evidence. */
+export function otherPersonPhoto(identity: string, nth = 0): string {
+  const other = EVIDENCE_PEOPLE.filter((p) => p.name !== identity)[nth]
+  if (!other) throw new Error(`no ${nth + 1} other identities of ../shared/faces/people render into evidence`)
+  return `${facesDir()}/${other.photos[0]!}`
+}
+
+/** A member (as memberWithFace) whose registered face is another person of ../shared/faces than `identity`. */
+export function memberWithAnotherFace(admin: AdminApi, name: string, identity: string, pin: string): Promise<{ member: InvitedMember; number: string }> {
+  return memberWithFace(admin, name, otherPersonPhoto(identity), pin)
 }
 
 /** Consent screen → accept → the camera screen. */

@@ -133,7 +133,7 @@ function scheduleOf(file: string): Promise<Schedule> {
 /** The page's side: getUserMedia answers the canvas's stream; each grab of that <video> reads the canvas and moves on. */
 function pageCamera(): void {
   interface Frame { id: number; jpeg: string | null; width: number; height: number }
-  const w = window as unknown as { __hadirCamera: (advance: boolean, have: number[]) => Promise<Frame>; __hadirPaced?: boolean }
+  const w = window as unknown as { __hadirCamera: (advance: boolean, have: number[], hint: string | null) => Promise<Frame>; __hadirPaced?: boolean }
   if (w.__hadirPaced || !navigator.mediaDevices) return
   w.__hadirPaced = true
   const bitmaps = new Map<number, ImageBitmap>()
@@ -145,7 +145,9 @@ function pageCamera(): void {
   const tracks: CanvasCaptureMediaStreamTrack[] = []
 
   async function show(advance: boolean): Promise<void> {
-    const frame = await w.__hadirCamera(advance, [...bitmaps.keys()])
+    // What the face camera asks of the person now (a prompted camera turns the head when asked).
+    const hint = document.querySelector('[data-testid="face-camera"]')?.getAttribute('data-hint') || null
+    const frame = await w.__hadirCamera(advance, [...bitmaps.keys()], hint)
     if (frame.jpeg !== null && !bitmaps.has(frame.id)) {
       const bytes = Uint8Array.from(atob(frame.jpeg), (c) => c.charCodeAt(0))
       bitmaps.set(frame.id, await originalBitmap(new Blob([bytes], { type: 'image/jpeg' })))
@@ -217,6 +219,58 @@ export async function pacedCamera(context: BrowserContext, video: string): Promi
   await context.addInitScript(pageCamera)
 }
 
+/** The videos of a person following the prompt: looking at the phone, and a short turn each way. */
+export interface PromptedCameraVideos {
+  frontal: string
+  turn_left: string
+  turn_right: string
+}
+
+/**
+ * Gives the context's pages the camera of a person standing in front of the phone who turns the head when the face
+ * camera asks (its data-hint says turn_left or turn_right) and only then: `videos.frontal` loops until a prompt has
+ * shown for `reactionMs` (a person's reaction), then that turn plays once and the frontal video again. Paced as
+ * pacedCamera: never faster than the videos, each pose held for enough of the app's frames.
+ */
+export async function promptedCamera(context: BrowserContext, videos: PromptedCameraVideos, reactionMs = 400): Promise<void> {
+  const segments = {
+    frontal: { base: 0, ...(await scheduleOf(videos.frontal)) },
+    turn_left: { base: 10_000, ...(await scheduleOf(videos.turn_left)) },
+    turn_right: { base: 20_000, ...(await scheduleOf(videos.turn_right)) },
+  }
+  type Segment = keyof typeof segments
+  const control = { holds: 0, waiters: [] as (() => void)[] }
+  controls.set(context, control)
+  let segment: Segment = 'frontal'
+  let index = 0
+  let used = 0
+  let shownAt = Date.now()
+  let prompt: { turn: Segment; since: number } | null = null
+  await context.exposeFunction('__hadirCamera', async (advance: boolean, have: number[], hint: string | null) => {
+    while (control.holds > 0) await new Promise<void>((resolve) => control.waiters.push(resolve))
+    if (hint === 'turn_left' || hint === 'turn_right') {
+      if (prompt?.turn !== hint) prompt = { turn: hint, since: Date.now() }
+    } else prompt = null
+    const playing = segments[segment]
+    if (advance && ++used >= playing.shots[index]!.grabs && Date.now() - shownAt >= playing.shots[index]!.ms) {
+      index++
+      used = 0
+      shownAt = Date.now()
+      // A turn plays once; the frontal video loops.
+      if (index >= playing.shots.length) [segment, index] = ['frontal', 0]
+    }
+    if (segment === 'frontal' && prompt && Date.now() - prompt.since >= reactionMs) {
+      // Asked, seen, turning: once per prompt (asked again after it, the person turns again).
+      ;[segment, index, used, shownAt] = [prompt.turn, 0, 0, Date.now()]
+      prompt = null
+    }
+    const shown = segments[segment]
+    const id = shown.base + index
+    return { id, jpeg: have.includes(id) ? null : shown.shots[index]!.jpeg, width: shown.width, height: shown.height }
+  })
+  await context.addInitScript(pageCamera)
+}
+
 const controls = new WeakMap<BrowserContext, { holds: number; waiters: (() => void)[] }>()
 
 /**
@@ -235,12 +289,16 @@ export async function stillCamera<T>(page: Page, work: () => Promise<T>): Promis
   }
 }
 
-/** A browser whose every new context (and page) has the paced camera playing `video`. */
-export function withPacedCamera(browser: Browser, video: string): Browser {
+/**
+ * A browser whose every new context (and page) has the paced camera playing `video`, or, given the videos of a
+ * person following the prompt, the prompted camera.
+ */
+export function withPacedCamera(browser: Browser, video: string | PromptedCameraVideos): Browser {
   const newContext = browser.newContext.bind(browser)
   browser.newContext = async (options) => {
     const context = await newContext(options)
-    await pacedCamera(context, video)
+    if (typeof video === 'string') await pacedCamera(context, video)
+    else await promptedCamera(context, video)
     return context
   }
   browser.newPage = async (options) => {

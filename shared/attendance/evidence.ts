@@ -15,8 +15,13 @@ export type LivenessStep = (typeof LIVENESS_STEPS)[number]
 export const CHALLENGE_PURPOSES = ['attendance', 'kiosk', 'register', 'login'] as const
 export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number]
 
-/** Head turns asked for per purpose (a kiosk queue moves on one turn; registration asks for two). */
-export const CHALLENGE_STEPS: Readonly<Record<ChallengePurpose, number>> = Object.freeze({ attendance: 2, kiosk: 1, register: 2, login: 1 })
+/**
+ * Head turns asked for per purpose. A check-in (phone or kiosk) is one turn, its direction drawn at random by the
+ * server: with the challenge's single use, its expiry and the server's own analysis of every frame, that is what a
+ * member standing in front of the phone does in a few seconds (issue 18: "a single short turn"). Registration, which
+ * sets the face every later capture is compared with, asks for two.
+ */
+export const CHALLENGE_STEPS: Readonly<Record<ChallengePurpose, number>> = Object.freeze({ attendance: 1, kiosk: 1, register: 2, login: 1 })
 
 /**
  * How long an issued challenge may be answered, from its issue, in ms. The answer is the capture: a record may reach

@@ -70,10 +70,11 @@ export function attendanceChallenge(): Promise<CaptureChallenge> {
 }
 
 /**
- * Tap "Absensi" → the liveness challenge on the camera (the server's, or this phone's own offline), keeping its
- * evidence → optional remarks → submit: one Dexie transaction, sent at once when online → the server checks the
- * evidence and the confirmation screen follows its verdict (useCaptureVerdict). The phone itself decides nothing
- * about the face: it has no descriptor to compare with.
+ * One tap on "Absensi" → the liveness challenge on the camera (one head turn, the server's, or this phone's own
+ * offline), keeping its evidence → recorded at once: one Dexie transaction, sent at once when online → the server
+ * checks the evidence and the confirmation screen follows its verdict (useCaptureVerdict). A member who asked to add
+ * a note (`withNote`, on the camera screen) gets the confirmation form with its remarks before the record is made.
+ * The phone itself decides nothing about the face: it has no descriptor to compare with.
  */
 export function useMemberCheckin() {
   const mobile = useMobileStore()
@@ -88,6 +89,8 @@ export function useMemberCheckin() {
   const clientId = ref<string | null>(null)
   const delivery = ref<Delivery>('waiting')
   const cameraKey = ref(0)
+  /** The member asked to write a note: the scan leads to the confirmation form instead of recording at once. */
+  const withNote = ref(false)
 
   // Everything the flow needs is fetched while the camera and models start, never after the scan.
   const face = loadOwnFace(me).catch(() => cachedFace(me))
@@ -124,11 +127,13 @@ export function useMemberCheckin() {
         mode: result.challenge.mode,
         preview: URL.createObjectURL(result.preview),
       }
-      phase.value = 'confirm'
     } catch (error) {
       failure.value = error
       phase.value = 'failed'
+      return
     }
+    if (withNote.value) phase.value = 'confirm'
+    else await submit('')
   }
 
   async function submit(remarks: string): Promise<void> {
@@ -182,11 +187,12 @@ export function useMemberCheckin() {
     failure.value = null
     dropPreview()
     prepared.value = null
+    withNote.value = false
     phase.value = 'camera'
     cameraKey.value++
   }
 
   onBeforeUnmount(dropPreview)
 
-  return { me, phase, failure, prepared, outcome, clientId, delivery, cameraKey, position, timezone, context: contextValue, challenge: attendanceChallenge, onScan, submit, again }
+  return { me, phase, failure, prepared, outcome, clientId, delivery, cameraKey, position, withNote, timezone, context: contextValue, challenge: attendanceChallenge, onScan, submit, again }
 }
