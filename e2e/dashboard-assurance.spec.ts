@@ -78,13 +78,14 @@ test('each capture shows what the server checked, at a glance; a check that ends
   await page.getByTestId('filter-approval').selectOption('')
   await expect(row(people.wati)).toHaveCount(1)
 
-  // A genuine capture: every line passed, with the face distance and margin in words, and the frames on request.
+  // A genuine capture: every line passed, the face's similarity in percent (the settings' and lists' scale) and the
+  // next person's, and the frames on request.
   const panel = page.getByTestId('record-panel')
   await row(people.wati).getByTestId('attendance-open').click()
   const capture = panel.getByTestId('capture')
   await expect(capture).toHaveAttribute('data-level', 'high')
   await expect(panel.getByTestId('record-assurance')).toContainText('High')
-  await expect(capture.getByTestId('check-face')).toContainText('Matches this member (distance 0.61, limit 0.90), clear of the next person by 0.57.')
+  await expect(capture.getByTestId('check-face')).toContainText(/Matches this member \(\d{2}\.\d% alike, minimum 59\.5%\); the next person is \d{1,2}\.\d% alike\./)
   await expect(capture.getByTestId('check-face')).toContainText('checked by the server')
   await expect(capture.getByTestId('check-liveness')).toContainText('turn left, then turn right')
   await expect(capture.getByTestId('check-place')).toContainText('Inside the fence: 42 m')

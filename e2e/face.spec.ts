@@ -349,23 +349,29 @@ test('an admin sets the face matching and photo retention settings', async ({ pa
   await page.goto('/admin/settings')
 
   const form = page.getByTestId('face-settings-form')
-  await expect(page.getByTestId('face-threshold')).toHaveValue('0.9')
-  await expect(page.getByTestId('face-margin')).toHaveValue('0.05')
+  // One scale: the threshold is the minimum similarity in percent (the lists' and the review's scale), the margin a
+  // level in words.
+  await expect(page.getByTestId('face-similarity')).toHaveValue('59.5')
+  await expect(page.getByTestId('face-margin')).toHaveValue('normal')
+  await expect(form).toContainText('Minimum similarity (%)')
+  await expect(form).toContainText('50% to 87.5%. Higher is stricter. Default 59.5%.')
   await expect(page.getByTestId('photo-retention')).toHaveValue('90')
 
-  // Out of range is caught on the page.
-  await page.getByTestId('face-threshold').fill('0.4')
+  // Out of range is caught on the page, in percent.
+  await page.getByTestId('face-similarity').fill('95')
   await page.getByTestId('face-settings-save').click()
-  await expect(page.getByTestId('face-threshold-error')).toContainText('0.5')
+  await expect(page.getByTestId('face-similarity-error')).toHaveText('Enter a percentage from 50% to 87.5%.')
 
-  // What the threshold means, in words, as it is typed: measured pairs of different people.
-  await page.getByTestId('face-threshold').fill('0.95')
+  // What the minimum means, in words, as it is typed: measured pairs of different people.
+  await page.getByTestId('face-similarity').fill('54.875')
   await expect(page.getByTestId('face-threshold-meaning')).toHaveAttribute('data-level', 'some')
+  await expect(page.getByTestId('face-threshold-meaning')).toContainText('At 54.9%: ')
   await expect(page.getByTestId('face-threshold-meaning')).toContainText('about 1 in 2,795 pairs')
-  await page.getByTestId('face-threshold').fill('0,85')
+  await page.getByTestId('face-similarity').fill('63,875 %')
   await expect(page.getByTestId('face-threshold-meaning')).toHaveAttribute('data-level', 'none')
   await expect(page.getByTestId('face-threshold-meaning')).toContainText('none of 25,159 pairs')
-  await page.getByTestId('face-margin').fill('0.08')
+  await page.getByTestId('face-margin').selectOption('strict')
+  await expect(form).toContainText('For twins and siblings')
   await page.getByTestId('photo-retention').fill('30')
   await page.getByTestId('face-reverify').check()
   await page.getByTestId('kiosk-gallery').selectOption('department')
@@ -375,7 +381,7 @@ test('an admin sets the face matching and photo retention settings', async ({ pa
   await form.screenshot({ path: `${SHOTS}/admin-face-settings.png` })
 
   const organization = await apiData<{ settings: Record<string, unknown> }>(await admin.api.get(`/api/organizations/${admin.organizationId}`))
-  expect(organization.settings).toMatchObject({ face_threshold: 0.85, face_margin: 0.08, photo_retention_days: 30, face_reverify_photos: true, kiosk_gallery: 'department' })
+  expect(organization.settings).toMatchObject({ face_threshold: 0.85, face_margin: 0.1, photo_retention_days: 30, face_reverify_photos: true, kiosk_gallery: 'department' })
 
   // Back to the defaults for whatever runs next.
   await apiData(

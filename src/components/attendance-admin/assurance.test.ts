@@ -24,7 +24,7 @@ describe('a capture’s checklist in words', () => {
     i18n.global.locale.value = 'en'
   })
 
-  it('says what the server found about a genuine capture, with the face distance and the margin over the next person', () => {
+  it('says what the server found about a genuine capture, with the face similarity in percent and the next person\'s', () => {
     const state = captureState(capture(), 'Asia/Jakarta')
     expect(state.kind).toBe('checked')
     if (state.kind !== 'checked') return
@@ -37,7 +37,7 @@ describe('a capture’s checklist in words', () => {
       ['evidence', 'pass'],
     ])
     expect(texts()).toEqual({
-      face: 'Matches this member (distance 0.61, limit 0.90), clear of the next person by 0.57.',
+      face: 'Matches this member (81.3% alike, minimum 59.5%); the next person is 30.0% alike.',
       liveness: 'The head turned as asked (turn left, then turn right), seen in 5 frames.',
       place: 'Inside the fence: 42 m from its centre (location accurate to 12 m).',
       time: 'The time is consistent.',
@@ -52,10 +52,10 @@ describe('a capture’s checklist in words', () => {
     expect(replay.kind === 'checked' && replay.level).toBe('failed')
     expect(firstFailure(replay)?.text).toBe('Replayed: this challenge had already answered another capture.')
     const stranger = texts({ face: { outcome: 'fail', code: 'not_member', distance: 0.88, other_distance: 0.71 } })
-    expect(stranger.face).toBe('Someone else is closer: distance 0.71, against 0.88 for this member.')
-    expect(texts({ face: { outcome: 'fail', code: 'not_member', distance: 0.97 } }).face).toBe('Does not match this member: distance 0.97 is over the limit 0.90.')
+    expect(stranger.face).toBe('Someone else is more alike: 74.8%, against 61.3% for this member.')
+    expect(texts({ face: { outcome: 'fail', code: 'not_member', distance: 0.97 } }).face).toBe('Does not match this member: 53.0% alike, under the minimum 59.5%.')
     expect(texts({ face: { outcome: 'warn', code: 'low_margin', distance: 0.81, other_distance: 0.83 } }).face).toBe(
-      'Closest to this member (distance 0.81), but only 0.02 ahead of the next person, where 0.05 is needed.',
+      'Most alike this member (67.2%), but the next person is almost as alike (65.6%): not clear enough.',
     )
     expect(texts({ place: { outcome: 'warn', code: 'outside', distance_m: 340, radius_m: 100, accuracy_m: 15 } }).place).toBe('Outside the fence: 340 m from its centre, which allows 100 m (accurate to 15 m).')
     expect(texts({ time: { outcome: 'warn', code: 'skewed', skew_ms: -12 * 60_000 } }).time).toBe('The device clock was off by 12 min; the server corrected it.')

@@ -5,6 +5,8 @@ import { errorMessage } from '~/api/errors'
 import type { AuditEntry, Role } from '~/api/settings-admin'
 import { i18n } from '~/modules/i18n'
 import { roleLabel } from '~/composables/usePeople'
+import { formatPercent } from '~/composables/useFormat'
+import { marginLevel, similarityOf } from '@shared/face/similarity'
 
 const t = (key: string, params?: Record<string, unknown>) => (params ? i18n.global.t(key, params) : i18n.global.t(key))
 const te = (key: string) => i18n.global.te(key, 'en')
@@ -103,13 +105,21 @@ function formatValue(value: unknown): string {
 /** Fields whose values are words of a small set (a surface, a rule) rather than free text. */
 const WORD_FIELDS = new Set(['surface', 'geofence_policy', 'forgotten_checkout_rule', 'offline_review'])
 
+/** The face settings on the scale the settings page shows: the threshold as a minimum similarity, the margin as its level. */
+function faceValue(label: string, value: unknown): string | null {
+  if (typeof value !== 'number') return null
+  if (label === 'face_threshold') return formatPercent(similarityOf(value) / 100, 1)
+  if (label === 'face_margin') return t(`admin.settings.faceMarginLevel.${marginLevel(value)}`)
+  return null
+}
+
 /** The entry's details as label/value pairs a person can read (known fields and values translated). */
 export function auditDetails(entry: AuditEntry): { label: string; value: string }[] {
   const details = entry.details ?? {}
   return Object.entries(details).map(([label, value]) => {
     const key = `dashSettings.audit.fields.${label}`
     const word = `dashSettings.audit.values.${String(value)}`
-    const shown = WORD_FIELDS.has(label) && typeof value === 'string' && te(word) ? t(word) : formatValue(value)
+    const shown = WORD_FIELDS.has(label) && typeof value === 'string' && te(word) ? t(word) : faceValue(label, value) ?? formatValue(value)
     return { label: te(key) ? t(key) : label, value: shown }
   })
 }
