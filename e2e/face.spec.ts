@@ -41,7 +41,7 @@ test('a member consents and registers their face with the liveness head turns, t
     type: 'fake camera',
     description: `${video.photo}: frontal yaw ${video.frontalYaw.toFixed(2)}, ±${video.turn.angle}° turns measure ${video.turn.left.toFixed(2)} / ${video.turn.right.toFixed(2)}`,
   })
-  const browser = await cameraBrowser(video.file)
+  const browser = await cameraBrowser(video.prompted)
   try {
     const { page } = await openPhone(browser)
     retryTimedOutScans(page)

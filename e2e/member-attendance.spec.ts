@@ -55,7 +55,7 @@ test.afterAll(async () => {
 
 test('a member checks in online, checks out offline, and the record syncs by itself', async ({ openPhone, shot }) => {
   test.setTimeout(1_200_000)
-  const browser = await cameraBrowser(video.file)
+  const browser = await cameraBrowser(video.prompted)
   try {
     const { context, page } = await openPhone(browser, PHONE_AT_WORK)
     rina = await inviteMember(admin, 'Rina Wulandari')
@@ -298,7 +298,7 @@ test('a member standing in front of the phone checks in with one tap and one sho
 test('a face that is not the member\'s is held for review, with the reason in plain words', async ({ openPhone, shot }) => {
   test.setTimeout(420_000)
   const { member, number } = await memberWithAnotherFace(admin, 'Yusuf Pratama', video.identity, PIN)
-  const browser = await cameraBrowser(video.file)
+  const browser = await cameraBrowser(video.prompted)
   try {
     const { page } = await openPhone(browser, PHONE_AT_WORK)
     // A new phone without the invitation: the organization's sign-in link fills its code in (never an internal number).

@@ -174,6 +174,8 @@ export interface RegistrationVideo {
   turn: TurnCheck
   /** PNGs of the frontal, left and right frames, to look at. */
   previews: string[]
+  /** The same face for the prompted camera: turning only when the screen asks (paced-camera.ts promptedCamera). */
+  prompted: PromptedCameraVideos
 }
 
 /** The liveness video (challengeLoop) of the first photo of `identities` (default: all, p01, p02, ...) that turns. */
@@ -189,7 +191,7 @@ export async function registrationVideo(name = 'registration', identities?: read
       await saveFramePng(face.frontal, previews[0]!)
       await saveFramePng(face.turn(face.check.angle), previews[1]!)
       await saveFramePng(face.turn(-face.check.angle), previews[2]!)
-      return { file: out, identity, photo: face.file, frontalYaw: face.frontalYaw, turn: face.check, previews }
+      return { file: out, identity, photo: face.file, frontalYaw: face.frontalYaw, turn: face.check, previews, prompted: promptedFrom(face, `${name}-prompted`) }
     }
   }
   throw new Error(`No photo in ${people} could be turned far enough for the liveness challenge (needs |yaw| >= ${REQUIRED_YAW}):\n${tried.join('\n')}`)
@@ -204,6 +206,11 @@ export async function promptedVideos(photo: string, name = 'prompted'): Promise<
   const tried: string[] = []
   const face = await turnableFace(photo, tried)
   if (!face) throw new Error(`the prompted camera needs a face that turns far enough: ${tried.join('; ')}`)
+  return promptedFrom(face, name)
+}
+
+/** The prompted camera's videos of a face already known to turn (promptedVideos). */
+export function promptedFrom(face: TurnableFace, name: string): PromptedCameraVideos {
   const turn = (side: 1 | -1) => new Reel(face).headTurn(side, 1, 0.25).frames
   return {
     frontal: writeY4m(path.join(VIDEO_DIR, `${name}-frontal.y4m`), new Reel(face).hold(face.frontal, 1).frames),

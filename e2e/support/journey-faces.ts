@@ -10,7 +10,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { checkFaceQuality } from '../../shared/face/quality'
 import { prepareEvidence, personPhoto } from './evidence'
-import { challengeLoop, facesDir, kioskPersonFrames, turnableFace, VIDEO_DIR } from './fake-camera'
+import { challengeLoop, facesDir, kioskPersonFrames, promptedFrom, turnableFace, VIDEO_DIR } from './fake-camera'
+import type { PromptedCameraVideos } from './paced-camera'
 import { detectFaces } from './face-node'
 import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS } from './y4m'
 
@@ -34,6 +35,8 @@ export interface PhoneVideo {
   file: string
   identity: string
   photo: string
+  /** The same face for the prompted camera (turning only when the screen asks): what the phones use. */
+  prompted: PromptedCameraVideos
 }
 
 /** A member's liveness video for the phone: the first photo of the first of `identities` that turns (challengeLoop). */
@@ -45,7 +48,7 @@ export async function phoneVideo(identities: readonly string[], name: string): P
       const face = await turnableFace(path.join(dir, photo), tried)
       if (!face) continue
       await saveFramePng(face.frontal, path.join(VIDEO_DIR, `${name}.png`))
-      return { file: writeY4m(path.join(VIDEO_DIR, `${name}.y4m`), challengeLoop(face)), identity, photo: face.file }
+      return { file: writeY4m(path.join(VIDEO_DIR, `${name}.y4m`), challengeLoop(face)), identity, photo: face.file, prompted: promptedFrom(face, `${name}-prompted`) }
     }
   }
   throw new Error(`no photo of ${identities.join(', ')} makes a liveness video:\n${tried.join('\n')}`)

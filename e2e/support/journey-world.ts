@@ -10,7 +10,7 @@ import path from 'node:path'
 import { type Browser, type BrowserContext, chromium, expect, type Page, request } from '@playwright/test'
 import { CONSENT_VERSION } from '../../shared/face/consent'
 import { CAMERA_ARGS, cameraBrowser, LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './browser'
-import { pacedCamera } from './paced-camera'
+import { pacedCamera, type PromptedCameraVideos } from './paced-camera'
 import { registerFaceWithEvidence } from './evidence'
 import { REPO_ROOT, VIDEO_DIR } from './fake-camera'
 import { logCameraUntil } from './member'
@@ -95,7 +95,7 @@ export async function desktopPage(viewport: { width: number; height: number } = 
   return { context, page: await watchedPage(context) }
 }
 
-export async function phone(video: string, geolocation: { latitude: number; longitude: number; accuracy?: number }) {
+export async function phone(video: string | PromptedCameraVideos, geolocation: { latitude: number; longitude: number; accuracy?: number }) {
   const browser = await cameraBrowserFor(video)
   const context = await browser.newContext({
     baseURL: J.base,
@@ -115,7 +115,7 @@ export async function phone(video: string, geolocation: { latitude: number; long
 /** Every camera browser this spec launched, closed at the end whatever happened. */
 export const launched: Browser[] = []
 
-export async function cameraBrowserFor(video: string): Promise<Browser> {
+export async function cameraBrowserFor(video: string | PromptedCameraVideos): Promise<Browser> {
   const browser = await cameraBrowser(video)
   launched.push(browser)
   return browser
@@ -196,7 +196,7 @@ export async function attendanceToday(api: Api): Promise<ListedRecord[]> {
 export const personApis = {} as Record<'citra' | 'dodi' | 'eka', Api>
 
 export async function memberOnPhone(key: 'ani' | 'bayu', link: string, video: PhoneVideo, where: { latitude: number; longitude: number; accuracy?: number }, shots: boolean) {
-  const device = await phone(video.file, where)
+  const device = await phone(video.prompted, where)
   const { page } = device
   const prefix = `phone-${key}`
   await page.goto(link)
