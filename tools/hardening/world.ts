@@ -162,20 +162,20 @@ export async function call(t: TestApp, agent: Agent | null, method: string, urlP
     const reader = res.body.getReader()
     const chunks: Uint8Array[] = []
     const until = Date.now() + (options.streamMs ?? 400)
-    let triggered = false
+    // What the caller does while the stream is open is part of this call: it has ended (its writes are in) before the
+    // call returns, however long it took (a stream read for 400 ms must not leave a sync still writing, CI).
+    let activity: Promise<void> | null = null
     for (;;) {
       const left = until - Date.now()
       if (left <= 0) break
-      if (!triggered && options.whileStreaming) {
-        triggered = true
-        void options.whileStreaming().catch(() => {})
-      }
+      if (!activity && options.whileStreaming) activity = options.whileStreaming().catch(() => {})
       const next = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), left))])
       if (next === null || next.done) break
       chunks.push(next.value)
     }
     await reader.cancel().catch(() => {})
     controller.abort()
+    await activity
     bytes = Buffer.concat(chunks)
   } else {
     bytes = Buffer.from(await res.arrayBuffer())
