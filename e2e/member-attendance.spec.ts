@@ -280,9 +280,10 @@ test('a member standing in front of the phone checks in with one tap and one sho
 
     const synced = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/attendance/sync'))
     timings.oneTapCheckIn = await checkInWithOneTap(page, () => shot(page, 'member-one-tap-turn'))
-    const evidence = ((await synced).postDataJSON() as { records: { evidence: { mode: string; steps: string[] } }[] }).records[0]!.evidence
-    expect(evidence.mode).toBe('online')
-    expect(evidence.steps).toHaveLength(1)
+    const sent = ((await synced).postDataJSON() as { records: { latitude?: number; evidence: { mode: string; steps: string[] } }[] }).records[0]!
+    expect(sent.evidence.mode).toBe('online')
+    expect(sent.evidence.steps).toHaveLength(1)
+    expect(sent.latitude).toBeCloseTo(HERE.latitude, 4)
     const done = page.getByTestId('checkin-done')
     await expect(page.getByTestId('checkin-done-title')).toHaveText('You are checked in')
     await expect(done).toHaveAttribute('data-verdict', 'verified', { timeout: VERDICT_TIMEOUT })
@@ -300,7 +301,24 @@ test('a face that is not the member\'s is held for review, with the reason in pl
   const { member, number } = await memberWithAnotherFace(admin, 'Yusuf Pratama', video.identity, PIN)
   const browser = await cameraBrowser(video.prompted)
   try {
-    const { page } = await openPhone(browser, PHONE_AT_WORK)
+    const { context, page } = await openPhone(browser, PHONE_AT_WORK)
+    // This phone's position comes late (a first fix can take seconds): held until the test releases it.
+    await context.addInitScript(() => {
+      const geo = navigator.geolocation
+      const ask = geo.getCurrentPosition.bind(geo)
+      const waiting: (() => void)[] = []
+      const w = window as unknown as { __releasePosition?: () => void }
+      let held = true
+      w.__releasePosition = () => {
+        held = false
+        for (const go of waiting.splice(0)) go()
+      }
+      geo.getCurrentPosition = (success, error, options) => {
+        const go = () => ask(success, error, options)
+        if (held) waiting.push(go)
+        else go()
+      }
+    })
     // A new phone without the invitation: the organization's sign-in link fills its code in (never an internal number).
     await page.goto(`/m/login?org=${admin.organizationCode}`)
     await expect(page.getByTestId('login-organization')).toHaveValue(admin.organizationCode)
@@ -311,8 +329,16 @@ test('a face that is not the member\'s is held for review, with the reason in pl
     await expect(page.getByTestId('checkin-button')).toHaveAttribute('data-kind', 'check_in')
 
     // The phone decides nothing about the face: the capture goes to the server, which finds someone else in it.
-    await checkInWithOneTap(page)
+    // One tap; the scan ends before the position arrives: the check-in waits for it a moment and says so.
+    const synced = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/attendance/sync'))
+    await page.getByTestId('checkin-button').click()
+    await expect(page.getByTestId('member-checkin')).toHaveAttribute('data-phase', 'locating', { timeout: 180_000 })
+    await expect(page.getByTestId('member-checkin')).toContainText('Getting your location…')
+    await shot(page, 'member-checkin-locating')
+    await page.evaluate(() => (window as unknown as { __releasePosition: () => void }).__releasePosition())
     const done = page.getByTestId('checkin-done')
+    await expect(done).toBeVisible()
+    expect(((await synced).postDataJSON() as { records: { latitude?: number }[] }).records[0]!.latitude).toBeCloseTo(HERE.latitude, 4)
     await expect(done).toHaveAttribute('data-delivery', 'sent', { timeout: 30_000 })
     await expect(done).toHaveAttribute('data-verdict', 'review', { timeout: VERDICT_TIMEOUT })
     await expect(page.getByTestId('checkin-verdict-title')).toHaveText('Waiting for review')

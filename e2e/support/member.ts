@@ -9,6 +9,7 @@ import { type AdminApi, apiData, inviteMember, type InvitedMember } from './api'
 import { BASE_URL, logWhile } from './browser'
 import { registerFaceWithEvidence } from './evidence'
 import { facesDir } from './fake-camera'
+import { stillCamera } from './paced-camera'
 import type { ShotOptions } from './fixtures'
 
 /** How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine). */
@@ -55,11 +56,15 @@ export async function serverRecords(page: Page): Promise<OwnRecord[]> {
 export async function scanForAttendance(page: Page, screenshot?: () => Promise<void>): Promise<number> {
   const started = Date.now()
   await page.getByTestId('checkin-button').click()
+  // Tapped as soon as the screen shows it (the scan cannot start before the face model has loaded), with the camera
+  // standing still: a quick scan records at once, and a busy machine must not let it win the race.
+  await stillCamera(page, async () => {
+    await page.getByTestId('checkin-add-note').click()
+    await expect(page.getByTestId('checkin-add-note')).toHaveAttribute('aria-pressed', 'true')
+    await expect(page.getByTestId('checkin-note-on')).toBeVisible()
+  })
   const camera = page.getByTestId('face-camera')
   await expect(camera).toBeVisible()
-  await page.getByTestId('checkin-add-note').click()
-  await expect(page.getByTestId('checkin-add-note')).toHaveAttribute('aria-pressed', 'true')
-  await expect(page.getByTestId('checkin-note-on')).toBeVisible()
   if (screenshot) {
     await expect(camera).toHaveAttribute('data-hint', /turn_left|turn_right/, { timeout: 90_000 })
     await screenshot()

@@ -20,37 +20,50 @@ import { buildCaptureRecord, captureOutcome, type CaptureOutcome, type Position,
 // ---------- position ----------
 
 /**
- * Asks for the phone's position in the background. The capture never waits for it: whatever has arrived by the time
- * the member submits is sent, else nothing.
+ * Asks for the phone's position in the background, from the moment the camera opens. `settled` resolves once the
+ * position arrived, was refused or failed (or there is no geolocation): a one-tap check-in waits for it a moment
+ * (POSITION_WAIT_MS) when the scan ends first, then sends whatever has arrived, else nothing.
  */
 export function usePosition() {
   const position = shallowRef<Position | null>(null)
   let cancelled = false
+  let settle: () => void = () => undefined
+  const settled = new Promise<void>((resolve) => (settle = resolve))
   async function start(): Promise<void> {
     const geo = typeof navigator !== 'undefined' ? navigator.geolocation : undefined
-    if (!geo) return
+    if (!geo) return settle()
     try {
       const permission = await navigator.permissions?.query({ name: 'geolocation' })
-      if (permission?.state === 'denied') return
+      if (permission?.state === 'denied') return settle()
     } catch {
       // Permissions API missing: just ask.
     }
     geo.getCurrentPosition(
       (p) => {
         if (!cancelled) position.value = { latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy }
+        settle()
       },
-      () => undefined,
+      () => settle(),
       { enableHighAccuracy: true, timeout: 20_000, maximumAge: 60_000 },
     )
   }
   void start()
-  onBeforeUnmount(() => (cancelled = true))
-  return position
+  onBeforeUnmount(() => {
+    cancelled = true
+    settle()
+  })
+  return { position, settled }
 }
+
+/**
+ * How long a one-tap check-in waits for a position still on its way when the scan has ended (a phone's first fix can
+ * take a few seconds; without one, an organization with a fence holds the record for review).
+ */
+export const POSITION_WAIT_MS = 3000
 
 // ---------- the check-in flow ----------
 
-export type CheckinPhase = 'camera' | 'no_face' | 'confirm' | 'saving' | 'done' | 'failed'
+export type CheckinPhase = 'camera' | 'no_face' | 'confirm' | 'locating' | 'saving' | 'done' | 'failed'
 
 export interface PreparedCapture {
   kind: AttendanceKind
@@ -80,7 +93,7 @@ export function useMemberCheckin() {
   const mobile = useMobileStore()
   const sync = useSyncStore()
   const me = mobile.me!
-  const position = usePosition()
+  const { position, settled: positionSettled } = usePosition()
 
   const phase = ref<CheckinPhase>('camera')
   const failure = ref<unknown>(null)
@@ -132,8 +145,16 @@ export function useMemberCheckin() {
       phase.value = 'failed'
       return
     }
-    if (withNote.value) phase.value = 'confirm'
-    else await submit('')
+    if (withNote.value) {
+      phase.value = 'confirm'
+      return
+    }
+    // Recorded at once: a position still on its way gets a moment to arrive (the screen says so).
+    if (!position.value) {
+      phase.value = 'locating'
+      await Promise.race([positionSettled, new Promise((resolve) => setTimeout(resolve, POSITION_WAIT_MS))])
+    }
+    await submit('')
   }
 
   async function submit(remarks: string): Promise<void> {
