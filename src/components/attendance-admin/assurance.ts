@@ -4,7 +4,7 @@
 import type { Assurance, AssuranceLevel, CaptureEvent, CheckOutcome } from '~/api/attendance-admin'
 import { i18n } from '~/modules/i18n'
 import { formatInstant } from '~/composables/useFormat'
-import { similarityOf } from '@shared/face/similarity'
+import { formatSimilarity } from '~/composables/formatSimilarity'
 
 export type LineKey = 'face' | 'liveness' | 'place' | 'time' | 'evidence'
 /** `checking`: the server has not looked yet (the capture is still being verified); `info`: worth knowing, not a fault. */
@@ -28,11 +28,6 @@ function tag(): string {
   return i18n.global.locale.value === 'id' ? 'id-ID' : 'en-GB'
 }
 
-/** A distance on the scale the settings and lists use: similarity in percent, one decimal ("81.4%" / "81,4%"). */
-function alike(distance: number | null | undefined): string {
-  return distance === null || distance === undefined ? '—' : new Intl.NumberFormat(tag(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(similarityOf(distance) / 100)
-}
-
 function metres(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : new Intl.NumberFormat(tag(), { maximumFractionDigits: 0 }).format(value)
 }
@@ -44,7 +39,7 @@ export function stepsText(steps: readonly string[]): string {
 }
 
 function faceText(face: Assurance['face']): string {
-  const values = { s: alike(face.distance), other: alike(face.other_distance), min: alike(face.threshold) }
+  const values = { s: formatSimilarity(face.distance), other: formatSimilarity(face.other_distance), min: formatSimilarity(face.threshold) }
   if (face.code === 'ok') return say(face.other_distance === null ? 'face.okAlone' : 'face.ok', values) + (face.second_factor === 'qr' ? say('face.qr') : '')
   if (face.code === 'confusable') return say(face.second_factor === 'qr_invalid' ? 'face.confusableBadQr' : 'face.confusable', values)
   if (face.code === 'not_member') {

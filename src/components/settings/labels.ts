@@ -5,8 +5,8 @@ import { errorMessage } from '~/api/errors'
 import type { AuditEntry, Role } from '~/api/settings-admin'
 import { i18n } from '~/modules/i18n'
 import { roleLabel } from '~/composables/usePeople'
-import { formatPercent } from '~/composables/useFormat'
-import { marginLevel, similarityOf } from '@shared/face/similarity'
+import { formatSimilarity } from '~/composables/formatSimilarity'
+import { marginLevel } from '@shared/face/similarity'
 
 const t = (key: string, params?: Record<string, unknown>) => (params ? i18n.global.t(key, params) : i18n.global.t(key))
 const te = (key: string) => i18n.global.te(key, 'en')
@@ -108,7 +108,7 @@ const WORD_FIELDS = new Set(['surface', 'geofence_policy', 'forgotten_checkout_r
 /** The face settings on the scale the settings page shows: the threshold as a minimum similarity, the margin as its level. */
 function faceValue(label: string, value: unknown): string | null {
   if (typeof value !== 'number') return null
-  if (label === 'face_threshold') return formatPercent(similarityOf(value) / 100, 1)
+  if (label === 'face_threshold') return formatSimilarity(value)
   if (label === 'face_margin') return t(`admin.settings.faceMarginLevel.${marginLevel(value)}`)
   return null
 }
