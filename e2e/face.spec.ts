@@ -8,9 +8,8 @@ import { acceptConsent, cameraStats, logCameraUntil, registrationSent } from './
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
 // time. Each test launches its own Chromium, because the video file is a launch argument.
 //
-// The liveness challenge is the server's (random turns, answered once). The fake camera turns left three times, then
-// right three times, looping (support/fake-camera.ts challengeLoop): any two-turn challenge finds its turns in order
-// there. The phone sends the evidence (the key frames' face crops) and the server derives the face from it.
+// The liveness challenge is the server's (random turns, answered once). The fake camera is a person who turns the head
+// the way the screen asks, and only then (support/paced-camera.ts promptedCamera). The phone sends the evidence (the key frames' face crops) and the server derives the face from it.
 
 test.describe.configure({ mode: 'serial' })
 

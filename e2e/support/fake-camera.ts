@@ -1,6 +1,7 @@
 // Fake-camera videos for the face tests, made at test time from the real photos in ../shared/faces:
-// - a member doing the liveness head turns (challengeLoop: any one- or two-turn challenge passes in it), each turned
-//   frame checked here with the browser's detector and the liveness yaw estimate so a failure points at the video;
+// - a member doing the liveness head turns when the screen asks (promptedFrom: looking at the phone, and a short turn
+//   each way, played by paced-camera.ts promptedCamera), the face's turns checked here with the browser's detector and
+//   the liveness yaw estimate so a failure points at the video;
 // - a person at a kiosk (kioskPersonFrames: recognised, then one turn either way);
 // - a still photo (never moves: the challenge must time out);
 // - a group photo (two people: "only one face").
@@ -141,22 +142,6 @@ class Reel {
 }
 
 /**
- * The turns of a member doing liveness challenges over and over: left, left, left, right, right, right (each from and
- * back to a frontal hold), then the camera loops it (about 28 s of video). Any challenge of one or two turns, issued by the server or
- * drawn on the device, finds its turns in order in this loop, whatever frame the camera starts on: the app repeats
- * the same steps after a turn the wrong way, so the wrong turn is skipped and the next ones are tried (six turns is the
- * shortest loop that works for all four two-turn challenges from every starting point).
- */
-export function challengeLoop(face: TurnableFace): RgbFrame[] {
-  const reel = new Reel(face)
-  // Quick turns (0.2 s each way, one frame of the paced camera half-way): the phone checks poses, not the motion
-  // between them, and a challenge then takes ~18 of the app's frames, well inside its 20 s even at a second a frame.
-  // (The kiosk's people turn slower: it follows a face from frame to frame through the turn.)
-  for (const side of [1, 1, 1, -1, -1, -1] as const) reel.hold(face.frontal, POSE_HOLD_S).headTurn(side, POSE_HOLD_S, 0.2)
-  return reel.hold(face.frontal, POSE_HOLD_S).frames
-}
-
-/**
  * A person at a kiosk: they step in and look at it (the tablet recognises them), turn their head one way and back,
  * look again, the other way and back, then face it while they read the card (about 13 s). A one-turn challenge
  * either way is answered in one pass (the turn the wrong way is skipped).
@@ -167,18 +152,17 @@ export function kioskPersonFrames(face: TurnableFace): RgbFrame[] {
 }
 
 export interface RegistrationVideo {
-  file: string
   identity: string
   photo: string
   frontalYaw: number
   turn: TurnCheck
   /** PNGs of the frontal, left and right frames, to look at. */
   previews: string[]
-  /** The same face for the prompted camera: turning only when the screen asks (paced-camera.ts promptedCamera). */
+  /** The camera's videos: the face turning only when the screen asks (paced-camera.ts promptedCamera). */
   prompted: PromptedCameraVideos
 }
 
-/** The liveness video (challengeLoop) of the first photo of `identities` (default: all, p01, p02, ...) that turns. */
+/** The liveness videos (promptedFrom) of the first photo of `identities` (default: all, p01, p02, ...) that turns. */
 export async function registrationVideo(name = 'registration', identities?: readonly string[]): Promise<RegistrationVideo> {
   const people = path.join(facesDir(), 'people')
   const tried: string[] = []
@@ -186,12 +170,11 @@ export async function registrationVideo(name = 'registration', identities?: read
     for (const photo of sorted(path.join(people, identity))) {
       const face = await turnableFace(path.join(people, identity, photo), tried)
       if (!face) continue
-      const out = writeY4m(path.join(VIDEO_DIR, `${name}.y4m`), challengeLoop(face))
       const previews = [path.join(VIDEO_DIR, `${name}-frontal.png`), path.join(VIDEO_DIR, `${name}-left.png`), path.join(VIDEO_DIR, `${name}-right.png`)]
       await saveFramePng(face.frontal, previews[0]!)
       await saveFramePng(face.turn(face.check.angle), previews[1]!)
       await saveFramePng(face.turn(-face.check.angle), previews[2]!)
-      return { file: out, identity, photo: face.file, frontalYaw: face.frontalYaw, turn: face.check, previews, prompted: promptedFrom(face, `${name}-prompted`) }
+      return { identity, photo: face.file, frontalYaw: face.frontalYaw, turn: face.check, previews, prompted: promptedFrom(face, `${name}-prompted`) }
     }
   }
   throw new Error(`No photo in ${people} could be turned far enough for the liveness challenge (needs |yaw| >= ${REQUIRED_YAW}):\n${tried.join('\n')}`)
@@ -199,7 +182,7 @@ export async function registrationVideo(name = 'registration', identities?: read
 
 /**
  * A member standing still in front of the phone who turns the head once when the screen asks, and only then: the face
- * of `video` (registrationVideo) looking at the camera, and its short turns. The turn is held 1 s, which the paced
+ * of `photo` looking at the camera, and its short turns. The turn is held 1 s, which the paced
  * camera shows for two of the app's frames at least (the liveness rule wants two turned frames).
  */
 export async function promptedVideos(photo: string, name = 'prompted'): Promise<PromptedCameraVideos> {

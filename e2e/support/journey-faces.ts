@@ -1,7 +1,7 @@
 // Faces for the journey (e2e/journey.spec.ts): every person is a different identity of ../shared/faces/people, so a
 // recognition can only be right for the right reason.
-// - phone members register through the UI: a liveness video of their own identity (support/fake-camera.ts
-//   challengeLoop: head turns that answer any challenge, looping);
+// - phone members register through the UI: liveness videos of their own identity (support/fake-camera.ts
+//   promptedFrom: the head turns when the screen asks);
 // - kiosk members are registered through the API as a phone does, with the evidence of a registration challenge
 //   rendered from another photo of theirs (support/evidence.ts; rendered here ahead of time, cached on disk); the
 //   kiosk camera shows them one after another, each turning their head when the tablet asks;
@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { checkFaceQuality } from '../../shared/face/quality'
 import { prepareEvidence, personPhoto } from './evidence'
-import { challengeLoop, facesDir, kioskPersonFrames, promptedFrom, turnableFace, VIDEO_DIR } from './fake-camera'
+import { facesDir, kioskPersonFrames, promptedFrom, turnableFace, VIDEO_DIR } from './fake-camera'
 import type { PromptedCameraVideos } from './paced-camera'
 import { detectFaces } from './face-node'
 import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS } from './y4m'
@@ -32,14 +32,13 @@ export const CAST = {
 const sorted = (dir: string) => fs.readdirSync(dir).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
 
 export interface PhoneVideo {
-  file: string
   identity: string
   photo: string
-  /** The same face for the prompted camera (turning only when the screen asks): what the phones use. */
+  /** The phone camera's videos: the face turning only when the screen asks (paced-camera.ts promptedCamera). */
   prompted: PromptedCameraVideos
 }
 
-/** A member's liveness video for the phone: the first photo of the first of `identities` that turns (challengeLoop). */
+/** A member's liveness videos for the phone: the first photo of the first of `identities` that turns (promptedFrom). */
 export async function phoneVideo(identities: readonly string[], name: string): Promise<PhoneVideo> {
   const tried: string[] = []
   for (const identity of identities) {
@@ -48,7 +47,7 @@ export async function phoneVideo(identities: readonly string[], name: string): P
       const face = await turnableFace(path.join(dir, photo), tried)
       if (!face) continue
       await saveFramePng(face.frontal, path.join(VIDEO_DIR, `${name}.png`))
-      return { file: writeY4m(path.join(VIDEO_DIR, `${name}.y4m`), challengeLoop(face)), identity, photo: face.file, prompted: promptedFrom(face, `${name}-prompted`) }
+      return { identity, photo: face.file, prompted: promptedFrom(face, `${name}-prompted`) }
     }
   }
   throw new Error(`no photo of ${identities.join(', ')} makes a liveness video:\n${tried.join('\n')}`)
