@@ -115,9 +115,13 @@ export interface EvidenceAnalysis {
 }
 
 /** The server's liveness rule: the device's (shared/face/liveness.ts) on key frames, with measured leniency (see above). */
-export const EVIDENCE_LIVENESS_OPTIONS: Readonly<Pick<LivenessOptions, 'frontalYaw' | 'turnYaw' | 'holdFrames' | 'timeoutMs'>> = Object.freeze({
+export const EVIDENCE_LIVENESS_OPTIONS: Readonly<Pick<LivenessOptions, 'frontalYaw' | 'turnYaw' | 'moveYaw' | 'holdFrames' | 'timeoutMs'>> = Object.freeze({
   frontalYaw: 0.24,
   turnYaw: 0.28,
+  // A kiosk's 'move' step: the span of the kept frames' yaw. The device asks for 0.25 of its own measure; the server's
+  // measure of a frame differs from the device's by up to ~0.12 (above), and of a still photo's frames by MOVE_STILL
+  // at most (measured below).
+  moveYaw: 0.15,
   holdFrames: 1,
   // Timing is the caller's business (the issued challenge's window); the device's clock proves nothing here.
   timeoutMs: Number.POSITIVE_INFINITY,
@@ -145,7 +149,7 @@ export interface AnalyseEvidenceOptions {
   /** Or an extractor of one's own (e.g. inference.ts's extractFacesWith(image, EVIDENCE_DETECTOR) on this thread, or a stub in tests). */
   extract?: (image: Uint8Array) => Promise<ExtractionResult | FaceExtraction>
   /** Liveness thresholds (default EVIDENCE_LIVENESS_OPTIONS). `mirrored`: the crops are horizontally flipped frames. */
-  liveness?: Partial<Pick<LivenessOptions, 'frontalYaw' | 'turnYaw' | 'mirrored'>>
+  liveness?: Partial<Pick<LivenessOptions, 'frontalYaw' | 'turnYaw' | 'moveYaw' | 'mirrored'>>
   /** Face quality gates per crop (default DEFAULT_FACE_QUALITY). */
   quality?: Partial<FaceQualityOptions>
   samePerson?: { frontalMax?: number; turnedMax?: number }

@@ -8,8 +8,10 @@
 // that answers once and expires) or one it drew itself (offline, marked as such).
 import { z } from 'zod'
 
-export const LIVENESS_STEPS = ['turn_left', 'turn_right'] as const
+/** A head turn one way, or (the kiosk only) 'move': any natural movement of the head (shared/face/liveness.ts). */
+export const LIVENESS_STEPS = ['turn_left', 'turn_right', 'move'] as const
 export type LivenessStep = (typeof LIVENESS_STEPS)[number]
+export const TURN_STEPS = ['turn_left', 'turn_right'] as const
 
 /** Why a challenge is asked for: each purpose has its own number of steps and its own lifetime. */
 export const CHALLENGE_PURPOSES = ['attendance', 'kiosk', 'register', 'login'] as const
@@ -22,6 +24,22 @@ export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number]
  * sets the face every later capture is compared with, asks for two.
  */
 export const CHALLENGE_STEPS: Readonly<Record<ChallengePurpose, number>> = Object.freeze({ attendance: 1, kiosk: 1, register: 2, login: 1 })
+
+/**
+ * The steps of a new challenge for `purpose`: random turns for a phone (attendance, registration, sign-in); for the
+ * kiosk, one 'move' step, passed by the natural movement of a pupil stepping in and looking at the tablet (issue 18:
+ * nobody in a queue at a staffed gate is asked to do anything). What the kiosk gives up for it is the direction
+ * nobody could know in advance (see shared/face/liveness.ts): a petugas watches the gate. `random` returns [0, 1).
+ */
+export function challengeSteps(purpose: ChallengePurpose, random: () => number): LivenessStep[] {
+  if (purpose === 'kiosk') return ['move']
+  return Array.from({ length: CHALLENGE_STEPS[purpose] }, () => TURN_STEPS[Math.floor(random() * TURN_STEPS.length)] ?? 'turn_left')
+}
+
+/** Whether a capture's steps are what its source may answer: 'move' only from a kiosk (a phone always turns). */
+export function stepsAllowed(steps: readonly LivenessStep[], source: 'phone' | 'kiosk'): boolean {
+  return source === 'kiosk' || !steps.includes('move')
+}
 
 /**
  * How long an issued challenge may be answered, from its issue, in ms. The answer is the capture: a record may reach
@@ -67,6 +85,7 @@ export const evidenceSchema = z
     frames: z.array(evidenceFrameSchema).min(EVIDENCE_MIN_FRAMES).max(EVIDENCE_MAX_FRAMES),
   })
   .refine((e) => (e.mode === 'online') === (e.challenge_id !== undefined), { message: 'An online capture names its challenge; an offline one does not', path: ['challenge_id'] })
+  .refine((e) => !e.steps.includes('move') || e.steps.length === 1, { message: 'A \'move\' step is a challenge of its own', path: ['steps'] })
   .refine((e) => e.frames.every((f, i) => i === 0 || f.t >= (e.frames[i - 1] as EvidenceFrame).t), { message: 'Frames must be in time order', path: ['frames'] })
 export type Evidence = z.infer<typeof evidenceSchema>
 

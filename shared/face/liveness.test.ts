@@ -223,3 +223,73 @@ const MIRROR_INDEX: number[] = (() => {
   pair(65, 67) // inner lip
   return m
 })()
+
+describe('LivenessChallenge: the kiosk\'s \'move\' step (natural movement)', () => {
+  // Degrees of the synthetic head whose yaw spans the device's moveYaw from frontal (and a margin).
+  const glance = (() => {
+    for (let deg = 1; deg < 40; deg++) if (estimateYaw(syntheticLandmarks({ yawDeg: deg }))! >= DEFAULT_LIVENESS_OPTIONS.moveYaw + 0.03) return deg
+    throw new Error('no glance')
+  })()
+  const held = (deg: number, n = 4) => Array.from({ length: n }, () => deg)
+
+  it('passes a pupil stepping in: glancing aside, then looking at the tablet (no prompt, either order, either side)', () => {
+    for (const yaws of [
+      [...held(glance), ...held(0)],
+      [...held(-glance), ...held(0)],
+      [...held(0), ...held(glance)],
+      [...held(0), ...held(-glance / 2), ...held(glance / 2)],
+    ]) {
+      const c = new LivenessChallenge(['move'])
+      const prompts = new Set<string>()
+      const state = runLiveness(c, framesFromYaws(yaws))
+      for (const f of framesFromYaws(yaws)) prompts.add(new LivenessChallenge(['move']).feed(f).prompt)
+      expect(state, yaws.join(',')).toMatchObject({ status: 'passed', prompt: 'done', step: 1 })
+      expect(prompts.has('move')).toBe(false)
+    }
+  })
+
+  it('marks the frames at both ends of the span as it widens (the evidence keeps them)', () => {
+    const c = new LivenessChallenge(['move'])
+    const marks = framesFromYaws([glance, glance, glance / 2, 0, 0]).map((f) => c.feed(f).extreme)
+    // The first held pose is both ends; the face turning to frontal lowers the low end twice; the last frame passes.
+    expect(marks).toEqual([null, 'both', null, null, 'low'])
+    expect(c.state.status).toBe('passed')
+  })
+
+  it('a still face, a photo moved closer, tilted or rotated never passes, and the card asks for a small turn after a while', () => {
+    const still = new LivenessChallenge(['move'])
+    const frames = framesFromYaws(held(0, 60))
+    const prompts = frames.map((f) => still.feed(f).prompt)
+    expect(still.state.status).toBe('pending')
+    const askedAt = prompts.indexOf('move')
+    expect(frames[askedAt]!.t - frames[1]!.t).toBeGreaterThanOrEqual(DEFAULT_LIVENESS_OPTIONS.moveAskAfterMs)
+    expect(prompts.slice(0, askedAt).every((p) => p === 'look_straight')).toBe(true)
+    // Asked: a small turn from where the head is, to either side, passes.
+    for (const side of [1, -1]) {
+      const c = new LivenessChallenge(['move'])
+      runLiveness(c, framesFromYaws([...held(glance / 4, 40), ...held(glance / 4 + side * glance)]))
+      expect(c.state.status, `side ${side}`).toBe('passed')
+    }
+    const photo: LivenessFrame[] = Array.from({ length: 150 }, (_, i) => ({
+      t: i * 100,
+      landmarks: syntheticLandmarks({ yawDeg: 0, scale: 60 + i, squashX: 0.5 + 0.5 * Math.abs(Math.cos(i / 5)), rollDeg: 15 * Math.sin(i / 7), cx: 300 + i }),
+    }))
+    expect(runLiveness(new LivenessChallenge(['move']), photo).status).toBe('pending')
+    expect(runLiveness(new LivenessChallenge(['move']), framesFromYaws(held(0, 250)))).toMatchObject({ status: 'failed', reason: 'timeout' })
+  })
+
+  it('ignores a one-frame spike and a head still turning (a pose is held), and needs a frontal pose', () => {
+    expect(runLiveness(new LivenessChallenge(['move']), framesFromYaws([0, 0, 0, glance * 2, 0, 0, glance * 2, 0, 0])).status).toBe('pending')
+    // Sweeping without ever holding a pose off frontal.
+    const sweep = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 0 : glance * 1.5))
+    expect(runLiveness(new LivenessChallenge(['move']), framesFromYaws(sweep)).status).toBe('pending')
+    // Two turned poses a span apart, neither frontal: not yet.
+    const turned = new LivenessChallenge(['move'])
+    runLiveness(turned, framesFromYaws([...held(glance * 1.2), ...held(glance * 2.6)]))
+    expect(turned.state.status).toBe('pending')
+  })
+
+  it('is a challenge of its own: \'move\' beside a turn is refused', () => {
+    expect(() => new LivenessChallenge(['move', 'turn_left'])).toThrow(RangeError)
+  })
+})

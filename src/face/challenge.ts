@@ -1,8 +1,7 @@
 // Where a capture's liveness challenge comes from: the server issues it when it can be reached (a nonce, its steps, an
 // expiry); without a network, or when the server is failing, the device draws its own with the same number of steps
 // and the evidence says so (mode 'offline'). Pure apart from the request it is given.
-import { CHALLENGE_STEPS, type ChallengePurpose, type IssuedChallenge } from '@shared/attendance/evidence'
-import { chooseChallenge } from '@shared/face/liveness'
+import { challengeSteps, type ChallengePurpose, type IssuedChallenge } from '@shared/attendance/evidence'
 import { ApiError } from '~/api/client'
 import type { CaptureChallenge } from './evidence'
 
@@ -11,9 +10,9 @@ export type { CaptureChallenge } from './evidence'
 /** How long to wait for the server's challenge before drawing one on the device (a phone on a poor connection). */
 export const CHALLENGE_WAIT_MS = 6000
 
-/** The device's own challenge for this purpose: random turns, as many as the server would ask for. */
+/** The device's own challenge for this purpose: the steps the server would ask for (random turns; a kiosk's 'move'). */
 export function offlineChallenge(purpose: ChallengePurpose, random: () => number = Math.random): CaptureChallenge {
-  return { steps: chooseChallenge(random, CHALLENGE_STEPS[purpose]), mode: 'offline', expiresAt: null }
+  return { steps: challengeSteps(purpose, random), mode: 'offline', expiresAt: null }
 }
 
 export function issuedChallenge(issued: IssuedChallenge): CaptureChallenge {

@@ -87,6 +87,30 @@ describe('ChallengeRun', () => {
     expect(run.frames()[0]!.t).toBe(0)
   })
 
+  it('keeps both ends of a \'move\' step\'s span (whichever came first) and the frontal frames after: valid evidence', () => {
+    const run = new ChallengeRun<string>(['move'])
+    // Stepping in glancing aside (held at 20°, then a little less), turning to the tablet, standing there.
+    let state = run.state
+    for (const f of frames([20, 20, 20, 15, 15, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])) state = run.feed(f)
+    expect(state.stage).toBe('done')
+    const kept = run.frames()
+    // The high end is the first held glance (t=100), the low end the frontal pose that completed the span (t=700).
+    expect(kept.map((k) => [k.moment, k.image])).toEqual([
+      ['start', 'crop@100'],
+      ['turn', 'crop@700'],
+      ['after', 'crop@900'],
+      ['after', 'crop@1100'],
+      ['after', 'crop@1300'],
+    ])
+    const wire = evidenceSchema.safeParse({ steps: ['move'], mode: 'offline', frames: kept.map((k) => ({ t: k.t, image: 'A'.repeat(64) })) })
+    expect(wire.success).toBe(true)
+    // A face that never moves keeps nothing while it waits.
+    const still = new ChallengeRun<string>(['move'])
+    for (const f of frames(Array.from({ length: 20 }, () => 0))) still.feed(f)
+    expect(still.state.stage).toBe('liveness')
+    expect(still.frames()).toEqual([])
+  })
+
   it('fails a still face when the challenge times out, and keeps only the start', () => {
     const run = new ChallengeRun<string>(['turn_left'], { liveness: { timeoutMs: 1000 } })
     let state = run.state
@@ -120,8 +144,8 @@ describe('ChallengeRun', () => {
 describe('EvidenceRecorder', () => {
   it('never keeps more than the maximum', () => {
     const recorder = new EvidenceRecorder<string>({ max: 4, after: 3 })
-    const before = { status: 'pending', phase: 'center', step: 0 } as never
-    const after = { status: 'pending', phase: 'turn', step: 0 } as never
+    const before = { status: 'pending', phase: 'center', step: 0, steps: ['turn_left'], extreme: null } as never
+    const after = { status: 'pending', phase: 'turn', step: 0, steps: ['turn_left'], extreme: null } as never
     for (let i = 0; i < 3; i++) recorder.observe(i, `k${i}`, before, after)
     expect(recorder.offerAfter(1000, 'a')).toBe('complete')
     expect(recorder.offerAfter(2000, 'b')).toBe('complete')

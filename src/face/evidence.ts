@@ -79,6 +79,8 @@ export class EvidenceRecorder<I> {
   readonly options: Readonly<RecorderOptions>
   private kept: { at: number; image: I; moment: EvidenceMoment }[] = []
   private afterCount = 0
+  /** A 'move' step: the frames at the low and high ends of the span of held poses so far. */
+  private ends: { low?: { at: number; image: I }; high?: { at: number; image: I } } = {}
 
   constructor(options: Partial<RecorderOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_RECORDER_OPTIONS, ...options })
@@ -87,6 +89,7 @@ export class EvidenceRecorder<I> {
   reset(): void {
     this.kept = []
     this.afterCount = 0
+    this.ends = {}
   }
 
   get count(): number {
@@ -103,8 +106,26 @@ export class EvidenceRecorder<I> {
     return this.afterCount >= this.options.after || (this.afterCount > 0 && this.kept.length >= this.options.max)
   }
 
-  /** A frame while the challenge runs: kept when it completed a held pose. Returns the moment it was kept for. */
+  /**
+   * A frame while the challenge runs: kept when it completed a held pose. Returns the moment it was kept for. A 'move'
+   * step keeps the frames at both ends of the span of held poses as they widen, and adds them (in time order, as
+   * 'start' and 'turn') when the step passes: the server measures the same span on them.
+   */
   observe(t: number, image: I | null, before: LivenessState | null, after: LivenessState): EvidenceMoment | null {
+    if (after.extreme && image !== null) {
+      const end = { at: t, image }
+      if (after.extreme === 'both') this.ends = { low: end, high: end }
+      else this.ends[after.extreme] = end
+    }
+    if (after.steps[0] === 'move') {
+      const { low, high } = this.ends
+      if (after.status !== 'passed' || !low || !high || low === high) return null
+      this.ends = {}
+      for (const [i, end] of [low, high].sort((a, b) => a.at - b.at).entries()) {
+        if (this.kept.length < this.options.max) this.kept.push({ ...end, moment: i === 0 ? 'start' : 'turn' })
+      }
+      return 'turn'
+    }
     const moment = keyMoment(before, after)
     if (!moment || image === null || this.kept.length >= this.options.max) return null
     this.kept.push({ at: t, image, moment })

@@ -38,7 +38,8 @@ export function selectHint({ stage, quality, liveness, moving, frontal }: HintIn
   }
   if (stage === 'liveness') {
     const prompt = liveness?.prompt ?? 'look_straight'
-    return prompt === 'done' ? 'hold_still' : prompt
+    // 'move' is the kiosk's (a phone's challenge is always turns): looking at the camera is what it needs first.
+    return prompt === 'done' ? 'hold_still' : prompt === 'move' ? 'look_straight' : prompt
   }
   if (!frontal) return 'look_straight'
   if (moving) return 'hold_still'

@@ -12,7 +12,7 @@ export type KioskCard =
   }
   | { type: 'unknown'; at: number }
   | {
-    /** Recognised: the member is asked for their one head turn (the record is made once they did). */
+    /** Recognised: the member's liveness is being seen (natural movement, or the small turn the card asks for after a while); recorded once it is. */
     type: 'turn'
     at: number
     memberId: number

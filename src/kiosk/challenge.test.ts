@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CHALLENGE_STEPS, CHALLENGE_TTL_MS, type IssuedChallenge } from '@shared/attendance/evidence'
+import { CHALLENGE_TTL_MS, type IssuedChallenge } from '@shared/attendance/evidence'
 import { ApiError } from '~/api/client'
 import { ChallengeKeeper } from './challenge'
 
@@ -60,14 +60,13 @@ describe('ChallengeKeeper', () => {
     expect(keeper.current()!.challenge_id).not.toBe(first.challenge_id)
   })
 
-  it('draws the tablet\'s own one-turn challenge offline, and goes back to the server\'s once it answers', async () => {
+  it('draws the tablet\'s own challenge offline (natural movement, as the server\'s), and goes back to the server\'s once it answers', async () => {
     const server = fakeServer()
     server.setDown(true)
     const keeper = new ChallengeKeeper({ issue: server.issue, now: server.now, random: () => 0.9, retryMs: 30_000 })
     await keeper.ensure()
     const own = keeper.current()!
-    expect(own).toEqual({ steps: ['turn_right'], mode: 'offline', expiresAt: null })
-    expect(own.steps).toHaveLength(CHALLENGE_STEPS.kiosk)
+    expect(own).toEqual({ steps: ['move'], mode: 'offline', expiresAt: null })
     keeper.consume(own)
     await keeper.ensure()
     expect(keeper.current()!.mode).toBe('offline')

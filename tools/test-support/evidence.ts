@@ -92,6 +92,12 @@ export interface RenderEvidenceOptions {
   reverseTurns?: boolean
   /** Attack: a photo held up to the camera — the same frontal frame repeated for every key frame. */
   still?: boolean
+  /**
+   * A 'move' step (the kiosk): the first frame is the head turned to the person's left until the browser's detector
+   * measures at least this yaw (searched from 2.5° in 2.5° steps: a pupil glancing aside while stepping in), then
+   * frontal. Default: the device's own moveYaw + 0.05.
+   */
+  moveYaw?: number
 }
 
 /** What a rendered capture looked like to the device, for test diagnostics. */
@@ -151,8 +157,9 @@ export async function renderEvidenceWithInfo(
   const returnYaw = options.returnYaw ?? null
   const reverseTurns = options.reverseTurns ?? false
   const still = options.still ?? false
+  const moveYaw = options.moveYaw ?? DEFAULT_LIVENESS_OPTIONS.moveYaw + 0.05
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: RENDER_VERSION, steps, extraFrontal, reverseTurns, still, turnYaw, returnYaw, quality: JPEG_QUALITY, scale: EVIDENCE_CROP_SCALE, size: EVIDENCE_CROP_SIZE }))
+    .update(JSON.stringify({ v: RENDER_VERSION, steps, extraFrontal, reverseTurns, still, turnYaw, returnYaw, moveYaw, quality: JPEG_QUALITY, scale: EVIDENCE_CROP_SCALE, size: EVIDENCE_CROP_SIZE }))
     .update(fs.readFileSync(file))
     .update(rendererSource())
     .digest('hex')
@@ -165,7 +172,7 @@ export async function renderEvidenceWithInfo(
     entry = null
   }
   if (!entry) {
-    entry = await render(file, steps, { extraFrontal, reverseTurns, still, turnYaw, returnYaw })
+    entry = await render(file, steps, { extraFrontal, reverseTurns, still, turnYaw, returnYaw, moveYaw })
     fs.mkdirSync(EVIDENCE_CACHE_DIR, { recursive: true })
     // Written then renamed: test files running at once never read half a file.
     const tmp = `${cacheFile}.${process.pid}.${randomUUID()}.tmp`
@@ -216,7 +223,7 @@ export async function cropFace(frame: RgbFrame, box: NodeFace['box']): Promise<B
 async function render(
   file: string,
   steps: LivenessStep[],
-  options: { extraFrontal: number; reverseTurns: boolean; still: boolean; turnYaw: number | null; returnYaw: number | null },
+  options: { extraFrontal: number; reverseTurns: boolean; still: boolean; turnYaw: number | null; returnYaw: number | null; moveYaw: number },
 ): Promise<CacheEntry> {
   const frontal = await selfieFrame(file)
   if (!frontal) throw new Error(`${file}: the browser's detector finds no clear face`)
@@ -226,7 +233,8 @@ async function render(
   if (frontalYaw === null || Math.abs(frontalYaw) > MAX_FRONTAL_YAW) throw new Error(`${file}: not a frontal face for the device (yaw ${frontalYaw?.toFixed(2) ?? '-'}, needs |yaw| <= ${MAX_FRONTAL_YAW})`)
   const head = headGeometry(frontalFace.landmarks)
   const performed = options.reverseTurns ? reversedTurns(steps) : [...steps]
-  const count = 1 + 2 * steps.length + options.extraFrontal
+  const moving = steps[0] === 'move'
+  const count = moving ? 2 + options.extraFrontal : 1 + 2 * steps.length + options.extraFrontal
 
   const detect = async (frame: RgbFrame): Promise<NodeFace | null> => {
     const faces = await detectFaces(frame)
@@ -244,9 +252,20 @@ async function render(
     const face = await detect(turnHead(frontal, head, a))
     return face ? estimateYaw(face.landmarks) : null
   }
+  if (moving) {
+    // Stepping in: glancing aside, then looking at the tablet (and a few frontal frames after).
+    let glance = 0
+    for (let a = 2.5; a <= 30 && !glance; a += 2.5) {
+      const y = await yawOf(a)
+      if (y !== null && y - (estimateYaw(frontalFace.landmarks) ?? 0) >= options.moveYaw) glance = a
+    }
+    if (!glance) throw new Error(`${file}: no glance up to 30° spans device yaw ${options.moveYaw}`)
+    return framesOf(file, frontal, frontalFace, head, detect, [{ yawDeg: glance, dt: 0 }, ...jittered(1 + options.extraFrontal, 800)], { angle: glance, performed: ['move'] })
+  }
   // The smallest angle the device would accept both ways.
   let angle: number | null = null
-  const angles: Record<LivenessStep, number> = { turn_left: 0, turn_right: 0 }
+  type Turn = 'turn_left' | 'turn_right'
+  const angles: Record<Turn, number> = { turn_left: 0, turn_right: 0 }
   const tried: string[] = []
   if (options.turnYaw !== null) {
     const wanted = options.turnYaw
@@ -273,7 +292,7 @@ async function render(
   }
   if (angle === null) throw new Error(`${file}: the head does not turn far enough for the device (needs |yaw| >= ${DEVICE_REQUIRED_YAW}): ${tried.join(', ')}`)
   if (options.turnYaw === null) angles.turn_left = angles.turn_right = angle
-  const returns: Record<LivenessStep, number | null> = { turn_left: null, turn_right: null }
+  const returns: Record<Turn, number | null> = { turn_left: null, turn_right: null }
   if (options.returnYaw !== null) {
     for (const step of ['turn_left', 'turn_right'] as const) {
       const sign = step === 'turn_left' ? 1 : -1
@@ -289,11 +308,31 @@ async function render(
   let jitter = 0
   const nextJitter = () => FRONTAL_JITTER[jitter++ % FRONTAL_JITTER.length] as number
   for (const step of performed) {
+    if (step === 'move') continue
     plan.push({ yawDeg: step === 'turn_left' ? angles.turn_left : -angles.turn_right, dt: 900 })
     plan.push({ yawDeg: returns[step] ?? nextJitter(), dt: 800 })
   }
   for (let i = 0; i < options.extraFrontal; i++) plan.push({ yawDeg: nextJitter(), dt: 300 })
+  const entry = await framesOf(file, frontal, frontalFace, head, detect, plan, { angle, performed })
+  if (entry.frames.length !== count) throw new Error('internal: wrong frame count')
+  return entry
+}
 
+/** Frontal frames with the small head movements of a live person: the first `dt` ms after the previous, the rest 300. */
+function jittered(n: number, dt: number): { yawDeg: number; dt: number }[] {
+  return Array.from({ length: n }, (_, i) => ({ yawDeg: FRONTAL_JITTER[i % FRONTAL_JITTER.length] as number, dt: i === 0 ? dt : 300 }))
+}
+
+/** The planned frames rendered, detected and cropped as the device does. */
+async function framesOf(
+  file: string,
+  frontal: RgbFrame,
+  frontalFace: NodeFace,
+  head: ReturnType<typeof headGeometry>,
+  detect: (frame: RgbFrame) => Promise<NodeFace | null>,
+  plan: { yawDeg: number; dt: number }[],
+  info: { angle: number; performed: LivenessStep[] },
+): Promise<CacheEntry> {
   const frames: EvidenceFrame[] = []
   const deviceYaw: (number | null)[] = []
   let t = 0
@@ -310,6 +349,5 @@ async function render(
     deviceYaw.push(estimateYaw(face.landmarks))
     frames.push({ t, image: (await cropFace(frame, face.box)).toString('base64') })
   }
-  if (frames.length !== count) throw new Error('internal: wrong frame count')
-  return { frames, info: { photo: file, angle, performed, deviceYaw } }
+  return { frames, info: { photo: file, ...info, deviceYaw } }
 }

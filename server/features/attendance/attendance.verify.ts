@@ -6,7 +6,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { AppDeps } from '../../context'
 import { attendanceEvents, attendanceRecords, organizations } from '../../db/schema'
-import { assuranceLevel, autoApproves, type Assurance, type AssuranceLevel, type FaceCheck, type LivenessCheck } from '../../../shared/attendance/evidence'
+import { assuranceLevel, autoApproves, stepsAllowed, type Assurance, type AssuranceLevel, type FaceCheck, type LivenessCheck } from '../../../shared/attendance/evidence'
 import { identify, verify as verifyOne, distanceToScore } from '../../../shared/face/match'
 import { FACE_DESCRIPTOR_LENGTH } from '../../../shared/face/descriptor'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
@@ -166,6 +166,10 @@ export async function verifyCapture(deps: AppDeps, job: VerifyJob): Promise<void
       if (!answer.inWindow && assurance.time.outcome === 'pass') assurance.time = { ...assurance.time, outcome: 'warn', code: 'outside_challenge' }
     }
   }
+
+  // A phone always answers head turns: a 'move' step (the kiosk's natural movement) from a phone's own offline
+  // challenge asks for less than a phone may, so its liveness fails whatever the frames show.
+  if (!challengeProblem && !stepsAllowed(steps, event.origin === 'kiosk' ? 'kiosk' : 'phone')) challengeProblem = 'no_turn'
 
   // The frames, analysed here (worker threads), never taken from the device's numbers.
   const images = await Promise.all(evidence.frames.map(async (f) => ({ t: f.t, image: await deps.storage.get(f.key) })))

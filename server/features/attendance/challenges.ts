@@ -1,4 +1,5 @@
-// Liveness challenges the server issues: a random sequence of head turns and a nonce that answers once, within a
+// Liveness challenges the server issues: a random sequence of head turns (for a kiosk: one 'move' step, natural
+// movement, shared/attendance/evidence.ts challengeSteps) and a nonce that answers once, within a
 // short expiry. A device asks for one before a capture (online); the capture's evidence names it; the server checks
 // that the frames follow exactly these turns and marks the nonce used by that capture. A recording of an earlier
 // session carries an earlier, used (or expired) nonce, or the wrong turns for a new one.
@@ -8,15 +9,16 @@ import type { Tx } from '../../db/client'
 import { livenessChallenges } from '../../db/schema'
 import { AppError, ForbiddenError } from '../../errors'
 import type { ServiceContext } from '../../lib/service-context'
-import { CHALLENGE_STEPS, CHALLENGE_TTL_MS, LIVENESS_STEPS, type ChallengePurpose, type IssuedChallenge, type LivenessStep } from '../../../shared/attendance/evidence'
+import { CHALLENGE_TTL_MS, challengeSteps, type ChallengePurpose, type IssuedChallenge, type LivenessStep } from '../../../shared/attendance/evidence'
 
 /** Unanswered, unexpired challenges one member or tablet may hold at once (a loop asking for more gets 429). */
 const MAX_OPEN_CHALLENGES = 20
 /** A capture may claim to have been made this much before its challenge was issued or after it expired (clock jitter). */
 export const CHALLENGE_WINDOW_SLACK_MS = 60_000
 
-export function randomSteps(count: number): LivenessStep[] {
-  return Array.from({ length: count }, () => LIVENESS_STEPS[crypto.randomInt(LIVENESS_STEPS.length)] as LivenessStep)
+/** A new challenge's steps for `purpose` (shared/attendance/evidence.ts challengeSteps), drawn with crypto's random. */
+export function randomSteps(purpose: ChallengePurpose): LivenessStep[] {
+  return challengeSteps(purpose, () => crypto.randomInt(1 << 30) / (1 << 30))
 }
 
 function present(row: typeof livenessChallenges.$inferSelect): IssuedChallenge {
@@ -51,7 +53,7 @@ export async function issueChallenge(
       id: crypto.randomUUID(),
       organizationId: input.organizationId,
       purpose: input.purpose,
-      steps: randomSteps(CHALLENGE_STEPS[input.purpose]),
+      steps: randomSteps(input.purpose),
       organizationMemberId: input.purpose === 'kiosk' ? null : input.memberId,
       deviceId: input.deviceId,
       issuedAt: now,
@@ -66,7 +68,7 @@ export function decoyChallenge(purpose: ChallengePurpose, now = new Date()): Iss
   return {
     challenge_id: crypto.randomUUID(),
     purpose,
-    steps: randomSteps(CHALLENGE_STEPS[purpose]),
+    steps: randomSteps(purpose),
     issued_at: now.toISOString(),
     expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS[purpose]).toISOString(),
   }

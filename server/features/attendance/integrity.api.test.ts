@@ -131,6 +131,25 @@ describe('trustworthy attendance: attacks end refused or held for review', () =>
     expect(i.day!.approvalStatus).toBe('pending')
   })
 
+  it('holds a phone capture that answers the kiosk\'s natural-movement step instead of a head turn, and a kiosk\'s still photo', async () => {
+    // A phone drawing its own 'move' step (offline) asks less of itself than a phone may: its liveness fails, however
+    // live the frames are; the same frames from the kiosk tablet pass.
+    const moved = await renderEvidence(P01_LATER, ['move'], { mode: 'offline' })
+    const phone = capture(a.memberId, moved, INSIDE)
+    await sync(a.member, [phone])
+    const p = await settled(t, phone.client_id as string)
+    expect(p.event.assurance).toMatchObject({ level: 'failed', liveness: { outcome: 'fail', code: 'no_turn', steps: ['move'] } })
+    expect(p.day!.approvalStatus).toBe('pending')
+    const kiosk = capture(a.memberId, moved, { location_id: locationId, ...INSIDE })
+    await sync(a.petugas, [kiosk])
+    expect((await settled(t, kiosk.client_id as string)).event.assurance).toMatchObject({ level: 'medium', liveness: { outcome: 'pass', code: 'passed', mode: 'offline' } })
+    // The kiosk's own challenge is natural movement; a photo held up to it never moves.
+    expect((await askChallenge(a.petugas, 'kiosk')).steps).toEqual(['move'])
+    const photo = capture(a.memberId, (await answeredEvidence(a.petugas, 'kiosk', P01_LATER, { still: true })).evidence, { location_id: locationId, ...INSIDE })
+    await sync(a.petugas, [photo])
+    expect((await settled(t, photo.client_id as string)).event.assurance).toMatchObject({ level: 'failed', liveness: { code: 'no_turn', steps: ['move'] } })
+  })
+
   it('refuses captures in the future and holds backdated ones', async () => {
     const hour = 3600_000
     const evidence = await offlineEvidence(P01_LATER)
