@@ -2,7 +2,8 @@
 // - a member doing the liveness head turns when the screen asks (promptedFrom: looking at the phone, and a short turn
 //   each way, played by paced-camera.ts promptedCamera), the face's turns checked here with the browser's detector and
 //   the liveness yaw estimate so a failure points at the video;
-// - a person at a kiosk (kioskPersonFrames: recognised, then one turn either way);
+// - a person at a kiosk (kioskPersonFrames: recognised, then one turn either way), and a pupil stepping in and
+//   standing still (kioskStepInFrames: a glance aside while walking up, then looking at the tablet);
 // - a still photo (never moves: the challenge must time out);
 // - a group photo (two people: "only one face").
 import fs from 'node:fs'
@@ -149,6 +150,66 @@ class Reel {
 export function kioskPersonFrames(face: TurnableFace): RgbFrame[] {
   const reel = new Reel(face).hold(face.frontal, 2.5).headTurn(1).hold(face.frontal, POSE_HOLD_S).headTurn(-1)
   return reel.hold(face.frontal, 2.5).frames
+}
+
+/**
+ * The head turn (degrees, to the person's left) of a pupil glancing aside while walking up to the tablet: the smallest
+ * angle, in 2.5° steps, whose render the browser's detector measures at least `span` of yaw away from the frontal
+ * frame. Default span: the kiosk's moveYaw + 0.05 (what the device must see, with a margin for Chromium's decoding).
+ * Rendered heads turn less per degree than real ones: measured, this is 17.5°–22.5° of the renderer on the photos of
+ * ../shared/faces/people, about 12–15° of a real head ("roughly 0.2 per 10°", shared/face/liveness.ts).
+ */
+export async function glanceAngle(face: TurnableFace, span = DEFAULT_LIVENESS_OPTIONS.moveYaw + 0.05): Promise<number> {
+  for (let angle = 2.5; angle <= 30; angle += 2.5) {
+    const turned = face.turn(angle)
+    const found = mainFace(await detectFaces(turned), turned)
+    const yaw = found ? estimateYaw(found.landmarks) : null
+    if (yaw !== null && yaw - face.frontalYaw >= span) return angle
+  }
+  throw new Error(`${face.file}: no glance up to 30° spans yaw ${span}`)
+}
+
+/** The frame seen from `scale` times as far (<1: smaller, centred, on the letterbox's dark grey): a person further away. */
+export function fromFarther(frame: RgbFrame, scale: number): RgbFrame {
+  if (scale === 1) return frame
+  const { width, height, data } = frame
+  const out = new Uint8Array(data.length)
+  const cx = width / 2
+  const cy = height / 2
+  for (let y = 0; y < height; y++) {
+    const sy = Math.round(cy + (y - cy) / scale)
+    for (let x = 0; x < width; x++) {
+      const sx = Math.round(cx + (x - cx) / scale)
+      const to = (y * width + x) * 3
+      if (sx < 0 || sy < 0 || sx >= width || sy >= height) {
+        out.fill(36, to, to + 3)
+        continue
+      }
+      const from = (sy * width + sx) * 3
+      out[to] = data[from] as number
+      out[to + 1] = data[from + 1] as number
+      out[to + 2] = data[from + 2] as number
+    }
+  }
+  return { width, height, data: out }
+}
+
+/**
+ * A pupil stepping in front of the kiosk and standing still (issue 18): nobody in view for 2 s (the kiosk is ready when
+ * the pupil arrives, as at a gate), then walking up a little further away while glancing aside (at the queue) for a
+ * second, turning to the tablet while taking the last step (0.6 s), then looking at it without moving for `standS`
+ * seconds; the video loops. Nothing in it answers a prompt: the kiosk must see enough in the stepping in.
+ */
+export function kioskStepInFrames(face: TurnableFace, glance: number, standS = 14): RgbFrame[] {
+  const empty: RgbFrame = { width: face.frontal.width, height: face.frontal.height, data: new Uint8Array(face.frontal.data.length).fill(96) }
+  const frames: RgbFrame[] = Array.from({ length: 2 * Y4M_FPS }, () => empty)
+  const far = 0.8
+  const walking = fromFarther(face.turn(glance), far)
+  for (let i = 0; i < Math.round(1.2 * Y4M_FPS); i++) frames.push(walking)
+  const step = Math.round(0.6 * Y4M_FPS)
+  for (let i = 1; i <= step; i++) frames.push(fromFarther(face.turn(glance * (1 - i / step)), far + ((1 - far) * i) / step))
+  for (let i = 0; i < Math.round(standS * Y4M_FPS); i++) frames.push(face.frontal)
+  return frames
 }
 
 export interface RegistrationVideo {

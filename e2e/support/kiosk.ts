@@ -9,7 +9,7 @@ import { CONSENT_VERSION } from '../../shared/face/consent'
 import { type AdminApi, adminApi, apiData } from './api'
 import { BASE_URL, logWhile } from './browser'
 import { personPhoto, registerFaceWithEvidence } from './evidence'
-import { facesDir, kioskPersonFrames, turnableFace, VIDEO_DIR } from './fake-camera'
+import { facesDir, glanceAngle, kioskPersonFrames, kioskStepInFrames, turnableFace, VIDEO_DIR } from './fake-camera'
 import { type Enrolment, test, type Viewport } from './fixtures'
 import { type RgbFrame, saveFramePng, writeY4m, Y4M_FPS, Y4M_HEIGHT, Y4M_WIDTH } from './y4m'
 
@@ -173,6 +173,18 @@ export async function personFrames(person: KioskPerson, label: string): Promise<
   if (!face) throw new Error(`${file}: no face the kiosk video can turn:\n${tried.join('\n')}`)
   await saveFramePng(face.frontal, path.join(VIDEO_DIR, `kiosk-${label}.png`))
   return kioskPersonFrames(face)
+}
+
+/** A pupil stepping in and standing still (support/fake-camera.ts kioskStepInFrames), looped: the video's file and the glance. */
+export async function stepInVideo(person: KioskPerson, label: string): Promise<{ video: string; glance: number }> {
+  const file = personPhoto(person.identity, person.video)
+  const tried: string[] = []
+  const face = await turnableFace(file, tried)
+  if (!face) throw new Error(`${file}: no face the kiosk video can turn:\n${tried.join('\n')}`)
+  const glance = await glanceAngle(face)
+  const frames = kioskStepInFrames(face, glance)
+  await saveFramePng(frames[2 * Y4M_FPS]!, path.join(VIDEO_DIR, `kiosk-step-in-${label}-glance.png`))
+  return { video: writeY4m(path.join(VIDEO_DIR, `kiosk-step-in-${label}.y4m`), frames), glance }
 }
 
 /** A phone held up to the camera showing the member's QR code. */

@@ -1,7 +1,8 @@
 // Face analysis for the kiosk's camera: every frame goes through the face engine (detector, landmarks, descriptor and
 // the main face's crop), is matched (1:N identify, or 1:1 verify) and fed to the tracker, which decides when a member
-// is recognised. The same frames run that person's one-turn liveness challenge (src/kiosk/proof.ts): once the view
-// asks for proof of a recognised member (`prove`), the challenge's turn is what the screen asks for, and its evidence
+// is recognised. The same frames run that person's liveness challenge (src/kiosk/proof.ts; natural movement, a small
+// turn asked for only when the face stays still): once the view asks for proof of a recognised member (`prove`), the
+// challenge's prompt is what the screen says, and its evidence
 // comes back through `onProof`. Timings are kept for the screen's data attributes.
 import { type Ref, ref, shallowRef } from 'vue'
 import { DEFAULT_LIVENESS_OPTIONS, estimateYaw, type LivenessPrompt } from '@shared/face/liveness'
@@ -37,7 +38,7 @@ export interface KioskFaceStats {
 /** What the screen asks of the recognised member while their challenge runs. */
 export interface KioskAsk {
   memberId: number
-  /** look_straight before the turn and on the way back; the turn itself; 'done' while the last pictures are taken. */
+  /** look_straight while the movement is awaited; 'move' (a small turn) when the face stays still; 'done' while the last pictures are taken. */
   prompt: LivenessPrompt
   stage: RunStage
 }
@@ -68,13 +69,13 @@ export function useKioskFaces(
     tracker?: Partial<TrackerOptions>
   },
 ) {
-  // The turn replaces the tracker's old "move a little" check: a still photo never turns.
+  // The challenge replaces the tracker's old "move a little" check: a still photo never changes its yaw.
   const tracker = new FaceTracker<FramePayload>({ minMotion: 0, ...options.tracker })
   const proof = new KioskProof<Blob>()
   const box = shallowRef<FaceBox | null>(null)
   const engineInfo = shallowRef<EngineInfo | null>(null)
   const stats = ref<KioskFaceStats>({ inferenceMs: 0, frameMs: 0, matchMs: 0, faceToAcceptMs: null, frames: 0, faces: 0 })
-  /** The recognised member whose turn the screen asks for, and where their challenge stands. */
+  /** The recognised member whose liveness the screen waits for, and where their challenge stands. */
   const asking = shallowRef<KioskAsk | null>(null)
   /** Where the challenge of the person in view stands (for the screen's data attributes): "stage phase step yaw". */
   const challengeState = shallowRef('')
@@ -159,7 +160,7 @@ export function useKioskFaces(
     },
   })
 
-  /** Asks the recognised member for their turn; `onProof` follows once they answered it (maybe at once). */
+  /** Waits for the recognised member's liveness; `onProof` follows once it is seen (often at once: the stepping in). */
   function prove(accepted: Extract<TrackerState<FramePayload>, { status: 'accepted' }>): void {
     if (!accepted.payload) return
     wanted = { memberId: accepted.memberId, distance: accepted.distance, payload: accepted.payload }

@@ -1,6 +1,7 @@
 // The kiosk's liveness, one person at a time: while the tablet finds out who is in front of it (1:N or 1:1, the
-// tracker), the same frames run that person's one-turn challenge (../face/challenge-run.ts) and keep its evidence.
-// The turn is asked for once the member is recognised; the record is made when both are done. Another face (a
+// tracker), the same frames run that person's liveness challenge (../face/challenge-run.ts: the kiosk's is natural
+// movement, a 'move' step, so stepping in is often enough) and keep its evidence. The record is made when both are
+// done. Another face (a
 // different member, or a frontal face too far from the run's first one: someone nobody registered, stepping in
 // without a gap), or no face for a while (the tracker says idle), starts over with nothing kept: the evidence must
 // show one person, or the server refuses it. Pure (tested alone).
@@ -83,7 +84,7 @@ export class KioskProof<I> {
       if (typeof frame.memberId !== 'number') this.owner = null
     }
     if (ready !== this.challenge) this.run = null
-    // A run that timed out (someone standing there without turning) starts again, silently.
+    // A run that timed out (someone standing there without moving) starts again, silently.
     if (!this.run || this.run.state.stage === 'failed') {
       if (frame.faceLost) return null
       this.begin(ready)
