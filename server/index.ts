@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { loadEnv } from './env'
 import { bootstrap } from './bootstrap'
@@ -16,6 +17,9 @@ import { generatedSecret, listenForBackups } from './backup/control'
  * a sync killed the whole process. Those errors are logged and the server keeps serving (the pool reconnects, the
  * failed requests already answered 500 and devices retry); any other unhandled error still stops the process.
  */
+/** How long an idle keep-alive connection stays open (see main()). */
+const KEEP_ALIVE_MS = 65_000
+
 const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'])
 function isDatabaseConnectionLoss(err: unknown): boolean {
   const e = err as { code?: unknown; cause?: { code?: unknown }; stack?: unknown } | null
@@ -47,6 +51,13 @@ async function main() {
     const photos = (deps.storage as { describe?: string }).describe ?? 'local disk'
     console.log(`Hadir ${deps.version} listening on http://localhost:${info.port} (database: ${where}; photos: ${photos})`)
   })
+  // An idle keep-alive connection stays open longer than the clients and proxies in front keep theirs: with Node's
+  // default 5 s, a client reusing a connection just as the server closes it gets ECONNRESET (seen in CI, a browser
+  // test's API client on a busy machine). 65 s is past the 60 s idle timeout of common reverse proxies; the headers
+  // timeout must exceed it. server.close() still closes idle connections at once (Node >= 19).
+  const http = server as HttpServer
+  http.keepAliveTimeout = KEEP_ALIVE_MS
+  http.headersTimeout = KEEP_ALIVE_MS + 1000
 
   // Forgotten check-outs, photo retention, stuck checks, old counters: at start, then hourly, by one instance of all
   // those on this database (the others skip an hour already claimed).

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { backend, createPostgresDatabase } from '../tools/test-support/harness'
@@ -25,6 +26,19 @@ describe('the server process', () => {
     const first = await startServer(env)
     const health = await (await fetch(`${first.url}/api/health`)).json()
     expect(health.data.database).toEqual({ kind: backend === 'postgres' ? 'postgres' : 'embedded', reachable: true })
+    // Idle keep-alive connections outlive the clients' and proxies' own (Node's default 5 s raced a client reusing
+    // one: ECONNRESET in a browser test's API calls).
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true })
+      http.get(`${first.url}/api/health`, { agent }, (res) => {
+        res.resume()
+        res.on('end', () => {
+          agent.destroy()
+          resolve(res.headers['keep-alive'])
+        })
+      }).on('error', reject)
+    })
+    expect(keepAlive).toBe('timeout=65')
     const setup = await fetch(`${first.url}/api/setup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
