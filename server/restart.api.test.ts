@@ -28,13 +28,13 @@ describe('the server process', () => {
     expect(health.data.database).toEqual({ kind: backend === 'postgres' ? 'postgres' : 'embedded', reachable: true })
     // Idle keep-alive connections outlive the clients' and proxies' own (Node's default 5 s raced a client reusing
     // one: ECONNRESET in a browser test's API calls).
-    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+    const keepAlive = await new Promise<string>((resolve, reject) => {
       const agent = new http.Agent({ keepAlive: true })
       http.get(`${first.url}/api/health`, { agent }, (res) => {
         res.resume()
         res.on('end', () => {
           agent.destroy()
-          resolve(res.headers['keep-alive'])
+          resolve(String(res.headers['keep-alive']))
         })
       }).on('error', reject)
     })

@@ -146,7 +146,10 @@ function pageCamera(): void {
 
   async function show(advance: boolean): Promise<void> {
     // What the face camera asks of the person now (a prompted camera turns the head when asked).
-    const hint = document.querySelector('[data-testid="face-camera"]')?.getAttribute('data-hint') || null
+    // What the screen asks of the person: the phone's face camera, or the kiosk's big card ('move': a small turn either
+    // way, which the person makes to their left).
+    const asked = document.querySelector('[data-testid="face-camera"]')?.getAttribute('data-hint') || document.querySelector('[data-testid="kiosk-turn"]')?.getAttribute('data-prompt') || null
+    const hint = asked === 'move' ? 'turn_left' : asked
     const frame = await w.__hadirCamera(advance, [...bitmaps.keys()], hint)
     if (frame.jpeg !== null && !bitmaps.has(frame.id)) {
       const bytes = Uint8Array.from(atob(frame.jpeg), (c) => c.charCodeAt(0))
@@ -228,7 +231,7 @@ export interface PromptedCameraVideos {
 
 /**
  * Gives the context's pages the camera of a person standing in front of the phone who turns the head when the face
- * camera asks (its data-hint says turn_left or turn_right) and only then: `videos.frontal` loops until a prompt has
+ * camera asks (its data-hint says turn_left or turn_right; at a kiosk, the card's data-prompt) and only then: `videos.frontal` loops until a prompt has
  * shown for `reactionMs` (a person's reaction), then that turn plays once and the frontal video again. Paced as
  * pacedCamera: never faster than the videos, each pose held for enough of the app's frames.
  */
