@@ -183,6 +183,9 @@ test('an unenrolled tablet is sent to enrolment', async ({ browser, shot }) => {
 
 test('a member is added and invited, then activates the app on their phone with a PIN', async ({ adminPage: page, browser, shot }) => {
   await page.getByTestId('nav-members').click()
+  // The page's lists load first: the member list's spinner gives way to its (taller) empty state and moves the cards
+  // below it, so a click on "Add" while it loads can land where the button was (CI, a busy machine).
+  await expect(page.locator('.state--loading')).toHaveCount(0)
   await page.getByTestId('departments-name').fill('Guru')
   await page.getByTestId('departments-add').click()
   await expect(page.getByTestId('departments')).toContainText('Guru')
