@@ -156,8 +156,8 @@ export function kioskPersonFrames(face: TurnableFace): RgbFrame[] {
  * The head turn (degrees, to the person's left) of a pupil glancing aside while walking up to the tablet: the smallest
  * angle, in 2.5° steps, whose render the browser's detector measures at least `span` of yaw away from the frontal
  * frame. Default span: the kiosk's moveYaw + 0.05 (what the device must see, with a margin for Chromium's decoding).
- * Rendered heads turn less per degree than real ones: measured, this is 17.5°–22.5° of the renderer on the photos of
- * ../shared/faces/people, about 12–15° of a real head ("roughly 0.2 per 10°", shared/face/liveness.ts).
+ * Rendered heads turn less per degree than real ones: measured, this is 20°–25° of the renderer on the 13 renderable
+ * photos of ../shared/faces/people, about 15° of a real head ("roughly 0.2 per 10°", shared/face/liveness.ts).
  */
 export async function glanceAngle(face: TurnableFace, span = DEFAULT_LIVENESS_OPTIONS.moveYaw + 0.05): Promise<number> {
   for (let angle = 2.5; angle <= 30; angle += 2.5) {
