@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { cameraBrowser } from './support/browser'
 import { personPhoto } from './support/evidence'
 import { promptedVideos } from './support/fake-camera'
@@ -30,6 +30,17 @@ async function watchInstructions(page: Page): Promise<void> {
   })
 }
 
+/** Kiosk mode on the tablet, with its one member's face, running; every instruction it gives collected. */
+async function startKiosk({ page }: { page: Page }): Promise<{ page: Page; mode: Locator }> {
+  await watchInstructions(page)
+  await page.goto('/p')
+  await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '1')
+  await page.getByTestId('kiosk-start').click()
+  const mode = page.getByTestId('kiosk-mode')
+  await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+  return { page, mode }
+}
+
 async function instructions(page: Page): Promise<string[]> {
   const asked = await page.evaluate(() => (window as unknown as { __asked: string[] }).__asked)
   test.info().annotations.push({ type: 'instructions seen', description: asked.join(' → ') })
@@ -44,14 +55,7 @@ test('a pupil who steps in and stands still in front of the kiosk is recorded, n
   test.info().annotations.push({ type: 'glance', description: `${glance}° of the renderer` })
   const browser = await cameraBrowser(video)
   try {
-    const { page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
-    // Every instruction the big card and the line under the camera give, as they change.
-    await watchInstructions(page)
-    await page.goto('/p')
-    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '1')
-    await page.getByTestId('kiosk-start').click()
-    const mode = page.getByTestId('kiosk-mode')
-    await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+    const { page, mode } = await startKiosk(await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE))
 
     await logKioskUntil(page, expect(recent(page, a.id)).toHaveCount(1, { timeout: 180_000 }))
     const card = page.getByTestId('kiosk-result').and(page.locator('[data-type="recorded"], [data-type="already"]'))
@@ -82,13 +86,7 @@ test('a pupil who stands perfectly still is asked, on the big card alone, for a 
   // promptedCamera: the person turns to their left when the card's prompt asks, after 400 ms).
   const browser = await cameraBrowser(await promptedVideos(personPhoto(KIOSK_PEOPLE.b.identity, KIOSK_PEOPLE.b.video), 'kiosk-still-pupil'))
   try {
-    const { page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
-    await watchInstructions(page)
-    await page.goto('/p')
-    await expect(page.getByTestId('kiosk-gallery-status')).toHaveAttribute('data-members', '1')
-    await page.getByTestId('kiosk-start').click()
-    const mode = page.getByTestId('kiosk-mode')
-    await expect(mode).toHaveAttribute('data-status', 'running', { timeout: 90_000 })
+    const { page } = await startKiosk(await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE))
     await logKioskUntil(page, expect(recent(page, b.id)).toHaveCount(1, { timeout: 180_000 }))
     await expect(page.getByTestId('kiosk-result').and(page.locator('[data-type="recorded"]')).filter({ hasText: KIOSK_PEOPLE.b.name })).toBeVisible({ timeout: 60_000 })
     await shot(page, 'kiosk-still-pupil-recorded', BOTH_TABLETS)
