@@ -7,11 +7,11 @@
 // frame, JPEG), in order, with their times, and which challenge it answered: one the server issued (online, a nonce
 // that answers once and expires) or one it drew itself (offline, marked as such).
 import { z } from 'zod'
+import { chooseChallenge } from '../face/liveness'
 
 /** A head turn one way, or (the kiosk only) 'move': any natural movement of the head (shared/face/liveness.ts). */
 export const LIVENESS_STEPS = ['turn_left', 'turn_right', 'move'] as const
 export type LivenessStep = (typeof LIVENESS_STEPS)[number]
-export const TURN_STEPS = ['turn_left', 'turn_right'] as const
 
 /** Why a challenge is asked for: each purpose has its own number of steps and its own lifetime. */
 export const CHALLENGE_PURPOSES = ['attendance', 'kiosk', 'register', 'login'] as const
@@ -33,7 +33,7 @@ export const CHALLENGE_STEPS: Readonly<Record<ChallengePurpose, number>> = Objec
  */
 export function challengeSteps(purpose: ChallengePurpose, random: () => number): LivenessStep[] {
   if (purpose === 'kiosk') return ['move']
-  return Array.from({ length: CHALLENGE_STEPS[purpose] }, () => TURN_STEPS[Math.floor(random() * TURN_STEPS.length)] ?? 'turn_left')
+  return chooseChallenge(random, CHALLENGE_STEPS[purpose])
 }
 
 /** Whether a capture's steps are what its source may answer: 'move' only from a kiosk (a phone always turns). */
