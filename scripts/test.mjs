@@ -2,10 +2,11 @@
 // on embedded PGlite), the production build and the browser tests (Playwright in Chromium against the built server),
 // and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
 //
-// The stages run side by side: the browser tests (face inference in Chromium, one test at a time in each of two
-// Playwright runs: the journey on its own server, the other specs on the shared one), beside them vitest (fewer
-// workers than alone, at a lower priority) and the type and lint checks, then the Dockerfile's steps. Each stage's output is prefixed with its name. No test
-// depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
+// The stages run side by side: the browser tests (face inference in Chromium, one test at a time in each of three
+// Playwright runs, each on a server and database of its own: the journey, the camera specs, the other specs), beside
+// them vitest (at a lower priority) and the type and lint checks, then the Dockerfile's steps. Each stage's output is
+// prefixed with its name; at the end, each stage's time and the CPU time each command used (GNU time, where installed).
+// No test depends on how fast the machine is, only on conditions, so a busy machine makes the run longer, not red.
 // Stages can be run alone or together: `npm test -- unit api e2e lint docker`.
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -24,6 +25,9 @@ const want = (stage) => only.length === 0 || only.includes(stage)
 const started = Date.now()
 const took = {}
 const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`
+/** CPU time (user + system, in ms) each label's command and its children used, where GNU time is installed. */
+const cpu = {}
+const gnuTime = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 
 // The face recognition model (not in git, not an npm dependency: scripts/face-model.mjs fetches it through npm).
 ensureFaceModel()
@@ -44,9 +48,16 @@ const background = want('e2e')
  */
 function run(label, cmd, args, opts = {}) {
   const { lower = false, ...spawnOpts } = opts
+  const cpuFile = gnuTime ? path.join(tmp, `cpu-${label}-${crypto.randomBytes(3).toString('hex')}`) : null
+  const niced = lower && background
+  if (cpuFile) {
+    // GNU time forks the command at once: the niceness is set before, through nice(1), for the command to inherit it.
+    args = [...(niced ? ['-n', String(LOWER_PRIORITY), gnuTime] : []), '-q', '-o', cpuFile, '-f', '%U %S', cmd, ...args]
+    cmd = niced ? 'nice' : gnuTime
+  }
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, ...spawnOpts, env: { ...process.env, ...spawnOpts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    if (lower && background && child.pid) {
+    if (niced && !cpuFile && child.pid) {
       try {
         os.setPriority(child.pid, LOWER_PRIORITY)
       } catch {
@@ -68,7 +79,11 @@ function run(label, cmd, args, opts = {}) {
       console.error(`${prefix}${cmd} did not start: ${err.message}`)
       resolve(1)
     })
-    child.on('close', (code) => resolve(code ?? 1))
+    child.on('close', (code) => {
+      const used = cpuFile && fs.existsSync(cpuFile) ? fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number) : []
+      if (used.length === 2 && used.every(Number.isFinite)) cpu[label] = (cpu[label] ?? 0) + (used[0] + used[1]) * 1000
+      resolve(code ?? 1)
+    })
   })
 }
 
@@ -103,8 +118,9 @@ async function vitestStage() {
   if (want('unit')) projects.push('unit')
   if (want('api')) projects.push('api-pglite', ...(hasPg ? ['api-postgres'] : []))
   const out = path.join(tmp, 'vitest.json')
-  // Beside the browser tests vitest gets two workers (HADIR_TEST_WORKERS overrides); alone, vitest.config.ts's three.
-  const workers = process.env.HADIR_TEST_WORKERS ?? (want('e2e') ? '2' : '')
+  // vitest.config.ts's three workers beside the browser tests too (HADIR_TEST_WORKERS overrides): the API tests wait
+  // on PostgreSQL, scrypt and servers of their own much of the time.
+  const workers = process.env.HADIR_TEST_WORKERS ?? ''
   const args = ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]
   if (workers) args.push(`--maxWorkers=${workers}`)
   const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args, { lower: true })
@@ -151,20 +167,23 @@ async function waitHealthy(url, server) {
   return false
 }
 
-async function e2eStage() {
-  console.log('[e2e] Building the production app for the browser tests...')
-  const built = await timed('build', () => run('build', 'npm', ['run', '-s', 'build']))
-  if (built !== 0) {
-    failedStage = true
-    totals.failed++
-    return
-  }
-  const t0 = Date.now()
+/**
+ * The browser specs that spend most of their time on a camera's real time (head turns, a kiosk's queue, a class photo):
+ * they run in a Playwright run of their own, on a server of their own, beside the other specs (see e2eStage).
+ */
+const CAMERA_SPECS = ['face', 'kiosk', 'kiosk-gate', 'kiosk-safeguards', 'kiosk-step-in', 'roll-call'].map((name) => `e2e/${name}.spec.ts`)
+
+/**
+ * Starts the built server on a fresh database (PostgreSQL when reachable, else embedded PGlite) and its own data
+ * folder; resolves with its address and the environment the specs need, or null (its log printed) if it never became
+ * healthy. stop() ends it and drops its database.
+ */
+async function startE2eServer(label) {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   // Webhooks to 127.0.0.1: the integrations spec's receiver runs on this machine (refused by default, see
   // server/features/webhooks/webhooks.target.ts).
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', HADIR_DATA_DIR: path.join(tmp, 'e2e-data'), NODE_ENV: 'production', HADIR_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', HADIR_DATA_DIR: path.join(tmp, `${label}-data`), NODE_ENV: 'production', HADIR_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }
   let dbName = null
   if (hasPg) {
     dbName = `hadir_e2e_${crypto.randomBytes(4).toString('hex')}`
@@ -179,57 +198,88 @@ async function e2eStage() {
     delete env.DATABASE_URL
   }
   const server = spawn(process.execPath, ['dist/server/index.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  const log = fs.createWriteStream(path.join(tmp, 'e2e-server.log'))
+  const logFile = path.join(tmp, `${label}-server.log`)
+  const log = fs.createWriteStream(logFile)
   server.stdout.pipe(log)
   server.stderr.pipe(log)
-  if (!(await waitHealthy(url, server))) {
-    console.error(`[e2e] The built server exited before it became healthy; its log:\n${fs.readFileSync(path.join(tmp, 'e2e-server.log'), 'utf8')}`)
-    failedStage = true
-    totals.failed++
-  } else {
-    // HADIR_E2E_SPECS="e2e/a.spec.ts e2e/b.spec.ts" runs only those (with the foundation spec the others build on).
-    const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
-    if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
-    // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
-    const e2eEnv = { HADIR_E2E_URL: url, CHROMIUM_PATH: chromium, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR }
-    // Two Playwright runs side by side: the journey (its own server on its own database, e2e/support/server.ts) and
-    // the specs on this server. Each runs one test at a time, with its own output folder (Playwright empties it at
-    // start). Much of a camera test's time is the camera's real time (a head turn lasts what it lasts), so the other
-    // run uses the CPU meanwhile.
-    const runs = specs.length
-      ? [{ label: 'e2e', args: specs }]
-      : [
-          { label: 'e2e', args: ['--project', 'foundation', '--project', 'chromium'] },
-          { label: 'journey', args: ['--project', 'journey', '--output', 'test-results/artifacts-journey'] },
-        ]
-    const results = await Promise.all(
-      runs.map(async ({ label, args }) => {
-        const out = path.join(tmp, `playwright-${label}.json`)
-        const code = await run(label, 'npx', ['playwright', 'test', ...args, '--reporter=list,json'], { env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: out } })
-        return { label, code, report: readJson(out) }
-      }),
-    )
-    for (const { label, code, report } of results) {
-      if (report) console.log(`[${label}] slowest: ${slowestTests(report, 8)}`)
-      if (report?.stats) {
-        totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
-        totals.failed += report.stats.unexpected
-      }
-      if (code !== 0) {
-        failedStage = true
-        if (!report?.stats?.unexpected) totals.failed++
-      }
+  const stop = async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM')
+      await new Promise((r) => server.once('exit', r))
+    }
+    if (dbName) {
+      const { default: postgres } = await import('postgres')
+      const admin = postgres(PG_URL, { max: 1, onnotice: () => {} })
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`)
+      await admin.end()
     }
   }
-  if (server.exitCode === null) {
-    server.kill('SIGTERM')
-    await new Promise((r) => server.once('exit', r))
+  if (!(await waitHealthy(url, server))) {
+    console.error(`[${label}] The built server exited before it became healthy; its log:\n${fs.readFileSync(logFile, 'utf8')}`)
+    await stop()
+    return null
   }
-  if (dbName) {
-    const { default: postgres } = await import('postgres')
-    const admin = postgres(PG_URL, { max: 1, onnotice: () => {} })
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`)
-    await admin.end()
+  // The database and photo folder too: specs that seed what a background job would write (dashboard-attendance).
+  const specEnv = { HADIR_E2E_URL: url, HADIR_E2E_DATABASE: hasPg ? 'postgres' : 'embedded', HADIR_E2E_DATABASE_URL: env.DATABASE_URL ?? '', HADIR_E2E_DATA_DIR: env.HADIR_DATA_DIR }
+  return { specEnv, stop }
+}
+
+async function e2eStage() {
+  console.log('[e2e] Building the production app for the browser tests...')
+  const built = await timed('build', () => run('build', 'npm', ['run', '-s', 'build']))
+  if (built !== 0) {
+    failedStage = true
+    totals.failed++
+    return
+  }
+  const t0 = Date.now()
+  // HADIR_E2E_SPECS="e2e/a.spec.ts e2e/b.spec.ts" runs only those (with the foundation spec the others build on).
+  const specs = (process.env.HADIR_E2E_SPECS ?? '').split(/\s+/).filter(Boolean)
+  if (specs.length && !specs.some((s) => s.includes('foundation'))) specs.unshift('e2e/foundation.spec.ts')
+  // Three Playwright runs side by side, each one test at a time, with its own output folder (Playwright empties it at
+  // start) and its own fake-camera folder:
+  //   - e2e: the foundation spec, then the dashboard's, the phone's and the other specs, on one server;
+  //   - e2e-camera: the foundation spec again, then the camera specs (CAMERA_SPECS), on a second server and database;
+  //   - journey: the whole journey, on a server of its own (e2e/support/server.ts).
+  // Much of a camera test's time is the camera's real time (a head turn lasts what it lasts), so the other runs use the
+  // CPU meanwhile. The two foundation runs give each server the same organization, admin, tablet and petugas.
+  const others = fs.readdirSync(path.join(root, 'e2e'))
+    .filter((f) => f.endsWith('.spec.ts') && !/^(foundation|journey(-\w+)?)\.spec\.ts$/.test(f))
+    .map((f) => `e2e/${f}`)
+    .filter((f) => !CAMERA_SPECS.includes(f))
+  const runs = specs.length
+    ? [{ label: 'e2e', server: true, args: specs }]
+    : [
+        // The files first: --project takes every value after it.
+        { label: 'e2e', server: true, args: ['e2e/foundation.spec.ts', ...others, '--project', 'foundation', '--project', 'chromium'] },
+        { label: 'e2e-camera', server: true, args: ['e2e/foundation.spec.ts', ...CAMERA_SPECS, '--project', 'foundation', '--project', 'chromium', '--output', 'test-results/artifacts-camera'] },
+        { label: 'journey', server: false, args: ['--project', 'journey', '--output', 'test-results/artifacts-journey'] },
+      ]
+  const results = await Promise.all(
+    runs.map(async ({ label, server, args }) => {
+      const started = server ? await startE2eServer(label) : { specEnv: {}, stop: async () => {} }
+      if (!started) return { label, code: 1, report: null }
+      const out = path.join(tmp, `playwright-${label}.json`)
+      const videos = path.join('test-results', label === 'e2e' ? 'fake-camera' : `fake-camera-${label}`)
+      const env = { ...started.specEnv, CHROMIUM_PATH: chromium, HADIR_E2E_VIDEO_DIR: path.join(root, videos), PLAYWRIGHT_JSON_OUTPUT_NAME: out }
+      try {
+        const code = await run(label, 'npx', ['playwright', 'test', ...args, '--reporter=list,json'], { env })
+        return { label, code, report: readJson(out) }
+      } finally {
+        await started.stop()
+      }
+    }),
+  )
+  for (const { label, code, report } of results) {
+    if (report) console.log(`[${label}] slowest: ${slowestTests(report, 8)}`)
+    if (report?.stats) {
+      totals.passed += report.stats.expected + (report.stats.flaky ?? 0)
+      totals.failed += report.stats.unexpected
+    }
+    if (code !== 0) {
+      failedStage = true
+      if (!report?.stats?.unexpected) totals.failed++
+    }
   }
   took.e2e = Date.now() - t0
 }
@@ -282,5 +332,6 @@ await Promise.all([vitest, e2e, lint, docker])
 fs.rmSync(tmp, { recursive: true, force: true })
 const stages = Object.entries(took).map(([stage, ms]) => `${stage} ${minutes(ms)}`)
 console.log(`\nstage times: ${stages.join(', ')}; whole run ${minutes(Date.now() - started)} (${os.availableParallelism()} CPUs)`)
+if (Object.keys(cpu).length) console.log(`cpu time (user + system, with children): ${Object.entries(cpu).map(([label, ms]) => `${label} ${minutes(ms)}`).join(', ')}`)
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`)
 process.exit(failedStage || totals.failed > 0 ? 1 : 0)

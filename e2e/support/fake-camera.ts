@@ -17,7 +17,8 @@ import type { PromptedCameraVideos } from './paced-camera'
 import { photoFrame, type RgbFrame, saveFramePng, writeY4m, Y4M_FPS } from './y4m'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const VIDEO_DIR = path.join(REPO_ROOT, 'test-results', 'fake-camera')
+/** Where the fake cameras' videos are written: one folder per Playwright run (scripts/test.mjs runs several at once). */
+export const VIDEO_DIR = process.env.HADIR_E2E_VIDEO_DIR || path.join(REPO_ROOT, 'test-results', 'fake-camera')
 
 /** ../shared/faces, or a clear failure when the fixtures are not there. */
 export function facesDir(): string {
