@@ -372,7 +372,7 @@ test('the day grid prints one A4 landscape page per class', async ({ adminPage: 
   expect(text).toMatch(/\/MediaBox \[0 0 841\.9\d* 594\.9\d*\]/)
   expect(text.match(/\/Type\s*\/Page(?!s)/g), 'pages').toHaveLength(2)
   // The first printed page, at the size of an A4 landscape page (96 px per inch), to look at. The viewport only: a
-  // full-page capture of the print media hung in Chromium 156 once in a whole run (its retry too), never alone.
+  // full-page capture of the print media hung in Chromium 156 once in a whole run (past the test's limit), never alone.
   await page.setViewportSize({ width: 1123, height: 794 })
   await page.screenshot({ path: `${SHOTS}/reports-grid-print.png` })
   await page.emulateMedia({ media: 'screen' })

@@ -248,25 +248,26 @@ async function e2eStage() {
     .map((f) => `e2e/${f}`)
     .filter((f) => !CAMERA_SPECS.includes(f))
   const runs = specs.length
-    ? [{ label: 'e2e', server: true, args: specs }]
+    ? [{ label: 'e2e', ownServer: true, args: specs }]
     : [
         // The files first: --project takes every value after it.
-        { label: 'e2e', server: true, args: ['e2e/foundation.spec.ts', ...others, '--project', 'foundation', '--project', 'chromium'] },
-        { label: 'e2e-camera', server: true, args: ['e2e/foundation.spec.ts', ...CAMERA_SPECS, '--project', 'foundation', '--project', 'chromium', '--output', 'test-results/artifacts-camera'] },
-        { label: 'journey', server: false, args: ['--project', 'journey', '--output', 'test-results/artifacts-journey'] },
+        { label: 'e2e', ownServer: true, args: ['e2e/foundation.spec.ts', ...others, '--project', 'foundation', '--project', 'chromium'] },
+        { label: 'e2e-camera', ownServer: true, args: ['e2e/foundation.spec.ts', ...CAMERA_SPECS, '--project', 'foundation', '--project', 'chromium', '--output', 'test-results/artifacts-camera'] },
+        { label: 'journey', ownServer: false, args: ['--project', 'journey', '--output', 'test-results/artifacts-journey'] },
       ]
   const results = await Promise.all(
-    runs.map(async ({ label, server, args }) => {
-      const started = server ? await startE2eServer(label) : { specEnv: {}, stop: async () => {} }
-      if (!started) return { label, code: 1, report: null }
+    runs.map(async ({ label, ownServer, args }) => {
+      // The journey starts its server itself (e2e/support/server.ts).
+      const server = ownServer ? await startE2eServer(label) : { specEnv: {}, stop: async () => {} }
+      if (!server) return { label, code: 1, report: null }
       const out = path.join(tmp, `playwright-${label}.json`)
-      const videos = path.join('test-results', label === 'e2e' ? 'fake-camera' : `fake-camera-${label}`)
-      const env = { ...started.specEnv, CHROMIUM_PATH: chromium, HADIR_E2E_VIDEO_DIR: path.join(root, videos), PLAYWRIGHT_JSON_OUTPUT_NAME: out }
+      const videos = path.join(root, 'test-results', label === 'e2e' ? 'fake-camera' : `fake-camera-${label}`)
+      const env = { ...server.specEnv, CHROMIUM_PATH: chromium, HADIR_E2E_VIDEO_DIR: videos, PLAYWRIGHT_JSON_OUTPUT_NAME: out }
       try {
         const code = await run(label, 'npx', ['playwright', 'test', ...args, '--reporter=list,json'], { env })
         return { label, code, report: readJson(out) }
       } finally {
-        await started.stop()
+        await server.stop()
       }
     }),
   )
