@@ -12,7 +12,7 @@
 
 import { checkDescriptor, DescriptorError, FACE_DESCRIPTOR_LENGTH, toDescriptor } from './descriptor'
 import { buildFaceIndex, candidateRows, deriveFaceIndex, type FaceIndex } from './match-index'
-import { wasmSimdAvailable } from './match-kernel'
+import { type KernelKind, wasmSimdAvailable } from './match-kernel'
 
 /** Organization default: accept only matches closer than this L2 distance (cosine similarity 1 - d²/2 above 0.595). */
 export const DEFAULT_FACE_THRESHOLD = 0.9
@@ -197,6 +197,15 @@ function indexOf(gallery: FaceGallery): FaceIndex | null {
  */
 export function prepareGallery(gallery: FaceGallery): number {
   return indexOf(gallery)?.bytes ?? 0
+}
+
+/**
+ * The kernel of each shard of the gallery's index: 'wasm-simd', or 'js' where no WebAssembly memory could be had (same
+ * answers, slower). Empty when the gallery has no index (yet, or at all: identify() then scans). For tools that measure.
+ */
+export function indexKernels(gallery: FaceGallery): KernelKind[] {
+  const index = indexes.get(gallery)
+  return index === undefined || index === 'failed' ? [] : index.shards.map((shard) => shard.kind)
 }
 
 /**

@@ -2,7 +2,8 @@
 //
 //   npm run bench                 full sizes (at most ~10 minutes on the 2-core CI machine)
 //   npm run bench -- --quick      smaller sizes (under ~3 minutes), same files
-//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, evidence, startup, server, browser, dashboard, rush)
+//   options: --no-build (use dist/ as it is), --only a,b (sections: identify, identify-browser, evidence,
+//            startup, server, browser, dashboard, rush)
 //
 // Uses the production build (`npm run build` when dist/ is older than the sources), PostgreSQL at HADIR_TEST_PG_URL
 // (default postgres://postgres@127.0.0.1:5432/postgres; every bench makes and drops its own database), Debian's
@@ -173,6 +174,15 @@ async function main(): Promise<void> {
   if (want('identify')) {
     const { benchIdentify } = await import('./identify')
     await section(rows, '1:N identify', [], () => benchIdentify(faces, SIZES.identify, SIZES.identifyProbes))
+  }
+  if (want('identify-browser')) {
+    const { benchBrowserIdentify } = await import('./browser/identify')
+    const members = Math.max(...SIZES.identify)
+    const label = `${members / 1000}k`
+    await section(rows, '1:N identify in Chromium', [
+      { id: `browser.identify.${label}`, name: `1:N identify in the kiosk's browser (Chromium), ${label} members × 3, median`, unit: 'ms' },
+      { id: `browser.identify.${label}.x5`, name: `1:N identify in the kiosk's browser (Chromium), ${label} members × 5, median`, unit: 'ms' },
+    ], () => benchBrowserIdentify(faces, { members, templates: [3, 5], probes: SIZES.identifyProbes }))
   }
   if (want('evidence')) {
     const { benchEvidence } = await import('./evidence')
