@@ -1,6 +1,7 @@
 // The durable job queue (pg-boss) on the backend under test. Nothing here depends on how fast the machine is: every
 // wait polls the queue's state (or a handler's progress) until it holds, bounded only by the test's timeout.
 import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Sql } from 'postgres'
@@ -250,6 +251,47 @@ describe(`job queue (${backend})`, () => {
     } finally {
       if (saved === undefined) delete process.env.HADIR_JOB_CONCURRENCY
       else process.env.HADIR_JOB_CONCURRENCY = saved
+    }
+  })
+
+  it('looks for jobs with one worker of a queue when idle, and still takes another instance\'s backlog `concurrency` at a time', async () => {
+    // Every look for a job is one call of pg-boss's Manager.prototype.fetch (one statement): counted per queue.
+    const manager = createRequire(import.meta.url)('pg-boss/src/manager') as { prototype: { fetch: (this: unknown, name: string, ...rest: unknown[]) => Promise<unknown> } }
+    const fetch = manager.prototype.fetch
+    const looks = new Map<string, number>()
+    manager.prototype.fetch = function (this: unknown, name: string, ...rest: unknown[]) {
+      looks.set(name, (looks.get(name) ?? 0) + 1)
+      return fetch.call(this, name, ...rest)
+    }
+    try {
+      // The further workers look on their own only every 600 s here: the backlog below reaches them only by waking.
+      const jobs = await open({ siblingPollingIntervalSeconds: 600 })
+
+      // Idle, 4 workers: each looks once as it starts, then only the first, at most once per 0.5 s (fewer on a busy
+      // machine, never more). Four workers polling every 0.5 s would have looked about 4 + 16 times.
+      const idle = queueName('idle')
+      await jobs.work(idle, async () => {}, { concurrency: 4 })
+      await new Promise((r) => setTimeout(r, 2_000))
+      expect(looks.get(idle)).toBeLessThanOrEqual(4 + 2_000 / 500 + 1)
+
+      // Jobs sent by another instance (nothing wakes this one's workers): the first worker finds one at its next look
+      // and wakes a sibling, which finds the next and wakes another: all three run at once.
+      const backlog = queueName('backlog')
+      const release = gate()
+      let active = 0
+      await jobs.work(backlog, async () => {
+        active++
+        await release.promise
+      }, { concurrency: 3 })
+      await waitFor(() => (looks.get(backlog) ?? 0) >= 3) // each worker's first look, before there was anything
+      const other = await open()
+      await Promise.all([1, 2, 3].map((n) => other.send(backlog, { n })))
+      await waitFor(() => active === 3)
+      release.open()
+      await waitFor(async () => (await jobs.pending(backlog)) === 0)
+      expect(errors).toEqual([])
+    } finally {
+      manager.prototype.fetch = fetch
     }
   })
 
