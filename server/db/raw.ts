@@ -1,4 +1,7 @@
 // Helpers for raw statements (db.execute(sql`...`)) that both drivers run the same way.
+import type { SQL } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
+import type { Tx } from './client'
 
 /** Rows of a raw statement, whichever driver ran it (postgres-js answers an array, PGlite `{ rows }`). */
 export function rowsOf<T>(result: unknown): T[] {
@@ -13,3 +16,15 @@ export function rowsOf<T>(result: unknown): T[] {
 export const intArray = (xs: readonly (number | null)[]) => `{${xs.map((x) => (x === null ? 'NULL' : Math.trunc(Number(x)))).join(',')}}`
 /** Every element quoted, `"` and `\` escaped. */
 export const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
+
+const dialect = new PgDialect()
+
+/**
+ * A raw statement run as a prepared statement. db.execute() sends every raw statement unnamed, so PostgreSQL parses and
+ * plans it again each time; prepared, postgres-js prepares its text once per connection and PostgreSQL keeps the parse
+ * and (after a few runs) the plan. For statements whose text does not depend on their data (lists as one array or JSON
+ * parameter), else every variant would be kept. Answers what execute() answers; PGlite runs it as execute() does.
+ */
+export function executePrepared(db: Tx, query: SQL): Promise<unknown> {
+  return db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'raw', false).execute()
+}

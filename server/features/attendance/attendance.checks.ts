@@ -259,7 +259,7 @@ export async function prepare(ctx: SyncContext, look: BatchLookups, index: numbe
     if (photo) await deletePhotos(ctx.deps, [photo])
     throw err
   }
-  const local = toLocal(capturedAt, ctx.rules.timezone)
+  const local = (look.zone === ctx.rules.timezone ? look.locals.get(capturedAt.getTime()) : undefined) ?? toLocal(capturedAt, ctx.rules.timezone)
   // The day the capture belongs to (last night's shift when it falls in that shift's morning) and its hours: the
   // member's shift on the roster, else their schedule on that weekday (a short Friday).
   const member = look.members.get(r.member_id)

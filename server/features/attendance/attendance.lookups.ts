@@ -1,15 +1,16 @@
 // What the checks of a sync batch read from the database, once per batch and in ONE statement: the organization's
 // rules, the events already received with the batch's client ids, the members named, the petugas who may be named as
-// recorders, and each member's latest capture. The statement's text does not depend on the batch (its lists travel as array parameters),
-// so the driver prepares it once per connection and reuses it.
+// recorders, each member's latest capture, the days the batch folds into, and whether webhooks want its records. The
+// statement's text does not depend on the batch (its lists travel as array parameters): it runs prepared, parsed and
+// planned once per connection rather than once per batch.
 import { sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import type { SyncRecord } from '../../../shared/attendance/sync'
 import type { SyncContext } from './attendance.checks'
-import { dayHoursFrom, toLocal, type DayHoursJson, type WorkSchedule } from '../../../shared/attendance/rules'
+import { dayHoursFrom, toLocal, type DayHoursJson, type LocalMoment, type WorkSchedule } from '../../../shared/attendance/rules'
 import type { ShiftType } from '../../../shared/attendance/shifts'
 import { skewCorrection } from './attendance.checks'
-import { intArray, rowsOf, textArray } from '../../db/raw'
+import { executePrepared, intArray, rowsOf, textArray } from '../../db/raw'
 import { DAY_SELECT, dayKey, lockedDay, uuidArray, type LockedDay } from './attendance.days'
 import { rulesFrom, rulesJson, type OrganizationRules } from './attendance.schedule'
 import { addDays } from '../../../shared/calendar'
@@ -45,6 +46,14 @@ export interface BatchLookups {
    * department's schedule). The day before each date is among them (a night shift's morning belongs to it).
    */
   shifts: Map<string, ShiftType | null>
+  /** The organization has enabled webhook endpoints for `attendance.recorded` (the write stages their events). */
+  recordedHooks: boolean
+  /**
+   * The captures' local moments (by corrected capture time) in `zone`, as computed to find their days: the checks
+   * reuse them when the organization's zone is still that one.
+   */
+  zone: string | null
+  locals: Map<number, LocalMoment>
 }
 
 interface Member {
@@ -100,13 +109,15 @@ export async function loadLookups(
   // means keys that miss, and the batch is written under locks instead (attendance.sync.ts).
   const zone = zones.get(organizationId)
   const keys = new Map<string, { memberId: number; date: string }>()
+  const locals = new Map<number, LocalMoment>()
   if (zone) {
     const correction = skewCorrection(ctx.skewMs)
     for (const r of records) {
       const at = new Date(new Date(r.captured_at).getTime() + correction)
       if (Number.isNaN(at.getTime())) continue
-      const date = toLocal(at, zone).date
-      keys.set(dayKey(r.member_id, date), { memberId: r.member_id, date })
+      const local = toLocal(at, zone)
+      locals.set(at.getTime(), local)
+      keys.set(dayKey(r.member_id, local.date), { memberId: r.member_id, date: local.date })
     }
   }
 
@@ -120,8 +131,8 @@ export async function loadLookups(
     .sort()
   const span = { start: addDays(utcDates[0] ?? '2000-01-02', -1), end: addDays(utcDates.at(-1) ?? '2000-01-02', 1) }
 
-  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown; holidays: unknown; opt_outs: unknown; shifts: unknown }>(
-    await db.execute(sql`
+  const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown; holidays: unknown; opt_outs: unknown; shifts: unknown; hooked: unknown }>(
+    await executePrepared(db, sql`
       with ids as (select unnest(${uuidArray(clientIds)}::uuid[]) as client_id),
         m as (select unnest(${intArray(memberIds)}::int[]) as id),
         r as (select unnest(${intArray(recorderIds)}::int[]) as id)
@@ -159,9 +170,12 @@ export async function loadLookups(
               and coalesce(a.approval_status, 'approved') <> 'rejected'
             order by e.captured_at desc limit 1) l) as last,
         (select coalesce(json_agg(to_jsonb(d)), '[]'::json) from (
-          select ${DAY_SELECT}, a.xmin::text as xmin from attendance_records a
-          where a.organization_id = ${organizationId}
-            and (a.organization_member_id, a.attendance_date) in (select * from unnest(${intArray([...keys.values()].map((k) => k.memberId))}::int[], ${textArray([...keys.values()].map((k) => k.date))}::date[]))) d) as days`),
+          -- One probe of the (organization, member, day) index per key (LIMIT keeps the planner from joining the keys
+          -- against a scan of every record of the organization instead).
+          select ${DAY_SELECT}, a.xmin from unnest(${intArray([...keys.values()].map((k) => k.memberId))}::int[], ${textArray([...keys.values()].map((k) => k.date))}::date[]) as k(member_id, date)
+          cross join lateral (select rec.*, rec.xmin::text as xmin from attendance_records rec
+            where rec.organization_id = ${organizationId} and rec.organization_member_id = k.member_id and rec.attendance_date = k.date limit 1) a) d) as days,
+        exists (select 1 from webhook_endpoints w where w.organization_id = ${organizationId} and w.enabled and 'attendance.recorded' = any(w.events)) as hooked`),
   )
   const known = knownMap(json<{ c: string; h: string; r: number | null }[]>(row?.known ?? []))
   const rules = rulesFrom(row?.rules, organizationId)
@@ -191,5 +205,5 @@ export async function loadLookups(
   }
   const lastCaptured = new Map<number, Date>()
   for (const l of json<{ id: number; last: string | null }[]>(row?.last ?? [])) if (l.last !== null) lastCaptured.set(Number(l.id), new Date(l.last))
-  return { known, look: { members, holidays, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()), shifts }, rules }
+  return { known, look: { members, holidays, recorders: new Set(json<number[]>(row?.recorders ?? []).map(Number)), lastCaptured, days, dayKeys: new Set(keys.keys()), shifts, recordedHooks: row?.hooked === true, zone: zone ?? null, locals }, rules }
 }

@@ -20,7 +20,7 @@ import { BatchAbandoned } from './attendance.checks'
 import { knownOutcome, writeBatch, writeOne, writeOptimistic, type RecordedOutbox, type Written } from './attendance.write'
 import { dayKey } from './attendance.days'
 import { queueVerification } from './attendance.verify'
-import { queueDeliveries, subscribedEndpoints } from '../webhooks/webhooks.outbox'
+import { queueDeliveries } from '../webhooks/webhooks.outbox'
 import { deletePhotos } from '../../storage/deletes'
 
 export type { SyncContext } from './attendance.checks'
@@ -136,15 +136,15 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
     markOutOfOrder(look, prepared)
 
     let written: Map<Prepared, Written> | null = null
-    // Webhooks for attendance.recorded: each record's event is staged in its write's transaction (the locked writes
-    // below; the one-statement write has none, so it is not used then).
-    const outbox: RecordedOutbox | undefined =
-      (await subscribedEndpoints(ctx.deps.database.db, organizationId, 'attendance.recorded')).length > 0
-        ? {
-            staged: [],
-            event: (p, a) => ({ record_id: a.recordId, client_id: p.r.client_id, member_id: p.r.member_id, kind: p.r.kind, captured_at: p.r.captured_at, origin: originOf(ctx), attendance_status: a.status, approval_status: a.approval, flags: a.flags }),
-          }
-        : undefined
+    // Webhooks for attendance.recorded (whether the organization has any was read with the lookups): each record's
+    // event is staged in its write's transaction (the locked writes below; the one-statement write has none, so it is
+    // not used then).
+    const outbox: RecordedOutbox | undefined = look.recordedHooks
+      ? {
+          staged: [],
+          event: (p, a) => ({ record_id: a.recordId, client_id: p.r.client_id, member_id: p.r.member_id, kind: p.r.kind, captured_at: p.r.captured_at, origin: originOf(ctx), attendance_status: a.status, approval_status: a.approval, flags: a.flags }),
+        }
+      : undefined
     // First in one statement against the days as read (when every day the checks dated was read), else under locks.
     const seen = look.days
     if (!outbox && syncSettings.batchWrites && prepared.length > 1 && seen && prepared.every((p) => look.dayKeys.has(dayKey(p.r.member_id, p.date)))) {

@@ -11,7 +11,7 @@ import { attendanceEvents } from '../../db/schema'
 import type { SyncResult } from '../../../shared/attendance/sync'
 import { assuranceLevel, type Assurance } from '../../../shared/attendance/evidence'
 import { BatchAbandoned, keysOf, type Prepared, type SyncContext } from './attendance.checks'
-import { rowsOf } from '../../db/raw'
+import { executePrepared, rowsOf } from '../../db/raw'
 import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, type DayRow } from './attendance.days'
 import { knownEvents, type KnownEvent, type SeenDay } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
@@ -143,7 +143,8 @@ async function writeFolded(
     claims: claimsOf(p),
   }))
   const rows = rowsOf<{ t: string; id: number | null; member_id: number | null; date: string | null; client_id: string | null }>(
-    await tx.execute(sql`
+    // Prepared: the statement's text depends only on the path (optimistic, logged), never on the batch.
+    await executePrepared(tx, sql`
       with ins as (
         insert into attendance_records (organization_id, organization_member_id, attendance_date, check_in_time, check_out_time,
           status, source, client_id, face_image_url, face_match_score, device_match_score, device_captured_at, recorded_by,
