@@ -5,6 +5,7 @@
 // 162 MiB of index, and one exact identify() over them takes milliseconds (tools/bench/identify.ts, bench/results.md).
 
 import { type FaceGallery, prepareGallery } from '../../shared/face/match'
+import { MemberNameCache } from './member-names'
 
 export type GalleryLoader = (organizationId: number) => Promise<FaceGallery>
 
@@ -22,6 +23,8 @@ export class FaceIndexCache {
   private readonly loading = new Map<number, { generation: number; promise: Promise<FaceGallery> }>()
   private readonly generations = new Map<number, number>()
   private readonly maxOrganizations: number
+  /** The names its matches answer with (member-names.ts): invalidated on their own, evicted with the gallery. */
+  readonly names = new MemberNameCache()
 
   constructor(options: FaceIndexCacheOptions = {}) {
     this.maxOrganizations = options.maxOrganizations ?? 1000
@@ -83,6 +86,7 @@ export class FaceIndexCache {
   /** Drops everything. */
   clear(): void {
     for (const id of new Set([...this.entries.keys(), ...this.loading.keys()])) this.invalidate(id)
+    this.names.clear()
   }
 
   /** Number of organizations cached. */
@@ -100,6 +104,7 @@ export class FaceIndexCache {
     while (this.entries.size > this.maxOrganizations) {
       const oldest = this.entries.keys().next().value as number
       this.entries.delete(oldest)
+      this.names.invalidate(oldest)
     }
   }
 }

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto'
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { AppDeps } from '../../context'
-import type { Db, Tx } from '../../db/client'
+import type { Tx } from '../../db/client'
 import { memberFaceData, organizationMembers, organizations, users } from '../../db/schema'
 import { NotFoundError, ValidationError } from '../../errors'
 import { buildGallery, identify, type FaceGallery, type MatchOptions } from '../../../shared/face/match'
@@ -12,6 +12,7 @@ import { confusableLimit, confusableMembers, confusablePairs, type ConfusablePai
 import type { ServiceContext } from '../../lib/service-context'
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organizations.service'
 import type { verifyInput } from './faces.schemas'
+import { matchedMemberName, subscribeMemberNames } from './faces.names'
 
 /** The organization's matching settings (threshold, margin) with defaults. */
 export async function matchOptions(tx: Tx, organizationId: number): Promise<MatchOptions & { reverify: boolean }> {
@@ -46,12 +47,13 @@ export async function invalidateFaces(deps: AppDeps, organizationId: number): Pr
   }
 }
 
-/** Listens for other instances' invalidations. */
+/** Listens for other instances' invalidations (of the galleries, and of the names their matches answer with). */
 export async function subscribeFaceIndex(deps: AppDeps): Promise<void> {
   await deps.database.listen(FACE_INDEX_CHANNEL, (payload) => {
     const id = Number(payload)
     if (Number.isInteger(id) && id > 0) deps.faceIndex.invalidate(id)
   })
+  await subscribeMemberNames(deps)
 }
 
 /**
@@ -156,40 +158,16 @@ export function parseDescriptor(value: string, field: string): Float32Array {
   }
 }
 
-function prepareMemberName(db: Db) {
-  return db
-    .select({ name: users.name })
-    .from(organizationMembers)
-    .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .where(and(eq(organizationMembers.id, sql.placeholder('memberId')), eq(organizationMembers.organizationId, sql.placeholder('organizationId'))))
-    .prepare('hadir_member_name')
-}
-const memberNameStatements = new WeakMap<Db, ReturnType<typeof prepareMemberName>>()
-
-/** A matched member's name, by a statement prepared once per database (not planned again on every capture). */
-function memberNameStatement(db: Db): ReturnType<typeof prepareMemberName> {
-  let statement = memberNameStatements.get(db)
-  if (!statement) {
-    statement = prepareMemberName(db)
-    memberNameStatements.set(db, statement)
-  }
-  return statement
-}
-
 /** 1:N identification of a descriptor a kiosk computed. Only a verified match names a member. */
 export async function identifyAtKiosk(ctx: ServiceContext, input: z.infer<typeof verifyInput>) {
   if (input.organization_id !== ctx.organizationId) throw new NotFoundError('Organization')
   const probe = parseDescriptor(input.face_encoding, 'face_encoding')
   const { deps } = ctx
-  // No SQL up to here (the session was checked in one statement, the gallery and settings are cached); the name is
-  // read on a match, so a renamed member is named afresh (renames do not invalidate the index).
+  // No SQL but the session's one statement (checked on every request: never cached). The gallery and settings are
+  // cached, dropped by invalidateFaces; the name too, after a member's first match, dropped on a rename (faces.names.ts).
   const { gallery, options } = await indexOf(deps, ctx.organizationId)
   const hit = identify(gallery, probe, options)
-  let name: string | null = null
-  if (hit.verified && hit.memberId !== null) {
-    const [m] = await memberNameStatement(deps.database.db).execute({ memberId: hit.memberId, organizationId: ctx.organizationId })
-    name = m?.name ?? null
-  }
+  const name = hit.verified && hit.memberId !== null ? await matchedMemberName(deps, ctx.organizationId, hit.memberId) : null
   // A near miss tells the kiosk nothing about who it resembled.
   return {
     member_id: hit.verified ? hit.memberId : null,

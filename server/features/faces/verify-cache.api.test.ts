@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Agent, type TestApp } from '../../../tools/test-support/harness'
+import { Agent, createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, PIN, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { memberFaceData } from '../../db/schema'
+import { eq } from 'drizzle-orm'
+import { memberFaceData, organizationMembers } from '../../db/schema'
+import { FaceIndexCache } from '../../face/index-cache'
 import { FACE_MODEL } from '../../../shared/face/model'
 import { FACE_DESCRIPTOR_LENGTH, descriptorToBytes, encodeDescriptor } from '../../../shared/face/descriptor'
 import { DEFAULT_FACE_THRESHOLD, FACE_THRESHOLD_RANGE } from '../../../shared/face/match'
 
 // /api/face/verify keeps what does not change per capture: the organization's gallery with its matching settings
-// (dropped by invalidateFaces, here and through NOTIFY on other instances). What must be checked per request stays
-// checked per request: the session and the tablet, and the matched member's name. These tests hold every change
-// that must show at once to the very next verify, after the caches are warm.
+// (dropped by invalidateFaces, here and through NOTIFY on other instances), and the matched members' names (dropped on
+// a rename, likewise). What must be checked per request stays checked per request: the session and the tablet. These
+// tests hold every change that must show at once to the very next verify, after the caches are warm.
 
 /** A deterministic unit vector (the model's descriptors are unit length). */
 function unit(seed: number): Float32Array {
@@ -41,9 +43,9 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
   const probe = at(template, unit(2), distance)
   const body = () => ({ organization_id: a.id, face_encoding: encodeDescriptor(probe) })
 
-  async function enrol(memberId: number, descriptor: Float32Array): Promise<void> {
-    await t.db.insert(memberFaceData).values({ organizationId: a.id, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
-    t.deps.faceIndex.invalidate(a.id)
+  async function enrol(memberId: number, descriptor: Float32Array, organizationId = a.id): Promise<void> {
+    await t.db.insert(memberFaceData).values({ organizationId, organizationMemberId: memberId, model: FACE_MODEL.id, faceEncoding: Buffer.from(descriptorToBytes(descriptor)), faceVerified: true })
+    t.deps.faceIndex.invalidate(organizationId)
   }
   const verify = async (agent: Agent, encoding = body()) => agent.post('/api/face/verify', encoding)
   /** A petugas signed in afresh on the fixture's enrolled tablet. */
@@ -101,6 +103,74 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
     expect(own.status).toBe(200)
     expect((await verify(a.petugas)).body.data.member_name).toBe('Member a, own name')
   })
+
+  it('names a member renamed by an Excel import at the next verify, applied at once or from a preview', async () => {
+    const { csvOf, uploadFile } = await import('../imports/import.fixtures')
+    const file = (name: string) => csvOf([['name', 'member_number'], [name, 'M-a']])
+    expect((await verify(a.petugas)).body.data.verified).toBe(true)
+    const now = await uploadFile(t, a.admin, a.id, file('Member a, imported'), 'nama.csv', { dry_run: 'false' })
+    expect(now.status, JSON.stringify(now.body)).toBe(200)
+    expect(now.body.data.result).toMatchObject({ updated: 1 })
+    expect((await verify(a.petugas)).body.data).toMatchObject({ verified: true, member_id: a.memberId, member_name: 'Member a, imported' })
+    const preview = await uploadFile(t, a.admin, a.id, file('Member a, from a preview'), 'nama.csv')
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200)
+    expect((await verify(a.petugas)).body.data.member_name).toBe('Member a, imported')
+    expect((await a.admin.post(`/api/organizations/${a.id}/members/import/${preview.body.data.job_id}/apply`)).status).toBe(200)
+    expect((await verify(a.petugas)).body.data.member_name).toBe('Member a, from a preview')
+  })
+
+  it('names a member who renamed themselves anew in every organization they belong to, at the next verify', async () => {
+    // The same person a member of a second organization, with their face there too.
+    const b = await buildOrg(t, 'b')
+    const [person] = await t.db.select({ userId: organizationMembers.userId }).from(organizationMembers).where(eq(organizationMembers.id, a.memberId))
+    const [inB] = await t.db.insert(organizationMembers).values({ organizationId: b.id, userId: person!.userId, memberNumber: 'M-a-in-b' }).returning({ id: organizationMembers.id })
+    await enrol(inB!.id, template, b.id)
+    const inBBody = { organization_id: b.id, face_encoding: encodeDescriptor(probe) }
+    const before = (await verify(a.petugas)).body.data.member_name
+    expect((await verify(b.petugas, inBBody)).body.data).toMatchObject({ verified: true, member_id: inB!.id, member_name: before })
+
+    expect((await a.member.patch('/api/mobile/me', { name: 'Member a, everywhere' })).status).toBe(200)
+    expect((await verify(a.petugas)).body.data.member_name).toBe('Member a, everywhere')
+    expect((await verify(b.petugas, inBBody)).body.data).toMatchObject({ verified: true, member_id: inB!.id, member_name: 'Member a, everywhere' })
+  })
+
+  it('names a member anew at the next verify on the instance that renamed them, without waiting for a notification', async () => {
+    // An instance that hears no notification at all (as if the rename's were still on its way): the same deps with a
+    // face index (and names) of its own, never subscribed.
+    const { createApp } = await import('../../app')
+    const deps = { ...t.deps, faceIndex: new FaceIndexCache() }
+    const deaf: TestApp = { ...t, deps, app: createApp(deps), agent: () => new Agent(deaf) }
+    const onDeaf = (agent: Agent) => {
+      const copy = deaf.agent()
+      for (const [k, v] of agent.cookies) copy.cookies.set(k, v)
+      return copy
+    }
+    const petugas = onDeaf(a.petugas)
+    const before = (await verify(petugas)).body.data.member_name
+    expect(before).not.toBe('Member a, renamed here')
+    expect((await verify(petugas)).body.data.member_name).toBe(before)
+    expect((await onDeaf(a.admin).patch(`/api/organizations/${a.id}/members/${a.memberId}`, { name: 'Member a, renamed here' })).status).toBe(200)
+    expect((await verify(petugas)).body.data.member_name).toBe('Member a, renamed here')
+    expect((await onDeaf(a.member).patch('/api/mobile/me', { name: 'Member a, own name here' })).status).toBe(200)
+    expect((await verify(petugas)).body.data.member_name).toBe('Member a, own name here')
+  })
+
+  it('names a renamed member on another instance too, once the rename\'s notification reaches it', async () => {
+    const { backend, lastDatabaseUrl } = await import('../../../tools/test-support/harness')
+    // On PostgreSQL a second instance on the same database, with its own warm cache (PGlite: one process, itself).
+    const two = backend === 'postgres' && lastDatabaseUrl ? await createTestApp({}, { databaseUrl: lastDatabaseUrl, secret: t.deps.secret }) : t
+    try {
+      const petugasOnTwo = two.agent()
+      for (const [k, v] of a.petugas.cookies) petugasOnTwo.cookies.set(k, v)
+      const before = (await verify(petugasOnTwo)).body.data.member_name
+      expect(before).not.toBe('Member a, renamed elsewhere')
+      expect((await verify(petugasOnTwo)).body.data.member_name).toBe(before)
+      expect((await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { name: 'Member a, renamed elsewhere' })).status).toBe(200)
+      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.member_name, { timeout: 5000 }).toBe('Member a, renamed elsewhere')
+    } finally {
+      if (two !== t) await two.close()
+    }
+  }, 120_000)
 
   it('stops recognising a member whose face is withdrawn, who is deactivated or who is removed', async () => {
     expect((await verify(a.petugas)).body.data.verified).toBe(true)

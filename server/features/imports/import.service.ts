@@ -11,6 +11,7 @@ import { planImport, type ImportPlan } from './import.plan'
 import { applyPlan, type ApplyResult } from './import.apply'
 import { describeMembers } from '../members/members.queries'
 import { queueDeliveries, stageEvents, subscribedEndpoints } from '../webhooks/webhooks.outbox'
+import { announceRenames, dropMemberNames } from '../faces/faces.names'
 
 export const PREVIEW_TTL_MS = 24 * 3600_000
 
@@ -101,7 +102,9 @@ async function applyRows(tx: Tx, ctx: ServiceContext, jobId: number, source: Sou
       staged.push(...(await stageEvents(tx, ctx.organizationId, 'member.created', members.map((member) => ({ member })))))
     }
   }
-  return { plan, result: counts, staged }
+  // The organizations where a person the file renamed is named (every instance drops their names: faces.names.ts).
+  const renamedIn = await announceRenames(tx, plan.updates.filter((op) => op.changes.name).map((op) => op.userId))
+  return { plan, result: counts, staged, renamedIn }
 }
 
 /** The names the template's lists offer: the organization's departments and positions. */
@@ -129,16 +132,17 @@ export async function previewImport(ctx: ServiceContext, filename: string, read:
 
 /** dry_run=false: plan and apply the rows read in one go, in one transaction. */
 export async function importNow(ctx: ServiceContext, filename: string, read: ReadSheet, sha256: string) {
-  const { answer, staged } = await transaction(ctx, async (tx) => {
+  const { answer, staged, renamedIn } = await transaction(ctx, async (tx) => {
     const [job] = await tx
       .insert(importJobs)
       .values({ organizationId: ctx.organizationId, createdBy: ctx.userId, filename, status: 'applied', summary: { format: read.format } })
       .returning({ id: importJobs.id })
-    const { plan, result, staged } = await applyRows(tx, ctx, job!.id, read.rows)
+    const { plan, result, staged, renamedIn } = await applyRows(tx, ctx, job!.id, read.rows)
     const summary = { ...summaryOf(read, plan, null), sha256, result }
     await tx.update(importJobs).set({ summary, updatedAt: new Date() }).where(eq(importJobs.id, job!.id))
-    return { answer: present(job!.id, filename, summary, plan, { dry_run: false, result }), staged }
+    return { answer: present(job!.id, filename, summary, plan, { dry_run: false, result }), staged, renamedIn }
   }).catch(conflictOrRethrow)
+  dropMemberNames(ctx.deps, renamedIn)
   await queueDeliveries(ctx.deps, staged)
   return answer
 }
@@ -167,18 +171,19 @@ export async function findPreview(ctx: ServiceContext, jobId: number): Promise<P
 /** Applies a preview's rows as they plan now; the job is claimed first, so a second, concurrent apply is a conflict. */
 export async function applyPreview(ctx: ServiceContext, preview: Preview, progress?: Progress) {
   const { id: jobId, summary } = preview
-  const { answer, staged } = await transaction(ctx, async (tx) => {
+  const { answer, staged, renamedIn } = await transaction(ctx, async (tx) => {
     const [claimed] = await tx
       .update(importJobs)
       .set({ status: 'applied', updatedAt: new Date() })
       .where(and(eq(importJobs.id, jobId), eq(importJobs.organizationId, ctx.organizationId), eq(importJobs.status, 'previewed')))
       .returning({ id: importJobs.id })
     if (!claimed) throw new ConflictError('This import was already applied', 'IMPORT_ALREADY_APPLIED')
-    const { plan, result, staged } = await applyRows(tx, ctx, jobId, summary.source, progress)
+    const { plan, result, staged, renamedIn } = await applyRows(tx, ctx, jobId, summary.source, progress)
     const next: JobSummary = { ...summary, counts: plan.counts, new_departments: plan.new_departments, new_positions: plan.new_positions, source: null, result }
     await tx.update(importJobs).set({ summary: next }).where(eq(importJobs.id, jobId))
-    return { answer: present(jobId, preview.filename, next, plan, { dry_run: false, result }), staged }
+    return { answer: present(jobId, preview.filename, next, plan, { dry_run: false, result }), staged, renamedIn }
   }).catch(conflictOrRethrow)
+  dropMemberNames(ctx.deps, renamedIn)
   await queueDeliveries(ctx.deps, staged)
   return answer
 }

@@ -8,6 +8,7 @@ import { auditBy, tenantTransaction, transaction, type ServiceContext } from '..
 import { grantRole, systemRoleId } from '../roles/roles.service'
 import { createUser, findUserByEmail } from '../users/users.service'
 import { invalidateFaces } from '../faces/faces.gallery'
+import { announceRenames, dropMemberNames } from '../faces/faces.names'
 import { queueDeliveries, stageEvent } from '../webhooks/webhooks.outbox'
 import type { memberInput, memberListQuery, memberPatch } from './members.schemas'
 import { memberDatesProblem } from '../../../shared/members/member'
@@ -45,13 +46,14 @@ export async function addMember(ctx: ServiceContext, input: z.infer<typeof membe
 }
 
 export async function editMember(ctx: ServiceContext, memberId: number, input: z.infer<typeof memberPatch>) {
-  const member = await transaction(ctx, async (tx) => {
-    await updateMember(tx, ctx.organizationId, memberId, input)
+  const { member, renamedIn } = await transaction(ctx, async (tx) => {
+    const { renamedIn } = await updateMember(tx, ctx.organizationId, memberId, input)
     await auditBy(tx, ctx, { action: 'member.update', entityType: 'member', entityId: memberId, details: { fields: Object.keys(input) } })
-    return getMember(tx, ctx.organizationId, memberId)
+    return { member: await getMember(tx, ctx.organizationId, memberId), renamedIn }
   })
-  // An inactive member's face must stop matching at once.
+  // An inactive member's face must stop matching at once; a new name shows at the next match.
   if (input.status !== undefined || input.role !== undefined) await invalidateFaces(ctx.deps, ctx.organizationId)
+  dropMemberNames(ctx.deps, renamedIn)
   return member
 }
 
@@ -183,7 +185,8 @@ export async function addMemberOrInvite(
   return { invitation }
 }
 
-export async function updateMember(tx: Tx, organizationId: number, memberId: number, input: z.infer<typeof memberPatch>) {
+/** Edits a member; answers the organizations where the person's name changed (theirs all: see announceRenames). */
+export async function updateMember(tx: Tx, organizationId: number, memberId: number, input: z.infer<typeof memberPatch>): Promise<{ renamedIn: number[] }> {
   const [row] = await tx
     .select({ userId: organizationMembers.userId, managesAccount: organizationMembers.managesAccount, startDate: organizationMembers.startDate, endDate: organizationMembers.endDate })
     .from(organizationMembers)
@@ -228,6 +231,7 @@ export async function updateMember(tx: Tx, organizationId: number, memberId: num
       .set({ name: input.name, email: input.email, phone: input.phone, updatedAt: new Date() })
       .where(eq(users.id, row.userId))
   }
+  return { renamedIn: input.name !== undefined ? await announceRenames(tx, [row.userId]) : [] }
 }
 
 /** Makes `role` the member's only mobile role (member or petugas); their sessions end, so they sign in again with it. */

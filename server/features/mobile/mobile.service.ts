@@ -5,6 +5,7 @@ import type { AppDeps, DevicePrincipal, Principal } from '../../context'
 import { audit, type AuditEntry } from '../../audit'
 import { hashToken, normalizeCode } from '../../auth/crypto'
 import { ForbiddenError, NotFoundError } from '../../errors'
+import { announceRenames, dropMemberNames } from '../faces/faces.names'
 
 export interface MobileRole {
   id: number
@@ -200,9 +201,12 @@ export async function sessionDevice(tx: Tx, deviceId: number): Promise<{ id: num
 }
 
 /** A member edits their own profile: the name and phone are theirs, in every organization they belong to. */
-export function updateOwnProfile(deps: AppDeps, p: Principal, input: { name?: string; phone?: string | null }, ip: string): Promise<void> {
-  return deps.database.db.transaction(async (tx) => {
+export async function updateOwnProfile(deps: AppDeps, p: Principal, input: { name?: string; phone?: string | null }, ip: string): Promise<void> {
+  const renamedIn = await deps.database.db.transaction(async (tx) => {
     await tx.update(users).set({ name: input.name, phone: input.phone, updatedAt: new Date() }).where(eq(users.id, p.userId))
     await audit(tx, { organizationId: p.organizationId, actorUserId: p.userId, action: 'member.profile_update', entityType: 'member', entityId: p.memberId ?? undefined, details: { fields: Object.keys(input) }, ip })
+    return input.name !== undefined ? announceRenames(tx, [p.userId]) : []
   })
+  // Every kiosk names them anew at their next match, in each of their organizations.
+  dropMemberNames(deps, renamedIn)
 }
