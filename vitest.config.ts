@@ -22,7 +22,7 @@ export default defineConfig({
     // no state through modules: each builds its own app on its own database, and module-level caches are keyed by
     // object (WeakMap per database or gallery) or by content; what a setup file patches it patches once per worker.
     isolate: false,
-    // The longest test files first, over all projects (tools/test-support/sequencer.ts): no worker is left alone at
+    // Within each project the longest test files first (tools/test-support/sequencer.ts): no worker is left alone at
     // the end with a long file started last.
     sequence: { sequencer: LongestFirst },
     projects: [
