@@ -32,6 +32,11 @@ test('kiosk mode recognises two members one after another, sees each head move, 
   const browser = await cameraBrowser(await kioskVideo({ a: PEOPLE.a, b: PEOPLE.b, u: PEOPLE.u }, qr.token))
   try {
     const { page } = await openTablet(browser, { ...org, pin: KIOSK_PIN }, AT_GATE)
+    // What the tablet sends: records with their evidence, never a descriptor (a biometric template the server never keeps).
+    const sent: Record<string, unknown>[] = []
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/attendance/sync')) sent.push(...(r.postDataJSON() as { records: Record<string, unknown>[] }).records)
+    })
 
     // Pick the place: remembered on the tablet.
     await page.goto('/p')
@@ -86,6 +91,11 @@ test('kiosk mode recognises two members one after another, sees each head move, 
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
     await expect(page.getByTestId('kiosk-recent-item').first()).toHaveAttribute('data-synced', '1')
 
+    expect(sent.length).toBeGreaterThanOrEqual(2)
+    for (const record of sent) {
+      expect(record).not.toHaveProperty('face_encoding')
+      expect(record).toHaveProperty('evidence')
+    }
     // The records are on the server, with the kiosk's place and GPS position; the server checked each one's evidence
     // (the turn of an issued challenge, the member's face) and approved it.
     for (const member of [a, b]) {

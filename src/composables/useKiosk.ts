@@ -161,8 +161,7 @@ async function currentPosition(): Promise<void> {
 
 export interface RecordRequest {
   member: { id: number; name: string }
-  /** The tablet's claim: the best frame's descriptor and its distance to the member. */
-  probe: Float32Array
+  /** The tablet's claim: the best frame's distance to the member. */
   distance: number
   /** The member's answer to the kiosk's challenge: the record's evidence. */
   challenge: CaptureChallenge
@@ -252,7 +251,6 @@ export function useKiosk() {
       recordedBy: mobile.me?.member.id ?? null,
       kind,
       now,
-      probe: request.probe,
       distance: request.distance,
       evidence: request.evidence,
       locationId: station.value?.location_id ?? null,

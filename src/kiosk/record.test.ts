@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { syncRecordSchema } from '@shared/attendance/sync'
 import { uuidv7Time } from '@shared/attendance/uuidv7'
-import { decodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import type { StoredEvidence } from '~/face/evidence-store'
 import { kioskCapture } from './record'
 
-const probe = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(1 / Math.sqrt(FACE_DESCRIPTOR_LENGTH))
 const evidence: StoredEvidence = {
   challenge_id: '0190f0a6-5a6e-7b3c-8d2e-1f2a3b4c5d6e',
   steps: ['turn_left'],
@@ -16,7 +14,7 @@ const evidence: StoredEvidence = {
 describe('a kiosk record', () => {
   const now = new Date('2026-11-23T02:02:30Z') // 09:02:30 in Jakarta
 
-  it('is a valid SyncRecord with a UUIDv7 of the capture time, the evidence, the device’s claim (probe, score), place and position', () => {
+  it('is a valid SyncRecord with a UUIDv7 of the capture time, the evidence, the device’s claim (a score, never a descriptor), place and position', () => {
     const capture = kioskCapture({
       organizationId: 5,
       timezone: 'Asia/Jakarta',
@@ -24,7 +22,6 @@ describe('a kiosk record', () => {
       recordedBy: 7,
       kind: 'check_in',
       now,
-      probe,
       distance: 0.8,
       evidence,
       locationId: 3,
@@ -35,14 +32,15 @@ describe('a kiosk record', () => {
     expect(uuidv7Time(capture.record.client_id)).toBe(now.getTime())
     expect(capture).toMatchObject({ organization_id: 5, member_name: 'Siti', date: '2026-11-23', time: '09:02:30' })
     expect(capture.record).toMatchObject({ member_id: 11, recorded_by: 7, kind: 'check_in', captured_at: '2026-11-23T02:02:30.000Z', face_match_score: 0.68, qr_token: 'HQ1.5.11.1795000000.abcdefghijklmnopqrstuv', location_id: 3, latitude: -6.2, longitude: 106.8, accuracy: 12, check_in_time: '09:02:30' })
-    expect(Array.from(decodeDescriptor(capture.record.face_encoding!))).toEqual(Array.from(probe))
+    // No descriptor: the server never keeps a device's, and it is a biometric template (issue 16).
+    expect(capture.record).not.toHaveProperty('face_encoding')
     // The evidence travels beside the record (bytes until sent); no photo any more.
     expect(capture.evidence).toBe(evidence)
     expect(capture.photo).toBeNull()
   })
 
   it('leaves out what it does not know (no place, no GPS), and a check-out has no check-in time', () => {
-    const capture = kioskCapture({ organizationId: 5, timezone: 'Asia/Makassar', member: { id: 11, name: 'Siti' }, recordedBy: null, kind: 'check_out', now, probe, distance: 0.2, evidence, locationId: null, position: null })
+    const capture = kioskCapture({ organizationId: 5, timezone: 'Asia/Makassar', member: { id: 11, name: 'Siti' }, recordedBy: null, kind: 'check_out', now, distance: 0.2, evidence, locationId: null, position: null })
     expect(capture.time).toBe('10:02:30')
     expect(Object.keys(capture.record)).not.toContain('location_id')
     expect(Object.keys(capture.record)).not.toContain('latitude')

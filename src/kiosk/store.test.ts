@@ -17,7 +17,7 @@ beforeEach(async () => {
 const probe = new Float32Array(FACE_DESCRIPTOR_LENGTH).fill(1 / Math.sqrt(FACE_DESCRIPTOR_LENGTH))
 const evidence = { steps: ['turn_left' as const], mode: 'offline' as const, frames: [0, 1, 2].map((t) => ({ t, jpeg: new ArrayBuffer(8) })) }
 function record(memberId: number, kind: 'check_in' | 'check_out', at: string, organizationId = 5) {
-  return enqueueCapture(db, kioskCapture({ organizationId, timezone: 'Asia/Jakarta', member: { id: memberId, name: `M${memberId}` }, recordedBy: 3, kind, now: new Date(at), probe, distance: 0.3, evidence, locationId: null, position: null }))
+  return enqueueCapture(db, kioskCapture({ organizationId, timezone: 'Asia/Jakarta', member: { id: memberId, name: `M${memberId}` }, recordedBy: 3, kind, now: new Date(at), distance: 0.3, evidence, locationId: null, position: null }))
 }
 const row = (member_id: number, organization_id: number) => ({ member_id, organization_id, name: `M${member_id}`, member_number: null, descriptors: probe.slice().buffer })
 const meta = { threshold: 0.5, margin: 0.05, generated_at: 'x', fetched_at: 'y', members: 1 }

@@ -110,7 +110,7 @@ async function worldSections(world: World, rows: Row[], real: RealFace[], faces:
     await section(rows, 'sync ingest', [
       { id: 'sync.no_photos', name: 'sync ingest without photos', unit: 'records/s' },
       { id: 'sync.photos', name: 'sync ingest with photos', unit: 'records/s' },
-    ], () => benchSync(world, faces, { records: SIZES.syncRecords, photoRecords: SIZES.syncPhotoRecords, rounds: SIZES.syncRounds }))
+    ], () => benchSync(world, { records: SIZES.syncRecords, photoRecords: SIZES.syncPhotoRecords, rounds: SIZES.syncRounds }))
   }
   if (want('browser')) {
     const { benchFirstLoad } = await import('./browser/firstload')

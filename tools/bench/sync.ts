@@ -1,19 +1,18 @@
 // Sync ingest: records/s through POST /api/attendance/sync on the production server (PostgreSQL), in 100-record
 // batches from one kiosk tablet, as a kiosk sends them after a busy morning offline: each record a different member's
 // capture, first the day's check-ins (new day records), then their check-outs (folded into those records). The
-// receipt's own work: validation, idempotency, member, time and place rules, the writes. The descriptor and score the
-// kiosk computed ride along as its claims (stored, never checked: since issue 13 the server decides identity only from
-// a capture's evidence frames, in a background job; bench/rush.ts measures that). No evidence here, so no job is queued
-// and the checks cannot load the machine under this measurement. Once without images, once with the kiosk's JPEG of
+// receipt's own work: validation, idempotency, member, time and place rules, the writes. The score the kiosk computed
+// rides along as its claim (stored, never checked: since issue 13 the server decides identity only from a capture's
+// evidence frames, in a background job; bench/rush.ts measures that); like the kiosk (src/kiosk/record.ts), no
+// descriptor. No evidence here, so no job is queued and the checks cannot load the machine under this measurement. Once without images, once with the kiosk's JPEG of
 // each capture (real photos, 480 px, re-encoded by the server with sharp).
 // Baseline: the same rows the sync wrote (its events and day records) inserted raw into the same tables, 100 records
 // per transaction, one multi-row INSERT per table, through the `postgres` driver.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import sharp from 'sharp'
-import { encodeDescriptor } from '../../shared/face/descriptor'
 import { MAX_SYNC_BATCH } from '../../shared/attendance/sync'
-import { realPhotos, type SyntheticFaces } from './generators'
+import { realPhotos } from './generators'
 import { median, progress, round, row, type Row } from './lib'
 import type { World } from './world'
 
@@ -33,7 +32,7 @@ interface Plan {
 }
 
 /** `count` records: check-ins of count/2 member-days, then their check-outs. Days start at `firstDay` (UTC date). */
-function plan(world: World, faces: SyntheticFaces, count: number, firstDay: Date, photos: string[] | null): Plan {
+function plan(world: World, count: number, firstDay: Date, photos: string[] | null): Plan {
   const half = Math.floor(count / 2)
   const days = Array.from({ length: half }, (_, i) => {
     const member = world.members[i % world.members.length]!
@@ -47,7 +46,6 @@ function plan(world: World, faces: SyntheticFaces, count: number, firstDay: Date
     kind,
     // Jakarta (UTC+7): check-in 07:00-07:49, check-out 16:00-16:49.
     captured_at: new Date(d.day.getTime() + ((kind === 'check_in' ? 0 : 9) * 60 + minute(i)) * 60_000).toISOString(),
-    face_encoding: encodeDescriptor(faces.capture(d.member.centre)),
     face_match_score: 0.62,
     latitude: -6.2001,
     longitude: 106.8167,
@@ -120,7 +118,7 @@ async function rawInsert(world: World, clientIds: string[]): Promise<number> {
   return ms
 }
 
-export async function benchSync(world: World, faces: SyntheticFaces, options: { records: number; photoRecords: number; rounds: number }): Promise<Row[]> {
+export async function benchSync(world: World, options: { records: number; photoRecords: number; rounds: number }): Promise<Row[]> {
   const rows: Row[] = []
   const photos = await kioskPhotos(24)
   const photoBytes = Math.round(photos.reduce((s, p) => s + (p.length * 3) / 4, 0) / photos.length / 1024)
@@ -135,7 +133,7 @@ export async function benchSync(world: World, faces: SyntheticFaces, options: { 
     const rates: number[] = []
     const rawRates: number[] = []
     for (let round_ = 0; round_ < options.rounds; round_++) {
-      const { records } = plan(world, faces, perRound, firstDay, withPhotos ? photos : null)
+      const { records } = plan(world, perRound, firstDay, withPhotos ? photos : null)
       firstDay = new Date(firstDay.getTime() + Math.ceil(perRound / 2 / world.members.length + 1) * 86_400_000)
       const syncMs = await ingest(world, records)
       const rawMs = await rawInsert(
@@ -156,7 +154,7 @@ export async function benchSync(world: World, faces: SyntheticFaces, options: { 
         baseline_name: 'raw multi-row INSERT of the same rows (postgres driver)',
         better: 'higher',
         target: '≥ 0.5 × raw',
-        note: `median of ${options.rounds} rounds of ${perRound} records (sync ${rates.map((r) => round(r, 0)).join(', ')}; raw ${rawRates.map((r) => round(r, 0)).join(', ')}): check-ins, then their check-outs, from one tablet, over ${world.members.length.toLocaleString('en')} members; the kiosk's descriptor and score kept as claims, no evidence (its check is the rush row)${withPhotos ? `; photos ~${photoBytes} KB JPEG, re-encoded with sharp` : ''}`,
+        note: `median of ${options.rounds} rounds of ${perRound} records (sync ${rates.map((r) => round(r, 0)).join(', ')}; raw ${rawRates.map((r) => round(r, 0)).join(', ')}): check-ins, then their check-outs, from one tablet, over ${world.members.length.toLocaleString('en')} members; the kiosk's score kept as its claim (no descriptor, as the kiosk sends), no evidence (its check is the rush row)${withPhotos ? `; photos ~${photoBytes} KB JPEG, re-encoded with sharp` : ''}`,
       }),
     )
   }
