@@ -51,7 +51,12 @@ test('a member reads why, turns a reminder off and chooses English on the phone'
   await checkin.uncheck({ force: true })
   await expect(phone.getByTestId('notification-saved')).toBeVisible()
   await expect(checkin).not.toBeChecked()
+  // The select shows the choice at once; the reload must wait for the server to have it (under load the save took
+  // longer than the reload: CI, 2026-12-06).
+  const languageSaved = phone.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/notifications/settings')
   await phone.getByTestId('notification-language').selectOption('en')
+  expect((await languageSaved).ok()).toBe(true)
+  await expect(phone.getByTestId('notification-saved')).toBeVisible()
   await expect(phone.getByTestId('notification-language')).toHaveValue('en')
   await phone.reload()
   await expect(phone.getByTestId('notification-kind-checkin_reminder')).not.toBeChecked()
