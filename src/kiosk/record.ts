@@ -2,8 +2,9 @@
 // the evidence of the person's one-turn challenge (the server decides from it; the tablet's match score is only its
 // claim) and what the screen shows. No descriptor goes with it: the server derives its own from the evidence and never
 // keeps a device's (it stores only that one was sent), so a biometric template would cross the network and wait in the
-// outbox for nothing (2.7 KB of base64 a record: nine tenths of a batch's bytes). The signed-in petugas is written in as `recorded_by`, so records that wait
-// offline through a change of shift stay attributed to whoever made them (the server checks the claim).
+// outbox for nothing (2.7 KB of base64 a record: nine tenths of a batch's bytes). The signed-in petugas is written in
+// as `recorded_by`, so records that wait offline through a change of shift stay attributed to whoever made them (the
+// server checks the claim).
 import { toLocal } from '@shared/attendance/rules'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
