@@ -100,6 +100,13 @@ test('the admin filters today’s attendance, opens a photo, approves and correc
   // Sorting by name from the column header.
   await page.getByTestId('sort-name').click()
   await expect(page.locator('th[aria-sort="ascending"]')).toContainText('Member')
+  // The header shows the new order at once, the rows when the sorted page has come: a click before then could land on
+  // a row that moves away under the pointer (seen on a loaded CI: the panel never opened).
+  await expect(page.getByTestId('attendance-table-wrap')).toHaveAttribute('aria-busy', 'false')
+  const names = await rows.getByTestId('attendance-open').allInnerTexts()
+  const order = [people.dodi, people.rina, people.sari].map((p) => names.indexOf(p.name))
+  expect(order.every((i) => i >= 0)).toBe(true)
+  expect(order).toEqual([...order].sort((x, y) => x - y))
 
   // Rina's record: the photo on request, then approval with a note.
   await rows.filter({ hasText: people.rina.name }).getByTestId('attendance-open').click()
