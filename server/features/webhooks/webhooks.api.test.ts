@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import crypto from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
+import postgres from 'postgres'
+import { backend, createTestApp, lastDatabaseUrl, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { until } from '../../../tools/test-support/api-tokens'
 import { WebhookReceiver } from '../../../tools/test-support/webhook-receiver'
@@ -47,6 +48,11 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     expect(res.status).toBe(201)
     receiver.secret = res.body.data.secret
     return res.body.data as { id: number; secret: string }
+  }
+  // Checked: an endpoint left behind (a failed DELETE) would receive the next test's events too, with the same event ids.
+  async function unsubscribe(webhookId: number) {
+    const res = await a.admin.delete(`${base()}/${webhookId}`)
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
   }
   const addMember = async () => {
     members++
@@ -102,7 +108,7 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
       const event = await until(async () => receiver.of('member.created').find((r) => r.json.data.member.name === name), `member.created of ${name} (import)`)
       expect(event.json.data.member).toMatchObject({ member_number: name === 'Sari Impor' ? 'W-imp-1' : 'W-imp-2', roles: ['member'] })
     }
-    await a.admin.delete(`${base()}/${hook.id}`)
+    await unsubscribe(hook.id)
   })
 
   it('delivers attendance.recorded after a check-in, attendance.reviewed and leave.decided after decisions', async () => {
@@ -134,7 +140,7 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     const before = receiver.received.length
     await b.admin.post(`/api/organizations/${b.id}/members`, { name: 'Orang B', member_number: 'B-1', role: 'member' })
     expect(receiver.received.slice(before).some((r) => r.json?.organization_id === b.id)).toBe(false)
-    await a.admin.delete(`${base()}/${hook.id}`)
+    await unsubscribe(hook.id)
   })
 
   it('stages each event in its change\'s transaction: none for a refused change or a mere request, and the sweep sends what the queue missed', async () => {
@@ -187,7 +193,7 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
       await t.db.execute(sql`drop trigger hadir_test_refuse on webhook_deliveries`)
       await t.db.execute(sql`drop function hadir_test_refuse()`)
     }
-    await a.admin.delete(`${base()}/${hook.id}`)
+    await unsubscribe(hook.id)
   })
 
   it('retries a failing receiver with the queue, logs every attempt, then gives up; a replay delivers it', async () => {
@@ -209,7 +215,39 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     expect(receiver.of('member.created').filter((r) => r.json.id === failed.event_id)).toHaveLength(4) // same event id
     const audits = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'webhook.replay'), eq(auditLog.entityId, String(failed.id))))
     expect(audits).toHaveLength(1)
-    await a.admin.delete(`${base()}/${hook.id}`)
+    await unsubscribe(hook.id)
+  })
+
+  // PostgreSQL only: the embedded database runs one transaction at a time, so the two cannot interleave there.
+  it.skipIf(backend !== 'postgres')('deletes an endpoint while one of its attempts is being logged: the delete succeeds, no deadlock', async () => {
+    // A session of the test holds an advisory lock; a trigger makes the delivery job's transaction wait for it right
+    // after writing the attempt (its foreign key has then locked the delivery's row). The admin's DELETE comes in
+    // meanwhile; then the lock is let go. Both used to take the endpoint and the delivery in opposite orders, and
+    // PostgreSQL broke the deadlock by failing the DELETE (a 500, the endpoint left subscribed).
+    const hook = await subscribe(['member.created'])
+    const holder = postgres(lastDatabaseUrl!, { max: 1, onnotice: () => {} })
+    const KEY = 731_942
+    try {
+      await holder`select pg_advisory_lock(${KEY})`
+      await holder.unsafe(`create function hadir_test_hold() returns trigger language plpgsql as $$ begin perform pg_advisory_lock_shared(${KEY}); perform pg_advisory_unlock_shared(${KEY}); return null; end $$`)
+      // After-triggers fire by name: "zz_" after the foreign key's check, which locks the delivery's row.
+      await holder.unsafe('create trigger zz_hadir_test_hold after insert on webhook_attempts for each row execute function hadir_test_hold()')
+      await addMember()
+      await until(async () => (await holder`select 1 from pg_locks where locktype = 'advisory' and not granted`).length > 0, 'the attempt waiting in its transaction')
+      const deleting = a.admin.delete(`${base()}/${hook.id}`)
+      await until(
+        async () => (await holder`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%delete from "webhook_endpoints"%'`).length > 0,
+        'the DELETE waiting for a lock',
+      )
+      await holder`select pg_advisory_unlock(${KEY})`
+      const res = await deleting
+      expect(res.status, JSON.stringify(res.body)).toBe(200)
+      expect((await a.admin.get(base())).body.data.webhooks.some((w: { id: number }) => w.id === hook.id)).toBe(false)
+    } finally {
+      await holder.unsafe('drop trigger if exists zz_hadir_test_hold on webhook_attempts')
+      await holder.unsafe('drop function if exists hadir_test_hold()')
+      await holder.end()
+    }
   })
 
   it('gives up on a receiver that never answers within the delivery timeout, and waits for a slow one that does', async () => {
@@ -226,7 +264,7 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     const member = await addMember()
     const slow = await until(async () => (await deliveriesOf(hook.id)).find((d) => d.payload.data.member.id === member.id && d.status !== 'pending'), 'the slow delivery')
     expect(slow).toMatchObject({ status: 'succeeded', attempts: 1 })
-    await a.admin.delete(`${base()}/${hook.id}`)
+    await unsubscribe(hook.id)
   })
 
   it('disables an endpoint after N failed attempts in a row, tells the admin, and starts afresh when enabled again', async () => {

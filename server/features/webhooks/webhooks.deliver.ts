@@ -111,6 +111,11 @@ export async function deliver(deps: AppDeps, job: DeliverJob, info: JobInfo): Pr
   const lastAutomatic = !job.manual && info.retryCount >= info.retryLimit
 
   const disabled = await db.transaction(async (tx) => {
+    // The endpoint first, as deleting it does (its row, then its deliveries and their attempts by cascade): taking the
+    // delivery's row first (the attempt's foreign key, its update) deadlocked with a delete of the endpoint, and the
+    // admin's DELETE could fail with a 500. Deleted meanwhile: the attempt went to nobody's endpoint, nothing to log.
+    const [held] = await tx.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id)).for('no key update')
+    if (!held) return 'gone' as const
     await tx.insert(webhookAttempts).values({
       organizationId: delivery.organizationId,
       deliveryId: delivery.id,
@@ -144,5 +149,6 @@ export async function deliver(deps: AppDeps, job: DeliverJob, info: JobInfo): Pr
     return true
   })
   // A failure the queue retries with backoff; the last (or a replay, or one that disabled the endpoint) is final.
+  if (disabled === 'gone') return
   if (!outcome.ok && !disabled && !job.manual && !lastAutomatic) throw new Error(`webhook delivery ${delivery.id}: ${outcome.error}`)
 }
