@@ -8,6 +8,8 @@ export interface Received {
   json: any
   /** The Hadir-Signature header checked against the secret the receiver was given. */
   verified: boolean
+  /** The sender's port: a connection reused from an earlier request has the same one. */
+  port: number | undefined
 }
 
 /**
@@ -31,7 +33,7 @@ export class WebhookReceiver {
       } catch {
         /* not JSON */
       }
-      this.received.push({ headers: req.headers, body, json, verified: verifySignature(this.secret, body, String(req.headers['hadir-signature'] ?? '')) })
+      this.received.push({ headers: req.headers, body, json, verified: verifySignature(this.secret, body, String(req.headers['hadir-signature'] ?? '')), port: req.socket.remotePort })
       if (this.mode === 'hang') {
         this.hanging.add(res)
         return

@@ -205,6 +205,10 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     for (const attempt of failed.log) expect(attempt).toMatchObject({ ok: false, status_code: 500, error: 'HTTP 500', response_excerpt: 'receiver is down for maintenance' })
     const sameEvent = receiver.of('member.created').filter((r) => r.json.id === failed.event_id)
     expect(sameEvent).toHaveLength(3)
+    // Each attempt on a connection of its own, closed after it: a kept-alive one that the receiver closed as it was
+    // reused failed an attempt with ECONNRESET (a loaded CI; the receiver never saw it).
+    expect(new Set(sameEvent.map((r) => r.port)).size).toBe(3)
+    for (const r of sameEvent) expect(r.headers.connection).toBe('close')
 
     receiver.mode = 'ok'
     const replay = await a.admin.post(`${base()}/${hook.id}/deliveries/${failed.id}/replay`)

@@ -61,6 +61,10 @@ export function postGuarded(url: string, body: string | Uint8Array, headers: Rec
       {
         method: 'POST',
         lookup: guardedLookup,
+        // A connection of its own for each attempt (`Connection: close`), never one kept alive from an earlier attempt:
+        // a receiver that closes an idle connection just as it is reused cuts the attempt short (ECONNRESET; seen on a
+        // loaded CI), and each attempt's address is checked afresh (guardedLookup).
+        agent: false,
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         timeout: timeoutMs,
       },
