@@ -13,7 +13,9 @@ export default defineConfig({
   retries: 0,
   // Limits against a hang, not speed measures: every wait is on a condition, so a generous limit costs nothing when the
   // machine is quick, and a busy one (the vitest stage runs beside, or anything else) only makes the waits longer.
-  timeout: 180_000,
+  // 10 minutes: in the loaded clean-clone CI of 2026-12-06 tests with the old 3-minute limit took up to 2 of them
+  // (kiosk.spec, security.spec, roll-call.spec), and a 4-minute one 2.6 (journey-setup).
+  timeout: 600_000,
   expect: { timeout: 30_000 },
   reporter: [['list']],
   use: {

@@ -13,7 +13,7 @@ import { expect, type ShotOptions, signInDashboard, test } from './support/fixtu
 // check to run (support/attendance.ts).
 
 // Long journeys through one page: the time limit is a safety net for a loaded machine, not a speed requirement.
-test.describe.configure({ mode: 'serial', timeout: 240_000 })
+test.describe.configure({ mode: 'serial', timeout: 600_000 })
 test.use({ shotsWaitForIdle: true })
 
 let day: AttendanceDay

@@ -9,7 +9,7 @@ import { expect, test } from './support/fixtures'
 // What the server's check of each capture concluded: e2e/dashboard-assurance.spec.ts.
 
 // Long journeys through one page: the time limit is a safety net for a loaded machine, not a speed requirement.
-test.describe.configure({ mode: 'serial', timeout: 240_000 })
+test.describe.configure({ mode: 'serial', timeout: 600_000 })
 test.use({ shotsWaitForIdle: true })
 
 let day: AttendanceDay

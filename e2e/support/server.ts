@@ -67,7 +67,9 @@ export async function startOwnServer(label: string): Promise<OwnServer> {
   child.stdout?.on('data', (d) => (output += String(d)))
   child.stderr?.on('data', (d) => (output += String(d)))
   const url = `http://127.0.0.1:${port}`
-  const until = Date.now() + 60_000
+  // Against a hang only: a first start on an empty embedded database (initdb, every migration) took ~1 min beside a
+  // loaded clean-clone CI.
+  const until = Date.now() + 600_000
   for (;;) {
     try {
       if ((await fetch(`${url}/api/health`)).ok) break

@@ -22,8 +22,11 @@ export async function createApiToken(admin: Agent, organizationId: number, body:
   return res.body.data.token as string
 }
 
-/** Waits until `check` answers something other than undefined/false (a condition, not a time); gives up after `limitMs`. */
-export async function until<T>(check: () => Promise<T | undefined | false | null>, what: string, limitMs = 30_000): Promise<T> {
+/**
+ * Waits until `check` answers something other than undefined/false (a condition, not a time); gives up after `limitMs`,
+ * a limit against a hang: 5 minutes, since a job's round trip beside a loaded CI can take well over the 30 s it had.
+ */
+export async function until<T>(check: () => Promise<T | undefined | false | null>, what: string, limitMs = 300_000): Promise<T> {
   const give = Date.now() + limitMs
   for (;;) {
     const v = await check()
