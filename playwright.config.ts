@@ -16,7 +16,8 @@ export default defineConfig({
   // 10 minutes: in the loaded clean-clone CI of 2026-12-06 tests with the old 3-minute limit took up to 2 of them
   // (kiosk.spec, security.spec, roll-call.spec), and a 4-minute one 2.6 (journey-setup).
   timeout: 600_000,
-  expect: { timeout: 30_000 },
+  // Each wait on a condition: 60 s (30 s until a clean-clone CI ran the load average past 20).
+  expect: { timeout: 60_000 },
   reporter: [['list']],
   use: {
     baseURL,

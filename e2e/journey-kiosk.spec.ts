@@ -11,7 +11,7 @@ import { a11y, attendanceToday, J, memberIds, nameOf, ownRecords, personApis, re
 
 export default function kiosk(): void {
   test('3. the petugas kiosk identifies a third member by face and refuses a face nobody registered', async () => {
-    test.setTimeout(600_000)
+    test.setTimeout(1_200_000)
     const started = Date.now()
     personApis.citra = await registerThroughApi('citra')
     // The petugas starts the day: the tablet (enrolled, signed in) with the camera looking at the gate.
@@ -66,7 +66,7 @@ export default function kiosk(): void {
   })
 
   test('4. offline, the kiosk records two check-ins, survives a reload and syncs them once; the dashboard shows them live', async () => {
-    test.setTimeout(600_000)
+    test.setTimeout(1_200_000)
     const started = Date.now()
     personApis.dodi = await registerThroughApi('dodi')
     personApis.eka = await registerThroughApi('eka')

@@ -62,8 +62,11 @@ export const J = {
 export const memberIds = {} as Record<Key, number>
 export const a11y = new A11yScan()
 export const timings: Record<string, number> = {}
-/** How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine). */
-export const VERDICT_TIMEOUT = 180_000
+/**
+ * How long the server's check of a capture may take here (a job queue and face inference on a shared 2-core machine):
+ * a limit against a hang, 10 minutes, since a clean-clone CI runs the load average past 20.
+ */
+export const VERDICT_TIMEOUT = 600_000
 
 export function prepareFacesAside(): Promise<PreparedFaces> {
   const out = path.join(VIDEO_DIR, 'journey-faces.json')

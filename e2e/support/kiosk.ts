@@ -18,7 +18,7 @@ export const TABLET_WIDE: Viewport = { width: 1280, height: 800 }
 /** Where the tablet stands (a location's fence is centred here, so the records carry a position inside it). */
 export const GATE = { latitude: -6.2001, longitude: 106.8167 }
 /** How long the server's check of a record's evidence may take here (a job queue and face inference on 2 cores). */
-export const VERDICT_TIMEOUT = 180_000
+export const VERDICT_TIMEOUT = 600_000
 
 /** The PIN every petugas and member of these specs chooses. */
 export const KIOSK_PIN = '582914'
