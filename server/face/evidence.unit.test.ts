@@ -266,6 +266,21 @@ describe('the face worker pool', () => {
     }
   })
 
+  it('ends a worker that overran its time limit only once it answers, never in the middle of its analysis', SLOW, async () => {
+    // Ending a thread inside native inference can abort the whole process ('terminate called recursively' killed a
+    // test process of a loaded CI). 1 ms cannot cover starting a thread and loading the models: the request times out,
+    // a new worker takes the next one, and the first is ended when its late answer comes.
+    const p = new FacePool({ size: 1, timeoutMs: 1 })
+    try {
+      const image = facePhoto('people/p02/p02-1.jpg')
+      await expect(p.extractFaces(image)).rejects.toMatchObject({ name: 'FacePoolError', code: 'timeout' })
+      expect(p.stats()).toMatchObject({ crashed: 1, endedAfterTimeout: 0 })
+      await vi.waitFor(() => expect(p.stats().endedAfterTimeout).toBe(1), { timeout: 300_000, interval: 50 })
+    } finally {
+      await p.close()
+    }
+  })
+
   it('fails a request that overruns its time limit instead of hanging, and fails what is pending on close', SLOW, async () => {
     // 1 ms cannot cover starting a thread and loading the models: the first request always times out.
     const p = new FacePool({ size: 1, timeoutMs: 1 })

@@ -7,8 +7,12 @@
 //   ~1-4 s of model loading and ~170 MB, growing to ~400 MB once it has run inference: wasm memory never shrinks), and
 //   a worker idle for idleMs (default 5 minutes) is stopped to give that memory back; `warm()` starts them all ahead.
 // - Requests queue (FIFO) when every worker is busy.
-// - A worker that dies (crash, uncaught error, out of memory) or overruns the request timeout is terminated; the
-//   request it was running fails with FacePoolError (never a hang) and a new worker takes its place for the next one.
+// - A worker that dies (crash, uncaught error, out of memory) or overruns the request timeout is replaced: the request
+//   it was running fails with FacePoolError (never a hang) and a new worker takes its place for the next one. One that
+//   overran is not terminated while it still runs: ending a thread in the middle of native inference (onnxruntime-node)
+//   can abort the whole process ("terminate called recursively", seen in a loaded CI's test process). It is ended once
+//   it answers, and never keeps the process alive meanwhile. close() likewise lets a running analysis finish first
+//   (within the request timeout).
 // - Which file a worker runs: from the production bundle (dist/server/index.js, plain node) the bundle's own entry
 //   dist/server/face-worker.js (scripts/build-server.mjs); from the TypeScript sources (tsx, vitest, the bench)
 //   face-worker.dev.mjs, which registers tsx's loader in the thread and imports face.worker.ts.
@@ -38,6 +42,8 @@ interface Slot {
   /** Set once the worker is being torn down (exit handler must not double-fail its job). */
   gone: boolean
   idleTimer: NodeJS.Timeout | null
+  /** Called when the worker answers its running request or exits (close() waits for it). */
+  whenIdle?: () => void
 }
 
 export function defaultFacePoolSize(): number {
@@ -71,7 +77,7 @@ export class FacePool {
   private readonly queue: Job[] = []
   private nextId = 1
   private closed = false
-  private readonly counters = { started: 0, crashed: 0, completed: 0, failed: 0, maxBusy: 0 }
+  private readonly counters = { started: 0, crashed: 0, endedAfterTimeout: 0, completed: 0, failed: 0, maxBusy: 0 }
   private readonly threads = new Set<number>()
   private readonly loadMs: number[] = []
   private readonly entry = faceWorkerEntry()
@@ -135,7 +141,14 @@ export class FacePool {
       slots.map(async (slot) => {
         slot.gone = true
         this.clearIdle(slot)
-        if (slot.job) this.settle(slot.job, error())
+        if (slot.job) {
+          this.settle(slot.job, error())
+          // Not ended in the middle of an analysis (see the top of this file), unless it overruns the request timeout.
+          await new Promise<void>((resolve) => {
+            slot.whenIdle = resolve
+            setTimeout(resolve, this.timeoutMs).unref()
+          })
+        }
         slot.job = null
         await slot.worker.terminate()
       }),
@@ -211,6 +224,13 @@ export class FacePool {
       if (!job || job.request.id !== reply.id) return
       slot.job = null
       worker.unref()
+      slot.whenIdle?.()
+      if (slot.gone) {
+        // Retired after it overran its request (already failed), or the pool is closing: no native work runs now.
+        if (!this.closed) this.counters.endedAfterTimeout++
+        void worker.terminate()
+        return
+      }
       if (reply.ok && reply.kind === 'extract') {
         this.threads.add(reply.threadId)
         this.counters.completed++
@@ -228,6 +248,7 @@ export class FacePool {
     })
     worker.on('exit', (code) => {
       markReady()
+      slot.whenIdle?.()
       this.clearIdle(slot)
       this.remove(slot)
       if (slot.gone) return
@@ -250,12 +271,13 @@ export class FacePool {
   private timeout(slot: Slot, job: Job): void {
     if (slot.job !== job || slot.gone) return
     slot.gone = true
-    slot.job = null
+    // slot.job stays: the message handler knows the late answer by it, and ends the worker then.
     this.remove(slot)
     this.counters.crashed++
     this.counters.failed++
     this.settle(job, new FacePoolError('timeout', `face analysis took longer than ${this.timeoutMs} ms; the worker was replaced`))
-    void slot.worker.terminate()
+    // Ended once it answers (the message handler), not now (see the top of this file); it never holds the process.
+    slot.worker.unref()
     if (!this.closed && this.slots.length < this.size) this.spawn()
     this.dispatch()
   }

@@ -57,8 +57,13 @@ export interface FacePoolStats {
   queued: number
   /** Workers started since the pool was made (replacements included). */
   started: number
-  /** Workers that died or were terminated for a timeout. */
+  /** Workers that died or were replaced for a timeout. */
   crashed: number
+  /**
+   * Workers replaced for a timeout that answered later, and were ended then (not in the middle of their analysis:
+   * ending a thread inside native inference can abort the process).
+   */
+  endedAfterTimeout: number
   completed: number
   failed: number
   /** Most workers busy at the same time. */
