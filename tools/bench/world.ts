@@ -98,13 +98,16 @@ export async function createWorld(options: { members: number; faces: SyntheticFa
     const rng = new Rng(options.seed ?? 20261124)
     progress(`  seeding ${options.members.toLocaleString('en')} members with ${options.perMember} face descriptors each`)
     const members = await seedMembers(sql, orgId, departments, options.members, options.faces, options.perMember, rng)
-    // Statistics for every table but the still-empty attendance ones. Analyzing those too made each server connection
-    // plan its foreign-key checks into attendance_records as sequential scans of an empty table and keep those plans
-    // while the sync ingest filled it (17-21 ms of a 100-record batch's write, growing with the table). A production
-    // database never analyzes its attendance tables empty right before a rush: tables no one analyzed are planned as of
-    // some size, and autovacuum re-analyzes a growing one within a minute.
-    const analyzed = await sql<{ name: string }[]>`select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'attendance%'`
-    await sql.unsafe(`analyze ${analyzed.map((t) => `"${t.name}"`).join(', ')}`)
+    // Statistics for every table that has rows, none for the still-empty ones (the attendance tables, which the benches
+    // fill). Analyzing an empty table made each server connection plan its foreign-key checks into attendance_records
+    // as sequential scans of an empty table and keep those plans while the sync ingest filled it (17-21 ms of a
+    // 100-record batch's write, growing with the table). A production database never analyzes its attendance tables
+    // empty right before a rush: tables no one analyzed are planned as of some size, and autovacuum re-analyzes a
+    // growing one within a minute.
+    const tables = await sql<{ name: string }[]>`select tablename as name from pg_tables where schemaname = 'public'`
+    const filled: string[] = []
+    for (const t of tables) if ((await sql.unsafe<{ x: boolean }[]>(`select exists (select 1 from "${t.name}") as x`))[0]?.x) filled.push(t.name)
+    if (filled.length) await sql.unsafe(`analyze ${filled.map((name) => `"${name}"`).join(', ')}`)
     const { tablet, petugasId } = await tabletOf(server.url, admin, orgId, 'PK-0001')
     const s = server
     const q = sql

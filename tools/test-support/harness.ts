@@ -34,8 +34,9 @@ let template: Promise<Blob> | null = null
  * every database of the worker.
  */
 class TemplateBytes extends Blob {
+  // The Blob holds its own copy (made once), so that size, slice(), stream() and text() answer what a Blob would.
   constructor(private readonly template: ArrayBuffer) {
-    super([])
+    super([template])
   }
 
   override async arrayBuffer(): Promise<ArrayBuffer> {
