@@ -3,14 +3,14 @@
 // works offline, refreshed whenever the server can be reached — and the one way a record is made.
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { toLocal } from '@shared/attendance/rules'
-import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions, prepareGallery } from '@shared/face/match'
+import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions, prepareGallery } from '@shared/face/match'
 import { liveQuery } from 'dexie'
 import { computed, onBeforeUnmount, ref, shallowRef, type Ref, watch } from 'vue'
 import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge } from '~/api/attendance'
 import { isApiError } from '~/api/client'
 import type { CaptureChallenge, StoredEvidence } from '~/face/evidence-store'
 import { ChallengeKeeper } from '~/kiosk/challenge'
-import { galleryOfRows, galleryRows, recognisedRows, rowDescriptors } from '~/kiosk/gallery'
+import { galleryOfMembers, galleryRows, type MemberEntry, memberDescriptors, recognisedRows, splitRows } from '~/kiosk/gallery'
 import type { KioskPosition } from '~/kiosk/record'
 import { kioskCapture } from '~/kiosk/record'
 import { readStation, saveStation, type KioskStation, validStation } from '~/kiosk/station'
@@ -30,7 +30,10 @@ const REFRESH_AFTER_MS = 5 * 60_000
 // One copy for the whole page: every kiosk view reads the same gallery.
 const organization = ref<number | null>(null)
 const context = shallowRef<CaptureContext | null>(null)
-const rows = shallowRef<DescriptorEntry[]>([])
+/** The organization's members (without descriptors: those are in `everyone`, once). */
+const rows = shallowRef<MemberEntry[]>([])
+/** Every member's descriptors, packed: the gallery kiosk mode matches against when it recognises everyone. */
+const everyone = shallowRef<FaceGallery>(buildGallery([]))
 const galleryMeta = shallowRef<GalleryMeta | null>(null)
 const station = ref<KioskStation | null>(null)
 const loading = ref(false)
@@ -88,7 +91,16 @@ async function warmFaceModels(): Promise<void> {
 
 /** The members kiosk mode recognises: all, or the station's department when the organization narrows it. */
 const recognisable = computed(() => recognisedRows(rows.value, context.value?.face.kiosk_gallery, station.value?.department_id))
-const gallery = computed<FaceGallery>(() => galleryOfRows(recognisable.value))
+const gallery = computed<FaceGallery>(() =>
+  recognisable.value === rows.value ? everyone.value : galleryOfMembers(everyone.value, new Set(recognisable.value.map((m) => m.member_id))),
+)
+
+/** Keeps the stored rows in memory: the members, and their descriptors once (splitRows). */
+function keep(stored: readonly DescriptorEntry[]): void {
+  const { members, all } = splitRows(stored)
+  everyone.value = all
+  rows.value = members
+}
 // A large gallery's exact index (shared/face/match-index.ts: a few seconds of work at 100k members) is built while the
 // tablet is idle after the gallery changes, not on the first face in front of the camera.
 const whenIdle = (fn: () => void) => ('requestIdleCallback' in globalThis ? requestIdleCallback(() => fn(), { timeout: 5_000 }) : setTimeout(fn, 500))
@@ -106,7 +118,7 @@ async function loadCached(organizationId: number): Promise<void> {
   const [cachedContext, cachedGallery] = await Promise.all([loadContext(db, organizationId), loadGallery(db, organizationId)])
   if (organization.value !== organizationId) return
   context.value = cachedContext
-  rows.value = cachedGallery.rows
+  keep(cachedGallery.rows)
   galleryMeta.value = cachedGallery.meta
   station.value = cachedContext ? validStation(readStation(organizationId), cachedContext) : readStation(organizationId)
 }
@@ -127,13 +139,13 @@ async function refresh(organizationId: number): Promise<void> {
       version: freshGallery.version,
     }
     // Unchanged since the last download: keep the stored rows, only note that they were checked.
-    const freshRows = freshGallery.unchanged ? rows.value.length ? rows.value : (await loadGallery(db, organizationId)).rows : galleryRows(freshGallery, organizationId)
-    await Promise.all([saveContext(db, organizationId, freshContext), freshGallery.unchanged ? saveGalleryMeta(db, organizationId, meta) : saveGallery(db, organizationId, freshRows, meta)])
+    const freshRows = freshGallery.unchanged ? (rows.value.length ? null : (await loadGallery(db, organizationId)).rows) : galleryRows(freshGallery, organizationId)
+    await Promise.all([saveContext(db, organizationId, freshContext), freshGallery.unchanged || !freshRows ? saveGalleryMeta(db, organizationId, meta) : saveGallery(db, organizationId, freshRows, meta)])
     lastRefresh = Date.now()
     refreshError.value = null
     if (organization.value !== organizationId) return
     context.value = freshContext
-    rows.value = freshRows
+    if (freshRows) keep(freshRows)
     galleryMeta.value = meta
     station.value = validStation(readStation(organizationId), freshContext)
   } catch (error) {
@@ -212,13 +224,12 @@ export function useKiosk() {
     station.value = choice
   }
 
-  function member(memberId: number): DescriptorEntry | null {
+  function member(memberId: number): MemberEntry | null {
     return rows.value.find((r) => r.member_id === memberId) ?? null
   }
 
   function descriptorsOf(memberId: number): Float32Array[] {
-    const row = member(memberId)
-    return row ? rowDescriptors(row) : []
+    return memberDescriptors(everyone.value, memberId)
   }
 
   function today(now = new Date()): string {
@@ -306,6 +317,7 @@ export async function forgetKiosk(): Promise<void> {
   organization.value = null
   context.value = null
   rows.value = []
+  everyone.value = buildGallery([])
   galleryMeta.value = null
   station.value = null
   lastRefresh = 0

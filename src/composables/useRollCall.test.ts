@@ -8,6 +8,7 @@ import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import type { GroupFace, GroupProgress, GroupResult } from '~/face/protocol'
 import type { DescriptorEntry, RollCallEntry } from '~/offline/db'
 import { mountComposable } from './test-mount'
+import { splitRows } from '~/kiosk/gallery'
 
 /** A unit vector mixing basis directions (as src/kiosk/roll-call.test.ts): unit(1) is member 1's face. */
 function mix(...parts: [axis: number, weight: number][]): Float32Array {
@@ -21,21 +22,24 @@ function row(memberId: number, name: string, descriptor: Float32Array, extra: Pa
   return { member_id: memberId, organization_id: 3, name, member_number: null, department_id: null, descriptors: new Float32Array(descriptor).buffer, ...extra }
 }
 const ROWS = [row(1, 'Siti', unit(1)), row(2, 'Bambang', unit(2), { confusable: true }), row(3, 'Yusuf', unit(3))]
+// As the kiosk keeps them in memory: the members, and one gallery of their descriptors.
+const { members: MEMBERS, all: GALLERY } = splitRows(ROWS)
 
 // The kiosk's shared state, the camera, the sync store: what the screen reads and calls.
 const kiosk = {
   organizationId: ref<number | null>(3),
   loading: ref(false),
   refreshing: ref(false),
-  rows: shallowRef(ROWS),
-  recognisable: shallowRef(ROWS),
+  rows: shallowRef(MEMBERS),
+  recognisable: shallowRef(MEMBERS),
+  gallery: shallowRef(GALLERY),
   matchOptions: ref({ threshold: 0.9, margin: 0.05 }),
   context: shallowRef<unknown>({ organization: { work_start_time: '07:00', work_end_time: '15:00' } }),
   timezone: ref('Asia/Jakarta'),
   station: ref({ location_id: 5 }),
   position: shallowRef(null),
   location: ref(null),
-  member: (id: number) => ROWS.find((r) => r.member_id === id) ?? null,
+  member: (id: number) => MEMBERS.find((r) => r.member_id === id) ?? null,
   prepare: vi.fn(async () => {}),
   locate: vi.fn(async () => {}),
 }

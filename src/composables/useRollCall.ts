@@ -123,6 +123,7 @@ export function useRollCall(video: Readonly<Ref<HTMLVideoElement | null>>) {
       tooMany.value = result.faces.length >= ROLL_CALL_MAX_FACES
       faces.value = nameFaces(
         result.faces.map((f) => ({ box: f.box, score: f.score, descriptor: f.descriptor })),
+        kiosk.gallery.value,
         kiosk.recognisable.value,
         kiosk.matchOptions.value,
       )

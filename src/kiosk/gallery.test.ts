@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { encodeDescriptor, FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import { identify } from '@shared/face/match'
 import type { GalleryResponse } from '~/api/attendance'
-import { galleryOfRows, galleryRows, recognisedRows, rowDescriptors, searchRows } from './gallery'
+import { galleryOfMembers, galleryOfRows, galleryRows, memberDescriptors, recognisedRows, rowDescriptors, searchRows, splitRows } from './gallery'
 
 /** A plausible descriptor (norm ~1.4) pointing mostly along one axis, so different seeds are far apart. */
 function descriptor(seed: number, jitter = 0): Float32Array {
@@ -44,6 +44,24 @@ describe('kiosk gallery from GET /api/face/gallery', () => {
     const hit = identify(gallery, descriptor(2, 0.02), { threshold: 0.5, margin: 0.05 })
     expect(hit).toMatchObject({ memberId: 12, verified: true })
     expect(identify(gallery, descriptor(40), { threshold: 0.5, margin: 0.05 }).verified).toBe(false)
+  })
+
+  it('is kept in memory once: the members without descriptors, every descriptor in one gallery, a member\'s as views into it', () => {
+    const stored = galleryRows(response, 5)
+    const { members, all } = splitRows(stored)
+    expect(members.map((m) => m.member_id)).toEqual([11, 12])
+    for (const m of members) expect(m).not.toHaveProperty('descriptors')
+    expect(members[0]).toMatchObject({ name: 'Siti Nurhaliza', member_number: 'S-011', department_id: 3, confusable: true })
+    expect(Array.from(all.memberIds)).toEqual([11, 11, 12])
+    const siti = memberDescriptors(all, 11)
+    expect(siti.map((d) => Array.from(d))).toEqual(rowDescriptors(stored[0]!).map((d) => Array.from(d)))
+    for (const d of siti) expect(d.buffer).toBe(all.descriptors.buffer) // no copy
+    expect(memberDescriptors(all, 99)).toEqual([])
+    // A department's gallery: those members' rows only, as a gallery of their own.
+    const narrowed = galleryOfMembers(all, new Set([12]))
+    expect(Array.from(narrowed.memberIds)).toEqual([12])
+    expect(Array.from(narrowed.descriptors)).toEqual(Array.from(descriptor(2)))
+    expect(identify(narrowed, descriptor(1), { threshold: 0.5, margin: 0.05 }).verified).toBe(false)
   })
 
   it('searches names and numbers offline, case and accent blind, every word must match', () => {

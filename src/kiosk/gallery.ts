@@ -44,6 +44,37 @@ export function galleryOfRows(rows: readonly DescriptorEntry[]): FaceGallery {
   return buildGallery(entries)
 }
 
+/** A gallery member as the kiosk keeps it in memory: everything but the descriptors, which live in the gallery. */
+export type MemberEntry = Omit<DescriptorEntry, 'descriptors'>
+
+/**
+ * The stored rows as the kiosk keeps them in memory: the members without their descriptors, and every descriptor once,
+ * packed into one gallery. Keeping the rows' own buffers beside the gallery held each descriptor twice (2 x 586 MiB
+ * at 100,000 members x 3).
+ */
+export function splitRows(rows: readonly DescriptorEntry[]): { members: MemberEntry[]; all: FaceGallery } {
+  return { members: rows.map(({ descriptors: _descriptors, ...member }) => member), all: galleryOfRows(rows) }
+}
+
+/** One member's descriptors in the gallery: views into it, not copies. */
+export function memberDescriptors(gallery: FaceGallery, memberId: number): Float32Array[] {
+  const out: Float32Array[] = []
+  for (let row = 0; row < gallery.size; row++) {
+    if (gallery.memberIds[row] === memberId) out.push(gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH))
+  }
+  return out
+}
+
+/** The gallery's rows of these members only (copied into a gallery of their own, in the gallery's order). */
+export function galleryOfMembers(gallery: FaceGallery, memberIds: ReadonlySet<number>): FaceGallery {
+  const entries: GalleryEntry[] = []
+  for (let row = 0; row < gallery.size; row++) {
+    const memberId = gallery.memberIds[row] as number
+    if (memberIds.has(memberId)) entries.push({ memberId, descriptor: gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH) })
+  }
+  return buildGallery(entries)
+}
+
 /** Lower case, accents removed: "Siti Nurhaliza" is found by "nurhal", "José" by "jose". */
 export function searchKey(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim()

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { rollCallSchema } from '@shared/attendance/roll-call'
 import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import type { DescriptorEntry } from '~/offline/db'
+import { splitRows } from './gallery'
 import { chooseMember, confirmFace, defaultKind, zoomRegion, type FoundFace, markOf, nameFaces, outcomeOf, outcomeSummary, photoScale, removeFace, rollCallBody, type RollCallFace, summarise } from './roll-call'
 
 /** A unit vector mixing basis directions: unit(1) is member 1's face, mix([1, 1], [2, 1]) lies halfway to member 2's. */
@@ -22,11 +23,16 @@ function row(memberId: number, name: string, descriptors: Float32Array[], extra:
 
 const rows = [row(1, 'Siti', [unit(1)]), row(2, 'Bambang', [unit(2), mix([2, 1], [40, 0.2])]), row(3, 'Yusuf', [unit(3)])]
 const options = { threshold: 0.9, margin: 0.05 }
+/** Names the faces over these rows as the kiosk keeps them (splitRows: the members, and one gallery of their descriptors). */
+function nameOver(found: readonly FoundFace[], stored: readonly DescriptorEntry[], matchOptions: typeof options): RollCallFace[] {
+  const { members, all } = splitRows(stored)
+  return nameFaces(found, all, members, matchOptions)
+}
 const face = (x: number, descriptor: Float32Array | null): FoundFace => ({ box: { x, y: 100, width: 60, height: 60 }, score: 0.9, descriptor })
 
 describe('naming the faces of a roll-call photo', () => {
   it('names each face one-to-one against the gallery; a stranger and a face too small to describe are unknown', () => {
-    const faces = nameFaces([face(0, mix([1, 1], [50, 0.1])), face(100, mix([2, 1], [51, 0.15])), face(200, unit(9)), face(300, null)], rows, options)
+    const faces = nameOver([face(0, mix([1, 1], [50, 0.1])), face(100, mix([2, 1], [51, 0.15])), face(200, unit(9)), face(300, null)], rows, options)
     expect(faces.map((f) => f.memberId)).toEqual([1, 2, null, null])
     expect(faces.map(markOf)).toEqual(['named', 'named', 'unknown', 'unknown'])
     expect(faces[0]!.distance).toBeCloseTo(0.0995, 3)
@@ -37,35 +43,35 @@ describe('naming the faces of a roll-call photo', () => {
   })
 
   it('never names one member twice: the face the member is closer to gets them, the other its next candidate or nobody', () => {
-    const faces = nameFaces([face(0, mix([1, 1], [50, 0.5])), face(100, mix([1, 1], [51, 0.1]))], rows, options)
+    const faces = nameOver([face(0, mix([1, 1], [50, 0.5])), face(100, mix([1, 1], [51, 0.1]))], rows, options)
     expect(faces.map((f) => f.memberId)).toEqual([null, 1])
   })
 
   it('marks a name for a look when another member is within the margin, or the member is confusable', () => {
     const halfway = mix([1, 1], [2, 1])
-    const faces = nameFaces([face(0, halfway)], rows, options)
+    const faces = nameOver([face(0, halfway)], rows, options)
     expect(faces[0]!.memberId).not.toBeNull()
     expect(faces[0]!.check).toBe('uncertain')
     expect(markOf(faces[0]!)).toBe('check')
 
     const twins = [row(1, 'Siti', [unit(1)], { confusable: true }), ...rows.slice(1)]
-    const named = nameFaces([face(0, mix([1, 1], [50, 0.1]))], twins, options)
+    const named = nameOver([face(0, mix([1, 1], [50, 0.1]))], twins, options)
     expect(named[0]).toMatchObject({ memberId: 1, check: 'confusable' })
   })
 
   it('uses the organization\'s threshold: a stricter one leaves a distant face unknown', () => {
     const probe = mix([1, 1], [50, 0.6]) // ~0.54 from member 1
-    expect(nameFaces([face(0, probe)], rows, options)[0]!.memberId).toBe(1)
-    expect(nameFaces([face(0, probe)], rows, { threshold: 0.5, margin: 0.05 })[0]!.memberId).toBeNull()
+    expect(nameOver([face(0, probe)], rows, options)[0]!.memberId).toBe(1)
+    expect(nameOver([face(0, probe)], rows, { threshold: 0.5, margin: 0.05 })[0]!.memberId).toBeNull()
   })
 
   it('names nobody with an empty gallery', () => {
-    expect(nameFaces([face(0, unit(1))], [], options).map(markOf)).toEqual(['unknown'])
+    expect(nameOver([face(0, unit(1))], [], options).map(markOf)).toEqual(['unknown'])
   })
 })
 
 describe('the petugas\'s fixes', () => {
-  const named = () => nameFaces([face(0, mix([1, 1], [50, 0.1])), face(100, mix([2, 1], [51, 0.1])), face(200, unit(9))], rows, options)
+  const named = () => nameOver([face(0, mix([1, 1], [50, 0.1])), face(100, mix([2, 1], [51, 0.1])), face(200, unit(9))], rows, options)
 
   it('a member chosen for one box leaves any other box, which becomes unknown', () => {
     const { faces, movedFrom } = chooseMember(named(), 2, 1)
@@ -84,7 +90,7 @@ describe('the petugas\'s fixes', () => {
   })
 
   it('confirming a name marked for a look makes it the petugas\'s; removing a box drops it', () => {
-    const faces = nameFaces([face(0, mix([1, 1], [2, 1]))], rows, options)
+    const faces = nameOver([face(0, mix([1, 1], [2, 1]))], rows, options)
     const confirmed = confirmFace(faces, 0)
     expect(confirmed[0]).toMatchObject({ memberId: faces[0]!.memberId, namedBy: 'chosen', check: null })
     expect(markOf(confirmed[0]!)).toBe('named')
@@ -107,7 +113,7 @@ describe('the petugas\'s fixes', () => {
 
 describe('the request', () => {
   it('is a valid RollCall: every face, unknown ones without a member, boxes inside the photo', () => {
-    const faces = chooseMember(nameFaces([face(0, mix([1, 1], [50, 0.1])), face(100, unit(9)), face(1990, mix([2, 1], [50, 0.1]))], rows, options), 1, 3).faces
+    const faces = chooseMember(nameOver([face(0, mix([1, 1], [50, 0.1])), face(100, unit(9)), face(1990, mix([2, 1], [50, 0.1]))], rows, options), 1, 3).faces
     const body = rollCallBody({
       clientId: '0190a5c8-7a4e-7000-8000-000000000001',
       deviceId: 'tablet-1',

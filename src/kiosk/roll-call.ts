@@ -6,9 +6,9 @@
 import { ROLL_CALL_MAX_FACES, type RollCall, type RollCallBox, type RollCallFaceResult } from '@shared/attendance/roll-call'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { assignFaces } from '@shared/face/assign'
-import { l2Distance, type MatchOptions } from '@shared/face/match'
-import type { DescriptorEntry } from '~/offline/db'
-import { galleryOfRows, rowDescriptors } from './gallery'
+import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
+import { type FaceGallery, l2Distance, type MatchOptions } from '@shared/face/match'
+import type { MemberEntry } from './gallery'
 
 /** What the tablet found at one face of the photo. */
 export interface FoundFace {
@@ -54,27 +54,28 @@ export function markOf(face: Pick<RollCallFace, 'memberId' | 'check'>): RollCall
 }
 
 /** Each member's smallest distance to `probe`, closest first. */
-function closestMembers(rows: readonly DescriptorEntry[], probe: Float32Array, limit: number): RollCallCandidate[] {
-  const out: RollCallCandidate[] = []
-  for (const row of rows) {
-    let best = Number.POSITIVE_INFINITY
-    for (const d of rowDescriptors(row)) best = Math.min(best, l2Distance(d, probe))
-    if (Number.isFinite(best)) out.push({ memberId: row.member_id, distance: best })
+function closestMembers(gallery: FaceGallery, probe: Float32Array, limit: number): RollCallCandidate[] {
+  const best = new Map<number, number>()
+  for (let row = 0; row < gallery.size; row++) {
+    const memberId = gallery.memberIds[row] as number
+    const distance = l2Distance(gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH), probe)
+    if (distance < (best.get(memberId) ?? Number.POSITIVE_INFINITY)) best.set(memberId, distance)
   }
+  const out = [...best].map(([memberId, distance]) => ({ memberId, distance })).filter((c) => Number.isFinite(c.distance))
   return out.sort((a, b) => a.distance - b.distance || a.memberId - b.memberId).slice(0, limit)
 }
 
 /**
- * Names the faces against the gallery rows the kiosk recognises (`rows`: the organization's, or the station's
- * department's when the organization narrows it), with the organization's threshold and margin, as kiosk mode does.
+ * Names the faces against the gallery the kiosk recognises (`gallery`, of `members`: the organization's, or the
+ * station's department's when the organization narrows it), with the organization's threshold and margin, as kiosk
+ * mode does.
  * A name is marked for a look when another member is within the margin ('uncertain') or the member's face is close to
  * another member's ('confusable', from the gallery). A face without a descriptor is unknown.
  */
-export function nameFaces(found: readonly FoundFace[], rows: readonly DescriptorEntry[], options: MatchOptions): RollCallFace[] {
+export function nameFaces(found: readonly FoundFace[], gallery: FaceGallery, members: readonly MemberEntry[], options: MatchOptions): RollCallFace[] {
   const described = found.map((f, i) => ({ f, i })).filter((x): x is { f: FoundFace & { descriptor: Float32Array }; i: number } => x.f.descriptor !== null)
-  const gallery = galleryOfRows(rows)
   const assigned = gallery.size > 0 && described.length > 0 ? assignFaces(gallery, described.map((x) => x.f.descriptor), options) : []
-  const confusable = new Set(rows.filter((r) => r.confusable).map((r) => r.member_id))
+  const confusable = new Set(members.filter((r) => r.confusable).map((r) => r.member_id))
   const byFace = new Map(assigned.map((a) => [(described[a.face] as { i: number }).i, a]))
   return found.map((f, i) => {
     const a = byFace.get(i)
@@ -87,7 +88,7 @@ export function nameFaces(found: readonly FoundFace[], rows: readonly Descriptor
       distance: a?.distance ?? null,
       namedBy: 'recognised',
       check,
-      candidates: f.descriptor ? closestMembers(rows, f.descriptor, CANDIDATES) : [],
+      candidates: f.descriptor ? closestMembers(gallery, f.descriptor, CANDIDATES) : [],
     }
   })
 }
