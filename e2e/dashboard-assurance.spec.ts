@@ -12,8 +12,8 @@ import { expect, type ShotOptions, signInDashboard, test } from './support/fixtu
 // HADIR_E2E_DATA_DIR, which scripts/test.mjs passes), as the check leaves them, so the spec does not wait for the
 // check to run (support/attendance.ts).
 
-// Long journeys through one page: the time limit is a safety net for a loaded machine, not a speed requirement.
-test.describe.configure({ mode: 'serial', timeout: 600_000 })
+// Long journeys through one page, under the suite's 10-minute limit (a safety net for a loaded machine).
+test.describe.configure({ mode: 'serial' })
 test.use({ shotsWaitForIdle: true })
 
 let day: AttendanceDay

@@ -8,8 +8,8 @@ import { expect, test } from './support/fixtures'
 // organization the foundation spec set up; every name made here carries a suffix of its own.
 // What the server's check of each capture concluded: e2e/dashboard-assurance.spec.ts.
 
-// Long journeys through one page: the time limit is a safety net for a loaded machine, not a speed requirement.
-test.describe.configure({ mode: 'serial', timeout: 600_000 })
+// Long journeys through one page, under the suite's 10-minute limit (a safety net for a loaded machine).
+test.describe.configure({ mode: 'serial' })
 test.use({ shotsWaitForIdle: true })
 
 let day: AttendanceDay

@@ -137,7 +137,6 @@ test('a member consents and registers their face with the liveness head turns, t
 })
 
 test('a group photo in front of the camera is refused with "only one face"', async ({ shot, openPhone }) => {
-  test.setTimeout(600_000)
   const browser = await cameraBrowser(await groupVideo())
   try {
     const { page } = await openPhone(browser)
@@ -163,7 +162,6 @@ test('a group photo in front of the camera is refused with "only one face"', asy
 })
 
 test('a still photo never passes the liveness challenge', async ({ shot, openPhone }) => {
-  test.setTimeout(600_000)
   const video = await registrationVideo()
   const browser = await cameraBrowser(await stillVideo(video.photo))
   try {
@@ -197,7 +195,6 @@ test('a still photo never passes the liveness challenge', async ({ shot, openPho
 })
 
 test('where the face worker cannot start, the page runs the face worker\'s own script: a face is found, and the recognizer loads', async ({ openPhone }) => {
-  test.setTimeout(600_000)
   const video = await registrationVideo()
   const browser = await cameraBrowser(await stillVideo(video.photo, 'still-inline'))
   try {

@@ -11,7 +11,6 @@ import { a11y, J, memberIds } from './support/journey-world'
 
 export default function consent(): void {
   test('6. a member withdraws consent: face verification stops working and the photos are gone', async () => {
-    test.setTimeout(600_000)
     const { page } = J.aniPhone!
     const id = memberIds.ani
     const face = await ok<{ registered: boolean }>(await page.request.get(`/api/members/${id}/face`))

@@ -11,7 +11,6 @@ import { a11y, attendanceToday, desktopPage, J, MEMBERS, memberIds, nameOf, ORG,
 
 export default function review(): void {
   test('5. the admin filters today, approves the flagged record, corrects one, exports the month; support can only look', async () => {
-    test.setTimeout(600_000)
     const started = Date.now()
     const day = today()
     const { page } = J.admin

@@ -11,7 +11,6 @@ import { a11y, ADMIN, desktopPage, GATE, J, MEMBERS, memberIds, nameOf, ORG, PET
 
 export default function setup(): void {
   test('1. an admin sets up a fresh installation: organization, structure, imported members, a petugas and the tablet', async () => {
-    test.setTimeout(600_000)
     const started = Date.now()
     const { context, page } = await desktopPage()
     J.admin = { context, page, api: context.request }

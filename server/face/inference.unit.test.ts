@@ -32,7 +32,7 @@ beforeAll(async () => {
       descriptors.set(file, r.descriptor)
     }
   }
-}, 600_000)
+})
 
 describe('server-side face extraction', () => {
   it('loads the models once (memoized) on the wasm backend', async () => {
@@ -55,7 +55,7 @@ describe('server-side face extraction', () => {
     expect(face!.box.x + face!.box.width).toBeLessThanOrEqual(r.width + 1)
     // Deterministic: the same photo gives the same descriptor as in beforeAll.
     expect(l2Distance(face!.descriptor, descriptors.get(PEOPLE.p01[0])!)).toBeLessThan(1e-4)
-  }, 600_000)
+  })
 
   it('same person: closer than the default threshold; different people: farther, with room to spare', () => {
     const d = (a: string, b: string): number => l2Distance(descriptors.get(a)!, descriptors.get(b)!)
@@ -87,7 +87,7 @@ describe('server-side face extraction', () => {
     expect(tiny.faces[0]!.landmarks).toHaveLength(68)
     expect(l2Distance(tiny.faces[0]!.descriptor, descriptors.get(PEOPLE.p02[0])!)).toBeLessThan(0.3)
     await expect(extractFacesWith(crop, { tiny: 100 })).rejects.toBeInstanceOf(RangeError)
-  }, 600_000)
+  })
 
   it('refuses the group photos with \'multiple_faces\'', async () => {
     for (const file of ['groups/couple.jpg', 'groups/selfie-many-people.jpg']) {
@@ -95,7 +95,7 @@ describe('server-side face extraction', () => {
       expect(r, file).toMatchObject({ ok: false, reason: 'multiple_faces' })
       if (!r.ok) expect(r.faces).toBeGreaterThan(1)
     }
-  }, 600_000)
+  })
 
   it('rejects a non-image buffer with a clear error, not a crash', async () => {
     const junk = Buffer.from('this is not an image, just some text')
@@ -107,12 +107,12 @@ describe('server-side face extraction', () => {
     expect(await describeSingleFace(truncated)).toMatchObject({ ok: false })
     // Still works afterwards.
     expect((await describeSingleFace(photo(PEOPLE.p05[0]))).ok).toBe(true)
-  }, 600_000)
+  })
 
   it('says \'no_face\' for an image without a face', async () => {
     const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 120, g: 140, b: 160 } } })
       .png()
       .toBuffer()
     expect(await describeSingleFace(blank)).toMatchObject({ ok: false, reason: 'no_face', faces: 0 })
-  }, 600_000)
+  })
 })

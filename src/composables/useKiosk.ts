@@ -3,7 +3,7 @@
 // works offline, refreshed whenever the server can be reached — and the one way a record is made.
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { toLocal } from '@shared/attendance/rules'
-import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, type FaceGallery, type MatchOptions, prepareGallery } from '@shared/face/match'
+import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD, emptyGallery, type FaceGallery, type MatchOptions, prepareGallery } from '@shared/face/match'
 import { liveQuery } from 'dexie'
 import { computed, onBeforeUnmount, ref, shallowRef, type Ref, watch } from 'vue'
 import { type CaptureContext, getCaptureContext, getFaceGallery, issueChallenge } from '~/api/attendance'
@@ -33,7 +33,7 @@ const context = shallowRef<CaptureContext | null>(null)
 /** The organization's members (without descriptors: those are in `everyone`, once). */
 const rows = shallowRef<MemberEntry[]>([])
 /** Every member's descriptors, packed: the gallery kiosk mode matches against when it recognises everyone. */
-const everyone = shallowRef<FaceGallery>(buildGallery([]))
+const everyone = shallowRef<FaceGallery>(emptyGallery())
 const galleryMeta = shallowRef<GalleryMeta | null>(null)
 const station = ref<KioskStation | null>(null)
 const loading = ref(false)
@@ -317,7 +317,7 @@ export async function forgetKiosk(): Promise<void> {
   organization.value = null
   context.value = null
   rows.value = []
-  everyone.value = buildGallery([])
+  everyone.value = emptyGallery()
   galleryMeta.value = null
   station.value = null
   lastRefresh = 0

@@ -56,12 +56,15 @@ export function splitRows(rows: readonly DescriptorEntry[]): { members: MemberEn
   return { members: rows.map(({ descriptors: _descriptors, ...member }) => member), all: galleryOfRows(rows) }
 }
 
+/** The descriptor in row `row` of the gallery: a view into it, not a copy. */
+export function galleryRow(gallery: FaceGallery, row: number): Float32Array {
+  return gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH)
+}
+
 /** One member's descriptors in the gallery: views into it, not copies. */
 export function memberDescriptors(gallery: FaceGallery, memberId: number): Float32Array[] {
   const out: Float32Array[] = []
-  for (let row = 0; row < gallery.size; row++) {
-    if (gallery.memberIds[row] === memberId) out.push(gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH))
-  }
+  for (let row = 0; row < gallery.size; row++) if (gallery.memberIds[row] === memberId) out.push(galleryRow(gallery, row))
   return out
 }
 
@@ -70,7 +73,7 @@ export function galleryOfMembers(gallery: FaceGallery, memberIds: ReadonlySet<nu
   const entries: GalleryEntry[] = []
   for (let row = 0; row < gallery.size; row++) {
     const memberId = gallery.memberIds[row] as number
-    if (memberIds.has(memberId)) entries.push({ memberId, descriptor: gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH) })
+    if (memberIds.has(memberId)) entries.push({ memberId, descriptor: galleryRow(gallery, row) })
   }
   return buildGallery(entries)
 }

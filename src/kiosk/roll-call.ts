@@ -6,9 +6,8 @@
 import { ROLL_CALL_MAX_FACES, type RollCall, type RollCallBox, type RollCallFaceResult } from '@shared/attendance/roll-call'
 import type { AttendanceKind } from '@shared/attendance/sync'
 import { assignFaces } from '@shared/face/assign'
-import { FACE_DESCRIPTOR_LENGTH } from '@shared/face/descriptor'
 import { type FaceGallery, l2Distance, type MatchOptions } from '@shared/face/match'
-import type { MemberEntry } from './gallery'
+import { galleryRow, type MemberEntry } from './gallery'
 
 /** What the tablet found at one face of the photo. */
 export interface FoundFace {
@@ -58,7 +57,7 @@ function closestMembers(gallery: FaceGallery, probe: Float32Array, limit: number
   const best = new Map<number, number>()
   for (let row = 0; row < gallery.size; row++) {
     const memberId = gallery.memberIds[row] as number
-    const distance = l2Distance(gallery.descriptors.subarray(row * FACE_DESCRIPTOR_LENGTH, (row + 1) * FACE_DESCRIPTOR_LENGTH), probe)
+    const distance = l2Distance(galleryRow(gallery, row), probe)
     if (distance < (best.get(memberId) ?? Number.POSITIVE_INFINITY)) best.set(memberId, distance)
   }
   const out = [...best].map(([memberId, distance]) => ({ memberId, distance })).filter((c) => Number.isFinite(c.distance))

@@ -92,7 +92,7 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
       await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD })
       t.deps.faceIndex.invalidate(a.id)
     }
-  }, 600_000)
+  })
 
   it('names a member renamed by an admin, or by themselves, at the next verify', async () => {
     expect((await verify(a.petugas)).body.data.member_name).toBe('Member a')
@@ -170,7 +170,7 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
     } finally {
       if (two !== t) await two.close()
     }
-  }, 600_000)
+  })
 
   it('stops recognising a member whose face is withdrawn, who is deactivated or who is removed', async () => {
     expect((await verify(a.petugas)).body.data.verified).toBe(true)
@@ -232,5 +232,5 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
     expect((await a.admin.delete(`/api/organizations/${a.id}/devices/${a.deviceId}`)).status).toBe(200)
     expect((await verify(onRevoked)).status).toBe(401)
     expect((await a.tablet.get('/api/devices/me')).status).toBe(401)
-  }, 600_000)
+  })
 })
