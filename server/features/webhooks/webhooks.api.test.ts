@@ -24,8 +24,10 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
   let members = 0
 
   beforeAll(async () => {
+    // The receiver answers at once; the time limit is against a hang (an in-process PGlite beside a loaded CI delayed an
+    // answer past the 5 s this had, and the attempt was logged as a timeout instead of the receiver's 500).
     targetSettings.allowPrivate = true // the receiver is on 127.0.0.1
-    Object.assign(webhookSettings, { retries: 2, retryDelaySeconds: 0, timeoutMs: 5000, disableAfter: 100 })
+    Object.assign(webhookSettings, { retries: 2, retryDelaySeconds: 0, timeoutMs: 120_000, disableAfter: 100 })
     t = await createTestApp()
     a = await buildOrg(t, 'a')
     b = await buildOrg(t, 'b')
@@ -33,7 +35,7 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
   })
   afterEach(() => {
     receiver.mode = 'ok'
-    Object.assign(webhookSettings, { retries: 2, retryDelaySeconds: 0, timeoutMs: 5000, disableAfter: 100 })
+    Object.assign(webhookSettings, { retries: 2, retryDelaySeconds: 0, timeoutMs: 120_000, disableAfter: 100 })
   })
   afterAll(async () => {
     await t.close()
@@ -262,7 +264,7 @@ describe('webhooks: signed deliveries from the outbox, retried, logged, replayed
     const timedOut = await settledDelivery(hook.id, 'failed', 1)
     expect(timedOut.log[0]).toMatchObject({ ok: false, status_code: null, error: 'timeout' })
 
-    Object.assign(webhookSettings, { timeoutMs: 10_000 })
+    Object.assign(webhookSettings, { timeoutMs: 120_000 })
     receiver.mode = 'slow'
     receiver.slowMs = 200
     const member = await addMember()
