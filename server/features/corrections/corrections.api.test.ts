@@ -267,7 +267,7 @@ describe('correction requests ("lupa absen"): members ask, admins decide, the da
   })
 
   it('keeps requests to their member and organization', async () => {
-    const day = dayFrom(6, 1) <= today() ? dayFrom(6, 1) : dayFrom(13, 1)
+    const day = dayFrom(6, 1) < today() ? dayFrom(6, 1) : dayFrom(13, 1)
     const own = await a.member.post('/api/correction-requests', { attendance_date: day, kind: 'check_in', check_in_time: '08:00', reason: 'Lupa' })
     expect(own.status, JSON.stringify(own.body)).toBe(201)
     const id = own.body.data.id

@@ -146,7 +146,7 @@ describe('shifts and the roster', () => {
     expect(await row(day(1))).toMatchObject({ status: 'absent' })
     expect(await row(day(5))).toMatchObject({ status: 'day_off' })
     expect(await row(day(6))).toMatchObject({ status: 'absent' })
-    const recap = await monthlyRecap(t.db, a.id, { month: day(2).slice(0, 7) }, new Date())
+    const recap = await monthlyRecap(t.db, a.id, { month: day(3).slice(0, 7) }, new Date())
     expect(recap.members.find((m) => m.member_id === a.memberId)?.late_minutes).toBeGreaterThanOrEqual(30)
   })
 
@@ -171,20 +171,22 @@ describe('shifts and the roster', () => {
   })
 
   it('the member’s phone gets their shifts from yesterday to a week ahead', async () => {
-    await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: today, shift_type_id: night }, { member_id: a.memberId, date: addDays(today, 1), shift_type_id: null }, { member_id: a.memberId, date: addDays(today, 9), shift_type_id: morning }] })
+    // Budi works today's morning (07:00-15:00), whatever the weekday: by 17:00 his day is over.
+    await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: today, shift_type_id: night }, { member_id: a.memberId, date: addDays(today, 1), shift_type_id: null }, { member_id: a.memberId, date: addDays(today, 9), shift_type_id: morning }, { member_id: other, date: today, shift_type_id: morning }] })
     const context = (await a.member.get('/api/attendance/context')).body.data
     expect(context.shifts).toEqual([
       { date: today, shift: { name: 'Malam', code: 'M', start_time: '22:00', end_time: '06:00', late_tolerance_minutes: 15 } },
       { date: addDays(today, 1), shift: null },
     ])
     // Today at a glance and the trend follow the roster: at 17:00, after the organization's 16:00, a member whose night
-    // starts at 22:00 is not yet due, not absent; the next day, marked off, is a day off.
+    // starts at 22:00 is not yet due, not absent, and Budi, whose morning is over, is absent (a colleague's night does
+    // not keep his day open); the next day, marked off, is a day off.
     const evening = await attendanceToday(t.db, a.id, at(today, '17:00'))
     const mine = await t.db.select().from(attendanceRecords).where(and(eq(attendanceRecords.organizationMemberId, a.memberId), eq(attendanceRecords.attendanceDate, today)))
     expect(mine).toEqual([])
-    expect(evening.totals.not_yet).toBe(1)
+    expect(evening.totals).toMatchObject({ not_yet: 1, absent: 1 })
     const trend = await attendanceTrend(t.db, a.id, 1, at(today, '17:00'))
-    expect(trend.days[0]).toMatchObject({ not_yet: 1 })
+    expect(trend.days[0]).toMatchObject({ not_yet: 1, absent: 1 })
     const next = await attendanceToday(t.db, a.id, at(addDays(today, 1), '17:00'))
     await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: addDays(today, 1), clear: true }] })
     const unrostered = await attendanceToday(t.db, a.id, at(addDays(today, 1), '17:00'))

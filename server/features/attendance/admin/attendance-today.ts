@@ -236,10 +236,8 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
   const calendar = await holidayCalendar(db, organizationId, from, local.date)
   const roster = await rosterBetween(db, organizationId, from, local.date)
   const ids = new Set(everyone.map((p) => p.id))
-  const scheduleOf = new Map<number | null, WorkSchedule>()
   const departmentOf = new Map<number, number | null>()
   for (const p of everyone) {
-    scheduleOf.set(p.departmentId, p.schedule)
     departmentOf.set(p.id, p.departmentId)
   }
 
@@ -277,6 +275,18 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
     }
   }
 
+  // Today, each member's own day decides whether their missing record is still to come: whoever has a record today is
+  // not missing, whoever is missing is "not yet" until the end of their own day (a shift on the roster, else their
+  // schedule), not until a colleague's night shift ends.
+  const recordedToday = new Set(
+    (
+      await db
+        .select({ memberId: attendanceRecords.organizationMemberId })
+        .from(attendanceRecords)
+        .where(and(eq(attendanceRecords.organizationId, organizationId), eq(attendanceRecords.attendanceDate, local.date), ne(attendanceRecords.approvalStatus, 'rejected')))
+    ).map((r) => r.memberId),
+  )
+
   const out: TrendDay[] = []
   for (let date = from; date <= local.date; date = addDays(date, 1)) {
     const weekday = isoWeekday(date)
@@ -299,13 +309,17 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
       }
       const leaveHere = [...onLeave].filter((id) => departmentOf.get(id) === departmentId).length
       const missing = Math.max(0, n - seen - leaveHere)
-      const schedule = scheduleOf.get(departmentId) ?? rules.defaultSchedule
-      // Today, until the day's work ends (a night shift's end is tomorrow's): not yet. A department with members on
-      // shifts today goes by the latest end among them.
-      const ends = everyone.filter((p) => p.departmentId === departmentId && isDue(p)).map((p) => endMinute(scheduleOn(dayScheduleOf(p, date, roster), weekday)))
-      const end = ends.length ? Math.max(...ends) : endMinute(scheduleOn(schedule, weekday))
-      if (date === local.date && local.minutes < end) day.not_yet += missing
-      else day.absent += missing
+      // Today, until the member's day ends (a night shift's end is tomorrow's): not yet.
+      let notYet = 0
+      if (date === local.date) {
+        for (const p of everyone) {
+          if (p.departmentId !== departmentId || !isDue(p) || onLeave.has(p.id) || recordedToday.has(p.id)) continue
+          if (local.minutes < endMinute(scheduleOn(dayScheduleOf(p, date, roster), weekday))) notYet++
+        }
+      }
+      notYet = Math.min(notYet, missing)
+      day.not_yet += notYet
+      day.absent += missing - notYet
     }
     const dueNow = day.scheduled - day.excused
     day.rate = dueNow > 0 ? Math.round(((day.present + day.late) / dueNow) * 1000) / 1000 : null
