@@ -1,5 +1,4 @@
-import ExcelJS from 'exceljs'
-import * as XLSX from 'xlsx'
+import type ExcelJS from 'exceljs'
 import { z } from 'zod'
 import { EXPORT_FORMATS } from '../../shared/reports/types'
 
@@ -63,8 +62,15 @@ export interface Sheet {
   landscape?: boolean
 }
 
+// The two workbook libraries are loaded when a workbook is first written, not when the server starts: together they
+// were about 0.5 s of CPU in every start (a restart at the gate, each process a test starts) for something most
+// processes never do.
+const sheetJs = () => import('xlsx')
+const excelJs = async () => (await import('exceljs')).default
+
 /** An .xlsx workbook of the given sheets, every text cell neutralised. */
-export function toXlsx(sheets: Sheet[]): Buffer {
+export async function toXlsx(sheets: Sheet[]): Promise<Buffer> {
+  const XLSX = await sheetJs()
   const book = XLSX.utils.book_new()
   for (const sheet of sheets) {
     const ws = XLSX.utils.aoa_to_sheet(sheet.rows.map((row) => row.map((v) => neutraliseCell(plain(v)))), { cellDates: true })
@@ -97,6 +103,7 @@ function serialDay(date: string): number {
  * cell neutralised as in `toXlsx`.
  */
 export async function toStyledXlsx(sheets: Sheet[]): Promise<Buffer> {
+  const ExcelJS = await excelJs()
   const book = new ExcelJS.Workbook()
   book.creator = 'Hadir'
   for (const sheet of sheets) {

@@ -12,8 +12,8 @@ describe('spreadsheet exports', () => {
     expect(neutraliseCell(undefined)).toBeNull()
   })
 
-  it('writes an .xlsx that reads back with the neutralised text', () => {
-    const buf = toXlsx([{ name: 'Recap: 2026/11', rows: [['name', 'days'], ['=HYPERLINK("x")', 3]] }])
+  it('writes an .xlsx that reads back with the neutralised text', async () => {
+    const buf = await toXlsx([{ name: 'Recap: 2026/11', rows: [['name', 'days'], ['=HYPERLINK("x")', 3]] }])
     const book = XLSX.read(buf, { type: 'buffer' })
     expect(book.SheetNames).toEqual(['Recap  2026 11'])
     const rows = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets[book.SheetNames[0]!]!, { header: 1 })

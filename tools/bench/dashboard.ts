@@ -172,7 +172,7 @@ export async function benchReport(world: World, runs: number): Promise<Row[]> {
 const POSITIONS = ['Guru', 'Staf Tata Usaha', 'Wali Kelas', 'Pustakawan', 'Laboran', 'Satpam', 'Petugas Kebersihan', 'Siswa']
 
 /** An .xlsx of `count` members as a school would fill the template (some in departments that do not exist yet). */
-export function importWorkbook(count: number, seed = 77): Buffer {
+export async function importWorkbook(count: number, seed = 77): Promise<Buffer> {
   const rng = new Rng(seed)
   const departments = [...DEPARTMENTS, 'Kelas X-1', 'Kelas X-2', 'Kelas XI IPA', 'Kelas XII IPS']
   const rows: (string | number)[][] = [['name', 'email', 'phone', 'member_number', 'department', 'position', 'role']]
@@ -187,7 +187,7 @@ export function importWorkbook(count: number, seed = 77): Buffer {
 
 export async function benchImport(world: World, members: number): Promise<Row[]> {
   const { parseSpreadsheet } = await import('../../server/features/imports/import.worker')
-  const file = importWorkbook(members)
+  const file = await importWorkbook(members)
   progress(`Excel import of ${members.toLocaleString('en')} members (${round(file.length / 1024, 0)} KB .xlsx): parse alone, then upload + parse + validate + write`)
   const parseMs: number[] = []
   for (let i = 0; i < 3; i++) {

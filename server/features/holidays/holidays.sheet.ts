@@ -30,7 +30,7 @@ function departmentText(ids: number[] | null, names: Map<number, string>): strin
   return ids ? ids.map((id) => names.get(id) ?? `#${id}`).join(', ') : ''
 }
 
-export function holidaysFile(input: { format: 'xlsx' | 'csv'; lang: SheetLanguage; own: OwnHoliday[]; national: (NationalHoliday & { observed: boolean })[]; departments: Map<number, string> }): Buffer | string {
+export async function holidaysFile(input: { format: 'xlsx' | 'csv'; lang: SheetLanguage; own: OwnHoliday[]; national: (NationalHoliday & { observed: boolean })[]; departments: Map<number, string> }): Promise<Buffer | string> {
   const h = HEADERS[input.lang]
   const ownRows: Cell[][] = [COLUMNS.map((c) => h[c]), ...input.own.map((o) => [o.name, dateCell(o.start_date), dateCell(o.end_date), departmentText(o.department_ids, input.departments)])]
   if (input.format === 'csv') return toCsv(input.own.length === 0 ? [ownRows[0]!] : [ownRows[0]!, ...input.own.map((o) => [o.name, o.start_date, o.end_date, departmentText(o.department_ids, input.departments)])])

@@ -36,7 +36,7 @@ export const importRoutes = new Hono<AppEnv>()
   .get('/:id/members/import/template', allow('member:manage'), validate('param', idParam), async (c) => {
     const lang = c.req.query('lang') === 'en' ? 'en' : 'id'
     const lists = await templateLists(serviceContext(c))
-    const file = importTemplate(lang, lists.departments, lists.positions)
+    const file = await importTemplate(lang, lists.departments, lists.positions)
     c.header('Content-Type', XLSX_TYPE)
     c.header('Content-Disposition', attachment(lang === 'en' ? 'hadir-members-template.xlsx' : 'hadir-templat-anggota.xlsx'))
     return c.body(new Uint8Array(file))

@@ -76,7 +76,7 @@ const TEXT = {
 
 const WIDTHS = [28, 30, 18, 16, 22, 18, 10]
 
-export function importTemplate(lang: SheetLanguage, departments: string[], positions: string[]): Buffer {
+export function importTemplate(lang: SheetLanguage, departments: string[], positions: string[]): Promise<Buffer> {
   const text = TEXT[lang]
   const help: Cell[][] = [[text.column, text.required, text.meaning]]
   const header = IMPORT_COLUMNS.map((column) => IMPORT_HEADERS[lang][column])
@@ -115,7 +115,7 @@ function exportRows(members: MemberView[], lang: SheetLanguage): Cell[][] {
 }
 
 /** The members as .xlsx or .csv; every text cell neutralised against formula injection by server/lib/spreadsheet. */
-export function membersExport(members: MemberView[], format: 'xlsx' | 'csv', lang: SheetLanguage): Buffer | string {
+export async function membersExport(members: MemberView[], format: 'xlsx' | 'csv', lang: SheetLanguage): Promise<Buffer | string> {
   const rows = exportRows(members, lang)
   if (format === 'csv') return toCsv(rows)
   return toXlsx([{ name: TEXT[lang].sheet, rows, widths: [...WIDTHS, 10, 14, 24] }])

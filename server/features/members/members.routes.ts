@@ -29,7 +29,7 @@ export const memberRoutes = new Hono<AppEnv>()
     const { format, ...filters } = c.req.valid('query')
     const { members, org } = await exportMembers(ctx, filters, format)
     const lang = c.req.query('lang') === 'en' ? 'en' : 'id'
-    const body = membersExport(members, format, lang)
+    const body = await membersExport(members, format, lang)
     const day = new Date().toISOString().slice(0, 10)
     c.header('Content-Type', format === 'csv' ? CSV_TYPE : XLSX_TYPE)
     c.header('Content-Disposition', attachment(`${lang === 'en' ? 'members' : 'anggota'}-${org?.slug ?? ctx.organizationId}-${day}.${format}`))
