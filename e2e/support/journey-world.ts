@@ -72,7 +72,7 @@ export function prepareFacesAside(): Promise<PreparedFaces> {
   const out = path.join(VIDEO_DIR, 'journey-faces.json')
   fs.mkdirSync(VIDEO_DIR, { recursive: true })
   fs.rmSync(out, { force: true })
-  const child = (J.preparer = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO_ROOT, 'e2e', 'support', 'journey-prepare.ts'), out], {
+  const child = (J.preparer = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'e2e', 'support', 'journey-prepare.ts'), out], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   }))

@@ -28,7 +28,7 @@ describe('npm run seed:demo', () => {
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
-  const seed = (args: string[], extra: NodeJS.ProcessEnv = {}) => run('npx', ['tsx', 'server/seed/demo.ts', ...args], { env: { ...env, ...extra }, cwd: process.cwd() })
+  const seed = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(process.execPath, ['--import', 'tsx', 'server/seed/demo.ts', ...args], { env: { ...env, ...extra }, cwd: process.cwd() })
 
   it('fills a demo organization, prints its logins, and refuses to run twice', async () => {
     // The links it prints use the port the server will use (PORT), and the organization's code, never its number.
