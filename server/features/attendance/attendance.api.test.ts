@@ -11,6 +11,7 @@ import { offlineEvidence, settled } from '../../../tools/test-support/evidence-f
 import { attendanceEvents, attendanceRecords, attendanceSyncLogs, locations, memberFaceData } from '../../db/schema'
 import { decodeDescriptor, descriptorToBytes } from '../../../shared/face/descriptor'
 import { toLocal } from '../../../shared/attendance/rules'
+import { nationalHolidaysBetween } from '../../../shared/holidays/national'
 import type { Evidence } from '../../../shared/attendance/evidence'
 
 /** A capture at a given Jakarta wall-clock time on a given day (UTC+7). */
@@ -289,9 +290,12 @@ describe('attendance capture and sync', () => {
   })
 
   it('a check-in on a day already excused wins: the day becomes present or late', async () => {
-    await t.db.insert(attendanceRecords).values({ organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: day(23), status: 'excused', source: 'manual', remarks: 'sick' })
-    const res = await a.member.post('/api/attendance/sync', batch([rec({ captured_at: jakarta(day(23), '08:40') })]))
+    // A day that is not a national holiday (on one, whoever comes anyway is present, never late): Christmas is day 23
+    // on New Year's Day.
+    const n = [23, 24, 25, 26, 27, 28, 29].find((i) => nationalHolidaysBetween(day(i), day(i)).length === 0)!
+    await t.db.insert(attendanceRecords).values({ organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: day(n), status: 'excused', source: 'manual', remarks: 'sick' })
+    const res = await a.member.post('/api/attendance/sync', batch([rec({ captured_at: jakarta(day(n), '08:40') })]))
     expect(res.body.data.results[0]).toMatchObject({ status: 'applied', attendance_status: 'late' })
-    expect(await dayOf(day(23))).toMatchObject({ status: 'late', checkInTime: '08:40:00', source: 'mobile' })
+    expect(await dayOf(day(n))).toMatchObject({ status: 'late', checkInTime: '08:40:00', source: 'mobile' })
   })
 })

@@ -4,6 +4,8 @@ import { createTestApp, type TestApp } from '../../../tools/test-support/harness
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { attendanceRecords, auditLog, users } from '../../db/schema'
 import { CONSENT_VERSION } from '../../../shared/face/consent'
+import { toLocal } from '../../../shared/attendance/rules'
+import { addDays } from '../../../shared/calendar'
 
 // The member's own data on their phone (issue 18, UU PDP's access right): profile, consents with versions and dates,
 // attendance, requests, and who looked at their face photos and when; downloadable as a file, which is audited.
@@ -24,7 +26,9 @@ describe('a member reads and downloads their own data', () => {
       .insert(attendanceRecords)
       .values({ organizationId: a.id, organizationMemberId: a.memberId, attendanceDate: '2026-11-30', checkInTime: '07:12:00', status: 'present', source: 'mobile' })
       .returning()
-    const leave = await a.member.post('/api/leave-requests', { kind: 'sick', start_date: '2026-12-01', end_date: '2026-12-01', reason: 'Demam' })
+    // Yesterday in Jakarta: a leave request may start at most 30 days back, so no fixed date stays valid.
+    const yesterday = addDays(toLocal(new Date(), 'Asia/Jakarta').date, -1)
+    const leave = await a.member.post('/api/leave-requests', { kind: 'sick', start_date: yesterday, end_date: yesterday, reason: 'Demam' })
     const [adminUser] = await t.db.select().from(users).where(eq(users.email, a.emails.admin))
     // The admin looked at the member's reference photo and at the photo of one of their records (as the photo routes
     // write it); someone looked at another member's, and B's admin at B's: neither is this member's business.

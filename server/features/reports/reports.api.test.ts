@@ -78,6 +78,8 @@ describe('reports', () => {
     const september = new Date('2026-09-01T01:00:00Z')
     for (const id of [ids.ani, ids.budi, ids.dodi]) await t.db.update(organizationMembers).set({ createdAt: september }).where(eq(organizationMembers.id, id))
     await t.db.update(organizationMembers).set({ createdAt: new Date('2026-10-18T20:00:00Z') }).where(eq(organizationMembers.id, ids.citra))
+    // The fixture's member joins after October (not in its recap) and before December, whatever day the test runs.
+    await t.db.update(organizationMembers).set({ createdAt: new Date('2026-11-16T01:00:00Z') }).where(eq(organizationMembers.id, a.memberId))
 
     await record(a.id, ids.ani, '2026-10-01', 'present', '07:50:00', '16:10:00', { locationId: gate })
     await record(a.id, ids.ani, '2026-10-02', 'late', '08:30:00', '16:00:00', { flags: ['late'] })
