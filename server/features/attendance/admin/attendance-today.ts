@@ -4,7 +4,7 @@ import { and, eq, gte, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm'
 import { excuseKindOf, recordExcuseKind, type ExcuseKind } from '../excuse-kind'
 import type { Tx } from '../../../db/client'
 import { attendanceRecords, departments, leaveRequests, organizationMembers, workSchedules } from '../../../db/schema'
-import { dayHoursFrom, dayStatus, endMinute, expectedOn, scheduleOn, memberFirstDay, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
+import { dayHoursFrom, dayStatus, expectedOn, memberFirstDay, toLocal, type DayStatus, type WorkSchedule } from '../../../../shared/attendance/rules'
 import { addDays, isoWeekday } from '../../../../shared/calendar'
 import { organizationRules } from '../attendance.schedule'
 import { shiftSchedule, type ShiftType } from '../../../../shared/attendance/shifts'
@@ -309,12 +309,13 @@ export async function attendanceTrend(db: Tx, organizationId: number, days: numb
       }
       const leaveHere = [...onLeave].filter((id) => departmentOf.get(id) === departmentId).length
       const missing = Math.max(0, n - seen - leaveHere)
-      // Today, until the member's day ends (a night shift's end is tomorrow's): not yet.
+      // Today, a missing member's day is "not yet" as the rules module decides it for them (until their own day's end; a
+      // night shift's end is tomorrow's), as today-at-a-glance counts it.
       let notYet = 0
       if (date === local.date) {
         for (const p of everyone) {
           if (p.departmentId !== departmentId || !isDue(p) || onLeave.has(p.id) || recordedToday.has(p.id)) continue
-          if (local.minutes < endMinute(scheduleOn(dayScheduleOf(p, date, roster), weekday))) notYet++
+          if (dayStatus({ schedule: dayScheduleOf(p, date, roster), date, weekday, record: null, excused: false, today: local.date, nowMinutes: local.minutes }) === 'not_yet') notYet++
         }
       }
       notYet = Math.min(notYet, missing)
