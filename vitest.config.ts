@@ -7,8 +7,50 @@ const alias = {
   '@shared': fileURLToPath(new URL('./shared', import.meta.url)),
 }
 
-// Three projects: plain unit tests, and the API tests twice — on a real PostgreSQL and on embedded PGlite.
-// scripts/test.mjs picks which of them can run on this machine.
+// Three projects: plain unit tests, and the API tests on a real PostgreSQL and on embedded PGlite. scripts/test.mjs
+// picks which of them can run on this machine.
+
+const API_TESTS = ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts']
+
+/**
+ * The API test files that run on the embedded database (PGlite) too when PostgreSQL runs them: those whose code depends
+ * on the engine or its one connection. Production runs on PostgreSQL, which every API test file runs on; what differs on
+ * PGlite is narrow, and these files reach all of it:
+ * - its data folder and start: a restart keeps the data, the demo seed, backups of a stopped and of a running
+ *   installation, the first start's setup;
+ * - raw statements, whose results the two drivers shape differently (arrays or `{ rows }`, json parsed or as text,
+ *   text[]): the sync's lookups and write, the attendance lists and today's board, reports and the day grid, schedules
+ *   and shifts, rate limits;
+ * - its one connection: the job queue shares it (queue, webhooks, notifications, maintenance, face template migration),
+ *   one long transaction with progress beside it (imports), LISTEN/NOTIFY inside the process (live attendance),
+ *   advisory locks and row-level security (tenant);
+ * - check-in and check-out end to end.
+ * A statement sent outside an open transaction of the same request, which would wait forever on PGlite, fails every
+ * route's tests on PostgreSQL (tools/test-support/one-connection.ts). Without PostgreSQL (HADIR_PGLITE_ALL=1, set by
+ * scripts/test.mjs) every API test file runs on PGlite.
+ */
+const EMBEDDED_ENGINE_TESTS = [
+  'server/restart.api.test.ts',
+  'server/seed/demo.api.test.ts',
+  'tools/backup/backup.api.test.ts',
+  'tools/backup/running.api.test.ts',
+  'server/features/setup/setup.api.test.ts',
+  'server/features/attendance/sync.*.api.test.ts',
+  'server/features/attendance/attendance.api.test.ts',
+  'server/features/attendance/maintenance.api.test.ts',
+  'server/features/attendance/admin/attendance-{list,live,today}.api.test.ts',
+  'server/features/reports/*.api.test.ts',
+  'server/features/shifts/shifts.api.test.ts',
+  'server/features/schedules/day-hours.api.test.ts',
+  'server/auth/shared-limits.api.test.ts',
+  'server/jobs/queue.api.test.ts',
+  'server/features/webhooks/webhooks.api.test.ts',
+  'server/features/notifications/notifications.api.test.ts',
+  'server/face/migrate.api.test.ts',
+  'server/features/imports/imports.api.test.ts',
+  'server/db/tenant.api.test.ts',
+  'tools/test-support/one-connection.api.test.ts',
+]
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -44,12 +86,12 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'api-postgres',
-          include: ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts'],
+          include: API_TESTS,
           // A backup of a running embedded installation runs embedded servers of its own whatever the project's
           // database: on PGlite's project only.
           exclude: ['tools/backup/running.api.test.ts'],
           env: { HADIR_TEST_DB: 'postgres' },
-          setupFiles: ['tools/test-support/once-per-run.setup.ts'],
+          setupFiles: ['tools/test-support/once-per-run.setup.ts', 'tools/test-support/one-connection.setup.ts'],
           isolate: false,
           // One migrated database per run that every test file's database is cloned from.
           globalSetup: ['vitest.postgres-template.ts'],
@@ -61,9 +103,9 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'api-pglite',
-          include: ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts'],
+          include: process.env.HADIR_PGLITE_ALL === '1' ? API_TESTS : EMBEDDED_ENGINE_TESTS,
           // The isolation matrix and the fuzzing drive every route through the same app code whatever the database:
-          // they run on PostgreSQL (production's database) only; every other API test file runs on both.
+          // on PostgreSQL (production's database) only.
           exclude: ['tools/hardening/tenant-isolation.api.test.ts', 'tools/hardening/fuzz.api.test.ts'],
           env: { HADIR_TEST_DB: 'pglite' },
           setupFiles: ['tools/test-support/once-per-run.setup.ts'],

@@ -1,6 +1,6 @@
-// `npm test`: the whole suite. Unit and API tests (vitest; API tests on PostgreSQL when one is reachable and always
-// on embedded PGlite), the production build and the browser tests (Playwright in Chromium against the built server),
-// and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
+// `npm test`: the whole suite. Unit and API tests (vitest; API tests on PostgreSQL when one is reachable, and on
+// embedded PGlite those that depend on the engine, or all of them without PostgreSQL), the production build and the
+// browser tests (Playwright in Chromium against the built server), and the Dockerfile's steps. Ends with one line: "tests: N passed, N failed".
 //
 // The stages run side by side: the browser tests (face inference in Chromium, one test at a time in each of three
 // Playwright runs, each on a server and database of its own: the journey, the camera specs, the other specs), beside
@@ -123,7 +123,9 @@ async function vitestStage() {
   const workers = process.env.HADIR_TEST_WORKERS ?? ''
   const args = ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]
   if (workers) args.push(`--maxWorkers=${workers}`)
-  const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args, { lower: true })
+  // Without PostgreSQL every API test file runs on PGlite, not only those that depend on the engine (vitest.config.ts).
+  const env = hasPg ? {} : { HADIR_PGLITE_ALL: '1' }
+  const code = await run(projects.includes('unit') ? (projects.length > 1 ? 'unit+api' : 'unit') : 'api', 'npx', args, { lower: true, env })
   const report = readJson(out)
   if (report?.testResults) {
     const files = report.testResults.map((f) => ({ at: path.relative(root, f.name), ms: (f.endTime ?? 0) - (f.startTime ?? 0) }))

@@ -15,6 +15,7 @@ import { openJobQueue } from '../../server/jobs/queue'
 import { registerJobs } from '../../server/jobs/registry'
 import { openApiDocumentOf } from '../../server/openapi/openapi.routes'
 import { ResponseConformance } from './openapi-conformance'
+import { guardOneConnection } from './one-connection'
 
 export const TEST_PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export type Backend = 'postgres' | 'pglite'
@@ -83,6 +84,7 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
   // nothing to do (they took most of a test file's setup). Without it (bench, stress runs), an empty database migrated.
   const { url, drop } = await createPostgresDatabase(process.env.HADIR_TEST_PG_TEMPLATE)
   const database = await openDatabase({ databaseUrl: url, dataDir: 'memory://' })
+  guardOneConnection(database)
   lastDatabaseUrl = url
   return {
     database,
