@@ -193,6 +193,12 @@ test('a check-in received by the API appears at the top without a reload, and to
   await expect(rows.filter({ hasText: people.tono.name })).toHaveCount(1)
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
   await shot(page, 'dashboard-attendance-tablet')
+
+  // Less motion asked for (the computer's setting): nothing keeps moving, the live dot's pulse included.
+  await page.emulateMedia({ reducedMotion: 'reduce' })
+  await expect(page.getByTestId('attendance-live')).toHaveAttribute('data-state', 'live')
+  await expect.poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length)).toBe(0)
+  await page.emulateMedia({ reducedMotion: null })
 })
 
 test('the overview shows today at a glance and the 30-day trend, in Indonesian too', async ({ adminPage: page, shot }) => {
