@@ -1,14 +1,14 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { toLocal } from '../shared/attendance/rules'
-import { adminApi, type AdminApi, apiData } from './support/api'
+import { adminApi, type AdminApi, apiData, workingDaysFromToday } from './support/api'
 import { BASE_URL, PHONE, SHOTS, watchedPage } from './support/browser'
 import { expect, signInDashboard, test } from './support/fixtures'
 
 // Leave requests (issue 4, "excused comes from an approved request"): a member asks for sick leave on the phone (in
 // Indonesian, the primary language), sees that it needs the network when offline, the admin approves it on the
 // dashboard, and the member sees the decision and the excused day in their history.
-// Everything happens in an organization of this spec's own. The member's department works every day of the week, so
-// today is a working day whatever day the test runs.
+// Everything happens in an organization of this spec's own. The member's department works every day of the week, and
+// the organization does not observe a national holiday today, so today is a working day whatever day the test runs.
 
 test.describe.configure({ mode: 'serial' })
 
@@ -28,6 +28,7 @@ test.beforeAll(async () => {
   organization = created
   await apiData(await admin.api.post('/api/auth/select', { data: { organization_id: created.id } }))
   admin = { api: admin.api, organizationId: created.id, organizationCode: created.slug }
+  await workingDaysFromToday(admin)
   const org = `/api/organizations/${created.id}`
   const schedule = await apiData<{ id: number }>(
     await admin.api.post(`${org}/schedules`, { data: { name: 'Setiap hari', work_days: [1, 2, 3, 4, 5, 6, 7], start_time: '08:00', end_time: '16:00' } }),

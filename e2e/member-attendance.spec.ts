@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { ADMIN, adminApi, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered } from './support/api'
+import { ADMIN, adminApi, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered, workingDaysFromToday } from './support/api'
 import { BASE_URL, cameraBrowser, PHONE, SHOTS } from './support/browser'
 import { facesDir, promptedVideos, registrationVideo, type RegistrationVideo } from './support/fake-camera'
 import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
@@ -45,6 +45,8 @@ test.beforeAll(async () => {
   organization = { id: created.id, name: created.name }
   await apiData(await admin.api.post('/api/auth/select', { data: { organization_id: created.id } }))
   admin = { api: admin.api, organizationId: created.id, organizationCode: created.slug }
+  // A national holiday today (New Year's Day...) would make every check-in "present" and no check-out "left early".
+  await workingDaysFromToday(admin)
   video = await registrationVideo('member-attendance')
 })
 

@@ -1,5 +1,8 @@
 // Test set-up through the HTTP API (docs/api.md): an admin session, members and their invitations.
 import { type APIRequestContext, expect, request } from '@playwright/test'
+import { toLocal } from '../../shared/attendance/rules'
+import { addDays } from '../../shared/calendar'
+import { nationalHolidaysBetween } from '../../shared/holidays/national'
 
 export const ORG = 'SMA Negeri 1 Harapan'
 export const ADMIN = { name: 'Ibu Ratna Sari', email: 'ratna@harapan.sch.id', password: 'rahasia-sekolah-1' }
@@ -35,6 +38,18 @@ export async function adminApi(baseURL: string): Promise<AdminApi> {
   await data(await api.post('/api/auth/select', { data: { organization_id: organization.id } }))
   const { slug } = await data<{ slug: string }>(await api.get(`/api/organizations/${organization.id}`))
   return { api, organizationId: organization.id, organizationCode: slug }
+}
+
+/**
+ * Today and tomorrow (in `timezone`) are working days of the organization even when they are national holidays (New
+ * Year's Day...): not observed, as an admin sets it under the organization's days off. For specs whose texts assume a
+ * working day (late, left early, a day of leave recorded as excused), whatever day they run on.
+ */
+export async function workingDaysFromToday({ api, organizationId }: AdminApi, timezone = 'Asia/Jakarta'): Promise<void> {
+  const today = toLocal(new Date(), timezone).date
+  for (const h of nationalHolidaysBetween(today, addDays(today, 1))) {
+    await data(await api.put(`/api/organizations/${organizationId}/national-holidays`, { data: { date: h.date, observed: false } }))
+  }
 }
 
 export interface InvitedMember {
