@@ -130,6 +130,9 @@ async function vitestStage() {
   if (report?.testResults) {
     const files = report.testResults.map((f) => ({ at: path.relative(root, f.name), ms: (f.endTime ?? 0) - (f.startTime ?? 0) }))
     console.log(`[vitest] slowest files: ${files.sort((a, b) => b.ms - a.ms).slice(0, 8).map((f) => `${minutes(f.ms)} ${f.at}`).join(', ')}`)
+    // What the stage's end waited for: the files that ended last, each with when it started (minutes into the run).
+    const ends = report.testResults.filter((f) => f.startTime && f.endTime).sort((a, b) => b.endTime - a.endTime).slice(0, 6)
+    console.log(`[vitest] ended last: ${ends.map((f) => `${path.relative(root, f.name)} (${minutes(f.startTime - started)} to ${minutes(f.endTime - started)})`).join(', ')}`)
   }
   if (report) {
     totals.passed += report.numPassedTests
@@ -285,6 +288,7 @@ async function e2eStage() {
     }
   }
   took.e2e = Date.now() - t0
+  console.log(`[e2e] the browser runs ended ${minutes(Date.now() - started)} into the run`)
 }
 
 /** The n longest browser tests of a Playwright JSON report, as "1.2 min file:line", to see where the stage's time goes. */
