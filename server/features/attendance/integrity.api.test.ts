@@ -10,6 +10,7 @@ import { answeredEvidence, askChallenge, capture, offlineEvidence, registerFace,
 import { renderEvidence } from '../../../tools/test-support/evidence'
 import { attendanceRecords, organizations } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
+import { nationalHolidaysBetween } from '../../../shared/holidays/national'
 
 const P01 = 'people/p01/p01-5.jpg' // registration
 const P01_LATER = 'people/p01/p01-6.jpg' // the same person on another day
@@ -182,6 +183,10 @@ describe('trustworthy attendance: attacks end refused or held for review', () =>
     const [org] = await t.db.select().from(organizations).where(eq(organizations.id, a.id))
     // Yesterday in the organization's zone, 22:20 and 07:50 local (Asia/Jakarta is UTC+7).
     const yesterday = toLocal(new Date(Date.now() - 24 * 3600_000), org!.timezone).date
+    // A working day, even when it is a national day (cuti bersama on 24 December...): on a day off nobody is late.
+    for (const h of nationalHolidaysBetween(yesterday, yesterday)) {
+      expect((await a.admin.put(`/api/organizations/${a.id}/national-holidays`, { date: h.date, observed: false })).status).toBe(200)
+    }
     const local = (time: string) => new Date(`${yesterday}T${time}:00+07:00`).toISOString()
     const evidence = await offlineEvidence(P03)
     const real = capture(m.id, evidence, { captured_at: local('22:20'), ...INSIDE })
