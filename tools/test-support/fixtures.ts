@@ -6,6 +6,7 @@ import { createMember } from '../../server/features/members/members.service'
 import { grantRole, systemRoleId } from '../../server/features/roles/roles.service'
 import { hashSecret } from '../../server/auth/crypto'
 import { organizationMembers } from '../../server/db/schema'
+import { nationalHolidaysBetween } from '../../shared/holidays/national'
 
 export const PASSWORD = 'correct horse 1'
 export const PIN = '482916'
@@ -81,4 +82,15 @@ export async function webLogin(t: TestApp, email: string, organizationId?: numbe
     if (sel.status !== 200) throw new Error(`select failed: ${JSON.stringify(sel.body)}`)
   }
   return agent
+}
+
+/**
+ * The national days from `start` to `end` are working days of the organization (not observed), as its admin sets it:
+ * for tests that mean a date to be a working day whatever day they run on (New Year's Day, a cuti bersama...).
+ */
+export async function workingThrough(org: OrgWorld, start: string, end: string): Promise<void> {
+  for (const h of nationalHolidaysBetween(start, end)) {
+    const res = await org.admin.put(`/api/organizations/${org.id}/national-holidays`, { date: h.date, observed: false })
+    if (res.status !== 200) throw new Error(`national day ${h.date} not opted out: ${res.status} ${JSON.stringify(res.body)}`)
+  }
 }

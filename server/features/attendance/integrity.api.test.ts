@@ -4,13 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { and, eq } from 'drizzle-orm'
 import { createTestApp, type Agent, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { buildOrg, type OrgWorld, workingThrough } from '../../../tools/test-support/fixtures'
 import { faceEncoding, photoBase64 } from '../../../tools/test-support/faces'
 import { answeredEvidence, askChallenge, capture, offlineEvidence, registerFace, settled, sync } from '../../../tools/test-support/evidence-flow'
 import { renderEvidence } from '../../../tools/test-support/evidence'
 import { attendanceRecords, organizations } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
-import { nationalHolidaysBetween } from '../../../shared/holidays/national'
 
 const P01 = 'people/p01/p01-5.jpg' // registration
 const P01_LATER = 'people/p01/p01-6.jpg' // the same person on another day
@@ -184,9 +183,7 @@ describe('trustworthy attendance: attacks end refused or held for review', () =>
     // Yesterday in the organization's zone, 22:20 and 07:50 local (Asia/Jakarta is UTC+7).
     const yesterday = toLocal(new Date(Date.now() - 24 * 3600_000), org!.timezone).date
     // A working day, even when it is a national day (cuti bersama on 24 December...): on a day off nobody is late.
-    for (const h of nationalHolidaysBetween(yesterday, yesterday)) {
-      expect((await a.admin.put(`/api/organizations/${a.id}/national-holidays`, { date: h.date, observed: false })).status).toBe(200)
-    }
+    await workingThrough(a, yesterday, yesterday)
     const local = (time: string) => new Date(`${yesterday}T${time}:00+07:00`).toISOString()
     const evidence = await offlineEvidence(P03)
     const real = capture(m.id, evidence, { captured_at: local('22:20'), ...INSIDE })

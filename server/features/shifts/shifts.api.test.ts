@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import crypto from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { buildOrg, type OrgWorld, workingThrough } from '../../../tools/test-support/fixtures'
 import { attendanceRecords, organizationMembers, shiftAssignments, shiftTypes } from '../../db/schema'
 import { addDays, isoWeekday } from '../../../shared/calendar'
 import { toLocal } from '../../../shared/attendance/rules'
@@ -172,9 +172,7 @@ describe('shifts and the roster', () => {
 
   it('the member’s phone gets their shifts from yesterday to a week ahead', async () => {
     // Today and tomorrow are working days for the organization, even on a national holiday (New Year's Day...).
-    for (const h of nationalHolidaysBetween(today, addDays(today, 1))) {
-      expect((await a.admin.put(`${base(a)}/national-holidays`, { date: h.date, observed: false })).status).toBe(200)
-    }
+    await workingThrough(a, today, addDays(today, 1))
     // Budi works today's morning (07:00-15:00), whatever the weekday: by 17:00 his day is over.
     await a.admin.put(`${base(a)}/roster`, { cells: [{ member_id: a.memberId, date: today, shift_type_id: night }, { member_id: a.memberId, date: addDays(today, 1), shift_type_id: null }, { member_id: a.memberId, date: addDays(today, 9), shift_type_id: morning }, { member_id: other, date: today, shift_type_id: morning }] })
     const context = (await a.member.get('/api/attendance/context')).body.data
