@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test'
+import { LAUNCH_ARGS } from './e2e/support/chromium-args'
 
 // The lead's runner (scripts/test.mjs) builds the app, starts the server on a fresh database and passes its address
 // in HADIR_E2E_URL; Playwright never starts a server itself.
@@ -31,7 +32,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: LAUNCH_ARGS,
     },
   },
   // The foundation spec starts from an empty database (setup wizard), so it runs first; the rest build on it.

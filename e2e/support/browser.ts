@@ -1,4 +1,5 @@
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from '@playwright/test'
+import { CAMERA_ARGS } from './chromium-args'
 import { type PromptedCameraVideos, withPacedCamera } from './paced-camera'
 
 // What every camera spec launches and watches the same way.
@@ -6,10 +7,7 @@ import { type PromptedCameraVideos, withPacedCamera } from './paced-camera'
 export const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
 export const SHOTS = 'test-results/screenshots'
 export const PHONE = { width: 390, height: 844 }
-export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-/** Chromium's flags for a camera (a fake device, allowed without asking); what it shows is the paced camera's. */
-export const CAMERA_ARGS = [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
+export { CAMERA_ARGS, LAUNCH_ARGS } from './chromium-args'
 
 /**
  * A Chromium whose camera plays `video` (a Y4M file), paced by the app's frames and never ahead of the video (support/paced-camera.ts):
