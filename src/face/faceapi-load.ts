@@ -16,6 +16,7 @@ export interface TfRuntime {
   enableProdMode: () => void
   browser: { fromPixels: (pixels: ImageData) => FaceApi.tf.Tensor3D }
   zeros: (shape: number[], dtype?: string) => FaceApi.tf.Tensor3D
+  tensor3d: (values: Int32Array, shape: [number, number, number], dtype: 'int32') => FaceApi.tf.Tensor3D
   slice: (x: FaceApi.tf.Tensor3D, begin: number[], size: number[]) => FaceApi.tf.Tensor3D
   io: { decodeWeights: (buffer: ArrayBuffer, specs: unknown[]) => FaceApi.tf.NamedTensorMap }
 }

@@ -10,6 +10,7 @@ import { checkFaceQuality, type FaceBox } from '@shared/face/quality'
 import { evidenceCrop, EVIDENCE_JPEG_QUALITY } from './evidence'
 import { DETECTOR_INPUT_SIZE, DETECTOR_MIN_SCORE, type FaceApiModule, loadFaceApi, type TfRuntime } from './faceapi-load'
 import { findGroupFaces, GROUP_MIN_DESCRIBED_PX } from './group'
+import { RgbBuffers, rgbOf } from './pixels'
 import { describeFace } from './recognizer'
 import type { DetectedFace, DetectOptions, EngineInfo, FaceBackend, FrameResult, GroupFace, GroupOptions, GroupProgress, GroupResult, LoadProgress } from './protocol'
 
@@ -42,6 +43,8 @@ export async function createPipeline(
 }
 
 let scratch: OffscreenCanvas | null = null
+/** The camera frames' detector input, reused frame after frame (./pixels.ts). */
+const frameRgb = new RgbBuffers()
 
 function pixelsOf(frame: ImageBitmap): ImageData {
   const { width, height } = frame
@@ -109,7 +112,9 @@ async function detectFrame(
   const started = performance.now()
   const { width, height } = frame
   const pixels = pixelsOf(frame)
-  const input = tf.browser.fromPixels(pixels)
+  // fromPixels would allocate a new 3.7 MB buffer for every frame (./pixels.ts).
+  const rgb = frameRgb.take(pixels.width, pixels.height)
+  const input = tf.tensor3d(rgbOf(pixels.data, rgb), [pixels.height, pixels.width, 3], 'int32')
   try {
     const detectorOptions = new faceapi.TinyFaceDetectorOptions({ inputSize: DETECTOR_INPUT_SIZE, scoreThreshold: DETECTOR_MIN_SCORE })
     const detections = await faceapi.detectAllFaces(input, detectorOptions)
@@ -138,6 +143,7 @@ async function detectFrame(
     return { width, height, faces, descriptor, descriptorFace, photo, crop, inferenceMs: performance.now() - started }
   } finally {
     input.dispose()
+    frameRgb.give(rgb)
     frame.close()
   }
 }
