@@ -112,9 +112,10 @@ async function detectFrame(
   const started = performance.now()
   const { width, height } = frame
   const pixels = pixelsOf(frame)
-  // fromPixels would allocate a new 3.7 MB buffer for every frame (./pixels.ts).
-  const rgb = frameRgb.take(pixels.width, pixels.height)
-  const input = tf.tensor3d(rgbOf(pixels.data, rgb), [pixels.height, pixels.width, 3], 'int32')
+  // On WASM, fromPixels would allocate a new 3.7 MB buffer for every frame (./pixels.ts). WebGL has a kernel of its own
+  // that uploads the pixels to a texture as they are: it keeps it.
+  const rgb = tf.getBackend() === 'wasm' ? frameRgb.take(pixels.width, pixels.height) : null
+  const input = rgb ? tf.tensor3d(rgbOf(pixels.data, rgb), [pixels.height, pixels.width, 3], 'int32') : tf.browser.fromPixels(pixels)
   try {
     const detectorOptions = new faceapi.TinyFaceDetectorOptions({ inputSize: DETECTOR_INPUT_SIZE, scoreThreshold: DETECTOR_MIN_SCORE })
     const detections = await faceapi.detectAllFaces(input, detectorOptions)
@@ -143,7 +144,7 @@ async function detectFrame(
     return { width, height, faces, descriptor, descriptorFace, photo, crop, inferenceMs: performance.now() - started }
   } finally {
     input.dispose()
-    frameRgb.give(rgb)
+    if (rgb) frameRgb.give(rgb)
     frame.close()
   }
 }

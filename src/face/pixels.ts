@@ -6,9 +6,10 @@
 // on a small virtual machine and not free on a phone) and then by the collector. A camera screen analyses frame after
 // frame for as long as it is open (a kiosk at a gate, all day), so the buffer is kept instead.
 //
-// The backends copy the values when the tensor is made (WASM) or may read them until it is disposed (WebGL, CPU): a
-// buffer is taken for one frame and given back only after that frame's tensor is disposed. A second frame analysed
-// while the first still holds the buffer gets a buffer of its own.
+// Used on the WASM backend only (src/face/pipeline.ts): WebGL has a FromPixels kernel of its own that uploads the
+// pixels to a texture as they are. WASM copies the values into its heap when the tensor is made; still, a buffer is lent
+// to one frame and given back only after that frame's tensor is disposed, and a second frame analysed while the first
+// holds it gets a buffer of its own.
 
 /** Copies the RGB of RGBA pixels (`rgba.length` = 4 x the pixel count) into `into` (3 x the pixel count). */
 export function rgbOf(rgba: ArrayLike<number>, into: Int32Array): Int32Array {
