@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import {
   checkGeofence,
   checkInStatus,
@@ -40,6 +41,42 @@ describe('local time in the organization zone', () => {
       expect(toLocal(instant, zone), `${instant.toISOString()} ${zone}`).toMatchObject({ date: shifted.slice(0, 10), time: shifted.slice(11, 19) })
     }
     expect(() => toLocal(new Date(), 'Not/AZone')).toThrow(RangeError)
+  })
+
+  it('answers what the zone\'s formatter answers, to the second, around every change of offset', () => {
+    // The oracle: the wall clock as Intl formats it, field by field (toLocal skips the formatter within an hour whose
+    // offset it has seen; shared/attendance/rules.ts).
+    const formatters = new Map<string, Intl.DateTimeFormat>()
+    const reference = (instant: Date, timeZone: string) => {
+      let f = formatters.get(timeZone)
+      if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short' })))
+      const parts = f.formatToParts(instant)
+      const get = (type: string) => parts.find((p) => p.type === type)!.value
+      return {
+        date: `${get('year')}-${get('month')}-${get('day')}`,
+        time: `${get('hour')}:${get('minute')}:${get('second')}`,
+        weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1,
+        minutes: Number(get('hour')) * 60 + Number(get('minute')),
+      }
+    }
+    // Daylight saving (an hour, and Lord Howe's half hour), offsets of :30 and :45, a zone that skipped a whole day
+    // (Samoa, 2011-12-30), and Jakarta's historic offsets (+07:07:12 before 1924, +07:20, +07:30, +09:00 in 1942-45).
+    const zones = ['Asia/Jakarta', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham', 'Pacific/Apia', 'UTC']
+    const check = (ms: number, zone: string) => {
+      const instant = new Date(ms)
+      expect(toLocal(instant, zone), `${instant.toISOString()} ${zone}`).toEqual(reference(instant, zone))
+    }
+    // Every 7 minutes 13 seconds through a day either side of each change of offset the zones made in these years.
+    const changes = [Date.UTC(1923, 11, 31, 16, 40), Date.UTC(1942, 2, 8), Date.UTC(2011, 11, 29, 10), Date.UTC(2024, 2, 10, 7), Date.UTC(2024, 2, 31, 1), Date.UTC(2024, 3, 6, 15), Date.UTC(2024, 3, 6, 14), Date.UTC(2024, 10, 3, 6), Date.UTC(2024, 2, 30, 5, 30)]
+    for (const at of changes) for (let ms = at - 86_400_000; ms <= at + 86_400_000; ms += 433_000) for (const zone of zones) check(ms, zone)
+    // And anywhere from year 1000 to 9999, to the millisecond, before and after the epoch; asked again (then from the hour's offset kept).
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1000, 0, 1), max: Date.UTC(9999, 11, 31) }), fc.constantFrom(...zones), (ms, zone) => {
+        check(ms, zone)
+        check(ms, zone)
+      }),
+      { numRuns: 3000, seed: 20261207 },
+    )
   })
 })
 

@@ -82,11 +82,71 @@ function zonedParts(instant: Date, timeZone: string): (type: string) => string {
 
 /** Where an instant falls on the organization's wall clock. */
 export function toLocal(instant: Date, timeZone: string): LocalMoment {
+  const ms = instant.getTime()
+  const offset = Number.isFinite(ms) ? hourOffset(Math.floor(ms / HOUR_MS), timeZone) : null
+  if (offset !== null) {
+    // The wall clock is the UTC clock moved by the zone's offset (whole seconds: the fields are the formatter's).
+    const local = new Date(ms + offset)
+    const year = local.getUTCFullYear()
+    if (year >= 1000 && year <= 9999) {
+      const hour = local.getUTCHours()
+      const minute = local.getUTCMinutes()
+      return {
+        date: `${year}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`,
+        time: `${two(hour)}:${two(minute)}:${two(local.getUTCSeconds())}`,
+        weekday: ((local.getUTCDay() + 6) % 7) + 1,
+        minutes: hour * 60 + minute,
+      }
+    }
+  }
+  return formatted(instant, timeZone)
+}
+
+const two = (n: number) => (n < 10 ? `0${n}` : String(n))
+
+/** toLocal through the zone's formatter. */
+function formatted(instant: Date, timeZone: string): LocalMoment {
   const get = zonedParts(instant, timeZone)
   const date = `${get('year')}-${get('month')}-${get('day')}`
   const time = `${get('hour')}:${get('minute')}:${get('second')}`
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1
   return { date, time, weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) }
+}
+
+const HOUR_MS = 3_600_000
+
+/**
+ * Each zone's UTC offset (ms) over the UTC hours asked about, by hour number since the epoch; null for an hour whose
+ * offset is not the same at its first and its last second (a change of offset within it: those instants go through
+ * the formatter). No zone changes its offset twice within an hour, so an hour with the same offset at both ends has it
+ * throughout. Formatting is most of toLocal's cost, and the sync, the lists and the exports ask it for every record:
+ * their records fall within a few hours. Bounded: a zone's map is emptied when it grows past MAX_HOURS.
+ */
+const offsets = new Map<string, Map<number, number | null>>()
+const MAX_HOURS = 20_000
+
+function hourOffset(hour: number, timeZone: string): number | null {
+  const hours = offsets.get(timeZone)
+  let offset = hours?.get(hour)
+  if (offset === undefined) {
+    // Throws RangeError for an unknown zone (nothing is kept then).
+    const start = offsetAt(hour * HOUR_MS, timeZone)
+    offset = start !== null && start === offsetAt(hour * HOUR_MS + HOUR_MS - 1000, timeZone) ? start : null
+    if (!hours) offsets.set(timeZone, new Map([[hour, offset]]))
+    else {
+      if (hours.size >= MAX_HOURS) hours.clear()
+      hours.set(hour, offset)
+    }
+  }
+  return offset
+}
+
+/** The zone's offset at a whole second (ms), from its formatter; null outside the years 1000-9999. */
+function offsetAt(ms: number, timeZone: string): number | null {
+  const get = zonedParts(new Date(ms), timeZone)
+  const year = Number(get('year'))
+  if (!(year >= 1000 && year <= 9999)) return null
+  return Date.UTC(year, Number(get('month')) - 1, Number(get('day')), Number(get('hour')), Number(get('minute')), Number(get('second'))) - ms
 }
 
 /** The instant a wall-clock time ("2024-12-03 08:00:00") in a zone stands for, as an ISO string. */
