@@ -132,7 +132,10 @@ export async function benchSync(world: World, options: { records: number; photoR
     progress(`sync ingest ${withPhotos ? 'with' : 'without'} photos: ${options.rounds} rounds of ${perRound} records in batches of ${MAX_SYNC_BATCH}, each beside its raw INSERT`)
     const rates: number[] = []
     const rawRates: number[] = []
-    for (let round_ = 0; round_ < options.rounds; round_++) {
+    // One round first that is not counted, on both sides: the server's code and each pooled connection's prepared
+    // statements and plans warm up over the first few hundred records (the first rounds climbed 2097 -> 2758 records/s
+    // in one run), while a school's server that takes a morning's backlog has been running all along.
+    for (let round_ = -1; round_ < options.rounds; round_++) {
       const { records } = plan(world, perRound, firstDay, withPhotos ? photos : null)
       firstDay = new Date(firstDay.getTime() + Math.ceil(perRound / 2 / world.members.length + 1) * 86_400_000)
       const syncMs = await ingest(world, records)
@@ -140,9 +143,12 @@ export async function benchSync(world: World, options: { records: number; photoR
         world,
         records.map((r) => r.client_id as string),
       )
-      rates.push((records.length / syncMs) * 1000)
-      rawRates.push((records.length / rawMs) * 1000)
-      progress(`  round ${round_ + 1}: ${round(rates.at(-1)!, 0)} records/s; raw multi-row INSERT of the same rows ${round(rawRates.at(-1)!, 0)} records/s`)
+      const rate = (records.length / syncMs) * 1000
+      const rawRate = (records.length / rawMs) * 1000
+      progress(`  ${round_ < 0 ? 'warm-up round (not counted)' : `round ${round_ + 1}`}: ${round(rate, 0)} records/s; raw multi-row INSERT of the same rows ${round(rawRate, 0)} records/s`)
+      if (round_ < 0) continue
+      rates.push(rate)
+      rawRates.push(rawRate)
     }
     rows.push(
       row({
@@ -154,7 +160,7 @@ export async function benchSync(world: World, options: { records: number; photoR
         baseline_name: 'raw multi-row INSERT of the same rows (postgres driver)',
         better: 'higher',
         target: '≥ 0.5 × raw',
-        note: `median of ${options.rounds} rounds of ${perRound} records (sync ${rates.map((r) => round(r, 0)).join(', ')}; raw ${rawRates.map((r) => round(r, 0)).join(', ')}): check-ins, then their check-outs, from one tablet, over ${world.members.length.toLocaleString('en')} members; the kiosk's score kept as its claim (no descriptor, as the kiosk sends), no evidence (its check is the rush row)${withPhotos ? `; photos ~${photoBytes} KB JPEG, re-encoded with sharp` : ''}`,
+        note: `median of ${options.rounds} rounds of ${perRound} records after one round not counted (sync ${rates.map((r) => round(r, 0)).join(', ')}; raw ${rawRates.map((r) => round(r, 0)).join(', ')}): check-ins, then their check-outs, from one tablet, over ${world.members.length.toLocaleString('en')} members; the kiosk's score kept as its claim (no descriptor, as the kiosk sends), no evidence (its check is the rush row)${withPhotos ? `; photos ~${photoBytes} KB JPEG, re-encoded with sharp` : ''}`,
       }),
     )
   }
