@@ -669,9 +669,11 @@ const VOLATILE = ['last_seen_at', 'last_sync_at', 'expires_at', 'failed_logins',
  *
  * Hashing every row is the costly part (the fuzz takes two snapshots per request, thousands of times), so a whole
  * database's snapshot keeps each table's checksum with a cheap fingerprint of the table: its row count and the newest
- * row version (the highest `xmin`). Any insert, update or delete changes one of them, as every row a transaction
- * writes carries that transaction's id, newer than any row committed before it; so a table whose fingerprint did not
- * move keeps its checksum, and only the tables that moved are hashed again. Two round trips at most.
+ * row version (the highest `xmin`). A delete changes the count; an insert or an update writes row versions that carry
+ * the writing transaction's id, and a transaction that starts writing after a snapshot (the request under test) has an
+ * id newer than every row that snapshot saw. So a table whose fingerprint did not move keeps its checksum, and only the
+ * tables that moved are hashed again. Two round trips at most. (Transaction ids wrap around after 2^32: far beyond
+ * what a test database uses.)
  */
 export async function snapshot(t: TestApp, organizationId?: number): Promise<Map<string, string>> {
   const tables = await allTables(t)
