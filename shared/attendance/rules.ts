@@ -143,18 +143,21 @@ function hourOffset(hour: number, timeZone: string): number | null {
 
 /** The zone's offset at a whole second (ms), from its formatter; null outside the years 1000-9999. */
 function offsetAt(ms: number, timeZone: string): number | null {
+  const { year, offset } = formatterOffset(ms, timeZone)
+  return year >= 1000 && year <= 9999 ? offset : null
+}
+
+/** The zone's offset at an instant (ms) as its formatter shows the wall clock, and that wall clock's year. */
+function formatterOffset(ms: number, timeZone: string): { year: number; offset: number } {
   const get = zonedParts(new Date(ms), timeZone)
   const year = Number(get('year'))
-  if (!(year >= 1000 && year <= 9999)) return null
-  return Date.UTC(year, Number(get('month')) - 1, Number(get('day')), Number(get('hour')), Number(get('minute')), Number(get('second'))) - ms
+  return { year, offset: Date.UTC(year, Number(get('month')) - 1, Number(get('day')), Number(get('hour')), Number(get('minute')), Number(get('second'))) - ms }
 }
 
 /** The instant a wall-clock time ("2024-12-03 08:00:00") in a zone stands for, as an ISO string. */
 export function localToIso(local: string, timeZone: string): string {
-  const asUtc = new Date(`${local.replace(' ', 'T')}Z`)
-  const get = zonedParts(asUtc, timeZone)
-  const zoned = Date.UTC(+get('year'), +get('month') - 1, +get('day'), +get('hour'), +get('minute'), +get('second'))
-  return new Date(asUtc.getTime() - (zoned - asUtc.getTime())).toISOString()
+  const asUtc = new Date(`${local.replace(' ', 'T')}Z`).getTime()
+  return new Date(asUtc - formatterOffset(asUtc, timeZone).offset).toISOString()
 }
 
 /** "08:15" or "08:15:30" -> minutes since midnight (seconds are dropped: rules work to the minute). */
