@@ -54,9 +54,13 @@ console.log('  ok  docker-compose.yml: the replicas are the Dockerfile\'s image,
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-docker-'))
 const build = path.join(work, 'build')
 const runtime = path.join(work, 'runtime')
+// The build's compressed siblings come from the checkout's cache of them (scripts/precompress.mjs: by content, so the
+// same bytes a compression here would make; `npm test` built the same files moments before), where a Docker build
+// compresses them anew.
+const precompressCache = process.env.HADIR_PRECOMPRESS_CACHE || path.join(root, 'node_modules', '.cache', 'hadir', 'precompress')
 function step(label, cmd, args, cwd) {
   const t0 = Date.now()
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined } })
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, HADIR_PRECOMPRESS_CACHE: precompressCache } })
   if (r.status !== 0) {
     console.error(`docker step failed: ${label}\n${r.stdout}\n${r.stderr}`)
     process.exit(1)
@@ -75,7 +79,9 @@ for (const f of files) {
 step('npm ci --no-audit --no-fund', 'npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], build)
 step('npm run build', 'npm', ['run', 'build'], build)
 step('npm prune --omit=dev', 'npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], build)
-for (const p of ['package.json', 'node_modules', 'dist', 'migrations']) fs.cpSync(path.join(build, p), path.join(runtime, p), { recursive: true })
+// The runtime stage's COPY --from=build: moved rather than copied (the build folder is deleted next), the same files.
+fs.mkdirSync(runtime, { recursive: true })
+for (const p of ['package.json', 'node_modules', 'dist', 'migrations']) fs.renameSync(path.join(build, p), path.join(runtime, p))
 fs.rmSync(build, { recursive: true, force: true })
 
 const port = await new Promise((resolve) => {

@@ -7,5 +7,5 @@ export interface PrecompressRow {
   br: number | null
   gz: number | null
 }
-export declare function precompress(dir: string): Promise<PrecompressRow[]>
+export declare function precompress(dir: string, options?: { cacheDir?: string | null }): Promise<PrecompressRow[]>
 export declare function summary(rows: PrecompressRow[]): string

@@ -244,10 +244,12 @@ async function e2eStage() {
   // Three Playwright runs side by side, each one test at a time, with its own output folder (Playwright empties it at
   // start) and its own fake-camera folder:
   //   - e2e: the foundation spec, then the dashboard's, the phone's and the other specs, on one server;
-  //   - e2e-camera: the foundation spec again, then the camera specs (CAMERA_SPECS), on a second server and database;
+  //   - e2e-camera: the camera specs (CAMERA_SPECS), on a second server and database, without the foundation spec: each
+  //     makes what it needs through the API (e2e/support/api.ts adminApi runs the first-time setup on a fresh database,
+  //     with the foundation's organization and admin), and the foundation's tests already ran in the first run;
   //   - journey: the whole journey, on a server of its own (e2e/support/server.ts).
   // Much of a camera test's time is the camera's real time (a head turn lasts what it lasts), so the other runs use the
-  // CPU meanwhile. The two foundation runs give each server the same organization, admin, tablet and petugas.
+  // CPU meanwhile.
   const others = fs.readdirSync(path.join(root, 'e2e'))
     .filter((f) => f.endsWith('.spec.ts') && !/^(foundation|journey(-\w+)?)\.spec\.ts$/.test(f))
     .map((f) => `e2e/${f}`)
@@ -257,7 +259,7 @@ async function e2eStage() {
     : [
         // The files first: --project takes every value after it.
         { label: 'e2e', ownServer: true, args: ['e2e/foundation.spec.ts', ...others, '--project', 'foundation', '--project', 'chromium'] },
-        { label: 'e2e-camera', ownServer: true, args: ['e2e/foundation.spec.ts', ...CAMERA_SPECS, '--project', 'foundation', '--project', 'chromium', '--output', 'test-results/artifacts-camera'] },
+        { label: 'e2e-camera', ownServer: true, args: [...CAMERA_SPECS, '--project', 'chromium', '--no-deps', '--output', 'test-results/artifacts-camera'] },
         { label: 'journey', ownServer: false, args: ['--project', 'journey', '--output', 'test-results/artifacts-journey'] },
       ]
   const results = await Promise.all(
@@ -336,6 +338,8 @@ const lint = want('lint') ? timed('lint', lintStage) : Promise.resolve()
 const docker = want('docker') ? lint.then(() => timed('docker', dockerStage)) : Promise.resolve()
 await Promise.all([vitest, e2e, lint, docker])
 
+// HADIR_KEEP_REPORTS=DIR keeps the runs' JSON reports (vitest's, each Playwright run's) in DIR, to see where the time went.
+if (process.env.HADIR_KEEP_REPORTS) for (const f of fs.readdirSync(tmp)) if (f.endsWith('.json')) fs.copyFileSync(path.join(tmp, f), path.join(process.env.HADIR_KEEP_REPORTS, f))
 fs.rmSync(tmp, { recursive: true, force: true })
 const stages = Object.entries(took).map(([stage, ms]) => `${stage} ${minutes(ms)}`)
 console.log(`\nstage times: ${stages.join(', ')}; whole run ${minutes(Date.now() - started)} (${os.availableParallelism()} CPUs)`)

@@ -67,6 +67,43 @@ describe('precompressed build output (scripts/precompress.mjs)', () => {
       fs.rmSync(other, { recursive: true, force: true })
     }
   })
+
+  it('keeps each compression by its file\'s content: the next build takes it from there, a changed file is compressed anew, unused entries go', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-precompress-cache-'))
+    const builds = [0, 1, 2].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-static-')))
+    const entries = () => fs.readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name))
+    try {
+      fs.writeFileSync(path.join(builds[0]!, 'a.js'), script)
+      await precompress(builds[0]!, { cacheDir })
+      expect(entries()).toHaveLength(2) // a.js's brotli and gzip
+      const uncached = fs.readFileSync(path.join(builds[0]!, 'a.js.br'))
+      // The same bytes in another build: the kept compression is what it gets (marked here to see it), not a new one.
+      const brEntry = entries().find((f) => f.endsWith('.br'))!
+      expect(fs.readFileSync(brEntry).equals(uncached)).toBe(true)
+      const marked = Buffer.concat([uncached, Buffer.from('kept')])
+      fs.writeFileSync(brEntry, marked)
+      fs.writeFileSync(path.join(builds[1]!, 'a.js'), script)
+      await precompress(builds[1]!, { cacheDir })
+      expect(fs.readFileSync(path.join(builds[1]!, 'a.js.br')).equals(marked)).toBe(true)
+      // Changed content: compressed anew, never an older file's answer.
+      const changed = `${script}export const more = 1\n`
+      fs.writeFileSync(path.join(builds[2]!, 'a.js'), changed)
+      await precompress(builds[2]!, { cacheDir })
+      expect(zlib.brotliDecompressSync(fs.readFileSync(path.join(builds[2]!, 'a.js.br'))).toString()).toBe(changed)
+      expect(entries()).toHaveLength(4)
+      // An entry unused for more than 14 days is dropped by the next build; the ones it used stay.
+      const old = new Date(Date.now() - 15 * 86_400_000)
+      fs.utimesSync(brEntry, old, old)
+      await precompress(builds[2]!, { cacheDir })
+      expect(entries()).toHaveLength(3)
+      expect(fs.existsSync(brEntry)).toBe(false)
+      // Without a cache: the same compression as with one.
+      await precompress(builds[0]!, { cacheDir: null })
+      expect(fs.readFileSync(path.join(builds[0]!, 'a.js.br')).equals(uncached)).toBe(true)
+    } finally {
+      for (const d of [cacheDir, ...builds]) fs.rmSync(d, { recursive: true, force: true })
+    }
+  })
 })
 
 describe('serving the built app (server/static.ts)', () => {

@@ -7,12 +7,12 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeClassPhoto, type ClassPhoto } from '../../tools/faces/class-photo'
 import { assignFaces } from '../../shared/face/assign'
-import { checkDescriptor } from '../../shared/face/descriptor'
+import { checkDescriptor, decodeDescriptor } from '../../shared/face/descriptor'
 import { buildGallery, DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../shared/face/match'
 import { planTiles as planPhotoTiles } from '../../shared/face/tiles'
-import { FACES_DIR, facePhoto } from '../../tools/test-support/faces'
+import { faceEncoding, FACES_DIR, facePhoto } from '../../tools/test-support/faces'
 import { extractGroupFaces, extractGroupFacesInPool, iou, mergeCandidates, placeTileFaces, planTiles, type Candidate } from './group'
-import { describeSingleFace, extractFacesWith, FaceImageError, type ExtractedFace, type ExtractionResult } from './inference'
+import { extractFacesWith, FaceImageError, type ExtractedFace, type ExtractionResult } from './inference'
 import { closeFacePool } from './pool'
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
@@ -126,12 +126,11 @@ describe('extractGroupFaces on real photos', () => {
   })
 
   it('names each face right against a gallery of the other photos (one-to-one, organization defaults)', async () => {
+    // The gallery: the registration path's descriptors of each identity's first photos (faceEncoding: extracted once
+    // per photo and pipeline, shared with the API tests that enrol the same photos).
     const entries: { memberId: number; descriptor: Float32Array }[] = []
     for (const [memberId, id] of IDENTITIES.entries()) {
-      for (const file of photosOf(id).slice(0, -1).slice(0, 3)) {
-        const r = await describeSingleFace(facePhoto(path.join('people', id, file)))
-        if (r.ok) entries.push({ memberId, descriptor: r.descriptor })
-      }
+      for (const file of photosOf(id).slice(0, -1).slice(0, 3)) entries.push({ memberId, descriptor: decodeDescriptor(await faceEncoding(path.join('people', id, file))) })
     }
     const matched = matchFaces(photo.faces, inThread.faces)
     const named = assignFaces(

@@ -6,9 +6,11 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_FACE_MARGIN, DEFAULT_FACE_THRESHOLD } from '../../shared/face/match'
 import { FACES_DIR } from '../test-support/faces'
-import { evaluate, readGroups } from './eval'
+import { evaluate, type EvaluateOptions, readGroups } from './eval'
 
 const match = { threshold: DEFAULT_FACE_THRESHOLD, margin: DEFAULT_FACE_MARGIN }
+/** Both evaluations read the same photos: each is extracted once (evaluate's `extractions`). */
+const extractions: NonNullable<EvaluateOptions['extractions']> = new Map()
 const IDENTITIES = ['p03', 'p04', 'p05', 'p06']
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-eval-'))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
@@ -31,7 +33,7 @@ describe('face:eval', () => {
   it('reports TAR and FAR overall and per group; the groups add up to the totals', async () => {
     const dir = evalSet('grouped', { json: { p04: 'a', p05: 'b', p03: 'b' }, txt: { p03: 'a' } })
     const lines: string[] = []
-    const summary = await evaluate(dir, (l) => lines.push(l), match)
+    const summary = await evaluate(dir, (l) => lines.push(l), match, { extractions })
 
     const total = IDENTITIES.reduce((s, id) => s + photosOf(id), 0)
     const enrolled = IDENTITIES.reduce((s, id) => s + Math.min(3, photosOf(id) - 1), 0)
@@ -57,7 +59,7 @@ describe('face:eval', () => {
     // A threshold nobody passes the margin of is no use here: accept everything (threshold 2, margin 0) so every
     // unknown probe is a false accept, and check where each lands.
     const dir = evalSet('loose', { json: { p03: 'x', p04: 'x', p05: 'y', p06: 'y' } })
-    const summary = await evaluate(dir, () => {}, { threshold: 2, margin: 0 })
+    const summary = await evaluate(dir, () => {}, { threshold: 2, margin: 0 }, { extractions })
     const g = summary.groups!
     expect(summary.false_accepts).toBeGreaterThan(0)
     expect(g.x!.false_accepts + g.y!.false_accepts).toBe(summary.false_accepts)
