@@ -1,11 +1,12 @@
 import { defineConfig, devices } from '@playwright/test'
 import { LAUNCH_ARGS } from './e2e/support/chromium-args'
+import type { WorkerOptions } from './e2e/support/fixtures'
 
 // The lead's runner (scripts/test.mjs) builds the app, starts the server on a fresh database and passes its address
 // in HADIR_E2E_URL; Playwright never starts a server itself.
 const baseURL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
 
-export default defineConfig({
+export default defineConfig<object, WorkerOptions>({
   testDir: 'e2e',
   outputDir: 'test-results/artifacts',
   workers: 1,
@@ -30,6 +31,15 @@ export default defineConfig({
     // ones: ~10-15% of each test's time (face.spec: 2.3 min with, 2.0 without). HADIR_E2E_TRACE=1 turns it on.
     trace: process.env.HADIR_E2E_TRACE === '1' ? 'retain-on-failure' : 'off',
     screenshot: 'only-on-failure',
+    // The browser tests ask for less motion, as a phone or computer set that way does (the app follows the setting:
+    // src/styles/base.css), except the journey, which walks through with the default. Headless Chromium composites
+    // every frame of an endless animation in software: measured, a page with the live dot pulsing or a spinner
+    // turning costs ~0.09 CPU-s per second it stays open (a still page ~0.001), and the specs keep dashboards and
+    // kiosks open for minutes beside each other (the browser runs alone: 779 -> 707 CPU-s, 7.4 -> 6.8 min). What the
+    // animations do is checked on their own (e2e/dashboard-attendance.spec.ts: the live dot pulses, and stops when
+    // less motion is asked for). Contexts the specs open themselves get it too (support/fixtures.ts lessMotion).
+    reducedMotion: 'reduce',
+    lessMotion: true,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: LAUNCH_ARGS,
@@ -41,6 +51,6 @@ export default defineConfig({
     { name: 'chromium', testIgnore: [/foundation\.spec\.ts/, /journey(-\w+)?\.spec\.ts/], dependencies: ['foundation'] },
     // The journey starts a server of its own on a fresh database (e2e/support/server.ts): it needs nobody before it.
     // Its steps (e2e/journey-*.spec.ts) build on each other: journey.spec.ts runs them in order, none runs on its own.
-    { name: 'journey', testMatch: /journey\.spec\.ts/ },
+    { name: 'journey', testMatch: /journey\.spec\.ts/, use: { reducedMotion: 'no-preference', lessMotion: false } },
   ],
 })

@@ -194,11 +194,15 @@ test('a check-in received by the API appears at the top without a reload, and to
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
   await shot(page, 'dashboard-attendance-tablet')
 
-  // Less motion asked for (the computer's setting): nothing keeps moving, the live dot's pulse included.
+  // With the default setting the live dot pulses; with less motion asked for (the computer's setting, which the
+  // browser tests use, playwright.config.ts) nothing keeps moving, the live dot's pulse included.
+  const running = () => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length)
+  await page.emulateMedia({ reducedMotion: 'no-preference' })
+  await expect(page.getByTestId('attendance-live')).toHaveAttribute('data-state', 'live')
+  await expect.poll(running).toBeGreaterThan(0)
   await page.emulateMedia({ reducedMotion: 'reduce' })
   await expect(page.getByTestId('attendance-live')).toHaveAttribute('data-state', 'live')
-  await expect.poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length)).toBe(0)
-  await page.emulateMedia({ reducedMotion: null })
+  await expect.poll(running).toBe(0)
 })
 
 test('the overview shows today at a glance and the 30-day trend, in Indonesian too', async ({ adminPage: page, shot }) => {

@@ -112,6 +112,8 @@ test('the start page offers the dashboard, the member app and the petugas tablet
 
 test('the dashboard works on a narrow screen: the navigation opens from the menu', async ({ browser, shot }) => {
   const page = await newDevicePage(browser, PHONE, true)
+  // A context a spec opens itself asks for less motion too, as the config's own pages do (playwright.config.ts).
+  expect(await page.evaluate(() => matchMedia('(prefers-reduced-motion: reduce)').matches)).toBe(true)
   await signInDashboard(page, { from: '/admin' })
   await expect(page.getByTestId('nav-members')).not.toBeInViewport()
   await page.getByRole('button', { name: 'Menu' }).click()

@@ -18,6 +18,25 @@ export async function cameraBrowser(video: string | PromptedCameraVideos): Promi
   return withPacedCamera(browser, video)
 }
 
+const LESS_MOTION = Symbol.for('hadir.e2e.lessMotion')
+
+/**
+ * Every context the browsers of this test process open from now on asks for less motion (prefers-reduced-motion:
+ * reduce, the phone's or computer's own setting, which the app follows: src/styles/base.css), unless its options say
+ * otherwise. Playwright's config gives its own page and context fixtures the same default (`use.reducedMotion`); this
+ * covers the contexts the specs and the camera browsers open themselves (one patch of Browser.prototype, shared by
+ * every browser of the process).
+ */
+export function lessMotion(browser: Browser): void {
+  const proto = Object.getPrototypeOf(browser) as Browser & { [LESS_MOTION]?: true }
+  if (proto[LESS_MOTION]) return
+  proto[LESS_MOTION] = true
+  const newContext = proto.newContext
+  proto.newContext = function (this: Browser, options = {}) {
+    return newContext.call(this, { reducedMotion: 'reduce', ...options })
+  }
+}
+
 /**
  * Uncaught errors of every watched page, for the test that is running: e2e/support/fixtures.ts empties the list when a
  * test starts and fails the test when it is not empty at its end. A page that outlives a test (the journey's tablet,

@@ -7,7 +7,7 @@
 import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test'
 import { ADMIN, apiData, ORG } from './api'
 import { stillCamera } from './paced-camera'
-import { BASE_URL, PHONE, pageErrors, retryTimedOutScans, SHOTS, watchedPage, watchPage } from './browser'
+import { BASE_URL, lessMotion, PHONE, pageErrors, retryTimedOutScans, SHOTS, watchedPage, watchPage } from './browser'
 
 export { expect }
 
@@ -119,7 +119,21 @@ interface Fixtures {
   shot: (page: Page, name: string, options?: ShotOptions) => Promise<void>
 }
 
-export const test = base.extend<Fixtures>({
+/** Options of a Playwright worker (set per project in playwright.config.ts). */
+export interface WorkerOptions {
+  /** The contexts this worker's browsers open ask for less motion (browser.ts lessMotion); the journey's do not. */
+  lessMotion: boolean
+}
+
+export const test = base.extend<Fixtures, WorkerOptions & { motionSetting: void }>({
+  lessMotion: [true, { scope: 'worker', option: true }],
+  motionSetting: [
+    async ({ browser, lessMotion: less }, use) => {
+      if (less) lessMotion(browser)
+      await use()
+    },
+    { scope: 'worker', auto: true },
+  ],
   pageErrors: [
     async ({}, use) => {
       pageErrors.length = 0
