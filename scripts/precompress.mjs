@@ -19,18 +19,17 @@ const KEEP_BELOW = 0.95
 // is 10-20 times faster for a file 2-12% larger.
 const BEST_UP_TO = 4 * 1024 * 1024
 
-// Compressing at these settings is deterministic, so each result is kept on disk by the file's content (and the
-// settings below): a build whose wasm, models and unchanged chunks are those of an earlier build takes them from there
+// Compressing is deterministic, so each result is kept on disk by the file's content and the exact options it was
+// compressed with (a change of quality or window is a new key): a build whose wasm, models and unchanged chunks are those of an earlier build takes them from there
 // (14 CPU-s -> well under 1 for a build that changed some code). HADIR_PRECOMPRESS_CACHE names another folder (the
 // Dockerfile's steps in scripts/docker-steps.mjs share the checkout's); entries unused for 14 days are dropped.
-const SETTINGS = 'br:q11-up-to-4MiB-else-q9,lgwin24;gz:9'
 const CACHE_DIR = process.env.HADIR_PRECOMPRESS_CACHE || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.cache', 'hadir', 'precompress')
 const CACHE_DAYS = 14
 
-/** `compress()`'s answer for these bytes, from the cache when an earlier build made it (`cacheDir` null: no cache). */
-async function cached(cacheDir, bytes, ext, compress) {
+/** `compress()`'s answer for these bytes and `options` (what it compresses with), from the cache when an earlier build made it (`cacheDir` null: no cache). */
+async function cached(cacheDir, bytes, ext, options, compress) {
   if (!cacheDir) return compress()
-  const key = crypto.createHash('sha256').update(SETTINGS).update(ext).update(bytes).digest('hex')
+  const key = crypto.createHash('sha256').update(`${ext}:${JSON.stringify(options)}:`).update(bytes).digest('hex')
   const file = path.join(cacheDir, key.slice(0, 2), `${key}.${ext}`)
   try {
     const hit = await fs.readFile(file)
@@ -103,12 +102,12 @@ export async function precompress(dir, { cacheDir = CACHE_DIR } = {}) {
       const bytes = await fs.readFile(file)
       const row = { file: path.relative(dir, file), size: bytes.length, br: null, gz: null }
       const variants = [
-        ['br', () => brotli(bytes, brotliOptions(bytes.length))],
-        ['gz', () => gzip(bytes, { level: zlib.constants.Z_BEST_COMPRESSION })],
+        ['br', brotliOptions(bytes.length), brotli],
+        ['gz', { level: zlib.constants.Z_BEST_COMPRESSION }, gzip],
       ]
-      for (const [ext, compress] of variants) {
+      for (const [ext, options, compress] of variants) {
         const target = `${file}.${ext}`
-        const packed = bytes.length ? await cached(cacheDir, bytes, ext, compress) : null
+        const packed = bytes.length ? await cached(cacheDir, bytes, ext, options, () => compress(bytes, options)) : null
         if (packed && packed.length <= bytes.length * KEEP_BELOW) {
           await fs.writeFile(target, packed)
           row[ext] = packed.length
