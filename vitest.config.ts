@@ -31,6 +31,7 @@ const API_TESTS = ['server/**/*.api.test.ts', 'tools/**/*.api.test.ts']
  */
 const EMBEDDED_ENGINE_TESTS = [
   'server/restart.api.test.ts',
+  'server/db/raw.api.test.ts',
   'server/seed/demo.api.test.ts',
   'tools/backup/backup.api.test.ts',
   'tools/backup/running.api.test.ts',

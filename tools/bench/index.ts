@@ -3,7 +3,7 @@
 //   npm run bench                 full sizes (at most ~10 minutes on the 2-core CI machine)
 //   npm run bench -- --quick      smaller sizes (under ~3 minutes), same files
 //   options: --no-build (use dist/ as it is), --only a,b (sections: identify, identify-browser, evidence,
-//            startup, server, browser, dashboard, rush)
+//            startup, server (verify and sync), sync, browser, dashboard, rush)
 //
 // Uses the production build (`npm run build` when dist/ is older than the sources), PostgreSQL at HADIR_TEST_PG_URL
 // (default postgres://postgres@127.0.0.1:5432/postgres; every bench makes and drops its own database), Debian's
@@ -106,6 +106,8 @@ async function worldSections(world: World, rows: Row[], real: RealFace[], faces:
   if (want('server')) {
     const { benchVerify } = await import('./verify')
     await section(rows, '/api/face/verify', [{ id: 'verify.rps', name: '/api/face/verify requests/s', unit: 'req/s' }], () => benchVerify(world, faces, { seconds: SIZES.verifySeconds, concurrency: 8 }))
+  }
+  if (want('server') || want('sync')) {
     const { benchSync } = await import('./sync')
     await section(rows, 'sync ingest', [
       { id: 'sync.no_photos', name: 'sync ingest without photos', unit: 'records/s' },
@@ -198,7 +200,7 @@ async function main(): Promise<void> {
       { id: 'startup.postgres', name: 'server cold start, PostgreSQL', unit: 'ms' },
     ], () => benchStartup(SIZES.startups))
   }
-  if (want('server') || want('browser') || want('dashboard') || want('rush')) {
+  if (want('server') || want('sync') || want('browser') || want('dashboard') || want('rush')) {
     const { createWorld } = await import('./world')
     progress(`the production server on PostgreSQL, ${SIZES.worldMembers.toLocaleString('en')} members`)
     let world: Awaited<ReturnType<typeof createWorld>> | null = null

@@ -289,3 +289,14 @@ export function machine(): string {
   const model = cpus[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU'
   return `${cpus.length} × ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`
 }
+
+/** CPU time (user + system) the process has used so far, ms; null where /proc is not there (not Linux). */
+export function cpuMs(pid: number | undefined): number | null {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name), in clock ticks (100 a second on Linux).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return null
+  }
+}

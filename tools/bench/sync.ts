@@ -13,7 +13,7 @@ import fs from 'node:fs'
 import sharp from 'sharp'
 import { MAX_SYNC_BATCH } from '../../shared/attendance/sync'
 import { realPhotos } from './generators'
-import { median, progress, round, row, type Row } from './lib'
+import { cpuMs, median, progress, round, row, type Row } from './lib'
 import type { World } from './world'
 
 /** JPEGs as the kiosk sends them: the camera frame, longer side 480 px, quality 0.8, base64. */
@@ -32,7 +32,7 @@ interface Plan {
 }
 
 /** `count` records: check-ins of count/2 member-days, then their check-outs. Days start at `firstDay` (UTC date). */
-function plan(world: World, count: number, firstDay: Date, photos: string[] | null): Plan {
+export function plan(world: World, count: number, firstDay: Date, photos: string[] | null): Plan {
   const half = Math.floor(count / 2)
   const days = Array.from({ length: half }, (_, i) => {
     const member = world.members[i % world.members.length]!
@@ -55,7 +55,7 @@ function plan(world: World, count: number, firstDay: Date, photos: string[] | nu
   return { records: [...days.map((d, i) => capture(d, i, 'check_in')), ...days.map((d, i) => capture(d, i, 'check_out'))] }
 }
 
-async function ingest(world: World, records: Record<string, unknown>[]): Promise<number> {
+export async function ingest(world: World, records: Record<string, unknown>[]): Promise<number> {
   const t0 = performance.now()
   for (let i = 0; i < records.length; i += MAX_SYNC_BATCH) {
     const res = await world.tablet.post<{ failed: number; results: { status: string; code?: string }[] }>('/api/attendance/sync', {
@@ -132,13 +132,18 @@ export async function benchSync(world: World, options: { records: number; photoR
     progress(`sync ingest ${withPhotos ? 'with' : 'without'} photos: ${options.rounds} rounds of ${perRound} records in batches of ${MAX_SYNC_BATCH}, each beside its raw INSERT`)
     const rates: number[] = []
     const rawRates: number[] = []
+    /** The server process's CPU time while it took the counted rounds (the raw INSERTs do not go through it). */
+    let serverCpu: number | null = 0
     // One round first that is not counted, on both sides: the server's code and each pooled connection's prepared
     // statements and plans warm up over the first few hundred records (the first rounds climbed 2097 -> 2758 records/s
     // in one run), while a school's server that takes a morning's backlog has been running all along.
     for (let round_ = -1; round_ < options.rounds; round_++) {
       const { records } = plan(world, perRound, firstDay, withPhotos ? photos : null)
       firstDay = new Date(firstDay.getTime() + Math.ceil(perRound / 2 / world.members.length + 1) * 86_400_000)
+      const cpuBefore = cpuMs(world.server.process.pid)
       const syncMs = await ingest(world, records)
+      const cpuAfter = cpuMs(world.server.process.pid)
+      if (round_ >= 0) serverCpu = serverCpu === null || cpuBefore === null || cpuAfter === null ? null : serverCpu + cpuAfter - cpuBefore
       const rawMs = await rawInsert(
         world,
         records.map((r) => r.client_id as string),
@@ -160,7 +165,9 @@ export async function benchSync(world: World, options: { records: number; photoR
         baseline_name: 'raw multi-row INSERT of the same rows (postgres driver)',
         better: 'higher',
         target: '≥ 0.5 × raw',
-        note: `median of ${options.rounds} rounds of ${perRound} records after one round not counted (sync ${rates.map((r) => round(r, 0)).join(', ')}; raw ${rawRates.map((r) => round(r, 0)).join(', ')}): check-ins, then their check-outs, from one tablet, over ${world.members.length.toLocaleString('en')} members; the kiosk's score kept as its claim (no descriptor, as the kiosk sends), no evidence (its check is the rush row)${withPhotos ? `; photos ~${photoBytes} KB JPEG, re-encoded with sharp` : ''}`,
+        note: `median of ${options.rounds} rounds of ${perRound} records after one round not counted (sync ${rates.map((r) => round(r, 0)).join(', ')}; raw ${rawRates.map((r) => round(r, 0)).join(', ')}); ` +
+          `${serverCpu === null ? '' : `the server process's CPU time ${round(serverCpu / ((options.rounds * perRound) / MAX_SYNC_BATCH), 1)} ms per ${MAX_SYNC_BATCH}-record batch (/proc, user + system, 10 ms ticks over the counted rounds); `}` +
+          `check-ins, then their check-outs, from one tablet, over ${world.members.length.toLocaleString('en')} members; the kiosk's score kept as its claim (no descriptor, as the kiosk sends), no evidence (its check is the rush row)${withPhotos ? `; photos ~${photoBytes} KB JPEG, re-encoded with sharp` : ''}`,
       }),
     )
   }

@@ -7,13 +7,12 @@
 // cookies and with the tablet's (then the session statement, kept on every request): what any request costs on this
 // machine, so what the ratio can come to.
 // The SQL statements each request costs are counted from PostgreSQL's own statistics of the bench's database.
-import fs from 'node:fs'
 import os from 'node:os'
 import type postgres from 'postgres'
 import { decodeDescriptor, encodeDescriptor } from '../../shared/face/descriptor'
 import { buildGallery, identify } from '../../shared/face/match'
 import type { SyntheticFaces } from './generators'
-import { Http, load, median, percentile, progress, round, row, sleep, type Row } from './lib'
+import { cpuMs, Http, load, median, percentile, progress, round, row, sleep, type Row } from './lib'
 import type { World } from './world'
 
 /**
@@ -28,17 +27,6 @@ async function transactions(sql: postgres.Sql, database: string, settleMs: numbe
   return { n: Number(r!.n), at: performance.now() }
 }
 const SETTLED = 11_000
-
-/** CPU time (user + system) the process has used so far, ms; null where /proc is not there (not Linux). */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name), in clock ticks (100 a second on Linux).
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-  } catch {
-    return null
-  }
-}
 
 export async function benchVerify(world: World, faces: SyntheticFaces, options: { seconds: number; concurrency: number }): Promise<Row[]> {
   const probes = Array.from({ length: 400 }, (_, i) => (i % 10 < 7 ? faces.capture(world.members[(i * 7919) % world.members.length]!.centre) : faces.capture(faces.centre())))

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client'
 import { BatchAbandoned } from './attendance.checks'
 import type { DayState } from './attendance.fold'
-import { intArray, rowsOf, textArray } from '../../db/raw'
+import { intArray, jsonRowsSelect, rowsOf, textArray } from '../../db/raw'
 
 export interface DayRow {
   /** null until inserted. */
@@ -107,37 +107,31 @@ export async function lockDays(tx: Tx, organizationId: number, keys: readonly { 
   return (await lockDaysAndEvents(tx, organizationId, keys, [])).days
 }
 
-export const DAY_COLUMNS = `check_in_time time, check_out_time time, status text, source text, client_id uuid, face_image_url text,
-  face_match_score real, device_match_score real, device_captured_at timestamptz, recorded_by integer, device_id integer,
-  location_id integer, latitude double precision, longitude double precision, accuracy_meters real, remarks text,
-  flags text[], approval_status text, assurance_level text`
+/**
+ * A day record's columns as the writes send them (jsonRowsSelect): the row's id (null for a new day), member and date,
+ * the row version an optimistic write read it at (null otherwise), then its state.
+ */
+export const DAY_ROW_COLUMNS = [
+  ['id', 'integer'], ['member_id', 'integer'], ['date', 'date'], ['xmin', 'text'],
+  ['check_in_time', 'time'], ['check_out_time', 'time'], ['status', 'text'], ['source', 'text'], ['client_id', 'uuid'],
+  ['face_image_url', 'text'], ['face_match_score', 'real'], ['device_match_score', 'real'], ['device_captured_at', 'timestamptz'],
+  ['recorded_by', 'integer'], ['device_id', 'integer'], ['location_id', 'integer'], ['latitude', 'double precision'],
+  ['longitude', 'double precision'], ['accuracy_meters', 'real'], ['remarks', 'text'], ['flags', 'text[]'],
+  ['approval_status', 'text'], ['assurance_level', 'text'],
+] as const
+export const DAY_ROW_SELECT = jsonRowsSelect(DAY_ROW_COLUMNS)
 
-export function dayJson(d: DayRow): Record<string, unknown> {
+/** A day as a row of DAY_ROW_COLUMNS. */
+export function dayValues(d: DayRow, xmin: string | null = null): unknown[] {
   const s = d.state
-  return {
-    id: d.id,
-    member_id: d.memberId,
-    date: d.date,
-    check_in_time: s.checkInTime,
-    check_out_time: s.checkOutTime,
-    status: s.status,
-    source: s.source,
-    client_id: s.clientId,
-    face_image_url: s.faceImageUrl,
-    face_match_score: s.faceMatchScore,
-    device_match_score: s.deviceMatchScore,
-    device_captured_at: s.deviceCapturedAt,
-    recorded_by: s.recordedBy,
-    device_id: s.deviceId,
-    location_id: s.locationId,
-    latitude: s.latitude,
-    longitude: s.longitude,
-    accuracy_meters: s.accuracyMeters,
-    remarks: s.remarks,
-    flags: s.flags,
-    approval_status: s.approvalStatus,
-    assurance_level: s.assuranceLevel,
-  }
+  return [
+    d.id, d.memberId, d.date, xmin,
+    s.checkInTime, s.checkOutTime, s.status, s.source, s.clientId,
+    s.faceImageUrl, s.faceMatchScore, s.deviceMatchScore, s.deviceCapturedAt,
+    s.recordedBy, s.deviceId, s.locationId, s.latitude,
+    s.longitude, s.accuracyMeters, s.remarks, textArray(s.flags),
+    s.approvalStatus, s.assuranceLevel,
+  ]
 }
 
 /**
@@ -157,7 +151,7 @@ export async function persistDays(tx: Tx, organizationId: number, days: DayRow[]
         select ${organizationId}::integer, v.member_id, v.date, v.check_in_time, v.check_out_time, v.status, v.source, v.client_id,
           v.face_image_url, v.face_match_score, v.device_match_score, v.device_captured_at, v.recorded_by, v.device_id,
           v.location_id, v.latitude, v.longitude, v.accuracy_meters, v.remarks, v.flags, v.approval_status, v.assurance_level, now()
-        from jsonb_to_recordset(${JSON.stringify(inserts.map(dayJson))}::jsonb) as v(member_id integer, date date, ${sql.raw(DAY_COLUMNS)})
+        from (select ${sql.raw(DAY_ROW_SELECT)} from jsonb_array_elements(${JSON.stringify(inserts.map((d) => dayValues(d)))}::jsonb) as e(v)) as v
         returning id, organization_member_id as member_id, attendance_date::text as date`),
     )
     const ids = new Map(created.map((c) => [dayKey(Number(c.member_id), c.date), Number(c.id)]))
@@ -174,7 +168,7 @@ export async function persistDays(tx: Tx, organizationId: number, days: DayRow[]
         device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
         accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
         assurance_level = v.assurance_level, updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(updates.map(dayJson))}::jsonb) as v(id integer, ${sql.raw(DAY_COLUMNS)})
+      from (select ${sql.raw(DAY_ROW_SELECT)} from jsonb_array_elements(${JSON.stringify(updates.map((d) => dayValues(d)))}::jsonb) as e(v)) as v
       where a.id = v.id and a.organization_id = ${organizationId}`)
   }
   await Promise.all([insert(), update()])

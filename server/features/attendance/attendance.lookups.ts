@@ -138,8 +138,10 @@ export async function loadLookups(
         r as (select unnest(${intArray(recorderIds)}::int[]) as id)
       select ${rulesJson(organizationId)} as rules,
         (select coalesce(json_agg(json_build_object('c', e.client_id, 'h', e.payload_hash, 'r', e.attendance_record_id)), '[]'::json)
-          from attendance_events e join ids on e.client_id = ids.client_id
-          where e.organization_id = ${organizationId}) as known,
+          -- One probe of the (organization, client id) unique index per id, whatever the planner guesses of the table
+          -- (joined instead, it read every event of the organization once its estimate was off).
+          from ids cross join lateral (select e.client_id, e.payload_hash, e.attendance_record_id from attendance_events e
+            where e.organization_id = ${organizationId} and e.client_id = ids.client_id limit 1) e) as known,
         (select coalesce(json_agg(json_build_object('id', h.id, 'name', h.name, 'start_date', h.start_date, 'end_date', h.end_date, 'department_ids', h.department_ids)), '[]'::json)
           from holidays h where h.organization_id = ${organizationId} and h.end_date >= ${span.start}::date and h.start_date <= ${span.end}::date) as holidays,
         (select coalesce(json_agg(o.date), '[]'::json) from national_holiday_opt_outs o
@@ -151,10 +153,11 @@ export async function loadLookups(
             and s.date between ${span.start}::date - 1 and ${span.end}::date) as shifts,
         (select coalesce(json_agg(json_build_object('id', om.id, 'status', om.status, 'department_id', om.department_id, 'work_days', ws.work_days, 'start_time', ws.start_time,
             'end_time', ws.end_time, 'tolerance', ws.late_tolerance_minutes, 'day_hours', ws.day_hours)), '[]'::json)
-          from organization_members om
+          -- One probe of the primary key per member (not a scan of the organization's members).
+          from m cross join lateral (select om.id, om.status, om.department_id from organization_members om
+            where om.id = m.id and om.organization_id = ${organizationId} limit 1) om
           left join departments d on d.id = om.department_id
-          left join work_schedules ws on ws.id = d.work_schedule_id
-          where om.organization_id = ${organizationId} and om.id in (select id from m)) as members,
+          left join work_schedules ws on ws.id = d.work_schedule_id) as members,
         (select coalesce(json_agg(distinct om.id), '[]'::json)
           from organization_members om
           join member_roles mr on mr.organization_member_id = om.id

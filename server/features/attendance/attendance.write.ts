@@ -11,8 +11,8 @@ import { attendanceEvents } from '../../db/schema'
 import type { SyncResult } from '../../../shared/attendance/sync'
 import { assuranceLevel, type Assurance } from '../../../shared/attendance/evidence'
 import { BatchAbandoned, keysOf, type Prepared, type SyncContext } from './attendance.checks'
-import { executePrepared, rowsOf } from '../../db/raw'
-import { DAY_COLUMNS, dayJson, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, type DayRow } from './attendance.days'
+import { executePrepared, jsonRowsSelect, rowsOf } from '../../db/raw'
+import { DAY_ROW_SELECT, dayValues, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, type DayRow } from './attendance.days'
 import { knownEvents, type KnownEvent, type SeenDay } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
 import { stageEvents } from '../webhooks/webhooks.outbox'
@@ -91,10 +91,17 @@ function eventValues(ctx: SyncContext, p: Prepared, kind: 'check_in' | 'check_ou
   }
 }
 
+/** A capture's event as the batch's write sends it (jsonRowsSelect). */
+const EVENT_SELECT = jsonRowsSelect([
+  ['client_id', 'uuid'], ['record_id', 'integer'], ['member_id', 'integer'], ['date', 'date'], ['kind', 'text'], ['hash', 'text'],
+  ['recorded_by', 'integer'], ['device_captured_at', 'timestamptz'], ['captured_at', 'timestamptz'], ['face_distance', 'real'],
+  ['origin', 'text'], ['evidence', 'jsonb'], ['verification', 'text'], ['assurance', 'jsonb'], ['claims', 'jsonb'],
+])
+
 /**
  * The batch's whole write in ONE statement: the new days inserted, the changed days updated, and every capture's event
  * inserted pointing at its day (a new day's id comes from the insert in the same statement). Answers the new days' ids
- * and the client ids whose events were new.
+ * and (not optimistic: there the guard counted them) the client ids whose events were new.
  */
 async function writeFolded(
   tx: Tx,
@@ -105,8 +112,8 @@ async function writeFolded(
 ): Promise<{ created: Map<string, number>; inserted: Set<string> }> {
   const organizationId = ctx.principal.organizationId
   const { ATTENDANCE_CHANNEL: channel } = await import('./admin/attendance-live')
-  const inserts = days.filter((d) => d.id === null).map(dayJson)
-  const updates = days.filter((d) => d.id !== null && d.original !== null).map((d) => (optimistic ? { ...dayJson(d), xmin: optimistic.xmin.get(d) } : dayJson(d)))
+  const inserts = days.filter((d) => d.id === null).map((d) => dayValues(d))
+  const updates = days.filter((d) => d.id !== null && d.original !== null).map((d) => dayValues(d, optimistic?.xmin.get(d) ?? null))
   // Optimistic (no transaction of its own, no waiting): each member's lock only if free, a day inserted only if still
   // absent, updated only if its row did not move since it was read, every event only if new; anything else and the
   // guard fails the statement, which then wrote nothing.
@@ -125,23 +132,11 @@ async function writeFolded(
         update devices set last_sync_at = now(), updated_at = now() where id = ${ctx.principal.deviceId}::integer and organization_id = ${organizationId}::integer
       )`
     : sql``
-  const eventRows = events.map(({ p, kind, day, assurance }) => ({
-    client_id: p.r.client_id,
-    record_id: day.id,
-    member_id: p.r.member_id,
-    date: p.date,
-    kind,
-    hash: p.hash,
-    recorded_by: p.recordedBy,
-    device_captured_at: p.deviceCapturedAt,
-    captured_at: p.capturedAt,
-    face_distance: p.distance,
-    origin: p.origin,
-    evidence: p.evidence,
-    verification: p.verifying ? 'verifying' : 'done',
-    assurance,
-    claims: claimsOf(p),
-  }))
+  // In EVENT_COLUMNS' order.
+  const eventRows = events.map(({ p, kind, day, assurance }) => [
+    p.r.client_id, day.id, p.r.member_id, p.date, kind, p.hash, p.recordedBy, p.deviceCapturedAt, p.capturedAt, p.distance,
+    p.origin, p.evidence, p.verifying ? 'verifying' : 'done', assurance, claimsOf(p),
+  ])
   const rows = rowsOf<{ t: string; id: number | null; member_id: number | null; date: string | null; client_id: string | null }>(
     // Prepared: the statement's text depends only on the path (optimistic, logged), never on the batch.
     await executePrepared(tx, sql`
@@ -152,7 +147,7 @@ async function writeFolded(
         select ${organizationId}::integer, v.member_id, v.date, v.check_in_time, v.check_out_time, v.status, v.source, v.client_id,
           v.face_image_url, v.face_match_score, v.device_match_score, v.device_captured_at, v.recorded_by, v.device_id,
           v.location_id, v.latitude, v.longitude, v.accuracy_meters, v.remarks, v.flags, v.approval_status, v.assurance_level, now()
-        from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) as v(member_id integer, date date, ${sql.raw(DAY_COLUMNS)})
+        from (select ${sql.raw(DAY_ROW_SELECT)} from jsonb_array_elements(${JSON.stringify(inserts)}::jsonb) as e(v)) as v
         ${free}
         ${optimistic ? sql`on conflict (organization_id, organization_member_id, attendance_date) do nothing` : sql``}
         returning id, organization_member_id, attendance_date
@@ -164,7 +159,7 @@ async function writeFolded(
           device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
           accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
           assurance_level = v.assurance_level, updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id integer, ${optimistic ? sql`xmin text, member_id integer, ` : sql``}${sql.raw(DAY_COLUMNS)})
+        from (select ${sql.raw(DAY_ROW_SELECT)} from jsonb_array_elements(${JSON.stringify(updates)}::jsonb) as e(v)) as v
         where a.id = v.id and a.organization_id = ${organizationId}
           ${optimistic ? sql`and a.xmin::text = v.xmin and pg_try_advisory_xact_lock(${organizationId}::integer, v.member_id)` : sql``}
         returning a.id
@@ -176,9 +171,7 @@ async function writeFolded(
           ${ctx.principal.deviceId}::integer, ${ctx.mobileDeviceId}::text, v.device_captured_at, v.captured_at,
           ${Math.max(-2_000_000_000, Math.min(2_000_000_000, ctx.skewMs))}::integer, v.face_distance, v.origin, v.evidence,
           v.verification, v.assurance, v.claims
-        from jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) as v(client_id uuid, record_id integer, member_id integer,
-          date date, kind text, hash text, recorded_by integer, device_captured_at timestamptz, captured_at timestamptz, face_distance real,
-          origin text, evidence jsonb, verification text, assurance jsonb, claims jsonb)
+        from (select ${sql.raw(EVENT_SELECT)} from jsonb_array_elements(${JSON.stringify(eventRows)}::jsonb) as e(v)) as v
         left join ins on v.record_id is null and ins.organization_member_id = v.member_id and ins.attendance_date = v.date
         ${free}
         on conflict do nothing
@@ -191,8 +184,7 @@ async function writeFolded(
         having count(*) > 0
       )
       ${guard}select 'day' as t, id, organization_member_id as member_id, attendance_date::text as date, null::text as client_id from ins
-      union all
-      select 'event', null, null, null, client_id::text from ev
+      ${optimistic ? sql`` : sql`union all select 'event', null, null, null, client_id::text from ev`}
       union all
       select 'note', null, null, null, null from note`),
   )

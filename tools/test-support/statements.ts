@@ -1,0 +1,40 @@
+// The statements an app's database client sends, recorded at the driver (tests that count round trips or look for one
+// path's statement).
+import type { TestApp } from './harness'
+
+type Method = (...args: unknown[]) => unknown
+
+/**
+ * Records the text of every statement the app's database client sends until `stop`: postgres-js (`unsafe`, and
+ * `begin` with the statements of its transaction) or PGlite (`query`, `exec`, `transaction`).
+ */
+export function statementsOf(t: TestApp): { texts: string[]; stop: () => void } {
+  const client = (t.db as unknown as { $client: Record<string, Method> }).$client
+  const texts: string[] = []
+  const restore: (() => void)[] = []
+  const wrap = (target: Record<string, Method>, method: string, record: boolean) => {
+    const original = target[method]
+    if (typeof original !== 'function') return
+    const own = Object.prototype.hasOwnProperty.call(target, method)
+    target[method] = function (this: unknown, ...args: unknown[]) {
+      if (record) texts.push(String(args[0]).replace(/\s+/g, ' ').trim())
+      const last = args.at(-1)
+      // A transaction: its own statements are counted too.
+      if (!record && typeof last === 'function') {
+        texts.push('begin … commit')
+        args[args.length - 1] = (tx: Record<string, Method>) => {
+          for (const m of ['unsafe', 'query', 'exec']) wrap(tx, m, true)
+          return (last as Method)(tx)
+        }
+      }
+      return original.apply(this, args)
+    }
+    restore.push(() => {
+      if (own) target[method] = original
+      else delete target[method]
+    })
+  }
+  for (const m of ['unsafe', 'query', 'exec']) wrap(client, m, true)
+  for (const m of ['begin', 'transaction']) wrap(client, m, false)
+  return { texts, stop: () => restore.forEach((r) => r()) }
+}
