@@ -2,7 +2,7 @@ import zlib from 'node:zlib'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { describe, expect, it } from 'vitest'
-import { chooseEncoding, compressResponses } from './compress'
+import { chooseEncoding, compressBody, compressResponses, INLINE_COMPRESS_MAX } from './compress'
 
 const big = { rows: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `Member ${i}`, status: i % 3 ? 'present' : 'late' })) }
 const csv = `name,status\n${Array.from({ length: 200 }, (_, i) => `Member ${i},present`).join('\n')}\n`
@@ -111,5 +111,19 @@ describe('API response compression (server/lib/compress.ts)', () => {
       text += new TextDecoder().decode(value)
     }
     expect(text).toContain('event: end')
+  })
+
+  it('compresses a body at and past the inline limit to the same bytes, whichever thread does it', async () => {
+    const text = (n: number) => Buffer.from(JSON.stringify(Array.from({ length: n }, (_, i) => ({ id: i, name: `Anggota ${i}`, status: i % 3 ? 'present' : 'late' }))))
+    let small = text(1)
+    for (let n = 1; small.length <= INLINE_COMPRESS_MAX; n *= 2) small = text(n)
+    const sizes = [text(40), text(800).subarray(0, INLINE_COMPRESS_MAX), small, text(5_000)]
+    expect(sizes.map((b) => b.length > INLINE_COMPRESS_MAX)).toEqual([false, false, true, true])
+    for (const body of sizes) {
+      const br = await compressBody(body, 'br')
+      expect(zlib.brotliDecompressSync(br).equals(body)).toBe(true)
+      expect(br.length).toBeLessThan(body.length / 3)
+      expect(zlib.gunzipSync(await compressBody(body, 'gzip')).equals(body)).toBe(true)
+    }
   })
 })

@@ -33,12 +33,24 @@ export interface LockedDay extends DayState {
   date: string
 }
 
-export const DAY_SELECT = sql.raw(`a.id, a.organization_member_id as "memberId", a.attendance_date::text as "date",
-  a.check_in_time::text as "checkInTime", a.check_out_time::text as "checkOutTime", a.status, a.source, a.client_id::text as "clientId",
-  a.face_image_url as "faceImageUrl", a.face_match_score as "faceMatchScore", a.device_match_score as "deviceMatchScore",
-  a.device_captured_at as "deviceCapturedAt", a.recorded_by as "recordedBy", a.device_id as "deviceId", a.location_id as "locationId",
-  a.latitude, a.longitude, a.accuracy_meters as "accuracyMeters", a.remarks, a.flags, a.approval_status as "approvalStatus",
-  a.assurance_level as "assuranceLevel"`)
+/** A day record's columns as the folding reads them: [key, SQL expression over the record `a`]. */
+const DAY_FIELDS = [
+  ['id', 'a.id'], ['memberId', 'a.organization_member_id'], ['date', 'a.attendance_date::text'],
+  ['checkInTime', 'a.check_in_time::text'], ['checkOutTime', 'a.check_out_time::text'], ['status', 'a.status'], ['source', 'a.source'],
+  ['clientId', 'a.client_id::text'], ['faceImageUrl', 'a.face_image_url'], ['faceMatchScore', 'a.face_match_score'],
+  ['deviceMatchScore', 'a.device_match_score'], ['deviceCapturedAt', 'a.device_captured_at'], ['recordedBy', 'a.recorded_by'],
+  ['deviceId', 'a.device_id'], ['locationId', 'a.location_id'], ['latitude', 'a.latitude'], ['longitude', 'a.longitude'],
+  ['accuracyMeters', 'a.accuracy_meters'], ['remarks', 'a.remarks'], ['flags', 'a.flags'], ['approvalStatus', 'a.approval_status'],
+  ['assuranceLevel', 'a.assurance_level'],
+] as const
+export const DAY_SELECT = sql.raw(DAY_FIELDS.map(([key, expr]) => `${expr} as "${key}"`).join(', '))
+/**
+ * The same columns as the arguments of ONE json_build_array per day, read back with dayFromArray: no keys, and no
+ * sorting of them (to_jsonb of a row took 0.8 ms for 100 days, json_build_array 0.3).
+ */
+export const DAY_ARRAY = sql.raw(DAY_FIELDS.map(([, expr]) => expr).join(', '))
+/** The number of values DAY_ARRAY makes (what a statement appends after them comes at this index). */
+export const DAY_ARRAY_LENGTH = DAY_FIELDS.length
 
 /** A raw day row as the drivers answer it, typed as drizzle would map it. */
 export function lockedDay(row: Record<string, unknown>): LockedDay {
@@ -60,6 +72,13 @@ export function lockedDay(row: Record<string, unknown>): LockedDay {
     deviceCapturedAt: at === null || at === undefined ? null : at instanceof Date ? at : new Date(String(at)),
     flags: Array.isArray(row.flags) ? (row.flags as string[]) : parseTextArray(row.flags),
   }
+}
+
+/** A day from the values of DAY_ARRAY (json_build_array). */
+export function dayFromArray(values: readonly unknown[]): LockedDay {
+  const row: Record<string, unknown> = {}
+  DAY_FIELDS.forEach(([key], i) => (row[key] = values[i]))
+  return lockedDay(row)
 }
 
 /** `{a,b}` (a text[] answered as text): the flags are plain words. */

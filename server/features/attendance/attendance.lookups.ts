@@ -11,7 +11,7 @@ import { dayHoursFrom, toLocal, type DayHoursJson, type LocalMoment, type WorkSc
 import type { ShiftType } from '../../../shared/attendance/shifts'
 import { skewCorrection } from './attendance.checks'
 import { executePrepared, intArray, rowsOf, textArray } from '../../db/raw'
-import { DAY_SELECT, dayKey, lockedDay, uuidArray, type LockedDay } from './attendance.days'
+import { DAY_ARRAY, DAY_ARRAY_LENGTH, dayFromArray, dayKey, uuidArray, type LockedDay } from './attendance.days'
 import { rulesFrom, rulesJson, type OrganizationRules } from './attendance.schedule'
 import { addDays } from '../../../shared/calendar'
 import { daysOff, HolidayCalendar, type OwnHoliday } from '../../../shared/holidays/holidays'
@@ -172,12 +172,12 @@ export async function loadLookups(
             where e.organization_id = ${organizationId} and e.organization_member_id = m.id
               and coalesce(a.approval_status, 'approved') <> 'rejected'
             order by e.captured_at desc limit 1) l) as last,
-        (select coalesce(json_agg(to_jsonb(d)), '[]'::json) from (
+        (select coalesce(json_agg(json_build_array(${DAY_ARRAY}, a.xmin)), '[]'::json)
           -- One probe of the (organization, member, day) index per key (LIMIT keeps the planner from joining the keys
           -- against a scan of every record of the organization instead).
-          select ${DAY_SELECT}, a.xmin from unnest(${intArray([...keys.values()].map((k) => k.memberId))}::int[], ${textArray([...keys.values()].map((k) => k.date))}::date[]) as k(member_id, date)
+          from unnest(${intArray([...keys.values()].map((k) => k.memberId))}::int[], ${textArray([...keys.values()].map((k) => k.date))}::date[]) as k(member_id, date)
           cross join lateral (select rec.*, rec.xmin::text as xmin from attendance_records rec
-            where rec.organization_id = ${organizationId} and rec.organization_member_id = k.member_id and rec.attendance_date = k.date limit 1) a) d) as days,
+            where rec.organization_id = ${organizationId} and rec.organization_member_id = k.member_id and rec.attendance_date = k.date limit 1) a) as days,
         exists (select 1 from webhook_endpoints w where w.organization_id = ${organizationId} and w.enabled and 'attendance.recorded' = any(w.events)) as hooked`),
   )
   const known = knownMap(json<{ c: string; h: string; r: number | null }[]>(row?.known ?? []))
@@ -187,9 +187,9 @@ export async function loadLookups(
   let days: Map<string, SeenDay> | null = null
   if (zone) {
     days = new Map()
-    for (const v of json<Record<string, unknown>[]>(row?.days ?? [])) {
-      const day = lockedDay(v)
-      days.set(dayKey(day.memberId, day.date), { day, xmin: String(v.xmin) })
+    for (const v of json<unknown[][]>(row?.days ?? [])) {
+      const day = dayFromArray(v)
+      days.set(dayKey(day.memberId, day.date), { day, xmin: String(v[DAY_ARRAY_LENGTH]) })
     }
   }
 

@@ -32,8 +32,11 @@ export { payloadHash } from './attendance.checks'
 /** How many records of a batch prepare their images at once. */
 const PHOTO_CONCURRENCY = 4
 
-/** Test switch: `false` writes every record in its own transaction (the fallback path), to compare the two. */
-export const syncSettings = { batchWrites: true }
+/**
+ * Test switches: `batchWrites: false` writes every record in its own transaction (the fallback path), to compare the
+ * two; `beforeOptimisticWrite` runs between a batch's reads and its optimistic write (another write can land there).
+ */
+export const syncSettings: { batchWrites: boolean; beforeOptimisticWrite?: () => Promise<void> } = { batchWrites: true }
 
 /**
  * A database error that belongs to one record's data (SQLSTATE class 22: a value out of range, an impossible date;
@@ -151,6 +154,7 @@ export async function applyBatchLogged(request: SyncContext | SyncRequest, raws:
       // The answers are known before the write when no record repeats another: the sync log can go with it.
       const synced = results.filter((r) => r?.status === 'applied' || r?.status === 'duplicate').length + prepared.length
       const exchange = log && repeats.length === 0 ? { synced, total: raws.length } : null
+      if (syncSettings.beforeOptimisticWrite) await syncSettings.beforeOptimisticWrite()
       written = await writeOptimistic(ctx, prepared, seen, exchange)
       if (written && exchange) logged = true
     }

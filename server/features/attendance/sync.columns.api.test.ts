@@ -1,5 +1,5 @@
 // Every value of a capture lands in its own column, on each of the sync's three ways of writing: a batch under locks
-// (an organization's first), a batch in one optimistic statement (its rows sent positionally, as one jsonb array per
+// (when webhooks want its records, or the optimistic write failed), a batch in one optimistic statement (its rows sent positionally, as one jsonb array per
 // table), and record by record. Each capture carries values no other capture has, so a column written from the wrong
 // place, or a JSON null stored as the jsonb value `null`, fails here.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -10,7 +10,7 @@ import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { statementsOf } from '../../../tools/test-support/statements'
 import { sync } from '../../../tools/test-support/evidence-flow'
 import { rowsOf } from '../../db/raw'
-import { attendanceEvents, attendanceRecords } from '../../db/schema'
+import { attendanceEvents, attendanceRecords, webhookEndpoints } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
 import type { JobQueue } from '../../jobs/queue'
 import { createMember } from '../members/members.service'
@@ -75,9 +75,12 @@ describe('a capture is stored column by column, whichever way its batch is writt
     const ins = { a: capture(a, 'check_in', '07:05'), b: capture(b, 'check_in', '07:10'), c: capture(c, 'check_in', '07:15'), d: capture(d, 'check_in', '07:20') }
     const outs = { a: capture(a, 'check_out', '16:05'), b: capture(b, 'check_out', '16:10'), c: capture(c, 'check_out', '16:15') }
 
-    // The organization's first batch: its time zone is not known yet, so it is written under locks (a transaction).
+    // Under locks (a transaction): the way of a batch whose records webhooks want (their events are staged with it).
+    const [hook] = await t.db.insert(webhookEndpoints).values({ organizationId: org.id, url: 'http://127.0.0.1:9/hook', events: ['attendance.recorded'], secret: 'rahasia' }).returning()
     const locked = await send([ins.a, ins.b])
     expect(locked).toContain('begin … commit')
+    expect(locked.filter((s) => s.includes('pg_try_advisory_xact_lock'))).toHaveLength(0)
+    await t.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, hook!.id))
     // The next one in one statement against the days as read: A's day updated, C's inserted.
     const optimistic = await send([outs.a, ins.c])
     expect(optimistic.filter((s) => s.includes('pg_try_advisory_xact_lock'))).toHaveLength(1)
@@ -126,5 +129,63 @@ describe('a capture is stored column by column, whichever way its batch is writt
       expect(dayRow.flags, who).toEqual(['no_evidence'])
       expect(dayRow.assuranceLevel, who).toBe(eventOf.get(cin.client_id)!.assurance!.level)
     }
+  }, 600_000)
+})
+
+describe('a batch whose optimistic write finds its rows stored since its reads', () => {
+  let t: TestApp
+  let org: OrgWorld
+  let members: number[]
+  beforeAll(async () => {
+    t = await createTestApp()
+    const real = t.deps.jobs
+    t.deps.jobs = { work: async () => {}, send: async () => null, pending: async () => 0, stop: () => real.stop() }
+    org = await buildOrg(t, 'raced')
+    members = await t.db.transaction(async (tx) => {
+      const ids: number[] = []
+      for (const n of ['A', 'B', 'C']) ids.push(await createMember(tx, org.id, { name: `Anggota ${n}`, email: null, phone: null, member_number: `R-${n}`, role: 'member' }))
+      return ids
+    })
+  }, 600_000)
+  afterEach(() => {
+    syncSettings.beforeOptimisticWrite = undefined
+  })
+  afterAll(() => t.close())
+
+  it('is written under locks instead: the record stored meanwhile answers duplicate, the others applied, one row each', async () => {
+    const day = toLocal(new Date(Date.now() - 86_400_000), 'Asia/Jakarta').date
+    const rec = (memberId: number, hhmm: string) => ({ client_id: randomUUID(), member_id: memberId, kind: 'check_in', captured_at: new Date(`${day}T${hhmm}:00+07:00`).toISOString() })
+    const [a, b, c] = members as [number, number, number]
+    // The organization's first batch teaches the server its time zone (the next batch's days are read with it).
+    await sync(org.petugas, [rec(c, '06:50'), rec(c, '06:55')])
+    const first = rec(a, '07:01')
+    const second = rec(b, '07:02')
+    let raced = false
+    // Between the batch's reads and its write, the same first capture arrives on its own and is stored: the batch's
+    // statement then meets its day (a unique violation) and the batch goes the locked way.
+    syncSettings.beforeOptimisticWrite = async () => {
+      syncSettings.beforeOptimisticWrite = undefined
+      const alone = await sync(org.petugas, [first])
+      expect(alone[0]).toMatchObject({ status: 'applied' })
+      raced = true
+    }
+    const sent = statementsOf(t)
+    let results: { status: string; record_id?: number }[]
+    try {
+      results = await sync(org.petugas, [first, second])
+    } finally {
+      sent.stop()
+    }
+    expect(raced).toBe(true)
+    expect(results.map((r) => r.status)).toEqual(['duplicate', 'applied'])
+    expect(sent.texts.filter((s) => s.includes('pg_try_advisory_xact_lock'))).toHaveLength(1)
+    expect(sent.texts).toContain('begin … commit')
+    for (const r of [first, second]) {
+      const n = rowsOf<{ n: number }>(await t.db.execute(sql`select count(*)::int as n from attendance_events where client_id = ${r.client_id}::uuid`))
+      expect(n[0]!.n, r.client_id).toBe(1)
+    }
+    const days = await t.db.select().from(attendanceRecords).where(eq(attendanceRecords.organizationId, org.id))
+    expect(days.filter((d) => d.organizationMemberId === a)).toHaveLength(1)
+    expect(results[0]!.record_id).toBe(days.find((d) => d.organizationMemberId === a)!.id)
   }, 600_000)
 })
