@@ -5,19 +5,25 @@ import type { TestApp } from './harness'
 type Method = (...args: unknown[]) => unknown
 
 /**
- * Records the text of every statement the app's database client sends until `stop`: postgres-js (`unsafe`, and
- * `begin` with the statements of its transaction) or PGlite (`query`, `exec`, `transaction`).
+ * Records every statement the app's database client sends until `stop` (its text with spaces folded, and as sent with
+ * its parameters): postgres-js (`unsafe`, and `begin` with the statements of its transaction) or PGlite (`query`,
+ * `exec`, `transaction`).
  */
-export function statementsOf(t: TestApp): { texts: string[]; stop: () => void } {
+export function statementsOf(t: TestApp): { texts: string[]; calls: { text: string; params: unknown[] }[]; stop: () => void } {
   const client = (t.db as unknown as { $client: Record<string, Method> }).$client
   const texts: string[] = []
+  /** Each statement as sent: its text and its parameters. */
+  const calls: { text: string; params: unknown[] }[] = []
   const restore: (() => void)[] = []
   const wrap = (target: Record<string, Method>, method: string, record: boolean) => {
     const original = target[method]
     if (typeof original !== 'function') return
     const own = Object.prototype.hasOwnProperty.call(target, method)
     target[method] = function (this: unknown, ...args: unknown[]) {
-      if (record) texts.push(String(args[0]).replace(/\s+/g, ' ').trim())
+      if (record) {
+        texts.push(String(args[0]).replace(/\s+/g, ' ').trim())
+        calls.push({ text: String(args[0]), params: Array.isArray(args[1]) ? (args[1] as unknown[]) : [] })
+      }
       const last = args.at(-1)
       // A transaction: its own statements are counted too.
       if (!record && typeof last === 'function') {
@@ -36,5 +42,5 @@ export function statementsOf(t: TestApp): { texts: string[]; stop: () => void } 
   }
   for (const m of ['unsafe', 'query', 'exec']) wrap(client, m, true)
   for (const m of ['begin', 'transaction']) wrap(client, m, false)
-  return { texts, stop: () => restore.forEach((r) => r()) }
+  return { texts, calls, stop: () => restore.forEach((r) => r()) }
 }

@@ -83,8 +83,9 @@ function knownMap(rows: readonly { c: string; h: string; r: number | null }[]): 
 export async function knownEvents(db: Tx, organizationId: number, clientIds: readonly string[]): Promise<Map<string, KnownEvent>> {
   if (clientIds.length === 0) return new Map()
   const rows = rowsOf<{ c: string; h: string; r: number | null }>(
-    await db.execute(sql`select e.client_id::text as c, e.payload_hash as h, e.attendance_record_id as r from attendance_events e
-      where e.organization_id = ${organizationId} and e.client_id = any(${uuidArray(clientIds)}::uuid[])`),
+    await db.execute(sql`select e.client_id::text as c, e.payload_hash as h, e.attendance_record_id as r
+      from unnest(${uuidArray(clientIds)}::uuid[]) as ids(client_id)
+      cross join lateral (select * from attendance_events e where e.organization_id = ${organizationId} and e.client_id = ids.client_id limit 1) as e`),
   )
   return knownMap(rows)
 }
@@ -159,11 +160,11 @@ export async function loadLookups(
           left join departments d on d.id = om.department_id
           left join work_schedules ws on ws.id = d.work_schedule_id) as members,
         (select coalesce(json_agg(distinct om.id), '[]'::json)
-          from organization_members om
+          from r cross join lateral (select om.id from organization_members om
+            where om.id = r.id and om.organization_id = ${organizationId} and om.status = 'active' limit 1) om
           join member_roles mr on mr.organization_member_id = om.id
           join role_permissions rp on rp.role_id = mr.role_id
-          where om.id in (select id from r) and om.organization_id = ${organizationId} and om.status = 'active'
-            and rp.permission = 'attendance:record:create') as recorders,
+          where rp.permission = 'attendance:record:create') as recorders,
         (select coalesce(json_agg(json_build_object('id', m.id, 'last', l.captured_at)), '[]'::json)
           from m cross join lateral (
             -- The member's newest capture not on a day a person rejected: walks the member's captures newest first

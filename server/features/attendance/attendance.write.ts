@@ -12,7 +12,7 @@ import type { SyncResult } from '../../../shared/attendance/sync'
 import { assuranceLevel, type Assurance } from '../../../shared/attendance/evidence'
 import { BatchAbandoned, keysOf, type Prepared, type SyncContext } from './attendance.checks'
 import { executePrepared, jsonRowsSelect, rowsOf } from '../../db/raw'
-import { DAY_ROW_SELECT, dayValues, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, type DayRow } from './attendance.days'
+import { DAY_ROW_SELECT, dayUpdateRows, dayValues, dayKey, lockDays, lockDaysAndEvents, lockMembers, persistDays, type DayRow } from './attendance.days'
 import { knownEvents, type KnownEvent, type SeenDay } from './attendance.lookups'
 import { dayStateOf, fold, NEW_DAY, type ApprovalStatus, type AttendanceStatus, type Folded } from './attendance.fold'
 import { stageEvents } from '../webhooks/webhooks.outbox'
@@ -160,8 +160,8 @@ async function writeFolded(
           device_id = v.device_id, location_id = v.location_id, latitude = v.latitude, longitude = v.longitude,
           accuracy_meters = v.accuracy_meters, remarks = v.remarks, flags = v.flags, approval_status = v.approval_status,
           assurance_level = v.assurance_level, updated_at = now()
-        from (select ${sql.raw(DAY_ROW_SELECT)} from jsonb_array_elements(${JSON.stringify(updates)}::jsonb) as e(v)) as v
-        where a.id = v.id and a.organization_id = ${organizationId}
+        from ${dayUpdateRows(JSON.stringify(updates), organizationId)} as v
+        where a.ctid = v.target
           ${optimistic ? sql`and a.xmin::text = v.xmin and pg_try_advisory_xact_lock(${organizationId}::integer, v.member_id)` : sql``}
         returning a.id
       ), ev as (
