@@ -25,7 +25,7 @@ const want = (section: string) => !only || only.has(section)
 /** Sizes: full, and --quick. */
 const SIZES = quick
   ? { identify: [1_000, 10_000, 100_000], identifyProbes: 12, worldMembers: 500, verifySeconds: 4, syncRecords: 600, syncPhotoRecords: 200, syncRounds: 3, syncWarmUp: 1_200, startups: 1, listRecords: 100_000, listRuns: 12, reportRuns: 3, importMembers: 2_000, frames: 6, webglFrames: 0, extractPhotos: 4, evidenceCaptures: 3, evidenceRounds: 1, rushDevices: 10, rushPerDevice: 4 }
-  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 3_000, syncPhotoRecords: 600, syncRounds: 5, syncWarmUp: 3_000, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14, evidenceCaptures: 7, evidenceRounds: 2, rushDevices: 25, rushPerDevice: 8 }
+  : { identify: [1_000, 10_000, 100_000], identifyProbes: 40, worldMembers: 2_000, verifySeconds: 10, syncRecords: 9_000, syncPhotoRecords: 1_500, syncRounds: 15, syncWarmUp: 3_000, startups: 3, listRecords: 1_000_000, listRuns: 30, reportRuns: 5, importMembers: 10_000, frames: 20, webglFrames: 4, extractPhotos: 14, evidenceCaptures: 7, evidenceRounds: 2, rushDevices: 25, rushPerDevice: 8 }
 
 const CACHE = path.join(ROOT, 'test-results', 'bench')
 

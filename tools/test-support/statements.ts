@@ -1,6 +1,8 @@
 // The statements an app's database client sends, recorded at the driver (tests that count round trips or look for one
 // path's statement).
-import type { TestApp } from './harness'
+import { expect } from 'vitest'
+import type { Agent, TestApp } from './harness'
+import { sync } from './evidence-flow'
 
 type Method = (...args: unknown[]) => unknown
 
@@ -43,4 +45,16 @@ export function statementsOf(t: TestApp): { texts: string[]; calls: { text: stri
   for (const m of ['unsafe', 'query', 'exec']) wrap(client, m, true)
   for (const m of ['begin', 'transaction']) wrap(client, m, false)
   return { texts, calls, stop: () => restore.forEach((r) => r()) }
+}
+
+/** Sends `records` through the sync route as `agent`, expects every one applied, and answers the statements it cost. */
+export async function statementsOfSync(t: TestApp, agent: Agent, records: unknown[]): Promise<ReturnType<typeof statementsOf>> {
+  const sent = statementsOf(t)
+  try {
+    const results = await sync(agent, records)
+    expect(results.map((r: { status: string }) => r.status)).toEqual(records.map(() => 'applied'))
+  } finally {
+    sent.stop()
+  }
+  return sent
 }

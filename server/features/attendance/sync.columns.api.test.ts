@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { statementsOf } from '../../../tools/test-support/statements'
+import { statementsOf, statementsOfSync } from '../../../tools/test-support/statements'
 import { sync } from '../../../tools/test-support/evidence-flow'
 import { rowsOf } from '../../db/raw'
 import { attendanceEvents, attendanceRecords, webhookEndpoints } from '../../db/schema'
@@ -59,16 +59,7 @@ describe('a capture is stored column by column, whichever way its batch is writt
     }
   }
 
-  async function send(records: ReturnType<typeof capture>[]): Promise<string[]> {
-    const sent = statementsOf(t)
-    try {
-      const results = await sync(org.petugas, records)
-      expect(results.map((r: { status: string }) => r.status)).toEqual(records.map(() => 'applied'))
-    } finally {
-      sent.stop()
-    }
-    return sent.texts
-  }
+  const send = async (records: ReturnType<typeof capture>[]) => (await statementsOfSync(t, org.petugas, records)).texts
 
   it('on a locked batch, an optimistic batch and record by record alike', async () => {
     const [a, b, c, d] = members as [number, number, number, number]

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
 import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
-import { statementsOf } from '../../../tools/test-support/statements'
+import { statementsOfSync } from '../../../tools/test-support/statements'
 import { sync } from '../../../tools/test-support/evidence-flow'
 import { webhookEndpoints } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
@@ -101,16 +101,7 @@ describe('a sync batch reads the organization by index probes, whatever the plan
     return out
   }
 
-  async function statementsOfBatch(records: unknown[]) {
-    const sent = statementsOf(t)
-    try {
-      const results = await sync(org.petugas, records)
-      expect(results.map((r: { status: string }) => r.status)).toEqual(records.map(() => 'applied'))
-    } finally {
-      sent.stop()
-    }
-    return sent.calls
-  }
+  const statementsOfBatch = async (records: unknown[]) => (await statementsOfSync(t, org.petugas, records)).calls
 
   it('on the optimistic batch, the locked batch and record by record', async () => {
     const day = toLocal(new Date(Date.now() - 86_400_000), 'Asia/Jakarta').date
