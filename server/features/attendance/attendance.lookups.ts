@@ -70,6 +70,10 @@ interface Member {
 /** Each organization's time zone as last read (by organization id): to know the days a batch needs before its rules are read. */
 const zones = new Map<number, string>()
 
+/** Captures whose UTC date is after 1900-01-01 and before 9999-12-31 (the span's days off are looked up around them). */
+const SPAN_MIN_MS = Date.UTC(1900, 0, 2)
+const SPAN_MAX_MS = Date.UTC(9999, 11, 31)
+
 /** A json column: postgres-js parses it, PGlite may hand it over as text. */
 function json<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T
@@ -124,13 +128,17 @@ export async function loadLookups(
 
   // The days off the batch may touch: every capture's local date lies within a day of its UTC date, whatever the zone.
   // (Dates at the ends of what PostgreSQL takes, which the checks refuse anyway, have no days off and are left out.)
-  const utcDates = records
-    .map((r) => new Date(r.captured_at))
-    .filter((d) => !Number.isNaN(d.getTime()))
-    .map((d) => d.toISOString().slice(0, 10))
-    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d > '1900-01-01' && d < '9999-12-31')
-    .sort()
-  const span = { start: addDays(utcDates[0] ?? '2000-01-02', -1), end: addDays(utcDates.at(-1) ?? '2000-01-02', 1) }
+  let first = Infinity
+  let last = -Infinity
+  for (const r of records) {
+    const ms = Date.parse(r.captured_at)
+    if (ms >= SPAN_MIN_MS && ms < SPAN_MAX_MS) {
+      if (ms < first) first = ms
+      if (ms > last) last = ms
+    }
+  }
+  const utcDate = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : '2000-01-02')
+  const span = { start: addDays(utcDate(first), -1), end: addDays(utcDate(last), 1) }
 
   const [row] = rowsOf<{ rules: unknown; known: unknown; members: unknown; recorders: unknown; last: unknown; days: unknown; holidays: unknown; opt_outs: unknown; shifts: unknown; hooked: unknown }>(
     await executePrepared(db, sql`
