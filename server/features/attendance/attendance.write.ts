@@ -134,7 +134,7 @@ async function writeFolded(
         update devices set last_sync_at = now(), updated_at = now() where id = ${ctx.principal.deviceId}::integer and organization_id = ${organizationId}::integer
       )`
     : sql``
-  // In EVENT_COLUMNS' order.
+  // In EVENT_SELECT's order.
   const eventRows = events.map(({ p, kind, day, assurance }) => [
     p.r.client_id, day.id, p.r.member_id, p.date, kind, p.hash, p.recordedBy, p.deviceCapturedAt, p.capturedAt, p.distance,
     p.origin, p.evidence, p.verifying ? 'verifying' : 'done', assurance, claimsOf(p),
