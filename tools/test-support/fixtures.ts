@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { Agent, TestApp } from './harness'
+import type { JobQueue } from '../../server/jobs/queue'
 import { createOrganization } from '../../server/features/organizations/organizations.service'
 import { createUser } from '../../server/features/users/users.service'
 import { createMember } from '../../server/features/members/members.service'
@@ -93,4 +94,27 @@ export async function workingThrough(org: OrgWorld, start: string, end: string):
     const res = await org.admin.put(`/api/organizations/${org.id}/national-holidays`, { date: h.date, observed: false })
     if (res.status !== 200) throw new Error(`national day ${h.date} not opted out: ${res.status} ${JSON.stringify(res.body)}`)
   }
+}
+
+/**
+ * Replaces the app's job queue with one that takes every job and runs none (tests of what the sync writes, not of its
+ * checks); closing the app still stops the real one. `stopNow`: stop the real one at once (its polls would otherwise
+ * go through PGlite's one connection, where a test counts statements).
+ */
+export async function idleJobs(t: TestApp, stopNow = false): Promise<void> {
+  const real = t.deps.jobs
+  if (stopNow) await real.stop()
+  const idle: JobQueue = { work: async () => {}, send: async () => null, pending: async () => 0, stop: () => (stopNow ? Promise.resolve() : real.stop()) }
+  t.deps.jobs = idle
+}
+
+/** An organization (buildOrg) with `count` more plain members, numbered `${prefix}-0`, `${prefix}-1`, ...: their ids. */
+export async function orgWithMembers(t: TestApp, label: string, prefix: string, count: number): Promise<{ org: OrgWorld; members: number[] }> {
+  const org = await buildOrg(t, label)
+  const members = await t.db.transaction(async (tx) => {
+    const ids: number[] = []
+    for (let i = 0; i < count; i++) ids.push(await createMember(tx, org.id, { name: `Anggota ${prefix}-${i}`, email: null, phone: null, member_number: `${prefix}-${i}`, role: 'member' }))
+    return ids
+  })
+  return { org, members }
 }

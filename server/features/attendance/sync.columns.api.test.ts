@@ -6,14 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { idleJobs, orgWithMembers, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { statementsOf, statementsOfSync } from '../../../tools/test-support/statements'
 import { sync } from '../../../tools/test-support/evidence-flow'
 import { rowsOf } from '../../db/raw'
 import { attendanceEvents, attendanceRecords, webhookEndpoints } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
-import type { JobQueue } from '../../jobs/queue'
-import { createMember } from '../members/members.service'
 import { syncSettings } from './attendance.sync'
 
 describe('a capture is stored column by column, whichever way its batch is written', () => {
@@ -23,16 +21,8 @@ describe('a capture is stored column by column, whichever way its batch is writt
   let members: number[]
   beforeAll(async () => {
     t = await createTestApp()
-    const recording: JobQueue = { work: async () => {}, send: async () => null, pending: async () => 0, stop: () => t.deps.jobs.stop() }
-    const real = t.deps.jobs
-    recording.stop = () => real.stop()
-    t.deps.jobs = recording
-    org = await buildOrg(t, 'columns')
-    members = await t.db.transaction(async (tx) => {
-      const ids: number[] = []
-      for (const n of ['A', 'B', 'C', 'D']) ids.push(await createMember(tx, org.id, { name: `Anggota ${n}`, email: null, phone: null, member_number: `K-${n}`, role: 'member' }))
-      return ids
-    })
+    await idleJobs(t)
+    ;({ org, members } = await orgWithMembers(t, 'columns', 'K', 4))
   }, 600_000)
   afterEach(() => {
     syncSettings.batchWrites = true
@@ -129,14 +119,8 @@ describe('a batch whose optimistic write finds its rows stored since its reads',
   let members: number[]
   beforeAll(async () => {
     t = await createTestApp()
-    const real = t.deps.jobs
-    t.deps.jobs = { work: async () => {}, send: async () => null, pending: async () => 0, stop: () => real.stop() }
-    org = await buildOrg(t, 'raced')
-    members = await t.db.transaction(async (tx) => {
-      const ids: number[] = []
-      for (const n of ['A', 'B', 'C']) ids.push(await createMember(tx, org.id, { name: `Anggota ${n}`, email: null, phone: null, member_number: `R-${n}`, role: 'member' }))
-      return ids
-    })
+    await idleJobs(t)
+    ;({ org, members } = await orgWithMembers(t, 'raced', 'R', 3))
   }, 600_000)
   afterEach(() => {
     syncSettings.beforeOptimisticWrite = undefined

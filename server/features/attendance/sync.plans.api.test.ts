@@ -8,13 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { idleJobs, orgWithMembers, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { statementsOfSync } from '../../../tools/test-support/statements'
 import { sync } from '../../../tools/test-support/evidence-flow'
 import { webhookEndpoints } from '../../db/schema'
 import { toLocal } from '../../../shared/attendance/rules'
-import type { JobQueue } from '../../jobs/queue'
-import { createMember } from '../members/members.service'
 import { syncSettings } from './attendance.sync'
 
 type Method = (...args: unknown[]) => Promise<unknown>
@@ -48,15 +46,8 @@ describe('a sync batch reads the organization by index probes, whatever the plan
   let members: number[]
   beforeAll(async () => {
     t = await createTestApp()
-    const real = t.deps.jobs
-    const recording: JobQueue = { work: async () => {}, send: async () => null, pending: async () => 0, stop: () => real.stop() }
-    t.deps.jobs = recording
-    org = await buildOrg(t, 'plans')
-    members = await t.db.transaction(async (tx) => {
-      const ids: number[] = []
-      for (let i = 0; i < 6; i++) ids.push(await createMember(tx, org.id, { name: `Anggota ${i}`, email: null, phone: null, member_number: `PL-${i}`, role: 'member' }))
-      return ids
-    })
+    await idleJobs(t)
+    ;({ org, members } = await orgWithMembers(t, 'plans', 'PL', 6))
     // Years of one member's days and captures (3,000 of each): the organization's records outnumber a batch's many times
     // over, few enough that the planner may still think reading them all cheap (as in the bench, whose tables grow
     // from nothing while a prepared plan stays).

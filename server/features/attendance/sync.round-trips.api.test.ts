@@ -3,10 +3,8 @@
 // per-record query or an extra round trip fails here on either database, without timing anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../tools/test-support/harness'
-import { buildOrg, type OrgWorld } from '../../../tools/test-support/fixtures'
+import { idleJobs, orgWithMembers, type OrgWorld } from '../../../tools/test-support/fixtures'
 import { capture, sync } from '../../../tools/test-support/evidence-flow'
-import type { JobQueue } from '../../jobs/queue'
-import { createMember } from '../members/members.service'
 import { statementsOf } from '../../../tools/test-support/statements'
 
 describe('a sync batch reads and writes in a fixed number of statements', () => {
@@ -18,15 +16,8 @@ describe('a sync batch reads and writes in a fixed number of statements', () => 
     t = await createTestApp()
     // The job queue's polls would be counted on PGlite (they go through the app's one connection): stopped, and the
     // queue replaced by one that only records (no capture here has evidence, so nothing is queued anyway).
-    await t.deps.jobs.stop()
-    const recording: JobQueue = { work: async () => {}, send: async () => null, pending: async () => 0, stop: async () => {} }
-    t.deps.jobs = recording
-    org = await buildOrg(t, 'trips')
-    members = await t.db.transaction(async (tx) => {
-      const ids: number[] = []
-      for (let i = 0; i < 100; i++) ids.push(await createMember(tx, org.id, { name: `Anggota ${i}`, email: null, phone: null, member_number: `T-${i}`, role: 'member' }))
-      return ids
-    })
+    await idleJobs(t, true)
+    ;({ org, members } = await orgWithMembers(t, 'trips', 'T', 100))
   }, 600_000)
   afterAll(() => t.close())
 
