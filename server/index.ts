@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http'
+import os from 'node:os'
 import { serve } from '@hono/node-server'
 import { loadEnv } from './env'
 import { bootstrap } from './bootstrap'
@@ -9,6 +10,8 @@ import { REMINDERS_EVERY_MS, runScheduledReminders } from './features/notificati
 import { tenantWallAvailable } from './db/tenant'
 import { runCommand } from './backup/commands'
 import { generatedSecret, listenForBackups } from './backup/control'
+import { useKernelHelper } from '../shared/face/match-kernel'
+import { startKernelHelper } from './face/kernel-helper'
 
 /**
  * postgres.js (3.4.x) can surface a lost database connection as an unhandled rejection or an uncaught exception from
@@ -39,6 +42,9 @@ process.on('uncaughtException', (err) => {
 
 async function main() {
   const env = loadEnv()
+  // Large face galleries' 1:N first pass on two cores (server/face/kernel-helper.ts); its thread starts with the first
+  // such gallery.
+  if (os.availableParallelism() > 1) useKernelHelper(startKernelHelper())
   const deps = await bootstrap(env)
   // Backups of the running embedded database are written here when asked for (server/backup/control.ts).
   const backups = deps.database.kind === 'embedded' ? await listenForBackups(deps, { dataDir: env.HADIR_DATA_DIR, sessionSecret: generatedSecret(env) }) : null

@@ -19,11 +19,34 @@
 // u2 (and rows at or beyond the horizon never count). Every row that can be the best, tie with it, or be the second
 // (or tie with it) has δ <= that second distance, hence lower bound <= min(u2, horizon²): exactly the rows kept.
 
-import { createDotShard, type DotShard, KERNEL_STEP, type KernelKind, probeLimit } from './match-kernel'
+import { createDotShard, type DotShard, KERNEL_STEP, kernelHelper, type KernelKind, probeLimit } from './match-kernel'
 import type { FaceGallery } from './match'
 
 /** Rows per shard (one WebAssembly memory each): 128 MiB of codes at 512 values a row. */
 const SHARD_BYTES = 128 * 2 ** 20
+
+/**
+ * Indexes of at least this many rows use the helper thread where one is installed (match-kernel.ts KernelHelper): their
+ * shards come in an even number of equal halves, the back half's kernels run there while this thread runs the front
+ * half's. Below it a query takes well under a millisecond and the hand-over would cost more than it saves.
+ */
+export const HELPED_MIN_ROWS = 16_384
+
+/**
+ * Rows per shard: `requested` (tests), else as many as fit SHARD_BYTES; when `helped`, an even number of shards of
+ * equal size (within a row).
+ */
+function rowsPerShard(size: number, stride: number, helped: boolean, requested: number | undefined): number {
+  if (requested !== undefined) return Math.max(1, requested)
+  if (!helped) return Math.floor(SHARD_BYTES / stride)
+  const pairs = Math.ceil((size * stride) / (2 * SHARD_BYTES))
+  return Math.max(1, Math.ceil(size / (2 * pairs)))
+}
+
+/** Whether an index of `size` rows made with `kernel` puts its shards in memory the helper thread shares. */
+function helpedIndex(size: number, kernel: 'auto' | KernelKind | undefined, wanted: boolean | undefined): boolean {
+  return kernelHelper() !== null && (wanted ?? size >= HELPED_MIN_ROWS) && kernel !== 'js'
+}
 
 export interface FaceIndex {
   readonly size: number
@@ -50,6 +73,8 @@ export interface BuildIndexOptions {
   kernel?: 'auto' | KernelKind
   /** Rows per shard (tests use small shards to cover the seams). */
   shardRows?: number
+  /** Whether to use the installed helper thread: by default from HELPED_MIN_ROWS rows (tests force it). */
+  helper?: boolean
 }
 
 /**
@@ -66,7 +91,8 @@ export function buildFaceIndex(gallery: FaceGallery, dim: number, options: Build
   const { size, descriptors } = gallery
   if (descriptors.length !== size * dim) throw new RangeError('gallery size and descriptors disagree')
   const stride = Math.ceil(dim / KERNEL_STEP) * KERNEL_STEP
-  const shardRows = Math.max(1, options.shardRows ?? Math.floor(SHARD_BYTES / stride))
+  const helped = helpedIndex(size, options.kernel, options.helper)
+  const shardRows = rowsPerShard(size, stride, helped, options.shardRows)
 
   const mean = new Float64Array(dim)
   for (let r = 0, off = 0; r < size; r++, off += dim) for (let i = 0; i < dim; i++) mean[i] = (mean[i] as number) + (descriptors[off + i] as number)
@@ -81,7 +107,7 @@ export function buildFaceIndex(gallery: FaceGallery, dim: number, options: Build
   let start = 0
   do {
     const rows = Math.min(shardRows, size - start)
-    const shard = createDotShard(rows, stride, options.kernel ?? 'auto')
+    const shard = createDotShard(rows, stride, options.kernel ?? 'auto', helped)
     shards.push(shard)
     const { codes, consts } = shard
     for (let k = 0; k < rows; k++) {
@@ -133,7 +159,9 @@ export function deriveFaceIndex(parent: FaceIndex, gallery: FaceGallery, rows: I
   const { dim, stride } = parent
   const size = rows.length
   if (gallery.size !== size) throw new RangeError('gallery size and rows disagree')
-  const shardRows = Math.max(1, options.shardRows ?? Math.floor(SHARD_BYTES / stride))
+  const kernel = options.kernel ?? parent.kernel
+  const helped = helpedIndex(size, kernel, options.helper)
+  const shardRows = rowsPerShard(size, stride, helped, options.shardRows)
   const norm2 = new Float64Array(size)
   const codeNorm = new Float64Array(size)
   let maxCodeNorm = 0
@@ -151,7 +179,7 @@ export function deriveFaceIndex(parent: FaceIndex, gallery: FaceGallery, rows: I
   let ps = 0
   do {
     const count = Math.min(shardRows, size - start)
-    const shard = createDotShard(count, stride, options.kernel ?? parent.kernel)
+    const shard = createDotShard(count, stride, kernel, helped)
     shards.push(shard)
     for (let k = 0; k < count; k++) {
       const r = start + k
@@ -236,9 +264,29 @@ export function candidateRows(index: FaceIndex, probe: Float32Array, limit: numb
   let second = Infinity
   let cutoff = limit
   let start = 0
-  for (const shard of index.shards) {
-    shard.probe.set(w)
-    shard.run(k2, beta, gamma)
+  // With a helper thread, the back half of the shards runs there while this thread runs the front half (their
+  // probes set first); the rows are then read in the same order as without it, so the answer is the same.
+  const { shards } = index
+  const helper = kernelHelper()
+  let split = shards.length
+  let finish: (() => void) | null = null
+  if (helper && shards.length >= 2) {
+    const half = Math.ceil(shards.length / 2)
+    const back = shards.slice(half)
+    if (back.every((shard) => shard.shared !== null)) {
+      for (const shard of back) shard.probe.set(w)
+      split = half
+      finish = helper.start(back, k2, beta, gamma)
+    }
+  }
+  for (let i = 0; i < shards.length; i++) {
+    const shard = shards[i]!
+    if (i < split) {
+      shard.probe.set(w)
+      shard.run(k2, beta, gamma)
+    } else if (i === split) {
+      finish!() // every back shard has run, here or there
+    }
     const { lower, out, consts } = shard
     for (let k = 0; k < shard.rows; k++) {
       const lo = lower[k] as number

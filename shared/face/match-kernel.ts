@@ -34,7 +34,43 @@ export interface DotShard {
   readonly lower: Float64Array
   /** Bytes held (all of the above). */
   readonly bytes: number
+  /**
+   * For a helper thread (KernelHelper): the shard's WebAssembly memory, shared, with the module and where each array
+   * lies in it; null when the shard's memory is not shared.
+   */
+  readonly shared: SharedShard | null
   run: (k: number, beta: number, gamma: number) => void
+}
+
+/** What another thread needs to run a shard's kernel on the same memory: dots(codes, rows, stride, probe, out, consts, lower, ...). */
+export interface SharedShard {
+  readonly module: WebAssembly.Module
+  readonly memory: WebAssembly.Memory
+  readonly at: { readonly codes: number; readonly probe: number; readonly out: number; readonly consts: number; readonly lower: number }
+}
+
+/**
+ * Another thread that runs shards' kernels on their shared memory (server/face/kernel-helper.ts in Node), so that a
+ * query's first pass uses two cores. adopt() is told of each shared shard as it is made; start() begins the kernels of
+ * these shards there and returns a function that returns once they have all run: if the helper had not begun them by
+ * then, that function runs them on the calling thread itself, so a helper that is busy or gone never delays an answer
+ * for long, and never changes it (the same kernel, the same memory).
+ */
+export interface KernelHelper {
+  adopt: (shard: DotShard) => void
+  start: (shards: readonly DotShard[], k: number, beta: number, gamma: number) => () => void
+}
+
+let helper: KernelHelper | null = null
+
+/** Installs (or removes, with null) the helper thread indexes built from now on use. */
+export function useKernelHelper(next: KernelHelper | null): void {
+  helper = next
+}
+
+/** The installed helper, if any. */
+export function kernelHelper(): KernelHelper | null {
+  return helper
 }
 
 /** The largest probe value for rows of `stride` int8 codes such that no dot product can leave the i32 range. */
@@ -102,7 +138,7 @@ const I32X4_DOT_I16X8_S = simd(0xBA)
  * of i8 codes[r*stride+i] x i16 probe[i], and f64 lower[r] as in the header. stride is a multiple of 32: each step takes
  * 32 codes (two v128 loads) into four i32x4 accumulators.
  */
-function dotsModule(): Uint8Array<ArrayBuffer> {
+function dotsModule(shared: boolean): Uint8Array<ArrayBuffer> {
   // params: 0 codes, 1 rows, 2 stride, 3 probe, 4 out, 5 consts, 6 lower (i32), 7 k, 8 beta, 9 gamma (f64)
   // locals: 10 end, 11 rowEnd, 12 pp, 13 dot (i32); 14..17 acc, 18 v (v128)
   const [codes, rows, stride, probe, out, consts, lower, k, beta, gamma] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
@@ -157,28 +193,34 @@ function dotsModule(): Uint8Array<ArrayBuffer> {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, // magic, version 1
     ...section(1, [1, 0x60, 10, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, 0]), // type 0: (i32 x 7, f64 x 3) -> ()
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0]), // import env.memory, min 0 pages, no max
+    // import env.memory: min 0 pages, no max; or shared, which needs a max (the most a 32-bit memory can have)
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0])]),
     ...section(3, [1, 0]), // function 0 has type 0
     ...section(7, [1, ...name('dots'), 0x00, 0]), // export "dots" = function 0
     ...section(10, [1, ...uleb(body.length), ...body]),
   ])
 }
 
-let compiled: WebAssembly.Module | null | undefined
+const compiled: { plain?: WebAssembly.Module | null; shared?: WebAssembly.Module | null } = {}
 
-/** The compiled module, or null when this runtime has no WebAssembly SIMD (or refuses to compile, e.g. a CSP). */
-function wasmModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled
-  compiled = null
+/**
+ * The compiled module, or null when this runtime has no WebAssembly SIMD (or refuses to compile, e.g. a CSP); `shared`:
+ * the variant on a shared memory (null too where there is no SharedArrayBuffer, e.g. a page not cross-origin isolated).
+ */
+function wasmModule(shared = false): WebAssembly.Module | null {
+  const key = shared ? 'shared' : 'plain'
+  const known = compiled[key]
+  if (known !== undefined) return known
+  compiled[key] = null
   try {
-    if (typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function') {
-      const bytes = dotsModule()
-      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes)
+    if (typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function' && (!shared || typeof SharedArrayBuffer === 'function')) {
+      const bytes = dotsModule(shared)
+      if (WebAssembly.validate(bytes)) compiled[key] = new WebAssembly.Module(bytes)
     }
   } catch {
-    compiled = null
+    compiled[key] = null
   }
-  return compiled
+  return compiled[key]
 }
 
 /** Whether the WebAssembly SIMD kernel is available here. */
@@ -187,8 +229,8 @@ export function wasmSimdAvailable(): boolean {
 }
 
 /** The module's bytes (for tests and tools). */
-export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
-  return dotsModule()
+export function kernelModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  return dotsModule(shared)
 }
 
 const PAGE = 65536
@@ -196,7 +238,7 @@ const align = (n: number, to: number): number => Math.ceil(n / to) * to
 
 type Dots = (codes: number, rows: number, stride: number, probe: number, out: number, consts: number, lower: number, k: number, beta: number, gamma: number) => void
 
-function wasmShard(module: WebAssembly.Module, rows: number, stride: number): DotShard {
+function wasmShard(module: WebAssembly.Module, rows: number, stride: number, shared: boolean): DotShard {
   // Layout: probe (stride x i16) | out (rows x i32) | lower (rows x f64) | consts (rows x 3 f64) | codes (rows x stride
   // x i8), each 64-byte aligned.
   const probeAt = 0
@@ -206,11 +248,14 @@ function wasmShard(module: WebAssembly.Module, rows: number, stride: number): Do
   const codesAt = align(constsAt + rows * 24, 64)
   const total = codesAt + rows * stride
   if (total > 2 ** 32 - PAGE) throw new RangeError('shard too large for one WebAssembly memory')
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(total / PAGE)) })
+  const pages = Math.max(1, Math.ceil(total / PAGE))
+  // A shared memory needs a maximum: its own size (it never grows).
+  const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
   const instance = new WebAssembly.Instance(module, { env: { memory } })
   const dots = instance.exports.dots as Dots
   const buffer = memory.buffer
   return {
+    shared: shared ? { module, memory, at: { codes: codesAt, probe: probeAt, out: outAt, consts: constsAt, lower: lowerAt } } : null,
     kind: 'wasm-simd',
     rows,
     stride,
@@ -231,6 +276,7 @@ function jsShard(rows: number, stride: number): DotShard {
   const consts = new Float64Array(rows * 3)
   const lower = new Float64Array(rows)
   return {
+    shared: null,
     kind: 'js',
     rows,
     stride,
@@ -258,16 +304,27 @@ function jsShard(rows: number, stride: number): DotShard {
 
 /**
  * A shard for `rows` rows of `stride` codes. kind 'auto' takes the WASM kernel when available (falling back to JS if
- * its memory cannot be had); 'js' forces the plain one (tests compare the two).
+ * its memory cannot be had); 'js' forces the plain one (tests compare the two). `shared`: in a shared memory adopted by
+ * the installed helper thread, where there is one and shared memory can be had (otherwise a shard of its own).
  */
-export function createDotShard(rows: number, stride: number, kind: 'auto' | KernelKind = 'auto'): DotShard {
+export function createDotShard(rows: number, stride: number, kind: 'auto' | KernelKind = 'auto', shared = false): DotShard {
   if (!Number.isInteger(rows) || rows < 0) throw new RangeError('rows must be a non-negative integer')
   if (!Number.isInteger(stride) || stride <= 0 || stride % KERNEL_STEP !== 0) throw new RangeError(`stride must be a positive multiple of ${KERNEL_STEP}`)
   const module = kind === 'js' ? null : wasmModule()
   if (kind === 'wasm-simd' && !module) throw new Error('WebAssembly SIMD is not available here')
+  const sharedModule = module && shared && helper ? wasmModule(true) : null
+  if (sharedModule && helper) {
+    try {
+      const shard = wasmShard(sharedModule, rows, stride, true)
+      helper.adopt(shard)
+      return shard
+    } catch {
+      // no shared memory for it: a shard of its own below
+    }
+  }
   if (module) {
     try {
-      return wasmShard(module, rows, stride)
+      return wasmShard(module, rows, stride, false)
     } catch (err) {
       if (kind === 'wasm-simd') throw err
       // no memory for it: the plain kernel gives the same numbers
