@@ -5,7 +5,7 @@
 // written (the answer does not depend on who ran it: shared/face/match-index.test.ts).
 //
 // Hand-over through one small SharedArrayBuffer, no message per query:
-//   seq: bumped by every request (the worker waits on it);  state: IDLE, REQUESTED, RUNNING, DONE, TAKEN;
+//   seq: bumped by every request (the worker waits on it);  state: REQUESTED, RUNNING, DONE, TAKEN, HANDED_BACK;
 //   count and the shard ids; k, beta, gamma.
 // The caller writes the request, sets REQUESTED, bumps seq and notifies. The worker claims it (REQUESTED -> RUNNING),
 // runs the shards, sets DONE. When the caller needs the result it claims the request itself if the worker has not
@@ -25,6 +25,7 @@ const REQUESTED = 1
 const RUNNING = 2
 const DONE = 3
 const TAKEN = 4
+const HANDED_BACK = 5
 
 // The worker: plain JavaScript run with eval (no file to build or resolve, in the built server and under tsx alike).
 const WORKER_SOURCE = `
@@ -54,14 +55,20 @@ async function serve() {
     for (let i = 0; i < count; i++) todo.push(shards.get(Atomics.load(ctrl, ${IDS} + i)))
     if (todo.some((s) => s === undefined)) {
       // Not announced to this thread (cannot happen: announcements are sent first): hand it back to the caller.
-      Atomics.store(ctrl, ${STATE}, ${REQUESTED})
+      Atomics.store(ctrl, ${STATE}, ${HANDED_BACK})
       Atomics.notify(ctrl, ${STATE})
       continue
     }
     const k = params[0], beta = params[1], gamma = params[2]
-    for (const s of todo) s.dots(s.at.codes, s.rows, s.stride, s.at.probe, s.at.out, s.at.consts, s.at.lower, k, beta, gamma)
-    Atomics.store(ctrl, ${STATE}, ${DONE})
-    Atomics.notify(ctrl, ${STATE})
+    let done = false
+    try {
+      for (const s of todo) s.dots(s.at.codes, s.rows, s.stride, s.at.probe, s.at.out, s.at.consts, s.at.lower, k, beta, gamma)
+      done = true
+    } finally {
+      // A failure here hands the request back: the caller runs it (and meets the same failure in its own thread).
+      Atomics.store(ctrl, ${STATE}, done ? ${DONE} : ${HANDED_BACK})
+      Atomics.notify(ctrl, ${STATE})
+    }
   }
 }
 serve()
@@ -139,21 +146,26 @@ export function startKernelHelper(options: KernelHelperOptions = {}): NodeKernel
       Atomics.add(ctrl, SEQ, 1)
       Atomics.notify(ctrl, SEQ)
       return () => {
+        let unclaimed = 0
         for (;;) {
           const state = Atomics.load(ctrl, STATE)
           if (state === DONE) {
             stats.ran++
             return
           }
-          // Not claimed: take it back (unless a test asked to wait for the worker and it is alive). Claimed: the worker
-          // finishes what it began (a kernel pass always ends), unless it was ended meanwhile. The timeouts only make
-          // this look again; they decide nothing on their own.
-          const wait = state === REQUESTED ? takeOver === false && alive : alive
+          // Not claimed: take it back (unless a test asked to wait for the worker). Claimed: the worker finishes what it
+          // began (a kernel pass always ends) or, if it fails, hands the request back (its finally). Handed back: run
+          // it here. The worker is ended only by close(), on this thread, never during this wait. The timeout only
+          // makes this look again.
+          const wait = state === RUNNING || (state === REQUESTED && !takeOver)
           if (!wait) {
             if (Atomics.compareExchange(ctrl, STATE, state, TAKEN) !== state) continue
             stats.taken++
             return runHere(shards, k, beta, gamma)
           }
+          // Against a hang in the tests' waiting mode only (no test timer can fire while this thread waits): ten
+          // minutes unclaimed, as the suite's own limits, never a speed measure.
+          if (state === REQUESTED && ++unclaimed > 6000) throw new Error('the helper thread never claimed a request')
           Atomics.wait(ctrl, STATE, state, 100)
         }
       }
