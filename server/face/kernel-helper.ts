@@ -2,15 +2,16 @@
 // first-pass kernel of the back half of a large index's shards while the calling thread runs the front half, so one
 // query's pass over the int8 codes uses both cores. The shards live in shared WebAssembly memories: the worker
 // instantiates the same kernel module on the same memory, so what it writes is what the calling thread would have
-// written (the answer does not depend on who ran it: shared/face/match-index.test.ts).
+// written (the answer does not depend on who ran it: server/face/kernel-helper.unit.test.ts).
 //
 // Hand-over through one small SharedArrayBuffer, no message per query:
 //   seq: bumped by every request (the worker waits on it);  state: REQUESTED, RUNNING, DONE, TAKEN, HANDED_BACK;
 //   count and the shard ids; k, beta, gamma.
 // The caller writes the request, sets REQUESTED, bumps seq and notifies. The worker claims it (REQUESTED -> RUNNING),
-// runs the shards, sets DONE. When the caller needs the result it claims the request itself if the worker has not
-// (REQUESTED -> TAKEN) and runs the shards here; otherwise it waits for DONE. A worker that is slow to wake, busy or
-// gone therefore costs at most the time the calling thread would have spent alone. Shards are announced to the worker
+// runs the shards, sets DONE (or HANDED_BACK if it could not). When the caller needs the result it claims the request
+// itself if the worker has not (REQUESTED -> TAKEN) or handed it back, and runs the shards here; otherwise it waits for
+// DONE. A worker that is slow to wake, busy or gone therefore costs at most the time the calling thread would have
+// spent alone. Shards are announced to the worker
 // by message as they are made (it reads pending messages before each request) and dropped when the index is collected.
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
 import type { DotShard, KernelHelper } from '../../shared/face/match-kernel'
