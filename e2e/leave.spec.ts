@@ -66,8 +66,22 @@ test('a member asks for sick leave on the phone, and is told it needs the networ
   await phone.goto(`/m/invite/${member.code}`)
   await phone.getByTestId('invite-pin').fill(PIN)
   await phone.getByTestId('invite-pin-repeat').fill(PIN)
+  // The server's answer about the member's face is held until the test has seen the home waiting for it: the home shows
+  // its tiles only once it is known, so nothing moves under a finger about to tap one (a tap on a tile that then moved
+  // down did nothing on a busy machine).
+  let answerFace!: () => void
+  const faceAnswered = new Promise<void>((resolve) => (answerFace = resolve))
+  await phone.route(`**/api/members/${member.id}/face`, async (route) => {
+    await faceAnswered
+    await route.continue()
+  })
   await phone.getByTestId('invite-submit').click()
   await expect(phone.getByTestId('member-home')).toBeVisible()
+  await expect(phone.getByTestId('member-home-loading')).toBeVisible()
+  await expect(phone.getByTestId('nav-leave')).toHaveCount(0)
+  answerFace()
+  await expect(phone.getByTestId('face-not-registered')).toBeVisible()
+  await phone.unroute(`**/api/members/${member.id}/face`)
 
   await phone.getByTestId('nav-leave').click()
   await expect(phone.getByTestId('member-leave')).toHaveAttribute('data-mode', 'list')

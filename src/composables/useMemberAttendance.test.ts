@@ -1,10 +1,12 @@
 import 'fake-indexeddb/auto'
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { uuidv7 } from '@shared/attendance/uuidv7'
 import { hadirDb } from '~/offline/db'
 import { enqueueCapture, nextKind } from '~/offline/outbox'
-import { attentionItems, deliveryOf, discardCapture, unsentCaptures } from './useMemberAttendance'
+import type { MobileMe } from '~/api/types'
+import { useMobileStore } from '~/stores/mobile'
+import { attentionItems, deliveryOf, discardCapture, unsentCaptures, useOwnFace } from './useMemberAttendance'
 
 // The member screens read this phone's captures and outbox: what is still unsent, what the server refused, and what
 // happens when a refused record is discarded. (Dexie on fake-indexeddb; no sync loop is running.)
@@ -89,5 +91,41 @@ describe('this phone\'s captures', () => {
     await discardCapture(id)
     expect(await hadirDb().outbox.get(id)).toBeDefined()
     expect(await hadirDb().captures.get(id)).toBeDefined()
+  })
+})
+
+describe('the member\'s own face status on the home screen', () => {
+  let answer: (registered: boolean) => void
+  const stored = new Map<string, string>()
+  beforeEach(() => {
+    stored.clear()
+    vi.stubGlobal('localStorage', { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => stored.set(k, v), removeItem: (k: string) => stored.delete(k) })
+    useMobileStore().me = { member: { id: MEMBER, name: 'Rina' }, organization: { id: ORG, name: 'Sekolah' }, permissions: [] } as unknown as MobileMe
+    // The server's answer waits until the test gives it.
+    vi.stubGlobal('fetch', vi.fn(() => new Promise<Response>((resolve) => {
+      answer = (registered) => resolve(new Response(JSON.stringify({ data: { registered } }), { headers: { 'content-type': 'application/json' } }))
+    })))
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('shows what this phone last knew while the server is asked, then the server\'s answer', async () => {
+    localStorage.setItem(`hadir.m.face.${ORG}.${MEMBER}`, JSON.stringify({ value: true, saved_at: '2026-11-24T00:00:00.000Z' }))
+    const own = useOwnFace()
+    expect(own.face.value).toEqual({ registered: true, fromCache: true })
+    expect(own.loading.value).toBe(true)
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled())
+    answer(false)
+    await vi.waitFor(() => expect(own.loading.value).toBe(false))
+    expect(own.face.value).toEqual({ registered: false, fromCache: false })
+  })
+
+  it('has nothing to show on a first visit until the server answers', async () => {
+    const own = useOwnFace()
+    expect(own.face.value).toBeNull()
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled())
+    answer(true)
+    await vi.waitFor(() => expect(own.face.value).toEqual({ registered: true, fromCache: false }))
   })
 })

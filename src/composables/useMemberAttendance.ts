@@ -260,17 +260,20 @@ export function useMemberDays() {
   return { me, server, cachedAt, unsent, context, timezone, schedule, loading, failure, reload }
 }
 
-/** The member's registered face for the home screen: online answer, else this phone's copy (offline). */
 /**
  * What a member who has sent nothing yet should do next, for the line always in view at the top of the phone (instead
  * of "nothing to send"): register their face, or make their first check-in. Set from the member's own face status.
  */
 export const memberNextStep = ref<'register-face' | 'first-check-in' | null>(null)
 
+/** The member's registered face for the home screen: online answer, else this phone's copy (offline). */
 export function useOwnFace() {
   const mobile = useMobileStore()
   const me = mobile.me!
-  const face = shallowRef<OwnFace | null>(null)
+  // What this phone last knew shows at once while the server is asked (a returning member's home does not start from a
+  // loading card); a first visit has nothing to show until the answer.
+  const known = cachedFace(me)
+  const face = shallowRef<OwnFace | null>(known.registered === null ? null : known)
   const loading = ref(true)
   const failure = ref<unknown>(null)
   async function reload(): Promise<void> {
