@@ -29,6 +29,25 @@ const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`
 const cpu = {}
 const gnuTime = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 
+/**
+ * The whole machine's CPU time, busy and idle (ms), from /proc/stat (Linux; null elsewhere). The commands' own CPU
+ * time (GNU time) misses what their children leave behind: Chromium's renderers (its zygote is a child of init, not
+ * of Playwright), the browser tests' servers and PostgreSQL. A process-accounting run on 2026-12-07 found 54.5
+ * CPU-min used in all where GNU time counted 31: the renderers alone 14. This says what the run took of the machine.
+ */
+function machineCpu() {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    const tick = 1000 / 100 // USER_HZ is 100 on Linux
+    const idle = (fields[3] + (fields[4] ?? 0)) * tick
+    const all = fields.slice(0, 8).reduce((a, b) => a + b, 0) * tick
+    return { busy: all - idle, all }
+  } catch {
+    return null
+  }
+}
+const machineAtStart = machineCpu()
+
 // The face recognition model (not in git, not an npm dependency: scripts/face-model.mjs fetches it through npm).
 ensureFaceModel()
 
@@ -344,5 +363,11 @@ fs.rmSync(tmp, { recursive: true, force: true })
 const stages = Object.entries(took).map(([stage, ms]) => `${stage} ${minutes(ms)}`)
 console.log(`\nstage times: ${stages.join(', ')}; whole run ${minutes(Date.now() - started)} (${os.availableParallelism()} CPUs)`)
 if (Object.keys(cpu).length) console.log(`cpu time (user + system, with children): ${Object.entries(cpu).map(([label, ms]) => `${label} ${minutes(ms)}`).join(', ')}`)
+const machineAtEnd = machineCpu()
+if (machineAtStart && machineAtEnd) {
+  const busy = machineAtEnd.busy - machineAtStart.busy
+  const all = machineAtEnd.all - machineAtStart.all
+  console.log(`the machine's cpu during the run (every process, this run's or not): ${minutes(busy)} busy of ${minutes(all)} (${Math.round((100 * busy) / all)}%)`)
+}
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`)
 process.exit(failedStage || totals.failed > 0 ? 1 : 0)
