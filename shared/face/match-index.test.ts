@@ -31,14 +31,17 @@ const kernels = wasmSimdAvailable() ? (['wasm-simd', 'js'] as const) : (['js'] a
 
 describe('the 1:N index gives exactly the full scan\'s answer', () => {
   it('the kernel is exact: WASM SIMD and plain JS give the same dot products and bounds, at the extremes too', () => {
+    // Both variants of the module: its own memory, and the shared memory a helper thread runs it on (server/face/kernel-helper.ts).
     expect(WebAssembly.validate(kernelModuleBytes())).toBe(true)
+    expect(WebAssembly.validate(kernelModuleBytes(true))).toBe(true)
     // Node 20 and Chromium have WebAssembly SIMD: the fast kernel must be the one running here.
     expect(wasmSimdAvailable()).toBe(true)
     const r = rng(5)
     for (const stride of [32, 64, 512, 1024]) {
       const rows = 37
       const level = probeLimit(stride)
-      const shards = kernels.map((kind) => createDotShard(rows, stride, kind))
+      // The shared-memory variant too, run here on the calling thread: the same kernel on memory a worker could share.
+      const shards = [...kernels.map((kind) => createDotShard(rows, stride, kind)), ...(wasmSimdAvailable() ? [createDotShard(rows, stride, 'wasm-simd', true)] : [])]
       const codes = Int8Array.from({ length: rows * stride }, (_, i) => (i < 2 * stride ? (i < stride ? 127 : -127) : r.int(255) - 127))
       const probe = Int16Array.from({ length: stride }, () => (r.next() < 0.5 ? level : r.int(2 * level + 1) - level))
       probe.fill(level, 0, stride / 2)
