@@ -11,8 +11,8 @@
 // runs the shards, sets DONE (or HANDED_BACK if it could not). When the caller needs the result it claims the request
 // itself if the worker has not (REQUESTED -> TAKEN) or handed it back, and runs the shards here; otherwise it waits for
 // DONE. A worker that is slow to wake, busy or gone therefore costs at most the time the calling thread would have
-// spent alone. Shards are announced to the worker
-// by message as they are made (it reads pending messages before each request) and dropped when the index is collected.
+// spent alone. Shards are announced to the worker by message as they are made (it reads pending messages before each
+// request) and dropped when the index is collected.
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
 import type { DotShard, KernelHelper } from '../../shared/face/match-kernel'
 
