@@ -40,6 +40,13 @@ export default defineConfig<object, WorkerOptions>({
     // less motion is asked for). Contexts the specs open themselves get it too (support/fixtures.ts lessMotion).
     reducedMotion: 'reduce',
     lessMotion: true,
+    // Without the app's service worker, except in the journey and in the tests about working offline or about the
+    // service worker itself (support/fixtures.ts useServiceWorker, `test.use`): a context that registers it installs it
+    // and precaches the app (~0.8 MB), and every request of its pages then goes through it. Measured on the 2-core
+    // machine, a fresh context opening /m until the network is quiet: 1.40 CPU-s with it, 0.90 without; the specs open
+    // a few hundred contexts. What it does (precache, offline start, face files kept, the API never answered from its
+    // cache) is tested where it matters: foundation, bytes, face, kiosk, leave, member-attendance, roll-call, the journey.
+    serviceWorkers: 'block',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: LAUNCH_ARGS,
@@ -51,6 +58,6 @@ export default defineConfig<object, WorkerOptions>({
     { name: 'chromium', testIgnore: [/foundation\.spec\.ts/, /journey(-\w+)?\.spec\.ts/], dependencies: ['foundation'] },
     // The journey starts a server of its own on a fresh database (e2e/support/server.ts): it needs nobody before it.
     // Its steps (e2e/journey-*.spec.ts) build on each other: journey.spec.ts runs them in order, none runs on its own.
-    { name: 'journey', testMatch: /journey\.spec\.ts/, use: { reducedMotion: 'no-preference', lessMotion: false } },
+    { name: 'journey', testMatch: /journey\.spec\.ts/, use: { reducedMotion: 'no-preference', lessMotion: false, serviceWorkers: 'allow' } },
   ],
 })

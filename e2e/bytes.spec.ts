@@ -24,6 +24,9 @@ async function freshContext(browser: Browser, baseURL: string, phone: boolean) {
   return browser.newContext({ baseURL, viewport: phone ? PHONE : { width: 1366, height: 900 }, isMobile: phone, hasTouch: phone, locale: 'id-ID' })
 }
 
+// The service worker is part of what a device downloads (every other spec opens its pages without it).
+test.use({ serviceWorkers: 'allow' })
+
 const FACE_FILES = /^GET \/(models\/|wasm\/|assets\/(face\.worker|face-api|ort[.-]|pipeline-|recognizer-))/
 
 test('a phone opening /m downloads at most 300 KB, service worker and its precache included, and no face runtime', async ({ browser }) => {

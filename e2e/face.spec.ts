@@ -2,7 +2,7 @@ import { chromium, type Page } from '@playwright/test'
 import { adminApi, type AdminApi, apiData, inviteMember, memberFaceRegistered } from './support/api'
 import { BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
-import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
+import { expect, redeemInvitation, signInDashboard, test, useServiceWorker } from './support/fixtures'
 import { acceptConsent, cameraStats, logCameraUntil, registrationSent } from './support/member'
 
 // Face registration in Chromium with a fake camera fed from real photos (../shared/faces), converted to Y4M at test
@@ -252,6 +252,7 @@ test('a refused camera is explained in words, with a way to try again', async ({
 })
 
 test('the face runtime is not precached: a device downloads it at its first face screen, then has it offline', async ({ browser }) => {
+  useServiceWorker()
   const context = await browser.newContext({ baseURL: BASE_URL, viewport: PHONE, isMobile: true })
   const page = await watchedPage(context)
   await page.goto('/m/login')
@@ -290,6 +291,7 @@ test('the face runtime is not precached: a device downloads it at its first face
 })
 
 test('after an update, the service worker fetches the new versions of the face files the device kept and drops the older cache', async ({ browser }) => {
+  useServiceWorker()
   // The carry-over fetches ~10 MB through the service worker: on a busy machine (CI, beside the API tests) that took
   // past a minute. The limits below guard against a hang only; the test waits on the caches themselves.
   test.setTimeout(600_000)

@@ -123,31 +123,36 @@ test('the dashboard works on a narrow screen: the navigation opens from the menu
   await page.context().close()
 })
 
-test('the app is installable: manifest with icons, and a service worker that takes control', async ({ page, request }) => {
-  const response = await request.get('/manifest.webmanifest')
-  expect(response.ok()).toBe(true)
-  const manifest = (await response.json()) as { name: string; short_name: string; display: string; start_url: string; icons: { src: string; sizes: string; purpose?: string }[] }
-  expect(manifest.name).toBe('Hadir')
-  expect(manifest.short_name).toBe('Hadir')
-  expect(manifest.display).toBe('standalone')
-  expect(manifest.start_url).toBe('/')
-  const sizes = manifest.icons.map((icon) => icon.sizes)
-  expect(sizes).toContain('192x192')
-  expect(sizes).toContain('512x512')
-  expect(manifest.icons.some((icon) => icon.purpose === 'maskable')).toBe(true)
-  for (const icon of manifest.icons) expect((await request.get(icon.src)).headers()['content-type']).toContain('image/png')
-  expect((await request.get('/icons/apple-touch-icon.png')).ok()).toBe(true)
+// The installed app's own service worker (every other test opens its pages without it: playwright.config.ts).
+test.describe(() => {
+  test.use({ serviceWorkers: 'allow' })
 
-  await page.goto('/m/login')
-  const scope = await page.evaluate(async () => {
-    const registration = await navigator.serviceWorker.ready
-    return registration.active ? registration.scope : null
+  test('the app is installable: manifest with icons, and a service worker that takes control', async ({ page, request }) => {
+    const response = await request.get('/manifest.webmanifest')
+    expect(response.ok()).toBe(true)
+    const manifest = (await response.json()) as { name: string; short_name: string; display: string; start_url: string; icons: { src: string; sizes: string; purpose?: string }[] }
+    expect(manifest.name).toBe('Hadir')
+    expect(manifest.short_name).toBe('Hadir')
+    expect(manifest.display).toBe('standalone')
+    expect(manifest.start_url).toBe('/')
+    const sizes = manifest.icons.map((icon) => icon.sizes)
+    expect(sizes).toContain('192x192')
+    expect(sizes).toContain('512x512')
+    expect(manifest.icons.some((icon) => icon.purpose === 'maskable')).toBe(true)
+    for (const icon of manifest.icons) expect((await request.get(icon.src)).headers()['content-type']).toContain('image/png')
+    expect((await request.get('/icons/apple-touch-icon.png')).ok()).toBe(true)
+
+    await page.goto('/m/login')
+    const scope = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready
+      return registration.active ? registration.scope : null
+    })
+    expect(scope).toBe(new URL('/', page.url()).href)
+
+    // The API is never answered by the service worker's app shell.
+    const api = await page.evaluate(async () => (await fetch('/api/setup/status')).headers.get('content-type'))
+    expect(api).toContain('application/json')
   })
-  expect(scope).toBe(new URL('/', page.url()).href)
-
-  // The API is never answered by the service worker's app shell.
-  const api = await page.evaluate(async () => (await fetch('/api/setup/status')).headers.get('content-type'))
-  expect(api).toContain('application/json')
 })
 
 test('a phone loads the member app without the dashboard code', async ({ browser, shot }) => {

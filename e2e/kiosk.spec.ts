@@ -3,7 +3,7 @@ import path from 'node:path'
 import { apiData } from './support/api'
 import { cameraBrowser } from './support/browser'
 import { VIDEO_DIR } from './support/fake-camera'
-import { expect, test } from './support/fixtures'
+import { expect, test, useServiceWorker } from './support/fixtures'
 import { AT_GATE, BOTH_TABLETS, checkedDay, KIOSK_PEOPLE, KIOSK_PIN, kioskCast, kioskStats, kioskVideo, logKioskUntil, ONE_TABLET, ownRecords, recent, syncAnswers } from './support/kiosk'
 
 // The petugas kiosk (/p) in Chromium with a fake camera fed from real photos (../shared/faces): kiosk mode (1:N)
@@ -151,6 +151,7 @@ test('kiosk mode recognises two members one after another, sees each head move, 
 })
 
 test('offline: three check-ins wait in the outbox, survive a reload, and reach the server exactly once', async ({ openTablet, shot }) => {
+  useServiceWorker()
   test.setTimeout(900_000)
   const org = await kioskOrg(`Kiosk offline ${stamp}`, false)
   const members = [await registered(org, 'a'), await registered(org, 'b'), await registered(org, 'u')]

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { toLocal } from '../shared/attendance/rules'
 import { adminApi, type AdminApi, apiData, workingDaysFromToday } from './support/api'
 import { BASE_URL, PHONE, SHOTS, watchedPage } from './support/browser'
-import { expect, signInDashboard, test } from './support/fixtures'
+import { expect, signInDashboard, test, useServiceWorker } from './support/fixtures'
 
 // Leave requests (issue 4, "excused comes from an approved request"): a member asks for sick leave on the phone (in
 // Indonesian, the primary language), sees that it needs the network when offline, the admin approves it on the
@@ -62,6 +62,7 @@ async function openPhone(browser: Browser): Promise<void> {
 }
 
 test('a member asks for sick leave on the phone, and is told it needs the network when offline', async ({ browser, shot }) => {
+  useServiceWorker()
   await openPhone(browser)
   await phone.goto(`/m/invite/${member.code}`)
   await phone.getByTestId('invite-pin').fill(PIN)

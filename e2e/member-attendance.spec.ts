@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { ADMIN, adminApi, type AdminApi, apiData, inviteMember, type InvitedMember, memberFaceRegistered, workingDaysFromToday } from './support/api'
 import { BASE_URL, cameraBrowser, PHONE, SHOTS } from './support/browser'
 import { facesDir, promptedVideos, registrationVideo, type RegistrationVideo } from './support/fake-camera'
-import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
+import { expect, redeemInvitation, signInDashboard, test, useServiceWorker } from './support/fixtures'
 import { checkInWithOneTap, holdVerdicts, memberWithAnotherFace, memberWithFace, otherPersonPhoto, scanForAttendance, serverRecords, submitAttendance, VERDICT_TIMEOUT } from './support/member'
 
 // A member's attendance on their phone (issues 4 and 13): register the face, check in online (the server checks the
@@ -56,6 +56,7 @@ test.afterAll(async () => {
 })
 
 test('a member checks in online, checks out offline, and the record syncs by itself', async ({ openPhone, shot }) => {
+  useServiceWorker()
   test.setTimeout(1_200_000)
   const browser = await cameraBrowser(video.prompted)
   try {

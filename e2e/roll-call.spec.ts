@@ -1,6 +1,6 @@
 import { BASE_URL, cameraBrowser, SHOTS, watchedPage } from './support/browser'
 import { personPhoto } from './support/evidence'
-import { expect, signInDashboard, test } from './support/fixtures'
+import { expect, signInDashboard, test, useServiceWorker } from './support/fixtures'
 import { type FaceMember, GATE, KIOSK_PIN, kioskAdmin, kioskOrganization, memberWithFace, ownRecords, TABLET, TABLET_WIDE } from './support/kiosk'
 import { classVideo, confirmChecks, faceAt, takePhoto } from './support/roll-call'
 
@@ -35,6 +35,7 @@ const session = kioskAdmin()
 const { stamp } = session
 
 test('roll-call from one photo: every face boxed and named, fixed by a tap, recorded, on the dashboard; offline it waits and is sent once', async ({ browser: plainBrowser, openTablet, shot }) => {
+  useServiceWorker()
   test.setTimeout(900_000)
   const org = await kioskOrganization(session.admin, `Roll-call ${stamp}`, { petugas: { name: 'Bu Wulan', number: `RC-P-${stamp}` }, device: 'Tablet kelas' })
   const members = {} as Record<(typeof MEMBERS)[number], FaceMember>

@@ -18,22 +18,27 @@ export async function cameraBrowser(video: string | PromptedCameraVideos): Promi
   return withPacedCamera(browser, video)
 }
 
-const LESS_MOTION = Symbol.for('hadir.e2e.lessMotion')
+const DEFAULTS = Symbol.for('hadir.e2e.contextDefaults')
 
 /**
- * Every context the browsers of this test process open from now on asks for less motion (prefers-reduced-motion:
- * reduce, the phone's or computer's own setting, which the app follows: src/styles/base.css), unless its options say
- * otherwise. Playwright's config gives its own page and context fixtures the same default (`use.reducedMotion`); this
- * covers the contexts the specs and the camera browsers open themselves (one patch of Browser.prototype, shared by
- * every browser of the process).
+ * What every context the browsers of this test process open gets unless its options say otherwise: Playwright's config
+ * gives its own page and context fixtures these through `use`; this covers the contexts the specs and the camera
+ * browsers open themselves (one patch of Browser.prototype, shared by every browser of the process, applyContextDefaults).
+ * support/fixtures.ts sets them for each worker and test:
+ * - `reducedMotion: 'reduce'`: less motion (prefers-reduced-motion, the phone's or computer's own setting, which the
+ *   app follows: src/styles/base.css); not in the journey;
+ * - `serviceWorkers`: the test's `serviceWorkers` option ('block' but in the journey and the tests about working
+ *   offline or about the service worker itself: support/fixtures.ts useServiceWorker).
  */
-export function lessMotion(browser: Browser): void {
-  const proto = Object.getPrototypeOf(browser) as Browser & { [LESS_MOTION]?: true }
-  if (proto[LESS_MOTION]) return
-  proto[LESS_MOTION] = true
+export const contextDefaults: { reducedMotion?: 'reduce'; serviceWorkers?: 'allow' | 'block' } = {}
+
+export function applyContextDefaults(browser: Browser): void {
+  const proto = Object.getPrototypeOf(browser) as Browser & { [DEFAULTS]?: true }
+  if (proto[DEFAULTS]) return
+  proto[DEFAULTS] = true
   const newContext = proto.newContext
   proto.newContext = function (this: Browser, options = {}) {
-    return newContext.call(this, { reducedMotion: 'reduce', ...options })
+    return newContext.call(this, { ...contextDefaults, ...options })
   }
 }
 

@@ -7,7 +7,7 @@
 import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test'
 import { ADMIN, apiData, ORG } from './api'
 import { stillCamera } from './paced-camera'
-import { BASE_URL, lessMotion, PHONE, pageErrors, retryTimedOutScans, SHOTS, watchedPage, watchPage } from './browser'
+import { applyContextDefaults, BASE_URL, contextDefaults, PHONE, pageErrors, retryTimedOutScans, SHOTS, watchedPage, watchPage } from './browser'
 
 export { expect }
 
@@ -119,20 +119,38 @@ interface Fixtures {
   shot: (page: Page, name: string, options?: ShotOptions) => Promise<void>
 }
 
+/**
+ * The contexts this test opens from now on register the app's service worker, as a phone or tablet does: for tests
+ * about working offline or about the service worker itself. Every other test opens its contexts without it
+ * (playwright.config.ts `serviceWorkers`); a spec whose every test needs it says `test.use({ serviceWorkers: 'allow' })`.
+ */
+export function useServiceWorker(): void {
+  contextDefaults.serviceWorkers = 'allow'
+}
+
 /** Options of a Playwright worker (set per project in playwright.config.ts). */
 export interface WorkerOptions {
-  /** The contexts this worker's browsers open ask for less motion (browser.ts lessMotion); the journey's do not. */
+  /** The contexts this worker's browsers open ask for less motion (browser.ts contextDefaults); the journey's do not. */
   lessMotion: boolean
 }
 
-export const test = base.extend<Fixtures, WorkerOptions & { motionSetting: void }>({
+export const test = base.extend<Fixtures & { contextSettings: void }, WorkerOptions & { motionSetting: void }>({
   lessMotion: [true, { scope: 'worker', option: true }],
   motionSetting: [
     async ({ browser, lessMotion: less }, use) => {
-      if (less) lessMotion(browser)
+      applyContextDefaults(browser)
+      contextDefaults.reducedMotion = less ? 'reduce' : undefined
       await use()
     },
     { scope: 'worker', auto: true },
+  ],
+  // The test's `serviceWorkers` option (playwright.config.ts, or `test.use` in a spec) for the contexts it opens itself.
+  contextSettings: [
+    async ({ serviceWorkers }, use) => {
+      contextDefaults.serviceWorkers = serviceWorkers ?? 'allow'
+      await use()
+    },
+    { auto: true },
   ],
   pageErrors: [
     async ({}, use) => {
