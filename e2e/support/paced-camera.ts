@@ -293,23 +293,36 @@ export async function stillCamera<T>(page: Page, work: () => Promise<T>): Promis
 }
 
 /**
- * A browser whose every new context (and page) has the paced camera playing `video`, or, given the videos of a
- * person following the prompt, the prompted camera.
+ * A view of `browser` whose every new context (and page) has the paced camera playing `video`, or, given the videos of
+ * a person following the prompt, the prompted camera. Closing the view closes the contexts it opened, not the browser:
+ * one browser serves the camera tests of a test process one after another (support/browser.ts cameraBrowser).
  */
 export function withPacedCamera(browser: Browser, video: string | PromptedCameraVideos): Browser {
-  const newContext = browser.newContext.bind(browser)
-  browser.newContext = async (options) => {
-    const context = await newContext(options)
+  const opened = new Set<BrowserContext>()
+  const newContext = async (options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> => {
+    const context = await browser.newContext(options)
+    opened.add(context)
+    context.once('close', () => opened.delete(context))
     if (typeof video === 'string') await pacedCamera(context, video)
     else await promptedCamera(context, video)
     return context
   }
-  browser.newPage = async (options) => {
-    const context = await browser.newContext(options)
+  const newPage = async (options?: Parameters<Browser['newPage']>[0]): Promise<Page> => {
+    const context = await newContext(options)
     const page = await context.newPage()
     // As Browser.newPage does: the context closes with its page.
     page.once('close', () => void context.close().catch(() => undefined))
     return page
   }
-  return browser
+  const close = async (): Promise<void> => {
+    for (const context of [...opened]) await context.close().catch(() => undefined)
+  }
+  const own: Record<PropertyKey, unknown> = { newContext, newPage, close, contexts: () => [...opened] }
+  return new Proxy(browser, {
+    get(target, prop) {
+      if (prop in own) return own[prop]
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
 }
