@@ -37,15 +37,16 @@ export default defineConfig<object, WorkerOptions>({
     // turning costs ~0.09 CPU-s per second it stays open (a still page ~0.001), and the specs keep dashboards and
     // kiosks open for minutes beside each other (the browser runs alone: 779 -> 707 CPU-s, 7.4 -> 6.8 min). What the
     // animations do is checked on their own (e2e/dashboard-attendance.spec.ts: the live dot pulses, and stops when
-    // less motion is asked for). Contexts the specs open themselves get it too (support/fixtures.ts lessMotion).
+    // less motion is asked for). Contexts the specs open themselves get it too (support/browser.ts contextDefaults).
     reducedMotion: 'reduce',
     lessMotion: true,
     // Without the app's service worker, except in the journey and in the tests about working offline or about the
     // service worker itself (support/fixtures.ts useServiceWorker, `test.use`): a context that registers it installs it
     // and precaches the app (~0.8 MB), and every request of its pages then goes through it. Measured on the 2-core
     // machine, a fresh context opening /m until the network is quiet: 1.40 CPU-s with it, 0.90 without; the specs open
-    // a few hundred contexts. What it does (precache, offline start, face files kept, the API never answered from its
-    // cache) is tested where it matters: foundation, bytes, face, kiosk, leave, member-attendance, roll-call, the journey.
+    // well over a hundred contexts (the browser stage alone: 14.9 -> 13.6 CPU-min). What it does (precache, offline
+    // start, face files kept, the API never answered from its cache) is tested where it matters: foundation, bytes,
+    // face, kiosk, leave, member-attendance, roll-call, the journey.
     serviceWorkers: 'block',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
