@@ -20,9 +20,7 @@ let cameraChromium: Promise<Browser> | null = null
  */
 export async function cameraBrowser(video: string | PromptedCameraVideos): Promise<Browser> {
   cameraChromium ??= chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CAMERA_ARGS })
-  const browser = await cameraChromium
-  applyContextDefaults(browser)
-  return withPacedCamera(browser, video)
+  return withPacedCamera(await cameraChromium, video)
 }
 
 const DEFAULTS = Symbol.for('hadir.e2e.contextDefaults')
