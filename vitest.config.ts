@@ -110,6 +110,8 @@ export default defineConfig({
           exclude: ['tools/hardening/tenant-isolation.api.test.ts', 'tools/hardening/fuzz.api.test.ts'],
           env: { HADIR_TEST_DB: 'pglite' },
           setupFiles: ['tools/test-support/once-per-run.setup.ts'],
+          // The migrated PGlite template every test file's database is loaded from, made before the workers start.
+          globalSetup: ['vitest.pglite-template.ts'],
           isolate: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,

@@ -29,11 +29,13 @@ export interface DatabaseOptions {
   migrate?: boolean
   /** Embedded only: start from this dump of a data folder (PGlite's dumpDataDir) instead of an empty one (tests). */
   loadDataDir?: Blob
+  /** Embedded only: PostgreSQL settings over PGlite's own (`shared_buffers: '16MB'` for the tests' small databases). */
+  settings?: Readonly<Record<string, string>>
 }
 
 /** Opens PostgreSQL when a URL is given, otherwise an embedded PGlite database under dataDir, and migrates it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir, options.loadDataDir)
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir, options.loadDataDir, options.settings)
   if (options.migrate !== false) await migrateDatabase(database)
   return database
 }
@@ -56,7 +58,7 @@ async function openPostgres(url: string): Promise<Database> {
   }
 }
 
-async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database> {
+async function openPglite(dataDir: string, loadDataDir?: Blob, settings: Readonly<Record<string, string>> = {}): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
   let location = dataDir
@@ -64,7 +66,8 @@ async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database
     location = path.join(dataDir, 'pglite')
     fs.mkdirSync(location, { recursive: true })
   }
-  const client = await PGlite.create(location, loadDataDir ? { loadDataDir } : {})
+  const startParams = Object.entries(settings).length ? [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])] : undefined
+  const client = await PGlite.create(location, { ...(loadDataDir ? { loadDataDir } : {}), ...(startParams ? { startParams } : {}) })
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     db,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../../tools/test-support/harness'
+import { backend, createTestApp, type TestApp } from '../../tools/test-support/harness'
 import { executePrepared, jsonRowsSelect, rowsOf, textArray } from './raw'
 
 // Rows sent as ONE jsonb parameter of arrays (the sync's write): every column type the writes use reads back exactly as
@@ -48,5 +48,10 @@ describe('rows as one jsonb parameter (jsonRowsSelect)', () => {
   it('reads a JSON null as SQL NULL in every column', async () => {
     const { all } = await read([COLUMNS.map(() => null)])
     for (const [name] of COLUMNS) expect(all[0]![`${name}_null`], name).toBe(true)
+  })
+
+  it.runIf(backend === 'pglite')('runs on an embedded database with the tests\' own settings (server/db/client.ts settings)', async () => {
+    // PGlite's 128 MB default would be ~30k more pages touched at every test database's start.
+    expect(rowsOf<{ shared_buffers: string }>(await executePrepared(t.db, sql`show shared_buffers`))).toEqual([{ shared_buffers: '16MB' }])
   })
 })

@@ -16,15 +16,16 @@ import { registerJobs } from '../../server/jobs/registry'
 import { openApiDocumentOf } from '../../server/openapi/openapi.routes'
 import { ResponseConformance } from './openapi-conformance'
 import { guardOneConnection } from './one-connection'
+import { pgliteTemplateBytes, TEST_PGLITE_SETTINGS } from './pglite-template'
 
 export const TEST_PG_URL = process.env.HADIR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export type Backend = 'postgres' | 'pglite'
 export const backend: Backend = process.env.HADIR_TEST_DB === 'postgres' ? 'postgres' : 'pglite'
 
 /**
- * A migrated, empty PGlite data folder, dumped once per set of migrations and kept on disk for every test file (and
- * every worker) of the run: starting from it skips PGlite's initdb and the migrations, which took most of a test
- * file's time. Made again whenever the migrations or PGlite change.
+ * A migrated, empty PGlite data folder (tools/test-support/pglite-template.ts; made before the workers start by
+ * vitest.pglite-template.ts), read once per worker: starting from it skips PGlite's initdb and the migrations, which
+ * took most of a test file's time.
  */
 let template: Promise<Blob> | null = null
 
@@ -45,39 +46,15 @@ class TemplateBytes extends Blob {
   }
 }
 
-function templateBytes(buffer: Buffer): Blob {
-  return new TemplateBytes(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer)
-}
-
 function pgliteTemplate(): Promise<Blob> {
-  template ??= (async () => {
-    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
-    const migrations = path.join(root, 'migrations')
-    const hash = crypto.createHash('sha256')
-    for (const f of fs.readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
-      const full = path.join(migrations, f)
-      if (fs.statSync(full).isFile()) hash.update(f).update(fs.readFileSync(full))
-    }
-    hash.update(fs.readFileSync(path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json')))
-    const file = path.join(os.tmpdir(), `hadir-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
-    if (fs.existsSync(file)) return templateBytes(fs.readFileSync(file))
-    const database = await openDatabase({ dataDir: 'memory://' })
-    const client = (database.db as unknown as { $client: { dumpDataDir: (c: 'none') => Promise<Blob> } }).$client
-    const dump = await client.dumpDataDir('none')
-    await database.close()
-    const part = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`
-    const bytes = Buffer.from(await dump.arrayBuffer())
-    fs.writeFileSync(part, bytes)
-    fs.renameSync(part, file) // atomic: a worker never reads half a template
-    return templateBytes(bytes)
-  })()
+  template ??= pgliteTemplateBytes().then((buffer) => new TemplateBytes(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer))
   return template
 }
 
 /** A fresh, migrated database of the backend under test: its own PostgreSQL database, or an in-memory PGlite. */
 async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void>; url?: string }> {
   if (backend === 'pglite') {
-    const database = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate() })
+    const database = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate(), settings: TEST_PGLITE_SETTINGS })
     return { database, drop: () => database.close() }
   }
   // A clone of the run's migrated template (vitest.postgres-template.ts) when there is one: the migrations then find
