@@ -334,13 +334,21 @@ async function dockerStage() {
   }
 }
 
+/**
+ * The type checker's V8 flags: its garbage collection on its own thread, with a larger young generation. On a machine
+ * whose cores are both busy for the whole run, the collector's helper threads only add work: vue-tsc took 39 CPU-s
+ * with these flags against 46 without (the 2-core AMD machine, 2026-12-07, two runs each, the same wall time). ESLint
+ * and the vitest workers, measured the same way, did not change.
+ */
+const TYPECHECK_NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64']
+
 /** Type-checking (vue-tsc over the app, server, tools and tests) and ESLint (eslint.config.js): one check each. */
 async function lintStage() {
-  for (const [name, args] of [
-    ['typecheck', ['vue-tsc', '--noEmit', '-p', 'tsconfig.json']],
-    ['eslint', ['eslint', '.', '--cache', '--cache-location', 'node_modules/.cache/eslint/']],
+  for (const [name, cmd, args] of [
+    ['typecheck', process.execPath, [...TYPECHECK_NODE_FLAGS, 'node_modules/vue-tsc/bin/vue-tsc.js', '--noEmit', '-p', 'tsconfig.json']],
+    ['eslint', 'npx', ['eslint', '.', '--cache', '--cache-location', 'node_modules/.cache/eslint/']],
   ]) {
-    if ((await run(name, 'npx', args, { lower: true })) === 0) totals.passed++
+    if ((await run(name, cmd, args, { lower: true })) === 0) totals.passed++
     else {
       failedStage = true
       totals.failed++

@@ -79,11 +79,33 @@ export interface TurnableFace {
 }
 
 /**
+ * What turnableFace found for each photo in this test process: a camera test of the same photo as an earlier one
+ * gets the same face, with the turns already rendered. Finding it again cost 0.14-0.9 CPU-s a photo (its selfie crop,
+ * the detections read back from their cache, the turns rendered at ~0.02 CPU-s a frame and measured), and the camera
+ * specs use the same few photos test after test. The frames are never changed once made (every reel shares them).
+ */
+const turnable = new Map<string, Promise<{ face: TurnableFace | null; tried: string[] }>>()
+
+/**
  * The photo's face, if it is a clear frontal face the renderer can turn convincingly: head turns of 30°–45° are
  * rendered and measured with the browser's detector; the smallest angle past REQUIRED_YAW in both directions is kept.
- * Null (with the reason in `tried`) otherwise.
+ * Null (with the reason in `tried`) otherwise. Found once per photo and test process.
  */
 export async function turnableFace(file: string, tried: string[] = [], maxFrontalYaw = 0.08): Promise<TurnableFace | null> {
+  const key = JSON.stringify([path.resolve(file), maxFrontalYaw])
+  let found = turnable.get(key)
+  if (!found) {
+    const reasons: string[] = []
+    found = findTurnableFace(file, reasons, maxFrontalYaw).then((face) => ({ face, tried: reasons }))
+    turnable.set(key, found)
+    found.catch(() => turnable.delete(key))
+  }
+  const { face, tried: reasons } = await found
+  tried.push(...reasons)
+  return face
+}
+
+async function findTurnableFace(file: string, tried: string[], maxFrontalYaw: number): Promise<TurnableFace | null> {
   const name = path.relative(facesDir(), file)
   const frontal = await selfieFrame(file)
   const face = frontal && mainFace(await detectFaces(frontal), frontal)
