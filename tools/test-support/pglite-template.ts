@@ -2,8 +2,8 @@
 // dumped once per set of migrations and PGlite version and kept in the OS's temporary folder across runs.
 //
 // vitest.pglite-template.ts makes it before the project's workers start: when each worker made it on its first test
-// file, a clean machine had the three workers run PGlite's initdb and every migration at the same moment, each for
-// itself (~5 CPU-s each on the 2-core CI machine), since none had written the file yet.
+// file, on a clean machine the workers that began together each ran PGlite's initdb and every migration for itself,
+// since none had written the file yet.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
