@@ -21,7 +21,7 @@ export const TEST_PGLITE_SETTINGS = { shared_buffers: '16MB' } as const
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 
 /** Where the template of today's migrations and PGlite version is kept. */
-export function pgliteTemplateFile(): string {
+function pgliteTemplateFile(): string {
   const migrations = path.join(ROOT, 'migrations')
   const hash = crypto.createHash('sha256')
   for (const f of fs.readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
