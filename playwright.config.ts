@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test'
-import { LAUNCH_ARGS } from './e2e/support/chromium-args'
+import { CHROMIUM_EXECUTABLE, LAUNCH_ARGS } from './e2e/support/chromium-args'
 import type { WorkerOptions } from './e2e/support/fixtures'
 
 // The lead's runner (scripts/test.mjs) builds the app, starts the server on a fresh database and passes its address
@@ -49,7 +49,7 @@ export default defineConfig<object, WorkerOptions>({
     // face, kiosk, leave, member-attendance, roll-call, the journey.
     serviceWorkers: 'block',
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: CHROMIUM_EXECUTABLE,
       args: LAUNCH_ARGS,
     },
   },

@@ -1,6 +1,6 @@
 import { chromium, type Page } from '@playwright/test'
 import { adminApi, type AdminApi, apiData, inviteMember, memberFaceRegistered } from './support/api'
-import { BASE_URL, cameraBrowser, LAUNCH_ARGS, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
+import { BASE_URL, cameraBrowser, FULL_CHROMIUM, LAUNCH_ARGS, PHONE, retryTimedOutScans, SHOTS, watchedPage } from './support/browser'
 import { facesDir, groupVideo, registrationVideo, stillVideo } from './support/fake-camera'
 import { expect, redeemInvitation, signInDashboard, test, useServiceWorker } from './support/fixtures'
 import { acceptConsent, cameraStats, logCameraUntil, registrationSent } from './support/member'
@@ -231,8 +231,9 @@ test('where the face worker cannot start, the page runs the face worker\'s own s
 })
 
 test('a refused camera is explained in words, with a way to try again', async ({ shot, openPhone }) => {
+  // The full browser: its prompt, refused (the headless shell has none).
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath: FULL_CHROMIUM,
     args: [...LAUNCH_ARGS, '--use-fake-device-for-media-stream', '--deny-permission-prompts'],
   })
   try {

@@ -8,7 +8,7 @@ import kiosk from './journey-kiosk.spec'
 import phones from './journey-phones.spec'
 import review from './journey-review.spec'
 import setup from './journey-setup.spec'
-import { LAUNCH_ARGS } from './support/browser'
+import { CHROMIUM_EXECUTABLE, LAUNCH_ARGS } from './support/browser'
 import { facesDir, VIDEO_DIR } from './support/fake-camera'
 import { expect, test } from './support/fixtures'
 import { JOURNEY_DIR, serverDataDirs } from './support/journey'
@@ -55,7 +55,7 @@ test.beforeAll(async () => {
   J.tabletProfile = fs.mkdtempSync(path.join(os.tmpdir(), 'hadir-kiosk-profile-'))
   J.base = J.server.url
   console.log(`journey server: ${J.base} on ${J.server.database}`)
-  J.desktop = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: LAUNCH_ARGS })
+  J.desktop = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: LAUNCH_ARGS })
   timings.server = Date.now() - started
 })
 

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
 import { adminApi, type AdminApi, apiData } from './support/api'
-import { BASE_URL, PHONE, watchedPage } from './support/browser'
+import { BASE_URL, FULL_CHROMIUM, LAUNCH_ARGS, PHONE, watchedPage } from './support/browser'
 import { expect, redeemInvitation, signInDashboard, test } from './support/fixtures'
 
 // Notifications (issue 19, item 4): a member sees, on the profile page of the phone, what Hadir can tell them and why
@@ -9,6 +9,9 @@ import { expect, redeemInvitation, signInDashboard, test } from './support/fixtu
 // headless browser has no push service to subscribe to; the API tests deliver real pushes.)
 
 test.describe.configure({ mode: 'serial' })
+// The full browser (not the headless shell the other specs run in): what the pages show depends on the browser's own
+// notification permission not yet asked, and the shell answers 'denied' before anyone asks.
+test.use({ launchOptions: { executablePath: FULL_CHROMIUM, args: LAUNCH_ARGS } })
 
 const PIN = '604918'
 let admin: AdminApi

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test'
 import { CONSENT_VERSION } from '../shared/face/consent'
 import { type AdminApi, adminApi, apiData } from './support/api'
-import { BASE_URL, LAUNCH_ARGS, SHOTS } from './support/browser'
+import { BASE_URL, CHROMIUM_EXECUTABLE, LAUNCH_ARGS, SHOTS } from './support/browser'
 import { expect, test } from './support/fixtures'
 
 // Issue 6, item 5 in the browser: the app runs under its own Content-Security-Policy without a single violation on
@@ -33,7 +33,7 @@ test.beforeAll(async () => {
   admin = await adminApi(BASE_URL)
   // Cameras answer with Chromium's fake device, so the capture screens really start their camera and workers.
   browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath: CHROMIUM_EXECUTABLE,
     args: [...LAUNCH_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
   })
   const { api, organizationId } = admin

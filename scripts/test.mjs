@@ -116,9 +116,10 @@ function readJson(file) {
 
 const chromium = findChromium()
 if (want('e2e') && !chromium) {
-  console.error('No Chromium found: install one (Debian: apt-get install -y chromium) or set CHROMIUM_PATH=/path/to/chrome.')
+  console.error('No Chromium found: install one (Debian: apt-get install -y chromium-headless-shell chromium) or set CHROMIUM_PATH=/path/to/chrome.')
   process.exit(1)
 }
+if (want('e2e')) console.log(`[e2e] Browser: ${chromium}`)
 const hasPg = await postgresReachable()
 if (!hasPg) console.log(`PostgreSQL is not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}: database tests run on embedded PGlite only.`)
 

@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from '@playwright/test'
-import { CAMERA_ARGS } from './chromium-args'
+import { CAMERA_ARGS, CHROMIUM_EXECUTABLE } from './chromium-args'
 import { type PromptedCameraVideos, withPacedCamera } from './paced-camera'
 
 // What every camera spec launches and watches the same way.
@@ -7,7 +7,7 @@ import { type PromptedCameraVideos, withPacedCamera } from './paced-camera'
 export const BASE_URL = process.env.HADIR_E2E_URL ?? 'http://127.0.0.1:3100'
 export const SHOTS = 'test-results/screenshots'
 export const PHONE = { width: 390, height: 844 }
-export { CAMERA_ARGS, LAUNCH_ARGS } from './chromium-args'
+export { CAMERA_ARGS, CHROMIUM_EXECUTABLE, FULL_CHROMIUM, LAUNCH_ARGS } from './chromium-args'
 
 let cameraChromium: Promise<Browser> | null = null
 
@@ -19,7 +19,7 @@ let cameraChromium: Promise<Browser> | null = null
  * to start and stop (measured on the 2-core machine: 0.72 CPU-s a test against 0.33 with one shared), ~20 times a run.
  */
 export async function cameraBrowser(video: string | PromptedCameraVideos): Promise<Browser> {
-  cameraChromium ??= chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CAMERA_ARGS })
+  cameraChromium ??= chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CAMERA_ARGS })
   return withPacedCamera(await cameraChromium, video)
 }
 

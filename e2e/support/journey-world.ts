@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { type Browser, type BrowserContext, chromium, expect, type Page, request } from '@playwright/test'
 import { CONSENT_VERSION } from '../../shared/face/consent'
-import { CAMERA_ARGS, cameraBrowser, LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './browser'
+import { CAMERA_ARGS, cameraBrowser, CHROMIUM_EXECUTABLE, LAUNCH_ARGS, retryTimedOutScans, watchedPage } from './browser'
 import { pacedCamera, type PromptedCameraVideos } from './paced-camera'
 import { registerFaceWithEvidence } from './evidence'
 import { REPO_ROOT, VIDEO_DIR } from './fake-camera'
@@ -128,7 +128,7 @@ export async function cameraBrowserFor(video: string | PromptedCameraVideos): Pr
 export async function startTablet(scene: string | null): Promise<Page> {
   await J.tablet?.close()
   J.tablet = await chromium.launchPersistentContext(J.tabletProfile, {
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath: CHROMIUM_EXECUTABLE,
     args: scene ? CAMERA_ARGS : LAUNCH_ARGS,
     baseURL: J.base,
     viewport: SIZES.tablet,
