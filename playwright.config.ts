@@ -18,7 +18,9 @@ export default defineConfig<object, WorkerOptions>({
   // 10 minutes: in the loaded clean-clone CI of 2026-12-06 tests with the old 3-minute limit took up to 2 of them
   // (kiosk.spec, security.spec, roll-call.spec), and a 4-minute one 2.6 (journey-setup).
   timeout: 600_000,
-  // Each wait on a condition: 60 s (30 s until a clean-clone CI ran the load average past 20).
+  // Each wait on a condition: 60 s (30 s until a clean-clone CI ran the load average past 20). A spec sets a longer one
+  // where the condition takes minutes of work (a kiosk's models loading), never a shorter one, except inside a retried
+  // block (`toPass`): the same machine under load takes longer for everything.
   expect: { timeout: 60_000 },
   reporter: [['list']],
   use: {

@@ -38,20 +38,20 @@ export default function kiosk(): void {
     await snap(tab, 'tablet-kiosk-turn', { also: ['tabletWide'] })
     await a11y.check(tab, 'kiosk: turn prompt')
     await expect(recent(tab, memberIds.citra)).toHaveCount(1, { timeout: 120_000 })
-    await expect(result.and(tab.locator('[data-type="recorded"]'))).toContainText(nameOf('citra'), { timeout: 30_000 })
+    await expect(result.and(tab.locator('[data-type="recorded"]'))).toContainText(nameOf('citra'))
     await expect(result).toContainText('Recorded')
     // The picture while she is still in front of the camera (the video moves on to the next person after a while).
-    await expect(hint).toHaveAttribute('data-hint', 'recognised', { timeout: 30_000 })
+    await expect(hint).toHaveAttribute('data-hint', 'recognised')
     await snap(tab, 'tablet-kiosk-recognised', { also: ['tabletWide'] })
     await a11y.check(tab, 'kiosk: recognised')
 
     // The stranger: never registered anywhere, so never a guess.
     await expect(result.and(tab.locator('[data-type="unknown"]'))).toBeVisible({ timeout: 60_000 })
     await expect(result).toContainText('Not recognised')
-    await expect(hint).toHaveAttribute('data-hint', 'unknown', { timeout: 30_000 })
+    await expect(hint).toHaveAttribute('data-hint', 'unknown')
     await snap(tab, 'tablet-kiosk-unknown', { also: ['tabletWide'] })
     await expect(mode).toHaveAttribute('data-records', '1')
-    await expect(tab.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
+    await expect(tab.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
     await tab.getByTestId('kiosk-stop').click()
     await expect(tab.getByTestId('petugas-home')).toBeVisible()
 
@@ -138,7 +138,7 @@ export default function kiosk(): void {
     // Meanwhile on the dashboard: both arrived at the top of the list by themselves.
     for (const key of ['dodi', 'eka'] as const) {
       const row = rows.filter({ hasText: nameOf(key) })
-      await expect(row, key).toHaveCount(1, { timeout: 20_000 })
+      await expect(row, key).toHaveCount(1)
       await expect(row.getByTestId('attendance-new')).toBeVisible()
     }
     await expect(rows).toHaveCount(5)

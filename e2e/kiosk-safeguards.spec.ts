@@ -59,7 +59,7 @@ test('a member whose face is close to another member\'s shows their QR code in k
     await expect(result).toHaveAttribute('data-member-id', String(named))
     await expect(mode).toHaveAttribute('data-records', '1')
     await expect(mode).toHaveAttribute('data-second-factor', '')
-    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
     // The server checked the code itself: approved, no "looks like another member" flag.
     const member = named === a.id ? a : twin
     const day = await checkedDay(member)
@@ -130,7 +130,7 @@ test('a still photo of a registered member is never recorded: kiosk mode asks fo
     await page.getByTestId('kiosk-stop').click()
     await page.reload()
     const attention = page.getByTestId('kiosk-attention-item')
-    await expect(attention).toHaveCount(1, { timeout: 30_000 })
+    await expect(attention).toHaveCount(1)
     await expect(attention).toHaveAttribute('data-code', 'UNKNOWN_MEMBER')
     await expect(attention).toContainText('Orang Asing')
     await expect(page.getByTestId('kiosk-attention-reason')).toHaveText('This member does not exist in the organization.')

@@ -110,7 +110,7 @@ test('a member checks in online, checks out offline, and the record syncs by its
     await expect(page.getByTestId('checkin-status')).toHaveText('On time')
     await expect(page.getByTestId('checkin-time')).toHaveText(/^\d{2}:\d{2}$/)
     const sentAt = Date.now()
-    await expect(done).toHaveAttribute('data-delivery', 'sent', { timeout: 30_000 })
+    await expect(done).toHaveAttribute('data-delivery', 'sent')
     timings.checkInSent = Date.now() - sentAt + timings.checkInSubmitToConfirmation
     // Sent: the server checks the pictures (the screen says so), then says "Verified".
     await expect(page.getByTestId('checkin-verdict')).toHaveAttribute('data-verdict', 'verifying')
@@ -172,10 +172,10 @@ test('a member checks in online, checks out offline, and the record syncs by its
     // ---- back online: the outbox sends by itself, no reload ----
     const online = Date.now()
     await context.setOffline(false)
-    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 30_000 })
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
     timings.syncAfterOnline = Date.now() - online
     await expect(page.getByTestId('sync-status-label')).toHaveText('All sent')
-    await expect(today).toHaveAttribute('data-unsent', 'false', { timeout: 10_000 })
+    await expect(today).toHaveAttribute('data-unsent', 'false')
     await expect(today.getByTestId('history-check-out')).not.toContainText('waiting')
     await expect(today.getByTestId('history-flags')).toContainText('Left early')
     await expect(page.getByTestId('history-offline')).toBeHidden()
@@ -221,7 +221,7 @@ test('a member checks in online, checks out offline, and the record syncs by its
     await apiData(await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, { data: { geofence_policy: 'refuse' } }))
     await scanForAttendance(page)
     await submitAttendance(page)
-    await expect(done).toHaveAttribute('data-delivery', 'attention', { timeout: 20_000 })
+    await expect(done).toHaveAttribute('data-delivery', 'attention')
     await page.getByTestId('checkin-finish').click()
     const attention = page.getByTestId('attention-list')
     await expect(attention).toBeVisible()
@@ -237,7 +237,7 @@ test('a member checks in online, checks out offline, and the record syncs by its
     await apiData(await admin.api.patch(`/api/organizations/${admin.organizationId}/locations/${location.id}`, { data: { latitude: null, longitude: null } }))
     await apiData(await admin.api.patch(`/api/organizations/${admin.organizationId}/settings`, { data: { geofence_policy: 'flag' } }))
     await page.getByTestId('attention-retry').click()
-    await expect(attention).toBeHidden({ timeout: 20_000 })
+    await expect(attention).toBeHidden()
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-attention', '0')
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
     records = await serverRecords(page)
@@ -342,7 +342,7 @@ test('a face that is not the member\'s is held for review, with the reason in pl
     const done = page.getByTestId('checkin-done')
     await expect(done).toBeVisible()
     expect(((await synced).postDataJSON() as { records: { latitude?: number }[] }).records[0]!.latitude).toBeCloseTo(HERE.latitude, 4)
-    await expect(done).toHaveAttribute('data-delivery', 'sent', { timeout: 30_000 })
+    await expect(done).toHaveAttribute('data-delivery', 'sent')
     await expect(done).toHaveAttribute('data-verdict', 'review', { timeout: VERDICT_TIMEOUT })
     await expect(page.getByTestId('checkin-verdict-title')).toHaveText('Waiting for review')
     await expect(page.getByTestId('checkin-verdict-reasons')).toContainText('The pictures do not look like your registered face.')

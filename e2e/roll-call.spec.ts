@@ -163,7 +163,7 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     await signInDashboard(dashboard, { organization: org.name, from: '/admin' })
     await dashboard.goto('/admin/attendance')
     const rows = dashboard.getByTestId('attendance-row')
-    await expect(rows).toHaveCount(2, { timeout: 30_000 })
+    await expect(rows).toHaveCount(2)
     for (const member of [a, b]) await expect(rows.filter({ hasText: member.name })).toHaveCount(1)
     await expect(rows.filter({ hasText: c.name })).toHaveCount(0)
     await dashboard.screenshot({ path: `${SHOTS}/roll-call-dashboard.png` })
@@ -178,7 +178,7 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     await expect(screen).toHaveAttribute('data-named', '3')
     await page.getByTestId('roll-call-kind-check_out').click()
     await page.getByTestId('roll-call-record').click()
-    await expect(state).toHaveAttribute('data-state', 'waiting', { timeout: 30_000 })
+    await expect(state).toHaveAttribute('data-state', 'waiting')
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '3')
     await expect(page.getByTestId('sync-status-label')).toContainText('Offline · 3 waiting')
     await expect(page.getByTestId('roll-call-result').and(page.locator('[data-outcome="waiting"]'))).toHaveCount(3)
@@ -198,7 +198,7 @@ test('roll-call from one photo: every face boxed and named, fixed by a tap, reco
     await expect(page.getByTestId('sync-status')).toHaveAttribute('data-pending', '0')
     await expect.poll(() => answers.length).toBe(2)
     expect(answers[1]!.status).toBe('applied')
-    for (const member of [a, b]) await expect.poll(async () => (await ownRecords(member))[0]?.check_out_time ?? null, { timeout: 30_000 }).toMatch(/^\d{2}:\d{2}:\d{2}$/)
+    for (const member of [a, b]) await expect.poll(async () => (await ownRecords(member))[0]?.check_out_time ?? null).toMatch(/^\d{2}:\d{2}:\d{2}$/)
   } finally {
     await browser.close()
   }

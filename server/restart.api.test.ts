@@ -69,5 +69,5 @@ describe('the server process', () => {
     } finally {
       await second.stop()
     }
-  }, 600_000)
+  })
 })

@@ -268,7 +268,7 @@ export async function memberOnPhone(key: 'ani' | 'bayu', link: string, video: Ph
   const done = page.getByTestId('checkin-done')
   await logCameraUntil(page, expect(done).toBeVisible({ timeout: 180_000 }))
   await expect(page.getByTestId('checkin-done-title')).toHaveText('You are checked in')
-  await expect(done).toHaveAttribute('data-delivery', 'sent', { timeout: 30_000 })
+  await expect(done).toHaveAttribute('data-delivery', 'sent')
   await expect(done).toHaveAttribute('data-verdict', /^(verified|review|rejected)$/, { timeout: VERDICT_TIMEOUT })
   if (shots) {
     await snap(page, `${prefix}-checked-in`)

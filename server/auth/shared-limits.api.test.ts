@@ -27,7 +27,7 @@ describe('limits and the hourly maintenance shared by two instances', () => {
       two = { app: createApp(deps), deps, close: async () => {} }
     }
     a = await buildOrg(one, 'a')
-  }, 900_000)
+  })
   afterAll(async () => {
     await two.close()
     await one.close()

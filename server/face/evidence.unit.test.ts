@@ -10,8 +10,6 @@ import { analyseEvidence, decodeEvidenceImage, EVIDENCE_LIVENESS_OPTIONS, Eviden
 import { FaceImageError } from './inference'
 import { FacePool, FacePoolError, type FaceExtraction } from './pool'
 
-const SLOW = { timeout: 600_000 }
-
 let pool: FacePool
 
 /** The single face's descriptor of an original photo (not rendered), computed in the pool. */
@@ -38,13 +36,13 @@ describe('analyseEvidence on rendered captures', () => {
     pool = new FacePool({ size: 2 })
     honest = await renderEvidence('people/p01/p01-5.jpg', ['turn_left', 'turn_right'], { challengeId: '0b7c6b36-5b8e-4c44-9a3e-2f9c1d7e8a10' })
     other = await renderEvidence('people/p02/p02-1.jpg', ['turn_left', 'turn_right'])
-  }, 600_000)
+  })
 
   afterAll(async () => {
     await pool?.close()
   })
 
-  it('passes an honest capture: every frame usable, one person, the turns in order, a probe that is this person', SLOW, async () => {
+  it('passes an honest capture: every frame usable, one person, the turns in order, a probe that is this person', async () => {
     const a = await analyse(honest)
     expect(a.frames.map((f) => f.reason)).toEqual(honest.frames.map(() => 'ok'))
     expect(a.samePerson).toBe(true)
@@ -65,7 +63,7 @@ describe('analyseEvidence on rendered captures', () => {
     expect(Math.min(...others) - own).toBeGreaterThan(0.15)
   })
 
-  it('passes the hardest honest captures: each key frame just past the device\'s own thresholds', SLOW, async () => {
+  it('passes the hardest honest captures: each key frame just past the device\'s own thresholds', async () => {
     // The device keeps the frame that completes a held pose: a turn just past its 0.4, a return just under its 0.18.
     // These two photos are the ones whose turns the server measured least far (0.33 and 0.38 for a device 0.47 / 0.40).
     for (const photo of ['people/p07/p07-2.jpg', 'people/p02/p02-3.jpg']) {
@@ -74,7 +72,7 @@ describe('analyseEvidence on rendered captures', () => {
     }
   })
 
-  it('keeps a far turn that the crop detector (TinyFaceDetector) scores under the gate: SSD looks at it again', SLOW, async () => {
+  it('keeps a far turn that the crop detector (TinyFaceDetector) scores under the gate: SSD looks at it again', async () => {
     // This photo's default capture turns 45°; TinyFaceDetector 224 scores that crop under 0.5, SSD finds it clearly.
     const a = await analyse(await renderEvidence('people/p07/p07-2.jpg', ['turn_left', 'turn_right']))
     expect(a.frames.map((f) => f.reason)).toEqual(a.frames.map(() => 'ok'))
@@ -82,20 +80,20 @@ describe('analyseEvidence on rendered captures', () => {
     expect(a.liveness.code).toBe('passed')
   })
 
-  it('passes the other order of turns when that is what was asked', SLOW, async () => {
+  it('passes the other order of turns when that is what was asked', async () => {
     const a = await analyse(await renderEvidence('people/p02/p02-1.jpg', ['turn_right', 'turn_left']))
     expect(a.samePerson).toBe(true)
     expect(a.liveness.code).toBe('passed')
   })
 
-  it('fails a still photo held up to the camera (the same frame repeated): no turn', SLOW, async () => {
+  it('fails a still photo held up to the camera (the same frame repeated): no turn', async () => {
     const a = await analyse(await renderEvidence('people/p01/p01-5.jpg', ['turn_left', 'turn_right'], { still: true }))
     expect(a.samePerson).toBe(true)
     expect(a.liveness).toEqual({ passed: false, code: 'no_turn' })
     expect(a.probe).not.toBeNull() // the face is still there: the liveness check is what fails it
   })
 
-  it('passes a kiosk\'s \'move\' capture: stepping in glancing aside, then looking at the tablet, even at the device\'s own threshold', SLOW, async () => {
+  it('passes a kiosk\'s \'move\' capture: stepping in glancing aside, then looking at the tablet, even at the device\'s own threshold', async () => {
     // The device keeps the two ends of a span of at least its moveYaw (0.25). Of the 13 renderable photos, these two
     // measured the smallest span here on the two ends (0.19 and 0.21, where the device measured 0.26 and 0.27).
     for (const photo of ['people/p01/p01-6.jpg', 'people/p02/p02-3.jpg']) {
@@ -106,7 +104,7 @@ describe('analyseEvidence on rendered captures', () => {
     }
   })
 
-  it('fails a still photo held up to a kiosk (\'move\'): its yaw never spans anything', SLOW, async () => {
+  it('fails a still photo held up to a kiosk (\'move\'): its yaw never spans anything', async () => {
     const a = await analyse(await renderEvidence('people/p01/p01-5.jpg', ['move'], { still: true }))
     expect(a.samePerson).toBe(true)
     expect(a.liveness).toEqual({ passed: false, code: 'no_turn' })
@@ -115,14 +113,14 @@ describe('analyseEvidence on rendered captures', () => {
     expect(sway.liveness.passed).toBe(false)
   })
 
-  it('fails turns made in the wrong order', SLOW, async () => {
+  it('fails turns made in the wrong order', async () => {
     const a = await analyse(await renderEvidence('people/p01/p01-5.jpg', ['turn_left', 'turn_right'], { reverseTurns: true }))
     expect(a.liveness).toEqual({ passed: false, code: 'wrong_order' })
     const single = await analyse(await renderEvidence('people/p02/p02-1.jpg', ['turn_right'], { reverseTurns: true }))
     expect(single.liveness.code).toBe('wrong_order')
   })
 
-  it('fails a capture whose frames show two people (frontal frames swapped, or the turns done by someone else)', SLOW, async () => {
+  it('fails a capture whose frames show two people (frontal frames swapped, or the turns done by someone else)', async () => {
     // The last frontal frames from another person.
     const swappedFrontal: Evidence = { ...honest, frames: honest.frames.map((f, i) => (i >= 5 ? { ...f, image: other.frames[i]!.image } : f)) }
     const a = await analyse(swappedFrontal)
@@ -134,7 +132,7 @@ describe('analyseEvidence on rendered captures', () => {
     expect(b.liveness.code).toBe('passed') // the turns themselves were real: only samePerson catches it
   })
 
-  it('turns junk bytes into invalid_image frames, never a throw', SLOW, async () => {
+  it('turns junk bytes into invalid_image frames, never a throw', async () => {
     const frames = framesOf(honest)
     const junk = new Uint8Array(4096).map((_, i) => (i * 7919) % 251)
     const jpegLike = new Uint8Array([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5])
@@ -149,7 +147,7 @@ describe('analyseEvidence on rendered captures', () => {
     expect(none).toMatchObject({ samePerson: false, liveness: { passed: false, code: 'no_evidence' }, probe: null, frontal: [] })
   })
 
-  it('reports a frame without a face as no_face', SLOW, async () => {
+  it('reports a frame without a face as no_face', async () => {
     const sharp = (await import('sharp')).default
     const wall = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 90, g: 100, b: 95 } } }).jpeg().toBuffer()
     const a = await analyseEvidence([{ t: 0, image: new Uint8Array(wall) }], ['turn_left'], { pool })
@@ -218,7 +216,7 @@ describe('decodeEvidenceImage', () => {
 })
 
 describe('the face worker pool', () => {
-  it('runs extractions on several worker threads at once', SLOW, async () => {
+  it('runs extractions on several worker threads at once', async () => {
     const image = facePhoto('people/p01/p01-5.jpg')
     const p = new FacePool({ size: 2 })
     try {
@@ -235,7 +233,7 @@ describe('the face worker pool', () => {
     }
   })
 
-  it('fails the request of a worker that dies, replaces the worker and goes on', SLOW, async () => {
+  it('fails the request of a worker that dies, replaces the worker and goes on', async () => {
     const image = facePhoto('people/p02/p02-1.jpg')
     const p = new FacePool({ size: 1 })
     try {
@@ -252,7 +250,7 @@ describe('the face worker pool', () => {
     }
   })
 
-  it('stops a worker left idle (its memory goes back) and starts one again for the next request', SLOW, async () => {
+  it('stops a worker left idle (its memory goes back) and starts one again for the next request', async () => {
     const image = facePhoto('people/p02/p02-1.jpg')
     const p = new FacePool({ size: 1, idleMs: 1 })
     try {
@@ -266,7 +264,7 @@ describe('the face worker pool', () => {
     }
   })
 
-  it('ends a worker that overran its time limit only once it answers, never in the middle of its analysis', SLOW, async () => {
+  it('ends a worker that overran its time limit only once it answers, never in the middle of its analysis', async () => {
     // Ending a thread inside native inference can abort the whole process ('terminate called recursively' killed a
     // test process of a loaded CI). 1 ms cannot cover starting a thread and loading the models: the request times out,
     // a new worker takes the next one, and the first is ended when its late answer comes.
@@ -281,7 +279,7 @@ describe('the face worker pool', () => {
     }
   })
 
-  it('fails a request that overruns its time limit instead of hanging, and fails what is pending on close', SLOW, async () => {
+  it('fails a request that overruns its time limit instead of hanging, and fails what is pending on close', async () => {
     // 1 ms cannot cover starting a thread and loading the models: the first request always times out.
     const p = new FacePool({ size: 1, timeoutMs: 1 })
     const image = facePhoto('people/p02/p02-1.jpg')

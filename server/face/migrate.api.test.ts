@@ -38,7 +38,7 @@ describe('face template migration to the current model', () => {
     // The petugas registered with the old model too, but the photo is gone: must register again.
     await t.db.insert(memberFaceData).values({ organizationId: a.id, organizationMemberId: a.petugasId, model: LEGACY_FACE_MODEL_ID, faceEncoding: legacyBytes(9), faceImageUrl: null, faceVerified: true })
     t.deps.faceIndex.invalidate(a.id)
-  }, 600_000)
+  })
   afterAll(() => t.close())
 
   it('never matches templates of the old model: the gallery and the face status ignore them', async () => {

@@ -115,6 +115,5 @@ describe('npm run seed:demo', () => {
     }
 
     await expect(seed([])).rejects.toMatchObject({ stderr: expect.stringMatching(/already exists.*nothing was changed/) })
-    // Two tsx processes on a busy machine: a generous limit (it is no measure of speed).
-  }, 900_000)
+  })
 })

@@ -22,7 +22,7 @@ describe('photos in an S3 bucket, through the routes', () => {
     store = new S3Storage(s3.options)
     t.deps.storage = store
     a = await buildOrg(t, 'a')
-  }, 900_000)
+  })
   afterAll(async () => {
     await t.close()
     await s3.close()

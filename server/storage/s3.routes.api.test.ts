@@ -43,7 +43,7 @@ describe('face photos in an S3 bucket configured by the environment', () => {
     t.deps.storage = storage
     bucket = new S3Storage(s3.options)
     a = await buildOrg(t, 'a')
-  }, 900_000)
+  })
   afterAll(async () => {
     await t.close()
     bucket.close()
@@ -96,7 +96,7 @@ describe('face photos in an S3 bucket configured by the environment', () => {
     expect(withdrawn.status).toBe(200)
     expect(await referenceKey(a.memberId)).toBeNull()
     await untilGone(key)
-  }, 300_000)
+  })
 
   const syncPhoto = async (daysAgo: number) => {
     const res = await a.member.post('/api/attendance/sync', {
@@ -122,7 +122,7 @@ describe('face photos in an S3 bucket configured by the environment', () => {
     expect(purged).toBeGreaterThanOrEqual(1)
     await untilGone(key)
     await a.admin.patch(`/api/organizations/${a.id}/settings`, { photo_retention_days: 365 })
-  }, 300_000)
+  })
 
   it('member deletion while the store is down: the member is gone at once, their photos once the store is back', async () => {
     const key = await syncPhoto(0)
@@ -138,5 +138,5 @@ describe('face photos in an S3 bucket configured by the environment', () => {
     expect(deleted.status).toBe(200)
     expect(deleted.body.data.deleted_photos).toBeGreaterThanOrEqual(1)
     await untilGone(key)
-  }, 300_000)
+  })
 })

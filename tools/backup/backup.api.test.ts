@@ -26,7 +26,7 @@ describe('backup and restore while devices keep syncing', () => {
     source = await createTestApp()
     target = await createTestApp()
     a = await buildOrg(source, 'a')
-  }, 900_000)
+  })
   afterAll(async () => {
     await source.close()
     await target.close()
@@ -96,7 +96,7 @@ describe('backup and restore while devices keep syncing', () => {
 
     // A second restore into a non-empty installation is refused unless forced.
     await expect(restoreBackup(target.deps.database, target.deps.storage, Readable.from(archive))).rejects.toThrow(/already has organizations/)
-  }, 900_000)
+  })
 
   it('streams tables larger than one batch both ways, and an archive cut short among the tables restores nothing', async () => {
     // 1,234 more audit rows: the backup reads them through its cursor and the restore writes them 500 at a time.
@@ -123,5 +123,5 @@ describe('backup and restore while devices keep syncing', () => {
     } finally {
       await fresh.close()
     }
-  }, 900_000)
+  })
 })

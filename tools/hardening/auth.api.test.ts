@@ -23,7 +23,7 @@ describe('authentication and sessions', () => {
   beforeAll(async () => {
     t = await createTestApp()
     a = await buildOrg(t, 'a')
-  }, 900_000)
+  })
   afterAll(() => t?.close())
 
   const statuses = (replies: { status: number }[]) => replies.map((r) => r.status).sort()

@@ -26,7 +26,7 @@ describe('biometric data', () => {
   beforeAll(async () => {
     t = await createTestApp()
     w = await buildWorld(t)
-  }, 900_000)
+  })
   afterAll(() => t?.close())
 
   /** Every text column that can hold a storage key (…image_url, …photo…), found from the schema. */

@@ -17,7 +17,7 @@ describe('hostile input', () => {
   beforeAll(async () => {
     t = await createTestApp()
     w = await buildWorld(t)
-  }, 900_000)
+  })
   afterAll(() => t?.close())
 
   it('fuzzes every route from its schema and with junk: no 5xx, no write on refusal, no prototype pollution', async () => {
@@ -29,7 +29,7 @@ describe('hostile input', () => {
     expect(stats.writesOnReject).toBe(0)
     expect(stats.pollution).toBe(0)
     expect(stats.byRoute.size).toBeGreaterThan(50)
-  }, 600_000)
+  })
 
   it('draws the boundaries of what PostgreSQL stores in every field of every route (query, path, body, each sync record field): no 5xx, nothing written on a refusal', async () => {
     // Issue 13 item 8: year-0 dates, 2^31 ids, underflowing reals, texts one over their limit... derived from each
@@ -43,7 +43,7 @@ describe('hostile input', () => {
     expect(stats.badErrorShape).toBe(0)
     expect(stats.pollution).toBe(0)
     expect(stats.fields.json + stats.fields.query + stats.fields.param).toBeGreaterThan(200)
-  }, 900_000)
+  })
 
   it('answers the outsider\'s five 500s of issue 13 with a 4xx or a rejected record, and writes nothing', async () => {
     const { a } = w
@@ -76,7 +76,7 @@ describe('hostile input', () => {
     if (race.failures.length > unknown.length) console.warn(`known races still open:\n${[...new Set(race.failures.filter((f) => !unknown.includes(f)).map((f) => f.split(' ->')[0]))].join('\n')}`)
     expect(unknown).toEqual([])
     expect(race.cases).toBeGreaterThan(100)
-  }, 300_000)
+  })
 
   it('answers 413 to bodies over each limit, before reading them whole, and writes nothing', async () => {
     const { a } = w

@@ -40,7 +40,7 @@ describe('tenant isolation', () => {
   beforeAll(async () => {
     t = await createTestApp()
     w = await buildWorld(t)
-  }, 900_000)
+  })
   afterAll(() => t?.close())
 
   /** B's member syncs a capture (its remarks carry B's marker) while one of A's event streams is open. */
@@ -123,7 +123,7 @@ describe('tenant isolation', () => {
     if (apiRoutes(t.app).some((r) => r.path.endsWith('/stream'))) expect(streams).toBeGreaterThan(0)
     // Nothing A's people did touched a row of B.
     expect(snapshotDiff(bBefore, await snapshot(t, b.id))).toEqual([])
-  }, 300_000)
+  })
 
   it('streams its own organization\'s live events and none of the other\'s', async () => {
     const { a, b } = w
@@ -218,5 +218,5 @@ describe('tenant isolation', () => {
       }
     }
     expect(failures).toEqual([])
-  }, 300_000)
+  })
 })

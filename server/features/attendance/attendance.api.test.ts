@@ -51,7 +51,7 @@ describe('attendance capture and sync', () => {
     descriptor = await faceEncoding('people/p01/p01-5.jpg')
     mine = await offlineEvidence('people/p01/p01-5.jpg')
     someoneElse = await offlineEvidence('people/p02/p02-1.jpg')
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   /** A capture as a phone sent it before evidence: the device's descriptor and score, which the server keeps as claims only. */

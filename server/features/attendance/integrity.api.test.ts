@@ -43,7 +43,7 @@ describe('trustworthy attendance: attacks end refused or held for review', () =>
     await registerFace(a.member, a.memberId, P01)
     other = await newMember(a, 'Other')
     await registerFace(other.agent, other.id, P02)
-  }, 600_000)
+  })
   afterAll(() => t.close())
 
   it('approves an honest capture with full assurance, checked by the server', async () => {

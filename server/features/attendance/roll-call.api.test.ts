@@ -42,7 +42,7 @@ describe('roll-call from one photo', () => {
       { seed: 7 },
     )
     photo = { base64: composed.jpeg.toString('base64'), width: composed.width, height: composed.height, boxes: Object.fromEntries(composed.faces.map((f) => [f.label, f.box])) }
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   const body = (faces: { label: string; member: number | null; box?: RollCallBox }[], extra: Record<string, unknown> = {}) => ({

@@ -27,7 +27,7 @@ describe('sync: boundary and invalid values in a batch (property)', () => {
     const loc = await a.admin.post(`/api/organizations/${a.id}/locations`, { name: 'Gate', latitude: -6.2, longitude: 106.8, radius_meters: 300 })
     expect(loc.status).toBe(201)
     locationId = loc.body.data.id
-  }, 900_000)
+  })
   afterAll(() => t?.close())
 
   type Caller = 'member' | 'petugas'
@@ -259,7 +259,7 @@ describe('sync: boundary and invalid values in a batch (property)', () => {
       { numRuns: Number(process.env.HADIR_PROPERTY_RUNS ?? (backend === 'postgres' ? 40 : 10)), seed: Number(process.env.HADIR_PROPERTY_SEED ?? 1308) },
     )
     expect(unstorable).toEqual([])
-  }, 600_000)
+  })
 
   // Found by the property above when sent_at is drawn from its boundaries too: the sync corrected captured_at by the
   // device's measured skew without bounding it, so a device whose clock said 9999-12-31 when it sent moved every

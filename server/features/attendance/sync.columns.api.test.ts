@@ -23,7 +23,7 @@ describe('a capture is stored column by column, whichever way its batch is writt
     t = await createTestApp()
     await idleJobs(t)
     ;({ org, members } = await orgWithMembers(t, 'columns', 'K', 4))
-  }, 600_000)
+  })
   afterEach(() => {
     syncSettings.batchWrites = true
   })
@@ -110,7 +110,7 @@ describe('a capture is stored column by column, whichever way its batch is writt
       expect(dayRow.flags, who).toEqual(['no_evidence'])
       expect(dayRow.assuranceLevel, who).toBe(eventOf.get(cin.client_id)!.assurance!.level)
     }
-  }, 600_000)
+  })
 })
 
 describe('a batch whose optimistic write finds its rows stored since its reads', () => {
@@ -121,7 +121,7 @@ describe('a batch whose optimistic write finds its rows stored since its reads',
     t = await createTestApp()
     await idleJobs(t)
     ;({ org, members } = await orgWithMembers(t, 'raced', 'R', 3))
-  }, 600_000)
+  })
   afterEach(() => {
     syncSettings.beforeOptimisticWrite = undefined
   })
@@ -162,5 +162,5 @@ describe('a batch whose optimistic write finds its rows stored since its reads',
     const days = await t.db.select().from(attendanceRecords).where(eq(attendanceRecords.organizationId, org.id))
     expect(days.filter((d) => d.organizationMemberId === a)).toHaveLength(1)
     expect(results[0]!.record_id).toBe(days.find((d) => d.organizationMemberId === a)!.id)
-  }, 600_000)
+  })
 })

@@ -35,7 +35,7 @@ describe('a sync with evidence images answers before any image is analysed', () 
     t.deps.jobs = holding
     org = await buildOrg(t, 'held')
     second = await createMember(t.db, org.id, { name: 'Second held', email: null, phone: null, member_number: 'S-held', role: 'member' })
-  }, 600_000)
+  })
   afterAll(() => t.close())
 
   it('applies a kiosk batch with evidence at once, its checks queued, and decides them only when the job runs', async () => {

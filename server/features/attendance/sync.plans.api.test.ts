@@ -56,7 +56,7 @@ describe('a sync batch reads the organization by index probes, whatever the plan
     await t.db.execute(sql`insert into attendance_events (organization_id, client_id, attendance_record_id, organization_member_id, kind, payload_hash, captured_at, device_captured_at, origin, verification)
       select a.organization_id, a.client_id, a.id, a.organization_member_id, 'check_in', 'x', a.attendance_date + time '07:00', a.attendance_date + time '07:00', 'member', 'done'
       from attendance_records a where a.organization_id = ${org.id}`)
-  }, 600_000)
+  })
   afterAll(() => t.close())
 
   /** The generic plan of each statement as sent (PREPARE, then EXPLAIN EXECUTE with plan_cache_mode = force_generic_plan). */
@@ -119,5 +119,5 @@ describe('a sync batch reads the organization by index probes, whatever the plan
     expect(plans.some((p) => p.text.startsWith('with ins as'))).toBe(true)
     expect(plans.some((p) => p.text.startsWith('with d as'))).toBe(true)
     expect(plans.filter((p) => p.scans.length > 0)).toEqual([])
-  }, 600_000)
+  })
 })

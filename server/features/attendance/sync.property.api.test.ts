@@ -60,5 +60,5 @@ describe('sync under any interleaving (property)', () => {
       ),
       { numRuns: 20 },
     )
-  }, 900_000)
+  })
 })

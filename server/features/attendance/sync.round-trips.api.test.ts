@@ -18,7 +18,7 @@ describe('a sync batch reads and writes in a fixed number of statements', () => 
     // queue replaced by one that only records (no capture here has evidence, so nothing is queued anyway).
     await idleJobs(t, true)
     ;({ org, members } = await orgWithMembers(t, 'trips', 'T', 100))
-  }, 600_000)
+  })
   afterAll(() => t.close())
 
   /** 100 captures of one kind, a member each, `daysAgo` (Jakarta) from 07:00 or 16:00, a second apart. */
@@ -45,5 +45,5 @@ describe('a sync batch reads and writes in a fixed number of statements', () => 
       expect(results.map((r) => r.status)).toEqual(records.map(() => 'applied'))
       expect(sent.texts.length, sent.texts.map((s) => s.slice(0, 80)).join('\n')).toBeLessThanOrEqual(3)
     }
-  }, 600_000)
+  })
 })

@@ -28,7 +28,7 @@ describe('confusable members', () => {
     await enrol(a.id, a.petugasId, ['p01/p01-3.jpg', 'p01/p01-4.jpg'])
     await enrol(a.id, stranger, ['p02/p02-1.jpg', 'p02/p02-2.jpg'])
     await enrol(b.id, b.memberId, ['p01/p01-5.jpg'])
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   let before: { distance: number }[] = []

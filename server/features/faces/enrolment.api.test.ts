@@ -31,7 +31,7 @@ describe('registration templates', () => {
   beforeAll(async () => {
     t = await createTestApp()
     a = await buildOrg(t, 'a')
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   it('stores the reference photo and every frontal frame (at least 5 templates), none of the head-turn frames', async () => {
@@ -68,5 +68,5 @@ describe('registration templates', () => {
     expect(stored).toHaveLength(1 + analysis.frontal.length)
     for (const d of analysis.frontal) expect(nearest(d)).toBeLessThan(SAME)
     for (const f of turned) expect(nearest(f.descriptor as Float32Array), `turn frame at yaw ${f.yaw?.toFixed(2)} kept as a template`).toBeGreaterThan(DIFFERENT)
-  }, 300_000)
+  })
 })

@@ -39,7 +39,7 @@ describe('face registration, verification and withdrawal', () => {
     // Descriptors as a kiosk computes them, for the 1:N API.
     for (const f of ['p01/p01-1.jpg', 'p01/p01-8.jpg', 'p03/p03-1.jpg']) enc[f] = await faceEncoding(`people/${f}`)
     frame = (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 100, g: 90, b: 80 } } }).jpeg().toBuffer()).toString('base64')
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   /** Evidence answering a fresh registration challenge of `agent`, rendered from `photo`. */
@@ -112,7 +112,7 @@ describe('face registration, verification and withdrawal', () => {
     expect(await faceRows(a.memberId)).toBe(templates)
     const list = await a.admin.get(`/api/organizations/${a.id}/members?q=M-a`)
     expect(list.body.data.members[0].face_registered).toBe(true)
-  }, 300_000)
+  })
 
   it('registers again (update) from new evidence, replacing the templates and the photo', async () => {
     const url = `/api/members/${a.memberId}/face`
@@ -127,7 +127,7 @@ describe('face registration, verification and withdrawal', () => {
     expect(after[0]).not.toBe(before[0])
     const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.organizationId, a.id), eq(auditLog.action, 'face.update')))
     expect(entry!.details).toMatchObject({ descriptors: templates, device_id: 'phone-1' })
-  }, 300_000)
+  })
 
   it('registers again while the photo store refuses deletes: the new photo is kept, the old one\'s delete is queued', async () => {
     // (Before: the failed delete of the old photo, after the commit, threw into the handler's clean-up, which deleted
@@ -152,7 +152,7 @@ describe('face registration, verification and withdrawal', () => {
     // The store back: the queued delete removes the old photo, the new one stays.
     await expect.poll(() => filesUnder(t.photoDir).length, { timeout: 120_000, interval: 200 }).toBe(1)
     expect(filesUnder(t.photoDir)).not.toContain(old)
-  }, 300_000)
+  })
 
   it('refuses bad registrations with a clear code and writes nothing', async () => {
     const m = await newMember(a, 'bad-cases')
@@ -213,7 +213,7 @@ describe('face registration, verification and withdrawal', () => {
     }
     expect(await faceRows(m.id)).toBe(0)
     expect(filesUnder(t.photoDir)).toHaveLength(1)
-  }, 600_000)
+  })
 
   it('lets a member register only their own face, and not support or petugas', async () => {
     const other = await newMember(a, 'someone')
@@ -282,7 +282,7 @@ describe('face registration, verification and withdrawal', () => {
     expect(wrong.body.error.code).toBe('FACE_NOT_RECOGNISED')
     const pin = await t.agent().post('/api/mobile/login', { organization_id: a.id, login: 'M-a', pin: PIN })
     expect(pin.status, JSON.stringify(pin.body)).toBe(200)
-  }, 300_000)
+  })
 
   it('lets an admin set the face threshold, and the audited photo view is admin-only', async () => {
     for (const face_threshold of [FACE_THRESHOLD_RANGE.max + 0.01, FACE_THRESHOLD_RANGE.min - 0.01]) {
@@ -326,7 +326,7 @@ describe('face registration, verification and withdrawal', () => {
     expect(log[0]!.details).toMatchObject({ by_admin: false, descriptors: templates, photos: 1 })
     // Registering again needs consent again.
     expect((await a.member.post(`/api/members/${a.memberId}/face/register`, formal())).body.error.code).toBe('CONSENT_REQUIRED')
-  }, 300_000)
+  })
 })
 
 describe('face index across server instances', () => {
@@ -344,12 +344,12 @@ describe('face index across server instances', () => {
       // Instance two caches the (empty) gallery.
       expect((await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified).toBe(false)
       await registerFace(a.member, a.memberId, P01)
-      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 5000 }).toBe(true)
+      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 120_000 }).toBe(true)
       await a.member.delete(`/api/members/${a.memberId}/face`)
-      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 5000 }).toBe(false)
+      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 120_000 }).toBe(false)
     } finally {
       if (two !== one) await two.close()
       await one.close()
     }
-  }, 300_000)
+  })
 })

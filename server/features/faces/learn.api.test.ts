@@ -26,7 +26,7 @@ describe('templates learned from verified check-ins', () => {
     t = await createTestApp()
     a = await buildOrg(t, 'a')
     await registerFace(a.member, a.memberId, 'people/p01/p01-5.jpg')
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   it('learns from an online capture that passed everything, never from an offline one, and only once a week', async () => {
@@ -45,7 +45,7 @@ describe('templates learned from verified check-ins', () => {
     await sync(a.member, [online])
     const checked = await settled(t, online.client_id as string)
     expect(checked.event.assurance).toMatchObject({ level: 'high', face: { code: 'ok' } })
-    await expect.poll(async () => (await learned()).length).toBe(1)
+    await expect.poll(async () => (await learned()).length, { timeout: 120_000 }).toBe(1)
     const trail = await t.db.select().from(auditLog).where(and(eq(auditLog.organizationId, a.id), eq(auditLog.action, 'face.template_learned')))
     expect(trail).toHaveLength(1)
     expect(trail[0]!.details).toMatchObject({ attendance_event_id: checked.event.id })

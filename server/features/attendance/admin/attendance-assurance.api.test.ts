@@ -116,7 +116,7 @@ describe('the assurance of captures on the dashboard', () => {
     d = await day(b, b.memberId, '2026-11-16', { assuranceLevel: 'high' }, [{ kind: 'check_in', time: '07:50', evidence: await online(b), assurance: {} }])
     ids.bRecord = d.recordId
     events.bIn = d.eventIds[0]!
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   it('shows each capture\'s checklist, evidence and state in the record\'s detail, never where the frames are stored', async () => {

@@ -115,7 +115,7 @@ describe('the dashboard attendance list', () => {
       sent_at: new Date().toISOString(),
       records: [{ client_id: crypto.randomUUID(), member_id: b.memberId, kind: 'check_in', captured_at: new Date(`${YESTERDAY}T07:40:00+07:00`).toISOString() }],
     })
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   it('answers the spec\'s query and shape, with the review fields', async () => {

@@ -54,7 +54,7 @@ describe('reviewing attendance on the dashboard', () => {
       records: [{ client_id: crypto.randomUUID(), member_id: b.memberId, kind: 'check_in', captured_at: jakarta(D1, '07:50'), face_image: photoBase64('people/p02/p02-1.jpg') }],
     })
     bRecordId = other.body.data.results[0].record_id
-  }, 900_000)
+  })
   afterAll(() => t.close())
 
   it('shows a record with its captures and an empty history, to every dashboard role', async () => {
