@@ -1,4 +1,3 @@
 export declare const PG_URL: string
 export declare function postgresReachable(url?: string): Promise<boolean>
 export declare function findChromium(): string | null
-export declare const HEADLESS_SHELL: string

@@ -24,7 +24,7 @@ export async function postgresReachable(url = PG_URL) {
  * (three rounds each, interleaved, the app's server included), eight contexts each opening a page of the app cost
  * 13.4-16.5 CPU-s with /usr/bin/chromium and 9.1-10.2 with the shell.
  */
-export const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell'
+const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell'
 
 /** CHROMIUM_PATH, then Debian's headless shell, then Debian's /usr/bin/chromium, then a browser Playwright installed itself. */
 export function findChromium() {

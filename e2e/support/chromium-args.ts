@@ -21,9 +21,10 @@ import { findChromium } from '../../scripts/test-env.mjs'
 export const CHROMIUM_EXECUTABLE = findChromium() ?? '/usr/bin/chromium'
 
 /**
- * Debian's full build, where installed, for the one test of the browser's own camera prompt refused
- * (e2e/face.spec.ts): the headless shell has no prompt to refuse, and its getUserMedia fails with NotSupportedError
- * whatever the flags, where a browser that was refused says NotAllowedError.
+ * Debian's full build, where installed, for what only a full browser has: its camera prompt, refused (e2e/face.spec.ts:
+ * the headless shell has no prompt, and its getUserMedia fails with NotSupportedError whatever the flags, where a
+ * refused browser says NotAllowedError), and a notification permission not yet asked (e2e/notifications.spec.ts: the
+ * shell answers 'denied' before anyone asks).
  */
 export const FULL_CHROMIUM = fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : CHROMIUM_EXECUTABLE
 
