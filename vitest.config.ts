@@ -59,7 +59,7 @@ const EMBEDDED_ENGINE_TESTS = [
  * machine (2026-12-07), the restart, demo-seed and backup tests, which start servers on new embedded databases, ran past
  * the 10 and 15 minutes they had; face inference or scrypt on a loaded machine had earlier run past 2 minutes.
  * tools/backup/running.api.test.ts keeps a longer one of its own. The waits on a condition inside a test
- * (`vi.waitFor`, `expect.poll`: 1 s by default) are given 120 s where they are written.
+ * (`vi.waitFor`, `expect.poll`: 1 s by default) are given tools/test-support/waits.ts's CONDITION_WAIT_MS.
  */
 const HANG_GUARD_MS = 1_800_000
 

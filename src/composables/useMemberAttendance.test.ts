@@ -7,6 +7,7 @@ import { enqueueCapture, nextKind } from '~/offline/outbox'
 import type { MobileMe } from '~/api/types'
 import { useMobileStore } from '~/stores/mobile'
 import { attentionItems, deliveryOf, discardCapture, unsentCaptures, useOwnFace } from './useMemberAttendance'
+import { CONDITION_WAIT_MS } from '../../tools/test-support/waits'
 
 // The member screens read this phone's captures and outbox: what is still unsent, what the server refused, and what
 // happens when a refused record is discarded. (Dexie on fake-indexeddb; no sync loop is running.)
@@ -115,17 +116,17 @@ describe('the member\'s own face status on the home screen', () => {
     const own = useOwnFace()
     expect(own.face.value).toEqual({ registered: true, fromCache: true })
     expect(own.loading.value).toBe(true)
-    await vi.waitFor(() => expect(fetch).toHaveBeenCalled(), 120_000)
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled(), CONDITION_WAIT_MS)
     answer(false)
-    await vi.waitFor(() => expect(own.loading.value).toBe(false), 120_000)
+    await vi.waitFor(() => expect(own.loading.value).toBe(false), CONDITION_WAIT_MS)
     expect(own.face.value).toEqual({ registered: false, fromCache: false })
   })
 
   it('has nothing to show on a first visit until the server answers', async () => {
     const own = useOwnFace()
     expect(own.face.value).toBeNull()
-    await vi.waitFor(() => expect(fetch).toHaveBeenCalled(), 120_000)
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled(), CONDITION_WAIT_MS)
     answer(true)
-    await vi.waitFor(() => expect(own.face.value).toEqual({ registered: true, fromCache: false }), 120_000)
+    await vi.waitFor(() => expect(own.face.value).toEqual({ registered: true, fromCache: false }), CONDITION_WAIT_MS)
   })
 })

@@ -9,6 +9,7 @@ import type { GroupFace, GroupProgress, GroupResult } from '~/face/protocol'
 import type { DescriptorEntry, RollCallEntry } from '~/offline/db'
 import { mountComposable } from './test-mount'
 import { splitRows } from '~/kiosk/gallery'
+import { CONDITION_WAIT_MS } from '../../tools/test-support/waits'
 
 /** A unit vector mixing basis directions (as src/kiosk/roll-call.test.ts): unit(1) is member 1's face. */
 function mix(...parts: [axis: number, weight: number][]): Float32Array {
@@ -91,7 +92,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve))
 }
 /** Waits until the screen is in `phase` (the face engine's module is imported on first use). */
-const inPhase = (rc: { phase: Ref<string> }, phase: string) => vi.waitFor(() => expect(rc.phase.value).toBe(phase), 120_000)
+const inPhase = (rc: { phase: Ref<string> }, phase: string) => vi.waitFor(() => expect(rc.phase.value).toBe(phase), CONDITION_WAIT_MS)
 const found = (x: number, descriptor: Float32Array | null): GroupFace => ({ box: { x, y: 200, width: 60, height: 60 }, score: 0.9, landmarks: [], descriptor })
 /** Siti, Bambang (confusable: to check) and a stranger. */
 const CLASS = [found(100, mix([1, 1], [50, 0.1])), found(300, mix([2, 1], [51, 0.1])), found(500, unit(9))]
@@ -129,8 +130,8 @@ describe('the roll-call screen', () => {
   it('loads the face engine and the gallery when it opens, starts the camera once it shows, and refreshes the gallery every 5 minutes', async () => {
     const video = shallowRef<HTMLVideoElement | null>(null)
     const { rc } = (mounted = mountRollCall(video))
-    await vi.waitFor(() => expect(rc.engineReady.value).toBe(true), 120_000)
-    await vi.waitFor(() => expect(kiosk.locate).toHaveBeenCalled(), 120_000)
+    await vi.waitFor(() => expect(rc.engineReady.value).toBe(true), CONDITION_WAIT_MS)
+    await vi.waitFor(() => expect(kiosk.locate).toHaveBeenCalled(), CONDITION_WAIT_MS)
     await settle()
     expect(rc.engineProgress.value).toBe(1)
     expect(kiosk.prepare).toHaveBeenCalledTimes(1)
@@ -158,7 +159,7 @@ describe('the roll-call screen', () => {
     camera.status.value = 'running'
     rc.take()
     await inPhase(rc, 'finding')
-    await vi.waitFor(() => expect(rc.progress.value).not.toBeNull(), 120_000)
+    await vi.waitFor(() => expect(rc.progress.value).not.toBeNull(), CONDITION_WAIT_MS)
     expect(camera.stop).toHaveBeenCalled()
     expect(rc.photo.value).toMatchObject({ width: 2048, height: 1152 })
     expect(rc.progress.value).toEqual({ stage: 'detect', done: 3, total: 6 })
@@ -180,14 +181,14 @@ describe('the roll-call screen', () => {
     const { rc } = (mounted = mountRollCall(shallowRef({} as HTMLVideoElement)))
     photoFails = true
     rc.analyseFile(new Blob(['not a photo']))
-    await vi.waitFor(() => expect(rc.problem.value).toBe('photo'), 120_000)
+    await vi.waitFor(() => expect(rc.problem.value).toBe('photo'), CONDITION_WAIT_MS)
     expect(rc.phase.value).toBe('camera')
     photoFails = false
     detect = async () => {
       throw new Error('worker died')
     }
     rc.take()
-    await vi.waitFor(() => expect(rc.problem.value).toBe('engine'), 120_000)
+    await vi.waitFor(() => expect(rc.problem.value).toBe('engine'), CONDITION_WAIT_MS)
     expect(rc.phase.value).toBe('camera')
     expect(bitmap.close).toHaveBeenCalled()
   })
@@ -195,7 +196,7 @@ describe('the roll-call screen', () => {
   it('a face engine that cannot load says so, and is tried again with the next photo', async () => {
     engineFails = true
     const { rc } = (mounted = mountRollCall(shallowRef({} as HTMLVideoElement)))
-    await vi.waitFor(() => expect(rc.engineFailed.value).toBe(true), 120_000)
+    await vi.waitFor(() => expect(rc.engineFailed.value).toBe(true), CONDITION_WAIT_MS)
     expect(rc.engineReady.value).toBe(false)
     engineFails = false
     rc.take()

@@ -5,6 +5,7 @@ import { enqueueCapture } from './outbox'
 import { SyncLoop } from './loop'
 import type { SyncTransport } from './sync'
 import { uuidv7 } from '@shared/attendance/uuidv7'
+import { CONDITION_WAIT_MS } from '../../tools/test-support/waits'
 
 class FakeTarget {
   listeners = new Map<string, (() => void)[]>()
@@ -40,13 +41,13 @@ describe('SyncLoop', () => {
     const states: { pending: number; lastError: string | null }[] = []
     const loop = new SyncLoop({ db, transport, deviceId: 'd', window: win as never, document: win as never, intervalMs: 60_000, onChange: (s) => states.push(s) })
     loop.start()
-    await vi.waitFor(() => expect(loop.state.lastError).toBe('Failed to fetch'), 120_000)
+    await vi.waitFor(() => expect(loop.state.lastError).toBe('Failed to fetch'), CONDITION_WAIT_MS)
     expect(loop.state.pending).toBe(1)
 
     up = true
     win.navigator.onLine = true
     win.fire('online')
-    await vi.waitFor(() => expect(loop.state.pending).toBe(0), 120_000)
+    await vi.waitFor(() => expect(loop.state.pending).toBe(0), CONDITION_WAIT_MS)
     expect(sent).toHaveLength(1)
     expect(loop.state.lastSyncAt).not.toBeNull()
     expect(loop.state.lastError).toBeNull()
@@ -64,7 +65,7 @@ describe('SyncLoop', () => {
     win.navigator.onLine = true
     const loop = new SyncLoop({ db, transport, deviceId: 'd', window: win as never, document: win as never, intervalMs: 60_000 })
     loop.start()
-    await vi.waitFor(() => expect(loop.state.syncing).toBe(false), 120_000)
+    await vi.waitFor(() => expect(loop.state.syncing).toBe(false), CONDITION_WAIT_MS)
     win.navigator.onLine = false
     win.fire('offline')
     expect(loop.state.online).toBe(false)

@@ -7,6 +7,7 @@ import { SyncLoop } from './loop'
 import { nextKind } from './outbox'
 import { discardRollCall, enqueueRollCall, flushRollCalls, refusedForGood, retryRollCall, rollCallCounts, rollCallsOf, rollCallTransport, type RollCallTransport } from './roll-calls'
 import { SyncHttpError, type SyncTransport } from './sync'
+import { CONDITION_WAIT_MS } from '../../tools/test-support/waits'
 
 let db: HadirDb
 let n = 0
@@ -175,8 +176,8 @@ describe('SyncLoop with roll-calls', () => {
     await loop.refresh()
     expect(loop.state.pending).toBe(2)
     loop.start()
-    await vi.waitFor(() => expect(bodies).toHaveLength(1), 120_000)
-    await vi.waitFor(() => expect(loop.state.pending).toBe(0), 120_000)
+    await vi.waitFor(() => expect(bodies).toHaveLength(1), CONDITION_WAIT_MS)
+    await vi.waitFor(() => expect(loop.state.pending).toBe(0), CONDITION_WAIT_MS)
     loop.stop()
   })
 
@@ -194,12 +195,12 @@ describe('SyncLoop with roll-calls', () => {
     const outbox: SyncTransport = async () => ({ results: [] })
     const loop = new SyncLoop({ db, transport: outbox, rollCalls, deviceId: 'd', organizationId: 7, intervalMs: 60_000, window: { addEventListener() {}, removeEventListener() {}, navigator: { onLine: true } }, document: { addEventListener() {}, removeEventListener() {}, visibilityState: 'visible' } })
     loop.start()
-    await vi.waitFor(() => expect(loop.state.syncing).toBe(true), 120_000)
+    await vi.waitFor(() => expect(loop.state.syncing).toBe(true), CONDITION_WAIT_MS)
     const second = await rollCall(7, [12])
     const asked = loop.flush()
     release()
     await asked
-    await vi.waitFor(() => expect(sent).toEqual([first.client_id, second.client_id]), 120_000)
+    await vi.waitFor(() => expect(sent).toEqual([first.client_id, second.client_id]), CONDITION_WAIT_MS)
     expect(loop.state.pending).toBe(0)
     loop.stop()
   })

@@ -13,6 +13,7 @@ import { renderEvidence, type RenderEvidenceOptions } from '../../../tools/test-
 import { auditLog, consents, livenessChallenges, memberFaceData } from '../../db/schema'
 import { CONSENT_VERSION } from '../../../shared/face/consent'
 import type { Evidence } from '../../../shared/attendance/evidence'
+import { CONDITION_WAIT_MS } from '../../../tools/test-support/waits'
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
@@ -150,7 +151,7 @@ describe('face registration, verification and withdrawal', () => {
       storage.delete = realDelete
     }
     // The store back: the queued delete removes the old photo, the new one stays.
-    await expect.poll(() => filesUnder(t.photoDir).length, { timeout: 120_000, interval: 200 }).toBe(1)
+    await expect.poll(() => filesUnder(t.photoDir).length, { timeout: CONDITION_WAIT_MS, interval: 200 }).toBe(1)
     expect(filesUnder(t.photoDir)).not.toContain(old)
   })
 
@@ -344,9 +345,9 @@ describe('face index across server instances', () => {
       // Instance two caches the (empty) gallery.
       expect((await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified).toBe(false)
       await registerFace(a.member, a.memberId, P01)
-      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 120_000 }).toBe(true)
+      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: CONDITION_WAIT_MS }).toBe(true)
       await a.member.delete(`/api/members/${a.memberId}/face`)
-      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: 120_000 }).toBe(false)
+      await expect.poll(async () => (await petugasOnTwo.post('/api/face/verify', probe)).body.data.verified, { timeout: CONDITION_WAIT_MS }).toBe(false)
     } finally {
       if (two !== one) await two.close()
       await one.close()

@@ -9,6 +9,7 @@ import { answeredEvidence, capture, offlineEvidence, registerFace, settled, sync
 import { auditLog, memberFaceData } from '../../db/schema'
 import { decodeDescriptor, descriptorFromBytes } from '../../../shared/face/descriptor'
 import { LEARN_EVERY_MS, LEARNED_MAX, learnFromCapture } from './learn'
+import { CONDITION_WAIT_MS } from '../../../tools/test-support/waits'
 
 const INSIDE = { latitude: -6.2002, longitude: 106.8001, accuracy: 12 }
 
@@ -45,7 +46,7 @@ describe('templates learned from verified check-ins', () => {
     await sync(a.member, [online])
     const checked = await settled(t, online.client_id as string)
     expect(checked.event.assurance).toMatchObject({ level: 'high', face: { code: 'ok' } })
-    await expect.poll(async () => (await learned()).length, { timeout: 120_000 }).toBe(1)
+    await expect.poll(async () => (await learned()).length, { timeout: CONDITION_WAIT_MS }).toBe(1)
     const trail = await t.db.select().from(auditLog).where(and(eq(auditLog.organizationId, a.id), eq(auditLog.action, 'face.template_learned')))
     expect(trail).toHaveLength(1)
     expect(trail[0]!.details).toMatchObject({ attendance_event_id: checked.event.id })

@@ -7,6 +7,7 @@ import { FaceIndexCache } from '../../face/index-cache'
 import { FACE_MODEL } from '../../../shared/face/model'
 import { FACE_DESCRIPTOR_LENGTH, descriptorToBytes, encodeDescriptor } from '../../../shared/face/descriptor'
 import { DEFAULT_FACE_THRESHOLD, FACE_THRESHOLD_RANGE } from '../../../shared/face/match'
+import { CONDITION_WAIT_MS } from '../../../tools/test-support/waits'
 
 // /api/face/verify keeps what does not change per capture: the organization's gallery with its matching settings
 // (dropped by invalidateFaces, here and through NOTIFY on other instances), and the matched members' names (dropped on
@@ -81,11 +82,11 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
       expect(strict.status).toBe(200)
       const refused = await verify(a.petugas)
       expect(refused.body.data).toMatchObject({ verified: false, member_id: null, member_name: null })
-      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.verified, { timeout: 120_000 }).toBe(false)
+      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.verified, { timeout: CONDITION_WAIT_MS }).toBe(false)
 
       expect((await a.admin.patch(`/api/organizations/${a.id}/settings`, { face_threshold: DEFAULT_FACE_THRESHOLD })).status).toBe(200)
       expect((await verify(a.petugas)).body.data.verified).toBe(true)
-      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.verified, { timeout: 120_000 }).toBe(true)
+      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.verified, { timeout: CONDITION_WAIT_MS }).toBe(true)
     } finally {
       if (two !== t) await two.close()
       // The next tests start from the default threshold and a fresh index whatever happened here.
@@ -166,7 +167,7 @@ describe('/api/face/verify caches: every change shows at the next verify', () =>
       expect(before).not.toBe('Member a, renamed elsewhere')
       expect((await verify(petugasOnTwo)).body.data.member_name).toBe(before)
       expect((await a.admin.patch(`/api/organizations/${a.id}/members/${a.memberId}`, { name: 'Member a, renamed elsewhere' })).status).toBe(200)
-      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.member_name, { timeout: 120_000 }).toBe('Member a, renamed elsewhere')
+      await expect.poll(async () => (await verify(petugasOnTwo)).body.data.member_name, { timeout: CONDITION_WAIT_MS }).toBe('Member a, renamed elsewhere')
     } finally {
       if (two !== t) await two.close()
     }

@@ -13,6 +13,7 @@ import { runReminders } from './reminders'
 import { DELIVER_NOTIFICATION } from './notifications.service'
 import { targetSettings } from '../webhooks/webhooks.target'
 import { postGuarded } from '../webhooks/webhooks.deliver'
+import { CONDITION_WAIT_MS } from '../../../tools/test-support/waits'
 
 describe('notifications that reach people: Web Push and email, per person and language', () => {
   let t: TestApp
@@ -217,7 +218,7 @@ describe('notifications that reach people: Web Push and email, per person and la
     await runReminders(t.deps, atOn(thursday, '07:05:00'))
     await runReminders(t.deps, atOn(thursday, '09:00:00'))
     await delivered()
-    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1), 120_000)
+    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1), CONDITION_WAIT_MS)
     const mail = smtp.mails.at(-1)!
     expect(smtp.recipients.at(-1)).toEqual(['admin.a@example.com'])
     expect(mail.subject).toBe(`Ringkasan absensi Org a, ${day}`)
@@ -231,7 +232,7 @@ describe('notifications that reach people: Web Push and email, per person and la
     await a.admin.put('/api/notifications/settings', { language: 'en' })
     await runReminders(t.deps, atOn(addDays(day, 2), '07:30:00'))
     await delivered()
-    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 2), 120_000)
+    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 2), CONDITION_WAIT_MS)
     expect(smtp.mails.at(-1)!.subject).toBe(`Org a attendance summary, ${thursday}`)
     expect(smtp.mails.at(-1)!.text).toContain('Waiting for review: 1')
     await a.admin.put('/api/notifications/settings', { kinds: { daily_digest: false } })
@@ -250,7 +251,7 @@ describe('notifications that reach people: Web Push and email, per person and la
     const invited = await a.admin.post(`/api/organizations/${a.id}/members/${memberId}/invitations`, {})
     expect(invited.status).toBe(201)
     await delivered()
-    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1), 120_000)
+    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1), CONDITION_WAIT_MS)
     expect(smtp.recipients.at(-1)).toEqual(['dewi@example.com'])
     expect(smtp.mails.at(-1)!.subject).toBe('Undangan bergabung dengan Org a di Hadir')
     expect(smtp.mails.at(-1)!.text).toContain(`https://hadir.example.test/m/invite/${invited.body.data.code}`)
@@ -258,7 +259,7 @@ describe('notifications that reach people: Web Push and email, per person and la
     await t.db.insert(notificationSettings).values({ organizationId: a.id, userId: m!.userId, language: 'en' })
     const again = await a.admin.post(`/api/organizations/${a.id}/members/${memberId}/invitations`, {})
     await delivered()
-    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 2), 120_000)
+    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 2), CONDITION_WAIT_MS)
     expect(smtp.mails.at(-1)!.subject).toBe('Invitation to join Org a on Hadir')
     expect(smtp.mails.at(-1)!.text).toContain(`/m/invite/${again.body.data.code}`)
   })
@@ -269,7 +270,7 @@ describe('notifications that reach people: Web Push and email, per person and la
     const invited = await a.admin.post(`/api/organizations/${a.id}/staff`, { name: 'Guest Tamu', email: 'guest@example.com', role_key: 'manager' })
     expect(invited.status).toBe(202)
     await delivered()
-    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1), 120_000)
+    await vi.waitFor(() => expect(smtp.mails.length).toBe(before + 1), CONDITION_WAIT_MS)
     expect(smtp.recipients.at(-1)).toEqual(['guest@example.com'])
     expect(smtp.mails.at(-1)!.text).toContain('https://hadir.example.test/admin/login')
   })
